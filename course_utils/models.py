@@ -1,0 +1,516 @@
+r"""Objectives over flat parameter vectors: quadratics, linear and logistic regression, MLPs.
+
+Every model is an :class:`~course_utils.objective.Objective`: ``loss(theta)``, ``grad``, ``hvp``,
+``hessian`` and a ``loss_batch(thetas)`` that evaluates many parameter vectors at once. Models with data
+also provide ``n_examples``, ``subset(indices)`` (for minibatch SGD) and ``with_data(X, y)`` (the same
+loss on other data, e.g. a test set).
+
+The MLP's batched loss stacks parameter vectors and uses broadcasting matmuls (``H @ W`` with ``W`` of
+shape ``(B, in, out)``) in chunks, which is several times faster than a Python loop for small networks;
+for large ones (``N·H`` of tens of thousands) a loop of BLAS calls wins, so the strategy is chosen by size
+(field notes in DESIGN.md §8).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import numpy as np
+
+from .objective import Objective
+from .validation import (
+    check_array,
+    check_bool,
+    check_int,
+    check_option,
+    check_rng,
+    check_scalar,
+    check_vector,
+)
+
+__all__ = ["Quadratic", "LinearRegression", "LogisticRegression", "MLP", "LinearAutoencoder"]
+
+# Above this many activation entries per parameter vector (N · widest layer) a loop of BLAS calls beats
+# broadcasting matmuls (measured: DESIGN.md §8).
+_LOOP_THRESHOLD = 30_000
+# Memory bound for one chunk of the batched evaluation: B · N · H · 8 bytes ≲ 64 MB.
+_CHUNK_ENTRIES = 8_000_000
+
+
+def _check_xy(X, y, *, classification: bool | None = None):
+    X = check_array(X, "X", ndim=2)
+    y = check_array(y, "y", ndim=(1, 2))
+    if y.shape[0] != X.shape[0]:
+        raise ValueError(f"`X` and `y` must have the same number of rows, got {X.shape[0]} and {y.shape[0]}")
+    return X, y
+
+
+# --------------------------------------------------------------------------------------------
+class Quadratic(Objective):
+    r"""The quadratic :math:`f(\theta) = \tfrac12 \theta^\top A \theta - b^\top \theta + c`.
+
+    Its gradient is :math:`A\theta - b` and its Hessian :math:`A` everywhere (``A`` is symmetrized).
+
+    Parameters
+    ----------
+    A : array_like, shape (P, P)
+    b : array_like, shape (P,), optional
+    c : float
+    """
+
+    def __init__(self, A, b=None, c: float = 0.0, name: str = "quadratic"):
+        A = check_array(A, "A", ndim=2)
+        if A.shape[0] != A.shape[1]:
+            raise ValueError(f"`A` must be square, got shape {A.shape}")
+        self.A = 0.5 * (A + A.T)
+        self.dim = A.shape[0]
+        self.b = np.zeros(self.dim) if b is None else check_vector(b, "b", self.dim)
+        self.c = check_scalar(c, "c")
+        self.name = str(name)
+
+    @classmethod
+    def from_eigenvalues(cls, eigenvalues, angle: float = 0.0, name: str = "quadratic") -> Quadratic:
+        r"""A centred quadratic with the given Hessian eigenvalues.
+
+        For two eigenvalues, the eigenvectors are the axes rotated by ``angle`` (radians):
+        :math:`A = R(\phi)\,\mathrm{diag}(\lambda)\,R(\phi)^\top`. For more, ``angle`` must be 0.
+        """
+        eig = check_vector(eigenvalues, "eigenvalues")
+        angle = check_scalar(angle, "angle")
+        if eig.size != 2 and angle != 0:
+            raise ValueError(f"`angle` rotates 2-D quadratics only; got {eig.size} eigenvalues and angle {angle}")
+        R = np.eye(eig.size)
+        if eig.size == 2:
+            c, s = np.cos(angle), np.sin(angle)
+            R = np.array([[c, -s], [s, c]])
+        return cls(R @ np.diag(eig) @ R.T, name=name)
+
+    @property
+    def eigenvalues(self) -> np.ndarray:
+        """Hessian eigenvalues, ascending."""
+        return np.linalg.eigvalsh(self.A)
+
+    def _loss(self, theta):
+        return 0.5 * theta @ (self.A @ theta) - self.b @ theta + self.c
+
+    def _loss_batch(self, thetas):
+        return 0.5 * np.einsum("bi,ij,bj->b", thetas, self.A, thetas) - thetas @ self.b + self.c
+
+    def hessian(self, theta) -> np.ndarray:
+        check_vector(theta, "theta", self.dim)
+        return self.A.copy()
+
+
+# --------------------------------------------------------------------------------------------
+class _DataModel(Objective):
+    """Shared behaviour of models that own a data set ``(X, y)``."""
+
+    X: np.ndarray
+    y: np.ndarray
+
+    @property
+    def n_examples(self) -> int:
+        return self.X.shape[0]
+
+    def _clone_with(self, X, y):
+        clone = object.__new__(type(self))
+        clone.__dict__.update({k: v for k, v in self.__dict__.items() if k != "_cached_grad"})
+        clone.X, clone.y = X, y
+        clone._prepare_targets()
+        return clone
+
+    def _prepare_targets(self):
+        pass
+
+    def subset(self, indices) -> _DataModel:
+        """The same objective on the examples ``indices`` (for minibatch gradients)."""
+        idx = np.asarray(indices)
+        if idx.ndim != 1 or idx.size == 0 or not np.issubdtype(idx.dtype, np.integer):
+            raise ValueError(f"`indices` must be a non-empty 1-D integer array, got {indices!r}")
+        if idx.min() < -self.n_examples or idx.max() >= self.n_examples:
+            raise ValueError(f"`indices` must lie in [0, {self.n_examples}), got values up to {idx.max()}")
+        return self._clone_with(self.X[idx], self.y[idx])
+
+    def with_data(self, X, y) -> _DataModel:
+        """The same objective evaluated on other data (e.g. a test set)."""
+        X, y = _check_xy(X, y)
+        if X.shape[1] != self.X.shape[1]:
+            raise ValueError(f"`X` must have {self.X.shape[1]} columns, got {X.shape[1]}")
+        return self._clone_with(X, y)
+
+
+class LinearRegression(_DataModel):
+    r"""Least squares: :math:`L(w, b) = \frac1N \sum_i (x_i^\top w + b - y_i)^2`.
+
+    ``theta = [w (d,), b]`` (``b`` only with ``fit_intercept``). The Hessian is :math:`\frac2N \tilde X^\top \tilde X`
+    with :math:`\tilde X = [X, 1]`: positive semi-definite, so the loss is convex.
+    """
+
+    def __init__(self, X, y, fit_intercept: bool = True):
+        X, y = _check_xy(X, y)
+        if y.ndim != 1:
+            raise ValueError(f"`y` must be 1-D for LinearRegression, got shape {y.shape}")
+        self.X, self.y = X, y
+        self.fit_intercept = check_bool(fit_intercept, "fit_intercept")
+        self.dim = X.shape[1] + int(self.fit_intercept)
+        self.name = "linear regression (MSE)"
+
+    def _design(self, X):
+        return np.hstack([X, np.ones((X.shape[0], 1))]) if self.fit_intercept else X
+
+    def predict(self, theta, X=None) -> np.ndarray:
+        theta = check_vector(theta, "theta", self.dim)
+        X = self.X if X is None else check_array(X, "X", shape=(None, self.X.shape[1]))
+        return self._design(X) @ theta
+
+    def _loss(self, theta):
+        r = self._design(self.X) @ theta - self.y
+        return np.mean(r**2)
+
+    def _loss_batch(self, thetas):
+        r = thetas @ self._design(self.X).T - self.y
+        return np.mean(r**2, axis=-1)
+
+
+def _sigmoid(z):
+    import autograd.numpy as anp
+
+    return 0.5 * (anp.tanh(0.5 * z) + 1.0)  # stable for large |z|
+
+
+def _binary_cross_entropy(logits, y):
+    """Mean of log(1 + e^z) − y z over the last axis, computed stably."""
+    import autograd.numpy as anp
+
+    return anp.mean(anp.logaddexp(0.0, logits) - y * logits, axis=-1)
+
+
+class LogisticRegression(_DataModel):
+    r"""Binary logistic regression with cross-entropy or MSE on the sigmoid output.
+
+    ``theta = [w (d,), b]``. With ``loss="cross_entropy"``,
+    :math:`L = \frac1N\sum_i \log(1 + e^{z_i}) - y_i z_i` with :math:`z_i = x_i^\top w + b`: convex. With
+    ``loss="mse"``, :math:`L = \frac1N \sum_i (\sigma(z_i) - y_i)^2`: not convex (plateaus where the
+    sigmoid saturates) — the contrast of chapter 2.
+    """
+
+    def __init__(self, X, y, fit_intercept: bool = True, loss: str = "cross_entropy"):
+        X, y = _check_xy(X, y)
+        if y.ndim != 1 or not np.all((y == 0) | (y == 1)):
+            raise ValueError("`y` must be a 1-D array of 0/1 labels for LogisticRegression")
+        self.X, self.y = X, y
+        self.fit_intercept = check_bool(fit_intercept, "fit_intercept")
+        self.loss_name = check_option(loss, "loss", ["cross_entropy", "mse"])
+        self.dim = X.shape[1] + int(self.fit_intercept)
+        self.name = f"logistic regression ({'cross-entropy' if self.loss_name == 'cross_entropy' else 'MSE'})"
+
+    def _design(self, X):
+        return np.hstack([X, np.ones((X.shape[0], 1))]) if self.fit_intercept else X
+
+    def _from_logits(self, z):
+        import autograd.numpy as anp
+
+        if self.loss_name == "cross_entropy":
+            return _binary_cross_entropy(z, self.y)
+        return anp.mean((_sigmoid(z) - self.y) ** 2, axis=-1)
+
+    def _loss(self, theta):
+        return self._from_logits(self._design(self.X) @ theta)
+
+    def _loss_batch(self, thetas):
+        return self._from_logits(thetas @ self._design(self.X).T)
+
+    def predict(self, theta, X=None) -> np.ndarray:
+        """Probabilities :math:`\\sigma(x^\\top w + b)`, shape ``(N,)``."""
+        theta = check_vector(theta, "theta", self.dim)
+        X = self.X if X is None else check_array(X, "X", shape=(None, self.X.shape[1]))
+        return np.asarray(_sigmoid(self._design(X) @ theta))
+
+    def accuracy(self, theta, X=None, y=None) -> float:
+        p = self.predict(theta, X)
+        y = self.y if y is None else check_array(y, "y", ndim=1)
+        return float(np.mean((p > 0.5) == (y > 0.5)))
+
+
+# --------------------------------------------------------------------------------------------
+_ACTIVATIONS = ["tanh", "relu", "linear"]
+
+
+def _activate(name, z):
+    import autograd.numpy as anp
+
+    if name == "tanh":
+        return anp.tanh(z)
+    if name == "relu":
+        return anp.maximum(z, 0.0)
+    return z
+
+
+class MLP(_DataModel):
+    r"""A fully connected network over a flat parameter vector.
+
+    Layer :math:`\ell` computes :math:`h_\ell = \phi(h_{\ell-1} W_\ell + b_\ell)` (no activation on the
+    output layer). With ``residual=True``, hidden layers whose input and output widths agree add a skip
+    connection: :math:`h_\ell = h_{\ell-1} + \phi(h_{\ell-1} W_\ell + b_\ell)`.
+
+    Losses: ``"mse"`` — :math:`\frac{1}{N K}\sum (f(x_i) - y_i)^2` over all outputs; ``"cross_entropy"`` —
+    binary (one output unit, labels 0/1, logistic loss) or multi-class (K > 1 outputs, integer labels,
+    softmax). ``weight_decay`` adds :math:`\frac{\lambda}{2}\sum_\ell \|W_\ell\|_F^2` (biases excluded).
+
+    Parameters
+    ----------
+    X : array_like, shape (N, d)
+    y : array_like, shape (N,) or (N, K)
+    hidden : sequence of int
+        Hidden layer widths, e.g. ``(16,)`` or ``(16, 16)``; ``()`` gives a linear model.
+    activation : {"tanh", "relu", "linear"}
+    loss : {"mse", "cross_entropy"}
+    bias : bool
+        Whether layers have biases.
+    residual : bool
+        Skip connections on equal-width hidden layers.
+    weight_decay : float
+    n_outputs : int, optional
+        Output width; default 1 for MSE with 1-D ``y`` and binary labels, ``y.shape[1]`` for 2-D ``y``,
+        the number of classes for multi-class labels.
+
+    The flat vector is ``[W1.ravel(), b1, W2.ravel(), b2, ...]``; :meth:`unflatten` returns views.
+    """
+
+    def __init__(
+        self,
+        X,
+        y,
+        hidden: Sequence[int] = (16,),
+        activation: str = "tanh",
+        loss: str = "mse",
+        bias: bool = True,
+        residual: bool = False,
+        weight_decay: float = 0.0,
+        n_outputs: int | None = None,
+    ):
+        X, y = _check_xy(X, y)
+        if isinstance(hidden, (int, np.integer)):
+            hidden = (int(hidden),)
+        if not isinstance(hidden, (tuple, list)):
+            raise TypeError(f"`hidden` must be a tuple of layer widths, got {hidden!r}")
+        hidden = tuple(check_int(h, f"hidden[{i}]", low=1) for i, h in enumerate(hidden))
+        self.activation = check_option(activation, "activation", _ACTIVATIONS)
+        self.loss_name = check_option(loss, "loss", ["mse", "cross_entropy"])
+        self.bias = check_bool(bias, "bias")
+        self.residual = check_bool(residual, "residual")
+        self.weight_decay = check_scalar(weight_decay, "weight_decay", low=0)
+        if self.loss_name == "cross_entropy":
+            if y.ndim != 1 or not np.allclose(y, np.round(y)) or y.min() < 0:
+                raise ValueError("`y` must be 1-D non-negative integer class labels for loss='cross_entropy'")
+            n_classes = int(y.max()) + 1
+            default_out = 1 if n_classes <= 2 else n_classes
+        else:
+            default_out = 1 if y.ndim == 1 else y.shape[1]
+        self.n_outputs = default_out if n_outputs is None else check_int(n_outputs, "n_outputs", low=1)
+        if self.loss_name == "cross_entropy" and self.n_outputs == 1 and y.max() > 1:
+            raise ValueError("binary cross-entropy (one output) needs labels 0/1; use n_outputs = number of classes")
+        self.sizes = (X.shape[1], *hidden, self.n_outputs)
+        self.hidden = hidden
+        self.layer_shapes = [((a, b), (b,) if self.bias else (0,)) for a, b in zip(self.sizes[:-1], self.sizes[1:])]
+        self.dim = int(sum(a * b + (b if self.bias else 0) for a, b in zip(self.sizes[:-1], self.sizes[1:])))
+        self.X, self.y = X, y
+        self._prepare_targets()
+        arch = "-".join(str(s) for s in self.sizes)
+        self.name = f"MLP {arch} ({self.activation}, {self.loss_name.replace('_', '-')}{', residual' if residual else ''})"
+
+    def _prepare_targets(self):
+        if self.loss_name == "cross_entropy":
+            labels = np.round(self.y).astype(int)
+            self._targets = labels.astype(float) if self.n_outputs == 1 else np.eye(self.n_outputs)[labels]
+        else:
+            self._targets = self.y.reshape(self.y.shape[0], -1)
+
+    # --- parameter views --------------------------------------------------------------------
+    def unflatten(self, theta) -> list[tuple[np.ndarray, np.ndarray]]:
+        """Views ``[(W1 (d, h1), b1 (h1,)), ...]`` into ``theta`` (shape ``(P,)`` or ``(B, P)``).
+
+        For a batch ``(B, P)`` the views have a leading batch axis: ``W`` ``(B, in, out)``, ``b`` ``(B, out)``.
+        """
+        lead = theta.shape[:-1]
+        out, i = [], 0
+        for (a, b), _ in self.layer_shapes:
+            W = theta[..., i : i + a * b].reshape(*lead, a, b)
+            i += a * b
+            if self.bias:
+                bias = theta[..., i : i + b]
+                i += b
+            else:
+                bias = None
+            out.append((W, bias))
+        return out
+
+    def flatten(self, layers) -> np.ndarray:
+        """Inverse of :meth:`unflatten` for a single parameter vector."""
+        parts = []
+        for (W, b), ((a, c), _) in zip(layers, self.layer_shapes):
+            W = np.asarray(W, dtype=float)
+            if W.shape != (a, c):
+                raise ValueError(f"weight of shape {(a, c)} expected, got {W.shape}")
+            parts.append(W.ravel())
+            if self.bias:
+                parts.append(np.asarray(b, dtype=float).reshape(c))
+        return np.concatenate(parts) if parts else np.zeros(0)
+
+    def init(self, rng, scheme: str = "xavier", scale: float = 1.0) -> np.ndarray:
+        r"""Random initial parameters: weights :math:`\mathcal N(0, s^2\sigma^2)`, biases 0.
+
+        ``scheme``: ``"xavier"`` :math:`\sigma^2 = 2/(n_{in}+n_{out})` (Glorot & Bengio 2010), ``"he"``
+        :math:`\sigma^2 = 2/n_{in}` (He et al. 2015), ``"normal"`` :math:`\sigma = 1`; ``scale`` multiplies
+        the standard deviation (small scales give the plateaus of chapter 4, large ones exploding gradients).
+        """
+        rng = check_rng(rng)
+        scheme = check_option(scheme, "scheme", ["xavier", "he", "normal"])
+        scale = check_scalar(scale, "scale", low=0)
+        layers = []
+        for (a, b), _ in self.layer_shapes:
+            std = {"xavier": np.sqrt(2.0 / (a + b)), "he": np.sqrt(2.0 / a), "normal": 1.0}[scheme]
+            layers.append((scale * std * rng.standard_normal((a, b)), np.zeros(b)))
+        return self.flatten(layers)
+
+    # --- forward ----------------------------------------------------------------------------
+    def _forward(self, theta, X, return_hidden: bool = False):
+        """Outputs for ``theta`` of shape ``(P,)`` → ``(N, K)``, or ``(B, P)`` → ``(B, N, K)``."""
+        h = X
+        hiddens = []
+        layers = self.unflatten(theta)
+        for i, (W, b) in enumerate(layers):
+            z = h @ W
+            if b is not None:
+                z = z + b[..., None, :] if theta.ndim > 1 else z + b
+            if i == len(layers) - 1:
+                h = z
+            else:
+                a = _activate(self.activation, z)
+                h = h + a if (self.residual and i > 0 and W.shape[-2] == W.shape[-1]) else a
+                hiddens.append(h)
+        return (h, hiddens) if return_hidden else h
+
+    def _loss_from_outputs(self, out, theta):
+        import autograd.numpy as anp
+        from autograd.scipy.special import logsumexp
+
+        if self.loss_name == "mse":
+            data = anp.mean(anp.reshape((out - self._targets) ** 2, out.shape[:-2] + (-1,)), axis=-1)
+        elif self.n_outputs == 1:
+            data = _binary_cross_entropy(out[..., 0], self._targets)
+        else:
+            data = anp.mean(logsumexp(out, axis=-1) - anp.sum(out * self._targets, axis=-1), axis=-1)
+        if self.weight_decay:
+            sq = sum(anp.sum(W**2, axis=(-2, -1)) for W, _ in self.unflatten(theta))
+            data = data + 0.5 * self.weight_decay * sq
+        return data
+
+    def _loss(self, theta):
+        return self._loss_from_outputs(self._forward(theta, self.X), theta)
+
+    def _loss_batch(self, thetas):
+        width = max(self.sizes)
+        per_point = self.n_examples * width
+        if per_point >= _LOOP_THRESHOLD:
+            return np.array([self._loss(t) for t in thetas])
+        chunk = max(1, min(256, _CHUNK_ENTRIES // per_point))
+        out = np.empty(thetas.shape[0])
+        for start in range(0, thetas.shape[0], chunk):
+            block = thetas[start : start + chunk]
+            out[start : start + chunk] = self._loss_from_outputs(self._forward(block, self.X), block)
+        return out
+
+    def forward_batch(self, thetas, X=None) -> np.ndarray:
+        """Network outputs (logits for cross-entropy) for parameter vectors ``(B, P)`` → ``(B, N, K)``."""
+        from .validation import check_batch
+
+        thetas = check_batch(thetas, "thetas", self.dim)
+        X = self.X if X is None else check_array(X, "X", shape=(None, self.X.shape[1]))
+        return np.asarray(self._forward(thetas.reshape(-1, self.dim), X))
+
+    def hidden_activations(self, theta, X=None) -> list[np.ndarray]:
+        """The hidden layers' outputs ``[h1 (N, h1), ...]`` at ``theta``."""
+        theta = check_vector(theta, "theta", self.dim)
+        X = self.X if X is None else check_array(X, "X", shape=(None, self.X.shape[1]))
+        return [np.asarray(h) for h in self._forward(theta, X, return_hidden=True)[1]]
+
+    def predict(self, theta, X=None) -> np.ndarray:
+        """Predictions on ``X`` (default: the training inputs).
+
+        MSE: the outputs, shape ``(N,)`` for one output else ``(N, K)``. Binary cross-entropy: the
+        probability of class 1, ``(N,)``. Multi-class: class probabilities ``(N, K)``.
+        """
+        theta = check_vector(theta, "theta", self.dim)
+        X = self.X if X is None else check_array(X, "X", shape=(None, self.X.shape[1]))
+        out = np.asarray(self._forward(theta, X))
+        if self.loss_name == "mse":
+            return out[:, 0] if self.n_outputs == 1 else out
+        if self.n_outputs == 1:
+            return np.asarray(_sigmoid(out[:, 0]))
+        e = np.exp(out - out.max(axis=1, keepdims=True))
+        return e / e.sum(axis=1, keepdims=True)
+
+    def accuracy(self, theta, X=None, y=None) -> float:
+        """Fraction of correctly classified examples (cross-entropy models; for MSE, sign/threshold 0.5)."""
+        p = self.predict(theta, X)
+        y = self.y if y is None else check_array(y, "y", ndim=1)
+        if p.shape[0] != y.shape[0]:
+            raise ValueError(f"`y` must have {p.shape[0]} entries, got {y.shape[0]}")
+        labels = np.argmax(p, axis=1) if p.ndim == 2 else (p > 0.5).astype(int)
+        return float(np.mean(labels == np.round(y).astype(int)))
+
+
+# --------------------------------------------------------------------------------------------
+class LinearAutoencoder(_DataModel):
+    r"""A linear autoencoder :math:`L(W_1, W_2) = \frac1N \|X - X W_1 W_2\|_F^2`.
+
+    ``theta = [W_enc (d, k).ravel(), W_dec (k, d).ravel()]``. Baldi & Hornik (1989): its critical points
+    are indexed by the subsets of ``k`` eigenvectors of the covariance :math:`\Sigma = X^\top X / N` that the
+    product :math:`W_1 W_2` projects onto; the only minima keep the top ``k``. Every other critical point is a
+    saddle — an exact neural-network check that "index rises with loss" (chapter 3).
+    """
+
+    def __init__(self, X, k: int):
+        X = check_array(X, "X", ndim=2)
+        self.X = X
+        self.y = X
+        self.k = check_int(k, "k", low=1, high=X.shape[1])
+        d = X.shape[1]
+        self.dim = 2 * d * self.k
+        self.name = f"linear autoencoder d={d}, k={self.k}"
+
+    def unflatten(self, theta):
+        d, k = self.X.shape[1], self.k
+        lead = theta.shape[:-1]
+        return theta[..., : d * k].reshape(*lead, d, k), theta[..., d * k :].reshape(*lead, k, d)
+
+    def _loss(self, theta):
+        W1, W2 = self.unflatten(theta)
+        R = self.X - (self.X @ W1) @ W2
+        return (R**2).sum() / self.X.shape[0]
+
+    def _loss_batch(self, thetas):
+        W1, W2 = self.unflatten(thetas)
+        R = self.X - (self.X @ W1) @ W2
+        return (R**2).sum(axis=(-2, -1)) / self.X.shape[0]
+
+    def covariance(self) -> np.ndarray:
+        """:math:`\\Sigma = X^\\top X / N`, shape ``(d, d)``."""
+        return self.X.T @ self.X / self.X.shape[0]
+
+    def critical_point(self, subset) -> np.ndarray:
+        r"""The critical point that keeps the covariance eigenvectors ``subset`` (``k`` distinct indices).
+
+        :math:`W_1 = U_S`, :math:`W_2 = U_S^\top`; its loss is :math:`\sum_{i \notin S} \lambda_i`.
+        """
+        idx = np.asarray(subset)
+        if idx.shape != (self.k,) or len(set(idx.tolist())) != self.k:
+            raise ValueError(f"`subset` must hold {self.k} distinct eigenvector indices, got {subset!r}")
+        d = self.X.shape[1]
+        if idx.min() < 0 or idx.max() >= d:
+            raise ValueError(f"`subset` indices must lie in [0, {d}), got {subset!r}")
+        eigval, U = np.linalg.eigh(self.covariance())
+        order = np.argsort(eigval)[::-1]
+        Us = U[:, order[idx]]
+        return np.concatenate([Us.ravel(), Us.T.ravel()])

@@ -1,0 +1,233 @@
+"""Argument checks shared by every public function of course_utils.
+
+Each helper validates one argument at the boundary and raises a ``ValueError`` or
+``TypeError`` whose message names the argument, shows the value received and says what
+was expected, in the spirit of scikit-learn's ``check_array``::
+
+    >>> check_scalar(-0.1, "lr", low=0, low_inclusive=False)
+    Traceback (most recent call last):
+    ValueError: `lr` must be a finite number > 0, got -0.1
+
+Internals trust their inputs; only public entry points call these helpers.
+"""
+
+from __future__ import annotations
+
+import difflib
+import numbers
+from collections.abc import Iterable, Sequence
+from typing import Any
+
+import numpy as np
+
+__all__ = [
+    "check_array",
+    "check_vector",
+    "check_batch",
+    "check_scalar",
+    "check_int",
+    "check_bool",
+    "check_option",
+    "check_rng",
+    "check_callable",
+    "check_same_shape",
+]
+
+
+def _short(value: Any, limit: int = 60) -> str:
+    """A compact repr of ``value`` for error messages."""
+    if isinstance(value, np.ndarray):
+        if value.size <= 6:
+            text = np.array2string(value, precision=4, separator=", ")
+        else:
+            text = f"array of shape {value.shape} and dtype {value.dtype}"
+    else:
+        text = repr(value)
+    return text if len(text) <= limit else text[: limit - 3] + "..."
+
+
+def check_bool(value: Any, name: str) -> bool:
+    """Return ``value`` if it is a bool (or numpy bool), else raise ``TypeError``."""
+    if isinstance(value, (bool, np.bool_)):
+        return bool(value)
+    raise TypeError(f"`{name}` must be True or False, got {_short(value)}")
+
+
+def check_scalar(
+    value: Any,
+    name: str,
+    *,
+    low: float | None = None,
+    high: float | None = None,
+    low_inclusive: bool = True,
+    high_inclusive: bool = True,
+    allow_inf: bool = False,
+) -> float:
+    """Validate a real number and return it as a Python float.
+
+    Parameters
+    ----------
+    value : Any
+        The candidate number. Bools are rejected (``True`` is not a learning rate).
+    name : str
+        Argument name used in the error message.
+    low, high : float, optional
+        Bounds of the admissible interval.
+    low_inclusive, high_inclusive : bool
+        Whether the bounds themselves are admissible.
+    allow_inf : bool
+        Accept ``±inf`` (NaN is never accepted).
+    """
+    if isinstance(value, (bool, np.bool_)) or not isinstance(value, numbers.Real):
+        if isinstance(value, np.ndarray) and value.ndim == 0 and np.issubdtype(value.dtype, np.number):
+            value = value.item()
+        else:
+            raise TypeError(f"`{name}` must be a real number, got {_short(value)} of type {type(value).__name__}")
+    value = float(value)
+    if np.isnan(value) or (np.isinf(value) and not allow_inf):
+        raise ValueError(f"`{name}` must be a finite number{_range_text(low, high, low_inclusive, high_inclusive)}, got {value}")
+    bad_low = low is not None and (value < low or (value == low and not low_inclusive))
+    bad_high = high is not None and (value > high or (value == high and not high_inclusive))
+    if bad_low or bad_high:
+        raise ValueError(f"`{name}` must be a finite number{_range_text(low, high, low_inclusive, high_inclusive)}, got {value:g}")
+    return value
+
+
+def _range_text(low, high, low_inclusive, high_inclusive) -> str:
+    if low is not None and high is not None:
+        return f" in {'[' if low_inclusive else '('}{low:g}, {high:g}{']' if high_inclusive else ')'}"
+    if low is not None:
+        return f" {'>=' if low_inclusive else '>'} {low:g}"
+    if high is not None:
+        return f" {'<=' if high_inclusive else '<'} {high:g}"
+    return ""
+
+
+def check_int(value: Any, name: str, *, low: int | None = None, high: int | None = None) -> int:
+    """Validate an integer (Python or numpy; bools rejected) within ``[low, high]``."""
+    if isinstance(value, (bool, np.bool_)) or not isinstance(value, numbers.Integral):
+        raise TypeError(f"`{name}` must be an integer, got {_short(value)} of type {type(value).__name__}")
+    value = int(value)
+    if (low is not None and value < low) or (high is not None and value > high):
+        if low is not None and high is not None:
+            expected = f"in [{low}, {high}]"
+        elif low is not None:
+            expected = f">= {low}"
+        else:
+            expected = f"<= {high}"
+        raise ValueError(f"`{name}` must be an integer {expected}, got {value}")
+    return value
+
+
+def check_option(value: Any, name: str, options: Iterable[str]) -> str:
+    """Validate that ``value`` is one of ``options``; suggest the closest one when misspelled."""
+    options = list(options)
+    if not isinstance(value, str):
+        raise TypeError(f"`{name}` must be one of {options}, got {_short(value)} of type {type(value).__name__}")
+    if value not in options:
+        close = difflib.get_close_matches(value, options, n=1, cutoff=0.5)
+        hint = f"; did you mean {close[0]!r}?" if close else ""
+        raise ValueError(f"`{name}` must be one of {options}, got {value!r}{hint}")
+    return value
+
+
+def check_rng(rng: Any, name: str = "rng") -> np.random.Generator:
+    """Accept a ``numpy.random.Generator`` or an integer seed and return a Generator.
+
+    ``None`` and the legacy ``RandomState`` are refused: every draw in the course must be
+    reproducible from an explicit generator or seed.
+    """
+    if isinstance(rng, np.random.Generator):
+        return rng
+    if isinstance(rng, numbers.Integral) and not isinstance(rng, (bool, np.bool_)):
+        if int(rng) < 0:
+            raise ValueError(f"`{name}` as a seed must be a non-negative integer, got {int(rng)}")
+        return np.random.default_rng(int(rng))
+    raise TypeError(
+        f"`{name}` must be a numpy.random.Generator or an integer seed, got {_short(rng)} "
+        f"of type {type(rng).__name__}; use np.random.default_rng(0)"
+    )
+
+
+def check_callable(value: Any, name: str) -> Any:
+    """Raise ``TypeError`` unless ``value`` is callable."""
+    if not callable(value):
+        raise TypeError(f"`{name}` must be callable, got {_short(value)} of type {type(value).__name__}")
+    return value
+
+
+def check_array(
+    value: Any,
+    name: str,
+    *,
+    ndim: int | Sequence[int] | None = None,
+    shape: tuple | None = None,
+    min_size: int = 1,
+    finite: bool = True,
+    dtype: Any = np.float64,
+) -> np.ndarray:
+    """Convert ``value`` to an array of ``dtype`` and validate it.
+
+    Parameters
+    ----------
+    value : array_like
+    name : str
+        Argument name for messages.
+    ndim : int or sequence of int, optional
+        Admissible numbers of dimensions.
+    shape : tuple, optional
+        Required shape; ``None`` entries match any length.
+    min_size : int
+        Minimum number of elements (empty arrays are refused by default).
+    finite : bool
+        Refuse NaN and inf.
+    dtype : numpy dtype
+        Target dtype (float64 by default).
+    """
+    if isinstance(value, (str, bytes, dict, set)) or value is None:
+        raise TypeError(f"`{name}` must be array-like of numbers, got {_short(value)} of type {type(value).__name__}")
+    try:
+        arr = np.asarray(value)
+    except Exception as exc:  # ragged lists and the like
+        raise ValueError(f"`{name}` could not be converted to an array: {exc}") from None
+    if arr.dtype == object or not (np.issubdtype(arr.dtype, np.number) or arr.dtype == np.bool_):
+        raise TypeError(f"`{name}` must contain numbers, got an array of dtype {arr.dtype}")
+    if np.issubdtype(arr.dtype, np.complexfloating) and np.issubdtype(np.dtype(dtype), np.floating):
+        raise TypeError(f"`{name}` must be real-valued, got complex dtype {arr.dtype}")
+    arr = arr.astype(dtype, copy=False)
+    if ndim is not None:
+        allowed = (ndim,) if isinstance(ndim, int) else tuple(ndim)
+        if arr.ndim not in allowed:
+            want = " or ".join(str(a) for a in allowed)
+            raise ValueError(f"`{name}` must have {want} dimension(s), got shape {arr.shape}")
+    if shape is not None:
+        if arr.ndim != len(shape) or any(s is not None and s != a for s, a in zip(shape, arr.shape)):
+            want = "(" + ", ".join("any" if s is None else str(s) for s in shape) + ")"
+            raise ValueError(f"`{name}` must have shape {want}, got {arr.shape}")
+    if arr.size < min_size:
+        raise ValueError(f"`{name}` must have at least {min_size} element(s), got shape {arr.shape}")
+    if finite and np.issubdtype(arr.dtype, np.floating) and not np.all(np.isfinite(arr)):
+        raise ValueError(f"`{name}` must contain only finite values, got {_short(arr)}")
+    return arr
+
+
+def check_vector(value: Any, name: str, size: int | None = None, *, finite: bool = True) -> np.ndarray:
+    """A flat float64 parameter vector of shape ``(size,)``."""
+    arr = check_array(value, name, ndim=1, finite=finite)
+    if size is not None and arr.shape[0] != size:
+        raise ValueError(f"`{name}` must have shape ({size},), got {arr.shape}")
+    return arr
+
+
+def check_batch(value: Any, name: str, size: int, *, finite: bool = True) -> np.ndarray:
+    """A batch of parameter vectors of shape ``(..., size)`` (at least 1-D)."""
+    arr = check_array(value, name, ndim=range(1, 33), finite=finite, min_size=0)
+    if arr.shape[-1] != size:
+        raise ValueError(f"`{name}` must have shape (..., {size}), got {arr.shape}")
+    return arr
+
+
+def check_same_shape(a: np.ndarray, b: np.ndarray, name_a: str, name_b: str) -> None:
+    """Raise ``ValueError`` unless two arrays have the same shape."""
+    if a.shape != b.shape:
+        raise ValueError(f"`{name_a}` and `{name_b}` must have the same shape, got {a.shape} and {b.shape}")
