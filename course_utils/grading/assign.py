@@ -1,0 +1,227 @@
+"""Generate the student notebooks in ``exercises/`` from the authored ones in ``solutions/``.
+
+``python -m course_utils.grading assign [--check] [--solutions DIR] [--exercises DIR]`` reads every
+``solutions/*_exercises.ipynb``, passes it through a small pipeline of notebook transformations (in the
+spirit of nbgrader's preprocessors) and writes ``exercises/<same name>.ipynb`` plus its jupytext
+``py:percent`` pair. The output is deterministic: running it twice gives byte-identical files, so
+``--check`` (which writes nothing and exits 1 listing the stale files) can guard CI.
+
+Markers
+-------
+In **code cells**, a block between ::
+
+        ### BEGIN SOLUTION: compute ∇f(x) (an array of shape (n,))
+        return A @ x - b
+        ### END SOLUTION
+
+becomes, at the indentation of the ``BEGIN`` line, ::
+
+        raise NotImplementedError("compute ∇f(x) (an array of shape (n,))")
+
+(without the ``: hint`` part the message is "Replace this line with your solution"). Put solution blocks
+inside functions, so the student notebook still runs top to bottom and ``check`` reports "not attempted yet".
+
+In **markdown cells**, the lines between ``<!-- BEGIN SOLUTION -->`` and ``<!-- END SOLUTION -->`` become
+"*Write your answer here.*".
+
+A cell tagged ``solution-only`` is dropped from the student version. Outputs and execution counts are
+stripped everywhere.
+"""
+
+from __future__ import annotations
+
+import copy
+import re
+import sys
+from collections.abc import Callable
+from pathlib import Path
+
+__all__ = ["PIPELINE", "make_exercise", "render", "expected_files", "assign", "add_parser"]
+
+SOLUTION_ONLY_TAG = "solution-only"
+GENERIC_MESSAGE = "Replace this line with your solution"
+MARKDOWN_PLACEHOLDER = "*Write your answer here.*"
+_CODE_BEGIN = re.compile(r"^(?P<indent>[ \t]*)### BEGIN SOLUTION(?::\s*(?P<hint>.*?))?\s*$")
+_CODE_END = re.compile(r"^[ \t]*### END SOLUTION\s*$")
+_MD_BEGIN = re.compile(r"^\s*<!--\s*BEGIN SOLUTION\s*-->\s*$")
+_MD_END = re.compile(r"^\s*<!--\s*END SOLUTION\s*-->\s*$")
+_NOTEBOOK_METADATA_KEPT = ("jupytext", "kernelspec")
+
+
+class MarkerError(ValueError):
+    """A BEGIN marker without its END (or the reverse)."""
+
+
+def _replace_blocks(source: str, begin: re.Pattern, end: re.Pattern, replacement: Callable[[re.Match], str],
+                    where: str) -> str:
+    out: list[str] = []
+    opened: re.Match | None = None
+    for number, line in enumerate(source.split("\n"), start=1):
+        if opened is None:
+            match = begin.match(line)
+            if match:
+                opened = match
+                out.append(replacement(match))
+            elif end.match(line):
+                raise MarkerError(f"{where}, line {number}: END SOLUTION without a BEGIN SOLUTION")
+            else:
+                out.append(line)
+        elif begin.match(line):
+            raise MarkerError(f"{where}, line {number}: BEGIN SOLUTION inside another solution block")
+        elif end.match(line):
+            opened = None
+    if opened is not None:
+        raise MarkerError(f"{where}: BEGIN SOLUTION without an END SOLUTION")
+    return "\n".join(out)
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# The transformations: each takes a notebook and returns it (modified), like nbgrader preprocessors.
+
+
+def drop_solution_only_cells(nb):
+    """Remove cells tagged ``solution-only``."""
+    nb.cells = [c for c in nb.cells if SOLUTION_ONLY_TAG not in c.get("metadata", {}).get("tags", [])]
+    return nb
+
+
+def replace_code_solutions(nb):
+    """Replace each ``### BEGIN SOLUTION`` … ``### END SOLUTION`` block with ``raise NotImplementedError``."""
+
+    def stub(match: re.Match) -> str:
+        message = match.group("hint") or GENERIC_MESSAGE
+        quoted = '"' + message.replace("\\", "\\\\").replace('"', '\\"') + '"'
+        return f"{match.group('indent')}raise NotImplementedError({quoted})"
+
+    for index, cell in enumerate(nb.cells):
+        if cell.cell_type == "code":
+            cell.source = _replace_blocks(cell.source, _CODE_BEGIN, _CODE_END, stub, f"code cell {index}")
+    return nb
+
+
+def replace_markdown_solutions(nb):
+    """Replace each ``<!-- BEGIN SOLUTION -->`` … ``<!-- END SOLUTION -->`` block in markdown with a prompt."""
+    for index, cell in enumerate(nb.cells):
+        if cell.cell_type == "markdown":
+            cell.source = _replace_blocks(cell.source, _MD_BEGIN, _MD_END, lambda m: MARKDOWN_PLACEHOLDER,
+                                          f"markdown cell {index}")
+    return nb
+
+
+def clear_outputs(nb):
+    """Strip outputs, execution counts and run-time cell metadata; keep only the pair's notebook metadata."""
+    for cell in nb.cells:
+        if cell.cell_type == "code":
+            cell.outputs = []
+            cell.execution_count = None
+        for key in ("execution", "collapsed", "scrolled", "jp-MarkdownHeadingCollapsed"):
+            cell.metadata.pop(key, None)
+    nb.metadata = {k: nb.metadata[k] for k in _NOTEBOOK_METADATA_KEPT if k in nb.metadata}
+    return nb
+
+
+PIPELINE: tuple[Callable, ...] = (drop_solution_only_cells, replace_code_solutions, replace_markdown_solutions,
+                                  clear_outputs)
+
+
+def make_exercise(solution_nb, pipeline=PIPELINE):
+    """The student version of ``solution_nb`` (a new notebook; the input is not modified)."""
+    nb = copy.deepcopy(solution_nb)
+    for transform in pipeline:
+        nb = transform(nb)
+    return nb
+
+
+def render(nb) -> dict[str, str]:
+    """The text of the ``.ipynb`` and of its jupytext ``py:percent`` pair, keyed by suffix."""
+    import jupytext
+
+    ipynb = jupytext.writes(nb, fmt="ipynb")
+    # The jupytext CLI ends files with a newline: match it so `jupytext --sync` leaves our output unchanged.
+    return {".ipynb": ipynb if ipynb.endswith("\n") else ipynb + "\n", ".py": jupytext.writes(nb, fmt="py:percent")}
+
+
+def expected_files(solutions_dir: Path, exercises_dir: Path) -> dict[Path, str]:
+    """Every file ``exercises_dir`` should contain, mapped to its exact text."""
+    import jupytext
+
+    files: dict[Path, str] = {}
+    for source in sorted(Path(solutions_dir).glob("*_exercises.ipynb")):
+        try:
+            nb = make_exercise(jupytext.read(source, fmt="ipynb"))
+        except MarkerError as exc:
+            raise MarkerError(f"{source}: {exc}") from None
+        for suffix, text in render(nb).items():
+            files[Path(exercises_dir) / (source.stem + suffix)] = text
+    return files
+
+
+def _read(path: Path) -> str | None:
+    try:
+        return path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        return None
+
+
+def assign(solutions_dir: Path | str = "solutions", exercises_dir: Path | str = "exercises", *,
+           check: bool = False) -> list[Path]:
+    """Generate (or with ``check=True`` only compare) ``exercises_dir``; return the files that were stale.
+
+    Stale means missing, different from what would be generated, or a generated-looking file
+    (``*_exercises.ipynb`` / ``.py``) without a source in ``solutions_dir`` (deleted unless checking).
+    """
+    solutions_dir, exercises_dir = Path(solutions_dir), Path(exercises_dir)
+    if not solutions_dir.is_dir():
+        raise FileNotFoundError(f"`--solutions` must be a directory, got {str(solutions_dir)!r}")
+    wanted = expected_files(solutions_dir, exercises_dir)
+    stale = [path for path, text in wanted.items() if _read(path) != text]
+    existing = sorted(exercises_dir.glob("*_exercises.ipynb")) + sorted(exercises_dir.glob("*_exercises.py"))
+    orphans = [p for p in existing if p not in wanted]
+    if not check:
+        exercises_dir.mkdir(parents=True, exist_ok=True)
+        for path in stale:
+            with open(path, "w", encoding="utf-8", newline="\n") as f:
+                f.write(wanted[path])
+        for path in orphans:
+            path.unlink()
+    return stale + orphans
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# CLI
+
+
+def add_parser(subparsers) -> None:
+    """Register the ``assign`` subcommand on an ``argparse`` subparsers object."""
+    parser = subparsers.add_parser(
+        "assign", help="generate exercises/ from solutions/",
+        description="Generate the student notebooks (exercises/) from the authored ones (solutions/).")
+    parser.add_argument("--check", action="store_true",
+                        help="write nothing; exit 1 and list the files if exercises/ is out of date")
+    parser.add_argument("--solutions", type=Path, default=Path("solutions"), metavar="DIR",
+                        help="authored notebooks with solution markers (default: solutions)")
+    parser.add_argument("--exercises", type=Path, default=Path("exercises"), metavar="DIR",
+                        help="where the student notebooks go (default: exercises)")
+    parser.set_defaults(func=_run)
+
+
+def _run(args) -> int:
+    try:
+        stale = assign(args.solutions, args.exercises, check=args.check)
+    except (MarkerError, FileNotFoundError) as exc:
+        print(f"assign: {exc}", file=sys.stderr)
+        return 2
+    if args.check:
+        if stale:
+            print(f"{args.exercises}/ is out of date; run `python -m course_utils.grading assign` "
+                  "(or `make exercises`). Stale files:", file=sys.stderr)
+            for path in stale:
+                print(f"  {path}", file=sys.stderr)
+            return 1
+        print(f"{args.exercises}/ is up to date")
+        return 0
+    for path in stale:
+        print(f"{'removed' if not path.exists() else 'wrote'} {path}")
+    if not stale:
+        print(f"{args.exercises}/ was already up to date")
+    return 0

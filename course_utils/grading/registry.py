@@ -1,0 +1,292 @@
+"""The exercise registry and the case recorder that check functions write to.
+
+A check author registers one function per exercise with :func:`exercise` (alias :func:`register`)
+and records cases on the :class:`Tester` it receives. Registration happens when the chapter module
+``course_utils/grading/exercises/chNN.py`` is imported; :func:`get` imports that module lazily from
+the id prefix ("2.3" -> ``ch02``), so importing the grading package costs nothing.
+"""
+
+from __future__ import annotations
+
+import difflib
+import importlib
+import pkgutil
+import re
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+__all__ = ["Exercise", "Case", "Tester", "UnknownExercise", "exercise", "register", "get", "all_ids"]
+
+_ID_PATTERN = re.compile(r"^(\d+)\.(\d+)([a-z]?)$")
+_REGISTRY: dict[str, Exercise] = {}
+_EXERCISES_PACKAGE = __name__.rsplit(".", 1)[0] + ".exercises"
+
+
+@dataclass(frozen=True)
+class Exercise:
+    """One registered exercise: its id, title, time budget (seconds) and check function."""
+
+    id: str
+    title: str
+    check: Callable[[Any, Tester], None]
+    budget: float = 5.0
+    answer_is_function: bool = True
+
+
+@dataclass(frozen=True)
+class Case:
+    """The outcome of one recorded case: what was tried, whether it passed, and why not."""
+
+    case: str
+    passed: bool
+    message: str = ""
+    hint: str = ""
+
+
+class UnknownExercise(KeyError):
+    """Raised by :func:`get` for an id that no chapter module registers; ``str()`` suggests close ids."""
+
+    def __str__(self) -> str:  # KeyError would repr() the message
+        return str(self.args[0])
+
+
+def exercise(exercise_id: str, *, title: str, budget: float = 5.0, answer_is_function: bool = True):
+    """Register the decorated ``check(answer, t)`` as the check of ``exercise_id``.
+
+    Parameters
+    ----------
+    exercise_id : str
+        ``"<chapter>.<number>"`` such as ``"2.3"`` (an optional lowercase letter suffix, ``"2.3b"``, is allowed).
+        The chapter number selects the module: ids ``"2.*"`` must be registered in ``exercises/ch02.py``.
+    title : str
+        Short title shown in the verdict ("Gradient of a quadratic").
+    budget : float
+        Seconds the whole check may take before it is stopped and reported as a timeout.
+    answer_is_function : bool
+        True (default) when the student passes a function; ``check`` then reports a clear failure if they
+        pass anything else. False for value answers (a number, an array, a string).
+    """
+    match = _ID_PATTERN.match(exercise_id) if isinstance(exercise_id, str) else None
+    if match is None:
+        raise ValueError(f"`exercise_id` must look like '2.3' (chapter.number), got {exercise_id!r}")
+    if not (isinstance(budget, (int, float)) and 0 < budget < 600):
+        raise ValueError(f"`budget` must be a number of seconds in (0, 600), got {budget!r}")
+
+    def decorator(check: Callable[[Any, Tester], None]):
+        previous = _REGISTRY.get(exercise_id)
+        # Re-importing the same module (importlib.reload, autoreload) re-registers the same function.
+        if previous is not None and previous.check.__qualname__ != check.__qualname__:
+            raise ValueError(
+                f"exercise {exercise_id!r} is registered twice: {previous.check.__qualname__} and {check.__qualname__}"
+            )
+        _REGISTRY[exercise_id] = Exercise(exercise_id, title, check, float(budget), answer_is_function)
+        return check
+
+    return decorator
+
+
+register = exercise  # the name used in the project's shared brief
+
+
+def _chapter_module(exercise_id: str) -> str | None:
+    match = _ID_PATTERN.match(exercise_id)
+    return None if match is None else f"{_EXERCISES_PACKAGE}.ch{int(match.group(1)):02d}"
+
+
+def _load_all() -> None:
+    package = importlib.import_module(_EXERCISES_PACKAGE)
+    for info in pkgutil.iter_modules(package.__path__):
+        if re.fullmatch(r"ch\d\d", info.name):
+            try:
+                importlib.import_module(f"{_EXERCISES_PACKAGE}.{info.name}")
+            except Exception:  # a broken chapter must not hide the others' ids
+                continue
+
+
+def all_ids() -> list[str]:
+    """Every registered exercise id, in chapter order (imports every chapter module)."""
+    _load_all()
+
+    def key(eid: str):
+        major, minor, suffix = _ID_PATTERN.match(eid).groups()
+        return int(major), int(minor), suffix
+
+    return sorted(_REGISTRY, key=key)
+
+
+def get(exercise_id: str) -> Exercise:
+    """The :class:`Exercise` registered as ``exercise_id``, importing its chapter module on first use.
+
+    Raises
+    ------
+    UnknownExercise
+        When no chapter registers that id; the message lists the closest ids.
+    ImportError, Exception
+        Whatever the chapter module raised while loading (``run_check`` reports it).
+    """
+    if not isinstance(exercise_id, str):
+        raise UnknownExercise(f"exercise ids are strings such as '0.1', got {exercise_id!r}")
+    exercise_id = exercise_id.strip()
+    if exercise_id not in _REGISTRY:
+        module = _chapter_module(exercise_id)
+        if module is not None:
+            try:
+                importlib.import_module(module)
+            except ModuleNotFoundError as exc:
+                if exc.name != module:
+                    raise
+    if exercise_id in _REGISTRY:
+        return _REGISTRY[exercise_id]
+    known = all_ids()
+    close = difflib.get_close_matches(exercise_id, known, n=3, cutoff=0.3)
+    same_chapter = [k for k in known if k.split(".")[0] == exercise_id.split(".")[0]]
+    suggestions = close or same_chapter[:5]
+    text = f"there is no exercise {exercise_id!r}"
+    if suggestions:
+        text += "; did you mean " + " or ".join(repr(s) for s in suggestions) + "?"
+    elif known:
+        text += f"; known exercises: {', '.join(known[:12])}" + (" …" if len(known) > 12 else "")
+    raise UnknownExercise(text)
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# The case recorder
+
+
+def _short(value: Any, limit: int = 80) -> str:
+    """A compact repr of a *student's* value for feedback (never call it on an expected value)."""
+    import numpy as np
+
+    if isinstance(value, np.ndarray):
+        if value.size <= 6:
+            text = np.array2string(value, precision=4, separator=", ")
+        else:
+            text = f"array of shape {value.shape}"
+    else:
+        text = repr(value)
+    text = " ".join(text.split())
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
+def _type_name(value: Any) -> str:
+    return type(value).__name__
+
+
+class Tester:
+    """Records the cases of one check run; passed to every check function as ``t``.
+
+    Every method records one case and returns whether it passed, so a check can skip cases that
+    only make sense after an earlier one passed. Checks **continue after a failure**: every case
+    runs, the score is the fraction of cases that passed, and the verdict lists the failures.
+    Messages describe the student's value (its shape, its distance to the expected one) and never
+    print the expected value.
+    """
+
+    __test__ = False  # not a pytest test class, whatever its name
+
+    def __init__(self) -> None:
+        self.cases: list[Case] = []
+
+    # -- recording ------------------------------------------------------------------------------
+    def _record(self, case: str, passed: bool, message: str = "", hint: str | None = None) -> bool:
+        self.cases.append(Case(str(case), bool(passed), message if not passed else "", (hint or "") if not passed else ""))
+        return bool(passed)
+
+    def passed(self, *, case: str) -> bool:
+        """Record a case that passed unconditionally (rarely needed)."""
+        return self._record(case, True)
+
+    def fail(self, message: str, *, case: str, hint: str | None = None) -> bool:
+        """Record a failed case with a custom message (make sure it does not reveal the answer)."""
+        return self._record(case, False, message, hint)
+
+    # -- comparisons ----------------------------------------------------------------------------
+    def true(self, condition: Any, *, case: str, hint: str | None = None, message: str = "the condition is false") -> bool:
+        """Record a property: passes when ``condition`` is truthy (NumPy arrays: all elements)."""
+        import numpy as np
+
+        try:
+            ok = bool(np.all(condition))
+        except Exception:  # an ambiguous or exotic object is a failure, not a crash
+            ok = False
+        return self._record(case, ok, message, hint)
+
+    def equal(self, actual: Any, expected: Any, *, case: str, hint: str | None = None) -> bool:
+        """Exact equality for ints, strings, booleans, tuples (e.g. a classification "saddle")."""
+        if actual is None and expected is not None:
+            return self._record(case, False, "your function returned None — did you forget `return`?", hint)
+        if isinstance(expected, str) and not isinstance(actual, str):
+            message = f"your function returned {_type_name(actual)} {_short(actual)}; expected a string"
+            return self._record(case, False, message, hint)
+        try:
+            ok = bool(actual == expected)
+        except Exception:  # e.g. an array compared with a scalar
+            ok = False
+        message = f"your value {_short(actual)} is not the expected one"
+        return self._record(case, ok, message, hint)
+
+    def close(
+        self,
+        actual: Any,
+        expected: Any,
+        *,
+        case: str,
+        rtol: float = 1e-7,
+        atol: float = 0.0,
+        hint: str | None = None,
+    ) -> bool:
+        """Numbers or arrays equal up to ``|actual - expected| <= atol + rtol * |expected|`` elementwise.
+
+        Fails with a clear message when the student's value is None, not numeric, of the wrong shape
+        (a ``(2, 1)`` column instead of a ``(2,)`` vector), contains NaN or inf, or is too far away
+        (reported as a relative or absolute distance, never as the expected value).
+        """
+        import numpy as np
+
+        expected = np.asarray(expected, dtype=float)
+        if actual is None:
+            return self._record(case, False, "your function returned None — did you forget `return`?", hint)
+        try:
+            value = np.asarray(actual, dtype=float)
+        except (TypeError, ValueError):
+            kind = "a number" if expected.ndim == 0 else f"an array of shape {expected.shape}"
+            return self._record(
+                case, False, f"your function returned {_type_name(actual)} {_short(actual)}; expected {kind}", hint
+            )
+        if value.shape != expected.shape:
+            if expected.ndim == 0:
+                message = f"your value has shape {value.shape}; expected a single number"
+            else:
+                message = f"your value has shape {value.shape}; expected shape {expected.shape}"
+                if value.shape == expected.shape[::-1] and value.ndim == 2:
+                    message += " (transposed?)"
+            return self._record(case, False, message, hint)
+        bad = ~np.isfinite(value) & np.isfinite(expected)
+        if bad.any():
+            kinds = " and ".join(k for k, m in (("NaN", np.isnan(value)), ("inf", np.isinf(value))) if m.any())
+            where = "" if value.ndim == 0 else f" at index {tuple(int(i) for i in np.argwhere(bad)[0])}"
+            return self._record(case, False, f"your value contains {kinds}{where}", hint)
+        with np.errstate(all="ignore"):
+            ok = bool(np.all(np.abs(value - expected) <= atol + rtol * np.abs(expected)) and
+                      np.array_equal(np.isnan(value), np.isnan(expected)))
+        if ok:
+            return self._record(case, True)
+        scale = float(np.linalg.norm(expected))
+        distance = float(np.linalg.norm(value - expected))
+        if scale > 0:
+            message = f"your value differs from the expected one by {distance / scale:.1e} relative (tolerance {rtol:.0e})"
+        else:
+            message = f"your value differs from the expected one by {distance:.1e} absolute (tolerance {atol:.0e})"
+        if scale > 0 and np.allclose(value, -expected, rtol=max(rtol, 1e-6), atol=atol):
+            message += "; it has the opposite sign"
+        return self._record(case, False, message, hint)
+
+    # -- summary --------------------------------------------------------------------------------
+    @property
+    def n_passed(self) -> int:
+        return sum(c.passed for c in self.cases)
+
+    @property
+    def score(self) -> float:
+        return self.n_passed / len(self.cases) if self.cases else 0.0
