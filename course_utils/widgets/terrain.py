@@ -1,0 +1,284 @@
+r"""The Terrain Explorer: roll a ball down a convex bowl or a wobbly, non-convex terrain.
+
+The two terrains share the box :math:`[-1.5, 1.5]^2`:
+
+* the **bowl** :math:`f(x, y) = x^2 + y^2` — convex, one minimum, every start rolls to it;
+* the **wobbly** terrain :math:`f(x, y) = x^2 + y^2 - A(\cos 3\pi x + \cos 3\pi y)` — the same bowl
+  with ripples of amplitude :math:`A`; for :math:`A > 0` it has many local minima and where the ball
+  stops depends on where it starts (at :math:`A = 0` it *is* the bowl).
+
+The ball is gradient descent (``optimizers.run(obj, optimizers.gd(), ...)``) from the start point
+``(x0, y0)`` with learning rate η for a number of steps. The figure shows the surface in 3-D (drag to
+rotate under ``%matplotlib widget``) with the path drawn on it, and the contour map beside it; the
+message line says where the ball came to rest — the global minimum, a local one and how high it is,
+still rolling, or "diverged at step k".
+
+Example
+-------
+>>> from course_utils.widgets import TerrainExplorer
+>>> e = TerrainExplorer(terrain="wobbly", amplitude=1.0, x0=0.9, y0=0.8)
+>>> e.state.outcome
+'local minimum'
+>>> e.controls["terrain"].value = "bowl"; e.controls["lr"].value = 0.2
+>>> e.state.outcome
+'global minimum'
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from functools import lru_cache
+
+import numpy as np
+
+from .base import Explorer, choice, float_slider, int_slider, log_slider
+
+__all__ = ["TerrainExplorer", "TerrainState", "terrain_objective"]
+
+#: The box both terrains are shown on, ((xmin, xmax), (ymin, ymax)).
+BOUNDS = ((-1.5, 1.5), (-1.5, 1.5))
+_RESOLUTION = 61
+# A ball whose gradient norm is below this has come to rest (GD steps are then ≤ η·1e-3).
+_REST_GRAD = 1e-3
+# A rest point within this distance of a known minimum is that minimum.
+_SAME_POINT = 0.05
+
+
+def terrain_objective(terrain: str, amplitude: float = 1.0):
+    """The objective for ``terrain`` ("bowl" or "wobbly") from :mod:`course_utils.functions`.
+
+    ``"bowl"`` is :math:`x^2 + y^2`, i.e. ``functions.get("wobbly", amplitude=0)``.
+    """
+    from .. import functions
+
+    # The bowl is the wobbly terrain without ripples, x² + y² (functions' "bowl" is ½(x² + κy²)): the
+    # toggle then changes one thing only, and heights and learning rates compare across it.
+    return functions.get("wobbly", amplitude=0.0 if terrain == "bowl" else float(amplitude))
+
+
+@lru_cache(maxsize=32)
+def _terrain_grid(terrain: str, amplitude: float):
+    """Surface grid and minima of a terrain, cached: moving the ball must not recompute the surface."""
+    from ..plotting import grid_values
+
+    obj = terrain_objective(terrain, amplitude)
+    X, Y, Z = grid_values(obj, BOUNDS, _RESOLUTION)
+    minima = np.asarray(getattr(obj, "minima", np.zeros((0, 2))), dtype=float).reshape(-1, 2)
+    for array in (X, Y, Z, minima):
+        array.flags.writeable = False
+    return X, Y, Z, minima
+
+
+@dataclass(frozen=True)
+class TerrainState:
+    """What the Terrain Explorer shows for one setting of its controls.
+
+    Attributes
+    ----------
+    terrain : str
+        ``"bowl"`` or ``"wobbly"``.
+    amplitude : float
+        Ripple amplitude ``A`` (ignored by the bowl, recorded as 0 there).
+    X, Y, Z : ndarray, shape (61, 61)
+        The surface on the box ``BOUNDS`` (``Z[i, j] = f(X[i, j], Y[i, j])``).
+    minima : ndarray, shape (k, 2)
+        The terrain's known minima inside its bounds.
+    trajectory : Trajectory
+        The gradient-descent run; ``trajectory.thetas[0]`` is the start point.
+    rest_point : ndarray, shape (2,)
+        Where the ball ended (the last finite point if it diverged).
+    rest_loss : float
+        The height there.
+    outcome : str
+        ``"global minimum"``, ``"local minimum"``, ``"saddle point"``, ``"still rolling"`` (going
+        downhill but not yet at rest), ``"bouncing"`` (the height rose on a recent step: η too large),
+        ``"not moved"`` (0 steps) or ``"diverged"``.
+    message : str
+        One line for the student.
+    """
+
+    terrain: str
+    amplitude: float
+    X: np.ndarray
+    Y: np.ndarray
+    Z: np.ndarray
+    minima: np.ndarray
+    trajectory: object
+    rest_point: np.ndarray
+    rest_loss: float
+    outcome: str
+    message: str
+
+    @property
+    def path(self) -> np.ndarray:
+        """The ball's positions, shape (T+1, 2)."""
+        return self.trajectory.thetas
+
+
+def _describe_rest(obj, traj, minima, zmin_grid) -> tuple[str, str]:
+    """Classify where the ball stopped: (outcome, message)."""
+    point, height = traj.final_theta, traj.final_loss
+    where = f"({point[0]:+.3f}, {point[1]:+.3f})"
+    if traj.diverged:
+        return "diverged", (f"Diverged at step {traj.diverged_at}: the learning rate is too large for this "
+                            "terrain's curvature — the ball is thrown out of the valley. Lower η.")
+    if traj.steps == 0:
+        return "not moved", f"0 steps: the ball has not moved; it sits at {where}, height {height:.4f}."
+    slope = float(traj.grad_norms[-1])
+    recent = np.diff(traj.losses[-11:])
+    outside = bool(np.any(np.abs(point) > np.asarray(BOUNDS)[:, 1]))
+    moves = np.diff(traj.thetas[-6:], axis=0)
+    zigzag = len(moves) >= 2 and bool(np.all(np.sum(moves[1:] * moves[:-1], axis=1) < 0))
+    rising = bool(np.any(recent > 1e-12 * max(1.0, abs(height))))
+    if slope > _REST_GRAD and (outside or rising or zigzag):
+        # The steps overshoot the valley floor: η is too large for the curvature there.
+        off = " — outside the box shown" if outside else ""
+        how = "the height rose on recent steps" if rising else "each step jumps across the valley"
+        return "bouncing", (f"Bouncing after {traj.steps} steps: {how}, so η overshoots the valley floor. "
+                            f"Now at {where}{off}, height {height:.4f}. Lower η.")
+    if slope > _REST_GRAD:
+        return "still rolling", (f"Still rolling after {traj.steps} steps: at {where}, height {height:.4f}, "
+                                 f"slope |∇f| = {slope:.2g}. Add steps or raise η.")
+    eigenvalues = np.linalg.eigvalsh(obj.hessian(point))
+    if eigenvalues.min() <= 0:
+        return "saddle point", (f"Stopped after {traj.steps} steps at {where}, height {height:.4f}: a flat "
+                                "point that is not a minimum (a saddle); a nudge would send it downhill.")
+    # The lowest known minimum (the grid minimum is an upper bound on the global one, a fallback).
+    global_height = min([float(obj.loss(m)) for m in minima] + [float(zmin_grid)])
+    if height <= global_height + 1e-6 * max(1.0, abs(global_height)):
+        return "global minimum", (f"At rest after {traj.steps} steps in the global minimum {where}, "
+                                  f"height {height:.4f}.")
+    return "local minimum", (f"At rest after {traj.steps} steps in a local minimum at {where}, height {height:.4f} "
+                             f"— {height - global_height:.3f} above the global minimum ({global_height:.4f}).")
+
+
+class TerrainExplorer(Explorer):
+    """Roll a gradient-descent ball on a convex bowl or a wobbly non-convex terrain.
+
+    Controls: ``terrain`` ("bowl"/"wobbly"), ``amplitude`` (A, 0–2), ``x0``, ``y0`` (start point),
+    ``lr`` (η, 10⁻³–1.58, log scale), ``steps`` (0–200). See :class:`TerrainState` for the state.
+    """
+
+    title = "Terrain Explorer — where does the ball come to rest?"
+    controls_position = "top"
+
+    def _make_controls(self):
+        return {
+            "terrain": choice("terrain", [("convex bowl", "bowl"), ("wobbly (non-convex)", "wobbly")],
+                              value="wobbly", tooltips=["f = x² + y²", "f = x² + y² − A(cos 3πx + cos 3πy)"]),
+            "amplitude": float_slider("wobble amplitude A", 0.0, 2.0, 0.05, 1.0),
+            "x0": float_slider("start x₀", BOUNDS[0][0], BOUNDS[0][1], 0.01, 0.9),
+            "y0": float_slider("start y₀", BOUNDS[1][0], BOUNDS[1][1], 0.01, 0.8),
+            "lr": log_slider("learning rate η", 1e-3, 10**0.2, 0.01),
+            "steps": int_slider("steps", 0, 200, value=60),
+        }
+
+    def _sync_controls(self, params):
+        self.controls["amplitude"].disabled = params["terrain"] == "bowl"
+
+    # --- compute: pure ----------------------------------------------------------------------------
+    def compute(self, params) -> TerrainState:
+        from .. import optimizers
+
+        terrain = params["terrain"]
+        amplitude = 0.0 if terrain == "bowl" else float(params["amplitude"])
+        obj = terrain_objective(terrain, amplitude)
+        X, Y, Z, minima = _terrain_grid(terrain, amplitude)
+        traj = optimizers.run(obj, optimizers.gd(), [params["x0"], params["y0"]], steps=int(params["steps"]),
+                              lr=float(params["lr"]))
+        outcome, message = _describe_rest(obj, traj, minima, np.nanmin(Z))
+        finite = np.all(np.isfinite(traj.thetas), axis=1) & np.isfinite(traj.losses)
+        last = np.flatnonzero(finite)[-1]
+        return TerrainState(terrain=terrain, amplitude=amplitude, X=X, Y=Y, Z=Z, minima=minima, trajectory=traj,
+                            rest_point=traj.thetas[last].copy(), rest_loss=float(traj.losses[last]),
+                            outcome=outcome, message=message)
+
+    # --- figure: built once, updated in place -------------------------------------------------------
+    def _build_figure(self):
+        from matplotlib.ticker import MaxNLocator
+
+        from ..plotting import OKABE_ITO, label_axes
+
+        self.fig, (self.ax3d, self.ax2d) = self.new_figure(
+            1, 2, figsize=(9.6, 4.4), projection=["3d", None], gridspec_kw={"width_ratios": [1.3, 1]})
+        # Draw the path after the surface whatever the view angle (matplotlib sorts 3-D artists by depth).
+        self.ax3d.computed_zorder = False
+        self.ax3d.view_init(elev=38, azim=-60)
+        self.ax2d.set_aspect("equal")
+        colour = OKABE_ITO[3]  # vermilion: stands out on viridis
+        line_kw = {"color": colour, "linewidth": 2.0, "marker": "o", "markersize": 3, "zorder": 10}
+        (self.path3d,) = self.ax3d.plot([], [], [], **line_kw)
+        (self.start3d,) = self.ax3d.plot([], [], [], linestyle="none", marker="o", markersize=9,
+                                         markerfacecolor="white", markeredgecolor="k", zorder=11, label="start")
+        (self.end3d,) = self.ax3d.plot([], [], [], linestyle="none", marker="s", markersize=8,
+                                       color=colour, markeredgecolor="k", zorder=11, label="ball")
+        (self.path2d,) = self.ax2d.plot([], [], **line_kw, label="gradient-descent path")
+        (self.start2d,) = self.ax2d.plot([], [], linestyle="none", marker="o", markersize=9, markerfacecolor="white",
+                                         markeredgecolor="k", zorder=11, label="start")
+        (self.end2d,) = self.ax2d.plot([], [], linestyle="none", marker="s", markersize=8, color=colour,
+                                       markeredgecolor="k", zorder=11, label="ball (end)")
+        (self.minima2d,) = self.ax2d.plot([], [], linestyle="none", marker="*", markersize=8,
+                                          markerfacecolor="white", markeredgecolor="k", zorder=9,
+                                          label="minima")
+        self.ax2d.set_xlim(*BOUNDS[0])
+        self.ax2d.set_ylim(*BOUNDS[1])
+        self.ax3d.set_xlim(*BOUNDS[0])
+        self.ax3d.set_ylim(*BOUNDS[1])
+        # Few ticks: text is a third of the drawing time of a 3-D figure.
+        for ax in (self.ax3d, self.ax2d):
+            ax.set_xticks([-1, 0, 1])
+            ax.set_yticks([-1, 0, 1])
+        self.ax3d.zaxis.set_major_locator(MaxNLocator(4))
+        label_axes(self.ax3d, xlabel="x", ylabel="y", zlabel="height f")
+        self.ax3d.zaxis.labelpad = 6
+        label_axes(self.ax2d, title="contour map (top view)", xlabel="x", ylabel="y")
+        self.ax2d.legend(loc="upper center", bbox_to_anchor=(0.5, -0.13), ncols=2,
+                         fontsize=8 if not self.presentation else 12, frameon=False)
+        self._surface = self._contour = self._contour_lines = None
+        self._drawn_terrain = None
+
+    def draw(self, state: TerrainState):
+        from ..plotting import finite_prefix, label_axes
+
+        key = (state.terrain, state.amplitude)
+        if key != self._drawn_terrain:
+            self._draw_terrain(state)
+            self._drawn_terrain = key
+        # Only the part of the path inside the box: a diverging ball leaves the picture.
+        lift = 0.01 * (self._zmax - self._zmin)
+        pts = np.column_stack([state.path, state.trajectory.losses])
+        shown = finite_prefix(pts, BOUNDS, margin=0.0)
+        if len(shown) == 0:
+            shown = np.zeros((0, 3))
+        xs, ys, zs = shown[:, 0], shown[:, 1], np.clip(shown[:, 2], self._zmin, self._zmax) + lift
+        self.path3d.set_data_3d(xs, ys, zs)
+        self.path2d.set_data(xs, ys)
+        self.start3d.set_data_3d(xs[:1], ys[:1], zs[:1])
+        self.start2d.set_data(xs[:1], ys[:1])
+        end_marker = "X" if state.outcome == "diverged" else "s"
+        for artist in (self.end3d, self.end2d):
+            artist.set_marker(end_marker)
+        self.end3d.set_data_3d(xs[-1:], ys[-1:], zs[-1:])
+        self.end2d.set_data(xs[-1:], ys[-1:])
+        names = {"bowl": "convex bowl  f = x² + y²",
+                 "wobbly": f"wobbly terrain, A = {state.amplitude:.2f}"}
+        label_axes(self.ax3d, title=f"{names[state.terrain]}\nball: {state.outcome}")
+
+    def _draw_terrain(self, state: TerrainState):
+        """Replace the surface and the contour set (the only artists that depend on the terrain)."""
+        for artist in (self._surface, self._contour, self._contour_lines):
+            if artist is not None:
+                artist.remove()
+        finite = state.Z[np.isfinite(state.Z)]
+        self._zmin, self._zmax = float(finite.min()), float(finite.max())
+        if self._zmax - self._zmin < 1e-9:  # a flat terrain still needs a non-empty z range
+            self._zmax = self._zmin + 1.0
+        self._surface = self.ax3d.plot_surface(state.X, state.Y, state.Z, cmap="viridis", alpha=0.85,
+                                               linewidth=0, antialiased=False, rcount=_RESOLUTION,
+                                               ccount=_RESOLUTION, zorder=1)
+        self.ax3d.set_zlim(self._zmin, self._zmax)
+        levels = np.linspace(self._zmin, self._zmax, 25)
+        self._contour = self.ax2d.contourf(state.X, state.Y, state.Z, levels=levels, cmap="viridis", zorder=0)
+        self._contour_lines = self.ax2d.contour(state.X, state.Y, state.Z, levels=levels, colors="k",
+                                                linewidths=0.3, alpha=0.5, zorder=1)
+        self.minima2d.set_data(state.minima[:, 0], state.minima[:, 1])

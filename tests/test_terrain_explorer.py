@@ -1,0 +1,188 @@
+"""The Terrain Explorer driven through every control, extremes included, asserting on its state."""
+
+import matplotlib
+
+matplotlib.use("Agg")
+
+import matplotlib.pyplot as plt  # noqa: E402
+import numpy as np  # noqa: E402
+import pytest  # noqa: E402
+from scipy.optimize import brentq  # noqa: E402
+
+from course_utils.widgets import TerrainExplorer  # noqa: E402
+from course_utils.widgets.terrain import BOUNDS, TerrainState  # noqa: E402
+
+PI = np.pi
+
+
+def height(x, y, A):
+    """The terrain, written out independently of course_utils.functions."""
+    return x**2 + y**2 - A * (np.cos(3 * PI * x) + np.cos(3 * PI * y))
+
+
+def slope(x, y, A):
+    return np.hypot(2 * x + 3 * PI * A * np.sin(3 * PI * x), 2 * y + 3 * PI * A * np.sin(3 * PI * y))
+
+
+@pytest.fixture(scope="module")
+def explorer():
+    e = TerrainExplorer()
+    yield e
+    e.close()
+    plt.close("all")
+
+
+def check_consistent(e):
+    """Invariants that hold for every setting of the controls."""
+    s, p = e.state, e.params
+    assert isinstance(s, TerrainState)
+    assert e.error is None, e.error
+    assert e.caught_warnings == []
+    assert e.state_params == p
+    A = 0.0 if p["terrain"] == "bowl" else p["amplitude"]
+    assert s.amplitude == A and s.terrain == p["terrain"]
+    assert np.allclose(s.path[0], [p["x0"], p["y0"]])
+    traj = s.trajectory
+    if s.outcome == "diverged":
+        assert f"Diverged at step {traj.diverged_at}" in s.message
+        assert 1 <= traj.diverged_at <= p["steps"]
+    else:
+        assert traj.steps == p["steps"] and len(s.path) == p["steps"] + 1
+        assert np.isclose(s.rest_loss, height(*s.rest_point, A))
+        assert np.allclose(s.rest_point, s.path[-1])
+    if s.outcome == "global minimum":
+        assert np.allclose(s.rest_point, 0, atol=1e-3) and np.isclose(s.rest_loss, -2 * A, atol=1e-6)
+        assert "global minimum" in s.message
+    elif s.outcome == "local minimum":
+        assert slope(*s.rest_point, A) < 1e-3
+        assert s.rest_loss > -2 * A + 1e-3 and "local minimum" in s.message
+        assert f"{s.rest_loss:.4f}" in s.message
+    elif s.outcome == "still rolling":
+        assert slope(*s.rest_point, A) > 1e-3 and "Still rolling" in s.message
+    elif s.outcome == "not moved":
+        assert p["steps"] == 0 and "has not moved" in s.message
+    # the drawn path is finite, starts at the start point and stays in the box
+    xs, ys, zs = e.path3d.get_data_3d()
+    assert np.all(np.isfinite(zs)) and len(xs) >= 1
+    assert np.allclose([xs[0], ys[0]], s.path[0])
+    assert np.all(np.abs(xs) <= BOUNDS[0][1]) and np.all(np.abs(ys) <= BOUNDS[1][1])
+    assert np.allclose(e.path2d.get_xydata(), np.column_stack([xs, ys]))
+
+
+def test_opening_picture_stops_in_the_local_minimum_found_independently(explorer):
+    explorer.reset_controls()
+    s = explorer.state
+    assert explorer.params == {"terrain": "wobbly", "amplitude": 1.0, "x0": 0.9, "y0": 0.8, "lr": 0.01,
+                               "steps": 60}
+    # 1-D critical point of t² − cos 3πt between 1/2 and 5/6 (the function is separable)
+    t = brentq(lambda t: 2 * t + 3 * PI * np.sin(3 * PI * t), 0.5, 5 / 6)
+    assert s.outcome == "local minimum"
+    assert np.allclose(s.rest_point, [t, t], atol=1e-6)
+    check_consistent(explorer)
+
+
+def test_every_control_across_its_range(explorer):
+    rng = np.random.default_rng(0)
+    for terrain in ("wobbly", "bowl"):
+        explorer.reset_controls()
+        explorer.controls["terrain"].value = terrain
+        for name, control in explorer.controls.items():
+            if name == "terrain":
+                continue
+            lo, hi = control.min, control.max
+            if name == "lr":  # a log slider: min/max are exponents
+                lo, hi = 10.0**lo, 10.0**hi
+            values = [lo, hi, lo + (hi - lo) * rng.uniform(), (lo + hi) / 2]
+            for value in values:
+                control.value = int(value) if name == "steps" else value
+                check_consistent(explorer)
+            explorer.reset_controls()
+    explorer.reset_controls()
+
+
+def test_random_settings_in_random_orders(explorer):
+    rng = np.random.default_rng(1)
+    names = list(explorer.controls)
+    for _ in range(12):
+        for name in rng.permutation(names):
+            c = explorer.controls[name]
+            if name == "terrain":
+                c.value = str(rng.choice(["bowl", "wobbly"]))
+            elif name == "steps":
+                c.value = int(rng.integers(0, 201))
+            elif name == "lr":
+                c.value = 10.0 ** rng.uniform(c.min, c.max)
+            else:
+                c.value = float(rng.uniform(c.min, c.max))
+        check_consistent(explorer)
+    explorer.reset_controls()
+
+
+def test_huge_learning_rate_diverges_and_says_so(explorer):
+    explorer.set(terrain="bowl", lr=10**0.2, steps=200)
+    s = explorer.state
+    assert s.outcome == "diverged" and s.trajectory.diverged
+    assert f"Diverged at step {s.trajectory.diverged_at}" in explorer.message_text
+    assert np.all(np.isfinite(s.rest_point)) and np.all(np.isfinite(e_path := explorer.path3d.get_data_3d()[2]))
+    assert len(e_path) < len(s.path)  # the flight out of the box is not drawn
+    assert explorer.end2d.get_marker() == "X"
+    check_consistent(explorer)
+    explorer.reset_controls()
+
+
+def test_amplitude_zero_is_the_bowl_one_minimum_from_everywhere(explorer):
+    for x0 in (-1.5, -0.7, 0.3, 1.5):
+        for y0 in (-1.5, 0.0, 1.2):
+            explorer.set(terrain="wobbly", amplitude=0.0, x0=x0, y0=y0, lr=0.2, steps=100)
+            assert explorer.state.outcome == "global minimum", explorer.message_text
+            assert np.allclose(explorer.state.rest_point, 0, atol=1e-6)
+            bowl = explorer.state.Z
+            explorer.controls["terrain"].value = "bowl"
+            assert explorer.state.outcome == "global minimum"
+            assert np.allclose(explorer.state.Z, bowl)  # A = 0 is the bowl
+    assert explorer.controls["amplitude"].disabled  # A does not apply to the bowl
+    explorer.controls["terrain"].value = "wobbly"
+    assert not explorer.controls["amplitude"].disabled
+    explorer.reset_controls()
+
+
+def test_wobbly_two_starts_reach_different_minima(explorer):
+    explorer.set(terrain="wobbly", amplitude=1.0, x0=0.9, y0=0.8, lr=0.01, steps=100)
+    far = explorer.state
+    explorer.set(x0=0.2, y0=-0.25)
+    near = explorer.state
+    assert far.outcome == "local minimum" and near.outcome == "global minimum"
+    assert np.linalg.norm(far.rest_point - near.rest_point) > 0.5
+    assert far.rest_loss > near.rest_loss
+    explorer.reset_controls()
+
+
+def test_zero_steps_and_bouncing_messages(explorer):
+    explorer.set(terrain="bowl", steps=0)
+    assert explorer.state.outcome == "not moved" and len(explorer.state.path) == 1
+    explorer.set(steps=60, lr=1.0)  # η = 1 on x² + y²: θ → −θ, the ball jumps across the valley forever
+    assert explorer.state.outcome == "bouncing" and "Lower η" in explorer.message_text
+    assert np.allclose(explorer.state.rest_point, [0.9, 0.8])
+    explorer.reset_controls()
+
+
+def test_ball_moves_update_the_path_only_and_terrain_changes_replace_the_surface(explorer):
+    explorer.reset_controls()
+    surface, contour, path = explorer._surface, explorer._contour, explorer.path3d
+    explorer.controls["x0"].value = -0.4
+    assert explorer._surface is surface and explorer._contour is contour and explorer.path3d is path
+    explorer.controls["amplitude"].value = 0.5
+    assert explorer._surface is not surface and surface not in explorer.ax3d.collections
+    assert explorer.path3d is path
+    assert len(explorer.ax3d.collections) == 1  # the old surface was removed, not stacked
+    explorer.reset_controls()
+
+
+def test_rendering_extremes_emits_no_warnings(explorer):
+    for settings in ({"lr": 10**0.2, "steps": 200}, {"amplitude": 2.0}, {"amplitude": 0.0, "steps": 0},
+                     {"terrain": "bowl", "x0": -1.5, "y0": 1.5}):
+        explorer.reset_controls()
+        explorer.set(**settings)
+        explorer.fig.canvas.draw()  # warnings are errors under pytest
+        assert explorer.error is None
+    explorer.reset_controls()
