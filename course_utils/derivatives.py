@@ -103,19 +103,25 @@ def finite_difference_hvp(grad_f: Callable, theta, v, h: float = 1e-5) -> np.nda
 
 
 def _relative_error(a: np.ndarray, b: np.ndarray) -> float:
-    scale = max(np.linalg.norm(a), np.linalg.norm(b), 1e-12)
+    # Mixed error: relative for large vectors, absolute below norm 1. A pure relative error blows up at
+    # critical points, where the true gradient is 0 and finite differences leave ~1e-10 of rounding noise.
+    scale = max(np.linalg.norm(a), np.linalg.norm(b), 1.0)
     return float(np.linalg.norm(a - b) / scale)
 
 
 def gradient_error(f: Callable, grad_f: Callable, theta, h: float = 1e-6) -> float:
-    """Relative error ``‖g - g_fd‖ / max(‖g‖, ‖g_fd‖)`` of a gradient function against central differences."""
+    """Error ``‖g - g_fd‖ / max(‖g‖, ‖g_fd‖, 1)`` of a gradient function against central differences.
+
+    Relative for large gradients, absolute for small ones, so a correct gradient checked at a critical point
+    (true gradient 0) reports ~1e-10 rather than a meaningless 100 %.
+    """
     check_callable(grad_f, "grad_f")
     theta = check_vector(theta, "theta")
     return _relative_error(np.asarray(grad_f(theta), dtype=float), finite_difference_gradient(f, theta, h))
 
 
 def hvp_error(grad_f: Callable, hvp_f: Callable, theta, v, h: float = 1e-5) -> float:
-    """Relative error of ``hvp_f(theta, v)`` against finite differences of ``grad_f``."""
+    """Error of ``hvp_f(theta, v)`` against finite differences of ``grad_f`` (mixed relative/absolute, as above)."""
     check_callable(hvp_f, "hvp_f")
     theta = check_vector(theta, "theta")
     v = check_vector(v, "v", theta.size)

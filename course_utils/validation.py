@@ -198,11 +198,14 @@ def check_array(
     if ndim is not None:
         allowed = (ndim,) if isinstance(ndim, int) else tuple(ndim)
         if arr.ndim not in allowed:
-            want = " or ".join(str(a) for a in allowed)
+            if len(allowed) > 2 and allowed == tuple(range(allowed[0], allowed[-1] + 1)):
+                want = f"at least {allowed[0]}" if allowed[-1] >= 32 else f"{allowed[0]} to {allowed[-1]}"
+            else:
+                want = " or ".join(str(a) for a in allowed)
             raise ValueError(f"`{name}` must have {want} dimension(s), got shape {arr.shape}")
     if shape is not None:
         if arr.ndim != len(shape) or any(s is not None and s != a for s, a in zip(shape, arr.shape)):
-            want = "(" + ", ".join("any" if s is None else str(s) for s in shape) + ")"
+            want = "(" + ", ".join("any" if s is None else str(s) for s in shape) + ("," if len(shape) == 1 else "") + ")"
             raise ValueError(f"`{name}` must have shape {want}, got {arr.shape}")
     if arr.size < min_size:
         raise ValueError(f"`{name}` must have at least {min_size} element(s), got shape {arr.shape}")

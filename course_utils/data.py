@@ -1,0 +1,313 @@
+r"""Small synthetic data sets for the course's models, deterministic per seed.
+
+Every generator takes ``n`` (number of examples), ``noise`` and ``rng`` (a
+``numpy.random.Generator`` or an integer seed) and returns ``(X, y)``:
+
+* ``X`` — float64 array of shape ``(n, d)``;
+* ``y`` — int64 class labels ``0 … k-1`` of shape ``(n,)`` for classification, float64 targets for
+  regression.
+
+Classes are balanced (sizes differ by at most one) and the examples are shuffled, so any prefix or
+minibatch mixes the classes. The same seed gives the same data on every machine.
+
+>>> X, y = two_moons(200, noise=0.1, rng=0)
+>>> X.shape, y.shape, sorted(set(y.tolist()))
+((200, 2), (200,), [0, 1])
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from .validation import check_array, check_int, check_option, check_rng, check_scalar
+
+__all__ = [
+    "two_moons",
+    "circles",
+    "spirals",
+    "blobs",
+    "regression_1d",
+    "regression_curve",
+    "train_test_split",
+    "standardize",
+]
+
+
+def _class_sizes(n: int, k: int) -> np.ndarray:
+    """Balanced class sizes: ``n // k`` each, the first ``n % k`` classes get one more."""
+    return np.array([n // k + (i < n % k) for i in range(k)])
+
+
+def _finish(rng: np.random.Generator, X: np.ndarray, y: np.ndarray, noise: float):
+    """Add isotropic Gaussian noise of s.d. ``noise`` and shuffle the examples."""
+    X = X + noise * rng.standard_normal(X.shape)
+    order = rng.permutation(X.shape[0])
+    return np.ascontiguousarray(X[order], dtype=np.float64), np.ascontiguousarray(y[order])
+
+
+def _check_common(n, noise, rng, n_min=1):
+    return check_int(n, "n", low=n_min), check_scalar(noise, "noise", low=0), check_rng(rng)
+
+
+def two_moons(n: int = 200, noise: float = 0.1, rng=0) -> tuple[np.ndarray, np.ndarray]:
+    r"""Two interleaving half circles (the scikit-learn "moons").
+
+    Class 0: :math:`(\cos t, \sin t)`, class 1: :math:`(1 - \cos t, \tfrac12 - \sin t)`, with
+    :math:`t` evenly spaced on :math:`[0, \pi]`, plus Gaussian noise of s.d. ``noise``. Not linearly
+    separable; a small MLP separates it.
+
+    Parameters
+    ----------
+    n : int
+        Number of examples (``>= 2``).
+    noise : float
+        Standard deviation of the Gaussian noise added to each coordinate.
+    rng : numpy.random.Generator or int
+
+    Returns
+    -------
+    X : ndarray, shape (n, 2)
+    y : ndarray of int64, shape (n,)
+    """
+    n, noise, rng = _check_common(n, noise, rng, n_min=2)
+    n0, n1 = _class_sizes(n, 2)
+    t0, t1 = np.linspace(0, np.pi, n0), np.linspace(0, np.pi, n1)
+    X = np.concatenate([np.c_[np.cos(t0), np.sin(t0)], np.c_[1 - np.cos(t1), 0.5 - np.sin(t1)]])
+    y = np.repeat([0, 1], [n0, n1]).astype(np.int64)
+    return _finish(rng, X, y, noise)
+
+
+def circles(n: int = 200, noise: float = 0.05, rng=0, factor: float = 0.5) -> tuple[np.ndarray, np.ndarray]:
+    r"""Two concentric circles: class 0 of radius 1, class 1 of radius ``factor``.
+
+    Angles are evenly spaced on :math:`[0, 2\pi)`; Gaussian noise of s.d. ``noise`` is added.
+    Separable by a quadratic feature (:math:`x_1^2 + x_2^2`), not by a line.
+
+    Parameters
+    ----------
+    n : int
+        Number of examples (``>= 2``).
+    noise : float
+    rng : numpy.random.Generator or int
+    factor : float
+        Radius of the inner circle, in ``(0, 1)``.
+
+    Returns
+    -------
+    X : ndarray, shape (n, 2)
+    y : ndarray of int64, shape (n,)
+    """
+    n, noise, rng = _check_common(n, noise, rng, n_min=2)
+    factor = check_scalar(factor, "factor", low=0, high=1, low_inclusive=False, high_inclusive=False)
+    n0, n1 = _class_sizes(n, 2)
+    t0 = np.linspace(0, 2 * np.pi, n0, endpoint=False)
+    t1 = np.linspace(0, 2 * np.pi, n1, endpoint=False)
+    X = np.concatenate([np.c_[np.cos(t0), np.sin(t0)], factor * np.c_[np.cos(t1), np.sin(t1)]])
+    y = np.repeat([0, 1], [n0, n1]).astype(np.int64)
+    return _finish(rng, X, y, noise)
+
+
+def spirals(n: int = 200, noise: float = 0.05, rng=0, turns: float = 1.5) -> tuple[np.ndarray, np.ndarray]:
+    r"""Two interleaved arms of an Archimedean spiral, one per class.
+
+    Arm :math:`k \in \{0, 1\}`: radius :math:`r = s` and angle :math:`2\pi \cdot \text{turns} \cdot s
+    + k\pi` for :math:`s` evenly spaced on :math:`[0.05, 1]`, so the arms are point reflections of
+    each other and the data fit in the unit disc (before noise of s.d. ``noise``). Hard for a linear
+    model, a classic for small MLPs.
+
+    Parameters
+    ----------
+    n : int
+        Number of examples (``>= 2``).
+    noise : float
+    rng : numpy.random.Generator or int
+    turns : float
+        Number of turns of each arm (``> 0``).
+
+    Returns
+    -------
+    X : ndarray, shape (n, 2)
+    y : ndarray of int64, shape (n,)
+    """
+    n, noise, rng = _check_common(n, noise, rng, n_min=2)
+    turns = check_scalar(turns, "turns", low=0, low_inclusive=False)
+    parts = []
+    for k, size in enumerate(_class_sizes(n, 2)):
+        s = np.linspace(0.05, 1.0, size)
+        angle = 2 * np.pi * turns * s + k * np.pi
+        parts.append(np.c_[s * np.cos(angle), s * np.sin(angle)])
+    y = np.repeat([0, 1], _class_sizes(n, 2)).astype(np.int64)
+    return _finish(rng, np.concatenate(parts), y, noise)
+
+
+def blobs(
+    n: int = 200,
+    noise: float = 1.0,
+    rng=0,
+    n_classes: int = 3,
+    separation: float = 3.0,
+    centers=None,
+) -> tuple[np.ndarray, np.ndarray]:
+    r"""Isotropic Gaussian clusters, one per class.
+
+    By default the ``n_classes`` centers sit evenly on a circle of radius ``separation`` around the
+    origin (the first at :math:`(\text{separation}, 0)`); pass ``centers`` to place them yourself, in
+    any dimension. Each example is its center plus Gaussian noise of s.d. ``noise``, so
+    ``separation / noise`` sets how much the clusters overlap.
+
+    Parameters
+    ----------
+    n : int
+        Number of examples (``>= n_classes``).
+    noise : float
+        Within-cluster standard deviation.
+    rng : numpy.random.Generator or int
+    n_classes : int
+        Number of clusters (``>= 1``); ignored when ``centers`` is given.
+    separation : float
+        Radius of the circle of centers (``>= 0``).
+    centers : array_like, shape (k, d), optional
+        Explicit cluster centers; then ``n_classes = k``.
+
+    Returns
+    -------
+    X : ndarray, shape (n, d)
+        ``d = 2`` unless ``centers`` says otherwise.
+    y : ndarray of int64, shape (n,)
+    """
+    noise, rng = check_scalar(noise, "noise", low=0), check_rng(rng)
+    if centers is None:
+        n_classes = check_int(n_classes, "n_classes", low=1)
+        separation = check_scalar(separation, "separation", low=0)
+        angle = 2 * np.pi * np.arange(n_classes) / n_classes
+        centers = separation * np.c_[np.cos(angle), np.sin(angle)]
+    else:
+        centers = check_array(centers, "centers", ndim=2)
+        n_classes = centers.shape[0]
+    n = check_int(n, "n", low=n_classes)
+    sizes = _class_sizes(n, n_classes)
+    X = np.repeat(centers, sizes, axis=0)
+    y = np.repeat(np.arange(n_classes), sizes).astype(np.int64)
+    return _finish(rng, X, y, noise)
+
+
+#: The noiseless curves behind :func:`regression_1d`: name -> (function, x-range).
+_CURVES = {
+    "sin": (np.sin, (-np.pi, np.pi)),
+    "poly": (lambda x: x**3 - x, (-1.5, 1.5)),
+}
+
+
+def regression_curve(x, kind: str = "sin") -> np.ndarray:
+    r"""The noiseless target of :func:`regression_1d`: :math:`\sin x` (``"sin"``) or :math:`x^3 - x` (``"poly"``)."""
+    kind = check_option(kind, "kind", _CURVES)
+    x = check_array(x, "x", min_size=0)
+    return _CURVES[kind][0](x)
+
+
+def regression_1d(n: int = 50, noise: float = 0.1, rng=0, kind: str = "sin") -> tuple[np.ndarray, np.ndarray]:
+    r"""A noisy 1-D regression problem :math:`y = g(x) + \text{noise}\cdot\varepsilon`.
+
+    * ``kind="sin"``: :math:`g(x) = \sin x`, :math:`x \sim U(-\pi, \pi)`;
+    * ``kind="poly"``: :math:`g(x) = x^3 - x`, :math:`x \sim U(-1.5, 1.5)`;
+
+    with :math:`\varepsilon \sim N(0, 1)`. The examples come in random order (not sorted by ``x``).
+    :func:`regression_curve` gives :math:`g` for plotting the truth.
+
+    Parameters
+    ----------
+    n : int
+        Number of examples (``>= 1``).
+    noise : float
+        Standard deviation of the target noise.
+    rng : numpy.random.Generator or int
+    kind : {"sin", "poly"}
+
+    Returns
+    -------
+    X : ndarray, shape (n, 1)
+    y : ndarray of float64, shape (n,)
+    """
+    n, noise, rng = _check_common(n, noise, rng)
+    kind = check_option(kind, "kind", _CURVES)
+    g, (lo, hi) = _CURVES[kind]
+    x = rng.uniform(lo, hi, size=n)
+    y = g(x) + noise * rng.standard_normal(n)
+    return x[:, None].astype(np.float64), y.astype(np.float64)
+
+
+def train_test_split(X, y, test_frac: float = 0.25, rng=0):
+    r"""Shuffle and split examples into a training and a test set.
+
+    The test set has :math:`\lceil \text{test\_frac} \cdot n \rceil` examples (as in scikit-learn); the
+    two sets are disjoint and together hold every example once.
+
+    Parameters
+    ----------
+    X : array_like, shape (n, ...)
+    y : array_like, shape (n, ...)
+    test_frac : float
+        Fraction of examples held out, in ``(0, 1)``.
+    rng : numpy.random.Generator or int
+
+    Returns
+    -------
+    X_train, X_test, y_train, y_test : ndarray
+    """
+    X = check_array(X, "X", ndim=range(1, 33))
+    # labels keep their dtype (int classes stay int)
+    y = check_array(y, "y", ndim=range(1, 33), dtype=np.asarray(y).dtype)
+    if X.shape[0] != y.shape[0]:
+        raise ValueError(f"`X` and `y` must have the same number of examples, got {X.shape[0]} and {y.shape[0]}")
+    test_frac = check_scalar(test_frac, "test_frac", low=0, high=1, low_inclusive=False, high_inclusive=False)
+    rng = check_rng(rng)
+    n = X.shape[0]
+    n_test = int(np.ceil(test_frac * n))
+    if n_test >= n:
+        raise ValueError(
+            f"`test_frac`={test_frac:g} leaves no training examples out of n={n}; use a smaller fraction or more data"
+        )
+    order = rng.permutation(n)
+    test, train = order[:n_test], order[n_test:]
+    return X[train], X[test], y[train], y[test]
+
+
+def standardize(X, mean=None, std=None) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    r"""Center and scale each column: :math:`Z = (X - \mu) / \sigma`.
+
+    Fit on the training set (``mean``/``std`` omitted), then pass the returned ``mean`` and ``std``
+    to transform the test set with the *training* statistics. Columns with zero spread get
+    :math:`\sigma = 1` (they are only centered) instead of a division by zero.
+
+    Parameters
+    ----------
+    X : array_like, shape (n, d)
+    mean : array_like, shape (d,), optional
+    std : array_like, shape (d,), optional
+        Positive scales; give both ``mean`` and ``std`` or neither.
+
+    Returns
+    -------
+    Z : ndarray, shape (n, d)
+    mean : ndarray, shape (d,)
+    std : ndarray, shape (d,)
+
+    Examples
+    --------
+    >>> Z_train, mu, sigma = standardize(X_train)          # doctest: +SKIP
+    >>> Z_test, _, _ = standardize(X_test, mu, sigma)      # doctest: +SKIP
+    """
+    X = check_array(X, "X", ndim=2)
+    if (mean is None) != (std is None):
+        raise ValueError("give both `mean` and `std` (from standardizing the training set) or neither")
+    if mean is None:
+        mean = X.mean(axis=0)
+        std = X.std(axis=0)
+        std = np.where(std > 0, std, 1.0)
+    else:
+        d = X.shape[1]
+        mean = check_array(mean, "mean", shape=(d,))
+        std = check_array(std, "std", shape=(d,))
+        if np.any(std <= 0):
+            raise ValueError(f"`std` must be positive, got {std if d <= 6 else 'an array with entries <= 0'}")
+    return (X - mean) / std, mean, std
