@@ -146,3 +146,17 @@ def test_objective_validates_arguments():
 
     with pytest.raises(NotImplementedError):
         Bare().loss([1.0])
+
+
+def test_gradient_error_is_small_for_a_correct_gradient_at_a_critical_point():
+    # the true gradient is 0 at the minimum: a purely relative error would report ~100 % from rounding noise
+    from course_utils.derivatives import gradient_error
+
+    def f(t):
+        return (t[0] - 1.0) ** 2 + 3.0 * (t[1] + 2.0) ** 2
+
+    def g(t):
+        return np.array([2 * (t[0] - 1.0), 6 * (t[1] + 2.0)])
+
+    assert gradient_error(f, g, np.array([1.0, -2.0])) < 1e-8
+    assert gradient_error(f, lambda t: g(t) + 0.1, np.array([1.0, -2.0])) > 0.05
