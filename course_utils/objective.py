@@ -47,7 +47,7 @@ class Objective:
     # --- public protocol --------------------------------------------------------------------
     def loss(self, theta) -> float:
         """The loss :math:`L(\\theta)` at ``theta`` of shape ``(P,)``, as a float."""
-        theta = check_vector(theta, "theta", self.dim, finite=False)
+        theta = check_vector(theta, "theta", self.dim)
         return float(self._loss(theta))
 
     def __call__(self, theta) -> float:
@@ -58,7 +58,7 @@ class Objective:
 
         Agrees with a loop of :meth:`loss` to rounding (the tests assert 1e-12).
         """
-        thetas = check_batch(thetas, "thetas", self.dim, finite=False)
+        thetas = check_batch(thetas, "thetas", self.dim)
         lead = thetas.shape[:-1]
         flat = thetas.reshape(-1, self.dim)
         if flat.shape[0] == 0:
@@ -69,12 +69,12 @@ class Objective:
 
     def grad(self, theta) -> np.ndarray:
         """The gradient :math:`\\nabla L(\\theta)`, shape ``(P,)`` (autograd)."""
-        theta = check_vector(theta, "theta", self.dim, finite=False)
+        theta = check_vector(theta, "theta", self.dim)
         return self._grad_fn()(theta)
 
     def value_and_grad(self, theta) -> tuple[float, np.ndarray]:
         """Loss and gradient in one pass, ``(float, (P,))``."""
-        theta = check_vector(theta, "theta", self.dim, finite=False)
+        theta = check_vector(theta, "theta", self.dim)
         from autograd import value_and_grad
 
         value, g = value_and_grad(self._loss)(theta)

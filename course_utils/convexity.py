@@ -1,0 +1,1023 @@
+r"""Tests of convexity and the facts that follow from it: chords, Hessians, Jensen's gap, condition numbers.
+
+A function :math:`f` is convex when every chord lies on or above the graph:
+
+.. math:: f(t x + (1-t) y) \le t f(x) + (1-t) f(y) \qquad \text{for all } x, y \text{ and } t \in [0, 1].
+
+This module tests that definition numerically and computes the consequences the course uses:
+
+* :func:`chord` and :func:`chord_test` — the chord inequality at one ``(x, y, t)``, and the worst violation
+  over many random segments, with its witness (or none). A *found* violation is a proof of non-convexity;
+  finding none is evidence, not proof.
+* :func:`hessian_min_eigenvalues` and :func:`hessian_eigenvalue_map` — the second-order test: a twice
+  differentiable ``f`` is convex on a convex set iff its Hessian is positive semi-definite there.
+* :class:`Distribution` (:func:`discrete`, :func:`gaussian`, :func:`uniform`) and :func:`jensen_gap` —
+  :math:`\mathbb E[f(X)] - f(\mathbb E[X]) \ge 0` for convex ``f``; exact for discrete distributions,
+  Monte Carlo with a standard error (or Gauss quadrature) otherwise.
+* :func:`quadratic_constants` and :func:`gd_contraction_factor` — :math:`\mu, L, \kappa`, the best fixed step
+  :math:`2/(\mu+L)` and gradient descent's contraction factor :math:`(\kappa-1)/(\kappa+1)`.
+* :func:`gradient_descent_batch` and :func:`basin_map` — gradient descent from many starts at once (one
+  vectorized gradient per step for the whole batch) and the map of which minimum each start reaches.
+
+Functions accept either a course :class:`~course_utils.objective.Objective` (any dimension) or a plain
+callable of one real variable (vectorized like ``np.exp`` or not, like ``math.exp``).
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable
+from dataclasses import dataclass
+
+import numpy as np
+
+from .objective import FunctionObjective, Objective
+from .validation import (
+    check_array,
+    check_callable,
+    check_int,
+    check_option,
+    check_rng,
+    check_scalar,
+    check_vector,
+)
+
+__all__ = [
+    "ChordPoint",
+    "ChordTest",
+    "chord",
+    "ChordProfile",
+    "chord_profile",
+    "chord_test",
+    "hessian_min_eigenvalues",
+    "HessianMap",
+    "hessian_eigenvalue_map",
+    "Distribution",
+    "discrete",
+    "gaussian",
+    "uniform",
+    "JensenGap",
+    "jensen_gap",
+    "QuadraticConstants",
+    "quadratic_constants",
+    "gd_contraction_factor",
+    "BatchDescent",
+    "gradient_descent_batch",
+    "BasinMap",
+    "basin_map",
+]
+
+
+# --------------------------------------------------------------------------------------------
+# Evaluating f on many points at once
+# --------------------------------------------------------------------------------------------
+def _batch_evaluator(f, dim: int | None) -> tuple[Callable[[np.ndarray], np.ndarray], int]:
+    """Return ``(g, P)`` where ``g`` maps points ``(n, P)`` to values ``(n,)`` (NaN where f fails).
+
+    An Objective uses its vectorized ``loss_batch``. A callable of one variable is tried on the whole
+    array first (``np.exp``-style); if that raises or returns the wrong shape it is called point by point
+    (``math.exp``-style); a point where it raises (``math.log(-1)``) gives NaN — outside the domain.
+    A callable with ``dim > 1`` is wrapped in :class:`FunctionObjective` (called point by point).
+    """
+    if isinstance(f, Objective):
+        if dim is not None and dim != f.dim:
+            raise ValueError(f"points have {dim} coordinates but the objective {f.name!r} has dim {f.dim}")
+        return f.loss_batch, f.dim
+    check_callable(f, "f")
+    dim = 1 if dim is None else dim
+    if dim > 1:
+        obj = FunctionObjective(f, dim)
+        return obj.loss_batch, dim
+
+    def one_point(x: float) -> float:
+        try:
+            value = float(np.asarray(f(x)).reshape(()))
+        except (ValueError, ArithmeticError, TypeError):  # outside the domain, or not a scalar
+            return math.nan
+        return value
+
+    def g(points: np.ndarray) -> np.ndarray:
+        x = points[:, 0]
+        with np.errstate(all="ignore"):
+            try:
+                out = np.asarray(f(x), dtype=float)
+                if out.shape == x.shape:
+                    return out
+            except Exception:  # not vectorized (math.exp, max(x, 0), if-statements): go point by point
+                pass
+            return np.array([one_point(float(v)) for v in x], dtype=float)
+
+    return g, 1
+
+
+def _as_points(points, name: str, dim: int | None = None) -> np.ndarray:
+    """Points as an array ``(n, P)``: 1-D input ``(n,)`` means n scalars (P = 1)."""
+    arr = check_array(points, name, ndim=(1, 2))
+    if arr.ndim == 1:
+        arr = arr[:, None] if dim in (None, 1) else arr[None, :]
+    if dim is not None and arr.shape[1] != dim:
+        raise ValueError(f"`{name}` must have {dim} coordinate(s) per point, got shape {arr.shape}")
+    return arr
+
+
+def _dim_of(f) -> int | None:
+    return f.dim if isinstance(f, Objective) else None
+
+
+def _tolerance(tol: float, fx, fy, t) -> np.ndarray:
+    """Rounding allowance for the chord inequality, relative to the size of the values compared."""
+    return tol * (1.0 + np.abs(t * fx) + np.abs((1 - t) * fy))
+
+
+# --------------------------------------------------------------------------------------------
+# The chord test
+# --------------------------------------------------------------------------------------------
+@dataclass(frozen=True)
+class ChordPoint:
+    r"""The chord inequality at one ``(x, y, t)``.
+
+    Attributes
+    ----------
+    x, y : ndarray, shape (P,)
+        The endpoints.
+    t : float
+        The weight of ``x``: the point is :math:`z = t x + (1-t) y`.
+    z : ndarray, shape (P,)
+    f_z : float
+        :math:`f(z)`, the graph.
+    chord_value : float
+        :math:`t f(x) + (1-t) f(y)`, the chord.
+    gap : float
+        ``f_z - chord_value``; positive means the graph is above the chord (a violation).
+    violated : bool
+        ``gap`` exceeds the rounding tolerance.
+    """
+
+    x: np.ndarray
+    y: np.ndarray
+    t: float
+    z: np.ndarray
+    f_x: float
+    f_y: float
+    f_z: float
+    chord_value: float
+    gap: float
+    violated: bool
+
+    @property
+    def message(self) -> str:
+        if not np.isfinite(self.gap):
+            return "f is not defined at one of these points (outside its domain)"
+        if self.violated:
+            return f"violation: the graph is {self.gap:.3g} above the chord — f is not convex"
+        return f"no violation here: the graph is {-self.gap:.3g} below (or on) the chord"
+
+
+def chord(f, x, y, t: float, *, tol: float = 1e-9) -> ChordPoint:
+    r"""Evaluate the chord inequality :math:`f(tx + (1-t)y) \le t f(x) + (1-t) f(y)` once.
+
+    Parameters
+    ----------
+    f : Objective or callable
+        An objective (``x``, ``y`` of shape ``(P,)``) or a function of one real variable.
+    x, y : float or array_like, shape (P,)
+    t : float in [0, 1]
+    tol : float
+        Relative rounding allowance: a gap counts as a violation only above
+        ``tol · (1 + |t f(x)| + |(1-t) f(y)|)``.
+
+    Examples
+    --------
+    >>> chord(lambda x: x**2, -1.0, 3.0, 0.5).gap      # f(1) - (1 + 9)/2
+    -4.0
+    """
+    dim = _dim_of(f)
+    xs = _as_points(np.atleast_1d(np.asarray(x, dtype=float)), "x", dim)
+    ys = _as_points(np.atleast_1d(np.asarray(y, dtype=float)), "y", dim)
+    if xs.shape != ys.shape or xs.shape[0] != 1:
+        raise ValueError(f"`x` and `y` must be single points of the same shape, got {np.shape(x)} and {np.shape(y)}")
+    t = check_scalar(t, "t", low=0, high=1)
+    tol = check_scalar(tol, "tol", low=0)
+    g, _ = _batch_evaluator(f, xs.shape[1])
+    z = t * xs + (1 - t) * ys
+    fx, fy, fz = g(np.vstack([xs, ys, z]))
+    chord_value = t * fx + (1 - t) * fy
+    gap = fz - chord_value
+    violated = bool(np.isfinite(gap) and gap > _tolerance(tol, fx, fy, t))
+    return ChordPoint(xs[0], ys[0], t, z[0], float(fx), float(fy), float(fz), float(chord_value), float(gap), violated)
+
+
+@dataclass(frozen=True)
+class ChordProfile:
+    r"""The graph and the chord along one segment, for plots.
+
+    Attributes
+    ----------
+    ts : ndarray, shape (n,)
+        Weights of ``x`` from 0 to 1 (``z = t x + (1-t) y``, so ``t = 0`` is ``y``).
+    zs : ndarray, shape (n, P)
+    f_z : ndarray, shape (n,)
+        The graph along the segment.
+    chord_values : ndarray, shape (n,)
+        The chord :math:`t f(x) + (1-t) f(y)`.
+    gaps : ndarray, shape (n,)
+        ``f_z - chord_values``: positive where the graph is above the chord.
+    """
+
+    ts: np.ndarray
+    zs: np.ndarray
+    f_z: np.ndarray
+    chord_values: np.ndarray
+    gaps: np.ndarray
+
+
+def chord_profile(f, x, y, n: int = 101) -> ChordProfile:
+    r"""Graph and chord at ``n`` equally spaced weights :math:`t \in [0, 1]` along the segment from ``y`` to ``x``.
+
+    Parameters
+    ----------
+    f : Objective or callable
+    x, y : float or array_like, shape (P,)
+    n : int >= 2
+    """
+    dim = _dim_of(f)
+    xs = _as_points(np.atleast_1d(np.asarray(x, dtype=float)), "x", dim)
+    ys = _as_points(np.atleast_1d(np.asarray(y, dtype=float)), "y", dim)
+    if xs.shape != ys.shape or xs.shape[0] != 1:
+        raise ValueError(f"`x` and `y` must be single points of the same shape, got {np.shape(x)} and {np.shape(y)}")
+    n = check_int(n, "n", low=2, high=100_000)
+    g, _ = _batch_evaluator(f, xs.shape[1])
+    ts = np.linspace(0.0, 1.0, n)
+    zs = ts[:, None] * xs + (1 - ts)[:, None] * ys
+    f_z = g(zs)
+    with np.errstate(all="ignore"):
+        chord_values = ts * f_z[-1] + (1 - ts) * f_z[0]
+        gaps = f_z - chord_values
+    return ChordProfile(ts, zs, f_z, chord_values, gaps)
+
+
+@dataclass(frozen=True)
+class ChordTest:
+    r"""The result of :func:`chord_test`.
+
+    Attributes
+    ----------
+    violated : bool
+        Some tested chord had the graph above it (beyond rounding): a proof that f is not convex.
+    worst : ChordPoint or None
+        The tested ``(x, y, t)`` with the largest gap :math:`f(z) - [t f(x) + (1-t) f(y)]` — the witness
+        when ``violated``; ``None`` if nothing could be evaluated.
+    max_gap : float
+        ``worst.gap`` (NaN when nothing was evaluated).
+    n_segments, n_tested : int
+        Segments drawn and (segment, t) pairs evaluated with finite values.
+    n_violations : int
+        How many tested pairs violated the inequality.
+    n_skipped : int
+        Pairs skipped because f was not finite at an endpoint or at ``z`` (outside its domain).
+    """
+
+    violated: bool
+    worst: ChordPoint | None
+    max_gap: float
+    n_segments: int
+    n_tested: int
+    n_violations: int
+    n_skipped: int
+
+    @property
+    def witness(self) -> tuple[np.ndarray, np.ndarray, float] | None:
+        """``(x, y, t)`` of the worst violation, or ``None`` when no chord was violated."""
+        if not self.violated:
+            return None
+        return self.worst.x, self.worst.y, self.worst.t
+
+    @property
+    def message(self) -> str:
+        if self.worst is None:
+            return "no chord could be evaluated (f is not finite on these points)"
+        if self.violated:
+            w = self.worst
+            where = _fmt(w.x), _fmt(w.y)
+            return (f"not convex: {self.n_violations} of {self.n_tested} chords violated; worst at x = {where[0]}, "
+                    f"y = {where[1]}, t = {w.t:.3g} (graph {w.gap:.3g} above the chord)")
+        return f"no violation in {self.n_tested} chords on {self.n_segments} segments (consistent with convexity)"
+
+
+def _fmt(p: np.ndarray) -> str:
+    p = np.asarray(p)
+    if p.size == 1:
+        return f"{float(p.reshape(-1)[0]):.3g}"
+    if p.size <= 4:
+        return "(" + ", ".join(f"{v:.3g}" for v in p) + ")"
+    return f"a point in R^{p.size}"
+
+
+def chord_test(f, points, *, n_segments: int = 500, n_t: int = 9, rng=0, tol: float = 1e-9) -> ChordTest:
+    r"""Search for the worst violation of the chord inequality among segments between given points.
+
+    For segments :math:`[x_i, x_j]` between pairs of ``points`` and weights
+    :math:`t_k = k/(n_t+1)`, :math:`k = 1..n_t`, compute the gap
+
+    .. math:: \Delta = f(t x_i + (1-t) x_j) - \big(t f(x_i) + (1-t) f(x_j)\big)
+
+    and return the largest. ``Δ > 0`` (beyond rounding) proves ``f`` is not convex on the hull of the points;
+    ``Δ ≤ 0`` everywhere is consistent with convexity but proves nothing about untested segments.
+
+    All ``n(n-1)/2`` pairs are used when there are at most ``n_segments`` of them, otherwise ``n_segments``
+    random pairs drawn from ``rng``. All ``n_segments · n_t`` evaluations happen in one batched call.
+
+    Parameters
+    ----------
+    f : Objective or callable
+        An objective over ``(P,)`` vectors, or a function of one real variable (vectorized or not).
+    points : array_like, shape (n,) for a 1-D function or (n, P)
+        Candidate endpoints, ``n >= 2``.
+    n_segments : int
+        Maximum number of segments.
+    n_t : int
+        Interior weights per segment.
+    rng : numpy.random.Generator or int
+        Source of the random pairs.
+    tol : float
+        Relative rounding allowance (see :func:`chord`).
+
+    Returns
+    -------
+    ChordTest
+
+    Examples
+    --------
+    >>> chord_test(lambda x: x**4 - x**2, np.linspace(-1.5, 1.5, 31)).violated
+    True
+    >>> chord_test(np.exp, np.linspace(-3, 3, 31)).violated
+    False
+    """
+    dim = _dim_of(f)
+    pts = _as_points(points, "points", dim)
+    n = pts.shape[0]
+    if n < 2:
+        raise ValueError(f"`points` must contain at least 2 points, got {n}")
+    n_segments = check_int(n_segments, "n_segments", low=1)
+    n_t = check_int(n_t, "n_t", low=1)
+    tol = check_scalar(tol, "tol", low=0)
+    rng = check_rng(rng)
+    g, _ = _batch_evaluator(f, pts.shape[1])
+
+    if n * (n - 1) // 2 <= n_segments:
+        i, j = np.triu_indices(n, k=1)
+    else:
+        i = rng.integers(0, n, size=n_segments)
+        j = (i + rng.integers(1, n, size=n_segments)) % n  # j != i
+    ts = np.arange(1, n_t + 1) / (n_t + 1)
+
+    f_pts = g(pts)
+    z = ts[None, :, None] * pts[i][:, None, :] + (1 - ts)[None, :, None] * pts[j][:, None, :]
+    f_z = g(z.reshape(-1, pts.shape[1])).reshape(len(i), n_t)
+    fx, fy = f_pts[i][:, None], f_pts[j][:, None]
+    with np.errstate(all="ignore"):
+        chord_values = ts * fx + (1 - ts) * fy
+        gaps = f_z - chord_values
+        finite = np.isfinite(gaps) & np.isfinite(fx) & np.isfinite(fy)
+        allowance = _tolerance(tol, fx, fy, ts)
+    n_tested = int(finite.sum())
+    if n_tested == 0:
+        return ChordTest(False, None, math.nan, len(i), 0, 0, int(gaps.size))
+    masked = np.where(finite, gaps, -np.inf)
+    a, k = np.unravel_index(int(np.argmax(masked)), masked.shape)
+    violations = finite & (gaps > allowance)
+    worst = ChordPoint(
+        pts[i[a]].copy(), pts[j[a]].copy(), float(ts[k]), z[a, k].copy(), float(fx[a, 0]), float(fy[a, 0]),
+        float(f_z[a, k]), float(chord_values[a, k]), float(gaps[a, k]), bool(violations[a, k]),
+    )
+    return ChordTest(
+        violated=bool(violations.any()),
+        worst=worst,
+        max_gap=float(gaps[a, k]),
+        n_segments=len(i),
+        n_tested=n_tested,
+        n_violations=int(violations.sum()),
+        n_skipped=int(gaps.size - n_tested),
+    )
+
+
+# --------------------------------------------------------------------------------------------
+# Batched derivatives (one autograd pass for a whole stack of points)
+# --------------------------------------------------------------------------------------------
+def _batched_grad(objective: Objective) -> Callable[[np.ndarray], np.ndarray]:
+    """``thetas (n, P) -> gradients (n, P)`` in one autograd pass over ``_loss_batch``.
+
+    Rows of a batched loss are independent, so the gradient of their *sum* stacks the per-row gradients.
+    Objectives whose ``_loss_batch`` is not written with autograd.numpy (or that mix rows) fall back to a
+    loop of :meth:`Objective.grad`; the choice is verified once on a probe point.
+    """
+    from autograd import grad
+
+    batched = grad(lambda T: objective._loss_batch(T).sum())
+    probe = np.linspace(0.1, 0.3, 2 * objective.dim).reshape(2, objective.dim)
+    try:
+        with np.errstate(all="ignore"):
+            ok = np.allclose(batched(probe)[0], objective.grad(probe[0]), rtol=1e-7, atol=1e-9)
+    except Exception:  # not autograd-traceable
+        ok = False
+    if ok:
+        return lambda T: np.asarray(batched(T), dtype=float)
+    return lambda T: np.array([objective.grad(t) for t in T])
+
+
+def hessian_min_eigenvalues(objective: Objective, thetas) -> np.ndarray:
+    r"""The smallest Hessian eigenvalue :math:`\lambda_{\min}(\nabla^2 f(\theta))` at each point.
+
+    Parameters
+    ----------
+    objective : Objective
+    thetas : array_like, shape (n, P) (or (P,) for one point)
+
+    Returns
+    -------
+    ndarray, shape (n,)
+        Negative entries are points where ``f`` curves down in some direction: it is not convex there.
+
+    Notes
+    -----
+    The Hessians of all points are computed together: ``P`` reverse passes through the batched gradient
+    (row ``i`` of the batch only depends on point ``i``), then ``numpy.linalg.eigvalsh`` on the stack
+    ``(n, P, P)``. Objectives without an autograd-traceable ``_loss_batch`` fall back to a loop of
+    :meth:`Objective.hessian`.
+    """
+    if not isinstance(objective, Objective):
+        raise TypeError(f"`objective` must be a course_utils Objective, got {type(objective).__name__}")
+    T = check_array(thetas, "thetas", ndim=(1, 2))
+    T = T.reshape(-1, objective.dim) if T.ndim == 1 else T
+    if T.shape[1] != objective.dim:
+        raise ValueError(f"`thetas` must have shape (n, {objective.dim}), got {T.shape}")
+    return np.linalg.eigvalsh(_batched_hessians(objective, T))[:, 0]
+
+
+def _batched_hessians(objective: Objective, T: np.ndarray) -> np.ndarray:
+    from autograd import grad
+
+    P = objective.dim
+    row_grads = grad(lambda X: objective._loss_batch(X).sum())
+    try:
+        with np.errstate(all="ignore"):
+            cols = [np.asarray(grad(lambda X, j=j: row_grads(X)[:, j].sum())(T), dtype=float) for j in range(P)]
+        H = np.stack(cols, axis=1)  # H[n, j, :] = d/dθ (∂f/∂θ_j)
+        reference = objective.hessian(T[0])
+        if not np.allclose(H[0], reference, rtol=1e-6, atol=1e-8 * (1 + np.abs(reference).max())):
+            raise ValueError("batched Hessian disagrees with the dense one")
+    except Exception:  # not traceable in batch: loop (correct, slower)
+        H = np.stack([objective.hessian(t) for t in T])
+    return 0.5 * (H + np.swapaxes(H, 1, 2))
+
+
+@dataclass(frozen=True)
+class HessianMap:
+    r"""The smallest Hessian eigenvalue of a 2-D objective on a grid.
+
+    Attributes
+    ----------
+    xs : ndarray, shape (nx,)
+    ys : ndarray, shape (ny,)
+    min_eigenvalue : ndarray, shape (ny, nx)
+        :math:`\lambda_{\min}` at ``(xs[j], ys[i])`` — row index is ``y`` so ``imshow``/``contourf`` draw it
+        upright.
+    negative : ndarray of bool, shape (ny, nx)
+        Where :math:`\lambda_{\min} < -\text{tol}`: the function is locally not convex there.
+    """
+
+    xs: np.ndarray
+    ys: np.ndarray
+    min_eigenvalue: np.ndarray
+    negative: np.ndarray
+
+    @property
+    def fraction_negative(self) -> float:
+        return float(self.negative.mean())
+
+    @property
+    def message(self) -> str:
+        if not self.negative.any():
+            return f"Hessian PSD at every grid point (smallest eigenvalue {self.min_eigenvalue.min():.3g})"
+        return (f"Hessian has a negative eigenvalue on {100 * self.fraction_negative:.1f}% of the grid "
+                f"(down to {self.min_eigenvalue.min():.3g}): not convex")
+
+
+def hessian_eigenvalue_map(objective: Objective, bounds, resolution: int = 41, *, tol: float = 1e-9) -> HessianMap:
+    r"""Second-order convexity test of a 2-D objective: :math:`\lambda_{\min}(\nabla^2 f)` on a grid.
+
+    A twice-differentiable function is convex on a convex region iff its Hessian is positive semi-definite at
+    every point of it. The map shows where that fails.
+
+    Parameters
+    ----------
+    objective : Objective with ``dim == 2``
+    bounds : ((xmin, xmax), (ymin, ymax))
+    resolution : int
+        Grid points per axis.
+    tol : float
+        Eigenvalues above ``-tol · (1 + max|λ|)`` count as non-negative (rounding).
+    """
+    if not isinstance(objective, Objective) or objective.dim != 2:
+        raise TypeError(f"`objective` must be a 2-D course_utils Objective, got {objective!r}")
+    (x0, x1), (y0, y1) = _check_bounds(bounds)
+    resolution = check_int(resolution, "resolution", low=2, high=401)
+    tol = check_scalar(tol, "tol", low=0)
+    xs, ys = np.linspace(x0, x1, resolution), np.linspace(y0, y1, resolution)
+    X, Y = np.meshgrid(xs, ys)  # (ny, nx): rows are y
+    lam = hessian_min_eigenvalues(objective, np.column_stack([X.ravel(), Y.ravel()])).reshape(X.shape)
+    scale = 1.0 + np.nanmax(np.abs(lam)) if np.isfinite(lam).any() else 1.0
+    return HessianMap(xs, ys, lam, lam < -tol * scale)
+
+
+def _check_bounds(bounds) -> tuple[tuple[float, float], tuple[float, float]]:
+    b = check_array(bounds, "bounds", shape=(2, 2))
+    if not (b[0, 0] < b[0, 1] and b[1, 0] < b[1, 1]):
+        raise ValueError(f"`bounds` must be ((xmin, xmax), (ymin, ymax)) with min < max, got {b.tolist()}")
+    return (float(b[0, 0]), float(b[0, 1])), (float(b[1, 0]), float(b[1, 1]))
+
+
+# --------------------------------------------------------------------------------------------
+# Jensen's inequality
+# --------------------------------------------------------------------------------------------
+@dataclass(frozen=True)
+class Distribution:
+    r"""A distribution of a real random variable (or of a vector, for discrete ones).
+
+    Build one with :func:`discrete`, :func:`gaussian` or :func:`uniform`.
+
+    Attributes
+    ----------
+    kind : {"discrete", "gaussian", "uniform"}
+    params : tuple
+        ``(values (n, P), probabilities (n,))``, ``(mean, std)`` or ``(low, high)``.
+    """
+
+    kind: str
+    params: tuple
+
+    @property
+    def mean(self) -> np.ndarray | float:
+        r""":math:`\mathbb E[X]` (exact)."""
+        if self.kind == "discrete":
+            values, probs = self.params
+            mean = probs @ values
+            return float(mean[0]) if values.shape[1] == 1 else mean
+        if self.kind == "gaussian":
+            return self.params[0]
+        low, high = self.params
+        return 0.5 * (low + high)
+
+    @property
+    def std(self) -> float:
+        """Standard deviation of a scalar distribution."""
+        if self.kind == "discrete":
+            values, probs = self.params
+            return float(np.sqrt(probs @ (values[:, 0] - self.mean) ** 2)) if values.shape[1] == 1 else math.nan
+        if self.kind == "gaussian":
+            return self.params[1]
+        low, high = self.params
+        return (high - low) / math.sqrt(12.0)
+
+    def pdf(self, x) -> np.ndarray:
+        """Density at ``x`` (continuous distributions; a point mass ``std = 0`` or ``low = high`` has none)."""
+        x = np.asarray(x, dtype=float)
+        if self.kind == "discrete":
+            raise ValueError("a discrete distribution has no density; use its params (values, probabilities)")
+        if self.kind == "gaussian":
+            mean, std = self.params
+            if std == 0:
+                raise ValueError("a Gaussian with std = 0 is a point mass and has no density")
+            return np.exp(-0.5 * ((x - mean) / std) ** 2) / (std * math.sqrt(2 * math.pi))
+        low, high = self.params
+        if high == low:
+            raise ValueError("a uniform distribution with low = high is a point mass and has no density")
+        return np.where((x >= low) & (x <= high), 1.0 / (high - low), 0.0)
+
+    def sample(self, n: int, rng) -> np.ndarray:
+        """``n`` independent draws, shape ``(n,)`` (scalars) or ``(n, P)``."""
+        n = check_int(n, "n", low=1)
+        rng = check_rng(rng)
+        if self.kind == "discrete":
+            values, probs = self.params
+            draws = values[rng.choice(len(probs), size=n, p=probs)]
+            return draws[:, 0] if values.shape[1] == 1 else draws
+        if self.kind == "gaussian":
+            return rng.normal(self.params[0], self.params[1], size=n)
+        return rng.uniform(self.params[0], self.params[1], size=n)
+
+    def quadrature(self, n: int = 64) -> tuple[np.ndarray, np.ndarray]:
+        """Nodes ``(m,)`` and weights ``(m,)`` summing to 1 with :math:`\\mathbb E[f(X)] \\approx \\sum w_i f(x_i)`.
+
+        Discrete: the support itself (exact). Gaussian: Gauss–Hermite (probabilists'). Uniform: Gauss–Legendre.
+        With ``n`` nodes the rule is exact for polynomials of degree ``2n − 1``.
+        """
+        n = check_int(n, "n", low=1, high=200)
+        if self.kind == "discrete":
+            values, probs = self.params
+            return (values[:, 0] if values.shape[1] == 1 else values), probs
+        if self.kind == "gaussian":
+            nodes, weights = np.polynomial.hermite_e.hermegauss(n)
+            return self.params[0] + self.params[1] * nodes, weights / weights.sum()
+        nodes, weights = np.polynomial.legendre.leggauss(n)
+        low, high = self.params
+        return low + (high - low) * (nodes + 1) / 2, weights / weights.sum()
+
+    def __str__(self) -> str:
+        if self.kind == "discrete":
+            values, probs = self.params
+            return f"discrete on {len(probs)} point(s)"
+        if self.kind == "gaussian":
+            return f"Gaussian(mean {self.params[0]:.3g}, std {self.params[1]:.3g})"
+        return f"Uniform[{self.params[0]:.3g}, {self.params[1]:.3g}]"
+
+
+def discrete(values, probabilities=None) -> Distribution:
+    r"""A discrete distribution on ``values`` (shape ``(n,)`` or ``(n, P)``) with the given probabilities.
+
+    Without ``probabilities`` every value has weight ``1/n`` — the empirical distribution of a sample, so
+    ``jensen_gap(f, discrete(samples))`` is :math:`\frac1n\sum f(x_i) - f(\bar x)`. Probabilities must be
+    non-negative; they are normalised to sum to 1.
+    """
+    vals = check_array(values, "values", ndim=(1, 2))
+    vals = vals[:, None] if vals.ndim == 1 else vals
+    if probabilities is None:
+        probs = np.full(vals.shape[0], 1.0 / vals.shape[0])
+    else:
+        probs = check_vector(probabilities, "probabilities", vals.shape[0])
+        if (probs < 0).any() or probs.sum() <= 0:
+            raise ValueError(f"`probabilities` must be non-negative with a positive sum, got {probs.tolist()[:6]}")
+        probs = probs / probs.sum()
+    return Distribution("discrete", (vals, probs))
+
+
+def gaussian(mean: float, std: float) -> Distribution:
+    """A normal distribution :math:`\\mathcal N(\\text{mean}, \\text{std}^2)` (``std >= 0``)."""
+    return Distribution("gaussian", (check_scalar(mean, "mean"), check_scalar(std, "std", low=0)))
+
+
+def uniform(low: float, high: float) -> Distribution:
+    """The uniform distribution on ``[low, high]`` (``low <= high``)."""
+    low, high = check_scalar(low, "low"), check_scalar(high, "high")
+    if high < low:
+        raise ValueError(f"`high` must be >= `low`, got low={low:g}, high={high:g}")
+    return Distribution("uniform", (low, high))
+
+
+@dataclass(frozen=True)
+class JensenGap:
+    r"""Jensen's gap :math:`\mathbb E[f(X)] - f(\mathbb E[X])` (non-negative for convex ``f``).
+
+    Attributes
+    ----------
+    mean : float or ndarray
+        :math:`\mathbb E[X]`.
+    mean_of_f : float
+        :math:`\mathbb E[f(X)]` (exact, quadrature or Monte Carlo estimate).
+    f_of_mean : float
+        :math:`f(\mathbb E[X])` (exact).
+    gap : float
+        ``mean_of_f - f_of_mean``.
+    stderr : float
+        Standard error of ``gap`` (0 for exact methods).
+    method : {"exact", "quadrature", "monte_carlo"}
+    n : int
+        Support points, quadrature nodes or samples used.
+    """
+
+    mean: float | np.ndarray
+    mean_of_f: float
+    f_of_mean: float
+    gap: float
+    stderr: float
+    method: str
+    n: int
+
+    @property
+    def message(self) -> str:
+        if not np.isfinite(self.gap):
+            return "E[f(X)] is not finite: f is undefined or infinite on part of the distribution"
+        pm = f" ± {self.stderr:.2g}" if self.stderr > 0 else ""
+        return f"E[f(X)] = {self.mean_of_f:.4g}, f(E[X]) = {self.f_of_mean:.4g}, gap = {self.gap:.4g}{pm} ({self.method})"
+
+
+def jensen_gap(f, distribution: Distribution, *, method: str = "auto", n: int | None = None, rng=0) -> JensenGap:
+    r"""Jensen's gap :math:`\mathbb E[f(X)] - f(\mathbb E[X])` for a function and a distribution.
+
+    For convex ``f`` the gap is :math:`\ge 0` (Jensen's inequality), for concave ``f`` it is :math:`\le 0`,
+    and it is 0 for affine ``f`` or a point mass. For :math:`f(x) = x^2` it equals :math:`\mathrm{Var}(X)`.
+
+    Parameters
+    ----------
+    f : Objective or callable
+        A function of one real variable (vectorized or not), or an objective for vector-valued discrete ``X``.
+    distribution : Distribution
+        From :func:`discrete`, :func:`gaussian` or :func:`uniform`.
+    method : {"auto", "exact", "quadrature", "monte_carlo"}
+        ``"auto"``: exact for discrete distributions, Monte Carlo otherwise. ``"quadrature"`` uses ``n``
+        Gauss nodes (deterministic; accurate for smooth ``f``); ``"monte_carlo"`` draws ``n`` samples from
+        ``rng`` and reports the standard error :math:`s/\sqrt n` of the sample mean of ``f(X)``.
+    n : int, optional
+        Samples (Monte Carlo, default 20 000) or Gauss nodes (quadrature, default 64, at most 200).
+    rng : numpy.random.Generator or int
+
+    Examples
+    --------
+    >>> jensen_gap(lambda x: x**2, discrete([0.0, 2.0])).gap     # Var = 1
+    1.0
+    """
+    if not isinstance(distribution, Distribution):
+        raise TypeError(f"`distribution` must be a Distribution (discrete/gaussian/uniform), got {type(distribution).__name__}")
+    method = check_option(method, "method", ["auto", "exact", "quadrature", "monte_carlo"])
+    if method == "auto":
+        method = "exact" if distribution.kind == "discrete" else "monte_carlo"
+    if method == "exact" and distribution.kind != "discrete":
+        raise ValueError(f"method='exact' needs a discrete distribution, got {distribution}; use 'quadrature' or 'monte_carlo'")
+    if n is None:
+        n = 20_000 if method == "monte_carlo" else 64
+    n = check_int(n, "n", low=1, high=200 if method == "quadrature" else None)
+    mean = distribution.mean
+    g, _ = _batch_evaluator(f, None if np.ndim(mean) == 0 else np.size(mean))
+    f_of_mean = float(g(np.atleast_1d(mean).reshape(1, -1))[0])
+    if method == "monte_carlo":
+        xs = distribution.sample(n, rng)
+        values = g(_as_points(xs, "samples", _dim_of(f)))
+        with np.errstate(all="ignore"):
+            mean_of_f = float(values.mean())
+            stderr = float(values.std(ddof=1) / math.sqrt(n)) if n > 1 else math.inf
+        used = n
+    else:
+        nodes, weights = distribution.quadrature(n) if method == "quadrature" else distribution.quadrature()
+        values = g(_as_points(nodes, "nodes", _dim_of(f)))
+        with np.errstate(all="ignore"):
+            keep = weights > 0  # a zero-weight point outside f's domain must not poison the sum
+            mean_of_f = float(weights[keep] @ values[keep])
+        stderr, used = 0.0, len(weights)
+    return JensenGap(mean, mean_of_f, f_of_mean, mean_of_f - f_of_mean, stderr, method, used)
+
+
+# --------------------------------------------------------------------------------------------
+# Quadratics: strong convexity, smoothness, the best step
+# --------------------------------------------------------------------------------------------
+@dataclass(frozen=True)
+class QuadraticConstants:
+    r"""Curvature constants of :math:`f(\theta) = \tfrac12\theta^\top A\theta - b^\top\theta` (or of a Hessian).
+
+    Attributes
+    ----------
+    eigenvalues : ndarray, shape (P,)
+        Eigenvalues of ``A``, ascending.
+    mu : float
+        :math:`\mu = \lambda_{\min}`; ``f`` is :math:`\mu`-strongly convex when it is positive.
+    L : float
+        :math:`L = \lambda_{\max}`: the gradient is L-Lipschitz (``f`` is L-smooth).
+    kappa : float
+        Condition number :math:`\kappa = L/\mu` (``inf`` unless strongly convex).
+    psd, strongly_convex : bool
+        :math:`\mu \ge 0` / :math:`\mu > 0` (up to rounding).
+    best_step : float
+        The fixed step minimising gradient descent's worst-case contraction: :math:`2/(\mu+L)` when strongly
+        convex; :math:`1/L` otherwise (no step contracts a flat or downward direction).
+    rate : float
+        The contraction factor at ``best_step``, :math:`\max_i |1 - \eta\lambda_i|` — equal to
+        :math:`(\kappa-1)/(\kappa+1)` when strongly convex, 1 when merely convex, > 1 (expansion) otherwise.
+        The distance to the minimiser shrinks by at least this factor per step.
+    max_stable_step : float
+        :math:`2/L`: any larger fixed step makes gradient descent diverge along the top eigenvector.
+    """
+
+    eigenvalues: np.ndarray
+    mu: float
+    L: float
+    kappa: float
+    psd: bool
+    strongly_convex: bool
+    best_step: float
+    rate: float
+    max_stable_step: float
+
+
+def quadratic_constants(A, *, tol: float = 1e-12) -> QuadraticConstants:
+    r""":math:`\mu`, :math:`L`, :math:`\kappa`, the best fixed step and its rate for a quadratic.
+
+    Parameters
+    ----------
+    A : array_like, shape (P, P), or a ``models.Quadratic`` (its ``A``), or eigenvalues shape (P,)
+        A symmetric matrix — the Hessian of the quadratic.
+    tol : float
+        Eigenvalues within ``tol · max|λ|`` of 0 count as 0.
+
+    Examples
+    --------
+    >>> c = quadratic_constants(np.diag([2.0, 20.0]))      # x² + 10 y²
+    >>> c.kappa, c.best_step, round(c.rate, 6)
+    (10.0, 0.09090909090909091, 0.818182)
+    """
+    if hasattr(A, "A") and isinstance(A, Objective):
+        A = A.A
+    arr = check_array(A, "A", ndim=(1, 2))
+    if arr.ndim == 1:
+        eig = np.sort(arr)
+    else:
+        if arr.shape[0] != arr.shape[1]:
+            raise ValueError(f"`A` must be a square matrix, got shape {arr.shape}")
+        if not np.allclose(arr, arr.T, rtol=1e-10, atol=1e-12 * (1 + np.abs(arr).max())):
+            raise ValueError("`A` must be symmetric (a Hessian is); symmetrize it with (A + A.T) / 2")
+        eig = np.linalg.eigvalsh(0.5 * (arr + arr.T))
+    tol = check_scalar(tol, "tol", low=0)
+    scale = max(float(np.abs(eig).max()), np.finfo(float).tiny)
+    mu, L = float(eig[0]), float(eig[-1])
+    zero = tol * scale
+    psd = mu >= -zero
+    strongly = mu > zero
+    if strongly:
+        kappa = L / mu
+        best = 2.0 / (mu + L)
+    else:
+        kappa = math.inf
+        best = 1.0 / L if L > zero else math.nan
+    rate = gd_contraction_factor(eig, best) if np.isfinite(best) else math.nan
+    max_stable = 2.0 / L if L > zero else math.inf
+    return QuadraticConstants(eig, mu, L, kappa, bool(psd), bool(strongly), best, rate, max_stable)
+
+
+def gd_contraction_factor(eigenvalues, lr: float) -> float:
+    r"""Gradient descent's per-step contraction on a quadratic: :math:`\rho(\eta) = \max_i |1 - \eta\lambda_i|`.
+
+    GD on :math:`\tfrac12\theta^\top A\theta - b^\top\theta` moves the error :math:`e = \theta - \theta^*` by
+    :math:`e \leftarrow (I - \eta A)e`, so each eigen-component is multiplied by :math:`1 - \eta\lambda_i`:
+    :math:`\|e_t\| \le \rho^t \|e_0\|`, and the loss gap :math:`f(\theta_t) - f^*` shrinks like :math:`\rho^{2t}`.
+    :math:`\rho < 1` iff :math:`0 < \eta < 2/L` (and :math:`\mu > 0`).
+
+    Parameters
+    ----------
+    eigenvalues : array_like, shape (P,)
+    lr : float > 0
+    """
+    eig = check_vector(eigenvalues, "eigenvalues")
+    lr = check_scalar(lr, "lr", low=0, low_inclusive=False)
+    return float(np.max(np.abs(1.0 - lr * eig)))
+
+
+# --------------------------------------------------------------------------------------------
+# Gradient descent from many starts at once, and basin maps
+# --------------------------------------------------------------------------------------------
+@dataclass(frozen=True)
+class BatchDescent:
+    """Gradient descent from a batch of starts.
+
+    Attributes
+    ----------
+    starts, finals : ndarray, shape (n, P)
+    final_losses, final_grad_norms : ndarray, shape (n,)
+    diverged : ndarray of bool, shape (n,)
+        Starts whose iterates became non-finite or left the ``explode`` radius (frozen where they stopped).
+    steps : int
+    """
+
+    starts: np.ndarray
+    finals: np.ndarray
+    final_losses: np.ndarray
+    final_grad_norms: np.ndarray
+    diverged: np.ndarray
+    steps: int
+
+
+def gradient_descent_batch(objective: Objective, starts, *, lr: float, steps: int,
+                           explode: float = 1e6) -> BatchDescent:
+    r"""Plain gradient descent :math:`\theta \leftarrow \theta - \eta\nabla f(\theta)` from many starts at once.
+
+    The same rule as ``optimizers.run(objective, optimizers.gd(), theta0, ...)`` for every row of ``starts``,
+    but one vectorized gradient evaluation per step serves the whole batch (autograd through the objective's
+    ``_loss_batch``), which is what makes a basin map of thousands of starts take a fraction of a second.
+    It records only the end points; use ``optimizers.run`` for a single trajectory.
+
+    Parameters
+    ----------
+    objective : Objective
+    starts : array_like, shape (n, P)
+    lr : float > 0
+    steps : int >= 0
+    explode : float
+        A start whose iterate leaves the ball of this radius, or becomes non-finite, is marked diverged and
+        stops moving.
+    """
+    if not isinstance(objective, Objective):
+        raise TypeError(f"`objective` must be a course_utils Objective, got {type(objective).__name__}")
+    X = check_array(starts, "starts", ndim=2)
+    if X.shape[1] != objective.dim:
+        raise ValueError(f"`starts` must have shape (n, {objective.dim}), got {X.shape}")
+    lr = check_scalar(lr, "lr", low=0, low_inclusive=False)
+    steps = check_int(steps, "steps", low=0)
+    explode = check_scalar(explode, "explode", low=0, low_inclusive=False)
+    grad = _batched_grad(objective)
+    theta = X.copy()
+    alive = np.ones(len(X), dtype=bool)
+    with np.errstate(all="ignore"):
+        for _ in range(steps):
+            if not alive.any():
+                break
+            idx = np.flatnonzero(alive)
+            new = theta[idx] - lr * grad(theta[idx])
+            bad = ~np.all(np.isfinite(new), axis=1) | (np.linalg.norm(new, axis=1) > explode)
+            theta[idx[~bad]] = new[~bad]
+            alive[idx[bad]] = False
+        losses = objective.loss_batch(theta)
+        gnorms = np.linalg.norm(grad(theta), axis=1)
+    return BatchDescent(X, theta, losses, gnorms, ~alive, steps)
+
+
+@dataclass(frozen=True)
+class BasinMap:
+    r"""Which minimum gradient descent reaches from each start of a grid.
+
+    Attributes
+    ----------
+    xs, ys : ndarray, shapes (nx,), (ny,)
+    labels : ndarray of int, shape (ny, nx)
+        Index into ``minima`` of the point reached from ``(xs[j], ys[i])``; ``-1`` for starts that diverged
+        or had not converged (gradient norm above ``grad_tol``) after the steps allowed.
+    minima : ndarray, shape (k, 2)
+        The distinct end points, sorted by loss (label 0 is the lowest).
+    minima_losses : ndarray, shape (k,)
+    counts : ndarray of int, shape (k,)
+        Starts reaching each minimum.
+    n_unconverged : int
+    descent : BatchDescent
+    """
+
+    xs: np.ndarray
+    ys: np.ndarray
+    labels: np.ndarray
+    minima: np.ndarray
+    minima_losses: np.ndarray
+    counts: np.ndarray
+    n_unconverged: int
+    descent: BatchDescent
+
+    @property
+    def n_minima(self) -> int:
+        """Number of distinct minima reached."""
+        return len(self.minima)
+
+    @property
+    def message(self) -> str:
+        text = f"{self.labels.size} starts reached {self.n_minima} distinct minim{'um' if self.n_minima == 1 else 'a'}"
+        if self.n_minima > 1:
+            text += f" (losses {self.minima_losses.min():.3g} to {self.minima_losses.max():.3g})"
+        if self.n_unconverged:
+            text += f"; {self.n_unconverged} did not converge"
+        return text
+
+
+def basin_map(objective: Objective, bounds, resolution: int = 41, *, lr: float = 0.05, steps: int = 500,
+              grad_tol: float = 1e-4, merge_radius: float | None = None) -> BasinMap:
+    r"""Run gradient descent from every point of a grid and label each start by the minimum it reaches.
+
+    Parameters
+    ----------
+    objective : Objective with ``dim == 2``
+    bounds : ((xmin, xmax), (ymin, ymax))
+    resolution : int
+        Starts per axis (``resolution²`` runs, batched: see :func:`gradient_descent_batch`).
+    lr, steps : float, int
+        Gradient descent settings.
+    grad_tol : float
+        An end point counts as a minimum only when its gradient norm is below this.
+    merge_radius : float, optional
+        End points closer than this are the same minimum; default 1 % of the box diagonal.
+
+    Returns
+    -------
+    BasinMap
+        For a convex function every converged start reaches the same minimiser, so ``n_minima == 1``.
+    """
+    if not isinstance(objective, Objective) or objective.dim != 2:
+        raise TypeError(f"`objective` must be a 2-D course_utils Objective, got {objective!r}")
+    (x0, x1), (y0, y1) = _check_bounds(bounds)
+    resolution = check_int(resolution, "resolution", low=2, high=401)
+    grad_tol = check_scalar(grad_tol, "grad_tol", low=0, low_inclusive=False)
+    diag = math.hypot(x1 - x0, y1 - y0)
+    radius = 0.01 * diag if merge_radius is None else check_scalar(merge_radius, "merge_radius", low=0,
+                                                                   low_inclusive=False)
+    xs, ys = np.linspace(x0, x1, resolution), np.linspace(y0, y1, resolution)
+    X, Y = np.meshgrid(xs, ys)
+    run = gradient_descent_batch(objective, np.column_stack([X.ravel(), Y.ravel()]), lr=lr, steps=steps)
+    ok = ~run.diverged & (run.final_grad_norms < grad_tol)
+    labels = np.full(len(ok), -1)
+    centres: list[np.ndarray] = []
+    # Greedy clustering of the converged end points, lowest loss first so label 0 is the best minimum.
+    order = np.flatnonzero(ok)[np.argsort(run.final_losses[ok], kind="stable")]
+    for i in order:
+        p = run.finals[i]
+        for k, c in enumerate(centres):
+            if np.linalg.norm(p - c) < radius:
+                labels[i] = k
+                break
+        else:
+            centres.append(p)
+            labels[i] = len(centres) - 1
+    minima = np.array(centres).reshape(-1, 2)
+    minima_losses = objective.loss_batch(minima) if len(minima) else np.zeros(0)
+    counts = np.bincount(labels[labels >= 0], minlength=len(minima))
+    return BasinMap(xs, ys, labels.reshape(X.shape), minima, minima_losses, counts, int((~ok).sum()), run)

@@ -1,0 +1,215 @@
+r"""Chord Explorer: the definition of convexity, live.
+
+Pick a function and two points ``x``, ``y`` and a weight ``t``; the explorer draws the graph, the chord
+between :math:`(x, f(x))` and :math:`(y, f(y))`, the point :math:`z = tx + (1-t)y` on the graph and on the
+chord, and the gap :math:`f(z) - [t f(x) + (1-t) f(y)]` along the whole segment. A violation (graph above
+the chord) is flagged in words, by marker shape and by colour. The message line also reports a chord test
+of the function over the whole window (:func:`course_utils.convexity.chord_test`).
+
+Example
+-------
+>>> from course_utils.widgets import ChordExplorer
+>>> e = ChordExplorer(function="x⁴ − x²", x=-0.8, y=0.8, t=0.5)
+>>> e.state.point.violated
+True
+>>> ChordExplorer(f=lambda x: x**3, f_label="x³")      # your own function (vectorized or not)
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+import numpy as np
+
+from .. import convexity
+from ..plotting import OKABE_ITO, label_axes
+from ..validation import check_callable
+from .base import Explorer, choice, float_slider
+
+__all__ = ["ChordExplorer", "ChordState", "CHORD_FUNCTIONS"]
+
+WINDOW = (-3.0, 3.0)
+
+#: The built-in functions: label -> (f, note on convexity shown in titles).
+CHORD_FUNCTIONS: dict[str, Callable] = {
+    "x²": lambda x: x**2,
+    "|x|": np.abs,
+    "eˣ": np.exp,
+    "x⁴ − x²": lambda x: x**4 - x**2,
+    "sin x": np.sin,
+    "log(1 + eˣ)": lambda x: np.logaddexp(0.0, x),
+    "−log x": lambda x: -np.log(x),  # undefined for x <= 0: the explorer says so
+}
+
+_OK, _BAD = OKABE_ITO[2], OKABE_ITO[3]  # bluish green / vermillion, always paired with marker and text
+
+
+@dataclass(frozen=True)
+class ChordState:
+    """What the Chord Explorer shows.
+
+    Attributes
+    ----------
+    function : str
+        Label of the function.
+    grid, graph : ndarray, shape (n,)
+        The graph of f over the window (NaN outside its domain).
+    point : convexity.ChordPoint
+        The chord inequality at the chosen ``(x, y, t)``.
+    profile : convexity.ChordProfile
+        Graph and chord along the whole segment.
+    window_test : convexity.ChordTest
+        Chord test of f over the window (is f convex there?).
+    message : str
+    """
+
+    function: str
+    grid: np.ndarray
+    graph: np.ndarray
+    point: convexity.ChordPoint
+    profile: convexity.ChordProfile
+    window_test: convexity.ChordTest
+    message: str
+
+
+class ChordExplorer(Explorer):
+    """The chord inequality :math:`f(tx + (1-t)y) \\le t f(x) + (1-t) f(y)` with sliders.
+
+    Parameters
+    ----------
+    f : callable, optional
+        Your own function of one real variable (vectorized like ``np.exp`` or not, like ``math.exp``); it is
+        added to the menu as ``f_label`` and selected.
+    f_label : str
+        Its label in the menu.
+    presentation : bool
+    **values
+        Initial control values: ``function``, ``x``, ``y``, ``t``.
+    """
+
+    title = "Chord Explorer — is the graph ever above a chord?"
+
+    def __init__(self, *, f: Callable | None = None, f_label: str = "your f", presentation: bool = False, **values):
+        self.functions = dict(CHORD_FUNCTIONS)
+        if f is not None:
+            check_callable(f, "f")
+            label = str(f_label)
+            self.functions[label] = f
+            values.setdefault("function", label)
+        self._window_tests: dict[str, convexity.ChordTest] = {}
+        super().__init__(presentation=presentation, **values)
+
+    def _make_controls(self):
+        return {
+            "function": choice("f(x)", list(self.functions), value="x⁴ − x²", buttons=False),
+            "x": float_slider("x", *WINDOW, step=0.05, value=-1.0),
+            "y": float_slider("y", *WINDOW, step=0.05, value=0.5),
+            "t": float_slider("t (weight of x)", 0.0, 1.0, step=0.01, value=0.5),
+        }
+
+    def compute(self, params):
+        name = params["function"]
+        f = self.functions[name]
+        point = convexity.chord(f, params["x"], params["y"], params["t"])
+        profile = convexity.chord_profile(f, params["x"], params["y"], n=101)
+        grid = np.linspace(*WINDOW, 301)
+        graph = convexity.chord_profile(f, WINDOW[1], WINDOW[0], n=301).f_z  # t runs from y=lo to x=hi
+        if name not in self._window_tests:  # the function's own verdict does not depend on the sliders
+            self._window_tests[name] = convexity.chord_test(f, np.linspace(*WINDOW, 61), n_segments=2000)
+        test = self._window_tests[name]
+        return ChordState(name, grid, graph, point, profile, test, self._message(name, point, profile, test))
+
+    @staticmethod
+    def _message(name, point, profile, test) -> str:
+        if not (np.isfinite(point.f_x) and np.isfinite(point.f_y)):
+            here = f"{name} is not defined at x or y (outside its domain) — move them"
+        elif not np.isfinite(point.f_z):
+            here = f"{name} is not defined at z = {point.z[0]:.3g}"
+        elif point.violated:
+            here = f"VIOLATION at t = {point.t:.2f}: f(z) is {point.gap:.3g} above the chord"
+        else:
+            here = f"OK at t = {point.t:.2f}: f(z) is {-point.gap:.3g} below (or on) the chord"
+        worst = np.nanmax(profile.gaps) if np.isfinite(profile.gaps).any() else np.nan
+        along = ""
+        if np.isfinite(worst) and worst > 1e-9 * (1 + np.nanmax(np.abs(profile.chord_values))) and not point.violated:
+            along = f"; elsewhere on this segment the graph rises {worst:.3g} above the chord"
+        if test.violated:
+            verdict = f"Over [{WINDOW[0]:g}, {WINDOW[1]:g}] {name} is NOT convex ({test.n_violations} of {test.n_tested} chords violated)"
+        else:
+            verdict = f"Over [{WINDOW[0]:g}, {WINDOW[1]:g}] no chord of {name} is violated ({test.n_tested} tested)"
+        return f"{here}{along}. {verdict}."
+
+    def _build_figure(self):
+        self.fig, (self.ax, self.ax_gap) = self.new_figure(1, 2, figsize=(9.6, 4.0),
+                                                           gridspec_kw={"width_ratios": [3, 2]})
+        ax = self.ax
+        (self.graph_line,) = ax.plot([], [], color="k", linewidth=1.8, label="graph of f")
+        (self.chord_line,) = ax.plot([], [], color=OKABE_ITO[4], linestyle="--", linewidth=1.6, label="chord")
+        (self.ends,) = ax.plot([], [], linestyle="none", marker="o", markersize=7, color=OKABE_ITO[4],
+                               label="(x, f(x)), (y, f(y))")
+        (self.on_chord,) = ax.plot([], [], linestyle="none", marker="s", markersize=8, markerfacecolor="white",
+                                   markeredgecolor=OKABE_ITO[4], markeredgewidth=2, label="chord at z")
+        (self.on_graph,) = ax.plot([], [], linestyle="none", marker="o", markersize=8, color=_OK,
+                                   markeredgecolor="k", label="graph at z")
+        (self.gap_bar,) = ax.plot([], [], linewidth=2.5, color=_OK)
+        self.verdict = ax.text(0.02, 0.97, "", transform=ax.transAxes, va="top", ha="left", fontsize=10,
+                               bbox={"boxstyle": "round", "facecolor": "white", "alpha": 0.85})
+        ax.set_xlim(*WINDOW)
+        label_axes(ax, title="f and one of its chords", xlabel="x", ylabel="f(x)")
+        gx = self.ax_gap
+        gx.axhline(0.0, color="0.4", linewidth=1)
+        (self.gap_curve,) = gx.plot([], [], color="k", linewidth=1.6, label="f(z) − chord")
+        self.gap_fill = None
+        (self.gap_marker,) = gx.plot([], [], linestyle="none", marker="o", markersize=8, color=_OK,
+                                     markeredgecolor="k", label="current t")
+        gx.set_xlim(0, 1)
+        self.fig.legend(handles=[self.graph_line, self.chord_line, self.ends, self.on_chord, self.on_graph,
+                                 self.gap_curve], loc="outside lower center", ncols=6, fontsize=8, frameon=False)
+        label_axes(gx, title="gap along the segment (> 0 = violation)", xlabel="t  (z = t·x + (1 − t)·y)",
+                   ylabel="f(z) − [t f(x) + (1 − t) f(y)]")
+
+    def draw(self, state):
+        p = state.point
+        ok_graph = np.isfinite(state.graph)
+        self.graph_line.set_data(state.grid, state.graph)
+        fx, fy = p.f_x, p.f_y
+        self.chord_line.set_data([p.x[0], p.y[0]], [fx, fy])
+        self.ends.set_data([p.x[0], p.y[0]], [fx, fy])
+        self.on_chord.set_data([p.z[0]], [p.chord_value])
+        colour = _BAD if p.violated else _OK
+        self.on_graph.set_data([p.z[0]], [p.f_z])
+        self.on_graph.set_color(colour)
+        self.on_graph.set_marker("X" if p.violated else "o")
+        self.on_graph.set_markeredgecolor("k")
+        self.gap_bar.set_data([p.z[0], p.z[0]], [p.f_z, p.chord_value])
+        self.gap_bar.set_color(colour)
+        self.verdict.set_text(("✗ graph ABOVE chord" if p.violated else "✓ graph below chord")
+                              if np.isfinite(p.gap) else "outside the domain")
+        self.verdict.set_color(colour if np.isfinite(p.gap) else "k")
+        # y-limits from the graph near the segment and the chord (ignoring infinities), so the chord is legible
+        margin = 0.2 * abs(p.x[0] - p.y[0]) + 0.2
+        lo_x, hi_x = min(p.x[0], p.y[0]) - margin, max(p.x[0], p.y[0]) + margin
+        near = ok_graph & (state.grid >= lo_x) & (state.grid <= hi_x)
+        vals = np.concatenate([state.graph[near], [v for v in (fx, fy, p.f_z) if np.isfinite(v)]])
+        lo, hi = (float(np.min(vals)), float(np.max(vals))) if vals.size else (-1.0, 1.0)
+        lo, hi = max(lo, -50.0), min(hi, 50.0)
+        pad = 0.08 * (hi - lo if hi > lo else 1.0)
+        self.ax.set_ylim(lo - pad, hi + pad + 0.15 * (hi - lo if hi > lo else 1.0))
+        prof = state.profile
+        self.gap_curve.set_data(prof.ts, prof.gaps)
+        if self.gap_fill is not None:
+            self.gap_fill.remove()
+        finite = np.isfinite(prof.gaps)
+        self.gap_fill = self.ax_gap.fill_between(prof.ts, 0, np.where(finite & (prof.gaps > 0), prof.gaps, 0),
+                                                 color=_BAD, alpha=0.35, hatch="//", linewidth=0,
+                                                 label="graph above chord")
+        self.gap_marker.set_data([p.t], [p.gap])
+        self.gap_marker.set_color(colour)
+        self.gap_marker.set_marker("X" if p.violated else "o")
+        self.gap_marker.set_markeredgecolor("k")
+        g = prof.gaps[finite]
+        glo, ghi = (min(float(g.min()), 0.0), max(float(g.max()), 0.0)) if g.size else (-1.0, 1.0)
+        glo, ghi = max(glo, -100.0), min(ghi, 100.0)
+        span = ghi - glo if ghi > glo else 1.0
+        self.ax_gap.set_ylim(glo - 0.1 * span, ghi + 0.1 * span)

@@ -1,0 +1,367 @@
+# ---
+# jupyter:
+#   jupytext:
+#     cell_metadata_filter: tags,-all
+#     formats: ipynb,py:percent
+#     notebook_metadata_filter: kernelspec,jupytext,-jupytext.text_representation.jupytext_version
+#     text_representation:
+#       extension: .py
+#       format_name: percent
+#       format_version: '1.3'
+#   kernelspec:
+#     display_name: Python 3 (ipykernel)
+#     language: python
+#     name: python3
+# ---
+
+# %% [markdown]
+# # Chapter 1 — Convexity and Jensen's inequality
+#
+# Some loss landscapes are easy: walk downhill from anywhere and you reach the best point. This chapter
+# pins down which ones, and why.
+#
+# **By the end of this chapter you can**
+#
+# 1. state the chord definition of convexity and test it numerically, finding a *witness* when it fails;
+# 2. use the second-order test (the Hessian is positive semi-definite) and read a minimum-eigenvalue map;
+# 3. state Jensen's inequality $f(\mathbb E X) \le \mathbb E f(X)$, compute the gap, and derive AM–GM from it;
+# 4. explain why convexity makes optimization easy (local = global) and show it with a basin map;
+# 5. compute $\mu$, $L$, $\kappa$, the best step $2/(\mu+L)$ and the rate $(\kappa-1)/(\kappa+1)$ of a quadratic;
+# 6. tell which common losses are convex — and prove in two lines that a neural network's loss is not.
+
+# %%
+# %matplotlib widget
+import math
+
+import matplotlib.pyplot as plt
+import numpy as np
+
+from course_utils import connectivity, convexity, data, functions, models, optimizers, plotting
+from course_utils.widgets import ChordExplorer, ConditioningExplorer, JensenExplorer
+
+# %% [markdown]
+# ## 1. The definition, live
+#
+# A function $f$ is **convex** when every chord lies on or above its graph: for all $x, y$ and $t \in [0, 1]$,
+#
+# $$f\big(t x + (1-t) y\big) \;\le\; t\, f(x) + (1-t)\, f(y).$$
+#
+# The left side is the graph at the point $z = tx + (1-t)y$; the right side is the chord from $(y, f(y))$ to
+# $(x, f(x))$ at the same place. One triple $(x, y, t)$ where the graph is *above* the chord proves that $f$ is not
+# convex — a **witness**. No finite number of checks proves convexity, but many passing checks are good evidence.
+#
+# **Predict first.** Which of these are convex on $[-3, 3]$ (or on their domain)?
+# $x^2$, $|x|$, $e^x$, $x^4 - x^2$, $\sin x$, $\log(1 + e^x)$, $-\log x$. Write your guesses down, then run the
+# next cell: `convexity.chord_test` tries every pair of 61 points at 9 weights and reports the worst violation.
+
+# %%
+candidates = {
+    "x²": lambda x: x**2, "|x|": np.abs, "eˣ": np.exp, "x⁴ − x²": lambda x: x**4 - x**2,
+    "sin x": np.sin, "log(1 + eˣ)": lambda x: np.logaddexp(0, x), "−log x": lambda x: -np.log(x),
+}
+points = np.linspace(-3, 3, 61)
+verdicts = {name: convexity.chord_test(f, points, n_segments=2000) for name, f in candidates.items()}
+for name, result in verdicts.items():
+    print(f"{name:12s} {result.message}")
+not_convex = {name for name, r in verdicts.items() if r.violated}
+assert not_convex == {"x⁴ − x²", "sin x"}
+
+# %% [markdown]
+# For $-\log x$ the chords through $x \le 0$ were skipped (the function is undefined there) — the test only
+# speaks about its domain. The witness for $x^4 - x^2$ is a real certificate; recompute it by hand:
+
+# %%
+x, y, t = verdicts["x⁴ − x²"].witness
+f = candidates["x⁴ − x²"]
+graph, chord = f(t * x + (1 - t) * y), t * f(x) + (1 - t) * f(y)
+print(f"x = {x[0]:.2f}, y = {y[0]:.2f}, t = {t:.1f}: graph {graph[0]:.4f} > chord {chord[0]:.4f}")
+assert graph > chord
+
+# %% [markdown]
+# ### Chord Explorer
+#
+# Drag $x$, $y$ and $t$. The dashed line is the chord, the square is the chord at $z$, the round marker is the
+# graph at $z$ (it turns into a cross when it is *above* the chord). The right panel shows the gap along the whole
+# segment: anything in the hatched region above zero is a violation.
+#
+# *Try:* with $x^4 - x^2$, find a chord that is violated and one that is not. With $\sin x$, find $x, y$ where
+# every chord is fine (hint: where is $\sin$ curving up?). Pass your own function with
+# `ChordExplorer(f=lambda x: ..., f_label="my f")` — it does not even need to be vectorized.
+
+# %%
+ChordExplorer(function="x⁴ − x²", x=-0.9, y=0.9, t=0.5)
+
+# %% [markdown]
+# ### Convex does not mean "one minimum"
+#
+# A common simplification (it is in this course's source notes, too) says a convex function "has only one minimum,
+# the global minimum". Two corrections, both checked below:
+#
+# * a convex function may have **no** minimum at all — $e^x$ is convex and decreases forever to the left;
+# * it may have **many** minimisers — $\max(|x| - 1, 0)$ is convex and equals 0 on the whole interval $[-1, 1]$.
+#
+# What convexity does guarantee: every local minimum is global, and the set of minimisers is convex (an interval,
+# a point, or empty). *Strict* convexity makes the minimiser unique when it exists.
+
+# %%
+flat_bottom = lambda x: np.maximum(np.abs(x) - 1, 0)  # noqa: E731
+assert not convexity.chord_test(flat_bottom, points).violated
+minimisers = points[flat_bottom(points) == 0]
+print(f"max(|x| − 1, 0) is convex; it is minimal on [{minimisers.min():.0f}, {minimisers.max():.0f}]")
+assert minimisers.min() == -1 and minimisers.max() == 1
+assert np.all(np.diff(np.exp(points)) > 0)  # eˣ: always increasing, no minimum on the line
+
+# %% [markdown]
+# ### The second-order test
+#
+# For a twice-differentiable $f$ on a convex region: $f$ is convex there **iff** its Hessian $\nabla^2 f$ is
+# positive semi-definite everywhere, i.e. its smallest eigenvalue $\lambda_{\min} \ge 0$. The map below shows
+# $\lambda_{\min}$ for the bowl $\tfrac12(x^2 + y^2)$ and the wobbly terrain $x^2 + y^2 - A(\cos 3\pi x + \cos 3\pi y)$
+# ($A = 0.5$); hatched cells are where $\lambda_{\min} < 0$.
+
+# %%
+bowl, wobbly = functions.get("bowl"), functions.get("wobbly", amplitude=0.5)
+box = wobbly.bounds
+maps = {obj.name: convexity.hessian_eigenvalue_map(obj, box, resolution=61) for obj in (bowl, wobbly)}
+fig, axes = plotting.new_figure(1, 2, figsize=(9.5, 4))
+for ax, (name, hm) in zip(axes, maps.items()):
+    im = ax.imshow(hm.min_eigenvalue, origin="lower", extent=[*box[0], *box[1]], cmap="cividis", vmin=-45, vmax=5)
+    ax.contourf(hm.xs, hm.ys, hm.negative.astype(float), levels=[0.5, 1.5], colors="none", hatches=["///"])
+    plotting.label_axes(ax, title=f"λ_min of the Hessian: {name}", xlabel="x", ylabel="y")
+    print(hm.message)
+fig.colorbar(im, ax=axes, label="smallest Hessian eigenvalue")
+fig
+
+# %%
+assert not maps[bowl.name].negative.any()
+assert 0.3 < maps[wobbly.name].fraction_negative < 0.9
+
+# %% [markdown]
+# ## 2. Jensen's inequality
+#
+# Take the chord inequality and read the weight $t$ as a probability: $X = x$ with probability $t$ and $X = y$
+# with probability $1 - t$. Then the left side is $f(\mathbb E X)$ and the right side is $\mathbb E f(X)$. The
+# same holds for any distribution (with finite mean):
+#
+# $$f \text{ convex} \;\Longrightarrow\; f(\mathbb E X) \le \mathbb E f(X), \qquad
+# \text{Jensen's gap } \; \mathbb E f(X) - f(\mathbb E X) \ge 0.$$
+#
+# For a concave $f$ the inequality flips. For $f(x) = x^2$ the gap is exactly the variance:
+# $\mathbb E X^2 - (\mathbb E X)^2 = \operatorname{Var} X$.
+#
+# **Predict first.** $X \sim \mathcal N(0, 1)$ and $f = e^x$. Is $\mathbb E e^X$ bigger or smaller than
+# $e^{\mathbb E X} = 1$? By how much? (The exact answer is $e^{1/2} - 1 \approx 0.649$.)
+
+# %%
+gap_mc = convexity.jensen_gap(np.exp, convexity.gaussian(0.0, 1.0), n=20_000, rng=0)
+print(gap_mc.message)
+assert abs(gap_mc.gap - (math.exp(0.5) - 1)) < 4 * gap_mc.stderr  # Monte Carlo within 4 standard errors
+gap_quad = convexity.jensen_gap(np.exp, convexity.gaussian(0.0, 1.0), method="quadrature")
+assert abs(gap_quad.gap - (math.exp(0.5) - 1)) < 1e-10
+
+sample = np.random.default_rng(1).normal(2.0, 0.5, size=200)
+gap_sq = convexity.jensen_gap(lambda x: x**2, convexity.discrete(sample))  # exact for the sample itself
+assert np.isclose(gap_sq.gap, sample.var())
+print(f"for f = x² the gap on a sample is its variance: {gap_sq.gap:.4f}")
+
+# %% [markdown]
+# ### Jensen Explorer
+#
+# Shape the distribution — two points with a weight, a Gaussian, a uniform — and watch the round marker
+# $f(\mathbb E X)$ on the graph and the square $\mathbb E f(X)$ above it. With two points the square sits on the
+# chord: Jensen *is* the chord inequality. *Try:* make the gap 0 without making $f$ affine (hint: spread);
+# switch to $\log x$ (concave: the marker flips below); pick $x^4 - x^2$ and find distributions giving gaps of
+# both signs — Jensen needs convexity.
+
+# %%
+JensenExplorer()
+
+# %% [markdown]
+# ### AM–GM as a corollary
+#
+# $\log$ is concave, so $\mathbb E \log X \le \log \mathbb E X$. For $X$ uniform on positive numbers
+# $a_1, \dots, a_n$ this reads $\frac1n\sum \log a_i \le \log \frac1n\sum a_i$; exponentiating,
+#
+# $$\sqrt[n]{a_1 \cdots a_n} \;\le\; \frac{a_1 + \dots + a_n}{n} \qquad \text{(geometric mean ≤ arithmetic mean).}$$
+
+# %%
+a = np.random.default_rng(2).uniform(0.1, 10, size=8)
+gap_log = convexity.jensen_gap(np.log, convexity.discrete(a))
+gm, am = math.exp(np.mean(np.log(a))), a.mean()
+print(f"GM = {gm:.4f} ≤ AM = {am:.4f};  log(AM/GM) = {math.log(am / gm):.4f} = −(Jensen gap of log)")
+assert gap_log.gap <= 0 and gm <= am and math.isclose(-gap_log.gap, math.log(am / gm))
+
+# %% [markdown]
+# ## 3. Why convexity makes optimization easy
+#
+# If $f$ is convex and $x^\star$ is a local minimum, then for any $y$ the chord from $x^\star$ to $y$ starts above
+# $f(x^\star)$ near $x^\star$, so $f(y) \ge f(x^\star)$: **every local minimum is global.** Gradient descent
+# cannot get stuck in a bad valley because there is none.
+#
+# **Predict first.** Run gradient descent from a 41 × 41 grid of starts on the bowl and on the wobbly terrain.
+# How many *different* end points will each produce?
+#
+# `convexity.basin_map` runs all 1681 descents at once (one vectorized gradient per step for the whole batch) and
+# colours each start by the minimum it reaches, lowest loss first.
+
+# %%
+basins = {obj.name: convexity.basin_map(obj, box, resolution=41, lr=0.02, steps=600) for obj in (bowl, wobbly)}
+fig, axes = plotting.new_figure(1, 2, figsize=(9.5, 4.2))
+for ax, (name, bm) in zip(axes, basins.items()):
+    ax.imshow(np.ma.masked_less(bm.labels, 0), origin="lower", extent=[*box[0], *box[1]], cmap="viridis",
+              interpolation="nearest")
+    ax.plot(*bm.minima.T, "w^", markeredgecolor="k", markersize=7, label="minimum reached")
+    ax.plot(*bm.minima[0], "k*", markersize=14, label="lowest (global)")
+    plotting.label_axes(ax, title=f"{name}: {bm.n_minima} minim{'um' if bm.n_minima == 1 else 'a'} reached",
+                        xlabel="start x", ylabel="start y")
+    print(f"{name}: {bm.message}")
+axes[1].legend(loc="upper right", fontsize=8)
+fig
+
+# %%
+bowl_map, wobbly_map = basins[bowl.name], basins[wobbly.name]
+assert bowl_map.n_minima == 1 and bowl_map.n_unconverged == 0        # convex: every start, same answer
+assert np.allclose(bowl_map.minima[0], 0, atol=1e-4)
+assert wobbly_map.n_minima > 1                                          # non-convex: the start decides
+worse = wobbly_map.minima_losses[1:] - wobbly_map.minima_losses[0]
+share_global = wobbly_map.counts[0] / wobbly_map.labels.size
+print(f"wobbly: {wobbly_map.n_minima} minima; only {100 * share_global:.0f}% of starts find the global one; "
+      f"the others end {worse.min():.2f} to {worse.max():.2f} higher")
+assert np.all(worse > 0.1)  # local minima that are not global: impossible for a convex function
+
+# %% [markdown]
+# ## 4. Convex but slow — conditioning
+#
+# Convex does not mean fast. On the bowl $\tfrac12(x^2 + \kappa y^2)$ the Hessian is $\mathrm{diag}(1, \kappa)$:
+# curvatures $\mu = 1$ and $L = \kappa$ (for $\kappa \ge 1$), condition number $\kappa = L/\mu$. Gradient descent
+# multiplies each eigen-component of the error by $1 - \eta\lambda_i$, so per step the error shrinks by
+#
+# $$\rho(\eta) = \max_i |1 - \eta\lambda_i|,$$
+#
+# which is below 1 only for $0 < \eta < 2/L$. The best fixed step balances the two extremes:
+# $\eta^\star = 2/(\mu + L)$, giving $\rho^\star = (\kappa - 1)/(\kappa + 1)$ — close to 1 when $\kappa$ is large.
+#
+# **Predict first.** With $\kappa = 10$: what is the best step, and by what factor does the loss shrink per step?
+
+# %%
+c = convexity.quadratic_constants(np.diag([1.0, 10.0]))
+print(f"μ = {c.mu:g}, L = {c.L:g}, κ = {c.kappa:g}, best step 2/(μ+L) = {c.best_step:.4f}, "
+      f"ρ = (κ−1)/(κ+1) = {c.rate:.4f}, limit 2/L = {c.max_stable_step:g}")
+run = optimizers.run(functions.get("bowl", condition=10.0), optimizers.gd(), [-1.8, 0.9], steps=60,
+                     lr=c.best_step)
+per_step = run.losses[1:] / run.losses[:-1]
+print(f"measured loss ratio per step: {per_step[-1]:.6f}; theory ρ² = {c.rate**2:.6f}")
+assert np.allclose(per_step, c.rate**2, rtol=1e-9)  # the loss shrinks by exactly ρ² each step here
+assert np.all(run.losses <= run.losses[0] * c.rate ** (2 * np.arange(61)) * (1 + 1e-9))
+
+# %% [markdown]
+# At the best step both eigen-directions contract by exactly $\rho^\star$ (one of them flipping sign each step:
+# the zig-zag), so the measured ratio is $\rho^{\star 2}$ to nine digits. And one step size too far:
+
+# %%
+too_big = optimizers.run(functions.get("bowl", condition=10.0), optimizers.gd(), [-1.8, 0.9], steps=200,
+                         lr=1.05 * c.max_stable_step)
+print(too_big.message)
+assert too_big.diverged
+
+# %% [markdown]
+# How slow is slow? With the best step, reaching a loss $10^{-6}$ times smaller takes about
+# $\ln(10^6)/(2 \ln\frac{\kappa+1}{\kappa-1}) \approx \tfrac{\kappa}{4}\ln 10^6$ steps — linear in $\kappa$:
+
+# %%
+steps_needed = {}
+for kappa in (10.0, 100.0):
+    ck = convexity.quadratic_constants(np.array([1.0, kappa]))
+    r = optimizers.run(functions.get("bowl", condition=kappa), optimizers.gd(), [-1.8, 0.9],
+                       steps=int(5 * kappa) + 50, lr=ck.best_step)
+    steps_needed[kappa] = int(np.argmax(r.losses < 1e-6 * r.losses[0]))
+print(steps_needed)
+assert 8 < steps_needed[100.0] / steps_needed[10.0] < 12  # ten times worse conditioning, ten times the steps
+
+# %% [markdown]
+# ### Conditioning Explorer
+#
+# Move $\kappa$ and $\eta$. The dashed line is the theoretical envelope $\rho^{2t} f(\theta_0)$; the loss never
+# crosses it. *Try:* at $\kappa = 10$, find the step that converges fastest (is it $2/(\mu+L)$?), then step just
+# past $2/L$ and read the message. *Target:* get the loss below $10^{-6}$ in 60 steps at $\kappa = 30$ — possible?
+
+# %%
+ConditioningExplorer()
+
+# %% [markdown]
+# ## 5. Which losses are convex?
+#
+# **Linear regression with MSE.** $L(w) = \frac1N\|Xw - y\|^2$ has Hessian $\frac2N X^\top X$ everywhere, and
+# $v^\top X^\top X v = \|Xv\|^2 \ge 0$: positive semi-definite, so the loss is convex. It is *strictly* convex only
+# when $X$ has full column rank — the source notes say "strictly convex" unconditionally; a duplicated feature
+# gives a zero eigenvalue and a whole line of minimisers.
+
+# %%
+Xr, yr = data.regression_1d(50, noise=0.1, rng=0)
+design = np.hstack([Xr, np.ones((50, 1))])
+lin = models.LinearRegression(Xr, yr)
+H = lin.hessian(np.zeros(lin.dim))
+print("Hessian eigenvalues:", np.linalg.eigvalsh(H).round(4))
+assert np.allclose(H, 2 * design.T @ design / 50) and np.linalg.eigvalsh(H).min() > 0
+twin = models.LinearRegression(np.hstack([Xr, Xr]), yr)  # the same feature twice
+eig_twin = np.linalg.eigvalsh(twin.hessian(np.zeros(twin.dim)))
+print("with a duplicated feature:", eig_twin.round(4))
+assert abs(eig_twin[0]) < 1e-12  # convex, not strictly: a flat direction
+
+# %% [markdown]
+# **Logistic regression.** With cross-entropy, $L(w) = \frac1N\sum \log(1 + e^{z_i}) - y_i z_i$ with
+# $z_i = x_i^\top w$: a convex function (softplus) of a linear function of $w$, hence convex in $w$ — not only "in
+# the logits". With MSE on the sigmoid output, $\frac1N\sum(\sigma(z_i) - y_i)^2$, convexity is lost: far from the
+# data the sigmoid saturates and the loss flattens into plateaus. The chord test finds a witness on its own.
+
+# %%
+Xc, yc = data.two_moons(100, noise=0.2, rng=1)
+starts = np.random.default_rng(3).normal(scale=3.0, size=(40, 3))
+for loss in ("cross_entropy", "mse"):
+    model = models.LogisticRegression(Xc, yc, loss=loss)
+    result = convexity.chord_test(model, starts, rng=0)
+    lam = convexity.hessian_min_eigenvalues(model, starts)
+    print(f"{model.name}: {result.message}; smallest Hessian eigenvalue seen {lam.min():.3g}")
+    assert result.violated == (loss == "mse") and (lam.min() >= -1e-12) == (loss == "cross_entropy")
+
+# %% [markdown]
+# **Neural networks: a two-line proof of non-convexity** (the weight-space symmetry noted by Hecht-Nielsen 1990
+# and Bishop 1995). Swap hidden units 1 and 2 of a trained network — their incoming weights, biases and outgoing
+# weights. The network computes the same function, so the loss is the same: $L(\theta') = L(\theta)$. If $L$ were
+# convex, the midpoint would satisfy $L(\tfrac12(\theta + \theta')) \le L(\theta)$. But the midpoint is a network
+# whose units 1 and 2 are both the *average* of the two — typically a much worse network.
+
+# %%
+Xm, ym = data.two_moons(100, noise=0.15, rng=0)
+mlp = models.MLP(Xm, ym, hidden=(6,), activation="tanh", loss="cross_entropy")
+theta = optimizers.run(mlp, optimizers.adam(), mlp.init(np.random.default_rng(0)), steps=100, lr=0.08).final_theta
+swap = np.array([1, 0, 2, 3, 4, 5])
+theta_swapped = connectivity.permute_hidden_units(mlp, theta, [swap])
+midpoint = 0.5 * (theta + theta_swapped)
+losses = mlp.loss(theta), mlp.loss(theta_swapped), mlp.loss(midpoint)
+print("L(θ) = {:.4f}, L(θ') = {:.4f}, L(midpoint) = {:.4f}".format(*losses))
+assert math.isclose(losses[0], losses[1], rel_tol=1e-12) and not np.allclose(theta, theta_swapped)
+assert losses[2] > losses[0] + 0.05  # the chord inequality fails at t = 1/2: not convex
+assert convexity.chord(mlp, theta, theta_swapped, 0.5).violated
+
+# %% [markdown]
+# A network with $h$ hidden units has $h!$ equivalent copies of every minimum, and the argument applies between
+# any two of them. Chapter 6 (mode connectivity) asks the follow-up: if the straight line between two good
+# networks climbs a hill, is there a *curved* path that does not?
+#
+# ## 6. Summary
+#
+# * **Convex** = every chord above the graph. A single violated chord is a proof of non-convexity
+#   (`convexity.chord_test` finds one); for smooth $f$, convex ⟺ Hessian PSD everywhere.
+# * **Jensen**: $f(\mathbb E X) \le \mathbb E f(X)$ for convex $f$; the gap is the variance for $x^2$; for concave
+#   $\log$ it flips, and gives AM ≥ GM.
+# * **Local = global** for convex functions: gradient descent from every start reaches the same minimum value
+#   (1 minimum on the bowl, several on the wobbly terrain). Convex functions can still have no minimiser or many.
+# * **Convex ≠ fast**: on a quadratic, GD's best fixed step is $2/(\mu + L)$ with rate $(\kappa-1)/(\kappa+1)$;
+#   steps grow linearly with $\kappa$; beyond $2/L$ it diverges.
+# * **Losses**: linear regression (MSE) and logistic regression (cross-entropy) are convex in the weights;
+#   sigmoid + MSE is not; every neural network with two interchangeable hidden units is not.
+#
+# **Exercises:** [`../exercises/01_convexity_and_jensen_exercises.ipynb`](../exercises/01_convexity_and_jensen_exercises.ipynb)
+# — a chord-violation finder, Jensen's gap on samples, the constants of a Hessian, the best step size, and your own
+# non-convexity witness for a network.

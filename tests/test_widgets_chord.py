@@ -1,0 +1,103 @@
+"""Chord Explorer: every control across its range; assertions on the state, never on pixels."""
+
+import math
+
+import matplotlib
+
+matplotlib.use("Agg")
+
+import matplotlib.pyplot as plt  # noqa: E402
+import numpy as np  # noqa: E402
+import pytest  # noqa: E402
+
+from course_utils.widgets import ChordExplorer  # noqa: E402
+from course_utils.widgets.chord import CHORD_FUNCTIONS  # noqa: E402
+
+
+@pytest.fixture
+def explorer():
+    e = ChordExplorer()
+    yield e
+    e.close()
+    plt.close("all")
+
+
+def _healthy(e):
+    assert e.error is None, e.error
+    assert e.caught_warnings == []
+    assert e.state_params == e.params
+
+
+def test_state_matches_the_chord_inequality(explorer):
+    e = explorer
+    e.set(function="x²", x=-1.0, y=2.0, t=0.25)
+    _healthy(e)
+    p = e.state.point
+    z = 0.25 * -1.0 + 0.75 * 2.0
+    assert p.z[0] == pytest.approx(z)
+    assert p.f_z == pytest.approx(z**2)
+    assert p.chord_value == pytest.approx(0.25 * 1.0 + 0.75 * 4.0)
+    assert not p.violated and "OK" in e.message_text
+    assert "no chord" in e.message_text  # x² is convex over the window
+    # the drawn markers sit where the state says
+    assert e.on_graph.get_xydata()[0] == pytest.approx([z, z**2])
+    assert e.on_chord.get_xydata()[0] == pytest.approx([z, p.chord_value])
+
+
+def test_violation_flagged_in_words_marker_and_colour(explorer):
+    e = explorer
+    e.set(function="x⁴ − x²", x=-0.8, y=0.8, t=0.5)
+    _healthy(e)
+    assert e.state.point.violated and e.state.point.gap == pytest.approx(0.8**2 - 0.8**4)
+    assert "VIOLATION" in e.message_text and "NOT convex" in e.message_text
+    assert e.on_graph.get_marker() == "X"
+    e.controls["function"].value = "x²"
+    assert e.on_graph.get_marker() == "o"
+    assert e.on_graph.get_color() != e.gap_marker.get_color() or not e.state.point.violated
+
+
+@pytest.mark.parametrize("name", list(CHORD_FUNCTIONS))
+def test_every_function_at_extremes_never_crashes(explorer, name):
+    e = explorer
+    e.controls["function"].value = name
+    for x, y, t in [(-3.0, 3.0, 0.0), (3.0, -3.0, 1.0), (0.0, 0.0, 0.5), (-3.0, -3.0, 1.0), (3.0, 3.0, 0.0)]:
+        e.set(x=x, y=y, t=t)
+        _healthy(e)
+        assert e.message_text
+    convex = name in {"x²", "|x|", "eˣ", "log(1 + eˣ)", "−log x"}
+    assert e.state.window_test.violated is (not convex)
+
+
+def test_random_settings_in_random_order(explorer):
+    e = explorer
+    rng = np.random.default_rng(0)
+    names = list(e.controls)
+    for _ in range(30):
+        name = names[rng.integers(len(names))]
+        c = e.controls[name]
+        c.value = list(CHORD_FUNCTIONS)[rng.integers(len(CHORD_FUNCTIONS))] if name == "function" else float(
+            rng.uniform(c.min, c.max))
+        _healthy(e)
+
+
+def test_outside_the_domain_is_said_in_words(explorer):
+    e = explorer
+    e.set(function="−log x", x=-1.0, y=2.0, t=0.5)
+    _healthy(e)
+    assert "not defined" in e.message_text
+    e.set(x=0.5)
+    assert "OK" in e.message_text
+
+
+def test_custom_lambda_vectorized_or_not():
+    bump = ChordExplorer(f=lambda x: math.exp(-x * x), f_label="bump")  # not vectorized
+    assert bump.params["function"] == "bump"
+    assert bump.error is None and bump.caught_warnings == []
+    bump.set(x=-0.5, y=0.5, t=0.5)  # concave near 0: violated
+    assert bump.state.point.violated
+    cube = ChordExplorer(f=np.cbrt, f_label="cube root", x=0.5, y=2.0)
+    assert cube.state.window_test.violated  # concave on x > 0
+    bump.close()
+    cube.close()
+    with pytest.raises(TypeError, match="`f`"):
+        ChordExplorer(f=3.0)

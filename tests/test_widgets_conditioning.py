@@ -1,0 +1,77 @@
+"""Conditioning Explorer: every control across its range; assertions on the state, never on pixels."""
+
+import matplotlib
+
+matplotlib.use("Agg")
+
+import matplotlib.pyplot as plt  # noqa: E402
+import numpy as np  # noqa: E402
+import pytest  # noqa: E402
+
+from course_utils.widgets import ConditioningExplorer  # noqa: E402
+
+
+@pytest.fixture
+def explorer():
+    e = ConditioningExplorer()
+    yield e
+    e.close()
+    plt.close("all")
+
+
+def _healthy(e):
+    assert e.error is None, e.error
+    assert e.caught_warnings == []
+    assert e.state_params == e.params
+
+
+def test_loss_follows_the_theoretical_rate(explorer):
+    e = explorer
+    e.set(kappa=10.0, lr=0.15, steps=80)
+    _healthy(e)
+    s = e.state
+    assert s.constants.L == pytest.approx(10.0) and s.constants.mu == pytest.approx(1.0)
+    assert s.rho == pytest.approx(max(abs(1 - 0.15), abs(1 - 1.5)))
+    losses = s.trajectory.losses
+    assert np.all(losses <= s.envelope * (1 + 1e-9))  # the bound holds at every step
+    ratio = losses[-1] / losses[-2]
+    assert ratio == pytest.approx(s.rho**2, rel=1e-6)  # and the asymptotic rate is exactly rho^2
+
+
+def test_divergence_above_two_over_L_is_said_in_words(explorer):
+    e = explorer
+    e.set(kappa=10.0, lr=0.3, steps=200)
+    _healthy(e)
+    assert e.state.trajectory.diverged
+    assert "diverged at step" in e.message_text and "2/L" in e.message_text
+    e.set(lr=0.21, steps=20)  # above 2/L but not yet exploded
+    assert "diverging" in e.message_text
+    e.set(lr=0.19)
+    assert not e.state.trajectory.diverged and "per step" in e.message_text
+
+
+def test_extremes_and_random_settings(explorer):
+    e = explorer
+    for kappa in (1.0, 100.0):
+        for lr in (1e-3, 2.5):
+            for steps in (5, 300):
+                e.set(kappa=kappa, lr=lr, steps=steps)
+                _healthy(e)
+                assert e.message_text
+    rng = np.random.default_rng(2)
+    for _ in range(25):
+        name = list(e.controls)[rng.integers(3)]
+        c = e.controls[name]
+        if name == "steps":
+            c.value = int(rng.integers(c.min, c.max + 1))
+        else:
+            c.value = float(10 ** rng.uniform(c.min, c.max))
+        _healthy(e)
+
+
+def test_one_step_when_perfectly_conditioned(explorer):
+    e = explorer
+    e.set(kappa=1.0, lr=1.0)
+    _healthy(e)
+    assert e.state.trajectory.losses[1] == pytest.approx(0.0, abs=1e-20)
+    assert "one step" in e.message_text

@@ -1,0 +1,113 @@
+"""Jensen Explorer: every control across its range; assertions on the state, never on pixels."""
+
+import math
+
+import matplotlib
+
+matplotlib.use("Agg")
+
+import matplotlib.pyplot as plt  # noqa: E402
+import numpy as np  # noqa: E402
+import pytest  # noqa: E402
+
+from course_utils.widgets import JensenExplorer  # noqa: E402
+from course_utils.widgets.jensen import DISTRIBUTIONS, JENSEN_FUNCTIONS  # noqa: E402
+
+
+@pytest.fixture
+def explorer():
+    e = JensenExplorer()
+    yield e
+    e.close()
+    plt.close("all")
+
+
+def _healthy(e):
+    assert e.error is None, e.error
+    assert e.caught_warnings == []
+    assert e.state_params == e.params
+
+
+def test_two_points_gap_is_the_chord_gap(explorer):
+    e = explorer
+    e.set(distribution="two points", function="x²", a=-1.0, b=2.0, p=0.3)
+    _healthy(e)
+    r = e.state.result
+    mean = 0.3 * -1 + 0.7 * 2
+    assert r.mean == pytest.approx(mean)
+    assert r.mean_of_f == pytest.approx(0.3 * 1 + 0.7 * 4)
+    assert r.gap == pytest.approx(0.3 * 0.7 * 9)  # p(1-p)(b-a)^2 = Var X
+    assert e.state.chord.chord_value == pytest.approx(r.mean_of_f)  # E f(X) lies on the chord
+    assert "convex" in e.message_text and "≥ 0" in e.message_text
+    assert e.mean_of_f.get_xydata()[0] == pytest.approx([mean, r.mean_of_f])
+
+
+def test_log_is_concave_and_gives_amgm(explorer):
+    e = explorer
+    e.set(function="log x", a=1.0, b=3.0, p=0.5)
+    _healthy(e)
+    assert e.state.result.gap == pytest.approx(math.log(3.0) / 2 - math.log(2.0))
+    assert "AM–GM" in e.message_text and "concave" in e.message_text
+    assert e.mean_of_f.get_marker() == "v"  # below: a different marker, not only a colour
+
+
+def test_gaussian_exp_matches_closed_form_and_monte_carlo(explorer):
+    e = explorer
+    e.set(distribution="Gaussian", function="eˣ", mean=0.3, std=0.7)
+    _healthy(e)
+    exact = math.exp(0.3 + 0.49 / 2) - math.exp(0.3)
+    assert e.state.result.gap == pytest.approx(exact, rel=1e-9)
+    mc = e.state.monte_carlo
+    assert abs(mc.gap - exact) < 4 * mc.stderr
+    assert "Monte Carlo" in e.message_text
+    assert e.controls["a"].disabled and not e.controls["std"].disabled
+
+
+def test_uniform_variance(explorer):
+    e = explorer
+    e.set(distribution="uniform", function="x²", a=2.0, b=-1.0)  # ends in either order
+    _healthy(e)
+    assert e.state.result.gap == pytest.approx(9 / 12, rel=1e-10)
+    assert e.controls["mean"].disabled and e.controls["p"].disabled
+
+
+def test_log_under_gaussian_is_undefined_in_words(explorer):
+    e = explorer
+    e.set(distribution="Gaussian", function="log x", mean=2.0, std=0.3)
+    _healthy(e)
+    assert "undefined" in e.message_text
+
+
+@pytest.mark.parametrize("kind", DISTRIBUTIONS)
+def test_every_function_and_extreme_setting(explorer, kind):
+    e = explorer
+    e.controls["distribution"].value = kind
+    for name, (_, shape) in JENSEN_FUNCTIONS.items():
+        e.controls["function"].value = name
+        for a, b, p, mean, std in [(-3.0, 3.0, 0.0, -2.5, 0.0), (3.0, -3.0, 1.0, 2.5, 1.5),
+                                   (0.0, 0.0, 0.5, 0.0, 0.01), (-3.0, -3.0, 0.01, -2.5, 1.5)]:
+            e.set(a=a, b=b, p=p, mean=mean, std=std)
+            _healthy(e)
+            r = e.state.result
+            if np.isfinite(r.gap):
+                if shape == "convex":
+                    assert r.gap >= -1e-9
+                elif shape == "concave":
+                    assert r.gap <= 1e-9
+            else:
+                assert "undefined" in e.message_text
+
+
+def test_random_settings(explorer):
+    e = explorer
+    rng = np.random.default_rng(1)
+    for _ in range(30):
+        name = list(e.controls)[rng.integers(len(e.controls))]
+        c = e.controls[name]
+        if name == "distribution":
+            c.value = DISTRIBUTIONS[rng.integers(3)]
+        elif name == "function":
+            c.value = list(JENSEN_FUNCTIONS)[rng.integers(len(JENSEN_FUNCTIONS))]
+        else:
+            c.value = float(rng.uniform(c.min, c.max))
+        _healthy(e)
