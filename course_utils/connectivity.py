@@ -1,0 +1,920 @@
+r"""Mode connectivity: paths between minima, their barriers, curve training and the permutation symmetry.
+
+Two networks trained from different seeds reach different parameter vectors :math:`\theta_1, \theta_2`
+with the same low loss. Are they in one valley? This module answers with paths:
+
+* **paths** — the straight line, a Bézier curve through bends, a polygonal chain (:class:`Path`); every
+  path is :math:`\theta(t) = \sum_k w_k(t)\,\text{node}_k` for basis weights :math:`w_k(t)`, so its points
+  are one matrix product and the loss along it is one batched call (:func:`path_profile`);
+* **barriers** — :math:`\max_t L(\theta(t)) - \tfrac12\,(L(\theta_1) + L(\theta_2))` for the loss and for
+  the error (:func:`barrier_height`; Frankle et al. 2020 use the error);
+* **curve training** (Garipov et al. 2018) — :func:`train_curve` minimises
+  :math:`\mathbb E_{t \sim U(0,1)}\, L(\theta(t))` over the bends with the endpoints fixed, one ``t`` per
+  step, gradients by autograd;
+* **the numerical-gradient path search** of the course's source material, re-implemented for comparison
+  (:func:`numerical_gradient_path_search`): forward differences of the maximum loss on a polygonal path, one
+  coordinate at a time — its cost per step grows with the number of parameters;
+* **the plane** through three parameter vectors and the loss on it (:func:`plane_grid`);
+* **permutation symmetry** of hidden units (:func:`permute_hidden_units`) and **weight matching**
+  (:func:`weight_matching`, Ainsworth et al. 2023) with ``scipy.optimize.linear_sum_assignment``.
+
+Everything works on flat parameter vectors and any :class:`~course_utils.objective.Objective`; the error and
+the permutations need an :class:`~course_utils.models.MLP`.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from math import comb
+
+import numpy as np
+
+from .objective import Objective
+from .validation import (
+    check_array,
+    check_callable,
+    check_int,
+    check_option,
+    check_rng,
+    check_scalar,
+    check_vector,
+)
+
+__all__ = [
+    "Path",
+    "line_points",
+    "bezier_points",
+    "bezier_tangent",
+    "chain_points",
+    "barrier_height",
+    "error_batch",
+    "PathProfile",
+    "path_profile",
+    "CurveTraining",
+    "train_curve",
+    "path_search_loss_evaluations",
+    "numerical_gradient_path_search",
+    "PlaneGrid",
+    "plane_basis",
+    "plane_grid",
+    "permute_hidden_units",
+    "random_permutations",
+    "weight_matching",
+    "Alignment",
+    "ensemble_accuracy",
+]
+
+PATH_KINDS = ("line", "bezier", "chain")
+
+
+def _check_t(t) -> np.ndarray:
+    t_arr = check_array(t, "t", ndim=(0, 1))
+    if np.any(t_arr < 0) or np.any(t_arr > 1):
+        raise ValueError(f"`t` must lie in [0, 1], got values from {t_arr.min():g} to {t_arr.max():g}")
+    return t_arr
+
+
+def _check_model(model) -> None:
+    from .models import MLP
+
+    if not isinstance(model, MLP):
+        raise TypeError(f"`model` must be a course_utils.models.MLP, got {type(model).__name__}")
+
+
+def _check_objective(objective) -> None:
+    if not isinstance(objective, Objective):
+        raise TypeError(f"`objective` must be a course_utils Objective, got {type(objective).__name__}")
+
+
+# --------------------------------------------------------------------------------------------
+# Paths
+# --------------------------------------------------------------------------------------------
+def _basis(kind: str, n_nodes: int, t: np.ndarray) -> np.ndarray:
+    r"""Weights :math:`w_k(t)`, shape ``(T, K)``, such that :math:`\theta(t) = \sum_k w_k(t)\,\text{node}_k`."""
+    t = np.atleast_1d(t)[:, None]
+    k = np.arange(n_nodes)[None, :]
+    if kind == "bezier" or n_nodes == 2:
+        # Bernstein polynomials of degree K - 1: C(n, k) t^k (1 - t)^(n - k).
+        n = n_nodes - 1
+        binom = np.array([comb(n, j) for j in range(n_nodes)], dtype=float)[None, :]
+        return binom * t**k * (1.0 - t) ** (n - k)
+    # Polygonal chain: the nodes sit at t = k / (K - 1); the weights are hat functions.
+    return np.maximum(0.0, 1.0 - np.abs(t * (n_nodes - 1) - k))
+
+
+def _basis_derivative(kind: str, n_nodes: int, t: np.ndarray) -> np.ndarray:
+    """:math:`dw_k/dt`, shape ``(T, K)``."""
+    t = np.atleast_1d(t)
+    n = n_nodes - 1
+    if kind == "bezier" or n_nodes == 2:
+        lower = _basis("bezier", n_nodes - 1, t)  # Bernstein polynomials of degree n - 1
+        out = np.zeros((t.size, n_nodes))
+        out[:, 1:] += n * lower
+        out[:, :-1] -= n * lower
+        return out
+    # The chain moves along segment s = floor(t (K-1)) (the last segment at t = 1) at speed K - 1.
+    seg = np.minimum(np.floor(t * n).astype(int), n - 1)
+    out = np.zeros((t.size, n_nodes))
+    out[np.arange(t.size), seg] = -n
+    out[np.arange(t.size), seg + 1] = n
+    return out
+
+
+@dataclass(frozen=True)
+class Path:
+    r"""A path :math:`\theta(t)`, :math:`t \in [0, 1]`, between ``nodes[0]`` and ``nodes[-1]``.
+
+    ``kind="line"`` has two nodes; ``"bezier"`` is the Bézier curve with the inner nodes as control points
+    ("bends": one bend gives Garipov et al.'s quadratic curve
+    :math:`(1-t)^2\theta_1 + 2t(1-t)\theta_b + t^2\theta_2`); ``"chain"`` is the polygonal chain through the
+    nodes, node ``k`` at :math:`t = k/(K-1)`.
+
+    Attributes
+    ----------
+    kind : {"line", "bezier", "chain"}
+    nodes : ndarray, shape (K, P)
+        Endpoints and bends, in order.
+    """
+
+    kind: str
+    nodes: np.ndarray
+
+    def __post_init__(self):
+        kind = check_option(self.kind, "kind", PATH_KINDS)
+        nodes = check_array(self.nodes, "nodes", ndim=2)
+        if nodes.shape[0] < 2:
+            raise ValueError(f"`nodes` must hold at least the two endpoints, got {nodes.shape[0]} node(s)")
+        if kind == "line" and nodes.shape[0] != 2:
+            raise ValueError(f"a 'line' path has exactly 2 nodes, got {nodes.shape[0]}")
+        nodes = nodes.copy()
+        nodes.setflags(write=False)
+        object.__setattr__(self, "kind", kind)
+        object.__setattr__(self, "nodes", nodes)
+
+    @classmethod
+    def line(cls, theta_a, theta_b) -> Path:
+        """The straight segment from ``theta_a`` to ``theta_b``."""
+        a = check_vector(theta_a, "theta_a")
+        b = check_vector(theta_b, "theta_b", a.size)
+        return cls("line", np.stack([a, b]))
+
+    @classmethod
+    def bezier(cls, theta_a, bends, theta_b) -> Path:
+        """A Bézier curve; ``bends`` has shape ``(P,)`` (one bend, quadratic) or ``(n, P)``."""
+        a = check_vector(theta_a, "theta_a")
+        b = check_vector(theta_b, "theta_b", a.size)
+        bends = check_array(bends, "bends", ndim=(1, 2))
+        if bends.shape[-1] != a.size:
+            raise ValueError(f"`bends` must have shape ({a.size},) or (n, {a.size}), got {bends.shape}")
+        return cls("bezier", np.vstack([a, bends.reshape(-1, a.size), b]))
+
+    @classmethod
+    def chain(cls, nodes) -> Path:
+        """The polygonal chain through ``nodes`` (shape ``(K, P)``, endpoints included)."""
+        return cls("chain", nodes)
+
+    @property
+    def dim(self) -> int:
+        return self.nodes.shape[1]
+
+    @property
+    def bends(self) -> np.ndarray:
+        """The inner nodes, shape ``(K - 2, P)``."""
+        return self.nodes[1:-1]
+
+    def with_bends(self, bends) -> Path:
+        """The same kind of path with new inner nodes (endpoints kept)."""
+        bends = np.asarray(bends, dtype=float).reshape(-1, self.dim)
+        return Path(self.kind, np.vstack([self.nodes[:1], bends, self.nodes[-1:]]))
+
+    def weights(self, t) -> np.ndarray:
+        """Basis weights :math:`w_k(t)`, shape ``(T, K)``; they sum to 1 for every ``t``."""
+        return _basis(self.kind, self.nodes.shape[0], _check_t(t))
+
+    def points(self, t) -> np.ndarray:
+        """:math:`\\theta(t)`: shape ``(P,)`` for a scalar ``t``, ``(T, P)`` for ``t`` of shape ``(T,)``."""
+        t = _check_t(t)
+        out = _basis(self.kind, self.nodes.shape[0], t) @ self.nodes
+        return out[0] if t.ndim == 0 else out
+
+    def tangent(self, t) -> np.ndarray:
+        """:math:`d\\theta/dt`: shape ``(P,)`` or ``(T, P)`` like :meth:`points`."""
+        t = _check_t(t)
+        out = _basis_derivative(self.kind, self.nodes.shape[0], t) @ self.nodes
+        return out[0] if t.ndim == 0 else out
+
+    def length(self, n: int = 201) -> float:
+        """Euclidean length of the path (trapezoidal rule on ``n`` points of the speed)."""
+        n = check_int(n, "n", low=2)
+        t = np.linspace(0.0, 1.0, n)
+        speed = np.linalg.norm(self.tangent(t), axis=1)
+        return float(np.sum(0.5 * (speed[1:] + speed[:-1]) * np.diff(t)))
+
+
+def line_points(theta_a, theta_b, t) -> np.ndarray:
+    r""":math:`(1-t)\,\theta_a + t\,\theta_b`; shape ``(P,)`` for scalar ``t``, ``(T, P)`` for ``(T,)``."""
+    return Path.line(theta_a, theta_b).points(t)
+
+
+def bezier_points(theta_a, bend, theta_b, t) -> np.ndarray:
+    r"""The quadratic Bézier curve :math:`(1-t)^2\theta_a + 2t(1-t)\theta_b' + t^2\theta_b` (``bend`` = θ_b')."""
+    return Path.bezier(theta_a, check_vector(bend, "bend"), theta_b).points(t)
+
+
+def bezier_tangent(theta_a, bend, theta_b, t) -> np.ndarray:
+    r"""Its velocity :math:`2(1-t)(\text{bend} - \theta_a) + 2t(\theta_b - \text{bend})`."""
+    return Path.bezier(theta_a, check_vector(bend, "bend"), theta_b).tangent(t)
+
+
+def chain_points(nodes, t) -> np.ndarray:
+    """Points on the polygonal chain through ``nodes`` (shape ``(K, P)``), node ``k`` at ``t = k/(K-1)``."""
+    return Path.chain(nodes).points(t)
+
+
+# --------------------------------------------------------------------------------------------
+# Loss and error along a path
+# --------------------------------------------------------------------------------------------
+def barrier_height(values) -> float:
+    r"""The barrier :math:`\max_t v(t) - \tfrac12\,(v(0) + v(1))` of values along a path.
+
+    ``values`` (shape ``(T,)``) are ordered from one endpoint to the other. It is at least
+    :math:`\tfrac12|v(1) - v(0)|` (the maximum includes the higher endpoint) and measures how far the path
+    climbs above its ends: near zero for "linearly connected" minima.
+    """
+    v = check_array(values, "values", ndim=1, min_size=2)
+    return float(v.max() - 0.5 * (v[0] + v[-1]))
+
+
+def error_batch(model, thetas, X=None, y=None) -> np.ndarray:
+    """Classification error (fraction wrong) at parameter vectors ``(..., P)`` → ``(...)``, batched.
+
+    Matches ``1 - model.accuracy(theta, X, y)`` for each vector: binary cross-entropy and single-output
+    MSE predict class 1 when the probability (output) exceeds 0.5; multi-class takes the argmax.
+    """
+    _check_model(model)
+    thetas = np.asarray(thetas, dtype=float)
+    lead = thetas.shape[:-1]
+    y = model.y if y is None else check_array(y, "y", ndim=1)
+    out = model.forward_batch(thetas.reshape(-1, model.dim), X)  # (B, N, K)
+    if out.shape[-1] > 1:
+        labels = np.argmax(out, axis=-1)
+    elif model.loss_name == "cross_entropy":
+        labels = (out[..., 0] > 0).astype(int)
+    else:
+        labels = (out[..., 0] > 0.5).astype(int)
+    wrong = labels != np.round(y).astype(int)[None, :]
+    return wrong.mean(axis=-1).reshape(lead)
+
+
+@dataclass(frozen=True)
+class PathProfile:
+    """Loss (and error) along a path at equally spaced ``t``.
+
+    Attributes
+    ----------
+    t : ndarray, shape (T,)
+    losses : ndarray, shape (T,)
+    errors : ndarray of shape (T,) or None
+        Classification error, for MLP classifiers.
+    points : ndarray, shape (T, P)
+    """
+
+    t: np.ndarray
+    losses: np.ndarray
+    errors: np.ndarray | None
+    points: np.ndarray
+
+    @property
+    def barrier(self) -> float:
+        """Loss barrier: :math:`\\max_t L - \\tfrac12(L(0) + L(1))`."""
+        return barrier_height(self.losses)
+
+    @property
+    def error_barrier(self) -> float | None:
+        """Error barrier (Frankle et al. 2020), or None without errors."""
+        return None if self.errors is None else barrier_height(self.errors)
+
+    @property
+    def t_max(self) -> float:
+        """Where the loss along the path peaks."""
+        return float(self.t[np.argmax(self.losses)])
+
+
+def path_profile(objective, path: Path, n: int = 61, *, errors: bool | None = None) -> PathProfile:
+    """Evaluate the loss (one batched call) and, for MLP classifiers, the error at ``n`` equally spaced ``t``.
+
+    Parameters
+    ----------
+    objective : Objective
+        Its ``loss_batch`` is used; pass ``model.with_data(X_test, y_test)`` for test loss.
+    path : Path
+    n : int
+        Number of points (Garipov et al. evaluate 61).
+    errors : bool, optional
+        Compute the error too (default: when ``objective`` is an MLP with cross-entropy loss).
+    """
+    from .models import MLP
+
+    _check_objective(objective)
+    if not isinstance(path, Path):
+        raise TypeError(f"`path` must be a connectivity.Path, got {type(path).__name__}")
+    if path.dim != objective.dim:
+        raise ValueError(f"`path` lives in dimension {path.dim}, but the objective has {objective.dim} parameters")
+    n = check_int(n, "n", low=2)
+    t = np.linspace(0.0, 1.0, n)
+    pts = path.points(t)
+    losses = objective.loss_batch(pts)
+    if errors is None:
+        errors = isinstance(objective, MLP) and objective.loss_name == "cross_entropy"
+    errs = error_batch(objective, pts) if errors else None
+    return PathProfile(t=t, losses=losses, errors=errs, points=pts)
+
+
+# --------------------------------------------------------------------------------------------
+# Curve training (Garipov et al. 2018)
+# --------------------------------------------------------------------------------------------
+@dataclass(frozen=True)
+class CurveTraining:
+    """The result of :func:`train_curve` or :func:`numerical_gradient_path_search`.
+
+    Attributes
+    ----------
+    path : Path
+        The final path (endpoints unchanged).
+    initial_path : Path
+    losses : ndarray, shape (S,)
+        The training signal at each step (curve training: :math:`L(\\theta(t_s))` at the sampled ``t`` on
+        the step's examples, before the step;
+        path search: the maximum sampled loss on the path before the step).
+    history : dict of ndarrays
+        Barrier checkpoints: ``"step"``, ``"barrier"`` (loss barrier on 61 points), ``"loss_evaluations"``
+        (cumulative loss-evaluation count, gradients counted as in :func:`path_search_loss_evaluations`) and
+        ``"seconds"`` (wall time, evaluation excluded) — for time-to-threshold measurements.
+    method : str
+    stopped_at : int or None
+        Step at which ``target_barrier`` was reached (the run stopped there), if given and reached.
+    message : str
+    """
+
+    path: Path
+    initial_path: Path
+    losses: np.ndarray
+    history: dict = field(default_factory=dict)
+    method: str = ""
+    stopped_at: int | None = None
+    message: str = ""
+
+    @property
+    def barriers(self) -> np.ndarray:
+        return self.history["barrier"]
+
+
+class _BarrierLog:
+    """Records barrier checkpoints; time spent evaluating them is excluded from ``seconds``."""
+
+    def __init__(self, objective, n_eval, eval_every, target, callback):
+        self.objective, self.n_eval, self.eval_every = objective, n_eval, eval_every
+        self.target, self.callback = target, callback
+        self.rows = {"step": [], "barrier": [], "loss_evaluations": [], "seconds": []}
+        self.excluded = 0.0
+        self.start = time.perf_counter()
+
+    def __call__(self, step, path, evaluations, force=False) -> bool:
+        """Log at checkpoints; True when the run should stop (target reached or callback says so)."""
+        if not force and step % self.eval_every:
+            return False
+        pause = time.perf_counter()
+        barrier = barrier_height(self.objective.loss_batch(path.points(np.linspace(0, 1, self.n_eval))))
+        elapsed = pause - self.start - self.excluded
+        for key, value in zip(self.rows, (step, barrier, evaluations, elapsed)):
+            self.rows[key].append(value)
+        stop = self.target is not None and barrier <= self.target
+        if self.callback is not None and self.callback(step, path, barrier):
+            stop = True
+        self.excluded += time.perf_counter() - pause
+        return stop
+
+    def history(self):
+        return {k: np.array(v) for k, v in self.rows.items()}
+
+
+def _common_path_args(objective, theta_a, theta_b, steps, lr, n_eval, eval_every, target_barrier, callback):
+    _check_objective(objective)
+    a = check_vector(theta_a, "theta_a", objective.dim)
+    b = check_vector(theta_b, "theta_b", objective.dim)
+    steps = check_int(steps, "steps", low=0)
+    lr = check_scalar(lr, "lr", low=0, low_inclusive=False)
+    n_eval = check_int(n_eval, "n_eval", low=2)
+    eval_every = check_int(eval_every, "eval_every", low=1)
+    if target_barrier is not None:
+        target_barrier = check_scalar(target_barrier, "target_barrier")
+    if callback is not None:
+        check_callable(callback, "callback")
+    return a, b, steps, lr, n_eval, eval_every, target_barrier
+
+
+def train_curve(
+    objective,
+    theta_a,
+    theta_b,
+    *,
+    kind: str = "bezier",
+    n_bends: int = 1,
+    steps: int = 500,
+    lr: float = 0.01,
+    optimizer=None,
+    batch_size: int | None = None,
+    rng=0,
+    bends0=None,
+    eval_every: int = 25,
+    n_eval: int = 61,
+    target_barrier: float | None = None,
+    callback: Callable | None = None,
+) -> CurveTraining:
+    r"""Train a curve between two minima with the endpoints fixed (Garipov et al. 2018).
+
+    Minimises :math:`\mathbb E_{t\sim U(0,1)}\,L(\theta(t))` over the bends by stochastic gradients:
+    each step draws one :math:`t`, and autograd differentiates :math:`L(\theta(t))` with respect to the
+    bends through :math:`\theta(t) = \sum_k w_k(t)\,\text{node}_k`, which gives
+    :math:`\partial L(\theta(t))/\partial\,\text{bend}_j = w_j(t)\,\nabla L(\theta(t))` — for the quadratic
+    Bézier :math:`2t(1-t)\,\nabla L(\theta(t))`. One step costs one forward and one backward pass,
+    whatever the number of parameters.
+
+    Parameters
+    ----------
+    objective : Objective
+        The training loss; with ``batch_size`` it must offer ``subset`` (an MLP does).
+    theta_a, theta_b : array_like, shape (P,)
+        The two minima (fixed).
+    kind : {"bezier", "chain"}
+    n_bends : int
+        Number of bends, initialised equally spaced on the straight line (the curve then *is* the line).
+    steps, lr : int, float
+    optimizer : course_utils.optimizers.Optimizer, optional
+        Update rule (default ``optimizers.adam()``); it sees the flattened bends as its parameters.
+    batch_size : int, optional
+        Minibatch of examples per step (None: all examples).
+    rng : Generator or int
+        Draws ``t`` (and minibatches).
+    bends0 : array_like, shape (n_bends, P), optional
+        Initial bends instead of the straight line.
+    eval_every, n_eval : int
+        Log the loss barrier on ``n_eval`` points every ``eval_every`` steps (and at the start and end).
+    target_barrier : float, optional
+        Stop once the logged barrier is at or below this value.
+    callback : callable, optional
+        ``callback(step, path, barrier)`` at each checkpoint; return True to stop.
+
+    Returns
+    -------
+    CurveTraining
+    """
+    from autograd import value_and_grad
+
+    from . import optimizers
+
+    a, b, steps, lr, n_eval, eval_every, target_barrier = _common_path_args(
+        objective, theta_a, theta_b, steps, lr, n_eval, eval_every, target_barrier, callback)
+    kind = check_option(kind, "kind", ["bezier", "chain"])
+    n_bends = check_int(n_bends, "n_bends", low=1)
+    rng = check_rng(rng)
+    opt = optimizers.adam() if optimizer is None else optimizer
+    if not isinstance(opt, optimizers.Optimizer):
+        raise TypeError(f"`optimizer` must be an Optimizer (e.g. optimizers.adam()), got {type(opt).__name__}")
+    if batch_size is not None:
+        batch_size = check_int(batch_size, "batch_size", low=1)
+        if not hasattr(objective, "subset"):
+            raise TypeError(f"`batch_size` needs an objective with data; {objective.name!r} has none")
+        batch_size = min(batch_size, objective.n_examples)
+    P = objective.dim
+    if bends0 is None:
+        # Control points equally spaced on the segment: the Bézier curve (and the chain) is the line itself.
+        s = np.arange(1, n_bends + 1)[:, None] / (n_bends + 1)
+        bends = (1 - s) * a + s * b
+    else:
+        bends = check_array(bends0, "bends0", ndim=(1, 2))
+        if bends.shape[-1] != P or bends.size != n_bends * P:
+            raise ValueError(f"`bends0` must have shape ({n_bends}, {P}), got {bends.shape}")
+        bends = bends.reshape(n_bends, P)
+    path0 = Path(kind, np.vstack([a, bends, b]))
+    n_nodes = n_bends + 2
+
+    def curve_loss(flat_bends, t, obj):
+        w = _basis(kind, n_nodes, np.array([t]))[0]  # (K,)
+        theta = w[0] * a + w[-1] * b + w[1:-1] @ flat_bends.reshape(n_bends, P)
+        return obj._loss(theta)
+
+    grad_fn = value_and_grad(curve_loss)
+    flat = bends.ravel().copy()
+    state = opt.init(flat)
+    log = _BarrierLog(objective, n_eval, eval_every, target_barrier, callback)
+    losses, stopped_at, order, cursor = [], None, None, 0
+    # A gradient step costs one forward and one backward pass: counted as 2 loss evaluations per example
+    # set, and checkpoints are free (they are measurement, not method).
+    evaluations = 0
+    stop = log(0, path0, evaluations, force=True)
+    stopped_at = 0 if stop else None
+    message = ""
+    with np.errstate(all="ignore"):
+        for step in range(steps if not stop else 0):
+            t = float(rng.random())
+            obj = objective
+            if batch_size is not None:
+                n = objective.n_examples
+                if order is None or cursor + batch_size > n:
+                    order, cursor = rng.permutation(n), 0
+                obj = objective.subset(order[cursor: cursor + batch_size])
+                cursor += batch_size
+            value, g = grad_fn(flat, t, obj)
+            g = np.asarray(g, dtype=float)
+            evaluations += 2
+            losses.append(float(value))
+            if not np.all(np.isfinite(g)):
+                message = f"curve training: gradient not finite at step {step + 1}; stopped"
+                stopped_at = step
+                break
+            update, state = opt.update(g, state, flat, lr, optimizers.Oracle(obj, step, rng))
+            flat = flat + update
+            if log(step + 1, path0.with_bends(flat), evaluations, force=step + 1 == steps):
+                stopped_at = step + 1
+                break
+    path = path0.with_bends(flat)
+    if not message:
+        barrier = log.rows["barrier"][-1]
+        message = f"curve training ({kind}, {n_bends} bend{'s' * (n_bends > 1)}): {len(losses)} steps, " \
+                  f"barrier {log.rows['barrier'][0]:.3g} → {barrier:.3g}"
+    return CurveTraining(path=path, initial_path=path0, losses=np.array(losses), history=log.history(),
+                         method="curve training", stopped_at=stopped_at, message=message)
+
+
+# --------------------------------------------------------------------------------------------
+# The source material's approach: numerical gradients of the path's maximum loss
+# --------------------------------------------------------------------------------------------
+def path_search_loss_evaluations(dim: int, n_bends: int = 1, samples_per_segment: int = 10) -> int:
+    r"""Loss evaluations one step of :func:`numerical_gradient_path_search` costs.
+
+    One evaluation of the path's maximum samples ``samples_per_segment`` points on each of the
+    ``n_bends + 1`` segments; a forward-difference gradient needs it once at the current bends and once per
+    coordinate of the bends: :math:`(n_\text{bends}\,P + 1)(n_\text{bends}+1)\,s`. Curve training needs one
+    forward and one backward pass (≈ 2 evaluations) per step, independent of :math:`P`.
+    """
+    dim = check_int(dim, "dim", low=1)
+    n_bends = check_int(n_bends, "n_bends", low=1)
+    samples_per_segment = check_int(samples_per_segment, "samples_per_segment", low=2)
+    return (n_bends * dim + 1) * (n_bends + 1) * samples_per_segment
+
+
+def numerical_gradient_path_search(
+    objective,
+    theta_a,
+    theta_b,
+    *,
+    n_bends: int = 1,
+    steps: int = 100,
+    lr: float = 0.01,
+    eps: float = 1e-5,
+    samples_per_segment: int = 10,
+    eval_every: int = 1,
+    n_eval: int = 61,
+    target_barrier: float | None = None,
+    callback: Callable | None = None,
+) -> CurveTraining:
+    r"""The course source's path search, re-implemented: gradient descent on the path's maximum loss,
+    gradient by forward differences, one coordinate at a time.
+
+    The path is the polygonal chain through the bends (initialised equally spaced on the straight line); its
+    cost is :math:`c(\beta) = \max_{s} L(\theta_s)` over ``samples_per_segment`` points per segment, and a
+    step is :math:`\beta \leftarrow \beta - \eta\,\hat g` with
+    :math:`\hat g_i = (c(\beta + \varepsilon e_i) - c(\beta))/\varepsilon`. Each step costs
+    :func:`path_search_loss_evaluations` loss evaluations — :math:`P` times more than curve training — and
+    the maximum is not differentiable, so :math:`\hat g` only sees the single worst sample. (The perturbed
+    costs are evaluated in batches here, which is kinder to this method than a Python loop.)
+
+    Parameters are as in :func:`train_curve`; ``eps`` is the finite-difference step.
+
+    Returns
+    -------
+    CurveTraining
+        ``losses`` holds :math:`c(\beta)` before each step; ``history`` the logged barriers (on ``n_eval``
+        points of the chain) and cumulative loss evaluations.
+    """
+    a, b, steps, lr, n_eval, eval_every, target_barrier = _common_path_args(
+        objective, theta_a, theta_b, steps, lr, n_eval, eval_every, target_barrier, callback)
+    n_bends = check_int(n_bends, "n_bends", low=1)
+    eps = check_scalar(eps, "eps", low=0, low_inclusive=False)
+    samples_per_segment = check_int(samples_per_segment, "samples_per_segment", low=2)
+    P = objective.dim
+    s = np.arange(1, n_bends + 1)[:, None] / (n_bends + 1)
+    path0 = Path.chain(np.vstack([a, (1 - s) * a + s * b, b]))
+    alphas = np.linspace(0.0, 1.0, samples_per_segment)
+    per_cost = (n_bends + 1) * samples_per_segment
+    n_coords = n_bends * P
+    chunk = max(1, 2048 // per_cost)  # perturbed bend vectors per batched call
+
+    def samples(nodes):
+        """Sample points on every segment of chains ``nodes`` (B, K, P) -> (B, S, P)."""
+        start, end = nodes[:, :-1, None, :], nodes[:, 1:, None, :]
+        pts = (1 - alphas)[None, None, :, None] * start + alphas[None, None, :, None] * end
+        return pts.reshape(nodes.shape[0], -1, P)
+
+    def costs(flat_batch):
+        """Max sampled loss for a batch of flattened bends (B, n_bends·P) -> (B,)."""
+        B = flat_batch.shape[0]
+        nodes = np.concatenate([np.broadcast_to(a, (B, 1, P)), flat_batch.reshape(B, n_bends, P),
+                                np.broadcast_to(b, (B, 1, P))], axis=1)
+        return objective.loss_batch(samples(nodes)).max(axis=1)
+
+    flat = path0.bends.ravel().copy()
+    log = _BarrierLog(objective, n_eval, eval_every, target_barrier, callback)
+    evaluations, losses, stopped_at, message = 0, [], None, ""
+    stop = log(0, path0, 0, force=True)
+    stopped_at = 0 if stop else None
+    with np.errstate(all="ignore"):
+        for step in range(steps if not stop else 0):
+            f0 = costs(flat[None, :])[0]
+            g = np.empty(n_coords)
+            for start in range(0, n_coords, chunk):
+                idx = np.arange(start, min(n_coords, start + chunk))
+                batch = np.repeat(flat[None, :], idx.size, axis=0)
+                batch[np.arange(idx.size), idx] += eps
+                g[idx] = (costs(batch) - f0) / eps
+            evaluations += (n_coords + 1) * per_cost
+            losses.append(float(f0))
+            if not np.all(np.isfinite(g)):
+                message = f"numerical-gradient path search: gradient not finite at step {step + 1}; stopped"
+                stopped_at = step
+                break
+            flat = flat - lr * g
+            if log(step + 1, path0.with_bends(flat), evaluations, force=step + 1 == steps):
+                stopped_at = step + 1
+                break
+    path = path0.with_bends(flat)
+    if not message:
+        message = f"numerical-gradient path search: {len(losses)} steps, {evaluations} loss evaluations, " \
+                  f"barrier {log.rows['barrier'][0]:.3g} → {log.rows['barrier'][-1]:.3g}"
+    return CurveTraining(path=path, initial_path=path0, losses=np.array(losses), history=log.history(),
+                         method="numerical-gradient path search", stopped_at=stopped_at, message=message)
+
+
+# --------------------------------------------------------------------------------------------
+# The plane through three parameter vectors
+# --------------------------------------------------------------------------------------------
+def plane_basis(theta_a, theta_b, theta_c) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    r"""Origin and orthonormal basis of the plane through three points (Garipov et al.'s figure).
+
+    ``origin = theta_a``, :math:`u = (\theta_b - \theta_a)/\|\cdot\|`, and :math:`v` is
+    :math:`\theta_c - \theta_a` with its :math:`u` component removed, normalised. Returns
+    ``(origin (P,), u (P,), v (P,))``; a point with plane coordinates :math:`(x, y)` is
+    :math:`\text{origin} + x u + y v`.
+    """
+    a = check_vector(theta_a, "theta_a")
+    b = check_vector(theta_b, "theta_b", a.size)
+    c = check_vector(theta_c, "theta_c", a.size)
+    u = b - a
+    nu = np.linalg.norm(u)
+    if nu == 0:
+        raise ValueError("`theta_a` and `theta_b` coincide; they do not span a direction")
+    u = u / nu
+    v = (c - a) - ((c - a) @ u) * u
+    nv = np.linalg.norm(v)
+    if nv <= 1e-12 * max(1.0, np.linalg.norm(c - a)):
+        raise ValueError("the three points are (nearly) collinear; they do not span a plane")
+    return a, u, v / nv
+
+
+@dataclass(frozen=True)
+class PlaneGrid:
+    """The loss on the plane through three parameter vectors.
+
+    Attributes
+    ----------
+    x, y : ndarray, shape (R,), (C,)
+        Plane coordinates (in parameter-space distance units).
+    losses : ndarray, shape (R, C)
+        ``losses[i, j]`` at ``origin + x[i] u + y[j] v`` (``indexing="ij"``).
+    origin, u, v : ndarray, shape (P,)
+    anchors : ndarray, shape (3, 2)
+        Plane coordinates of the three points that defined the plane.
+    """
+
+    x: np.ndarray
+    y: np.ndarray
+    losses: np.ndarray
+    origin: np.ndarray
+    u: np.ndarray
+    v: np.ndarray
+    anchors: np.ndarray
+
+    def project(self, points) -> np.ndarray:
+        """Plane coordinates of parameter vectors ``(..., P)`` → ``(..., 2)`` (orthogonal projection)."""
+        d = np.asarray(points, dtype=float) - self.origin
+        return np.stack([d @ self.u, d @ self.v], axis=-1)
+
+    def lift(self, coords) -> np.ndarray:
+        """Parameter vectors at plane coordinates ``(..., 2)`` → ``(..., P)``."""
+        c = np.asarray(coords, dtype=float)
+        return self.origin + c[..., :1] * self.u + c[..., 1:2] * self.v
+
+
+def plane_grid(objective, theta_a, theta_b, theta_c, *, resolution: int = 41, margin: float = 0.2) -> PlaneGrid:
+    """Evaluate the loss on a grid over the plane through three points (batched, one call).
+
+    The grid covers the three points' plane coordinates plus ``margin`` times the extent on every side.
+    """
+    _check_objective(objective)
+    resolution = check_int(resolution, "resolution", low=2)
+    margin = check_scalar(margin, "margin", low=0)
+    origin, u, v = plane_basis(theta_a, theta_b, theta_c)
+    pts = np.stack([origin, np.asarray(theta_b, float), np.asarray(theta_c, float)])
+    anchors = np.stack([(pts - origin) @ u, (pts - origin) @ v], axis=1)
+    lo, hi = anchors.min(axis=0), anchors.max(axis=0)
+    pad = margin * (hi - lo)
+    x = np.linspace(lo[0] - pad[0], hi[0] + pad[0], resolution)
+    y = np.linspace(lo[1] - pad[1], hi[1] + pad[1], resolution)
+    gx, gy = np.meshgrid(x, y, indexing="ij")
+    grid = origin + gx[..., None] * u + gy[..., None] * v
+    return PlaneGrid(x=x, y=y, losses=objective.loss_batch(grid), origin=origin, u=u, v=v, anchors=anchors)
+
+
+# --------------------------------------------------------------------------------------------
+# Permutation symmetry and weight matching
+# --------------------------------------------------------------------------------------------
+def _check_transform(model, perms, signs):
+    if len(perms) != len(model.hidden):
+        raise ValueError(f"`perms` must hold one permutation per hidden layer ({len(model.hidden)}), got {len(perms)}")
+    checked_p, checked_s = [], []
+    for i, (p, width) in enumerate(zip(perms, model.hidden)):
+        p = np.asarray(p)
+        if p.shape != (width,) or not np.issubdtype(p.dtype, np.integer) or \
+                not np.array_equal(np.sort(p), np.arange(width)):
+            raise ValueError(f"`perms[{i}]` must be a permutation of range({width}), got {p!r}")
+        checked_p.append(p.astype(int))
+    if signs is None:
+        checked_s = [np.ones(w) for w in model.hidden]
+    else:
+        if len(signs) != len(model.hidden):
+            raise ValueError(f"`signs` must hold one sign vector per hidden layer ({len(model.hidden)}), "
+                             f"got {len(signs)}")
+        for i, (sg, width) in enumerate(zip(signs, model.hidden)):
+            sg = np.asarray(sg, dtype=float)
+            if sg.shape != (width,) or not np.all(np.abs(sg) == 1):
+                raise ValueError(f"`signs[{i}]` must be {width} entries of ±1, got {signs[i]!r}")
+            checked_s.append(sg)
+        if model.activation == "relu" and any(np.any(sg < 0) for sg in checked_s):
+            raise ValueError("sign flips preserve the function only for odd activations (tanh, linear), "
+                             "not for relu")
+    return checked_p, checked_s
+
+
+def permute_hidden_units(model, theta, perms: Sequence, signs: Sequence | None = None) -> np.ndarray:
+    r"""Reorder (and, for odd activations, sign-flip) hidden units; the network computes the same function.
+
+    For hidden layer :math:`\ell` with permutation :math:`\pi_\ell`, unit :math:`j` of the new network is
+    unit :math:`\pi_\ell(j)` of the old one: the columns of :math:`W_\ell` and the entries of :math:`b_\ell`
+    are taken in the order :math:`\pi_\ell`, and so are the rows of :math:`W_{\ell+1}`, which undoes it
+    downstream. With ``signs`` :math:`s_\ell \in \{\pm1\}^{h_\ell}` the new unit :math:`j` is also
+    multiplied by :math:`s_{\ell j}` on both sides — the function is unchanged when the activation is odd
+    (:math:`\tanh(-z) = -\tanh z`).
+
+    Parameters
+    ----------
+    model : MLP
+    theta : array_like, shape (P,)
+    perms : sequence of array_like
+        One permutation of ``range(width)`` per hidden layer.
+    signs : sequence of array_like, optional
+        One vector of ±1 per hidden layer (odd activations only).
+
+    Returns
+    -------
+    ndarray, shape (P,)
+    """
+    _check_model(model)
+    theta = check_vector(theta, "theta", model.dim)
+    perms, signs = _check_transform(model, perms, signs)
+    if model.residual and any(W.shape[0] == W.shape[1] for W, _ in model.unflatten(theta)[1:-1]):
+        raise ValueError("permuting a residual MLP needs the same permutation on skip-connected layers; "
+                         "use residual=False")
+    layers = [(W.copy(), None if b is None else b.copy()) for W, b in model.unflatten(theta)]
+    for i, (p, sg) in enumerate(zip(perms, signs)):
+        W, b = layers[i]
+        layers[i] = (W[:, p] * sg, None if b is None else b[p] * sg)
+        W_next, b_next = layers[i + 1]
+        layers[i + 1] = (W_next[p, :] * sg[:, None], b_next)
+    return model.flatten(layers)
+
+
+def random_permutations(model, rng) -> list[np.ndarray]:
+    """One random permutation per hidden layer of ``model``."""
+    _check_model(model)
+    rng = check_rng(rng)
+    return [rng.permutation(width) for width in model.hidden]
+
+
+@dataclass(frozen=True)
+class Alignment:
+    r"""The result of :func:`weight_matching`.
+
+    Attributes
+    ----------
+    theta : ndarray, shape (P,)
+        The second network with its hidden units permuted (and sign-flipped) to match the reference; it
+        computes the same function as before.
+    perms, signs : list of ndarray
+        The transform of each hidden layer (as for :func:`permute_hidden_units`).
+    distance_before, distance_after : float
+        :math:`\|\theta_\text{ref} - \theta\|` before and after alignment.
+    sweeps : int
+        Coordinate-descent sweeps over the layers until no permutation changed.
+    """
+
+    theta: np.ndarray
+    perms: list
+    signs: list
+    distance_before: float
+    distance_after: float
+    sweeps: int
+
+
+def weight_matching(model, theta_ref, theta, *, flip_signs: bool | None = None, max_sweeps: int = 20) -> Alignment:
+    r"""Permute the hidden units of ``theta`` to bring it as close as possible to ``theta_ref``.
+
+    Ainsworth et al. (2023), "Git Re-Basin": maximise :math:`\sum_\ell \langle W^\text{ref}_\ell,
+    P_\ell W_\ell P_{\ell-1}^\top\rangle` over permutation matrices. For hidden layer :math:`\ell` with the
+    other permutations fixed this is a linear assignment problem: unit :math:`j` of the reference and unit
+    :math:`k` of ``theta`` score the inner product of their incoming weights and bias plus that of their
+    outgoing weights,
+
+    .. math:: S_{jk} = \langle W^\text{ref}_{\ell}[:, j], W_{\ell}[:, k]\rangle + b^\text{ref}_j b_k
+              + \langle W^\text{ref}_{\ell+1}[j, :], W_{\ell+1}[k, :]\rangle,
+
+    solved by ``scipy.optimize.linear_sum_assignment``. With one hidden layer one solve is exact; with more,
+    the layers are swept until nothing changes (coordinate descent).
+
+    For an odd activation (tanh), flipping the sign of a unit's incoming and outgoing weights is a second
+    symmetry; with ``flip_signs`` (default: on for tanh and linear) a pair scores :math:`|S_{jk}|` and the
+    unit is flipped when :math:`S_{jk} < 0`.
+
+    Returns
+    -------
+    Alignment
+    """
+    from scipy.optimize import linear_sum_assignment
+
+    _check_model(model)
+    ref = check_vector(theta_ref, "theta_ref", model.dim)
+    theta = check_vector(theta, "theta", model.dim)
+    if flip_signs is None:
+        flip_signs = model.activation != "relu"
+    elif not isinstance(flip_signs, (bool, np.bool_)):
+        raise TypeError(f"`flip_signs` must be True, False or None, got {flip_signs!r}")
+    if flip_signs and model.activation == "relu":
+        raise ValueError("`flip_signs=True` needs an odd activation (tanh, linear); relu(-z) ≠ -relu(z)")
+    max_sweeps = check_int(max_sweeps, "max_sweeps", low=1)
+    ref_layers = model.unflatten(ref)
+    perms = [np.arange(w) for w in model.hidden]
+    signs = [np.ones(w) for w in model.hidden]
+    sweeps = 0
+    while sweeps < max_sweeps:
+        sweeps += 1
+        changed = False
+        for i in range(len(model.hidden)):
+            cur = model.unflatten(permute_hidden_units(model, theta, perms, signs))
+            (Wr, br), (Wr_next, _) = ref_layers[i], ref_layers[i + 1]
+            (Wc, bc), (Wc_next, _) = cur[i], cur[i + 1]
+            S = Wr.T @ Wc + Wr_next @ Wc_next.T
+            if br is not None:
+                S = S + np.outer(br, bc)
+            rows, cols = linear_sum_assignment(np.abs(S) if flip_signs else S, maximize=True)
+            flips = np.where(S[rows, cols] < 0, -1.0, 1.0) if flip_signs else np.ones(cols.size)
+            if not np.array_equal(cols, np.arange(cols.size)) or np.any(flips < 0):
+                # Compose with the transform so far: new unit j = flips_j · (current unit cols_j).
+                perms[i], signs[i] = perms[i][cols], signs[i][cols] * flips
+                changed = True
+        if not changed:
+            break
+    aligned = permute_hidden_units(model, theta, perms, signs)
+    return Alignment(theta=aligned, perms=perms, signs=signs, distance_before=float(np.linalg.norm(ref - theta)),
+                     distance_after=float(np.linalg.norm(ref - aligned)), sweeps=sweeps)
+
+
+# --------------------------------------------------------------------------------------------
+# Ensembles along a path
+# --------------------------------------------------------------------------------------------
+def ensemble_accuracy(model, thetas, X=None, y=None) -> float:
+    """Accuracy of the ensemble that averages the predicted probabilities of ``thetas`` (shape ``(M, P)``).
+
+    For binary cross-entropy the class-1 probabilities are averaged; for multi-class the softmax vectors.
+    """
+    _check_model(model)
+    if model.loss_name != "cross_entropy":
+        raise ValueError("`ensemble_accuracy` averages probabilities; it needs a cross-entropy MLP")
+    thetas = check_array(thetas, "thetas", ndim=2, shape=(None, model.dim))
+    y = model.y if y is None else check_array(y, "y", ndim=1)
+    probs = np.mean([model.predict(t, X) for t in thetas], axis=0)
+    labels = np.argmax(probs, axis=1) if probs.ndim == 2 else (probs > 0.5).astype(int)
+    if labels.shape[0] != y.shape[0]:
+        raise ValueError(f"`y` must have {labels.shape[0]} entries, got {y.shape[0]}")
+    return float(np.mean(labels == np.round(y).astype(int)))
