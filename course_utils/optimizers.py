@@ -24,6 +24,7 @@ from typing import Any, NamedTuple
 import numpy as np
 
 from .validation import (
+    check_bool,
     check_int,
     check_rng,
     check_scalar,
@@ -42,6 +43,12 @@ __all__ = [
     "rmsprop",
     "adam",
     "newton",
+    "uniform_ball",
+    "perturbed_gd",
+    "noisy_gd",
+    "saddle_free_newton",
+    "sam_perturbation",
+    "sam",
     "constant_schedule",
     "step_schedule",
     "cosine_schedule",
@@ -227,6 +234,213 @@ def newton(damping: float = 0.0) -> Optimizer:
         return -lr * step, state
 
     return Optimizer("Newton" if damping == 0 else f"Newton (λ={damping:g})", init, update)
+
+
+# --------------------------------------------------------------------------------------------
+# Escaping saddles (chapter 4): noise and curvature that push iterates off strict saddles
+# --------------------------------------------------------------------------------------------
+def uniform_ball(rng: np.random.Generator, dim: int, radius: float) -> np.ndarray:
+    r"""One draw from the uniform distribution on the ball :math:`\{\xi \in \mathbb R^d : \|\xi\| \le r\}`.
+
+    A Gaussian direction normalised to the unit sphere, scaled by :math:`r U^{1/d}` with
+    :math:`U \sim \mathcal U(0, 1)` (the volume of a ball grows like :math:`r^d`).
+    """
+    direction = rng.standard_normal(dim)
+    direction /= np.linalg.norm(direction)
+    return radius * rng.uniform() ** (1.0 / dim) * direction
+
+
+def perturbed_gd(radius: float = 0.1, g_thres: float = 1e-3, t_thres: int = 10) -> Optimizer:
+    r"""Perturbed gradient descent (Jin et al. 2017, "How to escape saddle points efficiently").
+
+    When the gradient is small, :math:`\|\nabla L(\theta_t)\| \le g_{\text{thres}}`, and no perturbation
+    happened in the last :math:`t_{\text{thres}}` steps, jump to :math:`\tilde\theta = \theta_t + \xi` with
+    :math:`\xi` uniform in the ball of radius :math:`r`; then take a gradient step from where you are:
+    :math:`\theta_{t+1} = \tilde\theta - \eta \nabla L(\tilde\theta)`.
+
+    Near a strict saddle the draw has, with probability close to one, a component along the negative-curvature
+    direction, which gradient descent then amplifies by :math:`(1 + \eta|\lambda_{\min}|)` per step — so
+    perturbed GD leaves even from *exactly* the saddle, where plain GD stays forever. Draws come from
+    ``oracle.rng`` (reproducible with ``run(..., rng=seed)``).
+
+    Parameters
+    ----------
+    radius : float
+        :math:`r`, the radius of the perturbation ball.
+    g_thres : float
+        Gradient norm below which the iterate counts as "possibly at a saddle".
+    t_thres : int
+        Minimum number of steps between two perturbations.
+    """
+    radius = check_scalar(radius, "radius", low=0)
+    g_thres = check_scalar(g_thres, "g_thres", low=0)
+    t_thres = check_int(t_thres, "t_thres", low=0)
+
+    def init(theta):
+        # (step of the last perturbation, number of perturbations so far)
+        return (-(t_thres + 1), 0)
+
+    def update(grad, state, theta, lr, oracle):
+        last, count = state
+        if radius > 0 and np.linalg.norm(grad) <= g_thres and oracle.step - last > t_thres:
+            xi = uniform_ball(oracle.rng, theta.size, radius)
+            return xi - lr * oracle.grad(theta + xi), (oracle.step, count + 1)
+        return -lr * grad, state
+
+    return Optimizer(f"perturbed GD (r={radius:g})", init, update)
+
+
+def noisy_gd(sigma: float = 0.01) -> Optimizer:
+    r"""Gradient descent with isotropic Gaussian gradient noise: :math:`\theta \leftarrow \theta - \eta(\nabla L + \sigma \xi)`.
+
+    :math:`\xi \sim \mathcal N(0, I)` is drawn from ``oracle.rng`` at every step — a caricature of
+    minibatch noise (real SGD noise is anisotropic and shrinks where the per-example gradients agree).
+    """
+    sigma = check_scalar(sigma, "sigma", low=0)
+
+    def init(theta):
+        return ()
+
+    def update(grad, state, theta, lr, oracle):
+        noise = sigma * oracle.rng.standard_normal(theta.size) if sigma > 0 else 0.0
+        return -lr * (grad + noise), state
+
+    return Optimizer(f"noisy GD (σ={sigma:g})", init, update)
+
+
+def saddle_free_newton(damping: float = 1e-3) -> Optimizer:
+    r"""Saddle-free Newton (Dauphin et al. 2014): :math:`\theta \leftarrow \theta - \eta (|H| + \lambda I)^{-1} \nabla L`.
+
+    With :math:`H = Q \Lambda Q^\top`, :math:`|H| = Q |\Lambda| Q^\top`: along positive-curvature directions
+    this is Newton's step; along negative-curvature directions the sign flips, so the step goes *downhill*
+    (away from the saddle) instead of towards it, rescaled by :math:`1/|\lambda|`. ``damping`` keeps the step
+    finite where an eigenvalue is near zero. Dense ``eigh`` of the Hessian: for small ``P``.
+    """
+    damping = check_scalar(damping, "damping", low=0, low_inclusive=False)
+
+    def init(theta):
+        return ()
+
+    def update(grad, state, theta, lr, oracle):
+        values, vectors = np.linalg.eigh(oracle.hessian(theta))
+        step = vectors @ ((vectors.T @ grad) / (np.abs(values) + damping))
+        return -lr * step, state
+
+    return Optimizer(f"saddle-free Newton (λ={damping:g})", init, update)
+
+
+# --------------------------------------------------------------------------------------------
+# Sharpness-aware minimization (chapter 5): step with the gradient at the worst nearby point
+# --------------------------------------------------------------------------------------------
+def sam_perturbation(grad, rho: float, theta=None, *, adaptive: bool = False, eta: float = 0.01) -> np.ndarray:
+    r"""SAM's ascent step :math:`\hat\varepsilon`, the first-order worst case in a ball of radius :math:`\rho`.
+
+    Plain SAM (Foret et al. 2021): :math:`\hat\varepsilon = \rho\, g / \|g\|_2`, the maximiser of the linearised
+    loss :math:`L(\theta) + g^\top\varepsilon` over :math:`\|\varepsilon\|_2 \le \rho`.
+    Adaptive SAM (ASAM, Kwon et al. 2021) measures the ball in the scaled coordinates
+    :math:`T_\theta^{-1}\varepsilon` with :math:`T_\theta = \operatorname{diag}(|\theta| + \eta)`, which gives
+    :math:`\hat\varepsilon = \rho\, T_\theta^2 g / \|T_\theta g\|_2` — large weights get large perturbations, so the
+    worst case no longer depends on how the network is scaled.
+
+    A zero gradient gives :math:`\hat\varepsilon = 0` (Foret et al. add :math:`10^{-12}` to the norm for the
+    same effect): at an exact critical point first-order SAM sees no ascent direction.
+
+    Parameters
+    ----------
+    grad : ndarray, shape (P,)
+        :math:`g = \nabla L(\theta)` (on the current minibatch).
+    rho : float
+        Radius :math:`\rho \ge 0`.
+    theta : ndarray, shape (P,), optional
+        The current parameters; required when ``adaptive=True``.
+    adaptive : bool
+        ASAM instead of SAM.
+    eta : float
+        ASAM's offset :math:`\eta` in :math:`|\theta| + \eta` (not the learning rate).
+
+    Returns
+    -------
+    ndarray, shape (P,)
+    """
+    g = np.asarray(grad, dtype=float)
+    if adaptive:
+        scale = np.abs(np.asarray(theta, dtype=float)) + eta
+        norm = np.linalg.norm(scale * g)
+        return np.zeros_like(g) if norm == 0 else rho * scale**2 * g / norm
+    norm = np.linalg.norm(g)
+    return np.zeros_like(g) if norm == 0 else rho * g / norm
+
+
+def sam(base: Optimizer | None = None, rho: float = 0.05, adaptive: bool = False, eta: float = 0.01,
+        m: int | None = None) -> Optimizer:
+    r"""Sharpness-aware minimization (Foret et al. 2021) around any base rule.
+
+    SAM minimises :math:`\max_{\|\varepsilon\| \le \rho} L(\theta + \varepsilon)`. Each step takes the
+    first-order worst case :math:`\hat\varepsilon` (:func:`sam_perturbation`), evaluates the gradient there and
+    hands it to the base rule as if it were the gradient at :math:`\theta`:
+
+    .. math::
+        \hat\varepsilon = \rho \frac{\nabla L(\theta)}{\|\nabla L(\theta)\|}, \qquad
+        g_{\text{SAM}} = \nabla L(\theta + \hat\varepsilon), \qquad
+        \theta \leftarrow \theta + \text{base.update}(g_{\text{SAM}}).
+
+    The dependence of :math:`\hat\varepsilon` on :math:`\theta` is ignored (as in the paper): two gradient
+    evaluations per step. With ``m`` (m-sharpness), the current minibatch is cut into consecutive chunks of
+    ``m`` examples; each chunk gets its own :math:`\hat\varepsilon_c` from its own gradient, and the step
+    uses the average of the chunk gradients :math:`\nabla L_c(\theta + \hat\varepsilon_c)`, weighted by chunk
+    size (Foret et al. find small ``m`` generalises better). ``rho = 0`` recovers the base rule exactly.
+
+    Parameters
+    ----------
+    base : Optimizer, optional
+        The rule that consumes the SAM gradient (default :func:`gd`; ``sam(adam())`` works too).
+    rho : float
+        Neighbourhood radius :math:`\rho \ge 0` (the paper's default 0.05).
+    adaptive : bool
+        ASAM's scale-invariant perturbation (see :func:`sam_perturbation`).
+    eta : float
+        ASAM's offset in :math:`|\theta| + \eta`.
+    m : int, optional
+        Chunk size for m-sharpness; needs an objective with data (``subset``). ``None``: one perturbation for
+        the whole (mini)batch.
+
+    Examples
+    --------
+    >>> from course_utils.models import Quadratic
+    >>> q = Quadratic(np.diag([1.0, 10.0]))
+    >>> traj = run(q, sam(gd(), rho=0.05), [1.0, 1.0], steps=200, lr=0.05)
+    """
+    if base is None:
+        base = gd()
+    if not isinstance(base, Optimizer):
+        raise TypeError(f"`base` must be an Optimizer such as optimizers.gd(), got {type(base).__name__}")
+    rho = check_scalar(rho, "rho", low=0)
+    adaptive = check_bool(adaptive, "adaptive")
+    eta = check_scalar(eta, "eta", low=0)
+    if m is not None:
+        m = check_int(m, "m", low=1)
+
+    def perturbed_grad(objective, g, theta):
+        return objective._grad_fn()(theta + sam_perturbation(g, rho, theta, adaptive=adaptive, eta=eta))
+
+    def update(grad, state, theta, lr, oracle):
+        objective = oracle.objective
+        if m is None:
+            g_sam = perturbed_grad(objective, grad, theta)
+        else:
+            if not hasattr(objective, "subset"):
+                raise TypeError(f"m-sharpness (`m`={m}) needs an objective with data; {objective.name!r} has none")
+            n = objective.n_examples
+            g_sam = np.zeros_like(theta)
+            for start in range(0, n, m):
+                chunk = objective.subset(np.arange(start, min(start + m, n)))
+                g_chunk = chunk._grad_fn()(theta)
+                g_sam += chunk.n_examples / n * perturbed_grad(chunk, g_chunk, theta)
+        return base.update(g_sam, state, theta, lr, oracle)
+
+    kind = "ASAM" if adaptive else "SAM"
+    extra = f", m={m}" if m is not None else ""
+    return Optimizer(f"{kind}-{base.name} (ρ={rho:g}{extra})", base.init, update)
 
 
 # --------------------------------------------------------------------------------------------
@@ -463,19 +677,23 @@ def run(
             loss = float(objective._loss(theta))
             lrs.append(eta)
             bad = not (np.isfinite(loss) and np.all(np.isfinite(theta))) or abs(loss) > limit
-            if not bad:
+            last = t == steps - 1
+            record = (t + 1) % record_every == 0 or last
+            # Full-batch runs reuse the full gradient as the next step's; minibatch runs need it only to
+            # record the gradient norm or test convergence (computing it every step would double their cost).
+            need_full = batch_size is None or tol is not None or record
+            if not bad and need_full:
                 g_full = full_grad(theta)
                 bad = not np.all(np.isfinite(g_full))
-            last = t == steps - 1
             if bad:
                 diverged_at = t + 1
                 thetas.append(theta.copy())
                 losses.append(loss)
                 grad_norms.append(float("nan"))
                 break
-            gnorm = float(np.linalg.norm(g_full))
+            gnorm = float(np.linalg.norm(g_full)) if need_full else float("nan")
             done = tol is not None and gnorm < tol
-            if (t + 1) % record_every == 0 or last or done:
+            if record or done:
                 thetas.append(theta.copy())
                 losses.append(loss)
                 grad_norms.append(gnorm)
@@ -503,4 +721,10 @@ OPTIMIZERS: dict[str, Callable[..., Optimizer]] = {
     "rmsprop": rmsprop,
     "adam": adam,
     "newton": newton,
+    # escaping saddles (chapter 4)
+    "perturbed_gd": perturbed_gd,
+    "noisy_gd": noisy_gd,
+    "saddle_free_newton": saddle_free_newton,
+    # sharpness-aware minimization (chapter 5)
+    "sam": sam,
 }

@@ -231,3 +231,24 @@ def test_run_validates_arguments():
     with pytest.raises(ValueError, match="`damping`"):
         O.newton(damping=-1.0)
     assert set(O.OPTIMIZERS) >= {"gd", "sgd", "momentum", "nesterov", "adagrad", "rmsprop", "adam", "newton"}
+
+
+def test_minibatch_run_records_full_gradient_norms_only_where_recorded():
+    from course_utils import models
+
+    rng = np.random.default_rng(0)
+    X = rng.standard_normal((64, 3))
+    model = models.LinearRegression(X, X @ [1.0, -1.0, 2.0] + 0.1 * rng.standard_normal(64))
+    calls = {"n": 0}
+    full = model._grad_fn()
+
+    def counting(theta):
+        calls["n"] += 1
+        return full(theta)
+
+    model.__dict__["_cached_grad"] = counting
+    traj = O.run(model, O.sgd(), np.zeros(4), steps=40, lr=0.05, batch_size=8, rng=1, record_every=10)
+    assert len(traj.thetas) == 5 and traj.steps == 40
+    for theta, gnorm in zip(traj.thetas, traj.grad_norms):
+        assert gnorm == pytest.approx(np.linalg.norm(full(theta)), rel=1e-12)
+    assert calls["n"] == 5  # the initial point and the 4 recorded steps, not all 40
