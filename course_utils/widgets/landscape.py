@@ -1,0 +1,210 @@
+r"""The Landscape Explorer: 2-D slices of a network's loss along random directions.
+
+The slice :math:`f(\alpha, \beta) = L(\theta^* + \alpha d_1 + \beta d_2)` through a trained network
+:math:`\theta^*`, with Gaussian directions drawn from a seed and normalized per filter, per layer or not at
+all (:mod:`course_utils.surfaces`). Controls: direction seed, range of α and β, grid resolution,
+normalization, and the view (filled contours or a 3-D surface that rotates with the mouse under
+``%matplotlib widget``). The message line reports the loss at the centre, the grid's range of losses and,
+for raw directions, how much larger the step is than the weights.
+
+By default it shows the chapter-2 network (:func:`moons_problem`): a 2-16-1 ReLU MLP with MSE loss trained
+on 200 two-moons points. The grid is evaluated batched (:func:`course_utils.surfaces.slice_2d` exploits that
+the layers are affine in α and β), so a 61×61 slice redraws while you drag.
+
+Example
+-------
+>>> from course_utils.widgets import LandscapeExplorer
+>>> e = LandscapeExplorer(resolution=21)
+>>> e.state.slice.losses.shape
+(21, 21)
+>>> e.controls["normalization"].value = "none"
+>>> e.state.normalization
+'none'
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from functools import lru_cache
+
+import numpy as np
+
+from .base import Explorer, choice, float_slider, int_slider
+
+__all__ = ["LandscapeExplorer", "LandscapeState", "MoonsProblem", "moons_problem"]
+
+
+@dataclass(frozen=True)
+class MoonsProblem:
+    """A small ReLU MLP trained on two moons: the running example of chapter 2.
+
+    Attributes
+    ----------
+    model : MLP
+    theta0 : ndarray, shape (P,)
+        The (He) initialization.
+    trajectory : Trajectory
+        Adam from ``theta0``; ``trajectory.final_theta`` is :math:`\\theta^*`.
+    """
+
+    model: object
+    theta0: np.ndarray
+    trajectory: object
+
+    @property
+    def theta(self) -> np.ndarray:
+        """The trained parameters :math:`\\theta^*`."""
+        return self.trajectory.final_theta
+
+
+@lru_cache(maxsize=8)
+def moons_problem(hidden: tuple = (16,), residual: bool = False, n: int = 200, steps: int = 300, lr: float = 0.05,
+                  seed: int = 0) -> MoonsProblem:
+    """Train the chapter's network (cached): ``MLP(two_moons(n, 0.15, seed), hidden, "relu", "mse")``.
+
+    He initialization from ``seed``, then ``steps`` of Adam at learning rate ``lr`` (full batch).
+    """
+    from .. import optimizers
+    from ..data import two_moons
+    from ..models import MLP
+
+    X, y = two_moons(n, noise=0.15, rng=seed)
+    model = MLP(X, y, hidden=tuple(hidden), activation="relu", loss="mse", residual=residual)
+    theta0 = model.init(np.random.default_rng(seed), "he")
+    traj = optimizers.run(model, optimizers.adam(), theta0, steps=steps, lr=lr)
+    return MoonsProblem(model=model, theta0=theta0, trajectory=traj)
+
+
+@dataclass(frozen=True)
+class LandscapeState:
+    """What the Landscape Explorer shows.
+
+    Attributes
+    ----------
+    slice : Slice2D
+        ``slice.losses[i, j]`` at ``(alphas[i], betas[j])``.
+    normalization : str
+    seed : int
+    view : str
+        ``"contour"`` or ``"surface"``.
+    step_ratio : float
+        :math:`\\|d_1\\| / \\|\\theta^*\\|`: how long a unit step is relative to the weights.
+    message : str
+    """
+
+    slice: object
+    normalization: str
+    seed: int
+    view: str
+    step_ratio: float
+    message: str
+
+
+class LandscapeExplorer(Explorer):
+    """Slice a network's loss along two random directions.
+
+    Parameters
+    ----------
+    model : MLP or Objective, optional
+        Default: the chapter network of :func:`moons_problem`.
+    theta : array_like, shape (P,), optional
+        Centre of the slice (default: the trained :math:`\\theta^*`).
+    **values
+        Initial control values: ``seed`` (0–20), ``span`` (0.1–2), ``resolution`` (11–81),
+        ``normalization`` ("filter"/"layer"/"none"), ``view`` ("contour"/"surface").
+    """
+
+    title = "Landscape Explorer — a 2-D slice through a network's loss"
+    controls_position = "top"
+    freeze_layout = False
+
+    def __init__(self, model=None, theta=None, **values):
+        from ..validation import check_vector
+
+        if model is None:
+            problem = moons_problem()
+            model, theta = problem.model, problem.theta if theta is None else theta
+        if theta is None:
+            raise ValueError("`theta` is required when `model` is given")
+        self.model = model
+        self.theta = check_vector(theta, "theta", model.dim)
+        self._center_loss = model.loss(self.theta)
+        super().__init__(**values)
+
+    def _make_controls(self):
+        return {
+            "seed": int_slider("direction seed", 0, 20, value=0),
+            "span": float_slider("range ±", 0.1, 2.0, 0.1, 1.0, readout_format=".1f"),
+            "resolution": int_slider("grid points per axis", 11, 81, step=10, value=41),
+            "normalization": choice("normalization", [("filter", "filter"), ("layer", "layer"), ("none", "none")],
+                                    value="filter", tooltips=["Li et al. 2018: per output unit, biases zeroed",
+                                                              "per weight matrix", "raw Gaussian direction"]),
+            "view": choice("view", [("contour", "contour"), ("3-D surface", "surface")], value="contour"),
+        }
+
+    def compute(self, params) -> LandscapeState:
+        from .. import surfaces
+
+        seed, norm = int(params["seed"]), params["normalization"]
+        d1, d2 = surfaces.random_directions(self.model, self.theta, seed, n=2, norm=norm)
+        grid = np.linspace(-params["span"], params["span"], int(params["resolution"]))
+        s = surfaces.slice_2d(self.model, self.theta, d1, d2, grid, grid)
+        ratio = float(np.linalg.norm(d1) / np.linalg.norm(self.theta))
+        finite = s.losses[np.isfinite(s.losses)]
+        message = (f"{norm} directions, seed {seed}: loss {self._center_loss:.4f} at the centre, "
+                   f"{finite.min():.4f} to {finite.max():.3g} on the grid; ‖d₁‖/‖θ*‖ = {ratio:.2f}.")
+        if finite.size < s.losses.size:
+            message += f" {s.losses.size - finite.size} grid points overflowed (shown blank)."
+        return LandscapeState(slice=s, normalization=norm, seed=seed, view=params["view"], step_ratio=ratio,
+                              message=message)
+
+    def _build_figure(self):
+        from ..plotting import label_axes
+
+        # Both views share one place in the figure; the view control shows one and hides the other.
+        # Constrained layout cannot measure a hidden 3-D axes: use fixed margins instead.
+        self.fig, self.ax2d = self.new_figure(figsize=(6.4, 5.2), layout="none")
+        self.fig.subplots_adjust(left=0.12, right=0.95, bottom=0.1, top=0.88)
+        self.ax3d = self.fig.add_subplot(1, 1, 1, projection="3d")
+        label_axes(self.ax2d, title="", xlabel="α (direction 1)", ylabel="β (direction 2)")
+        self.ax3d.set_xlabel("α")
+        self.ax3d.set_ylabel("β")
+        self.ax3d.set_zlabel("loss")
+        self._contour = None
+        self._surface = None
+        (self._centre,) = self.ax2d.plot([0], [0], marker="*", markersize=13, markerfacecolor="white",
+                                         markeredgecolor="k", linestyle="none", label="θ* (centre)", zorder=5)
+        self.ax2d.legend(loc="upper right")
+
+    def draw(self, state):
+        from ..plotting import CMAP
+
+        s = state.slice
+        Z = np.ma.masked_invalid(s.losses.T)  # rows follow betas for matplotlib
+        zmax = float(np.nanpercentile(s.losses[np.isfinite(s.losses)], 98))
+        title = f"{self.model.name}\n{state.normalization}-normalized directions, seed {state.seed}"
+        contour = state.view == "contour"
+        self.ax2d.set_visible(contour)
+        self.ax3d.set_visible(not contour)
+        if contour:
+            if self._contour is not None:
+                for artist in (self._contour, getattr(self._contour, "course_lines", None)):
+                    if artist is not None:
+                        artist.remove()
+            levels = np.linspace(float(np.nanmin(Z)), max(zmax, float(np.nanmin(Z)) + 1e-9), 25)
+            self._contour = self.ax2d.contourf(s.alphas, s.betas, np.minimum(Z, zmax), levels=levels, cmap=CMAP)
+            self._contour.course_lines = self.ax2d.contour(s.alphas, s.betas, np.minimum(Z, zmax), levels=levels,
+                                                           colors="k", linewidths=0.3, alpha=0.5)
+            self.ax2d.set_xlim(s.alphas[0], s.alphas[-1])
+            self.ax2d.set_ylim(s.betas[0], s.betas[-1])
+            self.ax2d.set_title(title)
+        else:
+            if self._surface is not None:
+                self._surface.remove()
+            A, B = np.meshgrid(s.alphas, s.betas)
+            self._surface = self.ax3d.plot_surface(A, B, np.minimum(Z, zmax), cmap=CMAP, linewidth=0,
+                                                   antialiased=False, alpha=0.95)
+            self.ax3d.set_xlim(s.alphas[0], s.alphas[-1])
+            self.ax3d.set_ylim(s.betas[0], s.betas[-1])
+            self.ax3d.set_zlim(float(np.nanmin(Z)), zmax)
+            self.ax3d.set_title(title)

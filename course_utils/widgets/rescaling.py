@@ -1,0 +1,168 @@
+r"""The Rescaling Explorer: why slices need filter normalization.
+
+A ReLU unit satisfies :math:`\mathrm{relu}(a z) = a\,\mathrm{relu}(z)` for :math:`a > 0`, so the
+reparametrization :math:`(W_1, b_1, W_2) \to (a W_1, a b_1, W_2 / a)` of a one-hidden-layer ReLU network
+computes exactly the same function and has exactly the same loss (Dinh et al. 2017). A *raw* Gaussian
+direction, however, moves the small weights by as much as the large ones, so the loss along it — what a
+landscape picture shows — changes shape with :math:`a`. Filter-normalized directions (Li et al. 2018)
+scale with each unit's weights and give the same slice for every :math:`a`.
+
+The explorer draws the 1-D slice :math:`L(\theta_a + t\,d)` for the original network (:math:`a = 1`, grey
+dashed) and for the rescaled one (solid), along a raw direction (left) and a filter-normalized one (right),
+with the same random draw for both networks.
+
+Example
+-------
+>>> from course_utils.widgets import RescalingExplorer
+>>> e = RescalingExplorer(scale=4.0)
+>>> e.state.loss_change < 1e-12, e.state.filter_change < 1e-9, e.state.raw_change > 0.01
+(True, True, True)
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from .base import Explorer, int_slider, log_slider
+
+__all__ = ["RescalingExplorer", "RescalingState", "rescale_relu_layers"]
+
+_TS = np.linspace(-1.0, 1.0, 81)
+
+
+def rescale_relu_layers(model, theta, scale: float) -> np.ndarray:
+    r"""Return :math:`(a W_1, a b_1, W_2 / a, b_2, \dots)`: the same ReLU network function, other weights.
+
+    Parameters
+    ----------
+    model : MLP
+        Needs a positively homogeneous activation ("relu" or "linear") for the function to be unchanged.
+    theta : array_like, shape (P,)
+    scale : float
+        :math:`a > 0`.
+    """
+    from ..validation import check_scalar, check_vector
+
+    theta = check_vector(theta, "theta", model.dim)
+    scale = check_scalar(scale, "scale", low=0, low_inclusive=False)
+    if getattr(model, "activation", None) not in ("relu", "linear") or len(model.layer_shapes) < 2:
+        raise ValueError("rescaling keeps the function only for ReLU/linear MLPs with at least one hidden layer")
+    out = theta.copy()
+    (W1, b1), (W2, _) = model.unflatten(out)[:2]
+    W1 *= scale
+    if b1 is not None:
+        b1 *= scale
+    W2 /= scale
+    return out
+
+
+@dataclass(frozen=True)
+class RescalingState:
+    """The four slices and how much the rescaling changed each.
+
+    Attributes
+    ----------
+    scale : float
+    ts : ndarray, shape (T,)
+    raw, raw_ref, filt, filt_ref : ndarray, shape (T,)
+        Losses along the raw / filter-normalized direction for the rescaled network and for ``a = 1``.
+    loss_change : float
+        :math:`|L(\theta_a) - L(\theta_1)|` (0 up to rounding).
+    raw_change, filter_change : float
+        Largest difference between the rescaled and the reference slice.
+    message : str
+    """
+
+    scale: float
+    ts: np.ndarray
+    raw: np.ndarray
+    raw_ref: np.ndarray
+    filt: np.ndarray
+    filt_ref: np.ndarray
+    loss_change: float
+    raw_change: float
+    filter_change: float
+    message: str
+
+
+class RescalingExplorer(Explorer):
+    """Rescale a ReLU network's layers and watch raw vs filter-normalized slices.
+
+    Parameters
+    ----------
+    model : MLP, optional
+        A one-hidden-layer-or-more ReLU MLP (default: the chapter network).
+    theta : array_like, optional
+    **values
+        ``scale`` (a, 0.25–4, log scale), ``seed`` (direction draw, 0–20).
+    """
+
+    title = "Rescaling a ReLU network: same function, different raw slice"
+    controls_position = "top"
+
+    def __init__(self, model=None, theta=None, **values):
+        if model is None:
+            from .landscape import moons_problem
+
+            problem = moons_problem()
+            model, theta = problem.model, problem.theta if theta is None else theta
+        rescale_relu_layers(model, theta, 1.0)  # validates model and theta
+        self.model, self.theta = model, np.asarray(theta, dtype=float).copy()
+        super().__init__(**values)
+
+    def _make_controls(self):
+        return {
+            "scale": log_slider("layer-1 scale a", 0.25, 4.0, 1.0, readout_format=".2f"),
+            "seed": int_slider("direction seed", 0, 20, value=0),
+        }
+
+    def compute(self, params) -> RescalingState:
+        from .. import surfaces
+
+        a, seed = float(params["scale"]), int(params["seed"])
+        m, t1 = self.model, self.theta
+        ta = rescale_relu_layers(m, t1, a)
+        raw = surfaces.gaussian_direction(m.dim, seed)
+        curves = {}
+        for name, centre in (("ref", t1), ("new", ta)):
+            curves["raw_" + name] = surfaces.slice_1d(m, centre, raw, _TS).losses
+            fd = surfaces.filter_normalize(raw, centre, m)
+            curves["filt_" + name] = surfaces.slice_1d(m, centre, fd, _TS).losses
+        loss_change = abs(m.loss(ta) - m.loss(t1))
+        raw_change = float(np.max(np.abs(curves["raw_new"] - curves["raw_ref"])))
+        filter_change = float(np.max(np.abs(curves["filt_new"] - curves["filt_ref"])))
+        message = (f"a = {a:.2f}: the loss at the centre changed by {loss_change:.1e} (same function). "
+                   f"Raw slice changed by up to {raw_change:.3g}; filter-normalized slice by {filter_change:.1e}.")
+        return RescalingState(scale=a, ts=_TS, raw=curves["raw_new"], raw_ref=curves["raw_ref"],
+                              filt=curves["filt_new"], filt_ref=curves["filt_ref"], loss_change=loss_change,
+                              raw_change=raw_change, filter_change=filter_change, message=message)
+
+    def _build_figure(self):
+        from ..plotting import OKABE_ITO, label_axes
+
+        self.fig, axes = self.new_figure(1, 2, figsize=(10.0, 4.0))
+        self.ax_raw, self.ax_filt = axes
+        self.lines = {}
+        for key, ax, title in (("raw", self.ax_raw, "raw Gaussian direction"),
+                               ("filt", self.ax_filt, "filter-normalized direction")):
+            label_axes(ax, title=title, xlabel="step t along the direction", ylabel="loss L(θ + t·d)")
+            (self.lines[key + "_ref"],) = ax.plot([], [], color="0.45", linestyle="--", linewidth=2.2,
+                                                  label="original network (a = 1)")
+            (self.lines[key],) = ax.plot([], [], color=OKABE_ITO[4], linestyle="-", marker="o", markevery=10,
+                                         markersize=4, label="rescaled network")
+            ax.legend(loc="upper center", fontsize=8)
+            ax.set_xlim(_TS[0], _TS[-1])
+
+    def draw(self, state):
+        for key, ax in (("raw", self.ax_raw), ("filt", self.ax_filt)):
+            new, ref = getattr(state, key), getattr(state, key + "_ref")
+            self.lines[key].set_data(state.ts, new)
+            self.lines[key + "_ref"].set_data(state.ts, ref)
+            both = np.concatenate([new, ref])
+            both = both[np.isfinite(both)]
+            top = float(np.percentile(both, 99)) if both.size else 1.0
+            ax.set_ylim(0.0, 1.05 * max(top, 1e-6))
+        self.ax_raw.set_title(f"raw Gaussian direction (a = {state.scale:.2f})")
+        self.ax_filt.set_title(f"filter-normalized direction (a = {state.scale:.2f})")

@@ -1,0 +1,152 @@
+# ---
+# jupyter:
+#   jupytext:
+#     cell_metadata_filter: tags,-all
+#     formats: ipynb,py:percent
+#     notebook_metadata_filter: kernelspec,jupytext,-jupytext.text_representation.jupytext_version
+#     text_representation:
+#       extension: .py
+#       format_name: percent
+#       format_version: '1.3'
+#   kernelspec:
+#     display_name: Python 3
+#     language: python
+#     name: python3
+# ---
+
+# %% [markdown]
+# # Chapter 2 exercises: slicing a loss landscape
+#
+# Four exercises that rebuild the tools of chapter 2 from scratch: filter normalization, a batched 2-D slice,
+# the loss along a straight line, and the principal directions of an optimization path.
+#
+# **How the exercises work.** Replace each `raise NotImplementedError(...)` with your code, run the cell, then the
+# `check(...)` cell below it. The verdict says `passed`, `failed` (with the input that broke your function and a
+# hint), `not attempted yet`, or the error your code raised. `check` never stops the notebook.
+
+# %%
+import numpy as np
+
+from course_utils.grading import check
+
+# %% [markdown]
+# ## Exercise 2.1 — filter normalization
+#
+# A network's parameters come as a list of layers `[(W1, b1), (W2, b2), ...]` where a layer computes `h @ W + b`,
+# so `W` has shape `(inputs, outputs)` and each **column** is one output unit — one *filter*. Li et al. (2018)
+# rescale a random direction filter by filter: column $j$ of the direction's $D$ gets the norm of column $j$ of
+# the weights' $W$,
+#
+# $$D_{:,j} \leftarrow D_{:,j}\,\frac{\|W_{:,j}\|}{\|D_{:,j}\| + 10^{-10}},$$
+#
+# and the direction's biases are set to zero. Return a new list; do not modify the inputs.
+#
+# *Expected output:* `✓ Exercise 2.1 (Filter normalization): passed`.
+
+# %%
+def filter_normalize_layers(d_layers, w_layers):
+    """Filter-normalize a direction given layer by layer.
+
+    Parameters
+    ----------
+    d_layers : list of (D (in, out), e (out,))
+        The random direction, one (weight, bias) pair per layer.
+    w_layers : list of (W (in, out), b (out,))
+        The network's weights, same shapes.
+
+    Returns
+    -------
+    list of (array (in, out), array (out,))
+    """
+    raise NotImplementedError("rescale every column of every D to the norm of W's column; zero the biases")
+
+
+# %%
+check("2.1", filter_normalize_layers)
+
+# %% [markdown]
+# ## Exercise 2.2 — a vectorized 2-D slice
+#
+# Compute `losses[i, j]` $= L(c + \alpha_i d_1 + \beta_j d_2)$ for all grid points with **one** call of
+# `loss_batch`, which accepts parameter vectors of shape `(..., P)` and returns shape `(...)`. Use
+# `indexing="ij"` so that the first axis follows `alphas` (the grid need not be square). No Python loop over
+# grid points.
+#
+# *Expected output:* `✓ Exercise 2.2 (A vectorized 2-D slice): passed`.
+
+# %%
+def slice_grid(loss_batch, center, d1, d2, alphas, betas):
+    """Losses on the plane through ``center`` spanned by ``d1`` and ``d2``.
+
+    Parameters
+    ----------
+    loss_batch : callable
+        (..., P) -> (...).
+    center, d1, d2 : array, shape (P,)
+    alphas : array, shape (A,)
+    betas : array, shape (B,)
+
+    Returns
+    -------
+    array, shape (A, B)
+    """
+    raise NotImplementedError("build all grid points as an (A, B, P) array and call loss_batch once")
+
+
+# %%
+check("2.2", slice_grid)
+
+# %% [markdown]
+# ## Exercise 2.3 — the loss along a linear interpolation
+#
+# Return the losses $L((1-\alpha)\theta_a + \alpha\theta_b)$ for each $\alpha$ in `alphas` (which may leave
+# $[0, 1]$), as an array. `loss` takes one parameter vector.
+#
+# *Expected output:* `✓ Exercise 2.3 (Loss along a linear interpolation): passed`.
+
+# %%
+def interpolation_losses(loss, theta_a, theta_b, alphas):
+    """Loss on the straight line through theta_a (α = 0) and theta_b (α = 1).
+
+    Returns
+    -------
+    array, shape (len(alphas),)
+    """
+    raise NotImplementedError("evaluate the loss at (1 − α) θa + α θb for every α")
+
+
+# %%
+check("2.3", interpolation_losses)
+
+# %% [markdown]
+# ## Exercise 2.4 — PCA directions of a trajectory
+#
+# Given iterates $\theta_0, \dots, \theta_T$ (rows of `thetas`), return the top `k` principal directions of the
+# displacements from the **final** point, $M = [\theta_t - \theta_T]_t$: the first `k` right singular vectors of
+# $M$ (rows of $V^\top$ in `np.linalg.svd`), as a `(k, P)` array with orthonormal rows.
+#
+# *Expected output:* `✓ Exercise 2.4 (PCA directions of a trajectory): passed`.
+
+# %%
+def pca_directions(thetas, k):
+    """Top-k principal directions of an optimization path around its end point.
+
+    Parameters
+    ----------
+    thetas : array, shape (T, P)
+    k : int
+
+    Returns
+    -------
+    array, shape (k, P)
+    """
+    raise NotImplementedError("SVD of the displacements from the last iterate; keep the first k rows of Vᵀ")
+
+
+# %%
+check("2.4", pca_directions)
+
+# %% [markdown]
+# **Going further.** Compare your `slice_grid` with `course_utils.surfaces.slice_2d` on the chapter's MLP
+# (`course_utils.widgets.landscape.moons_problem()`): both give the same numbers, but `slice_2d` is faster because
+# it exploits that each layer's weights are affine in $(\alpha, \beta)$. Where does the time of your version go?

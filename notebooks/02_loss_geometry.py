@@ -1,0 +1,327 @@
+# ---
+# jupyter:
+#   jupytext:
+#     cell_metadata_filter: tags,-all
+#     formats: ipynb,py:percent
+#     notebook_metadata_filter: kernelspec,jupytext,-jupytext.text_representation.jupytext_version
+#     text_representation:
+#       extension: .py
+#       format_name: percent
+#       format_version: '1.3'
+#   kernelspec:
+#     display_name: Python 3
+#     language: python
+#     name: python3
+# ---
+
+# %% [markdown]
+# # Chapter 2 — The geometry of loss
+#
+# A network with $P$ parameters has a loss surface in $P + 1$ dimensions. We cannot draw it, but we can
+# draw **slices**: the loss along a line or on a plane through a point. This chapter is about what such
+# pictures show, and how easily they mislead.
+#
+# **Learning goals.** After this chapter you can
+# 1. explain why the *same* model has a convex loss under cross-entropy and a non-convex one under MSE;
+# 2. compute 1-D and 2-D slices $f(\alpha,\beta) = L(\theta^* + \alpha d_1 + \beta d_2)$ of a network's loss, batched;
+# 3. say why raw random directions give meaningless pictures for ReLU networks and what *filter
+#    normalization* (Li et al. 2018) fixes;
+# 4. read the initialization-to-solution line of Goodfellow et al. (2015) and a trajectory-PCA plot;
+# 5. judge honestly what a miniature of "wide and residual networks are smoother" does and does not show.
+
+# %%
+# %matplotlib widget
+import matplotlib.pyplot as plt
+import numpy as np
+
+from course_utils import plotting, surfaces
+from course_utils.widgets import LandscapeExplorer, RescalingExplorer, TwoLossesExplorer
+from course_utils.widgets.landscape import moons_problem
+from course_utils.widgets.rescaling import rescale_relu_layers
+
+# %% [markdown]
+# ## 1. Same model, two losses
+#
+# Logistic regression predicts $p_i = \sigma(z_i)$ with $z_i = w^\top x_i$. Two ways to score it:
+#
+# $$L_{\text{CE}}(w) = \frac1N\sum_i \log(1+e^{z_i}) - y_i z_i, \qquad
+#   L_{\text{MSE}}(w) = \frac1N\sum_i (\sigma(z_i) - y_i)^2 .$$
+#
+# The cross-entropy Hessian is $\frac1N X^\top \operatorname{diag}(p_i(1-p_i)) X \succeq 0$: **convex**, for every
+# data set. MSE on the sigmoid has $\sigma'' $ in its curvature, which changes sign: where the sigmoid saturates,
+# the loss goes flat (a plateau) and bends downward.
+#
+# **Predict, then check.** On two well separated blobs, where is the lowest point of the cross-entropy surface?
+# And will MSE have regions that curve downward? Write your guess, then run the cell.
+
+# %%
+two = TwoLossesExplorer(separation=3.0, label_noise=0.1)
+state = two.state
+print(f"negative curvature: cross-entropy {state.negative_fraction['cross_entropy']:.0%}, "
+      f"MSE {state.negative_fraction['mse']:.0%} of the grid")
+assert state.negative_fraction["cross_entropy"] == 0.0  # convex: never curves down
+assert state.negative_fraction["mse"] > 0.2  # plateaus and downward bends
+two
+
+# %% [markdown]
+# Drag **class separation** up and **label noise** to 0: once the blobs are separable, cross-entropy has no
+# finite minimum — it keeps falling along the separating direction (the star sits on the edge of the box).
+# Those flat asymptotic directions are why logistic regression on separable data needs regularization or early
+# stopping. MSE never gets there: its surface flattens into plateaus where gradients vanish.
+
+# %%
+sep = TwoLossesExplorer(separation=6.0, label_noise=0.0).state
+assert sep.on_edge and sep.negative_fraction["cross_entropy"] == 0.0
+
+# %% [markdown]
+# ## 2. Slicing a high-dimensional landscape
+#
+# Our running example: a 2-16-1 ReLU network ($P = 65$) trained with Adam on 200 two-moons points, MSE loss.
+
+# %%
+problem = moons_problem()
+model, theta_star = problem.model, problem.theta
+print(model.name, f"P = {model.dim}, train loss {model.loss(theta_star):.4f}, accuracy {model.accuracy(theta_star):.3f}")
+assert model.accuracy(theta_star) >= 0.97
+
+# %% [markdown]
+# A **1-D slice** is $f(\alpha) = L(\theta^* + \alpha d)$. With a random direction $d$, each call of
+# `surfaces.slice_1d` evaluates all $\alpha$ in one batched pass.
+
+# %%
+fig, ax = plotting.new_figure(figsize=(6, 3.6))
+alphas = np.linspace(-1, 1, 81)
+for k, style in enumerate(plotting.series_styles(3)):
+    d = surfaces.random_directions(model, theta_star, k, n=1, norm="filter")[0]
+    s1 = surfaces.slice_1d(model, theta_star, d, alphas)
+    ax.plot(alphas, s1.losses, markevery=10, label=f"direction seed {k}", **style)
+    assert abs(s1.argmin) <= 0.1  # θ* is (near) the bottom along every direction
+plotting.label_axes(ax, "1-D slices through θ* (filter-normalized directions)", "α", "loss L(θ* + α d)")
+ax.legend()
+fig
+
+# %% [markdown]
+# A **2-D slice** uses two directions. Grids use `indexing="ij"`: `losses[i, j]` is the loss at
+# $(\alpha_i, \beta_j)$, so matplotlib needs the transpose. The MLP's grid is not evaluated point by point:
+# every layer's weights are affine in $(\alpha, \beta)$, and the first layer's pre-activations
+# $XW_1(\alpha,\beta) = XW_1^{*} + \alpha X D_1 + \beta X D_2$ need only three matrix products for the whole grid.
+
+# %%
+d1, d2 = surfaces.random_directions(model, theta_star, 0, n=2, norm="filter")
+grid = np.linspace(-1, 1, 51)
+s2 = surfaces.slice_2d(model, theta_star, d1, d2, grid, grid)
+loop_row = [model.loss(theta_star + grid[7] * d1 + b * d2) for b in grid]
+assert np.allclose(s2.losses[7], loop_row, rtol=1e-10)  # same numbers as a loop, just faster
+
+fig = plt.figure(figsize=(10, 4.2))
+ax1 = fig.add_subplot(1, 2, 1)
+cs = ax1.contourf(grid, grid, np.minimum(s2.losses.T, 3), levels=25, cmap=plotting.CMAP)
+ax1.plot(0, 0, "w*", markersize=12, markeredgecolor="k")
+fig.colorbar(cs, ax=ax1, label="loss (clipped at 3)")
+plotting.label_axes(ax1, "contour of the 2-D slice", "α", "β")
+ax2 = fig.add_subplot(1, 2, 2, projection="3d")
+A, B = np.meshgrid(grid, grid)
+ax2.plot_surface(A, B, np.minimum(s2.losses.T, 3), cmap=plotting.CMAP, linewidth=0)
+ax2.set(xlabel="α", ylabel="β", zlabel="loss", title="the same slice in 3-D")
+fig
+
+# %% [markdown]
+# ### The Landscape Explorer
+#
+# Change the direction seed, the range, the resolution and the normalization; switch between contour and 3-D
+# (drag the 3-D view to rotate it). Try **normalization = none**: the raw Gaussian direction is a step as long as
+# the whole weight vector, and the valley looks narrow or wide depending on which units it happens to hit.
+
+# %%
+explorer = LandscapeExplorer()
+print(f"last redraw: {explorer.last_update_ms:.0f} ms")
+explorer
+
+# %% [markdown]
+# ## 3. Why filter normalization
+#
+# A ReLU unit is positively homogeneous: $\operatorname{relu}(az) = a\operatorname{relu}(z)$ for $a > 0$. So
+# $(W_1, b_1, W_2) \to (aW_1, ab_1, W_2/a)$ computes **the same function** (Dinh et al. 2017). A picture of "the
+# landscape around $\theta^*$" that changes under this rescaling shows the parametrization, not the model.
+#
+# Filter normalization (Li et al. 2018) draws a Gaussian $d$ and, for every output unit $j$ of every weight
+# matrix, rescales the column $d_{:,j}$ to the norm of the weights' column $W_{:,j}$; biases get 0. Then the
+# direction scales with the network, and the slice cannot tell the two parametrizations apart.
+#
+# **Predict, then check.** Rescale by $a = 3$. Which of the two slices will change?
+
+# %%
+theta_scaled = rescale_relu_layers(model, theta_star, 3.0)
+raw1, raw2 = surfaces.random_directions(model, theta_star, 5, n=2, norm="none")
+g = np.linspace(-1, 1, 21)
+slices = {}
+for name, centre in [("original", theta_star), ("rescaled", theta_scaled)]:
+    f1, f2 = (surfaces.filter_normalize(r, centre, model) for r in (raw1, raw2))
+    slices[name, "filter"] = surfaces.slice_2d(model, centre, f1, f2, g, g).losses
+    slices[name, "raw"] = surfaces.slice_2d(model, centre, raw1, raw2, g, g).losses
+same_fn = np.max(np.abs(model.predict(theta_scaled) - model.predict(theta_star)))
+raw_gap = np.max(np.abs(slices["original", "raw"] - slices["rescaled", "raw"]))
+filter_gap = np.max(np.abs(slices["original", "filter"] - slices["rescaled", "filter"]))
+print(f"outputs differ by {same_fn:.1e}; raw slices by {raw_gap:.3g}; filter-normalized slices by {filter_gap:.1e}")
+assert same_fn < 1e-12
+assert filter_gap < 1e-9
+assert raw_gap > 1.0
+
+# %% [markdown]
+# The explorer does the same along one direction. Move the scale $a$ between 0.25 and 4.
+
+# %%
+RescalingExplorer(scale=4.0)
+
+# %% [markdown]
+# **A closer look, and a correction to the source material.** The commissioned notes describe filter
+# normalization as scaling each *layer's* direction by that layer's weight norm and draw directions with
+# `np.random.seed`. Scaling per layer is *layer* normalization (`surfaces.layer_normalize`); Li et al. scale per
+# filter. For the whole-layer rescaling above, both are invariant (check below). Neither is invariant when each
+# hidden unit gets its *own* factor $a_j$: the compensating $1/a_j$ lands inside the next layer's filter, whose
+# norm is shared by all units. Li et al. designed per-filter scaling for networks with batch normalization,
+# where a filter's scale does not matter at all. And global seeding makes a picture depend on everything that
+# drew random numbers before it; here every draw takes its own seed.
+
+# %%
+(W1, b1), (W2, b2) = model.unflatten(theta_star.copy())
+unit_scale = np.linspace(0.5, 2.0, W1.shape[1])  # a different factor for every hidden unit
+theta_units = model.flatten([(W1 * unit_scale, b1 * unit_scale), (W2 / unit_scale[:, None], b2)])
+assert np.allclose(model.predict(theta_units), model.predict(theta_star), atol=1e-12)  # same function again
+gaps = {}
+for norm in ("layer", "filter"):
+    for name, other in [("whole layer", theta_scaled), ("per unit", theta_units)]:
+        da = surfaces.normalize_direction(raw1, theta_star, model, norm)
+        db = surfaces.normalize_direction(raw1, other, model, norm)
+        gaps[norm, name] = np.max(np.abs(surfaces.slice_1d(model, theta_star, da).losses
+                                         - surfaces.slice_1d(model, other, db).losses))
+        print(f"{norm:6s}-normalized slice, {name:11s} rescaling: changes by {gaps[norm, name]:.2g}")
+assert gaps["layer", "whole layer"] < 1e-9 and gaps["filter", "whole layer"] < 1e-9
+assert gaps["layer", "per unit"] > 1e-3 and gaps["filter", "per unit"] > 1e-3
+
+# %% [markdown]
+# ## 4. From initialization to solution
+#
+# Goodfellow, Vinyals & Saxe (2015) plotted the loss on the straight line $\theta(\alpha) = (1-\alpha)\theta_0 +
+# \alpha\theta^*$ from the initialization to the trained solution and found, for many networks, a smooth
+# monotone decrease: no bumps, no barriers. Extending $\alpha$ to $[-0.5, 1.5]$ shows what lies beyond both ends.
+#
+# **Predict, then check.** Is the line monotone for our network? Where is its lowest point?
+
+# %%
+line = surfaces.interpolate(model, problem.theta0, theta_star, np.linspace(-0.5, 1.5, 81))
+fig, ax = plotting.new_figure(figsize=(6, 3.6))
+ax.plot(line.alphas, line.losses, "-o", markevery=8, color=plotting.OKABE_ITO[4], label="L((1−α)θ₀ + αθ*)")
+ax.axvline(0, color="0.5", linestyle=":", label="θ₀ (α = 0)")
+ax.axvline(1, color="k", linestyle="--", label="θ* (α = 1)")
+plotting.label_axes(ax, "Loss on the line from initialization to solution", "α", "training loss")
+ax.set_yscale("log")
+ax.legend()
+inside = line.losses[(line.alphas >= 0) & (line.alphas <= 1)]
+print(f"monotone on [0, 1]: {bool(np.all(np.diff(inside) < 0))}; lowest at α = {line.argmin:.3f}")
+assert np.all(np.diff(inside) < 0)  # strictly decreasing all the way from θ₀ to θ*
+assert line.argmin == 1.0
+assert line.losses[-1] > 10 * model.loss(theta_star) and line.losses[0] > model.loss(problem.theta0)
+fig
+
+# %% [markdown]
+# For this network the line is strictly downhill from $\theta_0$ to $\theta^*$ and rises beyond both ends. That is
+# what Goodfellow et al. saw; it does **not** mean the optimizer travelled along this line (the next section shows
+# it did not), nor that the landscape is convex — only that this one slice has no barrier.
+#
+# ## 5. Where the optimizer actually went
+#
+# Random planes are nearly orthogonal to any particular path: a random unit vector has
+# $|u^\top v| \approx 1/\sqrt{P}$ with a fixed unit $v$. Li et al. (2018, §7) instead take the principal directions
+# of $M = [\theta_t - \theta_T]_t$ (an SVD), which hold most of the path.
+
+# %%
+pca = surfaces.trajectory_pca(problem.trajectory)
+rand = surfaces.random_directions(model, theta_star, 1, n=2, norm="none", orthogonal=True)
+rand /= np.linalg.norm(rand, axis=1, keepdims=True)
+M = problem.trajectory.thetas - theta_star
+random_share = float(np.sum((M @ rand.T) ** 2) / np.sum(M**2))
+evr = pca.explained_variance_ratio
+print(f"PCA plane holds {evr.sum():.1%} of the path's squared deviation ({evr[0]:.1%} + {evr[1]:.1%}); "
+      f"a random plane holds {random_share:.1%}")
+assert evr.sum() > 0.9 and random_share < 0.1
+
+# %%
+fig, axes = plotting.new_figure(1, 2, figsize=(10, 4.2))
+lo, hi = pca.coords.min(0) - 0.5, pca.coords.max(0) + 0.5
+plane = surfaces.slice_2d(model, theta_star, *pca.directions, np.linspace(lo[0], hi[0], 61), np.linspace(lo[1], hi[1], 61))
+axes[0].contourf(plane.alphas, plane.betas, np.log10(plane.losses.T), levels=25, cmap=plotting.CMAP)
+axes[0].plot(*pca.coords.T, "w-o", markersize=2.5, markevery=15, label="Adam path")
+plotting.label_axes(axes[0], f"PCA plane: {evr[0]:.0%} + {evr[1]:.0%} explained", "PC 1", "PC 2")
+rc = M @ rand.T
+span = np.abs(pca.coords).max()
+rplane = surfaces.slice_2d(model, theta_star, *rand, np.linspace(-span, span, 61), np.linspace(-span, span, 61))
+axes[1].contourf(rplane.alphas, rplane.betas, np.log10(rplane.losses.T), levels=25, cmap=plotting.CMAP)
+axes[1].plot(*rc.T, "w-o", markersize=2.5, markevery=15, label="Adam path (projected)")
+plotting.label_axes(axes[1], f"random plane: {random_share:.0%} of the path", "random direction 1", "random direction 2")
+for ax in axes:
+    ax.plot(0, 0, "k*", markersize=12, markerfacecolor="white", label="θ* (end)")
+    ax.legend(loc="lower left", fontsize=8)
+fig
+
+# %% [markdown]
+# Colours show $\log_{10}$ of the loss. In the PCA plane the path sweeps in from the start and curls into the
+# minimum; in a random plane at the same scale it is a small smudge around the end point.
+#
+# ## 6. Width and skip connections in miniature
+#
+# Li et al. (2018) found that wider networks and networks with skip connections have smoother, more convex-looking
+# filter-normalized slices, while deep plain networks become chaotic. We try it in miniature: narrow (2-4-1) vs
+# wide (2-64-1), and a deep plain (six hidden layers of 16) vs the same depth with residual connections, all
+# trained the same way. Roughness: the share of grid points where the plotted surface curves clearly downward
+# (2×2 finite-difference Hessian, `surfaces.slice_curvature`), and the median $|\lambda_{\min}/\lambda_{\max}|$.
+
+# %%
+variants = {"narrow 2-4-1": ((4,), False), "wide 2-64-1": ((64,), False),
+            "deep plain 6×16": ((16,) * 6, False), "deep residual 6×16": ((16,) * 6, True)}
+rough, trained = {}, {}
+g = np.linspace(-1, 1, 41)
+for name, (hidden, residual) in variants.items():
+    p = moons_problem(hidden=hidden, residual=residual)
+    da, db = surfaces.random_directions(p.model, p.theta, 0, n=2, norm="filter")
+    sl = surfaces.slice_2d(p.model, p.theta, da, db, g, g)
+    rough[name], trained[name] = (sl, surfaces.slice_curvature(sl)), p
+    print(f"{name:20s} train loss {p.model.loss(p.theta):.4f}  negative curvature on "
+          f"{rough[name][1].negative_fraction:5.1%} of the grid, median |λmin/λmax| {rough[name][1].median_ratio:.2f}")
+
+fig, axes = plotting.new_figure(1, 4, figsize=(12, 3.4))
+for ax, (name, (sl, curv)) in zip(axes, rough.items()):
+    ax.contourf(g, g, np.log10(sl.losses.T), levels=20, cmap=plotting.CMAP)
+    ax.plot(0, 0, "w*", markersize=10, markeredgecolor="k")
+    plotting.label_axes(ax, f"{name}\nneg. curvature {curv.negative_fraction:.0%}", "α", "β")
+fig
+
+# %%
+assert trained["wide 2-64-1"].model.loss(trained["wide 2-64-1"].theta) < trained["narrow 2-4-1"].model.loss(
+    trained["narrow 2-4-1"].theta)
+
+# %% [markdown]
+# **What the miniature shows, honestly.** The wide network fits the data better than the narrow one (asserted
+# above; it held for every seed we tried). The roughness numbers, however, do **not** order the networks the way
+# Li et al.'s ImageNet and CIFAR pictures do: with seed 0 the wide net's slice has *more* downward-curving grid
+# points than the narrow one, and the deep plain net is not visibly more chaotic than the residual one. Over three
+# data/initialization seeds the ordering flipped from seed to seed (one deep plain net did not train at all, which
+# *is* the paper's point about depth without skips, but one run is not evidence). Two-moons networks with tens to
+# hundreds of parameters are too small for the effect; treat this section as a measurement protocol you can scale
+# up, not as a reproduction. We assert only the part that held every time.
+#
+# ## 7. Summary
+#
+# * The loss is a property of the model **and** the objective: cross-entropy makes logistic regression convex,
+#   MSE on its sigmoid does not.
+# * Slices $L(\theta^* + \alpha d_1 + \beta d_2)$ are cheap when evaluated batched; for MLPs the layers are affine
+#   in $(\alpha, \beta)$.
+# * Raw random directions depend on the parametrization; filter-normalized ones do not change under the
+#   layer rescaling $(aW_1, W_2/a)$ (asserted to 1e-9) — but no normalization removes every symmetry
+#   (per-unit rescaling still changes the slice).
+# * The straight line from $\theta_0$ to $\theta^*$ can be monotone without being the path the optimizer took;
+#   trajectory PCA finds the plane the path lives in (> 90 % here), random planes miss it.
+# * Small reproductions can fail; say so and measure.
+#
+# **Exercises:** [02_loss_geometry_exercises.ipynb](../exercises/02_loss_geometry_exercises.ipynb) — filter
+# normalization, a vectorized 2-D slice, linear interpolation, and trajectory PCA, each checked automatically.

@@ -1,0 +1,116 @@
+"""The Landscape Explorer and the Rescaling Explorer, driven through every control (Agg backend)."""
+
+import numpy as np
+import pytest
+
+from course_utils import surfaces
+from course_utils.widgets.landscape import LandscapeExplorer, moons_problem
+from course_utils.widgets.rescaling import RescalingExplorer, rescale_relu_layers
+
+
+@pytest.fixture(scope="module")
+def problem():
+    return moons_problem()
+
+
+def test_moons_problem_is_trained_and_cached(problem):
+    assert moons_problem() is problem
+    m = problem.model
+    assert m.name.startswith("MLP 2-16-1 (relu, mse")
+    assert m.loss(problem.theta) < 0.1 * m.loss(problem.theta0)
+    assert m.accuracy(problem.theta) >= 0.97
+
+
+def _check_state(e, params):
+    s = e.state
+    assert e.error is None and e.caught_warnings == []
+    assert e.state_params == e.params
+    grid = np.linspace(-params["span"], params["span"], params["resolution"])
+    np.testing.assert_allclose(s.slice.alphas, grid)
+    assert s.slice.losses.shape == (params["resolution"],) * 2
+    assert s.normalization == params["normalization"] and s.seed == params["seed"] and s.view == params["view"]
+    d1, d2 = surfaces.random_directions(e.model, e.theta, params["seed"], n=2, norm=params["normalization"])
+    np.testing.assert_array_equal(s.slice.d1, d1)
+    # the centre of an odd grid is θ* itself
+    mid = params["resolution"] // 2
+    assert s.slice.losses[mid, mid] == pytest.approx(e.model.loss(e.theta), rel=1e-12)
+    assert f"seed {params['seed']}" in e.message_text
+    assert e.ax2d.get_visible() == (params["view"] == "contour")
+    assert e.ax3d.get_visible() == (params["view"] == "surface")
+
+
+def test_landscape_explorer_all_controls(problem):
+    e = LandscapeExplorer(resolution=21)
+    try:
+        _check_state(e, e.params)
+        settings = [("seed", 0), ("seed", 20), ("span", 0.1), ("span", 2.0), ("resolution", 11), ("resolution", 81),
+                    ("normalization", "none"), ("normalization", "layer"), ("normalization", "filter"),
+                    ("view", "surface"), ("resolution", 31), ("view", "contour")]
+        rng = np.random.default_rng(0)
+        settings += [settings[i] for i in rng.permutation(len(settings))]
+        for name, value in settings:
+            e.controls[name].value = value
+            _check_state(e, e.params)
+    finally:
+        e.close()
+
+
+def test_landscape_explorer_step_ratio(problem):
+    e = LandscapeExplorer(resolution=11, normalization="none")
+    g = np.random.default_rng(0).standard_normal(e.model.dim)
+    assert e.state.step_ratio == pytest.approx(np.linalg.norm(g) / np.linalg.norm(e.theta))
+    e.controls["normalization"].value = "filter"
+    # filter-normalized directions copy the weights' norms and zero the biases: ‖d‖ = ‖W‖ ≤ ‖θ‖
+    weights = np.concatenate([W.ravel() for W, _ in e.model.unflatten(e.theta)])
+    assert e.state.step_ratio == pytest.approx(np.linalg.norm(weights) / np.linalg.norm(e.theta), rel=1e-8)
+    assert e.state.step_ratio <= 1.0
+    e.close()
+
+
+def test_landscape_explorer_custom_model_and_errors():
+    from course_utils.models import Quadratic
+
+    q = Quadratic(np.diag([1.0, 3.0]))
+    e = LandscapeExplorer(q, np.array([1.0, 1.0]), resolution=11)
+    assert e.error is None and e.state.slice.losses.shape == (11, 11)
+    e.close()
+    with pytest.raises(ValueError, match="theta"):
+        LandscapeExplorer(q)
+    with pytest.raises(ValueError, match="unknown control"):
+        LandscapeExplorer(q, np.ones(2), colour="red")
+
+
+def test_rescale_relu_layers_keeps_function(problem):
+    m, t = problem.model, problem.theta
+    for a in (0.25, 3.0):
+        ta = rescale_relu_layers(m, t, a)
+        np.testing.assert_allclose(m.predict(ta), m.predict(t), rtol=1e-12, atol=1e-12)
+        (W1, b1), _ = m.unflatten(ta)
+        np.testing.assert_allclose(W1, a * m.unflatten(t)[0][0])
+    with pytest.raises(ValueError, match="scale"):
+        rescale_relu_layers(m, t, 0.0)
+    from course_utils.data import two_moons
+    from course_utils.models import MLP
+
+    tanh = MLP(*two_moons(20), hidden=(3,), activation="tanh")
+    with pytest.raises(ValueError, match="ReLU"):
+        rescale_relu_layers(tanh, tanh.init(0), 2.0)
+
+
+def test_rescaling_explorer_all_controls(problem):
+    e = RescalingExplorer()
+    try:
+        assert e.state.scale == 1.0 and e.state.raw_change == 0.0
+        for scale in (0.25, 4.0, 0.5, 3.0, 1.7, 1.0 / 3):
+            for seed in (0, 20, 7):
+                e.set(scale=scale, seed=seed)
+                s = e.state
+                assert e.error is None and e.caught_warnings == []
+                assert s.scale == pytest.approx(e.controls["scale"].value)
+                assert s.loss_change < 1e-12
+                assert s.filter_change < 1e-9 * max(1.0, s.filt.max())
+                assert s.raw_change > 1e-3
+                np.testing.assert_allclose(s.filt, s.filt_ref, rtol=1e-9, atol=1e-12)
+                assert "same function" in e.message_text
+    finally:
+        e.close()
