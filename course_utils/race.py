@@ -1,0 +1,160 @@
+r"""The Optimizer Race: the same start, the same landscape, nine update rules — who gets where?
+
+One function, :func:`race_one`, runs one named optimizer with the race's shared hyperparameters and says
+where it ended (:func:`course_utils.saddles.locate_endpoint`); :func:`race` runs several. The explorer
+(:class:`course_utils.widgets.optimizer_race.OptimizerRace`) caches :func:`race_one` per optimizer, keyed
+on :func:`racer_key` — the hyperparameters that optimizer actually uses — so moving the momentum slider
+reruns only momentum and Nesterov, and shortening the run only truncates (:func:`truncate`).
+
+Hyperparameters shared by the racers:
+
+* ``lr`` — the step size of the first-order and adaptive rules (GD, momentum, Nesterov, Adagrad, RMSProp,
+  Adam, perturbed GD);
+* ``newton_lr`` — the step size of Newton and saddle-free Newton (1 is the full Newton step);
+* ``beta`` — momentum of heavy-ball and Nesterov;
+* ``radius`` — perturbation radius of perturbed GD (its gradient threshold is ``1e-3``, its waiting time 10 steps).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from . import optimizers
+from .saddles import Endpoint, locate_endpoint
+from .validation import check_int, check_option, check_scalar, check_vector
+
+__all__ = ["RACERS", "RACER_LABELS", "racer_key", "build_racer", "RaceEntry", "race_one", "race", "truncate"]
+
+#: Racer keys in display order.
+RACERS = ("gd", "momentum", "nesterov", "adagrad", "rmsprop", "adam", "newton", "saddle_free_newton", "perturbed_gd")
+#: Short labels for legends and tick boxes.
+RACER_LABELS = {
+    "gd": "GD",
+    "momentum": "momentum",
+    "nesterov": "Nesterov",
+    "adagrad": "Adagrad",
+    "rmsprop": "RMSProp",
+    "adam": "Adam",
+    "newton": "Newton",
+    "saddle_free_newton": "saddle-free Newton",
+    "perturbed_gd": "perturbed GD",
+}
+# Which shared hyperparameters each racer depends on (for caching).
+_USES = {
+    "gd": ("lr",),
+    "momentum": ("lr", "beta"),
+    "nesterov": ("lr", "beta"),
+    "adagrad": ("lr",),
+    "rmsprop": ("lr",),
+    "adam": ("lr",),
+    "newton": ("newton_lr",),
+    "saddle_free_newton": ("newton_lr",),
+    "perturbed_gd": ("lr", "radius"),
+}
+
+
+def _check_key(key: str) -> str:
+    return check_option(key, "optimizer", RACERS)
+
+
+def racer_key(key: str, **hyper) -> tuple:
+    """The hyperparameters ``key`` actually uses, as a hashable tuple (a cache key)."""
+    key = _check_key(key)
+    return (key, *(float(hyper[name]) for name in _USES[key]))
+
+
+def build_racer(key: str, *, lr: float = 0.01, newton_lr: float = 1.0, beta: float = 0.9,
+                radius: float = 0.1) -> tuple[optimizers.Optimizer, float]:
+    """The optimizer for ``key`` and the step size it runs with.
+
+    Returns
+    -------
+    (Optimizer, float)
+    """
+    key = _check_key(key)
+    lr = check_scalar(lr, "lr", low=0, low_inclusive=False)
+    newton_lr = check_scalar(newton_lr, "newton_lr", low=0, low_inclusive=False)
+    beta = check_scalar(beta, "beta", low=0, high=1, high_inclusive=False)
+    radius = check_scalar(radius, "radius", low=0)
+    if key in ("momentum", "nesterov"):
+        opt = optimizers.OPTIMIZERS[key](beta)
+    elif key == "newton":
+        opt = optimizers.newton()
+    elif key == "saddle_free_newton":
+        opt = optimizers.saddle_free_newton(1e-3)
+    elif key == "perturbed_gd":
+        opt = optimizers.perturbed_gd(radius=radius, g_thres=1e-3, t_thres=10)
+    else:
+        opt = optimizers.OPTIMIZERS[key]()
+    return opt, (newton_lr if key in ("newton", "saddle_free_newton") else lr)
+
+
+@dataclass(frozen=True)
+class RaceEntry:
+    """One racer's result: its key and label, its trajectory, and where it ended."""
+
+    key: str
+    label: str
+    trajectory: optimizers.Trajectory
+    endpoint: Endpoint
+
+    @property
+    def summary(self) -> str:
+        """``"GD: global minimum at (3, 2)"``, ``"Newton: diverged at step 4"``."""
+        return f"{self.label}: {self.endpoint.label}"
+
+
+def truncate(traj: optimizers.Trajectory, steps: int) -> optimizers.Trajectory:
+    """The first ``steps`` steps of a trajectory recorded at every step (the same numbers a shorter run gives)."""
+    steps = check_int(steps, "steps", low=0)
+    if steps >= traj.steps:
+        return traj
+    diverged = traj.diverged_at if traj.diverged_at is not None and traj.diverged_at <= steps else None
+    converged = traj.converged_at if traj.converged_at is not None and traj.converged_at <= steps else None
+    return optimizers.Trajectory(traj.thetas[: steps + 1], traj.losses[: steps + 1], traj.grad_norms[: steps + 1],
+                                 traj.lrs[:steps], diverged, converged, traj.optimizer, dict(traj.extras))
+
+
+def race_one(landscape, key: str, start, *, steps: int = 200, lr: float = 0.01, newton_lr: float = 1.0,
+             beta: float = 0.9, radius: float = 0.1, seed: int = 0, tol: float = 1e-10,
+             explode_factor: float = 1e6, window_factor: float = 10.0) -> RaceEntry:
+    """Run one racer on a landscape and locate where it ended.
+
+    The run stops early once the gradient norm is below ``tol`` (nothing moves after that) — except perturbed
+    GD, which acts precisely when the gradient is small. A run that leaves
+    a box ``window_factor`` times the landscape's plotting window stops there too: on a landscape with
+    minima that is reported as "diverged at step k"; on one that is unbounded below (the saddle, the monkey
+    saddle) as "left the window at step k" — escaping to ever lower loss is what it should do there.
+    """
+    key = _check_key(key)
+    start = check_vector(start, "start", landscape.dim)
+    steps = check_int(steps, "steps", low=0)
+    window_factor = check_scalar(window_factor, "window_factor", low=1)
+    opt, step_size = build_racer(key, lr=lr, newton_lr=newton_lr, beta=beta, radius=radius)
+    traj = optimizers.run(landscape, opt, start, steps=steps, lr=step_size, rng=seed,
+                          tol=None if key == "perturbed_gd" else tol,
+                          explode_factor=explode_factor)
+    bounds = getattr(landscape, "bounds", None)
+    unbounded = len(getattr(landscape, "minima", ())) == 0
+    if bounds is not None:
+        b = np.asarray(bounds, dtype=float)
+        centre, half = b.mean(axis=1), (b[:, 1] - b[:, 0]) / 2
+        with np.errstate(invalid="ignore"):
+            outside = np.flatnonzero(~np.all(np.abs(traj.thetas - centre) <= window_factor * half, axis=1))
+        if outside.size and (traj.diverged_at is None or outside[0] < traj.diverged_at):
+            k = int(outside[0])
+            traj = optimizers.Trajectory(traj.thetas[: k + 1], traj.losses[: k + 1], traj.grad_norms[: k + 1],
+                                         traj.lrs[:k], k, None, traj.optimizer, dict(traj.extras))
+    if unbounded and traj.diverged_at is not None:
+        endpoint = Endpoint("unbounded", traj.final_theta,
+                            f"left the window at step {traj.diverged_at} (the loss falls without bound)")
+    else:
+        endpoint = locate_endpoint(landscape, traj)
+    return RaceEntry(key, RACER_LABELS[key], traj, endpoint)
+
+
+def race(landscape, keys=RACERS, start=(0.0, 0.0), **options) -> dict[str, RaceEntry]:
+    """:func:`race_one` for each of ``keys`` (same start and options); ``{key: RaceEntry}``."""
+    return {key: race_one(landscape, key, start, **options) for key in keys}

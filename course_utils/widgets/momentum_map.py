@@ -1,0 +1,106 @@
+r"""A map of convergence for heavy-ball momentum on a quadratic (after Goh 2017, "Why Momentum Really Works").
+
+The heat map shows the steps momentum needs to shrink the gradient of
+:math:`\tfrac12(\mu x_1^2 + L x_2^2)` (with :math:`L = 1`, :math:`\mu = 1/\kappa`) by a factor ``1e-6``, over a
+grid of learning rate :math:`\eta` and momentum :math:`\beta` — every cell iterated at once
+(:func:`course_utils.saddles.momentum_convergence_map`). Marked: the fastest cell (circle), the theoretical
+optimum :math:`\eta^\star = (2/(\sqrt L + \sqrt\mu))^2`, :math:`\beta^\star = ((\sqrt\kappa-1)/(\sqrt\kappa+1))^2`
+(star), and the divergence boundary :math:`\eta L = 2(1 + \beta)` (dashed); diverged cells are hatched.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from .. import plotting
+from ..saddles import MomentumMap, momentum_convergence_map
+from .base import Explorer, int_slider, log_slider
+
+__all__ = ["MomentumMapExplorer", "MomentumMapState"]
+
+_LRS = np.linspace(0.02, 4.0, 67)
+_BETAS = np.linspace(0.0, 0.98, 50)
+
+
+@dataclass(frozen=True)
+class MomentumMapState:
+    """The map and its landmarks."""
+
+    kappa: float
+    result: MomentumMap
+    message: str
+
+
+class MomentumMapExplorer(Explorer):
+    """Steps-to-converge of momentum over (η, β) for a quadratic of condition number κ."""
+
+    title = "A map of convergence: momentum on a quadratic"
+
+    def _make_controls(self):
+        return {
+            "kappa": log_slider("condition number κ", 1.0, 1000.0, value=100.0, steps_per_decade=8, heavy=True,
+                                readout_format=".3g"),
+            "max_steps": int_slider("max steps", 100, 2000, step=100, value=600, heavy=True),
+        }
+
+    def compute(self, params) -> MomentumMapState:
+        kappa = float(params["kappa"])
+        result = momentum_convergence_map([1.0 / kappa, 1.0], _LRS, _BETAS, rtol=1e-6,
+                                          max_steps=int(params["max_steps"]))
+        lr_star, beta_star, rate_star = result.optimum
+        lr_b, beta_b, steps_b = result.best
+        gd = result.steps[0]
+        gd_best = np.nanmin(gd) if np.isfinite(gd).any() else np.nan
+        if np.isfinite(steps_b):
+            message = (f"κ = {kappa:.3g}: fastest cell η = {lr_b:.2f}, β = {beta_b:.2f} ({steps_b:.0f} steps); "
+                       f"theory η* = {lr_star:.2f}, β* = {beta_star:.2f} (rate {rate_star:.3f}); "
+                       + (f"best plain GD (β = 0): {gd_best:.0f} steps" if np.isfinite(gd_best)
+                          else f"plain GD (β = 0) does not converge within {result.max_steps} steps"))
+        else:
+            message = f"κ = {kappa:.3g}: no cell converged within {result.max_steps} steps — raise max steps"
+        return MomentumMapState(kappa, result, message)
+
+    def _build_figure(self):
+        self.fig, self.ax = self.new_figure(figsize=(7.0, 4.8))
+        extent = (_LRS[0], _LRS[-1], _BETAS[0], _BETAS[-1])
+        cmap = __import__("matplotlib").colormaps[plotting.CMAP].with_extremes(bad="0.85")
+        self._image = self.ax.imshow(np.full((_BETAS.size, _LRS.size), np.nan), origin="lower", aspect="auto",
+                                     extent=extent, cmap=cmap, vmin=0, vmax=3, interpolation="nearest")
+        cb = self.fig.colorbar(self._image, ax=self.ax)
+        cb.set_label("log₁₀(steps to converge); grey = not within max steps", fontsize=9)
+        self._hatch = None
+        (self._boundary,) = self.ax.plot([], [], color="k", linestyle="--", linewidth=1.5,
+                                         label="divergence boundary ηL = 2(1 + β)")
+        (self._best,) = self.ax.plot([], [], marker="o", markersize=11, markerfacecolor="none", markeredgecolor="white",
+                                     markeredgewidth=2.2, linestyle="none", label="fastest cell (measured)")
+        (self._opt,) = self.ax.plot([], [], marker="*", markersize=15, color="#E69F00", markeredgecolor="k",
+                                    linestyle="none", label="theoretical optimum (η*, β*)")
+        self.ax.set_xlim(_LRS[0], _LRS[-1])
+        self.ax.set_ylim(_BETAS[0], _BETAS[-1])
+        plotting.label_axes(self.ax, title="steps for momentum to converge", xlabel="learning rate η (L = 1)",
+                            ylabel="momentum β")
+
+    def draw(self, state: MomentumMapState) -> None:
+        r = state.result
+        with np.errstate(divide="ignore", invalid="ignore"):
+            self._image.set_data(np.log10(r.steps))
+        self._image.set_clim(0, np.log10(r.max_steps))
+        if self._hatch is not None:
+            self._hatch.remove()
+            self._hatch = None
+        if r.diverged.any():
+            self._hatch = self.ax.contourf(_LRS, _BETAS, r.diverged.astype(float), levels=[0.5, 1.5], colors="none",
+                                           hatches=["///"])
+        betas = np.linspace(0, _BETAS[-1], 50)
+        self._boundary.set_data(2 * (1 + betas), betas)
+        lr_b, beta_b, steps_b = r.best
+        self._best.set_data(*(([lr_b], [beta_b]) if np.isfinite(steps_b) else ([], [])))
+        lr_star, beta_star, _ = r.optimum
+        self._opt.set_data([lr_star], [beta_star])
+        self.ax.set_title(f"steps for momentum to converge (κ = {state.kappa:.3g}; hatched: diverged)",
+                          fontsize=plotting._fonts(self.ax)["title"])
+        legend = self.ax.get_legend()
+        if legend is None:
+            self.ax.legend(fontsize=8, loc="lower left", framealpha=0.85)

@@ -1,0 +1,258 @@
+r"""The Optimizer Race: nine update rules from one start on one landscape — paths, loss curves, finish lines.
+
+Controls: the landscape, a tick box per optimizer, the learning rate (first-order and adaptive rules),
+the Newton step size (Newton and saddle-free Newton), momentum β, the perturbation radius of perturbed
+GD, the number of steps and the start point. The contour shows every ticked optimizer's path in its own
+colour *and* line style *and* marker; the right panel shows the loss curves on a log scale (the gap to
+the global minimum where it is known); the legend and the message line say where each run ended —
+which minimum, a saddle, "diverged at step k", or still moving.
+
+Speed: each optimizer's run is cached under the hyperparameters it actually uses
+(:func:`course_utils.race.racer_key`), so ticking one optimizer or moving β reruns only what changed, and
+shortening the run truncates cached trajectories instead of recomputing. Sliders that rerun several
+optimizers recompute on release (``continuous_update=False``).
+
+>>> race = OptimizerRace(landscape="himmelblau")          # doctest: +SKIP
+>>> race.controls["show_adam"].value = True
+>>> race.state.entries["adam"].endpoint.kind
+"""
+
+from __future__ import annotations
+
+from collections import OrderedDict
+from dataclasses import dataclass
+
+import ipywidgets as W
+import numpy as np
+
+from .. import functions, plotting
+from ..race import RACER_LABELS, RACERS, RaceEntry, race_one, racer_key, truncate
+from ..saddles import locate_endpoint
+from .base import Explorer, float_slider, int_slider, log_slider
+
+__all__ = ["OptimizerRace", "RaceState", "LANDSCAPE_PRESETS"]
+
+#: Landscapes of the race with a start point and a learning rate that make an interesting race.
+LANDSCAPE_PRESETS = {
+    "rosenbrock": {"label": "Rosenbrock", "start": (-1.5, 2.0), "lr": 1e-3},
+    "himmelblau": {"label": "Himmelblau", "start": (-0.3, -0.8), "lr": 0.01},
+    "six_hump_camel": {"label": "six-hump camel", "start": (0.05, 0.05), "lr": 0.02},
+    "saddle": {"label": "saddle x² − y²", "start": (1.5, 0.01), "lr": 0.05},
+    "monkey_saddle": {"label": "monkey saddle", "start": (0.6, 0.05), "lr": 0.05},
+    "rastrigin": {"label": "Rastrigin", "start": (2.3, 1.7), "lr": 2e-3},
+    "wobbly": {"label": "wobbly", "start": (1.2, 1.0), "lr": 0.05},
+}
+_DEFAULT_TICKED = ("gd", "momentum", "adam", "newton", "saddle_free_newton", "perturbed_gd")
+_CACHE_SIZE = 256
+_TOL = 1e-10
+
+
+@dataclass(frozen=True)
+class RaceState:
+    """What the race shows: the landscape, one :class:`~course_utils.race.RaceEntry` per ticked optimizer."""
+
+    landscape: str
+    start: tuple
+    entries: dict
+    f_ref: float | None
+    message: str
+
+
+class OptimizerRace(Explorer):
+    """Race the course's optimizers on a 2-D landscape (see the module docstring)."""
+
+    title = "The Optimizer Race"
+
+    def __init__(self, **values):
+        self._cache: OrderedDict = OrderedDict()
+        self._landscapes: dict = {}
+        self.cache_hits = 0
+        self.cache_misses = 0
+        super().__init__(**values)
+
+    # --- controls ---------------------------------------------------------------------------
+    def _make_controls(self):
+        preset = LANDSCAPE_PRESETS["six_hump_camel"]
+        controls = {
+            "landscape": W.Dropdown(options=[(p["label"], k) for k, p in LANDSCAPE_PRESETS.items()],
+                                    value="six_hump_camel", description="landscape",
+                                    style={"description_width": "initial"}, layout={"width": "340px"}),
+        }
+        for key in RACERS:
+            controls[f"show_{key}"] = W.Checkbox(value=key in _DEFAULT_TICKED, description=RACER_LABELS[key],
+                                                 indent=False, layout={"width": "170px"})
+        controls.update({
+            "lr": log_slider("learning rate η", 1e-4, 1.0, value=preset["lr"], heavy=True,
+                             tooltip="step size of GD, momentum, Nesterov, Adagrad, RMSProp, Adam, perturbed GD"),
+            "newton_lr": float_slider("Newton step size", 0.05, 1.5, 0.05, 1.0, heavy=True,
+                                      tooltip="step size of Newton and saddle-free Newton (1 = full step)"),
+            "beta": float_slider("momentum β", 0.0, 0.99, 0.01, 0.9, heavy=True),
+            "radius": log_slider("perturbation radius r", 1e-4, 1.0, value=0.01, heavy=True,
+                                 tooltip="radius of the ball perturbed GD draws from"),
+            "steps": int_slider("steps", 10, 1000, step=10, value=200, heavy=True),
+            "x0": float_slider("start x", -2.0, 2.0, 0.01, preset["start"][0], heavy=True),
+            "y0": float_slider("start y", -1.0, 1.0, 0.01, preset["start"][1], heavy=True),
+        })
+        return controls
+
+    def _on_change(self, change):
+        # A new landscape brings its own window, start point and learning rate: one recomputation for all.
+        if change.get("owner") is self.controls["landscape"]:
+            with self.hold():
+                self._retarget(change["new"])
+                self._pending = True
+            return
+        super()._on_change(change)
+
+    def _retarget(self, key: str) -> None:
+        land = self._landscape(key)
+        preset = LANDSCAPE_PRESETS[key]
+        (x_lo, x_hi), (y_lo, y_hi) = land.bounds
+        for name, lo, hi, value in (("x0", x_lo, x_hi, preset["start"][0]), ("y0", y_lo, y_hi, preset["start"][1])):
+            slider = self.controls[name]
+            slider.max = max(slider.max, hi)  # widen first so min <= max holds at every moment
+            slider.min = lo
+            slider.max = hi
+            slider.value = value
+        self.controls["lr"].value = preset["lr"]
+
+    def _landscape(self, key: str):
+        if key not in self._landscapes:
+            self._landscapes[key] = functions.get(key)
+        return self._landscapes[key]
+
+    # --- compute ----------------------------------------------------------------------------
+    def _run_cached(self, land_key: str, key: str, params: dict) -> RaceEntry:
+        land = self._landscape(land_key)
+        start = (float(params["x0"]), float(params["y0"]))
+        hyper = {k: params[k] for k in ("lr", "newton_lr", "beta", "radius")}
+        ckey = (land_key, start, racer_key(key, **hyper))
+        steps = int(params["steps"])
+        cached = self._cache.get(ckey)
+        if cached is not None:
+            traj = cached.trajectory
+            complete = traj.diverged_at is not None or traj.converged_at is not None
+            if complete or traj.steps >= steps:
+                self._cache.move_to_end(ckey)
+                self.cache_hits += 1
+                short = truncate(traj, steps)
+                if short is traj:
+                    return cached
+                return RaceEntry(key, cached.label, short, locate_endpoint(land, short))
+        self.cache_misses += 1
+        entry = race_one(land, key, start, steps=steps, seed=0, **hyper)
+        self._cache[ckey] = entry
+        while len(self._cache) > _CACHE_SIZE:
+            self._cache.popitem(last=False)
+        return entry
+
+    def compute(self, params) -> RaceState:
+        land_key = params["landscape"]
+        land = self._landscape(land_key)
+        ticked = [k for k in RACERS if params[f"show_{k}"]]
+        entries = {k: self._run_cached(land_key, k, params) for k in ticked}
+        minima = land.minima
+        f_ref = float(np.min(land.f(minima[:, 0], minima[:, 1]))) if len(minima) else None
+        if not entries:
+            message = "Tick at least one optimizer to start the race."
+        else:
+            message = " · ".join(e.summary for e in entries.values())
+        return RaceState(land_key, (params["x0"], params["y0"]), entries, f_ref, message)
+
+    # --- figure -----------------------------------------------------------------------------
+    def _build_figure(self):
+        self.fig, (self.ax, self.ax_loss) = self.new_figure(1, 2, figsize=(11.0, 4.6))
+        styles = plotting.series_styles(len(RACERS))
+        self._styles = dict(zip(RACERS, styles))
+        self._paths, self._ends, self._curves = {}, {}, {}
+        for key in RACERS:
+            st = self._styles[key]
+            (self._paths[key],) = self.ax.plot([], [], linewidth=1.6, markersize=4, zorder=5, **st)
+            (self._ends[key],) = self.ax.plot([], [], marker="s", markersize=9, color=st["color"],
+                                              markeredgecolor="k", linestyle="none", zorder=6)
+            (self._curves[key],) = self.ax_loss.plot([], [], linewidth=1.6, markersize=4, **st)
+        (self._start,) = self.ax.plot([], [], marker="o", markersize=10, markerfacecolor="none",
+                                      markeredgecolor="white", markeredgewidth=2, linestyle="none", zorder=7,
+                                      label="start")
+        self._landscape_artists: list = []
+        self._shown_landscape = None
+        plotting.label_axes(self.ax_loss, title="loss during the race", xlabel="step", ylabel="loss")
+
+    def _draw_landscape(self, key: str) -> None:
+        for artist in self._landscape_artists:
+            artist.remove()
+        land = self._landscape(key)
+        cs = plotting.plot_contour(self.ax, land, levels=25, log=key in ("rosenbrock", "himmelblau"),
+                                   minima=land.global_minima, title=f"{land.name}: paths")
+        artists = [cs] + ([cs.course_lines] if hasattr(cs, "course_lines") else [])
+        # plot_contour marked the global minima; add the saddles (and other minima) where there are few.
+        points = land.critical_points
+        if len(points) <= 16:
+            saddles = np.array([cp.point for cp in points if cp.kind in ("saddle", "degenerate")]).reshape(-1, 2)
+            if len(saddles):
+                (s,) = self.ax.plot(saddles[:, 0], saddles[:, 1], linestyle="none", marker="P", markersize=9,
+                                    markerfacecolor="white", markeredgecolor="k", zorder=4, label="saddles")
+                artists.append(s)
+        artists += [line for line in self.ax.lines if line.get_label() == "minima" and line not in artists]
+        self._landscape_artists = artists
+        self._shown_landscape = key
+
+    def draw(self, state: RaceState) -> None:
+        if state.landscape != self._shown_landscape:
+            self._draw_landscape(state.landscape)
+        land = self._landscape(state.landscape)
+        bounds = np.asarray(land.bounds, dtype=float)
+        self._start.set_data([state.start[0]], [state.start[1]])
+        ymin, ymax = np.inf, -np.inf
+        n_max = 1
+        use_gap = state.f_ref is not None
+        for key in RACERS:
+            entry = state.entries.get(key)
+            visible = entry is not None
+            for artist in (self._paths[key], self._ends[key], self._curves[key]):
+                artist.set_visible(visible)
+            if not visible:
+                self._paths[key].set_label(f"_{key}")
+                self._curves[key].set_label(f"_{key}")
+                continue
+            traj = entry.trajectory
+            pts = plotting.finite_prefix(traj.thetas, bounds)
+            self._paths[key].set_data(pts[:, 0], pts[:, 1])
+            self._paths[key].set_markevery(max(1, len(pts) // 12))
+            end = pts[-1] if len(pts) else traj.thetas[0]
+            self._ends[key].set_data([end[0]], [end[1]])
+            self._ends[key].set_marker("X" if traj.diverged else "s")
+            losses = traj.losses
+            y = losses - state.f_ref if use_gap else losses
+            finite = np.isfinite(y)
+            cut = np.flatnonzero(~finite)
+            y = y[: cut[0]] if cut.size else y
+            if use_gap:
+                y = np.maximum(y, 1e-16)
+            self._curves[key].set_data(np.arange(y.size), y)
+            self._curves[key].set_markevery(max(1, y.size // 10))
+            self._curves[key].set_label(entry.summary)
+            self._paths[key].set_label(f"_{key}")
+            if y.size:
+                ymin, ymax = min(ymin, float(np.min(y))), max(ymax, float(np.max(y)))
+                n_max = max(n_max, y.size)
+        if use_gap:
+            self.ax_loss.set_yscale("log")
+            ylabel = "loss − global minimum (log scale)"
+        else:
+            self.ax_loss.set_yscale("symlog", linthresh=1e-2)
+            ylabel = "loss (symmetric log scale)"
+        plotting.label_axes(self.ax_loss, ylabel=ylabel)
+        if np.isfinite(ymin):
+            if use_gap:
+                lo, hi = max(ymin, 1e-16) / 3, max(ymax, 1e-15) * 3
+            else:
+                pad = 0.1 * max(ymax - ymin, 1.0)
+                lo, hi = ymin - pad, ymax + pad
+            self.ax_loss.set_ylim(lo, hi)
+        self.ax_loss.set_xlim(0, max(n_max - 1, 1))
+        legend = self.ax_loss.get_legend()
+        if legend is not None:
+            legend.remove()
+        if state.entries:
+            self.ax_loss.legend(fontsize=7, loc="upper right", framealpha=0.85)

@@ -1,0 +1,312 @@
+# ---
+# jupyter:
+#   jupytext:
+#     cell_metadata_filter: tags,-all
+#     formats: ipynb,py:percent
+#     notebook_metadata_filter: kernelspec,jupytext,-jupytext.text_representation.jupytext_version
+#     text_representation:
+#       extension: .py
+#       format_name: percent
+#       format_version: '1.3'
+#   kernelspec:
+#     display_name: Python 3 (ipykernel)
+#     language: python
+#     name: python3
+# ---
+
+# %% [markdown]
+# # Chapter 4 — Saddle points, plateaus, and the optimizers that escape them
+#
+# Chapter 3 showed that in many dimensions almost every critical point is a saddle. This chapter asks the
+# practical question: **what does a saddle do to an optimizer, and what gets it out?**
+#
+# **By the end of this chapter you can**
+#
+# 1. predict how many steps gradient descent lingers near a strict saddle — $\ln(1/\varepsilon)/\ln(1+\eta|\lambda_{\min}|)$ —
+#    and check the formula against measurements;
+# 2. explain why Newton's method is *attracted* to saddles while gradient descent, momentum, perturbed gradient
+#    descent and saddle-free Newton leave them;
+# 3. race nine optimizers across classic non-convex landscapes and say where each one ends;
+# 4. read a convergence map of momentum over (learning rate, momentum) and locate its optimum;
+# 5. recognise a plateau in a loss curve as a saddle, and watch a deep linear network learn one singular value
+#    at a time (Saxe et al. 2014).
+
+# %%
+# %matplotlib widget
+import numpy as np
+
+from course_utils import functions, optimizers, plotting, saddles
+from course_utils.critical import classify_hessian
+from course_utils.widgets import MomentumMapExplorer, OptimizerRace, SaddleEscape
+
+# %% [markdown]
+# ## 1. Life near a saddle
+#
+# Take $f(x, y) = x^2 - y^2$: Hessian $\mathrm{diag}(2, -2)$, a strict saddle at the origin. Gradient descent with
+# step $\eta$ acts on each coordinate separately:
+#
+# $$x_{k+1} = (1 - 2\eta)\,x_k, \qquad y_{k+1} = (1 + 2\eta)\,y_k .$$
+#
+# Start at $(1, \varepsilon)$. The $x$ coordinate falls towards the saddle quickly; the $y$ coordinate — the
+# component along the escape direction — grows by the factor $1 + \eta|\lambda_{\min}|$ each step. It reaches
+# $|y| = 1$ after
+#
+# $$k_{\text{escape}} = \left\lceil \frac{\ln(1/\varepsilon)}{\ln(1 + \eta|\lambda_{\min}|)} \right\rceil
+# \;\approx\; \frac{\ln(1/\varepsilon)}{\eta\,|\lambda_{\min}|} \text{ steps.}$$
+#
+# **Predict first.** With $\eta = 0.05$, $\varepsilon = 10^{-3}$ costs 73 steps. What does $\varepsilon = 10^{-9}$ — a
+# million times closer to the saddle — cost: a million times as many steps, about three times as many, or the same?
+
+# %%
+eps = np.logspace(-1, -12, 12)
+saddle = functions.get("saddle")                    # x² − y²
+H = saddle.hessian(np.zeros(2))
+lam_min = float(np.linalg.eigvalsh(H)[0])
+starts = np.column_stack([np.ones_like(eps), eps])
+measured = saddles.gd_escape_steps_quadratic(H, starts, lr=0.05, radius=1.0, direction=[0, 1])
+fit = saddles.fit_escape_times(eps, measured, lr=0.05, lam_min=lam_min)
+print(f"λ_min = {lam_min:g}; fitted slope {fit.slope:.3f} steps per unit of ln(1/ε), "
+      f"theory 1/ln(1 + η|λ_min|) = {fit.slope_theory:.3f}")
+print("ε = 1e-3 →", int(measured[2]), "steps;  ε = 1e-9 →", int(measured[8]), "steps")
+assert measured[2] == 73 and measured[8] - measured[2] == np.ceil(6 * np.log(10) / np.log1p(0.1))
+assert fit.relative_slope_error < 0.01
+assert np.all(np.abs(measured - fit.theory) <= 1)           # the closed form, up to rounding up
+
+# %% [markdown]
+# About three times as many: 145 more steps ($6 \ln 10 \,/\, \ln 1.1 \approx 145$) — *logarithmic* in $1/\varepsilon$. A strict saddle slows
+# gradient descent but does not trap it: only the measure-zero set of starts with $\varepsilon = 0$ exactly stays
+# forever. (The source material says GD "gets stuck" because "the slope is zero": that is true only on that set.
+# It also says escape "can take exponentially long": a single strict saddle costs $\log(1/\varepsilon)$ steps;
+# the exponential slow-downs of Du et al. (2017) need a *chain* of saddles passed one after another.)
+#
+# The batched simulation agrees with the course's general optimizer loop to the last digit:
+
+# %%
+one = optimizers.run(saddle, optimizers.gd(), [1.0, 1e-6], steps=200, lr=0.05)
+k_run = saddles.escape_step(one.thetas, [0, 0], 1.0, direction=[0, 1])
+print(one.message, "| escape step from the run loop:", k_run)
+assert k_run == measured[5]
+
+# %% [markdown]
+# **Explore.** Drag $\varepsilon$ and $\eta$. Switch to $5x^2 - y^2$ (eigenvalues 10 and −2): the escape time does not
+# change — it depends only on $\lambda_{\min}$ — but now $\eta > 2/10$ makes GD blow up along $x$. The largest
+# curvature caps the learning rate; the most negative one sets the escape speed.
+
+# %%
+SaddleEscape()
+
+# %% [markdown]
+# ## 2. Who gets stuck?
+#
+# The six-hump camel has a saddle at the origin with Hessian eigenvalues $\pm\sqrt{65} \approx \pm 8.06$. We
+# start five optimizers at $(0.05, 0.05)$, and two of them again at the saddle itself.
+#
+# **Predict first.** Newton's method is the "smart" second-order method. Does it leave the saddle faster than
+# gradient descent?
+
+# %%
+camel = functions.get("six_hump_camel")
+print(classify_hessian(camel.hessian(np.zeros(2))).describe())
+runs = {
+    "Newton": (optimizers.newton(), 1.0, 30),
+    "GD": (optimizers.gd(), 0.02),
+    "momentum": (optimizers.momentum(0.9), 0.02),
+    "perturbed GD": (optimizers.perturbed_gd(radius=0.01), 0.02),
+    "saddle-free Newton": (optimizers.saddle_free_newton(1e-3), 1.0, 60),
+}
+near = saddles.compare_at_saddle(camel, [0, 0], [0.05, 0.05], runs, steps=300, radius=0.3, rng=0)
+for name, out in near.items():
+    print(f"{name:19s} escaped at step {out.escape_step!s:5s} → {out.endpoint.label}")
+
+# %%
+assert near["Newton"].endpoint.kind == "saddle" and not near["Newton"].escaped
+assert near["GD"].endpoint.kind == "global minimum"
+assert near["momentum"].escape_step < near["GD"].escape_step
+assert near["saddle-free Newton"].escape_step <= 3 < near["GD"].escape_step
+assert near["saddle-free Newton"].endpoint.kind in ("minimum", "global minimum")
+
+# %% [markdown]
+# Newton's step $-H^{-1}\nabla f$ solves $\nabla f = 0$; it cannot tell a saddle from a minimum. Along the negative
+# direction $H^{-1}$ flips the sign of the gradient, so Newton walks *uphill* towards the saddle and lands on it.
+# **Saddle-free Newton** (Dauphin et al. 2014) uses $|H| = Q|\Lambda|Q^\top$ instead: Newton's step along
+# positive curvature, a *downhill* step of size $|g_i/\lambda_i|$ along negative curvature. It escapes in a few
+# steps — and note where it lands: with damping $10^{-3}$ its first steps are so long that it ends in a *local*
+# minimum (value ≈ −0.216), not the global one GD finds. Curvature buys speed, not a better basin.
+#
+# From *exactly* the saddle the gradient is zero: gradient descent never moves; perturbed gradient descent
+# (Jin et al. 2017) notices the small gradient, jumps to a random point in a ball of radius $r$, and the
+# negative curvature does the rest.
+
+# %%
+exact = saddles.compare_at_saddle(camel, [0, 0], [0.0, 0.0], {k: runs[k] for k in ("GD", "perturbed GD")},
+                                  steps=300, rng=0)
+for name, out in exact.items():
+    print(f"{name:13s} escaped at step {out.escape_step!s:5s} → {out.endpoint.label}")
+assert exact["GD"].endpoint.kind == "saddle"
+assert exact["perturbed GD"].endpoint.kind == "global minimum"
+
+# %%
+fig, ax = plotting.new_figure(figsize=(6.4, 4.0))
+plotting.plot_contour(ax, camel, levels=25, title="six-hump camel: five optimizers from (0.05, 0.05)")
+for (name, out), style in zip(near.items(), plotting.series_styles(len(near))):
+    plotting.plot_trajectory(ax, out.trajectory, label=name, style=style, bounds=camel.bounds)
+ax.legend(fontsize=8, loc="lower left")
+fig
+
+# %% [markdown]
+# ## 3. The Optimizer Race
+#
+# Nine optimizers, one start, one landscape. Tick optimizers on and off, pick a landscape, move the start. The
+# legend and the message line say where each run ended: the global minimum, a local one, a saddle, or
+# "diverged at step $k$". Heavy sliders recompute when you release them; each optimizer's run is cached, so
+# changing $\beta$ reruns only momentum and Nesterov.
+#
+# Things to try (each has a concrete target):
+#
+# - **Rosenbrock**: get plain GD to within $10^{-3}$ of the minimum in at most 1000 steps. (What is the largest
+#   learning rate that does not diverge?) Then compare Adam and Newton.
+# - **Himmelblau** from the default start, just next to the local maximum: which optimizers end in *different*
+#   minima, and which one is drawn to the maximum?
+# - **six-hump camel** from $(0, 0)$ exactly: which optimizers ever leave?
+# - **monkey saddle**: its Hessian is zero at the origin — a *degenerate* critical point. How does Newton behave?
+# - **Rastrigin**: does any optimizer reach the global minimum at the origin from $(2.3, 1.7)$?
+
+# %%
+race = OptimizerRace()
+race
+
+# %%
+entries = race.state.entries
+assert entries["newton"].endpoint.kind == "saddle"
+assert entries["gd"].endpoint.kind == entries["perturbed_gd"].endpoint.kind == "global minimum"
+
+# %% [markdown]
+# ## 4. A map of convergence
+#
+# Momentum is the first tool against slow progress. On a quadratic with eigenvalues in $[\mu, L]$ heavy-ball
+# momentum converges at the rate $\rho(\eta, \beta)$ of a $2\times2$ linear recurrence per eigenvalue, and the best
+# choice is (Polyak 1964; Goh 2017)
+#
+# $$\eta^\star = \Big(\frac{2}{\sqrt L + \sqrt \mu}\Big)^2, \qquad
+#   \beta^\star = \Big(\frac{\sqrt\kappa - 1}{\sqrt\kappa + 1}\Big)^2, \qquad
+#   \rho^\star = \frac{\sqrt\kappa - 1}{\sqrt\kappa + 1} \quad\text{vs.}\quad \frac{\kappa - 1}{\kappa + 1}
+#   \text{ for the best plain GD.}$$
+#
+# **Predict first.** With $\kappa = 100$, roughly how many times fewer steps does the best momentum need than
+# the best plain gradient descent: 1.1×, 8×, or 100×? The map below runs momentum from every cell of a
+# 67 × 50 grid at once and counts the steps until the gradient has shrunk a million-fold.
+
+# %%
+mm = saddles.momentum_convergence_map([0.01, 1.0], np.linspace(0.02, 4.0, 67), np.linspace(0, 0.98, 50),
+                                      max_steps=800)
+lr_star, beta_star, rate_star = mm.optimum
+lr_b, beta_b, steps_b = mm.best
+gd_best = np.nanmin(mm.steps[0])
+i_star = np.argmin(np.abs(mm.betas - beta_star))
+j_star = np.argmin(np.abs(mm.lrs - lr_star))
+print(f"theory: η* = {lr_star:.2f}, β* = {beta_star:.2f};  fastest cell: η = {lr_b:.2f}, β = {beta_b:.2f}, "
+      f"{steps_b:.0f} steps;  best plain GD: {gd_best:.0f} steps")
+assert gd_best / steps_b > 6                                    # momentum wins by about √κ
+assert mm.steps[i_star, j_star] <= 1.5 * steps_b                 # the theoretical optimum is in the fast region
+lr_grid, beta_grid = np.meshgrid(mm.lrs, mm.betas)
+assert not mm.diverged[lr_grid < 2 * (1 + beta_grid) - 0.1].any()  # stable below ηL = 2(1 + β) ...
+assert mm.diverged[lr_grid > 2 * (1 + beta_grid) + 0.1].all()      # ... divergent beyond it
+
+# %% [markdown]
+# About 8×, close to $\sqrt\kappa = 10$. The fastest *measured* cell sits a little left of the theoretical optimum:
+# at $(\eta^\star, \beta^\star)$ both roots of the recurrence have the same modulus, and the transient before the
+# asymptotic rate sets in costs extra steps over a finite horizon. Divergence starts exactly where the largest
+# eigenvalue's recurrence loses stability, $\eta L = 2(1 + \beta)$ — momentum *raises* the largest stable learning
+# rate. Move $\kappa$: the fast region narrows and climbs towards $\beta = 1$ as the problem gets ill-conditioned.
+
+# %%
+MomentumMapExplorer()
+
+# %% [markdown]
+# ## 5. Plateaus are saddles
+#
+# ### An $n$-dimensional saddle
+#
+# $f(\theta) = \tfrac12\sum_{i<n}\theta_i^2 + \tfrac14(\theta_n^2 - 1)^2$ has a saddle at the origin (loss $\tfrac14$,
+# one negative direction $e_n$) and minima at $\pm e_n$ (loss 0). From a start with component $\varepsilon$ along
+# $e_n$, the loss drops to $\tfrac14$, sits there — a **plateau** — and then falls. We measure the plateau's length
+# as the first step with loss below $\tfrac18$.
+#
+# **Predict first.** Does the plateau get longer with the dimension $n$?
+
+# %%
+def plateau_length(n, eps, lr=0.1):
+    obj = saddles.SaddlePlateau(n)
+    traj = optimizers.run(obj, optimizers.gd(), obj.start(eps, rng=0), steps=400, lr=lr, tol=1e-6)
+    return saddles.first_step_below(traj.losses, obj.saddle_value / 2), traj
+
+
+by_n = {n: plateau_length(n, 1e-6)[0] for n in (2, 20, 200)}
+by_eps = {e: plateau_length(10, e)[0] for e in (1e-2, 1e-5, 1e-8)}
+print("plateau length by n (ε = 1e-6):", by_n)
+print("plateau length by ε (n = 10): ", by_eps)
+slope = (by_eps[1e-8] - by_eps[1e-2]) / np.log(1e6)
+assert max(by_n.values()) - min(by_n.values()) <= 1               # the dimension does not matter ...
+assert abs(slope * np.log1p(0.1) - 1) < 0.02                      # ... ln(1/ε) does, at 1/ln(1 + η|λ_min|) per unit
+
+# %% [markdown]
+# The dimension does not lengthen the plateau; the size of the initial component along the escape direction does.
+# Dimension enters indirectly: a random start of fixed norm has a component of size about $1/\sqrt n$ along any one
+# direction, which adds only $\tfrac12\ln n / \ln(1+\eta|\lambda|)$ steps. Plateaus in real training come from
+# starting *near* a saddle with tiny escape components — small initialisation is the classic way to get there.
+#
+# ### A deep linear network learns one singular value at a time
+#
+# Saxe, McClelland & Ganguli (2014) solved gradient descent for *linear* networks $x \mapsto x W_1 W_2$. The loss is
+# non-convex (the product $W_1W_2$), zero weights are a saddle, and from a small initialisation each singular
+# mode of the target map with strength $s_i$ is learned along a logistic curve whose plateau lasts about
+# $\frac{\tau}{2s_i}\ln(s_i/a_0)$: **strong modes first, each drop separated by a plateau**, and each plateau is a
+# saddle where the remaining modes are still zero. Our target has singular values 3, 1.5 and 0.75; the network is
+# `MLP(X, Y, hidden=(4,), activation="linear", bias=False)` started at weight scale $10^{-3}$.
+
+# %%
+deep = saddles.deep_linear_experiment((3.0, 1.5, 0.75), d=4, hidden=4, init_scale=1e-3, lr=0.2, steps=200, rng=0)
+print("mode learned (half strength) at steps:", deep.learned_at)
+print("final strengths:", deep.strengths[-1].round(3), "targets:", deep.singular_values)
+losses = deep.trajectory.losses
+mid = ((deep.learned_at[:-1] + deep.learned_at[1:]) / 2).astype(int)
+plateaus = [losses[m] for m in mid]
+print("loss on the plateaus between drops:", np.round(plateaus, 3),
+      "| predicted Σ_{i>k} s_i²/K:", [round(deep.plateau_loss(k), 3) for k in (1, 2)])
+assert np.all(np.diff(deep.learned_at) > 10)                       # learned in order, strongest first
+for k, value in enumerate(plateaus, start=1):                     # each plateau sits at a saddle's loss
+    assert abs(value - deep.plateau_loss(k)) < 0.15 * deep.plateau_loss(k - 1)
+
+# %%
+fig, (ax1, ax2) = plotting.new_figure(1, 2, figsize=(10.5, 3.8))
+steps = np.arange(losses.size)
+ax1.plot(steps, losses, color="k", linewidth=1.8)
+for k in range(1, 3):
+    ax1.axhline(deep.plateau_loss(k), color="0.5", linestyle=":", linewidth=1)
+plotting.label_axes(ax1, "deep linear network: loss in stages", "step", "training loss")
+for i, style in enumerate(plotting.series_styles(3)):
+    s = deep.singular_values[i]
+    ax2.plot(steps, deep.strengths[:, i], markevery=20, label=f"mode {i + 1}, s = {s:g}", **style)
+    ax2.axhline(s, color=style["color"], linestyle=":", linewidth=1)
+plotting.label_axes(ax2, "each mode's strength uᵢᵀW₁W₂vᵢ", "step", "mode strength")
+ax2.legend(fontsize=8)
+fig
+
+# %% [markdown]
+# ## 6. Summary
+#
+# - A **strict saddle** (some $\lambda < 0$) delays gradient descent by $\ln(1/\varepsilon)/\ln(1+\eta|\lambda_{\min}|)$ steps:
+#   logarithmic in how close you start, linear in $1/|\lambda_{\min}|$. Only starts *exactly* on the stable manifold
+#   stay forever.
+# - **Noise** buys certainty: perturbed GD (and, loosely, minibatch noise) leaves even from the saddle itself.
+#   **Momentum** buys speed along the escape direction and, on ill-conditioned bowls, about $\sqrt\kappa$ fewer steps.
+#   **Curvature** buys direction: Newton's method is attracted to saddles; saddle-free Newton's $|H|$ turns that
+#   attraction into repulsion.
+# - **Degenerate** saddles (monkey saddle, flat directions) have no negative eigenvalue to push along; escape is slower
+#   than logarithmic.
+# - **For training curves:** a long flat stretch followed by a sudden drop is the signature of a saddle, not of a
+#   local minimum. Before changing the model, try what gets optimizers off saddles: a larger or noisier step,
+#   momentum, a different (less small) initialisation.
+#
+# **Exercises:** [04 — saddle points exercises](../exercises/04_saddle_points_exercises.ipynb): perturbed gradient
+# descent, one saddle-free Newton step, measured escape time against the theory, and momentum with divergence detection.

@@ -1,0 +1,191 @@
+"""Tests of course_utils.saddles: escape times, endpoints, the momentum map, plateaus, deep linear networks."""
+
+import numpy as np
+import pytest
+
+from course_utils import functions, optimizers, saddles
+from course_utils.models import Quadratic
+
+
+# --- escape times ---------------------------------------------------------------------------
+def test_gd_quadratic_paths_match_the_run_loop():
+    rng = np.random.default_rng(0)
+    M = rng.standard_normal((3, 3))
+    A = M + M.T
+    starts = rng.standard_normal((4, 3))
+    paths = saddles.gd_quadratic_paths(A, starts, 0.05, 20)
+    for i in range(4):
+        traj = optimizers.run(Quadratic(A), optimizers.gd(), starts[i], steps=20, lr=0.05)
+        np.testing.assert_allclose(paths[:, i, :], traj.thetas, rtol=1e-12, atol=1e-14)
+
+
+def test_escape_steps_equal_the_closed_form_on_a_quadratic_saddle():
+    # y_k = (1 + 2η)^k ε exactly, so the first k with |y_k| >= 1 is ceil(ln(1/ε)/ln(1 + 2η)).
+    eps = np.logspace(-1.05, -11.05, 9)  # off-grid values: no ties at integer k
+    for lr in (0.01, 0.1, 0.3):
+        starts = np.column_stack([np.ones_like(eps), eps])
+        measured = saddles.gd_escape_steps_quadratic(np.diag([2.0, -2.0]), starts, lr, 1.0,
+                                                     max_steps=5000, direction=[0, 1])
+        np.testing.assert_array_equal(measured, np.ceil(saddles.escape_time_theory(eps, lr, -2.0)))
+
+
+def test_fit_recovers_the_theoretical_slope():
+    eps = np.logspace(-2, -10, 9)
+    starts = np.column_stack([np.ones_like(eps), eps])
+    measured = saddles.gd_escape_steps_quadratic(np.diag([10.0, -2.0]), starts, 0.05, 1.0, direction=[0, 1])
+    fit = saddles.fit_escape_times(eps, measured, 0.05, -2.0)
+    assert fit.relative_slope_error < 0.01
+    # gradient flow underestimates discrete GD by the factor ln(1+ηλ)/(ηλ) < 1, which tends to 1 as η -> 0
+    ratio = saddles.escape_time_continuous(1e-6, 0.05, -2.0) / saddles.escape_time_theory(1e-6, 0.05, -2.0)
+    assert abs(ratio - np.log1p(0.1) / 0.1) < 1e-12
+
+
+def test_escape_step_counts_distance_and_projection():
+    path = np.array([[1.0, 0.0], [0.5, 0.2], [0.1, 0.6], [0.0, 1.2]])
+    assert saddles.escape_step(path, [0, 0], 1.0) == 0  # starts at distance 1
+    assert saddles.escape_step(path, [0, 0], 1.0, direction=[0, 1]) == 3
+    assert saddles.escape_step(path, [0, 0], 5.0) is None
+    assert saddles.escape_step(np.array([[0.0, 0.0], [np.nan, 0.0]]), [0, 0], 1.0) == 1
+
+
+def test_unescaped_runs_are_nan_and_bad_inputs_raise():
+    out = saddles.gd_escape_steps_quadratic(np.diag([2.0, -2.0]), [[1.0, 0.0]], 0.1, 1.0, max_steps=50,
+                                            direction=[0, 1])
+    assert np.isnan(out[0])
+    with pytest.raises(ValueError, match="lam_min"):
+        saddles.escape_time_theory(1e-3, 0.1, 2.0)
+    with pytest.raises(ValueError, match="at least two"):
+        saddles.fit_escape_times([1e-2, 1e-3], [np.nan, 5.0], 0.1, -2.0)
+
+
+# --- endpoints ------------------------------------------------------------------------------
+def test_compare_at_saddle_on_the_six_hump_camel():
+    cam = functions.get("six_hump_camel")
+    runs = {"Newton": (optimizers.newton(), 1.0, 30), "GD": (optimizers.gd(), 0.02),
+            "momentum": (optimizers.momentum(0.9), 0.02), "SFN": (optimizers.saddle_free_newton(), 1.0)}
+    out = saddles.compare_at_saddle(cam, [0, 0], [0.05, 0.05], runs, steps=300)
+    assert out["Newton"].endpoint.kind == "saddle" and not out["Newton"].escaped
+    assert out["GD"].endpoint.kind == "global minimum"
+    assert out["momentum"].escape_step < out["GD"].escape_step
+    assert out["SFN"].escape_step <= 5 and out["SFN"].endpoint.kind in ("minimum", "global minimum")
+    exact = saddles.compare_at_saddle(cam, [0, 0], [0.0, 0.0], {"GD": (optimizers.gd(), 0.02),
+                                      "PGD": (optimizers.perturbed_gd(0.01), 0.02)}, steps=300, rng=0)
+    assert exact["GD"].endpoint.kind == "saddle" and exact["PGD"].endpoint.kind == "global minimum"
+
+
+def test_locate_endpoint_kinds():
+    him = functions.get("himmelblau")
+    maximum = [cp for cp in him.critical_points if cp.kind == "maximum"][0]
+    traj = optimizers.run(him, optimizers.gd(), maximum.point + 1e-3, steps=0, lr=0.01)
+    assert saddles.locate_endpoint(him, traj).kind == "maximum"
+    far = optimizers.run(him, optimizers.gd(), [4.5, -4.5], steps=0, lr=0.01)
+    assert saddles.locate_endpoint(him, far).kind == "moving"
+    blown = optimizers.run(him, optimizers.gd(), [4.0, 4.0], steps=50, lr=1.0)
+    assert saddles.locate_endpoint(him, blown).label == f"diverged at step {blown.diverged_at}"
+    # No known critical points: classify the Hessian where the gradient vanishes.
+    q = Quadratic(np.diag([1.0, -3.0]))
+    at = optimizers.run(q, optimizers.gd(), [0.0, 0.0], steps=0, lr=0.1)
+    assert saddles.locate_endpoint(q, at).kind == "saddle"
+
+
+# --- momentum map ---------------------------------------------------------------------------
+def test_momentum_map_agrees_with_the_run_loop():
+    lam = np.array([0.05, 1.0])
+    lrs, betas = np.array([0.3, 1.0, 2.5, 4.5]), np.array([0.0, 0.5, 0.9])
+    mm = saddles.momentum_convergence_map(lam, lrs, betas, rtol=1e-6, max_steps=800)
+    q = Quadratic(np.diag(lam))
+    g0 = np.linalg.norm(q.grad(np.ones(2)))
+    for i, b in enumerate(betas):
+        for j, lr in enumerate(lrs):
+            traj = optimizers.run(q, optimizers.momentum(b), np.ones(2), steps=800, lr=lr, tol=1e-6 * g0,
+                                  explode_factor=1e10)
+            if traj.converged_at is not None:
+                assert mm.steps[i, j] == traj.converged_at
+            else:
+                assert np.isnan(mm.steps[i, j])
+            assert mm.diverged[i, j] == (traj.diverged_at is not None or np.linalg.norm(traj.final_theta) > 1e6 * np.sqrt(2))
+
+
+def test_momentum_rate_matches_companion_matrix_eigenvalues():
+    rng = np.random.default_rng(0)
+    lam = np.array([0.1, 0.7, 2.0])
+    for _ in range(10):
+        lr, b = rng.uniform(0.01, 1.5), rng.uniform(0, 0.99)
+        dense = max(np.abs(np.linalg.eigvals(np.array([[1 + b - lr * l, -b], [1, 0]]))).max() for l in lam)
+        assert abs(saddles.momentum_rate(lr, b, lam) - dense) < 1e-10
+
+
+def test_optimal_momentum_minimises_the_rate():
+    mu, L = 0.01, 1.0
+    lr, beta, rate = saddles.optimal_momentum(mu, L)
+    assert abs(saddles.momentum_rate(lr, beta, [mu, L]) - rate) < 1e-6
+    grid = saddles.momentum_rate(*np.meshgrid(np.linspace(0.1, 3.9, 60), np.linspace(0, 0.95, 60)), [mu, L])
+    assert rate <= grid.min() + 1e-9
+    assert rate < (L / mu - 1) / (L / mu + 1)  # beats the best plain GD
+
+
+def test_momentum_map_landmarks():
+    mm = saddles.momentum_convergence_map([0.01, 1.0], np.linspace(0.05, 4.0, 40), np.linspace(0, 0.95, 20),
+                                          max_steps=800)
+    # divergence exactly beyond ηL = 2(1 + β) (plus a cell of slack where growth is too slow to see)
+    lr_grid, beta_grid = np.meshgrid(mm.lrs, mm.betas)
+    assert not mm.diverged[lr_grid < 2 * (1 + beta_grid) - 0.05].any()
+    assert mm.diverged[lr_grid > 2 * (1 + beta_grid) + 0.2].all()
+    lr_b, beta_b, steps_b = mm.best
+    assert beta_b > 0.4 and steps_b < np.nanmin(mm.steps[0]) / 3
+    with pytest.raises(ValueError, match="betas"):
+        saddles.momentum_convergence_map([1.0], [0.1], [1.0])
+
+
+# --- plateaus -------------------------------------------------------------------------------
+def test_saddle_plateau_structure_and_length():
+    obj = saddles.SaddlePlateau(5)
+    np.testing.assert_allclose(np.linalg.eigvalsh(obj.hessian(obj.saddle)), [-1, 1, 1, 1, 1], atol=1e-12)
+    assert obj.loss(obj.saddle) == 0.25 and obj.loss(obj.escape_direction) == 0.0
+    np.testing.assert_allclose(obj.loss_batch(np.stack([obj.saddle, obj.start(0.3)])),
+                               [obj.loss(obj.saddle), obj.loss(obj.start(0.3))], rtol=1e-14)
+    lengths = []
+    for eps in (1e-3, 1e-6):
+        traj = optimizers.run(obj, optimizers.gd(), obj.start(eps), steps=300, lr=0.1)
+        lengths.append(saddles.first_step_below(traj.losses, 0.125))
+    # three more decades of ε cost ln(1e3)/ln(1.1) ≈ 72.5 more steps
+    assert abs((lengths[1] - lengths[0]) - np.log(1e3) / np.log(1.1)) < 2
+
+
+def test_first_step_below():
+    assert saddles.first_step_below([3.0, 2.0, 1.0], 1.5) == 2
+    assert saddles.first_step_below([3.0, 2.0], 0.5) is None
+
+
+# --- deep linear networks -------------------------------------------------------------------
+def test_saxe_closed_form_solves_its_ode():
+    s, a0, tau = 2.0, 1e-3, 5.0
+    t = np.linspace(0, 20, 2001)
+    a = saddles.saxe_mode_strength(t, s, a0, tau)
+    da = np.gradient(a, t)
+    np.testing.assert_allclose(tau * da[5:-5], (2 * a * (s - a))[5:-5], atol=2e-3)
+    assert abs(saddles.saxe_mode_strength(saddles.saxe_half_time(s, a0, tau), s, a0, tau) - s / 2) < 1e-12
+
+
+def test_balanced_scalar_network_follows_the_closed_form():
+    # A 1-1-1 linear network started balanced (w1 = w2) is exactly one mode: GD with a small step tracks the ODE.
+    from course_utils.models import MLP
+
+    X = np.array([[1.0], [-1.0]])
+    s, a0, lr = 1.5, 1e-4, 0.01
+    model = MLP(X, X[:, 0] * s, hidden=(1,), activation="linear", bias=False)
+    traj = optimizers.run(model, optimizers.gd(), np.full(2, np.sqrt(a0)), steps=1500, lr=lr)
+    a = traj.thetas[:, 0] * traj.thetas[:, 1]
+    t_half = np.flatnonzero(a >= s / 2)[0]
+    assert abs(t_half - saddles.saxe_half_time(s, a0, 1 / (2 * lr))) < 0.03 * t_half
+
+
+def test_deep_linear_network_learns_modes_in_order():
+    res = saddles.deep_linear_experiment((3.0, 1.5, 0.75), lr=0.2, steps=200, rng=0)
+    assert np.all(np.isfinite(res.learned_at))
+    assert np.all(np.diff(res.learned_at) > 10)  # strongest first, well separated
+    np.testing.assert_allclose(res.strengths[-1], res.singular_values, rtol=0.02)
+    losses = res.trajectory.losses
+    mid = ((res.learned_at[:-1] + res.learned_at[1:]) / 2).astype(int)
+    for k, m in enumerate(mid, start=1):  # plateaus at the partially-learned saddles
+        assert abs(losses[m] - res.plateau_loss(k)) < 0.15 * res.plateau_loss(k - 1)
