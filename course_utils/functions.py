@@ -112,6 +112,8 @@ class Landscape(Objective):
         ``((xmin, xmax), (ymin, ymax))``, a window that shows the interesting features.
     """
 
+    _traceable_batch = True  # f(x, y) is elementwise: one autograd call differentiates a whole batch
+
     dim = 2
     key = "landscape"
     name = "landscape"

@@ -58,6 +58,8 @@ class Quadratic(Objective):
     c : float
     """
 
+    _traceable_batch = True
+
     def __init__(self, A, b=None, c: float = 0.0, name: str = "quadratic"):
         A = check_array(A, "A", ndim=2)
         if A.shape[0] != A.shape[1]:
@@ -94,7 +96,9 @@ class Quadratic(Objective):
         return 0.5 * theta @ (self.A @ theta) - self.b @ theta + self.c
 
     def _loss_batch(self, thetas):
-        return 0.5 * np.einsum("bi,ij,bj->b", thetas, self.A, thetas) - thetas @ self.b + self.c
+        import autograd.numpy as anp
+
+        return 0.5 * anp.sum((thetas @ self.A) * thetas, axis=-1) - thetas @ self.b + self.c
 
     def hessian(self, theta) -> np.ndarray:
         check_vector(theta, "theta", self.dim)
@@ -145,6 +149,8 @@ class LinearRegression(_DataModel):
     ``theta = [w (d,), b]`` (``b`` only with ``fit_intercept``). The Hessian is :math:`\frac2N \tilde X^\top \tilde X`
     with :math:`\tilde X = [X, 1]`: positive semi-definite, so the loss is convex.
     """
+
+    _traceable_batch = True
 
     def __init__(self, X, y, fit_intercept: bool = True):
         X, y = _check_xy(X, y)

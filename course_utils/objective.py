@@ -34,6 +34,9 @@ class Objective:
 
     dim: int = 0
     name: str = "objective"
+    #: Set True in subclasses whose ``_loss_batch`` is written with autograd.numpy and treats rows
+    #: independently: :meth:`grad_batch` then differentiates it once for the whole batch.
+    _traceable_batch: bool = False
 
     # --- to implement -----------------------------------------------------------------------
     def _loss(self, theta):
@@ -71,6 +74,32 @@ class Objective:
         """The gradient :math:`\\nabla L(\\theta)`, shape ``(P,)`` (autograd)."""
         theta = check_vector(theta, "theta", self.dim)
         return self._grad_fn()(theta)
+
+    def grad_batch(self, thetas) -> np.ndarray:
+        r"""Gradients at parameter vectors of shape ``(..., P)``; returns shape ``(..., P)``.
+
+        One autograd call for the whole batch when the batched loss is traceable (2-D landscapes, quadratics,
+        linear models): :math:`\nabla_{\Theta} \sum_b L(\theta_b)` has the rows :math:`\nabla L(\theta_b)`.
+        Otherwise a loop of :meth:`grad`.
+        """
+        thetas = check_batch(thetas, "thetas", self.dim)
+        flat = thetas.reshape(-1, self.dim)
+        if flat.shape[0] == 0:
+            return np.zeros(thetas.shape)
+        return self._grad_batch(flat).reshape(thetas.shape)
+
+    def _grad_batch(self, thetas: np.ndarray) -> np.ndarray:
+        if not self._traceable_batch:
+            g = self._grad_fn()
+            return np.array([g(t) for t in thetas])
+        fn = self.__dict__.get("_cached_grad_batch")
+        if fn is None:
+            import autograd.numpy as anp
+            from autograd import grad
+
+            fn = grad(lambda T: anp.sum(self._loss_batch(T)))
+            self.__dict__["_cached_grad_batch"] = fn
+        return np.asarray(fn(thetas), dtype=float)
 
     def value_and_grad(self, theta) -> tuple[float, np.ndarray]:
         """Loss and gradient in one pass, ``(float, (P,))``."""

@@ -55,6 +55,8 @@ __all__ = [
     "cosine_restarts_schedule",
     "one_cycle_schedule",
     "run",
+    "run_many",
+    "clip_by_norm",
     "OPTIMIZERS",
 ]
 
@@ -622,93 +624,228 @@ def run(
     -------
     Trajectory
     """
+    if not isinstance(optimizer, Optimizer):
+        raise TypeError(f"`optimizer` must be an Optimizer (e.g. optimizers.gd()), got {type(optimizer).__name__}")
+    return run_many(objective, [optimizer], theta0, steps=steps, lrs=[lr], batch_size=batch_size, rng=rng,
+                    tol=[tol], explode_factor=explode_factor, record_every=record_every)[0]
+
+
+def _per_racer(value, name: str, k: int) -> list:
+    """Broadcast one setting to ``k`` racers, or check a list of ``k`` settings."""
+    if isinstance(value, (list, tuple)):
+        if len(value) != k:
+            raise ValueError(f"`{name}` must hold one entry per optimizer ({k}), got {len(value)}")
+        return list(value)
+    return [value] * k
+
+
+def run_many(
+    objective,
+    optimizers: list[Optimizer],
+    theta0,
+    *,
+    steps: int,
+    lrs: float | Callable | list = 0.1,
+    batch_size: int | None = None,
+    rng=0,
+    tol: float | None | list = None,
+    explode_factor: float = 1e8,
+    record_every: int = 1,
+) -> list[Trajectory]:
+    r"""Run several optimizers side by side, in lockstep, and record one :class:`Trajectory` each.
+
+    Each step evaluates the gradients of every racer still running in **one** batched call
+    (:meth:`~course_utils.objective.Objective.grad_batch`), which is what makes an optimizer race on a 2-D
+    landscape interactive: autograd's per-call overhead (~0.1–0.5 ms) is paid once per step instead of once
+    per optimizer. Every racer's trajectory is the one :func:`run` gives it alone (a test asserts this), except
+    that with ``batch_size`` all racers see the same minibatches.
+
+    Parameters
+    ----------
+    objective : Objective
+    optimizers : list of Optimizer
+    theta0 : array_like, shape (P,) or (K, P)
+        One start for all, or one start per optimizer.
+    steps, batch_size, explode_factor, record_every
+        As in :func:`run`.
+    lrs : float, callable, or list of them
+        One learning rate (or schedule) for all, or one per optimizer.
+    rng : numpy.random.Generator or int
+        Racer 0 draws from this generator (and so do minibatch orders); the others from independent copies
+        of it, so each racer sees the random numbers it would see alone.
+    tol : float, None, or list
+        Convergence tolerance for all, or per optimizer (``None`` disables it).
+
+    Returns
+    -------
+    list of Trajectory, one per optimizer, in order.
+    """
+    import copy
+
     from .objective import Objective
+    from .validation import check_array
 
     if not isinstance(objective, Objective):
         raise TypeError(f"`objective` must be a course_utils Objective, got {type(objective).__name__}")
-    if not isinstance(optimizer, Optimizer):
-        raise TypeError(f"`optimizer` must be an Optimizer (e.g. optimizers.gd()), got {type(optimizer).__name__}")
-    theta = check_vector(theta0, "theta0", objective.dim).copy()
+    if isinstance(optimizers, Optimizer) or not isinstance(optimizers, (list, tuple)) or not optimizers:
+        raise TypeError("`optimizers` must be a non-empty list of Optimizer (e.g. [optimizers.gd()])")
+    for i, o in enumerate(optimizers):
+        if not isinstance(o, Optimizer):
+            raise TypeError(f"`optimizers[{i}]` must be an Optimizer (e.g. optimizers.gd()), got {type(o).__name__}")
+    K, P = len(optimizers), objective.dim
+    starts = check_array(theta0, "theta0", ndim=(1, 2))
+    if starts.ndim == 1:
+        starts = np.tile(check_vector(starts, "theta0", P), (K, 1))
+    elif starts.shape != (K, P):
+        raise ValueError(f"`theta0` must have shape ({P},) or ({K}, {P}), got {starts.shape}")
     steps = check_int(steps, "steps", low=0)
-    if callable(lr):
-        schedule = lr
-    else:
-        schedule = constant_schedule(check_scalar(lr, "lr", low=0, low_inclusive=False))
+    schedules = []
+    for i, lr in enumerate(_per_racer(lrs, "lrs", K)):
+        name = "lr" if K == 1 else f"lrs[{i}]"
+        schedules.append(lr if callable(lr) else constant_schedule(check_scalar(lr, name, low=0, low_inclusive=False)))
+    tols = [None if t is None else check_scalar(t, "tol", low=0, low_inclusive=False) for t in _per_racer(tol, "tol", K)]
     rng = check_rng(rng)
+    rngs = [rng] + [copy.deepcopy(rng) for _ in range(K - 1)]
     if batch_size is not None:
         batch_size = check_int(batch_size, "batch_size", low=1)
         if not hasattr(objective, "subset"):
             raise TypeError(f"`batch_size` needs an objective with data; {objective.name!r} has none")
         n = objective.n_examples
         batch_size = min(batch_size, n)
-    if tol is not None:
-        tol = check_scalar(tol, "tol", low=0, low_inclusive=False)
     explode_factor = check_scalar(explode_factor, "explode_factor", low=1, low_inclusive=False)
     record_every = check_int(record_every, "record_every", low=1)
 
-    full_grad = objective._grad_fn()
-    with np.errstate(all="ignore"):
-        loss0 = float(objective._loss(theta))
-    if not np.isfinite(loss0):
-        raise ValueError(f"the loss at `theta0` is not finite ({loss0}); choose another starting point")
-    limit = explode_factor * max(1.0, abs(loss0))
+    # One racer keeps the exact single-vector code path (bitwise the numbers `run` always gave).
+    def losses_of(thetas):
+        return np.array([float(objective._loss(thetas[0]))]) if len(thetas) == 1 else objective._loss_batch(thetas)
 
-    thetas, losses, grad_norms, lrs = [theta.copy()], [loss0], [], []
-    diverged_at = converged_at = None
-    state = optimizer.init(theta)
+    def grads_of(obj, thetas):
+        return obj._grad_fn()(thetas[0])[None, :] if len(thetas) == 1 else obj._grad_batch(thetas)
+
+    thetas = starts.copy()
+    with np.errstate(all="ignore"):
+        loss0 = losses_of(thetas)
+        for k in range(K):
+            if not np.isfinite(loss0[k]):
+                raise ValueError(f"the loss at `theta0` is not finite ({loss0[k]}); choose another starting point")
+        limits = explode_factor * np.maximum(1.0, np.abs(loss0))
+        g_full = grads_of(objective, thetas)
+    rec = [dict(thetas=[thetas[k].copy()], losses=[float(loss0[k])], grad_norms=[float(np.linalg.norm(g_full[k]))],
+                lrs=[], diverged_at=None, converged_at=None) for k in range(K)]
+    states = [opt.init(thetas[k]) for k, opt in enumerate(optimizers)]
+    active = [k for k in range(K) if not (tols[k] is not None and rec[k]["grad_norms"][0] < tols[k])]
+    for k in set(range(K)) - set(active):
+        rec[k]["converged_at"] = 0
     order, cursor = None, 0
     with np.errstate(all="ignore"):
-        g_full = full_grad(theta)
-        grad_norms.append(float(np.linalg.norm(g_full)))
-        if tol is not None and grad_norms[0] < tol:
-            converged_at = 0
-        for t in range(steps if converged_at is None else 0):
-            eta = float(np.asarray(schedule(t)))
+        for t in range(steps):
+            if not active:
+                break
             if batch_size is None:
-                step_obj, g = objective, g_full
+                step_obj, G = objective, g_full[active]
             else:
                 if order is None or cursor + batch_size > n:
                     order, cursor = rng.permutation(n), 0
                 step_obj = objective.subset(order[cursor : cursor + batch_size])
                 cursor += batch_size
-                g = step_obj._grad_fn()(theta)
-            update, state = optimizer.update(g, state, theta, eta, Oracle(step_obj, t, rng))
-            theta = theta + update
-            loss = float(objective._loss(theta))
-            lrs.append(eta)
-            bad = not (np.isfinite(loss) and np.all(np.isfinite(theta))) or abs(loss) > limit
+                G = grads_of(step_obj, thetas[active])
+            etas = {}
+            for row, k in enumerate(active):
+                etas[k] = float(np.asarray(schedules[k](t)))
+                update, states[k] = optimizers[k].update(G[row], states[k], thetas[k], etas[k],
+                                                         Oracle(step_obj, t, rngs[k]))
+                thetas[k] = thetas[k] + update
+            losses = losses_of(thetas[active])
             last = t == steps - 1
             record = (t + 1) % record_every == 0 or last
             # Full-batch runs reuse the full gradient as the next step's; minibatch runs need it only to
             # record the gradient norm or test convergence (computing it every step would double their cost).
-            need_full = batch_size is None or tol is not None or record
-            if not bad and need_full:
-                g_full = full_grad(theta)
-                bad = not np.all(np.isfinite(g_full))
-            if bad:
-                diverged_at = t + 1
-                thetas.append(theta.copy())
-                losses.append(loss)
-                grad_norms.append(float("nan"))
-                break
-            gnorm = float(np.linalg.norm(g_full)) if need_full else float("nan")
-            done = tol is not None and gnorm < tol
-            if record or done:
-                thetas.append(theta.copy())
-                losses.append(loss)
-                grad_norms.append(gnorm)
-            if done:
-                converged_at = t + 1
-                break
-    return Trajectory(
-        thetas=np.array(thetas),
-        losses=np.array(losses),
-        grad_norms=np.array(grad_norms),
-        lrs=np.array(lrs),
-        diverged_at=diverged_at,
-        converged_at=converged_at,
-        optimizer=optimizer.name,
-    )
+            ok = [bool(np.isfinite(losses[r]) and np.all(np.isfinite(thetas[k])) and abs(losses[r]) <= limits[k])
+                  for r, k in enumerate(active)]
+            need = [k for r, k in enumerate(active) if ok[r] and (batch_size is None or tols[k] is not None or record)]
+            if need:
+                g_new = grads_of(objective, thetas[need])
+                for r, k in enumerate(need):
+                    g_full[k] = g_new[r]
+            still = []
+            for r, k in enumerate(active):
+                out = rec[k]
+                out["lrs"].append(etas[k])
+                bad = not ok[r] or (k in need and not np.all(np.isfinite(g_full[k])))
+                if bad:
+                    out["diverged_at"] = t + 1
+                    out["thetas"].append(thetas[k].copy())
+                    out["losses"].append(float(losses[r]))
+                    out["grad_norms"].append(float("nan"))
+                    continue
+                gnorm = float(np.linalg.norm(g_full[k])) if k in need else float("nan")
+                done = tols[k] is not None and gnorm < tols[k]
+                if record or done:
+                    out["thetas"].append(thetas[k].copy())
+                    out["losses"].append(float(losses[r]))
+                    out["grad_norms"].append(gnorm)
+                if done:
+                    out["converged_at"] = t + 1
+                else:
+                    still.append(k)
+            active = still
+    return [
+        Trajectory(
+            thetas=np.array(r["thetas"]),
+            losses=np.array(r["losses"]),
+            grad_norms=np.array(r["grad_norms"]),
+            lrs=np.array(r["lrs"]),
+            diverged_at=r["diverged_at"],
+            converged_at=r["converged_at"],
+            optimizer=optimizers[k].name,
+        )
+        for k, r in enumerate(rec)
+    ]
+
+
+# --------------------------------------------------------------------------------------------
+# Gradient clipping (chapter 7): a wrapper that bounds the step at cliffs
+# --------------------------------------------------------------------------------------------
+def clip_by_norm(base: Optimizer | None = None, max_norm: float = 1.0) -> Optimizer:
+    r"""Clip the gradient to norm at most ``max_norm``, then apply ``base`` (Pascanu et al. 2013).
+
+    .. math::
+        \tilde g = g \cdot \min\!\left(1, \frac{c}{\|g\|_2}\right), \qquad
+        \theta \leftarrow \theta + \text{base.update}(\tilde g).
+
+    The direction is kept, only the length is bounded: at a cliff, where :math:`\|g\|` is hundreds of times
+    its usual size, plain gradient descent is thrown far away, while the clipped step is at most
+    :math:`\eta c` long. Where :math:`\|g\| \le c` the base rule runs unchanged, bit for bit (as optax's
+    ``clip_by_global_norm`` followed by a base transformation). A zero gradient stays zero.
+
+    Parameters
+    ----------
+    base : Optimizer, optional
+        The rule that consumes the clipped gradient (default :func:`gd`; ``clip_by_norm(adam(), 1.0)`` works).
+    max_norm : float
+        The threshold :math:`c > 0`.
+
+    Examples
+    --------
+    >>> from course_utils.models import Quadratic
+    >>> q = Quadratic(np.diag([1.0, 100.0]))
+    >>> traj = run(q, clip_by_norm(gd(), max_norm=1.0), [1.0, 1.0], steps=50, lr=0.01)
+    >>> bool(np.all(np.linalg.norm(np.diff(traj.thetas, axis=0), axis=1) <= 0.01 + 1e-12))
+    True
+    """
+    if base is None:
+        base = gd()
+    if not isinstance(base, Optimizer):
+        raise TypeError(f"`base` must be an Optimizer such as optimizers.gd(), got {type(base).__name__}")
+    max_norm = check_scalar(max_norm, "max_norm", low=0, low_inclusive=False)
+
+    def update(grad, state, theta, lr, oracle):
+        norm = float(np.linalg.norm(grad))
+        if norm > max_norm:
+            grad = grad * (max_norm / norm)
+        return base.update(grad, state, theta, lr, oracle)
+
+    return Optimizer(f"clipped {base.name} (c={max_norm:g})", base.init, update)
 
 
 #: The optimizers by short name, for explorers and pickers.
@@ -727,4 +864,6 @@ OPTIMIZERS: dict[str, Callable[..., Optimizer]] = {
     "saddle_free_newton": saddle_free_newton,
     # sharpness-aware minimization (chapter 5)
     "sam": sam,
+    # gradient clipping (chapter 7)
+    "clip_by_norm": clip_by_norm,
 }

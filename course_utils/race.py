@@ -128,14 +128,33 @@ def race_one(landscape, key: str, start, *, steps: int = 200, lr: float = 0.01, 
     minima that is reported as "diverged at step k"; on one that is unbounded below (the saddle, the monkey
     saddle) as "left the window at step k" — escaping to ever lower loss is what it should do there.
     """
-    key = _check_key(key)
+    return race(landscape, [key], start, steps=steps, lr=lr, newton_lr=newton_lr, beta=beta, radius=radius,
+                seed=seed, tol=tol, explode_factor=explode_factor, window_factor=window_factor)[_check_key(key)]
+
+
+def race(landscape, keys=RACERS, start=(0.0, 0.0), *, steps: int = 200, lr: float = 0.01, newton_lr: float = 1.0,
+         beta: float = 0.9, radius: float = 0.1, seed: int = 0, tol: float = 1e-10, explode_factor: float = 1e6,
+         window_factor: float = 10.0) -> dict[str, RaceEntry]:
+    """Run the racers ``keys`` side by side from ``start``; ``{key: RaceEntry}`` (options as in :func:`race_one`).
+
+    The racers step in lockstep (:func:`course_utils.optimizers.run_many`): one batched gradient call per step
+    serves all of them, and each racer's trajectory is the one it gets when it races alone.
+    """
+    keys = [_check_key(k) for k in keys]
     start = check_vector(start, "start", landscape.dim)
     steps = check_int(steps, "steps", low=0)
     window_factor = check_scalar(window_factor, "window_factor", low=1)
-    opt, step_size = build_racer(key, lr=lr, newton_lr=newton_lr, beta=beta, radius=radius)
-    traj = optimizers.run(landscape, opt, start, steps=steps, lr=step_size, rng=seed,
-                          tol=None if key == "perturbed_gd" else tol,
-                          explode_factor=explode_factor)
+    if not keys:
+        return {}
+    built = [build_racer(key, lr=lr, newton_lr=newton_lr, beta=beta, radius=radius) for key in keys]
+    trajectories = optimizers.run_many(
+        landscape, [opt for opt, _ in built], start, steps=steps, lrs=[step for _, step in built], rng=seed,
+        tol=[None if key == "perturbed_gd" else tol for key in keys], explode_factor=explode_factor)
+    return {key: _finish(landscape, key, traj, window_factor) for key, traj in zip(keys, trajectories)}
+
+
+def _finish(landscape, key: str, traj: optimizers.Trajectory, window_factor: float) -> RaceEntry:
+    """Cut a run where it left the window and say where it ended."""
     bounds = getattr(landscape, "bounds", None)
     unbounded = len(getattr(landscape, "minima", ())) == 0
     if bounds is not None:
@@ -153,8 +172,3 @@ def race_one(landscape, key: str, start, *, steps: int = 200, lr: float = 0.01, 
     else:
         endpoint = locate_endpoint(landscape, traj)
     return RaceEntry(key, RACER_LABELS[key], traj, endpoint)
-
-
-def race(landscape, keys=RACERS, start=(0.0, 0.0), **options) -> dict[str, RaceEntry]:
-    """:func:`race_one` for each of ``keys`` (same start and options); ``{key: RaceEntry}``."""
-    return {key: race_one(landscape, key, start, **options) for key in keys}

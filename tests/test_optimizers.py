@@ -252,3 +252,49 @@ def test_minibatch_run_records_full_gradient_norms_only_where_recorded():
     for theta, gnorm in zip(traj.thetas, traj.grad_norms):
         assert gnorm == pytest.approx(np.linalg.norm(full(theta)), rel=1e-12)
     assert calls["n"] == 5  # the initial point and the 4 recorded steps, not all 40
+
+
+@pytest.mark.parametrize("landscape", ["six_hump_camel", "rosenbrock", "himmelblau"])
+def test_run_many_gives_each_racer_the_trajectory_it_gets_alone(landscape):
+    from course_utils import functions
+
+    f = functions.get(landscape)
+    racers = [O.gd(), O.momentum(0.9), O.adam(), O.newton(), O.perturbed_gd(radius=0.1), O.nesterov(0.5)]
+    lrs = [0.01, 0.01, 0.05, 1.0, 0.01, 0.02]
+    tols = [1e-8, None, None, 1e-10, None, 1e-8]
+    together = O.run_many(f, racers, [0.05, 0.05], steps=120, lrs=lrs, rng=3, tol=tols)
+    for opt, lr, tol, traj in zip(racers, lrs, tols, together):
+        alone = O.run(f, opt, [0.05, 0.05], steps=120, lr=lr, rng=3, tol=tol)
+        assert traj.optimizer == alone.optimizer
+        assert (traj.diverged_at, traj.converged_at) == (alone.diverged_at, alone.converged_at)
+        np.testing.assert_allclose(traj.thetas, alone.thetas, rtol=1e-9, atol=1e-12)
+        np.testing.assert_allclose(traj.losses, alone.losses, rtol=1e-9, atol=1e-12)
+
+
+def test_run_many_lets_one_racer_diverge_without_stopping_the_others():
+    q = FunctionObjective(lambda t: 0.5 * (t[0] ** 2 + 10 * t[1] ** 2), 2)
+    slow, fast = O.run_many(q, [O.gd(), O.gd()], [1.0, 1.0], steps=300, lrs=[0.05, 0.25])
+    assert fast.diverged_at is not None and slow.diverged_at is None
+    assert slow.steps == 300 and slow.final_loss < 1e-10
+
+
+def test_grad_batch_matches_single_gradients_for_traceable_and_looped_objectives():
+    from course_utils import functions, models
+
+    rng = np.random.default_rng(0)
+    X = rng.standard_normal((20, 2))
+    for obj in [functions.get("six_hump_camel"), models.Quadratic(np.diag([1.0, 5.0])),
+                models.LinearRegression(X, X[:, 0]), models.MLP(X, X[:, 1], hidden=(3,))]:
+        thetas = rng.standard_normal((2, 3, obj.dim))
+        expected = np.array([[obj.grad(t) for t in row] for row in thetas])
+        np.testing.assert_allclose(obj.grad_batch(thetas), expected, rtol=1e-12, atol=1e-12)
+
+
+def test_run_many_validates_its_lists():
+    q = FunctionObjective(lambda t: t @ t, 2)
+    with pytest.raises(ValueError, match="lrs"):
+        O.run_many(q, [O.gd(), O.adam()], [1.0, 1.0], steps=3, lrs=[0.1])
+    with pytest.raises(TypeError, match="optimizers"):
+        O.run_many(q, O.gd(), [1.0, 1.0], steps=3)
+    with pytest.raises(ValueError, match="theta0"):
+        O.run_many(q, [O.gd(), O.adam()], np.zeros((3, 2)), steps=3)

@@ -26,7 +26,7 @@ import ipywidgets as W
 import numpy as np
 
 from .. import functions, plotting
-from ..race import RACER_LABELS, RACERS, RaceEntry, race_one, racer_key, truncate
+from ..race import RACER_LABELS, RACERS, RaceEntry, race, racer_key, truncate
 from ..saddles import locate_endpoint
 from .base import Explorer, float_slider, int_slider, log_slider
 
@@ -122,35 +122,53 @@ class OptimizerRace(Explorer):
         return self._landscapes[key]
 
     # --- compute ----------------------------------------------------------------------------
-    def _run_cached(self, land_key: str, key: str, params: dict) -> RaceEntry:
-        land = self._landscape(land_key)
+    def _cache_key(self, land_key: str, key: str, params: dict) -> tuple:
         start = (float(params["x0"]), float(params["y0"]))
         hyper = {k: params[k] for k in ("lr", "newton_lr", "beta", "radius")}
-        ckey = (land_key, start, racer_key(key, **hyper))
-        steps = int(params["steps"])
+        return (land_key, start, racer_key(key, **hyper))
+
+    def _from_cache(self, land, ckey: tuple, steps: int) -> RaceEntry | None:
         cached = self._cache.get(ckey)
-        if cached is not None:
-            traj = cached.trajectory
-            complete = traj.diverged_at is not None or traj.converged_at is not None
-            if complete or traj.steps >= steps:
-                self._cache.move_to_end(ckey)
-                self.cache_hits += 1
-                short = truncate(traj, steps)
-                if short is traj:
-                    return cached
-                return RaceEntry(key, cached.label, short, locate_endpoint(land, short))
-        self.cache_misses += 1
-        entry = race_one(land, key, start, steps=steps, seed=0, **hyper)
-        self._cache[ckey] = entry
-        while len(self._cache) > _CACHE_SIZE:
-            self._cache.popitem(last=False)
-        return entry
+        if cached is None:
+            return None
+        traj = cached.trajectory
+        complete = traj.diverged_at is not None or traj.converged_at is not None
+        if not (complete or traj.steps >= steps):
+            return None
+        self._cache.move_to_end(ckey)
+        self.cache_hits += 1
+        short = truncate(traj, steps)
+        if short is traj:
+            return cached
+        return RaceEntry(cached.key, cached.label, short, locate_endpoint(land, short))
+
+    def _run_cached(self, land_key: str, keys: list[str], params: dict) -> dict[str, RaceEntry]:
+        """Entries for ``keys``: from the cache where possible, the rest raced together in one lockstep run."""
+        land = self._landscape(land_key)
+        steps = int(params["steps"])
+        entries, missing = {}, []
+        for key in keys:
+            entry = self._from_cache(land, self._cache_key(land_key, key, params), steps)
+            if entry is None:
+                missing.append(key)
+            else:
+                entries[key] = entry
+        if missing:
+            self.cache_misses += len(missing)
+            hyper = {k: params[k] for k in ("lr", "newton_lr", "beta", "radius")}
+            fresh = race(land, missing, (float(params["x0"]), float(params["y0"])), steps=steps, seed=0, **hyper)
+            for key, entry in fresh.items():
+                self._cache[self._cache_key(land_key, key, params)] = entry
+            while len(self._cache) > _CACHE_SIZE:
+                self._cache.popitem(last=False)
+            entries.update(fresh)
+        return {key: entries[key] for key in keys}
 
     def compute(self, params) -> RaceState:
         land_key = params["landscape"]
         land = self._landscape(land_key)
         ticked = [k for k in RACERS if params[f"show_{k}"]]
-        entries = {k: self._run_cached(land_key, k, params) for k in ticked}
+        entries = self._run_cached(land_key, ticked, params)
         minima = land.minima
         f_ref = float(np.min(land.f(minima[:, 0], minima[:, 1]))) if len(minima) else None
         if not entries:
