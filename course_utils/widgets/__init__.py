@@ -26,6 +26,8 @@ _EXPLORERS = {
     "OptimizerRace": "optimizer_race", "SaddleEscape": "saddle_escape", "MomentumMapExplorer": "momentum_map",
     "ChordExplorer": "chord", "JensenExplorer": "jensen", "ConditioningExplorer": "conditioning",
     "PathExplorer": "path_explorer", "PathState": "path_explorer",
+    "LandscapeExplorer": "landscape", "TwoLossesExplorer": "two_losses", "RescalingExplorer": "rescaling",
+    "CriticalGallery": "critical_gallery", "CriticalFinder": "critical_finder", "SpectrumExplorer": "spectrum",
 }
 
 __all__ = sorted(_EXPLORERS)

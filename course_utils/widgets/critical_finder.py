@@ -1,0 +1,120 @@
+r"""Critical Point Finder: every critical point of a 2-D landscape, found and marked by type.
+
+Pick a landscape, the number of starts and how they are placed; :func:`course_utils.critical.find_critical_points`
+runs Newton from every start and the contour plot marks each verified critical point by type — minima as
+circles, saddles as crosses, maxima as triangles, degenerate points as squares (shape and colour both
+encode the type). The message line counts them and compares with the known census where there is one.
+
+Example
+-------
+>>> from course_utils.widgets import CriticalFinder
+>>> f = CriticalFinder(function="himmelblau", n_starts=64)
+>>> f.state.counts
+{'minimum': 4, 'maximum': 1, 'saddle': 4, 'degenerate': 0}
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from .. import functions
+from ..critical import KINDS, CriticalPoint, find_critical_points
+from ..plotting import OKABE_ITO, label_axes, plot_contour
+from .base import Explorer, choice, int_slider
+
+__all__ = ["CriticalFinder", "FinderState"]
+
+_MARKERS = {"minimum": ("o", OKABE_ITO[2]), "saddle": ("X", OKABE_ITO[3]), "maximum": ("^", OKABE_ITO[0]),
+            "degenerate": ("s", OKABE_ITO[5])}
+_PLURAL = {"minimum": "minima", "maximum": "maxima", "saddle": "saddles", "degenerate": "degenerate"}
+_FUNCTIONS = ["himmelblau", "six_hump_camel", "rosenbrock", "monkey_saddle", "quartic_bowl", "quartic_saddle",
+              "wobbly", "multimodal", "rastrigin", "saddle", "bowl"]
+
+
+@dataclass(frozen=True)
+class FinderState:
+    """What the finder shows.
+
+    Attributes
+    ----------
+    function : str
+        Registry key of the landscape.
+    starts : ndarray, shape (S, 2)
+        Where Newton started.
+    points : tuple of CriticalPoint
+        Verified critical points, sorted by loss.
+    counts : dict
+        Number of points of each kind.
+    known : int or None
+        Number of known critical points in the window (None when not known).
+    message : str
+    """
+
+    function: str
+    starts: np.ndarray
+    points: tuple[CriticalPoint, ...]
+    counts: dict
+    known: int | None
+    message: str
+
+
+class CriticalFinder(Explorer):
+    """Multi-start critical point search on a 2-D landscape of the student's choice."""
+
+    title = "Critical Point Finder"
+    controls_position = "top"
+
+    def _make_controls(self):
+        return {
+            "function": choice("landscape", _FUNCTIONS, "himmelblau", buttons=False),
+            "n_starts": int_slider("number of starts", 1, 256, value=64, heavy=True),
+            "method": choice("starts", ["sobol", "grid", "halton"], "sobol"),
+        }
+
+    def compute(self, params) -> FinderState:
+        from ..critical import _starts
+
+        f = functions.get(params["function"])
+        bounds = np.array(f.bounds, dtype=float)
+        points = tuple(find_critical_points(f, bounds, params["n_starts"], method=params["method"], rng=0))
+        starts = _starts(bounds, params["n_starts"], params["method"], np.random.default_rng(0))
+        counts = {k: sum(p.kind == k for p in points) for k in KINDS}
+        known = len(f.critical_points) or None
+        found = ", ".join(f"{n} {_PLURAL[k] if n != 1 else k}" for k, n in counts.items() if n) or "none"
+        message = f"{f.name}: {len(points)} critical point{'s' if len(points) != 1 else ''} found ({found})"
+        if known is not None:
+            message += f"; {known} known in this window"
+            if len(points) < known:
+                message += " — some basins were missed: add starts"
+        message += f". Starts: {params['n_starts']} ({params['method']})."
+        return FinderState(params["function"], starts, points, counts, known, message)
+
+    def _build_figure(self):
+        self.fig, self.ax = self.new_figure(figsize=(6.2, 5.2))
+        self.contours = None
+        self._function = None
+        (self.start_dots,) = self.ax.plot([], [], linestyle="none", marker=".", color="0.85", markersize=3,
+                                          label="starts")
+        self.markers = {}
+        for kind, (marker, color) in _MARKERS.items():
+            (self.markers[kind],) = self.ax.plot([], [], linestyle="none", marker=marker, color=color,
+                                                 markeredgecolor="k", markersize=10, label=_PLURAL[kind], zorder=5)
+
+    def draw(self, state: FinderState):
+        if state.function != self._function:
+            if self.contours is not None:
+                self.contours.remove()
+                self.contours.course_lines.remove()
+            f = functions.get(state.function)
+            log = state.function in ("rosenbrock", "himmelblau", "six_hump_camel")
+            self.contours = plot_contour(self.ax, f, levels=30, log=log, minima=[], resolution=101)
+            self._function = state.function
+        self.start_dots.set_data(state.starts[:, 0], state.starts[:, 1])
+        for kind, line in self.markers.items():
+            pts = np.array([p.point for p in state.points if p.kind == kind]).reshape(-1, 2)
+            line.set_data(pts[:, 0], pts[:, 1])
+            line.set_label(f"{_PLURAL[kind]} ({len(pts)})")
+        self.ax.legend(loc="upper right", fontsize="small", framealpha=0.9)
+        label_axes(self.ax, f"{functions.get(state.function).name}: {len(state.points)} critical points")

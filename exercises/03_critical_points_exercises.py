@@ -1,0 +1,144 @@
+# ---
+# jupyter:
+#   jupytext:
+#     cell_metadata_filter: tags,-all
+#     formats: ipynb,py:percent
+#     notebook_metadata_filter: kernelspec,jupytext,-jupytext.text_representation.jupytext_version
+#     text_representation:
+#       extension: .py
+#       format_name: percent
+#       format_version: '1.3'
+#   kernelspec:
+#     display_name: Python 3 (ipykernel)
+#     language: python
+#     name: python3
+# ---
+
+# %%
+
+# %% [markdown]
+# # Chapter 3 exercises: critical points and the Hessian's spectrum
+#
+# Six exercises that rebuild the chapter's tools from NumPy: the second-derivative test, the index, a saddle's
+# escape direction, Newton's step on $\nabla f = 0$, and two matrix-free estimators that only see
+# Hessian-vector products.
+#
+# **How the exercises work.** Replace each `raise NotImplementedError(...)` with your code, run the cell, then
+# the `check(...)` cell below it. `check` tests your function at once and prints a one-line verdict —
+# `✓ passed`, `✗ failed` (with the input that broke it and a hint), `○ not attempted yet`, or the error your
+# code raised. It never stops the notebook.
+
+# %%
+import numpy as np
+
+from course_utils.grading import check
+
+# %% [markdown]
+# ## Exercise 3.1 — classify a critical point
+#
+# Given the (symmetric) Hessian at a critical point, return `"minimum"`, `"maximum"`, `"saddle"` or
+# `"degenerate"`. Eigenvalues with $|\lambda| \le$ `tol` count as zero, and any zero eigenvalue makes the point
+# degenerate (the test is silent there).
+#
+# *Expected output:* `✓ Exercise 3.1 (Classify a critical point): passed — all 8 cases`.
+
+# %%
+def classify(H, tol=1e-8):
+    """Second-derivative test from the eigenvalues of a symmetric Hessian H (n, n)."""
+    raise NotImplementedError("compute the eigenvalues (np.linalg.eigvalsh) and decide from their signs")
+
+
+# %%
+check("3.1", classify)
+
+# %% [markdown]
+# ## Exercise 3.2 — the index
+#
+# The index of a critical point is the number of negative Hessian eigenvalues (below `-tol`): the number of
+# independent directions in which the loss goes down. Return it as an `int`.
+
+# %%
+def index(H, tol=1e-8):
+    """Number of eigenvalues of the symmetric matrix H below -tol."""
+    raise NotImplementedError("count the eigenvalues below -tol")
+
+
+# %%
+check("3.2", index)
+
+# %% [markdown]
+# ## Exercise 3.3 — the escape direction
+#
+# Return the unit eigenvector of the most negative eigenvalue (shape `(n,)`), or `None` when no eigenvalue is
+# below `-tol`. Along it the loss falls like $\tfrac12\lambda_{\min}t^2$ in both directions.
+
+# %%
+def escape_direction(H, tol=1e-8):
+    """Unit eigenvector of the most negative eigenvalue of H, or None."""
+    raise NotImplementedError("use np.linalg.eigh (ascending eigenvalues, eigenvectors in the columns)")
+
+
+# %%
+check("3.3", escape_direction)
+
+# %% [markdown]
+# ## Exercise 3.4 — one Newton step on $\nabla f = 0$
+#
+# Newton's method linearises the gradient, $\nabla f(x + \Delta) \approx \nabla f(x) + H\Delta$, and sets it to
+# zero. Return the step $\Delta$ (solve a linear system; do not invert $H$).
+
+# %%
+def newton_step(grad, H):
+    """The Newton step Δ solving H Δ = −grad; shapes (n,), (n, n) -> (n,)."""
+    raise NotImplementedError("solve H Δ = −grad")
+
+
+# %%
+check("3.4", newton_step)
+
+# %% [markdown]
+# ## Exercise 3.5 — the dominant eigenvalue by power iteration
+#
+# You may only call `hvp(v)`, which returns $Hv$. Start from a random unit vector drawn from `rng`, repeat
+# $v \leftarrow Hv/\|Hv\|$ `iters` times, and return the Rayleigh quotient $v^\top Hv$ (it keeps the sign).
+
+# %%
+def power_iteration(hvp, dim, iters, rng):
+    """Dominant (largest-magnitude) eigenvalue of H from Hessian-vector products."""
+    raise NotImplementedError("iterate v <- Hv / ||Hv|| and return v·Hv")
+
+
+# %%
+check("3.5", power_iteration)
+
+# %% [markdown]
+# ## Exercise 3.6 — Hutchinson's trace estimator
+#
+# For random vectors $z$ with independent ±1 entries (Rademacher), $\mathbb E[z^\top Hz] = \operatorname{tr}H$.
+# Return the average of $z^\top Hz$ over `n_probes` probes drawn from `rng`.
+
+# %%
+def hutchinson(hvp, dim, n_probes, rng):
+    """Hutchinson's estimate of tr(H) with Rademacher probes."""
+    raise NotImplementedError("average z·Hz over n_probes Rademacher vectors")
+
+
+# %%
+check("3.6", hutchinson)
+
+# %% [markdown]
+# ## Think about it
+#
+# Your `hutchinson` is unbiased, but how many probes does it need? For a Rademacher probe the variance of
+# $z^\top Hz$ is $2(\|H\|_F^2 - \sum_i H_{ii}^2)$. Predict whether an indefinite Hessian (trace near zero, large
+# eigenvalues of both signs) needs more or fewer probes for 10 % relative accuracy than a positive definite one
+# with the same eigenvalue magnitudes.
+#
+# <details><summary>Answer</summary>
+#
+# Far more. The standard error depends on the size of the eigenvalues, not on their signs, while the trace of
+# the indefinite matrix is a small difference of large numbers: 10 % of a small trace is a tiny target.
+# That is why the course's `hutchinson_trace` reports a confidence interval — an estimate alone hides how
+# uncertain it is.
+#
+# </details>

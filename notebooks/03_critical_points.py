@@ -1,0 +1,448 @@
+# ---
+# jupyter:
+#   jupytext:
+#     cell_metadata_filter: tags,-all
+#     formats: ipynb,py:percent
+#     notebook_metadata_filter: kernelspec,jupytext,-jupytext.text_representation.jupytext_version
+#     text_representation:
+#       extension: .py
+#       format_name: percent
+#       format_version: '1.3'
+#   kernelspec:
+#     display_name: Python 3 (ipykernel)
+#     language: python
+#     name: python3
+# ---
+
+# %%
+
+# %% [markdown]
+# # 03 · Critical points and the Hessian's spectrum
+#
+# Gradient descent stops where the gradient vanishes. Those places — **critical points** — are not all
+# minima: in a landscape with many parameters most of them are **saddles**. This chapter is about telling
+# them apart, finding them, and measuring the curvature of a real network when the Hessian is too big to
+# write down.
+#
+# **By the end of this chapter you will be able to**
+#
+# 1. classify a critical point from its Hessian's eigenvalues — minimum, maximum, saddle (and its *index*),
+#    or *degenerate*, where the test is silent — and name a saddle's escape direction;
+# 2. find every critical point of a 2-D landscape by multi-start Newton, and say why that is a search, not a proof;
+# 3. decide degenerate cases by looking at higher-order terms along slices;
+# 4. explain why saddles dominate in high dimensions — and where the popular "coin-flip" argument for it is wrong;
+# 5. check on a real network that the index of critical points rises with their loss;
+# 6. estimate $\lambda_{\max}$, the trace and the whole spectral density of a network's Hessian with
+#    Hessian-vector products only (Lanczos, power iteration, Hutchinson, stochastic Lanczos quadrature),
+#    and test each against the exact answer.
+
+# %%
+# %matplotlib widget
+import itertools
+
+import matplotlib.pyplot as plt
+import numpy as np
+from scipy import stats
+
+from course_utils import critical, curvature, data, functions, models, optimizers
+from course_utils.plotting import OKABE_ITO, label_axes, new_figure, plot_contour
+from course_utils.widgets import CriticalFinder, CriticalGallery, SpectrumExplorer
+
+# %% [markdown]
+# ## 1 · The second-derivative test, and a gallery of quadratic forms
+#
+# At a critical point $\theta^*$ ($\nabla f(\theta^*) = 0$) Taylor's theorem leaves the quadratic term in charge:
+#
+# $$f(\theta^* + \delta) = f(\theta^*) + \tfrac12\,\delta^\top H\,\delta + O(\|\delta\|^3),
+#   \qquad H = \nabla^2 f(\theta^*).$$
+#
+# Write $H = \sum_i \lambda_i u_i u_i^\top$ (it is symmetric, so the eigenvectors $u_i$ are orthonormal). Along
+# $u_i$ the function curves like $\tfrac12\lambda_i t^2$. So:
+#
+# | eigenvalues | the point is | shape in 2-D |
+# |---|---|---|
+# | all $\lambda_i > 0$ | a strict local **minimum** | bowl |
+# | all $\lambda_i < 0$ | a strict local **maximum** | dome |
+# | both signs | a **saddle** of *index* $k$ = number of negative $\lambda_i$ | saddle |
+# | some $\lambda_i = 0$ | **degenerate** — the test is silent | trough, or anything |
+#
+# A saddle's **escape direction** is $\pm u_1$, the eigenvector of the most negative eigenvalue: the
+# loss falls fastest along it, like $\tfrac12\lambda_1 t^2$.
+#
+# In code "$\lambda_i = 0$" must mean "$|\lambda_i| \le$ tol": computed eigenvalues carry rounding error.
+#
+# **Predict.** For $H = \operatorname{diag}(10, -2)$ (the Hessian of $5x^2 - y^2$),
+# for $\operatorname{diag}(0, 1)$ and for $\operatorname{diag}(-1, -3)$: what does the test say, and what is the index?
+
+# %%
+for H in [np.diag([10.0, -2.0]), np.diag([0.0, 1.0]), np.diag([-1.0, -3.0])]:
+    print(critical.classify_hessian(H).describe())
+
+assert critical.classify_hessian(np.diag([10.0, -2.0])).index == 1
+assert critical.classify_hessian(np.diag([0.0, 1.0])).kind == "degenerate"
+assert critical.classify_hessian(np.diag([-1.0, -3.0])).kind == "maximum"
+
+# %% [markdown]
+# ### Interactive: the Critical Point Gallery
+#
+# The sliders set the two eigenvalues of $H$ and rotate its eigenvectors; the surface is
+# $f(\theta) = \tfrac12\theta^\top H\theta$. Try to produce each row of the table.
+# **Targets:** (a) a saddle whose escape direction is the diagonal $\pm(1, 1)/\sqrt2$;
+# (b) a trough (one zero eigenvalue) — notice that the test cannot tell a trough from the start of a
+# cliff, because a quadratic never shows what the cubic term would do.
+
+# %%
+gallery = CriticalGallery(lam1=1.0, lam2=-1.0, angle=45.0)
+gallery
+
+# %%
+# Check (a): with λ₂ = −1 on the axis rotated by 45°, the escape direction is ±(−1, 1)/√2.
+u = gallery.state.classification.escape_direction
+assert gallery.state.classification.kind == "saddle"
+assert abs(abs(u @ np.array([-1.0, 1.0]) / np.sqrt(2)) - 1) < 1e-9
+print("escape direction:", np.round(u, 3))
+
+# %% [markdown]
+# ## 2 · Finding every critical point
+#
+# For a 2-D landscape we can *find* the critical points: solve $\nabla f(\theta) = 0$ from many starts.
+# `critical.find_critical_points` runs Newton's method on the gradient,
+# $\theta \leftarrow \theta - H^{+}\nabla f$ (pseudo-inverse, so a singular Hessian does not break it), from a
+# scrambled Sobol set of starts all at once, keeps the roots where $\|\nabla f\| \le 10^{-8}$ inside the box,
+# merges duplicates and classifies each one. Note what Newton does here: it is attracted to *every*
+# critical point, saddles and maxima included — the opposite of what we want from an optimizer, and exactly
+# what we want from a finder. (Chapter 4 shows Newton parking on a saddle when you use it to *train*.)
+#
+# Himmelblau's function $f(x, y) = (x^2 + y - 11)^2 + (x + y^2 - 7)^2$ has nine.
+#
+# **Predict.** Four minima at $f = 0$. How many saddles must sit between four basins on a plane, and what
+# sits in the middle?
+
+# %%
+himmelblau = functions.get("himmelblau")
+points = critical.find_critical_points(himmelblau, himmelblau.bounds, n_starts=64, rng=0)
+for p in points:
+    print(f"{p.kind:8s} index {p.index}  at ({p.point[0]:+.6f}, {p.point[1]:+.6f})  f = {p.value:9.4f}")
+
+kinds = [p.kind for p in points]
+assert (kinds.count("minimum"), kinds.count("saddle"), kinds.count("maximum")) == (4, 4, 1)
+peak = points[-1]
+assert peak.kind == "maximum" and abs(peak.value - 181.6165) < 1e-4
+assert np.allclose(peak.point, [-0.270845, -0.923039], atol=1e-6)
+
+# %% [markdown]
+# Four minima, four saddles and one maximum: $4 - 4 + 1 = 1$. That is no accident — for a function that
+# grows at infinity, (#minima) − (#saddles of index 1) + (#maxima) = 1 on the plane (a Morse-theory
+# count, the Euler characteristic of the plane). Between any two neighbouring basins water spills over a saddle.
+
+# %%
+fig, ax = new_figure(figsize=(6, 5))
+plot_contour(ax, himmelblau, levels=30, log=True, minima=[])
+styles = {"minimum": ("o", OKABE_ITO[2]), "saddle": ("X", OKABE_ITO[3]), "maximum": ("^", OKABE_ITO[0])}
+for kind, (marker, color) in styles.items():
+    pts = np.array([p.point for p in points if p.kind == kind])
+    ax.plot(pts[:, 0], pts[:, 1], marker, color=color, markeredgecolor="k", markersize=10, linestyle="none",
+            label=f"{kind} ({len(pts)})")
+ax.legend(loc="upper right", fontsize="small")
+label_axes(ax, "Himmelblau: every critical point, marked by type", "x", "y")
+fig
+
+# %% [markdown]
+# ### Interactive: the Critical Point Finder
+#
+# Pick another landscape (the six-hump camel has 15 critical points; Rastrigin has hundreds) and vary the
+# number of starts. **Targets:** find the smallest number of Sobol starts that still recovers all 15
+# critical points of the six-hump camel; then try "grid" starts on the monkey saddle and explain why every
+# start ends at the same point.
+
+# %%
+finder = CriticalFinder(function="six_hump_camel", n_starts=64)
+finder
+
+# %% [markdown]
+# ## 3 · When the Hessian test is silent
+#
+# At the origin, the monkey saddle $x^3 - 3xy^2$, the quartic bowl $x^4 + y^4$ and the quartic saddle
+# $x^4 - y^4$ all have $\nabla f = 0$ **and** $H = 0$. The second-derivative test returns the same verdict —
+# degenerate — for a minimum, a saddle, and a "monkey saddle" with three valleys.
+#
+# **Predict** for each: is the origin a minimum, a maximum or neither?
+#
+# The Hessian cannot say, but 1-D slices $t \mapsto f(t\cos\varphi, t\sin\varphi)$ through the origin can:
+# a minimum must rise in *every* direction.
+
+# %%
+names = ["monkey_saddle", "quartic_bowl", "quartic_saddle"]
+phis = np.linspace(0, np.pi, 12, endpoint=False)
+t = np.linspace(-1, 1, 101)
+fig, axes = new_figure(1, 3, figsize=(12, 3.4))
+verdict = {}
+for ax, name in zip(axes, names):
+    f = functions.get(name)
+    assert critical.critical_point_at(f, np.zeros(2)).kind == "degenerate"  # the Hessian test is silent
+    slices = f.f(np.outer(np.cos(phis), t), np.outer(np.sin(phis), t))  # (directions, t)
+    for k, s in enumerate(slices):
+        ax.plot(t, s, color=plt.cm.viridis(k / len(phis)), linestyle=["-", "--", ":"][k % 3])
+    rises_everywhere = bool(np.all(slices[:, [0, -1]] > 0))
+    falls_somewhere = bool(np.any(slices[:, [0, -1]] < 0))
+    verdict[name] = "minimum" if rises_everywhere else ("saddle-like" if falls_somewhere else "?")
+    label_axes(ax, f"{f.name}: {verdict[name]}", "t along direction φ", "f(t cos φ, t sin φ)")
+fig
+
+# %%
+print(verdict)
+assert verdict == {"monkey_saddle": "saddle-like", "quartic_bowl": "minimum", "quartic_saddle": "saddle-like"}
+# the monkey saddle's slices are odd (t³ cos 3φ): every direction that rises on one side falls on the other
+monkey = functions.get("monkey_saddle")
+assert np.allclose(monkey.f(np.cos(phis) * 0.5, np.sin(phis) * 0.5), -monkey.f(-np.cos(phis) * 0.5, -np.sin(phis) * 0.5))
+
+# %% [markdown]
+# Slices decide these three, but slices are not a proof in general: a function can rise along every
+# straight line through a point and still not have a minimum there (Peano's $(y - x^2)(y - 3x^2)$ falls along
+# the parabola $y = 2x^2$). Degenerate points are common in networks — symmetries make whole valleys of
+# equal loss, with zero Hessian eigenvalues along them — so "degenerate" is a verdict you will meet again.
+
+# %% [markdown]
+# ## 4 · Why saddles dominate in high dimensions
+#
+# The source material argues: at a critical point each Hessian eigenvalue is positive or negative like a
+# coin flip, so $P(\text{minimum}) \approx 2^{-n}$. Let us test the argument on the simplest random
+# Hessians, symmetric Gaussian matrices (the Gaussian Orthogonal Ensemble).
+#
+# **Predict.** For $n = 2$, is $P(\text{both eigenvalues} > 0)$ equal to $1/4$, more, or less?
+
+# %%
+ns = np.arange(1, 9)
+estimates = [critical.probability_all_positive(n, trials=20_000, rng=int(n)) for n in ns]
+p_mc = np.array([e.probability for e in estimates])
+coin = 0.5**ns
+dean_majumdar = np.exp(-np.log(3) / 4 * ns**2)  # large-n asymptotics (Dean & Majumdar 2006)
+for n, e, c in zip(ns, estimates, coin):
+    print(f"n = {n}: Monte Carlo {e.probability:.5f} ± {e.stderr:.5f} ({e.count} of {e.trials}); coin flip {c:.5f}")
+
+# %%
+assert abs(p_mc[0] - 0.5) < 0.02
+assert abs(p_mc[1] - (2 - np.sqrt(2)) / 4) < 4 * estimates[1].stderr + 1e-3  # exact 2×2 GOE value, not 1/4
+assert np.all(p_mc[2:] < coin[2:] / 4)  # from n = 3 on, far below 2⁻ⁿ
+assert np.all(np.diff(p_mc / coin) <= 0) and p_mc[4] < coin[4] / 20  # and the gap widens with n
+
+# %% [markdown]
+# The coin-flip argument is **wrong about the rate**: eigenvalues of a random symmetric matrix are not
+# independent, they *repel* each other (two eigenvalues of a $2\times2$ GOE matrix are almost never close),
+# so having all $n$ on the positive side is far rarer than $2^{-n}$ — the probability falls like
+# $e^{-\theta n^2}$ with $\theta = \ln 3/4$. The **conclusion survives, strengthened**: minima are even rarer
+# among random critical points than the argument claims.
+
+# %%
+big = np.linalg.eigvalsh(critical.goe_matrices(200, 20, rng=0)).ravel()
+radius = np.sqrt(2 * 200)
+x = np.linspace(-1.2 * radius, 1.2 * radius, 400)
+fig, (ax1, ax2) = new_figure(1, 2, figsize=(11, 3.8))
+hit = p_mc > 0
+ax1.semilogy(ns[hit], p_mc[hit], "o-", color=OKABE_ITO[4], label="Monte Carlo (GOE)")
+ax1.semilogy(ns[~hit], np.full((~hit).sum(), 1 / 20_000), "v", color=OKABE_ITO[4], markerfacecolor="none",
+             label="no hit in 20 000: P < 1/20 000")
+ax1.semilogy(ns, coin, "s--", color=OKABE_ITO[3], label="coin flip $2^{-n}$")
+ax1.semilogy(ns, dean_majumdar, ":", color="k", label=r"$e^{-n^2 \ln 3/4}$")
+ax1.legend(fontsize="small")
+label_axes(ax1, "P(all eigenvalues > 0)", "dimension n", "probability (log)")
+ax2.hist(big, bins=60, density=True, color="0.75", edgecolor="0.4", label="eigenvalues, 20 GOE matrices n = 200")
+ax2.plot(x, critical.semicircle_density(x, radius), color=OKABE_ITO[4], linewidth=2, label="Wigner semicircle")
+ax2.legend(fontsize="small", loc="lower center")
+label_axes(ax2, "the semicircle law", "eigenvalue", "density")
+fig
+
+# %%
+hist, edges = np.histogram(big, bins=40, range=(-radius, radius), density=True)
+centres = 0.5 * (edges[1:] + edges[:-1])
+assert np.max(np.abs(hist - critical.semicircle_density(centres, radius))) < 0.2 * critical.semicircle_density(0, radius)
+
+# %% [markdown]
+# **From height to index (Bray & Dean 2007).** In a random Gaussian landscape the Hessian at a critical point
+# of height $e$ is a GOE matrix *shifted* by an amount that grows with $-e$: low critical points have the
+# semicircle pushed right (few or no negative eigenvalues), high ones pushed left. The fraction of negative
+# eigenvalues — the index divided by $n$ — therefore rises with the loss, from 0 at the bottom to 1 at the top.
+
+# %%
+shifts = np.linspace(-1.5, 1.5, 7) * radius
+fraction = critical.semicircle_index_fraction(shifts, radius)
+for s, a in zip(shifts / radius, fraction):
+    print(f"semicircle centre {s:+.1f} R  →  index fraction {a:.3f}")
+assert np.all(np.diff(fraction) <= 0) and fraction[0] == 1.0 and fraction[-1] == 0.0
+
+# %% [markdown]
+# ## 5 · Index against loss in a real network (Dauphin et al. 2014, in miniature)
+#
+# Dauphin et al. found critical points of small networks and plotted the index fraction against the training
+# error: the two rise together, as the Bray–Dean picture predicts. A **linear autoencoder**
+# $L(W_1, W_2) = \frac1N\|X - XW_1W_2\|_F^2$ lets us do this *exactly*: Baldi & Hornik (1989) showed that its
+# critical points are indexed by which $k$ eigenvectors of the data covariance $\Sigma$ the network keeps,
+# with loss $\sum_{i \notin S}\lambda_i$ (the variance it throws away). Only keeping the top $k$ is a minimum.
+#
+# **Predict.** Which subset has the highest loss, and what would you expect its index to be?
+
+# %%
+rng = np.random.default_rng(0)
+X = rng.standard_normal((200, 6)) * np.array([3.0, 2.4, 1.8, 1.3, 0.9, 0.5])
+autoencoder = models.LinearAutoencoder(X, k=2)
+rows = []
+for subset in itertools.combinations(range(6), 2):
+    cp = critical.critical_point_at(autoencoder, autoencoder.critical_point(subset))
+    assert cp.grad_norm < 1e-10  # it really is a critical point
+    rows.append((subset, cp.value, cp.index, cp.classification.index_fraction, cp.classification.n_zero))
+for subset, value, index, frac, zeros in rows:
+    print(f"keep eigenvectors {subset}: loss {value:7.3f}   index {index:2d} ({frac:.2f} of P = {autoencoder.dim})"
+          f"   zero eigenvalues {zeros}")
+
+# %%
+losses = np.array([r[1] for r in rows])
+indices = np.array([r[2] for r in rows])
+rho = stats.spearmanr(losses, indices).statistic
+print(f"Spearman rank correlation between loss and index: {rho:.3f}")  # NBVAL_CHECK_OUTPUT
+assert rho > 0.9
+assert indices[np.argmin(losses)] == 0 and np.sum(indices == 0) == 1  # the only minimum keeps the top k
+assert indices[np.argmax(losses)] == indices.max()  # the worst point is the most unstable
+
+# %%
+fig, ax = new_figure(figsize=(6, 4))
+ax.plot(losses, indices / autoencoder.dim, "o", color=OKABE_ITO[4], markeredgecolor="k")
+for (subset, value, index, *_) in rows:
+    ax.annotate("".join(map(str, subset)), (value, index / autoencoder.dim), textcoords="offset points",
+                xytext=(4, 3), fontsize=8)
+label_axes(ax, "linear autoencoder: all 15 critical points", "training loss (labels: kept eigenvectors)",
+           "index fraction (negative eigenvalues / P)")
+fig
+
+# %% [markdown]
+# The index counts *swaps*: each kept eigenvector $i$ that is outranked by a discarded $j$ gives a direction
+# of negative curvature (rotate $u_i$ towards $u_j$). The $k^2 = 4$ zero eigenvalues at every point come from
+# the symmetry $W_1 \to W_1A,\ W_2 \to A^{-1}W_2$, which changes nothing — so every one of these points is,
+# strictly speaking, degenerate, and the classification uses the signs of the non-zero eigenvalues.
+# Gradient descent from a random start does not get stuck at any of the saddles: they all have an escape
+# direction. That is the friendly side of "saddles dominate" — in many networks bad *minima* are rare.
+
+# %% [markdown]
+# ## 6 · The Hessian of a trained MLP, without writing it down
+#
+# For a network with millions of parameters the Hessian cannot be formed, but a **Hessian-vector product**
+# $v \mapsto Hv$ costs about two gradients. Everything below uses only that (built once per point with
+# `objective.make_hvp(theta)`), on a network small enough ($P = 41$) that we can check against the dense
+# Hessian:
+#
+# * **Lanczos** (`curvature.hessian_top_eigenpairs`, SciPy's `eigsh`) for the top/bottom eigenpairs;
+# * **power iteration** — simple, but it finds the eigenvalue of largest *magnitude*, which can be negative;
+# * **Hutchinson**: $\operatorname{tr}H = \mathbb E[z^\top Hz]$ for random ±1 vectors $z$, with a confidence interval;
+# * **stochastic Lanczos quadrature** (SLQ) for the whole spectral density.
+#
+# **Predict.** At initialization and after training, will the Hessian have negative eigenvalues? Where will most
+# eigenvalues sit?
+
+# %%
+Xm, ym = data.two_moons(100, noise=0.3, rng=0)
+mlp = models.MLP(Xm, ym, hidden=(10,), activation="tanh", loss="cross_entropy")
+theta_init = mlp.init(np.random.default_rng(1))
+run = optimizers.run(mlp, optimizers.adam(), theta_init, steps=300, lr=0.05)
+theta_trained = run.final_theta
+print(run.message, f"| loss {run.losses[0]:.3f} → {run.final_loss:.3f}, accuracy {mlp.accuracy(theta_trained):.2f}")
+spectra = {name: curvature.hessian_spectrum(mlp, th).values for name, th in
+           [("initialization", theta_init), ("trained", theta_trained)]}
+for name, lam in spectra.items():
+    bulk = np.mean(np.abs(lam) < 0.02 * lam[-1])
+    print(f"{name:15s} λ_max {lam[-1]:.3f}  λ_min {lam[0]:+.4f}  negative {np.sum(lam < -1e-8):2d}/{lam.size}"
+          f"  bulk (|λ| < 2% of λ_max) {bulk:.0%}")
+
+# %%
+lam_init, lam_trained = spectra["initialization"], spectra["trained"]
+assert run.final_loss < 0.5 * run.losses[0]
+assert np.sum(lam_init < -1e-3) >= 5  # at initialization the Hessian is strongly indefinite
+assert np.mean(np.abs(lam_trained) < 0.02 * lam_trained[-1]) > 0.6  # after training: a bulk near zero …
+assert lam_trained[-1] > 2 * lam_trained[-3]  # … and a few outliers
+assert abs(lam_trained[0]) < 0.01 * lam_trained[-1]  # what negative curvature remains is tiny
+
+# %%
+fig, axes = new_figure(1, 2, figsize=(11, 3.6), sharey=True)
+for ax, (name, lam) in zip(axes, spectra.items()):
+    ax.hist(lam, bins=40, color=OKABE_ITO[4], edgecolor="k")
+    ax.set_yscale("log")
+    label_axes(ax, f"Hessian eigenvalues at {name}", "eigenvalue λ", "count (log)")
+fig
+
+# %% [markdown]
+# Now the estimators, each against the dense truth. Lanczos first, and power iteration beside it.
+
+# %%
+hvp = mlp.make_hvp(theta_trained)
+top = curvature.hessian_top_eigenpairs(mlp, theta_trained, k=5, which="LA")
+bottom = curvature.hessian_top_eigenpairs(mlp, theta_trained, k=3, which="SA")
+power = curvature.power_iteration(hvp, mlp.dim, rng=0, iters=1000, tol=1e-12)
+print("Lanczos top-5:   ", np.round(top.values, 6))
+print("dense top-5:     ", np.round(lam_trained[-5:], 6))
+print(f"power iteration: {power.eigenvalue:.6f} after {power.iterations} products "
+      f"(ratio λ₂/λ₁ = {lam_trained[-2] / lam_trained[-1]:.2f})")
+assert np.max(np.abs(top.values - lam_trained[-5:])) < 1e-8
+assert np.max(np.abs(bottom.values - lam_trained[:3])) < 1e-8
+assert abs(power.eigenvalue - lam_trained[-1]) < 1e-6
+
+# %% [markdown]
+# Power iteration converges to the eigenvalue of largest **magnitude**, at the rate $|\lambda_2/\lambda_1|$
+# per product. Here that is $\lambda_{\max}$, but where negative curvature dominates it returns a *negative*
+# number. PyHessian's power iteration behaves the same way; that is not a bug, but calling its result
+# "λ_max" is. At Himmelblau's maximum (section 2) both eigenvalues are negative:
+
+# %%
+peak_power = curvature.power_iteration(himmelblau.make_hvp(peak.point), 2, rng=0, iters=500, tol=1e-14)
+print(f"power iteration {peak_power.eigenvalue:+.4f};  eigenvalues {np.round(peak.eigenvalues, 4)}")
+assert abs(peak_power.eigenvalue - peak.eigenvalues[0]) < 1e-6  # the most negative one …
+assert peak_power.eigenvalue < peak.eigenvalues[-1]  # … not the largest
+
+# %% [markdown]
+# Hutchinson's trace and the SLQ density:
+
+# %%
+trace = curvature.hutchinson_trace(hvp, mlp.dim, rng=0, n_probes=150)
+print(f"Hutchinson: {trace.estimate:.4f}, 95% interval [{trace.ci_low:.4f}, {trace.ci_high:.4f}]; "
+      f"exact trace {lam_trained.sum():.4f}")
+assert trace.contains(lam_trained.sum())
+
+density = curvature.slq_density(hvp, mlp.dim, rng=0, steps=30, n_starts=8, sigma2=1e-4)
+grid = np.linspace(lam_trained[0], lam_trained[-1], 200)
+cdf_gap = np.max(np.abs(density.cdf(grid) - (lam_trained[None, :] <= grid[:, None]).mean(axis=1)))
+print(f"largest gap between the SLQ and the exact eigenvalue CDF: {cdf_gap:.3f}")
+assert cdf_gap < 0.1
+
+# %% [markdown]
+# ### Interactive: the Hessian Estimator Explorer
+#
+# The same estimators on the trained network's Hessian. **Targets:** (a) how many Lanczos steps bring the
+# extreme eigenvalues within $10^{-8}$? (b) how many Hutchinson probes until the interval is narrower than
+# 10 % of the trace? (c) make the SLQ density resolve the outliers at the right, then blur them into the bulk
+# with the broadening slider.
+
+# %%
+explorer = SpectrumExplorer(mlp, theta_trained, label="trained MLP", steps=20)
+explorer
+
+# %%
+explorer.set(steps=mlp.dim)
+assert explorer.state.lanczos_error[-1] < 1e-8
+
+# %% [markdown]
+# ## Summary
+#
+# * A critical point's type is read from the Hessian's eigenvalues: minimum (all > 0), maximum (all < 0),
+#   saddle of index $k$ ($k$ negative), or **degenerate** (a zero eigenvalue), where the test is silent and
+#   higher-order terms — seen along slices — decide.
+# * Newton's method on $\nabla f = 0$ from many starts finds critical points of every kind; a search with
+#   more starts finds more, and never proves it found all.
+# * Random-matrix theory: minima are rarer among critical points than the coin-flip $2^{-n}$ suggests
+#   (eigenvalues repel); shifting the semicircle links a critical point's height to its index.
+# * In a real (linear) network the index of the critical points rises with their loss, and the only
+#   minimum is global.
+# * Hessian-vector products give $\lambda_{\max}$, $\lambda_{\min}$, the trace and the spectral density of
+#   any network; a trained MLP shows a bulk near zero and a few outliers. Always check estimators against a
+#   dense reference on a small model — and report Hutchinson's estimate with its interval.
+#
+# Next: [Chapter 4 — saddle points](04_saddle_points.ipynb), where gradient descent, Newton and noise meet them.
+#
+# **Exercises:** [03 · critical points exercises](../exercises/03_critical_points_exercises.ipynb) — classify,
+# index, escape direction, a Newton step, power iteration and Hutchinson's estimator, each checked at once.

@@ -1,0 +1,207 @@
+"""Tests for course_utils.critical: classification, the multi-start finder and the random-matrix helpers."""
+
+import itertools
+
+import numpy as np
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from course_utils import critical as cr
+from course_utils import functions
+from course_utils.models import LinearAutoencoder, Quadratic
+from course_utils.objective import FunctionObjective
+
+
+# --- classification --------------------------------------------------------------------------
+@pytest.mark.parametrize(
+    "eigs, kind, index",
+    [([1.0, 2.0], "minimum", 0), ([-1.0, -3.0], "maximum", 2), ([10.0, -2.0], "saddle", 1),
+     ([0.0, 1.0], "degenerate", 0), ([0.0, -1.0], "degenerate", 1), ([-1, -1, 2.0], "saddle", 2)],
+)
+def test_classify_known_spectra(eigs, kind, index):
+    rng = np.random.default_rng(0)
+    Q, _ = np.linalg.qr(rng.standard_normal((len(eigs), len(eigs))))
+    c = cr.classify_hessian((Q * np.asarray(eigs, float)) @ Q.T)
+    assert (c.kind, c.index) == (kind, index)
+    np.testing.assert_allclose(c.eigenvalues, np.sort(eigs), atol=1e-12)
+
+
+def test_tolerance_decides_near_zero_eigenvalues():
+    H = np.diag([1e-9, 1.0])
+    assert cr.classify_hessian(H, tol=1e-6).kind == "degenerate"
+    assert cr.classify_hessian(H, tol=1e-12).kind == "minimum"
+
+
+def test_ground_truth_points():
+    # 5x² − y²: eigenvalues 10, −2
+    f = FunctionObjective(lambda t: 5 * t[0] ** 2 - t[1] ** 2, 2)
+    c = cr.critical_point_at(f, np.zeros(2))
+    assert c.kind == "saddle" and c.index == 1
+    np.testing.assert_allclose(c.eigenvalues, [-2.0, 10.0])
+    np.testing.assert_allclose(c.classification.escape_direction, [0.0, 1.0], atol=1e-12)
+    # monkey saddle: H = 0 → degenerate, never "minimum"
+    assert cr.critical_point_at(functions.get("monkey_saddle"), np.zeros(2)).kind == "degenerate"
+    rosen = cr.critical_point_at(functions.get("rosenbrock"), np.ones(2))
+    np.testing.assert_allclose(rosen.eigenvalues, [0.399361, 1001.600639], atol=1e-6)
+
+
+@settings(max_examples=30, deadline=None)
+@given(st.integers(2, 6), st.integers(0, 10_000))
+def test_escape_direction_descends(n, seed):
+    rng = np.random.default_rng(seed)
+    A = rng.standard_normal((n, n))
+    A = A + A.T
+    u = cr.escape_direction(A)
+    lam = np.linalg.eigvalsh(A)
+    if lam[0] >= -1e-6:
+        assert u is None
+        return
+    assert np.linalg.norm(u) == pytest.approx(1.0)
+    assert u @ A @ u == pytest.approx(lam[0], abs=1e-9)  # the most negative curvature
+    q = Quadratic(A)
+    assert q.loss(0.1 * u) < 0 and q.loss(-0.1 * u) < 0  # both signs descend from the saddle
+
+
+def test_newton_step_solves_quadratic_in_one_step():
+    rng = np.random.default_rng(1)
+    A = np.diag([4.0, -1.0, 2.0])
+    b = rng.standard_normal(3)
+    q = Quadratic(A, b)
+    x0 = rng.standard_normal(3)
+    x1 = x0 + cr.newton_step(q.grad(x0), q.hessian(x0))
+    np.testing.assert_allclose(q.grad(x1), 0.0, atol=1e-12)  # a saddle: Newton is attracted to it anyway
+
+
+def test_classify_rejects_bad_matrices():
+    with pytest.raises(ValueError, match="square"):
+        cr.classify_hessian(np.ones((2, 3)))
+    with pytest.raises(ValueError, match="symmetric"):
+        cr.classify_hessian(np.array([[1.0, 2.0], [0.0, 1.0]]))
+    with pytest.raises(ValueError, match="tol"):
+        cr.classify_hessian(np.eye(2), tol=-1.0)
+
+
+# --- the finder --------------------------------------------------------------------------------
+def _match(found, known, atol=1e-6):
+    """Each known point is found exactly once with the same kind."""
+    assert len(found) == len(known)
+    for k in known:
+        hits = [c for c in found if np.linalg.norm(c.point - k.point) < atol]
+        assert len(hits) == 1, k
+        assert hits[0].kind == k.kind
+
+
+@pytest.mark.parametrize("name", ["himmelblau", "six_hump_camel", "rosenbrock", "saddle", "monkey_saddle",
+                                  "quartic_bowl", "quartic_saddle"])
+def test_finder_recovers_known_critical_points(name):
+    f = functions.get(name)
+    found = cr.find_critical_points(f, f.bounds, n_starts=128, rng=0)
+    _match(found, f.critical_points)
+    for c in found:
+        assert c.grad_norm <= 1e-8
+    values = [c.value for c in found]
+    assert np.all(np.diff(values) >= -1e-9)  # sorted by loss (ties broken by coordinates)
+
+
+def test_himmelblau_census():
+    f = functions.get("himmelblau")
+    found = cr.find_critical_points(f, f.bounds, n_starts=64)
+    kinds = [c.kind for c in found]
+    assert (kinds.count("minimum"), kinds.count("saddle"), kinds.count("maximum")) == (4, 4, 1)
+    top = found[-1]
+    assert top.kind == "maximum" and top.value == pytest.approx(181.6165, abs=1e-4)
+    assert all(c.value == pytest.approx(0.0, abs=1e-12) for c in found if c.kind == "minimum")
+
+
+def test_box_without_critical_points_gives_empty_list():
+    f = functions.get("himmelblau")
+    assert cr.find_critical_points(f, [(10.0, 11.0), (10.0, 11.0)], n_starts=16) == []
+
+
+def test_grid_and_halton_starts_also_work():
+    f = functions.get("himmelblau")
+    for method in ["grid", "halton"]:
+        assert len(cr.find_critical_points(f, f.bounds, n_starts=100, method=method)) == 9
+
+
+def test_finder_works_without_vectorized_batch_loss():
+    # FunctionObjective with batched=False: the loop fallback must give the same answer
+    f = FunctionObjective(lambda t: (t[0] ** 2 - 1) ** 2 + t[1] ** 2, 2)
+    found = cr.find_critical_points(f, [(-2, 2), (-2, 2)], n_starts=16)
+    assert [c.kind for c in found] == ["minimum", "minimum", "saddle"]
+    np.testing.assert_allclose(sorted(abs(c.point[0]) for c in found), [0, 1, 1], atol=1e-10)
+
+
+def test_finder_in_higher_dimension_counts_critical_points_of_separable_function():
+    # Σ (x_i² − 1)²  in 3-D: 3³ = 27 critical points, index = number of coordinates at 0
+    f = FunctionObjective(lambda t: ((t**2 - 1) ** 2).sum(), 3)
+    found = cr.find_critical_points(f, [(-1.6, 1.6)] * 3, n_starts=343, method="grid")
+    assert len(found) == 27
+    for c in found:
+        assert c.index == int(np.sum(np.abs(c.point) < 1e-6))
+
+
+def test_finder_validates_arguments():
+    f = functions.get("bowl")
+    with pytest.raises(ValueError, match="low < high"):
+        cr.find_critical_points(f, [(1, 0), (0, 1)])
+    with pytest.raises(ValueError, match="bounds"):
+        cr.find_critical_points(f, [(0, 1)])
+    with pytest.raises(ValueError, match="method"):
+        cr.find_critical_points(f, f.bounds, method="random")
+
+
+# --- networks --------------------------------------------------------------------------------
+@pytest.fixture(scope="module")
+def autoencoder():
+    rng = np.random.default_rng(0)
+    X = rng.standard_normal((200, 5)) * np.array([3.0, 2.2, 1.6, 1.1, 0.6])
+    return LinearAutoencoder(X, 2)
+
+
+def test_linear_autoencoder_index_counts_inversions(autoencoder):
+    """Baldi & Hornik: critical point for each subset; index = #(kept i, dropped j) with λ_j > λ_i."""
+    lam = np.sort(np.linalg.eigvalsh(autoencoder.covariance()))[::-1]
+    for S in itertools.combinations(range(5), 2):
+        c = cr.critical_point_at(autoencoder, autoencoder.critical_point(S))
+        assert c.grad_norm < 1e-10
+        assert c.value == pytest.approx(sum(lam[j] for j in range(5) if j not in S), rel=1e-10)
+        assert c.index == sum(1 for i in S for j in range(5) if j not in S and j < i)
+        assert c.classification.n_zero == 4  # the GL(2) symmetry W1 → W1 A, W2 → A⁻¹ W2
+
+
+def test_minimize_gradient_norm_lands_on_critical_point(autoencoder):
+    rng = np.random.default_rng(3)
+    start = autoencoder.critical_point((1, 3)) + 1e-3 * rng.standard_normal(autoencoder.dim)
+    c = cr.minimize_gradient_norm(autoencoder, start, maxiter=50)
+    assert c.grad_norm < 1e-10
+    # an index-3 saddle (kept eigenvector 1 outranks 0; 3 outranks 0 and 2), found on purpose:
+    # gradient-norm minimization is not repelled by saddles the way descent on L is
+    assert c.index == 3
+
+
+# --- random matrices -------------------------------------------------------------------------
+def test_goe_probability_matches_exact_two_by_two():
+    est = cr.probability_all_positive(2, trials=40_000, rng=0)
+    exact = (2 - np.sqrt(2)) / 4  # known result for the 2 × 2 GOE, far from the coin-flip 1/4
+    assert abs(est.probability - exact) < 4 * est.stderr
+    assert cr.probability_all_positive(1, trials=20_000, rng=1).probability == pytest.approx(0.5, abs=0.02)
+
+
+def test_goe_matrices_are_symmetric_with_right_variances():
+    A = cr.goe_matrices(4, 20_000, rng=0)
+    np.testing.assert_array_equal(A, np.swapaxes(A, 1, 2))
+    assert A[:, 0, 0].var() == pytest.approx(1.0, rel=0.05)
+    assert A[:, 0, 1].var() == pytest.approx(0.5, rel=0.05)
+
+
+def test_semicircle_is_a_density_and_index_fraction_limits():
+    x = np.linspace(-3, 3, 60001)
+    assert np.sum(cr.semicircle_density(x, 2.0)) * (x[1] - x[0]) == pytest.approx(1.0, abs=1e-4)
+    assert cr.semicircle_index_fraction(0.0) == pytest.approx(0.5)
+    assert cr.semicircle_index_fraction(5.0) == 0.0 and cr.semicircle_index_fraction(-5.0) == 1.0
+    # agrees with numerical integration of the shifted semicircle
+    shift = 0.7
+    frac = np.sum(cr.semicircle_density(x[x < 0] - shift, 2.0)) * (x[1] - x[0])
+    assert cr.semicircle_index_fraction(shift) == pytest.approx(frac, abs=1e-4)

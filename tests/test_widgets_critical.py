@@ -1,0 +1,105 @@
+"""Drive the Critical Point Gallery and Finder through every control; assert on the state, never on pixels."""
+
+import matplotlib
+
+matplotlib.use("Agg")
+
+import numpy as np
+import pytest
+
+from course_utils import functions
+from course_utils.widgets import CriticalFinder, CriticalGallery
+
+
+@pytest.fixture(scope="module")
+def gallery():
+    g = CriticalGallery(resolution=21)
+    yield g
+    g.close()
+
+
+@pytest.mark.parametrize(
+    "lam1, lam2, kind, index",
+    [(1.0, 2.0, "minimum", 0), (-1.0, -0.5, "maximum", 2), (2.0, -2.0, "saddle", 1), (0.0, 1.0, "degenerate", 0),
+     (0.0, 0.0, "degenerate", 0), (-2.0, 0.0, "degenerate", 1)],
+)
+def test_gallery_classification_follows_sliders(gallery, lam1, lam2, kind, index):
+    gallery.set(lam1=lam1, lam2=lam2)
+    c = gallery.state.classification
+    assert (c.kind, c.index) == (kind, index)
+    np.testing.assert_allclose(c.eigenvalues, sorted([lam1, lam2]), atol=1e-12)
+    assert gallery.error is None and gallery.caught_warnings == []
+    assert kind.split()[0] in gallery.message_text
+
+
+def test_gallery_rotation_rotates_eigenvectors_and_surface(gallery):
+    gallery.set(lam1=1.0, lam2=-1.0, angle=0.0)
+    assert np.allclose(np.abs(gallery.state.classification.escape_direction), [0.0, 1.0])
+    for angle in [0.0, 45.0, 90.0, 135.0, 180.0, 37.0]:
+        gallery.controls["angle"].value = angle
+        st = gallery.state
+        u = st.classification.escape_direction
+        phi = np.deg2rad(angle)
+        # λ₂ = −1 belongs to the second rotated axis (−sin φ, cos φ)
+        assert abs(u @ np.array([-np.sin(phi), np.cos(phi)])) == pytest.approx(1.0, abs=1e-9)
+        # the surface is the quadratic form of the Hessian shown
+        pts = np.stack([st.X, st.Y], axis=-1)
+        np.testing.assert_allclose(st.Z, 0.5 * np.einsum("...i,ij,...j->...", pts, st.hessian, pts), atol=1e-12)
+        assert gallery.state_params == gallery.params
+
+
+def test_gallery_random_sweep_never_errors(gallery):
+    rng = np.random.default_rng(0)
+    for _ in range(15):
+        name = rng.choice(["lam1", "lam2", "angle"])
+        ctrl = gallery.controls[name]
+        ctrl.value = float(rng.uniform(ctrl.min, ctrl.max))
+        assert gallery.error is None and gallery.caught_warnings == []
+        assert gallery.state_params == gallery.params
+    gallery.reset_controls()
+    assert gallery.state.classification.kind == "saddle"
+
+
+@pytest.fixture(scope="module")
+def finder():
+    f = CriticalFinder(n_starts=64)
+    yield f
+    f.close()
+
+
+def test_finder_default_is_himmelblau_census(finder):
+    assert finder.state.counts == {"minimum": 4, "maximum": 1, "saddle": 4, "degenerate": 0}
+    assert "9 critical points found" in finder.message_text
+
+
+@pytest.mark.parametrize("name", ["six_hump_camel", "rosenbrock", "monkey_saddle", "quartic_bowl", "quartic_saddle",
+                                  "saddle", "bowl"])
+def test_finder_matches_known_census(finder, name):
+    finder.set(function=name, n_starts=128, method="sobol")
+    known = functions.get(name).critical_points
+    assert len(finder.state.points) == len(known)
+    assert sorted(p.kind for p in finder.state.points) == sorted(c.kind for c in known)
+    assert finder.error is None and finder.caught_warnings == []
+
+
+def test_finder_extremes_and_methods(finder):
+    finder.set(function="himmelblau")
+    for n in [1, 2, 256]:
+        for method in ["sobol", "grid", "halton"]:
+            finder.set(n_starts=n, method=method)
+            st = finder.state
+            assert finder.error is None and finder.caught_warnings == []
+            assert len(st.points) <= 9
+            assert st.starts.shape[1] == 2
+            if len(st.points) < 9:
+                assert "missed" in finder.message_text
+    finder.set(n_starts=256, method="sobol")
+    assert len(finder.state.points) == 9
+
+
+def test_finder_unknown_census_functions(finder):
+    for name in ["wobbly", "multimodal", "rastrigin"]:
+        finder.set(function=name, n_starts=32)
+        assert finder.error is None and finder.caught_warnings == []
+        for p in finder.state.points:
+            assert p.grad_norm <= 1e-8
