@@ -11,7 +11,7 @@ import argparse
 import importlib
 import sys
 
-COMMAND_MODULES = ("assign",)
+COMMAND_MODULES = ("assign", "batch")
 
 
 def build_parser() -> argparse.ArgumentParser:

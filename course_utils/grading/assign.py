@@ -36,6 +36,8 @@ import sys
 from collections.abc import Callable
 from pathlib import Path
 
+from ..validation import check_bool
+
 __all__ = ["PIPELINE", "make_exercise", "render", "expected_files", "assign", "add_parser"]
 
 SOLUTION_ONLY_TAG = "solution-only"
@@ -124,8 +126,29 @@ PIPELINE: tuple[Callable, ...] = (drop_solution_only_cells, replace_code_solutio
                                   clear_outputs)
 
 
+def _check_notebook(nb, name: str) -> None:
+    import nbformat
+
+    if not isinstance(nb, nbformat.NotebookNode) or "cells" not in nb:
+        raise TypeError(f"`{name}` must be a notebook (nbformat.NotebookNode, e.g. from jupytext.read), "
+                        f"got {type(nb).__name__}")
+
+
+def _check_dir(path, name: str) -> Path:
+    if not isinstance(path, (str, Path)):
+        raise TypeError(f"`{name}` must be a path (str or pathlib.Path), got {path!r} of type {type(path).__name__}")
+    return Path(path)
+
+
+class MissingDirectory(FileNotFoundError, ValueError):
+    """A directory argument that does not exist (both a ``FileNotFoundError`` and a bad ``ValueError`` argument)."""
+
+
 def make_exercise(solution_nb, pipeline=PIPELINE):
     """The student version of ``solution_nb`` (a new notebook; the input is not modified)."""
+    _check_notebook(solution_nb, "solution_nb")
+    if isinstance(pipeline, (str, bytes)) or not hasattr(pipeline, "__iter__") or not all(map(callable, pipeline)):
+        raise TypeError(f"`pipeline` must be a sequence of notebook transforms (callables), got {pipeline!r}"[:200])
     nb = copy.deepcopy(solution_nb)
     for transform in pipeline:
         nb = transform(nb)
@@ -136,6 +159,7 @@ def render(nb) -> dict[str, str]:
     """The text of the ``.ipynb`` and of its jupytext ``py:percent`` pair, keyed by suffix."""
     import jupytext
 
+    _check_notebook(nb, "nb")
     ipynb = jupytext.writes(nb, fmt="ipynb")
     # The jupytext CLI ends files with a newline: match it so `jupytext --sync` leaves our output unchanged.
     return {".ipynb": ipynb if ipynb.endswith("\n") else ipynb + "\n", ".py": jupytext.writes(nb, fmt="py:percent")}
@@ -145,6 +169,7 @@ def expected_files(solutions_dir: Path, exercises_dir: Path) -> dict[Path, str]:
     """Every file ``exercises_dir`` should contain, mapped to its exact text."""
     import jupytext
 
+    solutions_dir, exercises_dir = _check_dir(solutions_dir, "solutions_dir"), _check_dir(exercises_dir, "exercises_dir")
     files: dict[Path, str] = {}
     for source in sorted(Path(solutions_dir).glob("*_exercises.ipynb")):
         try:
@@ -170,9 +195,10 @@ def assign(solutions_dir: Path | str = "solutions", exercises_dir: Path | str = 
     Stale means missing, different from what would be generated, or a generated-looking file
     (``*_exercises.ipynb`` / ``.py``) without a source in ``solutions_dir`` (deleted unless checking).
     """
-    solutions_dir, exercises_dir = Path(solutions_dir), Path(exercises_dir)
+    solutions_dir, exercises_dir = _check_dir(solutions_dir, "solutions_dir"), _check_dir(exercises_dir, "exercises_dir")
+    check = check_bool(check, "check")
     if not solutions_dir.is_dir():
-        raise FileNotFoundError(f"`--solutions` must be a directory, got {str(solutions_dir)!r}")
+        raise MissingDirectory(f"`solutions_dir` (--solutions) must be an existing directory, got {str(solutions_dir)!r}")
     wanted = expected_files(solutions_dir, exercises_dir)
     stale = [path for path, text in wanted.items() if _read(path) != text]
     existing = sorted(exercises_dir.glob("*_exercises.ipynb")) + sorted(exercises_dir.glob("*_exercises.py"))
@@ -193,6 +219,9 @@ def assign(solutions_dir: Path | str = "solutions", exercises_dir: Path | str = 
 
 def add_parser(subparsers) -> None:
     """Register the ``assign`` subcommand on an ``argparse`` subparsers object."""
+    if not hasattr(subparsers, "add_parser"):
+        raise TypeError("`subparsers` must be what argparse.ArgumentParser().add_subparsers() returns, "
+                        f"got {type(subparsers).__name__}")
     parser = subparsers.add_parser(
         "assign", help="generate exercises/ from solutions/",
         description="Generate the student notebooks (exercises/) from the authored ones (solutions/).")

@@ -167,6 +167,9 @@ def _exception_text(exc: BaseException, limit: int = 300) -> str:
 
 def run_check(exercise_id: str, answer: Any) -> CheckResult:
     """Run the check of ``exercise_id`` on ``answer`` and return its :class:`CheckResult` (never raises)."""
+    if not isinstance(exercise_id, str):
+        return CheckResult(str(exercise_id), "error",
+                           messages=(f"exercise ids are strings such as '0.1', got {exercise_id!r}",))
     try:
         ex = registry.get(exercise_id)
     except registry.UnknownExercise as exc:
@@ -232,8 +235,15 @@ def run_check(exercise_id: str, answer: Any) -> CheckResult:
 # Rendering
 
 
+def _check_result(result) -> None:
+    if not isinstance(result, CheckResult):
+        raise TypeError(f"`result` must be a CheckResult (what check() and run_check() return), "
+                        f"got {type(result).__name__}")
+
+
 def render_text(result: CheckResult) -> str:
     """The verdict as plain text: the headline, then one indented block per message."""
+    _check_result(result)
     lines = [result.headline]
     for message in result.messages:
         lines.extend("    " + line for line in message.splitlines())
@@ -242,6 +252,7 @@ def render_text(result: CheckResult) -> str:
 
 def render_html(result: CheckResult) -> str:
     """The verdict as a small HTML block; status in words and a symbol, colour only as reinforcement."""
+    _check_result(result)
     colour = _COLOURS[result.status]
     items = "".join(
         "<li>" + "<br>".join(html.escape(line.strip()) for line in m.splitlines()) + "</li>" for m in result.messages

@@ -44,8 +44,11 @@ class Case:
     hint: str = ""
 
 
-class UnknownExercise(KeyError):
-    """Raised by :func:`get` for an id that no chapter module registers; ``str()`` suggests close ids."""
+class UnknownExercise(KeyError, ValueError):
+    """Raised by :func:`get` for an id that no chapter module registers; ``str()`` suggests close ids.
+
+    A ``KeyError`` (a lookup that found nothing) and a ``ValueError`` (a bad argument), so either ``except`` works.
+    """
 
     def __str__(self) -> str:  # KeyError would repr() the message
         return str(self.args[0])
@@ -126,7 +129,8 @@ def get(exercise_id: str) -> Exercise:
         Whatever the chapter module raised while loading (``run_check`` reports it).
     """
     if not isinstance(exercise_id, str):
-        raise UnknownExercise(f"exercise ids are strings such as '0.1', got {exercise_id!r}")
+        raise TypeError(f"`exercise_id` must be a string such as '0.1', got {_short(exercise_id)} "
+                        f"of type {type(exercise_id).__name__}")
     exercise_id = exercise_id.strip()
     if exercise_id not in _REGISTRY:
         module = _chapter_module(exercise_id)
@@ -139,8 +143,9 @@ def get(exercise_id: str) -> Exercise:
     if exercise_id in _REGISTRY:
         return _REGISTRY[exercise_id]
     known = all_ids()
-    close = difflib.get_close_matches(exercise_id, known, n=3, cutoff=0.3)
+    # A typo usually keeps the chapter ("0.4" for "0.3"): suggest that chapter's ids first.
     same_chapter = [k for k in known if k.split(".")[0] == exercise_id.split(".")[0]]
+    close = difflib.get_close_matches(exercise_id, same_chapter or known, n=3, cutoff=0.3)
     suggestions = close or same_chapter[:5]
     text = f"there is no exercise {exercise_id!r}"
     if suggestions:

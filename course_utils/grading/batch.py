@@ -1,0 +1,519 @@
+"""``python -m course_utils.grading grade``: grade a batch of submitted exercise notebooks.
+
+How one submission is graded
+----------------------------
+1. The file is read (:mod:`.submission`); a file that is not a notebook, corrupt JSON or a notebook of another
+   chapter becomes a row with that status. Each exercise is located by its ``check("N.M", answer)`` cell.
+2. The notebook is copied into a fresh temporary directory, which becomes the working directory (and ``HOME``)
+   of a fresh kernel limited in memory (:mod:`.kernel_runner`). The original file is only ever read.
+3. The cells run one by one, in order, each with a timeout, all within a whole-notebook budget. Pure
+   ``check(...)`` cells are skipped; instead, right after an exercise's check cell, the grader injects a probe
+   that runs the *installed* check on the student's answer as it is at that moment (:mod:`.probe`), so later
+   cells cannot change an earlier exercise's grade and nothing the notebook redefines or prints can either.
+4. Failures stay local: a cell that raises is noted in the feedback (the probe then grades whatever is
+   defined); a cell that times out is interrupted and costs its exercise; when the kernel dies (``os._exit``,
+   a crash) or ignores the interrupt, that exercise scores 0, a fresh kernel is started, the setup cells and
+   the cells of the earlier healthy exercises are replayed (without grading), and grading continues.
+
+Exercises are the chapter's registered ids. One whose check cell was deleted is graded at the end of the
+notebook, on the answer expression of the chapter's reference notebook in ``exercises/``.
+
+Each submission is graded by a worker process of its own (``--jobs`` of them at a time), so nothing a
+notebook does can take down the batch: a worker that fails yields a ``grader error`` row and the exit status 1;
+all other outcomes, however broken the submission, exit 0.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from collections import Counter
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import asdict, dataclass
+from pathlib import Path
+
+from . import registry
+from .kernel_runner import DEFAULT_MEMORY_MB, DEFAULT_OUTPUT_LIMIT, KernelRunner
+from .probe import guard_code, new_nonce, parse_probe_output, probe_code
+from .report import ExerciseGrade, SubmissionGrade, summary_text, write_csv, write_feedback
+from .submission import chapter_of, defined_names, is_check_only, read_submission
+
+__all__ = ["GradeOptions", "grade_notebook", "grade_batch", "reference_answers", "chapter_exercises",
+           "add_parser", "PACKAGE_ROOT"]
+
+PACKAGE_ROOT = Path(__file__).resolve().parents[2]  # the directory that holds course_utils/
+_RUN_CHECK_STATUSES = {"passed", "failed", "not attempted", "error", "timeout"}
+_NORMAL_STATUSES = {"passed", "failed", "not attempted"}
+_PROBE_MARGIN = 15.0  # seconds on top of a check's own budget for the fresh import and the report
+
+
+@dataclass(frozen=True)
+class GradeOptions:
+    """Limits for grading one submission.
+
+    Attributes
+    ----------
+    timeout : float
+        Seconds one cell may run before it is interrupted.
+    budget : float
+        Seconds the whole notebook may take (cells, checks and kernel restarts).
+    memory_mb : int
+        Address-space limit of each kernel, in MiB.
+    output_limit : int
+        Characters of output kept per cell.
+    max_restarts : int
+        Kernel restarts allowed per submission before the remaining exercises are left ungraded.
+    """
+
+    timeout: float = 30.0
+    budget: float = 600.0
+    memory_mb: int = DEFAULT_MEMORY_MB
+    output_limit: int = DEFAULT_OUTPUT_LIMIT
+    max_restarts: int = 4
+
+
+def chapter_exercises(chapter: int) -> list[str]:
+    """The registered exercise ids of ``chapter``, in order."""
+    return [e for e in registry.all_ids() if chapter_of(e) == chapter]
+
+
+def reference_answers(chapter: int, exercises_dir: Path | None = None) -> dict[str, str]:
+    """Answer expression per exercise id, read from the chapter's student notebook in ``exercises/``."""
+    exercises_dir = PACKAGE_ROOT / "exercises" if exercises_dir is None else Path(exercises_dir)
+    for path in sorted(exercises_dir.glob(f"{chapter:02d}_*_exercises.ipynb")):
+        submission = read_submission(path)
+        return {eid: site.expression for eid, site in submission.sites.items()}
+    return {}
+
+
+def _first_line(source: str) -> str:
+    line = next((ln.strip() for ln in source.splitlines() if ln.strip()), "")
+    return line if len(line) <= 60 else line[:59] + "…"
+
+
+def _root_name(expression: str) -> str | None:
+    match = re.match(r"\s*([A-Za-z_]\w*)", expression)
+    return match.group(1) if match else None
+
+
+@dataclass
+class _Segment:
+    """The cells that belong to some exercises: up to and including their check cell."""
+
+    exercise_ids: list[str]
+    cells: list[int]
+    expressions: dict[str, str]
+    healthy: bool = True
+
+
+def _plan(submission, exercise_ids, reference):
+    """Segments in notebook order, setup cell indices, and exercises that cannot be located at all."""
+    by_cell: dict[int, list[str]] = {}
+    for eid in exercise_ids:
+        if eid in submission.sites:
+            by_cell.setdefault(submission.sites[eid].cell_index, []).append(eid)
+    segments, start = [], 0
+    for cell_index in sorted(by_cell):
+        ids = by_cell[cell_index]
+        segments.append(_Segment(ids, list(range(start, cell_index + 1)),
+                                 {e: submission.sites[e].expression for e in ids}))
+        start = cell_index + 1
+    unlocated = [e for e in exercise_ids if e not in submission.sites]
+    at_end = [e for e in unlocated if e in reference]
+    if at_end:  # graded after the whole notebook ran, on the reference notebook's answer expression
+        segments.append(_Segment(at_end, list(range(start, len(submission.cells))), {e: reference[e] for e in at_end}))
+    lost = [e for e in unlocated if e not in reference]
+    # Setup: the code cells before the cell that first defines an answer of the first segment (imports, data).
+    setup: list[int] = []
+    if segments:
+        names = {_root_name(x) for x in segments[0].expressions.values()} - {None}
+        for index in segments[0].cells:
+            if names & defined_names(submission.cells[index].source):
+                break
+            setup.append(index)
+        else:
+            setup = []
+    return segments, setup, lost
+
+
+def _is_runnable(cell) -> bool:
+    return cell.cell_type == "code" and bool(cell.source.strip()) and not is_check_only(cell.source)
+
+
+class _Session:
+    """One submission's kernel with the guard installed, restartable with a replay of healthy cells."""
+
+    def __init__(self, runner: KernelRunner, cells, options: GradeOptions, deadline: float) -> None:
+        self.runner, self.cells, self.options, self.deadline = runner, cells, options, deadline
+        self.token = "_course_grader_" + new_nonce().strip("@").split("-")[1][:16]
+        self.restarts = 0
+
+    def remaining(self) -> float:
+        return self.deadline - time.monotonic()
+
+    def start(self) -> None:
+        self.runner.start()
+        run = self.runner.run(guard_code(self.token, str(PACKAGE_ROOT)), 60.0, store_history=False)
+        if run.status != "ok":
+            raise RuntimeError(f"the grader's setup cell failed in the kernel: {run.status} {run.ename} {run.evalue}")
+
+    def restart(self, replay: list[int]) -> bool:
+        """Fresh kernel, then replay ``replay`` (cell indices) without grading; False when out of restarts/time."""
+        if self.restarts >= self.options.max_restarts or self.remaining() <= 0:
+            return False
+        self.restarts += 1
+        try:
+            self.start()
+            for index in replay:
+                if self.remaining() <= 0:
+                    return False
+                run = self.runner.run(self.cells[index].source, min(self.options.timeout, self.remaining()))
+                if run.status in ("died", "stuck"):
+                    self.start()  # a replayed cell should not do this; carry on without it
+        except Exception:  # a kernel that cannot start again: the remaining exercises are not graded
+            return False
+        return True
+
+
+def _exercise_from_payload(eid: str, title: str, payload: dict, notes: list[str]) -> ExerciseGrade:
+    status = payload.get("status", "grader error")
+    score = float(payload.get("score", 0.0)) if status in ("passed", "failed") else 0.0
+    messages = [str(m) for m in payload.get("messages", [])][:10]
+    return ExerciseGrade(eid, status, min(max(score, 0.0), 1.0), title, messages, notes,
+                         int(payload.get("n_passed", 0) or 0), int(payload.get("n_cases", 0) or 0))
+
+
+def _overall_status(grades: dict[str, ExerciseGrade], extra: list[str]) -> str:
+    by_status: dict[str, list[str]] = {}
+    for eid, g in grades.items():
+        if g.status not in _NORMAL_STATUSES:
+            by_status.setdefault(g.status, []).append(eid)
+    parts = list(extra) + [f"{status} in {', '.join(ids)}" for status, ids in by_status.items()]
+    return "; ".join(parts) if parts else "ok"
+
+
+def grade_notebook(path, exercise_ids: list[str], chapter: int, options: GradeOptions = GradeOptions(), *,
+                   reference: dict[str, str] | None = None) -> SubmissionGrade:
+    """Grade one submission in a fresh sandboxed kernel (see the module docstring); never raises for bad input."""
+    started = time.monotonic()
+    reference = reference or {}
+    submission = read_submission(path)
+    titles = {}
+    for eid in exercise_ids:
+        try:
+            titles[eid] = registry.get(eid).title
+        except Exception:
+            titles[eid] = ""
+
+    def finish(status, grades=None, detail=""):
+        return SubmissionGrade(str(path), submission.student_id, chapter if not submission.problem else None, status,
+                               grades or {}, detail, time.monotonic() - started)
+
+    if submission.problem:
+        return finish(submission.problem, detail=submission.detail)
+    extra = []
+    if submission.chapters and chapter not in submission.chapters:
+        found = ", ".join(str(c) for c in submission.chapters)
+        grade = finish("wrong chapter", {e: ExerciseGrade(e, "not graded", title=titles[e]) for e in exercise_ids},
+                       f"This notebook holds the exercises of chapter {found}, but this batch grades chapter {chapter}.")
+        grade.chapter = submission.chapters[0] if len(submission.chapters) == 1 else None
+        return grade
+    if len(submission.chapters) > 1:
+        extra.append("mixed chapters " + ", ".join(str(c) for c in submission.chapters))
+    if not submission.sites:
+        extra.append("no check cells")
+
+    segments, setup, lost = _plan(submission, exercise_ids, reference)
+    grades: dict[str, ExerciseGrade] = {e: ExerciseGrade(e, "missing", title=titles[e], messages=[
+        f'no `check("{e}", …)` cell was found in your notebook, so this exercise could not be located.'])
+        for e in lost}
+    for segment in segments:
+        for eid in segment.exercise_ids:
+            if eid not in submission.sites:
+                grades[eid] = ExerciseGrade(eid, "not graded", title=titles[eid])
+    cells = submission.cells
+    budgets = {}
+    for eid in exercise_ids:
+        try:
+            budgets[eid] = registry.get(eid).budget
+        except Exception:
+            budgets[eid] = 5.0
+
+    with tempfile.TemporaryDirectory(prefix="grade-") as tmp:
+        work, home = Path(tmp) / "work", Path(tmp) / "home"
+        work.mkdir()
+        home.mkdir()
+        shutil.copyfile(path, work / Path(path).name)
+        mpl_config = os.environ.get("MPLCONFIGDIR") or str(Path.home() / ".config" / "matplotlib")
+        runner = KernelRunner(work, memory_mb=options.memory_mb, output_limit=options.output_limit,
+                              env={"HOME": str(home), "MPLCONFIGDIR": mpl_config})
+        session = _Session(runner, cells, options, started + options.budget)
+        try:
+            try:
+                session.start()
+            except Exception as exc:
+                for seg in segments:
+                    for eid in seg.exercise_ids:
+                        grades[eid] = ExerciseGrade(eid, "not graded", title=titles[eid])
+                return finish("kernel failed to start", grades, str(exc)[:300])
+            healthy_cells: list[int] = []  # cells of finished healthy segments, replayed after a restart
+            setup_ran: list[int] = []  # setup cells that ran (replayed after every restart)
+            stopped = ""  # why grading stopped early, if it did
+            for segment in segments:
+                if stopped:
+                    for eid in segment.exercise_ids:
+                        grades[eid] = ExerciseGrade(eid, "not graded", title=titles[eid], notes=[stopped])
+                    continue
+                notes: list[str] = []
+                failure = None  # (status, message) that costs this segment's exercises
+                ran: list[int] = []
+                for index in segment.cells:
+                    if not _is_runnable(cells[index]):
+                        continue
+                    if session.remaining() <= 0:
+                        stopped = f"the whole-notebook time budget ({options.budget:g} s) ran out"
+                        break
+                    run = runner.run(cells[index].source, min(options.timeout, session.remaining()))
+                    where = f"the cell starting `{_first_line(cells[index].source)}`"
+                    if run.status in ("ok", "error"):
+                        ran.append(index)
+                        if index in setup:
+                            setup_ran.append(index)
+                    if run.status == "ok":
+                        pass
+                    elif run.status == "error":
+                        if run.ename == "KeyboardInterrupt" and session.remaining() <= 0:
+                            stopped = f"the whole-notebook time budget ({options.budget:g} s) ran out"
+                            break
+                        message = " ".join(run.evalue.split())[:200]
+                        notes.append(f"{where} raised {run.ename}" + (f": {message}" if message else ""))
+                    elif run.status == "timeout":
+                        failure = failure or ("timeout", f"{where} did not finish within {options.timeout:g} s "
+                                                         "and was interrupted")
+                        if session.remaining() <= 0:
+                            stopped = f"the whole-notebook time budget ({options.budget:g} s) ran out"
+                            break
+                    else:  # died or stuck: restart, replay what was healthy, skip the rest of this segment
+                        if run.status == "died":
+                            failure = ("kernel died", f"{where} ended the Python process (os._exit, a crash, or "
+                                                      "the memory limit); the kernel was restarted")
+                        else:
+                            failure = ("timeout", f"{where} did not finish within {options.timeout:g} s and "
+                                                  "ignored the interrupt; the kernel was restarted")
+                        if not session.restart(sorted(set(setup_ran) | set(healthy_cells))):
+                            stopped = "the kernel could not be restarted again (too many restarts or no time left)"
+                        break
+                if stopped and not failure:
+                    for eid in segment.exercise_ids:
+                        grades[eid] = ExerciseGrade(eid, "not graded", title=titles[eid], notes=notes + [stopped])
+                    continue
+                if failure:
+                    segment.healthy = False
+                    for eid in segment.exercise_ids:
+                        grades[eid] = ExerciseGrade(eid, failure[0], title=titles[eid], messages=[failure[1]],
+                                                    notes=notes)
+                    continue
+                # Grade each exercise of the segment now, on the answers as they are right after its check cell.
+                for eid in segment.exercise_ids:
+                    if stopped:
+                        grades[eid] = ExerciseGrade(eid, "not graded", title=titles[eid], notes=notes + [stopped])
+                        continue
+                    grades[eid] = _probe(session, eid, segment.expressions[eid], titles[eid], budgets[eid],
+                                         notes, sorted(set(setup_ran) | set(healthy_cells) | set(ran)))
+                    if grades[eid].status == "not graded":
+                        stopped = grades[eid].notes[-1]
+                healthy_cells.extend(ran)
+        finally:
+            runner.close()
+    if stopped:
+        extra.append("stopped early: " + stopped)
+    return finish(_overall_status({e: grades[e] for e in exercise_ids}, extra), {e: grades[e] for e in exercise_ids})
+
+
+def _probe(session: _Session, eid: str, expression: str, title: str, budget: float, notes: list[str],
+           replay: list[int]) -> ExerciseGrade:
+    nonce = new_nonce()
+    timeout = min(budget + _PROBE_MARGIN, max(session.remaining(), 1.0))
+    run = session.runner.run(probe_code(session.token, eid, expression, nonce), timeout, store_history=False)
+    if run.status in ("ok", "error"):
+        payload = parse_probe_output(run.stdout, nonce)
+        if payload is None:
+            why = f"{run.ename}: {run.evalue}" if run.status == "error" else "no verdict was printed"
+            payload = {"status": "grader error", "messages": [f"the grader's check did not report back ({why})."]}
+        return _exercise_from_payload(eid, title, payload, list(notes))
+    if run.status == "died":
+        grade = ExerciseGrade(eid, "kernel died", title=title, notes=list(notes), messages=[
+            "your code ended the Python process while being checked (os._exit, a crash, or the memory limit)."])
+    else:
+        grade = ExerciseGrade(eid, "timeout", title=title, notes=list(notes), messages=[
+            f"checking your answer took longer than {budget:g} s and was stopped — look for a loop that never ends."])
+    if run.status in ("died", "stuck") and not session.restart(replay):
+        grade.notes.append("the kernel could not be restarted again (too many restarts or no time left)")
+    return grade
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# The batch: one worker process per submission, --jobs at a time.
+
+
+def _worker_main(spec_path: str) -> int:
+    spec = json.loads(Path(spec_path).read_text(encoding="utf-8"))
+    grade = grade_notebook(spec["path"], spec["exercise_ids"], spec["chapter"], GradeOptions(**spec["options"]),
+                           reference=spec["reference"])
+    Path(spec["out"]).write_text(json.dumps(grade.to_dict()), encoding="utf-8")
+    return 0
+
+
+def _grade_in_worker(path: Path, exercise_ids, chapter, options: GradeOptions, reference) -> SubmissionGrade:
+    started = time.monotonic()
+    with tempfile.TemporaryDirectory(prefix="grade-worker-") as tmp:
+        spec_path, out = Path(tmp) / "spec.json", Path(tmp) / "grade.json"
+        spec_path.write_text(json.dumps({"path": str(path), "exercise_ids": exercise_ids, "chapter": chapter,
+                                         "options": asdict(options), "reference": reference, "out": str(out)}))
+        # The whole-notebook budget plus room for kernel starts; a worker past that is stuck and killed.
+        limit = options.budget + 30.0 * (options.max_restarts + 2)
+        detail = ""
+        try:
+            proc = subprocess.run([sys.executable, "-m", "course_utils.grading.batch", "--worker", str(spec_path)],
+                                  stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
+                                  timeout=limit, cwd=tmp)
+            if out.exists():
+                return SubmissionGrade.from_dict(json.loads(out.read_text(encoding="utf-8")))
+            detail = (proc.stderr.decode("utf-8", "replace").strip().splitlines() or [f"exit {proc.returncode}"])[-1]
+        except subprocess.TimeoutExpired:
+            detail = f"the grading worker did not finish within {limit:g} s"
+        except Exception as exc:  # the grader's own failure: reported, and the batch goes on
+            detail = f"{type(exc).__name__}: {exc}"
+    submission = read_submission(path)
+    return SubmissionGrade(str(path), submission.student_id, chapter, "grader error", {}, detail[:300],
+                           time.monotonic() - started)
+
+
+def _expand(paths) -> list[Path]:
+    out: list[Path] = []
+    for p in map(Path, paths):
+        out.extend(sorted(p.glob("*.ipynb")) if p.is_dir() else [p])
+    return [p.absolute() for p in out]  # workers run elsewhere
+
+
+def infer_chapter(paths) -> int | None:
+    """The chapter most submissions belong to (ties: the lowest), from their check cells or file names."""
+    counts = Counter()
+    for path in paths:
+        submission = read_submission(path)
+        counts.update(submission.chapters[:1] if len(submission.chapters) == 1 else submission.chapters)
+    if not counts:
+        return None
+    best = max(counts.values())
+    return min(c for c, n in counts.items() if n == best)
+
+
+def grade_batch(paths, *, chapter: int | None = None, options: GradeOptions = GradeOptions(), jobs: int = 1,
+                progress=None) -> tuple[int, list[str], list[SubmissionGrade]]:
+    """Grade every submission; returns ``(chapter, exercise_ids, grades)`` with grades in the input order.
+
+    Raises
+    ------
+    ValueError
+        When the chapter cannot be inferred or has no registered exercises (a usage error, not a submission's).
+    """
+    paths = _expand(paths)
+    if chapter is None:
+        chapter = infer_chapter(paths)
+        if chapter is None:
+            raise ValueError("could not tell which chapter these submissions belong to; pass --chapter N")
+    exercise_ids = chapter_exercises(chapter)
+    if not exercise_ids:
+        raise ValueError(f"no exercises are registered for chapter {chapter} "
+                         f"(known: {', '.join(registry.all_ids()) or 'none'})")
+    reference = reference_answers(chapter)
+    grades: list[SubmissionGrade | None] = [None] * len(paths)
+    with ThreadPoolExecutor(max_workers=max(1, int(jobs))) as pool:
+        futures = {pool.submit(_grade_in_worker, p, exercise_ids, chapter, options, reference): i
+                   for i, p in enumerate(paths)}
+        done = 0
+        for future in futures:
+            index = futures[future]
+            grades[index] = future.result()
+            done += 1
+            if progress is not None:
+                progress(done, len(paths), grades[index], len(exercise_ids))
+    return chapter, exercise_ids, grades
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# CLI
+
+
+def add_parser(subparsers) -> None:
+    """Register the ``grade`` subcommand on an ``argparse`` subparsers object."""
+    parser = subparsers.add_parser(
+        "grade", help="batch-grade submitted exercise notebooks",
+        description="Grade submitted exercise notebooks, each in a fresh sandboxed kernel, and write a CSV grade "
+                    "book and per-student feedback.")
+    parser.add_argument("submissions", nargs="+", metavar="SUBMISSION",
+                        help="notebooks (.ipynb) or directories of notebooks")
+    parser.add_argument("--chapter", type=int, default=None,
+                        help="chapter to grade (default: the chapter most submissions belong to)")
+    parser.add_argument("--timeout", type=float, default=GradeOptions.timeout, metavar="S",
+                        help=f"seconds one cell may run (default {GradeOptions.timeout:g})")
+    parser.add_argument("--budget", type=float, default=GradeOptions.budget, metavar="S",
+                        help=f"seconds one whole notebook may take (default {GradeOptions.budget:g})")
+    parser.add_argument("--memory", type=int, default=GradeOptions.memory_mb, metavar="MB",
+                        help=f"memory limit of each kernel in MiB (default {GradeOptions.memory_mb})")
+    parser.add_argument("--jobs", type=int, default=1, metavar="N", help="submissions graded in parallel (default 1)")
+    parser.add_argument("--csv", type=Path, default=Path("grades.csv"), metavar="PATH",
+                        help="grade book to write (default grades.csv)")
+    parser.add_argument("--feedback", type=Path, default=None, metavar="DIR",
+                        help="write one Markdown feedback file per student into DIR")
+    parser.set_defaults(func=_run)
+
+
+def _run(args) -> int:
+    for name, value in (("--timeout", args.timeout), ("--budget", args.budget)):
+        if not value > 0:
+            print(f"grade: {name} must be a positive number of seconds, got {value}", file=sys.stderr)
+            return 2
+    if args.memory < 256 or args.jobs < 1:
+        print("grade: --memory must be at least 256 (MiB) and --jobs at least 1", file=sys.stderr)
+        return 2
+    options = GradeOptions(timeout=args.timeout, budget=args.budget, memory_mb=args.memory)
+
+    def progress(done, total, grade, n_exercises):
+        print(f"[{done}/{total}] {Path(grade.path).name}: {grade.total:.2f} / {n_exercises}  {grade.status}  "
+              f"({grade.seconds:.1f} s)", flush=True)
+
+    started = time.monotonic()
+    try:
+        chapter, exercise_ids, grades = grade_batch(args.submissions, chapter=args.chapter, options=options,
+                                                    jobs=args.jobs, progress=progress)
+    except ValueError as exc:
+        print(f"grade: {exc}", file=sys.stderr)
+        return 2
+    try:
+        write_csv(grades, exercise_ids, args.csv)
+        if args.feedback is not None:
+            write_feedback(grades, exercise_ids, args.feedback)
+    except OSError as exc:
+        print(f"grade: could not write the results: {exc}", file=sys.stderr)
+        return 1
+    print()
+    print(summary_text(grades, exercise_ids, chapter=chapter, seconds=time.monotonic() - started, jobs=args.jobs))
+    print(f"\ngrade book: {args.csv}" + (f"   feedback: {args.feedback}/" if args.feedback is not None else ""))
+    failed = [g for g in grades if g.status == "grader error"]
+    for g in failed:
+        print(f"grader error on {g.path}: {g.detail}", file=sys.stderr)
+    return 1 if failed else 0
+
+
+if __name__ == "__main__":
+    if len(sys.argv) == 3 and sys.argv[1] == "--worker":
+        sys.exit(_worker_main(sys.argv[2]))
+    print("usage: python -m course_utils.grading grade SUBMISSION.ipynb …", file=sys.stderr)
+    sys.exit(2)

@@ -1,0 +1,247 @@
+"""A Jupyter kernel that runs untrusted code one cell at a time, bounded in time, memory and output.
+
+The batch grader drives one :class:`KernelRunner` per submission. Each cell runs with a deadline; when the
+deadline passes the kernel is interrupted (``KeyboardInterrupt`` in the cell) and, if it does not go idle
+within a short grace period (a student's bare ``except:`` swallowed the interrupt, or a C loop ignores it),
+the cell is reported as ``"stuck"`` so the caller can restart the kernel. A kernel that exits
+(``os._exit``, a fatal signal) is reported as ``"died"``. The kernel process gets an address-space limit
+(``RLIMIT_AS``) and a file-size limit (``RLIMIT_FSIZE``), so a memory hog meets ``MemoryError`` instead of the
+machine's OOM killer, and its stdout/stderr go to ``/dev/null`` so nothing it writes can reach the grader.
+
+We drive ``jupyter_client`` directly rather than through ``nbclient``: nbclient re-interrupts a kernel that
+ignores the interrupt forever and keeps every output in memory, while the grader needs an escalation
+(interrupt, then restart) and a cap on captured output.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+import tempfile
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from queue import Empty
+
+__all__ = ["CellRun", "KernelRunner", "kernel_argv", "DEFAULT_MEMORY_MB", "DEFAULT_OUTPUT_LIMIT"]
+
+DEFAULT_MEMORY_MB = 2048
+DEFAULT_OUTPUT_LIMIT = 20_000  # characters of stream text kept per cell
+_FILE_SIZE_LIMIT = 256 * 2**20  # bytes any single file the kernel writes may reach
+_INTERRUPT_GRACE = 3.0  # seconds a kernel gets to go idle after an interrupt
+_POLL = 0.25
+
+# Launches ipykernel after lowering the process's own limits; `-c` keeps it independent of course_utils
+# (which the grader wants to import fresh inside the kernel). The limits are formatted in below.
+_LAUNCHER = (
+    "import resource as r; "
+    "r.setrlimit(r.RLIMIT_AS, ({memory}, {memory})); "
+    "r.setrlimit(r.RLIMIT_FSIZE, ({fsize}, {fsize})); "
+    "from ipykernel import kernelapp; kernelapp.launch_new_instance()"
+)
+
+# Kernel environment: a headless matplotlib and one BLAS thread per kernel, so `--jobs N` uses N cores.
+_KERNEL_ENV = {"MPLBACKEND": "Agg", "OPENBLAS_NUM_THREADS": "1", "OMP_NUM_THREADS": "1", "MKL_NUM_THREADS": "1",
+               "PYDEVD_DISABLE_FILE_VALIDATION": "1", "JUPYTER_PLATFORM_DIRS": "1"}
+
+
+@dataclass(frozen=True)
+class CellRun:
+    """What happened when one piece of code ran.
+
+    Attributes
+    ----------
+    status : str
+        ``"ok"``; ``"error"`` (the code raised; see ``ename``/``evalue``); ``"timeout"`` (interrupted at the
+        deadline, kernel usable); ``"stuck"`` (ignored the interrupt; restart the kernel); ``"died"`` (the kernel
+        process exited).
+    stdout : str
+        The last ``output_limit`` characters of the cell's stdout stream.
+    ename, evalue : str
+        Exception name and message when ``status == "error"``.
+    truncated : bool
+        Whether earlier stream output was dropped to respect the limit.
+    seconds : float
+        Wall time spent on the cell.
+    """
+
+    status: str
+    stdout: str = ""
+    ename: str = ""
+    evalue: str = ""
+    truncated: bool = False
+    seconds: float = 0.0
+
+
+def kernel_argv(memory_mb: int) -> list[str]:
+    """The command that starts a kernel limited to ``memory_mb`` MiB of address space."""
+    code = _LAUNCHER.format(memory=int(memory_mb) * 2**20, fsize=_FILE_SIZE_LIMIT)
+    return [sys.executable, "-c", code, "-f", "{connection_file}"]
+
+
+class KernelRunner:
+    """One sandboxed kernel, working in ``cwd``; use as a context manager.
+
+    Parameters
+    ----------
+    cwd : path
+        The kernel's working directory (a temporary copy of the submission's folder).
+    memory_mb : int
+        Address-space limit of the kernel process, in MiB.
+    output_limit : int
+        Characters of stdout kept per cell (the last ones); the rest is dropped, so a flood costs no memory.
+    startup_timeout : float
+        Seconds to wait for a new kernel to answer.
+    env : dict, optional
+        Extra environment variables for the kernel (on top of ours: Agg backend, one BLAS thread).
+    """
+
+    def __init__(self, cwd, *, memory_mb: int = DEFAULT_MEMORY_MB, output_limit: int = DEFAULT_OUTPUT_LIMIT,
+                 startup_timeout: float = 60.0, env: dict | None = None) -> None:
+        self.env = dict(env or {})
+        self.cwd = str(cwd)
+        self.memory_mb = int(memory_mb)
+        self.output_limit = int(output_limit)
+        self.startup_timeout = float(startup_timeout)
+        self.km = None
+        self.kc = None
+        self.starts = 0
+        self._spec_dir = tempfile.TemporaryDirectory(prefix="grader-kernelspec-")
+
+    # -- lifecycle ----------------------------------------------------------------------------------
+    def _kernel_manager(self):
+        from jupyter_client import KernelManager
+        from jupyter_client.kernelspec import KernelSpecManager
+
+        spec = Path(self._spec_dir.name) / "kernels" / "grader"
+        spec.mkdir(parents=True, exist_ok=True)
+        (spec / "kernel.json").write_text(json.dumps({
+            "argv": kernel_argv(self.memory_mb), "display_name": "grader", "language": "python"}))
+        ksm = KernelSpecManager(kernel_dirs=[str(Path(self._spec_dir.name) / "kernels")], ensure_native_kernel=False)
+        return KernelManager(kernel_name="grader", kernel_spec_manager=ksm)
+
+    def start(self, attempts: int = 3) -> None:
+        """Start a fresh kernel (shutting down any previous one).
+
+        Retries a kernel that dies while starting: kernels started in parallel can race for the same free
+        ports (jupyter_client picks them before the kernel binds), and the loser exits at once.
+        """
+        for attempt in range(attempts):
+            self.shutdown()
+            env = {**os.environ, **_KERNEL_ENV, **self.env}
+            self.km = self._kernel_manager()
+            try:
+                self.km.start_kernel(cwd=self.cwd, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+                self.kc = self.km.client()
+                self.kc.start_channels()
+                self.kc.wait_for_ready(timeout=self.startup_timeout)
+            except RuntimeError:
+                self.shutdown()
+                if attempt == attempts - 1:
+                    raise
+                time.sleep(0.2 * (attempt + 1))
+                continue
+            self.starts += 1
+            return
+
+    def shutdown(self) -> None:
+        """Stop the kernel and its client (idempotent; never raises)."""
+        if self.kc is not None:
+            try:
+                self.kc.stop_channels()
+            except Exception:
+                pass
+            self.kc = None
+        if self.km is not None:
+            try:
+                self.km.shutdown_kernel(now=True)
+            except Exception:
+                pass
+            try:
+                self.km.cleanup_resources()
+            except Exception:
+                pass
+            self.km = None
+
+    def close(self) -> None:
+        self.shutdown()
+        self._spec_dir.cleanup()
+
+    def __enter__(self) -> KernelRunner:
+        self.start()
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close()
+
+    @property
+    def alive(self) -> bool:
+        return self.km is not None and self.km.is_alive()
+
+    # -- running ------------------------------------------------------------------------------------
+    def run(self, code: str, timeout: float, *, store_history: bool = True) -> CellRun:
+        """Run ``code`` and wait at most ``timeout`` seconds (plus the interrupt grace) for it to finish."""
+        started = time.monotonic()
+        if not self.alive:
+            return CellRun("died")
+        msg_id = self.kc.execute(code, store_history=store_history, allow_stdin=False, stop_on_error=False)
+        deadline = started + max(float(timeout), 0.1)
+        interrupted = False
+        chunks: list[str] = []
+        kept = 0
+        truncated = False
+        ename = evalue = ""
+        while True:
+            now = time.monotonic()
+            if now >= deadline:
+                if interrupted:
+                    return CellRun("stuck", "".join(chunks), truncated=truncated, seconds=now - started)
+                try:
+                    self.km.interrupt_kernel()
+                except Exception:
+                    return CellRun("stuck", "".join(chunks), truncated=truncated, seconds=now - started)
+                interrupted = True
+                deadline = now + _INTERRUPT_GRACE
+            try:
+                msg = self.kc.get_iopub_msg(timeout=min(_POLL, max(deadline - now, 0.01)))
+            except Empty:
+                if not self.km.is_alive():
+                    return CellRun("died", "".join(chunks), truncated=truncated, seconds=time.monotonic() - started)
+                continue
+            if msg.get("parent_header", {}).get("msg_id") != msg_id:
+                continue
+            kind, content = msg["msg_type"], msg["content"]
+            if kind == "stream" and content.get("name") == "stdout":
+                # Keep the *tail*: the grader's verdict is the last line a probe prints, after any flood.
+                text = content.get("text", "")[-self.output_limit:]
+                chunks.append(text)
+                kept += len(text)
+                while kept > self.output_limit:
+                    excess = kept - self.output_limit
+                    truncated = True
+                    if len(chunks[0]) <= excess:
+                        kept -= len(chunks.pop(0))
+                    else:
+                        chunks[0] = chunks[0][excess:]
+                        kept -= excess
+            elif kind == "error":
+                ename, evalue = content.get("ename", ""), content.get("evalue", "")
+            elif kind == "status" and content.get("execution_state") == "idle":
+                break
+        self._drain_shell()
+        seconds = time.monotonic() - started
+        stdout = "".join(chunks)
+        if interrupted:
+            return CellRun("timeout", stdout, truncated=truncated, seconds=seconds)
+        if ename:
+            return CellRun("error", stdout, ename, evalue[:500], truncated, seconds)
+        return CellRun("ok", stdout, truncated=truncated, seconds=seconds)
+
+    def _drain_shell(self) -> None:
+        while True:
+            try:
+                self.kc.get_shell_msg(timeout=0)
+            except Empty:
+                return

@@ -1,0 +1,199 @@
+"""The code the batch grader injects into a student's kernel, and the parsing of what it reports.
+
+Two injected cells, both run with ``store_history=False`` so they never appear in the kernel's ``In``:
+
+1. :func:`guard_code`, run before any student code, snapshots what a submission could tamper with — the
+   ``builtins``, ``math`` and ``numpy`` module namespaces, ``sys.meta_path``, the kernel's own ``sys.stdout`` —
+   and defines the probe function in a private namespace whose builtins are that snapshot.
+2. :func:`probe_code`, run right after an exercise's ``check(...)`` cell, calls the probe. The probe looks up
+   the student's answer (the expression passed to ``check`` in their notebook) as it is *at that moment*, then,
+   with the snapshot restored, the student's ``course_utils`` modules set aside, the working directory taken
+   off ``sys.path`` (a fake ``course_utils/`` written there is never imported) and the import hooks reset,
+   imports the installed ``course_utils.grading.check`` afresh and calls its ``run_check``. Afterwards the
+   student's state is put back, so later cells run as they would in the notebook.
+
+The verdict is written as one JSON line to the kernel's original stdout stream, prefixed with a nonce that
+the grader draws per probe and that exists only in the injected cell. :func:`parse_probe_output` accepts
+exactly one line carrying the nonce; a printed imitation has no nonce, and a second tagged line (an answer that
+dug the nonce out of the probe's frame) makes the result count as tampered.
+
+Threat model: this defeats redefining ``check``, monkeypatching or shadowing ``course_utils``, editing the
+registry, rebinding builtins or NumPy functions, replacing ``sys.stdout`` and printing fake verdicts. Code that
+runs in the same process can always attack the process itself (IPython input transformers, patching the
+kernel's stream class); such a notebook is plainly visible on inspection and is out of scope.
+"""
+
+from __future__ import annotations
+
+import json
+import secrets
+
+__all__ = ["guard_code", "probe_code", "new_nonce", "parse_probe_output", "PROTECTED_MODULES"]
+
+PROTECTED_MODULES = ("builtins", "math", "numpy", "numpy.linalg")
+
+# Runs inside the kernel, exec'd in a private namespace (see guard_code). `_TOKEN` and `_ROOT` are injected.
+_GUARD_SOURCE = r'''
+import builtins as _builtins_module
+import contextlib
+import importlib
+import json
+import os
+import sys
+import types
+
+import IPython
+
+_SHELL = IPython.get_ipython()
+_START_CWD = os.getcwd()
+_META_PATH = list(sys.meta_path)
+_PATH_HOOKS = list(sys.path_hooks)
+_STDOUT = sys.stdout
+_WRITE, _FLUSH = _STDOUT.write, _STDOUT.flush
+_PROTECTED = {}
+for _name in _PROTECTED_NAMES:
+    try:
+        _module = importlib.import_module(_name)
+    except Exception:
+        continue
+    _PROTECTED[_name] = (_module, dict(_module.__dict__))
+
+
+def _set_namespace(namespace, wanted):
+    """Give every name of `wanted` its value in the module dict `namespace`.
+
+    Names added since the snapshot stay: they are harmless to the checks, and deleting them would break
+    lazily imported submodules (numpy's __getattr__ recurses when `numpy.random` is in sys.modules but not
+    in numpy's namespace).
+    """
+    namespace.update(wanted)
+
+
+def _is_ours(name):
+    return name == "course_utils" or name.startswith("course_utils.")
+
+
+@contextlib.contextmanager
+def _pristine():
+    saved_modules = {k: m for k, m in sys.modules.items() if _is_ours(k)}
+    saved_protected = {}
+    saved_path, saved_meta, saved_hooks = list(sys.path), list(sys.meta_path), list(sys.path_hooks)
+    try:
+        for key in saved_modules:
+            del sys.modules[key]
+        for name, (module, snapshot) in _PROTECTED.items():
+            saved_protected[name] = (sys.modules.get(name), dict(module.__dict__))
+            sys.modules[name] = module
+            _set_namespace(module.__dict__, snapshot)
+        here = {os.path.abspath(os.getcwd()), os.path.abspath(_START_CWD)}
+        sys.path[:] = [_ROOT] + [p for p in saved_path if p not in ("", ".") and os.path.abspath(p) not in here]
+        sys.meta_path[:] = _META_PATH
+        sys.path_hooks[:] = _PATH_HOOKS
+        sys.path_importer_cache.clear()
+        importlib.invalidate_caches()
+        yield
+    finally:
+        for key in [k for k in sys.modules if _is_ours(k)]:
+            del sys.modules[key]
+        sys.modules.update(saved_modules)
+        for name, (entry, namespace) in saved_protected.items():
+            _set_namespace(_PROTECTED[name][0].__dict__, namespace)
+            if entry is None:
+                sys.modules.pop(name, None)
+            else:
+                sys.modules[name] = entry
+        sys.path[:] = saved_path
+        sys.meta_path[:] = saved_meta
+        sys.path_hooks[:] = saved_hooks
+        sys.path_importer_cache.clear()
+
+
+def _report(nonce, payload):
+    _WRITE(nonce + json.dumps(payload) + "\n")
+    _FLUSH()
+
+
+def probe(exercise_id, expression, nonce):
+    payload = {"exercise_id": exercise_id}
+    try:
+        answer = eval(compile(expression, "<answer>", "eval"), _SHELL.user_ns)
+    except NameError:
+        payload.update(status="not defined", messages=[
+            f"`{expression}` is not defined when exercise {exercise_id} is graded; make sure the cell that "
+            "defines it runs without errors (Restart & Run All)."])
+        return _report(nonce, payload)
+    except BaseException as exc:
+        payload.update(status="error", messages=[
+            f"evaluating your answer `{expression}` raised {type(exc).__name__}: {str(exc)[:300]}"])
+        return _report(nonce, payload)
+    try:
+        with _pristine():
+            check_module = importlib.import_module("course_utils.grading.check")
+            where = os.path.abspath(check_module.__file__)
+            if not where.startswith(os.path.join(_ROOT, "course_utils") + os.sep):
+                raise ImportError(f"course_utils.grading.check came from {where}, not from {_ROOT}")
+            result = check_module.run_check(exercise_id, answer)
+        payload.update(status=result.status, score=float(result.score), messages=list(result.messages),
+                       title=result.title, n_passed=int(result.n_passed), n_cases=int(result.n_cases))
+    except KeyboardInterrupt:
+        raise
+    except SystemExit:
+        payload.update(status="error", messages=["your code called sys.exit() (or exit()) while being checked; "
+                                                 "return a value instead."])
+    except BaseException as exc:
+        payload.update(status="grader error", messages=[f"the grader could not run the check: "
+                                                        f"{type(exc).__name__}: {str(exc)[:300]}"])
+    _report(nonce, payload)
+
+
+_registry_module = types.ModuleType(_TOKEN)
+_registry_module.probe = probe
+sys.modules[_TOKEN] = _registry_module
+_SHELL.user_ns_hidden[_TOKEN] = probe
+_SHELL.user_ns[_TOKEN] = probe
+'''
+
+
+def new_nonce() -> str:
+    """A fresh secret that tags one probe's verdict line."""
+    return "@@grader-" + secrets.token_hex(16) + "@@"
+
+
+def guard_code(token: str, package_root: str) -> str:
+    """The cell that installs the probe (run once per kernel, before any student code).
+
+    ``token`` names the probe in ``sys.modules`` and the user namespace; ``package_root`` is the directory that
+    contains the installed ``course_utils`` package.
+    """
+    setup = {"_TOKEN": token, "_ROOT": str(package_root), "_PROTECTED_NAMES": PROTECTED_MODULES,
+             "__name__": token}
+    return (f"exec(compile({_GUARD_SOURCE!r}, '<course grader>', 'exec'), "
+            f"{{**{setup!r}, '__builtins__': dict(__import__('builtins').__dict__)}})")
+
+
+def probe_code(token: str, exercise_id: str, expression: str, nonce: str) -> str:
+    """The cell that grades ``exercise_id`` on the value of ``expression`` in the student's namespace."""
+    call = f"({exercise_id!r}, {expression!r}, {nonce!r})"
+    # The probe is looked up in sys.modules when the student's `%reset` or `del` removed the hidden name.
+    return (f"try:\n    {token}{call}\nexcept NameError:\n"
+            f"    __import__('sys').modules[{token!r}].probe{call}\n")
+
+
+def parse_probe_output(stdout: str, nonce: str) -> dict | None:
+    """The verdict carried by the nonce-tagged line of ``stdout``.
+
+    Returns None when no tagged line is present (the probe did not finish), and a ``"tampered"`` verdict when
+    more than one line carries the nonce or the line is not valid JSON.
+    """
+    tagged = [line[line.index(nonce) + len(nonce):] for line in stdout.splitlines() if nonce in line]
+    if not tagged:
+        return None
+    tampered = {"status": "tampered", "messages": [
+        "the grader's verdict for this exercise was imitated or interfered with; it scores 0."]}
+    if len(tagged) > 1:
+        return tampered
+    try:
+        payload = json.loads(tagged[0])
+    except json.JSONDecodeError:
+        return tampered
+    return payload if isinstance(payload, dict) and isinstance(payload.get("status"), str) else tampered
