@@ -159,22 +159,23 @@ assert len(wobbly_ends) > 5
 # For $f = x^2 + y^2$ the gradient is $2\theta$, so one step maps $\theta \mapsto (1 - 2\eta)\,\theta$. The
 # ball gets closer when $|1 - 2\eta| < 1$, i.e. $\eta < 1$; at $\eta = 1$ it jumps between $\theta$ and
 # $-\theta$ forever; beyond, every step throws it further out. This is the bowl's case of a rule you will
-# meet in chapter 2: gradient descent is stable when $\eta < 2/\lambda_{\max}$, where $\lambda_{\max}$ is
+# meet again in chapters 1 and 5: gradient descent is stable when $\eta < 2/\lambda_{\max}$, where $\lambda_{\max}$ is
 # the largest curvature (here $\lambda_{\max} = 2$). The explorer, driven from code:
 
 # %%
-terrain.set(terrain="bowl", lr=0.95, steps=200)
-print("η = 0.95:", terrain.state.message)
-assert terrain.state.outcome == "global minimum"
-terrain.set(lr=1.05)
-print("η = 1.05:", terrain.state.message)
-assert terrain.state.outcome == "diverged"
-terrain.reset_controls()
+bowl = TerrainExplorer(terrain="bowl", x0=0.9, y0=0.8, steps=200)  # a second explorer, driven only from code
+bowl.set(lr=0.95)
+print("η = 0.95:", bowl.state.message)
+assert bowl.state.outcome == "global minimum"
+bowl.set(lr=1.05)
+print("η = 1.05:", bowl.state.message)
+assert bowl.state.outcome == "diverged"
+bowl.close()
 
 # %% [markdown]
 # ### Explore
 #
-# Use the explorer above (after this cell it is back at its starting settings).
+# Use the explorer above (the cell before drove a separate copy, so yours is as you left it).
 #
 # 1. Set $A = 0$. Try starts in all four corners: does the ball always reach the origin?
 # 2. Back at $A = 1$: find a start from which the ball reaches the **global** minimum. How far from the

@@ -72,6 +72,7 @@ A complete explorer, in the style every chapter uses::
 from __future__ import annotations
 
 import contextlib
+import difflib
 import html
 import time
 import warnings
@@ -80,7 +81,7 @@ from typing import Any
 import ipywidgets as W
 import numpy as np
 
-from ..validation import check_bool
+from ..validation import check_bool, check_int, check_scalar, check_str
 
 __all__ = ["Explorer", "float_slider", "log_slider", "int_slider", "choice"]
 
@@ -94,6 +95,9 @@ _CONTROL_LAYOUT = {"width": "340px"}
 def float_slider(description: str, min: float, max: float, step: float, value: float, *,
                  readout_format: str = ".2f", heavy: bool = False, tooltip: str | None = None) -> W.FloatSlider:
     """A labelled ``FloatSlider``; ``heavy=True`` recomputes on release only (``continuous_update=False``)."""
+    description, readout_format, heavy, tooltip = _check_labels(description, readout_format, heavy, tooltip)
+    min, max, value = _check_range(min, max, value, check_scalar)
+    step = check_scalar(step, "step", low=0, low_inclusive=False)
     return W.FloatSlider(value=value, min=min, max=max, step=step, description=description,
                          readout=True, readout_format=readout_format, continuous_update=not heavy,
                          style=_DESCRIPTION_STYLE, layout=_CONTROL_LAYOUT, tooltip=tooltip or description)
@@ -102,6 +106,10 @@ def float_slider(description: str, min: float, max: float, step: float, value: f
 def log_slider(description: str, min: float, max: float, value: float, *, steps_per_decade: int = 20,
                readout_format: str = ".3g", heavy: bool = False, tooltip: str | None = None) -> W.FloatLogSlider:
     """A labelled log-scale slider between ``min`` and ``max`` (values, not exponents)."""
+    description, readout_format, heavy, tooltip = _check_labels(description, readout_format, heavy, tooltip)
+    min = check_scalar(min, "min", low=0, low_inclusive=False)
+    min, max, value = _check_range(min, max, value, check_scalar)
+    steps_per_decade = check_int(steps_per_decade, "steps_per_decade", low=1)
     lo, hi = np.log10(min), np.log10(max)
     return W.FloatLogSlider(value=value, base=10, min=lo, max=hi, step=1.0 / steps_per_decade,
                             description=description, readout=True, readout_format=readout_format,
@@ -112,6 +120,9 @@ def log_slider(description: str, min: float, max: float, value: float, *, steps_
 def int_slider(description: str, min: int, max: int, *, value: int, step: int = 1, heavy: bool = False,
                tooltip: str | None = None) -> W.IntSlider:
     """A labelled ``IntSlider``."""
+    description, _, heavy, tooltip = _check_labels(description, ".0f", heavy, tooltip)
+    min, max, value = _check_range(min, max, value, check_int)
+    step = check_int(step, "step", low=1)
     return W.IntSlider(value=value, min=min, max=max, step=step, description=description, readout=True,
                        continuous_update=not heavy, style=_DESCRIPTION_STYLE, layout=_CONTROL_LAYOUT,
                        tooltip=tooltip or description)
@@ -122,12 +133,51 @@ def choice(description: str, options, value=None, *, buttons: bool = True, toolt
 
     ``options`` is a list of values or of ``(label, value)`` pairs.
     """
+    description = check_str(description, "description")
+    buttons = check_bool(buttons, "buttons")
+    if isinstance(options, (str, bytes, dict)) or not hasattr(options, "__iter__"):
+        raise TypeError(f"`options` must be a list of values or of (label, value) pairs, got {options!r}")
+    options = list(options)
+    if not options:
+        raise ValueError("`options` must not be empty")
+    values = [o[1] if isinstance(o, tuple) and len(o) == 2 else o for o in options]
+    if value is not None and not any(value is v or _same(value, v) for v in values):
+        raise ValueError(f"`value` must be one of the options {values}, got {value!r}")
+    if tooltips is not None and (isinstance(tooltips, (str, bytes)) or not hasattr(tooltips, "__iter__")
+                                 or not all(isinstance(t, str) for t in tooltips)):
+        raise TypeError(f"`tooltips` must be a list of strings (one per option), got {tooltips!r}")
     kwargs = {"options": options, "description": description, "style": _DESCRIPTION_STYLE}
     if value is not None:
         kwargs["value"] = value
     if buttons:
         return W.ToggleButtons(tooltips=list(tooltips or []), **kwargs)
     return W.Dropdown(layout=_CONTROL_LAYOUT, **kwargs)
+
+
+def _same(a, b) -> bool:
+    try:
+        return bool(a == b)
+    except Exception:  # arrays and other values without a plain truth value are not options
+        return False
+
+
+def _check_labels(description, readout_format, heavy, tooltip):
+    readout_format = check_str(readout_format, "readout_format")
+    try:
+        format(1.5, readout_format)
+    except ValueError:
+        raise ValueError(f"`readout_format` must be a Python number format such as '.2f' or '.3g', "
+                         f"got {readout_format!r}") from None
+    return (check_str(description, "description"), readout_format,
+            check_bool(heavy, "heavy"), check_str(tooltip, "tooltip", allow_none=True))
+
+
+def _check_range(min, max, value, check):
+    """``min < max`` and ``min <= value <= max``, each checked with ``check`` (check_scalar or check_int)."""
+    min, max = check(min, "min"), check(max, "max")
+    if not min < max:
+        raise ValueError(f"`min` must be smaller than `max`, got min={min} and max={max}")
+    return min, max, check(value, "value", low=min, high=max)
 
 
 # --------------------------------------------------------------------------------------------
@@ -172,13 +222,18 @@ class Explorer:
     freeze_layout: bool = True
 
     def __init__(self, *, presentation: bool = False, **values: Any):
+        if type(self) is Explorer:
+            raise TypeError("`Explorer` is the base class of the explorers: subclass it and implement _make_controls, "
+                            "compute, _build_figure and draw (see course_utils.widgets.base)")
         self.presentation = check_bool(presentation, "presentation")
         self.controls: dict[str, W.Widget] = dict(self._make_controls())
         unknown = sorted(set(values) - set(self.controls))
         if unknown:
-            raise ValueError(f"unknown control(s) {unknown}; {type(self).__name__} has {sorted(self.controls)}")
+            close = {n: difflib.get_close_matches(n, list(self.controls), n=1, cutoff=0.5) for n in unknown}
+            hints = "".join(f"; did you mean {c[0]!r} for {n!r}?" for n, c in close.items() if c)
+            raise ValueError(f"unknown control(s) {unknown}; {type(self).__name__} has {sorted(self.controls)}{hints}")
         for name, value in values.items():
-            self.controls[name].value = value
+            self._set_initial(name, value)
         self._defaults = self.params
         self.message = W.HTML(value="", layout={"min_height": "1.6em"})
         self.message_text = ""
@@ -200,6 +255,34 @@ class Explorer:
         self.update()
         if self.freeze_layout:
             self._freeze_layout()
+
+    def _set_initial(self, name: str, value: Any) -> None:
+        """Set control ``name`` from a constructor keyword, refusing values the control cannot show."""
+        import traitlets
+
+        control = self.controls[name]
+        options = getattr(control, "options", None)
+        if options is not None:
+            values = [o[1] if isinstance(o, tuple) else o for o in options]
+            if not any(_same(value, v) for v in values):
+                close = difflib.get_close_matches(str(value), [str(v) for v in values], n=1, cutoff=0.5)
+                hint = f"; did you mean {close[0]!r}?" if close else ""
+                raise ValueError(f"`{name}` must be one of {values}, got {value!r}{hint}")
+        elif hasattr(control, "min") and hasattr(control, "max"):
+            if isinstance(control, W.IntSlider):
+                value = check_int(value, name)
+            else:
+                value = check_scalar(value, name)
+            # FloatLogSlider keeps exponents in min/max; the value range is base**min .. base**max
+            lo, hi = control.min, control.max
+            if isinstance(control, W.FloatLogSlider):
+                lo, hi = control.base ** lo, control.base ** hi
+            if not lo - 1e-12 * abs(lo) <= value <= hi + 1e-12 * abs(hi):
+                raise ValueError(f"`{name}` must be in [{lo:g}, {hi:g}] (the slider's range), got {value:g}")
+        try:
+            control.value = value
+        except traitlets.TraitError as exc:
+            raise TypeError(f"`{name}`: {exc}") from None
 
     # --- to implement ---------------------------------------------------------------------------
     def _make_controls(self) -> dict[str, W.Widget]:
@@ -361,7 +444,8 @@ class Explorer:
                 with self._output:
                     display(self.fig)
                 canvas = self._output
-            if self.controls_position == "top":
+            # On a projector the figure needs the width: presentation mode puts the controls on top.
+            if self.controls_position == "top" or self.presentation:
                 controls = W.Box(items, layout={"display": "flex", "flex_flow": "row wrap"})
                 body = W.VBox([controls, canvas])
             else:
@@ -369,6 +453,8 @@ class Explorer:
                 body = W.HBox([controls, canvas])
             header = [W.HTML(f"<b>{html.escape(self.title)}</b>")] if self.title else []
             self._widget = W.VBox(header + [body, self.message])
+            # A stable hook for the browser tests and for styling (e.g. the Voila demos).
+            self._widget.add_class("course-explorer")
         return self._widget
 
     def show(self) -> None:

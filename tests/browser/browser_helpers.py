@@ -1,0 +1,119 @@
+"""Driving explorers in a real page: find them, move a slider with the keyboard, see the figure change.
+
+Shared by the JupyterLab and the Voilà tests. An explorer's root widget carries the CSS class
+``course-explorer`` (added in :attr:`course_utils.widgets.base.Explorer.widget`); its sliders are
+``.widget-slider`` (noUiSlider handles, moved with ArrowRight/ArrowLeft), its figure is the ipympl canvas
+(``.jupyter-matplotlib-canvas-div``) or, under a static backend, the image in its Output widget.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import time
+from dataclasses import dataclass
+
+EXPLORER = ".course-explorer"
+SLIDER = ".jupyter-widgets.widget-slider"
+FIGURE = ".jupyter-matplotlib-canvas-div, .jp-OutputArea-output img"
+
+
+def figure_of(explorer):
+    """The explorer's figure element (ipympl canvas, or the image of a static backend)."""
+    return explorer.locator(FIGURE).first
+
+
+def pixels_hash(locator) -> str:
+    """Hash of an element's screenshot (what the student sees, not what the DOM says)."""
+    return hashlib.sha1(locator.screenshot(animations="disabled")).hexdigest()
+
+
+def wait_for_rendered_figure(figure, timeout: float = 30) -> str:
+    """Wait until the figure has pixels that stay still for ~0.5 s (first image arrived); return the hash."""
+    figure.wait_for(state="visible", timeout=timeout * 1000)
+    deadline = time.monotonic() + timeout
+    last, stable_since = None, time.monotonic()
+    while time.monotonic() < deadline:
+        current = pixels_hash(figure)
+        if current != last:
+            last, stable_since = current, time.monotonic()
+        elif time.monotonic() - stable_since > 0.5:
+            return current
+        time.sleep(0.15)
+    return last
+
+
+def wait_for_change(read, before, timeout: float = 30, interval: float = 0.15):
+    """Poll ``read()`` until it differs from ``before``; return the new value (or ``before`` on timeout)."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        current = read()
+        if current != before:
+            return current
+        time.sleep(interval)
+    return before
+
+
+def enabled_sliders(explorer) -> list:
+    """The explorer's sliders that a student can move (not disabled by ``_sync_controls``)."""
+    sliders = explorer.locator(SLIDER)
+    found = []
+    for i in range(sliders.count()):
+        slider = sliders.nth(i)
+        if not slider.is_visible():
+            continue
+        target = slider.locator(".noUi-target")
+        if target.count() and target.first.get_attribute("disabled") is None:
+            found.append(slider)
+    return found
+
+
+def slider_label(slider) -> str:
+    label = slider.locator(".widget-label")
+    return label.first.inner_text().strip() if label.count() else "?"
+
+
+@dataclass
+class Nudge:
+    """What moving one slider did."""
+
+    label: str
+    readout_before: str
+    readout_after: str
+    figure_changed: bool
+
+
+def nudge_slider(page, slider, figure, *, timeout: float = 30) -> Nudge:
+    """Focus the slider's handle, press ArrowRight (ArrowLeft at the top of the range), and watch.
+
+    Returns the readouts before and after and whether the figure's pixels changed within ``timeout``.
+    """
+    readout = slider.locator(".widget-readout").first
+    before = readout.inner_text().strip()
+    fig_before = pixels_hash(figure)
+    handle = slider.locator(".noUi-handle").first
+    after = before
+    for key in ("ArrowRight", "ArrowLeft", "ArrowLeft"):
+        handle.focus()
+        page.keyboard.press(key)
+        after = wait_for_change(lambda: readout.inner_text().strip(), before, timeout=3)
+        if after != before:
+            break
+    changed = after != before and wait_for_change(lambda: pixels_hash(figure), fig_before,
+                                                  timeout=timeout) != fig_before
+    return Nudge(slider_label(slider), before, after, changed)
+
+
+def exercise_explorer(page, explorer, *, max_tries: int = 3) -> list[Nudge]:
+    """Move the explorer's sliders one at a time until one redraws the figure (at most ``max_tries``).
+
+    Most explorers redraw on their first slider; trying the next ones covers a slider whose step
+    happens to leave the picture unchanged (e.g. more steps after convergence).
+    """
+    figure = figure_of(explorer)
+    wait_for_rendered_figure(figure)
+    nudges = []
+    for slider in enabled_sliders(explorer)[:max_tries]:
+        nudges.append(nudge_slider(page, slider, figure))
+        if nudges[-1].figure_changed:
+            break
+    return nudges

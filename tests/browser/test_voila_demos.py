@@ -1,0 +1,69 @@
+"""Demo mode in a real browser: every Voilà dashboard in ``demos/`` shows its explorers, no code, and they respond.
+
+For each demo notebook (found at collection time): the page shows as many explorers as the notebook creates
+(each with ``presentation=True``), no code cell and no error; moving one slider of each explorer with the
+keyboard changes its readout and redraws its figure. Screenshots go to ``artifacts/screenshots/demo-*.png``.
+"""
+
+from __future__ import annotations
+
+import pytest
+from browser_helpers import EXPLORER, exercise_explorer
+from conftest import ARTIFACTS, REPO
+
+DEMOS = sorted(p.name for p in (REPO / "demos").glob("*.ipynb"))
+
+
+def expected_explorers(name: str) -> int:
+    """How many explorers the dashboard shows: one per ``presentation=True`` in its code cells."""
+    import nbformat
+
+    nb = nbformat.read(REPO / "demos" / name, as_version=4)
+    return sum(c.source.count("presentation=True") for c in nb.cells if c.cell_type == "code")
+
+
+def test_there_are_demos():
+    assert DEMOS, "demos/ holds no dashboard notebooks; `make sync` creates them from their .py pairs"
+
+
+@pytest.mark.browser
+@pytest.mark.parametrize("name", DEMOS, ids=[n.removesuffix(".ipynb") for n in DEMOS])
+def test_dashboard_shows_explorers_that_respond(projector_page, voila_server, name):
+    page = projector_page
+    expected = expected_explorers(name)
+    assert expected > 0, f"demos/{name} creates no explorer with presentation=True"
+    page.goto(f"{voila_server.url}/voila/render/{name}?token={voila_server.token}")
+    explorers = page.locator(EXPLORER)
+    # Voilà runs the notebook in a fresh kernel on page load, then renders the widgets.
+    page.wait_for_function(f"() => document.querySelectorAll({EXPLORER!r}).length >= {expected}",
+                           timeout=180_000)
+
+    body = page.locator("body").inner_text()
+    assert "Traceback" not in body and "Error displaying widget" not in body, f"{name}: error on the page"
+    # No code on the page: the demos' markdown never names the package, their code cells all import it.
+    assert "course_utils" not in body, f"{name}: code is shown (Voilà should strip the sources)"
+    assert explorers.count() == expected
+
+    stem = name.removesuffix(".ipynb")
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    problems = []
+    for i in range(expected):
+        explorer = explorers.nth(i)
+        nudges = exercise_explorer(page, explorer)
+        if not nudges or nudges[-1].readout_after == nudges[-1].readout_before:
+            problems.append(f"explorer {i + 1}: no slider moved with the keyboard")
+        elif not nudges[-1].figure_changed:
+            problems.append(f"explorer {i + 1}: moving {[n.label for n in nudges]} did not redraw the figure")
+        explorer.screenshot(path=ARTIFACTS / f"demo-{stem}--explorer-{i + 1}.png", animations="disabled")
+        # Presentation mode is for projectors: the whole explorer must fit a full-HD screen's width.
+        # (The canvas keeps its full size when a parent clips it, so its box tells what is cut off.)
+        right = max(b["x"] + b["width"] for b in (explorer.bounding_box(),
+                                                   explorer.locator("canvas").first.bounding_box()) if b)
+        if right > page.viewport_size["width"] + 1:
+            problems.append(f"explorer {i + 1} reaches x = {right:.0f} px: wider than a "
+                            f"{page.viewport_size['width']} px projector (the figure is clipped)")
+    explorers.first.scroll_into_view_if_needed()
+    page.screenshot(path=ARTIFACTS / f"demo-{stem}.png")
+    assert not problems, f"demos/{name}:\n" + "\n".join(problems)
+    assert "Traceback" not in page.locator("body").inner_text(), f"{name}: error after moving sliders"
+    assert not page.js_errors, f"{name}: JavaScript errors in the page: {page.js_errors}"
