@@ -247,6 +247,9 @@ def uniform_ball(rng: np.random.Generator, dim: int, radius: float) -> np.ndarra
     A Gaussian direction normalised to the unit sphere, scaled by :math:`r U^{1/d}` with
     :math:`U \sim \mathcal U(0, 1)` (the volume of a ball grows like :math:`r^d`).
     """
+    rng = check_rng(rng)
+    dim = check_int(dim, "dim", low=1)
+    radius = check_scalar(radius, "radius", low=0)
     direction = rng.standard_normal(dim)
     direction /= np.linalg.norm(direction)
     return radius * rng.uniform() ** (1.0 / dim) * direction

@@ -1,0 +1,538 @@
+r"""How sharp is a minimum? Every common measure at one point, and the caveats that come with them.
+
+"Sharp" means the loss rises quickly when the parameters move. Each measure below makes "move" precise in a
+different way:
+
+* :func:`keskar_sharpness` — the worst loss increase in a box :math:`|z_i| \le \varepsilon(|\theta_i| + 1)`,
+  found with a few L-BFGS-B iterations and reported as :math:`100 \cdot \Delta L / (1 + L)` (Keskar et al. 2017);
+* :func:`random_direction_sharpness` — the worst and the average increase over random directions of length
+  :math:`r`; at a minimum the average is :math:`\approx \tfrac12 r^2 \operatorname{tr}H / P`, which is why
+  random probing badly underestimates the worst case in high dimension;
+* :func:`sam_sharpness` — :math:`L(\theta + \rho g/\|g\|) - L(\theta)`, the quantity SAM minimises
+  (Foret et al. 2021); it needs a gradient, so it vanishes at an exact critical point;
+* :func:`hessian_trace` and :func:`course_utils.curvature.lambda_max` — curvature at the point:
+  :math:`\lambda_{\max}` governs the worst direction (:math:`\tfrac12 r^2\lambda_{\max}`), the trace the average.
+
+:func:`sharpness_report` returns them all for one point. Two more ideas of the chapter live here:
+:func:`sharpness_during_training` (the edge of stability of Cohen et al. 2021: under full-batch GD,
+:math:`\lambda_{\max}` rises to about :math:`2/\eta` and hovers there) and :func:`rescale_relu_network`
+(Dinh et al. 2017: the same function with other weights — and another sharpness). :class:`SharpFlatLandscape`
+is a small test landscape with one sharp and one flat minimum of exactly equal depth.
+
+Example
+-------
+>>> import numpy as np
+>>> from course_utils.models import Quadratic
+>>> q = Quadratic(np.diag([1.0, 10.0]))
+>>> r = sharpness_report(q, np.zeros(2), eps=1e-2, rho=0.1)
+>>> round(r.lambda_max, 6), round(r.trace, 6)
+(10.0, 11.0)
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass
+
+import numpy as np
+
+from . import curvature
+from .objective import Objective
+from .optimizers import Optimizer, Trajectory, gd, run, sam_perturbation
+from .validation import check_bool, check_int, check_option, check_rng, check_scalar, check_vector
+
+__all__ = [
+    "KeskarSharpness",
+    "RandomSharpness",
+    "SharpnessReport",
+    "SharpnessTrace",
+    "SharpFlatLandscape",
+    "keskar_sharpness",
+    "random_direction_sharpness",
+    "sam_sharpness",
+    "hessian_trace",
+    "sharpness_report",
+    "gd_stability_threshold",
+    "sharpness_during_training",
+    "rescale_relu_network",
+]
+
+# Below this many parameters the trace is computed exactly from P Hessian-vector products.
+_EXACT_TRACE_BELOW = 400
+
+
+def _check_objective(objective) -> Objective:
+    if not isinstance(objective, Objective):
+        raise TypeError(f"`objective` must be a course_utils Objective, got {type(objective).__name__}")
+    return objective
+
+
+# --------------------------------------------------------------------------------------------
+# Results
+# --------------------------------------------------------------------------------------------
+@dataclass(frozen=True)
+class KeskarSharpness:
+    r"""Outcome of :func:`keskar_sharpness`.
+
+    Attributes
+    ----------
+    value : float
+        :math:`100 \cdot (\max_z L(\theta + z) - L(\theta)) / (1 + L(\theta))`, Keskar et al.'s metric.
+    increase : float
+        The raw worst increase :math:`\max_z L(\theta + z) - L(\theta)` found.
+    loss : float
+        :math:`L(\theta)`.
+    perturbation : ndarray, shape (P,)
+        The maximising :math:`z` (inside the box).
+    iterations : int
+        L-BFGS-B iterations used.
+    """
+
+    value: float
+    increase: float
+    loss: float
+    perturbation: np.ndarray
+    iterations: int
+
+
+@dataclass(frozen=True)
+class RandomSharpness:
+    """Outcome of :func:`random_direction_sharpness`.
+
+    Attributes
+    ----------
+    worst, average : float
+        Largest and mean loss increase over the sampled directions.
+    increases : ndarray, shape (n_directions,)
+        :math:`L(\\theta + r u_k) - L(\\theta)` for each unit direction :math:`u_k`.
+    radius : float
+    """
+
+    worst: float
+    average: float
+    increases: np.ndarray
+    radius: float
+
+
+@dataclass(frozen=True)
+class SharpnessReport:
+    """Every sharpness measure at one point (see :func:`sharpness_report`).
+
+    Attributes
+    ----------
+    loss, grad_norm : float
+    eps, radius, rho : float
+        Keskar box size, random-direction radius, SAM radius.
+    keskar : float
+        Keskar et al.'s ε-sharpness (×100 / (1 + L)).
+    keskar_increase : float
+        The raw worst increase in the box.
+    worst_random, average_random : float
+        Worst and mean increase over random directions of length ``radius``.
+    sam : float
+        :math:`L(\\theta + \\rho g/\\|g\\|) - L(\\theta)`.
+    lambda_max : float
+        Largest Hessian eigenvalue (Lanczos).
+    trace : float
+        Hessian trace (exact for small P, Hutchinson otherwise).
+    trace_stderr : float
+        Standard error of the trace (0 when exact).
+    """
+
+    loss: float
+    grad_norm: float
+    eps: float
+    radius: float
+    rho: float
+    keskar: float
+    keskar_increase: float
+    worst_random: float
+    average_random: float
+    sam: float
+    lambda_max: float
+    trace: float
+    trace_stderr: float
+
+    def as_dict(self) -> dict:
+        """The fields as a plain dict (for tables)."""
+        return asdict(self)
+
+
+@dataclass(frozen=True)
+class SharpnessTrace:
+    r"""Sharpness along a training run (:func:`sharpness_during_training`).
+
+    Attributes
+    ----------
+    steps : ndarray of int, shape (K,)
+        Steps at which :math:`\lambda_{\max}` was measured.
+    lambda_max : ndarray, shape (K,)
+    trajectory : Trajectory
+        The full run (losses at every step).
+    lr : float
+    """
+
+    steps: np.ndarray
+    lambda_max: np.ndarray
+    trajectory: Trajectory
+    lr: float
+
+    @property
+    def threshold(self) -> float:
+        r"""The stability threshold :math:`2/\eta` of gradient descent."""
+        return 2.0 / self.lr
+
+    def first_crossing(self, fraction: float = 0.9, start: int = 0) -> int | None:
+        """First measured step ``>= start`` with :math:`\\lambda_{\\max} \\ge` ``fraction`` · 2/η (``None`` if never).
+
+        ``start`` skips the first steps, where a large initial sharpness is typically shed at once.
+        """
+        hit = np.nonzero((self.lambda_max >= fraction * self.threshold) & (self.steps >= start))[0]
+        return int(self.steps[hit[0]]) if hit.size else None
+
+
+# --------------------------------------------------------------------------------------------
+# The measures
+# --------------------------------------------------------------------------------------------
+def keskar_sharpness(objective, theta, eps: float = 1e-3, *, maxiter: int = 10, rng=0) -> KeskarSharpness:
+    r"""ε-sharpness of Keskar et al. (2017): the worst loss increase in a box around ``theta``.
+
+    .. math::
+        \phi_\varepsilon(\theta) = 100 \cdot \frac{\max_{z \in C_\varepsilon} L(\theta + z) - L(\theta)}{1 + L(\theta)},
+        \qquad C_\varepsilon = \{z : |z_i| \le \varepsilon(|\theta_i| + 1)\}.
+
+    The box is relative to each weight's size (plus one, so zero weights may move too). The inner maximum is
+    found, as in the paper, with a few L-BFGS-B iterations on :math:`-L(\theta + z)`; it is a lower bound on
+    the true maximum (maximising a non-concave function over a box is hard in general). The search starts at a
+    random point of the box drawn from ``rng`` — at a minimum the gradient vanishes, so starting at
+    :math:`z = 0` would stop at once.
+
+    Parameters
+    ----------
+    objective : Objective
+    theta : array_like, shape (P,)
+    eps : float
+        Relative box size :math:`\varepsilon > 0` (the paper uses 1e-3 and 5e-4).
+    maxiter : int
+        L-BFGS-B iterations (the paper: 10).
+    rng : Generator or int
+        Source of the random start.
+    """
+    from scipy.optimize import minimize
+
+    objective = _check_objective(objective)
+    theta = check_vector(theta, "theta", objective.dim)
+    eps = check_scalar(eps, "eps", low=0, low_inclusive=False)
+    maxiter = check_int(maxiter, "maxiter", low=1)
+    rng = check_rng(rng)
+    half = eps * (np.abs(theta) + 1.0)
+    loss0 = float(objective._loss(theta))
+    grad_fn = objective._grad_fn()
+
+    def negative(z):
+        return -float(objective._loss(theta + z)), -grad_fn(theta + z)
+
+    z0 = rng.uniform(-half, half)
+    res = minimize(negative, z0, jac=True, method="L-BFGS-B", bounds=list(zip(-half, half)),
+                   options={"maxiter": maxiter})
+    z = np.clip(res.x, -half, half)
+    increase = max(float(objective._loss(theta + z)) - loss0, 0.0)
+    return KeskarSharpness(100.0 * increase / (1.0 + loss0), increase, loss0, z, int(res.nit))
+
+
+def random_direction_sharpness(objective, theta, radius: float = 0.05, *, n_directions: int = 100,
+                               rng=0) -> RandomSharpness:
+    r"""Worst and average loss increase over ``n_directions`` random directions of length ``radius``.
+
+    Directions :math:`u_k` are uniform on the unit sphere; the increases
+    :math:`L(\theta + r u_k) - L(\theta)` are evaluated in one batched call. At a minimum with Hessian
+    :math:`H`, :math:`\mathbb E[\Delta L] \approx \tfrac12 r^2 \operatorname{tr}H / P` — the *average*
+    curvature — while the worst direction gives :math:`\tfrac12 r^2 \lambda_{\max}`; in high dimension a
+    random direction is almost orthogonal to the top eigenvector, so even the worst of many samples stays
+    far below the true worst case.
+
+    Parameters
+    ----------
+    objective : Objective
+    theta : array_like, shape (P,)
+    radius : float
+        :math:`r > 0`.
+    n_directions : int
+    rng : Generator or int
+    """
+    objective = _check_objective(objective)
+    theta = check_vector(theta, "theta", objective.dim)
+    radius = check_scalar(radius, "radius", low=0, low_inclusive=False)
+    n_directions = check_int(n_directions, "n_directions", low=1)
+    rng = check_rng(rng)
+    u = rng.standard_normal((n_directions, objective.dim))
+    u /= np.linalg.norm(u, axis=1, keepdims=True)
+    increases = objective.loss_batch(theta + radius * u) - float(objective._loss(theta))
+    return RandomSharpness(float(increases.max()), float(increases.mean()), increases, radius)
+
+
+def sam_sharpness(objective, theta, rho: float = 0.05, *, adaptive: bool = False, eta: float = 0.01) -> float:
+    r"""SAM's sharpness :math:`L(\theta + \hat\varepsilon) - L(\theta)` with :math:`\hat\varepsilon = \rho g/\|g\|`.
+
+    The first-order worst case in a ball of radius :math:`\rho` (ASAM's scaled ball with ``adaptive=True``;
+    see :func:`course_utils.optimizers.sam_perturbation`). Away from a critical point it is
+    :math:`\approx \rho\|g\| + \tfrac12\rho^2 \hat g^\top H \hat g`; at an exact critical point
+    :math:`g = 0` and it is 0 — the linearisation sees no direction to climb.
+    """
+    objective = _check_objective(objective)
+    theta = check_vector(theta, "theta", objective.dim)
+    rho = check_scalar(rho, "rho", low=0)
+    adaptive = check_bool(adaptive, "adaptive")
+    eta = check_scalar(eta, "eta", low=0)
+    g = objective._grad_fn()(theta)
+    eps_hat = sam_perturbation(g, rho, theta, adaptive=adaptive, eta=eta)
+    return float(objective._loss(theta + eps_hat)) - float(objective._loss(theta))
+
+
+def hessian_trace(objective, theta, *, method: str = "auto", n_probes: int = 100, rng=0) -> tuple[float, float]:
+    r"""The Hessian trace :math:`\operatorname{tr}\nabla^2 L(\theta)` and its standard error.
+
+    ``method="exact"`` sums :math:`e_i^\top H e_i` over the ``P`` unit vectors (``P`` cached Hessian-vector
+    products); ``"hutchinson"`` uses :func:`course_utils.curvature.hutchinson_trace` with ``n_probes``
+    Rademacher probes; ``"auto"`` is exact below 400 parameters.
+
+    Returns
+    -------
+    (trace, stderr) : (float, float)
+        ``stderr`` is 0 for the exact method.
+    """
+    objective = _check_objective(objective)
+    theta = check_vector(theta, "theta", objective.dim)
+    method = check_option(method, "method", ["auto", "exact", "hutchinson"])
+    hvp = objective.make_hvp(theta)
+    if method == "exact" or (method == "auto" and objective.dim < _EXACT_TRACE_BELOW):
+        eye = np.eye(objective.dim)
+        return float(sum(eye[i] @ hvp(eye[i]) for i in range(objective.dim))), 0.0
+    est = curvature.hutchinson_trace(hvp, objective.dim, rng=rng, n_probes=n_probes)
+    return est.estimate, est.stderr
+
+
+def sharpness_report(objective, theta, *, eps: float = 1e-3, radius: float | None = None, rho: float = 0.05,
+                     n_directions: int = 100, maxiter: int = 10, trace_method: str = "auto",
+                     rng=0) -> SharpnessReport:
+    r"""Every sharpness measure of this module at ``theta``, in one call.
+
+    Parameters
+    ----------
+    objective : Objective
+    theta : array_like, shape (P,)
+    eps : float
+        Keskar box size (relative).
+    radius : float, optional
+        Length of the random directions; default ``rho``, so the random and the SAM measures probe the same
+        sphere (and differ only in the direction).
+    rho : float
+        SAM radius.
+    n_directions : int
+        Random directions sampled.
+    maxiter : int
+        L-BFGS-B iterations for the Keskar measure.
+    trace_method : {"auto", "exact", "hutchinson"}
+    rng : Generator or int
+        One generator feeds every random draw, so the report is reproducible.
+    """
+    objective = _check_objective(objective)
+    theta = check_vector(theta, "theta", objective.dim)
+    radius = rho if radius is None else radius
+    rng = check_rng(rng)
+    loss, g = objective.value_and_grad(theta)
+    kes = keskar_sharpness(objective, theta, eps, maxiter=maxiter, rng=rng)
+    rand = random_direction_sharpness(objective, theta, radius, n_directions=n_directions, rng=rng)
+    lam = curvature.lambda_max(objective, theta, rng=rng)
+    trace, stderr = hessian_trace(objective, theta, method=trace_method, rng=rng)
+    return SharpnessReport(
+        loss=loss, grad_norm=float(np.linalg.norm(g)), eps=eps, radius=radius, rho=rho, keskar=kes.value,
+        keskar_increase=kes.increase, worst_random=rand.worst, average_random=rand.average,
+        sam=sam_sharpness(objective, theta, rho), lambda_max=lam, trace=trace, trace_stderr=stderr,
+    )
+
+
+# --------------------------------------------------------------------------------------------
+# Stability and the edge of stability
+# --------------------------------------------------------------------------------------------
+def gd_stability_threshold(hessian) -> float:
+    r"""The largest stable learning rate of gradient descent on a quadratic: :math:`2/\lambda_{\max}(H)`.
+
+    On :math:`L = \tfrac12\theta^\top H\theta`, GD multiplies the component along eigenvector :math:`i` by
+    :math:`1 - \eta\lambda_i` each step; it diverges exactly when some :math:`|1 - \eta\lambda_i| > 1`, i.e.
+    :math:`\eta > 2/\lambda_{\max}` (for :math:`\lambda_{\max} > 0`; ``inf`` when no curvature is positive).
+
+    Parameters
+    ----------
+    hessian : array_like, shape (P, P)
+        Symmetric.
+    """
+    H = np.asarray(hessian, dtype=float)
+    if H.ndim != 2 or H.shape[0] != H.shape[1] or not np.all(np.isfinite(H)):
+        raise ValueError(f"`hessian` must be a finite square matrix, got shape {H.shape}")
+    top = float(np.linalg.eigvalsh(0.5 * (H + H.T))[-1])
+    return 2.0 / top if top > 0 else float("inf")
+
+
+def sharpness_during_training(objective, theta0, *, steps: int, lr: float, every: int = 10,
+                              optimizer: Optimizer | None = None, batch_size: int | None = None,
+                              rng=0) -> SharpnessTrace:
+    r""":math:`\lambda_{\max}` of the Hessian measured every ``every`` steps of a training run.
+
+    Cohen et al. (2021, "Gradient descent on neural networks typically occurs at the edge of stability"):
+    under full-batch GD with step :math:`\eta` the sharpness first rises (*progressive sharpening*) until it
+    reaches about :math:`2/\eta`, then hovers there while the loss keeps decreasing, non-monotonically — the
+    quadratic model says GD should diverge, yet it does not.
+
+    Parameters
+    ----------
+    objective : Objective
+    theta0 : array_like, shape (P,)
+    steps : int
+    lr : float
+        Constant learning rate :math:`\eta`.
+    every : int
+        Measure :math:`\lambda_{\max}` (Lanczos on cached HVPs) every ``every`` steps, and at the last one.
+    optimizer : Optimizer, optional
+        Default :func:`course_utils.optimizers.gd`.
+    batch_size : int, optional
+        Minibatches (SGD); ``None`` for full batch.
+    rng : Generator or int
+    """
+    objective = _check_objective(objective)
+    steps = check_int(steps, "steps", low=1)
+    lr = check_scalar(lr, "lr", low=0, low_inclusive=False)
+    every = check_int(every, "every", low=1)
+    rng = check_rng(rng)
+    traj = run(objective, gd() if optimizer is None else optimizer, theta0, steps=steps, lr=lr,
+               batch_size=batch_size, rng=rng)
+    idx = np.unique(np.r_[np.arange(0, traj.thetas.shape[0], every), traj.thetas.shape[0] - 1])
+    if traj.diverged:
+        idx = idx[idx < traj.thetas.shape[0] - 1]  # the last point is the non-finite one
+    lams = np.array([curvature.lambda_max(objective, traj.thetas[i], rng=rng) for i in idx])
+    return SharpnessTrace(idx, lams, traj, lr)
+
+
+# --------------------------------------------------------------------------------------------
+# Reparameterization (Dinh et al. 2017)
+# --------------------------------------------------------------------------------------------
+def rescale_relu_network(model, theta, alpha: float) -> np.ndarray:
+    r"""Dinh et al.'s reparameterization :math:`(W_1, b_1, W_2) \to (\alpha W_1, \alpha b_1, W_2/\alpha)`.
+
+    A ReLU is positively homogeneous, :math:`\mathrm{relu}(\alpha z) = \alpha\,\mathrm{relu}(z)` for
+    :math:`\alpha > 0`, so the second layer undoes the first layer's scale: the network computes *exactly* the
+    same function, with the same loss on every data set. Its Hessian does not stay the same: the curvature along
+    :math:`W_1` scales like :math:`1/\alpha^2` and along :math:`W_2` like :math:`\alpha^2`, so
+    :math:`\lambda_{\max}` and the trace can be made as large as we like without changing a single prediction —
+    "sharp minima can generalize" (Dinh et al. 2017).
+
+    Parameters
+    ----------
+    model : MLP
+        With ``activation`` "relu" or "linear", at least one hidden layer and no residual connections.
+    theta : array_like, shape (P,)
+    alpha : float
+        Scale :math:`\alpha > 0`.
+
+    Returns
+    -------
+    ndarray, shape (P,)
+        A new parameter vector; layers beyond the second are unchanged.
+    """
+    from .models import MLP
+
+    if not isinstance(model, MLP):
+        raise TypeError(f"`model` must be an MLP, got {type(model).__name__}")
+    if model.activation not in ("relu", "linear") or model.residual or len(model.hidden) < 1:
+        raise ValueError("rescale_relu_network needs a ReLU (or linear) MLP with a hidden layer and no residual "
+                         f"connections; got {model.name}")
+    theta = check_vector(theta, "theta", model.dim)
+    alpha = check_scalar(alpha, "alpha", low=0, low_inclusive=False)
+    out = theta.copy()
+    (W1, b1), (W2, _) = model.unflatten(out)[:2]
+    W1 *= alpha
+    if b1 is not None:
+        b1 *= alpha
+    W2 /= alpha
+    return out
+
+
+# --------------------------------------------------------------------------------------------
+# A landscape with a sharp and a flat minimum of equal depth
+# --------------------------------------------------------------------------------------------
+class SharpFlatLandscape(Objective):
+    r"""A loss with one sharp and one flat minimum, both exactly at :math:`L = 0`.
+
+    .. math::
+        L(\theta) = \underbrace{\frac{\|\theta - c_f\|^2}{2 s_f^2}}_{\text{wide bowl}}
+        \;\underbrace{\Bigl(1 - e^{-\|\theta - c_s\|^2 / 2 s_s^2}\Bigr)}_{\text{narrow notch}}
+
+    A wide bowl centred at :math:`c_f` with a narrow Gaussian notch cut into its side at :math:`c_s`. The
+    product vanishes at both centres, so the two minima have exactly equal depth. The Hessian is a multiple of
+    the identity at each, in closed form (the tests use it):
+
+    .. math::
+        \nabla^2 L(c_s) = \frac{\|c_s - c_f\|^2}{2 s_f^2 s_s^2} I, \qquad
+        \nabla^2 L(c_f) = \frac{1 - e^{-\|c_s - c_f\|^2 / 2 s_s^2}}{s_f^2} I.
+
+    The notch is surrounded by a low rim (where the bowl's slope meets the notch's wall): gradient descent
+    started near the notch falls in, while SAM's look-ahead point :math:`\theta + \rho g/\|g\|` lands beyond
+    the rim once :math:`\rho` exceeds about the notch's width, and the SAM step then follows the bowl.
+
+    Parameters
+    ----------
+    dim : int
+        1 or 2 (``P``): a curve for the "test-time shift" picture, a plane for SAM's trajectories.
+    sharp_center, flat_center : float
+        First coordinates of the two minima (the others are 0).
+    sharp_width, flat_width : float
+        :math:`s_s < s_f`.
+    """
+
+    def __init__(self, dim: int = 1, sharp_center: float = -1.0, flat_center: float = 1.0,
+                 sharp_width: float = 0.2, flat_width: float = 1.0):
+        self.dim = check_int(dim, "dim", low=1, high=2)
+        sharp_center = check_scalar(sharp_center, "sharp_center")
+        flat_center = check_scalar(flat_center, "flat_center")
+        self.sharp_width = check_scalar(sharp_width, "sharp_width", low=0, low_inclusive=False)
+        self.flat_width = check_scalar(flat_width, "flat_width", low=0, low_inclusive=False)
+        if self.sharp_width >= self.flat_width:
+            raise ValueError(f"`sharp_width` ({sharp_width}) must be smaller than `flat_width` ({flat_width})")
+        if sharp_center == flat_center:
+            raise ValueError("`sharp_center` and `flat_center` must differ")
+        self.sharp_minimum = np.zeros(self.dim)
+        self.sharp_minimum[0] = sharp_center
+        self.flat_minimum = np.zeros(self.dim)
+        self.flat_minimum[0] = flat_center
+        self.name = f"sharp (s={sharp_width:g}) and flat (s={flat_width:g}) minima"
+
+    def _factors(self, theta, xp):
+        ds = xp.sum((theta - self.sharp_minimum) ** 2, axis=-1)
+        df = xp.sum((theta - self.flat_minimum) ** 2, axis=-1)
+        return df / (2 * self.flat_width**2), 1 - xp.exp(-ds / (2 * self.sharp_width**2))
+
+    def _loss(self, theta):
+        import autograd.numpy as anp
+
+        bowl, notch = self._factors(theta, anp)
+        return bowl * notch
+
+    def _loss_batch(self, thetas):
+        bowl, notch = self._factors(thetas, np)
+        return bowl * notch
+
+    def curvatures(self) -> tuple[float, float]:
+        """The Hessian eigenvalue (all equal) at the sharp and at the flat minimum, in closed form."""
+        d2 = float(np.sum((self.sharp_minimum - self.flat_minimum) ** 2))
+        sharp = d2 / (2 * self.flat_width**2 * self.sharp_width**2)
+        flat = (1 - np.exp(-d2 / (2 * self.sharp_width**2))) / self.flat_width**2
+        return float(sharp), float(flat)
+
+    def basin(self, theta, tol: float = 0.1) -> str:
+        """``"sharp"``, ``"flat"`` or ``"neither"``: which minimum ``theta`` is within ``tol`` of."""
+        theta = check_vector(theta, "theta", self.dim, finite=False)
+        tol = check_scalar(tol, "tol", low=0, low_inclusive=False)
+        if np.linalg.norm(theta - self.sharp_minimum) <= tol:
+            return "sharp"
+        if np.linalg.norm(theta - self.flat_minimum) <= tol:
+            return "flat"
+        return "neither"

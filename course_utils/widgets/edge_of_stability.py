@@ -1,0 +1,102 @@
+r"""The Stability Explorer: gradient descent on a quadratic diverges exactly when :math:`\eta > 2/\lambda_{\max}`.
+
+On :math:`L(\theta) = \tfrac12\theta^\top H\theta`, each eigen-component of :math:`\theta` is multiplied by
+:math:`1 - \eta\lambda_i` per step. The learning-rate slider crosses :math:`2/\lambda_{\max}`: below it the loss
+falls (oscillating along the sharp direction once :math:`\eta > 1/\lambda_{\max}`), above it the loss grows
+geometrically.
+
+Example
+-------
+>>> e = StabilityExplorer(lr=0.21)
+>>> e.state.stable
+False
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from .. import optimizers
+from ..models import Quadratic
+from ..sharpness import gd_stability_threshold
+from .base import Explorer, float_slider
+
+__all__ = ["StabilityExplorer", "StabilityState"]
+
+_EIGS = (1.0, 10.0)
+_START = (1.5, 0.6)
+_STEPS = 40
+_BOUNDS = ((-2.0, 2.0), (-1.2, 1.2))
+
+
+@dataclass(frozen=True)
+class StabilityState:
+    """One GD run on the quadratic and the verdict.
+
+    Attributes
+    ----------
+    lr, threshold : float
+        :math:`\\eta` and :math:`2/\\lambda_{\\max}`.
+    multiplier : float
+        :math:`\\max_i |1 - \\eta\\lambda_i|`; the run is stable iff it is < 1.
+    stable : bool
+    path : ndarray, shape (T + 1, 2)
+    losses : ndarray, shape (T + 1,)
+    message : str
+    """
+
+    lr: float
+    threshold: float
+    multiplier: float
+    stable: bool
+    path: np.ndarray
+    losses: np.ndarray
+    message: str
+
+
+class StabilityExplorer(Explorer):
+    """GD on ½θᵀHθ with eigenvalues 1 and 10 (control: ``lr`` from 0.01 to 0.25; 2/λ_max = 0.2)."""
+
+    title = "The stability threshold η = 2/λ_max"
+
+    def __init__(self, **values):
+        self.quadratic = Quadratic.from_eigenvalues(_EIGS, angle=np.pi / 6)
+        self.threshold = gd_stability_threshold(self.quadratic.hessian(np.zeros(2)))
+        super().__init__(**values)
+
+    def _make_controls(self):
+        return {"lr": float_slider("learning rate η", 0.01, 0.25, 0.005, 0.1, readout_format=".3f")}
+
+    def compute(self, params) -> StabilityState:
+        lr = float(params["lr"])
+        traj = optimizers.run(self.quadratic, optimizers.gd(), _START, steps=_STEPS, lr=lr)
+        mult = float(np.max(np.abs(1 - lr * np.array(_EIGS))))
+        stable = mult < 1
+        verdict = "converges" if stable else ("neither converges nor diverges" if mult == 1 else "diverges")
+        msg = (f"η = {lr:.3f} {'<' if lr < self.threshold else ('=' if lr == self.threshold else '>')} "
+               f"2/λ_max = {self.threshold:.3f}: max|1 − ηλ| = {mult:.2f}, so GD {verdict}"
+               + (f" ({traj.message.split(': ', 1)[1]})" if traj.diverged else
+                  f"; loss after {traj.steps} steps {traj.final_loss:.3g}") + ".")
+        return StabilityState(lr, self.threshold, mult, stable, traj.thetas, traj.losses, msg)
+
+    def _build_figure(self):
+        from ..plotting import label_axes, plot_contour
+
+        self.fig, (self.ax_path, self.ax_loss) = self.new_figure(1, 2, figsize=(9.6, 3.8))
+        plot_contour(self.ax_path, self.quadratic, _BOUNDS, levels=20)
+        (self.path_line,) = self.ax_path.plot([], [], color="#D55E00", marker="o", markersize=3, linewidth=1)
+        label_axes(self.ax_path, "GD iterates", r"$\theta_1$", r"$\theta_2$")
+        (self.loss_line,) = self.ax_loss.semilogy([], [], color="#0072B2", marker=".", linestyle="-")
+        self.ax_loss.set_xlim(0, _STEPS)
+        self.ax_loss.set_ylim(1e-12, 1e6)
+        label_axes(self.ax_loss, "Loss (log scale)", "step", "loss")
+
+    def draw(self, state: StabilityState):
+        from ..plotting import finite_prefix
+
+        pts = finite_prefix(state.path, _BOUNDS)
+        self.path_line.set_data(pts[:, 0], pts[:, 1])
+        losses = np.where(np.isfinite(state.losses), state.losses, np.nan)
+        self.loss_line.set_data(np.arange(losses.size), np.clip(losses, 1e-12, 1e6))

@@ -1,0 +1,108 @@
+r"""The SAM Explorer: gradient descent and SAM on a landscape with a sharp and a flat minimum.
+
+Both start from the same point. Gradient descent follows the slope into the narrow notch (the sharp
+minimum); SAM evaluates the gradient at the look-ahead point :math:`\theta + \rho g/\|g\|`, which for
+:math:`\rho` above about the notch's width lands beyond the notch's rim, and follows the wide bowl to the flat
+minimum. Too large a :math:`\rho` and SAM stalls near the rim: its fixed points (where
+:math:`\nabla L(\theta + \hat\varepsilon) = 0`) are not minima of :math:`L`.
+
+Example
+-------
+>>> e = SAMExplorer(rho=0.2)
+>>> e.state.gd_basin, e.state.sam_basin
+('sharp', 'flat')
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from .. import optimizers
+from ..sharpness import SharpFlatLandscape
+from .base import Explorer, float_slider, int_slider
+
+__all__ = ["SAMExplorer", "SAMState", "SAM_START"]
+
+#: The common start (chosen so that GD's path grazes the notch).
+SAM_START = (-2.0, -1.1)
+_BOUNDS = ((-2.6, 1.8), (-1.5, 1.2))
+
+
+@dataclass(frozen=True)
+class SAMState:
+    """The two trajectories and where they ended.
+
+    Attributes
+    ----------
+    rho, lr : float
+    gd_path, sam_path : ndarray, shape (T + 1, 2)
+    gd_basin, sam_basin : str
+        "sharp", "flat" or "neither" (see :meth:`SharpFlatLandscape.basin`).
+    gd_loss, sam_loss : float
+    message : str
+    """
+
+    rho: float
+    lr: float
+    gd_path: np.ndarray
+    sam_path: np.ndarray
+    gd_basin: str
+    sam_basin: str
+    gd_loss: float
+    sam_loss: float
+    message: str
+
+
+class SAMExplorer(Explorer):
+    """GD vs SAM on :class:`SharpFlatLandscape` (controls: ``rho`` 0–0.5, ``lr`` 0.005–0.06, ``steps``)."""
+
+    title = "Gradient descent vs SAM: which minimum?"
+
+    def __init__(self, **values):
+        self.landscape = SharpFlatLandscape(dim=2, sharp_width=0.25)
+        super().__init__(**values)
+
+    def _make_controls(self):
+        return {
+            "rho": float_slider("SAM radius ρ", 0.0, 0.5, 0.01, 0.2, heavy=True),
+            "lr": float_slider("learning rate η", 0.005, 0.06, 0.001, 1 / 32, readout_format=".3f", heavy=True),
+            "steps": int_slider("steps", 10, 400, step=10, value=300, heavy=True),
+        }
+
+    def compute(self, params) -> SAMState:
+        L, rho, lr, steps = self.landscape, float(params["rho"]), float(params["lr"]), int(params["steps"])
+        runs = [optimizers.run(L, opt, SAM_START, steps=steps, lr=lr)
+                for opt in (optimizers.gd(), optimizers.sam(optimizers.gd(), rho=rho))]
+        basins = [L.basin(t.final_theta, tol=0.15) for t in runs]
+        parts = []
+        for name, t, b in zip(("GD", f"SAM (ρ = {rho:.2f})"), runs, basins):
+            where = {"sharp": "the sharp minimum", "flat": "the flat minimum"}.get(b, "neither minimum")
+            parts.append(f"{name}: {t.message.split(': ', 1)[1] if t.diverged else 'ends at ' + where}"
+                         f" (loss {t.final_loss:.3g})")
+        return SAMState(rho, lr, runs[0].thetas, runs[1].thetas, basins[0], basins[1], runs[0].final_loss,
+                        runs[1].final_loss, "; ".join(parts) + ".")
+
+    def _build_figure(self):
+        from ..plotting import label_axes, plot_contour, series_styles
+
+        self.fig, self.ax = self.new_figure(figsize=(6.4, 4.4))
+        L = self.landscape
+        plot_contour(self.ax, L, _BOUNDS, levels=25, log=True, resolution=161)
+        styles = series_styles(2)
+        (self.gd_line,) = self.ax.plot([], [], markevery=20, markersize=4, label="GD", **styles[0])
+        (self.sam_line,) = self.ax.plot([], [], markevery=20, markersize=4, label="SAM", **styles[1])
+        self.ax.plot(*SAM_START, marker="o", color="white", markeredgecolor="black", linestyle="none", label="start")
+        for point, text in ((L.sharp_minimum, "sharp"), (L.flat_minimum, "flat")):
+            self.ax.plot(*point, marker="*", color="white", markeredgecolor="black", markersize=12, linestyle="none")
+            self.ax.annotate(text, point, xytext=(6, 6), textcoords="offset points", color="white", fontsize=10)
+        self.ax.legend(loc="lower right", fontsize=8)
+        label_axes(self.ax, "Sharp notch in a wide bowl", r"$\theta_1$", r"$\theta_2$")
+
+    def draw(self, state: SAMState):
+        from ..plotting import finite_prefix
+
+        for line, path in ((self.gd_line, state.gd_path), (self.sam_line, state.sam_path)):
+            pts = finite_prefix(path, _BOUNDS)
+            line.set_data(pts[:, 0], pts[:, 1])

@@ -1,0 +1,157 @@
+r"""The Sharpness Explorer: every sharpness measure at trained minima, as a function of the radius.
+
+For each given minimum it draws the loss along the top Hessian eigenvector and along a random direction (left:
+the worst direction rises like :math:`\tfrac12\lambda_{\max}t^2`, a random one like
+:math:`\tfrac12(\operatorname{tr}H/P)\,t^2`), and the measures at the chosen radius :math:`\rho` and Keskar
+box :math:`\varepsilon` (right, log scale): Keskar's worst case in the box, the worst and the average over
+random directions of length :math:`\rho`, and SAM's :math:`L(\theta + \rho g/\|g\|) - L(\theta)`.
+
+Example
+-------
+>>> from course_utils.models import Quadratic
+>>> q = Quadratic(np.diag([1.0, 10.0]))
+>>> e = SharpnessExplorer(q, {"minimum": np.zeros(2)}, rho=0.1)
+>>> round(e.state.worst_random[0] / (0.5 * 0.1**2 * 10), 2) <= 1.0
+True
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from .. import curvature, sharpness
+from .base import Explorer, log_slider
+
+__all__ = ["SharpnessExplorer", "SharpnessState"]
+
+_TS = np.linspace(-1.0, 1.0, 61)
+_MEASURES = ("Keskar (box ε)", "worst random", "average random", "SAM")
+
+
+@dataclass(frozen=True)
+class SharpnessState:
+    """Measures per minimum at the current ``rho`` and ``eps``.
+
+    Attributes
+    ----------
+    rho, eps : float
+    names : tuple of str
+    keskar, worst_random, average_random, sam : ndarray, shape (M,)
+        Raw loss increases (Keskar's is the raw increase, not the ×100/(1+L) score).
+    ts : ndarray, shape (T,)
+        Distances along the directions, ``2ρ·[-1, 1]``.
+    top_slices, random_slices : ndarray, shape (M, T)
+        Loss increase along the top eigenvector and along one random unit direction.
+    message : str
+    """
+
+    rho: float
+    eps: float
+    names: tuple
+    keskar: np.ndarray
+    worst_random: np.ndarray
+    average_random: np.ndarray
+    sam: np.ndarray
+    ts: np.ndarray
+    top_slices: np.ndarray
+    random_slices: np.ndarray
+    message: str
+
+
+class SharpnessExplorer(Explorer):
+    """Sharpness measures at one or more minima of one objective.
+
+    Parameters
+    ----------
+    objective : Objective
+    minima : dict[str, ndarray]
+        Named parameter vectors (e.g. ``{"small batch": θ_sb, "full batch": θ_lb}``), at most 4.
+    **values
+        ``rho`` (1e-3–1, log) and ``eps`` (1e-4–1e-1, log).
+    """
+
+    title = "Measuring sharpness: worst case, random directions, SAM"
+
+    def __init__(self, objective, minima: dict, **values):
+        if not isinstance(minima, dict) or not 1 <= len(minima) <= 4:
+            raise ValueError(f"`minima` must be a dict of 1 to 4 named parameter vectors, got {minima!r:.60}")
+        self.objective = objective
+        self.names = tuple(minima)
+        self.minima = [np.asarray(minima[n], dtype=float) for n in self.names]
+        rng = np.random.default_rng(0)
+        self.top = [curvature.hessian_top_eigenpairs(objective, t, k=1, rng=0).vectors[:, -1] for t in self.minima]
+        self.random_dir = rng.standard_normal(objective.dim)
+        self.random_dir /= np.linalg.norm(self.random_dir)
+        super().__init__(**values)
+
+    def _make_controls(self):
+        return {
+            "rho": log_slider("radius ρ", 1e-3, 1.0, 0.05, heavy=True),
+            "eps": log_slider("Keskar box ε", 1e-4, 1e-1, 1e-3, heavy=True),
+        }
+
+    def compute(self, params) -> SharpnessState:
+        rho, eps = float(params["rho"]), float(params["eps"])
+        obj = self.objective
+        kes, worst, avg, sam, tops, rands = [], [], [], [], [], []
+        ts = 2 * rho * _TS
+        for theta, top in zip(self.minima, self.top):
+            base = obj.loss(theta)
+            kes.append(sharpness.keskar_sharpness(obj, theta, eps, maxiter=10, rng=0).increase)
+            r = sharpness.random_direction_sharpness(obj, theta, rho, n_directions=100, rng=0)
+            worst.append(r.worst)
+            avg.append(r.average)
+            sam.append(sharpness.sam_sharpness(obj, theta, rho))
+            tops.append(obj.loss_batch(theta + ts[:, None] * top) - base)
+            rands.append(obj.loss_batch(theta + ts[:, None] * self.random_dir) - base)
+        arr = [np.array(v) for v in (kes, worst, avg, sam)]
+        ratio = arr[1] / np.maximum(arr[2], 1e-300)
+        msg = (f"ρ = {rho:.3g}: " + "; ".join(
+            f"{n}: SAM {s:.3g}, worst random {w:.3g}, average {a:.3g}"
+            for n, s, w, a in zip(self.names, arr[3], arr[1], arr[2])) +
+            f". Worst/average over random directions: {ratio.min():.1f}–{ratio.max():.1f}×.")
+        return SharpnessState(rho, eps, self.names, *arr, ts, np.array(tops), np.array(rands), msg)
+
+    def _build_figure(self):
+        from ..plotting import label_axes, series_styles
+
+        self.fig, (self.ax_slice, self.ax_bar) = self.new_figure(1, 2, figsize=(10.5, 4.0))
+        styles = series_styles(len(self.names))
+        self.top_lines, self.rand_lines = [], []
+        for name, style in zip(self.names, styles):
+            (a,) = self.ax_slice.plot([], [], color=style["color"], linestyle="-", label=f"{name}: top eigenvector")
+            (b,) = self.ax_slice.plot([], [], color=style["color"], linestyle=":", label=f"{name}: random direction")
+            self.top_lines.append(a)
+            self.rand_lines.append(b)
+        self.rho_lines = [self.ax_slice.axvline(0, color="0.3", linestyle="--", linewidth=0.8) for _ in range(2)]
+        self.ax_slice.legend(fontsize=7, loc="upper center")
+        label_axes(self.ax_slice, "Loss increase along two directions (dashed: ±ρ)", "distance t", "L(θ + t·u) − L(θ)")
+        width = 0.8 / len(self.names)
+        x = np.arange(len(_MEASURES))
+        hatches = ("", "//", "..", "xx")
+        self.bars = [self.ax_bar.bar(x + (i - (len(self.names) - 1) / 2) * width, np.ones(len(_MEASURES)), width,
+                                     color=style["color"], hatch=hatches[i], edgecolor="black", label=name)
+                     for i, (name, style) in enumerate(zip(self.names, styles))]
+        self.ax_bar.set_yscale("log")
+        self.ax_bar.set_xticks(x, _MEASURES, fontsize=8)
+        self.ax_bar.legend(fontsize=8)
+        label_axes(self.ax_bar, "Sharpness measures (loss increase)", None, "increase (log scale)")
+
+    def draw(self, state: SharpnessState):
+        for i in range(len(self.names)):
+            self.top_lines[i].set_data(state.ts, state.top_slices[i])
+            self.rand_lines[i].set_data(state.ts, state.random_slices[i])
+            values = (state.keskar[i], state.worst_random[i], state.average_random[i], state.sam[i])
+            for bar, v in zip(self.bars[i], values):
+                bar.set_height(max(float(v), 1e-12))
+        for line, x in zip(self.rho_lines, (-state.rho, state.rho)):
+            line.set_xdata([x, x])
+        self.ax_slice.set_xlim(state.ts[0], state.ts[-1])
+        top = float(np.nanmax(np.r_[state.top_slices.ravel(), state.random_slices.ravel(), 1e-12]))
+        self.ax_slice.set_ylim(-0.05 * top, 1.1 * top)
+        heights = np.r_[state.keskar, state.worst_random, state.average_random, state.sam]
+        heights = heights[heights > 0]
+        if heights.size:
+            self.ax_bar.set_ylim(max(heights.min() / 5, 1e-12), heights.max() * 5)

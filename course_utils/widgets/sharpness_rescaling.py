@@ -1,0 +1,140 @@
+r"""The Reparameterization Explorer: the same network, a different sharpness (Dinh et al. 2017).
+
+:func:`course_utils.sharpness.rescale_relu_network` maps :math:`(W_1, b_1, W_2)` to
+:math:`(\alpha W_1, \alpha b_1, W_2/\alpha)`. The predictions and the loss do not change (the message says by
+how much: rounding only), yet :math:`\lambda_{\max}` and the trace of the Hessian do (left, log–log, the current
+:math:`\alpha` marked). The loss along a filter-normalized direction (right, solid) is the same for every
+:math:`\alpha`; along a raw direction (dashed) it is not.
+
+Example
+-------
+>>> e = ReparameterizationExplorer(alpha=4.0)            # doctest: +SKIP
+>>> e.state.loss_change < 1e-12 and e.state.lambda_max != e.state.lambda_max_ref
+True
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from .. import curvature, sharpness, surfaces
+from .base import Explorer, log_slider
+
+__all__ = ["ReparameterizationExplorer", "ReparameterizationState"]
+
+_ALPHAS = np.geomspace(0.1, 10.0, 9)
+_TS = np.linspace(-1.0, 1.0, 61)
+
+
+@dataclass(frozen=True)
+class ReparameterizationState:
+    """Measures at the rescaled network and the slices through it.
+
+    Attributes
+    ----------
+    alpha : float
+    loss_change, prediction_change : float
+        :math:`|L(\\theta_\\alpha) - L(\\theta)|` and the largest change of a prediction.
+    lambda_max, trace : float
+        At :math:`\\theta_\\alpha`.
+    lambda_max_ref, trace_ref : float
+        At :math:`\\theta` (:math:`\\alpha = 1`).
+    filter_slice, raw_slice, filter_ref, raw_ref : ndarray, shape (T,)
+    message : str
+    """
+
+    alpha: float
+    loss_change: float
+    prediction_change: float
+    lambda_max: float
+    trace: float
+    lambda_max_ref: float
+    trace_ref: float
+    filter_slice: np.ndarray
+    raw_slice: np.ndarray
+    filter_ref: np.ndarray
+    raw_ref: np.ndarray
+    message: str
+
+
+class ReparameterizationExplorer(Explorer):
+    """Rescale a trained ReLU MLP by α (0.1–10, log scale) and watch which sharpness measures move.
+
+    Parameters
+    ----------
+    model : MLP
+        ReLU (or linear) activation.
+    theta : array_like, shape (P,)
+        A trained parameter vector.
+    """
+
+    title = "Sharpness depends on the parameterization"
+
+    def __init__(self, model, theta, **values):
+        sharpness.rescale_relu_network(model, theta, 1.0)  # validates model and theta
+        self.model, self.theta = model, np.asarray(theta, dtype=float).copy()
+        self.curve = np.array([self._measures(a) for a in _ALPHAS])  # (A, 2): lambda_max, trace
+        self.raw_direction = surfaces.gaussian_direction(model.dim, 0)
+        self.raw_direction *= 0.5 * np.linalg.norm(self.theta) / np.linalg.norm(self.raw_direction)
+        super().__init__(**values)
+
+    def _measures(self, alpha):
+        t = sharpness.rescale_relu_network(self.model, self.theta, alpha)
+        return (curvature.lambda_max(self.model, t, rng=0), sharpness.hessian_trace(self.model, t)[0])
+
+    def _slices(self, centre):
+        fd = surfaces.filter_normalize(self.raw_direction, centre, self.model)
+        return (surfaces.slice_1d(self.model, centre, fd, _TS).losses,
+                surfaces.slice_1d(self.model, centre, self.raw_direction, _TS).losses)
+
+    def _make_controls(self):
+        return {"alpha": log_slider("layer scale α", 0.1, 10.0, 1.0, readout_format=".2f")}
+
+    def compute(self, params) -> ReparameterizationState:
+        a = float(params["alpha"])
+        m, t1 = self.model, self.theta
+        ta = sharpness.rescale_relu_network(m, t1, a)
+        lam, tr = self._measures(a)
+        lam1, tr1 = self._measures(1.0)
+        filt, raw = self._slices(ta)
+        filt1, raw1 = self._slices(t1)
+        dl = abs(m.loss(ta) - m.loss(t1))
+        dp = float(np.max(np.abs(m.predict(ta) - m.predict(t1))))
+        msg = (f"α = {a:.2f}: loss changed by {dl:.1e}, predictions by {dp:.1e} (the same function); "
+               f"λ_max {lam:.3g} (was {lam1:.3g}), trace {tr:.3g} (was {tr1:.3g}).")
+        return ReparameterizationState(a, dl, dp, lam, tr, lam1, tr1, filt, raw, filt1, raw1, msg)
+
+    def _build_figure(self):
+        from ..plotting import label_axes
+
+        self.fig, (self.ax_m, self.ax_s) = self.new_figure(1, 2, figsize=(10.0, 3.9))
+        self.ax_m.loglog(_ALPHAS, self.curve[:, 0], color="#D55E00", linestyle="-", marker="o", markersize=3,
+                         label="λ_max")
+        self.ax_m.loglog(_ALPHAS, self.curve[:, 1], color="#0072B2", linestyle="--", marker="s", markersize=3,
+                         label="trace")
+        (self.mark_lam,) = self.ax_m.plot([], [], marker="o", color="#D55E00", markersize=10, markeredgecolor="k",
+                                          linestyle="none")
+        (self.mark_tr,) = self.ax_m.plot([], [], marker="s", color="#0072B2", markersize=10, markeredgecolor="k",
+                                         linestyle="none")
+        self.ax_m.legend(fontsize=8)
+        label_axes(self.ax_m, "Hessian measures vs α (same function!)", "α", "value")
+        (self.f_ref,) = self.ax_s.plot(_TS, np.zeros_like(_TS), color="0.6", linewidth=4, label="filter-norm., α = 1")
+        (self.f_line,) = self.ax_s.plot([], [], color="#009E73", linestyle="-", label="filter-normalized, α")
+        (self.r_ref,) = self.ax_s.plot(_TS, np.zeros_like(_TS), color="0.6", linestyle=":", label="raw, α = 1")
+        (self.r_line,) = self.ax_s.plot([], [], color="#CC79A7", linestyle="--", label="raw direction, α")
+        self.ax_s.legend(fontsize=8)
+        label_axes(self.ax_s, "1-D slices through the rescaled network", "t", "loss L(θ_α + t·d)")
+
+    def draw(self, state: ReparameterizationState):
+        self.mark_lam.set_data([state.alpha], [state.lambda_max])
+        self.mark_tr.set_data([state.alpha], [state.trace])
+        self.f_ref.set_ydata(state.filter_ref)
+        self.r_ref.set_ydata(state.raw_ref)
+        self.f_line.set_data(_TS, state.filter_slice)
+        self.r_line.set_data(_TS, state.raw_slice)
+        vals = np.r_[state.filter_slice, state.raw_slice, state.filter_ref, state.raw_ref]
+        vals = vals[np.isfinite(vals)]
+        hi = min(float(vals.max()), 10 * float(np.max(state.filter_ref)) + 1.0)
+        self.ax_s.set_ylim(float(vals.min()) - 0.05, hi * 1.05)
