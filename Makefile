@@ -47,7 +47,7 @@ test: $(DEV_STAMP)
 	$(BIN)/ruff check .
 	$(BIN)/python -m course_utils.grading assign --check
 	$(BIN)/python -m pytest tests
-	$(BIN)/python -m pytest -p no:cacheprovider --nbval-lax notebooks solutions exercises
+	$(BIN)/python -m pytest -p no:cacheprovider --nbval-lax notebooks solutions exercises demos
 	$(MAKE) --no-print-directory bench QUICK=1
 
 demo: $(DEV_STAMP)
