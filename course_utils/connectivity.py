@@ -34,6 +34,7 @@ import numpy as np
 from .objective import Objective
 from .validation import (
     check_array,
+    check_batch,
     check_callable,
     check_int,
     check_option,
@@ -254,7 +255,7 @@ def error_batch(model, thetas, X=None, y=None) -> np.ndarray:
     MSE predict class 1 when the probability (output) exceeds 0.5; multi-class takes the argmax.
     """
     _check_model(model)
-    thetas = np.asarray(thetas, dtype=float)
+    thetas = check_batch(thetas, "thetas", model.dim)
     lead = thetas.shape[:-1]
     y = model.y if y is None else check_array(y, "y", ndim=1)
     out = model.forward_batch(thetas.reshape(-1, model.dim), X)  # (B, N, K)
@@ -742,6 +743,10 @@ def plane_grid(objective, theta_a, theta_b, theta_c, *, resolution: int = 41, ma
 # Permutation symmetry and weight matching
 # --------------------------------------------------------------------------------------------
 def _check_transform(model, perms, signs):
+    for name, value in (("perms", perms), ("signs", signs)):
+        if (value is not None or name == "perms") and (isinstance(value, (str, bytes)) or not hasattr(value, "__len__")):
+            raise TypeError(f"`{name}` must be a list with one array per hidden layer ({len(model.hidden)}), "
+                            f"got {type(value).__name__}")
     if len(perms) != len(model.hidden):
         raise ValueError(f"`perms` must hold one permutation per hidden layer ({len(model.hidden)}), got {len(perms)}")
     checked_p, checked_s = [], []

@@ -84,7 +84,7 @@ def finite_difference_gradient(f: Callable, theta, h: float = 1e-6) -> np.ndarra
     """
     check_callable(f, "f")
     theta = check_vector(theta, "theta")
-    h = check_scalar(h, "h", low=0, low_inclusive=False)
+    h = check_scalar(h, "h", low=0, high=1, low_inclusive=False)  # a finite-difference step, not a stride
     g = np.empty_like(theta)
     for i in range(theta.size):
         e = np.zeros_like(theta)
@@ -98,7 +98,7 @@ def finite_difference_hvp(grad_f: Callable, theta, v, h: float = 1e-5) -> np.nda
     check_callable(grad_f, "grad_f")
     theta = check_vector(theta, "theta")
     v = check_vector(v, "v", theta.size)
-    h = check_scalar(h, "h", low=0, low_inclusive=False)
+    h = check_scalar(h, "h", low=0, high=1, low_inclusive=False)  # a finite-difference step, not a stride
     return (np.asarray(grad_f(theta + h * v)) - np.asarray(grad_f(theta - h * v))) / (2 * h)
 
 

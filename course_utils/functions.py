@@ -23,7 +23,7 @@ Landscapes (registry key → class): ``bowl`` :class:`Bowl`, ``saddle`` :class:`
 ``monkey_saddle`` :class:`MonkeySaddle`, ``rosenbrock`` :class:`Rosenbrock`, ``himmelblau``
 :class:`Himmelblau`, ``six_hump_camel`` :class:`SixHumpCamel`, ``rastrigin`` :class:`Rastrigin`,
 ``wobbly`` :class:`Wobbly`, ``multimodal`` :class:`Multimodal`, ``quartic_bowl`` :class:`QuarticBowl`,
-``quartic_saddle`` :class:`QuarticSaddle`.
+``quartic_saddle`` :class:`QuarticSaddle`, ``cliff`` :class:`Cliff`.
 """
 
 from __future__ import annotations
@@ -53,6 +53,7 @@ __all__ = [
     "Multimodal",
     "QuarticBowl",
     "QuarticSaddle",
+    "Cliff",
     "LANDSCAPES",
     "get",
 ]
@@ -356,8 +357,9 @@ class Rosenbrock(Landscape):
     key = "rosenbrock"
 
     def __init__(self, a: float = 1.0, b: float = 100.0):
-        self.a = check_scalar(a, "a")
-        self.b = check_scalar(b, "b", low=0, low_inclusive=False)
+        # bounded so that a², b·x⁴ and the plotting window stay finite numbers
+        self.a = check_scalar(a, "a", low=-1e6, high=1e6)
+        self.b = check_scalar(b, "b", low=0, high=1e12, low_inclusive=False)
         self.name = "Rosenbrock" if (self.a, self.b) == (1.0, 100.0) else f"Rosenbrock (a={self.a:g}, b={self.b:g})"
         self.latex = rf"$({self.a:g} - x)^2 + {self.b:g}\,(y - x^2)^2$"
         span = max(2.0, 2 * abs(self.a))
@@ -532,6 +534,72 @@ class Multimodal(Landscape):
         return [((0.0, 0.0), "minimum")]
 
 
+# ------------------------------------------------------------------------------------------------
+# A cliff (chapter 7): where gradients explode
+# ------------------------------------------------------------------------------------------------
+class Cliff(Landscape):
+    r"""A bowl behind a cliff (after Pascanu, Mikolov & Bengio 2013, Fig. 6).
+
+    .. math::
+        f(x, y) = \tfrac12 (x - 1)^2 + y^2 + H\,\bigl(1 - \rho(x / w)\bigr), \qquad
+        \rho(u) = \frac{\operatorname{softplus}(a u) - \operatorname{softplus}(a(u - 1))}{a},
+
+    with :math:`a = 10`. :math:`\rho` is a ramp from 0 (for :math:`u \lesssim 0`) to 1 (for :math:`u \gtrsim 1`)
+    with rounded corners, so the loss drops by the ``height`` :math:`H` across the *face*
+    :math:`0 \le x \le w`, where its slope is about :math:`H / w` (40 with the defaults), against at most a few
+    units anywhere else in :attr:`bounds`. Left of the face lies a high plateau that tilts gently
+    towards the cliff; right of it, the bowl with the only critical point, a minimum near :math:`(1, 0)`
+    (:math:`\approx (1.0018, 0)` with the defaults: the ramp's last sliver of slope, about
+    :math:`2 \cdot 10^{-3}`, moves it a little to the right).
+
+    A gradient step of length :math:`\eta H / w` taken on the face throws the iterate far past the
+    minimum: that is the exploding gradient; clipping the gradient's norm (``optimizers.clip_by_norm``)
+    keeps the direction and bounds the step.
+
+    Parameters
+    ----------
+    height : float
+        :math:`H > 0`, the drop across the face.
+    width : float
+        :math:`w > 0`, the width of the face (smaller is steeper); at most 1, so the face lies left of the
+        minimum.
+    """
+
+    key = "cliff"
+    bounds = ((-3.0, 5.0), (-2.0, 2.0))
+    _SHARPNESS = 10.0
+
+    def __init__(self, height: float = 20.0, width: float = 0.5):
+        self.height = check_scalar(height, "height", low=0, high=1e6, low_inclusive=False)
+        self.width = check_scalar(width, "width", low=0.01, high=1.0)
+        self.name = "cliff" if (self.height, self.width) == (20.0, 0.5) else f"cliff (H={self.height:g}, w={self.width:g})"
+        self.latex = rf"$\frac{{1}}{{2}}(x-1)^2 + y^2 + {self.height:g}\,(1 - \rho(x/{self.width:g}))$"
+
+    @property
+    def face_slope(self) -> float:
+        """:math:`H / w`, the slope in the middle of the face."""
+        return self.height / self.width
+
+    def _ramp(self, u):
+        a = self._SHARPNESS
+        return (anp.logaddexp(0.0, a * u) - anp.logaddexp(0.0, a * (u - 1.0))) / a
+
+    def _f(self, x, y):
+        return 0.5 * (x - 1.0) ** 2 + y**2 + self.height * (1.0 - self._ramp(x / self.width))
+
+    def _critical_points(self):
+        from scipy.special import expit
+
+        a, w, H = self._SHARPNESS, self.width, self.height
+
+        def dfdx(x):  # y = 0 at every critical point (the y-part is y², separate)
+            u = np.asarray(x, dtype=float) / w
+            return (x - 1.0) - (H / w) * (expit(a * u) - expit(a * (u - 1.0)))
+
+        (x0, x1), _ = self.bounds
+        return [((x, 0.0), "minimum") for x in _roots_1d(dfdx, x0, x1)]
+
+
 #: Landscape classes by registry key.
 LANDSCAPES: dict[str, type[Landscape]] = {
     cls.key: cls
@@ -547,6 +615,7 @@ LANDSCAPES: dict[str, type[Landscape]] = {
         Multimodal,
         QuarticBowl,
         QuarticSaddle,
+        Cliff,
     )
 }
 

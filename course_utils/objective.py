@@ -51,7 +51,8 @@ class Objective:
     def loss(self, theta) -> float:
         """The loss :math:`L(\\theta)` at ``theta`` of shape ``(P,)``, as a float."""
         theta = check_vector(theta, "theta", self.dim)
-        return float(self._loss(theta))
+        with np.errstate(over="ignore", invalid="ignore"):  # far from the data the loss may overflow to inf: a result
+            return float(self._loss(theta))
 
     def __call__(self, theta) -> float:
         return self.loss(theta)
@@ -172,7 +173,27 @@ class FunctionObjective(Objective):
     def _loss(self, theta):
         return self.f(theta)
 
+    def _scalar(self, value, shape) -> float:
+        """``value`` as a float, or a TypeError that tells the student what ``f`` returned."""
+        if np.ndim(value) != 0 and np.size(value) != 1:
+            raise TypeError(f"`f` must return one number for a parameter vector of shape {shape}, "
+                            f"got an output of shape {np.shape(value)}")
+        try:
+            return float(np.reshape(value, ()))
+        except (TypeError, ValueError):
+            raise TypeError(f"`f` must return a number, got {type(value).__name__}") from None
+
+    def loss(self, theta) -> float:
+        # a loss may be evaluated at non-finite points (divergence is a result); derivatives may not
+        theta = check_vector(theta, "theta", self.dim, finite=False)
+        with np.errstate(all="ignore"):
+            return self._scalar(self.f(theta), theta.shape)
+
     def _loss_batch(self, thetas):
         if self.batched:
-            return self.f(thetas)
-        return super()._loss_batch(thetas)
+            out = np.asarray(self.f(thetas), dtype=float)
+            if out.size != thetas.shape[0]:
+                raise TypeError(f"`f` (batched=True) must map shape {thetas.shape} to ({thetas.shape[0]},), "
+                                f"got an output of shape {out.shape}")
+            return out.reshape(thetas.shape[0])
+        return np.array([self._scalar(self.f(t), t.shape) for t in thetas])

@@ -24,7 +24,7 @@ from typing import Any
 
 import numpy as np
 
-from .validation import check_bool, check_int, check_option, check_scalar
+from .validation import check_array, check_axes, check_bool, check_int, check_option, check_scalar, check_str
 
 __all__ = [
     "CMAP",
@@ -108,6 +108,14 @@ def new_figure(
     nrows = check_int(nrows, "nrows", low=1)
     ncols = check_int(ncols, "ncols", low=1)
     presentation = check_bool(presentation, "presentation")
+    if figsize is not None:
+        size = check_array(figsize, "figsize", shape=(2,))
+        if np.any(size <= 0) or np.any(size > 100):
+            raise ValueError(f"`figsize` must be (width, height) in inches, each in (0, 100], got {tuple(size)}")
+        figsize = (float(size[0]), float(size[1]))
+    if projection is not None and not isinstance(projection, str) and (
+            not isinstance(projection, Sequence) or not all(p is None or isinstance(p, str) for p in projection)):
+        raise TypeError(f"`projection` must be a str such as '3d', or a list of str/None (one per axes), got {projection!r}")
     if figsize is None:
         figsize = (min(4.8 * ncols + 1.2, 12.0), 4.0 * nrows)
     if presentation:
@@ -157,6 +165,9 @@ def _fonts(ax_or_fig) -> dict:
 def label_axes(ax, title: str | None = None, xlabel: str | None = None, ylabel: str | None = None,
                zlabel: str | None = None) -> None:
     """Set title and axis labels with the figure's font sizes (presentation-aware)."""
+    check_axes(ax)
+    for name, text in (("title", title), ("xlabel", xlabel), ("ylabel", ylabel), ("zlabel", zlabel)):
+        check_str(text, name, allow_none=True)
     fonts = _fonts(ax)
     if title is not None:
         ax.set_title(title, fontsize=fonts["title"])
@@ -213,7 +224,7 @@ def _check_bounds(bounds, objective_or_f=None):
         bounds = getattr(objective_or_f, "bounds", None)
         if bounds is None:
             raise ValueError("`bounds` is required: ((xmin, xmax), (ymin, ymax))")
-    b = np.asarray(bounds, dtype=float)
+    b = check_array(bounds, "bounds", finite=False)
     if b.shape != (2, 2) or not np.all(np.isfinite(b)) or np.any(b[:, 1] <= b[:, 0]):
         raise ValueError(f"`bounds` must be ((xmin, xmax), (ymin, ymax)) with min < max, got {bounds!r}")
     return b
@@ -300,7 +311,9 @@ def plot_contour(
     matplotlib.contour.QuadContourSet
         The filled (or line) contour set. Remove and replace it to update the landscape.
     """
-    levels_arg = check_int(levels, "levels", low=2) if np.ndim(levels) == 0 else np.asarray(levels, dtype=float)
+    check_axes(ax)
+    levels_arg = (check_int(levels, "levels", low=2) if np.ndim(levels) == 0
+                  else check_array(levels, "levels", ndim=1, min_size=2))
     cmap = check_option(cmap, "cmap", ["viridis", "cividis", "magma", "plasma", "inferno"])
     X, Y, Z = grid_values(objective_or_f, bounds, resolution)
     if np.ndim(levels_arg) == 0 and log:
@@ -358,6 +371,9 @@ def plot_surface(
     """
     if getattr(ax, "name", "") != "3d":
         raise ValueError("`ax` must be 3-D axes: create them with new_figure(projection='3d')")
+    check_axes(ax)
+    if not hasattr(ax, "plot_surface"):
+        raise TypeError("`ax` must be 3-D axes: create them with new_figure(projection=\"3d\")")
     cmap = check_option(cmap, "cmap", ["viridis", "cividis", "magma", "plasma", "inferno"])
     alpha = check_scalar(alpha, "alpha", low=0, high=1)
     X, Y, Z = grid_values(objective_or_f, bounds, resolution)
@@ -379,7 +395,7 @@ def _trajectory_points(traj) -> tuple[np.ndarray, int | None]:
     """``(thetas (T+1, P), diverged_at)`` from a Trajectory or an array of points."""
     if hasattr(traj, "thetas"):
         return np.asarray(traj.thetas, dtype=float), getattr(traj, "diverged_at", None)
-    pts = np.asarray(traj, dtype=float)
+    pts = check_array(traj, "traj", finite=False, min_size=0)
     if pts.ndim != 2 or pts.shape[1] < 2:
         raise ValueError(f"`traj` must be a Trajectory or an array of shape (T, 2), got shape {pts.shape}")
     return pts, None
@@ -391,10 +407,11 @@ def finite_prefix(points: np.ndarray, bounds=None, margin: float = 0.5) -> np.nd
     A diverging path leaves the picture in a few steps; drawing its far-away points would rescale the
     axes and hide the landscape. ``margin`` enlarges the box by that fraction of its size.
     """
-    pts = np.asarray(points, dtype=float)
+    pts = check_array(points, "points", ndim=2, finite=False, min_size=0)
+    margin = check_scalar(margin, "margin", low=0)
     ok = np.all(np.isfinite(pts), axis=1)
     if bounds is not None:
-        b = np.asarray(bounds, dtype=float)
+        b = _check_bounds(bounds)
         pad = margin * (b[:, 1] - b[:, 0])
         with np.errstate(invalid="ignore"):
             ok &= np.all((pts[:, :2] >= b[:, 0] - pad) & (pts[:, :2] <= b[:, 1] + pad), axis=1)
@@ -435,6 +452,14 @@ def plot_trajectory(
     matplotlib.lines.Line2D
         The path line; update it with ``line.set_data(xs, ys)``.
     """
+    check_axes(ax)
+    check_str(label, "label", allow_none=True)
+    if style is not None and not isinstance(style, Mapping):
+        raise TypeError(f"`style` must be a dict of line properties (e.g. series_styles(1)[0]), got {type(style).__name__}")
+    if markevery is not None:
+        markevery = check_int(markevery, "markevery", low=1)
+    show_ends = check_bool(show_ends, "show_ends")
+    zorder = check_scalar(zorder, "zorder")
     pts, diverged_at = _trajectory_points(traj)
     shown = finite_prefix(pts, bounds if bounds is not None else None)
     style = dict(series_styles(1)[0] if style is None else style)
@@ -488,7 +513,14 @@ def plot_loss_curves(
     list of matplotlib.lines.Line2D
         One line per curve.
     """
+    check_axes(ax)
     log = check_bool(log, "log")
+    for name, text in (("title", title), ("xlabel", xlabel), ("ylabel", ylabel)):
+        check_str(text, name)
+    if curves is None or isinstance(curves, (str, bytes)) or not (
+            isinstance(curves, Mapping) or hasattr(curves, "losses") or hasattr(curves, "__len__")):
+        raise TypeError("`curves` must be a Trajectory, an array of losses, or a list / dict of them, "
+                        f"got {type(curves).__name__}")
     if isinstance(curves, Mapping):
         labels, items = list(curves.keys()), list(curves.values())
     elif hasattr(curves, "losses") or (np.ndim(curves) == 1 and len(curves) and np.isscalar(curves[0])):
@@ -497,12 +529,18 @@ def plot_loss_curves(
         items = list(curves)
     if labels is None:
         labels = [getattr(c, "optimizer", "") or f"run {i + 1}" for i, c in enumerate(items)]
+    if isinstance(labels, (str, bytes)) or not hasattr(labels, "__len__"):
+        raise TypeError(f"`labels` must be a list of str (one per curve), got {type(labels).__name__}")
+    labels = [str(label) for label in labels]
     if len(labels) != len(items):
         raise ValueError(f"`labels` has {len(labels)} entries for {len(items)} curves")
+    if styles is not None and (isinstance(styles, (str, bytes, Mapping)) or not hasattr(styles, "__len__")
+                               or not len(styles) or not all(isinstance(st, Mapping) for st in styles)):
+        raise TypeError(f"`styles` must be a non-empty list of dicts of line properties, got {styles!r}"[:200])
     styles = list(styles) if styles is not None else series_styles(len(items))
     lines, notes, any_nonpositive, smallest_pos = [], [], False, np.inf
     for i, (curve, label) in enumerate(zip(items, labels)):
-        losses = np.asarray(getattr(curve, "losses", curve), dtype=float).ravel()
+        losses = check_array(getattr(curve, "losses", curve), f"curves[{labels[i]!r}]", finite=False, min_size=0).ravel()
         steps = np.arange(losses.size)
         diverged_at = getattr(curve, "diverged_at", None)
         finite = np.isfinite(losses)

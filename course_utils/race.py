@@ -23,7 +23,7 @@ import numpy as np
 
 from . import optimizers
 from .saddles import Endpoint, locate_endpoint
-from .validation import check_int, check_option, check_scalar, check_vector
+from .validation import check_instance, check_int, check_objective, check_option, check_scalar, check_vector
 
 __all__ = ["RACERS", "RACER_LABELS", "racer_key", "build_racer", "RaceEntry", "race_one", "race", "truncate"]
 
@@ -108,6 +108,7 @@ class RaceEntry:
 
 def truncate(traj: optimizers.Trajectory, steps: int) -> optimizers.Trajectory:
     """The first ``steps`` steps of a trajectory recorded at every step (the same numbers a shorter run gives)."""
+    check_instance(traj, "traj", optimizers.Trajectory, "a Trajectory (the result of optimizers.run)")
     steps = check_int(steps, "steps", low=0)
     if steps >= traj.steps:
         return traj
@@ -140,6 +141,9 @@ def race(landscape, keys=RACERS, start=(0.0, 0.0), *, steps: int = 200, lr: floa
     The racers step in lockstep (:func:`course_utils.optimizers.run_many`): one batched gradient call per step
     serves all of them, and each racer's trajectory is the one it gets when it races alone.
     """
+    check_objective(landscape, "landscape")
+    if isinstance(keys, str) or not hasattr(keys, "__iter__"):
+        raise TypeError(f"`keys` must be a list of racer names from {list(RACERS)}, got {keys!r}")
     keys = [_check_key(k) for k in keys]
     start = check_vector(start, "start", landscape.dim)
     steps = check_int(steps, "steps", low=0)

@@ -28,7 +28,15 @@ import numpy as np
 from . import optimizers
 from .critical import classify_hessian
 from .objective import Objective
-from .validation import check_array, check_int, check_rng, check_scalar, check_vector
+from .validation import (
+    check_array,
+    check_instance,
+    check_int,
+    check_objective,
+    check_rng,
+    check_scalar,
+    check_vector,
+)
 
 __all__ = [
     "escape_step",
@@ -92,13 +100,21 @@ def escape_step(thetas, saddle, radius: float, direction=None) -> int | None:
     return int(hit[0]) if hit.size else None
 
 
+def _check_eps(eps) -> np.ndarray:
+    """Initial distances from the saddle: positive and finite (a start exactly on the saddle never leaves)."""
+    eps = check_array(eps, "eps", ndim=range(0, 33))
+    if np.any(eps == 0):
+        raise ValueError("`eps` must be non-zero: GD started exactly on the saddle never leaves it")
+    return eps
+
+
 def escape_time_theory(eps, lr: float, lam_min: float, radius: float = 1.0):
     r"""Steps for GD to grow an escape component from ``eps`` to ``radius``: :math:`\ln(R/\varepsilon)/\ln(1 + \eta|\lambda_{\min}|)`.
 
     Exact (up to rounding up to an integer) for a quadratic saddle, whose coordinates decouple.
     Vectorized over ``eps``.
     """
-    eps = np.asarray(eps, dtype=float)
+    eps = _check_eps(eps)
     lr = check_scalar(lr, "lr", low=0, low_inclusive=False)
     lam_min = check_scalar(lam_min, "lam_min", high=0, high_inclusive=False)
     radius = check_scalar(radius, "radius", low=0, low_inclusive=False)
@@ -107,7 +123,7 @@ def escape_time_theory(eps, lr: float, lam_min: float, radius: float = 1.0):
 
 def escape_time_continuous(eps, lr: float, lam_min: float, radius: float = 1.0):
     r"""Gradient-flow approximation :math:`\ln(R/\varepsilon)/(\eta|\lambda_{\min}|)` (small :math:`\eta|\lambda|`)."""
-    eps = np.asarray(eps, dtype=float)
+    eps = _check_eps(eps)
     lr = check_scalar(lr, "lr", low=0, low_inclusive=False)
     lam_min = check_scalar(lam_min, "lam_min", high=0, high_inclusive=False)
     radius = check_scalar(radius, "radius", low=0, low_inclusive=False)
@@ -133,7 +149,8 @@ def gd_quadratic_paths(A, starts, lr: float, steps: int, b=None) -> np.ndarray:
     Returns
     -------
     ndarray, shape (steps + 1, B, P)
-        Paths; values may overflow to inf when GD diverges (no warnings are raised).
+        Paths; values may overflow to ±inf when GD diverges (no warnings are raised). A coordinate left
+        undefined by the overflow (inf − inf) is reported as +inf, never NaN: it diverged.
     """
     A = check_array(A, "A", ndim=2)
     starts = check_array(starts, "starts", ndim=2)
@@ -148,6 +165,7 @@ def gd_quadratic_paths(A, starts, lr: float, steps: int, b=None) -> np.ndarray:
     with np.errstate(all="ignore"):
         for k in range(steps):
             out[k + 1] = out[k] - lr * (out[k] @ A - b)
+    np.nan_to_num(out, copy=False, nan=np.inf, posinf=np.inf, neginf=-np.inf)
     return out
 
 
@@ -158,20 +176,20 @@ def gd_escape_steps_quadratic(A, starts, lr: float, radius: float = 1.0, *, max_
     Returns
     -------
     ndarray, shape (B,)
-        First step at which the distance (along ``direction`` if given) reaches ``radius``; ``nan`` when
-        the run had not escaped after ``max_steps``.
+        First step at which the distance (along ``direction`` if given) reaches ``radius``; ``inf`` when
+        the run had not escaped after ``max_steps`` (it may never: a start exactly on the saddle stays).
     """
     paths = gd_quadratic_paths(A, starts, lr, check_int(max_steps, "max_steps", low=1))
     radius = check_scalar(radius, "radius", low=0, low_inclusive=False)
-    if direction is None:
-        dist = np.linalg.norm(paths, axis=2)
-    else:
+    if direction is not None:
         u = check_vector(direction, "direction", paths.shape[2])
-        dist = np.abs(paths @ (u / np.linalg.norm(u)))
-    with np.errstate(invalid="ignore"):
+        if not np.any(u):
+            raise ValueError("`direction` must be a non-zero vector")
+    with np.errstate(all="ignore"):  # diverged paths hold inf: their distance is inf (escaped), never a warning
+        dist = np.linalg.norm(paths, axis=2) if direction is None else np.abs(paths @ (u / np.linalg.norm(u)))
         gone = ~(dist < radius)
     first = np.argmax(gone, axis=0).astype(float)
-    first[~gone.any(axis=0)] = np.nan
+    first[~gone.any(axis=0)] = np.inf
     return first
 
 
@@ -266,6 +284,11 @@ def locate_endpoint(objective: Objective, trajectory, *, tol: float = 5e-2, grad
     grad_tol : float
         Gradient norm below which an unknown point counts as critical.
     """
+    check_objective(objective, "objective")
+    check_instance(trajectory, "trajectory", optimizers.Trajectory, "a Trajectory (the result of optimizers.run)")
+    if trajectory.thetas.shape[-1] != objective.dim:
+        raise ValueError(f"`trajectory` has parameters of size {trajectory.thetas.shape[-1]}, "
+                         f"but `objective` has dim = {objective.dim}")
     tol = check_scalar(tol, "tol", low=0, low_inclusive=False)
     grad_tol = check_scalar(grad_tol, "grad_tol", low=0, low_inclusive=False)
     theta = np.asarray(trajectory.final_theta, dtype=float)
@@ -362,8 +385,13 @@ def momentum_rate(lr, beta, eigenvalues):
         Broadcast shape of ``lr`` and ``beta``.
     """
     lam = check_vector(eigenvalues, "eigenvalues")
-    lr = np.asarray(lr, dtype=float)[..., None]
-    beta = np.asarray(beta, dtype=float)[..., None]
+    lr = check_array(lr, "lr", ndim=range(0, 32))
+    beta = check_array(beta, "beta", ndim=range(0, 32))
+    if np.any(lr <= 0) or np.any(lr > 1e150):
+        raise ValueError(f"`lr` must contain positive step sizes (at most 1e150), got values in [{lr.min():g}, {lr.max():g}]")
+    if np.any(beta < 0) or np.any(beta > 1):
+        raise ValueError(f"`beta` must contain momentum coefficients in [0, 1], got values in [{beta.min():g}, {beta.max():g}]")
+    lr, beta = lr[..., None], beta[..., None]
     tr = 1 + beta - lr * lam
     disc = np.sqrt((tr**2 - 4 * beta).astype(complex))
     z = np.maximum(np.abs((tr + disc) / 2), np.abs((tr - disc) / 2))
@@ -601,10 +629,24 @@ def mode_strengths(model, thetas, U, V) -> np.ndarray:
     -------
     ndarray, shape (T, r)
     """
-    thetas = check_array(thetas, "thetas", ndim=2)
+    from .models import MLP
+
+    check_instance(model, "model", MLP, "a course_utils.models.MLP")
+    if model.activation != "linear" or model.bias or len(model.layer_shapes) != 2:
+        raise ValueError("`model` must be a two-layer linear network: MLP(..., hidden=(h,), activation=\"linear\", "
+                         f"bias=False), got activation={model.activation!r}, bias={model.bias}, "
+                         f"{len(model.layer_shapes) - 1} hidden layer(s)")
+    thetas = check_array(thetas, "thetas", ndim=2, finite=False)
+    if thetas.shape[1] != model.dim:
+        raise ValueError(f"`thetas` must have shape (T, {model.dim}), got {thetas.shape}")
+    (d_in, _), _ = model.layer_shapes[0]
+    (_, d_out), _ = model.layer_shapes[1]
+    U = check_array(U, "U", shape=(d_in, None))
+    V = check_array(V, "V", shape=(d_out, U.shape[1]))
     (W1, _), (W2, _) = model.unflatten(thetas)
-    W = W1 @ W2  # (T, d_in, d_out): the end-to-end linear map
-    return np.einsum("ir,tij,jr->tr", np.asarray(U, float), W, np.asarray(V, float))
+    with np.errstate(all="ignore"):  # a diverged run's last points are inf: their strengths are inf/nan too
+        W = W1 @ W2  # (T, d_in, d_out): the end-to-end linear map
+        return np.einsum("ir,tij,jr->tr", U, W, V)
 
 
 @dataclass(frozen=True)
@@ -675,6 +717,7 @@ def deep_linear_experiment(singular_values=(3.0, 1.5, 0.75), *, d: int = 4, hidd
     hidden = check_int(hidden, "hidden", low=1)
     n_samples = check_int(n_samples, "n_samples", low=d)
     init_scale = check_scalar(init_scale, "init_scale", low=0, low_inclusive=False)
+    lr = check_scalar(lr, "lr", low=0, low_inclusive=False)
     rng = check_rng(rng)
     Q, _ = np.linalg.qr(rng.standard_normal((n_samples, d)))
     X = np.sqrt(n_samples) * Q

@@ -31,6 +31,10 @@ __all__ = [
     "check_rng",
     "check_callable",
     "check_same_shape",
+    "check_str",
+    "check_objective",
+    "check_axes",
+    "check_instance",
 ]
 
 
@@ -121,7 +125,11 @@ def check_int(value: Any, name: str, *, low: int | None = None, high: int | None
 
 def check_option(value: Any, name: str, options: Iterable[str]) -> str:
     """Validate that ``value`` is one of ``options``; suggest the closest one when misspelled."""
+    if isinstance(options, (str, bytes)) or not isinstance(options, Iterable):
+        raise TypeError(f"`options` must be a collection of strings, got {_short(options)} of type {type(options).__name__}")
     options = list(options)
+    if not all(isinstance(o, str) for o in options):
+        raise TypeError(f"`options` must be a collection of strings, got {_short(options)}")
     if not isinstance(value, str):
         raise TypeError(f"`{name}` must be one of {options}, got {_short(value)} of type {type(value).__name__}")
     if value not in options:
@@ -230,7 +238,60 @@ def check_batch(value: Any, name: str, size: int, *, finite: bool = True) -> np.
     return arr
 
 
-def check_same_shape(a: np.ndarray, b: np.ndarray, name_a: str, name_b: str) -> None:
-    """Raise ``ValueError`` unless two arrays have the same shape."""
-    if a.shape != b.shape:
-        raise ValueError(f"`{name_a}` and `{name_b}` must have the same shape, got {a.shape} and {b.shape}")
+def check_same_shape(a: Any, b: Any, name_a: str, name_b: str) -> None:
+    """Raise ``ValueError`` unless two arrays (or array-likes) have the same shape."""
+    shape_a, shape_b = np.shape(a), np.shape(b)
+    if shape_a != shape_b:
+        raise ValueError(f"`{name_a}` and `{name_b}` must have the same shape, got {shape_a} and {shape_b}")
+
+
+def check_str(value: Any, name: str, *, allow_none: bool = False, allow_empty: bool = True) -> str | None:
+    """Validate a text argument (a title, a label, a file name); ``None`` only when ``allow_none``."""
+    if value is None and allow_none:
+        return None
+    if not isinstance(value, str):
+        expected = "a string or None" if allow_none else "a string"
+        raise TypeError(f"`{name}` must be {expected}, got {_short(value)} of type {type(value).__name__}")
+    if not allow_empty and not value.strip():
+        raise ValueError(f"`{name}` must be a non-empty string, got {value!r}")
+    return value
+
+
+def check_objective(value: Any, name: str = "objective", *, dim: int | None = None) -> Any:
+    """Validate an objective: anything with the course protocol ``loss``, ``grad`` and ``dim``.
+
+    Duck-typed on purpose (the validation layer sits below ``objective``), so a student's own class
+    with these three members is welcome. ``dim``, when given, is the required number of parameters.
+    """
+    missing = [m for m in ("loss", "grad", "dim") if not hasattr(value, m)]
+    if missing:
+        raise TypeError(
+            f"`{name}` must be an objective (an Objective, a model from course_utils.models or a landscape from "
+            f"course_utils.functions) with loss, grad and dim; got {_short(value)} of type {type(value).__name__}"
+        )
+    if dim is not None and value.dim != dim:
+        raise ValueError(f"`{name}` must have dim = {dim}, got an objective with dim = {value.dim}")
+    return value
+
+
+def check_axes(value: Any, name: str = "ax") -> Any:
+    """Validate a matplotlib ``Axes`` (duck-typed: it can ``plot`` and ``set_title``)."""
+    if not (hasattr(value, "plot") and hasattr(value, "set_title")):
+        raise TypeError(
+            f"`{name}` must be a matplotlib Axes (e.g. from plt.subplots()), got {_short(value)} "
+            f"of type {type(value).__name__}"
+        )
+    return value
+
+
+def check_instance(value: Any, name: str, cls: type | tuple[type, ...], what: str | None = None) -> Any:
+    """Raise ``TypeError`` unless ``isinstance(value, cls)``; ``what`` describes the expected kind."""
+    classes = cls if isinstance(cls, tuple) else (cls,)
+    if not classes or not all(isinstance(c, type) for c in classes):
+        raise TypeError(f"`cls` must be a class or a tuple of classes, got {_short(cls)}")
+    if not isinstance(value, cls):
+        if what is None:
+            names = cls if isinstance(cls, tuple) else (cls,)
+            what = " or ".join(c.__name__ for c in names)
+        raise TypeError(f"`{name}` must be {what}, got {_short(value)} of type {type(value).__name__}")
+    return value

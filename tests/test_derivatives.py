@@ -85,7 +85,7 @@ def test_derivative_helpers_validate():
         d.hessian(f, np.zeros((3, 1)))
     with pytest.raises(ValueError, match=r"`v` must have shape \(3,\), got \(2,\)"):
         d.hvp(f, np.zeros(3), np.zeros(2))
-    with pytest.raises(ValueError, match="`h` must be a finite number > 0, got 0"):
+    with pytest.raises(ValueError, match="`h` must be a finite number in \\(0, 1\\], got 0"):
         d.finite_difference_gradient(f, np.zeros(3), h=0.0)
     with pytest.raises(ValueError, match="`theta` must contain only finite values"):
         d.gradient(f, np.array([0.0, np.nan, 1.0]))

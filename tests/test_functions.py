@@ -31,6 +31,8 @@ CASES = [
     ("multimodal", {}),
     ("quartic_bowl", {}),
     ("quartic_saddle", {}),
+    ("cliff", {}),
+    ("cliff", {"height": 5.0, "width": 0.2}),
 ]
 IDS = [key + "".join(f"-{k}={v:g}" for k, v in params.items()) for key, params in CASES]
 ALL = pytest.mark.parametrize("case", CASES, ids=IDS)

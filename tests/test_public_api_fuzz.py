@@ -116,13 +116,85 @@ def _plausible(name, param, objective, model, theta):
         "max_lr": 0.1, "total_steps": 10, "every": 5, "period": 5, "optimizer": None,
         "samples": np.array([1.0, 2.0, 3.0]), "weights": np.array([0.2, 0.3, 0.5]), "values": np.array([1.0, 2.0]),
     }
+    table.update({
+        # validation helpers and generic containers
+        "options": ["rosenbrock", "himmelblau"], "a": np.zeros(2), "b": np.ones(2), "name_a": "a", "name_b": "b",
+        "cls": float, "what": "a float", "bounds": ((-2.0, 2.0), (-1.0, 3.0)),
+        # plotting and widgets
+        "title": "a title", "xlabel": "x", "ylabel": "y", "zlabel": "z", "label": "run", "description": "η",
+        "curves": {"gd": np.array([1.0, 0.5, 0.25])}, "labels": None,
+        # optimizers, races and saddles
+        "keys": ("gd", "momentum"), "radius": 0.1, "beta": 0.9, "eps": 0.01, "lam_min": -1.0,
+        "starts": np.array([[0.1, 0.1], [-0.1, 0.2]]),
+        # connectivity: the identity permutation of each hidden layer of the small MLP
+        "perms": [np.arange(h) for h in getattr(model, "hidden", (4,))],
+        # grading
+        "exercises_dir": "exercises", "solutions_dir": "solutions", "source": "x = 1\n",
+    })
     if name == "optimizer":
         from course_utils import optimizers
 
         return optimizers.gd()
+    if name in ("traj", "trajectory"):
+        from course_utils import optimizers
+
+        return optimizers.run(objective, optimizers.gd(), theta, steps=3, lr=1e-3)
+    if name == "ax":
+        from matplotlib.figure import Figure
+
+        return Figure().add_subplot()
+    if name in ("nb", "solution_nb"):
+        import nbformat
+
+        return nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell("x = 1")])
+    if name == "subparsers":
+        import argparse
+
+        return argparse.ArgumentParser().add_subparsers()
+    if name == "result":
+        import importlib
+
+        return importlib.import_module("course_utils.grading.check").run_check("0.1", None)
     if name in table:
         return table[name]
     return None
+
+
+# A few callables take arguments whose plausible values depend on each other (a slider's min, max and value;
+# a choice's value among its options): these fill them in coherently, so the one malformed argument is the
+# only thing wrong with the call.
+OVERRIDES = {
+    "course_utils.widgets.base.float_slider": {"min": 0.0, "max": 1.0, "step": 0.1, "value": 0.5},
+    "course_utils.widgets.base.log_slider": {"min": 1e-3, "max": 1.0, "value": 0.1},
+    "course_utils.widgets.base.int_slider": {"min": 0, "max": 10, "step": 1, "value": 5},
+    "course_utils.widgets.base.choice": {"options": ["gd", "adam"], "value": "gd"},
+    "course_utils.validation.check_option": {"value": "rosenbrock", "name": "name"},
+    "course_utils.validation.check_instance": {"value": "text", "name": "value", "cls": str, "what": "a string"},
+    "course_utils.validation.check_str": {"value": "text", "name": "value"},
+    "course_utils.saddles.mode_strengths": "deep_linear",
+}
+
+
+def _deep_linear_call():
+    """A two-layer linear network with its target's singular vectors (for ``saddles.mode_strengths``)."""
+    from course_utils import models
+
+    rng = np.random.default_rng(0)
+    X = rng.standard_normal((16, 3))
+    model = models.MLP(X, X @ np.diag([3.0, 2.0, 1.0]), hidden=(3,), activation="linear", bias=False)
+    theta = model.init(rng, scheme="normal", scale=0.1)
+    return {"model": model, "thetas": np.stack([theta, theta]), "U": np.eye(3), "V": np.eye(3)}
+
+
+def _plausible_call(qualname, sig, params):
+    """One plausible keyword call of ``PUBLIC[qualname]`` (by parameter name, then the overrides)."""
+    objective, model, theta = _context(sig)
+    kwargs = {n: _plausible(n, p, objective, model, theta) for n, p in params.items()}
+    override = OVERRIDES.get(qualname, {})
+    if override == "deep_linear":
+        override = _deep_linear_call()
+    kwargs.update({k: v for k, v in override.items() if k in kwargs})
+    return kwargs
 
 
 MALFORMED = [
@@ -196,8 +268,7 @@ def test_malformed_input_is_refused_clearly(qualname, data):
     }
     if not params:
         return
-    objective, model, theta = _context(sig)
-    kwargs = {n: _plausible(n, p, objective, model, theta) for n, p in params.items()}
+    kwargs = _plausible_call(qualname, sig, params)
     target = data.draw(st.sampled_from(sorted(params)), label="argument")
     label, bad = data.draw(st.sampled_from(MALFORMED), label="malformed value")
     kwargs[target] = bad

@@ -147,7 +147,7 @@ def get(exercise_id: str) -> Exercise:
     same_chapter = [k for k in known if k.split(".")[0] == exercise_id.split(".")[0]]
     close = difflib.get_close_matches(exercise_id, same_chapter or known, n=3, cutoff=0.3)
     suggestions = close or same_chapter[:5]
-    text = f"there is no exercise {exercise_id!r}"
+    text = f"there is no exercise {exercise_id!r} (`exercise_id`)"
     if suggestions:
         text += "; did you mean " + " or ".join(repr(s) for s in suggestions) + "?"
     elif known:

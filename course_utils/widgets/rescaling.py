@@ -43,8 +43,10 @@ def rescale_relu_layers(model, theta, scale: float) -> np.ndarray:
     scale : float
         :math:`a > 0`.
     """
-    from ..validation import check_scalar, check_vector
+    from ..models import MLP
+    from ..validation import check_instance, check_scalar, check_vector
 
+    check_instance(model, "model", MLP, "a course_utils.models.MLP")
     theta = check_vector(theta, "theta", model.dim)
     scale = check_scalar(scale, "scale", low=0, low_inclusive=False)
     if getattr(model, "activation", None) not in ("relu", "linear") or len(model.layer_shapes) < 2:

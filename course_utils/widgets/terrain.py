@@ -50,7 +50,10 @@ def terrain_objective(terrain: str, amplitude: float = 1.0):
     ``"bowl"`` is :math:`x^2 + y^2`, i.e. ``functions.get("wobbly", amplitude=0)``.
     """
     from .. import functions
+    from ..validation import check_option, check_scalar
 
+    terrain = check_option(terrain, "terrain", ("bowl", "wobbly"))
+    amplitude = check_scalar(amplitude, "amplitude", low=0, high=10)
     # The bowl is the wobbly terrain without ripples, x² + y² (functions' "bowl" is ½(x² + κy²)): the
     # toggle then changes one thing only, and heights and learning rates compare across it.
     return functions.get("wobbly", amplitude=0.0 if terrain == "bowl" else float(amplitude))

@@ -1,0 +1,72 @@
+"""Restart & Run All gives identical numbers (issue 13, item 5).
+
+Every chapter notebook in ``notebooks/`` (found by globbing, so a new chapter is covered the day it lands)
+is executed twice, each time in a fresh kernel, and everything it prints — every stream output and every
+``text/plain`` result — must be identical between the two runs. Every random draw in the course takes an
+explicit ``rng``/``seed``, so any difference is a bug: a global random state, a dict or set iterated in an
+unstable order, a cache that changes results.
+
+Wall-clock times are the one thing allowed to differ: numbers followed by a time unit (``12 ms``,
+``0.3 s``) and object addresses (``at 0x7f…``) are masked before comparing.
+
+Slow (each chapter takes ~10 s, twice), but it runs by default: eight chapters stay well inside CI's budget.
+"""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+NOTEBOOKS = sorted(p for p in (ROOT / "notebooks").glob("*.ipynb") if ".ipynb_checkpoints" not in p.parts)
+
+#: Wall-clock durations and memory addresses legitimately differ between runs.
+_VOLATILE = [
+    (re.compile(r"\d+(?:\.\d+)?(?:e[+-]?\d+)?\s*(?:ns|µs|us|ms|s|sec|seconds?)\b"), "<time>"),
+    (re.compile(r"\bat 0x[0-9a-fA-F]+"), "at 0x…"),
+]
+
+
+def _mask(text: str) -> str:
+    for pattern, replacement in _VOLATILE:
+        text = pattern.sub(replacement, text)
+    return text
+
+
+def _printed(nb) -> list[tuple[int, str]]:
+    """``(cell index, text)`` of every stream output and text/plain result, in order."""
+    out = []
+    for i, cell in enumerate(nb.cells):
+        if cell.cell_type != "code":
+            continue
+        for output in cell.get("outputs", []):
+            if output.output_type == "stream":
+                out.append((i, _mask(output.text)))
+            elif output.output_type in ("execute_result", "display_data") and "text/plain" in output.get("data", {}):
+                out.append((i, _mask(output.data["text/plain"])))
+    return out
+
+
+def _run(path: Path):
+    import nbformat
+    from nbclient import NotebookClient
+
+    nb = nbformat.read(path, as_version=4)
+    NotebookClient(nb, timeout=300, kernel_name="python3", resources={"metadata": {"path": str(path.parent)}}).execute()
+    return nb
+
+
+def test_notebooks_are_found():
+    assert len(NOTEBOOKS) >= 6, f"expected the chapter notebooks in notebooks/, found {[p.name for p in NOTEBOOKS]}"
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=[p.stem for p in NOTEBOOKS])
+def test_a_chapter_prints_the_same_numbers_twice(path):
+    first, second = _printed(_run(path)), _printed(_run(path))
+    assert any(re.search(r"\d", text) for _, text in first), f"{path.name} printed no numbers to compare"
+    assert len(first) == len(second), f"{path.name}: {len(first)} outputs in the first run, {len(second)} in the second"
+    for (cell, a), (_, b) in zip(first, second):
+        assert a == b, f"{path.name}, code cell {cell}: the second run printed something else\n--- first\n{a}\n--- second\n{b}"
