@@ -28,6 +28,7 @@ _EXPLORERS = {
     "PathExplorer": "path_explorer", "PathState": "path_explorer",
     "LandscapeExplorer": "landscape", "TwoLossesExplorer": "two_losses", "RescalingExplorer": "rescaling",
     "CriticalGallery": "critical_gallery", "CriticalFinder": "critical_finder", "SpectrumExplorer": "spectrum",
+    "GradientFlowExplorer": "gradient_flow", "GradientFlowState": "gradient_flow",
     "ShiftExplorer": "sharpness_shift", "SharpnessExplorer": "sharpness_measures", "SAMExplorer": "sam_explorer", "StabilityExplorer": "edge_of_stability", "ReparameterizationExplorer": "sharpness_rescaling",  # noqa: E501
 }
 
