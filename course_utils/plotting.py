@@ -48,6 +48,10 @@ CMAP = "viridis"
 ALT_CMAP = "cividis"
 #: Okabe & Ito (2008) colour-blind-safe palette, black last (it is the colour of annotations).
 OKABE_ITO = ("#E69F00", "#56B4E9", "#009E73", "#D55E00", "#0072B2", "#CC79A7", "#F0E442", "#000000")
+#: Beyond eight series: grey, wine and teal from Paul Tol's colour-blind-safe "muted" scheme, so a ninth
+#: optimizer does not reuse the first one's colour.
+_MORE_COLOURS = ("#888888", "#882255", "#44AA99")
+_COLOURS = OKABE_ITO + _MORE_COLOURS
 _LINESTYLES = ("-", "--", "-.", ":")
 _MARKERS = ("o", "s", "^", "D", "v", "P", "X", "*")
 
@@ -55,6 +59,8 @@ _MARKERS = ("o", "s", "^", "D", "v", "P", "X", "*")
 _FONTS = {False: {"title": 11, "label": 10, "tick": 9, "legend": 9},
           True: {"title": 17, "label": 15, "tick": 13, "legend": 13}}
 _PRESENTATION_SCALE = 1.6
+#: Widest figure (inches) in a notebook column, before presentation scaling.
+_NOTEBOOK_MAX_WIDTH = 9.2
 
 
 # --------------------------------------------------------------------------------------------
@@ -89,7 +95,8 @@ def new_figure(
     nrows, ncols : int
         Grid of axes, as for ``plt.subplots``.
     figsize : (float, float), optional
-        Size in inches; default ``(4.8·ncols + 1.2, 4·nrows)``, capped at 12 inches wide.
+        Size in inches; default ``(4.8·ncols + 1.2, 4·nrows)``. The width is capped at 9.2 inches (about 920 px,
+        what a notebook column shows without scrolling); presentation mode then scales it up.
     presentation : bool
         Larger figure and fonts, for projector demos. Stored on the figure so :func:`label_axes`
         and the plotting helpers pick matching font sizes.
@@ -117,7 +124,10 @@ def new_figure(
             not isinstance(projection, Sequence) or not all(p is None or isinstance(p, str) for p in projection)):
         raise TypeError(f"`projection` must be a str such as '3d', or a list of str/None (one per axes), got {projection!r}")
     if figsize is None:
-        figsize = (min(4.8 * ncols + 1.2, 12.0), 4.0 * nrows)
+        figsize = (4.8 * ncols + 1.2, 4.0 * nrows)
+    # A JupyterLab notebook column is ~950 px wide on a laptop: wider figures get a horizontal scroll bar and
+    # hide their right-hand panel, so cap the width (constrained layout re-flows the axes).
+    figsize = (min(figsize[0], _NOTEBOOK_MAX_WIDTH), figsize[1])
     if presentation:
         figsize = (figsize[0] * _PRESENTATION_SCALE, figsize[1] * _PRESENTATION_SCALE)
     subplot_kw = dict(subplots_kw.pop("subplot_kw", None) or {})
@@ -183,8 +193,8 @@ def label_axes(ax, title: str | None = None, xlabel: str | None = None, ylabel: 
 def series_styles(n: int) -> list[dict]:
     """``n`` distinct, colour-blind-safe line styles for several optimizers on one plot.
 
-    Entry ``i`` differs from every other in colour (Okabe-Ito palette) and, for ``n ≤ 8``, also in
-    marker; line styles cycle through solid, dashed, dash-dot and dotted, so the series stay
+    Entry ``i`` differs from every other in colour (Okabe-Ito palette, then three colours of Paul Tol's
+    muted scheme) and, for ``n ≤ 8``, also in marker; line styles cycle through solid, dashed, dash-dot and dotted, so the series stay
     distinguishable in greyscale and for readers who cannot tell the colours apart. Up to 32 entries
     are pairwise distinct as (colour, line style, marker) triples.
 
@@ -196,9 +206,9 @@ def series_styles(n: int) -> list[dict]:
     n = check_int(n, "n", low=0)
     styles = []
     for i in range(n):
-        k = len(OKABE_ITO)
+        k = len(_COLOURS)
         styles.append({
-            "color": OKABE_ITO[i % k],
+            "color": _COLOURS[i % k],
             "linestyle": _LINESTYLES[(i + i // k) % len(_LINESTYLES)],
             "marker": _MARKERS[(i + 3 * (i // k)) % len(_MARKERS)],
         })

@@ -81,7 +81,7 @@ from typing import Any
 import ipywidgets as W
 import numpy as np
 
-from ..validation import check_bool, check_int, check_scalar, check_str
+from ..validation import check_bool, check_int, check_option, check_scalar, check_str
 
 __all__ = ["Explorer", "float_slider", "log_slider", "int_slider", "choice"]
 
@@ -213,8 +213,10 @@ class Explorer:
 
     #: Title shown above the controls.
     title: str = ""
-    #: Controls on the ``"left"`` of the figure or on ``"top"`` of it.
-    controls_position: str = "left"
+    #: Controls on the ``"left"`` of the figure, on ``"top"`` of it, or ``"auto"``: on top when the figure is
+    #: wider than :attr:`_SIDE_BY_SIDE_MAX_WIDTH` inches, so controls and figure fit a notebook's ~1000 px.
+    controls_position: str = "auto"
+    _SIDE_BY_SIDE_MAX_WIDTH = 6.5
     #: Whether to add a reset button under the controls.
     reset: bool = True
     #: Lay the figure out once (constrained layout) after the first draw, then keep it: re-running the
@@ -445,7 +447,10 @@ class Explorer:
                     display(self.fig)
                 canvas = self._output
             # On a projector the figure needs the width: presentation mode puts the controls on top.
-            if self.controls_position == "top" or self.presentation:
+            position = check_option(self.controls_position, "controls_position", ["auto", "left", "top"])
+            if position == "auto":
+                position = "top" if self.fig.get_figwidth() > self._SIDE_BY_SIDE_MAX_WIDTH else "left"
+            if position == "top" or self.presentation:
                 controls = W.Box(items, layout={"display": "flex", "flex_flow": "row wrap"})
                 body = W.VBox([controls, canvas])
             else:

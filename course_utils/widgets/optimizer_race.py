@@ -249,7 +249,8 @@ class OptimizerRace(Explorer):
                 y = np.maximum(y, 1e-16)
             self._curves[key].set_data(np.arange(y.size), y)
             self._curves[key].set_markevery(max(1, y.size // 10))
-            self._curves[key].set_label(entry.summary)
+            # short labels: where each run ended is spelled out on the message line under the figure
+            self._curves[key].set_label(entry.label)
             self._paths[key].set_label(f"_{key}")
             if y.size:
                 ymin, ymax = min(ymin, float(np.min(y))), max(ymax, float(np.max(y)))
@@ -273,4 +274,4 @@ class OptimizerRace(Explorer):
         if legend is not None:
             legend.remove()
         if state.entries:
-            self.ax_loss.legend(fontsize=7, loc="upper right", framealpha=0.85)
+            self.ax_loss.legend(fontsize=7, loc="upper right", framealpha=0.85, ncols=2)
