@@ -25,6 +25,7 @@ import numpy as np
 from .validation import (
     check_array,
     check_int,
+    check_objective,
     check_option,
     check_rng,
     check_scalar,
@@ -186,9 +187,21 @@ def escape_direction(hessian, tol: float = 1e-6) -> np.ndarray | None:
     return classify_hessian(hessian, tol).escape_direction
 
 
+def _objective(objective, *needs: str):
+    """``check_objective`` plus the extra members (``hessian``, ``_loss``...) this module's algorithms call."""
+    objective = check_objective(objective)
+    missing = [m for m in needs if not hasattr(objective, m)]
+    if missing:
+        raise TypeError(f"`objective` must provide {', '.join(missing)} (a course_utils Objective does); "
+                        f"got {type(objective).__name__}")
+    return objective
+
+
 def critical_point_at(objective, theta, tol: float = 1e-6) -> CriticalPoint:
     """Evaluate and classify ``objective`` at ``theta`` (no check that the gradient vanishes; see ``grad_norm``)."""
+    objective = _objective(objective, "value_and_grad", "hessian")
     theta = check_vector(theta, "theta", objective.dim)
+    tol = check_scalar(tol, "tol", low=0)
     value, g = objective.value_and_grad(theta)
     return CriticalPoint(theta.copy(), value, float(np.linalg.norm(g)), classify_hessian(objective.hessian(theta), tol))
 
@@ -221,8 +234,12 @@ def _starts(bounds: np.ndarray, n_starts: int, method: str, rng) -> np.ndarray:
     from scipy.stats import qmc
 
     seed = int(rng.integers(2**31)) if method == "sobol" else None
-    sampler = qmc.Sobol(dim, scramble=True, rng=seed) if method == "sobol" else qmc.Halton(dim, scramble=False)
-    u = sampler.random(n_starts)
+    if method == "sobol":
+        # Sobol points are balanced in blocks of 2**m; drawing the whole block and keeping the first n gives the
+        # same points as `random(n)` without SciPy's balance warning for n not a power of two.
+        u = qmc.Sobol(dim, scramble=True, rng=seed).random_base2(max(int(np.ceil(np.log2(n_starts))), 0))[:n_starts]
+    else:
+        u = qmc.Halton(dim, scramble=False).random(n_starts)
     return lo + u * (hi - lo)
 
 
@@ -360,6 +377,7 @@ def find_critical_points(
     >>> [c.kind for c in find_critical_points(f, f.bounds)].count("saddle")
     4
     """
+    objective = _objective(objective, "hessian")
     bounds = check_array(bounds, "bounds", shape=(objective.dim, 2))
     if np.any(bounds[:, 0] >= bounds[:, 1]):
         raise ValueError(f"`bounds` must have low < high in every row, got {bounds.tolist()}")
@@ -418,6 +436,7 @@ def minimize_gradient_norm(objective, theta0, *, maxiter: int = 100, newton_step
     from autograd import make_hvp
     from scipy.optimize import minimize
 
+    objective = _objective(objective, "hessian", "_loss")
     theta0 = check_vector(theta0, "theta0", objective.dim)
     maxiter = check_int(maxiter, "maxiter", low=1)
     newton_steps = check_int(newton_steps, "newton_steps", low=0)
@@ -497,9 +516,14 @@ def probability_all_positive(n: int, trials: int = 100_000, rng=0, chunk: int = 
 
 def semicircle_density(x, radius: float = 2.0) -> np.ndarray:
     r"""Wigner's semicircle :math:`\rho(x) = \frac{2}{\pi R^2}\sqrt{R^2 - x^2}` on :math:`[-R, R]` (0 outside)."""
-    x = np.asarray(x, dtype=float)
+    x = check_array(x, "x", min_size=0)
     radius = check_scalar(radius, "radius", low=0, low_inclusive=False)
-    return 2.0 / (np.pi * radius**2) * np.sqrt(np.clip(radius**2 - x**2, 0.0, None))
+    height = 2.0 / (np.pi * radius)  # the density's peak is 2/(πR); written with u = x/R so nothing overflows
+    if not np.isfinite(height):
+        raise ValueError(f"`radius` must be a positive number whose semicircle has a finite height, got {radius:g}")
+    with np.errstate(over="ignore", under="ignore"):
+        u = np.clip(x / radius, -1.0, 1.0)
+    return height * np.sqrt(1.0 - u**2)
 
 
 def semicircle_index_fraction(shift, radius: float = 2.0) -> np.ndarray:
@@ -511,6 +535,8 @@ def semicircle_index_fraction(shift, radius: float = 2.0) -> np.ndarray:
     clipped to [−1, 1] the fraction is
     :math:`\tfrac12 + \tfrac1\pi\left(u\sqrt{1-u^2} + \arcsin u\right)`.
     """
+    shift = check_array(shift, "shift", min_size=0)
     radius = check_scalar(radius, "radius", low=0, low_inclusive=False)
-    u = np.clip(-np.asarray(shift, dtype=float) / radius, -1.0, 1.0)
+    with np.errstate(over="ignore", under="ignore"):
+        u = np.clip(-shift / radius, -1.0, 1.0)
     return 0.5 + (u * np.sqrt(1 - u**2) + np.arcsin(u)) / np.pi

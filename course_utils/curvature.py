@@ -24,7 +24,17 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from .validation import check_callable, check_int, check_option, check_rng, check_scalar, check_vector
+from .validation import (
+    check_array,
+    check_callable,
+    check_int,
+    check_objective,
+    check_option,
+    check_rng,
+    check_same_shape,
+    check_scalar,
+    check_vector,
+)
 
 __all__ = [
     "Eigenpairs",
@@ -206,9 +216,18 @@ def hessian_spectrum(objective, theta) -> Eigenpairs:
     Eigenpairs
         ``values`` of shape ``(P,)``, ``vectors`` of shape ``(P, P)``.
     """
+    objective = _objective(objective, "hessian")
     theta = check_vector(theta, "theta", objective.dim)
     values, vectors = np.linalg.eigh(objective.hessian(theta))
     return Eigenpairs(values, vectors)
+
+
+def _objective(objective, need: str):
+    """``check_objective`` plus the one extra member (``hessian`` or ``make_hvp``) the estimator calls."""
+    objective = check_objective(objective)
+    if not hasattr(objective, need):
+        raise TypeError(f"`objective` must provide {need} (a course_utils Objective does); got {type(objective).__name__}")
+    return objective
 
 
 def _check_hvp(hvp, dim):
@@ -287,6 +306,7 @@ def hessian_top_eigenpairs(objective, theta, k: int = 5, which: str = "LA", *, r
     >>> hessian_top_eigenpairs(q, np.zeros(30), k=2).values
     array([29., 30.])
     """
+    objective = _objective(objective, "make_hvp")
     theta = check_vector(theta, "theta", objective.dim)
     return lanczos_eigenpairs(objective.make_hvp(theta), objective.dim, k, which, rng=rng, tol=tol)
 
@@ -458,12 +478,15 @@ def gaussian_broadening(nodes, weights, grid, sigma2: float) -> np.ndarray:
     -------
     ndarray, shape (G,)
     """
-    nodes = np.asarray(nodes, dtype=float).ravel()
-    weights = np.asarray(weights, dtype=float).ravel()
+    nodes = check_array(nodes, "nodes")
+    weights = check_array(weights, "weights")
+    check_same_shape(nodes, weights, "nodes", "weights")
     grid = check_vector(grid, "grid")
     sigma2 = check_scalar(sigma2, "sigma2", low=0, low_inclusive=False)
-    z = (grid[:, None] - nodes[None, :]) ** 2 / (2 * sigma2)
-    return (np.exp(-z) @ weights) / np.sqrt(2 * np.pi * sigma2)
+    # Far-away atoms (or a tiny kernel) overflow z to inf, and exp(-inf) = 0 is the right contribution.
+    with np.errstate(over="ignore", under="ignore"):
+        z = (grid[:, None] - nodes.ravel()[None, :]) ** 2 / (2 * sigma2)
+        return (np.exp(-z) @ weights.ravel()) / np.sqrt(2 * np.pi * sigma2)
 
 
 def slq_density(

@@ -367,13 +367,39 @@ def sam_perturbation(grad, rho: float, theta=None, *, adaptive: bool = False, et
     -------
     ndarray, shape (P,)
     """
-    g = np.asarray(grad, dtype=float)
-    if adaptive:
-        scale = np.abs(np.asarray(theta, dtype=float)) + eta
-        norm = np.linalg.norm(scale * g)
-        return np.zeros_like(g) if norm == 0 else rho * scale**2 * g / norm
-    norm = np.linalg.norm(g)
-    return np.zeros_like(g) if norm == 0 else rho * g / norm
+    g = check_vector(grad, "grad")
+    rho = check_scalar(rho, "rho", low=0)
+    adaptive = check_bool(adaptive, "adaptive")
+    eta = check_scalar(eta, "eta", low=0)
+    if theta is None:
+        if adaptive:
+            raise ValueError("`theta` is required when `adaptive=True` (ASAM scales the ball by |theta| + eta)")
+    else:
+        theta = check_vector(theta, "theta", g.size)
+    return _sam_perturbation(g, rho, theta, adaptive, eta)
+
+
+def _unit(v: np.ndarray) -> np.ndarray:
+    """``v / ||v||`` without overflow for huge entries (scaled by the largest first); 0 for ``v = 0``."""
+    top = np.max(np.abs(v))
+    if top == 0 or not np.isfinite(top):
+        return np.zeros_like(v)
+    w = v / top
+    return w / np.linalg.norm(w)
+
+
+def _sam_perturbation(g: np.ndarray, rho: float, theta, adaptive: bool, eta: float) -> np.ndarray:
+    r""":func:`sam_perturbation` for trusted inputs (the optimizer's inner loop).
+
+    ASAM's :math:`T^2 g / \|T g\|` is computed as :math:`T \cdot \widehat{T g}` (the unit vector along
+    :math:`T g`), which never overflows in between. A non-finite gradient gives no perturbation: the run's own
+    divergence check reports it.
+    """
+    with np.errstate(over="ignore", under="ignore", invalid="ignore"):
+        if adaptive:
+            scale = np.abs(theta) + eta
+            return rho * (scale * _unit(scale * _unit(g)))
+        return rho * _unit(g)
 
 
 def sam(base: Optimizer | None = None, rho: float = 0.05, adaptive: bool = False, eta: float = 0.01,
@@ -426,7 +452,7 @@ def sam(base: Optimizer | None = None, rho: float = 0.05, adaptive: bool = False
         m = check_int(m, "m", low=1)
 
     def perturbed_grad(objective, g, theta):
-        return objective._grad_fn()(theta + sam_perturbation(g, rho, theta, adaptive=adaptive, eta=eta))
+        return objective._grad_fn()(theta + _sam_perturbation(np.asarray(g, dtype=float), rho, theta, adaptive, eta))
 
     def update(grad, state, theta, lr, oracle):
         objective = oracle.objective

@@ -38,7 +38,16 @@ import numpy as np
 from . import curvature
 from .objective import Objective
 from .optimizers import Optimizer, Trajectory, gd, run, sam_perturbation
-from .validation import check_bool, check_int, check_option, check_rng, check_scalar, check_vector
+from .validation import (
+    check_array,
+    check_bool,
+    check_instance,
+    check_int,
+    check_option,
+    check_rng,
+    check_scalar,
+    check_vector,
+)
 
 __all__ = [
     "KeskarSharpness",
@@ -61,9 +70,25 @@ _EXACT_TRACE_BELOW = 400
 
 
 def _check_objective(objective) -> Objective:
-    if not isinstance(objective, Objective):
-        raise TypeError(f"`objective` must be a course_utils Objective, got {type(objective).__name__}")
-    return objective
+    return check_instance(objective, "objective", Objective, "a course_utils Objective (a model or a landscape)")
+
+
+def _finite_increase(new_loss, loss0: float, name: str, value: float) -> float:
+    """``new_loss - loss0``, or a ``ValueError`` naming the size argument when the loss there is not finite.
+
+    A radius far beyond the landscape's scale sends the perturbed point where the loss overflows; that is a
+    setting to change, not a sharpness to report.
+    """
+    new_loss = np.asarray(new_loss, dtype=float)
+    if not np.all(np.isfinite(new_loss)):
+        raise ValueError(f"`{name}` = {value:g} moves theta so far that the loss is not finite there; "
+                         f"use a smaller `{name}`")
+    with np.errstate(over="ignore"):
+        out = new_loss - loss0
+    if not np.all(np.isfinite(out)):
+        raise ValueError(f"`{name}` = {value:g} moves theta so far that the loss increase overflows; "
+                         f"use a smaller `{name}`")
+    return out
 
 
 # --------------------------------------------------------------------------------------------
@@ -211,7 +236,8 @@ def keskar_sharpness(objective, theta, eps: float = 1e-3, *, maxiter: int = 10, 
     objective : Objective
     theta : array_like, shape (P,)
     eps : float
-        Relative box size :math:`\varepsilon > 0` (the paper uses 1e-3 and 5e-4).
+        Relative box size :math:`0 < \varepsilon \le 1` (the paper uses 1e-3 and 5e-4; beyond 1 a weight could
+        move by more than its own size, which no longer measures a neighbourhood).
     maxiter : int
         L-BFGS-B iterations (the paper: 10).
     rng : Generator or int
@@ -221,21 +247,29 @@ def keskar_sharpness(objective, theta, eps: float = 1e-3, *, maxiter: int = 10, 
 
     objective = _check_objective(objective)
     theta = check_vector(theta, "theta", objective.dim)
-    eps = check_scalar(eps, "eps", low=0, low_inclusive=False)
+    eps = check_scalar(eps, "eps", low=0, high=1, low_inclusive=False)
     maxiter = check_int(maxiter, "maxiter", low=1)
     rng = check_rng(rng)
     half = eps * (np.abs(theta) + 1.0)
+    if not np.all(np.isfinite(half)):
+        raise ValueError("`theta` is too large for a relative box: eps * (|theta| + 1) overflows")
     loss0 = float(objective._loss(theta))
+    if not np.isfinite(loss0):
+        raise ValueError(f"the loss at `theta` must be finite, got {loss0}")
     grad_fn = objective._grad_fn()
 
     def negative(z):
         return -float(objective._loss(theta + z)), -grad_fn(theta + z)
 
     z0 = rng.uniform(-half, half)
-    res = minimize(negative, z0, jac=True, method="L-BFGS-B", bounds=list(zip(-half, half)),
-                   options={"maxiter": maxiter})
-    z = np.clip(res.x, -half, half)
-    increase = max(float(objective._loss(theta + z)) - loss0, 0.0)
+    with np.errstate(all="ignore"):  # a box reaching where the loss overflows is reported below, by name
+        res = minimize(negative, z0, jac=True, method="L-BFGS-B", bounds=list(zip(-half, half)),
+                       options={"maxiter": maxiter})
+        z = np.clip(res.x, -half, half)
+        if not np.all(np.isfinite(z)):
+            z = z0
+        new_loss = objective._loss(theta + z)
+    increase = max(float(_finite_increase(new_loss, loss0, "eps", eps)), 0.0)
     return KeskarSharpness(100.0 * increase / (1.0 + loss0), increase, loss0, z, int(res.nit))
 
 
@@ -266,7 +300,9 @@ def random_direction_sharpness(objective, theta, radius: float = 0.05, *, n_dire
     rng = check_rng(rng)
     u = rng.standard_normal((n_directions, objective.dim))
     u /= np.linalg.norm(u, axis=1, keepdims=True)
-    increases = objective.loss_batch(theta + radius * u) - float(objective._loss(theta))
+    with np.errstate(all="ignore"):
+        new_losses = objective.loss_batch(theta + radius * u)
+    increases = _finite_increase(new_losses, float(objective._loss(theta)), "radius", radius)
     return RandomSharpness(float(increases.max()), float(increases.mean()), increases, radius)
 
 
@@ -284,8 +320,12 @@ def sam_sharpness(objective, theta, rho: float = 0.05, *, adaptive: bool = False
     adaptive = check_bool(adaptive, "adaptive")
     eta = check_scalar(eta, "eta", low=0)
     g = objective._grad_fn()(theta)
+    if not np.all(np.isfinite(g)):
+        raise ValueError("the gradient at `theta` must be finite")
     eps_hat = sam_perturbation(g, rho, theta, adaptive=adaptive, eta=eta)
-    return float(objective._loss(theta + eps_hat)) - float(objective._loss(theta))
+    with np.errstate(all="ignore"):
+        new_loss = objective._loss(theta + eps_hat)
+    return float(_finite_increase(new_loss, float(objective._loss(theta)), "rho", rho))
 
 
 def hessian_trace(objective, theta, *, method: str = "auto", n_probes: int = 100, rng=0) -> tuple[float, float]:
@@ -337,7 +377,11 @@ def sharpness_report(objective, theta, *, eps: float = 1e-3, radius: float | Non
     """
     objective = _check_objective(objective)
     theta = check_vector(theta, "theta", objective.dim)
-    radius = rho if radius is None else radius
+    rho = check_scalar(rho, "rho", low=0)
+    radius = rho if radius is None else check_scalar(radius, "radius", low=0, low_inclusive=False)
+    if radius == 0:
+        raise ValueError("`radius` (default: `rho`) must be > 0 for the random-direction measure, got 0")
+    eps = check_scalar(eps, "eps", low=0, high=1, low_inclusive=False)
     rng = check_rng(rng)
     loss, g = objective.value_and_grad(theta)
     kes = keskar_sharpness(objective, theta, eps, maxiter=maxiter, rng=rng)
@@ -366,10 +410,10 @@ def gd_stability_threshold(hessian) -> float:
     hessian : array_like, shape (P, P)
         Symmetric.
     """
-    H = np.asarray(hessian, dtype=float)
-    if H.ndim != 2 or H.shape[0] != H.shape[1] or not np.all(np.isfinite(H)):
-        raise ValueError(f"`hessian` must be a finite square matrix, got shape {H.shape}")
-    top = float(np.linalg.eigvalsh(0.5 * (H + H.T))[-1])
+    H = check_array(hessian, "hessian", ndim=2)
+    if H.shape[0] != H.shape[1]:
+        raise ValueError(f"`hessian` must be a square matrix, got shape {H.shape}")
+    top = float(np.linalg.eigvalsh(0.5 * H + 0.5 * H.T)[-1])  # halves first: H + Hᵀ could overflow
     return 2.0 / top if top > 0 else float("inf")
 
 
@@ -440,19 +484,21 @@ def rescale_relu_network(model, theta, alpha: float) -> np.ndarray:
     """
     from .models import MLP
 
-    if not isinstance(model, MLP):
-        raise TypeError(f"`model` must be an MLP, got {type(model).__name__}")
+    check_instance(model, "model", MLP, "a course_utils.models.MLP")
     if model.activation not in ("relu", "linear") or model.residual or len(model.hidden) < 1:
-        raise ValueError("rescale_relu_network needs a ReLU (or linear) MLP with a hidden layer and no residual "
-                         f"connections; got {model.name}")
+        raise ValueError("`model` must be a ReLU (or linear) MLP with a hidden layer and no residual connections "
+                         f"for the rescaling to keep its function; got {model.name}")
     theta = check_vector(theta, "theta", model.dim)
     alpha = check_scalar(alpha, "alpha", low=0, low_inclusive=False)
     out = theta.copy()
     (W1, b1), (W2, _) = model.unflatten(out)[:2]
-    W1 *= alpha
-    if b1 is not None:
-        b1 *= alpha
-    W2 /= alpha
+    with np.errstate(over="ignore", under="ignore"):
+        W1 *= alpha
+        if b1 is not None:
+            b1 *= alpha
+        W2 /= alpha
+    if not np.all(np.isfinite(out)):
+        raise ValueError(f"`alpha` = {alpha:g} overflows the rescaled weights; use a scale nearer 1")
     return out
 
 

@@ -80,21 +80,11 @@ def test_landscape_explorer_custom_model_and_errors():
         LandscapeExplorer(q, np.ones(2), colour="red")
 
 
-def test_rescale_relu_layers_keeps_function(problem):
-    m, t = problem.model, problem.theta
-    for a in (0.25, 3.0):
-        ta = rescale_relu_layers(m, t, a)
-        np.testing.assert_allclose(m.predict(ta), m.predict(t), rtol=1e-12, atol=1e-12)
-        (W1, b1), _ = m.unflatten(ta)
-        np.testing.assert_allclose(W1, a * m.unflatten(t)[0][0])
-    with pytest.raises(ValueError, match="scale"):
-        rescale_relu_layers(m, t, 0.0)
-    from course_utils.data import two_moons
-    from course_utils.models import MLP
+def test_rescale_relu_layers_is_the_analysis_function():
+    # one implementation serves chapter 2 (this name) and chapter 5; tests/test_sharpness.py checks what it does
+    from course_utils.sharpness import rescale_relu_network
 
-    tanh = MLP(*two_moons(20), hidden=(3,), activation="tanh")
-    with pytest.raises(ValueError, match="ReLU"):
-        rescale_relu_layers(tanh, tanh.init(0), 2.0)
+    assert rescale_relu_layers is rescale_relu_network
 
 
 def test_rescaling_explorer_all_controls(problem):

@@ -38,11 +38,12 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
+from ..validation import check_callable, check_instance, check_int, check_scalar
 from . import registry
-from .kernel_runner import DEFAULT_MEMORY_MB, DEFAULT_OUTPUT_LIMIT, KernelRunner
+from .kernel_runner import DEFAULT_MEMORY_MB, DEFAULT_OUTPUT_LIMIT, MIN_MEMORY_MB, KernelRunner
 from .probe import guard_code, new_nonce, parse_probe_output, probe_code
 from .report import ExerciseGrade, SubmissionGrade, summary_text, write_csv, write_feedback
-from .submission import chapter_of, defined_names, is_check_only, read_submission
+from .submission import _check_ids, _check_path, chapter_of, defined_names, is_check_only, read_submission
 
 __all__ = ["GradeOptions", "grade_notebook", "grade_batch", "reference_answers", "chapter_exercises",
            "add_parser", "PACKAGE_ROOT"]
@@ -77,15 +78,25 @@ class GradeOptions:
     output_limit: int = DEFAULT_OUTPUT_LIMIT
     max_restarts: int = 4
 
+    def __post_init__(self) -> None:
+        # frozen: normalise through object.__setattr__ (ints stay ints, numbers become floats)
+        for name in ("timeout", "budget"):
+            object.__setattr__(self, name, check_scalar(getattr(self, name), name, low=0, low_inclusive=False))
+        object.__setattr__(self, "memory_mb", check_int(self.memory_mb, "memory_mb", low=MIN_MEMORY_MB))
+        object.__setattr__(self, "output_limit", check_int(self.output_limit, "output_limit", low=1))
+        object.__setattr__(self, "max_restarts", check_int(self.max_restarts, "max_restarts", low=0))
+
 
 def chapter_exercises(chapter: int) -> list[str]:
     """The registered exercise ids of ``chapter``, in order."""
+    chapter = check_int(chapter, "chapter", low=0)
     return [e for e in registry.all_ids() if chapter_of(e) == chapter]
 
 
 def reference_answers(chapter: int, exercises_dir: Path | None = None) -> dict[str, str]:
     """Answer expression per exercise id, read from the chapter's student notebook in ``exercises/``."""
-    exercises_dir = PACKAGE_ROOT / "exercises" if exercises_dir is None else Path(exercises_dir)
+    chapter = check_int(chapter, "chapter", low=0)
+    exercises_dir = PACKAGE_ROOT / "exercises" if exercises_dir is None else _check_path(exercises_dir, "exercises_dir")
     for path in sorted(exercises_dir.glob(f"{chapter:02d}_*_exercises.ipynb")):
         submission = read_submission(path)
         return {eid: site.expression for eid, site in submission.sites.items()}
@@ -200,8 +211,20 @@ def _overall_status(grades: dict[str, ExerciseGrade], extra: list[str]) -> str:
 
 def grade_notebook(path, exercise_ids: list[str], chapter: int, options: GradeOptions = GradeOptions(), *,
                    reference: dict[str, str] | None = None) -> SubmissionGrade:
-    """Grade one submission in a fresh sandboxed kernel (see the module docstring); never raises for bad input."""
+    """Grade one submission in a fresh sandboxed kernel (see the module docstring).
+
+    Never raises for a bad *submission* (that becomes the grade's status); wrong argument types raise
+    ``TypeError``/``ValueError`` naming the argument.
+    """
     started = time.monotonic()
+    path = _check_path(path, "path")
+    exercise_ids = _check_ids(exercise_ids)
+    chapter = check_int(chapter, "chapter", low=0)
+    check_instance(options, "options", GradeOptions)
+    if reference is not None and not (isinstance(reference, dict) and all(
+            isinstance(k, str) and isinstance(v, str) for k, v in reference.items())):
+        raise TypeError(f"`reference` must be None or a dict of exercise id -> answer expression, got "
+                        f"{reference!r:.60} of type {type(reference).__name__}")
     reference = reference or {}
     submission = read_submission(path)
     titles = {}
@@ -423,7 +446,17 @@ def grade_batch(paths, *, chapter: int | None = None, options: GradeOptions = Gr
     ValueError
         When the chapter cannot be inferred or has no registered exercises (a usage error, not a submission's).
     """
-    paths = _expand(paths)
+    if isinstance(paths, (str, os.PathLike)):
+        paths = [paths]
+    if not isinstance(paths, (list, tuple)) or not paths:
+        raise TypeError(f"`paths` must be a non-empty list of notebook or directory paths, got {paths!r:.60} "
+                        f"of type {type(paths).__name__}")
+    paths = _expand([_check_path(p, "paths") for p in paths])
+    chapter = None if chapter is None else check_int(chapter, "chapter", low=0)
+    check_instance(options, "options", GradeOptions)
+    jobs = check_int(jobs, "jobs", low=1)
+    if progress is not None:
+        check_callable(progress, "progress")
     if chapter is None:
         chapter = infer_chapter(paths)
         if chapter is None:
@@ -434,7 +467,7 @@ def grade_batch(paths, *, chapter: int | None = None, options: GradeOptions = Gr
                          f"(known: {', '.join(registry.all_ids()) or 'none'})")
     reference = reference_answers(chapter)
     grades: list[SubmissionGrade | None] = [None] * len(paths)
-    with ThreadPoolExecutor(max_workers=max(1, int(jobs))) as pool:
+    with ThreadPoolExecutor(max_workers=jobs) as pool:
         futures = {pool.submit(_grade_in_worker, p, exercise_ids, chapter, options, reference): i
                    for i, p in enumerate(paths)}
         done = 0
@@ -453,6 +486,9 @@ def grade_batch(paths, *, chapter: int | None = None, options: GradeOptions = Gr
 
 def add_parser(subparsers) -> None:
     """Register the ``grade`` subcommand on an ``argparse`` subparsers object."""
+    if not callable(getattr(subparsers, "add_parser", None)):
+        raise TypeError("`subparsers` must be the object returned by ArgumentParser.add_subparsers(), got "
+                        f"{subparsers!r:.60} of type {type(subparsers).__name__}")
     parser = subparsers.add_parser(
         "grade", help="batch-grade submitted exercise notebooks",
         description="Grade submitted exercise notebooks, each in a fresh sandboxed kernel, and write a CSV grade "
@@ -480,10 +516,14 @@ def _run(args) -> int:
         if not value > 0:
             print(f"grade: {name} must be a positive number of seconds, got {value}", file=sys.stderr)
             return 2
-    if args.memory < 256 or args.jobs < 1:
-        print("grade: --memory must be at least 256 (MiB) and --jobs at least 1", file=sys.stderr)
+    if args.memory < MIN_MEMORY_MB or args.jobs < 1:
+        print(f"grade: --memory must be at least {MIN_MEMORY_MB} (MiB) and --jobs at least 1", file=sys.stderr)
         return 2
-    options = GradeOptions(timeout=args.timeout, budget=args.budget, memory_mb=args.memory)
+    try:
+        options = GradeOptions(timeout=args.timeout, budget=args.budget, memory_mb=args.memory)
+    except (TypeError, ValueError) as exc:  # e.g. --timeout inf
+        print(f"grade: {exc}", file=sys.stderr)
+        return 2
 
     def progress(done, total, grade, n_exercises):
         print(f"[{done}/{total}] {Path(grade.path).name}: {grade.total:.2f} / {n_exercises}  {grade.status}  "

@@ -25,9 +25,14 @@ from dataclasses import dataclass
 from pathlib import Path
 from queue import Empty
 
-__all__ = ["CellRun", "KernelRunner", "kernel_argv", "DEFAULT_MEMORY_MB", "DEFAULT_OUTPUT_LIMIT"]
+from ..validation import check_bool, check_int, check_scalar
+
+__all__ = ["CellRun", "KernelRunner", "kernel_argv", "DEFAULT_MEMORY_MB", "DEFAULT_OUTPUT_LIMIT",
+           "MIN_MEMORY_MB"]
 
 DEFAULT_MEMORY_MB = 2048
+MIN_MEMORY_MB = 256  # below this a Python kernel with NumPy cannot even start
+_MAX_MEMORY_MB = 2**40  # 1 EiB: keeps the byte count within the kernel's 64-bit rlimit
 DEFAULT_OUTPUT_LIMIT = 20_000  # characters of stream text kept per cell
 _FILE_SIZE_LIMIT = 256 * 2**20  # bytes any single file the kernel writes may reach
 _INTERRUPT_GRACE = 3.0  # seconds a kernel gets to go idle after an interrupt
@@ -75,14 +80,22 @@ class CellRun:
     seconds: float = 0.0
 
 
+def _check_memory(memory_mb) -> int:
+    return check_int(memory_mb, "memory_mb", low=MIN_MEMORY_MB, high=_MAX_MEMORY_MB)
+
+
 def kernel_argv(memory_mb: int) -> list[str]:
-    """The command that starts a kernel limited to ``memory_mb`` MiB of address space."""
-    code = _LAUNCHER.format(memory=int(memory_mb) * 2**20, fsize=_FILE_SIZE_LIMIT)
+    """The command that starts a kernel limited to ``memory_mb`` MiB of address space (at least 256)."""
+    code = _LAUNCHER.format(memory=_check_memory(memory_mb) * 2**20, fsize=_FILE_SIZE_LIMIT)
     return [sys.executable, "-c", code, "-f", "{connection_file}"]
 
 
 class KernelRunner:
     """One sandboxed kernel, working in ``cwd``; use as a context manager.
+
+    Constructing a runner only validates its settings: the kernel (and the temporary kernelspec directory it
+    is launched from) is created by :meth:`start` (``with`` calls it) and released by :meth:`close`, so a
+    runner that is never started holds no process and no file.
 
     Parameters
     ----------
@@ -100,21 +113,28 @@ class KernelRunner:
 
     def __init__(self, cwd, *, memory_mb: int = DEFAULT_MEMORY_MB, output_limit: int = DEFAULT_OUTPUT_LIMIT,
                  startup_timeout: float = 60.0, env: dict | None = None) -> None:
+        if not isinstance(cwd, (str, os.PathLike)) or not str(cwd):
+            raise TypeError(f"`cwd` must be a directory path, got {cwd!r:.60} of type {type(cwd).__name__}")
+        if env is not None and not (isinstance(env, dict)
+                                    and all(isinstance(k, str) and isinstance(v, str) for k, v in env.items())):
+            raise TypeError(f"`env` must be None or a dict of str to str, got {env!r:.60} of type {type(env).__name__}")
         self.env = dict(env or {})
         self.cwd = str(cwd)
-        self.memory_mb = int(memory_mb)
-        self.output_limit = int(output_limit)
-        self.startup_timeout = float(startup_timeout)
+        self.memory_mb = _check_memory(memory_mb)
+        self.output_limit = check_int(output_limit, "output_limit", low=1)
+        self.startup_timeout = check_scalar(startup_timeout, "startup_timeout", low=0, low_inclusive=False)
         self.km = None
         self.kc = None
         self.starts = 0
-        self._spec_dir = tempfile.TemporaryDirectory(prefix="grader-kernelspec-")
+        self._spec_dir = None  # created on the first start()
 
     # -- lifecycle ----------------------------------------------------------------------------------
     def _kernel_manager(self):
         from jupyter_client import KernelManager
         from jupyter_client.kernelspec import KernelSpecManager
 
+        if self._spec_dir is None:
+            self._spec_dir = tempfile.TemporaryDirectory(prefix="grader-kernelspec-")
         spec = Path(self._spec_dir.name) / "kernels" / "grader"
         spec.mkdir(parents=True, exist_ok=True)
         (spec / "kernel.json").write_text(json.dumps({
@@ -128,6 +148,7 @@ class KernelRunner:
         Retries a kernel that dies while starting: kernels started in parallel can race for the same free
         ports (jupyter_client picks them before the kernel binds), and the loser exits at once.
         """
+        attempts = check_int(attempts, "attempts", low=1)
         for attempt in range(attempts):
             self.shutdown()
             env = {**os.environ, **_KERNEL_ENV, **self.env}
@@ -166,8 +187,11 @@ class KernelRunner:
             self.km = None
 
     def close(self) -> None:
+        """Stop the kernel and remove the temporary kernelspec (idempotent)."""
         self.shutdown()
-        self._spec_dir.cleanup()
+        if self._spec_dir is not None:
+            self._spec_dir.cleanup()
+            self._spec_dir = None
 
     def __enter__(self) -> KernelRunner:
         self.start()
@@ -183,6 +207,10 @@ class KernelRunner:
     # -- running ------------------------------------------------------------------------------------
     def run(self, code: str, timeout: float, *, store_history: bool = True) -> CellRun:
         """Run ``code`` and wait at most ``timeout`` seconds (plus the interrupt grace) for it to finish."""
+        if not isinstance(code, str):
+            raise TypeError(f"`code` must be a string of Python source, got {type(code).__name__}")
+        timeout = check_scalar(timeout, "timeout", low=0)
+        store_history = check_bool(store_history, "store_history")
         started = time.monotonic()
         if not self.alive:
             return CellRun("died")

@@ -26,7 +26,10 @@ kernel's stream class); such a notebook is plainly visible on inspection and is 
 from __future__ import annotations
 
 import json
+import os
 import secrets
+
+from ..validation import check_str
 
 __all__ = ["guard_code", "probe_code", "new_nonce", "parse_probe_output", "PROTECTED_MODULES"]
 
@@ -154,6 +157,18 @@ _SHELL.user_ns[_TOKEN] = probe
 '''
 
 
+def _check_token(token) -> str:
+    check_str(token, "token")
+    if not token.isidentifier():
+        raise ValueError(f"`token` must be a Python identifier (it names the probe in the kernel), got {token!r:.60}")
+    return token
+
+
+def _check_text(value, name: str) -> str:
+    check_str(value, name, allow_empty=False)
+    return value
+
+
 def new_nonce() -> str:
     """A fresh secret that tags one probe's verdict line."""
     return "@@grader-" + secrets.token_hex(16) + "@@"
@@ -165,6 +180,10 @@ def guard_code(token: str, package_root: str) -> str:
     ``token`` names the probe in ``sys.modules`` and the user namespace; ``package_root`` is the directory that
     contains the installed ``course_utils`` package.
     """
+    _check_token(token)
+    if not isinstance(package_root, (str, os.PathLike)) or not str(package_root):
+        raise TypeError(f"`package_root` must be a directory path, got {package_root!r:.60} "
+                        f"of type {type(package_root).__name__}")
     setup = {"_TOKEN": token, "_ROOT": str(package_root), "_PROTECTED_NAMES": PROTECTED_MODULES,
              "__name__": token}
     return (f"exec(compile({_GUARD_SOURCE!r}, '<course grader>', 'exec'), "
@@ -173,6 +192,9 @@ def guard_code(token: str, package_root: str) -> str:
 
 def probe_code(token: str, exercise_id: str, expression: str, nonce: str) -> str:
     """The cell that grades ``exercise_id`` on the value of ``expression`` in the student's namespace."""
+    _check_token(token)
+    for value, name in ((exercise_id, "exercise_id"), (expression, "expression"), (nonce, "nonce")):
+        _check_text(value, name)
     call = f"({exercise_id!r}, {expression!r}, {nonce!r})"
     # The probe is looked up in sys.modules when the student's `%reset` or `del` removed the hidden name.
     return (f"try:\n    {token}{call}\nexcept NameError:\n"
@@ -185,6 +207,8 @@ def parse_probe_output(stdout: str, nonce: str) -> dict | None:
     Returns None when no tagged line is present (the probe did not finish), and a ``"tampered"`` verdict when
     more than one line carries the nonce or the line is not valid JSON.
     """
+    check_str(stdout, "stdout")
+    _check_text(nonce, "nonce")
     tagged = [line[line.index(nonce) + len(nonce):] for line in stdout.splitlines() if nonce in line]
     if not tagged:
         return None

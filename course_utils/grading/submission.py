@@ -10,11 +10,14 @@ from __future__ import annotations
 
 import ast
 import json
+import os
 import re
 import warnings
 from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
+
+from ..validation import check_str
 
 __all__ = ["CheckSite", "Cell", "Submission", "read_submission", "find_check_calls", "defined_names",
            "is_check_only", "chapter_of", "NOT_A_NOTEBOOK", "CORRUPT_JSON", "UNREADABLE", "FILE_NOT_FOUND"]
@@ -75,9 +78,34 @@ class Submission:
     detail: str = ""
 
 
+_EXERCISE_ID = re.compile(r"(\d+)\.\d+[a-z]?")
+
+
+def _check_path(value, name: str) -> Path:
+    """A file or directory argument: a ``str`` or ``os.PathLike`` (not a number, not None), as a ``Path``."""
+    if isinstance(value, (str, os.PathLike)) and str(value).strip():
+        return Path(value)
+    raise TypeError(f"`{name}` must be a path (a str or pathlib.Path), got {value!r:.60} of type {type(value).__name__}")
+
+
+def _check_ids(value, name: str = "exercise_ids") -> list[str]:
+    """A list (or tuple) of exercise ids such as ``["3.1", "3.2"]``."""
+    if isinstance(value, (str, bytes)) or not isinstance(value, (list, tuple)):
+        raise TypeError(f"`{name}` must be a list of exercise ids such as ['3.1', '3.2'], got {value!r:.60} "
+                        f"of type {type(value).__name__}")
+    for item in value:
+        if not isinstance(item, str) or not _EXERCISE_ID.fullmatch(item):
+            raise ValueError(f"`{name}` must hold exercise ids such as '3.1', got {item!r:.60}")
+    return list(value)
+
+
 def chapter_of(exercise_id: str) -> int:
     """The chapter number of an id: ``"2.3" -> 2``."""
-    return int(exercise_id.split(".", 1)[0])
+    check_str(exercise_id, "exercise_id")
+    match = _EXERCISE_ID.fullmatch(exercise_id.strip())
+    if match is None:
+        raise ValueError(f"`exercise_id` must look like '2.3' (chapter.exercise), got {exercise_id!r:.60}")
+    return int(match.group(1))
 
 
 def _check_calls_ast(source: str) -> list[tuple[str, str]] | None:
@@ -102,6 +130,7 @@ def find_check_calls(source: str) -> list[tuple[str, str]]:
     Parsed with :mod:`ast`; a cell that does not parse (a syntax error, IPython magics) falls back to a regular
     expression that recognises ``check("N.M", name)``.
     """
+    check_str(source, "source")
     calls = _check_calls_ast(source)
     if calls is None:
         calls = [(m.group("id"), m.group("expr")) for m in _CHECK_CALL.finditer(source) if m.group("expr")]
@@ -110,6 +139,7 @@ def find_check_calls(source: str) -> list[tuple[str, str]]:
 
 def is_check_only(source: str) -> bool:
     """True when the cell consists of ``check(...)`` calls only (the grader skips it: it runs the real check)."""
+    check_str(source, "source")
     try:
         tree = ast.parse(source)
     except SyntaxError:
@@ -121,6 +151,7 @@ def is_check_only(source: str) -> bool:
 
 def defined_names(source: str) -> set[str]:
     """Names a cell binds at top level (functions, classes, assignments, imports); empty if it does not parse."""
+    check_str(source, "source")
     try:
         tree = ast.parse(source)
     except SyntaxError:
@@ -153,8 +184,11 @@ def _source(cell) -> str:
 
 
 def read_submission(path) -> Submission:
-    """Read and analyse one submitted file; problems become ``Submission.problem``, never exceptions."""
-    path = Path(path)
+    """Read and analyse one submitted file; problems become ``Submission.problem``, never exceptions.
+
+    (A ``path`` that is not a path at all — a number, None — is a programming error: ``TypeError``.)
+    """
+    path = _check_path(path, "path")
     stem_id = _student_id({}, path)
     try:
         if path.stat().st_size > _MAX_READ:

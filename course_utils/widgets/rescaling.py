@@ -25,39 +25,16 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from ..sharpness import rescale_relu_network
 from .base import Explorer, int_slider, log_slider
 
-__all__ = ["RescalingExplorer", "RescalingState", "rescale_relu_layers"]
+__all__ = ["RescalingExplorer", "RescalingState"]
+
+# The rescaling itself is analysis, not widget code: it lives in course_utils.sharpness (chapter 5 uses it too).
+# This alias keeps chapter 2's `from course_utils.widgets.rescaling import rescale_relu_layers` working.
+rescale_relu_layers = rescale_relu_network
 
 _TS = np.linspace(-1.0, 1.0, 81)
-
-
-def rescale_relu_layers(model, theta, scale: float) -> np.ndarray:
-    r"""Return :math:`(a W_1, a b_1, W_2 / a, b_2, \dots)`: the same ReLU network function, other weights.
-
-    Parameters
-    ----------
-    model : MLP
-        Needs a positively homogeneous activation ("relu" or "linear") for the function to be unchanged.
-    theta : array_like, shape (P,)
-    scale : float
-        :math:`a > 0`.
-    """
-    from ..models import MLP
-    from ..validation import check_instance, check_scalar, check_vector
-
-    check_instance(model, "model", MLP, "a course_utils.models.MLP")
-    theta = check_vector(theta, "theta", model.dim)
-    scale = check_scalar(scale, "scale", low=0, low_inclusive=False)
-    if getattr(model, "activation", None) not in ("relu", "linear") or len(model.layer_shapes) < 2:
-        raise ValueError("rescaling keeps the function only for ReLU/linear MLPs with at least one hidden layer")
-    out = theta.copy()
-    (W1, b1), (W2, _) = model.unflatten(out)[:2]
-    W1 *= scale
-    if b1 is not None:
-        b1 *= scale
-    W2 /= scale
-    return out
 
 
 @dataclass(frozen=True)
@@ -110,7 +87,7 @@ class RescalingExplorer(Explorer):
 
             problem = moons_problem()
             model, theta = problem.model, problem.theta if theta is None else theta
-        rescale_relu_layers(model, theta, 1.0)  # validates model and theta
+        rescale_relu_network(model, theta, 1.0)  # validates model and theta
         self.model, self.theta = model, np.asarray(theta, dtype=float).copy()
         super().__init__(**values)
 
@@ -125,7 +102,7 @@ class RescalingExplorer(Explorer):
 
         a, seed = float(params["scale"]), int(params["seed"])
         m, t1 = self.model, self.theta
-        ta = rescale_relu_layers(m, t1, a)
+        ta = rescale_relu_network(m, t1, a)
         raw = surfaces.gaussian_direction(m.dim, seed)
         curves = {}
         for name, centre in (("ref", t1), ("new", ta)):
