@@ -34,10 +34,9 @@
 import matplotlib.pyplot as plt
 import numpy as np
 
-from course_utils import plotting, surfaces
+from course_utils import plotting, sharpness, surfaces
 from course_utils.widgets import LandscapeExplorer, RescalingExplorer, TwoLossesExplorer
 from course_utils.widgets.landscape import moons_problem
-from course_utils.widgets.rescaling import rescale_relu_layers
 
 # %% [markdown]
 # ## 1. Same model, two losses
@@ -151,7 +150,7 @@ explorer
 # **Predict, then check.** Rescale by $a = 3$. Which of the two slices will change?
 
 # %%
-theta_scaled = rescale_relu_layers(model, theta_star, 3.0)
+theta_scaled = sharpness.rescale_relu_network(model, theta_star, 3.0)
 raw1, raw2 = surfaces.random_directions(model, theta_star, 5, n=2, norm="none")
 g = np.linspace(-1, 1, 21)
 slices = {}

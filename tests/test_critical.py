@@ -205,3 +205,16 @@ def test_semicircle_is_a_density_and_index_fraction_limits():
     shift = 0.7
     frac = np.sum(cr.semicircle_density(x[x < 0] - shift, 2.0)) * (x[1] - x[0])
     assert cr.semicircle_index_fraction(shift) == pytest.approx(frac, abs=1e-4)
+
+
+def test_semicircle_density_vanishes_far_outside_its_support_without_overflow():
+    assert cr.semicircle_density(np.array([1e300, -1e300, 3.0]), radius=2.0).tolist() == [0.0, 0.0, 0.0]
+    assert cr.semicircle_density(np.array([0.0]), radius=2.0)[0] == pytest.approx(1 / np.pi)  # 2/(πR)
+
+
+def test_sobol_starts_for_any_count_are_a_prefix_of_the_balanced_block():
+    bounds = np.array([[-1.0, 1.0], [0.0, 2.0]])
+    five = cr._starts(bounds, 5, "sobol", np.random.default_rng(3))
+    eight = cr._starts(bounds, 8, "sobol", np.random.default_rng(3))
+    np.testing.assert_array_equal(five, eight[:5])
+    assert np.all((five >= bounds[:, 0]) & (five <= bounds[:, 1]))

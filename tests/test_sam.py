@@ -119,3 +119,9 @@ def test_sam_is_registered_and_validates():
         sam(base="gd")
     with pytest.raises(TypeError, match="m-sharpness"):
         run(Quadratic(A), sam(m=2), [1.0, 1.0], steps=1, lr=0.1)
+
+
+def test_sam_perturbation_keeps_the_direction_of_huge_gradients_without_warnings():
+    g = np.array([3e300, -4e300])
+    eps = sam_perturbation(g, rho=0.5)
+    np.testing.assert_allclose(eps, 0.5 * np.array([0.6, -0.8]), rtol=1e-12)

@@ -5,7 +5,7 @@ import pytest
 
 from course_utils import surfaces
 from course_utils.widgets.landscape import LandscapeExplorer, moons_problem
-from course_utils.widgets.rescaling import RescalingExplorer, rescale_relu_layers
+from course_utils.widgets.rescaling import RescalingExplorer
 
 
 @pytest.fixture(scope="module")
@@ -78,13 +78,6 @@ def test_landscape_explorer_custom_model_and_errors():
         LandscapeExplorer(q)
     with pytest.raises(ValueError, match="unknown control"):
         LandscapeExplorer(q, np.ones(2), colour="red")
-
-
-def test_rescale_relu_layers_is_the_analysis_function():
-    # one implementation serves chapter 2 (this name) and chapter 5; tests/test_sharpness.py checks what it does
-    from course_utils.sharpness import rescale_relu_network
-
-    assert rescale_relu_layers is rescale_relu_network
 
 
 def test_rescaling_explorer_all_controls(problem):

@@ -31,8 +31,6 @@ from .base import Explorer, int_slider, log_slider
 __all__ = ["RescalingExplorer", "RescalingState"]
 
 # The rescaling itself is analysis, not widget code: it lives in course_utils.sharpness (chapter 5 uses it too).
-# This alias keeps chapter 2's `from course_utils.widgets.rescaling import rescale_relu_layers` working.
-rescale_relu_layers = rescale_relu_network
 
 _TS = np.linspace(-1.0, 1.0, 81)
 
