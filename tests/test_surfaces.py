@@ -177,6 +177,20 @@ def test_slice_2d_mlp_multiclass_and_beta_blocks(monkeypatch):
     np.testing.assert_allclose(s.losses, _loop_slice(m, c, d1, d2, alphas, betas), rtol=1e-11)
 
 
+@pytest.mark.parametrize("bias", [True, False])
+def test_slice_2d_mlp_many_blocks_and_loss_flushes(monkeypatch, bias):
+    # tiny chunks and loss batches: outputs of several blocks are gathered, flushed mid-grid, and the
+    # split ReLU (max(R, -S) + S) feeds a hidden layer, not only the output
+    m = _mlp(hidden=(4, 3), activation="relu", loss="mse", bias=bias, weight_decay=0.05)
+    monkeypatch.setattr(surfaces, "_CHUNK_ENTRIES", 300)
+    monkeypatch.setattr(surfaces, "_LOSS_ENTRIES", 100)
+    rng = np.random.default_rng(4)
+    c, d1, d2 = rng.standard_normal((3, m.dim))
+    alphas, betas = np.linspace(-1, 1, 5), np.linspace(-2, 1, 11)
+    s = surfaces.slice_2d(m, c, d1, d2, alphas, betas)
+    np.testing.assert_allclose(s.losses, _loop_slice(m, c, d1, d2, alphas, betas), rtol=1e-11, atol=1e-12)
+
+
 @settings(max_examples=15, deadline=None)
 @given(
     hidden=st.lists(st.integers(1, 6), min_size=0, max_size=3),
