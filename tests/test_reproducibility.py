@@ -43,10 +43,14 @@ def _printed(nb) -> list[tuple[int, str]]:
             continue
         for output in cell.get("outputs", []):
             if output.output_type == "stream":
-                out.append((i, _mask(output.text)))
+                # the kernel splits a cell's printing into stream messages as timing dictates: join them
+                if out and out[-1][0] == i and out[-1][2] == output.name:
+                    out[-1] = (i, out[-1][1] + output.text, output.name)
+                else:
+                    out.append((i, output.text, output.name))
             elif output.output_type in ("execute_result", "display_data") and "text/plain" in output.get("data", {}):
-                out.append((i, _mask(output.data["text/plain"])))
-    return out
+                out.append((i, output.data["text/plain"], "result"))
+    return [(i, _mask(text)) for i, text, _ in out]
 
 
 def _run(path: Path):
