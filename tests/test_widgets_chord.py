@@ -101,3 +101,21 @@ def test_custom_lambda_vectorized_or_not():
     cube.close()
     with pytest.raises(TypeError, match="`f`"):
         ChordExplorer(f=3.0)
+
+
+def test_chord_limits_hold_while_x_is_dragged():
+    """Limits change only when the chord leaves the view (hysteresis), so small moves are cheap blits."""
+    e = ChordExplorer(function="x²", x=-1.0, y=1.0)
+    try:
+        ylims = {(e.ax.get_ylim(), e.ax_gap.get_ylim())}
+        for x in np.arange(-1.0, -0.69, 0.05):
+            e.controls["x"].value = round(float(x), 2)
+            ylims.add((e.ax.get_ylim(), e.ax_gap.get_ylim()))
+            p = e.state.point
+            lo, hi = e.ax.get_ylim()
+            assert lo <= min(p.f_x, p.f_y, p.f_z) and max(p.f_x, p.f_y, p.f_z) <= hi  # the chord stays in view
+        assert len(ylims) == 1
+        e.controls["x"].value = -3.0  # f(x) = 9 leaves the view: the limits follow
+        assert e.ax.get_ylim()[1] >= 9.0
+    finally:
+        e.close()

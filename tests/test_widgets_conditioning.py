@@ -75,3 +75,21 @@ def test_one_step_when_perfectly_conditioned(explorer):
     _healthy(e)
     assert e.state.trajectory.losses[1] == pytest.approx(0.0, abs=1e-20)
     assert "one step" in e.message_text
+
+
+def test_conditioning_axes_hold_across_kappa():
+    """The loss axis keeps its limits while the curves fit, and the step axis shows the requested horizon even
+    when the run stops early (diverged): no rescale on every tick."""
+    e = ConditioningExplorer(kappa=1.0, lr=0.15, steps=60)
+    try:
+        lims = {e.ax_loss.get_ylim()}
+        for kappa in (1.5, 2.3, 3.5):
+            e.controls["kappa"].value = kappa
+            lims.add(e.ax_loss.get_ylim())
+        assert len(lims) == 1
+        e.controls["kappa"].value = 100.0  # η = 0.15 > 2/L: diverges before step 60
+        assert e.state.trajectory.diverged
+        assert e.ax_loss.get_xlim() == (0.0, 60.0)
+        assert e.ax_loss.get_ylim()[1] > np.nanmax(e.state.trajectory.losses[np.isfinite(e.state.trajectory.losses)])
+    finally:
+        e.close()

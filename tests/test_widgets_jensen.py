@@ -111,3 +111,16 @@ def test_random_settings(explorer):
         else:
             c.value = float(rng.uniform(c.min, c.max))
         _healthy(e)
+
+
+def test_jensen_limits_hold_while_a_moves():
+    e = JensenExplorer(distribution="two points", function="x²", a=-3.0, b=2.0)
+    try:
+        lims = e.ax.get_ylim()
+        for a in (-2.5, -1.0, 0.0, 1.5, 3.0):
+            e.controls["a"].value = a
+            assert e.ax.get_ylim() == lims
+            r = e.state.result
+            assert lims[0] <= r.f_of_mean and r.mean_of_f <= lims[1]  # both points stay in view
+    finally:
+        e.close()

@@ -97,3 +97,33 @@ def test_rescaling_explorer_all_controls(problem):
                 assert "same function" in e.message_text
     finally:
         e.close()
+
+
+def test_landscape_range_changes_no_axes_furniture(problem):
+    """The contour view is drawn in units of r: changing the range keeps limits and tick labels (a blit) and
+    says r in the title; the contours cover the whole box."""
+    e = LandscapeExplorer(resolution=11)
+    try:
+        furniture = (e.ax2d.get_xlim(), e.ax2d.get_ylim(), [t.get_text() for t in e.ax2d.get_xticklabels()])
+        for span in (0.1, 2.0, 0.5):
+            e.controls["span"].value = span
+            assert (e.ax2d.get_xlim(), e.ax2d.get_ylim(),
+                    [t.get_text() for t in e.ax2d.get_xticklabels()]) == furniture
+            assert f"r = {span:.2g}" in e.ax2d.get_title()
+            x0, y0, x1, y1 = e._contour.get_datalim(e.ax2d.transData).extents
+            assert (x0, y0, x1, y1) == pytest.approx((-1.0, -1.0, 1.0, 1.0))
+        assert furniture[0] == (-1.0, 1.0) and furniture[2][0] == "−r" and furniture[2][-1] == "r"
+    finally:
+        e.close()
+
+
+def test_rescaling_limits_hold_for_nearby_scales(problem):
+    e = RescalingExplorer(scale=1.0)
+    try:
+        lims = (e.ax_raw.get_ylim(), e.ax_filt.get_ylim())
+        for a in (1.1, 1.3, 1.5):
+            e.controls["scale"].value = a
+            assert (e.ax_raw.get_ylim(), e.ax_filt.get_ylim()) == lims
+            assert np.max(e.state.raw[np.isfinite(e.state.raw)]) <= lims[0][1] * 1.5  # the curve stays readable
+    finally:
+        e.close()

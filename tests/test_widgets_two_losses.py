@@ -52,3 +52,17 @@ def test_separable_data_push_cross_entropy_minimum_to_the_edge():
     e.set(separation=1.0, label_noise=0.3)
     assert not e.state.on_edge and "infinity" not in e.message_text
     e.close()
+
+
+def test_two_losses_reuses_a_computed_setting():
+    e = TwoLossesExplorer(separation=3.0, label_noise=0.1)
+    try:
+        first = e.state
+        e.controls["separation"].value = 4.0
+        assert e.state is not first and e.state.slices["mse"].losses.shape == first.slices["mse"].losses.shape
+        e.controls["separation"].value = 3.0
+        assert e.state is first  # dragged back: the cached state, not a recomputation
+        fresh = e._compute(e.params)  # and the cache holds what compute gives
+        np.testing.assert_array_equal(fresh.slices["mse"].losses, first.slices["mse"].losses)
+    finally:
+        e.close()

@@ -26,6 +26,7 @@ from .. import convexity
 from ..plotting import OKABE_ITO, label_axes
 from ..validation import check_callable
 from .base import Explorer, choice, float_slider
+from .limits import StableRange
 
 __all__ = ["ChordExplorer", "ChordState", "CHORD_FUNCTIONS"]
 
@@ -164,6 +165,11 @@ class ChordExplorer(Explorer):
         (self.gap_marker,) = gx.plot([], [], linestyle="none", marker="o", markersize=8, color=_OK,
                                      markeredgecolor="k", label="current t")
         gx.set_xlim(0, 1)
+        # Limits change only when the data leave the view or shrink to a small part of it (not on every tick):
+        # the axes furniture then stays a cached background and most updates are a cheap blit.
+        self._ylim = StableRange(headroom=0.1, top_room=0.15)  # room for the verdict box
+        self._gap_ylim = StableRange(headroom=0.1)
+        self._shown_function = None
         self.fig.legend(handles=[self.graph_line, self.chord_line, self.ends, self.on_chord, self.on_graph,
                                  self.gap_curve], loc="outside lower center", ncols=6, fontsize=8, frameon=False)
         label_axes(gx, title="gap along the segment (> 0 = violation)", xlabel="t  (z = t·x + (1 − t)·y)",
@@ -188,14 +194,16 @@ class ChordExplorer(Explorer):
                               if np.isfinite(p.gap) else "outside the domain")
         self.verdict.set_color(colour if np.isfinite(p.gap) else "k")
         # y-limits from the graph near the segment and the chord (ignoring infinities), so the chord is legible
+        if state.function != self._shown_function:  # a new function: new limits from scratch
+            self._ylim.reset()
+            self._gap_ylim.reset()
+            self._shown_function = state.function
         margin = 0.2 * abs(p.x[0] - p.y[0]) + 0.2
         lo_x, hi_x = min(p.x[0], p.y[0]) - margin, max(p.x[0], p.y[0]) + margin
         near = ok_graph & (state.grid >= lo_x) & (state.grid <= hi_x)
         vals = np.concatenate([state.graph[near], [v for v in (fx, fy, p.f_z) if np.isfinite(v)]])
         lo, hi = (float(np.min(vals)), float(np.max(vals))) if vals.size else (-1.0, 1.0)
-        lo, hi = max(lo, -50.0), min(hi, 50.0)
-        pad = 0.08 * (hi - lo if hi > lo else 1.0)
-        self.ax.set_ylim(lo - pad, hi + pad + 0.15 * (hi - lo if hi > lo else 1.0))
+        self.ax.set_ylim(*self._ylim.fit(max(lo, -50.0), min(hi, 50.0)))
         prof = state.profile
         self.gap_curve.set_data(prof.ts, prof.gaps)
         if self.gap_fill is not None:
@@ -210,6 +218,4 @@ class ChordExplorer(Explorer):
         self.gap_marker.set_markeredgecolor("k")
         g = prof.gaps[finite]
         glo, ghi = (min(float(g.min()), 0.0), max(float(g.max()), 0.0)) if g.size else (-1.0, 1.0)
-        glo, ghi = max(glo, -100.0), min(ghi, 100.0)
-        span = ghi - glo if ghi > glo else 1.0
-        self.ax_gap.set_ylim(glo - 0.1 * span, ghi + 0.1 * span)
+        self.ax_gap.set_ylim(*self._gap_ylim.fit(max(glo, -100.0), min(ghi, 100.0)))

@@ -16,6 +16,7 @@ import numpy as np
 from .. import convexity, functions, optimizers
 from ..plotting import OKABE_ITO, finite_prefix, label_axes, plot_contour
 from .base import Explorer, int_slider, log_slider
+from .limits import StableRange
 
 __all__ = ["ConditioningExplorer", "ConditioningState"]
 
@@ -38,6 +39,8 @@ class ConditioningState:
     envelope : ndarray, shape (T + 1,)
         :math:`\\rho^{2t} f(\\theta_0)`: an upper bound on the loss (the loss minimum is 0).
     message : str
+    steps : int
+        Steps requested (the run may stop earlier when it diverges; the step axis shows them all).
     """
 
     kappa: float
@@ -47,6 +50,7 @@ class ConditioningState:
     trajectory: optimizers.Trajectory
     envelope: np.ndarray
     message: str
+    steps: int
 
 
 class ConditioningExplorer(Explorer):
@@ -70,7 +74,7 @@ class ConditioningExplorer(Explorer):
         t = np.arange(len(traj.losses))
         with np.errstate(over="ignore", under="ignore"):
             envelope = traj.losses[0] * rho ** (2.0 * t)
-        return ConditioningState(kappa, lr, consts, rho, traj, envelope, self._message(consts, lr, rho, traj))
+        return ConditioningState(kappa, lr, consts, rho, traj, envelope, self._message(consts, lr, rho, traj), steps)
 
     @staticmethod
     def _message(c, lr, rho, traj) -> str:
@@ -111,6 +115,9 @@ class ConditioningExplorer(Explorer):
         (self.div_marker,) = self.ax_loss.plot([], [], marker="X", markersize=11, color=OKABE_ITO[3],
                                                markeredgecolor="k", linestyle="none", label="diverged")
         self.ax_loss.set_yscale("log")
+        # Limits change only when the curves leave the view or shrink to a small part of it (not on every
+        # tick): the axes furniture then stays a cached background and most updates are a cheap blit.
+        self._loss_ylim = StableRange(log=True, headroom=0.15, min_span=1.0)  # spans in decades
         self.ax_loss.legend(loc="lower left", fontsize=8, framealpha=0.85)
         label_axes(self.ax_loss, title="loss against step (log scale)", xlabel="step t", ylabel="loss")
 
@@ -138,8 +145,8 @@ class ConditioningExplorer(Explorer):
             self.div_marker.set_data([t[last]], [losses[last]])
         else:
             self.div_marker.set_data([], [])
-        self.ax_loss.set_xlim(0, max(len(losses) - 1, 1))
+        self.ax_loss.set_xlim(0, state.steps)  # the requested horizon: a run that diverges early keeps the axis
         shown = np.concatenate([losses[ok], state.envelope[env_ok]])
         lo = max(float(shown.min()), 1e-30) if shown.size else 1e-6
         hi = float(shown.max()) if shown.size else 1.0
-        self.ax_loss.set_ylim(lo / 3, min(hi * 3, 1e12))
+        self.ax_loss.set_ylim(*self._loss_ylim.fit(lo, min(hi, 1e12)))

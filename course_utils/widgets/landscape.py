@@ -166,7 +166,16 @@ class LandscapeExplorer(Explorer):
         self.fig, self.ax2d = self.new_figure(figsize=(6.4, 5.2), layout="none")
         self.fig.subplots_adjust(left=0.12, right=0.95, bottom=0.1, top=0.88)
         self.ax3d = self.fig.add_subplot(1, 1, 1, projection="3d")
-        label_axes(self.ax2d, title="", xlabel="α (direction 1)", ylabel="β (direction 2)")
+        # The contour view is drawn in units of the range r (α/r, β/r ∈ [−1, 1]) with fixed ticks labelled
+        # −r … r, and r is printed in the title: changing the range then changes neither limits nor tick labels,
+        # so the axes furniture stays a cached background and an update is a blit, not a full draw.
+        label_axes(self.ax2d, title="", xlabel="α (direction 1), in units of the range r",
+                   ylabel="β (direction 2), in units of r")
+        ticks, labels = [-1.0, -0.5, 0.0, 0.5, 1.0], ["−r", "−r/2", "0", "r/2", "r"]
+        for axis in (self.ax2d.xaxis, self.ax2d.yaxis):
+            axis.set_ticks(ticks, labels=labels)
+        self.ax2d.set_xlim(-1.0, 1.0)
+        self.ax2d.set_ylim(-1.0, 1.0)
         self.ax3d.set_xlabel("α")
         self.ax3d.set_ylabel("β")
         self.ax3d.set_zlabel("loss")
@@ -182,6 +191,7 @@ class LandscapeExplorer(Explorer):
         s = state.slice
         Z = np.ma.masked_invalid(s.losses.T)  # rows follow betas for matplotlib
         zmax = float(np.nanpercentile(s.losses[np.isfinite(s.losses)], 98))
+        span = float(s.alphas[-1])
         title = f"{self.model.name}\n{state.normalization}-normalized directions, seed {state.seed}"
         contour = state.view == "contour"
         self.ax2d.set_visible(contour)
@@ -192,12 +202,11 @@ class LandscapeExplorer(Explorer):
                     if artist is not None:
                         artist.remove()
             levels = np.linspace(float(np.nanmin(Z)), max(zmax, float(np.nanmin(Z)) + 1e-9), 25)
-            self._contour = self.ax2d.contourf(s.alphas, s.betas, np.minimum(Z, zmax), levels=levels, cmap=CMAP)
-            self._contour.course_lines = self.ax2d.contour(s.alphas, s.betas, np.minimum(Z, zmax), levels=levels,
+            a, b = s.alphas / span, s.betas / span  # in units of r (see _build_figure)
+            self._contour = self.ax2d.contourf(a, b, np.minimum(Z, zmax), levels=levels, cmap=CMAP)
+            self._contour.course_lines = self.ax2d.contour(a, b, np.minimum(Z, zmax), levels=levels,
                                                            colors="k", linewidths=0.3, alpha=0.5)
-            self.ax2d.set_xlim(s.alphas[0], s.alphas[-1])
-            self.ax2d.set_ylim(s.betas[0], s.betas[-1])
-            self.ax2d.set_title(title)
+            self.ax2d.set_title(f"{title}, range r = {span:.2g}")
         else:
             if self._surface is not None:
                 self._surface.remove()

@@ -27,6 +27,7 @@ import numpy as np
 
 from ..sharpness import rescale_relu_network
 from .base import Explorer, int_slider, log_slider
+from .limits import StableRange
 
 __all__ = ["RescalingExplorer", "RescalingState"]
 
@@ -131,6 +132,9 @@ class RescalingExplorer(Explorer):
                                          markersize=4, label="rescaled network")
             ax.legend(loc="upper center", fontsize=8)
             ax.set_xlim(_TS[0], _TS[-1])
+        # The loss axis starts at 0; its top changes only when the curves leave the view or shrink to a small
+        # part of it (not on every tick): the axes furniture then stays a cached background (cheap blits).
+        self._tops = {"raw": StableRange(headroom=0.25), "filt": StableRange(headroom=0.25)}
 
     def draw(self, state):
         for key, ax in (("raw", self.ax_raw), ("filt", self.ax_filt)):
@@ -140,6 +144,6 @@ class RescalingExplorer(Explorer):
             both = np.concatenate([new, ref])
             both = both[np.isfinite(both)]
             top = float(np.percentile(both, 99)) if both.size else 1.0
-            ax.set_ylim(0.0, 1.05 * max(top, 1e-6))
+            ax.set_ylim(0.0, self._tops[key].fit(0.0, max(top, 1e-6))[1])
         self.ax_raw.set_title(f"raw Gaussian direction (a = {state.scale:.2f})")
         self.ax_filt.set_title(f"filter-normalized direction (a = {state.scale:.2f})")

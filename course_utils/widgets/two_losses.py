@@ -23,6 +23,7 @@ True
 
 from __future__ import annotations
 
+from collections import OrderedDict
 from dataclasses import dataclass
 
 import numpy as np
@@ -98,7 +99,24 @@ class TwoLossesExplorer(Explorer):
             "seed": int_slider("data seed", 0, 9, value=0),
         }
 
+    #: How many settings :meth:`compute` remembers (a state is ~70 kB).
+    cache_size = 64
+
     def compute(self, params) -> TwoLossesState:
+        """The two slices for ``params``; a setting seen before is returned from a cache (compute is pure and
+        its 2 × 61² loss evaluations over the data dominate an update, so dragging a slider back is instant)."""
+        key = (float(params["separation"]), float(params["label_noise"]), int(params["seed"]))
+        cache = self.__dict__.setdefault("_states", OrderedDict())
+        if key in cache:
+            cache.move_to_end(key)
+            return cache[key]
+        state = self._compute(params)
+        cache[key] = state
+        while len(cache) > self.cache_size:
+            cache.popitem(last=False)
+        return state
+
+    def _compute(self, params) -> TwoLossesState:
         from .. import surfaces
 
         objectives = blob_classification(params["separation"], params["label_noise"], seed=int(params["seed"]))
