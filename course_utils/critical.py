@@ -39,6 +39,7 @@ __all__ = [
     "classify_hessian",
     "escape_direction",
     "critical_point_at",
+    "CriticalSearch",
     "newton_step",
     "find_critical_points",
     "minimize_gradient_norm",
@@ -224,6 +225,11 @@ def newton_step(grad, hessian) -> np.ndarray:
 
 
 def _starts(bounds: np.ndarray, n_starts: int, method: str, rng) -> np.ndarray:
+    seed = int(rng.integers(2**31)) if method == "sobol" else None
+    return _seeded_starts(bounds, n_starts, method, seed)
+
+
+def _seeded_starts(bounds: np.ndarray, n_starts: int, method: str, seed: int | None) -> np.ndarray:
     lo, hi = bounds[:, 0], bounds[:, 1]
     dim = lo.size
     if method == "grid":
@@ -233,7 +239,6 @@ def _starts(bounds: np.ndarray, n_starts: int, method: str, rng) -> np.ndarray:
         return np.stack(np.meshgrid(*axes, indexing="ij"), axis=-1).reshape(-1, dim)
     from scipy.stats import qmc
 
-    seed = int(rng.integers(2**31)) if method == "sobol" else None
     if method == "sobol":
         # Sobol points are balanced in blocks of 2**m; drawing the whole block and keeping the first n gives the
         # same points as `random(n)` without SciPy's balance warning for n not a power of two.
@@ -377,35 +382,102 @@ def find_critical_points(
     >>> [c.kind for c in find_critical_points(f, f.bounds)].count("saddle")
     4
     """
-    objective = _objective(objective, "hessian")
-    bounds = check_array(bounds, "bounds", shape=(objective.dim, 2))
-    if np.any(bounds[:, 0] >= bounds[:, 1]):
-        raise ValueError(f"`bounds` must have low < high in every row, got {bounds.tolist()}")
-    n_starts = check_int(n_starts, "n_starts", low=1)
-    method = check_option(method, "method", ["sobol", "halton", "grid"])
-    rng = check_rng(rng)
-    grad_tol = check_scalar(grad_tol, "grad_tol", low=0, low_inclusive=False)
-    eig_tol = check_scalar(eig_tol, "eig_tol", low=0)
-    max_steps = check_int(max_steps, "max_steps", low=1)
-    diagonal = float(np.linalg.norm(bounds[:, 1] - bounds[:, 0]))
-    merge_tol = 1e-4 * diagonal if merge_tol is None else check_scalar(merge_tol, "merge_tol", low=0)
-    slack = 1e-9 * diagonal
+    return CriticalSearch(objective, bounds, method=method, rng=rng, grad_tol=grad_tol, merge_tol=merge_tol,
+                          eig_tol=eig_tol, max_steps=max_steps).find(n_starts)
 
-    starts = _starts(bounds, n_starts, method, rng)
-    X, gnorms = _newton_all(_batched_derivatives(objective, starts[:2]), starts, max_steps)
-    inside = np.all(np.isfinite(X), axis=1) & np.all((X >= bounds[:, 0] - slack) & (X <= bounds[:, 1] + slack), axis=1)
-    candidates = np.flatnonzero(inside & (gnorms <= grad_tol))
 
-    kept: list[tuple[np.ndarray, float]] = []
-    for i in candidates[np.argsort(gnorms[candidates], kind="stable")]:  # best-verified represents its cluster
-        if all(np.linalg.norm(X[i] - y) > merge_tol for y, _ in kept):
-            gnorm = float(np.linalg.norm(objective.grad(X[i])))
-            if gnorm <= grad_tol:
-                kept.append((X[i].copy(), gnorm))
-    points = [
-        CriticalPoint(x, objective.loss(x), g, classify_hessian(objective.hessian(x), eig_tol)) for x, g in kept
-    ]
-    return sorted(points, key=lambda c: (round(c.value, 10), *np.round(c.point, 8)))
+class CriticalSearch:
+    r""":func:`find_critical_points` for many start counts on one box, sharing the work between them.
+
+    Newton's run from a start does not depend on the other starts, so its root is kept per start; and the Sobol
+    and Halton starts for ``n`` are the first ``n`` of those for any larger count. After :meth:`prepare` with the
+    largest count (one batched Newton run), :meth:`find` for any smaller count only merges and reads cached,
+    verified points — the result is the one :func:`find_critical_points` returns for that count (it is this
+    class, used once). An explorer with a "number of starts" slider keeps one search per landscape.
+
+    Parameters
+    ----------
+    objective, bounds, method, rng, grad_tol, merge_tol, eig_tol, max_steps
+        As in :func:`find_critical_points`.
+    """
+
+    def __init__(self, objective, bounds, *, method: str = "sobol", rng=0, grad_tol: float = 1e-8,
+                 merge_tol: float | None = None, eig_tol: float = 1e-6, max_steps: int = 120):
+        self.objective = _objective(objective, "hessian")
+        bounds = check_array(bounds, "bounds", shape=(self.objective.dim, 2))
+        if np.any(bounds[:, 0] >= bounds[:, 1]):
+            raise ValueError(f"`bounds` must have low < high in every row, got {bounds.tolist()}")
+        self.bounds = bounds
+        self.method = check_option(method, "method", ["sobol", "halton", "grid"])
+        rng = check_rng(rng)
+        self._seed = int(rng.integers(2**31)) if self.method == "sobol" else None  # as _starts draws it
+        self.grad_tol = check_scalar(grad_tol, "grad_tol", low=0, low_inclusive=False)
+        self.eig_tol = check_scalar(eig_tol, "eig_tol", low=0)
+        self.max_steps = check_int(max_steps, "max_steps", low=1)
+        diagonal = float(np.linalg.norm(bounds[:, 1] - bounds[:, 0]))
+        self.merge_tol = 1e-4 * diagonal if merge_tol is None else check_scalar(merge_tol, "merge_tol", low=0)
+        self._slack = 1e-9 * diagonal
+        self._derivatives = None
+        self._roots: dict[bytes, tuple[np.ndarray, float]] = {}  # start -> (Newton's end point, its |grad|)
+        self._verified: dict[bytes, CriticalPoint | None] = {}  # end point -> verified point (None: rejected)
+
+    def starts(self, n_starts: int) -> np.ndarray:
+        """The starts used for ``n_starts``, shape (S, P) (``"grid"`` rounds to a full grid)."""
+        n_starts = check_int(n_starts, "n_starts", low=1)
+        return _seeded_starts(self.bounds, n_starts, self.method, self._seed)
+
+    def prepare(self, n_max: int) -> None:
+        """Run Newton (one batched run) from the starts of every count up to ``n_max``."""
+        n_max = check_int(n_max, "n_max", low=1)
+        if self.method != "grid":
+            self._newton(self.starts(n_max))  # every smaller count is a prefix
+            return
+        dim = self.bounds.shape[0]
+        sides = sorted({max(2, int(round(n ** (1.0 / dim)))) for n in range(1, n_max + 1)})
+        self._newton(np.concatenate([self.starts(k**dim) for k in sides]))
+
+    def _newton(self, starts: np.ndarray) -> None:
+        new = {}
+        for row in starts:
+            key = row.tobytes()
+            if key not in self._roots:
+                new.setdefault(key, row)
+        if not new:
+            return
+        rows = np.array(list(new.values()))
+        if self._derivatives is None:
+            self._derivatives = _batched_derivatives(self.objective, rows[:2])
+        X, gnorms = _newton_all(self._derivatives, rows, self.max_steps)
+        for key, x, g in zip(new, X, gnorms):
+            self._roots[key] = (x, float(g))
+
+    def _verify(self, x: np.ndarray) -> CriticalPoint | None:
+        key = x.tobytes()
+        if key not in self._verified:
+            gnorm = float(np.linalg.norm(self.objective.grad(x)))  # re-checked with the objective's own gradient
+            self._verified[key] = (CriticalPoint(x.copy(), self.objective.loss(x), gnorm,
+                                                 classify_hessian(self.objective.hessian(x), self.eig_tol))
+                                   if gnorm <= self.grad_tol else None)
+        return self._verified[key]
+
+    def find(self, n_starts: int) -> list[CriticalPoint]:
+        """The critical points reached from the starts for ``n_starts`` (see :func:`find_critical_points`)."""
+        starts = self.starts(n_starts)
+        self._newton(starts)
+        found = [self._roots[row.tobytes()] for row in starts]
+        X = np.array([x for x, _ in found])
+        gnorms = np.array([g for _, g in found])
+        lo, hi = self.bounds[:, 0] - self._slack, self.bounds[:, 1] + self._slack
+        inside = np.all(np.isfinite(X), axis=1) & np.all((X >= lo) & (X <= hi), axis=1)
+        candidates = np.flatnonzero(inside & (gnorms <= self.grad_tol))
+        kept: list[CriticalPoint] = []
+        for i in candidates[np.argsort(gnorms[candidates], kind="stable")]:  # best-verified represents its cluster
+            if kept and np.min(np.linalg.norm(np.array([c.point for c in kept]) - X[i], axis=1)) <= self.merge_tol:
+                continue
+            point = self._verify(X[i])
+            if point is not None:
+                kept.append(point)
+        return sorted(kept, key=lambda c: (round(c.value, 10), *np.round(c.point, 8)))
 
 
 def minimize_gradient_norm(objective, theta0, *, maxiter: int = 100, newton_steps: int = 20) -> CriticalPoint:

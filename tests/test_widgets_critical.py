@@ -103,3 +103,42 @@ def test_finder_unknown_census_functions(finder):
         assert finder.error is None and finder.caught_warnings == []
         for p in finder.state.points:
             assert p.grad_norm <= 1e-8
+
+
+# --- latency mechanisms (no timing: what makes a tick cheap) ------------------------------------------------
+@pytest.mark.parametrize("method", ["sobol", "halton", "grid"])
+def test_finder_shares_one_newton_run_and_agrees_with_find_critical_points(method):
+    from course_utils.critical import find_critical_points
+
+    finder = CriticalFinder(function="six_hump_camel", method=method, n_starts=16)
+    try:
+        search = finder.search("six_hump_camel", method)
+        roots = len(search._roots)
+        f = functions.get("six_hump_camel")
+        for n in (16, 40, 97, 256, 3):
+            finder.set(n_starts=n)
+            assert len(search._roots) == roots  # prepared once for the slider's largest count: no new Newton run
+            ref = find_critical_points(f, f.bounds, n, method=method, rng=0)
+            got = finder.state.points
+            assert [p.kind for p in got] == [p.kind for p in ref]
+            np.testing.assert_allclose([p.point for p in got], [p.point for p in ref], atol=1e-10)
+            np.testing.assert_allclose(finder.state.starts, search.starts(n))
+    finally:
+        finder.close()
+
+
+def test_finder_legend_lists_only_kinds_present():
+    finder = CriticalFinder(function="bowl", n_starts=16)
+    try:
+        labels = [t.get_text() for t in finder.ax.get_legend().get_texts()]
+        assert labels == ["starts", "minima (1)"]
+    finally:
+        finder.close()
+
+
+def test_gallery_keeps_its_legend_and_updates_the_eigenvalues(gallery):
+    gallery.set(lam1=1.0, lam2=-1.0)
+    legend = gallery.ax.get_legend()
+    gallery.set(lam1=0.5, lam2=1.5)
+    assert gallery.ax.get_legend() is legend
+    assert [t.get_text() for t in legend.get_texts()][:2] == ["eigenvector, λ = +0.50", "eigenvector, λ = +1.50"]

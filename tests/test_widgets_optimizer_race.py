@@ -127,3 +127,19 @@ def test_truncate_matches_a_shorter_run():
     np.testing.assert_array_equal(cut.thetas, short.thetas)
     np.testing.assert_array_equal(cut.losses, short.losses)
     assert cut.steps == 20 and truncate(long, 80) is long
+
+
+def test_loss_axis_limits_are_stable_across_learning_rates():
+    """Latency: the x-axis follows the steps slider and the log y-axis has a fixed floor and decade tops."""
+    r = OptimizerRace(steps=100)
+    try:
+        for lr in (0.01, 0.012, 0.015, 0.02):
+            r.controls["lr"].value = lr
+            assert r.ax_loss.get_xlim() == (0.0, 100.0)
+            lo, hi = r.ax_loss.get_ylim()
+            assert lo == 1e-17 and np.log10(hi) == round(np.log10(hi))
+            for line in r.ax_loss.lines:
+                if line.get_visible() and len(line.get_ydata()):
+                    assert np.max(line.get_ydata()) <= hi  # every curve stays in view
+    finally:
+        r.close()

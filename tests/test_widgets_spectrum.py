@@ -78,3 +78,20 @@ def test_from_objective_and_theta():
     e.close()
     with pytest.raises(ValueError, match="objective"):
         SpectrumExplorer()
+
+
+def test_broadening_keeps_the_axes_while_the_peak_stays_in_view():
+    """Latency: σ² changes the density, not the layout (a new limit would force a full redraw)."""
+    H, _ = _matrix()
+    e = SpectrumExplorer(H=H, steps=30, sigma2=1e-4)
+    try:
+        limits = [ax.get_xlim() + ax.get_ylim() for ax in e.fig.axes]
+        for s2 in (1.2e-4, 1.5e-4, 2e-4, 1e-4):
+            e.controls["sigma2"].value = s2
+            peak = float(np.max(e.state.density.density))
+            assert peak <= e.ax_d.get_ylim()[1]  # the whole density is shown
+            assert [ax.get_xlim() + ax.get_ylim() for ax in e.fig.axes] == limits
+        e.controls["sigma2"].value = 1e-6  # a much higher peak: the axis grows to show it
+        assert float(np.max(e.state.density.density)) <= e.ax_d.get_ylim()[1]
+    finally:
+        e.close()

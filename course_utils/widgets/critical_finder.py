@@ -20,7 +20,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from .. import functions
-from ..critical import KINDS, CriticalPoint, find_critical_points
+from ..critical import KINDS, CriticalPoint, CriticalSearch
 from ..plotting import OKABE_ITO, label_axes, plot_contour
 from .base import Explorer, choice, int_slider
 
@@ -73,13 +73,27 @@ class CriticalFinder(Explorer):
             "method": choice("starts", ["sobol", "grid", "halton"], "sobol"),
         }
 
-    def compute(self, params) -> FinderState:
-        from ..critical import _starts
+    def __init__(self, **values):
+        #: One search per (landscape, start method): Newton runs once from the starts of the slider's largest
+        #: count, and every count is then a prefix — moving the slider only merges and reads cached points.
+        self._searches: dict[tuple[str, str], CriticalSearch] = {}
+        super().__init__(**values)
 
+    def search(self, function: str, method: str) -> CriticalSearch:
+        """The (cached, prepared) :class:`~course_utils.critical.CriticalSearch` for a landscape and start method."""
+        key = (function, method)
+        if key not in self._searches:
+            f = functions.get(function)
+            search = CriticalSearch(f, np.array(f.bounds, dtype=float), method=method, rng=0)
+            search.prepare(self.controls["n_starts"].max)
+            self._searches[key] = search
+        return self._searches[key]
+
+    def compute(self, params) -> FinderState:
         f = functions.get(params["function"])
-        bounds = np.array(f.bounds, dtype=float)
-        points = tuple(find_critical_points(f, bounds, params["n_starts"], method=params["method"], rng=0))
-        starts = _starts(bounds, params["n_starts"], params["method"], np.random.default_rng(0))
+        search = self.search(params["function"], params["method"])
+        points = tuple(search.find(params["n_starts"]))  # = find_critical_points(f, f.bounds, n_starts, rng=0)
+        starts = search.starts(params["n_starts"])
         counts = {k: sum(p.kind == k for p in points) for k in KINDS}
         known = len(f.critical_points) or None
         found = ", ".join(f"{n} {_PLURAL[k] if n != 1 else k}" for k, n in counts.items() if n) or "none"
@@ -115,6 +129,7 @@ class CriticalFinder(Explorer):
         for kind, line in self.markers.items():
             pts = np.array([p.point for p in state.points if p.kind == kind]).reshape(-1, 2)
             line.set_data(pts[:, 0], pts[:, 1])
-            line.set_label(f"{_PLURAL[kind]} ({len(pts)})")
+            # only the kinds present get a legend entry: every glyph of the legend is redrawn on each update
+            line.set_label(f"{_PLURAL[kind]} ({len(pts)})" if len(pts) else f"_{kind}")
         self.ax.legend(loc="upper right", fontsize="small", framealpha=0.9)
         label_axes(self.ax, f"{functions.get(state.function).name}: {len(state.points)} critical points")

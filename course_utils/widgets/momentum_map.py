@@ -10,6 +10,7 @@ optimum :math:`\eta^\star = (2/(\sqrt L + \sqrt\mu))^2`, :math:`\beta^\star = ((
 
 from __future__ import annotations
 
+from collections import OrderedDict
 from dataclasses import dataclass
 
 import numpy as np
@@ -22,6 +23,7 @@ __all__ = ["MomentumMapExplorer", "MomentumMapState"]
 
 _LRS = np.linspace(0.02, 4.0, 67)
 _BETAS = np.linspace(0.0, 0.98, 50)
+_CACHE_SIZE = 64  # maps of 50 × 67 cells: ~60 kB each
 
 
 @dataclass(frozen=True)
@@ -45,10 +47,25 @@ class MomentumMapExplorer(Explorer):
             "max_steps": int_slider("max steps", 100, 2000, step=100, value=600, heavy=True),
         }
 
+    def __init__(self, **values):
+        #: Maps already computed, by (κ, max steps): dragging back to a κ seen before costs nothing.
+        self._maps: OrderedDict = OrderedDict()
+        super().__init__(**values)
+
+    def _map(self, kappa: float, max_steps: int) -> MomentumMap:
+        key = (kappa, max_steps)
+        if key in self._maps:
+            self._maps.move_to_end(key)
+            return self._maps[key]
+        result = momentum_convergence_map([1.0 / kappa, 1.0], _LRS, _BETAS, rtol=1e-6, max_steps=max_steps)
+        self._maps[key] = result
+        while len(self._maps) > _CACHE_SIZE:
+            self._maps.popitem(last=False)
+        return result
+
     def compute(self, params) -> MomentumMapState:
         kappa = float(params["kappa"])
-        result = momentum_convergence_map([1.0 / kappa, 1.0], _LRS, _BETAS, rtol=1e-6,
-                                          max_steps=int(params["max_steps"]))
+        result = self._map(kappa, int(params["max_steps"]))
         lr_star, beta_star, rate_star = result.optimum
         lr_b, beta_b, steps_b = result.best
         gd = result.steps[0]

@@ -56,6 +56,7 @@ class RaceState:
     entries: dict
     f_ref: float | None
     message: str
+    steps: int = 0
 
 
 class OptimizerRace(Explorer):
@@ -175,7 +176,7 @@ class OptimizerRace(Explorer):
             message = "Tick at least one optimizer to start the race."
         else:
             message = " · ".join(e.summary for e in entries.values())
-        return RaceState(land_key, (params["x0"], params["y0"]), entries, f_ref, message)
+        return RaceState(land_key, (params["x0"], params["y0"]), entries, f_ref, message, int(params["steps"]))
 
     # --- figure -----------------------------------------------------------------------------
     def _build_figure(self):
@@ -215,7 +216,30 @@ class OptimizerRace(Explorer):
         self._landscape_artists = artists
         self._shown_landscape = key
 
+    def _set_loss_ylim(self, ymin: float, ymax: float, log: bool) -> None:
+        """Fit the loss axis to the curves, but keep it while they stay inside and fill a fair part of it.
+
+        A new limit means new tick labels, i.e. a full redraw instead of a blit, so on the log scale the bottom
+        is fixed and the top snaps to whole decades; limits change only when a curve leaves the view or the
+        view is far too wide (hysteresis).
+        """
+        if log:
+            # the bottom is the floor of the gap (1e-16, where converged runs end): one scale for every run
+            lo, hi = 1e-17, 10.0 ** np.ceil(np.log10(max(ymax, 1e-15) * 3))
+            cur_lo, cur_hi = self.ax_loss.get_ylim()
+            too_wide = cur_hi / hi > 1e4
+        else:
+            pad = 0.1 * max(ymax - ymin, 1.0)
+            lo, hi = ymin - pad, ymax + pad
+            cur_lo, cur_hi = self.ax_loss.get_ylim()
+            too_wide = (cur_hi - cur_lo) > 4 * (hi - lo)
+        if lo < cur_lo or hi > cur_hi or too_wide or self._fresh_loss_axis:
+            self.ax_loss.set_ylim(lo, hi)
+            self._fresh_loss_axis = False
+
     def draw(self, state: RaceState) -> None:
+        if state.landscape != self._shown_landscape:
+            self._fresh_loss_axis = True
         if state.landscape != self._shown_landscape:
             self._draw_landscape(state.landscape)
         land = self._landscape(state.landscape)
@@ -255,21 +279,18 @@ class OptimizerRace(Explorer):
             if y.size:
                 ymin, ymax = min(ymin, float(np.min(y))), max(ymax, float(np.max(y)))
                 n_max = max(n_max, y.size)
-        if use_gap:
-            self.ax_loss.set_yscale("log")
-            ylabel = "loss − global minimum (log scale)"
-        else:
-            self.ax_loss.set_yscale("symlog", linthresh=1e-2)
-            ylabel = "loss (symmetric log scale)"
-        plotting.label_axes(self.ax_loss, ylabel=ylabel)
-        if np.isfinite(ymin):
+        scale = "log" if use_gap else "symlog"
+        if self.ax_loss.get_yscale() != scale:
             if use_gap:
-                lo, hi = max(ymin, 1e-16) / 3, max(ymax, 1e-15) * 3
+                self.ax_loss.set_yscale("log")
             else:
-                pad = 0.1 * max(ymax - ymin, 1.0)
-                lo, hi = ymin - pad, ymax + pad
-            self.ax_loss.set_ylim(lo, hi)
-        self.ax_loss.set_xlim(0, max(n_max - 1, 1))
+                self.ax_loss.set_yscale("symlog", linthresh=1e-2)
+            plotting.label_axes(self.ax_loss, ylabel="loss − global minimum (log scale)" if use_gap
+                                else "loss (symmetric log scale)")
+        if np.isfinite(ymin):
+            self._set_loss_ylim(ymin, ymax, use_gap)
+        # the whole run fits: the x-axis follows the steps slider, not where the curves happen to stop
+        self.ax_loss.set_xlim(0, max(state.steps, n_max - 1, 1))
         legend = self.ax_loss.get_legend()
         if legend is not None:
             legend.remove()

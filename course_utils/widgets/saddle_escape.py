@@ -51,6 +51,20 @@ class SaddleEscape(Explorer):
             "lr": log_slider("learning rate η", 1e-3, 0.5, value=0.05, steps_per_decade=10),
         }
 
+    def __init__(self, **values):
+        self._sweeps: dict = {}  # (a, η) -> EscapeFit | None: the ε sweep does not depend on the current ε
+        super().__init__(**values)
+
+    def _sweep(self, a: float, lr: float, H: np.ndarray, lam_min: float, max_steps: int) -> EscapeFit | None:
+        """Measured escape times over the ε grid and their fit (cached per landscape and learning rate)."""
+        key = (a, lr)
+        if key not in self._sweeps:
+            starts = np.column_stack([np.ones(_EPS_GRID.size), _EPS_GRID])
+            measured = gd_escape_steps_quadratic(H, starts, lr, 1.0, max_steps=max_steps, direction=[0.0, 1.0])
+            self._sweeps[key] = (fit_escape_times(_EPS_GRID, measured, lr, lam_min)
+                                 if np.isfinite(measured).sum() >= 2 else None)
+        return self._sweeps[key]
+
     def compute(self, params) -> SaddleEscapeState:
         a, eps, lr = float(params["landscape"]), float(params["eps"]), float(params["lr"])
         land = functions.get("saddle", a=a, b=1.0)
@@ -59,13 +73,11 @@ class SaddleEscape(Explorer):
         stable = abs(1 - lr * lam_max) < 1
         theory_max = float(escape_time_theory(_EPS_GRID.min(), lr, lam_min))
         max_steps = int(min(_MAX_STEPS, np.ceil(theory_max) + 10))
-        starts = np.column_stack([np.ones(_EPS_GRID.size), _EPS_GRID])
-        measured = gd_escape_steps_quadratic(H, starts, lr, 1.0, max_steps=max_steps, direction=[0.0, 1.0])
+        fit = self._sweep(a, lr, H, lam_min, max_steps)
         theory = float(escape_time_theory(eps, lr, lam_min))
         current = gd_escape_steps_quadratic(H, [[1.0, eps]], lr, 1.0, max_steps=max_steps, direction=[0.0, 1.0])[0]
         n_path = int(current) if np.isfinite(current) else max_steps
         path = gd_quadratic_paths(H, [[1.0, eps]], lr, n_path)[:, 0, :]
-        fit = fit_escape_times(_EPS_GRID, measured, lr, lam_min) if np.isfinite(measured).sum() >= 2 else None
         if not stable:
             message = (f"η = {lr:.3g} ≥ 2/λ_max = {2 / lam_max:.3g}: GD diverges along x (the positive-curvature "
                        f"direction) while it escapes along y — no learning rate this large is usable.")

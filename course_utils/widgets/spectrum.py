@@ -164,8 +164,13 @@ class SpectrumExplorer(Explorer):
     def draw(self, state: SpectrumState):
         self.density_line.set_data(state.density.grid, state.density.density)
         self.ax_d.set_xlim(state.density.grid[0], state.density.grid[-1])
-        top = max(float(np.max(state.density.density)), 1.0)
-        self.ax_d.set_ylim(0, 1.5 * top)
+        # The density's peak grows as the broadening shrinks. The y-limit is a power of ten above it and changes
+        # only when the peak leaves the view or falls a decade below it (hysteresis), so most σ² moves keep the
+        # axes — and the cached background — as they are (a changed limit means a full redraw).
+        top = 10.0 ** np.ceil(np.log10(1.5 * max(float(np.max(state.density.density)), 1.0)))
+        current = self.ax_d.get_ylim()[1]
+        if not (top <= current <= 10 * top) or self.ax_d.get_ylim()[0] != 0:
+            self.ax_d.set_ylim(0, top)
         err = np.maximum(state.lanczos_error, 1e-16)
         self.error_line.set_data(state.steps, err)
         self.ax_l.set_ylim(1e-16, max(10 * err.max(), 1.0))
