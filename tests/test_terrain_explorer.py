@@ -172,9 +172,31 @@ def test_ball_moves_update_the_path_only_and_terrain_changes_replace_the_surface
     explorer.controls["x0"].value = -0.4
     assert explorer._surface is surface and explorer._contour is contour and explorer.path3d is path
     explorer.controls["amplitude"].value = 0.5
-    assert explorer._surface is not surface and surface not in explorer.ax3d.collections
+    assert explorer._surface is not surface and not surface.get_visible() and not contour.get_visible()
     assert explorer.path3d is path
-    assert len(explorer.ax3d.collections) == 1  # the old surface was removed, not stacked
+    visible = [c for c in explorer.ax3d.collections if c.get_visible()]
+    assert visible == [explorer._surface]  # the old surface is hidden, not stacked
+    # Going back to a terrain shown before shows its cached artists again instead of rebuilding them.
+    explorer.controls["amplitude"].value = 1.0
+    assert explorer._surface is surface and surface.get_visible() and explorer._contour is contour
+    assert [c for c in explorer.ax3d.collections if c.get_visible()] == [surface]
+    explorer.reset_controls()
+
+
+def test_terrain_and_run_caches_are_bounded_and_reused(explorer):
+    from course_utils.widgets import terrain
+
+    explorer.reset_controls()
+    amplitudes = np.round(np.linspace(0.05, 2.0, terrain._TERRAIN_CACHE + 4), 2)
+    for a in amplitudes:
+        explorer.controls["amplitude"].value = float(a)
+    assert len(explorer._terrains) == terrain._TERRAIN_CACHE
+    # evicted terrains' artists are removed from the axes: one surface per cached terrain, no more
+    assert len(explorer.ax3d.collections) == terrain._TERRAIN_CACHE
+    trajectory = explorer.state.trajectory
+    explorer.controls["amplitude"].value = float(amplitudes[-2])
+    explorer.controls["amplitude"].value = float(amplitudes[-1])
+    assert explorer.state.trajectory is trajectory  # the same run, not recomputed
     explorer.reset_controls()
 
 

@@ -73,3 +73,31 @@ def test_savefig_still_contains_the_data_artists():
         assert a.shape == b.shape and np.mean(np.any(a != b, axis=-1)) < 0.01
     finally:
         explorer.close()
+
+
+def test_static_texts_stay_in_the_background_until_they_change():
+    import matplotlib.pyplot as plt
+
+    from course_utils.widgets.blitting import Blitter
+
+    fig, ax = plt.subplots()
+    (line,) = ax.plot([0, 1], [0, 1], label="data")
+    legend = ax.legend(loc="lower right")
+    title = ax.set_title("step 0")
+    ax.set_xlim(0, 1)
+    ax.set_ylim(0, 1)
+    blitter = Blitter(fig)
+    blitter.refresh(full_draw=fig.canvas.draw)
+    fig.canvas.draw()
+    assert line in blitter.dynamic_artists() and legend not in blitter.dynamic_artists()
+    line.set_ydata([0.2, 0.8])
+    assert blitter.refresh(full_draw=fig.canvas.draw) == "blit"
+    title.set_text("step 1")  # a changed text: one full draw, then it is redrawn on every blit
+    assert blitter.refresh(full_draw=fig.canvas.draw) == "full"
+    assert title in blitter.dynamic_artists() and legend not in blitter.dynamic_artists()
+    title.set_text("step 2")
+    assert blitter.refresh(full_draw=fig.canvas.draw) == "blit"
+    blitted = blitter.image()
+    fig.canvas.draw()
+    assert np.array_equal(blitted, np.asarray(fig.canvas.buffer_rgba()))
+    plt.close(fig)

@@ -118,3 +118,78 @@ def test_reparameterization_explorer(relu_net):
         assert np.max(np.abs(s.raw_slice - s.raw_ref)) > 1e-3
     _drive(e, np.random.default_rng(4))
     e.close()
+
+
+@pytest.mark.parametrize("dim", [1, 2])
+def test_sharp_flat_closed_form_gradient_matches_autograd(dim):
+    # SAMExplorer's speed comes from this closed form (optimizers call _grad_fn once per step).
+    from autograd import grad
+
+    from course_utils.derivatives import finite_difference_gradient
+    from course_utils.sharpness import SharpFlatLandscape
+
+    L = SharpFlatLandscape(dim=dim, sharp_width=0.25)
+    pts = np.random.default_rng(0).normal(size=(20, dim)) + L.sharp_minimum
+    reference = np.array([grad(L._loss)(p) for p in pts])
+    np.testing.assert_allclose(np.array([L.grad(p) for p in pts]), reference, rtol=1e-12, atol=1e-14)
+    np.testing.assert_allclose(L.grad_batch(pts), reference, rtol=1e-12, atol=1e-14)
+    np.testing.assert_allclose(L.grad(pts[3]), finite_difference_gradient(L._loss, pts[3]), rtol=1e-6, atol=1e-8)
+
+
+def test_sam_explorer_moving_rho_reuses_the_gd_run_and_revisits_are_cached():
+    e = SAMExplorer(steps=60)
+    gd_path = e.state.gd_path
+    e.controls["rho"].value = 0.3
+    assert e.state.gd_path is gd_path            # GD does not depend on ρ: not rerun
+    sam_03 = e.state.sam_path
+    e.controls["rho"].value = 0.1
+    assert e.state.sam_path is not sam_03
+    e.controls["rho"].value = 0.3
+    assert e.state.sam_path is sam_03            # a value seen before is not recomputed
+    fresh = optimizers.run(e.landscape, optimizers.sam(optimizers.gd(), rho=0.3), (-2.0, -1.1), steps=60, lr=1 / 32)
+    np.testing.assert_array_equal(sam_03, fresh.thetas)  # ... and is what a fresh run gives
+    e.controls["lr"].value = 0.02
+    assert e.state.gd_path is not gd_path        # a new η reruns both
+    e.close()
+
+
+def test_sharpness_explorer_layout_is_stable_and_keskar_cached():
+    q = Quadratic(np.diag([1.0, 10.0, 0.1]))
+    e = SharpnessExplorer(q, {"min": np.zeros(3)}, rho=0.1, eps=1e-2)
+    xlim, ylim = e.ax_slice.get_xlim(), e.ax_slice.get_ylim()
+    keskar = e._keskar_cache[1e-2]
+    for rho in (0.01, 0.003, 0.05):
+        e.controls["rho"].value = rho
+        # in units of ρ a quadratic's slices are the same parabola ½λ(t/ρ)² at every ρ: the axes never move
+        assert e.ax_slice.get_xlim() == xlim and e.ax_slice.get_ylim() == ylim
+        x, y = e.top_lines[0].get_data()
+        np.testing.assert_allclose(y, 0.5 * 10 * x**2, rtol=1e-9)
+        assert e._keskar_cache[1e-2] is keskar   # Keskar's box search depends on ε only
+    e.controls["rho"].value = 1.0
+    s = e.state
+    heights = [h for h in (s.keskar[0], s.worst_random[0], s.average_random[0], s.sam[0]) if h > 0]
+    lo, hi = e.ax_bar.get_ylim()
+    assert len(heights) >= 3 and all(lo < h < hi for h in heights)  # the bar axis follows data leaving the view
+    e.close()
+
+
+def test_reparameterization_measures_match_direct_measurement(relu_net):
+    from course_utils import curvature, sharpness
+
+    m, th = relu_net
+    e = ReparameterizationExplorer(m, th)
+    assert e._hessian is not None              # small P: the closed form H(θ_α) = D⁻¹ H(θ) D⁻¹ is used
+    ylim = e.ax_s.get_ylim()
+    for a in (0.1, 0.5, 3.0):
+        e.controls["alpha"].value = a
+        t = sharpness.rescale_relu_network(m, th, a)
+        assert np.isclose(e.state.lambda_max, curvature.lambda_max(m, t, rng=0), rtol=1e-7)
+        assert np.isclose(e.state.trace, sharpness.hessian_trace(m, t)[0], rtol=1e-9)
+        assert e.ax_s.get_ylim() == ylim       # fixed limits: moving α never rescales the axes
+    e.close()
+    wd = MLP(m.X, m.y, hidden=(6,), activation="relu", loss="cross_entropy", weight_decay=1e-3)
+    e = ReparameterizationExplorer(wd, th, alpha=2.0)
+    assert e._hessian is None                  # weight decay breaks the invariance: measured at θ_α instead
+    t = sharpness.rescale_relu_network(wd, th, 2.0)
+    assert np.isclose(e.state.lambda_max, curvature.lambda_max(wd, t, rng=0))
+    e.close()

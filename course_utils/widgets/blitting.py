@@ -10,6 +10,11 @@ axis labels, 3-D view angles). When the signature changes — an explorer rescal
 a 3-D plot — the next refresh is a full draw, which recaptures the background. A 3-D axes is redrawn whole:
 its projection and depth sorting happen inside its own ``draw``.
 
+Text is expensive too (matplotlib renders it glyph by glyph, ~0.1 ms a character), and most titles and legends
+never change. So texts and legends start in the background, with their content part of the signature; one that
+changes triggers a full draw and is redrawn on every refresh from then on. The price: a line crossing a static
+legend is drawn over it rather than under it.
+
 This is matplotlib's blitting recipe (``restore_region`` / ``draw_artist`` / ``blit``) made automatic; ipympl
 sends a blitted canvas to the browser as an image diff.
 """
@@ -28,6 +33,20 @@ def _is_3d(ax) -> bool:
 def _furniture(ax) -> set:
     """The artists of a 2-D axes that belong to the background."""
     return {ax.patch, ax.xaxis, ax.yaxis, *ax.spines.values()}
+
+
+def _text_key(artist):
+    """What a text or legend shows, or None for other artists."""
+    from matplotlib.legend import Legend
+    from matplotlib.text import Text
+
+    if isinstance(artist, Legend):
+        return ("legend", artist.get_visible(), tuple(t.get_text() for t in artist.get_texts()),
+                len(artist.legend_handles))
+    if isinstance(artist, Text):
+        return ("text", artist.get_visible(), artist.get_text(), tuple(artist.get_position()),
+                str(artist.get_color()), artist.get_fontsize())
+    return None
 
 
 class Blitter:
@@ -49,6 +68,8 @@ class Blitter:
         self._signature = None
         self.full_draws = 0
         self.blits = 0
+        self._text_keys: dict = {}  # id -> (artist, what it showed at the last full draw), for static texts
+        self._volatile: set = set()  # ids of texts and legends seen to change: redrawn on every refresh
         fig.canvas.mpl_connect("draw_event", self._on_draw)
 
     # --- what is dynamic ----------------------------------------------------------------------
@@ -62,14 +83,39 @@ class Blitter:
                 out.append(ax)
                 continue
             furniture = _furniture(ax)
-            children = [c for c in ax.get_children() if c not in furniture and c.get_visible()]
+            children = [c for c in ax.get_children() if c not in furniture]
             out.extend(sorted(children, key=lambda a: a.get_zorder()))
         fig = self.fig
-        out.extend(a for a in [*fig.texts, *fig.legends, *fig.lines, *fig.patches, *fig.images] if a.get_visible())
+        out.extend([*fig.texts, *fig.legends, *fig.lines, *fig.patches, *fig.images])
+        dynamic = []
         for artist in out:
+            if _text_key(artist) is not None and id(artist) not in self._volatile:
+                if artist.get_animated():  # a static text: part of the background
+                    artist.set_animated(False)
+                continue
             if not artist.get_animated():
                 artist.set_animated(True)
+            if artist.get_visible():
+                dynamic.append(artist)
+        return dynamic
+
+    def _static_texts(self) -> list:
+        out = []
+        for ax in self.fig.axes:
+            if not _is_3d(ax):
+                out.extend(c for c in ax.get_children() if _text_key(c) is not None and id(c) not in self._volatile)
+        out.extend(a for a in [*self.fig.texts, *self.fig.legends] if id(a) not in self._volatile)
         return out
+
+    def _texts_changed(self) -> bool:
+        """Whether a static text or legend now shows something else (it becomes dynamic from now on)."""
+        changed = False
+        for artist in self._static_texts():
+            seen = self._text_keys.get(id(artist))
+            if seen is None or seen[0] is not artist or seen[1] != _text_key(artist):
+                self._volatile.add(id(artist))
+                changed = True
+        return changed
 
     def signature(self) -> tuple:
         """What the cached background depends on."""
@@ -97,6 +143,7 @@ class Blitter:
         if on_canvas:
             self.background = canvas.copy_from_bbox(self.fig.bbox)
             self._signature = self.signature()
+            self._text_keys = {id(a): (a, _text_key(a)) for a in self._static_texts()}
         for artist in self.dynamic_artists():
             artist.draw(event.renderer)
 
@@ -113,10 +160,12 @@ class Blitter:
         str
             ``"blit"``, ``"full"`` or ``"none"`` (never drawn yet: nothing on screen to update).
         """
-        dynamic = self.dynamic_artists()
         if self.background is None:
+            self.dynamic_artists()  # mark the animated artists before the first full draw
             return "none"
-        if self.signature() != self._signature:
+        texts_changed = self._texts_changed()
+        dynamic = self.dynamic_artists()
+        if texts_changed or self.signature() != self._signature:
             self.full_draws += 1
             full_draw()
             return "full"

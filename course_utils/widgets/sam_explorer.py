@@ -15,6 +15,7 @@ Example
 
 from __future__ import annotations
 
+from collections import OrderedDict
 from dataclasses import dataclass
 
 import numpy as np
@@ -28,6 +29,8 @@ __all__ = ["SAMExplorer", "SAMState", "SAM_START"]
 #: The common start (chosen so that GD's path grazes the notch).
 SAM_START = (-2.0, -1.1)
 _BOUNDS = ((-2.6, 1.8), (-1.5, 1.2))
+#: Trajectories remembered per explorer (a slider dragged back and forth revisits its values).
+_CACHE_SIZE = 64
 
 
 @dataclass(frozen=True)
@@ -62,6 +65,7 @@ class SAMExplorer(Explorer):
 
     def __init__(self, **values):
         self.landscape = SharpFlatLandscape(dim=2, sharp_width=0.25)
+        self._cache: OrderedDict = OrderedDict()
         super().__init__(**values)
 
     def _make_controls(self):
@@ -71,10 +75,28 @@ class SAMExplorer(Explorer):
             "steps": int_slider("steps", 10, 400, step=10, value=300, heavy=True),
         }
 
+    def _trajectories(self, rho: float, lr: float, steps: int) -> list:
+        """GD's and SAM's runs, memoized: GD's depends on ``(lr, steps)`` only, so moving ρ reruns SAM alone.
+
+        A miss on both runs them in lockstep (:func:`optimizers.run_many`: one batched gradient per step for the
+        pair, and the same trajectories as two separate runs).
+        """
+        keys = [("gd", lr, steps), ("sam", rho, lr, steps)]
+        makers = [optimizers.gd, lambda: optimizers.sam(optimizers.gd(), rho=rho)]
+        missing = [i for i, k in enumerate(keys) if k not in self._cache]
+        if missing:
+            runs = optimizers.run_many(self.landscape, [makers[i]() for i in missing], SAM_START, steps=steps, lrs=lr)
+            for i, run in zip(missing, runs):
+                self._cache[keys[i]] = run
+        for k in keys:
+            self._cache.move_to_end(k)
+        while len(self._cache) > _CACHE_SIZE:
+            self._cache.popitem(last=False)
+        return [self._cache[k] for k in keys]
+
     def compute(self, params) -> SAMState:
         L, rho, lr, steps = self.landscape, float(params["rho"]), float(params["lr"]), int(params["steps"])
-        runs = [optimizers.run(L, opt, SAM_START, steps=steps, lr=lr)
-                for opt in (optimizers.gd(), optimizers.sam(optimizers.gd(), rho=rho))]
+        runs = self._trajectories(rho, lr, steps)
         basins = [L.basin(t.final_theta, tol=0.15) for t in runs]
         parts = []
         for name, t, b in zip(("GD", f"SAM (ρ = {rho:.2f})"), runs, basins):

@@ -2,7 +2,9 @@ r"""The Sharpness Explorer: every sharpness measure at trained minima, as a func
 
 For each given minimum it draws the loss along the top Hessian eigenvector and along a random direction (left:
 the worst direction rises like :math:`\tfrac12\lambda_{\max}t^2`, a random one like
-:math:`\tfrac12(\operatorname{tr}H/P)\,t^2`), and the measures at the chosen radius :math:`\rho` and Keskar
+:math:`\tfrac12(\operatorname{tr}H/P)\,t^2`), in units of the radius — distance :math:`t/\rho`, increase
+:math:`\Delta L/\rho^2` — so that the quadratic regime looks the same at every :math:`\rho` and only a departure
+from it (third-order terms, saturation) changes the picture; and the measures at the chosen radius :math:`\rho` and Keskar
 box :math:`\varepsilon` (right, log scale): Keskar's worst case in the box, the worst and the average over
 random directions of length :math:`\rho`, and SAM's :math:`L(\theta + \rho g/\|g\|) - L(\theta)`.
 
@@ -27,6 +29,9 @@ from .base import Explorer, log_slider
 __all__ = ["SharpnessExplorer", "SharpnessState"]
 
 _TS = np.linspace(-1.0, 1.0, 61)
+#: Bar-chart limits are reset (to the data's range padded by this many decades) only when a bar leaves them:
+#: a full redraw every few ρ steps instead of on every one.
+_BAR_PAD_DECADES = 1.5
 _MEASURES = ("Keskar (box ε)", "worst random", "average random", "SAM")
 
 
@@ -84,7 +89,16 @@ class SharpnessExplorer(Explorer):
         self.top = [curvature.hessian_top_eigenpairs(objective, t, k=1, rng=0).vectors[:, -1] for t in self.minima]
         self.random_dir = rng.standard_normal(objective.dim)
         self.random_dir /= np.linalg.norm(self.random_dir)
+        self._keskar_cache: dict[float, list[float]] = {}   # Keskar's box search depends on ε only, not on ρ
         super().__init__(**values)
+
+    def _keskar(self, eps: float) -> list[float]:
+        if eps not in self._keskar_cache:
+            if len(self._keskar_cache) >= 64:
+                self._keskar_cache.clear()
+            self._keskar_cache[eps] = [sharpness.keskar_sharpness(self.objective, theta, eps, maxiter=10, rng=0).increase
+                                       for theta in self.minima]
+        return self._keskar_cache[eps]
 
     def _make_controls(self):
         return {
@@ -95,11 +109,11 @@ class SharpnessExplorer(Explorer):
     def compute(self, params) -> SharpnessState:
         rho, eps = float(params["rho"]), float(params["eps"])
         obj = self.objective
-        kes, worst, avg, sam, tops, rands = [], [], [], [], [], []
+        worst, avg, sam, tops, rands = [], [], [], [], []
+        kes = self._keskar(eps)
         ts = 2 * rho * _TS
         for theta, top in zip(self.minima, self.top):
             base = obj.loss(theta)
-            kes.append(sharpness.keskar_sharpness(obj, theta, eps, maxiter=10, rng=0).increase)
             r = sharpness.random_direction_sharpness(obj, theta, rho, n_directions=100, rng=0)
             worst.append(r.worst)
             avg.append(r.average)
@@ -125,9 +139,14 @@ class SharpnessExplorer(Explorer):
             (b,) = self.ax_slice.plot([], [], color=style["color"], linestyle=":", label=f"{name}: random direction")
             self.top_lines.append(a)
             self.rand_lines.append(b)
-        self.rho_lines = [self.ax_slice.axvline(0, color="0.3", linestyle="--", linewidth=0.8) for _ in range(2)]
+        # In units of ρ the x range is fixed (the slices span ±2ρ) and the ±ρ marks never move.
+        for x in (-1.0, 1.0):
+            self.ax_slice.axvline(x, color="0.3", linestyle="--", linewidth=0.8)
+        self.ax_slice.set_xlim(2 * _TS[0], 2 * _TS[-1])
+        self.ax_slice.set_ylim(-0.05, 1.0)
         self.ax_slice.legend(fontsize=7, loc="upper center")
-        label_axes(self.ax_slice, "Loss increase along two directions (dashed: ±ρ)", "distance t", "L(θ + t·u) − L(θ)")
+        label_axes(self.ax_slice, "Loss increase along two directions (dashed: ±ρ)", "distance t / ρ",
+                   "[L(θ + t·u) − L(θ)] / ρ²")
         width = 0.8 / len(self.names)
         x = np.arange(len(_MEASURES))
         hatches = ("", "//", "..", "xx")
@@ -135,23 +154,35 @@ class SharpnessExplorer(Explorer):
                                      color=style["color"], hatch=hatches[i], edgecolor="black", label=name)
                      for i, (name, style) in enumerate(zip(self.names, styles))]
         self.ax_bar.set_yscale("log")
-        self.ax_bar.set_xticks(x, _MEASURES, fontsize=8)
+        self.ax_bar.set_xticks(x, [m.replace(" ", "\n", 1) for m in _MEASURES], fontsize=8)  # two lines: no overlap
         self.ax_bar.legend(fontsize=8)
         label_axes(self.ax_bar, "Sharpness measures (loss increase)", None, "increase (log scale)")
 
     def draw(self, state: SharpnessState):
         for i in range(len(self.names)):
-            self.top_lines[i].set_data(state.ts, state.top_slices[i])
-            self.rand_lines[i].set_data(state.ts, state.random_slices[i])
+            self.top_lines[i].set_data(state.ts / state.rho, state.top_slices[i] / state.rho**2)
+            self.rand_lines[i].set_data(state.ts / state.rho, state.random_slices[i] / state.rho**2)
             values = (state.keskar[i], state.worst_random[i], state.average_random[i], state.sam[i])
             for bar, v in zip(self.bars[i], values):
                 bar.set_height(max(float(v), 1e-12))
-        for line, x in zip(self.rho_lines, (-state.rho, state.rho)):
-            line.set_xdata([x, x])
-        self.ax_slice.set_xlim(state.ts[0], state.ts[-1])
-        top = float(np.nanmax(np.r_[state.top_slices.ravel(), state.random_slices.ravel(), 1e-12]))
-        self.ax_slice.set_ylim(-0.05 * top, 1.1 * top)
+        self._fit_slice_limits(state)
         heights = np.r_[state.keskar, state.worst_random, state.average_random, state.sam]
         heights = heights[heights > 0]
         if heights.size:
-            self.ax_bar.set_ylim(max(heights.min() / 5, 1e-12), heights.max() * 5)
+            lo, hi = self.ax_bar.get_ylim()
+            a, b = max(float(heights.min()), 1e-12), float(heights.max())
+            # keep the limits while every bar fits with a little room (half a decade either way)
+            if not (lo <= a / 3 and b * 3 <= hi) or hi / lo > (b / a) * 10 ** (2 * _BAR_PAD_DECADES + 1):
+                self.ax_bar.set_ylim(max(a / 10**_BAR_PAD_DECADES, 1e-13), b * 10**_BAR_PAD_DECADES)
+
+    def _fit_slice_limits(self, state: SharpnessState) -> None:
+        """The normalized slices' y range, changed only when a curve leaves it or fills less than a third of it."""
+        ys = np.r_[state.top_slices.ravel(), state.random_slices.ravel()] / state.rho**2
+        ys = ys[np.isfinite(ys)]
+        if not ys.size:
+            return
+        lo, hi = self.ax_slice.get_ylim()
+        top, bottom = max(float(ys.max()), 1e-12), min(float(ys.min()), 0.0)
+        if top > hi or bottom < lo or top < hi / 3:
+            top *= 1.3
+            self.ax_slice.set_ylim(min(-0.05 * top, 1.1 * bottom), top)

@@ -26,6 +26,7 @@ Example
 
 from __future__ import annotations
 
+from collections import OrderedDict
 from dataclasses import dataclass
 from functools import lru_cache
 
@@ -38,6 +39,13 @@ __all__ = ["TerrainExplorer", "TerrainState", "terrain_objective"]
 #: The box both terrains are shown on, ((xmin, xmax), (ymin, ymax)).
 BOUNDS = ((-1.5, 1.5), (-1.5, 1.5))
 _RESOLUTION = 61
+# The 3-D surface uses every second grid line (31 × 31 facets, ~7 per ripple period of cos 3πx): a 3-D axes is
+# redrawn whole on every update, and 61 × 61 facets cost ~4× as much to sort and fill for no visible gain at
+# this size; the contour map keeps the full grid.
+_SURFACE_COUNT = 31
+# Terrains (surface + contour map) and ball runs remembered per explorer: dragging a slider back and forth
+# shows cached settings at once.
+_TERRAIN_CACHE, _RUN_CACHE = 12, 64
 # A ball whose gradient norm is below this has come to rest (GD steps are then ≤ η·1e-3).
 _REST_GRAD = 1e-3
 # A rest point within this distance of a known minimum is that minimum.
@@ -187,8 +195,15 @@ class TerrainExplorer(Explorer):
         amplitude = 0.0 if terrain == "bowl" else float(params["amplitude"])
         obj = terrain_objective(terrain, amplitude)
         X, Y, Z, minima = _terrain_grid(terrain, amplitude)
-        traj = optimizers.run(obj, optimizers.gd(), [params["x0"], params["y0"]], steps=int(params["steps"]),
-                              lr=float(params["lr"]))
+        key = (terrain, amplitude, float(params["x0"]), float(params["y0"]), float(params["lr"]), int(params["steps"]))
+        traj = self._runs.get(key)
+        if traj is None:
+            traj = optimizers.run(obj, optimizers.gd(), [params["x0"], params["y0"]], steps=int(params["steps"]),
+                                  lr=float(params["lr"]))
+            self._runs[key] = traj
+            while len(self._runs) > _RUN_CACHE:
+                self._runs.popitem(last=False)
+        self._runs.move_to_end(key)
         outcome, message = _describe_rest(obj, traj, minima, np.nanmin(Z))
         finite = np.all(np.isfinite(traj.thetas), axis=1) & np.isfinite(traj.losses)
         last = np.flatnonzero(finite)[-1]
@@ -239,6 +254,8 @@ class TerrainExplorer(Explorer):
                          fontsize=8 if not self.presentation else 12, frameon=False)
         self._surface = self._contour = self._contour_lines = None
         self._drawn_terrain = None
+        self._terrains: OrderedDict = OrderedDict()  # (terrain, amplitude) -> its artists, hidden when not shown
+        self._runs: OrderedDict = OrderedDict()
 
     def draw(self, state: TerrainState):
         from ..plotting import finite_prefix, label_axes
@@ -268,20 +285,38 @@ class TerrainExplorer(Explorer):
         label_axes(self.ax3d, title=f"{names[state.terrain]}\nball: {state.outcome}")
 
     def _draw_terrain(self, state: TerrainState):
-        """Replace the surface and the contour set (the only artists that depend on the terrain)."""
+        """Show the surface and the contour set of ``state``'s terrain (the only artists that depend on it).
+
+        Each terrain's artists are made once and kept, hidden, while another is shown (at most
+        ``_TERRAIN_CACHE``; older ones are removed): returning to a terrain only swaps visibility.
+        """
         for artist in (self._surface, self._contour, self._contour_lines):
             if artist is not None:
-                artist.remove()
-        finite = state.Z[np.isfinite(state.Z)]
-        self._zmin, self._zmax = float(finite.min()), float(finite.max())
-        if self._zmax - self._zmin < 1e-9:  # a flat terrain still needs a non-empty z range
-            self._zmax = self._zmin + 1.0
-        self._surface = self.ax3d.plot_surface(state.X, state.Y, state.Z, cmap="viridis", alpha=0.85,
-                                               linewidth=0, antialiased=False, rcount=_RESOLUTION,
-                                               ccount=_RESOLUTION, zorder=1)
+                artist.set_visible(False)
+        key = (state.terrain, state.amplitude)
+        if key not in self._terrains:
+            self._terrains[key] = self._make_terrain(state)
+            while len(self._terrains) > _TERRAIN_CACHE:
+                _, (*artists, _, _) = self._terrains.popitem(last=False)
+                for artist in artists:
+                    artist.remove()
+        self._terrains.move_to_end(key)
+        self._surface, self._contour, self._contour_lines, self._zmin, self._zmax = self._terrains[key]
+        for artist in (self._surface, self._contour, self._contour_lines):
+            artist.set_visible(True)
         self.ax3d.set_zlim(self._zmin, self._zmax)
-        levels = np.linspace(self._zmin, self._zmax, 25)
-        self._contour = self.ax2d.contourf(state.X, state.Y, state.Z, levels=levels, cmap="viridis", zorder=0)
-        self._contour_lines = self.ax2d.contour(state.X, state.Y, state.Z, levels=levels, colors="k",
-                                                linewidths=0.3, alpha=0.5, zorder=1)
         self.minima2d.set_data(state.minima[:, 0], state.minima[:, 1])
+
+    def _make_terrain(self, state: TerrainState) -> tuple:
+        """``(surface, filled contours, contour lines, zmin, zmax)`` for one terrain."""
+        finite = state.Z[np.isfinite(state.Z)]
+        zmin, zmax = float(finite.min()), float(finite.max())
+        if zmax - zmin < 1e-9:  # a flat terrain still needs a non-empty z range
+            zmax = zmin + 1.0
+        surface = self.ax3d.plot_surface(state.X, state.Y, state.Z, cmap="viridis", alpha=0.85, linewidth=0,
+                                         antialiased=False, rcount=_SURFACE_COUNT, ccount=_SURFACE_COUNT, zorder=1)
+        levels = np.linspace(zmin, zmax, 25)
+        contour = self.ax2d.contourf(state.X, state.Y, state.Z, levels=levels, cmap="viridis", zorder=0)
+        lines = self.ax2d.contour(state.X, state.Y, state.Z, levels=levels, colors="k", linewidths=0.3, alpha=0.5,
+                                  zorder=1)
+        return surface, contour, lines, zmin, zmax
