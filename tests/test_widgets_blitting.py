@@ -89,13 +89,36 @@ def test_static_texts_stay_in_the_background_until_they_change():
     blitter = Blitter(fig)
     blitter.refresh(full_draw=fig.canvas.draw)
     fig.canvas.draw()
-    assert line in blitter.dynamic_artists() and legend not in blitter.dynamic_artists()
+    # the legend stays on top of the data, so it is redrawn; the unchanged title is background
+    assert line in blitter.dynamic_artists() and legend in blitter.dynamic_artists()
+    assert title not in blitter.dynamic_artists()
     line.set_ydata([0.2, 0.8])
     assert blitter.refresh(full_draw=fig.canvas.draw) == "blit"
     title.set_text("step 1")  # a changed text: one full draw, then it is redrawn on every blit
     assert blitter.refresh(full_draw=fig.canvas.draw) == "full"
-    assert title in blitter.dynamic_artists() and legend not in blitter.dynamic_artists()
+    assert title in blitter.dynamic_artists()
     title.set_text("step 2")
+    assert blitter.refresh(full_draw=fig.canvas.draw) == "blit"
+    blitted = blitter.image()
+    fig.canvas.draw()
+    assert np.array_equal(blitted, np.asarray(fig.canvas.buffer_rgba()))
+    plt.close(fig)
+
+
+def test_a_line_crossing_a_legend_stays_under_it():
+    import matplotlib.pyplot as plt
+
+    from course_utils.widgets.blitting import Blitter
+
+    fig, ax = plt.subplots()
+    (line,) = ax.plot([0, 1], [0, 0], linewidth=6, label="a long legend label")
+    ax.legend(loc="center", frameon=True, framealpha=1.0)
+    ax.set_xlim(0, 1)
+    ax.set_ylim(-1, 1)
+    blitter = Blitter(fig)
+    blitter.refresh(full_draw=fig.canvas.draw)
+    fig.canvas.draw()
+    line.set_ydata([0.0, 0.02])  # right through the legend box
     assert blitter.refresh(full_draw=fig.canvas.draw) == "blit"
     blitted = blitter.image()
     fig.canvas.draw()

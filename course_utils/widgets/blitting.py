@@ -10,10 +10,10 @@ axis labels, 3-D view angles). When the signature changes — an explorer rescal
 a 3-D plot — the next refresh is a full draw, which recaptures the background. A 3-D axes is redrawn whole:
 its projection and depth sorting happen inside its own ``draw``.
 
-Text is expensive too (matplotlib renders it glyph by glyph, ~0.1 ms a character), and most titles and legends
-never change. So texts and legends start in the background, with their content part of the signature; one that
-changes triggers a full draw and is redrawn on every refresh from then on. The price: a line crossing a static
-legend is drawn over it rather than under it.
+Text is expensive too (matplotlib renders it glyph by glyph, ~0.1 ms a character), and most titles and
+annotations never change. So texts start in the background, with their content part of the signature; one that
+changes triggers a full draw and is redrawn on every refresh from then on. Legends are always redrawn: they
+must stay on top of the data.
 
 This is matplotlib's blitting recipe (``restore_region`` / ``draw_artist`` / ``blit``) made automatic; ipympl
 sends a blitted canvas to the browser as an image diff.
@@ -36,13 +36,10 @@ def _furniture(ax) -> set:
 
 
 def _text_key(artist):
-    """What a text or legend shows, or None for other artists."""
-    from matplotlib.legend import Legend
+    """What a text shows, or None for other artists (legends included: they sit over the data, which a
+    background cannot do, so they are redrawn on every refresh)."""
     from matplotlib.text import Text
 
-    if isinstance(artist, Legend):
-        return ("legend", artist.get_visible(), tuple(t.get_text() for t in artist.get_texts()),
-                len(artist.legend_handles))
     if isinstance(artist, Text):
         return ("text", artist.get_visible(), artist.get_text(), tuple(artist.get_position()),
                 str(artist.get_color()), artist.get_fontsize())
@@ -69,7 +66,7 @@ class Blitter:
         self.full_draws = 0
         self.blits = 0
         self._text_keys: dict = {}  # id -> (artist, what it showed at the last full draw), for static texts
-        self._volatile: set = set()  # ids of texts and legends seen to change: redrawn on every refresh
+        self._volatile: set = set()  # ids of texts seen to change: redrawn on every refresh
         fig.canvas.mpl_connect("draw_event", self._on_draw)
 
     # --- what is dynamic ----------------------------------------------------------------------
@@ -104,11 +101,11 @@ class Blitter:
         for ax in self.fig.axes:
             if not _is_3d(ax):
                 out.extend(c for c in ax.get_children() if _text_key(c) is not None and id(c) not in self._volatile)
-        out.extend(a for a in [*self.fig.texts, *self.fig.legends] if id(a) not in self._volatile)
+        out.extend(a for a in self.fig.texts if id(a) not in self._volatile)
         return out
 
     def _texts_changed(self) -> bool:
-        """Whether a static text or legend now shows something else (it becomes dynamic from now on)."""
+        """Whether a static text now shows something else (it becomes dynamic from now on)."""
         changed = False
         for artist in self._static_texts():
             seen = self._text_keys.get(id(artist))
