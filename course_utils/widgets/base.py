@@ -257,6 +257,10 @@ class Explorer:
         if self.fig is None:
             raise RuntimeError(f"{type(self).__name__}._build_figure must set self.fig")
         self._blitter = Blitter(self.fig) if self.blit else None
+        if self.blit:
+            # The explorer redraws itself (a blit, or a full draw when needed). pyplot's auto-draw would request
+            # a full draw after every artist change — and after the blitter's own drawing, a draw loop.
+            self.fig.stale_callback = None
         for control in self.controls.values():
             control.observe(self._on_change, names="value")
         self.update()

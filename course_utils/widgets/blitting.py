@@ -60,7 +60,11 @@ class Blitter:
     """
 
     def __init__(self, fig):
-        self.fig = fig
+        from matplotlib.figure import Figure
+
+        from ..validation import check_instance
+
+        self.fig = check_instance(fig, "fig", Figure, "a matplotlib Figure")
         self.background = None
         self._signature = None
         self.full_draws = 0
@@ -143,6 +147,14 @@ class Blitter:
             self._text_keys = {id(a): (a, _text_key(a)) for a in self._static_texts()}
         for artist in self.dynamic_artists():
             artist.draw(event.renderer)
+        self._settle()
+
+    def _settle(self) -> None:
+        # Drawing can mark artists stale (legends re-place their boxes, ...); what we just drew is current, and a
+        # stale figure would ask its backend for yet another draw.
+        for ax in self.fig.axes:
+            ax.stale = False
+        self.fig.stale = False
 
     def refresh(self, *, full_draw) -> str:
         """Show the current artists: a blit when the background is valid, else ``full_draw()``.
@@ -170,6 +182,7 @@ class Blitter:
         canvas.restore_region(self.background)
         for artist in dynamic:
             self.fig.draw_artist(artist)
+        self._settle()
         canvas.blit(self.fig.bbox)
         self.blits += 1
         return "blit"
