@@ -9,6 +9,8 @@ unstable order, a cache that changes results.
 Wall-clock times are the one thing allowed to differ: numbers followed by a time unit (``12 ms``,
 ``0.3 s``) and object addresses (``at 0x7f…``) are masked before comparing.
 
+The same runs check that no warning leaks into a chapter's output (issue 13: "no warnings leak").
+
 Slow (each chapter takes ~10 s, twice), but it runs by default: eight chapters stay well inside CI's budget.
 """
 
@@ -66,10 +68,19 @@ def test_notebooks_are_found():
     assert len(NOTEBOOKS) >= 6, f"expected the chapter notebooks in notebooks/, found {[p.name for p in NOTEBOOKS]}"
 
 
+def _warnings(nb) -> list[str]:
+    """stderr outputs that report a Python warning (``… Warning: …``)."""
+    return [output.text for cell in nb.cells if cell.cell_type == "code" for output in cell.get("outputs", [])
+            if output.output_type == "stream" and output.name == "stderr" and re.search(r"\w+Warning\b", output.text)]
+
+
 @pytest.mark.slow
 @pytest.mark.parametrize("path", NOTEBOOKS, ids=[p.stem for p in NOTEBOOKS])
 def test_a_chapter_prints_the_same_numbers_twice(path):
-    first, second = _printed(_run(path)), _printed(_run(path))
+    nb_first, nb_second = _run(path), _run(path)
+    leaked = _warnings(nb_first)
+    assert not leaked, f"{path.name} leaks warnings into the student's view:\n" + "\n".join(leaked)
+    first, second = _printed(nb_first), _printed(nb_second)
     assert any(re.search(r"\d", text) for _, text in first), f"{path.name} printed no numbers to compare"
     assert len(first) == len(second), f"{path.name}: {len(first)} outputs in the first run, {len(second)} in the second"
     for (cell, a), (_, b) in zip(first, second):
