@@ -9,6 +9,7 @@ matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
 import pytest  # noqa: E402
+from explorer_checks import assert_healthy  # noqa: E402
 
 from course_utils.widgets import ChordExplorer  # noqa: E402
 from course_utils.widgets.chord import CHORD_FUNCTIONS  # noqa: E402
@@ -22,16 +23,10 @@ def explorer():
     plt.close("all")
 
 
-def _healthy(e):
-    assert e.error is None, e.error
-    assert e.caught_warnings == []
-    assert e.state_params == e.params
-
-
 def test_state_matches_the_chord_inequality(explorer):
     e = explorer
     e.set(function="x²", x=-1.0, y=2.0, t=0.25)
-    _healthy(e)
+    assert_healthy(e)
     p = e.state.point
     z = 0.25 * -1.0 + 0.75 * 2.0
     assert p.z[0] == pytest.approx(z)
@@ -47,7 +42,7 @@ def test_state_matches_the_chord_inequality(explorer):
 def test_violation_flagged_in_words_marker_and_colour(explorer):
     e = explorer
     e.set(function="x⁴ − x²", x=-0.8, y=0.8, t=0.5)
-    _healthy(e)
+    assert_healthy(e)
     assert e.state.point.violated and e.state.point.gap == pytest.approx(0.8**2 - 0.8**4)
     assert "VIOLATION" in e.message_text and "NOT convex" in e.message_text
     assert e.on_graph.get_marker() == "X"
@@ -62,7 +57,7 @@ def test_every_function_at_extremes_never_crashes(explorer, name):
     e.controls["function"].value = name
     for x, y, t in [(-3.0, 3.0, 0.0), (3.0, -3.0, 1.0), (0.0, 0.0, 0.5), (-3.0, -3.0, 1.0), (3.0, 3.0, 0.0)]:
         e.set(x=x, y=y, t=t)
-        _healthy(e)
+        assert_healthy(e)
         assert e.message_text
     convex = name in {"x²", "|x|", "eˣ", "log(1 + eˣ)", "−log x"}
     assert e.state.window_test.violated is (not convex)
@@ -77,13 +72,13 @@ def test_random_settings_in_random_order(explorer):
         c = e.controls[name]
         c.value = list(CHORD_FUNCTIONS)[rng.integers(len(CHORD_FUNCTIONS))] if name == "function" else float(
             rng.uniform(c.min, c.max))
-        _healthy(e)
+        assert_healthy(e)
 
 
 def test_outside_the_domain_is_said_in_words(explorer):
     e = explorer
     e.set(function="−log x", x=-1.0, y=2.0, t=0.5)
-    _healthy(e)
+    assert_healthy(e)
     assert "not defined" in e.message_text
     e.set(x=0.5)
     assert "OK" in e.message_text

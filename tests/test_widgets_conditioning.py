@@ -7,6 +7,7 @@ matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
 import pytest  # noqa: E402
+from explorer_checks import assert_healthy  # noqa: E402
 
 from course_utils.widgets import ConditioningExplorer  # noqa: E402
 
@@ -19,16 +20,10 @@ def explorer():
     plt.close("all")
 
 
-def _healthy(e):
-    assert e.error is None, e.error
-    assert e.caught_warnings == []
-    assert e.state_params == e.params
-
-
 def test_loss_follows_the_theoretical_rate(explorer):
     e = explorer
     e.set(kappa=10.0, lr=0.15, steps=80)
-    _healthy(e)
+    assert_healthy(e)
     s = e.state
     assert s.constants.L == pytest.approx(10.0) and s.constants.mu == pytest.approx(1.0)
     assert s.rho == pytest.approx(max(abs(1 - 0.15), abs(1 - 1.5)))
@@ -41,7 +36,7 @@ def test_loss_follows_the_theoretical_rate(explorer):
 def test_divergence_above_two_over_L_is_said_in_words(explorer):
     e = explorer
     e.set(kappa=10.0, lr=0.3, steps=200)
-    _healthy(e)
+    assert_healthy(e)
     assert e.state.trajectory.diverged
     assert "diverged at step" in e.message_text and "2/L" in e.message_text
     e.set(lr=0.21, steps=20)  # above 2/L but not yet exploded
@@ -56,7 +51,7 @@ def test_extremes_and_random_settings(explorer):
         for lr in (1e-3, 2.5):
             for steps in (5, 300):
                 e.set(kappa=kappa, lr=lr, steps=steps)
-                _healthy(e)
+                assert_healthy(e)
                 assert e.message_text
     rng = np.random.default_rng(2)
     for _ in range(25):
@@ -66,13 +61,13 @@ def test_extremes_and_random_settings(explorer):
             c.value = int(rng.integers(c.min, c.max + 1))
         else:
             c.value = float(10 ** rng.uniform(c.min, c.max))
-        _healthy(e)
+        assert_healthy(e)
 
 
 def test_one_step_when_perfectly_conditioned(explorer):
     e = explorer
     e.set(kappa=1.0, lr=1.0)
-    _healthy(e)
+    assert_healthy(e)
     assert e.state.trajectory.losses[1] == pytest.approx(0.0, abs=1e-20)
     assert "one step" in e.message_text
 

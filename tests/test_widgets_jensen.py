@@ -9,6 +9,7 @@ matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
 import pytest  # noqa: E402
+from explorer_checks import assert_healthy  # noqa: E402
 
 from course_utils.widgets import JensenExplorer  # noqa: E402
 from course_utils.widgets.jensen import DISTRIBUTIONS, JENSEN_FUNCTIONS  # noqa: E402
@@ -22,16 +23,10 @@ def explorer():
     plt.close("all")
 
 
-def _healthy(e):
-    assert e.error is None, e.error
-    assert e.caught_warnings == []
-    assert e.state_params == e.params
-
-
 def test_two_points_gap_is_the_chord_gap(explorer):
     e = explorer
     e.set(distribution="two points", function="x²", a=-1.0, b=2.0, p=0.3)
-    _healthy(e)
+    assert_healthy(e)
     r = e.state.result
     mean = 0.3 * -1 + 0.7 * 2
     assert r.mean == pytest.approx(mean)
@@ -45,7 +40,7 @@ def test_two_points_gap_is_the_chord_gap(explorer):
 def test_log_is_concave_and_gives_amgm(explorer):
     e = explorer
     e.set(function="log x", a=1.0, b=3.0, p=0.5)
-    _healthy(e)
+    assert_healthy(e)
     assert e.state.result.gap == pytest.approx(math.log(3.0) / 2 - math.log(2.0))
     assert "AM–GM" in e.message_text and "concave" in e.message_text
     assert e.mean_of_f.get_marker() == "v"  # below: a different marker, not only a colour
@@ -54,7 +49,7 @@ def test_log_is_concave_and_gives_amgm(explorer):
 def test_gaussian_exp_matches_closed_form_and_monte_carlo(explorer):
     e = explorer
     e.set(distribution="Gaussian", function="eˣ", mean=0.3, std=0.7)
-    _healthy(e)
+    assert_healthy(e)
     exact = math.exp(0.3 + 0.49 / 2) - math.exp(0.3)
     assert e.state.result.gap == pytest.approx(exact, rel=1e-9)
     mc = e.state.monte_carlo
@@ -66,7 +61,7 @@ def test_gaussian_exp_matches_closed_form_and_monte_carlo(explorer):
 def test_uniform_variance(explorer):
     e = explorer
     e.set(distribution="uniform", function="x²", a=2.0, b=-1.0)  # ends in either order
-    _healthy(e)
+    assert_healthy(e)
     assert e.state.result.gap == pytest.approx(9 / 12, rel=1e-10)
     assert e.controls["mean"].disabled and e.controls["p"].disabled
 
@@ -74,7 +69,7 @@ def test_uniform_variance(explorer):
 def test_log_under_gaussian_is_undefined_in_words(explorer):
     e = explorer
     e.set(distribution="Gaussian", function="log x", mean=2.0, std=0.3)
-    _healthy(e)
+    assert_healthy(e)
     assert "undefined" in e.message_text
 
 
@@ -87,7 +82,7 @@ def test_every_function_and_extreme_setting(explorer, kind):
         for a, b, p, mean, std in [(-3.0, 3.0, 0.0, -2.5, 0.0), (3.0, -3.0, 1.0, 2.5, 1.5),
                                    (0.0, 0.0, 0.5, 0.0, 0.01), (-3.0, -3.0, 0.01, -2.5, 1.5)]:
             e.set(a=a, b=b, p=p, mean=mean, std=std)
-            _healthy(e)
+            assert_healthy(e)
             r = e.state.result
             if np.isfinite(r.gap):
                 if shape == "convex":
@@ -110,7 +105,7 @@ def test_random_settings(explorer):
             c.value = list(JENSEN_FUNCTIONS)[rng.integers(len(JENSEN_FUNCTIONS))]
         else:
             c.value = float(rng.uniform(c.min, c.max))
-        _healthy(e)
+        assert_healthy(e)
 
 
 def test_jensen_limits_hold_while_a_moves():
