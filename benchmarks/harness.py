@@ -39,6 +39,8 @@ class Row:
     target: str
     met: bool | None
     note: str = ""
+    #: our time in seconds, for rows summarized in the README (explorer latencies, notebook run times)
+    seconds: float | None = None
 
     @property
     def verdict(self) -> str:
@@ -142,3 +144,47 @@ def summary(rows: list[Row]) -> tuple[int, int]:
     """``(met, with_target)`` over the rows that carry a target."""
     judged = [r for r in rows if r.met is not None]
     return sum(r.met for r in judged), len(judged)
+
+
+README_START = "<!-- bench-summary:start (written by `make bench`; do not edit by hand) -->"
+README_END = "<!-- bench-summary:end -->"
+
+
+def readme_summary(rows: list[Row], met: int, judged: int, stamp: str) -> str:
+    """The README's short version of the results: each target row, except that the per-explorer and
+    per-notebook rows become one row each (the slowest, and how many met their budget)."""
+    explorers = [r for r in rows if r.benchmark.startswith("explorer ")]
+    notebooks = [r for r in rows if r.benchmark.startswith("notebook ")]
+    short = []
+    for r in rows:
+        if r.met is None or r in notebooks:
+            continue
+        if r in explorers:
+            if r is explorers[0]:
+                short.append(_slowest("explorer latency, control change → canvas updated", explorers,
+                                      "≤ 50 ms (2-D), ≤ 100 ms (3-D)"))
+            continue
+        short.append(r)
+    if notebooks:
+        short.append(_slowest("notebook run time (chapters, solutions, exercises)", notebooks, notebooks[0].target))
+    return "\n".join([f"Last full run: {stamp}, **targets met: {met} of {judged}** (every row and the machine: "
+                      "[`benchmarks/RESULTS.md`](benchmarks/RESULTS.md)).", "", table(short)])
+
+
+def _slowest(name: str, rows: list[Row], target: str) -> Row:
+    timed_rows = [r for r in rows if r.seconds is not None]
+    met = sum(bool(r.met) for r in rows)
+    if not timed_rows:
+        return Row(name, "not measured", "—", "—", target, False)
+    worst = max(timed_rows, key=lambda r: r.seconds)
+    label = worst.benchmark.split(" ", 1)[1].split(" (", 1)[0]
+    return Row(f"{name}: {met} of {len(rows)} within budget", f"slowest {fmt_time(worst.seconds)} ({label})",
+               "—", "—", target, met == len(rows))
+
+
+def replace_between_markers(text: str, block: str) -> str:
+    """``text`` with what lies between :data:`README_START` and :data:`README_END` replaced by ``block``."""
+    start, end = text.find(README_START), text.find(README_END)
+    if start < 0 or end < start:
+        raise ValueError(f"README has no {README_START!r} ... {README_END!r} section")
+    return text[:start + len(README_START)] + "\n" + block + "\n" + text[end:]

@@ -56,5 +56,5 @@ def run(quick: bool, env: dict) -> list[Row]:
             rows.append(Row(name, "failed", "—", "—", f"≤ {BUDGET:.0f} s", False,
                             note=f"{type(exc).__name__}: {first[-1] if first else ''}"[:200]))
             continue
-        rows.append(Row(name, fmt_time(seconds), "—", "—", f"≤ {BUDGET:.0f} s", seconds <= BUDGET))
+        rows.append(Row(name, fmt_time(seconds), "—", "—", f"≤ {BUDGET:.0f} s", seconds <= BUDGET, seconds=seconds))
     return rows

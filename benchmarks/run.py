@@ -2,8 +2,8 @@
 
 Usage::
 
-    python benchmarks/run.py            # full run: prints the table, writes benchmarks/RESULTS.md,
-                                        # exits 1 if a target is missed
+    python benchmarks/run.py            # full run: prints the table, writes benchmarks/RESULTS.md and the
+                                        # short table in README.md, exits 1 if a target is missed
     python benchmarks/run.py --quick    # each benchmark once on tiny sizes (part of `make test`):
                                         # no targets enforced, exit 1 only if a benchmark crashes
     python benchmarks/run.py --only landscape_grid hessian_eigenpairs
@@ -64,6 +64,8 @@ def main(argv=None) -> int:
                         help="run only these benchmarks")
     parser.add_argument("--output", default=os.path.join(HERE, "RESULTS.md"),
                         help="where to write the markdown results (full runs only)")
+    parser.add_argument("--readme", default=os.path.join(os.path.dirname(HERE), "README.md"),
+                        help="README whose marked performance section gets the short table (full runs only)")
     args = parser.parse_args(argv)
 
     machine = harness.machine_description()
@@ -99,14 +101,23 @@ def main(argv=None) -> int:
         return 1 if crashed else 0
 
     if not args.only:
-        _write_results(args.output, rows, machine, met, judged, total)
+        stamp = datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
+        _write_results(args.output, rows, machine, met, judged, total, stamp)
+        _write_readme_summary(args.readme, rows, met, judged, stamp)
     print(f"targets met: {met} of {judged}")
     return 0 if met == judged and not crashed else 1
 
 
-def _write_results(path, rows, machine, met, judged, total) -> None:
+def _write_readme_summary(path, rows, met, judged, stamp) -> None:
+    with open(path, encoding="utf-8") as f:
+        text = f.read()
+    with open(path, "w", encoding="utf-8") as f:
+        f.write(harness.replace_between_markers(text, harness.readme_summary(rows, met, judged, stamp)))
+    print(f"updated the performance table in {os.path.relpath(path)}")
+
+
+def _write_results(path, rows, machine, met, judged, total, stamp) -> None:
     notes = [f"- **{r.benchmark.strip(' ↳')}**: {r.note}" for r in rows if r.note]
-    stamp = datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
     text = "\n".join([
         "# Benchmark results",
         "",

@@ -96,3 +96,31 @@ def test_notebook_discovery_covers_the_three_folders():
     found = notebook_runtime.notebooks()
     assert {p.parent.name for p in found} == {"notebooks", "solutions", "exercises"}
     assert all(p.suffix == ".ipynb" for p in found)
+
+
+def test_readme_summary_folds_explorers_and_notebooks_into_their_slowest():
+    rows = [harness.Row("landscape grid", "1 ms", "20 ms", "20.0×", "≥ 10×", True),
+            harness.Row("  ↳ GFLOP/s", "4", "—", "—", "report", None),
+            harness.Row("explorer A (2-D; control `x`)", "30.0 ms median", "—", "—", "≤ 50 ms", True, seconds=0.030),
+            harness.Row("explorer B (3-D; control `y`)", "70.0 ms median", "—", "—", "≤ 100 ms", True, seconds=0.070),
+            harness.Row("explorer C (2-D; control `z`)", "60.0 ms median", "—", "—", "≤ 50 ms", False, seconds=0.060),
+            harness.Row("notebook n/01.ipynb", "3.00 s", "—", "—", "≤ 20 s", True, seconds=3.0),
+            harness.Row("notebook n/02.ipynb", "9.00 s", "—", "—", "≤ 20 s", True, seconds=9.0)]
+    text = harness.readme_summary(rows, 5, 6, "today")
+    lines = text.splitlines()
+    assert "targets met: 5 of 6" in lines[0]
+    body = lines[4:]
+    assert len(body) == 3 and body[0].startswith("| landscape grid |")  # report-only rows are left out
+    assert "2 of 3 within budget" in body[1] and "slowest 70.0 ms (B)" in body[1] and body[1].endswith("**NO** |")
+    assert "2 of 2 within budget" in body[2] and "slowest 9.00 s (n/02.ipynb)" in body[2] and body[2].endswith("yes |")
+
+
+def test_readme_section_is_replaced_between_its_markers_only():
+    text = f"intro\n{harness.README_START}\nold table\n{harness.README_END}\nrest\n"
+    new = harness.replace_between_markers(text, "new table")
+    assert new == f"intro\n{harness.README_START}\nnew table\n{harness.README_END}\nrest\n"
+    assert harness.replace_between_markers(new, "new table") == new
+    with pytest.raises(ValueError, match="bench-summary"):
+        harness.replace_between_markers("no markers here", "x")
+    readme = (BENCH.parent / "README.md").read_text(encoding="utf-8")
+    assert readme.count(harness.README_START) == 1 and readme.count(harness.README_END) == 1

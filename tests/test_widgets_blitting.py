@@ -8,7 +8,14 @@ import pytest
 
 matplotlib.use("Agg")
 
-from course_utils.widgets import SaddleEscape, StabilityExplorer, TerrainExplorer  # noqa: E402
+from course_utils.widgets import (  # noqa: E402
+    ChordExplorer,
+    ConditioningExplorer,
+    OptimizerRace,
+    SaddleEscape,
+    StabilityExplorer,
+    TerrainExplorer,
+)
 
 
 def _full_redraw(explorer) -> np.ndarray:
@@ -20,6 +27,9 @@ def _full_redraw(explorer) -> np.ndarray:
     (TerrainExplorer, "x0", [0.3, -0.8, 1.2]),      # a 3-D axes (redrawn whole) beside a 2-D one
     (SaddleEscape, "eps", [1e-3, 1e-8, 1e-5]),
     (StabilityExplorer, "lr", [0.05, 0.19, 0.21]),
+    (ChordExplorer, "x", [-3.0, 0.3, -2.45, 2.9]),          # y-limits rescale: the axes are redrawn, not cached
+    (ConditioningExplorer, "kappa", [3.0, 300.0, 30.0]),    # legends drawn from cached images
+    (OptimizerRace, "lr", [0.002, 0.05, 0.01]),
 ])
 def test_blitted_updates_match_a_full_redraw_pixel_for_pixel(cls, control, values):
     explorer = cls()
@@ -56,23 +66,31 @@ def test_a_layout_change_falls_back_to_a_full_draw():
         explorer.close()
 
 
-def test_savefig_still_contains_the_data_artists():
-    explorer = TerrainExplorer()
+def _saved(cls, blit, control, value) -> np.ndarray:
+    import matplotlib.image as mpimg
+
+    explorer = type(f"{cls.__name__}Plain", (cls,), {"blit": blit})()
     try:
         explorer.fig.canvas.draw()
-        explorer.controls["x0"].value = -1.0
-        with_blitting = io.BytesIO()
-        explorer.fig.savefig(with_blitting, format="png", dpi=50)
-        for a in explorer._blitter.dynamic_artists():
-            a.set_animated(False)
-        plain = io.BytesIO()
-        explorer.fig.savefig(plain, format="png", dpi=50)
-        import matplotlib.image as mpimg
-
-        a, b = mpimg.imread(io.BytesIO(with_blitting.getvalue())), mpimg.imread(io.BytesIO(plain.getvalue()))
-        assert a.shape == b.shape and np.mean(np.any(a != b, axis=-1)) < 0.01
+        explorer.controls[control].value = value
+        if blit:  # a new layout (tick labels outgrew their room) would make the two figures differ
+            assert explorer._blitter.relayouts == 0
+        buffer = io.BytesIO()
+        explorer.fig.savefig(buffer, format="png", dpi=50)
+        return mpimg.imread(io.BytesIO(buffer.getvalue()))
     finally:
         explorer.close()
+
+
+@pytest.mark.parametrize("cls, control, value", [
+    (TerrainExplorer, "x0", -1.0),
+    (ConditioningExplorer, "kappa", 30.0),   # legends over the data
+    (ChordExplorer, "x", -1.2),              # a figure legend and rescaled axes
+])
+def test_savefig_of_a_blitted_explorer_equals_the_plain_figure(cls, control, value):
+    # every artist exactly once: the axes draw their animated children when saving, the blitter adds only
+    # what the figure skipped (3-D axes, figure legends)
+    assert np.array_equal(_saved(cls, True, control, value), _saved(cls, False, control, value))
 
 
 def test_static_texts_stay_in_the_background_until_they_change():
@@ -124,3 +142,143 @@ def test_a_line_crossing_a_legend_stays_under_it():
     fig.canvas.draw()
     assert np.array_equal(blitted, np.asarray(fig.canvas.buffer_rgba()))
     plt.close(fig)
+
+
+def _figure_with_legend_over_a_line():
+    import matplotlib.pyplot as plt
+
+    fig, ax = plt.subplots(figsize=(4, 3))
+    (line,) = ax.plot([0.1, 0.9], [0.5, 0.52], linewidth=5, label="a long legend label")
+    ax.fill_between([0.2, 0.8], 0.3, 0.7, alpha=0.4, hatch="//", label="a translucent band")
+    legend = ax.legend(loc="center", framealpha=0.6)
+    ax.set_xlim(0, 1)
+    ax.set_ylim(0, 1)
+    return fig, ax, line, legend
+
+
+def test_a_legend_drawn_from_its_cached_image_looks_like_a_direct_draw():
+    import matplotlib.pyplot as plt
+
+    from course_utils.widgets.blitting import Blitter
+
+    plain_fig, *_ = _figure_with_legend_over_a_line()
+    plain_fig.canvas.draw()
+    plain = np.asarray(plain_fig.canvas.buffer_rgba()).astype(int)
+    fig, ax, line, legend = _figure_with_legend_over_a_line()
+    blitter = Blitter(fig)
+    blitter.refresh(full_draw=fig.canvas.draw)
+    fig.canvas.draw()
+    assert blitter.sprites_rendered == 1
+    sprite = blitter._sprites[id(legend)]
+    assert sprite.image is not None and sprite.image.shape[0] > 10  # the legend's own pixels, not the canvas
+    # spines sit under the redrawn artists when blitting; this figure's data stay clear of them
+    difference = np.abs(blitter.image().astype(int) - plain)
+    assert difference.max() <= 1  # compositing rounds, nothing more
+    assert np.mean(difference.any(axis=-1)) < 0.02
+    plt.close(fig)
+    plt.close(plain_fig)
+
+
+def test_an_unchanged_legend_is_reused_and_a_changed_one_rendered_again():
+    import matplotlib.pyplot as plt
+
+    from course_utils.widgets.blitting import Blitter
+
+    fig, ax, line, legend = _figure_with_legend_over_a_line()
+    blitter = Blitter(fig)
+    blitter.refresh(full_draw=fig.canvas.draw)
+    fig.canvas.draw()
+    rendered = blitter.sprites_rendered
+    for y in (0.45, 0.55, 0.6):  # the data under the legend move; the legend does not change
+        line.set_ydata([y, y + 0.02])
+        assert blitter.refresh(full_draw=fig.canvas.draw) == "blit"
+    assert blitter.sprites_rendered == rendered
+    legend.get_texts()[0].set_text("a new label")  # same place, new text: rendered again, and right
+    assert blitter.refresh(full_draw=fig.canvas.draw) == "blit"
+    assert blitter.sprites_rendered == rendered + 1
+    blitted = blitter.image()
+    fig.canvas.draw()
+    assert np.array_equal(blitted, blitter.image())
+    legend.set_loc("upper left")  # moved: rendered again at its new place
+    assert blitter.refresh(full_draw=fig.canvas.draw) == "blit"
+    blitted = blitter.image()
+    fig.canvas.draw()
+    assert np.array_equal(blitted, blitter.image())
+    plt.close(fig)
+
+
+def test_an_axis_that_rescales_is_redrawn_instead_of_forcing_full_draws():
+    import matplotlib.pyplot as plt
+
+    from course_utils.widgets.blitting import Blitter
+
+    fig, (ax, ax_equal) = plt.subplots(1, 2, figsize=(6, 3))
+    (line,) = ax.plot([0, 1], [0, 1])
+    ax_equal.plot([0, 1], [0, 1])
+    ax_equal.set_aspect("equal")  # limits change the axes box: never promoted
+    blitter = Blitter(fig)
+    blitter.refresh(full_draw=fig.canvas.draw)
+    fig.canvas.draw()
+    ax.set_ylim(0, 2)
+    assert blitter.refresh(full_draw=fig.canvas.draw) == "full"  # once: the y axis leaves the background
+    assert ax.yaxis in blitter.dynamic_artists() and ax.xaxis not in blitter.dynamic_artists()
+    for top in (5.0, 50.0, 0.5):
+        ax.set_ylim(0, top)
+        line.set_ydata([0, top])
+        assert blitter.refresh(full_draw=fig.canvas.draw) == "blit"
+        blitted = blitter.image()
+        fig.canvas.draw()
+        assert np.array_equal(blitted, blitter.image()), top
+    ax.set_xlim(0, 3)  # the other axis of the same axes: promoted in its turn
+    assert blitter.refresh(full_draw=fig.canvas.draw) == "full"
+    ax_equal.set_ylim(0, 3)
+    assert blitter.refresh(full_draw=fig.canvas.draw) == "full"
+    ax_equal.set_ylim(0, 4)
+    assert blitter.refresh(full_draw=fig.canvas.draw) == "full"
+    assert ax_equal.yaxis not in blitter.dynamic_artists()
+    plt.close(fig)
+
+
+def test_an_unchanged_axis_is_drawn_from_its_cached_image():
+    import matplotlib.pyplot as plt
+
+    from course_utils.widgets.blitting import Blitter
+
+    fig, ax = plt.subplots()
+    (line,) = ax.plot([1, 10], [1, 1e5])
+    ax.set_yscale("log")  # many minor ticks: an expensive axis to draw
+    blitter = Blitter(fig)
+    blitter.refresh(full_draw=fig.canvas.draw)
+    fig.canvas.draw()
+    ax.set_ylim(1, 1e6)
+    assert blitter.refresh(full_draw=fig.canvas.draw) == "full"
+    rendered = blitter.sprites_rendered
+    for y in (1e2, 1e3, 1e4):  # data move, limits stay
+        line.set_ydata([1, y])
+        assert blitter.refresh(full_draw=fig.canvas.draw) == "blit"
+    assert blitter.sprites_rendered == rendered
+    ax.set_ylim(1, 1e7)
+    assert blitter.refresh(full_draw=fig.canvas.draw) == "blit"
+    assert blitter.sprites_rendered == rendered + 1
+    plt.close(fig)
+
+
+def test_axis_labels_stay_inside_the_figure_when_tick_labels_grow():
+    # The layout is frozen after the first draw; when a rescaled axis's tick labels grow wider than the room
+    # they were given, the explorer lays the figure out again instead of pushing the axis label off the figure.
+    explorer = ChordExplorer()
+    try:
+        fig = explorer.fig
+        fig.canvas.draw()
+        renderer = fig.canvas.get_renderer()
+        for x in np.linspace(-3.0, 3.0, 13):
+            explorer.controls["x"].value = round(float(x), 2)
+            for ax in fig.axes:
+                label = ax.yaxis.label.get_window_extent(renderer)
+                assert 0 <= label.x0 and label.x1 <= fig.bbox.x1, (x, ax.get_title())
+            left, right = (ax.yaxis.get_tightbbox(renderer) for ax in fig.axes)
+            assert not left.overlaps(right)
+        assert explorer._blitter.relayouts >= 1  # x⁴ − x² spans 0.25 to 72 across the window: labels change width
+        assert np.array_equal(explorer._blitter.image(), _full_redraw(explorer))
+    finally:
+        explorer.close()

@@ -142,3 +142,21 @@ def test_gallery_keeps_its_legend_and_updates_the_eigenvalues(gallery):
     gallery.set(lam1=0.5, lam2=1.5)
     assert gallery.ax.get_legend() is legend
     assert [t.get_text() for t in legend.get_texts()][:2] == ["eigenvector, λ = +0.50", "eigenvector, λ = +1.50"]
+
+
+def test_finder_keeps_its_legend_until_the_census_changes():
+    finder = CriticalFinder(function="bowl", n_starts=16)
+    try:
+        legend = finder.ax.get_legend()
+        finder.set(n_starts=25)  # still one minimum: the same legend (kept as a cached image when blitting)
+        assert finder.ax.get_legend() is legend
+        finder.set(function="himmelblau")  # a new census: a new legend that says so
+        from course_utils.widgets.critical_finder import _MARKERS, _PLURAL
+
+        counts = {k: sum(p.kind == k for p in finder.state.points) for k in _MARKERS}
+        expected = ["starts"] + [f"{_PLURAL[k]} ({n})" for k, n in counts.items() if n]
+        assert finder.ax.get_legend() is not legend
+        assert [t.get_text() for t in finder.ax.get_legend().get_texts()] == expected
+        assert counts["saddle"] >= 1 and counts["maximum"] == 1  # Himmelblau: the census changed
+    finally:
+        finder.close()

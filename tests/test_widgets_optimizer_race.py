@@ -143,3 +143,15 @@ def test_loss_axis_limits_are_stable_across_learning_rates():
                     assert np.max(line.get_ydata()) <= hi  # every curve stays in view
     finally:
         r.close()
+
+
+def test_the_legend_is_kept_while_the_racers_stay_the_same(race):
+    race.set(lr=0.02)
+    legend = race.ax_loss.get_legend()
+    race.set(lr=0.01)  # same racers: the same legend (kept as a cached image when blitting)
+    assert race.ax_loss.get_legend() is legend
+    race.set(show_adam=not race.params["show_adam"])  # one racer fewer or more: a legend that says so
+    shown = [t.get_text() for t in race.ax_loss.get_legend().get_texts()]
+    assert race.ax_loss.get_legend() is not legend
+    assert sorted(shown) == sorted(e.label for e in race.state.entries.values())
+    race.set(show_adam=not race.params["show_adam"])

@@ -222,6 +222,7 @@ class Explorer:
     reset: bool = True
     #: Lay the figure out once (constrained layout) after the first draw, then keep it: re-running the
     #: layout engine on every tick costs more than drawing the data (~110 of ~300 ms for the terrain).
+    #: It is laid out again when an axis's tick labels outgrow the room they were given.
     freeze_layout: bool = True
     #: Redraw only the data artists over a cached background of axes furniture (see
     #: :mod:`course_utils.widgets.blitting`): ~5–20 ms per update instead of a 50–250 ms full draw.
@@ -256,7 +257,8 @@ class Explorer:
         self._build_figure()
         if self.fig is None:
             raise RuntimeError(f"{type(self).__name__}._build_figure must set self.fig")
-        self._blitter = Blitter(self.fig) if self.blit else None
+        self._layout_engine = None  # the engine that laid the figure out, kept to lay it out again
+        self._blitter = Blitter(self.fig, relayout=self._relayout if self.freeze_layout else None) if self.blit else None
         if self.blit:
             # The explorer redraws itself (a blit, or a full draw when needed). pyplot's auto-draw would request
             # a full draw after every artist change — and after the blitter's own drawing, a draw loop.
@@ -395,14 +397,25 @@ class Explorer:
         self.last_update_ms = 1000 * (time.perf_counter() - start)
 
     def _freeze_layout(self) -> None:
+        from matplotlib.layout_engine import PlaceHolderLayoutEngine
+
         engine = self.fig.get_layout_engine()
-        if engine is None:
+        if engine is None or isinstance(engine, PlaceHolderLayoutEngine):
             return
+        self._layout_engine = engine
         with warnings.catch_warnings(record=True) as caught:
             warnings.simplefilter("always")
             engine.execute(self.fig)
             self.fig.set_layout_engine("none")
         self.caught_warnings += [f"{w.category.__name__}: {w.message}" for w in caught]
+        if self._blitter is not None:
+            self._blitter.note_layout()
+
+    def _relayout(self) -> None:
+        """Lay the figure out again with the current tick labels (they outgrew their room), and keep it."""
+        if self._layout_engine is not None:
+            self.fig.set_layout_engine(self._layout_engine)
+            self._freeze_layout()
 
     def _refresh_canvas(self) -> None:
         from ..plotting import is_widget_canvas

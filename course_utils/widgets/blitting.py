@@ -1,22 +1,35 @@
 """Redraw only what changed: blitting for the explorers.
 
-A full matplotlib draw of an explorer costs 50–250 ms, and more than half of it is axes furniture — ticks,
-tick labels, spines, axis labels — rendered glyph by glyph, although a slider move rarely changes any of it.
-:class:`Blitter` keeps that furniture as a cached background image and, on each update, restores it and draws
-only the data artists (lines, images, contour sets, titles, legends) on top: a few milliseconds.
+A full matplotlib draw of an explorer costs 50–250 ms, and most of it is text — tick labels, titles, axis labels,
+legends — which matplotlib lays out and renders at about a millisecond a string, although a slider move rarely
+changes any of it. :class:`Blitter` keeps the axes furniture as a cached background image and, on each update,
+restores it and draws only what is dynamic on top: a few milliseconds.
 
-The background is valid for one *layout signature* (figure size, axes positions, limits, scales, ticks,
-axis labels, 3-D view angles). When the signature changes — an explorer rescaled an axis, the student rotated
-a 3-D plot — the next refresh is a full draw, which recaptures the background. A 3-D axes is redrawn whole:
-its projection and depth sorting happen inside its own ``draw``.
+The background is valid for one *layout signature* (figure size and resolution, axes positions, and for each
+axis its limits, scale, tick locator and formatter, and label; 3-D view angles). When the signature changes —
+the student rotated a 3-D plot, a figure was resized — the next refresh is a full draw, which recaptures the
+background. A 3-D axes is redrawn whole: its projection and depth sorting happen inside its own ``draw``.
 
-Text is expensive too (matplotlib renders it glyph by glyph, ~0.1 ms a character), and most titles and
-annotations never change. So texts start in the background, with their content part of the signature; one that
-changes triggers a full draw and is redrawn on every refresh from then on. Legends are always redrawn: they
-must stay on top of the data.
+Two kinds of artists start in the background and are *promoted* to the redrawn set the first time they change
+(one full draw then, cheap refreshes after):
+
+- **texts** (titles, annotations): most never change;
+- **axes** (ticks, tick labels and label of the x or y axis of a 2-D axes): an explorer that rescales an axis as
+  the data move then pays for that axis, not for a full draw. This is exact when no layout engine runs at draw
+  time — the explorers freeze their layout after the first draw (``Explorer.freeze_layout``) — so a full draw
+  places everything where the blit does. Axes with a fixed aspect ratio or spines placed in data coordinates
+  keep their limits in the signature (their geometry depends on them). When a redrawn axis outgrows the room
+  the layout gave it (wider tick labels), the ``relayout`` callback lays the figure out again.
+
+**Sprites.** Legends must stay on top of the data, so they are redrawn on every refresh; promoted axes are too.
+Both are drawn from a cached image of their own pixels (rendered alone on a transparent canvas, composited with
+``draw_image``) as long as they show the same thing at the same place, and rendered again when they change. A
+sprite differs from a direct draw by at most one level in 255 (rounding in the compositing); a blit and a full
+draw use the same sprites, so they agree pixel for pixel.
 
 This is matplotlib's blitting recipe (``restore_region`` / ``draw_artist`` / ``blit``) made automatic; ipympl
-sends a blitted canvas to the browser as an image diff.
+sends a blitted canvas to the browser as an image diff. ``savefig`` is unaffected: every artist is drawn once,
+directly.
 """
 
 from __future__ import annotations
@@ -30,14 +43,43 @@ def _is_3d(ax) -> bool:
     return getattr(ax, "name", "") == "3d"
 
 
-def _furniture(ax) -> set:
-    """The artists of a 2-D axes that belong to the background."""
-    return {ax.patch, ax.xaxis, ax.yaxis, *ax.spines.values()}
+def _axes_can_float(ax) -> bool:
+    """Whether an axis of this 2-D axes can change its limits without moving anything else: no fixed aspect
+    (which resizes the axes box with the limits), not a colorbar, and every spine a plain edge placed relative
+    to the axes, not the data."""
+    if ax.get_aspect() != "auto" or getattr(ax, "_colorbar", None) is not None:
+        return False
+    for spine in ax.spines.values():
+        if spine.spine_type not in ("left", "right", "top", "bottom"):
+            return False
+        position = spine.get_position()
+        kind = position if isinstance(position, str) else position[0]
+        if kind not in ("outward", "axes"):
+            return False
+    return True
+
+
+def _layout_is_fixed(fig) -> bool:
+    """Whether a full draw leaves the axes where they are (no layout engine runs at draw time)."""
+    from matplotlib.layout_engine import PlaceHolderLayoutEngine
+
+    engine = fig.get_layout_engine()
+    return engine is None or isinstance(engine, PlaceHolderLayoutEngine)
+
+
+def _axis_key(axis) -> tuple:
+    """What an axis draws: its ticks and tick labels follow from the view interval, the scale and the locator
+    and formatter objects (kept here by reference, so a replaced one compares unequal), plus its label.
+
+    Cheap by design: asking for the tick labels themselves formats them (~1 ms an axis).
+    """
+    return (axis.get_visible(), axis.get_scale(), tuple(axis.get_view_interval()),
+            axis.get_major_locator(), axis.get_major_formatter(), axis.get_minor_locator(),
+            axis.get_minor_formatter(), _text_key(axis.label))
 
 
 def _text_key(artist):
-    """What a text shows, or None for other artists (legends included: they sit over the data, which a
-    background cannot do, so they are redrawn on every refresh)."""
+    """What a text shows, or None for other artists."""
     from matplotlib.text import Text
 
     if isinstance(artist, Text):
@@ -46,12 +88,60 @@ def _text_key(artist):
     return None
 
 
+_STYLE_GETTERS = ("get_visible", "get_color", "get_facecolor", "get_edgecolor", "get_linestyle", "get_linewidth",
+                  "get_marker", "get_markersize", "get_markerfacecolor", "get_markeredgecolor", "get_hatch",
+                  "get_alpha", "get_sizes")
+
+
+def _frozen(value):
+    """``value`` in a form whose ``==`` is a plain bool (arrays as bytes, lists as tuples)."""
+    if isinstance(value, np.ndarray):
+        return (value.shape, value.dtype.str, value.tobytes())
+    if isinstance(value, (list, tuple)):
+        return tuple(_frozen(v) for v in value)
+    return value
+
+
+def _style_key(artist) -> tuple:
+    return (type(artist),) + tuple(_frozen(getattr(artist, name)()) for name in _STYLE_GETTERS
+                                   if hasattr(artist, name))
+
+
+def _legend_key(legend) -> tuple:
+    """What a legend shows: visibility, title, entry texts, handle and frame styles."""
+    texts = tuple(_text_key(t) for t in legend.get_texts())
+    handles = tuple(_style_key(h) for h in getattr(legend, "legend_handles", ()) if h is not None)
+    return (legend.get_visible(), _text_key(legend.get_title()), texts, handles, _style_key(legend.get_frame()))
+
+
+class _Sprite:
+    """An artist's pixels (RGBA, rows bottom-up as ``draw_image`` wants them) and where they go on the canvas."""
+
+    __slots__ = ("artist", "key", "image", "x", "y")
+
+    def __init__(self, artist, key, image, x, y):
+        self.artist, self.key, self.image, self.x, self.y = artist, key, image, x, y
+
+
 class Blitter:
     """Draw a figure's data artists over a cached background of its axes furniture.
 
     Parameters
     ----------
     fig : matplotlib.figure.Figure
+    relayout : callable, optional
+        Lays the figure out again (and calls :meth:`note_layout`). Called when an axis that is redrawn on each
+        refresh outgrows the room the layout gave it — tick labels grew wider, say — followed by a full draw.
+        Without it such an axis may run off the figure or into its neighbour.
+
+    Attributes
+    ----------
+    full_draws, blits : int
+        How many refreshes were full draws, resp. blits.
+    sprites_rendered : int
+        How many times a legend or an axis was rendered into its cached image.
+    relayouts : int
+        How many times ``relayout`` was called.
 
     Notes
     -----
@@ -59,21 +149,33 @@ class Blitter:
     rotation, or :meth:`refresh` itself) recaptures the background through a ``draw_event`` callback.
     """
 
-    def __init__(self, fig):
+    def __init__(self, fig, *, relayout=None):
         from matplotlib.figure import Figure
 
-        from ..validation import check_instance
+        from ..validation import check_callable, check_instance
 
         self.fig = check_instance(fig, "fig", Figure, "a matplotlib Figure")
+        self.relayout = None if relayout is None else check_callable(relayout, "relayout")
+        self.relayouts = 0
+        self._rooms: dict = {}  # id(axis) -> (axis, (x0, y0, x1, y1)): the pixels the layout gave it
+        self._outgrown = False
         self.background = None
         self._signature = None
         self.full_draws = 0
         self.blits = 0
+        self.sprites_rendered = 0
         self._text_keys: dict = {}  # id -> (artist, what it showed at the last full draw), for static texts
-        self._volatile: set = set()  # ids of texts seen to change: redrawn on every refresh
+        self._axis_keys: dict = {}  # id -> (axis, its key at the last full draw), for static axes that may float
+        self._volatile: set = set()  # ids of texts and axes seen to change: redrawn on every refresh
+        self._sprites: dict = {}  # id(legend or axis) -> _Sprite
         fig.canvas.mpl_connect("draw_event", self._on_draw)
 
     # --- what is dynamic ----------------------------------------------------------------------
+    def _furniture(self, ax) -> set:
+        """The artists of a 2-D axes that belong to the background."""
+        axes = {a for a in (ax.xaxis, ax.yaxis) if id(a) not in self._volatile}
+        return {ax.patch, *axes, *ax.spines.values()}
+
     def dynamic_artists(self) -> list:
         """Artists redrawn on every refresh, in drawing order (and marked ``animated``)."""
         out = []
@@ -83,7 +185,7 @@ class Blitter:
             if _is_3d(ax):
                 out.append(ax)
                 continue
-            furniture = _furniture(ax)
+            furniture = self._furniture(ax)
             children = [c for c in ax.get_children() if c not in furniture]
             out.extend(sorted(children, key=lambda a: a.get_zorder()))
         fig = self.fig
@@ -98,6 +200,11 @@ class Blitter:
                 artist.set_animated(True)
             if artist.get_visible():
                 dynamic.append(artist)
+        for ax in fig.axes:  # static axes are background (an axis promoted earlier may be back in it)
+            if not _is_3d(ax):
+                for axis in self._furniture(ax) & {ax.xaxis, ax.yaxis}:
+                    if axis.get_animated():
+                        axis.set_animated(False)
         return dynamic
 
     def _static_texts(self) -> list:
@@ -108,13 +215,25 @@ class Blitter:
         out.extend(a for a in self.fig.texts if id(a) not in self._volatile)
         return out
 
-    def _texts_changed(self) -> bool:
-        """Whether a static text now shows something else (it becomes dynamic from now on)."""
+    def _floating_axes(self) -> list:
+        """The x and y axes that may be promoted to dynamic (not yet promoted)."""
+        if not _layout_is_fixed(self.fig):
+            return []
+        return [axis for ax in self.fig.axes if not _is_3d(ax) and ax.get_visible() and _axes_can_float(ax)
+                for axis in (ax.xaxis, ax.yaxis) if id(axis) not in self._volatile]
+
+    def _promote_changed(self) -> bool:
+        """Promote the static texts and axes that now show something else (redrawn from now on)."""
         changed = False
         for artist in self._static_texts():
             seen = self._text_keys.get(id(artist))
             if seen is None or seen[0] is not artist or seen[1] != _text_key(artist):
                 self._volatile.add(id(artist))
+                changed = True
+        for axis in self._floating_axes():
+            seen = self._axis_keys.get(id(axis))
+            if seen is None or seen[0] is not axis or seen[1] != _axis_key(axis):
+                self._volatile.add(id(axis))
                 changed = True
         return changed
 
@@ -122,31 +241,132 @@ class Blitter:
         """What the cached background depends on."""
         fig = self.fig
         parts = [tuple(fig.get_size_inches()), fig.dpi]
+        fixed = _layout_is_fixed(fig)
         for ax in fig.axes:
             if _is_3d(ax):
                 parts.append(("3d", tuple(ax.get_position().bounds)))
                 continue
-            parts.append((
-                ax.get_visible(), tuple(ax.get_position().bounds), ax.get_xlim(), ax.get_ylim(),
-                ax.get_xscale(), ax.get_yscale(), tuple(ax.get_xticks()), tuple(ax.get_yticks()),
-                ax.get_xlabel(), ax.get_ylabel(), ax.xaxis.get_visible(), ax.yaxis.get_visible(),
-                tuple(t.get_text() for t in ax.get_xticklabels()), tuple(t.get_text() for t in ax.get_yticklabels()),
-            ))
+            floats = fixed and _axes_can_float(ax)
+            parts.append((ax.get_visible(), tuple(ax.get_position().bounds), floats))
+            parts.extend(_axis_key(axis) for axis in (ax.xaxis, ax.yaxis)
+                         if not (floats and id(axis) in self._volatile))
         return tuple(parts)
+
+    # --- room for the axes ------------------------------------------------------------------------
+    def note_layout(self) -> None:
+        """Record the room the layout gave each axis: its ticks, tick labels and label, and the axes box.
+
+        Call right after a layout engine placed the axes (the explorers do, when they freeze their layout).
+        """
+        from matplotlib.transforms import Bbox
+
+        get_renderer = getattr(self.fig.canvas, "get_renderer", None)
+        self._rooms = {}
+        if get_renderer is None:
+            return
+        renderer = get_renderer()
+        width, height = self.fig.bbox.width, self.fig.bbox.height
+        for ax in self.fig.axes:
+            if _is_3d(ax) or not ax.get_visible():
+                continue
+            for axis in (ax.xaxis, ax.yaxis):
+                box = axis.get_tightbbox(renderer)
+                room = Bbox.union([ax.bbox] + ([box] if box is not None else []))
+                # in figure fractions (a change of resolution keeps it), with two pixels of slack
+                self._rooms[id(axis)] = (axis, ((room.x0 - 2) / width, (room.y0 - 2) / height,
+                                                (room.x1 + 2) / width, (room.y1 + 2) / height))
+
+    def _check_room(self, axis, x0, y0, x1, y1, width, height) -> None:
+        """Note whether the pixels ``[x0, x1) × [y0, y1)`` of a ``width × height`` canvas fit ``axis``'s room."""
+        seen = self._rooms.get(id(axis))
+        if seen is not None and seen[0] is axis:
+            rx0, ry0, rx1, ry1 = seen[1]
+            if x0 / width < rx0 or y0 / height < ry0 or x1 / width > rx1 or y1 / height > ry1:
+                self._outgrown = True
+
+    # --- sprites: cached pixels of legends and axes -------------------------------------------------
+    def _sprite_key(self, artist, renderer):
+        """What a legend or an axis looks like and where it goes (None for other artists: drawn directly)."""
+        from matplotlib.axis import Axis
+        from matplotlib.legend import Legend
+
+        if isinstance(artist, Legend):
+            # where it goes now: "best" placement follows the data
+            where = tuple(artist.get_window_extent(renderer).bounds)
+            what = _legend_key(artist)
+        elif isinstance(artist, Axis):
+            where = tuple(artist.axes.get_position().bounds)
+            what = _axis_key(artist) + tuple(_frozen(sorted(artist.get_tick_params(which=which).items()))
+                                             for which in ("major", "minor"))
+        else:
+            return None
+        return (what, where, renderer.width, renderer.height, renderer.dpi)
+
+    def _draw_dynamic(self, artist, renderer) -> None:
+        """Draw ``artist``: from its cached image if it is a legend or an axis that has not changed since."""
+        from matplotlib.backends.backend_agg import RendererAgg
+
+        key = self._sprite_key(artist, renderer) if isinstance(renderer, RendererAgg) else None
+        if key is None:
+            artist.draw(renderer)
+            return
+        sprite = self._sprites.get(id(artist))
+        if sprite is None or sprite.artist is not artist or sprite.key != key:
+            sprite = self._render_sprite(artist, key, renderer)
+            self._sprites[id(artist)] = sprite
+        if sprite.image is not None:
+            gc = renderer.new_gc()
+            renderer.draw_image(gc, sprite.x, sprite.y, sprite.image)
+            gc.restore()
+
+    def _draw_all(self, dynamic, renderer) -> None:
+        for artist in dynamic:
+            self._draw_dynamic(artist, renderer)
+        # forget the sprites of artists no longer shown (a legend replaced by a new one, ...)
+        shown = {id(a) for a in dynamic}
+        self._sprites = {k: sprite for k, sprite in self._sprites.items() if k in shown}
+
+    def _render_sprite(self, artist, key, renderer) -> _Sprite:
+        # Render the artist alone on a transparent canvas of the same size and resolution, so its pixels are
+        # those of a direct draw at the same place; keep the smallest box holding them. Composited over the
+        # background, they differ from a direct draw by at most one level of 255 (rounding).
+        from matplotlib.backends.backend_agg import RendererAgg
+
+        scratch = RendererAgg(renderer.width, renderer.height, renderer.dpi)
+        artist.draw(scratch)
+        pixels = np.asarray(scratch.buffer_rgba())
+        rows = np.flatnonzero(pixels[..., 3].any(axis=1))
+        self.sprites_rendered += 1
+        if rows.size == 0:
+            return _Sprite(artist, key, None, 0, 0)
+        cols = np.flatnonzero(pixels[rows[0]:rows[-1] + 1, :, 3].any(axis=0))
+        r0, r1, c0, c1 = rows[0], rows[-1] + 1, cols[0], cols[-1] + 1
+        image = np.ascontiguousarray(pixels[r0:r1, c0:c1][::-1])
+        if artist in (getattr(artist.axes, "xaxis", None), getattr(artist.axes, "yaxis", None)):
+            self._check_room(artist, c0, renderer.height - r1, c1, renderer.height - r0, renderer.width,
+                             renderer.height)
+        return _Sprite(artist, key, image, int(c0), int(renderer.height - r1))
 
     # --- drawing --------------------------------------------------------------------------------
     def _on_draw(self, event) -> None:
         # A full draw skipped the animated artists: keep what it drew as the background (when it drew on the
-        # canvas itself), then complete the picture with the dynamic artists on the same renderer — so
-        # `savefig` to any format still shows everything.
+        # canvas itself), then complete the picture with the dynamic artists on the same renderer.
         canvas = self.fig.canvas
-        on_canvas = event.renderer is getattr(canvas, "renderer", None) and hasattr(canvas, "copy_from_bbox")
+        renderer = event.renderer
+        if canvas.is_saving():
+            # savefig: the axes drew their animated children themselves; only the figure skipped its own
+            # (3-D axes, figure legends and texts), which complete the picture here.
+            for artist in self.dynamic_artists():
+                if artist.axes is None or artist is artist.axes:
+                    artist.draw(renderer)
+            return
+        on_canvas = renderer is getattr(canvas, "renderer", None) and hasattr(canvas, "copy_from_bbox")
         if on_canvas:
             self.background = canvas.copy_from_bbox(self.fig.bbox)
             self._signature = self.signature()
             self._text_keys = {id(a): (a, _text_key(a)) for a in self._static_texts()}
-        for artist in self.dynamic_artists():
-            artist.draw(event.renderer)
+            self._axis_keys = {id(a): (a, _axis_key(a)) for a in self._floating_axes()}
+        self._draw_all(self.dynamic_artists(), renderer)
         self._settle()
 
     def _settle(self) -> None:
@@ -172,20 +392,32 @@ class Blitter:
         if self.background is None:
             self.dynamic_artists()  # mark the animated artists before the first full draw
             return "none"
-        texts_changed = self._texts_changed()
-        dynamic = self.dynamic_artists()
-        if texts_changed or self.signature() != self._signature:
+        done = None
+        if not (self._outgrown and self.relayout is not None):
+            done = "full" if self._promote_changed() else None
+            dynamic = self.dynamic_artists()
+            if done or self.signature() != self._signature:
+                self.full_draws += 1
+                full_draw()
+                done = "full"
+            else:
+                canvas = self.fig.canvas
+                canvas.restore_region(self.background)
+                self._draw_all(dynamic, canvas.get_renderer())
+                self._settle()
+                canvas.blit(self.fig.bbox)
+                self.blits += 1
+                done = "blit"
+        if self._outgrown and self.relayout is not None:
+            # an axis drawn on each refresh grew past its room (wider tick labels): lay out again, draw all
+            self._outgrown = False
+            self.relayouts += 1
+            self.relayout()
             self.full_draws += 1
             full_draw()
             return "full"
-        canvas = self.fig.canvas
-        canvas.restore_region(self.background)
-        for artist in dynamic:
-            self.fig.draw_artist(artist)
-        self._settle()
-        canvas.blit(self.fig.bbox)
-        self.blits += 1
-        return "blit"
+        self._outgrown = False
+        return done
 
     def image(self) -> np.ndarray:
         """The canvas as an RGBA array (for tests)."""

@@ -131,5 +131,10 @@ class CriticalFinder(Explorer):
             line.set_data(pts[:, 0], pts[:, 1])
             # only the kinds present get a legend entry: every glyph of the legend is redrawn on each update
             line.set_label(f"{_PLURAL[kind]} ({len(pts)})" if len(pts) else f"_{kind}")
-        self.ax.legend(loc="upper right", fontsize="small", framealpha=0.9)
+        # a new legend only when its entries change (the blitter keeps an unchanged one as a cached image)
+        labels = [line.get_label() for line in (self.start_dots, *self.markers.values())
+                  if not line.get_label().startswith("_")]
+        legend = self.ax.get_legend()
+        if legend is None or [t.get_text() for t in legend.get_texts()] != labels:
+            self.ax.legend(loc="upper right", fontsize="small", framealpha=0.9)
         label_axes(self.ax, f"{functions.get(state.function).name}: {len(state.points)} critical points")

@@ -159,7 +159,7 @@ class SpectrumExplorer(Explorer):
         (self.trace_line,) = self.ax_h.plot([], [], color=OKABE_ITO[0], label="running estimate")
         self.ax_h.axhline(float(self.exact.sum()), color="k", linestyle="--", label="exact trace")
         self.ax_h.legend(fontsize="small")
-        label_axes(self.ax_h, "Hutchinson trace with 95 % interval", "number of probes", "trace estimate")
+        label_axes(self.ax_h, "Hutchinson trace, 95 % interval", "number of probes", "trace estimate")
 
     def draw(self, state: SpectrumState):
         self.density_line.set_data(state.density.grid, state.density.density)
