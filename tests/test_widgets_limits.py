@@ -45,3 +45,14 @@ def test_no_data_keeps_the_limits_and_bad_arguments_raise():
         StableRange(headroom=1.0, fill=0.5)  # would rescale on every update
     with pytest.raises(ValueError, match="headroom"):
         StableRange(headroom=-1.0)
+
+
+def test_data_touching_an_edge_get_new_limits_with_room():
+    r = StableRange(headroom=0.1)
+    lo, hi = r.fit(0.0, 1.0)
+    assert r.fit(0.0, 1.0 + 0.5 * (hi - 1.0)) == (lo, hi)  # inside, with room to spare: kept
+    new = r.fit(0.0, hi - 0.001 * (hi - lo))  # inside, but a marker there would be cut by the edge
+    assert new != (lo, hi) and new[1] > hi and r.changes == 2
+    assert StableRange(headroom=0.0).margin == 0.0  # no headroom, no margin: data may touch the edges
+    with pytest.raises(ValueError, match="margin"):
+        StableRange(headroom=0.1, margin=0.2)

@@ -277,12 +277,17 @@ class Blitter:
                                                 (room.x1 + 2) / width, (room.y1 + 2) / height))
 
     def _check_room(self, axis, x0, y0, x1, y1, width, height) -> None:
-        """Note whether the pixels ``[x0, x1) × [y0, y1)`` of a ``width × height`` canvas fit ``axis``'s room."""
+        """Note whether the pixels ``[x0, x1) × [y0, y1)`` of a ``width × height`` canvas fit ``axis``'s room,
+        across the axis: a y axis's labels grow sideways, an x axis's up or down (a tick label at the end of an
+        axis may stick out along it by half its size: the layout leaves that much)."""
         seen = self._rooms.get(id(axis))
         if seen is not None and seen[0] is axis:
             rx0, ry0, rx1, ry1 = seen[1]
-            if x0 / width < rx0 or y0 / height < ry0 or x1 / width > rx1 or y1 / height > ry1:
-                self._outgrown = True
+            if axis.axis_name == "y":
+                outgrown = x0 / width < rx0 or x1 / width > rx1
+            else:
+                outgrown = y0 / height < ry0 or y1 / height > ry1
+            self._outgrown = self._outgrown or outgrown
 
     # --- sprites: cached pixels of legends and axes -------------------------------------------------
     def _sprite_key(self, artist, renderer):

@@ -45,6 +45,10 @@ class StableRange:
         Work in :math:`\log_{10}` of the values (for a log-scaled axis; non-positive values are ignored).
     min_span : float
         Smallest span chosen (in the axis units, or decades when ``log``): a constant curve gets a readable view.
+    margin : float, optional
+        Share of the current span that must stay free at each end for the limits to be kept, so a marker at
+        the data's extreme is never cut by the edge. Default: a quarter of the room a rescale leaves,
+        :math:`\mathrm{headroom} / (4 (1 + 2\,\mathrm{headroom}))` (0 when ``headroom`` is 0).
 
     Attributes
     ----------
@@ -55,7 +59,7 @@ class StableRange:
     """
 
     def __init__(self, *, headroom: float = 0.2, fill: float = 0.3, top_room: float = 0.0, log: bool = False,
-                 min_span: float = 1e-9):
+                 min_span: float = 1e-9, margin: float | None = None):
         self.headroom = check_scalar(headroom, "headroom", low=0)
         self.fill = check_scalar(fill, "fill", low=0, high=1)
         if self.fill * (1 + 2 * self.headroom) >= 1:
@@ -64,6 +68,13 @@ class StableRange:
         self.top_room = check_scalar(top_room, "top_room", low=0)
         self.log = check_bool(log, "log")
         self.min_span = check_scalar(min_span, "min_span", low=0, low_inclusive=False)
+        room = self.headroom / (1 + 2 * self.headroom)  # free share at each end right after a rescale
+        if margin is None:
+            margin = room / 4
+        self.margin = check_scalar(margin, "margin", low=0)
+        if self.margin > 0 and self.margin >= room:
+            raise ValueError(f"`margin` must be below headroom / (1 + 2 headroom) = {room:.3g} (the free share "
+                             f"at each end after a rescale), or every update would rescale; got {margin}")
         self.limits: tuple[float, float] | None = None
         self.changes = 0
 
@@ -84,7 +95,8 @@ class StableRange:
         need_hi = hi + self.top_room * span  # the text box needs its room too
         if self.limits is not None:
             cur_lo, cur_hi = self._internal(self.limits)
-            fits = cur_lo <= lo and need_hi <= cur_hi
+            slack = self.margin * (cur_hi - cur_lo)
+            fits = cur_lo + slack <= lo and need_hi <= cur_hi - slack
             if fits and (need_hi - lo) >= self.fill * (cur_hi - cur_lo):
                 return self.limits
         pad = self.headroom * span
