@@ -169,7 +169,7 @@ def test_a_legend_drawn_from_its_cached_image_looks_like_a_direct_draw():
     blitter.refresh(full_draw=fig.canvas.draw)
     fig.canvas.draw()
     assert blitter.sprites_rendered == 1
-    sprite = blitter._sprites[id(legend)]
+    sprite = blitter._sprites[id(legend)][0]
     assert sprite.image is not None and sprite.image.shape[0] > 10  # the legend's own pixels, not the canvas
     # spines sit under the redrawn artists when blitting; this figure's data stay clear of them
     difference = np.abs(blitter.image().astype(int) - plain)
@@ -282,3 +282,99 @@ def test_axis_labels_stay_inside_the_figure_when_tick_labels_grow():
         assert np.array_equal(explorer._blitter.image(), _full_redraw(explorer))
     finally:
         explorer.close()
+
+
+def _surface_figure():
+    import matplotlib.pyplot as plt
+
+    fig = plt.figure(figsize=(4, 3))
+    ax = fig.add_subplot(projection="3d")
+    X, Y = np.meshgrid(np.linspace(-1, 1, 15), np.linspace(-1, 1, 15))
+    ax.plot_surface(X, Y, X**2 - Y**2, cmap="viridis")
+    (line,) = ax.plot([0, 0.5], [0, 0.5], [0, 0.5], color="k")
+    ax.set_zlim(-1, 1)
+    return fig, ax, line
+
+
+def test_a_3d_axes_keeps_its_furniture_cached_and_redraws_it_whole_when_it_keeps_changing():
+    import matplotlib.pyplot as plt
+
+    from course_utils.widgets.blitting import _PROMOTE_3D, _WINDOW_3D, Blitter
+
+    fig, ax, line = _surface_figure()
+    blitter = Blitter(fig)
+    blitter.refresh(full_draw=fig.canvas.draw)
+    fig.canvas.draw()
+
+    def check(expected):
+        assert blitter.refresh(full_draw=fig.canvas.draw) == expected
+        blitted = blitter.image()
+        fig.canvas.draw()
+        assert np.array_equal(blitted, blitter.image())
+
+    # data move, furniture stays: a blit that leaves the axes (panes, ticks) in the background
+    line.set_data_3d([0, 0.8], [0, -0.5], [0, 0.9])
+    check("blit")
+    assert not ax.get_animated() and line.get_animated()
+    # limits that change at every update: full draws at first, then the axes is redrawn whole on each blit
+    for i in range(_PROMOTE_3D):
+        ax.set_zlim(-1 - 0.1 * (i + 1), 1)
+        check("full")
+    assert ax.get_animated() and not line.get_animated()
+    ax.set_zlim(-2, 1)
+    check("blit")
+    # quiet for a whole window: the furniture is cached again (one full draw), then blits
+    for _ in range(_WINDOW_3D - 1):
+        line.set_data_3d([0, 0.1], [0, 0.2], [0, 0.3])
+        blitter.refresh(full_draw=fig.canvas.draw)
+    line.set_data_3d([0, 0.3], [0, 0.2], [0, 0.1])
+    check("full")
+    assert not ax.get_animated()
+    line.set_data_3d([0, 0.4], [0, 0.2], [0, 0.1])
+    check("blit")
+    plt.close(fig)
+
+
+def test_a_rotated_3d_axes_is_drawn_in_its_new_view():
+    import matplotlib.pyplot as plt
+
+    from course_utils.widgets.blitting import Blitter
+
+    fig, ax, line = _surface_figure()
+    blitter = Blitter(fig)
+    blitter.refresh(full_draw=fig.canvas.draw)
+    fig.canvas.draw()
+    ax.view_init(elev=10, azim=30)  # as a mouse drag does; the backend then draws
+    fig.canvas.draw()
+    line.set_data_3d([0, 0.8], [0, -0.5], [0, 0.9])
+    assert blitter.refresh(full_draw=fig.canvas.draw) == "blit"  # the rotated furniture is the background
+    blitted = blitter.image()
+    fig.canvas.draw()
+    assert np.array_equal(blitted, blitter.image())
+    plt.close(fig)
+
+
+def test_an_axis_dragged_back_and_forth_reuses_its_earlier_looks():
+    import matplotlib.pyplot as plt
+
+    from course_utils.widgets.blitting import Blitter
+
+    fig, ax = plt.subplots()
+    (line,) = ax.plot([0, 1], [0, 1])
+    blitter = Blitter(fig)
+    blitter.refresh(full_draw=fig.canvas.draw)
+    fig.canvas.draw()
+    tops = [2.0, 5.0, 20.0]
+    for top in tops:  # there: each new range is rendered once
+        ax.set_ylim(0, top)
+        blitter.refresh(full_draw=fig.canvas.draw)
+    rendered = blitter.sprites_rendered
+    for top in tops[::-1]:  # and back: nothing new to render, and the picture is right
+        ax.set_ylim(0, top)
+        line.set_ydata([0, top / 2])
+        assert blitter.refresh(full_draw=fig.canvas.draw) == "blit"
+        blitted = blitter.image()
+        fig.canvas.draw()
+        assert np.array_equal(blitted, blitter.image())
+    assert blitter.sprites_rendered == rendered
+    plt.close(fig)

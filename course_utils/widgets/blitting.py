@@ -7,8 +7,13 @@ restores it and draws only what is dynamic on top: a few milliseconds.
 
 The background is valid for one *layout signature* (figure size and resolution, axes positions, and for each
 axis its limits, scale, tick locator and formatter, and label; 3-D view angles). When the signature changes —
-the student rotated a 3-D plot, a figure was resized — the next refresh is a full draw, which recaptures the
-background. A 3-D axes is redrawn whole: its projection and depth sorting happen inside its own ``draw``.
+a figure was resized, the student rotated a 3-D plot (the backend then draws in full anyway) — the next refresh
+is a full draw, which recaptures the background.
+
+A 3-D axes keeps its panes, grid, ticks and labels in the background too; a refresh runs the axes' own ``draw``
+(projection, depth sorting) with that furniture switched off, so only its data are drawn. A 3-D axes whose
+furniture keeps changing (limits rescaled at three of the last eight refreshes) is redrawn whole instead, and
+cached again once it has been still for eight refreshes.
 
 Two kinds of artists start in the background and are *promoted* to the redrawn set the first time they change
 (one full draw then, cheap refreshes after):
@@ -23,7 +28,8 @@ Two kinds of artists start in the background and are *promoted* to the redrawn s
 
 **Sprites.** Legends must stay on top of the data, so they are redrawn on every refresh; promoted axes are too.
 Both are drawn from a cached image of their own pixels (rendered alone on a transparent canvas, composited with
-``draw_image``) as long as they show the same thing at the same place, and rendered again when they change. A
+``draw_image``) as long as they show the same thing at the same place, and rendered again when they change
+(the last few looks of each are kept, for a slider dragged back and forth). A
 sprite differs from a direct draw by at most one level in 255 (rounding in the compositing); a blit and a full
 draw use the same sprites, so they agree pixel for pixel.
 
@@ -34,9 +40,17 @@ directly.
 
 from __future__ import annotations
 
+from collections import deque
+
 import numpy as np
 
 __all__ = ["Blitter"]
+
+#: A 3-D axes whose furniture changed at this many of the last ``_WINDOW_3D`` refreshes is redrawn whole (a
+#: full draw each time would cost more); one unchanged for a whole window has its furniture cached again.
+_PROMOTE_3D, _WINDOW_3D = 3, 8
+#: How many looks of one legend or axis are kept as sprites (an axis's is ~100 kB).
+_SPRITES_PER_ARTIST = 16
 
 
 def _is_3d(ax) -> bool:
@@ -71,11 +85,12 @@ def _axis_key(axis) -> tuple:
     """What an axis draws: its ticks and tick labels follow from the view interval, the scale and the locator
     and formatter objects (kept here by reference, so a replaced one compares unequal), plus its label.
 
-    Cheap by design: asking for the tick labels themselves formats them (~1 ms an axis).
+    Cheap by design: asking for the tick labels themselves formats them (~1 ms an axis). The label's position
+    is left out: drawing the axis sets it (beside the tick labels).
     """
     return (axis.get_visible(), axis.get_scale(), tuple(axis.get_view_interval()),
             axis.get_major_locator(), axis.get_major_formatter(), axis.get_minor_locator(),
-            axis.get_minor_formatter(), _text_key(axis.label))
+            axis.get_minor_formatter(), _text_key(axis.label)[:3] + _text_key(axis.label)[4:])
 
 
 def _text_key(artist):
@@ -167,7 +182,10 @@ class Blitter:
         self._text_keys: dict = {}  # id -> (artist, what it showed at the last full draw), for static texts
         self._axis_keys: dict = {}  # id -> (axis, its key at the last full draw), for static axes that may float
         self._volatile: set = set()  # ids of texts and axes seen to change: redrawn on every refresh
-        self._sprites: dict = {}  # id(legend or axis) -> _Sprite
+        self._sprites: dict = {}  # id(legend or axis) -> its last _Sprites, most recent first
+        self._data_3d: dict = {}  # id(3-D axes) -> its dynamic children
+        self._last_3d: dict = {}  # id(3-D axes) -> (axes, its furniture key at the last refresh)
+        self._history_3d: dict = {}  # id(3-D axes) -> whether that key changed, over the last refreshes
         fig.canvas.mpl_connect("draw_event", self._on_draw)
 
     # --- what is dynamic ----------------------------------------------------------------------
@@ -177,21 +195,46 @@ class Blitter:
         return {ax.patch, *axes, *ax.spines.values()}
 
     def dynamic_artists(self) -> list:
-        """Artists redrawn on every refresh, in drawing order (and marked ``animated``)."""
+        """Artists redrawn on every refresh, in drawing order (and marked ``animated``).
+
+        A 3-D axes appears as itself: its furniture (panes, grid, ticks, labels) is background, and drawing it
+        here draws only its dynamic children, projected and depth-sorted by its own ``draw``.
+        """
         out = []
+        self._data_3d = {}
         for ax in self.fig.axes:
             if not ax.get_visible():
                 continue
             if _is_3d(ax):
+                if id(ax) in self._volatile or not hasattr(ax, "_axis3don"):
+                    # its furniture changes (limits, ticks), or an mplot3d without the switch: redrawn whole
+                    for child in ax.get_children():
+                        if child.get_animated():
+                            child.set_animated(False)
+                    out.extend(self._mark([ax]))
+                    continue
+                if ax.get_animated():
+                    ax.set_animated(False)
+                furniture = {ax.patch, ax.xaxis, ax.yaxis, ax.zaxis, *ax.spines.values()}
+                self._data_3d[id(ax)] = self._mark([c for c in ax.get_children() if c not in furniture])
                 out.append(ax)
                 continue
             furniture = self._furniture(ax)
             children = [c for c in ax.get_children() if c not in furniture]
-            out.extend(sorted(children, key=lambda a: a.get_zorder()))
+            out.extend(self._mark(sorted(children, key=lambda a: a.get_zorder())))
         fig = self.fig
-        out.extend([*fig.texts, *fig.legends, *fig.lines, *fig.patches, *fig.images])
+        out.extend(self._mark([*fig.texts, *fig.legends, *fig.lines, *fig.patches, *fig.images]))
+        for ax in fig.axes:  # static axes are background (an axis promoted earlier may be back in it)
+            if not _is_3d(ax):
+                for axis in self._furniture(ax) & {ax.xaxis, ax.yaxis}:
+                    if axis.get_animated():
+                        axis.set_animated(False)
+        return out
+
+    def _mark(self, artists) -> list:
+        """Mark ``artists`` animated (dynamic) or not (static texts: background); return the visible dynamic."""
         dynamic = []
-        for artist in out:
+        for artist in artists:
             if _text_key(artist) is not None and id(artist) not in self._volatile:
                 if artist.get_animated():  # a static text: part of the background
                     artist.set_animated(False)
@@ -200,18 +243,40 @@ class Blitter:
                 artist.set_animated(True)
             if artist.get_visible():
                 dynamic.append(artist)
-        for ax in fig.axes:  # static axes are background (an axis promoted earlier may be back in it)
-            if not _is_3d(ax):
-                for axis in self._furniture(ax) & {ax.xaxis, ax.yaxis}:
-                    if axis.get_animated():
-                        axis.set_animated(False)
         return dynamic
+
+    def _draw_3d_data(self, ax, renderer) -> None:
+        """Draw a 3-D axes' dynamic children only: its own ``draw`` (projection, depth sorting) with the
+        furniture switched off and every other child hidden for the moment."""
+        data = self._data_3d.get(id(ax), [])
+        keep = {id(a) for a in data}
+        hidden = [c for c in ax.get_children() if id(c) not in keep and c.get_visible()]
+        axis_on = ax._axis3don
+        try:
+            ax._axis3don = False
+            for artist in hidden:
+                artist.set_visible(False)
+            for artist in data:
+                artist.set_animated(False)
+            ax.draw(renderer)
+        finally:
+            ax._axis3don = axis_on
+            for artist in hidden:
+                artist.set_visible(True)
+            for artist in data:
+                artist.set_animated(True)
+
+    @staticmethod
+    def _key_3d(ax) -> tuple:
+        """What a 3-D axes' furniture depends on: view, limits, box, and its three axes' ticks and labels."""
+        return (("3d", ax.get_visible(), tuple(ax.get_position().bounds), ax.elev, ax.azim, ax.roll,
+                 ax.get_xlim3d(), ax.get_ylim3d(), ax.get_zlim3d(), tuple(ax.get_box_aspect())),
+                *(_axis_key(axis) for axis in (ax.xaxis, ax.yaxis, ax.zaxis)))
 
     def _static_texts(self) -> list:
         out = []
         for ax in self.fig.axes:
-            if not _is_3d(ax):
-                out.extend(c for c in ax.get_children() if _text_key(c) is not None and id(c) not in self._volatile)
+            out.extend(c for c in ax.get_children() if _text_key(c) is not None and id(c) not in self._volatile)
         out.extend(a for a in self.fig.texts if id(a) not in self._volatile)
         return out
 
@@ -235,7 +300,28 @@ class Blitter:
             if seen is None or seen[0] is not axis or seen[1] != _axis_key(axis):
                 self._volatile.add(id(axis))
                 changed = True
-        return changed
+        return self._update_3d_modes() or changed
+
+    def _update_3d_modes(self) -> bool:
+        """Switch 3-D axes between a cached furniture (split) and a whole redraw, by how often their furniture
+        (limits, ticks, view) changed over the last refreshes. Returns whether a switch needs a full draw."""
+        switched = False
+        for ax in self.fig.axes:
+            if not _is_3d(ax) or not hasattr(ax, "_axis3don"):
+                continue
+            key = self._key_3d(ax)
+            seen = self._last_3d.get(id(ax))
+            history = self._history_3d.setdefault(id(ax), deque(maxlen=_WINDOW_3D))
+            history.append(seen is None or seen[0] is not ax or seen[1] != key)
+            self._last_3d[id(ax)] = (ax, key)
+            whole = id(ax) in self._volatile
+            if not whole and sum(history) >= _PROMOTE_3D:  # changes often: a full draw each time costs more
+                self._volatile.add(id(ax))
+                switched = True
+            elif whole and len(history) == history.maxlen and not any(history):  # settled: cache it again
+                self._volatile.discard(id(ax))
+                switched = True
+        return switched
 
     def signature(self) -> tuple:
         """What the cached background depends on."""
@@ -244,7 +330,8 @@ class Blitter:
         fixed = _layout_is_fixed(fig)
         for ax in fig.axes:
             if _is_3d(ax):
-                parts.append(("3d", tuple(ax.get_position().bounds)))
+                whole = id(ax) in self._volatile or not hasattr(ax, "_axis3don")
+                parts.append(("3d", tuple(ax.get_position().bounds)) if whole else self._key_3d(ax))
                 continue
             floats = fixed and _axes_can_float(ax)
             parts.append((ax.get_visible(), tuple(ax.get_position().bounds), floats))
@@ -311,14 +398,22 @@ class Blitter:
         """Draw ``artist``: from its cached image if it is a legend or an axis that has not changed since."""
         from matplotlib.backends.backend_agg import RendererAgg
 
+        if _is_3d(artist) and id(artist) in self._data_3d:
+            self._draw_3d_data(artist, renderer)
+            return
         key = self._sprite_key(artist, renderer) if isinstance(renderer, RendererAgg) else None
         if key is None:
             artist.draw(renderer)
             return
-        sprite = self._sprites.get(id(artist))
-        if sprite is None or sprite.artist is not artist or sprite.key != key:
+        # the few last looks of each artist are kept: a slider dragged back and forth revisits them
+        cached = self._sprites.setdefault(id(artist), [])
+        sprite = next((c for c in cached if c.artist is artist and c.key == key), None)
+        if sprite is None:
             sprite = self._render_sprite(artist, key, renderer)
-            self._sprites[id(artist)] = sprite
+        else:
+            cached.remove(sprite)
+        cached.insert(0, sprite)
+        del cached[_SPRITES_PER_ARTIST:]
         if sprite.image is not None:
             gc = renderer.new_gc()
             renderer.draw_image(gc, sprite.x, sprite.y, sprite.image)
@@ -329,7 +424,7 @@ class Blitter:
             self._draw_dynamic(artist, renderer)
         # forget the sprites of artists no longer shown (a legend replaced by a new one, ...)
         shown = {id(a) for a in dynamic}
-        self._sprites = {k: sprite for k, sprite in self._sprites.items() if k in shown}
+        self._sprites = {k: cached for k, cached in self._sprites.items() if k in shown}
 
     def _render_sprite(self, artist, key, renderer) -> _Sprite:
         # Render the artist alone on a transparent canvas of the same size and resolution, so its pixels are
@@ -362,7 +457,7 @@ class Blitter:
             # savefig: the axes drew their animated children themselves; only the figure skipped its own
             # (3-D axes, figure legends and texts), which complete the picture here.
             for artist in self.dynamic_artists():
-                if artist.axes is None or artist is artist.axes:
+                if artist.axes is None or (artist is artist.axes and artist.get_animated()):
                     artist.draw(renderer)
             return
         on_canvas = renderer is getattr(canvas, "renderer", None) and hasattr(canvas, "copy_from_bbox")
@@ -371,6 +466,9 @@ class Blitter:
             self._signature = self.signature()
             self._text_keys = {id(a): (a, _text_key(a)) for a in self._static_texts()}
             self._axis_keys = {id(a): (a, _axis_key(a)) for a in self._floating_axes()}
+            # the view may have changed by a rotation: that full draw is the new reference
+            self._last_3d.update({id(ax): (ax, self._key_3d(ax)) for ax in self.fig.axes
+                                  if _is_3d(ax) and hasattr(ax, "_axis3don")})
         self._draw_all(self.dynamic_artists(), renderer)
         self._settle()
 

@@ -33,6 +33,7 @@ from functools import lru_cache
 import numpy as np
 
 from .base import Explorer, choice, float_slider, int_slider, log_slider
+from .limits import StableRange
 
 __all__ = ["TerrainExplorer", "TerrainState", "terrain_objective"]
 
@@ -253,6 +254,10 @@ class TerrainExplorer(Explorer):
         self.ax2d.legend(loc="upper center", bbox_to_anchor=(0.5, -0.13), ncols=2,
                          fontsize=8 if not self.presentation else 12, frameon=False)
         self._surface = self._contour = self._contour_lines = None
+        # The height axis keeps its range while a new amplitude's surface fits it and fills a fair share of it:
+        # the student sees the surface grow in a fixed box (and the 3-D furniture stays a cached background).
+        self._zlim = StableRange(headroom=0.2)
+        self._zlim_terrain = None
         self._drawn_terrain = None
         self._terrains: OrderedDict = OrderedDict()  # (terrain, amplitude) -> its artists, hidden when not shown
         self._runs: OrderedDict = OrderedDict()
@@ -304,7 +309,10 @@ class TerrainExplorer(Explorer):
         self._surface, self._contour, self._contour_lines, self._zmin, self._zmax = self._terrains[key]
         for artist in (self._surface, self._contour, self._contour_lines):
             artist.set_visible(True)
-        self.ax3d.set_zlim(self._zmin, self._zmax)
+        if state.terrain != self._zlim_terrain:  # another landscape: its own range from scratch
+            self._zlim.reset()
+            self._zlim_terrain = state.terrain
+        self.ax3d.set_zlim(*self._zlim.fit(self._zmin, self._zmax))
         self.minima2d.set_data(state.minima[:, 0], state.minima[:, 1])
 
     def _make_terrain(self, state: TerrainState) -> tuple:
