@@ -251,20 +251,18 @@ class Blitter:
         data = self._data_3d.get(id(ax), [])
         keep = {id(a) for a in data}
         hidden = [c for c in ax.get_children() if id(c) not in keep and c.get_visible()]
+        # (setter, value while drawing, value after)
+        switches = [(a.set_visible, False, True) for a in hidden] + [(a.set_animated, False, True) for a in data]
         axis_on = ax._axis3don
         try:
             ax._axis3don = False
-            for artist in hidden:
-                artist.set_visible(False)
-            for artist in data:
-                artist.set_animated(False)
+            for setter, during, _ in switches:
+                setter(during)
             ax.draw(renderer)
         finally:
             ax._axis3don = axis_on
-            for artist in hidden:
-                artist.set_visible(True)
-            for artist in data:
-                artist.set_animated(True)
+            for setter, _, after in switches:
+                setter(after)
 
     @staticmethod
     def _key_3d(ax) -> tuple:
