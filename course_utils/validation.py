@@ -35,11 +35,15 @@ __all__ = [
     "check_objective",
     "check_axes",
     "check_instance",
+    "short_repr",
 ]
 
 
-def _short(value: Any, limit: int = 60) -> str:
-    """A compact repr of ``value`` for error messages."""
+def short_repr(value: Any, limit: int = 60) -> str:
+    """A compact, one-line repr of ``value`` for messages: small arrays in full, large ones by shape and dtype,
+    anything else by ``repr``, cut to ``limit`` characters (error messages here, students' values in the
+    grader's feedback)."""
+    limit = check_int(limit, "limit", low=2)
     if isinstance(value, np.ndarray):
         if value.size <= 6:
             text = np.array2string(value, precision=4, separator=", ")
@@ -47,14 +51,16 @@ def _short(value: Any, limit: int = 60) -> str:
             text = f"array of shape {value.shape} and dtype {value.dtype}"
     else:
         text = repr(value)
-    return text if len(text) <= limit else text[: limit - 3] + "..."
+    text = " ".join(text.split())
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
 
 
 def check_bool(value: Any, name: str) -> bool:
     """Return ``value`` if it is a bool (or numpy bool), else raise ``TypeError``."""
     if isinstance(value, (bool, np.bool_)):
         return bool(value)
-    raise TypeError(f"`{name}` must be True or False, got {_short(value)}")
+    raise TypeError(f"`{name}` must be True or False, got {short_repr(value)}")
 
 
 def check_scalar(
@@ -86,7 +92,7 @@ def check_scalar(
         if isinstance(value, np.ndarray) and value.ndim == 0 and np.issubdtype(value.dtype, np.number):
             value = value.item()
         else:
-            raise TypeError(f"`{name}` must be a real number, got {_short(value)} of type {type(value).__name__}")
+            raise TypeError(f"`{name}` must be a real number, got {short_repr(value)} of type {type(value).__name__}")
     value = float(value)
     if np.isnan(value) or (np.isinf(value) and not allow_inf):
         raise ValueError(f"`{name}` must be a finite number{_range_text(low, high, low_inclusive, high_inclusive)}, got {value}")
@@ -110,7 +116,7 @@ def _range_text(low, high, low_inclusive, high_inclusive) -> str:
 def check_int(value: Any, name: str, *, low: int | None = None, high: int | None = None) -> int:
     """Validate an integer (Python or numpy; bools rejected) within ``[low, high]``."""
     if isinstance(value, (bool, np.bool_)) or not isinstance(value, numbers.Integral):
-        raise TypeError(f"`{name}` must be an integer, got {_short(value)} of type {type(value).__name__}")
+        raise TypeError(f"`{name}` must be an integer, got {short_repr(value)} of type {type(value).__name__}")
     value = int(value)
     if (low is not None and value < low) or (high is not None and value > high):
         if low is not None and high is not None:
@@ -126,12 +132,12 @@ def check_int(value: Any, name: str, *, low: int | None = None, high: int | None
 def check_option(value: Any, name: str, options: Iterable[str]) -> str:
     """Validate that ``value`` is one of ``options``; suggest the closest one when misspelled."""
     if isinstance(options, (str, bytes)) or not isinstance(options, Iterable):
-        raise TypeError(f"`options` must be a collection of strings, got {_short(options)} of type {type(options).__name__}")
+        raise TypeError(f"`options` must be a collection of strings, got {short_repr(options)} of type {type(options).__name__}")
     options = list(options)
     if not all(isinstance(o, str) for o in options):
-        raise TypeError(f"`options` must be a collection of strings, got {_short(options)}")
+        raise TypeError(f"`options` must be a collection of strings, got {short_repr(options)}")
     if not isinstance(value, str):
-        raise TypeError(f"`{name}` must be one of {options}, got {_short(value)} of type {type(value).__name__}")
+        raise TypeError(f"`{name}` must be one of {options}, got {short_repr(value)} of type {type(value).__name__}")
     if value not in options:
         close = difflib.get_close_matches(value, options, n=1, cutoff=0.5)
         hint = f"; did you mean {close[0]!r}?" if close else ""
@@ -152,7 +158,7 @@ def check_rng(rng: Any, name: str = "rng") -> np.random.Generator:
             raise ValueError(f"`{name}` as a seed must be a non-negative integer, got {int(rng)}")
         return np.random.default_rng(int(rng))
     raise TypeError(
-        f"`{name}` must be a numpy.random.Generator or an integer seed, got {_short(rng)} "
+        f"`{name}` must be a numpy.random.Generator or an integer seed, got {short_repr(rng)} "
         f"of type {type(rng).__name__}; use np.random.default_rng(0)"
     )
 
@@ -160,7 +166,7 @@ def check_rng(rng: Any, name: str = "rng") -> np.random.Generator:
 def check_callable(value: Any, name: str) -> Any:
     """Raise ``TypeError`` unless ``value`` is callable."""
     if not callable(value):
-        raise TypeError(f"`{name}` must be callable, got {_short(value)} of type {type(value).__name__}")
+        raise TypeError(f"`{name}` must be callable, got {short_repr(value)} of type {type(value).__name__}")
     return value
 
 
@@ -193,7 +199,7 @@ def check_array(
         Target dtype (float64 by default).
     """
     if isinstance(value, (str, bytes, dict, set)) or value is None:
-        raise TypeError(f"`{name}` must be array-like of numbers, got {_short(value)} of type {type(value).__name__}")
+        raise TypeError(f"`{name}` must be array-like of numbers, got {short_repr(value)} of type {type(value).__name__}")
     try:
         arr = np.asarray(value)
     except Exception as exc:  # ragged lists and the like
@@ -218,7 +224,7 @@ def check_array(
     if arr.size < min_size:
         raise ValueError(f"`{name}` must have at least {min_size} element(s), got shape {arr.shape}")
     if finite and np.issubdtype(arr.dtype, np.floating) and not np.all(np.isfinite(arr)):
-        raise ValueError(f"`{name}` must contain only finite values, got {_short(arr)}")
+        raise ValueError(f"`{name}` must contain only finite values, got {short_repr(arr)}")
     return arr
 
 
@@ -251,7 +257,7 @@ def check_str(value: Any, name: str, *, allow_none: bool = False, allow_empty: b
         return None
     if not isinstance(value, str):
         expected = "a string or None" if allow_none else "a string"
-        raise TypeError(f"`{name}` must be {expected}, got {_short(value)} of type {type(value).__name__}")
+        raise TypeError(f"`{name}` must be {expected}, got {short_repr(value)} of type {type(value).__name__}")
     if not allow_empty and not value.strip():
         raise ValueError(f"`{name}` must be a non-empty string, got {value!r}")
     return value
@@ -267,7 +273,7 @@ def check_objective(value: Any, name: str = "objective", *, dim: int | None = No
     if missing:
         raise TypeError(
             f"`{name}` must be an objective (an Objective, a model from course_utils.models or a landscape from "
-            f"course_utils.functions) with loss, grad and dim; got {_short(value)} of type {type(value).__name__}"
+            f"course_utils.functions) with loss, grad and dim; got {short_repr(value)} of type {type(value).__name__}"
         )
     if dim is not None and value.dim != dim:
         raise ValueError(f"`{name}` must have dim = {dim}, got an objective with dim = {value.dim}")
@@ -278,7 +284,7 @@ def check_axes(value: Any, name: str = "ax") -> Any:
     """Validate a matplotlib ``Axes`` (duck-typed: it can ``plot`` and ``set_title``)."""
     if not (hasattr(value, "plot") and hasattr(value, "set_title")):
         raise TypeError(
-            f"`{name}` must be a matplotlib Axes (e.g. from plt.subplots()), got {_short(value)} "
+            f"`{name}` must be a matplotlib Axes (e.g. from plt.subplots()), got {short_repr(value)} "
             f"of type {type(value).__name__}"
         )
     return value
@@ -288,10 +294,10 @@ def check_instance(value: Any, name: str, cls: type | tuple[type, ...], what: st
     """Raise ``TypeError`` unless ``isinstance(value, cls)``; ``what`` describes the expected kind."""
     classes = cls if isinstance(cls, tuple) else (cls,)
     if not classes or not all(isinstance(c, type) for c in classes):
-        raise TypeError(f"`cls` must be a class or a tuple of classes, got {_short(cls)}")
+        raise TypeError(f"`cls` must be a class or a tuple of classes, got {short_repr(cls)}")
     if not isinstance(value, cls):
         if what is None:
             names = cls if isinstance(cls, tuple) else (cls,)
             what = " or ".join(c.__name__ for c in names)
-        raise TypeError(f"`{name}` must be {what}, got {_short(value)} of type {type(value).__name__}")
+        raise TypeError(f"`{name}` must be {what}, got {short_repr(value)} of type {type(value).__name__}")
     return value

@@ -152,3 +152,16 @@ def test_check_same_shape():
 def test_dimension_ranges_read_well():
     with pytest.raises(ValueError, match=r"`X` must have 1 to 3 dimension\(s\), got shape \(\)"):
         V.check_array(1.0, "X", ndim=range(1, 4))
+
+
+def test_short_repr_is_one_line_and_cut_to_its_limit():
+    from course_utils.validation import short_repr
+
+    assert short_repr(np.array([1.0, 2.5])) == "[1. , 2.5]"
+    assert short_repr(np.zeros((3, 4))) == "array of shape (3, 4) and dtype float64"
+    assert short_repr({"a": "x  \t y"}) == "{'a': 'x \\t y'}"  # runs of white space fold to one
+    assert short_repr(np.arange(6).reshape(2, 3)) == "[[0, 1, 2], [3, 4, 5]]"
+    long = short_repr("z" * 200, limit=20)
+    assert len(long) == 20 and long.endswith("…")
+    with pytest.raises(ValueError, match="`limit` must be an integer >= 2, got 1"):
+        short_repr(1, limit=1)

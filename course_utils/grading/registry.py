@@ -159,19 +159,11 @@ def get(exercise_id: str) -> Exercise:
 # The case recorder
 
 
-def _short(value: Any, limit: int = 80) -> str:
+def _short(value: Any) -> str:
     """A compact repr of a *student's* value for feedback (never call it on an expected value)."""
-    import numpy as np
+    from ..validation import short_repr
 
-    if isinstance(value, np.ndarray):
-        if value.size <= 6:
-            text = np.array2string(value, precision=4, separator=", ")
-        else:
-            text = f"array of shape {value.shape}"
-    else:
-        text = repr(value)
-    text = " ".join(text.split())
-    return text if len(text) <= limit else text[: limit - 1] + "…"
+    return short_repr(value, limit=80)
 
 
 def _type_name(value: Any) -> str:
