@@ -378,3 +378,33 @@ def test_an_axis_dragged_back_and_forth_reuses_its_earlier_looks():
         assert np.array_equal(blitted, blitter.image())
     assert blitter.sprites_rendered == rendered
     plt.close(fig)
+
+
+def _every_explorer():
+    import sys
+    from pathlib import Path
+
+    sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "benchmarks"))
+    import explorer_latency
+
+    return explorer_latency, sorted(explorer_latency.explorer_classes())
+
+
+@pytest.mark.parametrize("name", _every_explorer()[1])
+def test_every_explorer_blits_what_a_full_redraw_shows(name):
+    # The benchmark's sweep (the control it drives, across its range and back) on every registered explorer:
+    # each refresh — blit, promotion, sprite, relayout — leaves the canvas exactly as a full redraw would.
+    explorer_latency, _ = _every_explorer()
+    factory = explorer_latency.FACTORIES.get(name)
+    explorer = factory(quick=True) if factory else explorer_latency.explorer_classes()[name]()
+    try:
+        explorer.fig.canvas.draw()
+        control, values = explorer_latency.representative_control(explorer)
+        for value in values[::3]:
+            explorer.controls[control].value = value
+            assert explorer.error is None, explorer.error
+            blitted = explorer._blitter.image()
+            assert np.array_equal(blitted, _full_redraw(explorer)), f"{name} at {control}={value}"
+        assert explorer._blitter.blits > 0
+    finally:
+        explorer.close()
