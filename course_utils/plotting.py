@@ -30,6 +30,7 @@ __all__ = [
     "CMAP",
     "ALT_CMAP",
     "OKABE_ITO",
+    "PRESENTATION_FONT_SCALE",
     "new_figure",
     "label_axes",
     "series_styles",
@@ -59,6 +60,8 @@ _MARKERS = ("o", "s", "^", "D", "v", "P", "X", "*")
 _FONTS = {False: {"title": 11, "label": 10, "tick": 9, "legend": 9},
           True: {"title": 17, "label": 15, "tick": 13, "legend": 13}}
 _PRESENTATION_SCALE = 1.6
+#: How much larger a legend's or a text's font is in presentation mode (as the styles' legend sizes).
+PRESENTATION_FONT_SCALE = _FONTS[True]["legend"] / _FONTS[False]["legend"]
 #: Widest figure (inches) in a notebook column, before presentation scaling.
 _NOTEBOOK_MAX_WIDTH = 9.2
 

@@ -205,3 +205,21 @@ def test_import_widgets_is_lazy():
         import course_utils.widgets
 
         course_utils.widgets.NoSuchExplorer  # noqa: B018
+
+
+def test_presentation_mode_scales_legend_and_text_fonts_like_the_titles():
+    from course_utils.plotting import PRESENTATION_FONT_SCALE
+    from course_utils.widgets import ChordExplorer
+
+    normal, shown = ChordExplorer(), ChordExplorer(presentation=True)
+    try:
+        assert PRESENTATION_FONT_SCALE > 1
+        assert normal.font(8) == 8 and shown.font(8) == pytest.approx(8 * PRESENTATION_FONT_SCALE)
+        size = {e: e.fig.legends[0].get_texts()[0].get_fontsize() for e in (normal, shown)}
+        assert size[shown] == pytest.approx(size[normal] * PRESENTATION_FONT_SCALE)
+        assert shown.verdict.get_fontsize() == pytest.approx(normal.verdict.get_fontsize() * PRESENTATION_FONT_SCALE)
+        with pytest.raises(ValueError, match="`points`"):
+            normal.font(0)
+    finally:
+        normal.close()
+        shown.close()

@@ -322,6 +322,14 @@ class Explorer:
         """Hook run before ``compute``: enable/disable controls that do not apply (default: nothing)."""
 
     # --- helpers for subclasses -----------------------------------------------------------------
+    def font(self, points: float) -> float:
+        """A font size of ``points`` for this explorer's legends and texts, scaled up in presentation mode like
+        its titles and labels (:data:`course_utils.plotting.PRESENTATION_FONT_SCALE`)."""
+        from ..plotting import PRESENTATION_FONT_SCALE
+
+        points = check_scalar(points, "points", low=0, low_inclusive=False)
+        return points * PRESENTATION_FONT_SCALE if self.presentation else points
+
     def new_figure(self, nrows: int = 1, ncols: int = 1, **kwargs):
         """:func:`course_utils.plotting.new_figure` with this explorer's presentation setting."""
         from ..plotting import new_figure

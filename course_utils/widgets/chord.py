@@ -155,7 +155,7 @@ class ChordExplorer(Explorer):
         (self.on_graph,) = ax.plot([], [], linestyle="none", marker="o", markersize=8, color=_OK,
                                    markeredgecolor="k", label="graph at z")
         (self.gap_bar,) = ax.plot([], [], linewidth=2.5, color=_OK)
-        self.verdict = ax.text(0.02, 0.97, "", transform=ax.transAxes, va="top", ha="left", fontsize=10,
+        self.verdict = ax.text(0.02, 0.97, "", transform=ax.transAxes, va="top", ha="left", fontsize=self.font(10),
                                bbox={"boxstyle": "round", "facecolor": "white", "alpha": 0.85})
         ax.set_xlim(*WINDOW)
         label_axes(ax, title="f and one of its chords", xlabel="x", ylabel="f(x)")
@@ -176,7 +176,7 @@ class ChordExplorer(Explorer):
             axis.set_major_locator(MaxNLocator(nbins=5))
         self._shown_function = None
         self.fig.legend(handles=[self.graph_line, self.chord_line, self.ends, self.on_chord, self.on_graph,
-                                 self.gap_curve], loc="outside lower center", ncols=6, fontsize=8, frameon=False)
+                                 self.gap_curve], loc="outside lower center", ncols=6, fontsize=self.font(8), frameon=False)
         label_axes(gx, title="gap along the segment (> 0 = violation)", xlabel="t  (z = t·x + (1 − t)·y)",
                    ylabel="f(z) − [t f(x) + (1 − t) f(y)]")
 

@@ -106,7 +106,7 @@ class ConditioningExplorer(Explorer):
         self.ax.plot(0, 0, marker="*", markersize=12, color="k", linestyle="none", label="minimum")
         self.ax.set_xlim(*BOUNDS[0])
         self.ax.set_ylim(*BOUNDS[1])
-        self.ax.legend(loc="upper right", fontsize=8, framealpha=0.85)
+        self.ax.legend(loc="upper right", fontsize=self.font(8), framealpha=0.85)
         label_axes(self.ax, title="path on ½(x² + κy²)", xlabel="x", ylabel="y")
         (self.loss_line,) = self.ax_loss.plot([], [], color=OKABE_ITO[3], marker="o", markersize=3, linewidth=1.6,
                                               label="loss f(θₜ)")
@@ -118,7 +118,7 @@ class ConditioningExplorer(Explorer):
         # Limits change only when the curves leave the view or shrink to a small part of it (not on every
         # tick): the axes furniture then stays a cached background and most updates are a cheap blit.
         self._loss_ylim = StableRange(log=True, headroom=0.15, min_span=1.0)  # spans in decades
-        self.ax_loss.legend(loc="lower left", fontsize=8, framealpha=0.85)
+        self.ax_loss.legend(loc="lower left", fontsize=self.font(8), framealpha=0.85)
         label_axes(self.ax_loss, title="loss against step (log scale)", xlabel="step t", ylabel="loss")
 
     def draw(self, state):

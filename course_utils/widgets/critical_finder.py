@@ -136,5 +136,5 @@ class CriticalFinder(Explorer):
                   if not line.get_label().startswith("_")]
         legend = self.ax.get_legend()
         if legend is None or [t.get_text() for t in legend.get_texts()] != labels:
-            self.ax.legend(loc="upper right", fontsize="small", framealpha=0.9)
+            self.ax.legend(loc="upper right", fontsize=self.font(8), framealpha=0.9)
         label_axes(self.ax, f"{functions.get(state.function).name}: {len(state.points)} critical points")

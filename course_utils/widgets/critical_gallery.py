@@ -113,7 +113,7 @@ class CriticalGallery(Explorer):
         self.ax.set_xlim(-_HALF_WIDTH, _HALF_WIDTH)
         self.ax.set_ylim(-_HALF_WIDTH, _HALF_WIDTH)
         self.ax.set_aspect("equal")
-        self.ax.legend(loc="lower left", fontsize="small")
+        self.ax.legend(loc="lower left", fontsize=self.font(8))
         label_axes(self.ax, "level sets and eigenvectors", r"$\theta_1$", r"$\theta_2$")
         label_axes(self.ax3d, None, r"$\theta_1$", r"$\theta_2$", "f")
         self.ax3d.set_zlim(-2.3, 2.3)

@@ -86,12 +86,12 @@ class GradientFlowExplorer(Explorer):
             ax.grid(True, which="major", alpha=0.3)
         # the band a healthy network stays in (same thresholds as diagnostics.GradientFlow.verdict)
         self.ax_grad.axhspan(1e-4, 1e3, color="0.85", zorder=0, label="healthy range")
-        self.ax_grad.legend(loc="upper left", fontsize="small")
+        self.ax_grad.legend(loc="upper left", fontsize=self.font(8))
         plotting.label_axes(self.ax_grad, "gradient per layer", "layer (1 = input)", r"$\|\partial L / \partial W_\ell\|$")
         plotting.label_axes(self.ax_act, "activation spread per hidden layer", "hidden layer",
                             "std of the layer's outputs")
         self.verdict_text = self.ax_grad.text(0.97, 0.05, "", transform=self.ax_grad.transAxes, ha="right",
-                                              fontsize="medium", fontweight="bold")
+                                              fontsize=self.font(10), fontweight="bold")
 
     def draw(self, state: GradientFlowState) -> None:
         g = np.clip(np.nan_to_num(state.grad_norms, nan=_CEIL, posinf=_CEIL), _FLOOR, _CEIL)

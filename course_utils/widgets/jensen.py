@@ -168,7 +168,7 @@ class JensenExplorer(Explorer):
         (self.mean_of_f,) = ax.plot([], [], linestyle="none", marker="s", markersize=9, color=_ABOVE,
                                     markeredgecolor="k", label="E[f(X)]")
         (self.gap_bar,) = ax.plot([], [], linewidth=3, color=_ABOVE, label="gap")
-        self.readout = ax.text(0.02, 0.97, "", transform=ax.transAxes, va="top", ha="left", fontsize=9,
+        self.readout = ax.text(0.02, 0.97, "", transform=ax.transAxes, va="top", ha="left", fontsize=self.font(9),
                                family="monospace", bbox={"boxstyle": "round", "facecolor": "white", "alpha": 0.85})
         (self.pdf_line,) = self.ax_pdf.plot([], [], color=OKABE_ITO[2], linewidth=2, label="distribution of X")
         self.pdf_fill = None
@@ -183,7 +183,7 @@ class JensenExplorer(Explorer):
         label_axes(ax, title="Jensen's inequality", xlabel="x", ylabel="f(x)")
         handles = [self.graph_line, self.chord_line, self.mean_line, self.f_of_mean, self.mean_of_f, self.gap_bar,
                    self.pdf_line]
-        self.fig.legend(handles=handles, loc="outside lower center", ncols=4, fontsize=8, frameon=False)
+        self.fig.legend(handles=handles, loc="outside lower center", ncols=4, fontsize=self.font(8), frameon=False)
 
     def draw(self, state):
         r = state.result

@@ -86,7 +86,7 @@ class MomentumMapExplorer(Explorer):
         self._image = self.ax.imshow(np.full((_BETAS.size, _LRS.size), np.nan), origin="lower", aspect="auto",
                                      extent=extent, cmap=cmap, vmin=0, vmax=3, interpolation="nearest")
         cb = self.fig.colorbar(self._image, ax=self.ax)
-        cb.set_label("log₁₀(steps to converge); grey = not within max steps", fontsize=9)
+        cb.set_label("log₁₀(steps to converge); grey = not within max steps", fontsize=self.font(9))
         self._hatch = None
         (self._boundary,) = self.ax.plot([], [], color="k", linestyle="--", linewidth=1.5,
                                          label="divergence boundary ηL = 2(1 + β)")
@@ -120,4 +120,4 @@ class MomentumMapExplorer(Explorer):
                           fontsize=plotting._fonts(self.ax)["title"])
         legend = self.ax.get_legend()
         if legend is None:
-            self.ax.legend(fontsize=8, loc="lower left", framealpha=0.85)
+            self.ax.legend(fontsize=self.font(8), loc="lower left", framealpha=0.85)

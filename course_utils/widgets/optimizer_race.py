@@ -300,4 +300,4 @@ class OptimizerRace(Explorer):
             if legend is not None:
                 legend.remove()
             if labels:
-                self.ax_loss.legend(fontsize=7, loc="upper right", framealpha=0.85, ncols=2)
+                self.ax_loss.legend(fontsize=self.font(7), loc="upper right", framealpha=0.85, ncols=2)

@@ -149,7 +149,7 @@ class PathExplorer(Explorer):
                    label="class 1")
         ax.set_xlim(self.extent[:2])
         ax.set_ylim(self.extent[2:])
-        ax.legend(loc="lower left", fontsize=8, framealpha=0.8)
+        ax.legend(loc="lower left", fontsize=self.font(8), framealpha=0.8)
         self.boundary = None
         label_axes(ax, "decision boundary at θ(t)", "x₁", "x₂")
 
@@ -164,7 +164,7 @@ class PathExplorer(Explorer):
         self.cursor = ax.axvline(0.5, color="0.4", linewidth=1, linestyle=":")
         ax.set_yscale("log")
         ax.set_xlim(0, 1)
-        ax.legend(fontsize=8, loc="lower center")
+        ax.legend(fontsize=self.font(8), loc="lower center")
         label_axes(ax, "training loss along each path", "t (0 = network 1, 1 = network 2)", "loss (log scale)")
 
     def draw(self, state: PathState):

@@ -130,7 +130,7 @@ class RescalingExplorer(Explorer):
                                                   label="original network (a = 1)")
             (self.lines[key],) = ax.plot([], [], color=OKABE_ITO[4], linestyle="-", marker="o", markevery=10,
                                          markersize=4, label="rescaled network")
-            ax.legend(loc="upper center", fontsize=8)
+            ax.legend(loc="upper center", fontsize=self.font(8))
             ax.set_xlim(_TS[0], _TS[-1])
         # The loss axis starts at 0; its top changes only when the curves leave the view or shrink to a small
         # part of it (not on every tick): the axes furniture then stays a cached background (cheap blits).

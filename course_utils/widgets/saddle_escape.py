@@ -105,7 +105,7 @@ class SaddleEscape(Explorer):
         (self._now,) = self.ax_t.plot([], [], linestyle="none", marker="*", markersize=15, color=styles[3 - 1]["color"],
                                       markeredgecolor="k", label="current ε")
         self.ax_t.set_xscale("log")
-        self.ax_t.legend(fontsize=8, loc="upper right")
+        self.ax_t.legend(fontsize=self.font(8), loc="upper right")
         plotting.label_axes(self.ax_t, title="steps to escape the saddle", xlabel="start offset ε (log scale)",
                             ylabel="steps until |y| ≥ 1")
 

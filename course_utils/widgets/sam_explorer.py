@@ -118,8 +118,8 @@ class SAMExplorer(Explorer):
         self.ax.plot(*SAM_START, marker="o", color="white", markeredgecolor="black", linestyle="none", label="start")
         for point, text in ((L.sharp_minimum, "sharp"), (L.flat_minimum, "flat")):
             self.ax.plot(*point, marker="*", color="white", markeredgecolor="black", markersize=12, linestyle="none")
-            self.ax.annotate(text, point, xytext=(6, 6), textcoords="offset points", color="white", fontsize=10)
-        self.ax.legend(loc="lower right", fontsize=8)
+            self.ax.annotate(text, point, xytext=(6, 6), textcoords="offset points", color="white", fontsize=self.font(10))
+        self.ax.legend(loc="lower right", fontsize=self.font(8))
         label_axes(self.ax, "Sharp notch in a wide bowl", r"$\theta_1$", r"$\theta_2$")
 
     def draw(self, state: SAMState):

@@ -144,7 +144,7 @@ class SharpnessExplorer(Explorer):
             self.ax_slice.axvline(x, color="0.3", linestyle="--", linewidth=0.8)
         self.ax_slice.set_xlim(2 * _TS[0], 2 * _TS[-1])
         self.ax_slice.set_ylim(-0.05, 1.0)
-        self.ax_slice.legend(fontsize=7, loc="upper center")
+        self.ax_slice.legend(fontsize=self.font(7), loc="upper center")
         label_axes(self.ax_slice, "Loss increase along two directions (dashed: ±ρ)", "distance t / ρ",
                    "[L(θ + t·u) − L(θ)] / ρ²")
         width = 0.8 / len(self.names)
@@ -154,8 +154,8 @@ class SharpnessExplorer(Explorer):
                                      color=style["color"], hatch=hatches[i], edgecolor="black", label=name)
                      for i, (name, style) in enumerate(zip(self.names, styles))]
         self.ax_bar.set_yscale("log")
-        self.ax_bar.set_xticks(x, [m.replace(" ", "\n", 1) for m in _MEASURES], fontsize=8)  # two lines: no overlap
-        self.ax_bar.legend(fontsize=8)
+        self.ax_bar.set_xticks(x, [m.replace(" ", "\n", 1) for m in _MEASURES], fontsize=self.font(8))  # two lines: no overlap
+        self.ax_bar.legend(fontsize=self.font(8))
         label_axes(self.ax_bar, "Sharpness measures (loss increase)", None, "increase (log scale)")
 
     def draw(self, state: SharpnessState):

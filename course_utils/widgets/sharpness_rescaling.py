@@ -136,13 +136,13 @@ class ReparameterizationExplorer(Explorer):
                                           linestyle="none")
         (self.mark_tr,) = self.ax_m.plot([], [], marker="s", color="#0072B2", markersize=10, markeredgecolor="k",
                                          linestyle="none")
-        self.ax_m.legend(fontsize=8)
+        self.ax_m.legend(fontsize=self.font(8))
         label_axes(self.ax_m, "Hessian measures vs α (same function!)", "α", "value")
         (self.f_ref,) = self.ax_s.plot(_TS, np.zeros_like(_TS), color="0.6", linewidth=4, label="filter-norm., α = 1")
         (self.f_line,) = self.ax_s.plot([], [], color="#009E73", linestyle="-", label="filter-normalized, α")
         (self.r_ref,) = self.ax_s.plot(_TS, np.zeros_like(_TS), color="0.6", linestyle=":", label="raw, α = 1")
         (self.r_line,) = self.ax_s.plot([], [], color="#CC79A7", linestyle="--", label="raw direction, α")
-        self.ax_s.legend(fontsize=8)
+        self.ax_s.legend(fontsize=self.font(8))
         label_axes(self.ax_s, "1-D slices through the rescaled network", "t", "loss L(θ_α + t·d)")
         self.ax_s.set_ylim(*self._slice_limits())
 

@@ -91,7 +91,7 @@ class ShiftExplorer(Explorer):
                                          label="flat minimum: test loss")
         self.ax.set_xlim(_XS[0], _XS[-1])
         self.ax.set_ylim(-0.05, 1.5)
-        self.ax.legend(loc="upper center", fontsize=8)
+        self.ax.legend(loc="upper center", fontsize=self.font(8))
         label_axes(self.ax, "Equal depth, unequal sensitivity", r"parameter $\theta$", "loss")
 
     def draw(self, state: ShiftState):

@@ -145,7 +145,7 @@ class SpectrumExplorer(Explorer):
         self.ax_d.hist(self.exact, bins=40, density=True, color="0.75", edgecolor="0.4", label="exact eigenvalues")
         (self.density_line,) = self.ax_d.plot([], [], color=OKABE_ITO[4], linewidth=2, label="SLQ density")
         self.ax_d.set_yscale("symlog", linthresh=0.1)
-        self.ax_d.legend(fontsize="small")
+        self.ax_d.legend(fontsize=self.font(8))
         label_axes(self.ax_d, f"spectral density — {self.label}", "eigenvalue λ", "density (symlog)")
         self.ax_l.set_yscale("log")
         self.ax_l.set_ylim(1e-16, 10.0)  # fixed before any data: autoscaling an empty log axis warns
@@ -153,12 +153,12 @@ class SpectrumExplorer(Explorer):
         (self.error_line,) = self.ax_l.plot([np.nan], [np.nan], marker="o", markersize=3, color=OKABE_ITO[3],
                                                 label="Lanczos (extreme Ritz values)")
         self.ax_l.axhline(1e-8, color="k", linestyle=":", label="1e-8")
-        self.ax_l.legend(fontsize="small")
+        self.ax_l.legend(fontsize=self.font(8))
         label_axes(self.ax_l, "Lanczos converges at the edges first", "Lanczos steps", "error of λ_max, λ_min")
         self.band = None
         (self.trace_line,) = self.ax_h.plot([], [], color=OKABE_ITO[0], label="running estimate")
         self.ax_h.axhline(float(self.exact.sum()), color="k", linestyle="--", label="exact trace")
-        self.ax_h.legend(fontsize="small")
+        self.ax_h.legend(fontsize=self.font(8))
         label_axes(self.ax_h, "Hutchinson trace, 95 % interval", "number of probes", "trace estimate")
 
     def draw(self, state: SpectrumState):

@@ -252,7 +252,7 @@ class TerrainExplorer(Explorer):
         self.ax3d.zaxis.labelpad = 6
         label_axes(self.ax2d, title="contour map (top view)", xlabel="x", ylabel="y")
         self.ax2d.legend(loc="upper center", bbox_to_anchor=(0.5, -0.13), ncols=2,
-                         fontsize=8 if not self.presentation else 12, frameon=False)
+                         fontsize=self.font(8), frameon=False)
         self._surface = self._contour = self._contour_lines = None
         # The height axis keeps its range while a new amplitude's surface fits it and fills a fair share of it:
         # the student sees the surface grow in a fixed box (and the 3-D furniture stays a cached background).

@@ -149,7 +149,7 @@ class TwoLossesExplorer(Explorer):
             ax.set_aspect("equal")
             (self._best[loss],) = ax.plot([], [], marker="*", markersize=13, markerfacecolor="white",
                                           markeredgecolor="k", linestyle="none", label="lowest grid point", zorder=5)
-            ax.legend(loc="lower left", fontsize=8)
+            ax.legend(loc="lower left", fontsize=self.font(8))
 
     def draw(self, state):
         from ..plotting import CMAP
