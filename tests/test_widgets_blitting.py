@@ -23,6 +23,23 @@ def _full_redraw(explorer) -> np.ndarray:
     return np.asarray(explorer.fig.canvas.buffer_rgba()).copy()
 
 
+def _drawn_blitter(fig):
+    """A Blitter on ``fig`` after the first full draw (as on screen)."""
+    from course_utils.widgets.blitting import Blitter
+
+    blitter = Blitter(fig)
+    blitter.refresh(full_draw=fig.canvas.draw)
+    fig.canvas.draw()
+    return blitter
+
+
+def _blit_matches_full_redraw(blitter) -> bool:
+    """Whether the canvas as the last refresh left it equals a full redraw of the figure."""
+    blitted = blitter.image()
+    blitter.fig.canvas.draw()
+    return np.array_equal(blitted, blitter.image())
+
+
 @pytest.mark.parametrize("cls, control, values", [
     (TerrainExplorer, "x0", [0.3, -0.8, 1.2]),      # a 3-D axes (redrawn whole) beside a 2-D one
     (SaddleEscape, "eps", [1e-3, 1e-8, 1e-5]),
@@ -96,7 +113,6 @@ def test_savefig_of_a_blitted_explorer_equals_the_plain_figure(cls, control, val
 def test_static_texts_stay_in_the_background_until_they_change():
     import matplotlib.pyplot as plt
 
-    from course_utils.widgets.blitting import Blitter
 
     fig, ax = plt.subplots()
     (line,) = ax.plot([0, 1], [0, 1], label="data")
@@ -104,9 +120,7 @@ def test_static_texts_stay_in_the_background_until_they_change():
     title = ax.set_title("step 0")
     ax.set_xlim(0, 1)
     ax.set_ylim(0, 1)
-    blitter = Blitter(fig)
-    blitter.refresh(full_draw=fig.canvas.draw)
-    fig.canvas.draw()
+    blitter = _drawn_blitter(fig)
     # the legend stays on top of the data, so it is redrawn; the unchanged title is background
     assert line in blitter.dynamic_artists() and legend in blitter.dynamic_artists()
     assert title not in blitter.dynamic_artists()
@@ -117,30 +131,23 @@ def test_static_texts_stay_in_the_background_until_they_change():
     assert title in blitter.dynamic_artists()
     title.set_text("step 2")
     assert blitter.refresh(full_draw=fig.canvas.draw) == "blit"
-    blitted = blitter.image()
-    fig.canvas.draw()
-    assert np.array_equal(blitted, np.asarray(fig.canvas.buffer_rgba()))
+    assert _blit_matches_full_redraw(blitter)
     plt.close(fig)
 
 
 def test_a_line_crossing_a_legend_stays_under_it():
     import matplotlib.pyplot as plt
 
-    from course_utils.widgets.blitting import Blitter
 
     fig, ax = plt.subplots()
     (line,) = ax.plot([0, 1], [0, 0], linewidth=6, label="a long legend label")
     ax.legend(loc="center", frameon=True, framealpha=1.0)
     ax.set_xlim(0, 1)
     ax.set_ylim(-1, 1)
-    blitter = Blitter(fig)
-    blitter.refresh(full_draw=fig.canvas.draw)
-    fig.canvas.draw()
+    blitter = _drawn_blitter(fig)
     line.set_ydata([0.0, 0.02])  # right through the legend box
     assert blitter.refresh(full_draw=fig.canvas.draw) == "blit"
-    blitted = blitter.image()
-    fig.canvas.draw()
-    assert np.array_equal(blitted, np.asarray(fig.canvas.buffer_rgba()))
+    assert _blit_matches_full_redraw(blitter)
     plt.close(fig)
 
 
@@ -159,15 +166,12 @@ def _figure_with_legend_over_a_line():
 def test_a_legend_drawn_from_its_cached_image_looks_like_a_direct_draw():
     import matplotlib.pyplot as plt
 
-    from course_utils.widgets.blitting import Blitter
 
     plain_fig, *_ = _figure_with_legend_over_a_line()
     plain_fig.canvas.draw()
     plain = np.asarray(plain_fig.canvas.buffer_rgba()).astype(int)
     fig, ax, line, legend = _figure_with_legend_over_a_line()
-    blitter = Blitter(fig)
-    blitter.refresh(full_draw=fig.canvas.draw)
-    fig.canvas.draw()
+    blitter = _drawn_blitter(fig)
     assert blitter.sprites_rendered == 1
     sprite = blitter._sprites[id(legend)][0]
     assert sprite.image is not None and sprite.image.shape[0] > 10  # the legend's own pixels, not the canvas
@@ -182,12 +186,9 @@ def test_a_legend_drawn_from_its_cached_image_looks_like_a_direct_draw():
 def test_an_unchanged_legend_is_reused_and_a_changed_one_rendered_again():
     import matplotlib.pyplot as plt
 
-    from course_utils.widgets.blitting import Blitter
 
     fig, ax, line, legend = _figure_with_legend_over_a_line()
-    blitter = Blitter(fig)
-    blitter.refresh(full_draw=fig.canvas.draw)
-    fig.canvas.draw()
+    blitter = _drawn_blitter(fig)
     rendered = blitter.sprites_rendered
     for y in (0.45, 0.55, 0.6):  # the data under the legend move; the legend does not change
         line.set_ydata([y, y + 0.02])
@@ -196,29 +197,22 @@ def test_an_unchanged_legend_is_reused_and_a_changed_one_rendered_again():
     legend.get_texts()[0].set_text("a new label")  # same place, new text: rendered again, and right
     assert blitter.refresh(full_draw=fig.canvas.draw) == "blit"
     assert blitter.sprites_rendered == rendered + 1
-    blitted = blitter.image()
-    fig.canvas.draw()
-    assert np.array_equal(blitted, blitter.image())
+    assert _blit_matches_full_redraw(blitter)
     legend.set_loc("upper left")  # moved: rendered again at its new place
     assert blitter.refresh(full_draw=fig.canvas.draw) == "blit"
-    blitted = blitter.image()
-    fig.canvas.draw()
-    assert np.array_equal(blitted, blitter.image())
+    assert _blit_matches_full_redraw(blitter)
     plt.close(fig)
 
 
 def test_an_axis_that_rescales_is_redrawn_instead_of_forcing_full_draws():
     import matplotlib.pyplot as plt
 
-    from course_utils.widgets.blitting import Blitter
 
     fig, (ax, ax_equal) = plt.subplots(1, 2, figsize=(6, 3))
     (line,) = ax.plot([0, 1], [0, 1])
     ax_equal.plot([0, 1], [0, 1])
     ax_equal.set_aspect("equal")  # limits change the axes box: never promoted
-    blitter = Blitter(fig)
-    blitter.refresh(full_draw=fig.canvas.draw)
-    fig.canvas.draw()
+    blitter = _drawn_blitter(fig)
     ax.set_ylim(0, 2)
     assert blitter.refresh(full_draw=fig.canvas.draw) == "full"  # once: the y axis leaves the background
     assert ax.yaxis in blitter.dynamic_artists() and ax.xaxis not in blitter.dynamic_artists()
@@ -226,9 +220,7 @@ def test_an_axis_that_rescales_is_redrawn_instead_of_forcing_full_draws():
         ax.set_ylim(0, top)
         line.set_ydata([0, top])
         assert blitter.refresh(full_draw=fig.canvas.draw) == "blit"
-        blitted = blitter.image()
-        fig.canvas.draw()
-        assert np.array_equal(blitted, blitter.image()), top
+        assert _blit_matches_full_redraw(blitter), top
     ax.set_xlim(0, 3)  # the other axis of the same axes: promoted in its turn
     assert blitter.refresh(full_draw=fig.canvas.draw) == "full"
     ax_equal.set_ylim(0, 3)
@@ -242,14 +234,11 @@ def test_an_axis_that_rescales_is_redrawn_instead_of_forcing_full_draws():
 def test_an_unchanged_axis_is_drawn_from_its_cached_image():
     import matplotlib.pyplot as plt
 
-    from course_utils.widgets.blitting import Blitter
 
     fig, ax = plt.subplots()
     (line,) = ax.plot([1, 10], [1, 1e5])
     ax.set_yscale("log")  # many minor ticks: an expensive axis to draw
-    blitter = Blitter(fig)
-    blitter.refresh(full_draw=fig.canvas.draw)
-    fig.canvas.draw()
+    blitter = _drawn_blitter(fig)
     ax.set_ylim(1, 1e6)
     assert blitter.refresh(full_draw=fig.canvas.draw) == "full"
     rendered = blitter.sprites_rendered
@@ -299,18 +288,14 @@ def _surface_figure():
 def test_a_3d_axes_keeps_its_furniture_cached_and_redraws_it_whole_when_it_keeps_changing():
     import matplotlib.pyplot as plt
 
-    from course_utils.widgets.blitting import _PROMOTE_3D, _WINDOW_3D, Blitter
+    from course_utils.widgets.blitting import _PROMOTE_3D, _WINDOW_3D
 
     fig, ax, line = _surface_figure()
-    blitter = Blitter(fig)
-    blitter.refresh(full_draw=fig.canvas.draw)
-    fig.canvas.draw()
+    blitter = _drawn_blitter(fig)
 
     def check(expected):
         assert blitter.refresh(full_draw=fig.canvas.draw) == expected
-        blitted = blitter.image()
-        fig.canvas.draw()
-        assert np.array_equal(blitted, blitter.image())
+        assert _blit_matches_full_redraw(blitter)
 
     # data move, furniture stays: a blit that leaves the axes (panes, ticks) in the background
     line.set_data_3d([0, 0.8], [0, -0.5], [0, 0.9])
@@ -338,32 +323,24 @@ def test_a_3d_axes_keeps_its_furniture_cached_and_redraws_it_whole_when_it_keeps
 def test_a_rotated_3d_axes_is_drawn_in_its_new_view():
     import matplotlib.pyplot as plt
 
-    from course_utils.widgets.blitting import Blitter
 
     fig, ax, line = _surface_figure()
-    blitter = Blitter(fig)
-    blitter.refresh(full_draw=fig.canvas.draw)
-    fig.canvas.draw()
+    blitter = _drawn_blitter(fig)
     ax.view_init(elev=10, azim=30)  # as a mouse drag does; the backend then draws
     fig.canvas.draw()
     line.set_data_3d([0, 0.8], [0, -0.5], [0, 0.9])
     assert blitter.refresh(full_draw=fig.canvas.draw) == "blit"  # the rotated furniture is the background
-    blitted = blitter.image()
-    fig.canvas.draw()
-    assert np.array_equal(blitted, blitter.image())
+    assert _blit_matches_full_redraw(blitter)
     plt.close(fig)
 
 
 def test_an_axis_dragged_back_and_forth_reuses_its_earlier_looks():
     import matplotlib.pyplot as plt
 
-    from course_utils.widgets.blitting import Blitter
 
     fig, ax = plt.subplots()
     (line,) = ax.plot([0, 1], [0, 1])
-    blitter = Blitter(fig)
-    blitter.refresh(full_draw=fig.canvas.draw)
-    fig.canvas.draw()
+    blitter = _drawn_blitter(fig)
     tops = [2.0, 5.0, 20.0]
     for top in tops:  # there: each new range is rendered once
         ax.set_ylim(0, top)
@@ -373,9 +350,7 @@ def test_an_axis_dragged_back_and_forth_reuses_its_earlier_looks():
         ax.set_ylim(0, top)
         line.set_ydata([0, top / 2])
         assert blitter.refresh(full_draw=fig.canvas.draw) == "blit"
-        blitted = blitter.image()
-        fig.canvas.draw()
-        assert np.array_equal(blitted, blitter.image())
+        assert _blit_matches_full_redraw(blitter)
     assert blitter.sprites_rendered == rendered
     plt.close(fig)
 
