@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from . import randomness
 from .validation import check_array, check_int, check_option, check_rng, check_scalar
 
 __all__ = [
@@ -39,8 +40,11 @@ def _class_sizes(n: int, k: int) -> np.ndarray:
 
 
 def _finish(rng: np.random.Generator, X: np.ndarray, y: np.ndarray, noise: float):
-    """Add isotropic Gaussian noise of s.d. ``noise`` and shuffle the examples."""
-    X = X + noise * rng.standard_normal(X.shape)
+    """Add isotropic Gaussian noise of s.d. ``noise`` and shuffle the examples.
+
+    Under ``COURSE_PERTURB`` the inputs are jittered too, so a noise-free data set is perturbed as well.
+    """
+    X = randomness.perturb(X + noise * rng.standard_normal(X.shape), salt=1)
     order = rng.permutation(X.shape[0])
     return np.ascontiguousarray(X[order], dtype=np.float64), np.ascontiguousarray(y[order])
 
@@ -232,7 +236,7 @@ def regression_1d(n: int = 50, noise: float = 0.1, rng=0, kind: str = "sin") -> 
     kind = check_option(kind, "kind", _CURVES)
     g, (lo, hi) = _CURVES[kind]
     x = rng.uniform(lo, hi, size=n)
-    y = g(x) + noise * rng.standard_normal(n)
+    y = randomness.perturb(g(x) + noise * rng.standard_normal(n), salt=2)
     return x[:, None].astype(np.float64), y.astype(np.float64)
 
 

@@ -20,6 +20,8 @@ from typing import Any
 
 import numpy as np
 
+from . import randomness
+
 __all__ = [
     "check_array",
     "check_vector",
@@ -149,17 +151,19 @@ def check_rng(rng: Any, name: str = "rng") -> np.random.Generator:
     """Accept a ``numpy.random.Generator`` or an integer seed and return a Generator.
 
     ``None`` and the legacy ``RandomState`` are refused: every draw in the course must be
-    reproducible from an explicit generator or seed.
+    reproducible from an explicit generator or seed. An integer seed goes through
+    :func:`course_utils.randomness.default_rng`, so the test suite can redraw it (``COURSE_SEED``) or
+    jitter it by a rounding's worth (``COURSE_PERTURB``).
     """
     if isinstance(rng, np.random.Generator):
         return rng
     if isinstance(rng, numbers.Integral) and not isinstance(rng, (bool, np.bool_)):
         if int(rng) < 0:
             raise ValueError(f"`{name}` as a seed must be a non-negative integer, got {int(rng)}")
-        return np.random.default_rng(int(rng))
+        return randomness.default_rng(int(rng))
     raise TypeError(
         f"`{name}` must be a numpy.random.Generator or an integer seed, got {short_repr(rng)} "
-        f"of type {type(rng).__name__}; use np.random.default_rng(0)"
+        f"of type {type(rng).__name__}; use an integer seed such as 0"
     )
 
 

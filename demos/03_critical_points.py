@@ -23,6 +23,7 @@
 import numpy as np
 
 from course_utils import data, models, optimizers
+from course_utils.randomness import default_rng
 from course_utils.widgets import CriticalFinder, CriticalGallery, SpectrumExplorer
 
 # %% [markdown]
@@ -49,5 +50,5 @@ CriticalFinder(function="six_hump_camel", n_starts=64, presentation=True)
 # %%
 X, y = data.two_moons(100, noise=0.3, rng=0)
 mlp = models.MLP(X, y, hidden=(10,), activation="tanh", loss="cross_entropy")
-theta = optimizers.run(mlp, optimizers.adam(), mlp.init(np.random.default_rng(1)), steps=300, lr=0.05).final_theta
+theta = optimizers.run(mlp, optimizers.adam(), mlp.init(default_rng(1)), steps=300, lr=0.05).final_theta
 SpectrumExplorer(mlp, theta, label="trained MLP", steps=20, presentation=True)

@@ -23,11 +23,12 @@
 import numpy as np
 
 from course_utils import connectivity, data, models, optimizers
+from course_utils.randomness import default_rng
 from course_utils.widgets import PathExplorer
 
 X, y = data.two_moons(200, noise=0.15, rng=0)
 model = models.MLP(X, y, hidden=(16,), activation="tanh", loss="cross_entropy")
-theta_1, theta_2 = (optimizers.run(model, optimizers.adam(), model.init(np.random.default_rng(seed)), steps=400,
+theta_1, theta_2 = (optimizers.run(model, optimizers.adam(), model.init(default_rng(seed)), steps=400,
                                    lr=0.02).final_theta for seed in (4, 5))
 line = connectivity.Path.line(theta_1, theta_2)
 curve = connectivity.train_curve(model, theta_1, theta_2, steps=300, lr=0.02, rng=0).path

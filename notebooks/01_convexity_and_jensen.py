@@ -37,6 +37,7 @@ import matplotlib.pyplot as plt
 import numpy as np
 
 from course_utils import connectivity, convexity, data, functions, models, optimizers, plotting
+from course_utils.randomness import default_rng
 from course_utils.widgets import ChordExplorer, ConditioningExplorer, JensenExplorer
 
 # %% [markdown]
@@ -159,7 +160,7 @@ assert abs(gap_mc.gap - (math.exp(0.5) - 1)) < 4 * gap_mc.stderr  # Monte Carlo 
 gap_quad = convexity.jensen_gap(np.exp, convexity.gaussian(0.0, 1.0), method="quadrature")
 assert abs(gap_quad.gap - (math.exp(0.5) - 1)) < 1e-10
 
-sample = np.random.default_rng(1).normal(2.0, 0.5, size=200)
+sample = default_rng(1).normal(2.0, 0.5, size=200)
 gap_sq = convexity.jensen_gap(lambda x: x**2, convexity.discrete(sample))  # exact for the sample itself
 assert np.isclose(gap_sq.gap, sample.var())
 print(f"for f = x² the gap on a sample is its variance: {gap_sq.gap:.4f}")
@@ -185,7 +186,7 @@ JensenExplorer()
 # $$\sqrt[n]{a_1 \cdots a_n} \;\le\; \frac{a_1 + \dots + a_n}{n} \qquad \text{(geometric mean ≤ arithmetic mean).}$$
 
 # %%
-a = np.random.default_rng(2).uniform(0.1, 10, size=8)
+a = default_rng(2).uniform(0.1, 10, size=8)
 gap_log = convexity.jensen_gap(np.log, convexity.discrete(a))
 gm, am = math.exp(np.mean(np.log(a))), a.mean()
 print(f"GM = {gm:.4f} ≤ AM = {am:.4f};  log(AM/GM) = {math.log(am / gm):.4f} = −(Jensen gap of log)")
@@ -316,7 +317,7 @@ assert abs(eig_twin[0]) < 1e-12  # convex, not strictly: a flat direction
 
 # %%
 Xc, yc = data.two_moons(100, noise=0.2, rng=1)
-starts = np.random.default_rng(3).normal(scale=3.0, size=(40, 3))
+starts = default_rng(3).normal(scale=3.0, size=(40, 3))
 for loss in ("cross_entropy", "mse"):
     model = models.LogisticRegression(Xc, yc, loss=loss)
     result = convexity.chord_test(model, starts, rng=0)
@@ -334,7 +335,7 @@ for loss in ("cross_entropy", "mse"):
 # %%
 Xm, ym = data.two_moons(100, noise=0.15, rng=0)
 mlp = models.MLP(Xm, ym, hidden=(6,), activation="tanh", loss="cross_entropy")
-theta = optimizers.run(mlp, optimizers.adam(), mlp.init(np.random.default_rng(0)), steps=100, lr=0.08).final_theta
+theta = optimizers.run(mlp, optimizers.adam(), mlp.init(default_rng(0)), steps=100, lr=0.08).final_theta
 swap = np.array([1, 0, 2, 3, 4, 5])
 theta_swapped = connectivity.permute_hidden_units(mlp, theta, [swap])
 midpoint = 0.5 * (theta + theta_swapped)

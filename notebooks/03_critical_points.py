@@ -45,6 +45,7 @@ import numpy as np
 from scipy import stats
 
 from course_utils import critical, curvature, data, functions, models, optimizers
+from course_utils.randomness import default_rng
 from course_utils.plotting import OKABE_ITO, label_axes, new_figure, plot_contour
 from course_utils.widgets import CriticalFinder, CriticalGallery, SpectrumExplorer
 
@@ -282,7 +283,7 @@ assert np.all(np.diff(fraction) <= 0) and fraction[0] == 1.0 and fraction[-1] ==
 # **Predict.** Which subset has the highest loss, and what would you expect its index to be?
 
 # %%
-rng = np.random.default_rng(0)
+rng = default_rng(0)
 X = rng.standard_normal((200, 6)) * np.array([3.0, 2.4, 1.8, 1.3, 0.9, 0.5])
 autoencoder = models.LinearAutoencoder(X, k=2)
 rows = []
@@ -340,7 +341,7 @@ fig
 # %%
 Xm, ym = data.two_moons(100, noise=0.3, rng=0)
 mlp = models.MLP(Xm, ym, hidden=(10,), activation="tanh", loss="cross_entropy")
-theta_init = mlp.init(np.random.default_rng(1))
+theta_init = mlp.init(default_rng(1))
 run = optimizers.run(mlp, optimizers.adam(), theta_init, steps=300, lr=0.05)
 theta_trained = run.final_theta
 print(run.message, f"| loss {run.losses[0]:.3f} → {run.final_loss:.3f}, accuracy {mlp.accuracy(theta_trained):.2f}")

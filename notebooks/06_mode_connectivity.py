@@ -35,6 +35,7 @@
 import numpy as np
 
 from course_utils import connectivity, data, models, optimizers, plotting
+from course_utils.randomness import default_rng
 from course_utils.widgets import PathExplorer
 
 # %% [markdown]
@@ -50,7 +51,7 @@ model = models.MLP(X, y, hidden=(16,), activation="tanh", loss="cross_entropy")
 
 
 def train(seed):
-    return optimizers.run(model, optimizers.adam(), model.init(np.random.default_rng(seed)), steps=400, lr=0.02)
+    return optimizers.run(model, optimizers.adam(), model.init(default_rng(seed)), steps=400, lr=0.02)
 
 
 theta_1, theta_2 = train(4).final_theta, train(5).final_theta
@@ -117,7 +118,7 @@ assert line_profile.barrier > 10 * max(line_profile.losses[0], line_profile.loss
 # $2^{16}$. Every solution has about $10^{18}$ twins scattered over parameter space.
 
 # %%
-rng = np.random.default_rng(0)
+rng = default_rng(0)
 perm = connectivity.random_permutations(model, rng)
 signs = [rng.choice([-1.0, 1.0], size=16)]
 twin = connectivity.permute_hidden_units(model, theta_2, perm, signs)
@@ -236,7 +237,7 @@ fig
 # $k \in \{0, 20, 100\}$ and trained 150 more steps each.
 
 # %%
-parent = optimizers.run(model, optimizers.adam(), model.init(np.random.default_rng(4)), steps=100, lr=0.05,
+parent = optimizers.run(model, optimizers.adam(), model.init(default_rng(4)), steps=100, lr=0.05,
                         batch_size=20, rng=99)
 spawn_steps, spawn_barriers = [0, 20, 100], []
 for k in spawn_steps:

@@ -37,6 +37,7 @@
 import numpy as np
 
 from course_utils import curvature, data, diagnostics, functions, optimizers, plotting
+from course_utils.randomness import default_rng
 from course_utils.models import MLP, LinearRegression, Quadratic
 from course_utils.widgets import GradientFlowExplorer
 
@@ -320,7 +321,7 @@ assert results["standardized"][0] < 0.5 * results["raw"][0] and results["standar
 # different minima; make the ripples smaller (a "simpler", more regular landscape) and they agree.
 
 # %%
-starts = np.random.default_rng(0).uniform(-1.4, 1.4, size=(20, 2))
+starts = default_rng(0).uniform(-1.4, 1.4, size=(20, 2))
 spread = {}
 for amplitude in (0.3, 0.02):
     landscape = functions.get("wobbly", amplitude=amplitude)

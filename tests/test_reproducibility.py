@@ -20,6 +20,7 @@ import re
 from pathlib import Path
 
 import pytest
+from notebook_exec import execute
 
 ROOT = Path(__file__).resolve().parents[1]
 NOTEBOOKS = sorted(p for p in (ROOT / "notebooks").glob("*.ipynb") if ".ipynb_checkpoints" not in p.parts)
@@ -55,15 +56,6 @@ def _printed(nb) -> list[tuple[int, str]]:
     return [(i, _mask(text)) for i, text, _ in out]
 
 
-def _run(path: Path):
-    import nbformat
-    from nbclient import NotebookClient
-
-    nb = nbformat.read(path, as_version=4)
-    NotebookClient(nb, timeout=300, kernel_name="python3", resources={"metadata": {"path": str(path.parent)}}).execute()
-    return nb
-
-
 def test_notebooks_are_found():
     assert len(NOTEBOOKS) >= 6, f"expected the chapter notebooks in notebooks/, found {[p.name for p in NOTEBOOKS]}"
 
@@ -77,7 +69,7 @@ def _warnings(nb) -> list[str]:
 @pytest.mark.slow
 @pytest.mark.parametrize("path", NOTEBOOKS, ids=[p.stem for p in NOTEBOOKS])
 def test_a_chapter_prints_the_same_numbers_twice(path):
-    nb_first, nb_second = _run(path), _run(path)
+    nb_first, nb_second = execute(path), execute(path)
     leaked = _warnings(nb_first)
     assert not leaked, f"{path.name} leaks warnings into the student's view:\n" + "\n".join(leaked)
     first, second = _printed(nb_first), _printed(nb_second)

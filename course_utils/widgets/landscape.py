@@ -29,6 +29,7 @@ from functools import lru_cache
 
 import numpy as np
 
+from ..validation import check_rng
 from .base import Explorer, choice, float_slider, int_slider
 
 __all__ = ["LandscapeExplorer", "LandscapeState", "MoonsProblem", "moons_problem"]
@@ -70,7 +71,7 @@ def moons_problem(hidden: tuple = (16,), residual: bool = False, n: int = 200, s
 
     X, y = two_moons(n, noise=0.15, rng=seed)
     model = MLP(X, y, hidden=tuple(hidden), activation="relu", loss="mse", residual=residual)
-    theta0 = model.init(np.random.default_rng(seed), "he")
+    theta0 = model.init(check_rng(seed), "he")
     traj = optimizers.run(model, optimizers.adam(), theta0, steps=steps, lr=lr)
     return MoonsProblem(model=model, theta0=theta0, trajectory=traj)
 

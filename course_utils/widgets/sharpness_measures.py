@@ -24,6 +24,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from .. import curvature, sharpness
+from ..validation import check_rng
 from .base import Explorer, log_slider
 
 __all__ = ["SharpnessExplorer", "SharpnessState"]
@@ -85,7 +86,7 @@ class SharpnessExplorer(Explorer):
         self.objective = objective
         self.names = tuple(minima)
         self.minima = [np.asarray(minima[n], dtype=float) for n in self.names]
-        rng = np.random.default_rng(0)
+        rng = check_rng(0)
         self.top = [curvature.hessian_top_eigenpairs(objective, t, k=1, rng=0).vectors[:, -1] for t in self.minima]
         self.random_dir = rng.standard_normal(objective.dim)
         self.random_dir /= np.linalg.norm(self.random_dir)

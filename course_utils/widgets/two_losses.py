@@ -28,6 +28,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from ..validation import check_rng
 from .base import Explorer, float_slider, int_slider
 
 __all__ = ["TwoLossesExplorer", "TwoLossesState", "blob_classification"]
@@ -51,7 +52,7 @@ def blob_classification(separation: float, label_noise: float, n: int = 100, see
 
     separation = check_scalar(separation, "separation", low=0)
     label_noise = check_scalar(label_noise, "label_noise", low=0, high=1)
-    rng = np.random.default_rng(seed)
+    rng = check_rng(seed)
     X, y = blobs(n, noise=1.0, rng=rng, centers=[[-separation / 2, 0.0], [separation / 2, 0.0]])
     flip = rng.random(n) < label_noise
     y = np.where(flip, 1 - y, y).astype(float)
