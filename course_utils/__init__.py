@@ -3,13 +3,14 @@
 Importing the package is light: submodules (and matplotlib, ipywidgets, autograd) load on first use,
 so ``import course_utils`` costs milliseconds and ``course_utils.functions`` works as an attribute.
 
-Layers (arrows point down only):
+Layers (arrows point down only; enforced by ``lint-imports`` with the contracts in ``.importlinter``):
 
-1. foundations — ``functions``, ``data``, ``derivatives``, ``validation``, ``objective``
+1. foundations — ``randomness``, ``validation``, ``functions``, ``data``, ``derivatives``, ``objective``
 2. models & motion — ``models``, ``optimizers``
-3. analyses — ``surfaces``, ``curvature``, ``critical``, ``convexity``, ``sharpness``, ``connectivity``
-4. presentation — ``plotting``, ``widgets``
-aside — ``grading``
+3. analyses — ``surfaces``, ``curvature``, ``critical``, ``convexity``, ``sharpness``, ``connectivity``,
+   ``diagnostics``, ``saddles``, ``race``
+4. presentation — ``plotting``, ``widgets``, ``demo`` (the Voilà dashboards server)
+aside — ``grading`` (calls analyses; nothing in the library imports it)
 """
 
 from __future__ import annotations
@@ -19,9 +20,9 @@ import importlib
 __version__ = "0.1.0"
 
 _SUBMODULES = {
-    "validation", "objective", "derivatives", "functions", "data", "models", "optimizers",
-    "surfaces", "curvature", "critical", "convexity", "sharpness", "connectivity", "diagnostics",
-    "plotting", "widgets", "grading",
+    "randomness", "validation", "objective", "derivatives", "functions", "data", "models", "optimizers",
+    "surfaces", "curvature", "critical", "convexity", "sharpness", "connectivity", "diagnostics", "saddles",
+    "race", "plotting", "widgets", "demo", "grading",
 }
 
 

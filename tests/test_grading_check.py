@@ -274,3 +274,30 @@ def test_chapter0_in_place_update_is_caught():
     result = run_check("0.2", in_place)
     assert result.status == "failed"
     assert "in place" in render_text(result)
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# COURSE_CHECK_REQUIRE_PASS: the solutions' runs in `make notebooks` fail on any verdict but "passed".
+
+
+def test_require_pass_raises_on_a_wrong_answer_and_not_on_a_right_one(monkeypatch):
+    solution = _functions_of(REPO / "solutions" / "00_start_here_exercises.py")["quadratic_gradient"]
+    wrong = lambda A, b, x: A @ x + b  # noqa: E731
+    assert check("0.1", wrong).status == "failed"          # off: a wrong answer never raises
+    monkeypatch.setenv("COURSE_CHECK_REQUIRE_PASS", "1")
+    assert check("0.1", solution).status == "passed"
+    with pytest.raises(AssertionError, match=r"0\.1.*'failed'"):
+        check("0.1", wrong)
+    stub = _functions_of(REPO / "exercises" / "00_start_here_exercises.py")["quadratic_gradient"]
+    with pytest.raises(AssertionError, match="not attempted"):
+        check("0.1", stub)
+
+
+def test_grading_kernels_never_inherit_the_suites_switches(monkeypatch, tmp_path):
+    from course_utils.grading.kernel_runner import KernelRunner
+
+    for name in ("COURSE_SEED", "COURSE_PERTURB", "COURSE_CHECK_REQUIRE_PASS"):
+        monkeypatch.setenv(name, "1" if name != "COURSE_PERTURB" else "1e-12")
+    with KernelRunner(tmp_path) as runner:
+        run = runner.run("import os; print(sorted(k for k in os.environ if k.startswith('COURSE_')))", timeout=60)
+    assert run.stdout.strip() == "[]", run

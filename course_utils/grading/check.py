@@ -2,7 +2,10 @@
 
 :func:`run_check` is pure (it returns a :class:`CheckResult` and prints nothing) so the batch grader can
 reuse it; :func:`check` is ``run_check`` followed by a display: HTML with a plain-text fallback in Jupyter,
-plain text elsewhere. Neither ever raises (except on Ctrl-C).
+plain text elsewhere. Neither ever raises (except on Ctrl-C) — unless the environment variable
+``COURSE_CHECK_REQUIRE_PASS=1`` is set: then ``check`` raises ``AssertionError`` on any verdict but
+"passed". ``make notebooks`` sets it for ``solutions/``, so the authored solutions must pass every check in
+each of its three rounding runs (a silent "failed" would otherwise leave the run green).
 """
 
 from __future__ import annotations
@@ -305,4 +308,6 @@ def check(exercise_id: str, answer: Any) -> CheckResult:
         object.__setattr__(result, "_shown_at_execution", _execution_count())
     except Exception:  # displaying must never break the student's notebook
         print(render_text(result))
+    if os.environ.get("COURSE_CHECK_REQUIRE_PASS") == "1" and result.status != "passed":
+        raise AssertionError(f"COURSE_CHECK_REQUIRE_PASS: exercise {exercise_id} is {result.status!r}, not 'passed'")
     return result

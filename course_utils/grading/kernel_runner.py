@@ -50,6 +50,7 @@ _LAUNCHER = (
 # Kernel environment: a headless matplotlib and one BLAS thread per kernel, so `--jobs N` uses N cores.
 _KERNEL_ENV = {"MPLBACKEND": "Agg", "OPENBLAS_NUM_THREADS": "1", "OMP_NUM_THREADS": "1", "MKL_NUM_THREADS": "1",
                "PYDEVD_DISABLE_FILE_VALIDATION": "1", "JUPYTER_PLATFORM_DIRS": "1"}
+_SUITE_ONLY_VARIABLES = ("COURSE_SEED", "COURSE_PERTURB", "COURSE_CHECK_REQUIRE_PASS")
 
 
 @dataclass(frozen=True)
@@ -151,7 +152,10 @@ class KernelRunner:
         attempts = check_int(attempts, "attempts", low=1)
         for attempt in range(attempts):
             self.shutdown()
-            env = {**os.environ, **_KERNEL_ENV, **self.env}
+            # the test suite's seed/rounding switches (course_utils.randomness) never reach a grading kernel:
+            # a verdict must not depend on the instructor's shell
+            inherited = {k: v for k, v in os.environ.items() if k not in _SUITE_ONLY_VARIABLES}
+            env = {**inherited, **_KERNEL_ENV, **self.env}
             self.km = self._kernel_manager()
             try:
                 self.km.start_kernel(cwd=self.cwd, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)

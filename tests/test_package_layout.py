@@ -1,0 +1,36 @@
+"""The package's own map is true: every submodule is reachable as an attribute and sits in a declared layer."""
+
+from __future__ import annotations
+
+import configparser
+import importlib
+from pathlib import Path
+
+import course_utils
+
+PACKAGE = Path(course_utils.__file__).parent
+ROOT = PACKAGE.parent
+
+
+def _submodules() -> set[str]:
+    files = {p.stem for p in PACKAGE.glob("*.py") if not p.stem.startswith("_")}
+    packages = {p.name for p in PACKAGE.iterdir() if (p / "__init__.py").exists()}
+    return files | packages
+
+
+def test_every_submodule_is_an_attribute():
+    # the lazy loader's list is exactly the modules on disk: a new module cannot be forgotten
+    assert course_utils._SUBMODULES == _submodules()
+    for name in sorted(_submodules()):
+        assert getattr(course_utils, name) is importlib.import_module(f"course_utils.{name}")
+
+
+def test_every_submodule_is_in_a_layer_or_aside():
+    config = configparser.ConfigParser()
+    config.read(ROOT / ".importlinter")
+    layers = config["importlinter:contract:layers"]["layers"]
+    named = {m.strip().removeprefix("course_utils.") for line in layers.splitlines() for m in line.split(":") if m.strip()}
+    assert named | {"grading"} == _submodules()
+    # and the docstring's layer list names each of them
+    for name in _submodules():
+        assert f"``{name}``" in course_utils.__doc__, name
