@@ -9,11 +9,12 @@ ROOT_FLAG := $(if $(filter 0,$(shell id -u)),--allow-root,)
 STAMP     := $(VENV)/.installed
 DEV_STAMP := $(VENV)/.installed-dev
 
-.PHONY: lab test unit notebooks lint demo grade bench sync exercises clean help
+.PHONY: lab test unit notebooks floors lint demo grade bench sync exercises clean help
 
 help:
 	@echo "make lab        open the course in JupyterLab (PORT=$(PORT))"
 	@echo "make test       run the whole test suite"
+	@echo "make floors     run the unit tests and one chapter at the lowest declared versions"
 	@echo "make demo       serve the explorers as Voila dashboards"
 	@echo "make grade SUBMISSIONS='a.ipynb b.ipynb'   batch-grade student notebooks"
 	@echo "make bench      run the benchmarks (QUICK=1 for a smoke run)"
@@ -43,13 +44,49 @@ unit: $(DEV_STAMP)
 # Every notebook runs three times, each time rounding differently, and must pass every time: one BLAS
 # thread; two BLAS threads (another summation order); and every random draw and data set jittered by a
 # relative 1e-12 (course_utils.randomness). OPENBLAS_CORETYPE is never set: some machines set it on purpose.
+# The solutions run with COURSE_CHECK_REQUIRE_PASS=1: every check(...) in them must say "passed".
 NBVAL := $(BIN)/python -m pytest -p no:cacheprovider --nbval-lax -W error::SyntaxWarning
-NOTEBOOK_DIRS := notebooks solutions exercises demos
+NOTEBOOK_DIRS := notebooks exercises demos
 
 notebooks: $(DEV_STAMP)
 	OPENBLAS_NUM_THREADS=1 $(NBVAL) $(NOTEBOOK_DIRS)
+	OPENBLAS_NUM_THREADS=1 COURSE_CHECK_REQUIRE_PASS=1 $(NBVAL) solutions
 	OPENBLAS_NUM_THREADS=2 $(NBVAL) $(NOTEBOOK_DIRS)
+	OPENBLAS_NUM_THREADS=2 COURSE_CHECK_REQUIRE_PASS=1 $(NBVAL) solutions
 	OPENBLAS_NUM_THREADS=1 COURSE_PERTURB=1e-12 $(NBVAL) $(NOTEBOOK_DIRS)
+	OPENBLAS_NUM_THREADS=1 COURSE_PERTURB=1e-12 COURSE_CHECK_REQUIRE_PASS=1 $(NBVAL) solutions
+
+# The floors run: the lowest versions that requirements.txt, requirements-dev.txt and pyproject.toml allow, in an
+# environment of their own (.venv-floors), so that every floor we declare is one we have run. uv resolves each
+# direct dependency to its lowest allowed version (--resolution lowest-direct); what those pull in is the newest
+# that fits, as a fresh install would get. The resolution is written to .venv-floors/floors.txt and synced
+# exactly (a floor raised or lowered later re-resolves it). Then ruff, the unit tests (not the browser or slow
+# ones) and one chapter run there; the chapter is run in that environment's own kernel (--nbval-current-env).
+FLOORS         := .venv-floors
+FLOORS_BIN     := $(FLOORS)/bin
+FLOORS_STAMP   := $(FLOORS)/.installed
+FLOORS_CHAPTER := notebooks/03_critical_points.ipynb
+# the floors' kernels find only their own kernel spec, and ipykernel's debugger keeps its start-up note to itself
+FLOORS_ENV     := JUPYTER_PATH=$(CURDIR)/$(FLOORS)/share/jupyter PYDEVD_DISABLE_FILE_VALIDATION=1 \
+                  HYPOTHESIS_STORAGE_DIRECTORY=$(CURDIR)/$(FLOORS)/.hypothesis
+
+$(FLOORS_BIN)/python: | $(DEV_STAMP)
+	$(BIN)/uv venv --quiet --python $(PYTHON) $(FLOORS)
+
+$(FLOORS_STAMP): requirements.txt requirements-dev.txt pyproject.toml | $(FLOORS_BIN)/python
+	$(BIN)/uv pip compile --quiet --python $(FLOORS_BIN)/python --resolution lowest-direct --no-header \
+		pyproject.toml requirements.txt requirements-dev.txt -o $(FLOORS)/floors.txt
+	$(BIN)/uv pip sync --quiet --python $(FLOORS_BIN)/python $(FLOORS)/floors.txt
+	$(BIN)/uv pip install --quiet --python $(FLOORS_BIN)/python --no-deps -e .
+	@touch $@
+
+floors: $(FLOORS_STAMP)
+	@echo "floors: Python $$($(FLOORS_BIN)/python -c 'import platform; print(platform.python_version())');" \
+		"$$(grep -E '^(numpy|scipy|matplotlib|autograd|ipywidgets|ipympl|pytest|hypothesis|nbval)==' $(FLOORS)/floors.txt | tr '\n' ' ')"
+	$(FLOORS_BIN)/ruff check --extend-exclude $(FLOORS) .
+	$(FLOORS_ENV) $(FLOORS_BIN)/python -m pytest -p no:cacheprovider -q -m "not browser and not slow" tests
+	$(FLOORS_ENV) OPENBLAS_NUM_THREADS=1 $(FLOORS_BIN)/python -m pytest -p no:cacheprovider --nbval-lax \
+		--nbval-current-env -W error::SyntaxWarning $(FLOORS_CHAPTER)
 
 test: $(DEV_STAMP)
 	$(BIN)/ruff check .
@@ -74,4 +111,4 @@ exercises: $(STAMP)
 	$(BIN)/python -m course_utils.grading assign
 
 clean:
-	rm -rf $(VENV) artifacts .pytest_cache .ruff_cache .hypothesis
+	rm -rf $(VENV) $(FLOORS) artifacts .pytest_cache .ruff_cache .hypothesis

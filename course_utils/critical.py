@@ -6,8 +6,14 @@ reads the Hessian's eigenvalues :math:`\lambda_1 \le \dots \le \lambda_P` there:
 * all :math:`> 0` — a strict local **minimum**; all :math:`< 0` — a strict local **maximum**;
 * both signs — a **saddle** of *index* :math:`k` = the number of negative eigenvalues, with an escape
   direction along the eigenvector of :math:`\lambda_1`;
-* any :math:`|\lambda_i| \le` tol — **degenerate**: the test is silent and higher-order terms decide
+* any :math:`|\lambda_i| \le \tau` — **degenerate**: the test is silent and higher-order terms decide
   (the monkey saddle :math:`x^3 - 3xy^2`, :math:`x^4 + y^4` and :math:`x^4 - y^4` all have :math:`H = 0`).
+
+"Zero" has to be relative: multiplying a loss by :math:`c > 0` multiplies every eigenvalue by :math:`c` and changes
+nothing about the point. So the threshold is :math:`\tau = \text{tol}\cdot\max(\|H\|_2, s)`, with
+:math:`\|H\|_2 = \max_i|\lambda_i|` and :math:`s` the problem's curvature scale (the finder uses the RMS of
+:math:`\|H\|_2` over its box); likewise the finder accepts a root when :math:`\|\nabla f\|` is small against the
+RMS gradient over the box. Both scale with :math:`c`, so what is found and how it is classified do not.
 
 :func:`find_critical_points` solves :math:`\nabla f = 0` from a low-discrepancy set of starts in a box
 (Newton's method with a pseudo-inverse, vectorized over the starts), keeps the verified roots and merges
@@ -18,6 +24,8 @@ critical point is a minimum with probability :math:`2^{-n}` against the Gaussian
 
 from __future__ import annotations
 
+import functools
+import inspect
 from dataclasses import dataclass
 
 import numpy as np
@@ -55,19 +63,21 @@ KINDS = ("minimum", "maximum", "saddle", "degenerate")
 
 @dataclass(frozen=True)
 class Classification:
-    """What the second-derivative test says about a symmetric Hessian.
+    r"""What the second-derivative test says about a symmetric Hessian.
 
     Attributes
     ----------
     kind : {"minimum", "maximum", "saddle", "degenerate"}
     index : int
-        Number of eigenvalues below ``-tol`` (directions of negative curvature).
+        Number of eigenvalues below :math:`-\tau` (directions of negative curvature).
     n_zero : int
-        Number of eigenvalues with ``|λ| <= tol``.
+        Number of eigenvalues with :math:`|\lambda| \le \tau`.
     eigenvalues : ndarray, shape (P,)
         Ascending.
     escape_direction : ndarray of shape (P,) or None
-        Unit eigenvector of the most negative eigenvalue when it is below ``-tol``.
+        Unit eigenvector of the most negative eigenvalue when it is below :math:`-\tau`.
+    threshold : float
+        :math:`\tau`, the absolute size under which an eigenvalue counted as zero (see :func:`classify_hessian`).
     """
 
     kind: str
@@ -75,6 +85,7 @@ class Classification:
     n_zero: int
     eigenvalues: np.ndarray
     escape_direction: np.ndarray | None
+    threshold: float = 0.0
 
     @property
     def index_fraction(self) -> float:
@@ -129,8 +140,8 @@ def _symmetric(H, name="hessian") -> np.ndarray:
     H = check_array(H, name, ndim=2)
     if H.shape[0] != H.shape[1]:
         raise ValueError(f"`{name}` must be a square matrix, got shape {H.shape}")
-    scale = max(np.abs(H).max(), 1.0)
-    if not np.allclose(H, H.T, rtol=0, atol=1e-8 * scale):
+    # relative to the matrix's own size: a Hessian of 1e-9 · f is as symmetric as that of f (a zero one exactly)
+    if not np.allclose(H, H.T, rtol=0, atol=1e-8 * np.abs(H).max(initial=0.0)):
         raise ValueError(f"`{name}` must be symmetric (a Hessian); got max |H - Hᵀ| = {np.abs(H - H.T).max():.3g}")
     return 0.5 * (H + H.T)
 
@@ -140,20 +151,55 @@ def _sign_fixed(v: np.ndarray) -> np.ndarray:
     return v if v[np.argmax(np.abs(v))] >= 0 else -v
 
 
-def classify_hessian(hessian, tol: float = 1e-6) -> Classification:
-    """Classify a critical point from its Hessian's eigenvalues.
+_EPS = np.finfo(float).eps
+
+
+def _zero_threshold(values: np.ndarray, tol: float, scale: float) -> float:
+    """τ = max(tol, Pε) · max(‖H‖₂, scale), from the eigenvalues (see :func:`classify_hessian`)."""
+    return max(tol, values.size * _EPS) * max(float(np.abs(values).max(initial=0.0)), scale)
+
+
+def classify_hessian(hessian, tol: float = 1e-6, *, scale: float = 0.0) -> Classification:
+    r"""Classify a critical point from its Hessian's eigenvalues.
+
+    An eigenvalue counts as zero when :math:`|\lambda| \le \tau`, with
+
+    .. math::
+        \tau = \max(\text{tol},\ P\varepsilon)\cdot\max\bigl(\|H\|_2,\ s\bigr), \qquad
+        \|H\|_2 = \max_i |\lambda_i|,
+
+    :math:`\varepsilon` the float64 machine epsilon and :math:`s` = ``scale``. Both terms scale like the Hessian:
+    multiplying the loss by :math:`c > 0` multiplies :math:`\tau` by :math:`c` (when :math:`s` is a scale of the same
+    problem), so no verdict changes.
+
+    * :math:`\text{tol}\,\|H\|_2` is the **relative** test: the curvature along that eigenvector is negligible next
+      to the strongest one at the same point (``diag(1e-9, 1)`` is degenerate at ``tol = 1e-6``).
+    * :math:`\text{tol}\, s` is a floor tied to the **problem**: a Hessian whose every eigenvalue is tiny next to
+      the curvature the landscape shows elsewhere is zero. Without it, a point found a hair away from the monkey
+      saddle, where :math:`H \approx 10^{-14}\,\mathrm{diag}(1, -1)`, would be called a saddle: relative to itself
+      that Hessian is perfectly well conditioned.
+    * :math:`P\varepsilon` is the **rounding** floor: eigenvalues within ``eigh``'s backward error of zero are zero
+      whatever ``tol`` says (``tol = 0`` still works).
+
+    A zero Hessian has no scale of its own. It is handled on purpose: with ``scale = 0`` the threshold is 0, every
+    eigenvalue is exactly 0 and counts as zero (:math:`|0| \le 0`) — "degenerate", never "minimum".
 
     Parameters
     ----------
     hessian : array_like, shape (P, P)
         Symmetric.
     tol : float
-        Eigenvalues with ``|λ| <= tol`` count as zero. Any zero eigenvalue makes the point "degenerate",
-        even when other eigenvalues are negative (then it is not a minimum, but the test cannot say more).
+        Relative zero tolerance, ``>= 0``. Any zero eigenvalue makes the point "degenerate", even when other
+        eigenvalues are negative (then it is not a minimum, but the test cannot say more).
+    scale : float
+        :math:`s \ge 0`, a curvature scale of the problem in the units of the eigenvalues
+        (:class:`CriticalSearch` passes the RMS of :math:`\|H\|_2` over its box). The default 0 judges the matrix
+        on its own.
 
     Returns
     -------
     Classification
+        Its ``threshold`` is the :math:`\tau` applied.
 
     Examples
     --------
@@ -161,31 +207,46 @@ def classify_hessian(hessian, tol: float = 1e-6) -> Classification:
     'saddle (index 1): λ = -2, 10'
     >>> classify_hessian(np.zeros((2, 2))).kind
     'degenerate'
+    >>> classify_hessian(1e-12 * np.diag([1.0, 2.0])).kind  # relative: a small Hessian is not a zero one...
+    'minimum'
+    >>> classify_hessian(1e-12 * np.diag([1.0, 2.0]), scale=1.0).kind  # ...unless the problem curves like 1
+    'degenerate'
     """
     H = _symmetric(hessian)
     tol = check_scalar(tol, "tol", low=0)
+    scale = check_scalar(scale, "scale", low=0)
+    return _classify_stack(H[None], tol, scale)[0]
+
+
+def _classify_stack(H: np.ndarray, tol: float, scale: float) -> list[Classification]:
+    """:func:`classify_hessian` for a stack of symmetric matrices ``(B, P, P)``, with one batched ``eigh``."""
     values, vectors = np.linalg.eigh(H)
-    index = int(np.sum(values < -tol))
-    n_zero = int(np.sum(np.abs(values) <= tol))
-    if n_zero:
-        kind = "degenerate"
-    elif index == 0:
-        kind = "minimum"
-    elif index == values.size:
-        kind = "maximum"
-    else:
-        kind = "saddle"
-    escape = _sign_fixed(vectors[:, 0]) if values[0] < -tol else None
-    return Classification(kind, index, n_zero, values, escape)
+    out = []
+    for lam, vec in zip(values, vectors):
+        threshold = _zero_threshold(lam, tol, scale)
+        index = int(np.sum(lam < -threshold))
+        n_zero = int(np.sum(np.abs(lam) <= threshold))
+        if n_zero:
+            kind = "degenerate"
+        elif index == 0:
+            kind = "minimum"
+        elif index == lam.size:
+            kind = "maximum"
+        else:
+            kind = "saddle"
+        escape = _sign_fixed(vec[:, 0].copy()) if lam[0] < -threshold else None
+        out.append(Classification(kind, index, n_zero, lam.copy(), escape, threshold))
+    return out
 
 
-def escape_direction(hessian, tol: float = 1e-6) -> np.ndarray | None:
-    r"""Unit eigenvector of the most negative Hessian eigenvalue, or ``None`` when :math:`\lambda_{\min} \ge -`tol.
+def escape_direction(hessian, tol: float = 1e-6, *, scale: float = 0.0) -> np.ndarray | None:
+    r"""Unit eigenvector of the most negative Hessian eigenvalue, or ``None`` when :math:`\lambda_{\min} \ge -\tau`.
 
+    :math:`\tau` is :func:`classify_hessian`'s relative threshold (``tol`` times :math:`\max(\|H\|_2, s)`).
     Along :math:`\pm u` the loss falls like :math:`\tfrac12 \lambda_{\min} t^2`; both signs descend.
     The sign is fixed so that the largest-magnitude entry is positive.
     """
-    return classify_hessian(hessian, tol).escape_direction
+    return classify_hessian(hessian, tol, scale=scale).escape_direction
 
 
 def _objective(objective, *needs: str):
@@ -198,13 +259,18 @@ def _objective(objective, *needs: str):
     return objective
 
 
-def critical_point_at(objective, theta, tol: float = 1e-6) -> CriticalPoint:
-    """Evaluate and classify ``objective`` at ``theta`` (no check that the gradient vanishes; see ``grad_norm``)."""
+def critical_point_at(objective, theta, tol: float = 1e-6, *, scale: float = 0.0) -> CriticalPoint:
+    """Evaluate and classify ``objective`` at ``theta`` (no check that the gradient vanishes; see ``grad_norm``).
+
+    ``tol`` and ``scale`` are :func:`classify_hessian`'s (relative tolerance, curvature scale of the problem).
+    """
     objective = _objective(objective, "value_and_grad", "hessian")
     theta = check_vector(theta, "theta", objective.dim)
     tol = check_scalar(tol, "tol", low=0)
+    scale = check_scalar(scale, "scale", low=0)
     value, g = objective.value_and_grad(theta)
-    return CriticalPoint(theta.copy(), value, float(np.linalg.norm(g)), classify_hessian(objective.hessian(theta), tol))
+    return CriticalPoint(theta.copy(), value, float(np.linalg.norm(g)),
+                         classify_hessian(objective.hessian(theta), tol, scale=scale))
 
 
 def newton_step(grad, hessian) -> np.ndarray:
@@ -229,6 +295,22 @@ def _starts(bounds: np.ndarray, n_starts: int, method: str, rng) -> np.ndarray:
     return _seeded_starts(bounds, n_starts, method, seed)
 
 
+def _seed_keyword(cls) -> str:
+    """The keyword that seeds a ``scipy.stats.qmc`` engine: ``rng`` (SciPy >= 1.15) or ``seed`` (1.11-1.14).
+
+    Read from the signature, not from the version string, so a backport or a rename is followed as it is.
+    """
+    return "rng" if "rng" in inspect.signature(cls).parameters else "seed"
+
+
+@functools.cache
+def _sobol():
+    """``(qmc.Sobol, its seeding keyword)``, looked up once (scipy.stats loads on first use, not on import)."""
+    from scipy.stats import qmc
+
+    return qmc.Sobol, _seed_keyword(qmc.Sobol)
+
+
 def _seeded_starts(bounds: np.ndarray, n_starts: int, method: str, seed: int | None) -> np.ndarray:
     lo, hi = bounds[:, 0], bounds[:, 1]
     dim = lo.size
@@ -237,13 +319,18 @@ def _seeded_starts(bounds: np.ndarray, n_starts: int, method: str, seed: int | N
         # cell centres, so no start sits exactly on the boundary (or on a symmetric critical point)
         axes = [lo[i] + (np.arange(per_axis) + 0.5) / per_axis * (hi[i] - lo[i]) for i in range(dim)]
         return np.stack(np.meshgrid(*axes, indexing="ij"), axis=-1).reshape(-1, dim)
-    from scipy.stats import qmc
-
     if method == "sobol":
         # Sobol points are balanced in blocks of 2**m; drawing the whole block and keeping the first n gives the
         # same points as `random(n)` without SciPy's balance warning for n not a power of two.
-        u = qmc.Sobol(dim, scramble=True, rng=seed).random_base2(max(int(np.ceil(np.log2(n_starts))), 0))[:n_starts]
+        # A Generator, not the int: SciPy < 1.15 turns `seed=int` into another stream than `rng=int`, but reads a
+        # Generator the same way under either keyword — so the starts are the same on every SciPy we support.
+        sobol, keyword = _sobol()
+        engine = sobol(dim, scramble=True, **{keyword: np.random.default_rng(seed)})
+        u = engine.random_base2(max(int(np.ceil(np.log2(n_starts))), 0))
+        u = u[:n_starts]
     else:
+        from scipy.stats import qmc
+
         u = qmc.Halton(dim, scramble=False).random(n_starts)
     return lo + u * (hi - lo)
 
@@ -253,23 +340,23 @@ def _batched_derivatives(objective, probe: np.ndarray):
 
     Differentiates the vectorized ``_loss_batch`` with autograd (rows are independent, so the gradient of the
     summed losses is the stack of per-row gradients). Objectives whose batch loss is not differentiable that
-    way fall back to a loop of ``grad``/``hessian``; ``probe`` (a few rows) decides which applies.
+    way fall back to a loop of ``grad``/``hessian``; ``probe`` (a few rows) decides which applies, comparing
+    with the loop relative to the loop's own size (a loss multiplied by 1e-8 is checked as strictly).
     """
     import autograd.numpy as anp
-    from autograd import elementwise_grad
+    from autograd import elementwise_grad, make_vjp
 
     P = objective.dim
+    basis = np.eye(P)
 
     def grad_rows(T):
         return elementwise_grad(lambda S: anp.sum(objective._loss_batch(S)))(T)
 
     def batched(T):
-        G = np.asarray(grad_rows(T), dtype=float)
-        H = np.stack(
-            [np.asarray(elementwise_grad(lambda S, i=i: anp.sum(grad_rows(S)[:, i]))(T), dtype=float) for i in range(P)],
-            axis=1,
-        )
-        return G, 0.5 * (H + np.swapaxes(H, 1, 2))
+        # one traced pass gives the gradients and a VJP of them; row i of every Hessian is the VJP of e_i
+        vjp, G = make_vjp(grad_rows)(T)
+        H = np.stack([np.asarray(vjp(np.broadcast_to(basis[i], T.shape)), dtype=float) for i in range(P)], axis=1)
+        return np.asarray(G, dtype=float), 0.5 * (H + np.swapaxes(H, 1, 2))
 
     def looped(T):
         return np.array([objective.grad(t) for t in T]), np.array([objective.hessian(t) for t in T])
@@ -278,24 +365,51 @@ def _batched_derivatives(objective, probe: np.ndarray):
         with np.errstate(all="ignore"):
             G, H = batched(probe)
         G0, H0 = looped(probe)
-        if np.allclose(G, G0, rtol=1e-8, atol=1e-10) and np.allclose(H, H0, rtol=1e-8, atol=1e-10):
+        if (np.allclose(G, G0, rtol=1e-8, atol=1e-10 * np.abs(G0).max(initial=0.0))
+                and np.allclose(H, H0, rtol=1e-8, atol=1e-10 * np.abs(H0).max(initial=0.0))):
             return batched
     except Exception:  # a loss that autograd cannot trace in batch form: the loop is always right
         pass
     return looped
 
 
-def _newton_all(derivatives, X: np.ndarray, steps: int) -> tuple[np.ndarray, np.ndarray]:
+def _pinv_steps(H: np.ndarray, G: np.ndarray, rcond: float = 1e-13) -> np.ndarray:
+    r"""Newton steps :math:`-H^{+} g` for stacks ``H (B, P, P)`` (symmetric) and ``G (B, P)``.
+
+    The pseudo-inverse from ``eigh`` (for a symmetric matrix the singular values are :math:`|\lambda_i|`):
+    eigenvalues with :math:`|\lambda| \le` ``rcond`` :math:`\cdot \max|\lambda|` are dropped, as
+    ``np.linalg.pinv(H, rcond)`` does, at less than half its cost for small matrices.
+    """
+    lam, V = np.linalg.eigh(H)
+    keep = np.abs(lam) > rcond * np.abs(lam).max(axis=1, keepdims=True)
+    inverse = np.where(keep, 1.0 / np.where(keep, lam, 1.0), 0.0)
+    return -np.einsum("bij,bj->bi", V, inverse * np.einsum("bji,bj->bi", V, G))
+
+
+def _newton_all(derivatives, X: np.ndarray, steps: int, bounds: np.ndarray | None = None
+                ) -> tuple[np.ndarray, np.ndarray]:
     r"""Newton on :math:`\nabla f = 0` from every row of ``X`` at once: :math:`x \leftarrow x - H^{+}\nabla f`.
 
-    Rows stop when the Newton step reaches the rounding floor; rows that blow up become NaN. Near a degenerate
-    root Newton converges only linearly (the error shrinks by 1/2 per step for a cubic, 2/3 for a quartic), hence
-    the generous step count: stopping early would leave the point where the Hessian is small but not zero.
+    A row stops when its step reaches the rounding floor or, with ``bounds``, :math:`10^{-10}` of the box diagonal.
+    Near a simple root the next step would be :math:`\sim 10^{-20}` of the box (quadratic convergence). Near a
+    degenerate root Newton converges only linearly (the error halves per step for a cubic, shrinks by 2/3 for a
+    quartic), hence the generous step count; stopped there, the point is within a few steps' worth,
+    :math:`\sim 10^{-10}` of the box, of the root, where the Hessian is :math:`\sim 10^{-10}` of its size across
+    the box and reads as zero. Rows that blow up become NaN, and so does a row that has left the box by more than
+    the box's own width along some axis: Newton has thrown it away, and a root out there would be discarded
+    anyway. Every step is invariant under :math:`f \to c f`: :math:`H^{+}\nabla f` does not change, nor does the
+    pseudo-inverse's relative cut-off.
+
     Returns the points and their gradient norms.
     """
     X = X.copy()
     active = np.ones(X.shape[0], dtype=bool)
     gnorm = np.full(X.shape[0], np.inf)
+    small = 0.0
+    if bounds is not None:
+        width = bounds[:, 1] - bounds[:, 0]
+        far_lo, far_hi = bounds[:, 0] - width, bounds[:, 1] + width
+        small = 1e-10 * float(np.linalg.norm(width))
     with np.errstate(all="ignore"):
         for _ in range(steps):
             idx = np.flatnonzero(active)
@@ -312,29 +426,55 @@ def _newton_all(derivatives, X: np.ndarray, steps: int) -> tuple[np.ndarray, np.
             idx, G, H = idx[~done], G[~done], H[~done]
             if idx.size == 0:
                 continue
-            step = -(np.linalg.pinv(H, rcond=1e-13) @ G[:, :, None])[:, :, 0]
+            step = _pinv_steps(H, G)
             X[idx] = X[idx] + step
-            tiny = np.linalg.norm(step, axis=1) <= 1e-15 * (1 + np.linalg.norm(X[idx], axis=1))
+            length = np.linalg.norm(step, axis=1)
+            tiny = (length <= 1e-15 * (1 + np.linalg.norm(X[idx], axis=1))) | (length <= small)
             active[idx[tiny]] = False
-        G, _ = derivatives(X[np.all(np.isfinite(X), axis=1)]) if np.any(np.all(np.isfinite(X), axis=1)) else (None, None)
+            if bounds is not None:
+                gone = np.any((X[idx] < far_lo) | (X[idx] > far_hi), axis=1)
+                X[idx[gone]] = np.nan
+                active[idx[gone]] = False
+        ok = np.all(np.isfinite(X), axis=1)
+        G, _ = derivatives(X[ok]) if np.any(ok) else (None, None)
     out = np.full(X.shape[0], np.inf)
-    ok = np.all(np.isfinite(X), axis=1)
     if G is not None:
         out[ok] = np.linalg.norm(G, axis=1)
     return X, out
 
 
+def _rms(v: np.ndarray) -> float:
+    """Root mean square (0 for no values); ``norm`` rescales internally, so 1e200 does not overflow."""
+    return float(np.linalg.norm(v) / np.sqrt(v.size)) if v.size else 0.0
+
+
+def _all_near(A: np.ndarray, B: np.ndarray, radius: float) -> bool:
+    """Whether every row of ``A`` lies within ``radius`` of some row of ``B``."""
+    from scipy.spatial import cKDTree
+
+    distance, _ = cKDTree(B).query(A, k=1)
+    return bool(np.all(distance <= radius))
+
+
+#: Probe points (a Halton set, the same for every search) on which a search measures its problem's scales.
+_N_PROBES = 64
+#: The automatic start count: Sobol blocks from 2**_AUTO_FIRST starts, doubled up to ``max_starts``.
+_AUTO_FIRST = 9
+_DEFAULT_MAX_STARTS = 2**15
+
+
 def find_critical_points(
     objective,
     bounds,
-    n_starts: int = 64,
+    n_starts: int | None = None,
     *,
     method: str = "sobol",
     rng=0,
-    grad_tol: float = 1e-8,
+    grad_tol: float = 1e-10,
     merge_tol: float | None = None,
     eig_tol: float = 1e-6,
     max_steps: int = 120,
+    max_starts: int = _DEFAULT_MAX_STARTS,
 ) -> list[CriticalPoint]:
     r"""All critical points of ``objective`` that multi-start Newton reaches inside a box.
 
@@ -344,32 +484,57 @@ def find_critical_points(
        :math:`\theta \leftarrow \theta - H^{+}\nabla f` with the pseudo-inverse, so singular Hessians at
        degenerate points do not break it — Newton treats minima, saddles and maxima alike, which is what a
        *finder* needs;
-    3. a root is kept when it lies in the box and :math:`\|\nabla f\| \le` ``grad_tol`` (re-checked with the
-       objective's own gradient);
+    3. a root is kept when it lies in the box and its gradient is small against the gradients the landscape
+       shows elsewhere, re-checked with the objective's own gradient:
+
+       .. math::
+           \|\nabla f(\theta)\| \le \texttt{grad\_tol}\cdot g, \qquad
+           g = \Bigl(\tfrac1M \textstyle\sum_{m=1}^{M} \|\nabla f(p_m)\|^2\Bigr)^{1/2},
+
+       the RMS gradient over :math:`M = 64` fixed probe points :math:`p_m` of the box (a Halton set);
     4. roots closer than ``merge_tol`` are one point (the one with the smallest gradient is kept);
-    5. the points are sorted by loss, then by coordinates, and classified by :func:`classify_hessian`.
+    5. each point is classified by :func:`classify_hessian` with tolerance ``eig_tol`` and the problem's
+       curvature scale :math:`s = (\tfrac1M \sum_m \|H(p_m)\|_2^2)^{1/2}`, the RMS Hessian norm over the same
+       probes: an eigenvalue is zero when :math:`|\lambda| \le \texttt{eig\_tol}\cdot\max(\|H(\theta)\|_2, s)`;
+    6. the points are sorted by loss, then by coordinates.
+
+    Every test is relative: :math:`g` and :math:`s` scale with the loss, and Newton's steps do not depend on it,
+    so multiplying ``objective`` by any :math:`c > 0` finds the same points with the same kinds (up to rounding).
+
+    With ``n_starts=None`` (the default) the search picks its own count: it runs 512, 1024, 2048, ... starts
+    (each set the first half of the next, so no Newton run is repeated) and stops at the first count :math:`n`
+    for which the last :math:`n/2` starts found no point that the first :math:`n/2` had missed and every point
+    found was reached from at least two starts (Good–Turing's estimate of the chance that one more start finds
+    something new, the fraction of points seen once, is then 0) — or at ``max_starts``. Himmelblau's nine
+    points stop it at 1024 starts; Rastrigin's 441 at 4096–8192 in its box, its 1681 in a box twice as wide
+    at 16384–32768. Every named landscape's known points are all found this way, for 20 of 20 seeds, in boxes
+    up to twice its ``bounds`` (``tests/test_critical_scale.py``).
 
     A box without critical points gives an empty list. Multi-start is a search, not a proof: a critical point
-    whose basin of attraction (for Newton) misses every start is not found; more starts help.
+    whose basin of attraction (for Newton) misses every start is not found, and the stopping rule judges only
+    from what it has seen; more starts help.
 
     Parameters
     ----------
     objective : Objective
     bounds : array_like, shape (P, 2)
         ``[(low, high), ...]`` per coordinate, ``low < high``.
-    n_starts : int
-        Number of starts (``"grid"`` rounds it to a full grid).
+    n_starts : int, optional
+        Number of starts (``"grid"`` rounds it to a full grid); ``None`` chooses it as described above.
     method : {"sobol", "halton", "grid"}
     rng : Generator or int
         Scrambling seed for Sobol starts.
     grad_tol : float
-        Verification threshold on the gradient norm.
+        Relative verification threshold: a root's :math:`\|\nabla f\|` must be at most ``grad_tol`` times the
+        RMS gradient over the box (a converged Newton root sits at about :math:`10^{-15}` of it).
     merge_tol : float, optional
         Distance under which two roots are merged; default ``1e-4`` times the box diagonal.
     eig_tol : float
-        Zero-eigenvalue tolerance for the classification.
+        Relative zero-eigenvalue tolerance for the classification (see step 5 and :func:`classify_hessian`).
     max_steps : int
         Newton iterations per start.
+    max_starts : int
+        Cap on the automatic count (ignored when ``n_starts`` is given).
 
     Returns
     -------
@@ -382,8 +547,9 @@ def find_critical_points(
     >>> [c.kind for c in find_critical_points(f, f.bounds)].count("saddle")
     4
     """
-    return CriticalSearch(objective, bounds, method=method, rng=rng, grad_tol=grad_tol, merge_tol=merge_tol,
-                          eig_tol=eig_tol, max_steps=max_steps).find(n_starts)
+    search = CriticalSearch(objective, bounds, method=method, rng=rng, grad_tol=grad_tol, merge_tol=merge_tol,
+                            eig_tol=eig_tol, max_steps=max_steps)
+    return search.find(n_starts, max_starts=max_starts)
 
 
 class CriticalSearch:
@@ -394,14 +560,27 @@ class CriticalSearch:
     largest count (one batched Newton run), :meth:`find` for any smaller count only merges and reads cached,
     verified points — the result is the one :func:`find_critical_points` returns for that count (it is this
     class, used once). An explorer with a "number of starts" slider keeps one search per landscape.
+    ``find(None)`` chooses the count by :func:`find_critical_points`'s stopping rule (:meth:`enough_starts`).
+
+    The tolerances are relative to two scales of the problem, measured once on 64 probe points of the box (a
+    Halton set, the same whatever the seed or the count, so :meth:`find` for one count does not depend on which
+    other counts were asked for).
 
     Parameters
     ----------
     objective, bounds, method, rng, grad_tol, merge_tol, eig_tol, max_steps
         As in :func:`find_critical_points`.
+
+    Attributes
+    ----------
+    grad_scale : float
+        :math:`g`, the RMS of :math:`\|\nabla f\|` over the probe points (a root needs
+        :math:`\|\nabla f\| \le` ``grad_tol`` :math:`\cdot g`).
+    hessian_scale : float
+        :math:`s`, the RMS of :math:`\|H\|_2` over the probe points (the classification's curvature scale).
     """
 
-    def __init__(self, objective, bounds, *, method: str = "sobol", rng=0, grad_tol: float = 1e-8,
+    def __init__(self, objective, bounds, *, method: str = "sobol", rng=0, grad_tol: float = 1e-10,
                  merge_tol: float | None = None, eig_tol: float = 1e-6, max_steps: int = 120):
         self.objective = _objective(objective, "hessian")
         bounds = check_array(bounds, "bounds", shape=(self.objective.dim, 2))
@@ -418,9 +597,40 @@ class CriticalSearch:
         self.merge_tol = 1e-4 * diagonal if merge_tol is None else check_scalar(merge_tol, "merge_tol", low=0)
         self._slack = 1e-9 * diagonal
         self._derivatives = None
+        self._scales: tuple[float, float] | None = None
         self._roots: dict[bytes, tuple[np.ndarray, float]] = {}  # start -> (Newton's end point, its |grad|)
         self._verified: dict[bytes, CriticalPoint | None] = {}  # end point -> verified point (None: rejected)
 
+    # --- the problem's scales ------------------------------------------------------------------------------
+    def _derivs(self):
+        if self._derivatives is None:
+            self._derivatives = _batched_derivatives(self.objective, self._probes()[:2])
+        return self._derivatives
+
+    def _probes(self) -> np.ndarray:
+        return _seeded_starts(self.bounds, _N_PROBES, "halton", None)
+
+    def _measure_scales(self) -> tuple[float, float]:
+        if self._scales is None:
+            with np.errstate(all="ignore"):
+                G, H = self._derivs()(self._probes())
+                ok = np.all(np.isfinite(G), axis=1) & np.all(np.isfinite(H), axis=(1, 2))
+                g = np.linalg.norm(G[ok], axis=1)
+                h = np.abs(np.linalg.eigvalsh(H[ok])).max(axis=1, initial=0.0) if ok.any() else np.zeros(0)
+            self._scales = (_rms(g), _rms(h))
+        return self._scales
+
+    @property
+    def grad_scale(self) -> float:
+        """RMS of the gradient norm over the probe points (measured once, on first use)."""
+        return self._measure_scales()[0]
+
+    @property
+    def hessian_scale(self) -> float:
+        """RMS of the Hessian's spectral norm over the probe points (measured once, on first use)."""
+        return self._measure_scales()[1]
+
+    # --- starts and Newton ---------------------------------------------------------------------------------
     def starts(self, n_starts: int) -> np.ndarray:
         """The starts used for ``n_starts``, shape (S, P) (``"grid"`` rounds to a full grid)."""
         n_starts = check_int(n_starts, "n_starts", low=1)
@@ -445,23 +655,40 @@ class CriticalSearch:
         if not new:
             return
         rows = np.array(list(new.values()))
-        if self._derivatives is None:
-            self._derivatives = _batched_derivatives(self.objective, rows[:2])
-        X, gnorms = _newton_all(self._derivatives, rows, self.max_steps)
+        X, gnorms = _newton_all(self._derivs(), rows, self.max_steps, self.bounds)
         for key, x, g in zip(new, X, gnorms):
             self._roots[key] = (x, float(g))
 
-    def _verify(self, x: np.ndarray) -> CriticalPoint | None:
-        key = x.tobytes()
-        if key not in self._verified:
-            gnorm = float(np.linalg.norm(self.objective.grad(x)))  # re-checked with the objective's own gradient
-            self._verified[key] = (CriticalPoint(x.copy(), self.objective.loss(x), gnorm,
-                                                 classify_hessian(self.objective.hessian(x), self.eig_tol))
-                                   if gnorm <= self.grad_tol else None)
-        return self._verified[key]
+    def _verify(self, X: np.ndarray) -> list[CriticalPoint | None]:
+        """The verified critical point at each row of ``X`` (None: rejected), computed in one batch and cached.
 
-    def find(self, n_starts: int) -> list[CriticalPoint]:
-        """The critical points reached from the starts for ``n_starts`` (see :func:`find_critical_points`)."""
+        The gradient is re-checked with the objective's own (batched) gradient; loss values and Hessians come
+        in one batch too (the batched Hessian agrees with ``objective.hessian``, see ``_batched_derivatives``).
+        """
+        keys = [x.tobytes() for x in X]
+        todo = [i for i, k in enumerate(keys) if k not in self._verified]
+        if todo:
+            g_scale, h_scale = self._measure_scales()
+            T = X[todo]
+            with np.errstate(all="ignore"):
+                gnorms = np.linalg.norm(self.objective.grad_batch(T), axis=1)
+                ok = gnorms <= self.grad_tol * g_scale
+                values = self.objective.loss_batch(T[ok]) if ok.any() else np.zeros(0)
+                hessians = self._derivs()(T[ok])[1] if ok.any() else np.zeros((0,) + 2 * (T.shape[1],))
+            kept = iter(zip(values, _classify_stack(hessians, self.eig_tol, h_scale)))
+            for i, x, gnorm, good in zip(todo, T, gnorms, ok):
+                if good:
+                    value, classification = next(kept)
+                    self._verified[keys[i]] = CriticalPoint(x.copy(), float(value), float(gnorm), classification)
+                else:
+                    self._verified[keys[i]] = None
+        return [self._verified[k] for k in keys]
+
+    # --- the census ----------------------------------------------------------------------------------------
+    def _census(self, n_starts: int) -> tuple[list[CriticalPoint], np.ndarray]:
+        """The points found from the starts for ``n_starts`` (sorted) and how many starts reached each."""
+        from scipy.spatial import cKDTree
+
         starts = self.starts(n_starts)
         self._newton(starts)
         found = [self._roots[row.tobytes()] for row in starts]
@@ -469,15 +696,57 @@ class CriticalSearch:
         gnorms = np.array([g for _, g in found])
         lo, hi = self.bounds[:, 0] - self._slack, self.bounds[:, 1] + self._slack
         inside = np.all(np.isfinite(X), axis=1) & np.all((X >= lo) & (X <= hi), axis=1)
-        candidates = np.flatnonzero(inside & (gnorms <= self.grad_tol))
-        kept: list[CriticalPoint] = []
-        for i in candidates[np.argsort(gnorms[candidates], kind="stable")]:  # best-verified represents its cluster
-            if kept and np.min(np.linalg.norm(np.array([c.point for c in kept]) - X[i], axis=1)) <= self.merge_tol:
-                continue
-            point = self._verify(X[i])
-            if point is not None:
-                kept.append(point)
-        return sorted(kept, key=lambda c: (round(c.value, 10), *np.round(c.point, 8)))
+        candidates = np.flatnonzero(inside & (gnorms <= self.grad_tol * self.grad_scale))
+        candidates = candidates[np.argsort(gnorms[candidates], kind="stable")]  # best root represents its cluster
+        while candidates.size:
+            # greedy clusters: each candidate joins the first representative within merge_tol, else founds one
+            Y = X[candidates]
+            tree = cKDTree(Y)
+            owner = np.full(len(Y), -1)
+            reps: list[int] = []
+            for i in range(len(Y)):
+                if owner[i] < 0:
+                    near = np.asarray(tree.query_ball_point(Y[i], self.merge_tol), dtype=int)
+                    owner[near[owner[near] < 0]] = len(reps)
+                    reps.append(i)
+            points = self._verify(Y[reps])  # only representatives are verified (one batch, cached)
+            rejected = [i for i, p in zip(reps, points) if p is None]
+            if not rejected:
+                break
+            # a rejected root has no say: drop it and cluster again (rare; verification results are cached)
+            candidates = np.delete(candidates, rejected)
+        else:
+            return [], np.zeros(0, dtype=int)
+        hits = np.bincount(owner, minlength=len(reps))
+        top = max(abs(p.value) for p in points) or 1.0  # ties in loss judged relative to its size
+        rank = sorted(range(len(points)),
+                      key=lambda k: (round(points[k].value / top, 10), *np.round(points[k].point, 8)))
+        return [points[k] for k in rank], hits[rank]
+
+    def enough_starts(self, max_starts: int = _DEFAULT_MAX_STARTS) -> int:
+        """The start count :func:`find_critical_points` chooses with ``n_starts=None`` (see its stopping rule)."""
+        max_starts = check_int(max_starts, "max_starts", low=1)
+        n = min(2**_AUTO_FIRST, max_starts)
+        previous, _ = self._census(n)
+        while n < max_starts:
+            n = min(2 * n, max_starts)
+            points, hits = self._census(n)
+            if len(points) == len(previous) and np.all(hits >= 2) and (
+                    not points or _all_near(np.array([p.point for p in points]),
+                                            np.array([q.point for q in previous]), self.merge_tol)):
+                break
+            previous = points
+        return n
+
+    def find(self, n_starts: int | None, *, max_starts: int = _DEFAULT_MAX_STARTS) -> list[CriticalPoint]:
+        """The critical points reached from the starts for ``n_starts`` (see :func:`find_critical_points`).
+
+        ``None`` picks the count with :meth:`enough_starts` (at most ``max_starts``).
+        """
+        max_starts = check_int(max_starts, "max_starts", low=1)
+        if n_starts is None:
+            n_starts = self.enough_starts(max_starts)
+        return self._census(check_int(n_starts, "n_starts", low=1))[0]
 
 
 def minimize_gradient_norm(objective, theta0, *, maxiter: int = 100, newton_steps: int = 20) -> CriticalPoint:

@@ -11,7 +11,8 @@ Everything here needs only ``v -> H v``. Build the product once per point with
 * :func:`power_iteration` — the textbook method, which finds the eigenvalue of largest *magnitude*
   (possibly negative, as PyHessian's does) and converges at rate :math:`|\lambda_2/\lambda_1|`;
 * :func:`lanczos` — the tridiagonalisation :math:`Q^\top H Q = T` with full re-orthogonalisation;
-* :func:`hutchinson_trace` — :math:`\operatorname{tr} H = \mathbb E[z^\top H z]` with a confidence interval;
+* :func:`hutchinson_trace` — :math:`\operatorname{tr} H = \mathbb E[z^\top H z]` with a confidence interval
+  (:func:`mean_confidence_interval`, corrected for the skewness of the probe samples);
 * :func:`slq_density` — the spectral density by stochastic Lanczos quadrature.
 
 The dense Hessian is the reference every estimator is tested against.
@@ -19,6 +20,7 @@ The dense Hessian is the reference every estimator is tested against.
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable
 from dataclasses import dataclass
 
@@ -50,6 +52,7 @@ __all__ = [
     "power_iteration",
     "lanczos",
     "hutchinson_trace",
+    "mean_confidence_interval",
     "slq_density",
     "gaussian_broadening",
 ]
@@ -141,11 +144,14 @@ class TraceEstimate:
     Attributes
     ----------
     estimate : float
-        Mean of the probe samples :math:`z_i^\\top H z_i`.
+        Mean of the probe samples :math:`z_i^\top H z_i`.
     stderr : float
-        Standard error of the mean, sample s.d. / :math:`\sqrt{n}`.
+        Standard error of the mean, sample s.d. (``ddof=1``) / :math:`\sqrt{n}`.
     ci_low, ci_high : float
-        Two-sided confidence interval (Student's t) at level ``confidence``.
+        Two-sided confidence interval at level ``confidence`` from :func:`mean_confidence_interval`: Student's t,
+        corrected for the skewness of the samples, so it is not symmetric about ``estimate``. Its *coverage* —
+        the fraction of runs (fresh probes each) whose interval contains the true trace — is tested against
+        ``confidence``.
     samples : ndarray, shape (n_probes,)
         The individual quadratic forms.
     confidence : float
@@ -427,31 +433,50 @@ def hutchinson_trace(
     distribution: str = "rademacher",
     confidence: float = 0.95,
 ) -> TraceEstimate:
-    r"""Hutchinson's estimator :math:`\operatorname{tr}H \approx \frac1n\sum_i z_i^\top H z_i`.
+    r"""Hutchinson's estimator :math:`\operatorname{tr}H \approx \frac1n\sum_i z_i^\top H z_i`, with a confidence interval.
 
     With Rademacher probes (entries ±1) each sample is unbiased with variance
     :math:`2(\|H\|_F^2 - \sum_i H_{ii}^2)`; Gaussian probes have variance :math:`2\|H\|_F^2`. On an
     indefinite Hessian the trace is a small difference of large numbers, so the estimate is reported with
-    a Student-t confidence interval, not alone.
+    a confidence interval, not alone.
+
+    The samples are **skewed** when a few eigenvalues stand out (a trained network's Hessian: for
+    :math:`H \approx \lambda uu^\top` a sample is :math:`\lambda (u^\top z)^2`, a scaled :math:`\chi^2_1`). A plain
+    Student-t interval then covers less than its level — measured on a trained MLP's Hessian (sample skewness
+    1.9): 91 % at 10 probes, 92 % at 20, 93 % at 40 for a nominal 95 %, the misses nearly all on one side — so
+    the interval is :func:`mean_confidence_interval`'s skewness-corrected one (94–95 % there from 20 probes on).
+    Below ~20 probes no interval built from the samples alone is reliable on such Hessians.
 
     Parameters
     ----------
     hvp : callable
+        ``v (P,) -> H v (P,)`` for a symmetric ``H``.
     dim : int
+        ``P``.
     rng : Generator or int
+        Source of the probes.
     n_probes : int
         Number of probe vectors (``>= 2`` for an interval).
     distribution : {"rademacher", "gaussian"}
     confidence : float
         Level of the two-sided interval, in (0, 1).
-    """
-    from scipy import stats
 
+    Returns
+    -------
+    TraceEstimate
+
+    Examples
+    --------
+    >>> D = np.diag(np.arange(1.0, 11.0))  # Rademacher probes are exact on a diagonal matrix: z_i^2 = 1
+    >>> est = hutchinson_trace(lambda v: D @ v, 10, rng=0, n_probes=5)
+    >>> est.estimate, est.ci_low, est.ci_high
+    (55.0, 55.0, 55.0)
+    """
     dim = _check_hvp(hvp, dim)
     rng = check_rng(rng)
     n_probes = check_int(n_probes, "n_probes", low=2)
     distribution = check_option(distribution, "distribution", ["rademacher", "gaussian"])
-    confidence = check_scalar(confidence, "confidence", low=0, high=1, low_inclusive=False, high_inclusive=False)
+    confidence = _check_confidence(confidence)
     if distribution == "rademacher":
         Z = rng.choice(np.array([-1.0, 1.0]), size=(n_probes, dim))
     else:
@@ -459,8 +484,96 @@ def hutchinson_trace(
     samples = np.array([z @ np.asarray(hvp(z), dtype=float) for z in Z])
     estimate = float(samples.mean())
     stderr = float(samples.std(ddof=1) / np.sqrt(n_probes))
-    half = float(stats.t.ppf(0.5 + confidence / 2, df=n_probes - 1)) * stderr
-    return TraceEstimate(estimate, stderr, estimate - half, estimate + half, samples, confidence)
+    low, high = mean_confidence_interval(samples, confidence)
+    return TraceEstimate(estimate, stderr, float(low), float(high), samples, confidence)
+
+
+def _check_confidence(confidence) -> float:
+    return check_scalar(confidence, "confidence", low=0, high=1, low_inclusive=False, high_inclusive=False)
+
+
+@functools.lru_cache(maxsize=256)
+def _t_quantile(p: float, df: int) -> float:
+    # scipy's t.ppf costs ~0.3 ms a call, as much as 50 probes of a small Hessian: worth remembering
+    from scipy import stats
+
+    return float(stats.t.ppf(p, df))
+
+
+def mean_confidence_interval(samples, confidence: float = 0.95, *, skew_correction: bool = True):
+    r"""Two-sided confidence interval for the mean of i.i.d. samples, corrected for their skewness.
+
+    The Student-t interval :math:`\bar x \pm t_q\, s/\sqrt n` treats the studentized mean
+    :math:`T = (\bar x - \mu)/(s/\sqrt n)` as symmetric. For skewed samples it is not: a run short of the rare
+    large samples has a low mean *and* a small :math:`s`, so :math:`T` is skewed the other way and the interval
+    misses the truth on one side far more often than it should, on the other less. The two errors are of order
+    :math:`n^{-1/2}`; they cancel only to first order, and what is left grows with the squared skewness — a
+    nominal 95 % interval on :math:`\chi^2_1`-like samples covers ~90 % at 20 samples.
+
+    Hall's (1992) transformation of :math:`T` removes the :math:`n^{-1/2}` skewness term from each tail of its
+    distribution; inverting it gives the interval of Willink (2005):
+
+    .. math::
+        \Bigl[\bar x - G(t_q)\,\tfrac{s}{\sqrt n},\ \bar x - G(-t_q)\,\tfrac{s}{\sqrt n}\Bigr],\qquad
+        G(r) = \frac{(1 + 6a(r - a))^{1/3} - 1}{2a},\qquad
+        a = \frac{\hat\mu_3}{6\sqrt n\, s^3},\quad \hat\mu_3 = \frac{n\sum_i (x_i - \bar x)^3}{(n-1)(n-2)},
+
+    with :math:`s` the sample s.d. (``ddof=1``) and :math:`t_q` the :math:`\tfrac12(1 + \text{confidence})`
+    quantile of Student's t with :math:`n - 1` degrees of freedom. :math:`G` is increasing (it inverts
+    :math:`r \mapsto r + 2ar^2 + \tfrac43 a^2 r^3 + a`, whose slope is :math:`(1 + 2ar)^2 \ge 0`), so the lower
+    end is always below the upper; for symmetric samples (:math:`a = 0`) it is the t interval, :math:`G(r) = r`.
+    Right-skewed samples get an interval that reaches further above :math:`\bar x` than below.
+
+    Parameters
+    ----------
+    samples : array_like, shape (..., n)
+        ``n >= 2`` samples along the last axis; leading axes are independent sets (one interval each).
+    confidence : float
+        Level in (0, 1).
+    skew_correction : bool
+        ``False`` gives the plain Student-t interval (for comparison).
+
+    Returns
+    -------
+    low, high : float or ndarray of shape (...)
+        Floats for 1-D ``samples``.
+
+    Examples
+    --------
+    >>> lo, hi = mean_confidence_interval([1.0, 2.0, 3.0, 4.0])  # symmetric samples: the t interval
+    >>> round(lo, 4), round(hi, 4)
+    (0.4457, 4.5543)
+    >>> lo, hi = mean_confidence_interval([0.1, 0.2, 0.1, 0.3, 2.5])  # skewed right: reaches further up
+    >>> bool(hi - 0.64 > 0.64 - lo)
+    True
+    """
+    x = check_array(samples, "samples", min_size=2)
+    if x.ndim == 0 or x.shape[-1] < 2:
+        raise ValueError(f"`samples` must hold at least 2 samples along its last axis, got shape {x.shape}")
+    confidence = _check_confidence(confidence)
+    skew_correction = bool(skew_correction)
+    n = x.shape[-1]
+    mean = x.mean(axis=-1)
+    dev = x - mean[..., None]
+    var = np.sum(dev**2, axis=-1) / (n - 1)
+    se = np.sqrt(var / n)
+    q = _t_quantile(0.5 + confidence / 2, n - 1)
+    if skew_correction and n > 2:  # two samples are symmetric about their mean: no skewness to correct
+        mu3 = n * np.sum(dev**3, axis=-1) / ((n - 1) * (n - 2))
+        with np.errstate(divide="ignore", invalid="ignore"):
+            a = np.where(var > 0, mu3 / (6 * np.sqrt(n) * var**1.5), 0.0)
+        # G(r) = ((1+x)^(1/3) - 1)/(2a) with x = 6a(r - a), rewritten by u³ - 1 = (u - 1)(u² + u + 1) so that a → 0
+        # needs no special case: G(r) = 3(r - a)/(u² + u + 1), u = cbrt(1 + x), and u² + u + 1 >= 3/4.
+        def G(r):
+            u = np.cbrt(1 + 6 * a * (r - a))
+            return 3 * (r - a) / (u * u + u + 1)
+
+        low, high = mean - G(q) * se, mean - G(-q) * se
+    else:
+        low, high = mean - q * se, mean + q * se
+    if np.ndim(low) == 0:
+        return float(low), float(high)
+    return low, high
 
 
 def gaussian_broadening(nodes, weights, grid, sigma2: float) -> np.ndarray:

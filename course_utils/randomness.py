@@ -173,10 +173,22 @@ def perturb(values, *, salt: int = 0):
     -------
     ndarray
         ``values * (1 + eps * u)``, ``u ~ U(-1, 1)`` elementwise; the input itself when ``eps == 0``.
+
+    Raises
+    ------
+    TypeError
+        If ``values`` is not numeric.
+    ValueError
+        If ``values`` holds a NaN or an infinity.
     """
+    try:
+        arr = np.asarray(values, dtype=float)
+    except (TypeError, ValueError):
+        raise TypeError(f"`values` must be an array of floats, got {type(values).__name__}") from None
+    if not np.isfinite(arr).all():  # a NaN would pass through unjittered and unnoticed
+        raise ValueError("`values` must contain only finite values")
     eps = perturbation()
     if eps == 0.0:
         return values
-    arr = np.asarray(values)
     seq = np.random.SeedSequence([abs(int(salt)), seed_offset(), 0xDA7A, *arr.shape])
     return _jitter(arr, eps, np.random.default_rng(seq))

@@ -44,6 +44,7 @@ __all__ = [
     "escape_time_continuous",
     "gd_quadratic_paths",
     "gd_escape_steps_quadratic",
+    "gd_escape_steps",
     "EscapeFit",
     "fit_escape_times",
     "Endpoint",
@@ -193,21 +194,95 @@ def gd_escape_steps_quadratic(A, starts, lr: float, radius: float = 1.0, *, max_
     return first
 
 
+def gd_escape_steps(objective: Objective, saddle, starts, *, lr: float, radius: float = 1.0,
+                    max_steps: int = 1000, direction=None) -> np.ndarray:
+    r"""Escape step of plain gradient descent from ``saddle`` on any objective, for a batch of starts.
+
+    Every row of ``starts`` follows :math:`\theta \leftarrow \theta - \eta\nabla f(\theta)` — the rule of
+    ``optimizers.run(objective, optimizers.gd(), start, lr=lr)`` — and one batched gradient
+    (:meth:`Objective.grad_batch`) per step serves all the starts still inside the ball, so measuring the
+    escape times of hundreds of random starts costs about as much as one run. It is the general-landscape
+    sibling of :func:`gd_escape_steps_quadratic`.
+
+    Parameters
+    ----------
+    objective : Objective
+    saddle : array_like, shape (P,)
+        :math:`s`.
+    starts : array_like, shape (B, P)
+    lr : float
+        :math:`\eta > 0`.
+    radius : float
+        :math:`R`: a run has escaped at the first step with :math:`\|\theta_k - s\| \ge R` (or
+        :math:`|\langle\theta_k - s, u\rangle| \ge R` along ``direction``). Non-finite iterates count as escaped.
+    max_steps : int
+    direction : array_like, shape (P,), optional
+        Measure the distance along this direction only (normalised here).
+
+    Returns
+    -------
+    ndarray, shape (B,)
+        The escape step of each start (0 if it starts outside the ball), as floats; ``inf`` when the run was
+        still inside after ``max_steps`` steps — as from exactly the saddle, where the gradient is zero.
+    """
+    check_objective(objective, "objective")
+    s = check_vector(saddle, "saddle", objective.dim)
+    theta = check_array(starts, "starts", ndim=2).copy()
+    if theta.shape[1] != objective.dim:
+        raise ValueError(f"`starts` must have shape (B, {objective.dim}), got {theta.shape}")
+    lr = check_scalar(lr, "lr", low=0, low_inclusive=False)
+    radius = check_scalar(radius, "radius", low=0, low_inclusive=False)
+    max_steps = check_int(max_steps, "max_steps", low=0)
+    u = None
+    if direction is not None:
+        u = check_vector(direction, "direction", objective.dim)
+        if not np.any(u):
+            raise ValueError("`direction` must be a non-zero vector")
+        u = u / np.linalg.norm(u)
+
+    def inside(points):
+        delta = points - s
+        with np.errstate(all="ignore"):  # inf/nan rows are far away: "not inside", never a warning
+            dist = np.linalg.norm(delta, axis=1) if u is None else np.abs(delta @ u)
+            return dist < radius
+
+    out = np.full(theta.shape[0], np.inf)
+    alive = inside(theta)
+    out[~alive] = 0.0
+    with np.errstate(all="ignore"):
+        for k in range(1, max_steps + 1):
+            idx = np.flatnonzero(alive)
+            if idx.size == 0:
+                break
+            theta[idx] = theta[idx] - lr * objective.grad_batch(theta[idx])
+            left = idx[~inside(theta[idx])]
+            out[left] = k
+            alive[left] = False
+    return out
+
+
 @dataclass(frozen=True)
 class EscapeFit:
-    """Escape steps measured against :math:`\\ln(1/\\varepsilon)` and the theory's slope.
+    r"""Escape steps measured against :math:`\ln(1/\varepsilon)` and the theory's slope.
 
     Attributes
     ----------
     eps : ndarray (n,)
     measured : ndarray (n,)
-        Measured escape steps (``nan`` = did not escape).
+        Measured escape steps (``inf`` or ``nan`` = did not escape).
     theory : ndarray (n,)
         :func:`escape_time_theory` at each ``eps``.
     slope, intercept : float
         Least-squares line ``measured ≈ slope · ln(1/eps) + intercept`` over the escaped runs.
     slope_theory : float
-        :math:`1/\\ln(1 + \\eta|\\lambda_{\\min}|)`.
+        :math:`1/\ln(1 + \eta|\lambda_{\min}|)`.
+    slope_stderr : float
+        Standard error of ``slope`` from the residuals, :math:`\sqrt{\hat\sigma^2 / \sum_i (x_i - \bar x)^2}`
+        with :math:`\hat\sigma^2 = \sum_i r_i^2/(m-2)` over the :math:`m` escaped runs (``nan`` when
+        :math:`m = 2`). It measures scatter around a line — from random starts or from rounding escape steps up
+        to integers — and is what :meth:`slope_interval` turns into a confidence interval.
+    n_fitted : int
+        :math:`m`, the number of escaped runs the line was fitted to.
     """
 
     eps: np.ndarray
@@ -216,22 +291,68 @@ class EscapeFit:
     slope: float
     intercept: float
     slope_theory: float
+    slope_stderr: float = float("nan")
+    n_fitted: int = 0
 
     @property
     def relative_slope_error(self) -> float:
         return abs(self.slope - self.slope_theory) / self.slope_theory
 
+    def slope_interval(self, level: float = 0.95) -> tuple[float, float]:
+        r"""Confidence interval for the slope: :math:`\hat b \pm t_{m-2,\,(1+\text{level})/2}\cdot\mathrm{SE}`.
+
+        Student's t with :math:`m - 2` degrees of freedom (ordinary least squares with independent scatter
+        of equal size). With the theory right, an interval at ``level`` misses ``slope_theory`` in a fraction
+        ``1 - level`` of independent experiments — so a claim asserted on every seed should use a level such as
+        ``0.9999``, not ``0.95``.
+
+        Returns
+        -------
+        (float, float)
+            ``(low, high)``; ``(nan, nan)`` when only two runs were fitted.
+        """
+        from scipy import stats
+
+        level = check_scalar(level, "level", low=0, high=1, low_inclusive=False, high_inclusive=False)
+        if not (self.n_fitted > 2 and np.isfinite(self.slope_stderr)):
+            return (float("nan"), float("nan"))
+        half = float(stats.t.ppf(0.5 + level / 2, self.n_fitted - 2)) * self.slope_stderr
+        return (self.slope - half, self.slope + half)
+
 
 def fit_escape_times(eps, measured, lr: float, lam_min: float, radius: float = 1.0) -> EscapeFit:
-    """Fit a line to measured escape steps against ``ln(1/eps)`` and compare it with the theory."""
+    r"""Fit a line to measured escape steps against ``ln(1/eps)`` and compare it with the theory.
+
+    Parameters
+    ----------
+    eps : array_like, shape (n,)
+        Initial component of each run along the escape direction (its sign is ignored).
+    measured : array_like, shape (n,)
+        Escape steps; runs that did not escape (``inf``/``nan``) are left out of the fit.
+    lr, lam_min, radius : float
+        :math:`\eta`, :math:`\lambda_{\min} < 0` and :math:`R` of :func:`escape_time_theory`.
+
+    Returns
+    -------
+    EscapeFit
+        With the slope's standard error and :meth:`EscapeFit.slope_interval`.
+    """
     eps = check_vector(eps, "eps")
     measured = check_vector(measured, "measured", eps.size, finite=False)
     ok = np.isfinite(measured)
-    if ok.sum() < 2:
+    m = int(ok.sum())
+    if m < 2:
         raise ValueError("`measured` needs at least two finite escape times to fit a line")
-    slope, intercept = np.polyfit(np.log(1 / eps[ok]), measured[ok], 1)
+    x, y = np.log(1 / np.abs(eps[ok])), measured[ok]
+    sxx = float(np.sum((x - x.mean()) ** 2))
+    if sxx == 0.0:
+        raise ValueError("`eps` must take at least two different sizes among the escaped runs to fit a slope")
+    slope = float(np.sum((x - x.mean()) * (y - y.mean())) / sxx)
+    intercept = float(y.mean() - slope * x.mean())
+    residuals = y - (intercept + slope * x)
+    stderr = float(np.sqrt(np.sum(residuals**2) / (m - 2) / sxx)) if m > 2 else float("nan")
     theory = escape_time_theory(eps, lr, lam_min, radius)
-    return EscapeFit(eps, measured, theory, float(slope), float(intercept), float(1 / np.log1p(lr * abs(lam_min))))
+    return EscapeFit(eps, measured, theory, slope, intercept, float(1 / np.log1p(lr * abs(lam_min))), stderr, m)
 
 
 # --------------------------------------------------------------------------------------------

@@ -257,6 +257,8 @@ def check_same_shape(a: Any, b: Any, name_a: str, name_b: str) -> None:
 
 def check_str(value: Any, name: str, *, allow_none: bool = False, allow_empty: bool = True) -> str | None:
     """Validate a text argument (a title, a label, a file name); ``None`` only when ``allow_none``."""
+    allow_none = check_bool(allow_none, "allow_none")
+    allow_empty = check_bool(allow_empty, "allow_empty")
     if value is None and allow_none:
         return None
     if not isinstance(value, str):

@@ -31,6 +31,7 @@
 
 # %%
 # %matplotlib widget
+import itertools
 import math
 
 import matplotlib.pyplot as plt
@@ -95,8 +96,8 @@ ChordExplorer(function="x⁴ − x²", x=-0.9, y=0.9, t=0.5)
 # %% [markdown]
 # ### Convex does not mean "one minimum"
 #
-# A common simplification (it is in this course's source notes, too) says a convex function "has only one minimum,
-# the global minimum". Two corrections, both checked below:
+# A common simplification says a convex function "has only one minimum, the global minimum". Two corrections, both
+# checked below:
 #
 # * a convex function may have **no** minimum at all — $e^x$ is convex and decreases forever to the left;
 # * it may have **many** minimisers — $\max(|x| - 1, 0)$ is convex and equals 0 on the whole interval $[-1, 1]$.
@@ -294,8 +295,8 @@ ConditioningExplorer()
 #
 # **Linear regression with MSE.** $L(w) = \frac1N\|Xw - y\|^2$ has Hessian $\frac2N X^\top X$ everywhere, and
 # $v^\top X^\top X v = \|Xv\|^2 \ge 0$: positive semi-definite, so the loss is convex. It is *strictly* convex only
-# when $X$ has full column rank — the source notes say "strictly convex" unconditionally; a duplicated feature
-# gives a zero eigenvalue and a whole line of minimisers.
+# when $X$ has full column rank — it is often called "strictly convex" without that condition, but a duplicated
+# feature gives a zero eigenvalue and a whole line of minimisers.
 
 # %%
 Xr, yr = data.regression_1d(50, noise=0.1, rng=0)
@@ -307,7 +308,7 @@ assert np.allclose(H, 2 * design.T @ design / 50) and np.linalg.eigvalsh(H).min(
 twin = models.LinearRegression(np.hstack([Xr, Xr]), yr)  # the same feature twice
 eig_twin = np.linalg.eigvalsh(twin.hessian(np.zeros(twin.dim)))
 print("with a duplicated feature:", eig_twin.round(4))
-assert abs(eig_twin[0]) < 1e-12  # convex, not strictly: a flat direction
+assert abs(eig_twin[0]) < 1e-12 * eig_twin[-1]  # convex, not strictly: a flat direction (zero up to rounding)
 
 # %% [markdown]
 # **Logistic regression.** With cross-entropy, $L(w) = \frac1N\sum \log(1 + e^{z_i}) - y_i z_i$ with
@@ -327,26 +328,40 @@ for loss in ("cross_entropy", "mse"):
 
 # %% [markdown]
 # **Neural networks: a two-line proof of non-convexity** (the weight-space symmetry noted by Hecht-Nielsen 1990
-# and Bishop 1995). Swap hidden units 1 and 2 of a trained network — their incoming weights, biases and outgoing
+# and Bishop 1995). Swap hidden units $i$ and $j$ of a trained network — their incoming weights, biases and outgoing
 # weights. The network computes the same function, so the loss is the same: $L(\theta') = L(\theta)$. If $L$ were
 # convex, the midpoint would satisfy $L(\tfrac12(\theta + \theta')) \le L(\theta)$. But the midpoint is a network
-# whose units 1 and 2 are both the *average* of the two — typically a much worse network.
+# whose units $i$ and $j$ are both the *average* of the two — usually a worse network.
+#
+# "Usually" is not "always": two units that happen to have learned similar weights average to almost the same
+# network, and then the midpoint costs nothing. So we swap **every** pair of the 6 hidden units (15 swaps), count how
+# many midpoints are worse, and take the pair with the largest gap as the witness — one violated chord is a proof.
 
 # %%
 Xm, ym = data.two_moons(100, noise=0.15, rng=0)
 mlp = models.MLP(Xm, ym, hidden=(6,), activation="tanh", loss="cross_entropy")
 theta = optimizers.run(mlp, optimizers.adam(), mlp.init(default_rng(0)), steps=100, lr=0.08).final_theta
-swap = np.array([1, 0, 2, 3, 4, 5])
-theta_swapped = connectivity.permute_hidden_units(mlp, theta, [swap])
-midpoint = 0.5 * (theta + theta_swapped)
-losses = mlp.loss(theta), mlp.loss(theta_swapped), mlp.loss(midpoint)
-print("L(θ) = {:.4f}, L(θ') = {:.4f}, L(midpoint) = {:.4f}".format(*losses))
-assert math.isclose(losses[0], losses[1], rel_tol=1e-12) and not np.allclose(theta, theta_swapped)
-assert losses[2] > losses[0] + 0.05  # the chord inequality fails at t = 1/2: not convex
+swapped = {}
+for i, j in itertools.combinations(range(6), 2):
+    order = np.arange(6)
+    order[[i, j]] = order[[j, i]]
+    swapped[i, j] = connectivity.permute_hidden_units(mlp, theta, [order])
+excess = {pair: mlp.loss(0.5 * (theta + other)) - mlp.loss(theta) for pair, other in swapped.items()}
+share_worse = np.mean([gap > 0 for gap in excess.values()])
+i, j = max(excess, key=excess.get)
+theta_swapped = swapped[i, j]
+losses = mlp.loss(theta), mlp.loss(theta_swapped), mlp.loss(0.5 * (theta + theta_swapped))
+print(f"the midpoint is worse than θ for {share_worse:.0%} of the {len(excess)} swaps "
+      f"(median gap {np.median(list(excess.values())):.3f})")
+print(f"witness, units {i + 1} and {j + 1}: " + "L(θ) = {:.4f}, L(θ') = {:.4f}, L(midpoint) = {:.4f}".format(*losses))
+assert all(math.isclose(mlp.loss(other), losses[0], rel_tol=1e-12) for other in swapped.values())  # same function
+assert not np.allclose(theta, theta_swapped)
+assert losses[2] > losses[0] + 0.1  # the chord inequality fails at t = 1/2, by a wide margin: not convex
 assert convexity.chord(mlp, theta, theta_swapped, 0.5).violated
+assert share_worse > 0.5  # and not only for one lucky pair: for most of them
 
 # %% [markdown]
-# A network with $h$ hidden units has $h!$ equivalent copies of every minimum, and the argument applies between
+# A network with $h$ hidden units has $h!$ equivalent copies of every minimum, and the same test can be run between
 # any two of them. Chapter 6 (mode connectivity) asks the follow-up: if the straight line between two good
 # networks climbs a hill, is there a *curved* path that does not?
 #
@@ -361,7 +376,8 @@ assert convexity.chord(mlp, theta, theta_swapped, 0.5).violated
 # * **Convex ≠ fast**: on a quadratic, GD's best fixed step is $2/(\mu + L)$ with rate $(\kappa-1)/(\kappa+1)$;
 #   steps grow linearly with $\kappa$; beyond $2/L$ it diverges.
 # * **Losses**: linear regression (MSE) and logistic regression (cross-entropy) are convex in the weights;
-#   sigmoid + MSE is not; every neural network with two interchangeable hidden units is not.
+#   sigmoid + MSE is not; a neural network with interchangeable hidden units is not (one swap whose midpoint is
+#   worse proves it, and most swaps are).
 #
 # **Exercises:** [`../exercises/01_convexity_and_jensen_exercises.ipynb`](../exercises/01_convexity_and_jensen_exercises.ipynb)
 # — a chord-violation finder, Jensen's gap on samples, the constants of a Hessian, the best step size, and your own

@@ -33,10 +33,13 @@
 # %matplotlib widget
 import matplotlib.pyplot as plt
 import numpy as np
+from scipy.optimize import linprog
 
 from course_utils import plotting, sharpness, surfaces
+from course_utils.randomness import default_rng
 from course_utils.widgets import LandscapeExplorer, RescalingExplorer, TwoLossesExplorer
 from course_utils.widgets.landscape import moons_problem
+from course_utils.widgets.two_losses import blob_classification
 
 # %% [markdown]
 # ## 1. Same model, two losses
@@ -67,10 +70,24 @@ two
 # finite minimum — it keeps falling along the separating direction (the star sits on the edge of the box).
 # Those flat asymptotic directions are why logistic regression on separable data needs regularization or early
 # stopping. MSE never gets there: its surface flattens into plateaus where gradients vanish.
+#
+# Why the edge, exactly: if some $w$ has $y_i\,w^\top x_i > 0$ for every point (labels $\pm1$ here), the loss at $tw$
+# falls towards 0 as $t \to \infty$, and from any point of the box a step along $w$ lowers the loss — so the box's
+# lowest point can only be on its edge. Whether a draw is separable by a line through the origin (the model has no
+# intercept) is a linear program: find $w$ with $y_i\,w^\top x_i \ge 1$ for all $i$, or learn that none exists. At
+# separation 6 almost every draw is separable, but not every one — a point can stray across — so the cell asks the
+# linear program first and asserts what the argument proves.
 
 # %%
 sep = TwoLossesExplorer(separation=6.0, label_noise=0.0).state
-assert sep.on_edge and sep.negative_fraction["cross_entropy"] == 0.0
+blobs6 = blob_classification(6.0, 0.0)["cross_entropy"]  # the explorer's data (data seed 0)
+signs = 2 * blobs6.y - 1
+lp = linprog(np.zeros(2), A_ub=-signs[:, None] * blobs6.X, b_ub=-np.ones(signs.size), bounds=[(None, None)] * 2)
+separable = lp.status == 0  # 0: a separating w was found; 2: the constraints are infeasible
+print(f"separable through the origin: {separable}; lowest cross-entropy grid point {sep.best['cross_entropy']}, "
+      f"on the edge: {sep.on_edge}")
+assert sep.negative_fraction["cross_entropy"] == 0.0  # convex, separable or not
+assert sep.on_edge or not separable                   # separable: no finite minimum, the lowest point is on the edge
 
 # %% [markdown]
 # ## 2. Slicing a high-dimensional landscape
@@ -81,7 +98,7 @@ assert sep.on_edge and sep.negative_fraction["cross_entropy"] == 0.0
 problem = moons_problem()
 model, theta_star = problem.model, problem.theta
 print(model.name, f"P = {model.dim}, train loss {model.loss(theta_star):.4f}, accuracy {model.accuracy(theta_star):.3f}")
-assert model.accuracy(theta_star) >= 0.97
+assert model.accuracy(theta_star) >= 0.9  # it has learned the moons (99.5 % with seed 0; never below 94 % in 200 seeds)
 
 # %% [markdown]
 # A **1-D slice** is $f(\alpha) = L(\theta^* + \alpha d)$. With a random direction $d$, each call of
@@ -173,9 +190,9 @@ assert raw_gap > 1.0
 RescalingExplorer(scale=4.0)
 
 # %% [markdown]
-# **A closer look, and a correction to the source material.** The commissioned notes describe filter
-# normalization as scaling each *layer's* direction by that layer's weight norm and draw directions with
-# `np.random.seed`. Scaling per layer is *layer* normalization (`surfaces.layer_normalize`); Li et al. scale per
+# **A closer look, and a common mix-up.** Filter normalization is often described as scaling each *layer's*
+# direction by that layer's weight norm, with directions drawn after a global `np.random.seed`. Scaling per layer is
+# *layer* normalization (`surfaces.layer_normalize`); Li et al. scale per
 # filter. For the whole-layer rescaling above, both are invariant (check below). Neither is invariant when each
 # hidden unit gets its *own* factor $a_j$: the compensating $1/a_j$ lands inside the next layer's filter, whose
 # norm is shared by all units. Li et al. designed per-filter scaling for networks with batch normalization,
@@ -217,22 +234,31 @@ plotting.label_axes(ax, "Loss on the line from initialization to solution", "α"
 ax.set_yscale("log")
 ax.legend()
 inside = line.losses[(line.alphas >= 0) & (line.alphas <= 1)]
-print(f"monotone on [0, 1]: {bool(np.all(np.diff(inside) < 0))}; lowest at α = {line.argmin:.3f}")
-assert np.all(np.diff(inside) < 0)  # strictly decreasing all the way from θ₀ to θ*
-assert line.argmin == 1.0
-assert line.losses[-1] > 10 * model.loss(theta_star) and line.losses[0] > model.loss(problem.theta0)
+print(f"strictly downhill on [0, 1]: {bool(np.all(np.diff(inside) < 0))}; highest point on [0, 1] "
+      f"{inside.max() / inside[0]:.2f} × L(θ₀); lowest at α = {line.argmin:.3f}; "
+      f"L at α = 1.5 is {line.losses[-1] / model.loss(theta_star):.0f} × L(θ*)")
+assert inside.max() < 1.5 * inside[0]                    # no barrier on the way: nothing climbs to 1.5 L(θ₀) ...
+assert abs(line.argmin - 1.0) <= 0.1                     # ... the lowest point of the line is θ* (to the grid) ...
+assert line.losses[-1] > 2 * model.loss(theta_star)      # ... and beyond θ* the loss climbs again
 fig
 
 # %% [markdown]
-# For this network the line is strictly downhill from $\theta_0$ to $\theta^*$ and rises beyond both ends. That is
-# what Goodfellow et al. saw; it does **not** mean the optimizer travelled along this line (the next section shows
-# it did not), nor that the landscape is convex — only that this one slice has no barrier.
+# For this network (seed 0) the line is strictly downhill from $\theta_0$ to $\theta^*$ and climbs again beyond
+# $\theta^*$. That is what Goodfellow et al. saw — and what we see for most seeds, not all: over 201
+# data/initialization seeds we tried, 193 lines were strictly downhill on $[0, 1]$; the other 8 first climbed a
+# little past $\theta_0$ (at most 25 % above $L(\theta_0)$) before falling to $\theta^*$. Lucas et al. (2021) found
+# the same: the monotone line is common but not a law, and adaptive optimizers such as Adam, or weights that travel
+# far from their initialization, break it. So the cell asserts what held in every run: no bump reaches
+# $1.5\,L(\theta_0)$, and the line's lowest point is $\theta^*$. Even a monotone line does **not** mean the
+# optimizer travelled along it (the next section shows it did not), nor that the landscape is convex — only that
+# this one slice has no barrier.
 #
 # ## 5. Where the optimizer actually went
 #
-# Random planes are nearly orthogonal to any particular path: a random unit vector has
-# $|u^\top v| \approx 1/\sqrt{P}$ with a fixed unit $v$. Li et al. (2018, §7) instead take the principal directions
-# of $M = [\theta_t - \theta_T]_t$ (an SVD), which hold most of the path.
+# Random planes are nearly orthogonal to any particular path: a uniformly random plane keeps, **on average, exactly
+# $2/P$** of any vector's squared length ($2/65 \approx 3\,\%$ here) — one plane may keep a little more or less, so
+# the cell measures 200 of them and compares their mean with $2/P$. Li et al. (2018, §7) instead take the principal
+# directions of $M = [\theta_t - \theta_T]_t$ (an SVD), which hold most of the path.
 
 # %%
 pca = surfaces.trajectory_pca(problem.trajectory)
@@ -240,10 +266,18 @@ rand = surfaces.random_directions(model, theta_star, 1, n=2, norm="none", orthog
 rand /= np.linalg.norm(rand, axis=1, keepdims=True)
 M = problem.trajectory.thetas - theta_star
 random_share = float(np.sum((M @ rand.T) ** 2) / np.sum(M**2))
+# 200 more planes, each spanned by an orthonormal basis from the QR of a Gaussian P × 2 matrix (a uniform random plane)
+bases, _ = np.linalg.qr(default_rng(2).standard_normal((200, model.dim, 2)))
+shares = np.sum((M @ bases) ** 2, axis=(1, 2)) / np.sum(M**2)
+share_se = shares.std(ddof=1) / np.sqrt(shares.size)
 evr = pca.explained_variance_ratio
 print(f"PCA plane holds {evr.sum():.1%} of the path's squared deviation ({evr[0]:.1%} + {evr[1]:.1%}); "
-      f"a random plane holds {random_share:.1%}")
-assert evr.sum() > 0.9 and random_share < 0.1
+      f"the random plane drawn below holds {random_share:.1%}")
+print(f"200 random planes hold {shares.mean():.2%} ± {share_se:.2%} on average (largest {shares.max():.1%}); "
+      f"theory 2/P = {2 / model.dim:.2%}")
+assert evr.sum() > 0.85                                     # two directions hold most of the path (≥ 91 % in 200 seeds)
+assert abs(shares.mean() - 2 / model.dim) < 4 * share_se    # a random plane holds 2/P of it, on average
+assert evr.sum() > 10 * shares.mean()
 
 # %%
 fig, axes = plotting.new_figure(1, 2, figsize=(10, 4.2))
@@ -301,13 +335,15 @@ assert trained["wide 2-64-1"].model.loss(trained["wide 2-64-1"].theta) < trained
 
 # %% [markdown]
 # **What the miniature shows, honestly.** The wide network fits the data better than the narrow one (asserted
-# above; it held for every seed we tried). The roughness numbers, however, do **not** order the networks the way
-# Li et al.'s ImageNet and CIFAR pictures do: with seed 0 the wide net's slice has *more* downward-curving grid
-# points than the narrow one, and the deep plain net is not visibly more chaotic than the residual one. Over three
-# data/initialization seeds the ordering flipped from seed to seed (one deep plain net did not train at all, which
-# *is* the paper's point about depth without skips, but one run is not evidence). Two-moons networks with tens to
-# hundreds of parameters are too small for the effect; treat this section as a measurement protocol you can scale
-# up, not as a reproduction. We assert only the part that held every time.
+# above; it did in each of the 21 data/initialization seeds we tried, by a factor of at least 2 in training loss).
+# The roughness numbers, however, do **not** order the networks the way Li et al.'s ImageNet and CIFAR pictures do.
+# Over the same 21 seeds the wide net's slice had more downward-curving grid points than the narrow one's in 14 and
+# fewer in 7, and the deep plain net's slice had less negative curvature than the residual one's in 8 and more in 13:
+# no consistent order either way (the numbers printed above are one of those 21 runs). Nor did depth without skips
+# hurt training here — the deep plain net reached the lowest training loss of the four in all 21 seeds: six layers
+# of 16 units on two moons are far from the 56- and 110-layer networks whose plain versions Li et al. saw turn
+# chaotic. Two-moons networks with tens to hundreds of parameters are too small for the effect; treat this section
+# as a measurement protocol you can scale up, not as a reproduction. We assert only the part that held every time.
 #
 # ## 7. Summary
 #
@@ -318,8 +354,9 @@ assert trained["wide 2-64-1"].model.loss(trained["wide 2-64-1"].theta) < trained
 # * Raw random directions depend on the parametrization; filter-normalized ones do not change under the
 #   layer rescaling $(aW_1, W_2/a)$ (asserted to 1e-9) — but no normalization removes every symmetry
 #   (per-unit rescaling still changes the slice).
-# * The straight line from $\theta_0$ to $\theta^*$ can be monotone without being the path the optimizer took;
-#   trajectory PCA finds the plane the path lives in (> 90 % here), random planes miss it.
+# * The straight line from $\theta_0$ to $\theta^*$ is usually monotone (not always), without being the path the
+#   optimizer took;
+#   trajectory PCA finds the plane the path lives in (> 90 % here), random planes miss it (they keep $2/P$ of it).
 # * Small reproductions can fail; say so and measure.
 #
 # **Exercises:** [02_loss_geometry_exercises.ipynb](../exercises/02_loss_geometry_exercises.ipynb) — filter

@@ -109,23 +109,43 @@ for k, v in rep.as_dict().items():
 
 # %% [markdown]
 # **Predict:** the network has $P = 65$ parameters. Should the *worst* of 100 random directions come close to the
-# worst direction overall, $\tfrac12\rho^2\lambda_{\max}$?
+# worst direction overall?
+#
+# Gradient descent stopped after 150 steps, so $\theta$ is not exactly a minimum: along a unit direction $u$ the
+# increase is $\Delta L(u) = \rho\, g^\top u + \tfrac12\rho^2 u^\top H u + O(\rho^3)$. The worst case over the sphere
+# is at most $\rho\|g\| + \tfrac12\rho^2\lambda_{\max}$ (to second order). Averaged over random directions the
+# odd orders cancel — $u$ and $-u$ are equally likely — so the average estimates $\tfrac12\rho^2\operatorname{tr}H/P$,
+# with a standard error we can measure from the 100 increases.
 
 # %%
-worst_possible = 0.5 * rep.rho**2 * rep.lambda_max
-mean_curvature = 0.5 * rep.rho**2 * rep.trace / net.dim
-print(f"½ρ²λ_max = {worst_possible:.2e}; worst random = {rep.worst_random:.2e}; "
-      f"average random = {rep.average_random:.2e}; ½ρ²·tr/P = {mean_curvature:.2e}")
-assert rep.average_random < rep.worst_random < worst_possible
-assert np.isclose(rep.average_random, mean_curvature, rtol=0.5)   # third-order terms and sampling noise
-assert rep.worst_random < 0.6 * worst_possible
+slope = rep.rho * rep.grad_norm                              # ρ‖g‖
+worst_curvature = 0.5 * rep.rho**2 * rep.lambda_max          # ½ρ²λ_max, the worst direction at a minimum
+worst_possible = slope + worst_curvature                     # bounds the worst increase on the sphere (2nd order)
+mean_curvature = 0.5 * rep.rho**2 * rep.trace / net.dim      # ½ρ²·tr/P, what a random direction sees on average
+z = (rep.average_random - mean_curvature) / rep.average_random_stderr
+print(f"ρ‖g‖ = {slope:.2e} (spread of ρgᵀu: ρ‖g‖/√P = {slope / np.sqrt(net.dim):.1e}); "
+      f"½ρ²λ_max = {worst_curvature:.2e}; ½ρ²·tr/P = {mean_curvature:.2e}")
+print(f"random directions: average {rep.average_random:.2e} ± {rep.average_random_stderr:.1e} "
+      f"({z:+.1f} standard errors from ½ρ²·tr/P); worst {rep.worst_random:.2e}, "
+      f"{rep.worst_random / worst_possible:.0%} of ρ‖g‖ + ½ρ²λ_max")
+assert abs(z) < 4                                            # unbiased up to O(ρ⁴); |z| > 4 in < 1 of 1000 draws
+assert mean_curvature < 0.1 * worst_curvature                # the average curvature tr/P is far below λ_max ...
+assert rep.average_random < rep.worst_random < 0.5 * worst_possible   # ... and the best of 100 directions misses
 
 # %% [markdown]
-# Random directions see the *average* curvature: in 65 dimensions a random direction is almost orthogonal to the
-# top eigenvector. The source material measures "empirical sharpness" as the maximum over random directions
-# — that systematically underestimates the worst case, and more so the more parameters there are. Keskar's box
-# search and SAM's gradient step *search* for a bad direction instead. (The source also calls
-# $L(\theta + \rho g/\|g\|)$ itself the "sharpness"; it is the perturbed loss — subtract $L(\theta)$.)
+# Random directions see the *average* curvature. A random unit vector in 65 dimensions has an overlap of about
+# $1/\sqrt{65} \approx 0.12$ with any fixed direction — the top eigenvector, or the gradient — and the best of 100
+# about 0.3, so even the worst of 100 random directions finds only a fraction of the worst case, and a smaller
+# fraction the more parameters there are. "Sharpness" measured as the maximum loss over random directions
+# systematically underestimates the worst case. Keskar's box search and SAM's gradient step *search* for a bad
+# direction instead. (SAM's sharpness is the increase $L(\theta + \rho g/\|g\|) - L(\theta)$, not the perturbed
+# loss $L(\theta + \rho g/\|g\|)$ itself.)
+#
+# The average is not exactly $\tfrac12\rho^2\operatorname{tr}H/P$ because of the slope: $\rho\, g^\top u$ averages
+# to zero, but its spread, $\rho\|g\|/\sqrt P$, is as large as the curvature term itself or larger. So the assert
+# compares the average with the theory in units of its standard error (the spread of the 100 increases over
+# $\sqrt{100}$), not with a fixed relative tolerance: in other runs the average lands within about two standard
+# errors, on either side.
 #
 # Explore the radius $\rho$ and the box size $\varepsilon$: the left panel shows the loss along the top eigenvector
 # and along a random direction.
@@ -138,7 +158,7 @@ SharpnessExplorer(net, {"full-batch GD": theta_gd})
 #
 # Keskar et al. trained the same networks with small and with large minibatches and found the large-batch
 # solutions sharper and worse on test data. Here: the same network and data, the same learning rate and number
-# of steps, minibatches of 8 against the full batch, three seeds. A third column previews section 5: SAM
+# of steps, minibatches of 8 against the full batch, three initialisations. A third column previews section 5: SAM
 # on the same minibatches.
 #
 # **Predict:** which runs end at the largest $\lambda_{\max}$?
@@ -166,18 +186,23 @@ for name, row in table.items():
 
 # %%
 sb, lb, sam_row = table["SGD, batch 8"], table["GD, full batch"], table["SAM ρ=0.1, batch 8"]
-assert sb["lambda_max"].max() < lb["lambda_max"].min()          # every small-batch run is flatter
-assert np.all(sam_row["lambda_max"] < sb["lambda_max"])          # SAM flatter than SGD, seed by seed
+assert np.all(sb["lambda_max"] < lb["lambda_max"])               # from each start, small batches end flatter
+assert np.all(sam_row["lambda_max"] < sb["lambda_max"])          # and SAM flatter than SGD, start by start
 gap = lb["test_acc"].mean() - sb["test_acc"].mean()
-assert abs(gap) < 0.05                                           # ...but no test-accuracy gap to speak of
-print(f"test accuracy, full batch minus small batch: {gap:+.3f}")
+sam_gap = sam_row["test_acc"].mean() - sb["test_acc"].mean()
+acc = sb["test_acc"].mean()
+resolution = np.sqrt(acc * (1 - acc) / len(y_test))             # binomial standard error of one test accuracy
+print(f"test accuracy minus SGD's: full batch {gap:+.3f}, SAM {sam_gap:+.3f}; "
+      f"the test set resolves ±{resolution:.3f} (one standard error, {len(y_test)} points)")
+assert abs(gap) < 2 * resolution and abs(sam_gap) < 2 * resolution   # ...but no gap the test set can resolve
 
 # %% [markdown]
-# What the miniature shows, honestly: the **sharpness** ordering is robust — every small-batch run ends flatter
-# than every full-batch run, and SAM flatter still. The **test accuracy** barely differs: on a 2-D toy problem
-# with 150 training points all these solutions draw nearly the same boundary. Keskar et al.'s generalization gap
-# appears with large networks, large data sets and very large batches; flatness is not, by itself, a guarantee
-# (section 6 shows one reason).
+# What the miniature shows, honestly: the **sharpness** ordering is robust — from each of the three starts the
+# small-batch run ends flatter than the full-batch run, and SAM flatter still (with every seed the course's tests
+# try). The **test accuracy** differs by less than two standard errors of a 150-point test set, which is to say
+# by nothing this test set can resolve: on a 2-D toy problem all these solutions draw nearly the same boundary.
+# Keskar et al.'s generalization gap appears with large networks, large data sets and very large batches;
+# flatness is not, by itself, a guarantee (section 6 shows one reason).
 
 # %% [markdown]
 # ## 4. The stability threshold and the edge of stability
@@ -203,41 +228,75 @@ assert below.final_loss < 1e-6 * below.losses[0] and above.final_loss > 1e3 * ab
 StabilityExplorer()
 
 # %% [markdown]
-# A neural network is not a quadratic, and its $\lambda_{\max}$ changes as it trains. Cohen et al. (2021) found that
-# under full-batch GD the sharpness first **rises** (progressive sharpening) until it reaches $2/\eta$, then
-# **hovers** there while the loss keeps falling, non-monotonically — the "edge of stability". The quadratic model
-# predicts divergence; the network instead moves to where it can survive. Their setting favours the MSE loss; so does
-# ours: a 2-16-1 tanh network on 100 points of two moons, MSE, $\eta = 0.4$ (so $2/\eta = 5$), $\lambda_{\max}$ by
-# Lanczos every 25 steps.
+# A neural network is not a quadratic, and its $\lambda_{\max}$ changes as it trains. Cohen et al. (2021, their Fig. 1)
+# ran full-batch GD at several step sizes and saw the same two phases each time: the sharpness first **rises**
+# (*progressive sharpening*) until it reaches $2/\eta$, then **hovers** right at, or just above, $2/\eta$ while the
+# loss keeps falling, non-monotonically — the *edge of stability*. The quadratic model predicts divergence once
+# $\lambda_{\max} > 2/\eta$; the network instead moves to where it can survive.
+#
+# Their setting favours the MSE loss; so does ours, in miniature: a 2-16-1 tanh network on 100 points of two moons,
+# MSE with targets $\pm1$, initial weights at half the Xavier scale (so the sharpness starts low), and **one start
+# trained at three step sizes**, $\eta = 0.25, 0.3, 0.35$ ($2/\eta = 8, 6.7, 5.7$), for 1200 steps each.
+# $\lambda_{\max}$ is measured every 4 steps: `sharpness_during_training` records the run, then measures all 301
+# points in one batched Lanczos.
+#
+# **Predict:** where does each run's $\lambda_{\max}$ level off?
 
 # %%
 X_eos, y_eos = data.two_moons(100, noise=0.2, rng=0)
-eos_net = MLP(X_eos, y_eos.astype(float), hidden=(16,), activation="tanh", loss="mse")
-eos = sharpness.sharpness_during_training(eos_net, eos_net.init(0), steps=400, lr=0.4, every=25)
-crossing = eos.first_crossing(0.9, start=25)
-after = eos.lambda_max[eos.steps >= crossing]
-print(f"λ_max at step 25: {eos.lambda_max[1]:.2f}; first ≥ 0.9·2/η at step {crossing}; "
-      f"afterwards between {after.min():.2f} and {after.max():.2f} (2/η = {eos.threshold:g})")
-assert eos.lambda_max[1] < 0.8 * eos.threshold                   # starts well below 2/η ...
-assert crossing is not None                                      # ... rises to it ...
-assert np.all((after > 0.8 * eos.threshold) & (after < 1.3 * eos.threshold))   # ... and hovers around it
-assert not eos.trajectory.diverged and eos.trajectory.final_loss < 0.7 * eos.trajectory.losses[25]
+eos_net = MLP(X_eos, 2.0 * y_eos - 1.0, hidden=(16,), activation="tanh", loss="mse")
+theta_eos = eos_net.init(0, scale=0.5)
+eos = {lr: sharpness.sharpness_during_training(eos_net, theta_eos, steps=1200, lr=lr, every=4)
+       for lr in (0.25, 0.3, 0.35)}
+for lr, tr in eos.items():
+    late = tr.lambda_max[tr.late_phase()]                  # the second half of the run, steps 600–1200
+    rises = np.sum(np.diff(tr.trajectory.losses) > 0)
+    print(f"η = {lr}: 2/η = {tr.threshold:.2f}; λ_max starts at {tr.lambda_max[0]:.2f}, reaches 0.9·2/η at step "
+          f"{tr.first_crossing(0.9)}; late phase: median {tr.late_median():.2f} = "
+          f"{tr.late_median() / tr.threshold:.3f}·2/η, samples {late.min():.2f} … {late.max():.2f}; "
+          f"the loss rose at {rises} steps")
 
 # %%
-fig, (ax1, ax2) = plotting.new_figure(1, 2, figsize=(10, 3.6))
-ax1.plot(eos.steps, eos.lambda_max, marker="o", color="#D55E00", label=r"$\lambda_{\max}$ (Lanczos)")
-ax1.axhline(eos.threshold, color="black", linestyle="--", label=r"$2/\eta$")
-ax1.legend()
-plotting.label_axes(ax1, "Sharpness rises to 2/η and hovers", "step", r"$\lambda_{\max}$")
-ax2.semilogy(eos.trajectory.losses, color="#0072B2")
-plotting.label_axes(ax2, "Training loss (MSE) keeps falling", "step", "loss (log scale)")
+for lr, tr in eos.items():
+    losses, crossing = tr.trajectory.losses, tr.first_crossing(0.9)
+    assert not tr.trajectory.diverged
+    assert tr.lambda_max[0] < 0.8 * tr.threshold                  # the sharpness starts well below 2/η ...
+    assert crossing is not None                                   # ... rises to it ...
+    assert 0.85 < tr.late_median() / tr.threshold < 1.15          # ... and hovers there: the late phase's median
+    assert np.median(losses[600:]) < losses[crossing]             # the loss keeps falling at the edge ...
+assert all(np.any(np.diff(eos[lr].trajectory.losses) > 0) for lr in (0.3, 0.35))   # ... and not monotonically
+
+# %%
+fig, (ax1, ax2) = plotting.new_figure(1, 2, figsize=(10, 4))
+for (lr, tr), colour in zip(eos.items(), (plotting.OKABE_ITO[3], plotting.OKABE_ITO[4], plotting.OKABE_ITO[2])):
+    ax1.plot(tr.steps, tr.lambda_max, color=colour, linewidth=1, label=rf"$\eta = {lr}$")
+    ax1.axhline(tr.threshold, color=colour, linestyle="--", linewidth=1.2)
+    ax2.semilogy(tr.trajectory.losses, color=colour, linewidth=1, label=rf"$\eta = {lr}$")
+ax1.plot([], [], color="0.3", linestyle="--", label=r"$2/\eta$ (same colour)")
+for ax in (ax1, ax2):
+    ax.axvspan(600, 1200, color="0.92", zorder=0, label="late phase" if ax is ax1 else None)
+ax1.legend(loc="lower right", fontsize=8)
+ax2.legend(loc="upper right", fontsize=8)
+plotting.label_axes(ax1, "Sharpness rises to 2/η and hovers there", "step", r"$\lambda_{\max}$ (Lanczos)")
+plotting.label_axes(ax2, "Training loss falls, not monotonically", "step", "MSE (log scale)")
 fig
 
 # %% [markdown]
-# (The first point, at initialisation, sits above $2/\eta$: the first few steps overshoot and throw the network to
-# a flatter region — a "catapult" — before progressive sharpening begins. The edge of stability appears here for
-# the three seeds we tried at $\eta = 0.4$; with $\eta \le 0.2$ the rise is slow and $2/\eta$ is not reached in a few
-# hundred steps, and with $\eta = 0.6$ some initialisations diverge within the first steps.)
+# Each run levels off at its own $2/\eta$: the median of its late phase lies within a few percent of it, while the
+# loss keeps falling. (With the smallest step a run can also settle just below $2/\eta$, and then its loss falls
+# smoothly; so the assert asks for rising steps only in the two larger-step runs.)
+#
+# Single samples swing, though. The sharpness climbs a little past $2/\eta$, GD turns unstable along the top
+# eigenvector, and the loss spikes; right after the spike the sharpness **drops well below $2/\eta$** — a *catapult*
+# dip. The network overshoots, is thrown to a flatter region, and sharpens back (Lewkowycz et al. 2020 describe this
+# catapult at the start of training with large steps). When exactly a spike happens is chaotic — it depends on how
+# fast a tiny component along the top eigenvector grows — so another CPU's rounding, or a slightly different data
+# set, moves the spikes and dips. That is why the claim is asserted on the late-phase median, which theory
+# predicts, and not on every sample. The asserts above hold for the data set and initialisation shown and for each of the
+# other seeds with which the course's tests rerun this chapter (`tests/test_claims_seeds.py`).
+#
+# Try a smaller step, say $\eta = 0.2$: the sharpness rises more slowly, and 1200 steps may not be enough for it to
+# reach $2/\eta$.
 
 # %% [markdown]
 # ## 5. Sharpness-aware minimization (SAM)
@@ -274,7 +333,7 @@ sam_explorer
 
 # %% [markdown]
 # On the network (section 3's table): SAM with $\rho = 0.1$ on the same minibatches ended at a smaller
-# $\lambda_{\max}$ than SGD for every seed, with the same test accuracy to within the seed-to-seed spread.
+# $\lambda_{\max}$ than SGD from every start, with a test accuracy within two standard errors of SGD's.
 
 # %% [markdown]
 # ## 6. The caveat: sharpness depends on the parameterization (Dinh et al. 2017)
@@ -326,7 +385,8 @@ ReparameterizationExplorer(relu, theta_relu)
 # - In miniature, small-batch SGD and SAM end at flatter points than full-batch GD — robustly; the test accuracy
 #   gap of the large-scale experiments does not show up on a toy problem.
 # - GD on a quadratic is stable iff $\eta < 2/\lambda_{\max}$; on a network, full-batch GD drives $\lambda_{\max}$
-#   up to $2/\eta$ and stays at the edge of stability.
+#   up to $2/\eta$ and hovers there, at the edge of stability: single samples spike above and dip below (catapults),
+#   the late-phase median sits at $2/\eta$ for each step size.
 # - SAM steps with the gradient at $\theta + \rho g/\|g\|$ and avoids narrow minima — but its fixed points are
 #   not always minima.
 # - Sharpness is not invariant to reparameterization (Dinh et al.): the same ReLU network can be made as sharp as

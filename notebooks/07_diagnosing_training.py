@@ -152,16 +152,21 @@ fig
 GradientFlowExplorer()
 
 # %% [markdown]
-# **The plateau this produces.** Train the Xavier and the He network for 60 steps of gradient descent:
+# **The plateau this produces.** Train the Xavier and the He network for 60 steps of gradient descent, each from
+# eight random initialisations (one run can be lucky either way: a Xavier start that happens to pass a little
+# signal, a He start that begins near a flat spot), and compare the typical — median — drop in the loss:
 
 # %%
 Xf, yf = diagnostics.flow_data()
 deep = MLP(Xf, yf, hidden=(16,) * 20, activation="relu", loss="cross_entropy")
-plateau = {s: optimizers.run(deep, optimizers.gd(), deep.init(0, scheme=s), steps=60, lr=0.1) for s in ("xavier", "he")}
-for s, run in plateau.items():
-    print(f"{s:>6}: loss {run.losses[0]:.4f} → {run.final_loss:.4f}")
-assert plateau["xavier"].losses[0] - plateau["xavier"].final_loss < 1e-3          # stuck on the plateau
-assert plateau["he"].final_loss < plateau["he"].losses[0] - 0.1                     # learning
+plateau = {s: [optimizers.run(deep, optimizers.gd(), deep.init(k, scheme=s), steps=60, lr=0.1) for k in range(8)]
+           for s in ("xavier", "he")}
+drops = {s: np.array([run.losses[0] - run.final_loss for run in runs]) for s, runs in plateau.items()}
+for s, d in drops.items():
+    print(f"{s:>6}: loss drop in 60 steps, median {np.median(d):.4f} (range {d.min():.4f} to {d.max():.4f}, 8 starts)")
+assert np.median(drops["xavier"]) < 1e-3                             # typically stuck on the plateau
+assert np.median(drops["he"]) > 0.1                                  # typically learning
+assert np.median(drops["he"]) > 100 * np.median(drops["xavier"])
 
 # %% [markdown]
 # ## 3. Cliffs and clipping

@@ -33,6 +33,59 @@ def test_tolerance_decides_near_zero_eigenvalues():
     assert cr.classify_hessian(H, tol=1e-12).kind == "minimum"
 
 
+@settings(max_examples=60, deadline=None)
+@given(st.lists(st.sampled_from([-3.0, -1.0, -0.25, 0.0, 0.5, 2.0]), min_size=1, max_size=6),
+       st.floats(-250, 250), st.integers(0, 10_000))
+def test_classification_does_not_depend_on_the_units_of_the_loss(eigs, log10_c, seed):
+    """c · H is classified like H for every c > 0, from 1e-250 to 1e250: the tolerance is relative.
+
+    Oracle: the signs of the spectrum the matrix was built from (zeros are exact zeros before rounding)."""
+    lam = np.asarray(eigs)
+    Q, _ = np.linalg.qr(np.random.default_rng(seed).standard_normal((lam.size, lam.size)))
+    H = (Q * (10.0**log10_c * lam)) @ Q.T
+    got = cr.classify_hessian(0.5 * (H + H.T))
+    negative, zero = int(np.sum(lam < 0)), int(np.sum(lam == 0))
+    kind = ("degenerate" if zero else "minimum" if negative == 0 else "maximum" if negative == lam.size
+            else "saddle")
+    assert (got.kind, got.index, got.n_zero) == (kind, negative, zero)
+    assert (got.escape_direction is None) == (negative == 0)
+
+
+def test_zero_hessian_is_degenerate_whatever_the_scale():
+    """A zero Hessian has no scale of its own: every eigenvalue counts as zero, with or without a problem scale."""
+    for P in (1, 2, 5):
+        for scale in (0.0, 1e-300, 1.0, 1e300):
+            c = cr.classify_hessian(np.zeros((P, P)), scale=scale)
+            assert (c.kind, c.index, c.n_zero, c.escape_direction) == ("degenerate", 0, P, None)
+            assert c.threshold == pytest.approx(1e-6 * scale)
+
+
+def test_problem_scale_is_a_floor_under_the_relative_test():
+    """Relative to itself 1e-12 · diag(1, −2) is a clean saddle; next to a problem that curves like 1 it is zero."""
+    H = 1e-12 * np.diag([1.0, -2.0])
+    assert cr.classify_hessian(H).kind == "saddle"
+    assert cr.classify_hessian(H, scale=1e-12).kind == "saddle"  # same size as the problem: still a saddle
+    c = cr.classify_hessian(H, scale=1.0)
+    assert (c.kind, c.n_zero, c.escape_direction) == ("degenerate", 2, None)
+    assert c.threshold == pytest.approx(1e-6)
+    assert cr.escape_direction(H) is not None and cr.escape_direction(H, scale=1.0) is None
+    with pytest.raises(ValueError, match="scale"):
+        cr.classify_hessian(H, scale=-1.0)
+
+
+def test_rounding_floor_makes_a_rounded_zero_eigenvalue_zero_even_at_tol_0():
+    """eigh returns ~1e-17 for an eigenvalue that is 0 in exact arithmetic: tol = 0 must still call it zero."""
+    rng = np.random.default_rng(4)
+    rounded = 0
+    for _ in range(50):
+        Q, _ = np.linalg.qr(rng.standard_normal((3, 3)))
+        H = (Q * np.array([0.0, 1.0, -2.0])) @ Q.T
+        H = 0.5 * (H + H.T)
+        rounded += np.linalg.eigvalsh(H)[1] != 0.0
+        assert cr.classify_hessian(H, tol=0.0).kind == "degenerate"
+    assert rounded > 10  # the case is real: most of these zeros come back as rounding noise
+
+
 def test_ground_truth_points():
     # 5x² − y²: eigenvalues 10, −2
     f = FunctionObjective(lambda t: 5 * t[0] ** 2 - t[1] ** 2, 2)
@@ -54,7 +107,7 @@ def test_escape_direction_descends(n, seed):
     A = A + A.T
     u = cr.escape_direction(A)
     lam = np.linalg.eigvalsh(A)
-    if lam[0] >= -1e-6:
+    if lam[0] >= -1e-6 * np.abs(lam).max():  # the tolerance is relative to the largest |λ|
         assert u is None
         return
     assert np.linalg.norm(u) == pytest.approx(1.0)
@@ -218,3 +271,91 @@ def test_sobol_starts_for_any_count_are_a_prefix_of_the_balanced_block():
     eight = cr._starts(bounds, 8, "sobol", np.random.default_rng(3))
     np.testing.assert_array_equal(five, eight[:5])
     assert np.all((five >= bounds[:, 0]) & (five <= bounds[:, 1]))
+
+
+# --- SciPy 1.11-1.14 (Sobol seeded by `seed=`) and >= 1.15 (`rng=`) ---------------------------------------------
+def test_seed_keyword_is_read_from_the_signature():
+    class Old:  # SciPy 1.11-1.14's signature
+        def __init__(self, d, *, scramble=True, bits=None, seed=None, optimization=None): ...
+
+    class New:  # SciPy >= 1.15 (`seed` kept for the transition)
+        def __init__(self, d, *, scramble=True, bits=None, rng=None, optimization=None, seed=None): ...
+
+    assert cr._seed_keyword(Old) == "seed" and cr._seed_keyword(New) == "rng"
+    import scipy
+    from scipy.stats import qmc
+
+    major, minor = (int(v) for v in scipy.__version__.split(".")[:2])
+    assert cr._seed_keyword(qmc.Sobol) == ("rng" if (major, minor) >= (1, 15) else "seed")
+
+
+def test_sobol_starts_on_an_old_scipy_are_the_same_points_and_warn_nothing(monkeypatch):
+    """With a Sobol that only takes `seed=` (as SciPy < 1.15), the starts are the ones the real engine gives."""
+    import warnings
+
+    from scipy.stats import qmc
+
+    real_keyword = cr._seed_keyword(qmc.Sobol)
+    received = []
+
+    class OldSobol:
+        def __init__(self, d, *, scramble=True, bits=None, seed=None, optimization=None):
+            received.append(seed)
+            self._engine = qmc.Sobol(d, scramble=scramble, bits=bits, **{real_keyword: seed})
+
+        def random_base2(self, m):
+            return self._engine.random_base2(m)
+
+    bounds = np.array([[-1.0, 1.0], [0.0, 2.0]])
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        today = cr._seeded_starts(bounds, 6, "sobol", 11)
+        monkeypatch.setattr(cr, "_sobol", lambda: (OldSobol, cr._seed_keyword(OldSobol)))
+        old = cr._seeded_starts(bounds, 6, "sobol", 11)
+    assert len(received) == 1 and isinstance(received[0], np.random.Generator)
+    np.testing.assert_array_equal(old, today)
+    # the engine is seeded by a Generator: that is what makes `seed=` and `rng=` read it alike
+    expected = qmc.Sobol(2, scramble=True, **{real_keyword: np.random.default_rng(11)}).random_base2(3)[:6]
+    np.testing.assert_array_equal(today, bounds[:, 0] + expected * (bounds[:, 1] - bounds[:, 0]))
+
+
+# --- the automatic number of starts, Newton's give-up rule -------------------------------------------------------
+def test_automatic_start_count_follows_its_stopping_rule():
+    f = functions.get("himmelblau")
+    search = cr.CriticalSearch(f, f.bounds, rng=0)
+    n = search.enough_starts()
+    assert n >= 1024 and n & (n - 1) == 0  # at least two blocks, a power of two
+    points, hits = search._census(n)
+    half, _ = search._census(n // 2)
+    assert np.all(hits >= 2) and len(half) == len(points) == 9  # the rule's two conditions hold where it stopped
+    assert [p.kind for p in search.find(None)] == [p.kind for p in cr.find_critical_points(f, f.bounds, n)]
+    assert cr.CriticalSearch(f, f.bounds).enough_starts(max_starts=700) == 700  # the cap is honoured
+    with pytest.raises(ValueError, match="max_starts"):
+        cr.find_critical_points(f, f.bounds, max_starts=0)
+    with pytest.raises(ValueError, match="n_starts"):
+        cr.find_critical_points(f, f.bounds, n_starts=0)
+
+
+def test_newton_gives_up_rows_thrown_far_out_of_the_box():
+    """f = sqrt(1 + x²) + y²: Newton's x-update is x → −x³, so it converges from |x| < 1 and is thrown out from 1.5."""
+    import autograd.numpy as anp
+
+    f = FunctionObjective(lambda t: anp.sqrt(1 + t[0] ** 2) + t[1] ** 2, 2)
+    bounds = np.array([[-2.0, 2.0], [-2.0, 2.0]])
+    derivatives = cr._batched_derivatives(f, np.array([[0.3, 0.1], [-0.2, 0.5]]))
+    X, g = cr._newton_all(derivatives, np.array([[0.5, 1.0], [1.5, 1.0]]), 50, bounds)
+    np.testing.assert_allclose(X[0], 0.0, atol=1e-12)
+    assert np.all(np.isnan(X[1])) and g[1] == np.inf  # −3.4, then 38: more than a box width outside
+    X, _ = cr._newton_all(derivatives, np.array([[1.5, 1.0]]), 3)  # without bounds it is followed (and diverges)
+    assert np.all(np.isfinite(X)) and abs(X[0, 0]) > 1e4
+    assert [c.kind for c in cr.find_critical_points(f, bounds, n_starts=32)] == ["minimum"]
+
+
+def test_pinv_steps_match_numpy_pinv():
+    rng = np.random.default_rng(5)
+    A = rng.standard_normal((40, 3, 3))
+    H = A + np.swapaxes(A, 1, 2)
+    H[:10, :, 0] = H[:10, 0, :] = 0.0  # singular: the pseudo-inverse drops the null direction
+    G = rng.standard_normal((40, 3))
+    expected = -(np.linalg.pinv(H, rcond=1e-13) @ G[:, :, None])[:, :, 0]
+    np.testing.assert_allclose(cr._pinv_steps(H, G), expected, rtol=1e-10, atol=1e-12)

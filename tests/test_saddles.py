@@ -58,6 +58,96 @@ def test_unescaped_runs_are_inf_and_bad_inputs_raise():
         saddles.fit_escape_times([1e-2, 1e-3], [np.nan, 5.0], 0.1, -2.0)
 
 
+def test_gd_escape_steps_equal_the_run_loop_on_the_six_hump_camel():
+    # oracle: one optimizers.run trajectory per start, read by escape_step (a different loop and a different reader)
+    cam = functions.get("six_hump_camel")
+    starts = np.array([[0.004, -0.003], [-0.002, 0.0005], [1e-5, 1e-5], [0.0, 0.0], [0.5, 0.1]])
+    out = saddles.gd_escape_steps(cam, [0, 0], starts, lr=0.02, radius=0.3, max_steps=150)
+    for start, k in zip(starts, out):
+        traj = optimizers.run(cam, optimizers.gd(), start, steps=150, lr=0.02)
+        expected = saddles.escape_step(traj.thetas, [0, 0], 0.3)
+        assert k == (np.inf if expected is None else expected)
+    assert out[3] == np.inf and out[4] == 0  # exactly on the saddle: never; outside the ball: at once
+
+
+def test_gd_escape_steps_equal_the_quadratic_closed_form_along_a_direction():
+    eps = np.logspace(-1.05, -9.05, 7)
+    starts = np.column_stack([np.ones_like(eps), eps])
+    A = np.diag([2.0, -2.0])
+    out = saddles.gd_escape_steps(Quadratic(A), [0, 0], starts, lr=0.05, radius=1.0, max_steps=1000,
+                                  direction=[0, 3.0])  # not a unit vector: normalised inside
+    np.testing.assert_array_equal(out, np.ceil(saddles.escape_time_theory(eps, 0.05, -2.0)))
+
+
+def test_gd_escape_steps_reject_bad_arguments():
+    cam = functions.get("six_hump_camel")
+    with pytest.raises(ValueError, match="starts"):
+        saddles.gd_escape_steps(cam, [0, 0], np.zeros((3, 3)), lr=0.02)
+    with pytest.raises(ValueError, match="direction"):
+        saddles.gd_escape_steps(cam, [0, 0], np.zeros((3, 2)), lr=0.02, direction=[0, 0])
+    with pytest.raises(ValueError, match="lr"):
+        saddles.gd_escape_steps(cam, [0, 0], np.zeros((3, 2)), lr=-0.02)
+
+
+def test_fit_escape_times_matches_scipy_linregress():
+    from scipy import stats
+
+    rng = np.random.default_rng(3)
+    eps = np.exp(-rng.uniform(2, 12, size=40))
+    measured = 4.0 + 6.7 * np.log(1 / eps) + rng.normal(0, 1.5, size=40)
+    measured[[3, 17]] = [np.inf, np.nan]  # not escaped: left out
+    fit = saddles.fit_escape_times(eps, measured, 0.02, -8.0)
+    ok = np.isfinite(measured)
+    ref = stats.linregress(np.log(1 / eps[ok]), measured[ok])
+    assert fit.n_fitted == 38
+    np.testing.assert_allclose([fit.slope, fit.intercept, fit.slope_stderr], [ref.slope, ref.intercept, ref.stderr],
+                               rtol=1e-12)
+    lo, hi = fit.slope_interval(0.95)
+    np.testing.assert_allclose(hi - lo, 2 * stats.t.ppf(0.975, 36) * ref.stderr, rtol=1e-12)
+
+
+def test_slope_interval_has_its_nominal_coverage():
+    # Six runs per experiment: Student's t with 4 degrees of freedom (a normal quantile would cover only ~88 %).
+    rng = np.random.default_rng(7)
+    reps, true_slope = 2000, 6.7
+    x = np.linspace(2.0, 12.0, 6)
+    covered = {0.95: 0, 0.5: 0}
+    for _ in range(reps):
+        measured = 3.0 + true_slope * x + rng.normal(0, 2.0, size=x.size)
+        fit = saddles.fit_escape_times(np.exp(-x), measured, 0.02, -8.0)
+        for level in covered:
+            lo, hi = fit.slope_interval(level)
+            covered[level] += lo <= true_slope <= hi
+    # binomial s.d. of the coverage over 2000 experiments: 0.005 at 95 %, 0.011 at 50 %
+    assert abs(covered[0.95] / reps - 0.95) < 0.015
+    assert abs(covered[0.5] / reps - 0.5) < 0.035
+
+
+def test_fit_escape_times_degenerate_inputs():
+    two = saddles.fit_escape_times([1e-2, 1e-4], [10.0, 20.0], 0.05, -2.0)
+    assert two.n_fitted == 2 and np.isnan(two.slope_stderr) and np.all(np.isnan(two.slope_interval()))
+    exact = saddles.fit_escape_times([1e-2, 1e-3, 1e-4], [1.0, 2.0, 3.0], 0.05, -2.0)
+    assert exact.slope_stderr < 1e-12  # points on a line: no scatter
+    with pytest.raises(ValueError, match="different sizes"):
+        saddles.fit_escape_times([1e-3, 1e-3, 1e-3], [5.0, 6.0, 7.0], 0.05, -2.0)
+    with pytest.raises(ValueError, match="level"):
+        exact.slope_interval(1.0)
+
+
+def test_perturbed_start_escape_slope_matches_the_discrete_rate_on_the_camel():
+    # Chapter 4's claim, on a fixed draw: from starts uniform in a ball of radius 0.01 around the camel's saddle,
+    # GD's escape steps grow like ln(1/|c|)/ln(1 + η|λ_min|), c = the start's component along the escape direction.
+    cam = functions.get("six_hump_camel")
+    lam, vecs = np.linalg.eigh(cam.hessian(np.zeros(2)))
+    rng = np.random.default_rng(11)
+    starts = np.array([optimizers.uniform_ball(rng, 2, 0.01) for _ in range(300)])
+    steps = saddles.gd_escape_steps(cam, [0, 0], starts, lr=0.02, radius=0.3, max_steps=300)
+    fit = saddles.fit_escape_times(starts @ vecs[:, 0], steps, 0.02, lam[0], radius=0.3)
+    assert abs(fit.slope_theory - 1 / np.log1p(0.02 * np.sqrt(65))) < 1e-12
+    lo, hi = fit.slope_interval(0.9999)
+    assert lo < fit.slope_theory < hi and hi - lo < 0.05 * fit.slope_theory
+
+
 # --- endpoints ------------------------------------------------------------------------------
 def test_compare_at_saddle_on_the_six_hump_camel():
     cam = functions.get("six_hump_camel")

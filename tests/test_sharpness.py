@@ -43,6 +43,22 @@ def test_random_directions_average_is_the_mean_curvature():
     assert res.increases.shape == (20000,)
 
 
+def test_random_directions_standard_error_has_its_coverage():
+    # Off the minimum the increase is r gᵀu + ½r² uᵀAu exactly (a quadratic); its mean over the sphere is
+    # ½r² tr A / P — the first-order term averages to zero but dominates the spread. A ±2 standard-error
+    # interval around the average must cover that closed form in about 95 % of 400 independent draws.
+    theta = np.array([1.0, -0.5, 0.3, 0.8])
+    r = 0.1
+    truth = 0.5 * r**2 * EIGS.mean()
+    z = []
+    for seed in range(400):
+        res = sharpness.random_direction_sharpness(Q, theta, r, n_directions=100, rng=seed)
+        z.append((res.average - truth) / res.stderr)
+    coverage = np.mean(np.abs(z) < 2)
+    assert 0.92 <= coverage <= 0.98                  # binomial s.d. of the coverage over 400 draws: 0.011
+    assert np.isnan(sharpness.random_direction_sharpness(Q, theta, r, n_directions=1).stderr)
+
+
 @settings(max_examples=20, deadline=None)
 @given(st.integers(0, 10_000), st.floats(0.01, 1.0))
 def test_random_directions_never_beat_the_top_eigenvalue(seed, r):
@@ -80,6 +96,9 @@ def test_report_collects_every_measure():
     assert rep.radius == rep.rho == 0.1
     assert rep.sam == 0.0 and rep.grad_norm == 0.0
     assert rep.average_random <= rep.worst_random <= 0.5 * 0.01 * 7.0 + 1e-15
+    # the average estimates ½ρ² tr A / P; its standard error is the spread of the 200 increases over √200
+    assert abs(rep.average_random - 0.5 * 0.01 * EIGS.mean()) < 4 * rep.average_random_stderr
+    assert 0 < rep.average_random_stderr < rep.average_random
     assert set(rep.as_dict()) >= {"keskar", "sam", "lambda_max", "trace", "worst_random", "average_random"}
 
 
@@ -103,6 +122,116 @@ def test_sharpness_during_training_on_a_quadratic_is_constant():
     np.testing.assert_allclose(tr.lambda_max, 7.0)
     assert tr.threshold == 20.0
     assert tr.first_crossing(0.3) == 0 and tr.first_crossing(0.5) is None
+
+
+def test_stable_gd_on_a_quadratic_stays_below_the_threshold():
+    # the oracle: on ½θᵀAθ the sharpness is λ_max(A) = 7 at every step, and GD with η < 2/7 converges monotonically
+    lr = 0.9 * 2 / 7.0
+    tr = sharpness.sharpness_during_training(Q, np.ones(4), steps=200, lr=lr, every=3)
+    assert tr.late_median() == pytest.approx(7.0, rel=1e-12)
+    assert tr.late_median() < tr.threshold
+    assert not tr.trajectory.diverged and np.all(np.diff(tr.trajectory.losses) <= 0)
+
+
+def _trace(steps, values, lr=0.5):
+    steps = np.asarray(steps)
+    traj = run(Q, gd(), np.zeros(4), steps=int(steps[-1]), lr=0.1)   # any run: the helpers read steps and values
+    return sharpness.SharpnessTrace(steps, np.asarray(values, dtype=float), traj, lr)
+
+
+def test_late_median_is_the_median_of_the_last_part_of_the_run():
+    steps = np.arange(0, 101, 10)                             # 0, 10, …, 100
+    values = [9.0, 1.0, 1.0, 1.0, 1.0, 4.0, 3.0, 5.0, 100.0, 2.0, 6.0]
+    tr = _trace(steps, values)
+    np.testing.assert_array_equal(tr.late_phase(), steps >= 50)
+    assert tr.late_median() == 4.5                            # median of 4, 3, 5, 100, 2, 6: the outlier does not pull
+    assert tr.late_median(0.8) == 6.0                         # median of 100, 2, 6
+    assert tr.late_median(0.0) == 3.0                         # the whole run
+    assert tr.late_median(1.0) == 6.0                         # the last sample alone
+    with pytest.raises(ValueError, match="start"):
+        tr.late_phase(1.5)
+
+
+def _quartic(batched):
+    """L = Σ a_i θ_i⁴ / 12, Hessian diag(a_i θ_i²): λ_max = max_i a_i θ_i² in closed form."""
+    import autograd.numpy as anp
+
+    from course_utils.objective import Objective
+
+    a = np.array([3.0, -1.0, 0.5, 2.0, 1.5, -4.0, 0.25, 1.0, 2.5, 0.75, -0.5, 1.25, 3.5, 0.1, 0.2, 0.3,
+                  0.4, 0.6, 0.7, 0.8, 0.9, 1.1, 1.2, 1.3, 1.4])
+
+    class Quartic(Objective):
+        dim = a.size
+        name = "quartic"
+        _traceable_batch = batched
+
+        def _loss(self, theta):
+            return anp.sum(a * theta**4) / 12
+
+        def _loss_batch(self, thetas):
+            return anp.sum(a * thetas**4, axis=-1) / 12
+
+    return Quartic(), a
+
+
+def _forbid_fallback(monkeypatch):
+    """Make the point-by-point ARPACK fallback raise: the batched Lanczos must converge on its own."""
+    def refuse(*args, **kwargs):
+        raise AssertionError("lambda_max_batch fell back to ARPACK")
+
+    monkeypatch.setattr(curvature, "lambda_max", refuse)
+
+
+@pytest.mark.parametrize("batched", [True, False])
+def test_lambda_max_batch_matches_the_closed_form(batched, monkeypatch):
+    obj, a = _quartic(batched)
+    if batched:
+        _forbid_fallback(monkeypatch)      # the batched path alone; unbatched objectives go point by point
+    thetas = np.random.default_rng(3).normal(size=(37, a.size))
+    expected = np.max(a * thetas**2, axis=1)
+    np.testing.assert_allclose(sharpness.lambda_max_batch(obj, thetas, rng=1, chunk=8), expected, rtol=1e-9)
+
+
+def test_lambda_max_batch_matches_dense_hessians_along_an_mlp_run(monkeypatch):
+    X, y = data.two_moons(60, noise=0.2, rng=0)
+    net = MLP(X, y.astype(float), hidden=(8,), activation="tanh", loss="mse", weight_decay=1e-3)
+    thetas = run(net, gd(), net.init(0), steps=60, lr=0.5).thetas[::6]
+    dense = np.array([np.linalg.eigvalsh(net.hessian(t))[-1] for t in thetas])   # autograd's full Hessian
+    _forbid_fallback(monkeypatch)
+    # 20 steps of 33 possible: the values must come from the residual test stopping early, not from a full Krylov space
+    np.testing.assert_allclose(sharpness.lambda_max_batch(net, thetas, rng=0, max_steps=20), dense, rtol=1e-9)
+
+
+def test_lambda_max_batch_handles_negative_repeated_and_zero_spectra(monkeypatch):
+    _forbid_fallback(monkeypatch)
+    neg = Quadratic(np.diag([-5.0, -3.0, -1.0, -2.0]))      # top eigenvalue negative: a padded 0 would be wrong
+    np.testing.assert_allclose(sharpness.lambda_max_batch(neg, np.ones((3, 4))), -1.0, rtol=1e-12)
+    flat = Quadratic(2.0 * np.eye(30))                       # Krylov space of dimension 1: breakdown at step 1
+    np.testing.assert_allclose(sharpness.lambda_max_batch(flat, np.ones((2, 30))), 2.0, rtol=1e-12)
+    zero = Quadratic(np.zeros((5, 5)))
+    np.testing.assert_array_equal(sharpness.lambda_max_batch(zero, np.ones((2, 5))), 0.0)
+    assert sharpness.lambda_max_batch(Q, np.zeros((0, 4))).shape == (0,)
+
+
+def test_lambda_max_batch_falls_back_to_arpack_when_lanczos_is_cut_short(monkeypatch):
+    M = np.random.default_rng(0).standard_normal((40, 40))
+    q = Quadratic(M @ M.T)
+    calls = []
+    real = curvature.lambda_max
+    monkeypatch.setattr(curvature, "lambda_max", lambda *a, **k: calls.append(1) or real(*a, **k))
+    out = sharpness.lambda_max_batch(q, np.zeros((3, 40)), max_steps=2)   # two steps cannot converge
+    np.testing.assert_allclose(out, np.linalg.eigvalsh(M @ M.T)[-1], rtol=1e-10)
+    assert len(calls) == 3
+
+
+def test_lambda_max_batch_validates():
+    with pytest.raises(ValueError, match="thetas"):
+        sharpness.lambda_max_batch(Q, np.zeros((2, 3)))
+    with pytest.raises(ValueError, match="tol"):
+        sharpness.lambda_max_batch(Q, np.zeros((2, 4)), tol=0.0)
+    with pytest.raises(ValueError, match="max_steps"):
+        sharpness.lambda_max_batch(Q, np.zeros((2, 4)), max_steps=0)
 
 
 def _relu_mlp():

@@ -151,7 +151,7 @@ def choice(description: str, options, value=None, *, buttons: bool = True, toolt
     if value is not None:
         kwargs["value"] = value
     if buttons:
-        return W.ToggleButtons(tooltips=list(tooltips or []), **kwargs)
+        return W.ToggleButtons(tooltips=[] if tooltips is None else list(tooltips), **kwargs)
     return W.Dropdown(layout=_CONTROL_LAYOUT, **kwargs)
 
 
