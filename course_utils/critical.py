@@ -772,7 +772,8 @@ def minimize_gradient_norm(objective, theta0, *, maxiter: int = 100, newton_step
     Returns
     -------
     CriticalPoint
-        Classified at the final point with a tolerance of ``1e-6``.
+        Classified at the final point by :func:`classify_hessian` (relative tolerance ``1e-6``, judged against
+        the Hessian's own norm: there is no box here to give the problem a curvature scale).
     """
     from autograd import make_hvp
     from scipy.optimize import minimize

@@ -28,6 +28,7 @@ import numpy as np
 
 from .validation import (
     check_array,
+    check_bool,
     check_callable,
     check_int,
     check_objective,
@@ -551,7 +552,7 @@ def mean_confidence_interval(samples, confidence: float = 0.95, *, skew_correcti
     if x.ndim == 0 or x.shape[-1] < 2:
         raise ValueError(f"`samples` must hold at least 2 samples along its last axis, got shape {x.shape}")
     confidence = _check_confidence(confidence)
-    skew_correction = bool(skew_correction)
+    skew_correction = check_bool(skew_correction, "skew_correction")
     n = x.shape[-1]
     mean = x.mean(axis=-1)
     dev = x - mean[..., None]

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import os
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 
@@ -40,7 +41,9 @@ def execute_many(runs, *, allow_errors: bool = False, timeout: int = 300, jobs: 
 
         return await asyncio.gather(*(one(path, env) for path, env in runs))
 
-    return asyncio.run(main())
+    # A fresh thread has no event loop of its own; the test process may already run one (Playwright's sync API)
+    with ThreadPoolExecutor(1) as worker:
+        return worker.submit(asyncio.run, main()).result()
 
 
 def errors(nb) -> list[str]:

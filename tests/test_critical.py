@@ -321,19 +321,43 @@ def test_sobol_starts_on_an_old_scipy_are_the_same_points_and_warn_nothing(monke
 
 # --- the automatic number of starts, Newton's give-up rule -------------------------------------------------------
 def test_automatic_start_count_follows_its_stopping_rule():
-    f = functions.get("himmelblau")
+    """It stops at the first doubling 512 → 1024 → ... after which no point was new and none was reached once."""
+    f = functions.get("rastrigin")  # 441 critical points: the rule has to keep going past the first blocks
     search = cr.CriticalSearch(f, f.bounds, rng=0)
     n = search.enough_starts()
-    assert n >= 1024 and n & (n - 1) == 0  # at least two blocks, a power of two
-    points, hits = search._census(n)
-    half, _ = search._census(n // 2)
-    assert np.all(hits >= 2) and len(half) == len(points) == 9  # the rule's two conditions hold where it stopped
+    counts = [2**m for m in range(9, int(np.log2(n)) + 1)]
+    assert counts[-1] == n and n >= 4096
+    census = [search._census(k) for k in counts]
+
+    def rule_holds(j):
+        (points, hits), (before, _) = census[j], census[j - 1]
+        return len(points) == len(before) and np.all(hits >= 2)
+
+    assert rule_holds(len(counts) - 1) and not any(rule_holds(j) for j in range(1, len(counts) - 1))
     assert [p.kind for p in search.find(None)] == [p.kind for p in cr.find_critical_points(f, f.bounds, n)]
-    assert cr.CriticalSearch(f, f.bounds).enough_starts(max_starts=700) == 700  # the cap is honoured
+    h = functions.get("himmelblau")
+    assert cr.CriticalSearch(h, h.bounds).enough_starts(max_starts=700) == 700  # the cap is honoured
     with pytest.raises(ValueError, match="max_starts"):
-        cr.find_critical_points(f, f.bounds, max_starts=0)
+        cr.find_critical_points(h, h.bounds, max_starts=0)
     with pytest.raises(ValueError, match="n_starts"):
-        cr.find_critical_points(f, f.bounds, n_starts=0)
+        cr.find_critical_points(h, h.bounds, n_starts=0)
+
+
+@pytest.mark.parametrize("script, stop", [
+    # count: (points' x-coordinates, hits) — a singleton or a new point keeps the search going
+    ({512: ([0.0, 1.0], [5, 1]), 1024: ([0.0, 1.0], [9, 1]), 2048: ([0.0, 1.0], [20, 2])}, 2048),
+    ({512: ([0.0], [5]), 1024: ([0.0, 1.0], [9, 2]), 2048: ([0.0, 1.0], [20, 4])}, 2048),
+    ({512: ([0.0, 1.0], [3, 3]), 1024: ([0.0, 1.0], [6, 5])}, 1024),
+])
+def test_stopping_rule_needs_no_new_point_and_no_singleton(monkeypatch, script, stop):
+    search = cr.CriticalSearch(functions.get("bowl"), [(-1, 2), (-1, 1)])
+
+    def census(n):
+        xs, hits = script[n]
+        return [cr.critical_point_at(search.objective, [x, 0.0]) for x in xs], np.array(hits)
+
+    monkeypatch.setattr(search, "_census", census)
+    assert search.enough_starts() == stop
 
 
 def test_newton_gives_up_rows_thrown_far_out_of_the_box():
