@@ -6,7 +6,7 @@ from seeds 4 and 5 (P = 65). The target barrier is 10 % of the straight line's l
 Ours: ``connectivity.train_curve`` — Garipov et al.'s quadratic Bézier curve, one stochastic gradient step
 per sampled t (Adam).
 
-BASELINE (the approach sketched in the source material, re-implemented in course_utils as
+BASELINE (the straightforward approach, re-implemented in course_utils as
 ``connectivity.numerical_gradient_path_search`` and labelled there as the source's): gradient descent on the
 maximum sampled loss of a polygonal path, gradient by forward differences one coordinate at a time (its
 perturbed costs are evaluated in batches, which is kinder to it than a loop).

@@ -11,7 +11,7 @@ with the same low loss. Are they in one valley? This module answers with paths:
 * **curve training** (Garipov et al. 2018) — :func:`train_curve` minimises
   :math:`\mathbb E_{t \sim U(0,1)}\, L(\theta(t))` over the bends with the endpoints fixed, one ``t`` per
   step, gradients by autograd;
-* **the numerical-gradient path search** of the course's source material, re-implemented for comparison
+* **the numerical-gradient path search**, the straightforward approach, re-implemented for comparison
   (:func:`numerical_gradient_path_search`): forward differences of the maximum loss on a polygonal path, one
   coordinate at a time — its cost per step grows with the number of parameters;
 * **the plane** through three parameter vectors and the loss on it (:func:`plane_grid`);
@@ -551,7 +551,7 @@ def train_curve(
 
 
 # --------------------------------------------------------------------------------------------
-# The source material's approach: numerical gradients of the path's maximum loss
+# The straightforward approach: numerical gradients of the path's maximum loss
 # --------------------------------------------------------------------------------------------
 def path_search_loss_evaluations(dim: int, n_bends: int = 1, samples_per_segment: int = 10) -> int:
     r"""Loss evaluations one step of :func:`numerical_gradient_path_search` costs.

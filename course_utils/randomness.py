@@ -51,16 +51,7 @@ def seed_offset() -> int:
     ValueError
         If ``COURSE_SEED`` is set to something other than a non-negative integer.
     """
-    text = os.environ.get(SEED_VARIABLE, "").strip()
-    if not text:
-        return 0
-    try:
-        k = int(text)
-    except ValueError:
-        raise ValueError(f"the environment variable {SEED_VARIABLE} must be a non-negative integer, got {text!r}") from None
-    if k < 0:
-        raise ValueError(f"the environment variable {SEED_VARIABLE} must be a non-negative integer, got {k}")
-    return k
+    return _read_variable(SEED_VARIABLE, int, 0, "a non-negative integer", lambda k: k >= 0, "a non-negative integer")
 
 
 def perturbation() -> float:
@@ -71,16 +62,22 @@ def perturbation() -> float:
     ValueError
         If ``COURSE_PERTURB`` is not a finite number in ``[0, 1e-6]`` (larger is no longer "rounding").
     """
-    text = os.environ.get(PERTURB_VARIABLE, "").strip()
+    return _read_variable(PERTURB_VARIABLE, float, 0.0, "a number",
+                          lambda eps: bool(np.isfinite(eps)) and 0.0 <= eps <= 1e-6, "in [0, 1e-6]")
+
+
+def _read_variable(name: str, parse, default, parse_text: str, valid, valid_text: str):
+    """Parse the environment variable ``name`` (``default`` when unset or blank) and check it with ``valid``."""
+    text = os.environ.get(name, "").strip()
     if not text:
-        return 0.0
+        return default
     try:
-        eps = float(text)
+        value = parse(text)
     except ValueError:
-        raise ValueError(f"the environment variable {PERTURB_VARIABLE} must be a number, got {text!r}") from None
-    if not (np.isfinite(eps) and 0.0 <= eps <= 1e-6):
-        raise ValueError(f"the environment variable {PERTURB_VARIABLE} must be in [0, 1e-6], got {eps!r}")
-    return eps
+        raise ValueError(f"the environment variable {name} must be {parse_text}, got {text!r}") from None
+    if not valid(value):
+        raise ValueError(f"the environment variable {name} must be {valid_text}, got {value!r}")
+    return value
 
 
 def _jitter(values, eps: float, rng: np.random.Generator):

@@ -206,7 +206,7 @@ assert np.allclose(monkey.f(np.cos(phis) * 0.5, np.sin(phis) * 0.5), -monkey.f(-
 # %% [markdown]
 # ## 4 · Why saddles dominate in high dimensions
 #
-# The source material argues: at a critical point each Hessian eigenvalue is positive or negative like a
+# A common argument goes: at a critical point each Hessian eigenvalue is positive or negative like a
 # coin flip, so $P(\text{minimum}) \approx 2^{-n}$. Let us test the argument on the simplest random
 # Hessians, symmetric Gaussian matrices (the Gaussian Orthogonal Ensemble).
 #

@@ -246,7 +246,7 @@ fig
 
 # %% [markdown]
 # The annealed schedules end at or near the global minimum; the constant rate ends wherever the last noisy kick
-# left it. (The source material says schedules "help converge to flatter regions"; that is a claim about large
+# left it. (A common claim is that schedules "help converge to flatter regions"; that is a claim about large
 # networks — Smith's super-convergence, Loshchilov & Hutter's restarts — which this 2-D miniature does not test.
 # What it does show is the mechanism common to all of them: a large rate explores, a small one settles.)
 
@@ -293,7 +293,7 @@ assert results["standardized"][0] < 0.5 * results["raw"][0] and results["standar
 # %% [markdown]
 # Standardized inputs lower $\lambda_{\max}$ (so larger steps are stable) and the network trains much further in
 # the same number of steps. **Batch normalization** (Ioffe & Szegedy 2015) applies the same idea inside the network,
-# to every layer's pre-activations, with statistics of the minibatch. The source material says it "smooths the
+# to every layer's pre-activations, with statistics of the minibatch. It is often said to "smooth the
 # optimization surface"; that is one hypothesis (Santurkar et al. 2018), contested — it does not always lower
 # $\lambda_{\max}$ in small networks, and part of its effect is to make the loss invariant to the scale of the
 # weights feeding each normalized unit, which changes how learning rates act. Treat "normalization smooths the
@@ -302,7 +302,7 @@ assert results["standardized"][0] < 0.5 * results["raw"][0] and results["standar
 # %% [markdown]
 # ## 6. The table, live
 #
-# The source material ends with a table of training problems. Here it is with each row linked to where this
+# Here is a table of common training problems, each row linked to where this
 # course demonstrates it. Read it from left to right when a run misbehaves: **symptom → landscape → remedy**.
 #
 # | Symptom in the curves | What the landscape is doing | Remedies | Demonstrated in |

@@ -4,7 +4,7 @@ The training loss has a sharp and a flat minimum of exactly equal depth
 (:class:`course_utils.sharpness.SharpFlatLandscape`). Pretend the test loss is the same curve shifted by
 :math:`\delta` (the test data differ a little from the training data). The slider moves the test curve; the
 loss at the sharp minimum rises like :math:`\tfrac12\lambda_{\text{sharp}}\delta^2`, at the flat one like
-:math:`\tfrac12\lambda_{\text{flat}}\delta^2` — many times less. This is the source material's intuition, in
+:math:`\tfrac12\lambda_{\text{flat}}\delta^2` — many times less. This is the common intuition, in
 numbers; the chapter later shows where it breaks (Dinh et al. 2017).
 
 Example
