@@ -9,7 +9,7 @@ ROOT_FLAG := $(if $(filter 0,$(shell id -u)),--allow-root,)
 STAMP     := $(VENV)/.installed
 DEV_STAMP := $(VENV)/.installed-dev
 
-.PHONY: lab test unit notebooks floors lint demo grade bench sync exercises clean help
+.PHONY: lab test unit notebooks floors lint demo grade bench sync exercises new-chapter clean help
 
 help:
 	@echo "make lab        open the course in JupyterLab (PORT=$(PORT))"
@@ -19,6 +19,7 @@ help:
 	@echo "make grade SUBMISSIONS='a.ipynb b.ipynb'   batch-grade student notebooks"
 	@echo "make bench      run the benchmarks (QUICK=1 for a smoke run)"
 	@echo "make sync       sync every jupytext pair;  make exercises   regenerate exercises/"
+	@echo "make new-chapter N=08 SLUG=my_topic [TITLE='My topic']   scaffold a chapter (see CONTRIBUTING.md)"
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -88,11 +89,15 @@ floors: $(FLOORS_STAMP)
 	$(FLOORS_ENV) OPENBLAS_NUM_THREADS=1 $(FLOORS_BIN)/python -m pytest -p no:cacheprovider --nbval-lax \
 		--nbval-current-env -W error::SyntaxWarning $(FLOORS_CHAPTER)
 
+# The layers of course_utils are enforced by import-linter (.importlinter); the floors run proves the lowest
+# declared versions (see above).
 test: $(DEV_STAMP)
 	$(BIN)/ruff check .
+	$(BIN)/lint-imports
 	$(BIN)/python -m course_utils.grading assign --check
 	$(BIN)/python -m pytest tests
 	$(MAKE) --no-print-directory notebooks
+	$(MAKE) --no-print-directory floors
 	$(MAKE) --no-print-directory bench QUICK=1
 
 demo: $(DEV_STAMP)
@@ -109,6 +114,14 @@ sync: $(STAMP)
 
 exercises: $(STAMP)
 	$(BIN)/python -m course_utils.grading assign
+
+# Writes the chapter's notebook, solutions, exercises, checks module and demo, and its README row; refuses a
+# taken or malformed N or SLUG and never overwrites a file (tools/new_chapter.py). The values are passed in
+# single quotes, with any single quote inside escaped, so a TITLE may contain spaces and punctuation.
+shell_quote = '$(subst ','\'',$(1))'
+new-chapter: $(STAMP)
+	$(BIN)/python tools/new_chapter.py N=$(call shell_quote,$(N)) SLUG=$(call shell_quote,$(SLUG)) \
+		TITLE=$(call shell_quote,$(TITLE))
 
 clean:
 	rm -rf $(VENV) $(FLOORS) artifacts .pytest_cache .ruff_cache .hypothesis

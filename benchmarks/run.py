@@ -101,7 +101,7 @@ def main(argv=None) -> int:
         return 1 if crashed else 0
 
     if not args.only:
-        stamp = datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
+        stamp = datetime.datetime.now(datetime.UTC).strftime("%Y-%m-%d %H:%M UTC")
         _write_results(args.output, rows, machine, met, judged, total, stamp)
         _write_readme_summary(args.readme, rows, met, judged, stamp)
     print(f"targets met: {met} of {judged}")
