@@ -89,11 +89,12 @@ floors: $(FLOORS_STAMP)
 	$(FLOORS_ENV) OPENBLAS_NUM_THREADS=1 $(FLOORS_BIN)/python -m pytest -p no:cacheprovider --nbval-lax \
 		--nbval-current-env -W error::SyntaxWarning $(FLOORS_CHAPTER)
 
-# The layers of course_utils are enforced by import-linter (.importlinter); the floors run proves the lowest
-# declared versions (see above).
+# The layers of course_utils are enforced by import-linter (.importlinter); mypy checks the typed core (its file
+# list is in pyproject.toml); the floors run proves the lowest declared versions (see above).
 test: $(DEV_STAMP)
 	$(BIN)/ruff check .
 	$(BIN)/lint-imports
+	$(BIN)/mypy
 	$(BIN)/python -m course_utils.grading assign --check
 	$(BIN)/python -m pytest tests
 	$(MAKE) --no-print-directory notebooks

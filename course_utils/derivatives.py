@@ -1,20 +1,37 @@
-"""Derivatives of NumPy losses through autograd, and finite-difference checkers.
+"""The course's one derivative backend (autograd), and finite-difference checkers.
 
-Every loss in the course is written with ``autograd.numpy`` (elementwise operations and matrix
-products only: forward mode lacks most ``np.linalg`` JVPs), so its gradient, Hessian-vector product
-and Hessian come from autograd rather than from hand-derived formulas. The checkers compare them with
-central finite differences, which is how the tests (and the exercises) verify any derivative.
+This is the only module that imports autograd (``make test`` greps for it). Every loss in the course is
+written with :data:`anp` (``autograd.numpy``: elementwise operations and matrix products only, since
+forward mode lacks most ``np.linalg`` JVPs), so its gradient, Hessian-vector product and Hessian come from
+here rather than from hand-derived formulas:
+
+* one point — :func:`gradient`, :func:`hessian`, :func:`hvp`, :func:`make_hvp` (validated, for users) and
+  :func:`grad`, :func:`value_and_grad` (unvalidated function transforms, for the library's hot loops);
+* many points — :func:`batched_grad` and :func:`batched_hessian` differentiate a vectorized loss
+  ``(B, P) -> (B,)`` for all rows in one traced pass, verified once against the per-point derivatives.
+
+The checkers compare derivatives with central finite differences, which is how the tests (and the
+exercises) verify any derivative.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
 
+import autograd
+import autograd.numpy as anp  # re-exported: the one name losses are written with
+import autograd.scipy.special as aspecial  # re-exported: logsumexp and friends, traceable
 import numpy as np
 
 from .validation import check_callable, check_scalar, check_vector
 
 __all__ = [
+    "anp",
+    "aspecial",
+    "grad",
+    "value_and_grad",
+    "batched_grad",
+    "batched_hessian",
     "gradient",
     "hessian",
     "hvp",
@@ -27,9 +44,112 @@ __all__ = [
 
 
 def _autograd():
-    import autograd  # deferred: keeps `import course_utils` light
-
     return autograd
+
+
+def grad(f: Callable) -> Callable[[np.ndarray], np.ndarray]:
+    r"""The function :math:`\theta \mapsto \nabla f(\theta)` as float64 arrays, unvalidated.
+
+    For the library's own loops (the caller guarantees a float vector of the right shape); users call
+    :func:`gradient`, which validates. ``f`` is written with :data:`anp`.
+    """
+    raw = autograd.grad(f)
+
+    def g(theta):
+        return np.asarray(raw(theta), dtype=float)
+
+    return g
+
+
+def value_and_grad(f: Callable) -> Callable[[np.ndarray], tuple[float, np.ndarray]]:
+    r"""The function :math:`\theta \mapsto (f(\theta), \nabla f(\theta))` in one pass, unvalidated."""
+    raw = autograd.value_and_grad(f)
+
+    def vg(theta):
+        value, g = raw(theta)
+        return float(value), np.asarray(g, dtype=float)
+
+    return vg
+
+
+def _agrees(batched: np.ndarray, looped: np.ndarray) -> bool:
+    # relative to the loop's own size, so a loss multiplied by 1e-8 is checked as strictly as one of size 1
+    return bool(np.allclose(batched, looped, rtol=1e-7, atol=1e-9 * np.abs(looped).max(initial=0.0)))
+
+
+def _rows_gradient(loss_batch: Callable) -> Callable:
+    # rows of a batched loss are independent, so the gradient of their *sum* stacks the per-row gradients
+    return autograd.elementwise_grad(lambda T: anp.sum(loss_batch(T)))
+
+
+def batched_grad(loss_batch: Callable, grad_one: Callable, probe) -> Callable[[np.ndarray], np.ndarray]:
+    r"""``T (B, P) -> G (B, P)``: the gradients of a vectorized loss at every row, in one traced pass.
+
+    Parameters
+    ----------
+    loss_batch : callable
+        ``T (B, P) -> (B,)`` written with :data:`anp`, each output depending on its own row only.
+    grad_one : callable
+        ``theta (P,) -> (P,)``, the per-point gradient: the reference, and the fallback.
+    probe : ndarray, shape (b, P)
+        A few points at which the batched pass is compared with ``grad_one`` once.
+
+    Returns
+    -------
+    callable
+        The batched pass when it agrees with the loop on ``probe`` (rtol 1e-7, atol 1e-9 of the loop's
+        largest entry); otherwise the loop itself (a loss that is not traceable in batch form, or whose
+        rows interact) — always correct, the batched pass only faster.
+    """
+    rows = _rows_gradient(loss_batch)
+
+    def batched(T):
+        return np.asarray(rows(T), dtype=float)
+
+    def looped(T):
+        return np.array([grad_one(t) for t in T])
+
+    probe = np.asarray(probe, dtype=float)
+    try:
+        with np.errstate(all="ignore"):
+            if _agrees(batched(probe), looped(probe)):
+                return batched
+    except Exception:  # not autograd-traceable in batch form: the loop is always right
+        pass
+    return looped
+
+
+def batched_hessian(loss_batch: Callable, grad_one: Callable, hessian_one: Callable, probe
+                    ) -> Callable[[np.ndarray], tuple[np.ndarray, np.ndarray]]:
+    r"""``T (B, P) -> (G (B, P), H (B, P, P))``: gradients and symmetrized Hessians at every row at once.
+
+    One traced pass gives the row gradients and a vector-Jacobian product of them; row :math:`i` of every
+    Hessian is that VJP applied to :math:`e_i` (``P`` reverse passes for the whole batch, against ``B·P``
+    for a loop). Parameters and the fallback rule as in :func:`batched_grad`, with ``hessian_one``
+    ``theta (P,) -> (P, P)`` the per-point reference.
+    """
+    rows = _rows_gradient(loss_batch)
+
+    def batched(T):
+        vjp, G = autograd.make_vjp(rows)(T)
+        basis = np.eye(T.shape[1])
+        H = np.stack([np.asarray(vjp(np.broadcast_to(basis[i], T.shape)), dtype=float)
+                      for i in range(T.shape[1])], axis=1)
+        return np.asarray(G, dtype=float), 0.5 * (H + np.swapaxes(H, 1, 2))
+
+    def looped(T):
+        return np.array([grad_one(t) for t in T]), np.array([hessian_one(t) for t in T])
+
+    probe = np.asarray(probe, dtype=float)
+    try:
+        with np.errstate(all="ignore"):
+            G, H = batched(probe)
+            G0, H0 = looped(probe)
+        if _agrees(G, G0) and _agrees(H, H0):
+            return batched
+    except Exception:  # not traceable in batch form: the loop is always right
+        pass
+    return looped
 
 
 def gradient(f: Callable, theta) -> np.ndarray:
@@ -105,7 +225,7 @@ def finite_difference_hvp(grad_f: Callable, theta, v, h: float = 1e-5) -> np.nda
 def _relative_error(a: np.ndarray, b: np.ndarray) -> float:
     # Mixed error: relative for large vectors, absolute below norm 1. A pure relative error blows up at
     # critical points, where the true gradient is 0 and finite differences leave ~1e-10 of rounding noise.
-    scale = max(np.linalg.norm(a), np.linalg.norm(b), 1.0)
+    scale = max(float(np.linalg.norm(a)), float(np.linalg.norm(b)), 1.0)
     return float(np.linalg.norm(a - b) / scale)
 
 

@@ -32,9 +32,9 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from functools import cached_property
 
-import autograd.numpy as anp
 import numpy as np
 
+from .derivatives import anp
 from .objective import Objective
 from .validation import check_array, check_option, check_scalar
 

@@ -17,6 +17,7 @@ from collections.abc import Sequence
 
 import numpy as np
 
+from .derivatives import anp, aspecial
 from .objective import Objective
 from .validation import (
     check_array,
@@ -96,7 +97,6 @@ class Quadratic(Objective):
         return 0.5 * theta @ (self.A @ theta) - self.b @ theta + self.c
 
     def _loss_batch(self, thetas):
-        import autograd.numpy as anp
 
         return 0.5 * anp.sum((thetas @ self.A) * thetas, axis=-1) - thetas @ self.b + self.c
 
@@ -170,27 +170,23 @@ class LinearRegression(_DataModel):
         return self._design(X) @ theta
 
     def _loss(self, theta):
-        import autograd.numpy as anp  # autograd traces this: plain np.mean on its boxes needs autograd >= 1.9
 
         r = self._design(self.X) @ theta - self.y
         return anp.mean(r**2)
 
     def _loss_batch(self, thetas):
-        import autograd.numpy as anp  # traced too (grad_batch)
 
         r = thetas @ self._design(self.X).T - self.y
         return anp.mean(r**2, axis=-1)
 
 
 def _sigmoid(z):
-    import autograd.numpy as anp
 
     return 0.5 * (anp.tanh(0.5 * z) + 1.0)  # stable for large |z|
 
 
 def _binary_cross_entropy(logits, y):
     """Mean of log(1 + e^z) − y z over the last axis, computed stably."""
-    import autograd.numpy as anp
 
     return anp.mean(anp.logaddexp(0.0, logits) - y * logits, axis=-1)
 
@@ -218,7 +214,6 @@ class LogisticRegression(_DataModel):
         return np.hstack([X, np.ones((X.shape[0], 1))]) if self.fit_intercept else X
 
     def _from_logits(self, z):
-        import autograd.numpy as anp
 
         if self.loss_name == "cross_entropy":
             return _binary_cross_entropy(z, self.y)
@@ -247,7 +242,6 @@ _ACTIVATIONS = ["tanh", "relu", "linear"]
 
 
 def _activate(name, z):
-    import autograd.numpy as anp
 
     if name == "tanh":
         return anp.tanh(z)
@@ -402,15 +396,13 @@ class MLP(_DataModel):
         return (h, hiddens) if return_hidden else h
 
     def _loss_from_outputs(self, out, theta):
-        import autograd.numpy as anp
-        from autograd.scipy.special import logsumexp
 
         if self.loss_name == "mse":
             data = anp.mean(anp.reshape((out - self._targets) ** 2, out.shape[:-2] + (-1,)), axis=-1)
         elif self.n_outputs == 1:
             data = _binary_cross_entropy(out[..., 0], self._targets)
         else:
-            data = anp.mean(logsumexp(out, axis=-1) - anp.sum(out * self._targets, axis=-1), axis=-1)
+            data = anp.mean(aspecial.logsumexp(out, axis=-1) - anp.sum(out * self._targets, axis=-1), axis=-1)
         if self.weight_decay:
             sq = sum(anp.sum(W**2, axis=(-2, -1)) for W, _ in self.unflatten(theta))
             data = data + 0.5 * self.weight_decay * sq

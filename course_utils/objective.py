@@ -4,21 +4,60 @@ An :class:`Objective` is a scalar loss over a flat float64 parameter vector ``th
 ``(P,)``. A 2-D test function is an objective with ``P = 2``; an MLP is one with ``P`` in the
 hundreds. The same optimizer, slice and Hessian code serves both.
 
-Subclasses implement one method, ``_loss(theta)``, with ``autograd.numpy`` operations; gradients,
-Hessian-vector products and Hessians follow from autograd. Subclasses that can evaluate many
-parameter vectors at once override ``_loss_batch(thetas)`` (shape ``(B, P) -> (B,)``); the default
-loops.
+Subclasses implement one method, ``_loss(theta)``, with :data:`course_utils.derivatives.anp`
+operations; gradients, Hessian-vector products and Hessians follow from :mod:`course_utils.derivatives`.
+Subclasses that can evaluate many parameter vectors at once override ``_loss_batch(thetas)`` (shape
+``(B, P) -> (B,)``); the default loops.
+
+**The contract is public and structural.** :class:`HasLoss`, :class:`HasGradient` and
+:class:`HasCurvature` are :class:`typing.Protocol` s: what an object must have to be a loss, to give
+gradients, to give curvature. A student's own class with ``dim``, ``loss`` and ``grad`` satisfies the
+first two without inheriting anything, and :func:`as_objective` — the one checker every analysis calls
+— accepts it, wrapping it in an :class:`Objective` whose Hessian-vector products come from central
+differences of the student's gradient (or from their own ``hvp``/``hessian`` when they have them).
+
+**The fast path.** Inside the library's hot loops the arguments are already validated, so the
+``unchecked_*`` methods skip validation: :meth:`Objective.unchecked_loss`,
+:meth:`Objective.unchecked_loss_batch`, :meth:`Objective.unchecked_grad`,
+:meth:`Objective.unchecked_grad_batch`. They take float64 arrays of the right shape and nothing else;
+user-facing code calls :meth:`~Objective.loss`, :meth:`~Objective.grad` and friends.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
+from typing import Any, Protocol, runtime_checkable
 
 import numpy as np
 
-from .validation import check_batch, check_vector
+from . import derivatives
+from .validation import check_batch, check_vector, short_repr
 
-__all__ = ["Objective", "FunctionObjective"]
+__all__ = ["HasLoss", "HasGradient", "HasCurvature", "Objective", "FunctionObjective", "ProtocolObjective",
+           "as_objective"]
+
+
+@runtime_checkable
+class HasLoss(Protocol):
+    """What a loss must have: ``dim`` parameters and ``loss(theta (P,)) -> float``."""
+
+    dim: int
+
+    def loss(self, theta: np.ndarray) -> float: ...
+
+
+@runtime_checkable
+class HasGradient(HasLoss, Protocol):
+    """A loss that also gives its gradient ``grad(theta (P,)) -> (P,)``."""
+
+    def grad(self, theta: np.ndarray) -> np.ndarray: ...
+
+
+@runtime_checkable
+class HasCurvature(HasGradient, Protocol):
+    """A loss with gradient and Hessian-vector products ``hvp(theta (P,), v (P,)) -> (P,)``."""
+
+    def hvp(self, theta: np.ndarray, v: np.ndarray) -> np.ndarray: ...
 
 
 class Objective:
@@ -95,27 +134,36 @@ class Objective:
             return np.array([g(t) for t in thetas])
         fn = self.__dict__.get("_cached_grad_batch")
         if fn is None:
-            import autograd.numpy as anp
-            from autograd import grad
-
-            fn = grad(lambda T: anp.sum(self._loss_batch(T)))
+            fn = derivatives.grad(lambda T: derivatives.anp.sum(self._loss_batch(T)))
             self.__dict__["_cached_grad_batch"] = fn
-        return np.asarray(fn(thetas), dtype=float)
+        return fn(thetas)
+
+    # --- the fast, unchecked path for the library's hot loops ------------------------------------
+    def unchecked_loss(self, theta: np.ndarray) -> Any:
+        """``_loss(theta)`` without validation: a float64 ``(P,)`` in, the raw (traceable) scalar out."""
+        return self._loss(theta)
+
+    def unchecked_loss_batch(self, thetas: np.ndarray) -> np.ndarray:
+        """``_loss_batch(thetas)`` without validation: float64 ``(B, P)`` in, ``(B,)`` out (traceable)."""
+        return self._loss_batch(thetas)
+
+    def unchecked_grad(self, theta: np.ndarray) -> np.ndarray:
+        """The gradient at a float64 ``(P,)`` without validation (the function is built once and cached)."""
+        return self._grad_fn()(theta)
+
+    def unchecked_grad_batch(self, thetas: np.ndarray) -> np.ndarray:
+        """Gradients at float64 ``(B, P)`` without validation, ``(B, P)``: one pass when the batch is traceable."""
+        return self._grad_batch(thetas)
 
     def value_and_grad(self, theta) -> tuple[float, np.ndarray]:
         """Loss and gradient in one pass, ``(float, (P,))``."""
         theta = check_vector(theta, "theta", self.dim)
-        from autograd import value_and_grad
-
-        value, g = value_and_grad(self._loss)(theta)
-        return float(value), np.asarray(g, dtype=float)
+        return derivatives.value_and_grad(self._loss)(theta)
 
     def make_hvp(self, theta) -> Callable[[np.ndarray], np.ndarray]:
         """``v -> H(theta) v`` with the forward pass at ``theta`` cached; reuse it for many products."""
-        from .derivatives import make_hvp
-
         theta = check_vector(theta, "theta", self.dim)
-        return make_hvp(self._loss, theta)
+        return derivatives.make_hvp(self._loss, theta)
 
     def hvp(self, theta, v) -> np.ndarray:
         """One Hessian-vector product :math:`\\nabla^2 L(\\theta) v`, shape ``(P,)``."""
@@ -125,22 +173,14 @@ class Objective:
 
     def hessian(self, theta) -> np.ndarray:
         """The dense, symmetrized Hessian, shape ``(P, P)``. Fine for ``P`` up to a few thousand."""
-        from .derivatives import hessian
-
         theta = check_vector(theta, "theta", self.dim)
-        return hessian(self._loss, theta)
+        return derivatives.hessian(self._loss, theta)
 
     # --- helpers ----------------------------------------------------------------------------
     def _grad_fn(self):
         fn = self.__dict__.get("_cached_grad")
         if fn is None:
-            from autograd import grad
-
-            raw = grad(self._loss)
-
-            def fn(theta):
-                return np.asarray(raw(theta), dtype=float)
-
+            fn = derivatives.grad(self._loss)
             self.__dict__["_cached_grad"] = fn
         return fn
 
@@ -197,3 +237,93 @@ class FunctionObjective(Objective):
                                 f"got an output of shape {out.shape}")
             return out.reshape(thetas.shape[0])
         return np.array([self._scalar(self.f(t), t.shape) for t in thetas])
+
+
+class ProtocolObjective(Objective):
+    """An :class:`Objective` view of a student's own object that satisfies :class:`HasGradient`.
+
+    ``loss`` and ``grad`` are the student's; ``hvp`` is theirs when they have one, else central differences
+    of their gradient (step ``1e-5·max(1, ‖θ‖)/‖v‖``, error :math:`O(h^2)`); ``hessian`` is theirs, else
+    built column by column from ``hvp`` and symmetrized. Their code is not autograd-traced (it may use plain
+    NumPy), so batches loop.
+    """
+
+    def __init__(self, inner: HasGradient):
+        self.inner = inner
+        self.dim = int(inner.dim)
+        self.name = str(getattr(inner, "name", type(inner).__name__))
+
+    def _loss(self, theta):
+        return float(self.inner.loss(theta))
+
+    def _grad_fn(self):
+        def g(theta):
+            return np.asarray(self.inner.grad(theta), dtype=float).reshape(self.dim)
+
+        return g
+
+    def value_and_grad(self, theta) -> tuple[float, np.ndarray]:
+        theta = check_vector(theta, "theta", self.dim)
+        return self._loss(theta), self._grad_fn()(theta)
+
+    def make_hvp(self, theta) -> Callable[[np.ndarray], np.ndarray]:
+        theta = check_vector(theta, "theta", self.dim)
+        own = getattr(self.inner, "hvp", None)
+        if callable(own):
+            return lambda v: np.asarray(own(theta, np.asarray(v, dtype=float)), dtype=float)
+        g = self._grad_fn()
+
+        def product(v):
+            v = np.asarray(v, dtype=float)
+            norm = float(np.linalg.norm(v))
+            if norm == 0.0:
+                return np.zeros(self.dim)
+            h = 1e-5 * max(1.0, float(np.linalg.norm(theta))) / norm
+            return (g(theta + h * v) - g(theta - h * v)) / (2 * h)
+
+        return product
+
+    def hessian(self, theta) -> np.ndarray:
+        theta = check_vector(theta, "theta", self.dim)
+        own = getattr(self.inner, "hessian", None)
+        H: np.ndarray
+        if callable(own):
+            H = np.asarray(own(theta), dtype=np.float64).reshape(self.dim, self.dim)
+        else:
+            product = self.make_hvp(theta)
+            H = np.stack([product(e) for e in np.eye(self.dim)], axis=1)
+        return 0.5 * (H + H.T)
+
+
+def as_objective(value: Any, name: str = "objective", *, dim: int | None = None) -> Objective:
+    """The one objective checker: an :class:`Objective` for anything that satisfies :class:`HasGradient`.
+
+    Parameters
+    ----------
+    value : Objective or object with ``dim``, ``loss(theta)`` and ``grad(theta)``
+        A course objective is returned as it is; a student's own class satisfying the protocol is wrapped
+        in a :class:`ProtocolObjective` (so every analysis accepts it).
+    name : str
+        The argument's name, for the error message.
+    dim : int, optional
+        The number of parameters required.
+
+    Raises
+    ------
+    TypeError
+        When ``value`` lacks ``dim``, ``loss`` or ``grad`` (the message names what is missing).
+    ValueError
+        When ``dim`` is given and differs.
+    """
+    if not isinstance(value, Objective):
+        missing = [m for m in ("dim", "loss", "grad") if not hasattr(value, m)]
+        missing += [m for m in ("loss", "grad") if m not in missing and not callable(getattr(value, m))]
+        if missing:
+            raise TypeError(
+                f"`{name}` must be an objective: an Objective, a model from course_utils.models, a landscape from "
+                f"course_utils.functions, or your own object with dim, loss(theta) and grad(theta); "
+                f"got {short_repr(value)} of type {type(value).__name__}, which lacks {', '.join(missing)}")
+        value = ProtocolObjective(value)
+    if dim is not None and value.dim != dim:
+        raise ValueError(f"`{name}` must have dim = {dim}, got an objective with dim = {value.dim}")
+    return value

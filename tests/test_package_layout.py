@@ -34,3 +34,25 @@ def test_every_submodule_is_in_a_layer_or_aside():
     # and the docstring's layer list names each of them
     for name in _submodules():
         assert f"``{name}``" in course_utils.__doc__, name
+
+
+def _library_sources() -> dict[str, str]:
+    return {str(p.relative_to(ROOT)): p.read_text(encoding="utf-8") for p in sorted(PACKAGE.rglob("*.py"))}
+
+
+def test_autograd_is_imported_only_by_the_derivative_backend():
+    import re
+
+    importers = {path for path, text in _library_sources().items()
+                 if re.search(r"^\s*(import autograd|from autograd)", text, flags=re.MULTILINE)}
+    assert importers == {"course_utils/derivatives.py"}
+
+
+def test_no_private_objective_member_is_used_outside_objective():
+    # the fast path is the public unchecked_* methods; a class may still call its own hooks through `self.`
+    import re
+
+    private = re.compile(r"(?<!self)\.(_loss|_loss_batch|_grad_fn|_grad_batch)\b")
+    offenders = {path: sorted(set(private.findall(text))) for path, text in _library_sources().items()
+                 if path != "course_utils/objective.py" and private.search(text)}
+    assert offenders == {}
