@@ -31,7 +31,8 @@ from math import comb
 
 import numpy as np
 
-from .objective import Objective
+from . import derivatives
+from .objective import as_objective
 from .validation import (
     check_array,
     check_batch,
@@ -82,11 +83,6 @@ def _check_model(model) -> None:
 
     if not isinstance(model, MLP):
         raise TypeError(f"`model` must be a course_utils.models.MLP, got {type(model).__name__}")
-
-
-def _check_objective(objective) -> None:
-    if not isinstance(objective, Objective):
-        raise TypeError(f"`objective` must be a course_utils Objective, got {type(objective).__name__}")
 
 
 # --------------------------------------------------------------------------------------------
@@ -318,7 +314,7 @@ def path_profile(objective, path: Path, n: int = 61, *, errors: bool | None = No
     """
     from .models import MLP
 
-    _check_objective(objective)
+    objective = as_objective(objective)
     if not isinstance(path, Path):
         raise TypeError(f"`path` must be a connectivity.Path, got {type(path).__name__}")
     if path.dim != objective.dim:
@@ -402,7 +398,7 @@ class _BarrierLog:
 
 
 def _common_path_args(objective, theta_a, theta_b, steps, lr, n_eval, eval_every, target_barrier, callback):
-    _check_objective(objective)
+    objective = as_objective(objective)
     a = check_vector(theta_a, "theta_a", objective.dim)
     b = check_vector(theta_b, "theta_b", objective.dim)
     steps = check_int(steps, "steps", low=0)
@@ -472,8 +468,6 @@ def train_curve(
     -------
     CurveTraining
     """
-    from autograd import value_and_grad
-
     from . import optimizers
 
     a, b, steps, lr, n_eval, eval_every, target_barrier = _common_path_args(
@@ -505,9 +499,9 @@ def train_curve(
     def curve_loss(flat_bends, t, obj):
         w = _basis(kind, n_nodes, np.array([t]))[0]  # (K,)
         theta = w[0] * a + w[-1] * b + w[1:-1] @ flat_bends.reshape(n_bends, P)
-        return obj._loss(theta)
+        return obj.unchecked_loss(theta)
 
-    grad_fn = value_and_grad(curve_loss)
+    grad_fn = derivatives.value_and_grad(curve_loss)
     flat = bends.ravel().copy()
     state = opt.init(flat)
     log = _BarrierLog(objective, n_eval, eval_every, target_barrier, callback)
@@ -724,7 +718,7 @@ def plane_grid(objective, theta_a, theta_b, theta_c, *, resolution: int = 41, ma
 
     The grid covers the three points' plane coordinates plus ``margin`` times the extent on every side.
     """
-    _check_objective(objective)
+    objective = as_objective(objective)
     resolution = check_int(resolution, "resolution", low=2)
     margin = check_scalar(margin, "margin", low=0)
     origin, u, v = plane_basis(theta_a, theta_b, theta_c)

@@ -31,7 +31,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from .objective import FunctionObjective, Objective
+from . import derivatives
+from .objective import FunctionObjective, Objective, as_objective
 from .validation import (
     check_array,
     check_callable,
@@ -405,24 +406,10 @@ def chord_test(f, points, *, n_segments: int = 500, n_t: int = 9, rng=0, tol: fl
 # Batched derivatives (one autograd pass for a whole stack of points)
 # --------------------------------------------------------------------------------------------
 def _batched_grad(objective: Objective) -> Callable[[np.ndarray], np.ndarray]:
-    """``thetas (n, P) -> gradients (n, P)`` in one autograd pass over ``_loss_batch``.
-
-    Rows of a batched loss are independent, so the gradient of their *sum* stacks the per-row gradients.
-    Objectives whose ``_loss_batch`` is not written with autograd.numpy (or that mix rows) fall back to a
-    loop of :meth:`Objective.grad`; the choice is verified once on a probe point.
-    """
-    from autograd import grad
-
-    batched = grad(lambda T: objective._loss_batch(T).sum())
+    """``thetas (n, P) -> gradients (n, P)``: :func:`derivatives.batched_grad` on the vectorized loss, verified
+    once on a probe point against :meth:`Objective.grad` (else a loop of it)."""
     probe = np.linspace(0.1, 0.3, 2 * objective.dim).reshape(2, objective.dim)
-    try:
-        with np.errstate(all="ignore"):
-            ok = np.allclose(batched(probe)[0], objective.grad(probe[0]), rtol=1e-7, atol=1e-9)
-    except Exception:  # not autograd-traceable
-        ok = False
-    if ok:
-        return lambda T: np.asarray(batched(T), dtype=float)
-    return lambda T: np.array([objective.grad(t) for t in T])
+    return derivatives.batched_grad(objective.unchecked_loss_batch, objective.grad, probe)
 
 
 def hessian_min_eigenvalues(objective: Objective, thetas) -> np.ndarray:
@@ -445,8 +432,7 @@ def hessian_min_eigenvalues(objective: Objective, thetas) -> np.ndarray:
     ``(n, P, P)``. Objectives without an autograd-traceable ``_loss_batch`` fall back to a loop of
     :meth:`Objective.hessian`.
     """
-    if not isinstance(objective, Objective):
-        raise TypeError(f"`objective` must be a course_utils Objective, got {type(objective).__name__}")
+    objective = as_objective(objective)
     T = check_array(thetas, "thetas", ndim=(1, 2))
     T = T.reshape(-1, objective.dim) if T.ndim == 1 else T
     if T.shape[1] != objective.dim:
@@ -455,20 +441,10 @@ def hessian_min_eigenvalues(objective: Objective, thetas) -> np.ndarray:
 
 
 def _batched_hessians(objective: Objective, T: np.ndarray) -> np.ndarray:
-    from autograd import grad
-
-    P = objective.dim
-    row_grads = grad(lambda X: objective._loss_batch(X).sum())
-    try:
-        with np.errstate(all="ignore"):
-            cols = [np.asarray(grad(lambda X, j=j: row_grads(X)[:, j].sum())(T), dtype=float) for j in range(P)]
-        H = np.stack(cols, axis=1)  # H[n, j, :] = d/dθ (∂f/∂θ_j)
-        reference = objective.hessian(T[0])
-        if not np.allclose(H[0], reference, rtol=1e-6, atol=1e-8 * (1 + np.abs(reference).max())):
-            raise ValueError("batched Hessian disagrees with the dense one")
-    except Exception:  # not traceable in batch: loop (correct, slower)
-        H = np.stack([objective.hessian(t) for t in T])
-    return 0.5 * (H + np.swapaxes(H, 1, 2))
+    """Symmetrized Hessians ``(n, P, P)`` at the rows of ``T``: :func:`derivatives.batched_hessian`, verified on
+    the first rows against :meth:`Objective.hessian` (else a loop of it)."""
+    both = derivatives.batched_hessian(objective.unchecked_loss_batch, objective.grad, objective.hessian, T[:2])
+    return both(T)[1]
 
 
 @dataclass(frozen=True)
@@ -518,8 +494,9 @@ def hessian_eigenvalue_map(objective: Objective, bounds, resolution: int = 41, *
     tol : float
         Eigenvalues above ``-tol · (1 + max|λ|)`` count as non-negative (rounding).
     """
-    if not isinstance(objective, Objective) or objective.dim != 2:
-        raise TypeError(f"`objective` must be a 2-D course_utils Objective, got {objective!r}")
+    objective = as_objective(objective)
+    if objective.dim != 2:
+        raise TypeError(f"`objective` must be a 2-D objective, got {objective!r}")
     (x0, x1), (y0, y1) = _check_bounds(bounds)
     resolution = check_int(resolution, "resolution", low=2, high=401)
     tol = check_scalar(tol, "tol", low=0)
@@ -902,8 +879,7 @@ def gradient_descent_batch(objective: Objective, starts, *, lr: float, steps: in
         A start whose iterate leaves the ball of this radius, or becomes non-finite, is marked diverged and
         stops moving.
     """
-    if not isinstance(objective, Objective):
-        raise TypeError(f"`objective` must be a course_utils Objective, got {type(objective).__name__}")
+    objective = as_objective(objective)
     X = check_array(starts, "starts", ndim=2)
     if X.shape[1] != objective.dim:
         raise ValueError(f"`starts` must have shape (n, {objective.dim}), got {X.shape}")
@@ -992,8 +968,9 @@ def basin_map(objective: Objective, bounds, resolution: int = 41, *, lr: float =
     BasinMap
         For a convex function every converged start reaches the same minimiser, so ``n_minima == 1``.
     """
-    if not isinstance(objective, Objective) or objective.dim != 2:
-        raise TypeError(f"`objective` must be a 2-D course_utils Objective, got {objective!r}")
+    objective = as_objective(objective)
+    if objective.dim != 2:
+        raise TypeError(f"`objective` must be a 2-D objective, got {objective!r}")
     (x0, x1), (y0, y1) = _check_bounds(bounds)
     resolution = check_int(resolution, "resolution", low=2, high=401)
     grad_tol = check_scalar(grad_tol, "grad_tol", low=0, low_inclusive=False)

@@ -30,10 +30,11 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from . import derivatives
+from .objective import Objective, as_objective
 from .validation import (
     check_array,
     check_int,
-    check_objective,
     check_option,
     check_rng,
     check_scalar,
@@ -249,22 +250,12 @@ def escape_direction(hessian, tol: float = 1e-6, *, scale: float = 0.0) -> np.nd
     return classify_hessian(hessian, tol, scale=scale).escape_direction
 
 
-def _objective(objective, *needs: str):
-    """``check_objective`` plus the extra members (``hessian``, ``_loss``...) this module's algorithms call."""
-    objective = check_objective(objective)
-    missing = [m for m in needs if not hasattr(objective, m)]
-    if missing:
-        raise TypeError(f"`objective` must provide {', '.join(missing)} (a course_utils Objective does); "
-                        f"got {type(objective).__name__}")
-    return objective
-
-
 def critical_point_at(objective, theta, tol: float = 1e-6, *, scale: float = 0.0) -> CriticalPoint:
     """Evaluate and classify ``objective`` at ``theta`` (no check that the gradient vanishes; see ``grad_norm``).
 
     ``tol`` and ``scale`` are :func:`classify_hessian`'s (relative tolerance, curvature scale of the problem).
     """
-    objective = _objective(objective, "value_and_grad", "hessian")
+    objective = as_objective(objective)
     theta = check_vector(theta, "theta", objective.dim)
     tol = check_scalar(tol, "tol", low=0)
     scale = check_scalar(scale, "scale", low=0)
@@ -335,42 +326,10 @@ def _seeded_starts(bounds: np.ndarray, n_starts: int, method: str, seed: int | N
     return lo + u * (hi - lo)
 
 
-def _batched_derivatives(objective, probe: np.ndarray):
-    """``T (B, P) -> (G (B, P), H (B, P, P))`` for all starts at once.
-
-    Differentiates the vectorized ``_loss_batch`` with autograd (rows are independent, so the gradient of the
-    summed losses is the stack of per-row gradients). Objectives whose batch loss is not differentiable that
-    way fall back to a loop of ``grad``/``hessian``; ``probe`` (a few rows) decides which applies, comparing
-    with the loop relative to the loop's own size (a loss multiplied by 1e-8 is checked as strictly).
-    """
-    import autograd.numpy as anp
-    from autograd import elementwise_grad, make_vjp
-
-    P = objective.dim
-    basis = np.eye(P)
-
-    def grad_rows(T):
-        return elementwise_grad(lambda S: anp.sum(objective._loss_batch(S)))(T)
-
-    def batched(T):
-        # one traced pass gives the gradients and a VJP of them; row i of every Hessian is the VJP of e_i
-        vjp, G = make_vjp(grad_rows)(T)
-        H = np.stack([np.asarray(vjp(np.broadcast_to(basis[i], T.shape)), dtype=float) for i in range(P)], axis=1)
-        return np.asarray(G, dtype=float), 0.5 * (H + np.swapaxes(H, 1, 2))
-
-    def looped(T):
-        return np.array([objective.grad(t) for t in T]), np.array([objective.hessian(t) for t in T])
-
-    try:
-        with np.errstate(all="ignore"):
-            G, H = batched(probe)
-        G0, H0 = looped(probe)
-        if (np.allclose(G, G0, rtol=1e-8, atol=1e-10 * np.abs(G0).max(initial=0.0))
-                and np.allclose(H, H0, rtol=1e-8, atol=1e-10 * np.abs(H0).max(initial=0.0))):
-            return batched
-    except Exception:  # a loss that autograd cannot trace in batch form: the loop is always right
-        pass
-    return looped
+def _batched_derivatives(objective: Objective, probe: np.ndarray):
+    """``T (B, P) -> (G (B, P), H (B, P, P))`` for all starts at once: :func:`derivatives.batched_hessian` on the
+    objective's vectorized loss, verified on ``probe`` against ``grad``/``hessian`` (else their loop)."""
+    return derivatives.batched_hessian(objective.unchecked_loss_batch, objective.grad, objective.hessian, probe)
 
 
 def _pinv_steps(H: np.ndarray, G: np.ndarray, rcond: float = 1e-13) -> np.ndarray:
@@ -582,7 +541,7 @@ class CriticalSearch:
 
     def __init__(self, objective, bounds, *, method: str = "sobol", rng=0, grad_tol: float = 1e-10,
                  merge_tol: float | None = None, eig_tol: float = 1e-6, max_steps: int = 120):
-        self.objective = _objective(objective, "hessian")
+        self.objective = as_objective(objective)
         bounds = check_array(bounds, "bounds", shape=(self.objective.dim, 2))
         if np.any(bounds[:, 0] >= bounds[:, 1]):
             raise ValueError(f"`bounds` must have low < high in every row, got {bounds.tolist()}")
@@ -775,19 +734,16 @@ def minimize_gradient_norm(objective, theta0, *, maxiter: int = 100, newton_step
         Classified at the final point by :func:`classify_hessian` (relative tolerance ``1e-6``, judged against
         the Hessian's own norm: there is no box here to give the problem a curvature scale).
     """
-    from autograd import make_hvp
     from scipy.optimize import minimize
 
-    objective = _objective(objective, "hessian", "_loss")
+    objective = as_objective(objective)
     theta0 = check_vector(theta0, "theta0", objective.dim)
     maxiter = check_int(maxiter, "maxiter", low=1)
     newton_steps = check_int(newton_steps, "newton_steps", low=0)
-    hvp_and_grad = make_hvp(objective._loss)  # one forward/backward pass gives ∇L and v -> Hv at theta
 
     def q_and_grad(theta):
-        hvp_at, g = hvp_and_grad(theta)
-        g = np.asarray(g, dtype=float)
-        return 0.5 * float(g @ g), np.asarray(hvp_at(g), dtype=float)
+        hvp_at, g = objective.hvp_and_grad(theta)  # one forward/backward pass gives ∇L and v -> Hv at theta
+        return 0.5 * float(g @ g), hvp_at(g)
 
     def newton(theta):
         g = objective.grad(theta)

@@ -26,12 +26,12 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from .objective import as_objective
 from .validation import (
     check_array,
     check_bool,
     check_callable,
     check_int,
-    check_objective,
     check_option,
     check_rng,
     check_same_shape,
@@ -223,18 +223,10 @@ def hessian_spectrum(objective, theta) -> Eigenpairs:
     Eigenpairs
         ``values`` of shape ``(P,)``, ``vectors`` of shape ``(P, P)``.
     """
-    objective = _objective(objective, "hessian")
+    objective = as_objective(objective)
     theta = check_vector(theta, "theta", objective.dim)
     values, vectors = np.linalg.eigh(objective.hessian(theta))
     return Eigenpairs(values, vectors)
-
-
-def _objective(objective, need: str):
-    """``check_objective`` plus the one extra member (``hessian`` or ``make_hvp``) the estimator calls."""
-    objective = check_objective(objective)
-    if not hasattr(objective, need):
-        raise TypeError(f"`objective` must provide {need} (a course_utils Objective does); got {type(objective).__name__}")
-    return objective
 
 
 def _check_hvp(hvp, dim):
@@ -313,7 +305,7 @@ def hessian_top_eigenpairs(objective, theta, k: int = 5, which: str = "LA", *, r
     >>> hessian_top_eigenpairs(q, np.zeros(30), k=2).values
     array([29., 30.])
     """
-    objective = _objective(objective, "make_hvp")
+    objective = as_objective(objective)
     theta = check_vector(theta, "theta", objective.dim)
     return lanczos_eigenpairs(objective.make_hvp(theta), objective.dim, k, which, rng=rng, tol=tol)
 

@@ -23,13 +23,14 @@ import autograd.numpy as anp  # re-exported: the one name losses are written wit
 import autograd.scipy.special as aspecial  # re-exported: logsumexp and friends, traceable
 import numpy as np
 
-from .validation import check_callable, check_scalar, check_vector
+from .validation import check_array, check_callable, check_scalar, check_vector
 
 __all__ = [
     "anp",
     "aspecial",
     "grad",
     "value_and_grad",
+    "hvp_and_grad",
     "batched_grad",
     "batched_hessian",
     "gradient",
@@ -47,29 +48,41 @@ def _autograd():
     return autograd
 
 
-def grad(f: Callable) -> Callable[[np.ndarray], np.ndarray]:
-    r"""The function :math:`\theta \mapsto \nabla f(\theta)` as float64 arrays, unvalidated.
+def grad(f: Callable) -> Callable[..., np.ndarray]:
+    r"""The function :math:`\theta \mapsto \nabla_\theta f(\theta, \ldots)` as float64 arrays, unvalidated.
 
-    For the library's own loops (the caller guarantees a float vector of the right shape); users call
+    Differentiates with respect to the first argument; further arguments are passed through. For the
+    library's own loops (the caller guarantees a float array of the right shape); users call
     :func:`gradient`, which validates. ``f`` is written with :data:`anp`.
     """
-    raw = autograd.grad(f)
+    raw = autograd.grad(check_callable(f, "f"))
 
-    def g(theta):
-        return np.asarray(raw(theta), dtype=float)
+    def g(theta, *args):
+        return np.asarray(raw(theta, *args), dtype=float)
 
     return g
 
 
-def value_and_grad(f: Callable) -> Callable[[np.ndarray], tuple[float, np.ndarray]]:
-    r"""The function :math:`\theta \mapsto (f(\theta), \nabla f(\theta))` in one pass, unvalidated."""
-    raw = autograd.value_and_grad(f)
+def value_and_grad(f: Callable) -> Callable[..., tuple[float, np.ndarray]]:
+    r"""The function :math:`\theta \mapsto (f(\theta, \ldots), \nabla_\theta f)` in one pass, unvalidated."""
+    raw = autograd.value_and_grad(check_callable(f, "f"))
 
-    def vg(theta):
-        value, g = raw(theta)
+    def vg(theta, *args):
+        value, g = raw(theta, *args)
         return float(value), np.asarray(g, dtype=float)
 
     return vg
+
+
+def hvp_and_grad(f: Callable) -> Callable[[np.ndarray], tuple[Callable[[np.ndarray], np.ndarray], np.ndarray]]:
+    r"""``theta -> (v -> ∇²f(θ) v, ∇f(θ))`` from one forward/backward pass at ``theta``, unvalidated."""
+    raw = autograd.make_hvp(check_callable(f, "f"))
+
+    def at(theta):
+        hvp_at, g = raw(theta)
+        return (lambda v: np.asarray(hvp_at(np.asarray(v, dtype=float)), dtype=float)), np.asarray(g, dtype=float)
+
+    return at
 
 
 def _agrees(batched: np.ndarray, looped: np.ndarray) -> bool:
@@ -101,7 +114,9 @@ def batched_grad(loss_batch: Callable, grad_one: Callable, probe) -> Callable[[n
         largest entry); otherwise the loop itself (a loss that is not traceable in batch form, or whose
         rows interact) — always correct, the batched pass only faster.
     """
-    rows = _rows_gradient(loss_batch)
+    check_callable(grad_one, "grad_one")
+    probe = check_array(probe, "probe", ndim=2)
+    rows = _rows_gradient(check_callable(loss_batch, "loss_batch"))
 
     def batched(T):
         return np.asarray(rows(T), dtype=float)
@@ -109,7 +124,6 @@ def batched_grad(loss_batch: Callable, grad_one: Callable, probe) -> Callable[[n
     def looped(T):
         return np.array([grad_one(t) for t in T])
 
-    probe = np.asarray(probe, dtype=float)
     try:
         with np.errstate(all="ignore"):
             if _agrees(batched(probe), looped(probe)):
@@ -128,7 +142,10 @@ def batched_hessian(loss_batch: Callable, grad_one: Callable, hessian_one: Calla
     for a loop). Parameters and the fallback rule as in :func:`batched_grad`, with ``hessian_one``
     ``theta (P,) -> (P, P)`` the per-point reference.
     """
-    rows = _rows_gradient(loss_batch)
+    check_callable(grad_one, "grad_one")
+    check_callable(hessian_one, "hessian_one")
+    probe = check_array(probe, "probe", ndim=2)
+    rows = _rows_gradient(check_callable(loss_batch, "loss_batch"))
 
     def batched(T):
         vjp, G = autograd.make_vjp(rows)(T)
@@ -140,7 +157,6 @@ def batched_hessian(loss_batch: Callable, grad_one: Callable, hessian_one: Calla
     def looped(T):
         return np.array([grad_one(t) for t in T]), np.array([hessian_one(t) for t in T])
 
-    probe = np.asarray(probe, dtype=float)
     try:
         with np.errstate(all="ignore"):
             G, H = batched(probe)

@@ -39,7 +39,7 @@ import numpy as np
 
 from . import optimizers
 from .models import MLP
-from .objective import Objective
+from .objective import as_objective
 from .validation import check_bool, check_int, check_option, check_rng, check_scalar, check_vector
 
 __all__ = [
@@ -56,12 +56,6 @@ __all__ = [
     "mystery_runs",
     "validate_diagnoses",
 ]
-
-
-def _check_objective(objective) -> Objective:
-    if not isinstance(objective, Objective):
-        raise TypeError(f"`objective` must be a course_utils Objective, got {type(objective).__name__}")
-    return objective
 
 
 def _check_mlp(model) -> MLP:
@@ -164,7 +158,7 @@ def lr_range_test(objective, theta0, *, lr_min: float = 1e-4, lr_max: float = 10
     -------
     LRRangeTest
     """
-    objective = _check_objective(objective)
+    objective = as_objective(objective)
     theta0 = check_vector(theta0, "theta0", objective.dim)
     schedule = range_schedule(lr_min, lr_max, steps)
     smoothing = check_scalar(smoothing, "smoothing", low=0, high=1, high_inclusive=False)

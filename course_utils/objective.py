@@ -31,7 +31,7 @@ from typing import Any, Protocol, runtime_checkable
 import numpy as np
 
 from . import derivatives
-from .validation import check_batch, check_vector, short_repr
+from .validation import check_batch, check_int, check_vector, short_repr
 
 __all__ = ["HasLoss", "HasGradient", "HasCurvature", "Objective", "FunctionObjective", "ProtocolObjective",
            "as_objective"]
@@ -139,6 +139,11 @@ class Objective:
         return fn(thetas)
 
     # --- the fast, unchecked path for the library's hot loops ------------------------------------
+    @property
+    def batch_is_traceable(self) -> bool:
+        """True when :meth:`unchecked_loss_batch` is written with ``anp`` and treats rows independently."""
+        return bool(self._traceable_batch)
+
     def unchecked_loss(self, theta: np.ndarray) -> Any:
         """``_loss(theta)`` without validation: a float64 ``(P,)`` in, the raw (traceable) scalar out."""
         return self._loss(theta)
@@ -164,6 +169,10 @@ class Objective:
         """``v -> H(theta) v`` with the forward pass at ``theta`` cached; reuse it for many products."""
         theta = check_vector(theta, "theta", self.dim)
         return derivatives.make_hvp(self._loss, theta)
+
+    def hvp_and_grad(self, theta) -> tuple[Callable[[np.ndarray], np.ndarray], np.ndarray]:
+        """``(v -> H(theta) v, ∇L(theta))`` from one forward/backward pass at a float64 ``(P,)``, unvalidated."""
+        return derivatives.hvp_and_grad(self._loss)(theta)
 
     def hvp(self, theta, v) -> np.ndarray:
         """One Hessian-vector product :math:`\\nabla^2 L(\\theta) v`, shape ``(P,)``."""
@@ -248,9 +257,16 @@ class ProtocolObjective(Objective):
     NumPy), so batches loop.
     """
 
-    def __init__(self, inner: HasGradient):
+    def __init__(self, inner: HasGradient, argument: str = "inner"):
+        missing = [m for m in ("dim", "loss", "grad") if not hasattr(inner, m)]
+        missing += [m for m in ("loss", "grad") if m not in missing and not callable(getattr(inner, m))]
+        if missing:
+            raise TypeError(
+                f"`{argument}` must be an objective: an Objective, a model from course_utils.models, a landscape "
+                f"from course_utils.functions, or your own object with dim, loss(theta) and grad(theta); "
+                f"got {short_repr(inner)} of type {type(inner).__name__}, which lacks {', '.join(missing)}")
         self.inner = inner
-        self.dim = int(inner.dim)
+        self.dim = check_int(inner.dim, f"{argument}.dim", low=1)
         self.name = str(getattr(inner, "name", type(inner).__name__))
 
     def _loss(self, theta):
@@ -282,6 +298,9 @@ class ProtocolObjective(Objective):
             return (g(theta + h * v) - g(theta - h * v)) / (2 * h)
 
         return product
+
+    def hvp_and_grad(self, theta) -> tuple[Callable[[np.ndarray], np.ndarray], np.ndarray]:
+        return self.make_hvp(theta), self._grad_fn()(theta)
 
     def hessian(self, theta) -> np.ndarray:
         theta = check_vector(theta, "theta", self.dim)
@@ -316,14 +335,7 @@ def as_objective(value: Any, name: str = "objective", *, dim: int | None = None)
         When ``dim`` is given and differs.
     """
     if not isinstance(value, Objective):
-        missing = [m for m in ("dim", "loss", "grad") if not hasattr(value, m)]
-        missing += [m for m in ("loss", "grad") if m not in missing and not callable(getattr(value, m))]
-        if missing:
-            raise TypeError(
-                f"`{name}` must be an objective: an Objective, a model from course_utils.models, a landscape from "
-                f"course_utils.functions, or your own object with dim, loss(theta) and grad(theta); "
-                f"got {short_repr(value)} of type {type(value).__name__}, which lacks {', '.join(missing)}")
-        value = ProtocolObjective(value)
+        value = ProtocolObjective(value, name)
     if dim is not None and value.dim != dim:
         raise ValueError(f"`{name}` must have dim = {dim}, got an objective with dim = {value.dim}")
     return value

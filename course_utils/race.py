@@ -22,8 +22,9 @@ from dataclasses import dataclass
 import numpy as np
 
 from . import optimizers
+from .objective import as_objective
 from .saddles import Endpoint, locate_endpoint
-from .validation import check_instance, check_int, check_objective, check_option, check_scalar, check_vector
+from .validation import check_instance, check_int, check_option, check_scalar, check_vector
 
 __all__ = ["RACERS", "RACER_LABELS", "racer_key", "build_racer", "RaceEntry", "race_one", "race", "truncate"]
 
@@ -141,7 +142,7 @@ def race(landscape, keys=RACERS, start=(0.0, 0.0), *, steps: int = 200, lr: floa
     The racers step in lockstep (:func:`course_utils.optimizers.run_many`): one batched gradient call per step
     serves all of them, and each racer's trajectory is the one it gets when it races alone.
     """
-    check_objective(landscape, "landscape")
+    landscape = as_objective(landscape, "landscape")
     if isinstance(keys, str) or not hasattr(keys, "__iter__"):
         raise TypeError(f"`keys` must be a list of racer names from {list(RACERS)}, got {keys!r}")
     keys = [_check_key(k) for k in keys]

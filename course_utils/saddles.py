@@ -22,17 +22,16 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-import autograd.numpy as anp
 import numpy as np
 
 from . import optimizers
 from .critical import classify_hessian
-from .objective import Objective
+from .derivatives import anp
+from .objective import Objective, as_objective
 from .validation import (
     check_array,
     check_instance,
     check_int,
-    check_objective,
     check_rng,
     check_scalar,
     check_vector,
@@ -225,7 +224,7 @@ def gd_escape_steps(objective: Objective, saddle, starts, *, lr: float, radius: 
         The escape step of each start (0 if it starts outside the ball), as floats; ``inf`` when the run was
         still inside after ``max_steps`` steps — as from exactly the saddle, where the gradient is zero.
     """
-    check_objective(objective, "objective")
+    objective = as_objective(objective)
     s = check_vector(saddle, "saddle", objective.dim)
     theta = check_array(starts, "starts", ndim=2).copy()
     if theta.shape[1] != objective.dim:
@@ -405,7 +404,7 @@ def locate_endpoint(objective: Objective, trajectory, *, tol: float = 5e-2, grad
     grad_tol : float
         Gradient norm below which an unknown point counts as critical.
     """
-    check_objective(objective, "objective")
+    objective = as_objective(objective)
     check_instance(trajectory, "trajectory", optimizers.Trajectory, "a Trajectory (the result of optimizers.run)")
     if trajectory.thetas.shape[-1] != objective.dim:
         raise ValueError(f"`trajectory` has parameters of size {trajectory.thetas.shape[-1]}, "

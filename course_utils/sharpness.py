@@ -36,7 +36,8 @@ from dataclasses import asdict, dataclass
 import numpy as np
 
 from . import curvature
-from .objective import Objective
+from .derivatives import anp
+from .objective import Objective, as_objective
 from .optimizers import Optimizer, Trajectory, gd, run, sam_perturbation
 from .validation import (
     check_array,
@@ -68,10 +69,6 @@ __all__ = [
 
 # Below this many parameters the trace is computed exactly from P Hessian-vector products.
 _EXACT_TRACE_BELOW = 400
-
-
-def _check_objective(objective) -> Objective:
-    return check_instance(objective, "objective", Objective, "a course_utils Objective (a model or a landscape)")
 
 
 def _finite_increase(new_loss, loss0: float, name: str, value: float) -> float:
@@ -277,7 +274,7 @@ def keskar_sharpness(objective, theta, eps: float = 1e-3, *, maxiter: int = 10, 
     """
     from scipy.optimize import minimize
 
-    objective = _check_objective(objective)
+    objective = as_objective(objective)
     theta = check_vector(theta, "theta", objective.dim)
     eps = check_scalar(eps, "eps", low=0, high=1, low_inclusive=False)
     maxiter = check_int(maxiter, "maxiter", low=1)
@@ -285,13 +282,13 @@ def keskar_sharpness(objective, theta, eps: float = 1e-3, *, maxiter: int = 10, 
     half = eps * (np.abs(theta) + 1.0)
     if not np.all(np.isfinite(half)):
         raise ValueError("`theta` is too large for a relative box: eps * (|theta| + 1) overflows")
-    loss0 = float(objective._loss(theta))
+    loss0 = float(objective.unchecked_loss(theta))
     if not np.isfinite(loss0):
         raise ValueError(f"the loss at `theta` must be finite, got {loss0}")
-    grad_fn = objective._grad_fn()
+    grad_fn = objective.unchecked_grad
 
     def negative(z):
-        return -float(objective._loss(theta + z)), -grad_fn(theta + z)
+        return -float(objective.unchecked_loss(theta + z)), -grad_fn(theta + z)
 
     z0 = rng.uniform(-half, half)
     with np.errstate(all="ignore"):  # a box reaching where the loss overflows is reported below, by name
@@ -300,7 +297,7 @@ def keskar_sharpness(objective, theta, eps: float = 1e-3, *, maxiter: int = 10, 
         z = np.clip(res.x, -half, half)
         if not np.all(np.isfinite(z)):
             z = z0
-        new_loss = objective._loss(theta + z)
+        new_loss = objective.unchecked_loss(theta + z)
     increase = max(float(_finite_increase(new_loss, loss0, "eps", eps)), 0.0)
     return KeskarSharpness(100.0 * increase / (1.0 + loss0), increase, loss0, z, int(res.nit))
 
@@ -332,7 +329,7 @@ def random_direction_sharpness(objective, theta, radius: float = 0.05, *, n_dire
     n_directions : int
     rng : Generator or int
     """
-    objective = _check_objective(objective)
+    objective = as_objective(objective)
     theta = check_vector(theta, "theta", objective.dim)
     radius = check_scalar(radius, "radius", low=0, low_inclusive=False)
     n_directions = check_int(n_directions, "n_directions", low=1)
@@ -341,7 +338,7 @@ def random_direction_sharpness(objective, theta, radius: float = 0.05, *, n_dire
     u /= np.linalg.norm(u, axis=1, keepdims=True)
     with np.errstate(all="ignore"):
         new_losses = objective.loss_batch(theta + radius * u)
-    increases = _finite_increase(new_losses, float(objective._loss(theta)), "radius", radius)
+    increases = _finite_increase(new_losses, float(objective.unchecked_loss(theta)), "radius", radius)
     stderr = float(increases.std(ddof=1) / np.sqrt(n_directions)) if n_directions > 1 else float("nan")
     return RandomSharpness(float(increases.max()), float(increases.mean()), increases, radius, stderr)
 
@@ -354,18 +351,18 @@ def sam_sharpness(objective, theta, rho: float = 0.05, *, adaptive: bool = False
     :math:`\approx \rho\|g\| + \tfrac12\rho^2 \hat g^\top H \hat g`; at an exact critical point
     :math:`g = 0` and it is 0 — the linearisation sees no direction to climb.
     """
-    objective = _check_objective(objective)
+    objective = as_objective(objective)
     theta = check_vector(theta, "theta", objective.dim)
     rho = check_scalar(rho, "rho", low=0)
     adaptive = check_bool(adaptive, "adaptive")
     eta = check_scalar(eta, "eta", low=0)
-    g = objective._grad_fn()(theta)
+    g = objective.unchecked_grad(theta)
     if not np.all(np.isfinite(g)):
         raise ValueError("the gradient at `theta` must be finite")
     eps_hat = sam_perturbation(g, rho, theta, adaptive=adaptive, eta=eta)
     with np.errstate(all="ignore"):
-        new_loss = objective._loss(theta + eps_hat)
-    return float(_finite_increase(new_loss, float(objective._loss(theta)), "rho", rho))
+        new_loss = objective.unchecked_loss(theta + eps_hat)
+    return float(_finite_increase(new_loss, float(objective.unchecked_loss(theta)), "rho", rho))
 
 
 def hessian_trace(objective, theta, *, method: str = "auto", n_probes: int = 100, rng=0) -> tuple[float, float]:
@@ -380,7 +377,7 @@ def hessian_trace(objective, theta, *, method: str = "auto", n_probes: int = 100
     (trace, stderr) : (float, float)
         ``stderr`` is 0 for the exact method.
     """
-    objective = _check_objective(objective)
+    objective = as_objective(objective)
     theta = check_vector(theta, "theta", objective.dim)
     method = check_option(method, "method", ["auto", "exact", "hutchinson"])
     hvp = objective.make_hvp(theta)
@@ -415,7 +412,7 @@ def sharpness_report(objective, theta, *, eps: float = 1e-3, radius: float | Non
     rng : Generator or int
         One generator feeds every random draw, so the report is reproducible.
     """
-    objective = _check_objective(objective)
+    objective = as_objective(objective)
     theta = check_vector(theta, "theta", objective.dim)
     rho = check_scalar(rho, "rho", low=0)
     radius = rho if radius is None else check_scalar(radius, "radius", low=0, low_inclusive=False)
@@ -460,13 +457,13 @@ def gd_stability_threshold(hessian) -> float:
 def _traceable_batch_loss(objective):
     """The objective's loss over a stack of parameter vectors, ``(B, P) -> (B,)``, written with autograd.numpy
     and with independent rows — or ``None`` when it has none (then the caller loops over points)."""
-    if objective._traceable_batch:
-        return objective._loss_batch
+    if objective.batch_is_traceable:
+        return objective.unchecked_loss_batch
     from .models import MLP
 
     if isinstance(objective, MLP):
         # MLP._forward broadcasts over a leading batch axis of theta (its chunked _loss_batch is not traceable)
-        return objective._loss
+        return objective.unchecked_loss
     return None
 
 
@@ -506,7 +503,7 @@ def lambda_max_batch(objective, thetas, *, rng=0, tol: float = 1e-8, max_steps: 
     """
     from .derivatives import make_hvp
 
-    objective = _check_objective(objective)
+    objective = as_objective(objective)
     thetas = check_array(thetas, "thetas", ndim=2, min_size=0)
     if thetas.shape[1] != objective.dim:
         raise ValueError(f"`thetas` must have shape (S, {objective.dim}), got {thetas.shape}")
@@ -518,7 +515,6 @@ def lambda_max_batch(objective, thetas, *, rng=0, tol: float = 1e-8, max_steps: 
     out = np.full(S, np.nan)
     batch_loss = _traceable_batch_loss(objective)
     if batch_loss is not None and S:
-        import autograd.numpy as anp
 
         m = min(max_steps, P)
         for lo in range(0, S, chunk):
@@ -607,7 +603,7 @@ def sharpness_during_training(objective, theta0, *, steps: int, lr: float, every
     rng : Generator or int
         Minibatch order, then the Lanczos start vectors.
     """
-    objective = _check_objective(objective)
+    objective = as_objective(objective)
     steps = check_int(steps, "steps", low=1)
     lr = check_scalar(lr, "lr", low=0, low_inclusive=False)
     every = check_int(every, "every", low=1)
@@ -721,7 +717,6 @@ class SharpFlatLandscape(Objective):
         return df / (2 * self.flat_width**2), 1 - xp.exp(-ds / (2 * self.sharp_width**2))
 
     def _loss(self, theta):
-        import autograd.numpy as anp
 
         bowl, notch = self._factors(theta, anp)
         return bowl * notch

@@ -41,7 +41,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from .objective import Objective
+from .objective import as_objective
 from .validation import check_array, check_bool, check_int, check_option, check_rng, check_scalar, check_vector
 
 __all__ = [
@@ -76,12 +76,6 @@ _LOSS_ENTRIES = 1 << 20
 # --------------------------------------------------------------------------------------------
 # Directions
 # --------------------------------------------------------------------------------------------
-def _check_objective(objective) -> Objective:
-    if not isinstance(objective, Objective):
-        raise TypeError(f"`objective` must be a course_utils Objective, got {type(objective).__name__}")
-    return objective
-
-
 def gaussian_direction(dim: int, rng) -> np.ndarray:
     """A standard Gaussian direction :math:`d \\sim \\mathcal N(0, I_P)`, shape ``(dim,)``.
 
@@ -126,7 +120,7 @@ def _normalize(direction, theta, model, per_filter: bool, ignore_bias: bool) -> 
 
 
 def _check_direction_args(direction, theta, model):
-    model = _check_objective(model)
+    model = as_objective(model, "model")
     direction = check_vector(direction, "direction", model.dim)
     theta = check_vector(theta, "theta", model.dim)
     return direction, theta, model
@@ -231,7 +225,7 @@ def random_directions(
     orthogonal : bool
         Orthogonalize each direction against the previous ones (Gram–Schmidt, norms kept).
     """
-    model = _check_objective(model)
+    model = as_objective(model, "model")
     theta = check_vector(theta, "theta", model.dim)
     n = check_int(n, "n", low=1)
     norm = check_option(norm, "norm", NORMALIZATIONS)
@@ -319,7 +313,7 @@ def slice_1d(objective, center, direction, alphas=None) -> Slice1D:
     alphas : array_like, shape (A,), optional
         Default ``np.linspace(-1, 1, 51)``.
     """
-    objective = _check_objective(objective)
+    objective = as_objective(objective)
     center = check_vector(center, "center", objective.dim)
     direction = check_vector(direction, "direction", objective.dim)
     alphas = np.linspace(-1.0, 1.0, 51) if alphas is None else _check_grid(alphas, "alphas")
@@ -334,7 +328,7 @@ def interpolate(objective, theta_a, theta_b, alphas=None) -> Slice1D:
     each end — the picture of Goodfellow et al. (2015) from initialization :math:`\theta_a = \theta_0` to
     solution :math:`\theta_b = \theta^*`.
     """
-    objective = _check_objective(objective)
+    objective = as_objective(objective)
     theta_a = check_vector(theta_a, "theta_a", objective.dim)
     theta_b = check_vector(theta_b, "theta_b", objective.dim)
     alphas = np.linspace(-0.5, 1.5, 81) if alphas is None else _check_grid(alphas, "alphas")
@@ -361,7 +355,7 @@ def slice_2d(objective, center, d1, d2, alphas=None, betas=None) -> Slice2D:
     -------
     Slice2D
     """
-    objective = _check_objective(objective)
+    objective = as_objective(objective)
     center = check_vector(center, "center", objective.dim)
     d1 = check_vector(d1, "d1", objective.dim)
     d2 = check_vector(d2, "d2", objective.dim)
