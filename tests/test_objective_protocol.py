@@ -68,3 +68,70 @@ def test_what_is_missing_is_named(value, missing):
 def test_a_wrong_dim_is_refused():
     with pytest.raises(ValueError, match="dim = 2, got an objective with dim = 3"):
         objective.as_objective(StudentQuadratic(A, B), dim=2)
+
+
+# --- every analysis accepts the student's class; the oracles are NumPy on the matrix the student wrote -------------
+SOLUTION = np.linalg.solve(A, B)  # the one critical point: a saddle (A has one negative eigenvalue)
+EIGS = np.linalg.eigvalsh(A)
+
+
+@pytest.fixture
+def student():
+    return StudentQuadratic(A, B)
+
+
+def test_curvature_accepts_it(student):
+    from course_utils import curvature
+
+    theta = np.array([0.2, 0.1, -0.4])
+    assert np.allclose(curvature.hessian_spectrum(student, theta).values, EIGS, atol=1e-6)
+    assert abs(curvature.lambda_max(student, theta) - EIGS[-1]) < 1e-6
+    assert abs(curvature.lambda_min(student, theta) - EIGS[0]) < 1e-6
+
+
+def test_critical_accepts_it(student):
+    from course_utils import critical
+
+    cp = critical.critical_point_at(student, SOLUTION)
+    assert cp.kind == "saddle" and cp.index == 1 and cp.grad_norm < 1e-12
+    found = critical.minimize_gradient_norm(student, np.zeros(3))
+    assert np.allclose(found.point, SOLUTION, atol=1e-6) and found.kind == "saddle"
+
+
+def test_critical_search_accepts_a_students_2d_landscape():
+    from course_utils import critical
+
+    saddle = StudentQuadratic(np.diag([2.0, -1.0]), np.zeros(2))
+    points = critical.find_critical_points(saddle, ((-1.0, 1.0), (-1.0, 1.0)), rng=0)
+    assert len(points) == 1 and np.allclose(points[0].point, 0.0, atol=1e-8) and points[0].kind == "saddle"
+
+
+def test_surfaces_accept_it(student):
+    from course_utils import surfaces
+
+    d = np.array([1.0, -1.0, 0.5])
+    alphas = np.linspace(-1, 1, 5)
+    line = surfaces.slice_1d(student, SOLUTION, d, alphas)
+    closed_form = student.loss(SOLUTION) + 0.5 * alphas**2 * (d @ A @ d)  # the gradient vanishes at SOLUTION
+    assert np.allclose(line.losses, closed_form, atol=1e-12)
+
+
+def test_sharpness_accepts_it(student):
+    from course_utils import sharpness
+
+    theta, rho = np.array([0.5, -0.2, 0.3]), 0.05
+    g = A @ theta - B
+    by_hand = student.loss(theta + rho * g / np.linalg.norm(g)) - student.loss(theta)
+    assert abs(sharpness.sam_sharpness(student, theta, rho) - by_hand) < 1e-12
+    trace, _ = sharpness.hessian_trace(student, theta, method="exact")
+    assert abs(trace - np.trace(A)) < 1e-6
+
+
+def test_convexity_accepts_it(student):
+    from course_utils import convexity
+
+    thetas = np.array([[0.1, 0.2, 0.3], [1.0, -1.0, 0.0]])
+    assert np.allclose(convexity.hessian_min_eigenvalues(student, thetas), EIGS[0], atol=1e-6)
+    bowl = StudentQuadratic(np.diag([1.0, 4.0]), np.array([1.0, 2.0]))
+    run = convexity.gradient_descent_batch(bowl, np.array([[2.0, 2.0], [-1.0, 0.5]]), lr=0.2, steps=200)
+    assert np.allclose(run.finals, [1.0, 0.5], atol=1e-8)
