@@ -34,7 +34,6 @@ __all__ = [
     "check_callable",
     "check_same_shape",
     "check_str",
-    "check_objective",
     "check_axes",
     "check_instance",
     "short_repr",
@@ -266,23 +265,6 @@ def check_str(value: Any, name: str, *, allow_none: bool = False, allow_empty: b
         raise TypeError(f"`{name}` must be {expected}, got {short_repr(value)} of type {type(value).__name__}")
     if not allow_empty and not value.strip():
         raise ValueError(f"`{name}` must be a non-empty string, got {value!r}")
-    return value
-
-
-def check_objective(value: Any, name: str = "objective", *, dim: int | None = None) -> Any:
-    """Validate an objective: anything with the course protocol ``loss``, ``grad`` and ``dim``.
-
-    Duck-typed on purpose (the validation layer sits below ``objective``), so a student's own class
-    with these three members is welcome. ``dim``, when given, is the required number of parameters.
-    """
-    missing = [m for m in ("loss", "grad", "dim") if not hasattr(value, m)]
-    if missing:
-        raise TypeError(
-            f"`{name}` must be an objective (an Objective, a model from course_utils.models or a landscape from "
-            f"course_utils.functions) with loss, grad and dim; got {short_repr(value)} of type {type(value).__name__}"
-        )
-    if dim is not None and value.dim != dim:
-        raise ValueError(f"`{name}` must have dim = {dim}, got an objective with dim = {value.dim}")
     return value
 
 
