@@ -156,13 +156,13 @@ def test_every_alias_with_its_own_rate_equals_the_rate_given_to_run(name):
 # --------------------------------------------------------------------------------------------
 def test_chain_applies_its_members_in_order():
     g = np.array([3.0, 4.0])                                        # norm 5
-    clip, rate = O.clip_by_global_norm(1.0), O.scale_by_learning_rate(10.0)
+    clip, rate = O.clip_by_global_norm(2.0), O.scale_by_learning_rate(10.0)
     clip_then_scale = O.chain(clip, rate)
     scale_then_clip = O.chain(rate, clip)
     a, _ = clip_then_scale.update(g, clip_then_scale.init(g))
     b, _ = scale_then_clip.update(g, scale_then_clip.init(g))
-    np.testing.assert_allclose(a, [-6.0, -8.0])                     # -10 · g/|g|: length 10
-    np.testing.assert_allclose(b, [-0.6, -0.8])                     # clip(-10 g): length 1
+    np.testing.assert_allclose(a, [-12.0, -16.0])                   # -10 · 2 g/|g|: length 20
+    np.testing.assert_allclose(b, [-1.2, -1.6])                     # clip(-10 g): length 2
     assert clip_then_scale.name == "clip_by_global_norm → scale_by_learning_rate"
 
 
@@ -191,3 +191,53 @@ def test_the_sampler_visits_every_example_once_per_epoch():
         assert len(np.unique(epoch)) == 8
     with pytest.raises(ValueError, match="batch_size"):
         MinibatchSampler(5, 6)
+
+
+# --------------------------------------------------------------------------------------------
+# Pieces that ask the oracle, and the loop's step and recorder
+# --------------------------------------------------------------------------------------------
+def test_sam_gradient_then_the_rate_is_sam_by_hand():
+    q, rho, lr = _quadratic(), 0.1, 0.05
+    traj = O.run(q, O.chain(O.sam_gradient(rho), O.scale_by_learning_rate(lr)), [2.0, 1.0], steps=20)
+    theta = np.array([2.0, 1.0])
+    for _ in range(20):
+        g = q.A @ theta - q.b
+        eps = rho * g / np.sqrt(g @ g)                      # Foret et al., eq. 2
+        theta = theta - lr * (q.A @ (theta + eps) - q.b)
+    np.testing.assert_allclose(traj.final_theta, theta, rtol=1e-12)
+
+
+def test_perturb_near_saddles_jumps_once_then_waits_t_thres_steps():
+    q = Quadratic(np.diag([1.0, -1.0]))                     # a strict saddle at 0
+    tx = O.perturb_near_saddles(O.scale_by_learning_rate(0.1), radius=0.5, g_thres=1e-3, t_thres=3)
+    theta, state = np.zeros(2), tx.init(np.zeros(2))
+    draw = np.random.default_rng(5)
+    update, state = tx.update(q.grad(theta), state, theta, None, O.Oracle(q, 0, np.random.default_rng(5)))
+    xi = O.uniform_ball(draw, 2, 0.5)
+    np.testing.assert_allclose(update, xi - 0.1 * (q.A @ xi), rtol=1e-12)   # jump, then a GD step from there
+    assert state.last_perturbation == 0 and state.n_perturbations == 1
+    for step in (1, 2, 3):                                  # small gradient again, but within t_thres: plain GD
+        g = np.zeros(2)
+        update, state = tx.update(g, state, theta, None, O.Oracle(q, step, draw))
+        np.testing.assert_array_equal(update, 0.0)
+    _, state = tx.update(np.zeros(2), state, theta, None, O.Oracle(q, 4, draw))
+    assert state.n_perturbations == 2 and state.last_perturbation == 4
+
+
+def test_take_step_and_recorder():
+    from course_utils.optimizers.run import Recorder, take_step
+
+    theta, state = take_step(O.gd(), np.array([1.0, -2.0]), (), np.array([0.5, 0.5]), 0.25, None)
+    np.testing.assert_array_equal(theta, [0.25, 1.0])
+    assert state == ()
+    rec = Recorder(np.zeros(2), 3.0, 4.0)
+    moving = np.ones(2)
+    rec.lrs.append(0.1)
+    rec.point(moving, 2.0, 1.0)
+    moving += 1                                             # the recorder keeps a copy
+    rec.diverged_at = 1
+    traj = rec.trajectory("GD")
+    np.testing.assert_array_equal(traj.thetas, [[0.0, 0.0], [1.0, 1.0]])
+    np.testing.assert_array_equal(traj.losses, [3.0, 2.0])
+    np.testing.assert_array_equal(traj.grad_norms, [4.0, 1.0])
+    assert traj.steps == 1 and traj.diverged and traj.message == "GD: diverged at step 1"
