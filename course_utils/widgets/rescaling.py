@@ -25,6 +25,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from ..problems import moons_problem
 from ..sharpness import rescale_relu_network
 from .base import Explorer, int_slider, log_slider
 from .limits import StableRange
@@ -82,8 +83,6 @@ class RescalingExplorer(Explorer):
 
     def __init__(self, model=None, theta=None, **values):
         if model is None:
-            from .landscape import moons_problem
-
             problem = moons_problem()
             model, theta = problem.model, problem.theta if theta is None else theta
         rescale_relu_network(model, theta, 1.0)  # validates model and theta

@@ -28,35 +28,16 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from ..validation import check_rng
+from ..problems import BLOB_LOSSES, blob_classification
 from .base import Explorer, float_slider, int_slider
 
-__all__ = ["TwoLossesExplorer", "TwoLossesState", "blob_classification"]
+__all__ = ["TwoLossesExplorer", "TwoLossesState"]
 
 #: Half-width of the (w₁, w₂) box shown.
 W_MAX = 6.0
 _RESOLUTION = 61
-_LOSSES = ("cross_entropy", "mse")
+_LOSSES = BLOB_LOSSES
 _TITLES = {"cross_entropy": "cross-entropy (convex)", "mse": "MSE on σ(z) (not convex)"}
-
-
-def blob_classification(separation: float, label_noise: float, n: int = 100, seed: int = 0):
-    """Two unit-variance blobs at ``±(separation/2, 0)``; a ``label_noise`` fraction of labels flipped.
-
-    Returns ``{"cross_entropy": LogisticRegression, "mse": LogisticRegression}`` on the same data (no
-    intercept, so ``theta = (w1, w2)``).
-    """
-    from ..data import blobs
-    from ..models import LogisticRegression
-    from ..validation import check_scalar
-
-    separation = check_scalar(separation, "separation", low=0)
-    label_noise = check_scalar(label_noise, "label_noise", low=0, high=1)
-    rng = check_rng(seed)
-    X, y = blobs(n, noise=1.0, rng=rng, centers=[[-separation / 2, 0.0], [separation / 2, 0.0]])
-    flip = rng.random(n) < label_noise
-    y = np.where(flip, 1 - y, y).astype(float)
-    return {loss: LogisticRegression(X, y, fit_intercept=False, loss=loss) for loss in _LOSSES}
 
 
 @dataclass(frozen=True)
