@@ -10,7 +10,6 @@ optimum :math:`\eta^\star = (2/(\sqrt L + \sqrt\mu))^2`, :math:`\beta^\star = ((
 
 from __future__ import annotations
 
-from collections import OrderedDict
 from dataclasses import dataclass
 
 import numpy as np
@@ -18,6 +17,7 @@ import numpy as np
 from .. import plotting
 from ..saddles import MomentumMap, momentum_convergence_map
 from .base import Explorer, int_slider, log_slider
+from .cache import LRUCache
 
 __all__ = ["MomentumMapExplorer", "MomentumMapState"]
 
@@ -49,18 +49,15 @@ class MomentumMapExplorer(Explorer):
 
     def __init__(self, **values):
         #: Maps already computed, by (κ, max steps): dragging back to a κ seen before costs nothing.
-        self._maps: OrderedDict = OrderedDict()
+        self._maps = LRUCache(_CACHE_SIZE)
         super().__init__(**values)
 
     def _map(self, kappa: float, max_steps: int) -> MomentumMap:
         key = (kappa, max_steps)
-        if key in self._maps:
-            self._maps.move_to_end(key)
-            return self._maps[key]
-        result = momentum_convergence_map([1.0 / kappa, 1.0], _LRS, _BETAS, rtol=1e-6, max_steps=max_steps)
-        self._maps[key] = result
-        while len(self._maps) > _CACHE_SIZE:
-            self._maps.popitem(last=False)
+        result = self._maps.get(key)
+        if result is None:
+            result = momentum_convergence_map([1.0 / kappa, 1.0], _LRS, _BETAS, rtol=1e-6, max_steps=max_steps)
+            self._maps.put(key, result)
         return result
 
     def compute(self, params) -> MomentumMapState:

@@ -19,7 +19,6 @@ optimizers recompute on release (``continuous_update=False``).
 
 from __future__ import annotations
 
-from collections import OrderedDict
 from dataclasses import dataclass
 
 import ipywidgets as W
@@ -29,6 +28,7 @@ from .. import functions, plotting
 from ..race import RACER_LABELS, RACERS, RaceEntry, race, racer_key, truncate
 from ..saddles import locate_endpoint
 from .base import Explorer, float_slider, int_slider, log_slider
+from .cache import LRUCache
 
 __all__ = ["OptimizerRace", "RaceState", "LANDSCAPE_PRESETS"]
 
@@ -65,7 +65,7 @@ class OptimizerRace(Explorer):
     title = "The Optimizer Race"
 
     def __init__(self, **values):
-        self._cache: OrderedDict = OrderedDict()
+        self._cache = LRUCache(_CACHE_SIZE)
         self._landscapes: dict = {}
         self.cache_hits = 0
         self.cache_misses = 0
@@ -129,14 +129,14 @@ class OptimizerRace(Explorer):
         return (land_key, start, racer_key(key, **hyper))
 
     def _from_cache(self, land, ckey: tuple, steps: int) -> RaceEntry | None:
-        cached = self._cache.get(ckey)
+        cached = self._cache.peek(ckey)
         if cached is None:
             return None
         traj = cached.trajectory
         complete = traj.diverged_at is not None or traj.converged_at is not None
         if not (complete or traj.steps >= steps):
             return None
-        self._cache.move_to_end(ckey)
+        self._cache.get(ckey)  # used: now the most recent entry
         self.cache_hits += 1
         short = truncate(traj, steps)
         if short is traj:
@@ -159,9 +159,7 @@ class OptimizerRace(Explorer):
             hyper = {k: params[k] for k in ("lr", "newton_lr", "beta", "radius")}
             fresh = race(land, missing, (float(params["x0"]), float(params["y0"])), steps=steps, seed=0, **hyper)
             for key, entry in fresh.items():
-                self._cache[self._cache_key(land_key, key, params)] = entry
-            while len(self._cache) > _CACHE_SIZE:
-                self._cache.popitem(last=False)
+                self._cache.put(self._cache_key(land_key, key, params), entry)
             entries.update(fresh)
         return {key: entries[key] for key in keys}
 

@@ -23,13 +23,13 @@ True
 
 from __future__ import annotations
 
-from collections import OrderedDict
 from dataclasses import dataclass
 
 import numpy as np
 
 from ..problems import BLOB_LOSSES, blob_classification
 from .base import Explorer, float_slider, int_slider
+from .cache import LRUCache
 
 __all__ = ["TwoLossesExplorer", "TwoLossesState"]
 
@@ -88,14 +88,13 @@ class TwoLossesExplorer(Explorer):
         """The two slices for ``params``; a setting seen before is returned from a cache (compute is pure and
         its 2 × 61² loss evaluations over the data dominate an update, so dragging a slider back is instant)."""
         key = (float(params["separation"]), float(params["label_noise"]), int(params["seed"]))
-        cache = self.__dict__.setdefault("_states", OrderedDict())
-        if key in cache:
-            cache.move_to_end(key)
-            return cache[key]
-        state = self._compute(params)
-        cache[key] = state
-        while len(cache) > self.cache_size:
-            cache.popitem(last=False)
+        cache = self.__dict__.get("_states")
+        if cache is None:  # compute first runs inside Explorer.__init__
+            cache = self._states = LRUCache(self.cache_size)
+        state = cache.get(key)
+        if state is None:
+            state = self._compute(params)
+            cache.put(key, state)
         return state
 
     def _compute(self, params) -> TwoLossesState:
