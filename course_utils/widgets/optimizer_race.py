@@ -24,7 +24,8 @@ from dataclasses import dataclass
 import ipywidgets as W
 import numpy as np
 
-from .. import functions, plotting
+from .. import functions
+from ..plotting import finite_prefix, label_axes, plot_contour, series_styles
 from ..race import RACER_LABELS, RACERS, RaceEntry, race, racer_key, truncate
 from ..saddles import locate_endpoint
 from .base import Explorer, float_slider, int_slider, log_slider
@@ -179,7 +180,7 @@ class OptimizerRace(Explorer):
     # --- figure -----------------------------------------------------------------------------
     def _build_figure(self):
         self.fig, (self.ax, self.ax_loss) = self.new_figure(1, 2, figsize=(11.0, 4.6))
-        styles = plotting.series_styles(len(RACERS))
+        styles = series_styles(len(RACERS))
         self._styles = dict(zip(RACERS, styles))
         self._paths, self._ends, self._curves = {}, {}, {}
         for key in RACERS:
@@ -193,13 +194,13 @@ class OptimizerRace(Explorer):
                                       label="start")
         self._landscape_artists: list = []
         self._shown_landscape = None
-        plotting.label_axes(self.ax_loss, title="loss during the race", xlabel="step", ylabel="loss")
+        label_axes(self.ax_loss, title="loss during the race", xlabel="step", ylabel="loss")
 
     def _draw_landscape(self, key: str) -> None:
         for artist in self._landscape_artists:
             artist.remove()
         land = self._landscape(key)
-        cs = plotting.plot_contour(self.ax, land, levels=25, log=key in ("rosenbrock", "himmelblau"),
+        cs = plot_contour(self.ax, land, levels=25, log=key in ("rosenbrock", "himmelblau"),
                                    minima=land.global_minima, title=f"{land.name}: paths")
         artists = [cs] + ([cs.course_lines] if hasattr(cs, "course_lines") else [])
         # plot_contour marked the global minima; add the saddles (and other minima) where there are few.
@@ -256,7 +257,7 @@ class OptimizerRace(Explorer):
                 self._curves[key].set_label(f"_{key}")
                 continue
             traj = entry.trajectory
-            pts = plotting.finite_prefix(traj.thetas, bounds)
+            pts = finite_prefix(traj.thetas, bounds)
             self._paths[key].set_data(pts[:, 0], pts[:, 1])
             self._paths[key].set_markevery(max(1, len(pts) // 12))
             end = pts[-1] if len(pts) else traj.thetas[0]
@@ -283,7 +284,7 @@ class OptimizerRace(Explorer):
                 self.ax_loss.set_yscale("log")
             else:
                 self.ax_loss.set_yscale("symlog", linthresh=1e-2)
-            plotting.label_axes(self.ax_loss, ylabel="loss − global minimum (log scale)" if use_gap
+            label_axes(self.ax_loss, ylabel="loss − global minimum (log scale)" if use_gap
                                 else "loss (symmetric log scale)")
         if np.isfinite(ymin):
             self._set_loss_ylim(ymin, ymax, use_gap)

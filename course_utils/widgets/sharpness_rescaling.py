@@ -125,23 +125,23 @@ class ReparameterizationExplorer(Explorer):
         return ReparameterizationState(a, dl, dp, lam, tr, lam1, tr1, filt, raw, filt1, raw1, msg)
 
     def _build_figure(self):
-        from ..plotting import label_axes
+        from ..plotting import OKABE_ITO, label_axes
 
         self.fig, (self.ax_m, self.ax_s) = self.new_figure(1, 2, figsize=(10.0, 3.9))
-        self.ax_m.loglog(_ALPHAS, self.curve[:, 0], color="#D55E00", linestyle="-", marker="o", markersize=3,
+        self.ax_m.loglog(_ALPHAS, self.curve[:, 0], color=OKABE_ITO[3], linestyle="-", marker="o", markersize=3,
                          label="λ_max")
-        self.ax_m.loglog(_ALPHAS, self.curve[:, 1], color="#0072B2", linestyle="--", marker="s", markersize=3,
+        self.ax_m.loglog(_ALPHAS, self.curve[:, 1], color=OKABE_ITO[4], linestyle="--", marker="s", markersize=3,
                          label="trace")
-        (self.mark_lam,) = self.ax_m.plot([], [], marker="o", color="#D55E00", markersize=10, markeredgecolor="k",
+        (self.mark_lam,) = self.ax_m.plot([], [], marker="o", color=OKABE_ITO[3], markersize=10, markeredgecolor="k",
                                           linestyle="none")
-        (self.mark_tr,) = self.ax_m.plot([], [], marker="s", color="#0072B2", markersize=10, markeredgecolor="k",
+        (self.mark_tr,) = self.ax_m.plot([], [], marker="s", color=OKABE_ITO[4], markersize=10, markeredgecolor="k",
                                          linestyle="none")
         self.ax_m.legend(fontsize=self.font(8))
         label_axes(self.ax_m, "Hessian measures vs α (same function!)", "α", "value")
         (self.f_ref,) = self.ax_s.plot(_TS, np.zeros_like(_TS), color="0.6", linewidth=4, label="filter-norm., α = 1")
-        (self.f_line,) = self.ax_s.plot([], [], color="#009E73", linestyle="-", label="filter-normalized, α")
+        (self.f_line,) = self.ax_s.plot([], [], color=OKABE_ITO[2], linestyle="-", label="filter-normalized, α")
         (self.r_ref,) = self.ax_s.plot(_TS, np.zeros_like(_TS), color="0.6", linestyle=":", label="raw, α = 1")
-        (self.r_line,) = self.ax_s.plot([], [], color="#CC79A7", linestyle="--", label="raw direction, α")
+        (self.r_line,) = self.ax_s.plot([], [], color=OKABE_ITO[5], linestyle="--", label="raw direction, α")
         self.ax_s.legend(fontsize=self.font(8))
         label_axes(self.ax_s, "1-D slices through the rescaled network", "t", "loss L(θ_α + t·d)")
         self.ax_s.set_ylim(*self._slice_limits())
