@@ -88,7 +88,7 @@ def moons_problem(hidden: tuple = (16,), residual: bool = False, n: int = 200, s
 
     Example
     -------
-    >>> p = moons_problem()                       # doctest: +SKIP
+    >>> p = moons_problem()
     >>> p.model.loss(p.theta) < 0.1 * p.model.loss(p.theta0)
     True
     """
