@@ -30,9 +30,11 @@ __all__ = [
     "CMAP",
     "ALT_CMAP",
     "OKABE_ITO",
+    "ERROR_COLOUR",
     "PRESENTATION_FONT_SCALE",
     "new_figure",
     "label_axes",
+    "font_sizes",
     "series_styles",
     "grid_values",
     "plot_contour",
@@ -52,6 +54,8 @@ OKABE_ITO = ("#E69F00", "#56B4E9", "#009E73", "#D55E00", "#0072B2", "#CC79A7", "
 #: Beyond eight series: grey, wine and teal from Paul Tol's colour-blind-safe "muted" scheme, so a ninth
 #: optimizer does not reuse the first one's colour.
 _MORE_COLOURS = ("#888888", "#882255", "#44AA99")
+#: The explorers' error messages (a deep red, readable on white and apart from the data colours).
+ERROR_COLOUR = "#B00020"
 _COLOURS = OKABE_ITO + _MORE_COLOURS
 _LINESTYLES = ("-", "--", "-.", ":")
 _MARKERS = ("o", "s", "^", "D", "v", "P", "X", "*")
@@ -169,7 +173,11 @@ def _style_canvas(fig) -> None:
         canvas.toolbar_position = "left"
 
 
-def _fonts(ax_or_fig) -> dict:
+def font_sizes(ax_or_fig) -> dict:
+    """Font sizes (points) for ``title``, ``label``, ``tick`` and ``legend`` of an axes' or figure's style.
+
+    Figures made with ``new_figure(presentation=True)`` get the larger projector sizes.
+    """
     fig = getattr(ax_or_fig, "figure", ax_or_fig)
     fig = fig.get_figure(root=True) if hasattr(fig, "get_figure") else fig
     return _FONTS[bool(getattr(fig, "course_presentation", False))]
@@ -181,7 +189,7 @@ def label_axes(ax, title: str | None = None, xlabel: str | None = None, ylabel: 
     check_axes(ax)
     for name, text in (("title", title), ("xlabel", xlabel), ("ylabel", ylabel), ("zlabel", zlabel)):
         check_str(text, name, allow_none=True)
-    fonts = _fonts(ax)
+    fonts = font_sizes(ax)
     if title is not None:
         ax.set_title(title, fontsize=fonts["title"])
     if xlabel is not None:
@@ -340,7 +348,7 @@ def plot_contour(
         cs = ax.contour(X, Y, Zm, levels=levels_arg, cmap=cmap, linewidths=1.0)
     if colorbar:
         cb = ax.figure.colorbar(cs, ax=ax)
-        cb.set_label("loss", fontsize=_fonts(ax)["label"])
+        cb.set_label("loss", fontsize=font_sizes(ax)["label"])
     if minima is None:
         minima = getattr(objective_or_f, "minima", None)
     if minima is not None and len(minima):
@@ -585,9 +593,9 @@ def plot_loss_curves(
             ax.set_yscale("log")
     label_axes(ax, title=title, xlabel=xlabel, ylabel=ylabel + (" (log scale)" if log else ""))
     if any(line.get_label() and not line.get_label().startswith("_") for line in lines):
-        ax.legend(fontsize=_fonts(ax)["legend"])
+        ax.legend(fontsize=font_sizes(ax)["legend"])
     if notes:
-        ax.text(0.02, 0.02, "\n".join(notes), transform=ax.transAxes, fontsize=_fonts(ax)["legend"],
+        ax.text(0.02, 0.02, "\n".join(notes), transform=ax.transAxes, fontsize=font_sizes(ax)["legend"],
                 va="bottom", ha="left", bbox={"facecolor": "white", "alpha": 0.8, "edgecolor": "0.6"})
     ax.course_notes = notes
     return lines

@@ -36,10 +36,9 @@ import numpy as np
 from scipy.optimize import linprog
 
 from course_utils import plotting, sharpness, surfaces
+from course_utils.problems import blob_classification, moons_problem
 from course_utils.randomness import default_rng
 from course_utils.widgets import LandscapeExplorer, RescalingExplorer, TwoLossesExplorer
-from course_utils.widgets.landscape import moons_problem
-from course_utils.widgets.two_losses import blob_classification
 
 # %% [markdown]
 # ## 1. Same model, two losses

@@ -14,6 +14,9 @@ maxima, and a few seeded random joint settings. After every update the explorer 
 Explorers whose constructor needs arguments (a trained model, paths) get them from ``FACTORIES`` below; a
 new explorer with required arguments fails here with a message asking for a factory, rather than being
 skipped silently.
+
+This is the one "drive every control at its extremes" test: the per-explorer test files keep only what is
+specific to their explorer (a convexity verdict, a reference computation, a message's wording).
 """
 
 from __future__ import annotations

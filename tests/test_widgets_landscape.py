@@ -4,21 +4,14 @@ import numpy as np
 import pytest
 
 from course_utils import surfaces
-from course_utils.widgets.landscape import LandscapeExplorer, moons_problem
+from course_utils.problems import moons_problem
+from course_utils.widgets.landscape import LandscapeExplorer
 from course_utils.widgets.rescaling import RescalingExplorer
 
 
 @pytest.fixture(scope="module")
 def problem():
     return moons_problem()
-
-
-def test_moons_problem_is_trained_and_cached(problem):
-    assert moons_problem() is problem
-    m = problem.model
-    assert m.name.startswith("MLP 2-16-1 (relu, mse")
-    assert m.loss(problem.theta) < 0.1 * m.loss(problem.theta0)
-    assert m.accuracy(problem.theta) >= 0.97
 
 
 def _check_state(e, params):

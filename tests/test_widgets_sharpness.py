@@ -61,16 +61,6 @@ def test_sam_explorer_gd_sharp_sam_flat():
     e.close()
 
 
-def test_sam_explorer_every_control():
-    e = SAMExplorer(steps=60)
-    rng = np.random.default_rng(1)
-    for name in ("rho", "lr"):
-        for v in _values(e.controls[name], rng, k=1):
-            e.controls[name].value = float(v)
-            assert e.error is None and e.caught_warnings == [] and e.message_text
-    e.close()
-
-
 def test_stability_explorer_threshold():
     e = StabilityExplorer(lr=0.19)
     assert np.isclose(e.state.threshold, 0.2)

@@ -3,21 +3,7 @@
 import numpy as np
 import pytest
 
-from course_utils.widgets.two_losses import W_MAX, TwoLossesExplorer, blob_classification
-
-
-def test_blob_classification_data_and_label_noise():
-    clean = blob_classification(3.0, 0.0, n=200, seed=1)
-    X, y = clean["mse"].X, clean["mse"].y
-    np.testing.assert_array_equal(X, clean["cross_entropy"].X)
-    assert clean["mse"].dim == 2  # no intercept: the loss lives on the (w1, w2) plane
-    # class means near ±(1.5, 0)
-    np.testing.assert_allclose(X[y == 1].mean(0), [1.5, 0.0], atol=0.3)
-    noisy = blob_classification(3.0, 0.5, n=200, seed=1)
-    flipped = np.mean(noisy["mse"].y != y)
-    assert 0.35 < flipped < 0.65
-    with pytest.raises(ValueError, match="label_noise"):
-        blob_classification(3.0, 1.5)
+from course_utils.widgets.two_losses import W_MAX, TwoLossesExplorer
 
 
 def test_two_losses_explorer_all_controls():

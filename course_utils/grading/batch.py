@@ -43,7 +43,7 @@ from . import registry
 from .kernel_runner import DEFAULT_MEMORY_MB, DEFAULT_OUTPUT_LIMIT, MIN_MEMORY_MB, KernelRunner
 from .probe import guard_code, new_nonce, parse_probe_output, probe_code
 from .report import ExerciseGrade, SubmissionGrade, summary_text, write_csv, write_feedback
-from .submission import _check_ids, _check_path, chapter_of, defined_names, is_check_only, read_submission
+from .submission import chapter_of, check_exercise_ids, check_path, defined_names, is_check_only, read_submission
 
 __all__ = ["GradeOptions", "grade_notebook", "grade_batch", "reference_answers", "chapter_exercises",
            "add_parser", "PACKAGE_ROOT"]
@@ -96,7 +96,7 @@ def chapter_exercises(chapter: int) -> list[str]:
 def reference_answers(chapter: int, exercises_dir: Path | None = None) -> dict[str, str]:
     """Answer expression per exercise id, read from the chapter's student notebook in ``exercises/``."""
     chapter = check_int(chapter, "chapter", low=0)
-    exercises_dir = PACKAGE_ROOT / "exercises" if exercises_dir is None else _check_path(exercises_dir, "exercises_dir")
+    exercises_dir = PACKAGE_ROOT / "exercises" if exercises_dir is None else check_path(exercises_dir, "exercises_dir")
     for path in sorted(exercises_dir.glob(f"{chapter:02d}_*_exercises.ipynb")):
         submission = read_submission(path)
         return {eid: site.expression for eid, site in submission.sites.items()}
@@ -217,8 +217,8 @@ def grade_notebook(path, exercise_ids: list[str], chapter: int, options: GradeOp
     ``TypeError``/``ValueError`` naming the argument.
     """
     started = time.monotonic()
-    path = _check_path(path, "path")
-    exercise_ids = _check_ids(exercise_ids)
+    path = check_path(path, "path")
+    exercise_ids = check_exercise_ids(exercise_ids)
     chapter = check_int(chapter, "chapter", low=0)
     check_instance(options, "options", GradeOptions)
     if reference is not None and not (isinstance(reference, dict) and all(
@@ -451,7 +451,7 @@ def grade_batch(paths, *, chapter: int | None = None, options: GradeOptions = Gr
     if not isinstance(paths, (list, tuple)) or not paths:
         raise TypeError(f"`paths` must be a non-empty list of notebook or directory paths, got {paths!r:.60} "
                         f"of type {type(paths).__name__}")
-    paths = _expand([_check_path(p, "paths") for p in paths])
+    paths = _expand([check_path(p, "paths") for p in paths])
     chapter = None if chapter is None else check_int(chapter, "chapter", low=0)
     check_instance(options, "options", GradeOptions)
     jobs = check_int(jobs, "jobs", low=1)

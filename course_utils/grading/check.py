@@ -192,7 +192,7 @@ def run_check(exercise_id: str, answer: Any) -> CheckResult:
         return result("not attempted", (f'pass your answer: check("{ex.id}", your_function)',))
     if ex.answer_is_function and not callable(answer):
         return result("failed", (f"check({ex.id!r}, …) expects your function, got {type(answer).__name__} "
-                                 f"{registry._short(answer)}; pass the function itself, without calling it.",))
+                                 f"{registry.short_answer(answer)}; pass the function itself, without calling it.",))
 
     tester = registry.Tester()
     try:

@@ -129,7 +129,7 @@ def get(exercise_id: str) -> Exercise:
         Whatever the chapter module raised while loading (``run_check`` reports it).
     """
     if not isinstance(exercise_id, str):
-        raise TypeError(f"`exercise_id` must be a string such as '0.1', got {_short(exercise_id)} "
+        raise TypeError(f"`exercise_id` must be a string such as '0.1', got {short_answer(exercise_id)} "
                         f"of type {type(exercise_id).__name__}")
     exercise_id = exercise_id.strip()
     if exercise_id not in _REGISTRY:
@@ -159,7 +159,7 @@ def get(exercise_id: str) -> Exercise:
 # The case recorder
 
 
-def _short(value: Any) -> str:
+def short_answer(value: Any) -> str:
     """A compact repr of a *student's* value for feedback (never call it on an expected value)."""
     from ..validation import short_repr
 
@@ -214,13 +214,13 @@ class Tester:
         if actual is None and expected is not None:
             return self._record(case, False, "your function returned None — did you forget `return`?", hint)
         if isinstance(expected, str) and not isinstance(actual, str):
-            message = f"your function returned {_type_name(actual)} {_short(actual)}; expected a string"
+            message = f"your function returned {_type_name(actual)} {short_answer(actual)}; expected a string"
             return self._record(case, False, message, hint)
         try:
             ok = bool(actual == expected)
         except Exception:  # e.g. an array compared with a scalar
             ok = False
-        message = f"your value {_short(actual)} is not the expected one"
+        message = f"your value {short_answer(actual)} is not the expected one"
         return self._record(case, ok, message, hint)
 
     def close(
@@ -249,7 +249,7 @@ class Tester:
         except (TypeError, ValueError):
             kind = "a number" if expected.ndim == 0 else f"an array of shape {expected.shape}"
             return self._record(
-                case, False, f"your function returned {_type_name(actual)} {_short(actual)}; expected {kind}", hint
+                case, False, f"your function returned {_type_name(actual)} {short_answer(actual)}; expected {kind}", hint
             )
         if value.shape != expected.shape:
             if expected.ndim == 0:

@@ -14,7 +14,7 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
 from ..validation import check_instance, check_int, check_scalar
-from .submission import _check_ids, _check_path
+from .submission import check_exercise_ids, check_path
 
 __all__ = ["ExerciseGrade", "SubmissionGrade", "write_csv", "write_feedback", "feedback_markdown", "summary_text",
            "EXERCISE_STATUSES"]
@@ -83,7 +83,7 @@ def _fmt(score: float) -> str:
 
 def write_csv(grades: list[SubmissionGrade], exercise_ids: list[str], path) -> None:
     """One row per submission: student_id, file, chapter, one score column per exercise, total, max, status."""
-    grades, exercise_ids, path = _check_grades(grades), _check_ids(exercise_ids), _check_path(path, "path")
+    grades, exercise_ids, path = _check_grades(grades), check_exercise_ids(exercise_ids), check_path(path, "path")
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\n")
     writer.writerow(["student_id", "file", "chapter", *exercise_ids, "total", "max", "status", "seconds"])
@@ -97,7 +97,7 @@ def write_csv(grades: list[SubmissionGrade], exercise_ids: list[str], path) -> N
 def feedback_markdown(grade: SubmissionGrade, exercise_ids: list[str]) -> str:
     """The feedback a student receives, as Markdown."""
     check_instance(grade, "grade", SubmissionGrade)
-    exercise_ids = _check_ids(exercise_ids)
+    exercise_ids = check_exercise_ids(exercise_ids)
     chapter = "" if grade.chapter is None else f"chapter {grade.chapter} "
     lines = [f"# Feedback on your {chapter}exercises", "",
              f"- Student: `{grade.student_id}`", f"- File: `{Path(grade.path).name}`",
@@ -126,8 +126,8 @@ def feedback_markdown(grade: SubmissionGrade, exercise_ids: list[str]) -> str:
 
 def write_feedback(grades: list[SubmissionGrade], exercise_ids: list[str], directory) -> list[Path]:
     """Write ``<student_id>.md`` per submission into ``directory`` (suffixing ``-2``, ``-3`` on clashes)."""
-    grades, exercise_ids = _check_grades(grades), _check_ids(exercise_ids)
-    directory = _check_path(directory, "directory")
+    grades, exercise_ids = _check_grades(grades), check_exercise_ids(exercise_ids)
+    directory = check_path(directory, "directory")
     if directory.exists() and not directory.is_dir():
         raise ValueError(f"`directory` must be a directory for the feedback files, but {str(directory)!r} is a file")
     directory.mkdir(parents=True, exist_ok=True)
@@ -146,7 +146,7 @@ def summary_text(grades: list[SubmissionGrade], exercise_ids: list[str], *, chap
                  seconds: float | None = None, jobs: int | None = None) -> str:
     """The summary printed at the end: per-exercise mean score (over all submissions, as in the CSV) and status
     counts (over the submissions that reached grading), then how many submissions ended with each status."""
-    grades, exercise_ids = _check_grades(grades), _check_ids(exercise_ids)
+    grades, exercise_ids = _check_grades(grades), check_exercise_ids(exercise_ids)
     chapter = None if chapter is None else check_int(chapter, "chapter", low=0)
     seconds = None if seconds is None else check_scalar(seconds, "seconds", low=0)
     jobs = None if jobs is None else check_int(jobs, "jobs", low=1)

@@ -20,7 +20,7 @@ from pathlib import Path
 from ..validation import check_str
 
 __all__ = ["CheckSite", "Cell", "Submission", "read_submission", "find_check_calls", "defined_names",
-           "is_check_only", "chapter_of", "NOT_A_NOTEBOOK", "CORRUPT_JSON", "UNREADABLE", "FILE_NOT_FOUND"]
+           "is_check_only", "chapter_of", "check_path", "check_exercise_ids", "NOT_A_NOTEBOOK", "CORRUPT_JSON", "UNREADABLE", "FILE_NOT_FOUND"]
 
 NOT_A_NOTEBOOK = "not a notebook"
 CORRUPT_JSON = "corrupt JSON"
@@ -81,14 +81,14 @@ class Submission:
 _EXERCISE_ID = re.compile(r"(\d+)\.\d+[a-z]?")
 
 
-def _check_path(value, name: str) -> Path:
+def check_path(value, name: str) -> Path:
     """A file or directory argument: a ``str`` or ``os.PathLike`` (not a number, not None), as a ``Path``."""
     if isinstance(value, (str, os.PathLike)) and str(value).strip():
         return Path(value)
     raise TypeError(f"`{name}` must be a path (a str or pathlib.Path), got {value!r:.60} of type {type(value).__name__}")
 
 
-def _check_ids(value, name: str = "exercise_ids") -> list[str]:
+def check_exercise_ids(value, name: str = "exercise_ids") -> list[str]:
     """A list (or tuple) of exercise ids such as ``["3.1", "3.2"]``."""
     if isinstance(value, (str, bytes)) or not isinstance(value, (list, tuple)):
         raise TypeError(f"`{name}` must be a list of exercise ids such as ['3.1', '3.2'], got {value!r:.60} "
@@ -188,7 +188,7 @@ def read_submission(path) -> Submission:
 
     (A ``path`` that is not a path at all — a number, None — is a programming error: ``TypeError``.)
     """
-    path = _check_path(path, "path")
+    path = check_path(path, "path")
     stem_id = _student_id({}, path)
     try:
         if path.stat().st_size > _MAX_READ:

@@ -450,7 +450,9 @@ class Explorer:
         self.message_text = text
         size = "1.25em" if self.presentation else "1em"
         if kind == "error":
-            style = f"color:#B00020;font-size:{size}"
+            from ..plotting import ERROR_COLOUR
+
+            style = f"color:{ERROR_COLOUR};font-size:{size}"
             text = "⚠ " + text
         else:
             style = f"font-size:{size}"

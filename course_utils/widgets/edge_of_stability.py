@@ -82,13 +82,13 @@ class StabilityExplorer(Explorer):
         return StabilityState(lr, self.threshold, mult, stable, traj.thetas, traj.losses, msg)
 
     def _build_figure(self):
-        from ..plotting import label_axes, plot_contour
+        from ..plotting import OKABE_ITO, label_axes, plot_contour
 
         self.fig, (self.ax_path, self.ax_loss) = self.new_figure(1, 2, figsize=(9.6, 3.8))
         plot_contour(self.ax_path, self.quadratic, _BOUNDS, levels=20)
-        (self.path_line,) = self.ax_path.plot([], [], color="#D55E00", marker="o", markersize=3, linewidth=1)
+        (self.path_line,) = self.ax_path.plot([], [], color=OKABE_ITO[3], marker="o", markersize=3, linewidth=1)
         label_axes(self.ax_path, "GD iterates", r"$\theta_1$", r"$\theta_2$")
-        (self.loss_line,) = self.ax_loss.semilogy([], [], color="#0072B2", marker=".", linestyle="-")
+        (self.loss_line,) = self.ax_loss.semilogy([], [], color=OKABE_ITO[4], marker=".", linestyle="-")
         self.ax_loss.set_xlim(0, _STEPS)
         self.ax_loss.set_ylim(1e-12, 1e6)
         label_axes(self.ax_loss, "Loss (log scale)", "step", "loss")

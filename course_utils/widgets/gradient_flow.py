@@ -12,7 +12,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from .. import diagnostics, plotting
+from .. import diagnostics
+from ..plotting import label_axes, series_styles
 from .base import Explorer, choice, int_slider, log_slider
 
 __all__ = ["GradientFlowExplorer", "GradientFlowState"]
@@ -76,7 +77,7 @@ class GradientFlowExplorer(Explorer):
 
     def _build_figure(self):
         self.fig, (self.ax_grad, self.ax_act) = self.new_figure(1, 2, figsize=(9.6, 3.8))
-        styles = plotting.series_styles(2)
+        styles = series_styles(2)
         (self.grad_line,) = self.ax_grad.plot([], [], markersize=5, **styles[0])
         (self.act_line,) = self.ax_act.plot([], [], markersize=5, **styles[1])
         for ax in (self.ax_grad, self.ax_act):
@@ -87,8 +88,8 @@ class GradientFlowExplorer(Explorer):
         # the band a healthy network stays in (same thresholds as diagnostics.GradientFlow.verdict)
         self.ax_grad.axhspan(1e-4, 1e3, color="0.85", zorder=0, label="healthy range")
         self.ax_grad.legend(loc="upper left", fontsize=self.font(8))
-        plotting.label_axes(self.ax_grad, "gradient per layer", "layer (1 = input)", r"$\|\partial L / \partial W_\ell\|$")
-        plotting.label_axes(self.ax_act, "activation spread per hidden layer", "hidden layer",
+        label_axes(self.ax_grad, "gradient per layer", "layer (1 = input)", r"$\|\partial L / \partial W_\ell\|$")
+        label_axes(self.ax_act, "activation spread per hidden layer", "hidden layer",
                             "std of the layer's outputs")
         self.verdict_text = self.ax_grad.text(0.97, 0.05, "", transform=self.ax_grad.transAxes, ha="right",
                                               fontsize=self.font(10), fontweight="bold")

@@ -7,7 +7,7 @@ normalization, and the view (filled contours or a 3-D surface that rotates with 
 ``%matplotlib widget``). The message line reports the loss at the centre, the grid's range of losses and,
 for raw directions, how much larger the step is than the weights.
 
-By default it shows the chapter-2 network (:func:`moons_problem`): a 2-16-1 ReLU MLP with MSE loss trained
+By default it shows the chapter-2 network (:func:`course_utils.problems.moons_problem`): a 2-16-1 ReLU MLP with MSE loss trained
 on 200 two-moons points. The grid is evaluated batched (:func:`course_utils.surfaces.slice_2d` exploits that
 the layers are affine in α and β), so a 61×61 slice redraws while you drag.
 
@@ -25,55 +25,13 @@ Example
 from __future__ import annotations
 
 from dataclasses import dataclass
-from functools import lru_cache
 
 import numpy as np
 
-from ..validation import check_rng
+from ..problems import moons_problem
 from .base import Explorer, choice, float_slider, int_slider
 
-__all__ = ["LandscapeExplorer", "LandscapeState", "MoonsProblem", "moons_problem"]
-
-
-@dataclass(frozen=True)
-class MoonsProblem:
-    """A small ReLU MLP trained on two moons: the running example of chapter 2.
-
-    Attributes
-    ----------
-    model : MLP
-    theta0 : ndarray, shape (P,)
-        The (He) initialization.
-    trajectory : Trajectory
-        Adam from ``theta0``; ``trajectory.final_theta`` is :math:`\\theta^*`.
-    """
-
-    model: object
-    theta0: np.ndarray
-    trajectory: object
-
-    @property
-    def theta(self) -> np.ndarray:
-        """The trained parameters :math:`\\theta^*`."""
-        return self.trajectory.final_theta
-
-
-@lru_cache(maxsize=8)
-def moons_problem(hidden: tuple = (16,), residual: bool = False, n: int = 200, steps: int = 300, lr: float = 0.05,
-                  seed: int = 0) -> MoonsProblem:
-    """Train the chapter's network (cached): ``MLP(two_moons(n, 0.15, seed), hidden, "relu", "mse")``.
-
-    He initialization from ``seed``, then ``steps`` of Adam at learning rate ``lr`` (full batch).
-    """
-    from .. import optimizers
-    from ..data import two_moons
-    from ..models import MLP
-
-    X, y = two_moons(n, noise=0.15, rng=seed)
-    model = MLP(X, y, hidden=tuple(hidden), activation="relu", loss="mse", residual=residual)
-    theta0 = model.init(check_rng(seed), "he")
-    traj = optimizers.run(model, optimizers.adam(), theta0, steps=steps, lr=lr)
-    return MoonsProblem(model=model, theta0=theta0, trajectory=traj)
+__all__ = ["LandscapeExplorer", "LandscapeState"]
 
 
 @dataclass(frozen=True)
@@ -107,7 +65,7 @@ class LandscapeExplorer(Explorer):
     Parameters
     ----------
     model : MLP or Objective, optional
-        Default: the chapter network of :func:`moons_problem`.
+        Default: the chapter network of :func:`course_utils.problems.moons_problem`.
     theta : array_like, shape (P,), optional
         Centre of the slice (default: the trained :math:`\\theta^*`).
     **values

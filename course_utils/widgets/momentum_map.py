@@ -10,14 +10,14 @@ optimum :math:`\eta^\star = (2/(\sqrt L + \sqrt\mu))^2`, :math:`\beta^\star = ((
 
 from __future__ import annotations
 
-from collections import OrderedDict
 from dataclasses import dataclass
 
 import numpy as np
 
-from .. import plotting
+from ..plotting import CMAP, OKABE_ITO, font_sizes, label_axes
 from ..saddles import MomentumMap, momentum_convergence_map
 from .base import Explorer, int_slider, log_slider
+from .cache import LRUCache
 
 __all__ = ["MomentumMapExplorer", "MomentumMapState"]
 
@@ -49,18 +49,15 @@ class MomentumMapExplorer(Explorer):
 
     def __init__(self, **values):
         #: Maps already computed, by (κ, max steps): dragging back to a κ seen before costs nothing.
-        self._maps: OrderedDict = OrderedDict()
+        self._maps = LRUCache(_CACHE_SIZE)
         super().__init__(**values)
 
     def _map(self, kappa: float, max_steps: int) -> MomentumMap:
         key = (kappa, max_steps)
-        if key in self._maps:
-            self._maps.move_to_end(key)
-            return self._maps[key]
-        result = momentum_convergence_map([1.0 / kappa, 1.0], _LRS, _BETAS, rtol=1e-6, max_steps=max_steps)
-        self._maps[key] = result
-        while len(self._maps) > _CACHE_SIZE:
-            self._maps.popitem(last=False)
+        result = self._maps.get(key)
+        if result is None:
+            result = momentum_convergence_map([1.0 / kappa, 1.0], _LRS, _BETAS, rtol=1e-6, max_steps=max_steps)
+            self._maps.put(key, result)
         return result
 
     def compute(self, params) -> MomentumMapState:
@@ -82,7 +79,7 @@ class MomentumMapExplorer(Explorer):
     def _build_figure(self):
         self.fig, self.ax = self.new_figure(figsize=(7.0, 4.8))
         extent = (_LRS[0], _LRS[-1], _BETAS[0], _BETAS[-1])
-        cmap = __import__("matplotlib").colormaps[plotting.CMAP].with_extremes(bad="0.85")
+        cmap = __import__("matplotlib").colormaps[CMAP].with_extremes(bad="0.85")
         self._image = self.ax.imshow(np.full((_BETAS.size, _LRS.size), np.nan), origin="lower", aspect="auto",
                                      extent=extent, cmap=cmap, vmin=0, vmax=3, interpolation="nearest")
         cb = self.fig.colorbar(self._image, ax=self.ax)
@@ -92,11 +89,11 @@ class MomentumMapExplorer(Explorer):
                                          label="divergence boundary ηL = 2(1 + β)")
         (self._best,) = self.ax.plot([], [], marker="o", markersize=11, markerfacecolor="none", markeredgecolor="white",
                                      markeredgewidth=2.2, linestyle="none", label="fastest cell (measured)")
-        (self._opt,) = self.ax.plot([], [], marker="*", markersize=15, color="#E69F00", markeredgecolor="k",
+        (self._opt,) = self.ax.plot([], [], marker="*", markersize=15, color=OKABE_ITO[0], markeredgecolor="k",
                                     linestyle="none", label="theoretical optimum (η*, β*)")
         self.ax.set_xlim(_LRS[0], _LRS[-1])
         self.ax.set_ylim(_BETAS[0], _BETAS[-1])
-        plotting.label_axes(self.ax, title="steps for momentum to converge", xlabel="learning rate η (L = 1)",
+        label_axes(self.ax, title="steps for momentum to converge", xlabel="learning rate η (L = 1)",
                             ylabel="momentum β")
 
     def draw(self, state: MomentumMapState) -> None:
@@ -117,7 +114,7 @@ class MomentumMapExplorer(Explorer):
         lr_star, beta_star, _ = r.optimum
         self._opt.set_data([lr_star], [beta_star])
         self.ax.set_title(f"steps for momentum to converge (κ = {state.kappa:.3g}; hatched: diverged)",
-                          fontsize=plotting._fonts(self.ax)["title"])
+                          fontsize=font_sizes(self.ax)["title"])
         legend = self.ax.get_legend()
         if legend is None:
             self.ax.legend(fontsize=self.font(8), loc="lower left", framealpha=0.85)

@@ -19,16 +19,17 @@ optimizers recompute on release (``continuous_update=False``).
 
 from __future__ import annotations
 
-from collections import OrderedDict
 from dataclasses import dataclass
 
 import ipywidgets as W
 import numpy as np
 
-from .. import functions, plotting
+from .. import functions
+from ..plotting import finite_prefix, label_axes, plot_contour, series_styles
 from ..race import RACER_LABELS, RACERS, RaceEntry, race, racer_key, truncate
 from ..saddles import locate_endpoint
 from .base import Explorer, float_slider, int_slider, log_slider
+from .cache import LRUCache
 
 __all__ = ["OptimizerRace", "RaceState", "LANDSCAPE_PRESETS"]
 
@@ -65,7 +66,7 @@ class OptimizerRace(Explorer):
     title = "The Optimizer Race"
 
     def __init__(self, **values):
-        self._cache: OrderedDict = OrderedDict()
+        self._cache = LRUCache(_CACHE_SIZE)
         self._landscapes: dict = {}
         self.cache_hits = 0
         self.cache_misses = 0
@@ -129,14 +130,14 @@ class OptimizerRace(Explorer):
         return (land_key, start, racer_key(key, **hyper))
 
     def _from_cache(self, land, ckey: tuple, steps: int) -> RaceEntry | None:
-        cached = self._cache.get(ckey)
+        cached = self._cache.peek(ckey)
         if cached is None:
             return None
         traj = cached.trajectory
         complete = traj.diverged_at is not None or traj.converged_at is not None
         if not (complete or traj.steps >= steps):
             return None
-        self._cache.move_to_end(ckey)
+        self._cache.get(ckey)  # used: now the most recent entry
         self.cache_hits += 1
         short = truncate(traj, steps)
         if short is traj:
@@ -159,9 +160,7 @@ class OptimizerRace(Explorer):
             hyper = {k: params[k] for k in ("lr", "newton_lr", "beta", "radius")}
             fresh = race(land, missing, (float(params["x0"]), float(params["y0"])), steps=steps, seed=0, **hyper)
             for key, entry in fresh.items():
-                self._cache[self._cache_key(land_key, key, params)] = entry
-            while len(self._cache) > _CACHE_SIZE:
-                self._cache.popitem(last=False)
+                self._cache.put(self._cache_key(land_key, key, params), entry)
             entries.update(fresh)
         return {key: entries[key] for key in keys}
 
@@ -181,7 +180,7 @@ class OptimizerRace(Explorer):
     # --- figure -----------------------------------------------------------------------------
     def _build_figure(self):
         self.fig, (self.ax, self.ax_loss) = self.new_figure(1, 2, figsize=(11.0, 4.6))
-        styles = plotting.series_styles(len(RACERS))
+        styles = series_styles(len(RACERS))
         self._styles = dict(zip(RACERS, styles))
         self._paths, self._ends, self._curves = {}, {}, {}
         for key in RACERS:
@@ -195,13 +194,13 @@ class OptimizerRace(Explorer):
                                       label="start")
         self._landscape_artists: list = []
         self._shown_landscape = None
-        plotting.label_axes(self.ax_loss, title="loss during the race", xlabel="step", ylabel="loss")
+        label_axes(self.ax_loss, title="loss during the race", xlabel="step", ylabel="loss")
 
     def _draw_landscape(self, key: str) -> None:
         for artist in self._landscape_artists:
             artist.remove()
         land = self._landscape(key)
-        cs = plotting.plot_contour(self.ax, land, levels=25, log=key in ("rosenbrock", "himmelblau"),
+        cs = plot_contour(self.ax, land, levels=25, log=key in ("rosenbrock", "himmelblau"),
                                    minima=land.global_minima, title=f"{land.name}: paths")
         artists = [cs] + ([cs.course_lines] if hasattr(cs, "course_lines") else [])
         # plot_contour marked the global minima; add the saddles (and other minima) where there are few.
@@ -258,7 +257,7 @@ class OptimizerRace(Explorer):
                 self._curves[key].set_label(f"_{key}")
                 continue
             traj = entry.trajectory
-            pts = plotting.finite_prefix(traj.thetas, bounds)
+            pts = finite_prefix(traj.thetas, bounds)
             self._paths[key].set_data(pts[:, 0], pts[:, 1])
             self._paths[key].set_markevery(max(1, len(pts) // 12))
             end = pts[-1] if len(pts) else traj.thetas[0]
@@ -285,7 +284,7 @@ class OptimizerRace(Explorer):
                 self.ax_loss.set_yscale("log")
             else:
                 self.ax_loss.set_yscale("symlog", linthresh=1e-2)
-            plotting.label_axes(self.ax_loss, ylabel="loss − global minimum (log scale)" if use_gap
+            label_axes(self.ax_loss, ylabel="loss − global minimum (log scale)" if use_gap
                                 else "loss (symmetric log scale)")
         if np.isfinite(ymin):
             self._set_loss_ylim(ymin, ymax, use_gap)

@@ -25,13 +25,16 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from ..problems import moons_problem
+from ..rescaling import rescaled_slices
 from ..sharpness import rescale_relu_network
 from .base import Explorer, int_slider, log_slider
 from .limits import StableRange
 
 __all__ = ["RescalingExplorer", "RescalingState"]
 
-# The rescaling itself is analysis, not widget code: it lives in course_utils.sharpness (chapter 5 uses it too).
+# The rescaling and its slices are analysis, not widget code: course_utils.rescaling (chapter 5's
+# ReparameterizationExplorer calls the same function).
 
 _TS = np.linspace(-1.0, 1.0, 81)
 
@@ -82,8 +85,6 @@ class RescalingExplorer(Explorer):
 
     def __init__(self, model=None, theta=None, **values):
         if model is None:
-            from .landscape import moons_problem
-
             problem = moons_problem()
             model, theta = problem.model, problem.theta if theta is None else theta
         rescale_relu_network(model, theta, 1.0)  # validates model and theta
@@ -100,15 +101,10 @@ class RescalingExplorer(Explorer):
         from .. import surfaces
 
         a, seed = float(params["scale"]), int(params["seed"])
-        m, t1 = self.model, self.theta
-        ta = rescale_relu_network(m, t1, a)
-        raw = surfaces.gaussian_direction(m.dim, seed)
-        curves = {}
-        for name, centre in (("ref", t1), ("new", ta)):
-            curves["raw_" + name] = surfaces.slice_1d(m, centre, raw, _TS).losses
-            fd = surfaces.filter_normalize(raw, centre, m)
-            curves["filt_" + name] = surfaces.slice_1d(m, centre, fd, _TS).losses
-        loss_change = abs(m.loss(ta) - m.loss(t1))
+        raw = surfaces.gaussian_direction(self.model.dim, seed)
+        ref, new = (rescaled_slices(self.model, self.theta, alpha, raw, _TS) for alpha in (1.0, a))
+        curves = {"raw_ref": ref.raw, "filt_ref": ref.filter, "raw_new": new.raw, "filt_new": new.filter}
+        loss_change = new.loss_change
         raw_change = float(np.max(np.abs(curves["raw_new"] - curves["raw_ref"])))
         filter_change = float(np.max(np.abs(curves["filt_new"] - curves["filt_ref"])))
         message = (f"a = {a:.2f}: the loss at the centre changed by {loss_change:.1e} (same function). "

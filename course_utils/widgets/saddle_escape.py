@@ -12,7 +12,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from .. import functions, plotting
+from .. import functions
+from ..plotting import finite_prefix, label_axes, plot_contour, series_styles
 from ..saddles import EscapeFit, escape_time_theory, fit_escape_times, gd_escape_steps_quadratic, gd_quadratic_paths
 from .base import Explorer, choice, log_slider
 
@@ -94,7 +95,7 @@ class SaddleEscape(Explorer):
         self._shown_a = None
         for y in (-1.0, 1.0):
             self.ax.axhline(y, color="white", linestyle="--", linewidth=1.2, zorder=3)
-        styles = plotting.series_styles(3)
+        styles = series_styles(3)
         (self._path,) = self.ax.plot([], [], markersize=3, linewidth=1.5, zorder=5, **styles[0])
         (self._start,) = self.ax.plot([], [], marker="o", markersize=9, markerfacecolor="none",
                                       markeredgecolor=styles[0]["color"], markeredgewidth=2, linestyle="none", zorder=6)
@@ -106,7 +107,7 @@ class SaddleEscape(Explorer):
                                       markeredgecolor="k", label="current ε")
         self.ax_t.set_xscale("log")
         self.ax_t.legend(fontsize=self.font(8), loc="upper right")
-        plotting.label_axes(self.ax_t, title="steps to escape the saddle", xlabel="start offset ε (log scale)",
+        label_axes(self.ax_t, title="steps to escape the saddle", xlabel="start offset ε (log scale)",
                             ylabel="steps until |y| ≥ 1")
 
     def draw(self, state: SaddleEscapeState) -> None:
@@ -116,10 +117,10 @@ class SaddleEscape(Explorer):
                 if hasattr(self._contour, "course_lines"):
                     self._contour.course_lines.remove()
             land = functions.get("saddle", a=state.a, b=1.0)
-            self._contour = plotting.plot_contour(self.ax, land, bounds=((-1.2, 1.2), (-1.5, 1.5)), levels=25,
+            self._contour = plot_contour(self.ax, land, bounds=((-1.2, 1.2), (-1.5, 1.5)), levels=25,
                                                   title=f"GD on {land.latex} from (1, ε)", xlabel="x", ylabel="y")
             self._shown_a = state.a
-        pts = plotting.finite_prefix(state.path, ((-1.2, 1.2), (-1.5, 1.5)), margin=0.0)
+        pts = finite_prefix(state.path, ((-1.2, 1.2), (-1.5, 1.5)), margin=0.0)
         self._path.set_data(pts[:, 0], pts[:, 1])
         self._path.set_marker("o")
         self._path.set_markevery(max(1, len(pts) // 15))

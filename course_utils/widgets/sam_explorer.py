@@ -15,7 +15,6 @@ Example
 
 from __future__ import annotations
 
-from collections import OrderedDict
 from dataclasses import dataclass
 
 import numpy as np
@@ -23,6 +22,7 @@ import numpy as np
 from .. import optimizers
 from ..sharpness import SharpFlatLandscape
 from .base import Explorer, float_slider, int_slider
+from .cache import LRUCache
 
 __all__ = ["SAMExplorer", "SAMState", "SAM_START"]
 
@@ -65,7 +65,7 @@ class SAMExplorer(Explorer):
 
     def __init__(self, **values):
         self.landscape = SharpFlatLandscape(dim=2, sharp_width=0.25)
-        self._cache: OrderedDict = OrderedDict()
+        self._cache = LRUCache(_CACHE_SIZE)
         super().__init__(**values)
 
     def _make_controls(self):
@@ -83,16 +83,14 @@ class SAMExplorer(Explorer):
         """
         keys = [("gd", lr, steps), ("sam", rho, lr, steps)]
         makers = [optimizers.gd, lambda: optimizers.sam(optimizers.gd(), rho=rho)]
-        missing = [i for i, k in enumerate(keys) if k not in self._cache]
+        found = [self._cache.get(k) for k in keys]
+        missing = [i for i, run in enumerate(found) if run is None]
         if missing:
             runs = optimizers.run_many(self.landscape, [makers[i]() for i in missing], SAM_START, steps=steps, lrs=lr)
             for i, run in zip(missing, runs):
-                self._cache[keys[i]] = run
-        for k in keys:
-            self._cache.move_to_end(k)
-        while len(self._cache) > _CACHE_SIZE:
-            self._cache.popitem(last=False)
-        return [self._cache[k] for k in keys]
+                self._cache.put(keys[i], run)
+                found[i] = run
+        return found
 
     def compute(self, params) -> SAMState:
         L, rho, lr, steps = self.landscape, float(params["rho"]), float(params["lr"]), int(params["steps"])

@@ -19,14 +19,16 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from .. import curvature, sharpness, surfaces
+from .. import sharpness, surfaces
+from ..rescaling import RescaledCurvature, rescaled_slices
 from .base import Explorer, log_slider
 
 __all__ = ["ReparameterizationExplorer", "ReparameterizationState"]
 
 _ALPHAS = np.geomspace(0.1, 10.0, 9)
 _TS = np.linspace(-1.0, 1.0, 61)
-#: Up to this many parameters, λ_max and the trace at every α come from one dense Hessian (see __init__).
+#: Up to this many parameters, λ_max and the trace at every α come from one dense Hessian
+#: (:class:`course_utils.rescaling.RescaledCurvature`).
 _DENSE_HESSIAN_MAX_P = 300
 
 
@@ -77,71 +79,58 @@ class ReparameterizationExplorer(Explorer):
     def __init__(self, model, theta, **values):
         sharpness.rescale_relu_network(model, theta, 1.0)  # validates model and theta
         self.model, self.theta = model, np.asarray(theta, dtype=float).copy()
-        # The rescaling is θ_α = D_α θ with a diagonal D_α, and L(D_α θ) = L(θ) for every θ (same function), so
-        # differentiating twice gives H(θ_α) = D_α⁻¹ H(θ) D_α⁻¹: one dense Hessian at α = 1 gives λ_max and the
-        # trace at every α exactly (the tests compare with measuring at θ_α), ~0.1 ms instead of ~150 ms per
-        # move. Weight decay breaks the invariance, and a large P makes eigvalsh slow: measure then.
-        self._hessian = (model.hessian(self.theta) if model.dim <= _DENSE_HESSIAN_MAX_P and not model.weight_decay
-                         else None)
-        self._measured: dict[float, tuple[float, float]] = {}
+        # One dense Hessian at α = 1 gives λ_max and the trace at every α exactly when P is small (see
+        # RescaledCurvature; the tests compare with measuring at θ_α).
+        self._curvature = RescaledCurvature(model, self.theta, dense_max_p=_DENSE_HESSIAN_MAX_P)
+        self._hessian = self._curvature.hessian
         self.curve = np.array([self._measures(a) for a in _ALPHAS])  # (A, 2): lambda_max, trace
         self.raw_direction = surfaces.gaussian_direction(model.dim, 0)
         self.raw_direction *= 0.5 * np.linalg.norm(self.theta) / np.linalg.norm(self.raw_direction)
-        self._ref_slices = self._slices(self.theta)  # α = 1, shown on every setting
+        self._ref_slices = self._slices(1.0)  # shown on every setting
         super().__init__(**values)
 
     def _measures(self, alpha) -> tuple[float, float]:
         """``(λ_max, trace)`` of the Hessian at the network rescaled by ``alpha``."""
-        if self._hessian is not None:
-            d = sharpness.rescale_relu_network(self.model, np.ones(self.model.dim), alpha)  # the diagonal of D_α
-            h = self._hessian / np.outer(d, d)
-            return float(np.linalg.eigvalsh(h)[-1]), float(np.trace(h))
-        if alpha not in self._measured:
-            t = sharpness.rescale_relu_network(self.model, self.theta, alpha)
-            self._measured[alpha] = (curvature.lambda_max(self.model, t, rng=0),
-                                     sharpness.hessian_trace(self.model, t)[0])
-        return self._measured[alpha]
+        return self._curvature(alpha)
 
-    def _slices(self, centre):
-        fd = surfaces.filter_normalize(self.raw_direction, centre, self.model)
-        return (surfaces.slice_1d(self.model, centre, fd, _TS).losses,
-                surfaces.slice_1d(self.model, centre, self.raw_direction, _TS).losses)
+    def _slices(self, alpha: float):
+        """``(filter-normalized, raw)`` slices through the network rescaled by ``alpha``."""
+        s = rescaled_slices(self.model, self.theta, alpha, self.raw_direction, _TS)
+        return s.filter, s.raw
 
     def _make_controls(self):
         return {"alpha": log_slider("layer scale α", 0.1, 10.0, 1.0, readout_format=".2f")}
 
     def compute(self, params) -> ReparameterizationState:
         a = float(params["alpha"])
-        m, t1 = self.model, self.theta
-        ta = sharpness.rescale_relu_network(m, t1, a)
         lam, tr = self._measures(a)
         lam1, tr1 = self._measures(1.0)
-        filt, raw = self._slices(ta)
+        s = rescaled_slices(self.model, self.theta, a, self.raw_direction, _TS)
+        filt, raw = s.filter, s.raw
         filt1, raw1 = self._ref_slices
-        dl = abs(m.loss(ta) - m.loss(t1))
-        dp = float(np.max(np.abs(m.predict(ta) - m.predict(t1))))
+        dl, dp = s.loss_change, s.prediction_change
         msg = (f"α = {a:.2f}: loss changed by {dl:.1e}, predictions by {dp:.1e} (the same function); "
                f"λ_max {lam:.3g} (was {lam1:.3g}), trace {tr:.3g} (was {tr1:.3g}).")
         return ReparameterizationState(a, dl, dp, lam, tr, lam1, tr1, filt, raw, filt1, raw1, msg)
 
     def _build_figure(self):
-        from ..plotting import label_axes
+        from ..plotting import OKABE_ITO, label_axes
 
         self.fig, (self.ax_m, self.ax_s) = self.new_figure(1, 2, figsize=(10.0, 3.9))
-        self.ax_m.loglog(_ALPHAS, self.curve[:, 0], color="#D55E00", linestyle="-", marker="o", markersize=3,
+        self.ax_m.loglog(_ALPHAS, self.curve[:, 0], color=OKABE_ITO[3], linestyle="-", marker="o", markersize=3,
                          label="λ_max")
-        self.ax_m.loglog(_ALPHAS, self.curve[:, 1], color="#0072B2", linestyle="--", marker="s", markersize=3,
+        self.ax_m.loglog(_ALPHAS, self.curve[:, 1], color=OKABE_ITO[4], linestyle="--", marker="s", markersize=3,
                          label="trace")
-        (self.mark_lam,) = self.ax_m.plot([], [], marker="o", color="#D55E00", markersize=10, markeredgecolor="k",
+        (self.mark_lam,) = self.ax_m.plot([], [], marker="o", color=OKABE_ITO[3], markersize=10, markeredgecolor="k",
                                           linestyle="none")
-        (self.mark_tr,) = self.ax_m.plot([], [], marker="s", color="#0072B2", markersize=10, markeredgecolor="k",
+        (self.mark_tr,) = self.ax_m.plot([], [], marker="s", color=OKABE_ITO[4], markersize=10, markeredgecolor="k",
                                          linestyle="none")
         self.ax_m.legend(fontsize=self.font(8))
         label_axes(self.ax_m, "Hessian measures vs α (same function!)", "α", "value")
         (self.f_ref,) = self.ax_s.plot(_TS, np.zeros_like(_TS), color="0.6", linewidth=4, label="filter-norm., α = 1")
-        (self.f_line,) = self.ax_s.plot([], [], color="#009E73", linestyle="-", label="filter-normalized, α")
+        (self.f_line,) = self.ax_s.plot([], [], color=OKABE_ITO[2], linestyle="-", label="filter-normalized, α")
         (self.r_ref,) = self.ax_s.plot(_TS, np.zeros_like(_TS), color="0.6", linestyle=":", label="raw, α = 1")
-        (self.r_line,) = self.ax_s.plot([], [], color="#CC79A7", linestyle="--", label="raw direction, α")
+        (self.r_line,) = self.ax_s.plot([], [], color=OKABE_ITO[5], linestyle="--", label="raw direction, α")
         self.ax_s.legend(fontsize=self.font(8))
         label_axes(self.ax_s, "1-D slices through the rescaled network", "t", "loss L(θ_α + t·d)")
         self.ax_s.set_ylim(*self._slice_limits())
@@ -155,7 +144,7 @@ class ReparameterizationExplorer(Explorer):
         """
         c = self.controls["alpha"]
         alphas = c.base ** np.arange(c.min, c.max + c.step / 2, c.step)
-        vals = np.concatenate([np.r_[self._slices(sharpness.rescale_relu_network(self.model, self.theta, a))]
+        vals = np.concatenate([np.r_[self._slices(a)]
                                for a in alphas] + [np.r_[self._ref_slices].ravel()], axis=None)
         vals = vals[np.isfinite(vals)]
         hi = min(float(vals.max()), 3 * float(np.max(self._ref_slices[0])))

@@ -78,16 +78,16 @@ class ShiftExplorer(Explorer):
         return ShiftState(d, _XS, train, test, sharp, flat, msg)
 
     def _build_figure(self):
-        from ..plotting import label_axes
+        from ..plotting import OKABE_ITO, label_axes
 
         self.fig, self.ax = self.new_figure(figsize=(6.4, 3.8))
         (self.train_line,) = self.ax.plot([], [], color="0.45", linestyle="--", label="training loss")
-        (self.test_line,) = self.ax.plot([], [], color="#0072B2", linestyle="-", label="test loss (shifted)")
+        (self.test_line,) = self.ax.plot([], [], color=OKABE_ITO[4], linestyle="-", label="test loss (shifted)")
         L = self.landscape
         xs, xf = L.sharp_minimum[0], L.flat_minimum[0]
-        (self.sharp_mark,) = self.ax.plot([xs], [0.0], marker="v", color="#D55E00", linestyle="none", markersize=9,
+        (self.sharp_mark,) = self.ax.plot([xs], [0.0], marker="v", color=OKABE_ITO[3], linestyle="none", markersize=9,
                                           label="sharp minimum: test loss")
-        (self.flat_mark,) = self.ax.plot([xf], [0.0], marker="s", color="#009E73", linestyle="none", markersize=8,
+        (self.flat_mark,) = self.ax.plot([xf], [0.0], marker="s", color=OKABE_ITO[2], linestyle="none", markersize=8,
                                          label="flat minimum: test loss")
         self.ax.set_xlim(_XS[0], _XS[-1])
         self.ax.set_ylim(-0.05, 1.5)

@@ -26,13 +26,13 @@ Example
 
 from __future__ import annotations
 
-from collections import OrderedDict
 from dataclasses import dataclass
 from functools import lru_cache
 
 import numpy as np
 
 from .base import Explorer, choice, float_slider, int_slider, log_slider
+from .cache import LRUCache
 from .limits import StableRange
 
 __all__ = ["TerrainExplorer", "TerrainState", "terrain_objective"]
@@ -51,6 +51,13 @@ _TERRAIN_CACHE, _RUN_CACHE = 12, 64
 _REST_GRAD = 1e-3
 # A rest point within this distance of a known minimum is that minimum.
 _SAME_POINT = 0.05
+
+
+def _remove_terrain_artists(key, entry) -> None:
+    """Remove an evicted terrain's artists (``entry`` is ``(surface, contour, lines, zmin, zmax)``)."""
+    *artists, _, _ = entry
+    for artist in artists:
+        artist.remove()
 
 
 def terrain_objective(terrain: str, amplitude: float = 1.0):
@@ -201,10 +208,7 @@ class TerrainExplorer(Explorer):
         if traj is None:
             traj = optimizers.run(obj, optimizers.gd(), [params["x0"], params["y0"]], steps=int(params["steps"]),
                                   lr=float(params["lr"]))
-            self._runs[key] = traj
-            while len(self._runs) > _RUN_CACHE:
-                self._runs.popitem(last=False)
-        self._runs.move_to_end(key)
+            self._runs.put(key, traj)
         outcome, message = _describe_rest(obj, traj, minima, np.nanmin(Z))
         finite = np.all(np.isfinite(traj.thetas), axis=1) & np.isfinite(traj.losses)
         last = np.flatnonzero(finite)[-1]
@@ -259,8 +263,9 @@ class TerrainExplorer(Explorer):
         self._zlim = StableRange(headroom=0.2)
         self._zlim_terrain = None
         self._drawn_terrain = None
-        self._terrains: OrderedDict = OrderedDict()  # (terrain, amplitude) -> its artists, hidden when not shown
-        self._runs: OrderedDict = OrderedDict()
+        # (terrain, amplitude) -> its artists, hidden when not shown; an evicted terrain's artists are removed
+        self._terrains = LRUCache(_TERRAIN_CACHE, on_evict=_remove_terrain_artists)
+        self._runs = LRUCache(_RUN_CACHE)
 
     def draw(self, state: TerrainState):
         from ..plotting import finite_prefix, label_axes
@@ -299,14 +304,11 @@ class TerrainExplorer(Explorer):
             if artist is not None:
                 artist.set_visible(False)
         key = (state.terrain, state.amplitude)
-        if key not in self._terrains:
-            self._terrains[key] = self._make_terrain(state)
-            while len(self._terrains) > _TERRAIN_CACHE:
-                _, (*artists, _, _) = self._terrains.popitem(last=False)
-                for artist in artists:
-                    artist.remove()
-        self._terrains.move_to_end(key)
-        self._surface, self._contour, self._contour_lines, self._zmin, self._zmax = self._terrains[key]
+        entry = self._terrains.get(key)
+        if entry is None:
+            entry = self._make_terrain(state)
+            self._terrains.put(key, entry)
+        self._surface, self._contour, self._contour_lines, self._zmin, self._zmax = entry
         for artist in (self._surface, self._contour, self._contour_lines):
             artist.set_visible(True)
         if state.terrain != self._zlim_terrain:  # another landscape: its own range from scratch

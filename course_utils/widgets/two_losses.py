@@ -23,40 +23,21 @@ True
 
 from __future__ import annotations
 
-from collections import OrderedDict
 from dataclasses import dataclass
 
 import numpy as np
 
-from ..validation import check_rng
+from ..problems import BLOB_LOSSES, blob_classification
 from .base import Explorer, float_slider, int_slider
+from .cache import LRUCache
 
-__all__ = ["TwoLossesExplorer", "TwoLossesState", "blob_classification"]
+__all__ = ["TwoLossesExplorer", "TwoLossesState"]
 
 #: Half-width of the (w₁, w₂) box shown.
 W_MAX = 6.0
 _RESOLUTION = 61
-_LOSSES = ("cross_entropy", "mse")
+_LOSSES = BLOB_LOSSES
 _TITLES = {"cross_entropy": "cross-entropy (convex)", "mse": "MSE on σ(z) (not convex)"}
-
-
-def blob_classification(separation: float, label_noise: float, n: int = 100, seed: int = 0):
-    """Two unit-variance blobs at ``±(separation/2, 0)``; a ``label_noise`` fraction of labels flipped.
-
-    Returns ``{"cross_entropy": LogisticRegression, "mse": LogisticRegression}`` on the same data (no
-    intercept, so ``theta = (w1, w2)``).
-    """
-    from ..data import blobs
-    from ..models import LogisticRegression
-    from ..validation import check_scalar
-
-    separation = check_scalar(separation, "separation", low=0)
-    label_noise = check_scalar(label_noise, "label_noise", low=0, high=1)
-    rng = check_rng(seed)
-    X, y = blobs(n, noise=1.0, rng=rng, centers=[[-separation / 2, 0.0], [separation / 2, 0.0]])
-    flip = rng.random(n) < label_noise
-    y = np.where(flip, 1 - y, y).astype(float)
-    return {loss: LogisticRegression(X, y, fit_intercept=False, loss=loss) for loss in _LOSSES}
 
 
 @dataclass(frozen=True)
@@ -107,14 +88,13 @@ class TwoLossesExplorer(Explorer):
         """The two slices for ``params``; a setting seen before is returned from a cache (compute is pure and
         its 2 × 61² loss evaluations over the data dominate an update, so dragging a slider back is instant)."""
         key = (float(params["separation"]), float(params["label_noise"]), int(params["seed"]))
-        cache = self.__dict__.setdefault("_states", OrderedDict())
-        if key in cache:
-            cache.move_to_end(key)
-            return cache[key]
-        state = self._compute(params)
-        cache[key] = state
-        while len(cache) > self.cache_size:
-            cache.popitem(last=False)
+        cache = self.__dict__.get("_states")
+        if cache is None:  # compute first runs inside Explorer.__init__
+            cache = self._states = LRUCache(self.cache_size)
+        state = cache.get(key)
+        if state is None:
+            state = self._compute(params)
+            cache.put(key, state)
         return state
 
     def _compute(self, params) -> TwoLossesState:

@@ -10,12 +10,8 @@ from __future__ import annotations
 import numpy as np
 
 from ...derivatives import finite_difference_gradient
+from ..cases import check_input_unchanged, random_symmetric
 from ..registry import exercise
-
-
-def _random_symmetric(rng: np.random.Generator, n: int) -> np.ndarray:
-    m = rng.standard_normal((n, n))
-    return (m + m.T) / 2 + n * np.eye(n)
 
 
 @exercise("0.1", title="Gradient of a quadratic", budget=5.0)
@@ -31,7 +27,7 @@ def check_quadratic_gradient(answer, t):
 
     # The defining property: it agrees with finite differences of the loss on a random symmetric problem.
     rng = np.random.default_rng(0)
-    A, b, x = _random_symmetric(rng, 3), rng.standard_normal(3), rng.standard_normal(3)
+    A, b, x = random_symmetric(rng, 3), rng.standard_normal(3), rng.standard_normal(3)
 
     def loss(z):
         return 0.5 * z @ A @ z - b @ z
@@ -41,7 +37,7 @@ def check_quadratic_gradient(answer, t):
             hint="Differentiate both terms: ∇(½xᵀAx) = Ax and ∇(bᵀx) = b.")
 
     # Zero exactly at the minimiser x* = A⁻¹b (A positive definite).
-    A, b = _random_symmetric(rng, 5), rng.standard_normal(5)
+    A, b = random_symmetric(rng, 5), rng.standard_normal(5)
     t.close(answer(A.copy(), b.copy(), np.linalg.solve(A, b)), np.zeros(5), atol=1e-9,
             case="5×5 A at the minimiser x* = A⁻¹b (the gradient must vanish there)",
             hint="The gradient vanishes where Ax = b; check the sign of the b term and the shape (n,) of the result.")
@@ -75,9 +71,9 @@ def check_gd_step(answer, t):
     x = np.array([1.0, 1.0])
     before = x.copy()
     answer(grad, x, 0.1)
-    t.true(np.array_equal(x, before), case="the input x after the call (it must be unchanged)",
-           message="your function changed the caller's x in place",
-           hint="`x -= lr * g` modifies the caller's array; return a new one with `x - lr * g`.")
+    check_input_unchanged(t, before, x, case="the input x after the call (it must be unchanged)",
+                          message="your function changed the caller's x in place",
+                          hint="`x -= lr * g` modifies the caller's array; return a new one with `x - lr * g`.")
 
 
 @exercise("0.3", title="Loss after k gradient-descent steps", budget=5.0)

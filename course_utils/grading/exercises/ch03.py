@@ -10,15 +10,8 @@ from __future__ import annotations
 
 import numpy as np
 
+from ..cases import with_eigenvalues
 from ..registry import exercise
-
-
-def _rotated(eigenvalues, seed: int) -> np.ndarray:
-    """A symmetric matrix with the given eigenvalues and random eigenvectors."""
-    lam = np.asarray(eigenvalues, dtype=float)
-    Q, _ = np.linalg.qr(np.random.default_rng(seed).standard_normal((lam.size, lam.size)))
-    H = (Q * lam) @ Q.T
-    return 0.5 * (H + H.T)
 
 
 _CLASSIFY_CASES = [
@@ -36,7 +29,7 @@ _CLASSIFY_CASES = [
 def check_classify(answer, t):
     """answer(H, tol=1e-8) -> "minimum" | "maximum" | "saddle" | "degenerate"."""
     for k, (eigs, expected, case) in enumerate(_CLASSIFY_CASES):
-        H = _rotated(eigs, seed=k) if any(eigs) else np.zeros((len(eigs), len(eigs)))
+        H = with_eigenvalues(eigs, seed=k) if any(eigs) else np.zeros((len(eigs), len(eigs)))
         hint = {
             "degenerate": "Check for eigenvalues with |λ| ≤ tol first: a zero eigenvalue makes the test silent "
                           "(never call such a point a minimum).",
@@ -55,7 +48,7 @@ def check_index(answer, t):
     cases = [([1.0, 2.0], 0), ([10.0, -2.0], 1), ([-1.0, -2.0, -3.0], 3), ([-1.0, 0.0, 2.0], 1),
              ([-1e-12, 1.0], 0), ([-5.0, -0.5, 0.5, 5.0, 3.0], 2)]
     for k, (eigs, expected) in enumerate(cases):
-        out = answer(_rotated(eigs, seed=10 + k), 1e-8)
+        out = answer(with_eigenvalues(eigs, seed=10 + k), 1e-8)
         t.true(isinstance(out, (int, np.integer)) and not isinstance(out, bool),
                case=f"eigenvalues {tuple(eigs)}: the result is an integer",
                message=f"got {type(out).__name__}", hint="Return an int, e.g. int(np.sum(...)).")
@@ -68,7 +61,7 @@ def check_index(answer, t):
 def check_escape(answer, t):
     """answer(H, tol=1e-8) -> unit vector u of the most negative eigenvalue, or None if λ_min ≥ −tol."""
     for k, eigs in enumerate([[2.0, -1.0], [3.0, -0.5, -2.0], [1.0, 1.0, -4.0, 0.5]]):
-        H = _rotated(eigs, seed=20 + k)
+        H = with_eigenvalues(eigs, seed=20 + k)
         u = answer(H.copy(), 1e-8)
         case = f"saddle with eigenvalues {tuple(eigs)}"
         if u is None:
@@ -84,7 +77,7 @@ def check_escape(answer, t):
         t.close(u @ H @ u, min(eigs), rtol=1e-8, atol=1e-10, case=case + ": curvature uᵀHu along u",
                 hint="Take the eigenvector of the MOST NEGATIVE eigenvalue (eigh sorts them ascending), and a "
                      "column vectors[:, 0], not a row vectors[0].")
-    H = _rotated([1.0, 2.0], seed=30)
+    H = with_eigenvalues([1.0, 2.0], seed=30)
     t.true(answer(H.copy(), 1e-8) is None, case="a minimum (eigenvalues 1, 2)", message="did not return None",
            hint="There is no escape direction when no eigenvalue is below −tol.")
 
@@ -93,7 +86,7 @@ def check_escape(answer, t):
 def check_newton(answer, t):
     """answer(grad, H) -> step Δ (n,), solving H Δ = −grad."""
     rng = np.random.default_rng(40)
-    A = _rotated([4.0, -1.0, 2.0], seed=41)
+    A = with_eigenvalues([4.0, -1.0, 2.0], seed=41)
     b = rng.standard_normal(3)
     x = rng.standard_normal(3)
     g = A @ x - b
@@ -117,7 +110,7 @@ def check_newton(answer, t):
 def check_power(answer, t):
     """answer(hvp, dim, iters, rng) -> float, the dominant eigenvalue from products v -> Hv only."""
     calls = {"n": 0}
-    H = _rotated([5.0, 2.0, 1.0, 0.5, -1.0, 0.1], seed=50)
+    H = with_eigenvalues([5.0, 2.0, 1.0, 0.5, -1.0, 0.1], seed=50)
 
     def hvp(v):
         calls["n"] += 1
@@ -129,7 +122,7 @@ def check_power(answer, t):
                  "the sign).")
     t.true(0 < calls["n"] <= 301, case="uses at most one product per iteration",
            message=f"{calls['n']} products for 300 iterations", hint="One hvp call per iteration is enough.")
-    G = _rotated([-6.0, 2.0, 1.0, 0.5], seed=51)
+    G = with_eigenvalues([-6.0, 2.0, 1.0, 0.5], seed=51)
     t.close(answer(lambda v: G @ np.asarray(v, dtype=float), 4, 400, np.random.default_rng(1)), -6.0, rtol=1e-6,
             case="4×4 H whose largest-magnitude eigenvalue is negative",
             hint="Power iteration finds the largest |λ|; return vᵀHv so its sign survives.")
@@ -143,7 +136,7 @@ def check_hutchinson(answer, t):
     t.close(est, 36.0, rtol=1e-10, case="diagonal H = diag(1 … 8), 3 probes",
             hint="With ±1 probes zᵢ² = 1, so zᵀDz equals the trace exactly for a diagonal D — use "
                  "rng.choice([-1.0, 1.0], size=dim), not Gaussian or 0/1 probes.")
-    H = _rotated([3.0, -2.0, 1.0, 0.5, -0.5, 2.0, 1.5, -1.0, 0.2, 0.3], seed=60)
+    H = with_eigenvalues([3.0, -2.0, 1.0, 0.5, -0.5, 2.0, 1.5, -1.0, 0.2, 0.3], seed=60)
     estimates = np.array([answer(lambda v: H @ np.asarray(v, dtype=float), 10, 50, np.random.default_rng(s))
                           for s in range(60)])
     sd = np.sqrt(2 * (np.sum(H**2) - np.sum(np.diag(H) ** 2)) / 50)

@@ -6,13 +6,8 @@ from __future__ import annotations
 
 import numpy as np
 
+from ..cases import check_input_unchanged, with_eigenvalues
 from ..registry import exercise
-
-
-def _quadratic(eigs, seed=0):
-    rng = np.random.default_rng(seed)
-    Q, _ = np.linalg.qr(rng.standard_normal((len(eigs), len(eigs))))
-    return Q @ np.diag(eigs) @ Q.T
 
 
 @exercise("5.1", title="One SAM step", budget=5.0)
@@ -48,8 +43,8 @@ def check_sam_step(answer, t):
            hint="g/‖g‖ is 0/0 at a critical point: use ε = 0 when ‖g‖ = 0.")
     theta = np.array([1.0, 1.0])
     answer(grad, theta, 0.05, 0.1)
-    t.true(np.array_equal(theta, [1.0, 1.0]), case="the input θ after the call", message="θ was modified in place",
-           hint="Return a new array; do not use `theta -= ...`.")
+    check_input_unchanged(t, np.array([1.0, 1.0]), theta, case="the input θ after the call",
+                          message="θ was modified in place", hint="Return a new array; do not use `theta -= ...`.")
 
 
 @exercise("5.2", title="Sharpness by random directions", budget=10.0)
@@ -65,7 +60,7 @@ def check_random_sharpness(answer, t):
         return
     t.close(res, (0.045, 0.045), rtol=1e-8, case="L = ½‖θ‖² at θ = 0, radius 0.3 (every direction gives ½r²)",
             hint="Each direction must have length exactly `radius`: normalize u to a unit vector, then scale by r.")
-    H = _quadratic([0.2, 0.5, 1.0, 3.0, 8.0], seed=1)
+    H = with_eigenvalues([0.2, 0.5, 1.0, 3.0, 8.0], seed=1, symmetrize=False)
 
     def quad(z):
         return 0.5 * float(z @ H @ z)
@@ -95,7 +90,7 @@ def check_threshold(answer, t):
     """answer(H) -> the largest learning rate for which GD on ½θᵀHθ converges: 2/λ_max(H)."""
     t.close(answer(np.diag([1.0, 4.0])), 0.5, rtol=1e-10, case="H = diag(1, 4)",
             hint="GD multiplies each eigen-component by 1 − ηλ; it must stay in (−1, 1) for the largest λ.")
-    H = _quadratic([0.5, 2.0, 9.0], seed=2)
+    H = with_eigenvalues([0.5, 2.0, 9.0], seed=2, symmetrize=False)
     thr = answer(H.copy())
     t.close(thr, 2 / 9.0, rtol=1e-8, case="a non-diagonal 3×3 H with eigenvalues (0.5, 2, 9)",
             hint="Use the eigenvalues (np.linalg.eigvalsh), not the diagonal entries.")
@@ -132,9 +127,8 @@ def check_rescale(answer, t):
            message="W1 did not change", hint="The point is new weights with the same function: multiply W1 by α.")
     t.close(out[1][0], layers[1][0] / 3.0, rtol=1e-12, case="the second layer's weights, α = 3",
             hint="W2 must be divided by α to undo the first layer's scale.")
-    t.true(all(np.array_equal(a[0], b[0]) and np.array_equal(a[1], b[1]) for a, b in zip(copy, layers)),
-           case="the input layers after the call", message="the input arrays were modified in place",
-           hint="Build new arrays (alpha * W) instead of `W *= alpha`.")
+    check_input_unchanged(t, layers, copy, case="the input layers after the call",
+                          message="the input arrays were modified in place", hint="Build new arrays (alpha * W) instead of `W *= alpha`.")
     out = answer([(W.copy(), b.copy()) for W, b in layers], 0.2)
     t.close(net(out, X), net(layers, X), rtol=1e-10, atol=1e-12, case="predictions, α = 0.2",
             hint="Any α > 0 must give the same function.")

@@ -1,0 +1,65 @@
+"""Case builders shared by the exercises' checks (``grading/exercises/chNN.py``).
+
+Matrices with known spectra and the "did the answer change its input?" case are built here once, so every
+chapter draws them the same way. Each builder is deterministic in its ``seed`` or ``rng``: moving a check onto
+these helpers keeps its cases, and so its verdicts, bit for bit.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+__all__ = ["random_symmetric", "with_eigenvalues", "same_arrays", "check_input_unchanged"]
+
+
+def random_symmetric(rng: np.random.Generator, n: int) -> np.ndarray:
+    r"""A random symmetric, diagonally shifted matrix :math:`\tfrac12(M + M^\top) + nI`, shape ``(n, n)``.
+
+    ``M`` has standard-normal entries drawn from ``rng`` (which advances by ``n * n`` draws); the shift by
+    :math:`n` makes it positive definite in all but rare draws (its eigenvalues are about :math:`n \pm \sqrt{2n}`).
+    """
+    m = rng.standard_normal((n, n))
+    return (m + m.T) / 2 + n * np.eye(n)
+
+
+def with_eigenvalues(eigenvalues, seed: int, *, symmetrize: bool = True) -> np.ndarray:
+    r"""A matrix :math:`Q \,\mathrm{diag}(\lambda)\, Q^\top` with the given eigenvalues and random eigenvectors.
+
+    ``Q`` is the orthogonal factor of the QR decomposition of a standard-normal ``(n, n)`` matrix drawn from
+    ``numpy.random.default_rng(seed)``. With ``symmetrize`` the result is :math:`\tfrac12(H + H^\top)`, exactly
+    symmetric; without, it is the product as computed (symmetric up to rounding).
+
+    Parameters
+    ----------
+    eigenvalues : array_like, shape (n,)
+    seed : int
+    symmetrize : bool
+
+    Returns
+    -------
+    ndarray, shape (n, n)
+    """
+    lam = np.asarray(eigenvalues, dtype=float)
+    Q, _ = np.linalg.qr(np.random.default_rng(seed).standard_normal((lam.size, lam.size)))
+    H = (Q * lam) @ Q.T
+    return 0.5 * (H + H.T) if symmetrize else H
+
+
+def same_arrays(before: Any, after: Any) -> bool:
+    """Whether ``after`` holds exactly the values of ``before``: arrays compared element by element, lists and
+    tuples (of arrays, of pairs ``(W, b)``, …) entry by entry."""
+    if isinstance(before, (list, tuple)):
+        return (isinstance(after, (list, tuple)) and len(after) == len(before)
+                and all(same_arrays(b, a) for b, a in zip(before, after)))
+    return bool(np.array_equal(after, before))
+
+
+def check_input_unchanged(t, before: Any, after: Any, *, case: str, message: str, hint: str) -> bool:
+    """Record the case "the caller's input is the same after the call" on the tester ``t``.
+
+    ``before`` is a copy taken before calling the answer, ``after`` the object the answer was given (or the part
+    of it the exercise says must not change); see :func:`same_arrays`.
+    """
+    return t.true(same_arrays(before, after), case=case, message=message, hint=hint)

@@ -1,0 +1,50 @@
+"""The checks' shared case builders (course_utils.grading.cases): the matrices they promise, the same draws."""
+
+import numpy as np
+import pytest
+
+from course_utils.grading.cases import check_input_unchanged, random_symmetric, same_arrays, with_eigenvalues
+from course_utils.grading.registry import Tester
+
+
+@pytest.mark.parametrize("eigenvalues, seed", [([2.0, 3.0], 0), ([3.0, -2.0, 1.0, 0.5, -0.5, 2.0], 60),
+                                               ([0.2, 0.5, 1.0, 3.0, 8.0], 1)])
+def test_with_eigenvalues_has_those_eigenvalues(eigenvalues, seed):
+    H = with_eigenvalues(eigenvalues, seed)
+    np.testing.assert_array_equal(H, H.T)
+    np.testing.assert_allclose(np.linalg.eigvalsh(H), np.sort(eigenvalues), atol=1e-12)
+    raw = with_eigenvalues(eigenvalues, seed, symmetrize=False)
+    np.testing.assert_allclose(raw, H, atol=1e-14)
+    np.testing.assert_array_equal(with_eigenvalues(eigenvalues, seed), H)          # the seed fixes the matrix
+    assert not np.allclose(with_eigenvalues(eigenvalues, seed + 1), H)            # and another seed changes it
+
+
+def test_random_symmetric_is_symmetric_shifted_and_drawn_from_rng():
+    rng = np.random.default_rng(0)
+    A = random_symmetric(rng, 5)
+    np.testing.assert_array_equal(A, A.T)
+    m = np.random.default_rng(0).standard_normal((5, 5))
+    np.testing.assert_allclose(A, (m + m.T) / 2 + 5 * np.eye(5), rtol=0, atol=0)
+    # the generator advanced by exactly 25 draws: the next draw is the 26th
+    assert rng.standard_normal() == np.random.default_rng(0).standard_normal(26)[-1]
+
+
+def test_same_arrays_compares_values_and_nesting():
+    layers = [(np.ones((2, 3)), np.zeros(3)), (np.ones((3, 1)), np.zeros(1))]
+    copy = [(W.copy(), b.copy()) for W, b in layers]
+    assert same_arrays(layers, copy)
+    copy[1][1][0] = 1e-300
+    assert not same_arrays(layers, copy)
+    assert not same_arrays(layers, copy[:1])
+    assert same_arrays(np.array([1.0, 2.0]), [1.0, 2.0]) and not same_arrays(np.array([1.0, 2.0]), [1.0, 2.5])
+
+
+def test_check_input_unchanged_records_a_failure_with_the_message_and_hint():
+    t = Tester()
+    x = np.array([1.0, 1.0])
+    before = x.copy()
+    assert check_input_unchanged(t, before, x, case="x after", message="changed", hint="copy")
+    x -= 0.1
+    assert not check_input_unchanged(t, before, x, case="x after", message="changed", hint="copy")
+    assert [c.passed for c in t.cases] == [True, False]
+    assert t.cases[-1].message == "changed" and t.cases[-1].hint == "copy"
