@@ -7,7 +7,8 @@ Layers (arrows point down only; enforced by ``lint-imports`` with the contracts 
 
 1. foundations — ``randomness``, ``validation``, ``functions``, ``data``, ``derivatives``, ``objective``
 2. models & motion — ``models``, ``optimizers``
-3. analyses — ``surfaces``, ``curvature``, ``critical``, ``convexity``, ``sharpness``, ``connectivity``,
+3. analyses — ``surfaces``, ``curvature``, ``critical``, ``convexity``, ``jensen`` (Jensen's gap), ``basins``
+   (gradient descent from many starts), ``sharpness``, ``connectivity``,
    ``diagnostics``, ``saddles``, ``race``, ``problems`` (the chapters' ready-made problems),
    ``rescaling`` (a ReLU network under a function-preserving rescaling)
 4. presentation — ``plotting``, ``widgets``, ``demo`` (the Voilà dashboards server)
@@ -22,7 +23,7 @@ __version__ = "0.1.0"
 
 _SUBMODULES = {
     "randomness", "validation", "objective", "derivatives", "functions", "data", "models", "optimizers",
-    "surfaces", "curvature", "critical", "convexity", "sharpness", "connectivity", "diagnostics", "saddles",
+    "surfaces", "curvature", "critical", "convexity", "jensen", "basins", "sharpness", "connectivity", "diagnostics", "saddles",
     "race", "problems", "rescaling", "plotting", "widgets", "demo", "grading",
 }
 

@@ -1,4 +1,4 @@
-r"""Tests of convexity and the facts that follow from it: chords, Hessians, Jensen's gap, condition numbers.
+r"""Tests of convexity and the facts that follow from it: chords, Hessians, condition numbers.
 
 A function :math:`f` is convex when every chord lies on or above the graph:
 
@@ -11,13 +11,10 @@ This module tests that definition numerically and computes the consequences the 
   finding none is evidence, not proof.
 * :func:`hessian_min_eigenvalues` and :func:`hessian_eigenvalue_map` — the second-order test: a twice
   differentiable ``f`` is convex on a convex set iff its Hessian is positive semi-definite there.
-* :class:`Distribution` (:func:`discrete`, :func:`gaussian`, :func:`uniform`) and :func:`jensen_gap` —
-  :math:`\mathbb E[f(X)] - f(\mathbb E[X]) \ge 0` for convex ``f``; exact for discrete distributions,
-  Monte Carlo with a standard error (or Gauss quadrature) otherwise.
+* Jensen's inequality, its consequence for expectations, has a module of its own: :mod:`course_utils.jensen`.
 * :func:`quadratic_constants` and :func:`gd_contraction_factor` — :math:`\mu, L, \kappa`, the best fixed step
   :math:`2/(\mu+L)` and gradient descent's contraction factor :math:`(\kappa-1)/(\kappa+1)`.
-* :func:`gradient_descent_batch` and :func:`basin_map` — gradient descent from many starts at once (one
-  vectorized gradient per step for the whole batch) and the map of which minimum each start reaches.
+* Where gradient descent goes from many starts at once (basins of attraction) is :mod:`course_utils.basins`.
 
 Functions accept either a course :class:`~course_utils.objective.Objective` (any dimension) or a plain
 callable of one real variable (vectorized like ``np.exp`` or not, like ``math.exp``).
@@ -26,18 +23,17 @@ callable of one real variable (vectorized like ``np.exp`` or not, like ``math.ex
 from __future__ import annotations
 
 import math
-from collections.abc import Callable
 from dataclasses import dataclass
 
 import numpy as np
 
 from . import derivatives
-from .objective import FunctionObjective, Objective, as_objective
+from .objective import Objective, as_objective, batch_loss_function
 from .validation import (
     check_array,
-    check_callable,
+    check_bounds_2d,
     check_int,
-    check_option,
+    check_points,
     check_rng,
     check_scalar,
     check_vector,
@@ -53,76 +49,10 @@ __all__ = [
     "hessian_min_eigenvalues",
     "HessianMap",
     "hessian_eigenvalue_map",
-    "Distribution",
-    "discrete",
-    "gaussian",
-    "uniform",
-    "JensenGap",
-    "jensen_gap",
     "QuadraticConstants",
     "quadratic_constants",
     "gd_contraction_factor",
-    "BatchDescent",
-    "gradient_descent_batch",
-    "BasinMap",
-    "basin_map",
 ]
-
-
-# --------------------------------------------------------------------------------------------
-# Evaluating f on many points at once
-# --------------------------------------------------------------------------------------------
-def _batch_evaluator(f, dim: int | None) -> tuple[Callable[[np.ndarray], np.ndarray], int]:
-    """Return ``(g, P)`` where ``g`` maps points ``(n, P)`` to values ``(n,)`` (NaN where f fails).
-
-    An Objective uses its vectorized ``loss_batch``. A callable of one variable is tried on the whole
-    array first (``np.exp``-style); if that raises or returns the wrong shape it is called point by point
-    (``math.exp``-style); a point where it raises (``math.log(-1)``) gives NaN — outside the domain.
-    A callable with ``dim > 1`` is wrapped in :class:`FunctionObjective` (called point by point).
-    """
-    if isinstance(f, Objective):
-        if dim is not None and dim != f.dim:
-            raise ValueError(f"points have {dim} coordinates but the objective {f.name!r} has dim {f.dim}")
-        return f.loss_batch, f.dim
-    check_callable(f, "f")
-    dim = 1 if dim is None else dim
-    if dim > 1:
-        obj = FunctionObjective(f, dim)
-        return obj.loss_batch, dim
-
-    def one_point(x: float) -> float:
-        try:
-            value = float(np.asarray(f(x)).reshape(()))
-        except (ValueError, ArithmeticError, TypeError):  # outside the domain, or not a scalar
-            return math.nan
-        return value
-
-    def g(points: np.ndarray) -> np.ndarray:
-        x = points[:, 0]
-        with np.errstate(all="ignore"):
-            try:
-                out = np.asarray(f(x), dtype=float)
-                if out.shape == x.shape:
-                    return out
-            except Exception:  # not vectorized (math.exp, max(x, 0), if-statements): go point by point
-                pass
-            return np.array([one_point(float(v)) for v in x], dtype=float)
-
-    return g, 1
-
-
-def _as_points(points, name: str, dim: int | None = None) -> np.ndarray:
-    """Points as an array ``(n, P)``: 1-D input ``(n,)`` means n scalars (P = 1)."""
-    arr = check_array(points, name, ndim=(1, 2))
-    if arr.ndim == 1:
-        arr = arr[:, None] if dim in (None, 1) else arr[None, :]
-    if dim is not None and arr.shape[1] != dim:
-        raise ValueError(f"`{name}` must have {dim} coordinate(s) per point, got shape {arr.shape}")
-    return arr
-
-
-def _dim_of(f) -> int | None:
-    return f.dim if isinstance(f, Objective) else None
 
 
 def _tolerance(tol: float, fx, fy, t) -> np.ndarray:
@@ -192,14 +122,14 @@ def chord(f, x, y, t: float, *, tol: float = 1e-9) -> ChordPoint:
     >>> chord(lambda x: x**2, -1.0, 3.0, 0.5).gap      # f(1) - (1 + 9)/2
     -4.0
     """
-    dim = _dim_of(f)
-    xs = _as_points(np.atleast_1d(np.asarray(x, dtype=float)), "x", dim)
-    ys = _as_points(np.atleast_1d(np.asarray(y, dtype=float)), "y", dim)
+    dim = (f.dim if isinstance(f, Objective) else None)
+    xs = check_points(np.atleast_1d(np.asarray(x, dtype=float)), "x", dim)
+    ys = check_points(np.atleast_1d(np.asarray(y, dtype=float)), "y", dim)
     if xs.shape != ys.shape or xs.shape[0] != 1:
         raise ValueError(f"`x` and `y` must be single points of the same shape, got {np.shape(x)} and {np.shape(y)}")
     t = check_scalar(t, "t", low=0, high=1)
     tol = check_scalar(tol, "tol", low=0)
-    g, _ = _batch_evaluator(f, xs.shape[1])
+    g, _ = batch_loss_function(f, xs.shape[1])
     z = t * xs + (1 - t) * ys
     fx, fy, fz = g(np.vstack([xs, ys, z]))
     chord_value = t * fx + (1 - t) * fy
@@ -241,13 +171,13 @@ def chord_profile(f, x, y, n: int = 101) -> ChordProfile:
     x, y : float or array_like, shape (P,)
     n : int >= 2
     """
-    dim = _dim_of(f)
-    xs = _as_points(np.atleast_1d(np.asarray(x, dtype=float)), "x", dim)
-    ys = _as_points(np.atleast_1d(np.asarray(y, dtype=float)), "y", dim)
+    dim = (f.dim if isinstance(f, Objective) else None)
+    xs = check_points(np.atleast_1d(np.asarray(x, dtype=float)), "x", dim)
+    ys = check_points(np.atleast_1d(np.asarray(y, dtype=float)), "y", dim)
     if xs.shape != ys.shape or xs.shape[0] != 1:
         raise ValueError(f"`x` and `y` must be single points of the same shape, got {np.shape(x)} and {np.shape(y)}")
     n = check_int(n, "n", low=2, high=100_000)
-    g, _ = _batch_evaluator(f, xs.shape[1])
+    g, _ = batch_loss_function(f, xs.shape[1])
     ts = np.linspace(0.0, 1.0, n)
     zs = ts[:, None] * xs + (1 - ts)[:, None] * ys
     f_z = g(zs)
@@ -354,8 +284,8 @@ def chord_test(f, points, *, n_segments: int = 500, n_t: int = 9, rng=0, tol: fl
     >>> chord_test(np.exp, np.linspace(-3, 3, 31)).violated
     False
     """
-    dim = _dim_of(f)
-    pts = _as_points(points, "points", dim)
+    dim = (f.dim if isinstance(f, Objective) else None)
+    pts = check_points(points, "points", dim)
     n = pts.shape[0]
     if n < 2:
         raise ValueError(f"`points` must contain at least 2 points, got {n}")
@@ -363,7 +293,7 @@ def chord_test(f, points, *, n_segments: int = 500, n_t: int = 9, rng=0, tol: fl
     n_t = check_int(n_t, "n_t", low=1)
     tol = check_scalar(tol, "tol", low=0)
     rng = check_rng(rng)
-    g, _ = _batch_evaluator(f, pts.shape[1])
+    g, _ = batch_loss_function(f, pts.shape[1])
 
     if n * (n - 1) // 2 <= n_segments:
         i, j = np.triu_indices(n, k=1)
@@ -405,13 +335,6 @@ def chord_test(f, points, *, n_segments: int = 500, n_t: int = 9, rng=0, tol: fl
 # --------------------------------------------------------------------------------------------
 # Batched derivatives (one autograd pass for a whole stack of points)
 # --------------------------------------------------------------------------------------------
-def _batched_grad(objective: Objective) -> Callable[[np.ndarray], np.ndarray]:
-    """``thetas (n, P) -> gradients (n, P)``: :func:`derivatives.batched_grad` on the vectorized loss, verified
-    once on a probe point against :meth:`Objective.grad` (else a loop of it)."""
-    probe = np.linspace(0.1, 0.3, 2 * objective.dim).reshape(2, objective.dim)
-    return derivatives.batched_grad(objective.unchecked_loss_batch, objective.grad, probe)
-
-
 def hessian_min_eigenvalues(objective: Objective, thetas) -> np.ndarray:
     r"""The smallest Hessian eigenvalue :math:`\lambda_{\min}(\nabla^2 f(\theta))` at each point.
 
@@ -497,7 +420,7 @@ def hessian_eigenvalue_map(objective: Objective, bounds, resolution: int = 41, *
     objective = as_objective(objective)
     if objective.dim != 2:
         raise TypeError(f"`objective` must be a 2-D objective, got {objective!r}")
-    (x0, x1), (y0, y1) = _check_bounds(bounds)
+    (x0, x1), (y0, y1) = check_bounds_2d(bounds)
     resolution = check_int(resolution, "resolution", low=2, high=401)
     tol = check_scalar(tol, "tol", low=0)
     xs, ys = np.linspace(x0, x1, resolution), np.linspace(y0, y1, resolution)
@@ -506,231 +429,6 @@ def hessian_eigenvalue_map(objective: Objective, bounds, resolution: int = 41, *
     scale = 1.0 + np.nanmax(np.abs(lam)) if np.isfinite(lam).any() else 1.0
     return HessianMap(xs, ys, lam, lam < -tol * scale)
 
-
-def _check_bounds(bounds) -> tuple[tuple[float, float], tuple[float, float]]:
-    b = check_array(bounds, "bounds", shape=(2, 2))
-    if not (b[0, 0] < b[0, 1] and b[1, 0] < b[1, 1]):
-        raise ValueError(f"`bounds` must be ((xmin, xmax), (ymin, ymax)) with min < max, got {b.tolist()}")
-    return (float(b[0, 0]), float(b[0, 1])), (float(b[1, 0]), float(b[1, 1]))
-
-
-# --------------------------------------------------------------------------------------------
-# Jensen's inequality
-# --------------------------------------------------------------------------------------------
-@dataclass(frozen=True)
-class Distribution:
-    r"""A distribution of a real random variable (or of a vector, for discrete ones).
-
-    Build one with :func:`discrete`, :func:`gaussian` or :func:`uniform`.
-
-    Attributes
-    ----------
-    kind : {"discrete", "gaussian", "uniform"}
-    params : tuple
-        ``(values (n, P), probabilities (n,))``, ``(mean, std)`` or ``(low, high)``.
-    """
-
-    kind: str
-    params: tuple
-
-    @property
-    def mean(self) -> np.ndarray | float:
-        r""":math:`\mathbb E[X]` (exact)."""
-        if self.kind == "discrete":
-            values, probs = self.params
-            mean = probs @ values
-            return float(mean[0]) if values.shape[1] == 1 else mean
-        if self.kind == "gaussian":
-            return self.params[0]
-        low, high = self.params
-        return 0.5 * (low + high)
-
-    @property
-    def std(self) -> float:
-        """Standard deviation of a scalar distribution."""
-        if self.kind == "discrete":
-            values, probs = self.params
-            return float(np.sqrt(probs @ (values[:, 0] - self.mean) ** 2)) if values.shape[1] == 1 else math.nan
-        if self.kind == "gaussian":
-            return self.params[1]
-        low, high = self.params
-        return (high - low) / math.sqrt(12.0)
-
-    def pdf(self, x) -> np.ndarray:
-        """Density at ``x`` (continuous distributions; a point mass ``std = 0`` or ``low = high`` has none)."""
-        x = np.asarray(x, dtype=float)
-        if self.kind == "discrete":
-            raise ValueError("a discrete distribution has no density; use its params (values, probabilities)")
-        if self.kind == "gaussian":
-            mean, std = self.params
-            if std == 0:
-                raise ValueError("a Gaussian with std = 0 is a point mass and has no density")
-            return np.exp(-0.5 * ((x - mean) / std) ** 2) / (std * math.sqrt(2 * math.pi))
-        low, high = self.params
-        if high == low:
-            raise ValueError("a uniform distribution with low = high is a point mass and has no density")
-        return np.where((x >= low) & (x <= high), 1.0 / (high - low), 0.0)
-
-    def sample(self, n: int, rng) -> np.ndarray:
-        """``n`` independent draws, shape ``(n,)`` (scalars) or ``(n, P)``."""
-        n = check_int(n, "n", low=1)
-        rng = check_rng(rng)
-        if self.kind == "discrete":
-            values, probs = self.params
-            draws = values[rng.choice(len(probs), size=n, p=probs)]
-            return draws[:, 0] if values.shape[1] == 1 else draws
-        if self.kind == "gaussian":
-            return rng.normal(self.params[0], self.params[1], size=n)
-        return rng.uniform(self.params[0], self.params[1], size=n)
-
-    def quadrature(self, n: int = 64) -> tuple[np.ndarray, np.ndarray]:
-        """Nodes ``(m,)`` and weights ``(m,)`` summing to 1 with :math:`\\mathbb E[f(X)] \\approx \\sum w_i f(x_i)`.
-
-        Discrete: the support itself (exact). Gaussian: Gauss–Hermite (probabilists'). Uniform: Gauss–Legendre.
-        With ``n`` nodes the rule is exact for polynomials of degree ``2n − 1``.
-        """
-        n = check_int(n, "n", low=1, high=200)
-        if self.kind == "discrete":
-            values, probs = self.params
-            return (values[:, 0] if values.shape[1] == 1 else values), probs
-        if self.kind == "gaussian":
-            nodes, weights = np.polynomial.hermite_e.hermegauss(n)
-            return self.params[0] + self.params[1] * nodes, weights / weights.sum()
-        nodes, weights = np.polynomial.legendre.leggauss(n)
-        low, high = self.params
-        return low + (high - low) * (nodes + 1) / 2, weights / weights.sum()
-
-    def __str__(self) -> str:
-        if self.kind == "discrete":
-            values, probs = self.params
-            return f"discrete on {len(probs)} point(s)"
-        if self.kind == "gaussian":
-            return f"Gaussian(mean {self.params[0]:.3g}, std {self.params[1]:.3g})"
-        return f"Uniform[{self.params[0]:.3g}, {self.params[1]:.3g}]"
-
-
-def discrete(values, probabilities=None) -> Distribution:
-    r"""A discrete distribution on ``values`` (shape ``(n,)`` or ``(n, P)``) with the given probabilities.
-
-    Without ``probabilities`` every value has weight ``1/n`` — the empirical distribution of a sample, so
-    ``jensen_gap(f, discrete(samples))`` is :math:`\frac1n\sum f(x_i) - f(\bar x)`. Probabilities must be
-    non-negative; they are normalised to sum to 1.
-    """
-    vals = check_array(values, "values", ndim=(1, 2))
-    vals = vals[:, None] if vals.ndim == 1 else vals
-    if probabilities is None:
-        probs = np.full(vals.shape[0], 1.0 / vals.shape[0])
-    else:
-        probs = check_vector(probabilities, "probabilities", vals.shape[0])
-        if (probs < 0).any() or probs.sum() <= 0:
-            raise ValueError(f"`probabilities` must be non-negative with a positive sum, got {probs.tolist()[:6]}")
-        probs = probs / probs.sum()
-    return Distribution("discrete", (vals, probs))
-
-
-def gaussian(mean: float, std: float) -> Distribution:
-    """A normal distribution :math:`\\mathcal N(\\text{mean}, \\text{std}^2)` (``std >= 0``)."""
-    return Distribution("gaussian", (check_scalar(mean, "mean"), check_scalar(std, "std", low=0)))
-
-
-def uniform(low: float, high: float) -> Distribution:
-    """The uniform distribution on ``[low, high]`` (``low <= high``)."""
-    low, high = check_scalar(low, "low"), check_scalar(high, "high")
-    if high < low:
-        raise ValueError(f"`high` must be >= `low`, got low={low:g}, high={high:g}")
-    return Distribution("uniform", (low, high))
-
-
-@dataclass(frozen=True)
-class JensenGap:
-    r"""Jensen's gap :math:`\mathbb E[f(X)] - f(\mathbb E[X])` (non-negative for convex ``f``).
-
-    Attributes
-    ----------
-    mean : float or ndarray
-        :math:`\mathbb E[X]`.
-    mean_of_f : float
-        :math:`\mathbb E[f(X)]` (exact, quadrature or Monte Carlo estimate).
-    f_of_mean : float
-        :math:`f(\mathbb E[X])` (exact).
-    gap : float
-        ``mean_of_f - f_of_mean``.
-    stderr : float
-        Standard error of ``gap`` (0 for exact methods).
-    method : {"exact", "quadrature", "monte_carlo"}
-    n : int
-        Support points, quadrature nodes or samples used.
-    """
-
-    mean: float | np.ndarray
-    mean_of_f: float
-    f_of_mean: float
-    gap: float
-    stderr: float
-    method: str
-    n: int
-
-    @property
-    def message(self) -> str:
-        if not np.isfinite(self.gap):
-            return "E[f(X)] is not finite: f is undefined or infinite on part of the distribution"
-        pm = f" ± {self.stderr:.2g}" if self.stderr > 0 else ""
-        return f"E[f(X)] = {self.mean_of_f:.4g}, f(E[X]) = {self.f_of_mean:.4g}, gap = {self.gap:.4g}{pm} ({self.method})"
-
-
-def jensen_gap(f, distribution: Distribution, *, method: str = "auto", n: int | None = None, rng=0) -> JensenGap:
-    r"""Jensen's gap :math:`\mathbb E[f(X)] - f(\mathbb E[X])` for a function and a distribution.
-
-    For convex ``f`` the gap is :math:`\ge 0` (Jensen's inequality), for concave ``f`` it is :math:`\le 0`,
-    and it is 0 for affine ``f`` or a point mass. For :math:`f(x) = x^2` it equals :math:`\mathrm{Var}(X)`.
-
-    Parameters
-    ----------
-    f : Objective or callable
-        A function of one real variable (vectorized or not), or an objective for vector-valued discrete ``X``.
-    distribution : Distribution
-        From :func:`discrete`, :func:`gaussian` or :func:`uniform`.
-    method : {"auto", "exact", "quadrature", "monte_carlo"}
-        ``"auto"``: exact for discrete distributions, Monte Carlo otherwise. ``"quadrature"`` uses ``n``
-        Gauss nodes (deterministic; accurate for smooth ``f``); ``"monte_carlo"`` draws ``n`` samples from
-        ``rng`` and reports the standard error :math:`s/\sqrt n` of the sample mean of ``f(X)``.
-    n : int, optional
-        Samples (Monte Carlo, default 20 000) or Gauss nodes (quadrature, default 64, at most 200).
-    rng : numpy.random.Generator or int
-
-    Examples
-    --------
-    >>> jensen_gap(lambda x: x**2, discrete([0.0, 2.0])).gap     # Var = 1
-    1.0
-    """
-    if not isinstance(distribution, Distribution):
-        raise TypeError(f"`distribution` must be a Distribution (discrete/gaussian/uniform), got {type(distribution).__name__}")
-    method = check_option(method, "method", ["auto", "exact", "quadrature", "monte_carlo"])
-    if method == "auto":
-        method = "exact" if distribution.kind == "discrete" else "monte_carlo"
-    if method == "exact" and distribution.kind != "discrete":
-        raise ValueError(f"method='exact' needs a discrete distribution, got {distribution}; use 'quadrature' or 'monte_carlo'")
-    if n is None:
-        n = 20_000 if method == "monte_carlo" else 64
-    n = check_int(n, "n", low=1, high=200 if method == "quadrature" else None)
-    mean = distribution.mean
-    g, _ = _batch_evaluator(f, None if np.ndim(mean) == 0 else np.size(mean))
-    f_of_mean = float(g(np.atleast_1d(mean).reshape(1, -1))[0])
-    if method == "monte_carlo":
-        xs = distribution.sample(n, rng)
-        values = g(_as_points(xs, "samples", _dim_of(f)))
-        with np.errstate(all="ignore"):
-            mean_of_f = float(values.mean())
-            stderr = float(values.std(ddof=1) / math.sqrt(n)) if n > 1 else math.inf
-        used = n
-    else:
-        nodes, weights = distribution.quadrature(n) if method == "quadrature" else distribution.quadrature()
-        values = g(_as_points(nodes, "nodes", _dim_of(f)))
-        with np.errstate(all="ignore"):
-            keep = weights > 0  # a zero-weight point outside f's domain must not poison the sum
-            mean_of_f = float(weights[keep] @ values[keep])
-        stderr, used = 0.0, len(weights)
-    return JensenGap(mean, mean_of_f, f_of_mean, mean_of_f - f_of_mean, stderr, method, used)
 
 
 # --------------------------------------------------------------------------------------------
@@ -834,167 +532,3 @@ def gd_contraction_factor(eigenvalues, lr: float) -> float:
     eig = check_vector(eigenvalues, "eigenvalues")
     lr = check_scalar(lr, "lr", low=0, low_inclusive=False)
     return float(np.max(np.abs(1.0 - lr * eig)))
-
-
-# --------------------------------------------------------------------------------------------
-# Gradient descent from many starts at once, and basin maps
-# --------------------------------------------------------------------------------------------
-@dataclass(frozen=True)
-class BatchDescent:
-    """Gradient descent from a batch of starts.
-
-    Attributes
-    ----------
-    starts, finals : ndarray, shape (n, P)
-    final_losses, final_grad_norms : ndarray, shape (n,)
-    diverged : ndarray of bool, shape (n,)
-        Starts whose iterates became non-finite or left the ``explode`` radius (frozen where they stopped).
-    steps : int
-    """
-
-    starts: np.ndarray
-    finals: np.ndarray
-    final_losses: np.ndarray
-    final_grad_norms: np.ndarray
-    diverged: np.ndarray
-    steps: int
-
-
-def gradient_descent_batch(objective: Objective, starts, *, lr: float, steps: int,
-                           explode: float = 1e6) -> BatchDescent:
-    r"""Plain gradient descent :math:`\theta \leftarrow \theta - \eta\nabla f(\theta)` from many starts at once.
-
-    The same rule as ``optimizers.run(objective, optimizers.gd(), theta0, ...)`` for every row of ``starts``,
-    but one vectorized gradient evaluation per step serves the whole batch (autograd through the objective's
-    ``_loss_batch``), which is what makes a basin map of thousands of starts take a fraction of a second.
-    It records only the end points; use ``optimizers.run`` for a single trajectory.
-
-    Parameters
-    ----------
-    objective : Objective
-    starts : array_like, shape (n, P)
-    lr : float > 0
-    steps : int >= 0
-    explode : float
-        A start whose iterate leaves the ball of this radius, or becomes non-finite, is marked diverged and
-        stops moving.
-    """
-    objective = as_objective(objective)
-    X = check_array(starts, "starts", ndim=2)
-    if X.shape[1] != objective.dim:
-        raise ValueError(f"`starts` must have shape (n, {objective.dim}), got {X.shape}")
-    lr = check_scalar(lr, "lr", low=0, low_inclusive=False)
-    steps = check_int(steps, "steps", low=0)
-    explode = check_scalar(explode, "explode", low=0, low_inclusive=False)
-    grad = _batched_grad(objective)
-    theta = X.copy()
-    alive = np.ones(len(X), dtype=bool)
-    with np.errstate(all="ignore"):
-        for _ in range(steps):
-            if not alive.any():
-                break
-            idx = np.flatnonzero(alive)
-            new = theta[idx] - lr * grad(theta[idx])
-            bad = ~np.all(np.isfinite(new), axis=1) | (np.linalg.norm(new, axis=1) > explode)
-            theta[idx[~bad]] = new[~bad]
-            alive[idx[bad]] = False
-        losses = objective.loss_batch(theta)
-        gnorms = np.linalg.norm(grad(theta), axis=1)
-    return BatchDescent(X, theta, losses, gnorms, ~alive, steps)
-
-
-@dataclass(frozen=True)
-class BasinMap:
-    r"""Which minimum gradient descent reaches from each start of a grid.
-
-    Attributes
-    ----------
-    xs, ys : ndarray, shapes (nx,), (ny,)
-    labels : ndarray of int, shape (ny, nx)
-        Index into ``minima`` of the point reached from ``(xs[j], ys[i])``; ``-1`` for starts that diverged
-        or had not converged (gradient norm above ``grad_tol``) after the steps allowed.
-    minima : ndarray, shape (k, 2)
-        The distinct end points, sorted by loss (label 0 is the lowest).
-    minima_losses : ndarray, shape (k,)
-    counts : ndarray of int, shape (k,)
-        Starts reaching each minimum.
-    n_unconverged : int
-    descent : BatchDescent
-    """
-
-    xs: np.ndarray
-    ys: np.ndarray
-    labels: np.ndarray
-    minima: np.ndarray
-    minima_losses: np.ndarray
-    counts: np.ndarray
-    n_unconverged: int
-    descent: BatchDescent
-
-    @property
-    def n_minima(self) -> int:
-        """Number of distinct minima reached."""
-        return len(self.minima)
-
-    @property
-    def message(self) -> str:
-        text = f"{self.labels.size} starts reached {self.n_minima} distinct minim{'um' if self.n_minima == 1 else 'a'}"
-        if self.n_minima > 1:
-            text += f" (losses {self.minima_losses.min():.3g} to {self.minima_losses.max():.3g})"
-        if self.n_unconverged:
-            text += f"; {self.n_unconverged} did not converge"
-        return text
-
-
-def basin_map(objective: Objective, bounds, resolution: int = 41, *, lr: float = 0.05, steps: int = 500,
-              grad_tol: float = 1e-4, merge_radius: float | None = None) -> BasinMap:
-    r"""Run gradient descent from every point of a grid and label each start by the minimum it reaches.
-
-    Parameters
-    ----------
-    objective : Objective with ``dim == 2``
-    bounds : ((xmin, xmax), (ymin, ymax))
-    resolution : int
-        Starts per axis (``resolution²`` runs, batched: see :func:`gradient_descent_batch`).
-    lr, steps : float, int
-        Gradient descent settings.
-    grad_tol : float
-        An end point counts as a minimum only when its gradient norm is below this.
-    merge_radius : float, optional
-        End points closer than this are the same minimum; default 1 % of the box diagonal.
-
-    Returns
-    -------
-    BasinMap
-        For a convex function every converged start reaches the same minimiser, so ``n_minima == 1``.
-    """
-    objective = as_objective(objective)
-    if objective.dim != 2:
-        raise TypeError(f"`objective` must be a 2-D objective, got {objective!r}")
-    (x0, x1), (y0, y1) = _check_bounds(bounds)
-    resolution = check_int(resolution, "resolution", low=2, high=401)
-    grad_tol = check_scalar(grad_tol, "grad_tol", low=0, low_inclusive=False)
-    diag = math.hypot(x1 - x0, y1 - y0)
-    radius = 0.01 * diag if merge_radius is None else check_scalar(merge_radius, "merge_radius", low=0,
-                                                                   low_inclusive=False)
-    xs, ys = np.linspace(x0, x1, resolution), np.linspace(y0, y1, resolution)
-    X, Y = np.meshgrid(xs, ys)
-    run = gradient_descent_batch(objective, np.column_stack([X.ravel(), Y.ravel()]), lr=lr, steps=steps)
-    ok = ~run.diverged & (run.final_grad_norms < grad_tol)
-    labels = np.full(len(ok), -1)
-    centres: list[np.ndarray] = []
-    # Greedy clustering of the converged end points, lowest loss first so label 0 is the best minimum.
-    order = np.flatnonzero(ok)[np.argsort(run.final_losses[ok], kind="stable")]
-    for i in order:
-        p = run.finals[i]
-        for k, c in enumerate(centres):
-            if np.linalg.norm(p - c) < radius:
-                labels[i] = k
-                break
-        else:
-            centres.append(p)
-            labels[i] = len(centres) - 1
-    minima = np.array(centres).reshape(-1, 2)
-    minima_losses = objective.loss_batch(minima) if len(minima) else np.zeros(0)
-    counts = np.bincount(labels[labels >= 0], minlength=len(minima))
-    return BasinMap(xs, ys, labels.reshape(X.shape), minima, minima_losses, counts, int((~ok).sum()), run)

@@ -25,16 +25,17 @@ user-facing code calls :meth:`~Objective.loss`, :meth:`~Objective.grad` and frie
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable
 from typing import Any, Protocol, runtime_checkable
 
 import numpy as np
 
 from . import derivatives
-from .validation import check_batch, check_int, check_vector, short_repr
+from .validation import check_batch, check_callable, check_int, check_vector, short_repr
 
 __all__ = ["HasLoss", "HasGradient", "HasCurvature", "Objective", "FunctionObjective", "ProtocolObjective",
-           "as_objective"]
+           "as_objective", "batch_loss_function"]
 
 
 @runtime_checkable
@@ -339,3 +340,44 @@ def as_objective(value: Any, name: str = "objective", *, dim: int | None = None)
     if dim is not None and value.dim != dim:
         raise ValueError(f"`{name}` must have dim = {dim}, got an objective with dim = {value.dim}")
     return value
+
+
+def batch_loss_function(f: Any, dim: int | None = None) -> tuple[Callable[[np.ndarray], np.ndarray], int]:
+    """A loss over many points at once, for an objective or a plain callable.
+
+    Returns ``(g, P)`` where ``g`` maps points ``(n, P)`` to values ``(n,)`` (NaN where ``f`` fails).
+
+    An Objective uses its vectorized ``loss_batch``. A callable of one variable is tried on the whole
+    array first (``np.exp``-style); if that raises or returns the wrong shape it is called point by point
+    (``math.exp``-style); a point where it raises (``math.log(-1)``) gives NaN — outside the domain.
+    A callable with ``dim > 1`` is wrapped in :class:`FunctionObjective` (called point by point).
+    """
+    if isinstance(f, Objective):
+        if dim is not None and dim != f.dim:
+            raise ValueError(f"points have {dim} coordinates but the objective {f.name!r} has dim {f.dim}")
+        return f.loss_batch, f.dim
+    check_callable(f, "f")
+    dim = 1 if dim is None else dim
+    if dim > 1:
+        obj = FunctionObjective(f, dim)
+        return obj.loss_batch, dim
+
+    def one_point(x: float) -> float:
+        try:
+            value = float(np.asarray(f(x)).reshape(()))
+        except (ValueError, ArithmeticError, TypeError):  # outside the domain, or not a scalar
+            return math.nan
+        return value
+
+    def g(points: np.ndarray) -> np.ndarray:
+        x = points[:, 0]
+        with np.errstate(all="ignore"):
+            try:
+                out = np.asarray(f(x), dtype=float)
+                if out.shape == x.shape:
+                    return out
+            except Exception:  # not vectorized (math.exp, max(x, 0), if-statements): go point by point
+                pass
+            return np.array([one_point(float(v)) for v in x], dtype=float)
+
+    return g, 1

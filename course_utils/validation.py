@@ -35,6 +35,8 @@ __all__ = [
     "check_same_shape",
     "check_str",
     "check_axes",
+    "check_points",
+    "check_bounds_2d",
     "check_instance",
     "short_repr",
 ]
@@ -266,6 +268,25 @@ def check_str(value: Any, name: str, *, allow_none: bool = False, allow_empty: b
     if not allow_empty and not value.strip():
         raise ValueError(f"`{name}` must be a non-empty string, got {value!r}")
     return value
+
+
+def check_points(points: Any, name: str, dim: int | None = None) -> np.ndarray:
+    """Points as a float array ``(n, P)``; 1-D input ``(n,)`` means ``n`` scalars when ``dim`` is None or 1, else
+    one point. ``dim``, when given, is the required number of coordinates per point."""
+    arr = check_array(points, name, ndim=(1, 2))
+    if arr.ndim == 1:
+        arr = arr[:, None] if dim in (None, 1) else arr[None, :]
+    if dim is not None and arr.shape[1] != dim:
+        raise ValueError(f"`{name}` must have {dim} coordinate(s) per point, got shape {arr.shape}")
+    return arr
+
+
+def check_bounds_2d(bounds: Any, name: str = "bounds") -> tuple[tuple[float, float], tuple[float, float]]:
+    """A 2-D box ``((xmin, xmax), (ymin, ymax))`` with ``min < max`` on each axis, as floats."""
+    b = check_array(bounds, name, shape=(2, 2))
+    if not (b[0, 0] < b[0, 1] and b[1, 0] < b[1, 1]):
+        raise ValueError(f"`{name}` must be ((xmin, xmax), (ymin, ymax)) with min < max, got {b.tolist()}")
+    return (float(b[0, 0]), float(b[0, 1])), (float(b[1, 0]), float(b[1, 1]))
 
 
 def check_axes(value: Any, name: str = "ax") -> Any:

@@ -37,7 +37,7 @@ import math
 import matplotlib.pyplot as plt
 import numpy as np
 
-from course_utils import connectivity, convexity, data, functions, models, optimizers, plotting
+from course_utils import basins, connectivity, convexity, data, functions, jensen, models, optimizers, plotting
 from course_utils.randomness import default_rng
 from course_utils.widgets import ChordExplorer, ConditioningExplorer, JensenExplorer
 
@@ -155,14 +155,14 @@ assert 0.3 < maps[wobbly.name].fraction_negative < 0.9
 # $e^{\mathbb E X} = 1$? By how much? (The exact answer is $e^{1/2} - 1 \approx 0.649$.)
 
 # %%
-gap_mc = convexity.jensen_gap(np.exp, convexity.gaussian(0.0, 1.0), n=20_000, rng=0)
+gap_mc = jensen.jensen_gap(np.exp, jensen.gaussian(0.0, 1.0), n=20_000, rng=0)
 print(gap_mc.message)
 assert abs(gap_mc.gap - (math.exp(0.5) - 1)) < 4 * gap_mc.stderr  # Monte Carlo within 4 standard errors
-gap_quad = convexity.jensen_gap(np.exp, convexity.gaussian(0.0, 1.0), method="quadrature")
+gap_quad = jensen.jensen_gap(np.exp, jensen.gaussian(0.0, 1.0), method="quadrature")
 assert abs(gap_quad.gap - (math.exp(0.5) - 1)) < 1e-10
 
 sample = default_rng(1).normal(2.0, 0.5, size=200)
-gap_sq = convexity.jensen_gap(lambda x: x**2, convexity.discrete(sample))  # exact for the sample itself
+gap_sq = jensen.jensen_gap(lambda x: x**2, jensen.discrete(sample))  # exact for the sample itself
 assert np.isclose(gap_sq.gap, sample.var())
 print(f"for f = x² the gap on a sample is its variance: {gap_sq.gap:.4f}")
 
@@ -188,7 +188,7 @@ JensenExplorer()
 
 # %%
 a = default_rng(2).uniform(0.1, 10, size=8)
-gap_log = convexity.jensen_gap(np.log, convexity.discrete(a))
+gap_log = jensen.jensen_gap(np.log, jensen.discrete(a))
 gm, am = math.exp(np.mean(np.log(a))), a.mean()
 print(f"GM = {gm:.4f} ≤ AM = {am:.4f};  log(AM/GM) = {math.log(am / gm):.4f} = −(Jensen gap of log)")
 assert gap_log.gap <= 0 and gm <= am and math.isclose(-gap_log.gap, math.log(am / gm))
@@ -203,11 +203,11 @@ assert gap_log.gap <= 0 and gm <= am and math.isclose(-gap_log.gap, math.log(am 
 # **Predict first.** Run gradient descent from a 41 × 41 grid of starts on the bowl and on the wobbly terrain.
 # How many *different* end points will each produce?
 #
-# `convexity.basin_map` runs all 1681 descents at once (one vectorized gradient per step for the whole batch) and
+# `basins.basin_map` runs all 1681 descents at once (one vectorized gradient per step for the whole batch) and
 # colours each start by the minimum it reaches, lowest loss first.
 
 # %%
-basins = {obj.name: convexity.basin_map(obj, box, resolution=41, lr=0.02, steps=600) for obj in (bowl, wobbly)}
+basins = {obj.name: basins.basin_map(obj, box, resolution=41, lr=0.02, steps=600) for obj in (bowl, wobbly)}
 fig, axes = plotting.new_figure(1, 2, figsize=(9.5, 4.2))
 for ax, (name, bm) in zip(axes, basins.items()):
     ax.imshow(np.ma.masked_less(bm.labels, 0), origin="lower", extent=[*box[0], *box[1]], cmap="viridis",

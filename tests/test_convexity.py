@@ -9,8 +9,8 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from course_utils import basins, functions, jensen, models, optimizers
 from course_utils import convexity as cv
-from course_utils import functions, models, optimizers
 from course_utils.objective import FunctionObjective
 
 finite = st.floats(-5, 5, allow_nan=False)
@@ -209,8 +209,8 @@ def test_hessian_map_rejects_bad_bounds():
 @given(st.lists(st.floats(-10, 10), min_size=1, max_size=8), st.integers(0, 1000))
 def test_jensen_gap_of_square_is_the_variance(values, seed):
     probs = np.random.default_rng(seed).uniform(0.1, 1.0, len(values))
-    d = cv.discrete(values, probs)
-    gap = cv.jensen_gap(lambda x: x**2, d)
+    d = jensen.discrete(values, probs)
+    gap = jensen.jensen_gap(lambda x: x**2, d)
     p = probs / probs.sum()
     mean = p @ np.array(values)
     assert gap.method == "exact" and gap.stderr == 0
@@ -221,49 +221,49 @@ def test_jensen_gap_of_square_is_the_variance(values, seed):
 def test_jensen_gap_of_exp_under_gaussian_closed_form():
     mu, s = 0.3, 0.8
     exact = math.exp(mu + s**2 / 2) - math.exp(mu)  # log-normal mean
-    quad = cv.jensen_gap(np.exp, cv.gaussian(mu, s), method="quadrature")
+    quad = jensen.jensen_gap(np.exp, jensen.gaussian(mu, s), method="quadrature")
     assert quad.gap == pytest.approx(exact, rel=1e-10)
-    mc = cv.jensen_gap(np.exp, cv.gaussian(mu, s), n=20_000, rng=0)
+    mc = jensen.jensen_gap(np.exp, jensen.gaussian(mu, s), n=20_000, rng=0)
     assert mc.method == "monte_carlo" and mc.stderr > 0
     assert abs(mc.gap - exact) < 4 * mc.stderr
     assert "±" in mc.message
 
 
 def test_jensen_gap_uniform_and_concave_log_amgm():
-    u = cv.jensen_gap(lambda x: x**2, cv.uniform(1.0, 4.0), method="quadrature")
+    u = jensen.jensen_gap(lambda x: x**2, jensen.uniform(1.0, 4.0), method="quadrature")
     assert u.gap == pytest.approx(9 / 12, rel=1e-12)
     values = np.array([1.0, 4.0, 16.0])
-    g = cv.jensen_gap(np.log, cv.discrete(values))
+    g = jensen.jensen_gap(np.log, jensen.discrete(values))
     assert g.gap < 0  # concave: E[log X] <= log E[X]
     am, gm = values.mean(), np.prod(values) ** (1 / 3)
     assert -g.gap == pytest.approx(math.log(am / gm), rel=1e-12)  # AM-GM as Jensen for log
 
 
 def test_jensen_monte_carlo_is_reproducible_and_vector_valued_discrete():
-    a = cv.jensen_gap(np.abs, cv.uniform(-1, 2), rng=5)
-    b = cv.jensen_gap(np.abs, cv.uniform(-1, 2), rng=5)
+    a = jensen.jensen_gap(np.abs, jensen.uniform(-1, 2), rng=5)
+    b = jensen.jensen_gap(np.abs, jensen.uniform(-1, 2), rng=5)
     assert a.gap == b.gap
     q = models.Quadratic(np.diag([2.0, 4.0]))  # f = x^2 + 2 y^2; gap = Var x + 2 Var y
     pts = np.array([[0.0, 0.0], [2.0, 0.0], [0.0, 2.0], [2.0, 2.0]])
-    assert cv.jensen_gap(q, cv.discrete(pts)).gap == pytest.approx(1.0 + 2.0)
+    assert jensen.jensen_gap(q, jensen.discrete(pts)).gap == pytest.approx(1.0 + 2.0)
 
 
 def test_distribution_moments_and_validation():
-    assert cv.gaussian(1.0, 2.0).std == 2.0
-    assert cv.uniform(0.0, 6.0).std == pytest.approx(6 / math.sqrt(12))
-    assert cv.discrete([0.0, 1.0], [1.0, 3.0]).mean == pytest.approx(0.75)
-    samples = cv.gaussian(1.0, 2.0).sample(50_000, rng=0)
+    assert jensen.gaussian(1.0, 2.0).std == 2.0
+    assert jensen.uniform(0.0, 6.0).std == pytest.approx(6 / math.sqrt(12))
+    assert jensen.discrete([0.0, 1.0], [1.0, 3.0]).mean == pytest.approx(0.75)
+    samples = jensen.gaussian(1.0, 2.0).sample(50_000, rng=0)
     assert abs(samples.mean() - 1.0) < 0.05 and abs(samples.std() - 2.0) < 0.05
     with pytest.raises(ValueError, match="std"):
-        cv.gaussian(0.0, -1.0)
+        jensen.gaussian(0.0, -1.0)
     with pytest.raises(ValueError, match="high"):
-        cv.uniform(2.0, 1.0)
+        jensen.uniform(2.0, 1.0)
     with pytest.raises(ValueError, match="probabilities"):
-        cv.discrete([0.0, 1.0], [-1.0, 2.0])
+        jensen.discrete([0.0, 1.0], [-1.0, 2.0])
     with pytest.raises(ValueError, match="exact"):
-        cv.jensen_gap(np.exp, cv.gaussian(0, 1), method="exact")
+        jensen.jensen_gap(np.exp, jensen.gaussian(0, 1), method="exact")
     with pytest.raises(TypeError, match="distribution"):
-        cv.jensen_gap(np.exp, [1.0, 2.0])
+        jensen.jensen_gap(np.exp, [1.0, 2.0])
 
 
 # --------------------------------------------------------------------------------------------
@@ -314,7 +314,7 @@ def test_constants_of_degenerate_and_indefinite_hessians():
 def test_batched_gradient_descent_matches_optimizers_run():
     obj = functions.get("wobbly", amplitude=0.6)
     starts = np.random.default_rng(0).uniform(-1.5, 1.5, size=(6, 2))
-    batch = cv.gradient_descent_batch(obj, starts, lr=0.01, steps=120)
+    batch = basins.gradient_descent_batch(obj, starts, lr=0.01, steps=120)
     for s, final in zip(starts, batch.finals):
         ref = optimizers.run(obj, optimizers.gd(), s, steps=120, lr=0.01).final_theta
         np.testing.assert_allclose(final, ref, rtol=1e-12, atol=1e-12)
@@ -323,18 +323,18 @@ def test_batched_gradient_descent_matches_optimizers_run():
 
 def test_batched_gradient_descent_marks_divergence():
     bowl = functions.get("bowl", condition=10.0)  # L = 10: lr 0.3 > 2/L diverges
-    out = cv.gradient_descent_batch(bowl, [[1.0, 1.0], [1.0, 0.0]], lr=0.3, steps=200)
+    out = basins.gradient_descent_batch(bowl, [[1.0, 1.0], [1.0, 0.0]], lr=0.3, steps=200)
     assert out.diverged.tolist() == [True, False]
     assert np.all(np.isfinite(out.finals))
 
 
 def test_basin_map_bowl_has_one_minimum_wobbly_several():
     bounds = ((-1.5, 1.5), (-1.5, 1.5))
-    bowl = cv.basin_map(functions.get("bowl"), bounds, 15, lr=0.02, steps=800)
+    bowl = basins.basin_map(functions.get("bowl"), bounds, 15, lr=0.02, steps=800)
     assert bowl.n_minima == 1 and bowl.n_unconverged == 0
     np.testing.assert_allclose(bowl.minima[0], 0.0, atol=1e-4)
     wob_obj = functions.get("wobbly", amplitude=0.5)
-    wob = cv.basin_map(wob_obj, bounds, 21, lr=0.02, steps=600)
+    wob = basins.basin_map(wob_obj, bounds, 21, lr=0.02, steps=600)
     assert wob.n_minima > 1
     assert np.all(np.diff(wob.minima_losses) >= 0)  # label 0 is the lowest
     assert wob.counts.sum() + wob.n_unconverged == 21 * 21
@@ -350,6 +350,6 @@ def test_basin_map_bowl_has_one_minimum_wobbly_several():
 
 def test_basin_map_validation():
     with pytest.raises(TypeError, match="2-D"):
-        cv.basin_map(models.Quadratic(np.eye(3)), ((-1, 1), (-1, 1)))
+        basins.basin_map(models.Quadratic(np.eye(3)), ((-1, 1), (-1, 1)))
     with pytest.raises(ValueError, match="lr"):
-        cv.basin_map(functions.get("bowl"), ((-1, 1), (-1, 1)), lr=-1.0)
+        basins.basin_map(functions.get("bowl"), ((-1, 1), (-1, 1)), lr=-1.0)

@@ -128,10 +128,10 @@ def test_sharpness_accepts_it(student):
 
 
 def test_convexity_accepts_it(student):
-    from course_utils import convexity
+    from course_utils import basins, convexity
 
     thetas = np.array([[0.1, 0.2, 0.3], [1.0, -1.0, 0.0]])
     assert np.allclose(convexity.hessian_min_eigenvalues(student, thetas), EIGS[0], atol=1e-6)
     bowl = StudentQuadratic(np.diag([1.0, 4.0]), np.array([1.0, 2.0]))
-    run = convexity.gradient_descent_batch(bowl, np.array([[2.0, 2.0], [-1.0, 0.5]]), lr=0.2, steps=200)
+    run = basins.gradient_descent_batch(bowl, np.array([[2.0, 2.0], [-1.0, 0.5]]), lr=0.2, steps=200)
     assert np.allclose(run.finals, [1.0, 0.5], atol=1e-8)

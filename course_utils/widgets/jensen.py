@@ -18,7 +18,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from .. import convexity
+from .. import convexity, jensen
 from ..plotting import OKABE_ITO, label_axes
 from .base import Explorer, choice, float_slider
 from .limits import StableRange
@@ -49,10 +49,10 @@ class JensenState:
     ----------
     function, kind : str
         Function label and distribution kind.
-    distribution : convexity.Distribution
-    result : convexity.JensenGap
+    distribution : jensen.Distribution
+    result : jensen.JensenGap
         Exact (two points) or quadrature (continuous).
-    monte_carlo : convexity.JensenGap or None
+    monte_carlo : jensen.JensenGap or None
         Monte Carlo estimate for continuous distributions.
     grid, graph : ndarray, shape (n,)
     pdf_x, pdf_y : ndarray
@@ -65,9 +65,9 @@ class JensenState:
 
     function: str
     kind: str
-    distribution: convexity.Distribution
-    result: convexity.JensenGap
-    monte_carlo: convexity.JensenGap | None
+    distribution: jensen.Distribution
+    result: jensen.JensenGap
+    monte_carlo: jensen.JensenGap | None
     grid: np.ndarray
     graph: np.ndarray
     pdf_x: np.ndarray
@@ -109,20 +109,20 @@ class JensenExplorer(Explorer):
         mc = chord = None
         if kind == "two points":
             chord = convexity.chord(f, a, b, p)
-            dist = convexity.discrete([a, b], [p, 1 - p]) if 0 < p < 1 else convexity.discrete([a if p else b])
-            result = convexity.jensen_gap(f, dist)
+            dist = jensen.discrete([a, b], [p, 1 - p]) if 0 < p < 1 else jensen.discrete([a if p else b])
+            result = jensen.jensen_gap(f, dist)
             pdf_x = np.array([a, a, np.nan, b, b])
             pdf_y = np.array([0, p, np.nan, 0, 1 - p])
         else:
             if kind == "Gaussian":
-                dist = convexity.gaussian(params["mean"], params["std"])
+                dist = jensen.gaussian(params["mean"], params["std"])
                 lo, hi = params["mean"] - 4 * params["std"], params["mean"] + 4 * params["std"]
             else:
-                dist = convexity.uniform(min(a, b), max(a, b))
+                dist = jensen.uniform(min(a, b), max(a, b))
                 lo, hi = min(a, b), max(a, b)
-            result = convexity.jensen_gap(f, dist, method="quadrature")
+            result = jensen.jensen_gap(f, dist, method="quadrature")
             if dist.std > 0:
-                mc = convexity.jensen_gap(f, dist, method="monte_carlo", n=_MC_DRAWS, rng=0)
+                mc = jensen.jensen_gap(f, dist, method="monte_carlo", n=_MC_DRAWS, rng=0)
                 pdf_x = np.linspace(lo, hi, 201) if kind == "Gaussian" else np.array([lo, lo, hi, hi])
                 pdf_y = dist.pdf(pdf_x) if kind == "Gaussian" else np.array([0, 1, 1, 0]) / (hi - lo)
             else:  # a point mass

@@ -2,7 +2,7 @@
 
 1.1 a chord-violation finder · 1.2 Jensen's gap of a sample · 1.3 the curvature constants of a Hessian ·
 1.4 the best fixed step and its rate · 1.5 a non-convexity witness for a small network (permutation symmetry).
-References come from :mod:`course_utils.convexity`; messages never show them.
+References come from :mod:`course_utils.convexity` and :mod:`course_utils.jensen`; messages never show them.
 """
 
 from __future__ import annotations
@@ -11,7 +11,7 @@ import math
 
 import numpy as np
 
-from ... import convexity, data, models, optimizers
+from ... import convexity, data, jensen, models, optimizers
 from ..registry import exercise
 
 
@@ -62,7 +62,7 @@ def check_jensen_gap(answer, t):
     t.close(answer(lambda x: x**2, s.copy()), s.var(), rtol=1e-9, case="f = x², 50 Gaussian samples",
             hint="For f = x² the gap is E[X²] − (E X)², the (biased, 1/n) variance of the sample.")
     pos = rng.uniform(0.5, 5.0, size=20)
-    expected = convexity.jensen_gap(np.log, convexity.discrete(pos)).gap
+    expected = jensen.jensen_gap(np.log, jensen.discrete(pos)).gap
     t.close(answer(np.log, pos.copy()), expected, rtol=1e-9, case="f = log x, 20 positive samples",
             hint="Average f over the samples, then subtract f evaluated at the average sample — in that order.")
     t.close(answer(np.exp, np.array([0.0, 0.0, 0.0])), 0.0, atol=1e-12, case="f = eˣ, all samples equal",
