@@ -9,7 +9,8 @@ Layers (arrows point down only; enforced by ``lint-imports`` with the contracts 
 2. models & motion — ``models``, ``optimizers``
 3. analyses — ``surfaces``, ``curvature``, ``critical``, ``convexity``, ``jensen`` (Jensen's gap), ``basins``
    (gradient descent from many starts), ``sharpness``, ``connectivity``,
-   ``diagnostics``, ``saddles``, ``race``, ``problems`` (the chapters' ready-made problems),
+   ``diagnostics``, ``saddles`` (escape), ``momentum`` (heavy ball on a quadratic),
+   ``plateaus`` (saddle plateaus, deep linear networks), ``race``, ``problems`` (the chapters' ready-made problems),
    ``rescaling`` (a ReLU network under a function-preserving rescaling)
 4. presentation — ``plotting``, ``widgets``, ``demo`` (the Voilà dashboards server)
 aside — ``grading`` (calls analyses; nothing in the library imports it)
@@ -23,7 +24,8 @@ __version__ = "0.1.0"
 
 _SUBMODULES = {
     "randomness", "validation", "objective", "derivatives", "functions", "data", "models", "optimizers",
-    "surfaces", "curvature", "critical", "convexity", "jensen", "basins", "sharpness", "connectivity", "diagnostics", "saddles",
+    "surfaces", "curvature", "critical", "convexity", "jensen", "basins", "sharpness", "connectivity",
+    "diagnostics", "saddles", "momentum", "plateaus",
     "race", "problems", "rescaling", "plotting", "widgets", "demo", "grading",
 }
 

@@ -35,7 +35,7 @@
 # %matplotlib widget
 import numpy as np
 
-from course_utils import functions, optimizers, plotting, saddles
+from course_utils import functions, momentum, optimizers, plateaus, plotting, saddles
 from course_utils.critical import classify_hessian
 from course_utils.randomness import default_rng
 from course_utils.widgets import MomentumMapExplorer, OptimizerRace, SaddleEscape
@@ -248,7 +248,7 @@ assert entries["gd"].endpoint.kind == entries["perturbed_gd"].endpoint.kind == "
 # 67 × 50 grid at once and counts the steps until the gradient has shrunk a million-fold.
 
 # %%
-mm = saddles.momentum_convergence_map([0.01, 1.0], np.linspace(0.02, 4.0, 67), np.linspace(0, 0.98, 50),
+mm = momentum.momentum_convergence_map([0.01, 1.0], np.linspace(0.02, 4.0, 67), np.linspace(0, 0.98, 50),
                                       max_steps=800)
 lr_star, beta_star, rate_star = mm.optimum
 lr_b, beta_b, steps_b = mm.best
@@ -287,9 +287,9 @@ MomentumMapExplorer()
 
 # %%
 def plateau_length(n, eps, lr=0.1):
-    obj = saddles.SaddlePlateau(n)
+    obj = plateaus.SaddlePlateau(n)
     traj = optimizers.run(obj, optimizers.gd(), obj.start(eps, rng=0), steps=400, lr=lr, tol=1e-6)
-    return saddles.first_step_below(traj.losses, obj.saddle_value / 2), traj
+    return plateaus.first_step_below(traj.losses, obj.saddle_value / 2), traj
 
 
 by_n = {n: plateau_length(n, 1e-6)[0] for n in (2, 20, 200)}
@@ -316,7 +316,7 @@ assert abs(slope * np.log1p(0.1) - 1) < 0.02                      # ... ln(1/ε)
 # `MLP(X, Y, hidden=(4,), activation="linear", bias=False)` started at weight scale $10^{-3}$.
 
 # %%
-deep = saddles.deep_linear_experiment((3.0, 1.5, 0.75), d=4, hidden=4, init_scale=1e-3, lr=0.2, steps=200, rng=0)
+deep = plateaus.deep_linear_experiment((3.0, 1.5, 0.75), d=4, hidden=4, init_scale=1e-3, lr=0.2, steps=200, rng=0)
 print("mode learned (half strength) at steps:", deep.learned_at)
 print("final strengths:", deep.strengths[-1].round(3), "targets:", deep.singular_values)
 losses = deep.trajectory.losses

@@ -171,12 +171,12 @@ OVERRIDES = {
     "course_utils.validation.check_option": {"value": "rosenbrock", "name": "name"},
     "course_utils.validation.check_instance": {"value": "text", "name": "value", "cls": str, "what": "a string"},
     "course_utils.validation.check_str": {"value": "text", "name": "value"},
-    "course_utils.saddles.mode_strengths": "deep_linear",
+    "course_utils.plateaus.mode_strengths": "deep_linear",
 }
 
 
 def _deep_linear_call():
-    """A two-layer linear network with its target's singular vectors (for ``saddles.mode_strengths``)."""
+    """A two-layer linear network with its target's singular vectors (for ``plateaus.mode_strengths``)."""
     from course_utils import models
 
     rng = np.random.default_rng(0)

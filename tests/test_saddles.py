@@ -3,7 +3,7 @@
 import numpy as np
 import pytest
 
-from course_utils import functions, optimizers, saddles
+from course_utils import functions, momentum, optimizers, plateaus, saddles
 from course_utils.models import Quadratic
 
 
@@ -182,7 +182,7 @@ def test_locate_endpoint_kinds():
 def test_momentum_map_agrees_with_the_run_loop():
     lam = np.array([0.05, 1.0])
     lrs, betas = np.array([0.3, 1.0, 2.5, 4.5]), np.array([0.0, 0.5, 0.9])
-    mm = saddles.momentum_convergence_map(lam, lrs, betas, rtol=1e-6, max_steps=800)
+    mm = momentum.momentum_convergence_map(lam, lrs, betas, rtol=1e-6, max_steps=800)
     q = Quadratic(np.diag(lam))
     g0 = np.linalg.norm(q.grad(np.ones(2)))
     for i, b in enumerate(betas):
@@ -202,20 +202,20 @@ def test_momentum_rate_matches_companion_matrix_eigenvalues():
     for _ in range(10):
         lr, b = rng.uniform(0.01, 1.5), rng.uniform(0, 0.99)
         dense = max(np.abs(np.linalg.eigvals(np.array([[1 + b - lr * l, -b], [1, 0]]))).max() for l in lam)
-        assert abs(saddles.momentum_rate(lr, b, lam) - dense) < 1e-10
+        assert abs(momentum.momentum_rate(lr, b, lam) - dense) < 1e-10
 
 
 def test_optimal_momentum_minimises_the_rate():
     mu, L = 0.01, 1.0
-    lr, beta, rate = saddles.optimal_momentum(mu, L)
-    assert abs(saddles.momentum_rate(lr, beta, [mu, L]) - rate) < 1e-6
-    grid = saddles.momentum_rate(*np.meshgrid(np.linspace(0.1, 3.9, 60), np.linspace(0, 0.95, 60)), [mu, L])
+    lr, beta, rate = momentum.optimal_momentum(mu, L)
+    assert abs(momentum.momentum_rate(lr, beta, [mu, L]) - rate) < 1e-6
+    grid = momentum.momentum_rate(*np.meshgrid(np.linspace(0.1, 3.9, 60), np.linspace(0, 0.95, 60)), [mu, L])
     assert rate <= grid.min() + 1e-9
     assert rate < (L / mu - 1) / (L / mu + 1)  # beats the best plain GD
 
 
 def test_momentum_map_landmarks():
-    mm = saddles.momentum_convergence_map([0.01, 1.0], np.linspace(0.05, 4.0, 40), np.linspace(0, 0.95, 20),
+    mm = momentum.momentum_convergence_map([0.01, 1.0], np.linspace(0.05, 4.0, 40), np.linspace(0, 0.95, 20),
                                           max_steps=800)
     # divergence exactly beyond ηL = 2(1 + β) (plus a cell of slack where growth is too slow to see)
     lr_grid, beta_grid = np.meshgrid(mm.lrs, mm.betas)
@@ -224,12 +224,12 @@ def test_momentum_map_landmarks():
     lr_b, beta_b, steps_b = mm.best
     assert beta_b > 0.4 and steps_b < np.nanmin(mm.steps[0]) / 3
     with pytest.raises(ValueError, match="betas"):
-        saddles.momentum_convergence_map([1.0], [0.1], [1.0])
+        momentum.momentum_convergence_map([1.0], [0.1], [1.0])
 
 
 # --- plateaus -------------------------------------------------------------------------------
 def test_saddle_plateau_structure_and_length():
-    obj = saddles.SaddlePlateau(5)
+    obj = plateaus.SaddlePlateau(5)
     np.testing.assert_allclose(np.linalg.eigvalsh(obj.hessian(obj.saddle)), [-1, 1, 1, 1, 1], atol=1e-12)
     assert obj.loss(obj.saddle) == 0.25 and obj.loss(obj.escape_direction) == 0.0
     np.testing.assert_allclose(obj.loss_batch(np.stack([obj.saddle, obj.start(0.3)])),
@@ -237,24 +237,24 @@ def test_saddle_plateau_structure_and_length():
     lengths = []
     for eps in (1e-3, 1e-6):
         traj = optimizers.run(obj, optimizers.gd(), obj.start(eps), steps=300, lr=0.1)
-        lengths.append(saddles.first_step_below(traj.losses, 0.125))
+        lengths.append(plateaus.first_step_below(traj.losses, 0.125))
     # three more decades of ε cost ln(1e3)/ln(1.1) ≈ 72.5 more steps
     assert abs((lengths[1] - lengths[0]) - np.log(1e3) / np.log(1.1)) < 2
 
 
 def test_first_step_below():
-    assert saddles.first_step_below([3.0, 2.0, 1.0], 1.5) == 2
-    assert saddles.first_step_below([3.0, 2.0], 0.5) is None
+    assert plateaus.first_step_below([3.0, 2.0, 1.0], 1.5) == 2
+    assert plateaus.first_step_below([3.0, 2.0], 0.5) is None
 
 
 # --- deep linear networks -------------------------------------------------------------------
 def test_saxe_closed_form_solves_its_ode():
     s, a0, tau = 2.0, 1e-3, 5.0
     t = np.linspace(0, 20, 2001)
-    a = saddles.saxe_mode_strength(t, s, a0, tau)
+    a = plateaus.saxe_mode_strength(t, s, a0, tau)
     da = np.gradient(a, t)
     np.testing.assert_allclose(tau * da[5:-5], (2 * a * (s - a))[5:-5], atol=2e-3)
-    assert abs(saddles.saxe_mode_strength(saddles.saxe_half_time(s, a0, tau), s, a0, tau) - s / 2) < 1e-12
+    assert abs(plateaus.saxe_mode_strength(plateaus.saxe_half_time(s, a0, tau), s, a0, tau) - s / 2) < 1e-12
 
 
 def test_balanced_scalar_network_follows_the_closed_form():
@@ -267,11 +267,11 @@ def test_balanced_scalar_network_follows_the_closed_form():
     traj = optimizers.run(model, optimizers.gd(), np.full(2, np.sqrt(a0)), steps=1500, lr=lr)
     a = traj.thetas[:, 0] * traj.thetas[:, 1]
     t_half = np.flatnonzero(a >= s / 2)[0]
-    assert abs(t_half - saddles.saxe_half_time(s, a0, 1 / (2 * lr))) < 0.03 * t_half
+    assert abs(t_half - plateaus.saxe_half_time(s, a0, 1 / (2 * lr))) < 0.03 * t_half
 
 
 def test_deep_linear_network_learns_modes_in_order():
-    res = saddles.deep_linear_experiment((3.0, 1.5, 0.75), lr=0.2, steps=200, rng=0)
+    res = plateaus.deep_linear_experiment((3.0, 1.5, 0.75), lr=0.2, steps=200, rng=0)
     assert np.all(np.isfinite(res.learned_at))
     assert np.all(np.diff(res.learned_at) > 10)  # strongest first, well separated
     np.testing.assert_allclose(res.strengths[-1], res.singular_values, rtol=0.02)

@@ -7,7 +7,7 @@ matplotlib.use("Agg")
 import numpy as np  # noqa: E402
 import pytest  # noqa: E402
 
-from course_utils import saddles  # noqa: E402
+from course_utils import momentum, saddles  # noqa: E402
 from course_utils.widgets.momentum_map import MomentumMapExplorer  # noqa: E402
 from course_utils.widgets.saddle_escape import SaddleEscape  # noqa: E402
 
@@ -88,7 +88,7 @@ def _momentum_steps_reference(lam, lr, beta, rtol, max_steps, explode=1e6):
 
 def test_chunked_momentum_map_matches_the_step_by_step_definition():
     lam, lrs, betas = [0.02, 1.0], np.linspace(0.1, 4.0, 9), np.linspace(0.0, 0.95, 7)
-    mm = saddles.momentum_convergence_map(lam, lrs, betas, rtol=1e-6, max_steps=150)  # not a multiple of the chunk
+    mm = momentum.momentum_convergence_map(lam, lrs, betas, rtol=1e-6, max_steps=150)  # not a multiple of the chunk
     for i, beta in enumerate(betas):
         for j, lr in enumerate(lrs):
             steps, diverged = _momentum_steps_reference(lam, lr, beta, 1e-6, 150)

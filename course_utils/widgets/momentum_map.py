@@ -3,7 +3,7 @@ r"""A map of convergence for heavy-ball momentum on a quadratic (after Goh 2017,
 The heat map shows the steps momentum needs to shrink the gradient of
 :math:`\tfrac12(\mu x_1^2 + L x_2^2)` (with :math:`L = 1`, :math:`\mu = 1/\kappa`) by a factor ``1e-6``, over a
 grid of learning rate :math:`\eta` and momentum :math:`\beta` — every cell iterated at once
-(:func:`course_utils.saddles.momentum_convergence_map`). Marked: the fastest cell (circle), the theoretical
+(:func:`course_utils.momentum.momentum_convergence_map`). Marked: the fastest cell (circle), the theoretical
 optimum :math:`\eta^\star = (2/(\sqrt L + \sqrt\mu))^2`, :math:`\beta^\star = ((\sqrt\kappa-1)/(\sqrt\kappa+1))^2`
 (star), and the divergence boundary :math:`\eta L = 2(1 + \beta)` (dashed); diverged cells are hatched.
 """
@@ -14,8 +14,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from ..momentum import MomentumMap, momentum_convergence_map
 from ..plotting import CMAP, OKABE_ITO, font_sizes, label_axes
-from ..saddles import MomentumMap, momentum_convergence_map
 from .base import Explorer, int_slider, log_slider
 from .cache import LRUCache
 
