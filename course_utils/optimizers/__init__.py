@@ -7,7 +7,7 @@ A rule is a :class:`GradientTransformation`, a pair of small pure functions::
     theta = theta + update
 
 Rules are built by chaining transformations, e.g. ``adam() == chain(scale_by_adam(), scale_by_learning_rate())``
-and ``sam(momentum())`` is ``chain(sam_gradient(), scale_by_momentum(), scale_by_learning_rate())``. Their
+and ``sam(momentum())`` is ``chain(sam_gradient(), momentum())``. Their
 states are NamedTuples a student can print (``state[0].mu``, ``state[0].count``).
 
 Where the learning rate comes from — one mechanism

@@ -52,7 +52,7 @@ __all__ = [
     "OPTIMIZERS",
 ]
 
-#: The one name every alias gives its learning-rate argument; also the alias type of the registry.
+#: A named rule: hyper-parameters (and, keyword-only, ``learning_rate``) -> GradientTransformation.
 Alias = Callable[..., GradientTransformation]
 
 
