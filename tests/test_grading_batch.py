@@ -78,13 +78,13 @@ def _oracle(exercise_id: str, source: str):
 
 
 def _solution_source(exercise_id: str) -> str:
-    nb = build._read(build.SOLUTIONS)
-    return nb.cells[build._def_cell(nb, exercise_id)].source
+    nb = build.read_notebook(build.SOLUTIONS)
+    return nb.cells[build.definition_cell(nb, exercise_id)].source
 
 
 def _stub_source(exercise_id: str) -> str:
-    nb = build._read(build.EXERCISES)
-    return nb.cells[build._def_cell(nb, exercise_id)].source
+    nb = build.read_notebook(build.EXERCISES)
+    return nb.cells[build.definition_cell(nb, exercise_id)].source
 
 
 @pytest.fixture(scope="module")

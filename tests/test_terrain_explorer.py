@@ -187,12 +187,12 @@ def test_terrain_and_run_caches_are_bounded_and_reused(explorer):
     from course_utils.widgets import terrain
 
     explorer.reset_controls()
-    amplitudes = np.round(np.linspace(0.05, 2.0, terrain._TERRAIN_CACHE + 4), 2)
+    amplitudes = np.round(np.linspace(0.05, 2.0, terrain.TERRAIN_CACHE_SIZE + 4), 2)
     for a in amplitudes:
         explorer.controls["amplitude"].value = float(a)
-    assert len(explorer._terrains) == terrain._TERRAIN_CACHE
+    assert len(explorer._terrains) == terrain.TERRAIN_CACHE_SIZE
     # evicted terrains' artists are removed from the axes: one surface per cached terrain, no more
-    assert len(explorer.ax3d.collections) == terrain._TERRAIN_CACHE
+    assert len(explorer.ax3d.collections) == terrain.TERRAIN_CACHE_SIZE
     trajectory = explorer.state.trajectory
     explorer.controls["amplitude"].value = float(amplitudes[-2])
     explorer.controls["amplitude"].value = float(amplitudes[-1])

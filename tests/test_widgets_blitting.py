@@ -288,7 +288,7 @@ def _surface_figure():
 def test_a_3d_axes_keeps_its_furniture_cached_and_redraws_it_whole_when_it_keeps_changing():
     import matplotlib.pyplot as plt
 
-    from course_utils.widgets.blitting import _PROMOTE_3D, _WINDOW_3D
+    from course_utils.widgets.blitting import PROMOTE_3D, WINDOW_3D
 
     fig, ax, line = _surface_figure()
     blitter = _drawn_blitter(fig)
@@ -302,14 +302,14 @@ def test_a_3d_axes_keeps_its_furniture_cached_and_redraws_it_whole_when_it_keeps
     check("blit")
     assert not ax.get_animated() and line.get_animated()
     # limits that change at every update: full draws at first, then the axes is redrawn whole on each blit
-    for i in range(_PROMOTE_3D):
+    for i in range(PROMOTE_3D):
         ax.set_zlim(-1 - 0.1 * (i + 1), 1)
         check("full")
     assert ax.get_animated() and not line.get_animated()
     ax.set_zlim(-2, 1)
     check("blit")
     # quiet for a whole window: the furniture is cached again (one full draw), then blits
-    for _ in range(_WINDOW_3D - 1):
+    for _ in range(WINDOW_3D - 1):
         line.set_data_3d([0, 0.1], [0, 0.2], [0, 0.3])
         blitter.refresh(full_draw=fig.canvas.draw)
     line.set_data_3d([0, 0.3], [0, 0.2], [0, 0.1])

@@ -151,10 +151,10 @@ def test_finder_keeps_its_legend_until_the_census_changes():
         finder.set(n_starts=25)  # still one minimum: the same legend (kept as a cached image when blitting)
         assert finder.ax.get_legend() is legend
         finder.set(function="himmelblau")  # a new census: a new legend that says so
-        from course_utils.widgets.critical_finder import _MARKERS, _PLURAL
+        from course_utils.widgets.critical_finder import KIND_MARKERS, KIND_PLURALS
 
-        counts = {k: sum(p.kind == k for p in finder.state.points) for k in _MARKERS}
-        expected = ["starts"] + [f"{_PLURAL[k]} ({n})" for k, n in counts.items() if n]
+        counts = {k: sum(p.kind == k for p in finder.state.points) for k in KIND_MARKERS}
+        expected = ["starts"] + [f"{KIND_PLURALS[k]} ({n})" for k, n in counts.items() if n]
         assert finder.ax.get_legend() is not legend
         assert [t.get_text() for t in finder.ax.get_legend().get_texts()] == expected
         assert counts["saddle"] >= 1 and counts["maximum"] == 1  # Himmelblau: the census changed

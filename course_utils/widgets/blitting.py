@@ -46,9 +46,9 @@ import numpy as np
 
 __all__ = ["Blitter"]
 
-#: A 3-D axes whose furniture changed at this many of the last ``_WINDOW_3D`` refreshes is redrawn whole (a
+#: A 3-D axes whose furniture changed at this many of the last ``WINDOW_3D`` refreshes is redrawn whole (a
 #: full draw each time would cost more); one unchanged for a whole window has its furniture cached again.
-_PROMOTE_3D, _WINDOW_3D = 3, 8
+PROMOTE_3D, WINDOW_3D = 3, 8
 #: How many looks of one legend or axis are kept as sprites (an axis's is ~100 kB).
 _SPRITES_PER_ARTIST = 16
 
@@ -309,11 +309,11 @@ class Blitter:
                 continue
             key = self._key_3d(ax)
             seen = self._last_3d.get(id(ax))
-            history = self._history_3d.setdefault(id(ax), deque(maxlen=_WINDOW_3D))
+            history = self._history_3d.setdefault(id(ax), deque(maxlen=WINDOW_3D))
             history.append(seen is None or seen[0] is not ax or seen[1] != key)
             self._last_3d[id(ax)] = (ax, key)
             whole = id(ax) in self._volatile
-            if not whole and sum(history) >= _PROMOTE_3D:  # changes often: a full draw each time costs more
+            if not whole and sum(history) >= PROMOTE_3D:  # changes often: a full draw each time costs more
                 self._volatile.add(id(ax))
                 switched = True
             elif whole and len(history) == history.maxlen and not any(history):  # settled: cache it again

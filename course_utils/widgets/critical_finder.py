@@ -26,9 +26,10 @@ from .base import Explorer, choice, int_slider
 
 __all__ = ["CriticalFinder", "FinderState"]
 
-_MARKERS = {"minimum": ("o", OKABE_ITO[2]), "saddle": ("X", OKABE_ITO[3]), "maximum": ("^", OKABE_ITO[0]),
-            "degenerate": ("s", OKABE_ITO[5])}
-_PLURAL = {"minimum": "minima", "maximum": "maxima", "saddle": "saddles", "degenerate": "degenerate"}
+#: Marker and colour of each kind of critical point, and the plural used in the legend and the message.
+KIND_MARKERS = {"minimum": ("o", OKABE_ITO[2]), "saddle": ("X", OKABE_ITO[3]), "maximum": ("^", OKABE_ITO[0]),
+                "degenerate": ("s", OKABE_ITO[5])}
+KIND_PLURALS = {"minimum": "minima", "maximum": "maxima", "saddle": "saddles", "degenerate": "degenerate"}
 _FUNCTIONS = ["himmelblau", "six_hump_camel", "rosenbrock", "monkey_saddle", "quartic_bowl", "quartic_saddle",
               "wobbly", "multimodal", "rastrigin", "saddle", "bowl"]
 
@@ -96,7 +97,7 @@ class CriticalFinder(Explorer):
         starts = search.starts(params["n_starts"])
         counts = {k: sum(p.kind == k for p in points) for k in KINDS}
         known = len(f.critical_points) or None
-        found = ", ".join(f"{n} {_PLURAL[k] if n != 1 else k}" for k, n in counts.items() if n) or "none"
+        found = ", ".join(f"{n} {KIND_PLURALS[k] if n != 1 else k}" for k, n in counts.items() if n) or "none"
         message = f"{f.name}: {len(points)} critical point{'s' if len(points) != 1 else ''} found ({found})"
         if known is not None:
             message += f"; {known} known in this window"
@@ -112,9 +113,9 @@ class CriticalFinder(Explorer):
         (self.start_dots,) = self.ax.plot([], [], linestyle="none", marker=".", color="0.85", markersize=3,
                                           label="starts")
         self.markers = {}
-        for kind, (marker, color) in _MARKERS.items():
+        for kind, (marker, color) in KIND_MARKERS.items():
             (self.markers[kind],) = self.ax.plot([], [], linestyle="none", marker=marker, color=color,
-                                                 markeredgecolor="k", markersize=10, label=_PLURAL[kind], zorder=5)
+                                                 markeredgecolor="k", markersize=10, label=KIND_PLURALS[kind], zorder=5)
 
     def draw(self, state: FinderState):
         if state.function != self._function:
@@ -130,7 +131,7 @@ class CriticalFinder(Explorer):
             pts = np.array([p.point for p in state.points if p.kind == kind]).reshape(-1, 2)
             line.set_data(pts[:, 0], pts[:, 1])
             # only the kinds present get a legend entry: every glyph of the legend is redrawn on each update
-            line.set_label(f"{_PLURAL[kind]} ({len(pts)})" if len(pts) else f"_{kind}")
+            line.set_label(f"{KIND_PLURALS[kind]} ({len(pts)})" if len(pts) else f"_{kind}")
         # a new legend only when its entries change (the blitter keeps an unchanged one as a cached image)
         labels = [line.get_label() for line in (self.start_dots, *self.markers.values())
                   if not line.get_label().startswith("_")]

@@ -46,7 +46,7 @@ _RESOLUTION = 61
 _SURFACE_COUNT = 31
 # Terrains (surface + contour map) and ball runs remembered per explorer: dragging a slider back and forth
 # shows cached settings at once.
-_TERRAIN_CACHE, _RUN_CACHE = 12, 64
+TERRAIN_CACHE_SIZE, RUN_CACHE_SIZE = 12, 64
 # A ball whose gradient norm is below this has come to rest (GD steps are then ≤ η·1e-3).
 _REST_GRAD = 1e-3
 # A rest point within this distance of a known minimum is that minimum.
@@ -264,8 +264,8 @@ class TerrainExplorer(Explorer):
         self._zlim_terrain = None
         self._drawn_terrain = None
         # (terrain, amplitude) -> its artists, hidden when not shown; an evicted terrain's artists are removed
-        self._terrains = LRUCache(_TERRAIN_CACHE, on_evict=_remove_terrain_artists)
-        self._runs = LRUCache(_RUN_CACHE)
+        self._terrains = LRUCache(TERRAIN_CACHE_SIZE, on_evict=_remove_terrain_artists)
+        self._runs = LRUCache(RUN_CACHE_SIZE)
 
     def draw(self, state: TerrainState):
         from ..plotting import finite_prefix, label_axes
@@ -298,7 +298,7 @@ class TerrainExplorer(Explorer):
         """Show the surface and the contour set of ``state``'s terrain (the only artists that depend on it).
 
         Each terrain's artists are made once and kept, hidden, while another is shown (at most
-        ``_TERRAIN_CACHE``; older ones are removed): returning to a terrain only swaps visibility.
+        ``TERRAIN_CACHE_SIZE``; older ones are removed): returning to a terrain only swaps visibility.
         """
         for artist in (self._surface, self._contour, self._contour_lines):
             if artist is not None:

@@ -140,7 +140,7 @@ fig.canvas
 '''
 
 
-def _read(path: Path):
+def read_notebook(path: Path):
     return nbformat.read(path, as_version=4)
 
 
@@ -148,7 +148,7 @@ def _cell_index(nb, needle: str) -> int:
     return next(i for i, c in enumerate(nb.cells) if c.cell_type == "code" and needle in c.source)
 
 
-def _def_cell(nb, exercise_id: str) -> int:
+def definition_cell(nb, exercise_id: str) -> int:
     return _cell_index(nb, f"def {FUNCTIONS[exercise_id]}(")
 
 
@@ -157,7 +157,7 @@ def _check_cell(nb, exercise_id: str) -> int:
 
 
 def _replace(nb, exercise_id: str, source: str):
-    nb.cells[_def_cell(nb, exercise_id)].source = source
+    nb.cells[definition_cell(nb, exercise_id)].source = source
     return nb
 
 
@@ -175,7 +175,7 @@ def build_corpus(directory) -> dict[str, dict]:
     """
     directory = Path(directory)
     directory.mkdir(parents=True, exist_ok=True)
-    solution, stubs = _read(SOLUTIONS), _read(EXERCISES)
+    solution, stubs = read_notebook(SOLUTIONS), read_notebook(EXERCISES)
     cases: dict[str, tuple] = {}
 
     def sol():
@@ -190,7 +190,7 @@ def build_corpus(directory) -> dict[str, dict]:
     cases["stubs.ipynb"] = (stub(), {e: "stub" for e in FUNCTIONS})
 
     # Partly correct; a later cell reuses the name of an earlier answer, which must not change its grade.
-    nb = _replace(stub(), "0.1", solution.cells[_def_cell(solution, "0.1")].source)
+    nb = _replace(stub(), "0.1", solution.cells[definition_cell(solution, "0.1")].source)
     nb = _insert_after(_replace(nb, "0.2", WRONG_SIGN_STEP), _check_cell(stubs, "0.3"), ZERO_GRADIENT)
     cases["partial.ipynb"] = (nb, {"0.2": WRONG_SIGN_STEP, "0.3": "stub"})
 
@@ -199,26 +199,26 @@ def build_corpus(directory) -> dict[str, dict]:
 
     # Exceptions: in an answer (0.1), in a cell of its own and sys.exit() at top level (0.2), exit in an answer.
     nb = _replace(_replace(sol(), "0.1", RAISES), "0.3", EXITS)
-    nb = _insert_after(nb, _def_cell(nb, "0.2"), 'raise ValueError("a cell that fails on its own")')
-    nb = _insert_after(nb, _def_cell(nb, "0.2"), "import sys\nsys.exit(1)")
+    nb = _insert_after(nb, definition_cell(nb, "0.2"), 'raise ValueError("a cell that fails on its own")')
+    nb = _insert_after(nb, definition_cell(nb, "0.2"), "import sys\nsys.exit(1)")
     cases["exception.ipynb"] = (nb, {"0.1": RAISES, "expect": {"0.3": "error"},
                                      "notes": {"0.2": "SystemExit"}, "message": {"0.1": "KeyError", "0.3": "sys.exit"}})
 
     cases["infinite_loop.ipynb"] = (_replace(sol(), "0.3", LOOPS_FOREVER), {"expect": {"0.3": "timeout"}})
 
     nb = _replace(sol(), "0.3", NEEDS_NUMPY)  # 0.3 needs the setup cell's numpy after the restart
-    cases["stubborn_loop.ipynb"] = (_insert_after(nb, _def_cell(nb, "0.2"), STUBBORN_LOOP),
+    cases["stubborn_loop.ipynb"] = (_insert_after(nb, definition_cell(nb, "0.2"), STUBBORN_LOOP),
                                     {"0.3": NEEDS_NUMPY, "expect": {"0.2": "timeout"}})
 
     nb = _replace(sol(), "0.3", NEEDS_NUMPY)
-    cases["os_exit.ipynb"] = (_insert_after(nb, _def_cell(nb, "0.2"), "import os\nos._exit(1)"),
+    cases["os_exit.ipynb"] = (_insert_after(nb, definition_cell(nb, "0.2"), "import os\nos._exit(1)"),
                               {"0.3": NEEDS_NUMPY, "expect": {"0.2": "kernel died"}})
 
-    nb = _insert_after(sol(), _def_cell(solution, "0.1"), 'print("flood " * 2_000_000)\nfor i in range(50_000):\n'
+    nb = _insert_after(sol(), definition_cell(solution, "0.1"), 'print("flood " * 2_000_000)\nfor i in range(50_000):\n'
                                                             '    print(i)')
     cases["output_flood.ipynb"] = (_replace(nb, "0.2", PRINTS_A_LOT), {"0.2": PRINTS_A_LOT})
 
-    nb = _insert_after(sol(), _def_cell(solution, "0.3"), "hog = bytearray(8 * 2**30)")
+    nb = _insert_after(sol(), definition_cell(solution, "0.3"), "hog = bytearray(8 * 2**30)")
     cases["memory_hog.ipynb"] = (_replace(nb, "0.2", HOGS_MEMORY),
                                  {"expect": {"0.2": "error"}, "notes": {"0.3": "MemoryError"},
                                   "message": {"0.2": "MemoryError"}})
@@ -234,16 +234,16 @@ def build_corpus(directory) -> dict[str, dict]:
     cases["monkeypatched.ipynb"] = (nb, {"0.1": ZERO_GRADIENT, "0.2": WRONG_STEP_ZEROS, "0.3": WRONG_LOSS})
 
     nb = _replace(sol(), "0.1", ZERO_GRADIENT)
-    cases["files.ipynb"] = (_insert_after(nb, _def_cell(nb, "0.1"), FILES), {"0.1": ZERO_GRADIENT})
+    cases["files.ipynb"] = (_insert_after(nb, definition_cell(nb, "0.1"), FILES), {"0.1": ZERO_GRADIENT})
 
-    cases["widgets.ipynb"] = (_insert_after(sol(), _def_cell(solution, "0.1"), WIDGETS), {})
+    cases["widgets.ipynb"] = (_insert_after(sol(), definition_cell(solution, "0.1"), WIDGETS), {})
 
     nb = sol()
     del nb.cells[_check_cell(nb, "0.2")]
     cases["no_check_cell.ipynb"] = (nb, {})
 
     if CHAPTER1.exists():
-        cases["wrong_chapter.ipynb"] = (_read(CHAPTER1), {"status": "wrong chapter"})
+        cases["wrong_chapter.ipynb"] = (read_notebook(CHAPTER1), {"status": "wrong chapter"})
 
     for name, (notebook, _) in cases.items():
         nbformat.write(notebook, directory / name)
