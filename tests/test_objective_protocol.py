@@ -135,3 +135,11 @@ def test_convexity_accepts_it(student):
     bowl = StudentQuadratic(np.diag([1.0, 4.0]), np.array([1.0, 2.0]))
     run = basins.gradient_descent_batch(bowl, np.array([[2.0, 2.0], [-1.0, 0.5]]), lr=0.2, steps=200)
     assert np.allclose(run.finals, [1.0, 0.5], atol=1e-8)
+
+
+def test_optimizers_accept_it():
+    from course_utils import optimizers
+
+    bowl = StudentQuadratic(np.diag([1.0, 4.0]), np.array([1.0, 2.0]))
+    run = optimizers.run(bowl, optimizers.momentum(), np.array([3.0, -2.0]), steps=300, lr=0.1)
+    assert np.allclose(run.final_theta, [1.0, 0.5], atol=1e-8)  # the oracle: A⁻¹b = (1, 0.5)

@@ -12,6 +12,7 @@ from typing import Any
 
 import numpy as np
 
+from ..objective import Objective, as_objective
 from ..validation import check_array, check_int, check_rng, check_scalar, check_vector
 from .schedules import LearningRate, Schedule, as_schedule
 from .transforms import GradientTransformation, Oracle
@@ -152,17 +153,14 @@ def _per_racer(value: Any, name: str, k: int) -> list:
     return [value] * k
 
 
-def _check_racers(objective: Any, optimizers: Any) -> list[GradientTransformation]:
-    from ..objective import Objective
-
-    if not isinstance(objective, Objective):
-        raise TypeError(f"`objective` must be a course_utils Objective, got {type(objective).__name__}")
+def _check_racers(objective: Any, optimizers: Any) -> tuple[Objective, list[GradientTransformation]]:
+    objective = as_objective(objective)  # a course objective, or a student's own class with dim, loss and grad
     if isinstance(optimizers, GradientTransformation) or not isinstance(optimizers, (list, tuple)) or not optimizers:
         raise TypeError("`optimizers` must be a non-empty list of Optimizer (e.g. [optimizers.gd()])")
     for i, o in enumerate(optimizers):
         if not isinstance(o, GradientTransformation):
             raise TypeError(f"`optimizers[{i}]` must be an Optimizer (e.g. optimizers.gd()), got {type(o).__name__}")
-    return list(optimizers)
+    return objective, list(optimizers)
 
 
 def _starts(theta0: Any, k: int, p: int) -> np.ndarray:
@@ -193,11 +191,13 @@ def _schedules(optimizers: list[GradientTransformation], lrs: Any) -> tuple[list
 
 def _losses(objective: Any, thetas: np.ndarray) -> np.ndarray:
     # One racer keeps the exact single-vector code path (bitwise the numbers `run` always gave).
-    return np.array([float(objective._loss(thetas[0]))]) if len(thetas) == 1 else objective._loss_batch(thetas)
+    return (np.array([float(objective.unchecked_loss(thetas[0]))]) if len(thetas) == 1
+            else objective.unchecked_loss_batch(thetas))
 
 
 def _grads(objective: Any, thetas: np.ndarray) -> np.ndarray:
-    return objective._grad_fn()(thetas[0])[None, :] if len(thetas) == 1 else objective._grad_batch(thetas)
+    return (objective.unchecked_grad(thetas[0])[None, :] if len(thetas) == 1
+            else objective.unchecked_grad_batch(thetas))
 
 
 # --------------------------------------------------------------------------------------------
@@ -298,7 +298,7 @@ def run_many(
     -------
     list of Trajectory, one per optimizer, in order.
     """
-    optimizers = _check_racers(objective, optimizers)
+    objective, optimizers = _check_racers(objective, optimizers)
     K, P = len(optimizers), objective.dim
     thetas = _starts(theta0, K, P)
     steps = check_int(steps, "steps", low=0)

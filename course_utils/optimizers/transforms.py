@@ -108,10 +108,10 @@ class Oracle:
         self.rng = rng
 
     def loss(self, theta: Any) -> float:
-        return float(self.objective._loss(np.asarray(theta, dtype=float)))
+        return float(self.objective.unchecked_loss(np.asarray(theta, dtype=float)))
 
     def grad(self, theta: Any) -> np.ndarray:
-        return self.objective._grad_fn()(np.asarray(theta, dtype=float))
+        return self.objective.unchecked_grad(np.asarray(theta, dtype=float))
 
     def hessian(self, theta: Any) -> np.ndarray:
         return self.objective.hessian(theta)
@@ -605,7 +605,7 @@ def sam_gradient(rho: float = 0.05, adaptive: bool = False, eta: float = 0.01,
         m = check_int(m, "m", low=1)
 
     def perturbed_grad(objective: Any, g: Any, theta: np.ndarray) -> np.ndarray:
-        return objective._grad_fn()(theta + _sam_perturbation(np.asarray(g, dtype=float), rho, theta, adaptive, eta))
+        return objective.unchecked_grad(theta + _sam_perturbation(np.asarray(g, dtype=float), rho, theta, adaptive, eta))
 
     def sam_grad(updates: np.ndarray, params: Any, oracle: Any) -> np.ndarray:
         objective = oracle.objective
@@ -617,7 +617,7 @@ def sam_gradient(rho: float = 0.05, adaptive: bool = False, eta: float = 0.01,
         g_sam = np.zeros_like(params)
         for start in range(0, n, m):
             chunk = objective.subset(np.arange(start, min(start + m, n)))
-            g_chunk = chunk._grad_fn()(params)
+            g_chunk = chunk.unchecked_grad(params)
             g_sam += chunk.n_examples / n * perturbed_grad(chunk, g_chunk, params)
         return g_sam
 
