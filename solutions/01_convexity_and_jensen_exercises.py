@@ -22,7 +22,7 @@
 # broke your function and a hint), `○` not attempted yet. `check` never stops the notebook.
 #
 # You may use NumPy and the course library, except the function that does the exercise for you
-# (`convexity.chord_test`, `convexity.jensen_gap`, `convexity.quadratic_constants`).
+# (`convexity.chord_test`, `jensen.jensen_gap`, `convexity.quadratic_constants`).
 
 # %%
 import math
