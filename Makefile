@@ -61,7 +61,7 @@ notebooks: $(DEV_STAMP)
 # environment of their own (.venv-floors), so that every floor we declare is one we have run. uv resolves each
 # direct dependency to its lowest allowed version (--resolution lowest-direct); what those pull in is the newest
 # that fits, as a fresh install would get. The resolution is written to .venv-floors/floors.txt and synced
-# exactly (a floor raised or lowered later re-resolves it). Then ruff, the unit tests (not the browser or slow
+# exactly (a floor raised or lowered later re-resolves it). Then ruff, mypy, the unit tests (not the browser or slow
 # ones) and one chapter run there; the chapter is run in that environment's own kernel (--nbval-current-env).
 FLOORS         := .venv-floors
 FLOORS_BIN     := $(FLOORS)/bin
@@ -85,6 +85,7 @@ floors: $(FLOORS_STAMP)
 	@echo "floors: Python $$($(FLOORS_BIN)/python -c 'import platform; print(platform.python_version())');" \
 		"$$(grep -E '^(numpy|scipy|matplotlib|autograd|ipywidgets|ipympl|pytest|hypothesis|nbval)==' $(FLOORS)/floors.txt | tr '\n' ' ')"
 	$(FLOORS_BIN)/ruff check --extend-exclude $(FLOORS) .
+	$(FLOORS_BIN)/mypy
 	$(FLOORS_ENV) $(FLOORS_BIN)/python -m pytest -p no:cacheprovider -q -m "not browser and not slow" tests
 	$(FLOORS_ENV) OPENBLAS_NUM_THREADS=1 $(FLOORS_BIN)/python -m pytest -p no:cacheprovider --nbval-lax \
 		--nbval-current-env -W error::SyntaxWarning $(FLOORS_CHAPTER)
