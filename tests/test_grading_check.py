@@ -22,8 +22,8 @@ REPO = Path(__file__).resolve().parents[1]
 @pytest.fixture(autouse=True, scope="module")
 def _forget_test_exercises():
     yield
-    for exercise_id in [k for k in registry._REGISTRY if k.startswith("99.")]:
-        del registry._REGISTRY[exercise_id]
+    for exercise_id in [k for k in registry.all_ids() if k.startswith("99.")]:
+        registry.unregister(exercise_id)
 
 
 @registry.exercise("99.1", title="Double a vector", budget=0.5)
@@ -301,3 +301,14 @@ def test_grading_kernels_never_inherit_the_suites_switches(monkeypatch, tmp_path
     with KernelRunner(tmp_path) as runner:
         run = runner.run("import os; print(sorted(k for k in os.environ if k in ('COURSE_SEED', 'COURSE_PERTURB', 'COURSE_CHECK_REQUIRE_PASS')))", timeout=60)
     assert run.stdout.strip() == "[]", run
+
+
+def test_unregister_forgets_an_exercise_and_ignores_an_unknown_one():
+    @registry.exercise("99.9", title="Throw-away", budget=0.5)
+    def _throw_away(answer, t):
+        t.passed(case="x")
+
+    assert "99.9" in registry.all_ids()
+    registry.unregister("99.9")
+    assert "99.9" not in registry.all_ids()
+    registry.unregister("99.9")  # already gone: ignored

@@ -11,6 +11,9 @@ from typing import Any
 
 import numpy as np
 
+from ..validation import check_bool, check_instance, check_int, check_rng, check_vector
+from .registry import Tester
+
 __all__ = ["random_symmetric", "with_eigenvalues", "same_arrays", "check_input_unchanged"]
 
 
@@ -20,6 +23,7 @@ def random_symmetric(rng: np.random.Generator, n: int) -> np.ndarray:
     ``M`` has standard-normal entries drawn from ``rng`` (which advances by ``n * n`` draws); the shift by
     :math:`n` makes it positive definite in all but rare draws (its eigenvalues are about :math:`n \pm \sqrt{2n}`).
     """
+    rng, n = check_rng(rng), check_int(n, "n", low=1)  # a Generator passes through unchanged: the same draws
     m = rng.standard_normal((n, n))
     return (m + m.T) / 2 + n * np.eye(n)
 
@@ -41,7 +45,9 @@ def with_eigenvalues(eigenvalues, seed: int, *, symmetrize: bool = True) -> np.n
     -------
     ndarray, shape (n, n)
     """
-    lam = np.asarray(eigenvalues, dtype=float)
+    lam = check_vector(eigenvalues, "eigenvalues")
+    # numpy's own generator, not the course's check_rng: the suite's seed switches must not change a check's case
+    seed, symmetrize = check_int(seed, "seed", low=0), check_bool(symmetrize, "symmetrize")
     Q, _ = np.linalg.qr(np.random.default_rng(seed).standard_normal((lam.size, lam.size)))
     H = (Q * lam) @ Q.T
     return 0.5 * (H + H.T) if symmetrize else H
@@ -62,4 +68,5 @@ def check_input_unchanged(t, before: Any, after: Any, *, case: str, message: str
     ``before`` is a copy taken before calling the answer, ``after`` the object the answer was given (or the part
     of it the exercise says must not change); see :func:`same_arrays`.
     """
+    check_instance(t, "t", Tester, "the check's Tester")
     return t.true(same_arrays(before, after), case=case, message=message, hint=hint)

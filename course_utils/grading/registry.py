@@ -92,6 +92,11 @@ def exercise(exercise_id: str, *, title: str, budget: float = 5.0, answer_is_fun
 register = exercise  # the name used in the project's shared brief
 
 
+def unregister(exercise_id: str) -> None:
+    """Forget ``exercise_id`` (tests register throw-away exercises such as ``"99.1"``); an unknown id is ignored."""
+    _REGISTRY.pop(exercise_id, None)
+
+
 def _chapter_module(exercise_id: str) -> str | None:
     match = _ID_PATTERN.match(exercise_id)
     return None if match is None else f"{_EXERCISES_PACKAGE}.ch{int(match.group(1)):02d}"
