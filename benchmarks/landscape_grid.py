@@ -81,7 +81,7 @@ def _case(label, model, theta, n_grid, repeats, base_repeats, target, gemm):
 
 
 def run(quick: bool) -> list[Row]:
-    from course_utils.widgets.landscape import moons_problem
+    from course_utils.problems import moons_problem
 
     problem = moons_problem()
     gemm = blas_gflops(200 if quick else 1000, 2 if quick else 5)

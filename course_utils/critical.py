@@ -38,6 +38,7 @@ from .validation import (
     check_option,
     check_rng,
     check_scalar,
+    check_symmetric,
     check_vector,
 )
 
@@ -137,16 +138,6 @@ class CriticalPoint:
         return self.classification.eigenvalues
 
 
-def _symmetric(H, name="hessian") -> np.ndarray:
-    H = check_array(H, name, ndim=2)
-    if H.shape[0] != H.shape[1]:
-        raise ValueError(f"`{name}` must be a square matrix, got shape {H.shape}")
-    # relative to the matrix's own size: a Hessian of 1e-9 · f is as symmetric as that of f (a zero one exactly)
-    if not np.allclose(H, H.T, rtol=0, atol=1e-8 * np.abs(H).max(initial=0.0)):
-        raise ValueError(f"`{name}` must be symmetric (a Hessian); got max |H - Hᵀ| = {np.abs(H - H.T).max():.3g}")
-    return 0.5 * (H + H.T)
-
-
 def _sign_fixed(v: np.ndarray) -> np.ndarray:
     """Eigenvectors are defined up to sign: make the largest-magnitude entry positive, for reproducibility."""
     return v if v[np.argmax(np.abs(v))] >= 0 else -v
@@ -213,7 +204,7 @@ def classify_hessian(hessian, tol: float = 1e-6, *, scale: float = 0.0) -> Class
     >>> classify_hessian(1e-12 * np.diag([1.0, 2.0]), scale=1.0).kind  # ...unless the problem curves like 1
     'degenerate'
     """
-    H = _symmetric(hessian)
+    H = check_symmetric(hessian)
     tol = check_scalar(tol, "tol", low=0)
     scale = check_scalar(scale, "scale", low=0)
     return _classify_stack(H[None], tol, scale)[0]
@@ -275,7 +266,7 @@ def newton_step(grad, hessian) -> np.ndarray:
     hessian : array_like, shape (P, P)
     """
     g = check_vector(grad, "grad")
-    H = _symmetric(hessian)
+    H = check_symmetric(hessian)
     if H.shape[0] != g.size:
         raise ValueError(f"`hessian` must have shape ({g.size}, {g.size}) to match `grad`, got {H.shape}")
     return -np.linalg.lstsq(H, g, rcond=None)[0]

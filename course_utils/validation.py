@@ -36,6 +36,7 @@ __all__ = [
     "check_str",
     "check_axes",
     "check_points",
+    "check_symmetric",
     "check_bounds_2d",
     "check_instance",
     "short_repr",
@@ -268,6 +269,20 @@ def check_str(value: Any, name: str, *, allow_none: bool = False, allow_empty: b
     if not allow_empty and not value.strip():
         raise ValueError(f"`{name}` must be a non-empty string, got {value!r}")
     return value
+
+
+def check_symmetric(H: Any, name: str = "hessian") -> np.ndarray:
+    """A symmetric matrix (a Hessian), returned exactly symmetrized as :math:`(H + H^\top)/2`.
+
+    Symmetry is judged relative to the matrix's own size: a Hessian of :math:`10^{-9} f` is as symmetric as
+    that of :math:`f` (a zero matrix exactly).
+    """
+    H = check_array(H, name, ndim=2)
+    if H.shape[0] != H.shape[1]:
+        raise ValueError(f"`{name}` must be a square matrix, got shape {H.shape}")
+    if not np.allclose(H, H.T, rtol=0, atol=1e-8 * np.abs(H).max(initial=0.0)):
+        raise ValueError(f"`{name}` must be symmetric (a Hessian); got max |H - Hᵀ| = {np.abs(H - H.T).max():.3g}")
+    return 0.5 * (H + H.T)
 
 
 def check_points(points: Any, name: str, dim: int | None = None) -> np.ndarray:

@@ -163,5 +163,5 @@ check("2.4", pca_directions)
 
 # %% [markdown]
 # **Going further.** Compare your `slice_grid` with `course_utils.surfaces.slice_2d` on the chapter's MLP
-# (`course_utils.widgets.landscape.moons_problem()`): both give the same numbers, but `slice_2d` is faster because
+# (`course_utils.problems.moons_problem()`): both give the same numbers, but `slice_2d` is faster because
 # it exploits that each layer's weights are affine in $(\alpha, \beta)$. Where does the time of your version go?

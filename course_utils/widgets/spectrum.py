@@ -86,14 +86,14 @@ class SpectrumExplorer(Explorer):
 
     def __init__(self, objective=None, theta=None, *, H=None, label: str = "", presentation: bool = False,
                  **values):
-        from ..critical import _symmetric
+        from ..validation import check_symmetric
 
         if H is None:
             if objective is None or theta is None:
                 raise ValueError("give either `objective` and `theta`, or a symmetric matrix `H`")
             H = objective.hessian(theta)
             label = label or objective.name
-        self.H = _symmetric(H, "H")
+        self.H = check_symmetric(H, "H")
         self.exact = np.linalg.eigvalsh(self.H)
         self.label = label or f"{self.H.shape[0]} × {self.H.shape[0]} Hessian"
         self.width = float(self.exact[-1] - self.exact[0]) or 1.0
