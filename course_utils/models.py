@@ -395,7 +395,10 @@ class MLP(_DataModel):
                 hiddens.append(h)
         return (h, hiddens) if return_hidden else h
 
-    def _loss_from_outputs(self, out, theta):
+    def loss_from_outputs(self, out, theta):
+        """The loss from network outputs ``out`` of shape ``(..., N, K)`` at parameters ``theta`` ``(..., P)``:
+        the data term (MSE or cross-entropy against the targets) plus the weight decay. Written with ``anp``, so
+        it is traceable; :func:`course_utils.surfaces` batches the forward pass and hands the outputs here."""
 
         if self.loss_name == "mse":
             data = anp.mean(anp.reshape((out - self._targets) ** 2, out.shape[:-2] + (-1,)), axis=-1)
@@ -409,7 +412,7 @@ class MLP(_DataModel):
         return data
 
     def _loss(self, theta):
-        return self._loss_from_outputs(self._forward(theta, self.X), theta)
+        return self.loss_from_outputs(self._forward(theta, self.X), theta)
 
     def _loss_batch(self, thetas):
         width = max(self.sizes)
@@ -420,7 +423,7 @@ class MLP(_DataModel):
         out = np.empty(thetas.shape[0])
         for start in range(0, thetas.shape[0], chunk):
             block = thetas[start : start + chunk]
-            out[start : start + chunk] = self._loss_from_outputs(self._forward(block, self.X), block)
+            out[start : start + chunk] = self.loss_from_outputs(self._forward(block, self.X), block)
         return out
 
     def forward_batch(self, thetas, X=None) -> np.ndarray:

@@ -395,7 +395,7 @@ def _mlp_plane_losses(model, c, d1, d2, alphas, betas) -> np.ndarray:
     r"""Grid losses of an MLP with each layer's weights written as ``W_c + α W_1 + β W_2``.
 
     Mirrors ``MLP._forward`` (activation on hidden layers, skip connections on equal-width hidden layers
-    after the first when ``residual``) and hands the outputs to ``MLP._loss_from_outputs``.
+    after the first when ``residual``) and hands the outputs to ``MLP.loss_from_outputs``.
 
     Two savings on top of the affine first layer. For ReLU the first activation is
     :math:`\operatorname{relu}(R_i + S_j) = \max(R_i, -S_j) + S_j`, and the second term goes through the next
@@ -434,7 +434,7 @@ def _mlp_plane_losses(model, c, d1, d2, alphas, betas) -> np.ndarray:
     def flush():
         idx = np.concatenate(pending)
         thetas = c + ca_all[idx, None] * d1 + cb_all[idx, None] * d2 if model.weight_decay else None
-        losses[idx] = np.asarray(model._loss_from_outputs(outs[: idx.size], thetas))
+        losses[idx] = np.asarray(model.loss_from_outputs(outs[: idx.size], thetas))
         pending.clear()
 
     for rs, cs in blocks:

@@ -56,3 +56,23 @@ def test_no_private_objective_member_is_used_outside_objective():
     offenders = {path: sorted(set(private.findall(text))) for path, text in _library_sources().items()
                  if path != "course_utils/objective.py" and private.search(text)}
     assert offenders == {}
+
+
+def test_no_private_name_is_imported_across_modules():
+    # `from .x import _name`, or `module._name` through a module imported by name: the library never reaches
+    # into another module's privates (a test may)
+    import re
+
+    private_import = re.compile(r"from \.+[\w.]* import \(?[^)\n]*\b(_[a-z]\w*)")
+    module_names = re.compile(r"from \.+[\w.]* import \(?([\w, \n]+)\)?|import course_utils\.(\w+)")
+    offenders = {}
+    for path, text in _library_sources().items():
+        hits = [m.group(1) for m in private_import.finditer(text)]
+        modules = {name.strip().split(" as ")[-1] for m in module_names.finditer(text)
+                   for name in (m.group(1) or m.group(2) or "").split(",") if name.strip()}
+        modules &= {p.stem for p in PACKAGE.rglob("*.py")} | {p.name for p in PACKAGE.rglob("*") if p.is_dir()}
+        for mod in modules:
+            hits += re.findall(rf"\b{mod}\._[a-z]\w*", text)
+        if hits:
+            offenders[path] = hits
+    assert offenders == {}
