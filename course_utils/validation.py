@@ -288,6 +288,8 @@ def check_symmetric(H: Any, name: str = "hessian") -> np.ndarray:
 def check_points(points: Any, name: str, dim: int | None = None) -> np.ndarray:
     """Points as a float array ``(n, P)``; 1-D input ``(n,)`` means ``n`` scalars when ``dim`` is None or 1, else
     one point. ``dim``, when given, is the required number of coordinates per point."""
+    if dim is not None:
+        dim = check_int(dim, "dim", low=1)
     arr = check_array(points, name, ndim=(1, 2))
     if arr.ndim == 1:
         arr = arr[:, None] if dim in (None, 1) else arr[None, :]
