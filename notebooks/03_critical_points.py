@@ -34,7 +34,8 @@
 # 5. check on a real network that the index of critical points rises with their loss;
 # 6. estimate $\lambda_{\max}$, the trace and the whole spectral density of a network's Hessian with
 #    Hessian-vector products only (Lanczos, power iteration, Hutchinson, stochastic Lanczos quadrature),
-#    and test each against the exact answer.
+#    and test each against the exact answer;
+# 7. read a Monte Carlo estimate with its interval, and say what "95 %" promises and what it does not.
 
 # %%
 # %matplotlib widget
@@ -214,18 +215,32 @@ assert np.allclose(monkey.f(np.cos(phis) * 0.5, np.sin(phis) * 0.5), -monkey.f(-
 
 # %%
 ns = np.arange(1, 9)
-estimates = [critical.probability_all_positive(n, trials=20_000, rng=int(n)) for n in ns]
+trials = 20_000
+estimates = [critical.probability_all_positive(n, trials=trials, rng=int(n)) for n in ns]
 p_mc = np.array([e.probability for e in estimates])
+ci_low, ci_high = np.array([e.ci_low for e in estimates]), np.array([e.ci_high for e in estimates])
 coin = 0.5**ns
 dean_majumdar = np.exp(-np.log(3) / 4 * ns**2)  # large-n asymptotics (Dean & Majumdar 2006)
 for n, e, c in zip(ns, estimates, coin):
-    print(f"n = {n}: Monte Carlo {e.probability:.5f} ± {e.stderr:.5f} ({e.count} of {e.trials}); coin flip {c:.5f}")
+    print(f"n = {n}: {e.count:5d} of {e.trials} → {e.probability:.3g}, 95% interval [{e.ci_low:.3g}, {e.ci_high:.3g}]"
+          f";  coin flip {c:.3g}")
+
+# %% [markdown]
+# Each estimate is a count of hits in 20 000 draws, so it comes with an interval: the Clopper–Pearson 95 %
+# interval, the range of probabilities under which that count would not be surprising. Where there are
+# thousands of hits the interval is narrow. From $n = 5$ on a run sees a few minima or none: the estimate
+# is 0 or a few in 20 000, and only the interval speaks — "no hit in 20 000" means $P \lesssim 3.7/20\,000$
+# (the 95 % upper bound), not $P = 0$. The checks below claim only what the counts resolve.
 
 # %%
-assert abs(p_mc[0] - 0.5) < 0.02
-assert abs(p_mc[1] - (2 - np.sqrt(2)) / 4) < 4 * estimates[1].stderr + 1e-3  # exact 2×2 GOE value, not 1/4
-assert np.all(p_mc[2:] < coin[2:] / 4)  # from n = 3 on, far below 2⁻ⁿ
-assert np.all(np.diff(p_mc / coin) <= 0) and p_mc[4] < coin[4] / 20  # and the gap widens with n
+for n, exact in [(1, 0.5), (2, (2 - np.sqrt(2)) / 4)]:  # exact values: 1/2, and (2 − √2)/4 ≈ 0.146, not 1/4
+    e = estimates[n - 1]
+    assert abs(e.probability - exact) < 4 * np.sqrt(exact * (1 - exact) / e.trials)  # within 4 standard errors
+assert np.all(ci_high[2:] < coin[2:] / 3)  # from n = 3 on, the whole interval lies far below 2⁻ⁿ …
+assert np.all(ci_high[4:] < coin[4:] / 10)  # … from n = 5 on, below a tenth of it, even where no draw hit
+# and the gap widens with n: for n = 1 … 4 each interval for P / 2⁻ⁿ lies wholly below the previous one
+# (beyond n = 4, 20 000 draws give too few hits to resolve the ratio from one n to the next)
+assert np.all(ci_high[1:4] / coin[1:4] < ci_low[:3] / coin[:3])
 
 # %% [markdown]
 # The coin-flip argument is **wrong about the rate**: eigenvalues of a random symmetric matrix are not
@@ -233,30 +248,45 @@ assert np.all(np.diff(p_mc / coin) <= 0) and p_mc[4] < coin[4] / 20  # and the g
 # so having all $n$ on the positive side is far rarer than $2^{-n}$ — the probability falls like
 # $e^{-\theta n^2}$ with $\theta = \ln 3/4$. The **conclusion survives, strengthened**: minima are even rarer
 # among random critical points than the argument claims.
+#
+# On the right, the eigenvalues of 20 large GOE matrices against Wigner's semicircle. The histogram is a
+# Monte Carlo estimate too: its error bars (±2 standard errors per bin) come from the spread between the 20
+# matrices, which are independent draws.
 
 # %%
-big = np.linalg.eigvalsh(critical.goe_matrices(200, 20, rng=0)).ravel()
-radius = np.sqrt(2 * 200)
+n_big, n_matrices = 200, 20
+eigs = np.linalg.eigvalsh(critical.goe_matrices(n_big, n_matrices, rng=0))  # (matrix, eigenvalue)
+radius = np.sqrt(2 * n_big)
+edges = np.linspace(-radius, radius, 41)
+centres, width = 0.5 * (edges[1:] + edges[:-1]), edges[1] - edges[0]
+per_matrix = np.stack([np.histogram(lam, bins=edges)[0] for lam in eigs]) / (n_big * width)  # one density each
+hist = per_matrix.mean(axis=0)
+hist_se = per_matrix.std(axis=0, ddof=1) / np.sqrt(n_matrices)  # the matrices are independent
 x = np.linspace(-1.2 * radius, 1.2 * radius, 400)
-fig, (ax1, ax2) = new_figure(1, 2, figsize=(11, 3.8))
+
+fig, (ax1, ax2) = new_figure(1, 2, figsize=(11, 4.2))
 hit = p_mc > 0
-ax1.semilogy(ns[hit], p_mc[hit], "o-", color=OKABE_ITO[4], label="Monte Carlo (GOE)")
-ax1.semilogy(ns[~hit], np.full((~hit).sum(), 1 / 20_000), "v", color=OKABE_ITO[4], markerfacecolor="none",
-             label="no hit in 20 000: P < 1/20 000")
+ax1.errorbar(ns[hit], p_mc[hit], yerr=[p_mc[hit] - ci_low[hit], ci_high[hit] - p_mc[hit]], fmt="o-",
+             color=OKABE_ITO[4], capsize=3, label="Monte Carlo (GOE), 95% interval")
+ax1.semilogy(ns[~hit], ci_high[~hit], "v", color=OKABE_ITO[4], markerfacecolor="none", markersize=8,
+             label="no hit in 20 000: 95% upper bound")
 ax1.semilogy(ns, coin, "s--", color=OKABE_ITO[3], label="coin flip $2^{-n}$")
 ax1.semilogy(ns, dean_majumdar, ":", color="k", label=r"$e^{-n^2 \ln 3/4}$")
-ax1.legend(fontsize="small")
+ax1.set_yscale("log")
+ax1.legend(fontsize="small", loc="lower left")
 label_axes(ax1, "P(all eigenvalues > 0)", "dimension n", "probability (log)")
-ax2.hist(big, bins=60, density=True, color="0.75", edgecolor="0.4", label="eigenvalues, 20 GOE matrices n = 200")
+ax2.bar(centres, hist, width=width, color="0.8", edgecolor="0.5",
+        label=f"eigenvalues, {n_matrices} GOE matrices n = {n_big}")
+ax2.errorbar(centres, hist, yerr=2 * hist_se, fmt="none", ecolor="k", elinewidth=0.8, capsize=1.5, label="±2 SE")
 ax2.plot(x, critical.semicircle_density(x, radius), color=OKABE_ITO[4], linewidth=2, label="Wigner semicircle")
-ax2.legend(fontsize="small", loc="lower center")
+ax2.set_ylim(0, 1.5 * critical.semicircle_density(0, radius))
+ax2.legend(fontsize="small", loc="upper center", ncol=2)
 label_axes(ax2, "the semicircle law", "eigenvalue", "density")
 fig
 
 # %%
-hist, edges = np.histogram(big, bins=40, range=(-radius, radius), density=True)
-centres = 0.5 * (edges[1:] + edges[:-1])
-assert np.max(np.abs(hist - critical.semicircle_density(centres, radius))) < 0.2 * critical.semicircle_density(0, radius)
+peak_density = critical.semicircle_density(0, radius)
+assert np.max(np.abs(hist - critical.semicircle_density(centres, radius))) < 0.2 * peak_density
 
 # %% [markdown]
 # **From height to index (Bray & Dean 2007).** In a random Gaussian landscape the Hessian at a critical point
@@ -349,16 +379,18 @@ spectra = {name: curvature.hessian_spectrum(mlp, th).values for name, th in
            [("initialization", theta_init), ("trained", theta_trained)]}
 for name, lam in spectra.items():
     bulk = np.mean(np.abs(lam) < 0.02 * lam[-1])
+    top3 = lam[-3:].sum() / np.abs(lam).sum()
     print(f"{name:15s} λ_max {lam[-1]:.3f}  λ_min {lam[0]:+.4f}  negative {np.sum(lam < -1e-8):2d}/{lam.size}"
-          f"  bulk (|λ| < 2% of λ_max) {bulk:.0%}")
+          f"  bulk (|λ| < 2% of λ_max) {bulk:.0%}  top 3 carry {top3:.0%} of Σ|λ|")
 
 # %%
 lam_init, lam_trained = spectra["initialization"], spectra["trained"]
-assert run.final_loss < 0.5 * run.losses[0]
+# trained: far below ln 2 (the loss of answering ½ everywhere), and far above chance accuracy
+assert run.final_loss < 0.6 * np.log(2) and mlp.accuracy(theta_trained) > 0.8
 assert np.sum(lam_init < -1e-3) >= 5  # at initialization the Hessian is strongly indefinite
 assert np.mean(np.abs(lam_trained) < 0.02 * lam_trained[-1]) > 0.6  # after training: a bulk near zero …
-assert lam_trained[-1] > 2 * lam_trained[-3]  # … and a few outliers
-assert abs(lam_trained[0]) < 0.01 * lam_trained[-1]  # what negative curvature remains is tiny
+assert lam_trained[-3:].sum() > 0.5 * np.abs(lam_trained).sum()  # … and a few outliers that carry most curvature
+assert abs(lam_trained[0]) < 0.02 * lam_trained[-1]  # what negative curvature remains lies inside the bulk
 
 # %%
 fig, axes = new_figure(1, 2, figsize=(11, 3.6), sharey=True)
@@ -397,18 +429,105 @@ assert abs(peak_power.eigenvalue - peak.eigenvalues[0]) < 1e-6  # the most negat
 assert peak_power.eigenvalue < peak.eigenvalues[-1]  # … not the largest
 
 # %% [markdown]
-# Hutchinson's trace and the SLQ density:
+# Hutchinson's trace, with its 95 % interval:
 
 # %%
+exact_trace = lam_trained.sum()
 trace = curvature.hutchinson_trace(hvp, mlp.dim, rng=0, n_probes=150)
 print(f"Hutchinson: {trace.estimate:.4f}, 95% interval [{trace.ci_low:.4f}, {trace.ci_high:.4f}]; "
-      f"exact trace {lam_trained.sum():.4f}")
-assert trace.contains(lam_trained.sum())
+      f"exact trace {exact_trace:.4f} — {'inside' if trace.contains(exact_trace) else 'outside'} the interval")
 
-density = curvature.slq_density(hvp, mlp.dim, rng=0, steps=30, n_starts=8, sigma2=1e-4)
+# %% [markdown]
+# ### What "95 %" means
+#
+# Did that interval contain the exact trace? Here we can look, because the dense Hessian gives the answer —
+# but with a network of millions of parameters you never can. So what does "95 %" promise?
+#
+# A 95 % interval is a **procedure**: draw fresh probes, compute an interval, and in 95 % of such repetitions
+# the interval contains the truth. Any single interval either contains it or does not — there is no 95 %
+# left once the probes are drawn — and one miss in twenty is exactly what the procedure predicts. A narrower
+# interval from more probes is not "more likely" to contain the truth either: it is shorter, and it covers
+# 95 % of the time just the same.
+#
+# **Predict.** Repeat the estimate 1000 times with independent probe seeds (seed 0 is the interval above), with
+# 150 probes and with 30. How often will the interval contain the exact trace, and how much wider are the
+# intervals from 30 probes?
+#
+# The repetitions let the dense Hessian do the products: the same numbers the HVP gives (checked first), and far
+# cheaper for a network this small.
+
+# %%
+H_trained = mlp.hessian(theta_trained)
+
+
+def dense_hvp(v):
+    return H_trained @ v
+
+
+probe = default_rng(2).standard_normal(mlp.dim)
+assert np.allclose(dense_hvp(probe), hvp(probe), rtol=1e-9, atol=1e-12)  # the same operator
+repeats = 1000
+seed_sets = {150: range(repeats), 30: range(repeats, 2 * repeats)}  # disjoint seeds: independent experiments
+repeated = {n: [curvature.hutchinson_trace(dense_hvp, mlp.dim, rng=seed, n_probes=n) for seed in seeds]
+            for n, seeds in seed_sets.items()}
+coverage = {}
+for n, runs in repeated.items():
+    hits = np.array([r.contains(exact_trace) for r in runs])
+    coverage[n] = hits.mean()
+    se = np.sqrt(coverage[n] * (1 - coverage[n]) / repeats)  # binomial standard error of a fraction
+    widths = np.median([r.ci_high - r.ci_low for r in runs])
+    print(f"{n:3d} probes: median width {widths:.3f}; contains the exact trace in {hits.sum()} of {repeats} "
+          f"repetitions = {coverage[n]:.1%} ± {se:.1%}")
+
+# %%
+# Coverage near 95 %, within four binomial standard errors. Built from skewed samples (the few large
+# eigenvalues), the interval's true coverage on a trained network is 94–95 %, not exactly 95 % (measured on
+# 40 trained networks, 600 000 probes each); the check allows a point either side of that range.
+se_nominal = np.sqrt(0.95 * 0.05 / repeats)
+for n, c in coverage.items():
+    assert abs(c - 0.945) < 0.015 + 4 * se_nominal, f"{n} probes: coverage {c:.3f}"
+
+# %%
+shown = 40
+fig, axes = new_figure(1, 2, figsize=(11, 5.4), sharex=True, sharey=True)
+for ax, (n, runs) in zip(axes, repeated.items()):
+    runs = runs[:shown]
+    lo, hi = np.array([r.ci_low for r in runs]), np.array([r.ci_high for r in runs])
+    est = np.array([r.estimate for r in runs])
+    inside = (lo <= exact_trace) & (exact_trace <= hi)
+    y = np.arange(shown)
+    ax.hlines(y[inside], lo[inside], hi[inside], color=OKABE_ITO[4], linewidth=2)
+    ax.plot(est[inside], y[inside], "o", color=OKABE_ITO[4], markersize=4, label="interval contains the trace")
+    ax.hlines(y[~inside], lo[~inside], hi[~inside], color=OKABE_ITO[3], linewidth=2, linestyle="--")
+    ax.plot(est[~inside], y[~inside], "X", color=OKABE_ITO[3], markersize=9, markeredgecolor="k",
+            label="interval misses it")
+    ax.axvline(exact_trace, color="k", linewidth=1.2, label="exact trace")
+    label_axes(ax, f"{n} probes: {inside.sum()} of the first {shown} contain it\n({coverage[n]:.1%} of all {repeats})",
+               "trace of the Hessian", "repetition")
+ax.set_ylim(-1, shown)
+fig.legend(*axes[0].get_legend_handles_labels(), loc="outside lower center", ncol=3, fontsize="small")
+fig
+
+# %% [markdown]
+# Count the misses in each panel. Two in forty is what 95 % predicts, and anything from none to five is
+# ordinary luck of the draw: the procedure working, not failing.
+# The 30-probe intervals are about $\sqrt{150/30} \approx 2.2$ times wider, and they contain the trace about as
+# often — width tells you how precisely the estimate pins the trace down, not how likely it is to be right.
+# (They lean to the right: the samples $z^\top H z$ are skewed by the few large eigenvalues, and the interval,
+# corrected for that skewness, reaches further up than down.)
+#
+# The SLQ density is a Monte Carlo estimate too — each random start weighs the eigenvalues unevenly, and the
+# average over starts narrows that noise like $1/\sqrt{\text{starts}}$. With 32 starts the estimated
+# cumulative distribution stays within a few percent of the exact one:
+
+# %%
+density = curvature.slq_density(hvp, mlp.dim, rng=0, steps=30, n_starts=32, sigma2=1e-4)
 grid = np.linspace(lam_trained[0], lam_trained[-1], 200)
 cdf_gap = np.max(np.abs(density.cdf(grid) - (lam_trained[None, :] <= grid[:, None]).mean(axis=1)))
-print(f"largest gap between the SLQ and the exact eigenvalue CDF: {cdf_gap:.3f}")
+# the noise level of that average: the spread of the 32 starts' own CDFs, divided by √32
+per_start = (density.weights[:, :, None] * (density.nodes[:, :, None] <= grid)).sum(axis=1)
+cdf_se = per_start.std(axis=0, ddof=1).max() / np.sqrt(density.nodes.shape[0])
+print(f"largest gap between the SLQ and the exact eigenvalue CDF: {cdf_gap:.3f} (its standard error ≤ {cdf_se:.3f})")
 assert cdf_gap < 0.1
 
 # %% [markdown]
@@ -442,6 +561,9 @@ assert explorer.state.lanczos_error[-1] < 1e-8
 # * Hessian-vector products give $\lambda_{\max}$, $\lambda_{\min}$, the trace and the spectral density of
 #   any network; a trained MLP shows a bulk near zero and a few outliers. Always check estimators against a
 #   dense reference on a small model — and report Hutchinson's estimate with its interval.
+# * Every Monte Carlo number comes with its uncertainty. A 95 % interval is a procedure that covers the truth in
+#   95 % of repetitions: any single interval may miss, one in twenty does, and a narrower one is more precise, not
+#   more likely to be right. No hit in $N$ draws means $P \lesssim 3.7/N$, not $P = 0$.
 #
 # Next: [Chapter 4 — saddle points](04_saddle_points.ipynb), where gradient descent, Newton and noise meet them.
 #
