@@ -57,6 +57,8 @@ __all__ = [
     "slice_1d",
     "slice_2d",
     "interpolate",
+    "LineMonotonicity",
+    "line_monotonicity",
     "TrajectoryPCA",
     "trajectory_pca",
     "SliceCurvature",
@@ -334,6 +336,97 @@ def interpolate(objective, theta_a, theta_b, alphas=None) -> Slice1D:
     alphas = np.linspace(-0.5, 1.5, 81) if alphas is None else _check_grid(alphas, "alphas")
     losses = objective.loss_batch(theta_a + alphas[:, None] * (theta_b - theta_a))
     return Slice1D(alphas=alphas, losses=losses, kind="interpolation")
+
+
+@dataclass(frozen=True)
+class LineMonotonicity:
+    r"""Whether a 1-D loss profile only falls on a range of α, and if not, how far it climbs.
+
+    Attributes
+    ----------
+    start, stop : float
+        The range of α examined (grid points outside it are ignored).
+    strictly_decreasing : bool
+        Every grid step in the range lowers the loss: :math:`f(\alpha_{i+1}) < f(\alpha_i)`.
+    largest_rise : float
+        :math:`\max_{i < j} f(\alpha_j) - f(\alpha_i)` over the range, relative to :math:`f(\alpha_{start})`:
+        the height of the tallest bump the line climbs on its way, 0 when it never climbs (relative to 1 instead
+        when the start's loss is 0).
+    peak_ratio : float
+        The highest loss in the range divided by the loss at its start; 1 when nothing rises above the start.
+        (For a start at or below 0, where a ratio means nothing: 1, or ``inf`` when the loss rises above it.)
+    argmin : float
+        The α of the lowest loss in the range.
+    """
+
+    start: float
+    stop: float
+    strictly_decreasing: bool
+    largest_rise: float
+    peak_ratio: float
+    argmin: float
+
+
+def line_monotonicity(line: Slice1D, start: float = 0.0, stop: float = 1.0) -> LineMonotonicity:
+    r"""How monotone a loss profile is between two values of α — the test behind Goodfellow et al.'s line.
+
+    Goodfellow, Vinyals & Saxe (2015) found the loss on the line :math:`(1-\alpha)\theta_0 + \alpha\theta^*`
+    from initialization to solution (:func:`interpolate`) falling steadily for many networks; Lucas et al.
+    (2021) call this the monotonic linear interpolation property and show it can fail. This function reads a
+    sampled profile on ``[start, stop]``: whether every grid step goes down, the tallest bump it climbs
+    (relative to the loss at ``start``), the highest point relative to the start, and where the lowest is.
+    It judges the grid only: a bump narrower than the grid spacing is not seen.
+
+    Parameters
+    ----------
+    line : Slice1D
+        A profile with increasing ``alphas`` (from :func:`interpolate` or :func:`slice_1d`).
+    start, stop : float
+        The range examined, ``start < stop``; it must hold at least two grid points.
+
+    Returns
+    -------
+    LineMonotonicity
+
+    Raises
+    ------
+    TypeError
+        If ``line`` is not a :class:`Slice1D`.
+    ValueError
+        If ``start >= stop``, the range holds fewer than two grid points, ``alphas`` are not increasing, or a
+        loss in the range is not finite.
+
+    Examples
+    --------
+    >>> from course_utils.models import Quadratic
+    >>> q = Quadratic(np.eye(2))
+    >>> line = interpolate(q, np.array([2.0, 0.0]), np.zeros(2), np.linspace(0, 1.5, 16))
+    >>> m = line_monotonicity(line)          # ½‖θ‖² falls all the way from θ₀ = (2, 0) to θ* = 0
+    >>> m.strictly_decreasing, m.largest_rise, m.argmin
+    (True, 0.0, 1.0)
+    """
+    if not isinstance(line, Slice1D):
+        raise TypeError(f"`line` must be a Slice1D (from surfaces.interpolate or slice_1d), got {type(line).__name__}")
+    start = check_scalar(start, "start")
+    stop = check_scalar(stop, "stop")
+    if not start < stop:
+        raise ValueError(f"`start` must be smaller than `stop`, got start = {start}, stop = {stop}")
+    if line.alphas.size > 1 and not np.all(np.diff(line.alphas) > 0):
+        raise ValueError("`line.alphas` must be strictly increasing")
+    inside = (line.alphas >= start) & (line.alphas <= stop)
+    if inside.sum() < 2:
+        raise ValueError(f"the range [{start}, {stop}] must hold at least 2 of the line's alphas, got {int(inside.sum())}")
+    f, a = line.losses[inside], line.alphas[inside]
+    if not np.all(np.isfinite(f)):
+        raise ValueError(f"the line has non-finite losses in [{start}, {stop}]; examine a shorter range")
+    rise = float(np.max(f - np.minimum.accumulate(f)))  # each point against the lowest before it
+    scale = abs(float(f[0])) or 1.0
+    if f[0] > 0:
+        peak = float(f.max() / f[0])
+    else:  # a ratio means nothing for a start at or below 0: say only whether anything rises above it
+        peak = 1.0 if f.max() <= f[0] else float("inf")
+    return LineMonotonicity(start=start, stop=stop, strictly_decreasing=bool(np.all(np.diff(f) < 0)),
+                            largest_rise=rise / scale, peak_ratio=peak, argmin=float(a[np.argmin(f)]))
 
 
 def slice_2d(objective, center, d1, d2, alphas=None, betas=None) -> Slice2D:

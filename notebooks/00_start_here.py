@@ -220,8 +220,8 @@ assert verdict.status == "failed"
 #
 # | chapter | what you will learn to see |
 # |---|---|
-# | [01 · Convexity and Jensen](01_convexity_and_jensen.ipynb) | what makes a bowl a bowl: chords above the graph, Jensen's inequality, why convex problems have one answer |
-# | [02 · Loss geometry](02_loss_geometry.ipynb) | gradients and curvature, condition numbers, the step-size limit $\eta < 2/\lambda_{\max}$, slices of real networks' losses |
+# | [01 · Convexity and Jensen](01_convexity_and_jensen.ipynb) | what makes a bowl a bowl: chords above the graph, Jensen's inequality, why every local minimum of a convex function is global, condition numbers and the step-size limit $\eta < 2/\lambda_{\max}$ |
+# | [02 · Loss geometry](02_loss_geometry.ipynb) | slices of real networks' losses: one model under two losses, filter normalization, the line from initialization to solution, where the optimizer went |
 # | [03 · Critical points](03_critical_points.ipynb) | minima, maxima and saddles: finding them and classifying them from the Hessian |
 # | [04 · Saddle points](04_saddle_points.ipynb) | why saddles, not local minima, slow high-dimensional training, and how optimizers escape them |
 # | [05 · Sharpness and SAM](05_sharpness_and_sam.ipynb) | sharp versus flat minima, how to measure sharpness (and its pitfalls), sharpness-aware minimization |
@@ -231,8 +231,9 @@ assert verdict.status == "failed"
 # ## Summary
 #
 # * A loss landscape is a height over parameter space; an optimizer is a ball rolling on it.
-# * On a **convex** landscape every start rolls to the same minimum; on a **non-convex** one, the start
-#   decides which minimum you get — and a local minimum can sit well above the global one.
+# * On a **convex** landscape every start rolls down to the same lowest level (on the bowl, to its single bottom),
+#   given a small enough step; on a **non-convex** one, the start decides which minimum you get — and a local
+#   minimum can sit well above the global one.
 # * The learning rate is bounded by the curvature: on the bowl, $\eta < 1$; in the wobbly terrain's
 #   steep dips, far less.
 # * Each chapter: predict, check (the notebook asserts its claims), explore; then do the exercises with `check`.

@@ -36,6 +36,7 @@ import numpy as np
 from scipy.optimize import linprog
 
 from course_utils import plotting, sharpness, surfaces
+from course_utils.critical import ProbabilityEstimate
 from course_utils.problems import blob_classification, moons_problem
 from course_utils.randomness import default_rng
 from course_utils.widgets import LandscapeExplorer, RescalingExplorer, TwoLossesExplorer
@@ -74,19 +75,25 @@ two
 # falls towards 0 as $t \to \infty$, and from any point of the box a step along $w$ lowers the loss — so the box's
 # lowest point can only be on its edge. Whether a draw is separable by a line through the origin (the model has no
 # intercept) is a linear program: find $w$ with $y_i\,w^\top x_i \ge 1$ for all $i$, or learn that none exists. At
-# separation 6 almost every draw is separable, but not every one — a point can stray across — so the cell asks the
-# linear program first and asserts what the argument proves.
+# separation 6 almost every draw is separable (the cell counts 100 more draws), but a point can stray across the
+# middle — so the cell asks the linear program about the explorer's draw first and asserts what the argument proves.
 
 # %%
+def separable_through_origin(data):
+    """Is there a w with y_i w·x_i ≥ 1 for every point (labels ±1)? A linear program with a zero objective."""
+    signs = 2 * data.y - 1
+    lp = linprog(np.zeros(2), A_ub=-signs[:, None] * data.X, b_ub=-np.ones(signs.size), bounds=[(None, None)] * 2)
+    return lp.status == 0  # 0: a separating w was found; 2: the constraints are infeasible
+
+
 sep = TwoLossesExplorer(separation=6.0, label_noise=0.0).state
-blobs6 = blob_classification(6.0, 0.0)["cross_entropy"]  # the explorer's data (data seed 0)
-signs = 2 * blobs6.y - 1
-lp = linprog(np.zeros(2), A_ub=-signs[:, None] * blobs6.X, b_ub=-np.ones(signs.size), bounds=[(None, None)] * 2)
-separable = lp.status == 0  # 0: a separating w was found; 2: the constraints are infeasible
+separable = separable_through_origin(blob_classification(6.0, 0.0)["cross_entropy"])  # the explorer's data (seed 0)
+others = [separable_through_origin(blob_classification(6.0, 0.0, seed=s)["cross_entropy"]) for s in range(1, 101)]
 print(f"separable through the origin: {separable}; lowest cross-entropy grid point {sep.best['cross_entropy']}, "
-      f"on the edge: {sep.on_edge}")
+      f"on the edge: {sep.on_edge}; {sum(others)} of {len(others)} other draws are separable")
 assert sep.negative_fraction["cross_entropy"] == 0.0  # convex, separable or not
 assert sep.on_edge or not separable                   # separable: no finite minimum, the lowest point is on the edge
+assert np.mean(others) > 0.8                          # almost every draw at separation 6 is separable
 
 # %% [markdown]
 # ## 2. Slicing a high-dimensional landscape
@@ -97,7 +104,7 @@ assert sep.on_edge or not separable                   # separable: no finite min
 problem = moons_problem()
 model, theta_star = problem.model, problem.theta
 print(model.name, f"P = {model.dim}, train loss {model.loss(theta_star):.4f}, accuracy {model.accuracy(theta_star):.3f}")
-assert model.accuracy(theta_star) >= 0.9  # it has learned the moons (99.5 % with seed 0; never below 94 % in 200 seeds)
+assert model.accuracy(theta_star) >= 0.9  # it has learned the moons
 
 # %% [markdown]
 # A **1-D slice** is $f(\alpha) = L(\theta^* + \alpha d)$. With a random direction $d$, each call of
@@ -191,12 +198,13 @@ RescalingExplorer(scale=4.0)
 # %% [markdown]
 # **A closer look, and a common mix-up.** Filter normalization is often described as scaling each *layer's*
 # direction by that layer's weight norm, with directions drawn after a global `np.random.seed`. Scaling per layer is
-# *layer* normalization (`surfaces.layer_normalize`); Li et al. scale per
-# filter. For the whole-layer rescaling above, both are invariant (check below). Neither is invariant when each
-# hidden unit gets its *own* factor $a_j$: the compensating $1/a_j$ lands inside the next layer's filter, whose
-# norm is shared by all units. Li et al. designed per-filter scaling for networks with batch normalization,
-# where a filter's scale does not matter at all. And global seeding makes a picture depend on everything that
-# drew random numbers before it; here every draw takes its own seed.
+# *layer* normalization (`surfaces.layer_normalize`); Li et al. scale per filter. For the whole-layer rescaling
+# above, both are invariant (check below). Neither is invariant when each hidden unit gets its *own* factor $a_j$:
+# the compensating $1/a_j$ lands inside the next layer's filter, whose norm is shared by all units. Li et al.
+# motivate filter normalization by scale invariance, and in networks with batch normalization, like the ones they
+# plotted, per-filter scaling is exactly right: batch normalization re-normalizes each filter's output, so a
+# filter's scale does not matter at all. And global seeding makes a picture depend on everything that drew random
+# numbers before it; here every draw takes its own seed.
 
 # %%
 (W1, b1), (W2, b2) = model.unflatten(theta_star.copy())
@@ -225,6 +233,7 @@ assert gaps["layer", "per unit"] > 1e-3 and gaps["filter", "per unit"] > 1e-3
 
 # %%
 line = surfaces.interpolate(model, problem.theta0, theta_star, np.linspace(-0.5, 1.5, 81))
+shape = surfaces.line_monotonicity(line)  # judged on [0, 1], from θ₀ to θ*
 fig, ax = plotting.new_figure(figsize=(6, 3.6))
 ax.plot(line.alphas, line.losses, "-o", markevery=8, color=plotting.OKABE_ITO[4], label="L((1−α)θ₀ + αθ*)")
 ax.axvline(0, color="0.5", linestyle=":", label="θ₀ (α = 0)")
@@ -232,25 +241,47 @@ ax.axvline(1, color="k", linestyle="--", label="θ* (α = 1)")
 plotting.label_axes(ax, "Loss on the line from initialization to solution", "α", "training loss")
 ax.set_yscale("log")
 ax.legend()
-inside = line.losses[(line.alphas >= 0) & (line.alphas <= 1)]
-print(f"strictly downhill on [0, 1]: {bool(np.all(np.diff(inside) < 0))}; highest point on [0, 1] "
-      f"{inside.max() / inside[0]:.2f} × L(θ₀); lowest at α = {line.argmin:.3f}; "
+print(f"strictly downhill on [0, 1]: {shape.strictly_decreasing}; highest point on [0, 1] "
+      f"{shape.peak_ratio:.2f} × L(θ₀); lowest at α = {line.argmin:.3f}; "
       f"L at α = 1.5 is {line.losses[-1] / model.loss(theta_star):.0f} × L(θ*)")
-assert inside.max() < 1.5 * inside[0]                    # no barrier on the way: nothing climbs to 1.5 L(θ₀) ...
-assert abs(line.argmin - 1.0) <= 0.1                     # ... the lowest point of the line is θ* (to the grid) ...
+assert shape.peak_ratio < 1.5                            # no barrier on the way: nothing climbs to 1.5 L(θ₀) ...
+assert abs(line.argmin - 1.0) <= 0.1                     # ... the line's lowest point is at θ* or close before it ...
 assert line.losses[-1] > 2 * model.loss(theta_star)      # ... and beyond θ* the loss climbs again
 fig
 
 # %% [markdown]
-# For this network (seed 0) the line is strictly downhill from $\theta_0$ to $\theta^*$ and climbs again beyond
-# $\theta^*$. That is what Goodfellow et al. saw — and what we see for most seeds, not all: over 201
-# data/initialization seeds we tried, 193 lines were strictly downhill on $[0, 1]$; the other 8 first climbed a
-# little past $\theta_0$ (at most 25 % above $L(\theta_0)$) before falling to $\theta^*$. Lucas et al. (2021) found
-# the same: the monotone line is common but not a law, and adaptive optimizers such as Adam, or weights that travel
-# far from their initialization, break it. So the cell asserts what held in every run: no bump reaches
-# $1.5\,L(\theta_0)$, and the line's lowest point is $\theta^*$. Even a monotone line does **not** mean the
-# optimizer travelled along it (the next section shows it did not), nor that the landscape is convex — only that
-# this one slice has no barrier.
+# One network is one draw. Is the line downhill for others too? The next cell trains eight more networks, each on
+# its own data with its own initialization (a few seconds), and reads their lines the same way.
+
+# %%
+shapes = [shape]
+for seed in range(1, 9):
+    other = moons_problem(seed=seed)
+    other_line = surfaces.interpolate(other.model, other.theta0, other.theta, np.linspace(0, 1, 41))
+    shapes.append(surfaces.line_monotonicity(other_line))
+downhill = ProbabilityEstimate.from_count(sum(m.strictly_decreasing for m in shapes), len(shapes))
+print(f"strictly downhill: {downhill.count} of {downhill.trials} lines = {downhill.probability:.0%} ± "
+      f"{downhill.stderr:.0%} (binomial standard error); 95 % interval {downhill.ci_low:.0%} to {downhill.ci_high:.0%}")
+print(f"tallest climb on the way {max(m.largest_rise for m in shapes):.1%} of L(θ₀); lowest points at "
+      f"α = {min(m.argmin for m in shapes):.3f} to {max(m.argmin for m in shapes):.3f}")
+assert downhill.probability >= 0.5                                       # most lines are downhill ...
+assert all(m.peak_ratio < 1.5 and abs(m.argmin - 1) <= 0.1 for m in shapes)  # ... and none has a barrier
+
+# %% [markdown]
+# For our network (seed 0) the line is strictly downhill from $\theta_0$ to $\theta^*$ and climbs again beyond
+# $\theta^*$. That is what Goodfellow et al. saw, and what the cell above checks for eight more networks. But nine
+# lines cannot say how rare the exceptions are: the 95 % interval printed above is wide (and when all nine agree,
+# the standard error is 0 and says nothing at all). So we ran a larger census with the same code: over 100
+# data/initialization seeds (0 to 99), 93 lines were strictly downhill on $[0, 1]$. In the other 7 the loss rose
+# somewhere on the way, by at most 1.9 % of $L(\theta_0)$, and in most of them the rise is a dip below $L(\theta^*)$
+# just before $\theta^*$: Adam stopped close to the bottom of the line, not exactly at it. (The census takes about a
+# minute; `tests/test_claims_measured.py` reruns it and fails if these numbers drift.) The monotone line is usual,
+# not universal — Lucas et al. (2021) found the same at scale, and found it failing more often with adaptive
+# optimizers such as Adam (which we use), with batch normalization, and when the weights travel far from their
+# initialization. So the cells assert what held in every run: no bump reaches $1.5\,L(\theta_0)$, and the line's
+# lowest point lies within 0.1 of $\theta^*$. Even a monotone line does **not** mean the optimizer travelled along
+# it (the next section shows it did not), nor that the landscape is convex — only that this one slice has no
+# barrier.
 #
 # ## 5. Where the optimizer actually went
 #
@@ -274,7 +305,7 @@ print(f"PCA plane holds {evr.sum():.1%} of the path's squared deviation ({evr[0]
       f"the random plane drawn below holds {random_share:.1%}")
 print(f"200 random planes hold {shares.mean():.2%} ± {share_se:.2%} on average (largest {shares.max():.1%}); "
       f"theory 2/P = {2 / model.dim:.2%}")
-assert evr.sum() > 0.85                                     # two directions hold most of the path (≥ 91 % in 200 seeds)
+assert evr.sum() > 0.85                                     # two directions hold most of the path
 assert abs(shares.mean() - 2 / model.dim) < 4 * share_se    # a random plane holds 2/P of it, on average
 assert evr.sum() > 10 * shares.mean()
 
@@ -334,15 +365,18 @@ assert trained["wide 2-64-1"].model.loss(trained["wide 2-64-1"].theta) < trained
 
 # %% [markdown]
 # **What the miniature shows, honestly.** The wide network fits the data better than the narrow one (asserted
-# above; it did in each of the 21 data/initialization seeds we tried, by a factor of at least 2 in training loss).
-# The roughness numbers, however, do **not** order the networks the way Li et al.'s ImageNet and CIFAR pictures do.
-# Over the same 21 seeds the wide net's slice had more downward-curving grid points than the narrow one's in 14 and
-# fewer in 7, and the deep plain net's slice had less negative curvature than the residual one's in 8 and more in 13:
-# no consistent order either way (the numbers printed above are one of those 21 runs). Nor did depth without skips
-# hurt training here — the deep plain net reached the lowest training loss of the four in all 21 seeds: six layers
-# of 16 units on two moons are far from the 56- and 110-layer networks whose plain versions Li et al. saw turn
-# chaotic. Two-moons networks with tens to hundreds of parameters are too small for the effect; treat this section
-# as a measurement protocol you can scale up, not as a reproduction. We assert only the part that held every time.
+# above). The roughness numbers, however, do **not** order the networks the way Li et al.'s CIFAR-10 pictures do.
+# One run says little, so we repeated this experiment for 21 data/initialization/direction seeds (0 to 20; the run
+# printed above is seed 0). The wide net reached the lower training loss in all 21, by a factor of at least 1.5. But
+# its slice had more downward-curving grid points than the narrow one's in 14 and fewer in 7, and the deep plain
+# net's slice had less negative curvature than the residual one's in 11 and more in 10: no consistent order either
+# way. (Those four trainings per seed take about a minute and a half for the 21 seeds, too long for this page;
+# `tests/test_claims_measured.py` reruns them and fails if these counts drift.) Nor did depth without skips make
+# training harder in most runs here — the deep plain net reached the lowest training loss of the four in 18 of the
+# 21 seeds, although in 1 of them it did not train at all (its loss ended at 0.25, what predicting ½ for every point
+# costs). Six layers of 16 units on two moons are far from the 56- and 110-layer networks whose plain versions Li et
+# al. saw turn chaotic; networks this small are too small for the effect. Treat this section as a measurement
+# protocol you can scale up, not as a reproduction. We assert only the part that held every time.
 #
 # ## 7. Summary
 #
@@ -353,9 +387,10 @@ assert trained["wide 2-64-1"].model.loss(trained["wide 2-64-1"].theta) < trained
 # * Raw random directions depend on the parametrization; filter-normalized ones do not change under the
 #   layer rescaling $(aW_1, W_2/a)$ (asserted to 1e-9) — but no normalization removes every symmetry
 #   (per-unit rescaling still changes the slice).
-# * The straight line from $\theta_0$ to $\theta^*$ is usually monotone (not always), without being the path the
-#   optimizer took;
-#   trajectory PCA finds the plane the path lives in (> 90 % here), random planes miss it (they keep $2/P$ of it).
+# * The straight line from $\theta_0$ to $\theta^*$ is usually monotone, not always, and it is not the path the
+#   optimizer took.
+# * Trajectory PCA finds the plane the path lives in (over 85 % of it, asserted above); random planes miss it (they
+#   keep $2/P$ of it on average).
 # * Small reproductions can fail; say so and measure.
 #
 # **Exercises:** [02_loss_geometry_exercises.ipynb](../exercises/02_loss_geometry_exercises.ipynb) — filter

@@ -243,6 +243,66 @@ def test_slice_errors_name_the_argument():
         surfaces.slice_1d(q, [np.nan, 0.0], np.ones(2))
 
 
+def _profile(losses, alphas=None):
+    losses = np.asarray(losses, dtype=float)
+    alphas = np.linspace(0, 1, losses.size) if alphas is None else np.asarray(alphas, dtype=float)
+    return surfaces.Slice1D(alphas=alphas, losses=losses, kind="interpolation")
+
+
+def test_line_monotonicity_measures_the_tallest_bump_on_the_range():
+    # 4 → 5 (a bump of 1 over the start) → 2 → 3 (climbs 1 over the lowest before it) → 1
+    m = surfaces.line_monotonicity(_profile([4.0, 5.0, 2.0, 3.0, 1.0]))
+    assert not m.strictly_decreasing
+    assert m.largest_rise == pytest.approx(1.0 / 4.0)  # the tallest climb, relative to f(start) = 4
+    assert m.peak_ratio == pytest.approx(5.0 / 4.0) and m.argmin == 1.0
+    # a climb measured from the lowest point so far, not from the previous point: 3 → 1 → 2 → 2.5 rises 1.5
+    assert surfaces.line_monotonicity(_profile([3.0, 1.0, 2.0, 2.5])).largest_rise == pytest.approx(1.5 / 3.0)
+    # a flat step is not strictly decreasing, but climbs nothing
+    flat = surfaces.line_monotonicity(_profile([3.0, 2.0, 2.0, 1.0]))
+    assert not flat.strictly_decreasing and flat.largest_rise == 0.0 and flat.peak_ratio == 1.0
+
+
+def test_line_monotonicity_reads_only_its_range_and_matches_a_quadratic_line():
+    q = Quadratic(np.eye(2))
+    line = surfaces.interpolate(q, np.array([2.0, 0.0]), np.zeros(2), np.linspace(-0.5, 1.5, 81))
+    m = surfaces.line_monotonicity(line)  # ½‖(1 − α)θ₀‖²: falls on [0, 1], climbs again beyond both ends
+    assert m.strictly_decreasing and m.largest_rise == 0.0 and m.peak_ratio == 1.0 and m.argmin == 1.0
+    assert (m.start, m.stop) == (0.0, 1.0)
+    whole = surfaces.line_monotonicity(line, -0.5, 1.5)
+    assert not whole.strictly_decreasing and whole.largest_rise == pytest.approx(0.5 / 4.5)  # 2(1 − α)²: 4.5 → 0 → 0.5
+
+
+@settings(max_examples=50, deadline=None)
+@given(st.lists(st.floats(0.01, 100.0), min_size=2, max_size=30))
+def test_line_monotonicity_rise_is_zero_exactly_when_the_profile_never_climbs(values):
+    m = surfaces.line_monotonicity(_profile(values))
+    never_climbs = all(b <= a for a, b in zip(values, values[1:]))
+    assert (m.largest_rise == 0.0) == never_climbs
+    assert m.strictly_decreasing == all(b < a for a, b in zip(values, values[1:]))
+    assert m.largest_rise >= 0.0 and m.peak_ratio >= 1.0 and m.argmin == np.linspace(0, 1, len(values))[np.argmin(values)]
+
+
+def test_line_monotonicity_of_a_loss_that_starts_at_or_below_zero():
+    up = surfaces.line_monotonicity(_profile([-1.0, -2.0, -0.5]))  # e.g. the wobbly terrain, whose minimum is −2A
+    assert up.peak_ratio == np.inf and up.largest_rise == pytest.approx(1.5) and up.argmin == 0.5
+    down = surfaces.line_monotonicity(_profile([0.0, -1.0, -2.0]))
+    assert down.strictly_decreasing and down.peak_ratio == 1.0 and down.largest_rise == 0.0
+
+
+def test_line_monotonicity_errors_name_the_problem():
+    line = _profile([3.0, 2.0, 1.0])
+    with pytest.raises(TypeError, match="line"):
+        surfaces.line_monotonicity(np.array([3.0, 2.0, 1.0]))
+    with pytest.raises(ValueError, match="start"):
+        surfaces.line_monotonicity(line, 1.0, 0.0)
+    with pytest.raises(ValueError, match="at least 2"):
+        surfaces.line_monotonicity(line, 0.1, 0.4)
+    with pytest.raises(ValueError, match="increasing"):
+        surfaces.line_monotonicity(_profile([3.0, 2.0, 1.0], alphas=[0.0, 1.0, 0.5]))
+    with pytest.raises(ValueError, match="non-finite"):
+        surfaces.line_monotonicity(_profile([3.0, np.inf, 1.0]))
+
+
 # --------------------------------------------------------------------------------------------
 # trajectory PCA
 # --------------------------------------------------------------------------------------------
