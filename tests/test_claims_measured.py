@@ -22,7 +22,7 @@ import numpy as np
 import pytest
 
 from course_utils import surfaces
-from course_utils.widgets.landscape import moons_problem
+from course_utils.problems import moons_problem
 
 ROOT = Path(__file__).resolve().parents[1]
 CHAPTER_2 = ROOT / "notebooks" / "02_loss_geometry.py"
