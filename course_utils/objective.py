@@ -352,6 +352,8 @@ def batch_loss_function(f: Any, dim: int | None = None) -> tuple[Callable[[np.nd
     (``math.exp``-style); a point where it raises (``math.log(-1)``) gives NaN — outside the domain.
     A callable with ``dim > 1`` is wrapped in :class:`FunctionObjective` (called point by point).
     """
+    if dim is not None:
+        dim = check_int(dim, "dim", low=1)
     if isinstance(f, Objective):
         if dim is not None and dim != f.dim:
             raise ValueError(f"points have {dim} coordinates but the objective {f.name!r} has dim {f.dim}")
