@@ -576,8 +576,8 @@ def numerical_gradient_path_search(
     target_barrier: float | None = None,
     callback: Callable | None = None,
 ) -> CurveTraining:
-    r"""The course source's path search, re-implemented: gradient descent on the path's maximum loss,
-    gradient by forward differences, one coordinate at a time.
+    r"""A path search by numerical gradients, for comparison with curve training: gradient descent on the
+    path's maximum loss, gradient by forward differences, one coordinate at a time.
 
     The path is the polygonal chain through the bends (initialised equally spaced on the straight line); its
     cost is :math:`c(\beta) = \max_{s} L(\theta_s)` over ``samples_per_segment`` points per segment, and a

@@ -4,8 +4,8 @@ When training fails, the loss curve is a symptom; the landscape is the cause. Th
 symptoms that point to causes:
 
 * :func:`lr_range_test` — one run in which the learning rate grows exponentially from ``lr_min`` to ``lr_max``
-  (Smith 2017); the loss falls, bottoms out and blows up. A good learning rate sits about a decade below the
-  bottom. On a quadratic the blow-up follows :math:`\eta > 2/\lambda_{\max}`, *late*: the unstable mode has to
+  (Smith's range test, 2017, in the exponential form of fastai's learning-rate finder); the loss falls, bottoms
+  out and blows up. A good learning rate sits about a decade below the bottom (fastai's rule of thumb). On a quadratic the blow-up follows :math:`\eta > 2/\lambda_{\max}`, *late*: the unstable mode has to
   grow back from the small amplitude earlier steps left it;
 * :func:`layer_gradient_norms` — :math:`\|\partial L/\partial W_\ell\|_F` for each layer of an
   :class:`~course_utils.models.MLP`: vanishing gradients shrink geometrically from the output to the input,
@@ -115,7 +115,7 @@ class LRRangeTest:
 
     @property
     def suggested_lr(self) -> float:
-        """A decade below the bottom of the curve, ``lr_at_min / 10`` (Smith's rule of thumb)."""
+        """A decade below the bottom of the curve, ``lr_at_min / 10`` (the rule of thumb of fastai's finder)."""
         return self.lr_at_min / 10.0
 
     @property
@@ -130,7 +130,8 @@ def lr_range_test(objective, theta0, *, lr_min: float = 1e-4, lr_max: float = 10
                   smoothing: float = 0.0, stop_factor: float = 4.0) -> LRRangeTest:
     r"""The learning-rate range test (Smith 2017, "Cyclical learning rates"): one run, the rate growing each step.
 
-    The learning rate follows :func:`range_schedule`. At first it is too small to matter and the loss barely
+    Smith raised the rate linearly over a few epochs; like fastai's learning-rate finder, this test raises it
+    exponentially, following :func:`range_schedule`, so that every decade gets as many steps. At first it is too small to matter and the loss barely
     moves; then the loss falls fastest; then the steps become too large for the curvature, the loss bottoms out
     and blows up. The test stops once the smoothed loss exceeds ``stop_factor`` times its best value.
 

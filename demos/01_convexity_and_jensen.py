@@ -33,7 +33,8 @@ ChordExplorer(function="x⁴ − x²", x=-0.9, y=0.9, t=0.5, presentation=True)
 # %% [markdown]
 # ## Jensen Explorer
 # For a convex f, the average of f(X) is never below f of the average: E[f(X)] ≥ f(E[X]).
-# Reshape the distribution of X and watch the gap between the two — it closes only when X stops varying.
+# Reshape the distribution of X and watch the gap between the two: for a strictly convex f such as x² it closes only
+# when X stops varying (for |x|, also when X stays on one side of 0).
 
 # %%
 JensenExplorer(presentation=True)

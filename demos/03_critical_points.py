@@ -20,7 +20,6 @@
 
 # %%
 # %matplotlib widget
-import numpy as np
 
 from course_utils import data, models, optimizers
 from course_utils.randomness import default_rng

@@ -20,6 +20,8 @@
 
 # %%
 # %matplotlib widget
+from course_utils import data, optimizers
+from course_utils.models import MLP
 from course_utils.widgets import (
     ReparameterizationExplorer,
     SAMExplorer,
@@ -27,8 +29,6 @@ from course_utils.widgets import (
     ShiftExplorer,
     StabilityExplorer,
 )
-from course_utils import data, optimizers
-from course_utils.models import MLP
 
 # The chapter's two small networks on noisy two moons, trained as in the chapter (a couple of seconds).
 X, y = data.two_moons(300, noise=0.3, rng=0)
@@ -48,8 +48,11 @@ ShiftExplorer(presentation=True)
 
 # %% [markdown]
 # ## Measuring sharpness
-# The same trained network, several measures: the worst and the average loss increase in a ball of radius ε,
-# SAM's one-step estimate at radius ρ, and the Hessian's largest eigenvalue. Grow ε and ρ and watch them part.
+# The same trained network, four measures of how fast its loss rises: Keskar's worst case in a box of relative size
+# ε, the worst and the average over 100 random directions of length ρ, and SAM's one-step estimate at radius ρ; on the
+# left, the loss along the Hessian's top eigenvector and along one random direction. Move ρ: at small ρ the slope
+# dominates, and SAM's step along the gradient beats every random direction; at larger ρ the curvature takes over,
+# and the top eigenvector rises several times faster than even the worst of the random directions.
 
 # %%
 SharpnessExplorer(net, {"full-batch GD": theta_gd}, presentation=True)
@@ -64,7 +67,8 @@ StabilityExplorer(presentation=True)
 # %% [markdown]
 # ## Sharpness-aware minimization
 # Gradient descent settles in the nearest basin, sharp or not; SAM steps with the gradient from a point ρ uphill
-# and prefers the flat basin. Move ρ from 0 upwards.
+# and prefers the flat basin. Move ρ from 0 upwards: already a small ρ carries SAM past the notch, and too large a
+# ρ leaves it stalled near the rim, in neither minimum.
 
 # %%
 SAMExplorer(presentation=True)

@@ -20,7 +20,6 @@
 
 # %%
 # %matplotlib widget
-import numpy as np
 
 from course_utils import connectivity, data, models, optimizers
 from course_utils.randomness import default_rng
@@ -36,7 +35,8 @@ curve = connectivity.train_curve(model, theta_1, theta_2, steps=300, lr=0.02, rn
 # %% [markdown]
 # ## Path Explorer
 # Two networks trained from different seeds, and two paths between them: the straight line and a trained Bézier
-# curve. Move t from one network to the other — on the line the classifier breaks halfway, on the curve it never does.
+# curve. Move t from one network to the other: halfway along the line the accuracy sags well below the two ends';
+# along the curve it stays close to theirs.
 
 # %%
 PathExplorer(model, {"straight line": line, "trained curve": curve}, presentation=True)

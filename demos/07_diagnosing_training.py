@@ -34,7 +34,8 @@ GradientFlowExplorer(presentation=True)
 
 # %% [markdown]
 # ## Loss exploding at the start → a step beyond the curvature
-# Gradient descent is stable only while η < 2/λ_max. Push the step size across the line and watch the loss turn.
+# On a quadratic, gradient descent is stable only while η < 2/λ_max. Push the step size across the line and watch
+# the loss turn.
 
 # %%
 StabilityExplorer(presentation=True)

@@ -62,12 +62,12 @@ for seed, th in enumerate(nets):
 pairs = list(itertools.combinations(range(6), 2))
 distances = np.array([np.linalg.norm(nets[i] - nets[j]) for i, j in pairs])
 print(f"distances between the 15 pairs: {distances.min():.1f} to {distances.max():.1f}")
-assert min(model.accuracy(th) for th in nets) >= 0.97  # all six solve the task
+assert min(model.accuracy(th) for th in nets) >= 0.95  # all six solve the task
 assert distances.min() > 0.5 * min(np.linalg.norm(th) for th in nets)  # ... and no two are close
 
 # %% [markdown]
 # All six networks classify (nearly) every training point correctly, and their decision boundaries look alike.
-# Their parameter vectors are as far from each other as they are from the origin.
+# Yet no two parameter vectors are close: the distances between them are of the size of the vectors themselves.
 
 # %%
 grid_x, grid_y = np.meshgrid(np.linspace(-1.6, 2.6, 120), np.linspace(-1.1, 1.6, 100))
@@ -109,12 +109,12 @@ pair_error_barriers = np.array([profiles[pair].error_barrier for pair in pairs])
 print("loss barriers of the 15 straight lines, sorted:", np.round(np.sort(pair_barriers), 2))
 print(f"median {np.median(pair_barriers):.3f}; above 0.1 for {np.sum(pair_barriers > 0.1)} of 15 pairs; "
       f"median error barrier {np.median(pair_error_barriers):.3f}")
-assert np.sum(pair_barriers > 0.1) >= 10  # most straight lines between independent solutions climb a barrier
+assert np.median(pair_barriers) > 0.1  # the typical straight line between independent solutions climbs a barrier
 
 # %% [markdown]
-# (c), for most pairs: the straight line leaves the valley. The barriers differ a lot from pair to pair —
-# occasionally two trainings land almost linearly connected — so from here on we take the pair whose line
-# climbs **highest**, the hardest pair to connect, and call its networks $\theta_1$ and $\theta_2$.
+# (c), for most pairs: the straight line leaves the valley. The barriers differ a lot from pair to pair — now and
+# then two trainings land almost linearly connected — so from here on we take the pair whose line climbs
+# **highest**, the hardest pair to connect, and call its networks $\theta_1$ and $\theta_2$.
 
 # %%
 first, second = pairs[int(np.argmax(pair_barriers))]
@@ -123,15 +123,17 @@ line = connectivity.Path.line(theta_1, theta_2)
 line_profile = profiles[(first, second)]
 mid = line.points(0.5)
 print(f"θ₁ = network {first}, θ₂ = network {second}: loss {model.loss(theta_1):.3f} and {model.loss(theta_2):.3f}")
-print(f"loss barrier  {line_profile.barrier:.3f}   (peak at t = {line_profile.t_max:.2f})")
+print(f"loss barrier  {line_profile.barrier:.3f}   (peak at t = {line_profile.t_max:.2f}), "
+      f"{line_profile.barrier / max(line_profile.losses[0], line_profile.losses[-1]):.0f} times the endpoints' loss")
 print(f"error barrier {line_profile.error_barrier:.3f}")
 print(f"halfway: loss {model.loss(mid):.3f}, accuracy {model.accuracy(mid):.3f}")
 assert line_profile.barrier > 0.3 and line_profile.error_barrier > 0.1  # a clear barrier
 assert line_profile.barrier > 10 * max(line_profile.losses[0], line_profile.losses[-1])
 
 # %% [markdown]
-# The loss climbs to about sixty times the endpoints' and halfway along the line the network classifies only
-# about three points in four correctly. Does that mean the two solutions live in different valleys?
+# The loss climbs to tens of times the endpoints', and halfway along the line the network misclassifies a good
+# part of the training set that both ends classify (nearly) perfectly. Does that mean the two solutions live in
+# different valleys?
 
 # %% [markdown]
 # ## 3. Symmetry: many parameter vectors, one function
@@ -187,17 +189,23 @@ print(f"barrier after / before alignment: median {np.median(shrink):.3f}, larges
 assert np.median(shrink) < 0.1  # for the typical pair, alignment removes more than 90 % of the barrier
 
 # %% [markdown]
-# On this problem the barrier is almost *entirely* symmetry: once the units are matched (signs included — with
-# permutations alone the tanh network stays partly misaligned), the straight line between two solutions stays
-# in the valley, for the typical pair as for the hardest one. Ainsworth et al. report the same for wide
-# networks on real data; for narrow ones a barrier remains after alignment.
+# On this problem the barrier is almost *entirely* symmetry: once the units are matched, the straight line
+# between two solutions stays in the valley, for the typical pair as for the hardest one. (Not for every pair
+# to the same degree: the largest ratio printed above belongs to the pair that keeps most of its barrier. And
+# for tanh the signs matter: with permutations alone, more of the hardest pair's barrier is left — compare the
+# table above.) Entezari et al. (2022) conjectured that this holds for networks trained by SGD in general: once
+# permutations are taken into account, the straight line between two solutions typically has no barrier.
+# Ainsworth et al. found it so after weight matching for wide enough networks on real data (MLPs on MNIST,
+# wide ResNets on CIFAR-10); for narrow networks a barrier remains after alignment.
 
 # %% [markdown]
 # ## 4. The curved path
 #
 # Garipov et al. (2018) asked the question without any symmetry argument: keep $\theta_1$ and $\theta_2$ fixed
-# and look for a *curve* between them along which the loss stays low. Their curve is a quadratic Bézier curve
-# with one free "bend" $\theta_b$:
+# and look for a *curve* between them along which the loss stays low. (Draxler et al. (2018) found such paths at
+# the same time with a different tool, the nudged elastic band of chemistry; both groups found that the minima
+# of trained networks are joined by paths of nearly constant low loss.) Garipov et al.'s curve is a quadratic
+# Bézier curve with one free "bend" $\theta_b$:
 #
 # $$\theta(t) = (1-t)^2\,\theta_1 + 2t(1-t)\,\theta_b + t^2\,\theta_2,$$
 #
@@ -267,9 +275,11 @@ fig
 # ## 5. Linear mode connectivity and stability (Frankle et al. 2020)
 #
 # Frankle et al. trained a network for $k$ steps, then **spawned two copies** that continued with different
-# minibatch orders, and measured the error barrier of the straight line between the copies' final weights. For
-# large networks on CIFAR-10 and ImageNet, copies spawned at $k = 0$ ended in different valleys (a barrier), but
-# copies spawned after a small fraction of training were linearly connected — training becomes *stable* early.
+# samples of SGD noise (minibatch order, data augmentation), and measured the error barrier of the straight line
+# between the copies' final weights. For standard vision networks on CIFAR-10 and ImageNet (ResNets, VGG,
+# Inception), copies spawned at $k = 0$ ended up separated by an error barrier, but copies spawned a little way
+# into training were linearly connected — training becomes *stable* to SGD noise early. Their small networks on
+# MNIST (LeNet) were stable from initialisation.
 #
 # Here in miniature: network 0's initialisation, Adam with minibatches of 20, copies spawned at
 # $k \in \{0, 20, 100\}$ and trained 300 more steps each.
@@ -300,10 +310,11 @@ fig
 
 # %% [markdown]
 # What this shows, honestly: on a network this small, copies that share their initialisation are already
-# (nearly) linearly connected when spawned at $k = 0$ — the barriers are small next to those between
-# independent seeds. The *instability* early in training that Frankle et al. found needs larger networks and
-# harder data; what survives at this scale is the main contrast: **shared initialisation → one valley along a
-# straight line; independent initialisation → a barrier** (which, as section 3 showed, is mostly symmetry).
+# (nearly) linearly connected when spawned at $k = 0$ — like Frankle et al.'s MNIST networks, and unlike their
+# CIFAR-10 and ImageNet ones: the barriers are small next to those between independent seeds. The *instability*
+# early in training needs larger networks and harder data; what survives at this scale is the main contrast:
+# **shared initialisation → one valley along a straight line; independent initialisation → a barrier** (which,
+# as section 3 showed, is mostly symmetry).
 
 # %% [markdown]
 # ## 6. What it is good for: ensembles along the curve
@@ -324,9 +335,10 @@ assert min(single[1:4]) >= min(single[0], single[4]) - 0.01  # on the curve as g
 assert abs(along - ends) < 0.01  # ... but here the ensemble gains nothing worth mentioning
 
 # %% [markdown]
-# Every network on the curve is as good as the endpoints on *test* data too: the curve is a one-parameter family
-# of good solutions. The ensemble gains nothing here, because on this easy problem all the members make nearly
-# the same predictions — ensembles help only when their members disagree, as networks on harder data do.
+# The networks sampled along the curve are as good as the endpoints on *test* data too (within a few of the
+# 1000 test points): the curve is a one-parameter family of good solutions. The ensemble gains nothing here,
+# because on this easy problem all the members make nearly the same predictions — ensembles help only when
+# their members disagree, as networks on harder data do.
 
 # %% [markdown]
 # ## 7. Why not search by numerical gradients?
@@ -376,27 +388,29 @@ assert curve_cost * 10 < search_hist["loss_evaluations"][-1] and search_hist["ba
 fig
 
 # %% [markdown]
-# Curve training reaches a path at 10 % of the straight line's barrier after a few hundred evaluations; the
-# numerical search has spent over ten thousand and is still far above that. A benchmark in `benchmarks/`
+# Curve training reaches a path at 10 % of the straight line's barrier within a few hundred evaluations; the
+# numerical search has spent over ten thousand and is still well above that. A benchmark in `benchmarks/`
 # measures the wall-clock version of this race.
 #
-# Two more problems with that sketch are worth knowing: its final test declares the path good when its maximum
-# loss is within 10 % *of the endpoints' loss* — a relative threshold that is very strict for near-zero losses
-# and very loose for large ones (compare barriers, or errors, instead); and it accepts a `grad_fn` argument that
-# it never uses — with autograd, the exact gradient is as cheap as one extra pass.
+# Two more pitfalls of such a search are worth knowing. Declaring the path good when its maximum loss is within
+# 10 % *of the endpoints' loss* is a relative threshold, very strict for near-zero losses and very loose for
+# large ones — compare barriers, or errors, instead. And finite differences buy nothing when the exact gradient
+# is available: with autograd it costs about one extra pass.
 
 # %% [markdown]
 # ## Summary
 #
-# - Two networks trained from different seeds solve the task equally well yet sit far apart; the **straight
-#   line** between them climbs a clear barrier (loss 0.51, error 17.5 % here).
+# - Networks trained from different seeds solve the task equally well yet sit far apart; the **straight line**
+#   between two of them typically climbs a clear barrier, in the loss and in the error.
 # - Hidden units can be **permuted** (and, for tanh, sign-flipped) without changing the function. **Weight
-#   matching** undoes the relabelling; here it removes the barrier entirely.
-# - A **Bézier curve** trained on $\mathbb{E}_t L(\theta(t))$ connects the two minima through low loss (barrier
-#   about 4 % of the line's); on the plane through $(\theta_1, \theta_b, \theta_2)$ it bends around the ridge.
-# - Copies **spawned from a shared checkpoint** are linearly connected; independent seeds are not.
+#   matching** undoes the relabelling; here it removes nearly all of the barrier for the typical pair.
+# - A **Bézier curve** trained on $\mathbb{E}_t L(\theta(t))$ connects the two minima through low loss (a barrier
+#   under a tenth of the line's); on the plane through $(\theta_1, \theta_b, \theta_2)$ it bends around the ridge.
+# - Copies **spawned from a shared checkpoint** are (nearly) linearly connected here, even from $k = 0$;
+#   independent seeds typically are not.
 # - Points along the curve are good networks; ensembles help only when members disagree.
-# - Searching for paths with **numerical gradients** costs $P$ times more per step than curve training.
+# - Searching for paths with **numerical gradients** costs $(P+1) \times 20$ loss evaluations per step, against
+#   about 2 for curve training: the gap grows with the number of parameters.
 #
 # **Exercises:** [06 — mode connectivity exercises](../exercises/06_mode_connectivity_exercises.ipynb): the
 # barrier of a straight path, a point and the tangent on a Bézier curve, permuting hidden units, and weight

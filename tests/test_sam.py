@@ -125,3 +125,15 @@ def test_sam_perturbation_keeps_the_direction_of_huge_gradients_without_warnings
     g = np.array([3e300, -4e300])
     eps = sam_perturbation(g, rho=0.5)
     np.testing.assert_allclose(eps, 0.5 * np.array([0.6, -0.8]), rtol=1e-12)
+
+
+def test_sam_passes_the_notch_for_a_window_of_radii():
+    """The chapter's and ``SharpFlatLandscape``'s claim: from a start whose GD path grazes the notch, a radius far
+    below the notch's width already carries SAM to the flat minimum, and too large a radius stalls it."""
+    from course_utils.sharpness import SharpFlatLandscape
+
+    land = SharpFlatLandscape(dim=2, sharp_width=0.25)
+    rhos = [0.0, 0.02, 0.03, 0.1, 0.25, 0.35, 0.5]   # the window: about 0.026 to 0.305
+    runs = optimizers.run_many(land, [sam(rho=r) for r in rhos], [-2.0, -1.1], steps=300, lrs=1 / 32)
+    ends = [land.basin(t.final_theta, tol=0.15) for t in runs]
+    assert ends == ["sharp", "sharp", "flat", "flat", "flat", "neither", "neither"]

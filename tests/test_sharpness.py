@@ -133,6 +133,31 @@ def test_stable_gd_on_a_quadratic_stays_below_the_threshold():
     assert not tr.trajectory.diverged and np.all(np.diff(tr.trajectory.losses) <= 0)
 
 
+def test_sharpness_during_training_at_several_step_sizes_equals_one_run_each():
+    # the side-by-side form must give every step size the run and the sharpness it gets alone
+    X, y = data.two_moons(40, noise=0.2, rng=0)
+    net = MLP(X, 2.0 * y - 1.0, hidden=(6,), activation="tanh", loss="mse")
+    theta0 = net.init(0, scale=0.5)
+    lrs = (0.3, 0.5, 4.0)                                  # the last one diverges: its non-finite point is left out
+    together = sharpness.sharpness_during_training_at(net, theta0, lrs, steps=40, every=7, rng=0)
+    assert list(together) == list(lrs)
+    for lr in lrs:
+        alone = sharpness.sharpness_during_training(net, theta0, steps=40, lr=lr, every=7, rng=0)
+        tr = together[lr]
+        assert tr.lr == lr and tr.trajectory.diverged == alone.trajectory.diverged
+        np.testing.assert_array_equal(tr.steps, alone.steps)
+        np.testing.assert_array_equal(tr.trajectory.thetas, alone.trajectory.thetas)
+        np.testing.assert_allclose(tr.lambda_max, alone.lambda_max, rtol=1e-8)
+    assert together[4.0].trajectory.diverged and np.all(np.isfinite(together[4.0].lambda_max))
+
+
+def test_sharpness_during_training_at_validates_the_step_sizes():
+    for bad, error in ((0.1, TypeError), ("0.1", TypeError), ([], ValueError), ([0.1, 0.1], ValueError),
+                       ([0.1, -1.0], ValueError)):
+        with pytest.raises(error, match="lrs"):
+            sharpness.sharpness_during_training_at(Q, np.ones(4), bad, steps=5)
+
+
 def _trace(steps, values, lr=0.5):
     steps = np.asarray(steps)
     traj = run(Q, gd(), np.zeros(4), steps=int(steps[-1]), lr=0.1)   # any run: the helpers read steps and values

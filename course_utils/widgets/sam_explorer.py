@@ -1,10 +1,12 @@
 r"""The SAM Explorer: gradient descent and SAM on a landscape with a sharp and a flat minimum.
 
 Both start from the same point. Gradient descent follows the slope into the narrow notch (the sharp
-minimum); SAM evaluates the gradient at the look-ahead point :math:`\theta + \rho g/\|g\|`, which for
-:math:`\rho` above about the notch's width lands beyond the notch's rim, and follows the wide bowl to the flat
-minimum. Too large a :math:`\rho` and SAM stalls near the rim: its fixed points (where
-:math:`\nabla L(\theta + \hat\varepsilon) = 0`) are not minima of :math:`L`.
+minimum); SAM evaluates the gradient at the look-ahead point :math:`\theta + \rho g/\|g\|`, which lies uphill
+of :math:`\theta` — on the notch's wall, away from the notch, where its pull is weaker — so SAM can pass the
+notch and follow the wide bowl to the flat minimum. From this start, with the default step, a whole window of
+radii does so, starting far below the notch's width (see
+:class:`~course_utils.sharpness.SharpFlatLandscape`). Too large a :math:`\rho` and SAM stalls near the rim: its
+fixed points (where :math:`\nabla L(\theta + \hat\varepsilon) = 0`) are not minima of :math:`L`.
 
 Example
 -------
