@@ -74,7 +74,9 @@ def range_schedule(lr_min: float, lr_max: float, steps: int) -> Callable:
     Equal numbers of steps per decade, so the test spends as long between 0.001 and 0.01 as between 1 and 10.
     """
     lr_min = check_scalar(lr_min, "lr_min", low=0, low_inclusive=False)
-    lr_max = check_scalar(lr_max, "lr_max", low=lr_min, low_inclusive=False)
+    lr_max = check_scalar(lr_max, "lr_max", low=0, low_inclusive=False)
+    if lr_max <= lr_min:
+        raise ValueError(f"`lr_max` must be greater than `lr_min` = {lr_min:g}, got {lr_max:g}")
     steps = check_int(steps, "steps", low=2)
     ratio = np.log(lr_max / lr_min)
     return lambda t: lr_min * np.exp(ratio * np.minimum(np.asarray(t, dtype=float), steps - 1) / (steps - 1))

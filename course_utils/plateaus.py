@@ -222,6 +222,11 @@ def deep_linear_experiment(singular_values=(3.0, 1.5, 0.75), *, d: int = 4, hidd
     T = U @ np.diag(s) @ V.T
     model = MLP(X, X @ T, hidden=(hidden,), activation="linear", bias=False)
     theta0 = model.init(rng, scheme="normal", scale=init_scale)
+    with np.errstate(all="ignore"):
+        loss0 = model.unchecked_loss(theta0)
+    if not np.isfinite(loss0):  # theta0 is ours, drawn at `init_scale`: name the argument that put it there
+        raise ValueError(f"`init_scale` = {init_scale:g} starts the network where the loss is not finite ({loss0}); "
+                         "use a smaller `init_scale`")
     traj = optimizers.run(model, optimizers.gd(), theta0, steps=steps, lr=lr, rng=rng)
     strengths = mode_strengths(model, traj.thetas, U, V)
     learned = np.full(s.size, np.nan)
