@@ -882,7 +882,7 @@ def weight_matching(model, theta_ref, theta, *, flip_signs: bool | None = None, 
     elif not isinstance(flip_signs, (bool, np.bool_)):
         raise TypeError(f"`flip_signs` must be True, False or None, got {flip_signs!r}")
     if flip_signs and model.activation == "relu":
-        raise ValueError("`flip_signs=True` needs an odd activation (tanh, linear); relu(-z) ≠ -relu(z)")
+        raise ValueError("`flip_signs` = True needs an odd activation (tanh, linear); relu(-z) ≠ -relu(z)")
     max_sweeps = check_int(max_sweeps, "max_sweeps", low=1)
     ref_layers = model.unflatten(ref)
     perms = [np.arange(w) for w in model.hidden]

@@ -68,7 +68,9 @@ def optimal_momentum(mu: float, L: float) -> tuple[float, float, float]:
     (lr, beta, rate)
     """
     mu = check_scalar(mu, "mu", low=0, low_inclusive=False)
-    L = check_scalar(L, "L", low=mu)
+    L = check_scalar(L, "L", low=0, low_inclusive=False)
+    if L < mu:
+        raise ValueError(f"`L` must be >= `mu` = {mu:g} (the largest curvature is at least the smallest), got {L:g}")
     sk = np.sqrt(L / mu)
     return float((2 / (np.sqrt(L) + np.sqrt(mu))) ** 2), float(((sk - 1) / (sk + 1)) ** 2), float((sk - 1) / (sk + 1))
 

@@ -141,7 +141,7 @@ def blob_classification(separation: float, label_noise: float, n: int = 100, see
     """
     separation = check_scalar(separation, "separation", low=0)
     label_noise = check_scalar(label_noise, "label_noise", low=0, high=1)
-    rng = check_rng(seed)
+    rng = check_rng(seed, "seed")
     X, y = blobs(n, noise=1.0, rng=rng, centers=[[-separation / 2, 0.0], [separation / 2, 0.0]])
     flip = rng.random(n) < label_noise
     y = np.where(flip, 1 - y, y).astype(float)
