@@ -96,8 +96,12 @@ def saxe_mode_strength(t, s: float, a0: float, tau: float):
     s = check_scalar(s, "s", low=0, low_inclusive=False)
     a0 = check_scalar(a0, "a0", low=0, low_inclusive=False)
     tau = check_scalar(tau, "tau", low=0, low_inclusive=False)
-    e = np.exp(2 * s * np.asarray(t, dtype=float) / tau)
-    return s * e / (e - 1 + s / a0)
+    t = check_array(t, "t")
+    with np.errstate(over="ignore", invalid="ignore"):
+        e = np.exp(2 * s * t / tau)
+        a = s * e / (e - 1 + s / a0)
+    # long after the rise e overflows and the formula reads inf/inf: the mode has reached s
+    return np.where(np.isinf(e), s, a) if np.ndim(a) else (s if np.isinf(e) else a)
 
 
 def saxe_half_time(s: float, a0: float, tau: float) -> float:

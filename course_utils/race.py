@@ -63,7 +63,10 @@ def _check_key(key: str, name: str = "key") -> str:
 def racer_key(key: str, **hyper) -> tuple:
     """The hyperparameters ``key`` actually uses, as a hashable tuple (a cache key)."""
     key = _check_key(key)
-    return (key, *(float(hyper[name]) for name in _USES[key]))
+    missing = [name for name in _USES[key] if name not in hyper]
+    if missing:
+        raise TypeError(f"`{missing[0]}` is required: racer {key!r} uses {list(_USES[key])}")
+    return (key, *(check_scalar(hyper[name], name) for name in _USES[key]))
 
 
 def build_racer(key: str, *, lr: float = 0.01, newton_lr: float = 1.0, beta: float = 0.9,
