@@ -151,6 +151,8 @@ def _plausible(name, param, objective, model, theta):
         "theta_c": theta + 0.1 * (-1.0) ** np.arange(dim),  # off the line through theta and theta + 0.1
         "t": np.array([0.0, 0.5, 1.0]), "tau": 1.0, "ts": np.linspace(-1.0, 1.0, 5),
         "lrs": np.array([0.05, 0.1]), "betas": np.array([0.0, 0.5]),
+        # derivatives of the scalar function sum(x²)
+        "grad_f": (lambda x: 2.0 * x), "grad_one": (lambda x: 2.0 * x), "hvp_f": (lambda x, v: 2.0 * v),
     })
     table.update({
         # validation helpers and generic containers
@@ -196,6 +198,10 @@ def _plausible(name, param, objective, model, theta):
     return None
 
 
+def _sum_of_squares(x):
+    return (x**2).sum()
+
+
 # A few callables take arguments whose plausible values depend on each other (a slider's min, max and value;
 # a choice's value among its options): these fill them in coherently, so the one malformed argument is the
 # only thing wrong with the call.
@@ -219,6 +225,12 @@ OVERRIDES = {
     "course_utils.critical.semicircle_density": {"x": np.linspace(-1.5, 1.5, 7)},
     "course_utils.critical.semicircle_index_fraction": {"shift": np.array([0.0, 0.5])},
     "course_utils.data.regression_curve": {"x": np.linspace(-1.0, 1.0, 5)},
+    # functions of a parameter vector return one number
+    **{f"course_utils.derivatives.{name}": {"f": _sum_of_squares}
+       for name in ("gradient", "hessian", "make_hvp", "hvp", "finite_difference_gradient", "gradient_error")},
+    "course_utils.convexity.chord_test": {"f": _sum_of_squares},
+    "course_utils.convexity.chord": {"x": 1.0, "y": -0.5, "t": 0.3},
+    "course_utils.convexity.chord_profile": {"x": 1.0, "y": -0.5},
     "course_utils.surfaces.trajectory_pca": {"thetas": np.array([[0.0, 0.0], [1.0, 0.5], [2.0, 0.8], [3.0, 2.0]])},
 }
 
@@ -327,20 +339,9 @@ def _plausible_call_error(qualname):
 # argument a plausible value (in _plausible or OVERRIDES) and the test asks you to strike the callable off here.
 UNFUZZED = frozenset({
     "course_utils.connectivity.path_profile",
-    "course_utils.convexity.chord",
-    "course_utils.convexity.chord_profile",
-    "course_utils.convexity.chord_test",
     "course_utils.curvature.gaussian_broadening",
     "course_utils.derivatives.batched_grad",
     "course_utils.derivatives.batched_hessian",
-    "course_utils.derivatives.finite_difference_gradient",
-    "course_utils.derivatives.finite_difference_hvp",
-    "course_utils.derivatives.gradient",
-    "course_utils.derivatives.gradient_error",
-    "course_utils.derivatives.hessian",
-    "course_utils.derivatives.hvp",
-    "course_utils.derivatives.hvp_error",
-    "course_utils.derivatives.make_hvp",
     "course_utils.diagnostics.validate_diagnoses",
     "course_utils.grading.assign.assign",
     "course_utils.grading.batch.chapter_exercises",
