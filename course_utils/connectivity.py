@@ -397,12 +397,14 @@ class _BarrierLog:
         return {k: np.array(v) for k, v in self.rows.items()}
 
 
-def _common_path_args(objective, theta_a, theta_b, steps, lr, n_eval, eval_every, target_barrier, callback):
+def _common_path_args(objective, theta_a, theta_b, steps, lr, n_eval, eval_every, target_barrier, callback,
+                      lr_optional=False):
     objective = as_objective(objective)
     a = check_vector(theta_a, "theta_a", objective.dim)
     b = check_vector(theta_b, "theta_b", objective.dim)
     steps = check_int(steps, "steps", low=0)
-    lr = check_scalar(lr, "lr", low=0, low_inclusive=False)
+    if lr is not None or not lr_optional:  # optional: the update rule may hold its own rate (train_curve)
+        lr = check_scalar(lr, "lr", low=0, low_inclusive=False)
     n_eval = check_int(n_eval, "n_eval", low=2)
     eval_every = check_int(eval_every, "eval_every", low=1)
     if target_barrier is not None:
@@ -420,7 +422,7 @@ def train_curve(
     kind: str = "bezier",
     n_bends: int = 1,
     steps: int = 500,
-    lr: float = 0.01,
+    lr: float | None = None,
     optimizer=None,
     batch_size: int | None = None,
     rng=0,
@@ -448,7 +450,12 @@ def train_curve(
     kind : {"bezier", "chain"}
     n_bends : int
         Number of bends, initialised equally spaced on the straight line (the curve then *is* the line).
-    steps, lr : int, float
+    steps : int
+        Number of stochastic gradient steps.
+    lr : float, optional
+        Learning rate handed to the update rule at every step (default 0.01). Leave it out when the rule holds
+        its own rate — a constant or a schedule, e.g. ``optimizers.adam(learning_rate=optimizers.cosine_schedule(0.05, total_steps=500))``
+        — as :func:`course_utils.optimizers.run` does.
     optimizer : course_utils.optimizers.Optimizer, optional
         Update rule (default ``optimizers.adam()``); it sees the flattened bends as its parameters.
     batch_size : int, optional
@@ -471,13 +478,18 @@ def train_curve(
     from . import optimizers
 
     a, b, steps, lr, n_eval, eval_every, target_barrier = _common_path_args(
-        objective, theta_a, theta_b, steps, lr, n_eval, eval_every, target_barrier, callback)
+        objective, theta_a, theta_b, steps, lr, n_eval, eval_every, target_barrier, callback, lr_optional=True)
     kind = check_option(kind, "kind", ["bezier", "chain"])
     n_bends = check_int(n_bends, "n_bends", low=1)
     rng = check_rng(rng)
     opt = optimizers.adam() if optimizer is None else optimizer
     if not isinstance(opt, optimizers.Optimizer):
         raise TypeError(f"`optimizer` must be an Optimizer (e.g. optimizers.adam()), got {type(opt).__name__}")
+    if opt.learning_rate is not None:  # a complete rule counts its own steps: update() gets lr=None
+        if lr is not None:
+            raise ValueError(f"`lr` was given but {opt.name!r} holds its own learning rate: leave `lr` out")
+    elif lr is None:
+        lr = 0.01
     if batch_size is not None:
         batch_size = check_int(batch_size, "batch_size", low=1)
         if not hasattr(objective, "subset"):
@@ -870,7 +882,7 @@ def weight_matching(model, theta_ref, theta, *, flip_signs: bool | None = None, 
     elif not isinstance(flip_signs, (bool, np.bool_)):
         raise TypeError(f"`flip_signs` must be True, False or None, got {flip_signs!r}")
     if flip_signs and model.activation == "relu":
-        raise ValueError("`flip_signs=True` needs an odd activation (tanh, linear); relu(-z) ≠ -relu(z)")
+        raise ValueError("`flip_signs` = True needs an odd activation (tanh, linear); relu(-z) ≠ -relu(z)")
     max_sweeps = check_int(max_sweeps, "max_sweeps", low=1)
     ref_layers = model.unflatten(ref)
     perms = [np.arange(w) for w in model.hidden]

@@ -123,8 +123,8 @@ def chord(f, x, y, t: float, *, tol: float = 1e-9) -> ChordPoint:
     -4.0
     """
     dim = (f.dim if isinstance(f, Objective) else None)
-    xs = check_points(np.atleast_1d(np.asarray(x, dtype=float)), "x", dim)
-    ys = check_points(np.atleast_1d(np.asarray(y, dtype=float)), "y", dim)
+    xs = check_points(np.atleast_1d(check_array(x, "x")), "x", dim)
+    ys = check_points(np.atleast_1d(check_array(y, "y")), "y", dim)
     if xs.shape != ys.shape or xs.shape[0] != 1:
         raise ValueError(f"`x` and `y` must be single points of the same shape, got {np.shape(x)} and {np.shape(y)}")
     t = check_scalar(t, "t", low=0, high=1)
@@ -132,8 +132,9 @@ def chord(f, x, y, t: float, *, tol: float = 1e-9) -> ChordPoint:
     g, _ = batch_loss_function(f, xs.shape[1])
     z = t * xs + (1 - t) * ys
     fx, fy, fz = g(np.vstack([xs, ys, z]))
-    chord_value = t * fx + (1 - t) * fy
-    gap = fz - chord_value
+    with np.errstate(all="ignore"):  # f = inf at an end makes the chord inf and the gap NaN: not violated
+        chord_value = t * fx + (1 - t) * fy
+        gap = fz - chord_value
     violated = bool(np.isfinite(gap) and gap > _tolerance(tol, fx, fy, t))
     return ChordPoint(xs[0], ys[0], t, z[0], float(fx), float(fy), float(fz), float(chord_value), float(gap), violated)
 
@@ -172,8 +173,8 @@ def chord_profile(f, x, y, n: int = 101) -> ChordProfile:
     n : int >= 2
     """
     dim = (f.dim if isinstance(f, Objective) else None)
-    xs = check_points(np.atleast_1d(np.asarray(x, dtype=float)), "x", dim)
-    ys = check_points(np.atleast_1d(np.asarray(y, dtype=float)), "y", dim)
+    xs = check_points(np.atleast_1d(check_array(x, "x")), "x", dim)
+    ys = check_points(np.atleast_1d(check_array(y, "y")), "y", dim)
     if xs.shape != ys.shape or xs.shape[0] != 1:
         raise ValueError(f"`x` and `y` must be single points of the same shape, got {np.shape(x)} and {np.shape(y)}")
     n = check_int(n, "n", low=2, high=100_000)

@@ -5,8 +5,9 @@ Everything here needs only ``v -> H v``. Build the product once per point with
 
 * :func:`hessian_spectrum` — the dense eigendecomposition, the ground truth for ``P`` up to a few thousand;
 * :func:`hessian_top_eigenpairs` / :func:`lanczos_eigenpairs` — the ``k`` largest (``"LA"``), smallest
-  (``"SA"``) or largest-magnitude (``"LM"``) eigenpairs by implicitly restarted Lanczos
-  (``scipy.sparse.linalg.eigsh`` on a ``LinearOperator``);
+  (``"SA"``), largest-magnitude (``"LM"``) or both-ends (``"BE"``) eigenpairs by implicitly restarted Lanczos
+  (``scipy.sparse.linalg.eigsh`` on a ``LinearOperator``; the library's only call of it);
+  :func:`lanczos_eigenvalues` the same without the eigenvectors;
 * :func:`lambda_max` / :func:`lambda_min` — the extreme eigenvalues, for tracking sharpness during training;
 * :func:`power_iteration` — the textbook method, which finds the eigenvalue of largest *magnitude*
   (possibly negative, as PyHessian's does) and converges at rate :math:`|\lambda_2/\lambda_1|`;
@@ -47,6 +48,7 @@ __all__ = [
     "Density",
     "hessian_spectrum",
     "lanczos_eigenpairs",
+    "lanczos_eigenvalues",
     "hessian_top_eigenpairs",
     "lambda_max",
     "lambda_min",
@@ -242,12 +244,52 @@ def _dense_from_hvp(hvp: Callable, dim: int) -> np.ndarray:
 # --------------------------------------------------------------------------------------------
 # Lanczos by ARPACK
 # --------------------------------------------------------------------------------------------
-def lanczos_eigenpairs(hvp: Callable, dim: int, k: int = 5, which: str = "LA", *, rng=0, tol: float = 0.0) -> Eigenpairs:
+def _lanczos_extremes(hvp, dim, k, which, rng, tol, v0, vectors):
+    """The one place that calls ARPACK: validate, then ``(values ascending, vectors or None)``."""
+    dim = _check_hvp(hvp, dim)
+    k = check_int(k, "k", low=1, high=dim)
+    which = check_option(which, "which", ["LA", "SA", "LM", "BE"])
+    rng = check_rng(rng)
+    tol = check_scalar(tol, "tol", low=0)
+    if v0 is not None:
+        v0 = check_vector(v0, "v0", dim)
+        if not np.any(v0):
+            raise ValueError("`v0` must be a nonzero start vector, got all zeros")
+    if dim < _DENSE_BELOW or k >= dim - 1:
+        values, eigvecs = np.linalg.eigh(_dense_from_hvp(hvp, dim))
+        if which == "LA":
+            keep = np.arange(dim - k, dim)
+        elif which == "SA":
+            keep = np.arange(k)
+        elif which == "BE":  # ARPACK's split: half from each end, the odd one from the top
+            keep = np.concatenate([np.arange(k // 2), np.arange(dim - (k - k // 2), dim)])
+        else:
+            keep = np.sort(np.argsort(np.abs(values))[::-1][:k])
+        values, found = values[keep], eigvecs[:, keep]
+    else:
+        from scipy.sparse.linalg import LinearOperator, eigsh
+
+        op = LinearOperator((dim, dim), matvec=lambda v: hvp(np.asarray(v, dtype=float).ravel()), dtype=float)
+        start = rng.standard_normal(dim) if v0 is None else v0
+        if vectors:
+            values, found = eigsh(op, k=k, which=which, v0=start, tol=tol)
+        else:
+            # ARPACK computes the Ritz values by another route when no vectors are asked for (dseupd with
+            # rvec=False); they can differ from the vectors' route in the last bit, and cost less.
+            values = eigsh(op, k=k, which=which, v0=start, tol=tol, return_eigenvectors=False)
+            found = None
+    order = np.argsort(values)
+    return values[order], (found[:, order] if vectors else None)
+
+
+def lanczos_eigenpairs(hvp: Callable, dim: int, k: int = 5, which: str = "LA", *, rng=0, tol: float = 0.0,
+                       v0=None) -> Eigenpairs:
     r"""The ``k`` extreme eigenpairs of a symmetric operator known only through products ``v -> Hv``.
 
     Implicitly restarted Lanczos (``scipy.sparse.linalg.eigsh``) on a ``LinearOperator``; the start
-    vector is drawn from ``rng`` so results are reproducible. For ``dim < 20`` (or ``k >= dim - 1``,
-    where ARPACK cannot run) the matrix is assembled from ``dim`` products and diagonalised densely.
+    vector is drawn from ``rng`` (or given as ``v0``) so results are reproducible. For ``dim < 20`` (or
+    ``k >= dim - 1``, where ARPACK cannot run) the matrix is assembled from ``dim`` products and
+    diagonalised densely.
 
     Parameters
     ----------
@@ -257,39 +299,55 @@ def lanczos_eigenpairs(hvp: Callable, dim: int, k: int = 5, which: str = "LA", *
         ``P``.
     k : int
         Number of eigenpairs, ``1 <= k <= dim``.
-    which : {"LA", "SA", "LM"}
-        Largest algebraic, smallest algebraic or largest magnitude.
+    which : {"LA", "SA", "LM", "BE"}
+        Largest algebraic, smallest algebraic, largest magnitude, or both ends (``k // 2`` from the bottom,
+        the rest from the top — one run for :math:`\lambda_{\min}` and :math:`\lambda_{\max}` with ``k=2``).
     rng : Generator or int
-        Source of the start vector.
+        Source of the start vector (ignored when ``v0`` is given).
     tol : float
         Relative accuracy passed to ARPACK (0 = machine precision).
+    v0 : array_like, shape (P,), optional
+        A fixed nonzero start vector instead of a random one.
 
     Returns
     -------
     Eigenpairs
         ``k`` values in ascending order with eigenvectors ``(P, k)``.
     """
-    dim = _check_hvp(hvp, dim)
-    k = check_int(k, "k", low=1, high=dim)
-    which = check_option(which, "which", ["LA", "SA", "LM"])
-    rng = check_rng(rng)
-    tol = check_scalar(tol, "tol", low=0)
-    if dim < _DENSE_BELOW or k >= dim - 1:
-        values, vectors = np.linalg.eigh(_dense_from_hvp(hvp, dim))
-        if which == "LA":
-            keep = np.arange(dim - k, dim)
-        elif which == "SA":
-            keep = np.arange(k)
-        else:
-            keep = np.sort(np.argsort(np.abs(values))[::-1][:k])
-        values, vectors = values[keep], vectors[:, keep]
-    else:
-        from scipy.sparse.linalg import LinearOperator, eigsh
+    values, vectors = _lanczos_extremes(hvp, dim, k, which, rng, tol, v0, vectors=True)
+    return Eigenpairs(values, vectors)
 
-        op = LinearOperator((dim, dim), matvec=lambda v: hvp(np.asarray(v, dtype=float).ravel()), dtype=float)
-        values, vectors = eigsh(op, k=k, which=which, v0=rng.standard_normal(dim), tol=tol)
-    order = np.argsort(values)
-    return Eigenpairs(values[order], vectors[:, order])
+
+def lanczos_eigenvalues(hvp: Callable, dim: int, k: int = 5, which: str = "LA", *, rng=0, tol: float = 0.0,
+                        v0=None) -> np.ndarray:
+    """The ``k`` extreme eigenvalues only, ascending: :func:`lanczos_eigenpairs` without the eigenvectors.
+
+    Cheaper when the vectors are not needed. ARPACK takes another route to the Ritz values when no vectors
+    are asked for, so the values may differ from :func:`lanczos_eigenpairs`' in the last bit.
+
+    Parameters
+    ----------
+    hvp : callable
+        ``v (P,) -> H v (P,)`` for a symmetric ``H``.
+    dim : int
+        ``P``.
+    k : int
+        Number of eigenvalues, ``1 <= k <= dim``.
+    which : {"LA", "SA", "LM", "BE"}
+        As in :func:`lanczos_eigenpairs`.
+    rng : Generator or int
+        Source of the start vector (ignored when ``v0`` is given).
+    tol : float
+        Relative accuracy passed to ARPACK (0 = machine precision).
+    v0 : array_like, shape (P,), optional
+        A fixed nonzero start vector instead of a random one.
+
+    Returns
+    -------
+    ndarray, shape (k,)
+        The eigenvalues in ascending order.
+    """
+    return _lanczos_extremes(hvp, dim, k, which, rng, tol, v0, vectors=False)[0]
 
 
 def hessian_top_eigenpairs(objective, theta, k: int = 5, which: str = "LA", *, rng=0, tol: float = 0.0) -> Eigenpairs:

@@ -23,6 +23,7 @@ from .validation import (
     check_array,
     check_bool,
     check_int,
+    check_layer_widths,
     check_option,
     check_rng,
     check_scalar,
@@ -294,11 +295,7 @@ class MLP(_DataModel):
         n_outputs: int | None = None,
     ):
         X, y = _check_xy(X, y)
-        if isinstance(hidden, (int, np.integer)):
-            hidden = (int(hidden),)
-        if not isinstance(hidden, (tuple, list)):
-            raise TypeError(f"`hidden` must be a tuple of layer widths, got {hidden!r}")
-        hidden = tuple(check_int(h, f"hidden[{i}]", low=1) for i, h in enumerate(hidden))
+        hidden = check_layer_widths(hidden)
         self.activation = check_option(activation, "activation", _ACTIVATIONS)
         self.loss_name = check_option(loss, "loss", ["mse", "cross_entropy"])
         self.bias = check_bool(bias, "bias")

@@ -68,7 +68,9 @@ def optimal_momentum(mu: float, L: float) -> tuple[float, float, float]:
     (lr, beta, rate)
     """
     mu = check_scalar(mu, "mu", low=0, low_inclusive=False)
-    L = check_scalar(L, "L", low=mu)
+    L = check_scalar(L, "L", low=0, low_inclusive=False)
+    if L < mu:
+        raise ValueError(f"`L` must be >= `mu` = {mu:g} (the largest curvature is at least the smallest), got {L:g}")
     sk = np.sqrt(L / mu)
     return float((2 / (np.sqrt(L) + np.sqrt(mu))) ** 2), float(((sk - 1) / (sk + 1)) ** 2), float((sk - 1) / (sk + 1))
 
@@ -167,7 +169,8 @@ def momentum_convergence_map(eigenvalues, lrs, betas, *, rtol: float = 1e-6, max
     v = np.zeros_like(x)
     steps = np.full(eta_grid.size, np.nan)
     diverged = np.zeros(eta_grid.size, dtype=bool)
-    limit2 = (explode * np.linalg.norm(x0)) ** 2
+    with np.errstate(over="ignore"):  # a limit beyond float range is no limit: the run never "diverges"
+        limit2 = (explode * np.linalg.norm(x0)) ** 2
     goal2 = (rtol * g0) ** 2
     lam_col, lam2, ones = lam[:, None], lam**2, np.ones(lam.size)
     done_steps = 0

@@ -96,8 +96,12 @@ def saxe_mode_strength(t, s: float, a0: float, tau: float):
     s = check_scalar(s, "s", low=0, low_inclusive=False)
     a0 = check_scalar(a0, "a0", low=0, low_inclusive=False)
     tau = check_scalar(tau, "tau", low=0, low_inclusive=False)
-    e = np.exp(2 * s * np.asarray(t, dtype=float) / tau)
-    return s * e / (e - 1 + s / a0)
+    t = check_array(t, "t")
+    with np.errstate(over="ignore", invalid="ignore"):
+        e = np.exp(2 * s * t / tau)
+        a = s * e / (e - 1 + s / a0)
+    # long after the rise e overflows and the formula reads inf/inf: the mode has reached s
+    return np.where(np.isinf(e), s, a) if np.ndim(a) else (s if np.isinf(e) else a)
 
 
 def saxe_half_time(s: float, a0: float, tau: float) -> float:
@@ -222,6 +226,11 @@ def deep_linear_experiment(singular_values=(3.0, 1.5, 0.75), *, d: int = 4, hidd
     T = U @ np.diag(s) @ V.T
     model = MLP(X, X @ T, hidden=(hidden,), activation="linear", bias=False)
     theta0 = model.init(rng, scheme="normal", scale=init_scale)
+    with np.errstate(all="ignore"):
+        loss0 = model.unchecked_loss(theta0)
+    if not np.isfinite(loss0):  # theta0 is ours, drawn at `init_scale`: name the argument that put it there
+        raise ValueError(f"`init_scale` = {init_scale:g} starts the network where the loss is not finite ({loss0}); "
+                         "use a smaller `init_scale`")
     traj = optimizers.run(model, optimizers.gd(), theta0, steps=steps, lr=lr, rng=rng)
     strengths = mode_strengths(model, traj.thetas, U, V)
     learned = np.full(s.size, np.nan)

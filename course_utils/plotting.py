@@ -130,6 +130,12 @@ def new_figure(
     if projection is not None and not isinstance(projection, str) and (
             not isinstance(projection, Sequence) or not all(p is None or isinstance(p, str) for p in projection)):
         raise TypeError(f"`projection` must be a str such as '3d', or a list of str/None (one per axes), got {projection!r}")
+    if projection is not None:
+        from matplotlib.projections import get_projection_names
+
+        for p in [projection] if isinstance(projection, str) else projection:
+            if p is not None:
+                check_option(p, "projection", get_projection_names())
     if figsize is None:
         figsize = (4.8 * ncols + 1.2, 4.0 * nrows)
     # A JupyterLab notebook column is ~950 px wide on a laptop: wider figures get a horizontal scroll bar and

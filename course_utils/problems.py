@@ -25,7 +25,7 @@ import numpy as np
 from . import optimizers
 from .data import blobs, two_moons
 from .models import MLP, LogisticRegression
-from .validation import check_rng, check_scalar
+from .validation import check_bool, check_int, check_layer_widths, check_rng, check_scalar
 
 __all__ = ["BLOB_LOSSES", "MoonsProblem", "blob_classification", "moons_problem"]
 
@@ -57,7 +57,6 @@ class MoonsProblem:
         return self.trajectory.final_theta
 
 
-@lru_cache(maxsize=8)
 def moons_problem(hidden: tuple = (16,), residual: bool = False, n: int = 200, steps: int = 300, lr: float = 0.05,
                   seed: int = 0) -> MoonsProblem:
     """Train the chapter's network (cached): ``MLP(two_moons(n, 0.15, seed), hidden, "relu", "mse")``.
@@ -92,8 +91,20 @@ def moons_problem(hidden: tuple = (16,), residual: bool = False, n: int = 200, s
     >>> p.model.loss(p.theta) < 0.1 * p.model.loss(p.theta0)
     True
     """
+    # validated before the cache, which needs hashable arguments and would otherwise name its own
+    hidden = check_layer_widths(hidden)
+    residual = check_bool(residual, "residual")
+    n = check_int(n, "n", low=1)
+    steps = check_int(steps, "steps", low=0)
+    lr = check_scalar(lr, "lr", low=0, low_inclusive=False)
+    seed = check_int(seed, "seed", low=0)
+    return _moons_problem(hidden, residual, n, steps, lr, seed)
+
+
+@lru_cache(maxsize=8)
+def _moons_problem(hidden: tuple, residual: bool, n: int, steps: int, lr: float, seed: int) -> MoonsProblem:
     X, y = two_moons(n, noise=0.15, rng=seed)
-    model = MLP(X, y, hidden=tuple(hidden), activation="relu", loss="mse", residual=residual)
+    model = MLP(X, y, hidden=hidden, activation="relu", loss="mse", residual=residual)
     theta0 = model.init(check_rng(seed), "he")
     traj = optimizers.run(model, optimizers.adam(), theta0, steps=steps, lr=lr)
     return MoonsProblem(model=model, theta0=theta0, trajectory=traj)
@@ -130,7 +141,7 @@ def blob_classification(separation: float, label_noise: float, n: int = 100, see
     """
     separation = check_scalar(separation, "separation", low=0)
     label_noise = check_scalar(label_noise, "label_noise", low=0, high=1)
-    rng = check_rng(seed)
+    rng = check_rng(seed, "seed")
     X, y = blobs(n, noise=1.0, rng=rng, centers=[[-separation / 2, 0.0], [separation / 2, 0.0]])
     flip = rng.random(n) < label_noise
     y = np.where(flip, 1 - y, y).astype(float)

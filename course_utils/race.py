@@ -24,7 +24,7 @@ import numpy as np
 from . import optimizers
 from .objective import as_objective
 from .saddles import Endpoint, locate_endpoint
-from .validation import check_instance, check_int, check_option, check_scalar, check_vector
+from .validation import check_instance, check_int, check_option, check_rng, check_scalar, check_vector
 
 __all__ = ["RACERS", "RACER_LABELS", "racer_key", "build_racer", "RaceEntry", "race_one", "race", "truncate"]
 
@@ -56,14 +56,17 @@ _USES = {
 }
 
 
-def _check_key(key: str) -> str:
-    return check_option(key, "optimizer", RACERS)
+def _check_key(key: str, name: str = "key") -> str:
+    return check_option(key, name, RACERS)
 
 
 def racer_key(key: str, **hyper) -> tuple:
     """The hyperparameters ``key`` actually uses, as a hashable tuple (a cache key)."""
     key = _check_key(key)
-    return (key, *(float(hyper[name]) for name in _USES[key]))
+    missing = [name for name in _USES[key] if name not in hyper]
+    if missing:
+        raise TypeError(f"`{missing[0]}` is required: racer {key!r} uses {list(_USES[key])}")
+    return (key, *(check_scalar(hyper[name], name) for name in _USES[key]))
 
 
 def build_racer(key: str, *, lr: float = 0.01, newton_lr: float = 1.0, beta: float = 0.9,
@@ -130,8 +133,9 @@ def race_one(landscape, key: str, start, *, steps: int = 200, lr: float = 0.01, 
     minima that is reported as "diverged at step k"; on one that is unbounded below (the saddle, the monkey
     saddle) as "left the window at step k" — escaping to ever lower loss is what it should do there.
     """
+    key = _check_key(key)
     return race(landscape, [key], start, steps=steps, lr=lr, newton_lr=newton_lr, beta=beta, radius=radius,
-                seed=seed, tol=tol, explode_factor=explode_factor, window_factor=window_factor)[_check_key(key)]
+                seed=seed, tol=tol, explode_factor=explode_factor, window_factor=window_factor)[key]
 
 
 def race(landscape, keys=RACERS, start=(0.0, 0.0), *, steps: int = 200, lr: float = 0.01, newton_lr: float = 1.0,
@@ -145,7 +149,8 @@ def race(landscape, keys=RACERS, start=(0.0, 0.0), *, steps: int = 200, lr: floa
     landscape = as_objective(landscape, "landscape")
     if isinstance(keys, str) or not hasattr(keys, "__iter__"):
         raise TypeError(f"`keys` must be a list of racer names from {list(RACERS)}, got {keys!r}")
-    keys = [_check_key(k) for k in keys]
+    keys = [_check_key(k, "keys") for k in keys]
+    check_rng(seed, "seed")  # validated here so that the message names `seed`; run_many draws from it
     start = check_vector(start, "start", landscape.dim)
     steps = check_int(steps, "steps", low=0)
     window_factor = check_scalar(window_factor, "window_factor", low=1)

@@ -87,6 +87,11 @@ def rescaled_slices(model, theta, alpha: float, direction, ts) -> RescaledSlices
         From :func:`course_utils.sharpness.rescale_relu_network` (model, ``theta``, ``alpha``) and the slicers.
     """
     theta_a = sharpness.rescale_relu_network(model, theta, alpha)
+    with np.errstate(over="ignore"):
+        in_range = np.isfinite(theta_a @ theta_a)  # the filter normalization takes norms of theta_a's weights
+    if not in_range:
+        raise ValueError(f"`alpha` = {float(alpha):g} scales the weights beyond floating-point range (their squares "
+                         "overflow); use a moderate `alpha`, such as 0.1 to 10")
     theta = np.asarray(theta, dtype=float)
     ts = check_array(ts, "ts", ndim=1)
     filtered = surfaces.filter_normalize(direction, theta_a, model)

@@ -330,16 +330,21 @@ def random_direction_sharpness(objective, theta, radius: float = 0.05, *, n_dire
     n_directions : int
     rng : Generator or int
     """
+    return _random_direction_sharpness(objective, theta, radius, n_directions, rng, "radius")
+
+
+def _random_direction_sharpness(objective, theta, radius, n_directions, rng, name: str) -> RandomSharpness:
+    """:func:`random_direction_sharpness`, its errors naming ``radius`` as the caller called it (``name``)."""
     objective = as_objective(objective)
     theta = check_vector(theta, "theta", objective.dim)
-    radius = check_scalar(radius, "radius", low=0, low_inclusive=False)
+    radius = check_scalar(radius, name, low=0, low_inclusive=False)
     n_directions = check_int(n_directions, "n_directions", low=1)
     rng = check_rng(rng)
     u = rng.standard_normal((n_directions, objective.dim))
     u /= np.linalg.norm(u, axis=1, keepdims=True)
     with np.errstate(all="ignore"):
         new_losses = objective.loss_batch(theta + radius * u)
-    increases = _finite_increase(new_losses, float(objective.unchecked_loss(theta)), "radius", radius)
+    increases = _finite_increase(new_losses, float(objective.unchecked_loss(theta)), name, radius)
     stderr = float(increases.std(ddof=1) / np.sqrt(n_directions)) if n_directions > 1 else float("nan")
     return RandomSharpness(float(increases.max()), float(increases.mean()), increases, radius, stderr)
 
@@ -416,14 +421,16 @@ def sharpness_report(objective, theta, *, eps: float = 1e-3, radius: float | Non
     objective = as_objective(objective)
     theta = check_vector(theta, "theta", objective.dim)
     rho = check_scalar(rho, "rho", low=0)
+    radius_name = "rho" if radius is None else "radius"  # name the argument the radius came from in errors
     radius = rho if radius is None else check_scalar(radius, "radius", low=0, low_inclusive=False)
     if radius == 0:
         raise ValueError("`radius` (default: `rho`) must be > 0 for the random-direction measure, got 0")
     eps = check_scalar(eps, "eps", low=0, high=1, low_inclusive=False)
+    trace_method = check_option(trace_method, "trace_method", ["auto", "exact", "hutchinson"])
     rng = check_rng(rng)
     loss, g = objective.value_and_grad(theta)
     kes = keskar_sharpness(objective, theta, eps, maxiter=maxiter, rng=rng)
-    rand = random_direction_sharpness(objective, theta, radius, n_directions=n_directions, rng=rng)
+    rand = _random_direction_sharpness(objective, theta, radius, n_directions, rng, radius_name)
     lam = curvature.lambda_max(objective, theta, rng=rng)
     trace, stderr = hessian_trace(objective, theta, method=trace_method, rng=rng)
     return SharpnessReport(

@@ -28,6 +28,7 @@ __all__ = [
     "check_batch",
     "check_scalar",
     "check_int",
+    "check_layer_widths",
     "check_bool",
     "check_option",
     "check_rng",
@@ -133,6 +134,33 @@ def check_int(value: Any, name: str, *, low: int | None = None, high: int | None
     return value
 
 
+def check_layer_widths(value: Any, name: str = "hidden") -> tuple[int, ...]:
+    """Validate the hidden-layer widths of a network: an integer or a tuple/list of integers >= 1.
+
+    Parameters
+    ----------
+    value : int or tuple of int or list of int
+        One width (one hidden layer) or one width per hidden layer; ``()`` means no hidden layer.
+    name : str
+        The argument's name, for the error message.
+
+    Returns
+    -------
+    tuple of int
+    """
+    if isinstance(value, numbers.Integral) and not isinstance(value, (bool, np.bool_)):
+        value = (int(value),)
+    if not isinstance(value, (tuple, list)):
+        raise TypeError(f"`{name}` must be a tuple of layer widths, got {short_repr(value)} of type {type(value).__name__}")
+    widths = []
+    for i, width in enumerate(value):
+        try:
+            widths.append(check_int(width, name, low=1))
+        except (TypeError, ValueError) as exc:
+            raise type(exc)(f"{exc} (entry {i} of {short_repr(value)})") from None
+    return tuple(widths)
+
+
 def check_option(value: Any, name: str, options: Iterable[str]) -> str:
     """Validate that ``value`` is one of ``options``; suggest the closest one when misspelled."""
     if isinstance(options, (str, bytes)) or not isinstance(options, Iterable):
@@ -140,6 +168,8 @@ def check_option(value: Any, name: str, options: Iterable[str]) -> str:
     options = list(options)
     if not all(isinstance(o, str) for o in options):
         raise TypeError(f"`options` must be a collection of strings, got {short_repr(options)}")
+    if not options:
+        raise ValueError("`options` must not be empty: there is nothing to choose from")
     if not isinstance(value, str):
         raise TypeError(f"`{name}` must be one of {options}, got {short_repr(value)} of type {type(value).__name__}")
     if value not in options:

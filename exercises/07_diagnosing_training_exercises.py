@@ -35,7 +35,9 @@ from course_utils.models import Quadratic
 # Run gradient descent for `steps` steps with a learning rate that grows geometrically from `lr_min` (first step)
 # to `lr_max` (last step): $\eta_t = \eta_{\min}(\eta_{\max}/\eta_{\min})^{t/(T-1)}$. After each step, compute the
 # loss. Stop — without keeping that step — as soon as the loss is not finite or exceeds `stop_factor` times the
-# best loss seen so far. Return the learning rates and losses of the steps kept.
+# best loss so far, this step's included, by more than $10^{-12}\max(1, |L(\theta_0)|)$ (so that losses creeping
+# about near zero, 1e-40 then 1e-39, do not count as a blow-up). Return the learning rates and losses of the steps
+# kept. These are the rules of `diagnostics.lr_range_test`, which the chapter uses.
 #
 # *Expected output:* `✓ Exercise 7.1 (The learning-rate range test): passed — all 6 cases`.
 

@@ -35,7 +35,9 @@ from course_utils.models import Quadratic
 # Run gradient descent for `steps` steps with a learning rate that grows geometrically from `lr_min` (first step)
 # to `lr_max` (last step): $\eta_t = \eta_{\min}(\eta_{\max}/\eta_{\min})^{t/(T-1)}$. After each step, compute the
 # loss. Stop — without keeping that step — as soon as the loss is not finite or exceeds `stop_factor` times the
-# best loss seen so far. Return the learning rates and losses of the steps kept.
+# best loss so far, this step's included, by more than $10^{-12}\max(1, |L(\theta_0)|)$ (so that losses creeping
+# about near zero, 1e-40 then 1e-39, do not count as a blow-up). Return the learning rates and losses of the steps
+# kept. These are the rules of `diagnostics.lr_range_test`, which the chapter uses.
 #
 # *Expected output:* `✓ Exercise 7.1 (The learning-rate range test): passed — all 6 cases`.
 
@@ -59,14 +61,15 @@ def lr_range_test(loss_fn, grad_fn, theta0, lr_min, lr_max, steps, stop_factor=4
     """
     ### BEGIN SOLUTION: geometric learning rates; GD step; stop at a non-finite loss or one above stop_factor × best
     theta = np.array(theta0, dtype=float)
+    floor = 1e-12 * max(1.0, abs(loss_fn(theta)))
     lrs, losses, best = [], [], np.inf
     for t in range(steps):
         lr = lr_min * (lr_max / lr_min) ** (t / (steps - 1))
         theta = theta - lr * grad_fn(theta)
         loss = loss_fn(theta)
-        if not np.isfinite(loss) or loss > stop_factor * best:
-            break
         best = min(best, loss)
+        if not np.isfinite(loss) or loss > stop_factor * best + floor:
+            break
         lrs.append(lr)
         losses.append(loss)
     return np.array(lrs), np.array(losses)

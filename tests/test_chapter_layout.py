@@ -9,10 +9,10 @@ exercises would simply be tested less.
 
 from __future__ import annotations
 
-import re
 from pathlib import Path
 
 import pytest
+from course_map import course_map_rows
 
 REPO = Path(__file__).resolve().parents[1]
 CHAPTERS = sorted(p.stem for p in (REPO / "notebooks").glob("[0-9][0-9]_*.ipynb"))
@@ -28,8 +28,5 @@ def test_chapter_has_its_solutions_exercises_checks_and_demo(stem):
 
 
 def test_readme_course_map_has_one_row_per_chapter():
-    text = (REPO / "README.md").read_text(encoding="utf-8")
-    section = text.split("## The course map", 1)[1].split("\n## ", 1)[0]
-    rows = re.findall(r"^\| (\d+) \| \[[^\]]+\]\(notebooks/([^)]+)\.ipynb\) \|", section, flags=re.M)
-    assert [(int(n), stem) for n, stem in rows] == [(int(s[:2]), s) for s in CHAPTERS], (
+    assert course_map_rows() == [(int(s[:2]), s) for s in CHAPTERS], (
         "README.md's course map must list every chapter in notebooks/, in order, linking its notebook")

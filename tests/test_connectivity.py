@@ -160,7 +160,7 @@ def test_curve_gradient_is_weighted_loss_gradient_and_matches_finite_differences
     t = 0.3
 
     def loss_of_bend(m):
-        return net._loss((1 - t) ** 2 * a + 2 * t * (1 - t) * m + t**2 * b)
+        return net.unchecked_loss((1 - t) ** 2 * a + 2 * t * (1 - t) * m + t**2 * b)
 
     g_auto = grad(loss_of_bend)(bend)
     g_closed = 2 * t * (1 - t) * net.grad(C.bezier_points(a, bend, b, t))
@@ -212,6 +212,26 @@ def test_curve_training_chain_and_minibatches(net, two_minima):
     res = C.train_curve(net, a, b, kind="chain", n_bends=2, steps=60, lr=0.02, batch_size=32, rng=1, eval_every=30)
     assert res.path.nodes.shape == (4, net.dim)
     assert res.history["barrier"][-1] < res.history["barrier"][0]
+
+
+def test_curve_training_takes_a_complete_update_rule(net, two_minima):
+    from course_utils import optimizers as O
+
+    a, b = two_minima
+    common = dict(steps=40, rng=0, eval_every=20)
+    # a rule holding a constant rate takes the same steps as the rule given that rate by train_curve
+    held = C.train_curve(net, a, b, optimizer=O.adam(learning_rate=0.02), **common)
+    passed = C.train_curve(net, a, b, optimizer=O.adam(), lr=0.02, **common)
+    np.testing.assert_array_equal(held.path.nodes, passed.path.nodes)
+    np.testing.assert_array_equal(held.losses, passed.losses)
+    # a schedule inside the rule is followed: 0.02 for 20 steps (the same steps as plain 0.02), then 0.01
+    stepped = C.train_curve(net, a, b, optimizer=O.gd(learning_rate=O.step_schedule(0.02, every=20, factor=0.5)),
+                            **common)
+    constant = C.train_curve(net, a, b, optimizer=O.gd(), lr=0.02, **common)
+    np.testing.assert_array_equal(stepped.losses[:21], constant.losses[:21])  # loss 21 is after step 20 at 0.02
+    assert not np.array_equal(stepped.losses[21:], constant.losses[21:])
+    with pytest.raises(ValueError, match="`lr` was given but 'Adam' holds its own learning rate"):
+        C.train_curve(net, a, b, optimizer=O.adam(learning_rate=0.02), lr=0.02)
 
 
 def test_curve_training_validation(net, two_minima):

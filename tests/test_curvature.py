@@ -54,6 +54,28 @@ def test_largest_magnitude_selects_by_absolute_value():
     np.testing.assert_allclose(lm.values, [-9.0, 5.0], atol=1e-9)
 
 
+@pytest.mark.parametrize("n", [8, 30])  # dense fallback and ARPACK
+def test_both_ends_in_one_run_and_values_without_vectors(n):
+    rng = np.random.default_rng(n)
+    A, lam = _random_symmetric(n, rng)
+    for k in (2, 3):
+        be = cv.lanczos_eigenpairs(lambda v: A @ v, n, k=k, which="BE", v0=np.ones(n))
+        expected = np.r_[lam[: k // 2], lam[n - (k - k // 2):]]
+        np.testing.assert_allclose(be.values, expected, atol=1e-9)
+        np.testing.assert_allclose(A @ be.vectors, be.vectors * be.values, atol=1e-7)
+        values = cv.lanczos_eigenvalues(lambda v: A @ v, n, k=k, which="BE", v0=np.ones(n))
+        np.testing.assert_allclose(values, expected, atol=1e-9)
+
+
+def test_a_given_start_vector_replaces_the_random_one():
+    rng = np.random.default_rng(3)
+    A, _ = _random_symmetric(30, rng)
+    v0 = np.random.default_rng(5).standard_normal(30)
+    given = cv.lanczos_eigenpairs(lambda v: A @ v, 30, k=2, v0=v0, rng=0)
+    drawn = cv.lanczos_eigenpairs(lambda v: A @ v, 30, k=2, rng=5)  # draws the same v0
+    np.testing.assert_array_equal(given.values, drawn.values)
+
+
 @pytest.mark.parametrize("n", [2, 5, 12])
 def test_small_dimensions_use_dense_fallback_correctly(n):
     rng = np.random.default_rng(n)
@@ -183,6 +205,9 @@ def test_property_lanczos_agrees_with_eigh(n, seed):
         (lambda: cv.lanczos_eigenpairs(lambda v: v, 5, k=0), "`k`"),
         (lambda: cv.lanczos_eigenpairs(lambda v: v, 5, which="XX"), "`which`"),
         (lambda: cv.lanczos_eigenpairs(3.0, 5), "`hvp`"),
+        (lambda: cv.lanczos_eigenpairs(lambda v: v, 30, v0=np.zeros(30)), "`v0`"),
+        (lambda: cv.lanczos_eigenvalues(lambda v: v, 30, v0=np.ones(29)), "`v0`"),
+        (lambda: cv.lanczos_eigenvalues(lambda v: v, 5, which="XX"), "`which`"),
         (lambda: cv.power_iteration(lambda v: v, 0), "`dim`"),
         (lambda: cv.hutchinson_trace(lambda v: v, 5, n_probes=1), "`n_probes`"),
         (lambda: cv.hutchinson_trace(lambda v: v, 5, distribution="normal"), "`distribution`"),

@@ -279,3 +279,22 @@ def test_deep_linear_network_learns_modes_in_order():
     mid = ((res.learned_at[:-1] + res.learned_at[1:]) / 2).astype(int)
     for k, m in enumerate(mid, start=1):  # plateaus at the partially-learned saddles
         assert abs(losses[m] - res.plateau_loss(k)) < 0.15 * res.plateau_loss(k - 1)
+
+
+def test_saxe_mode_strength_reaches_s_where_the_closed_form_overflows():
+    from course_utils.plateaus import saxe_mode_strength
+
+    t = np.array([0.0, 10.0, 1e4])  # at t = 1e4, e^{2st/τ} overflows and the formula would read inf/inf
+    a = saxe_mode_strength(t, 2.0, 1e-3, 1.0)
+    assert a[0] == pytest.approx(1e-3) and a[-1] == 2.0 and np.all(np.isfinite(a))
+    assert saxe_mode_strength(1e4, 2.0, 1e-3, 1.0) == 2.0
+    with pytest.raises(ValueError, match="`t`"):
+        saxe_mode_strength(np.array([0.0, np.nan]), 2.0, 1e-3, 1.0)
+
+
+def test_racer_key_names_a_missing_hyperparameter():
+    from course_utils.race import racer_key
+
+    assert racer_key("momentum", lr=0.01, beta=0.9, radius=0.1, newton_lr=1.0) == ("momentum", 0.01, 0.9)
+    with pytest.raises(TypeError, match="`lr` is required"):
+        racer_key("gd")

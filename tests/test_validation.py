@@ -165,3 +165,15 @@ def test_short_repr_is_one_line_and_cut_to_its_limit():
     assert len(long) == 20 and long.endswith("…")
     with pytest.raises(ValueError, match="`limit` must be an integer >= 2, got 1"):
         short_repr(1, limit=1)
+
+
+def test_layer_widths_name_the_argument_and_the_entry():
+    from course_utils.validation import check_layer_widths
+
+    assert check_layer_widths(16) == (16,) and check_layer_widths([8, 4]) == (8, 4) and check_layer_widths(()) == ()
+    with pytest.raises(ValueError, match=r"`hidden` must be an integer >= 1, got 0 \(entry 1 of \(8, 0\)\)"):
+        check_layer_widths((8, 0))
+    with pytest.raises(TypeError, match="`widths` must be a tuple of layer widths"):
+        check_layer_widths(2.5, "widths")
+    with pytest.raises(TypeError, match="`hidden` must be an integer"):
+        check_layer_widths(("8",))

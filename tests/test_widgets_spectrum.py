@@ -68,7 +68,11 @@ def test_random_sweep_and_reset(explorer):
         assert explorer.error is None and explorer.caught_warnings == []
         assert explorer.state_params == explorer.params
     explorer.reset_controls()
-    assert explorer.params == explorer._defaults
+    fresh = SpectrumExplorer(H=_matrix()[0])  # reset means: the controls a new explorer starts with
+    try:
+        assert explorer.params == fresh.params
+    finally:
+        fresh.close()
 
 
 def test_from_objective_and_theta():

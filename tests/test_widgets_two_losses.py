@@ -48,7 +48,10 @@ def test_two_losses_reuses_a_computed_setting():
         assert e.state is not first and e.state.slices["mse"].losses.shape == first.slices["mse"].losses.shape
         e.controls["separation"].value = 3.0
         assert e.state is first  # dragged back: the cached state, not a recomputation
-        fresh = e._compute(e.params)  # and the cache holds what compute gives
-        np.testing.assert_array_equal(fresh.slices["mse"].losses, first.slices["mse"].losses)
+        fresh = TwoLossesExplorer(separation=3.0, label_noise=0.1)  # and the cache holds what a new one computes
+        try:
+            np.testing.assert_array_equal(fresh.state.slices["mse"].losses, first.slices["mse"].losses)
+        finally:
+            fresh.close()
     finally:
         e.close()

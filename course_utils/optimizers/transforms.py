@@ -546,7 +546,7 @@ def sam_perturbation(grad: Any, rho: float, theta: Any = None, *, adaptive: bool
     eta = check_scalar(eta, "eta", low=0)
     if theta is None:
         if adaptive:
-            raise ValueError("`theta` is required when `adaptive=True` (ASAM scales the ball by |theta| + eta)")
+            raise ValueError("`theta` is required when `adaptive` is True (ASAM scales the ball by |theta| + eta)")
     else:
         theta = check_vector(theta, "theta", g.size)
     return _sam_perturbation(g, rho, theta, adaptive, eta)

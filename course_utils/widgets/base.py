@@ -143,7 +143,7 @@ def choice(description: str, options, value=None, *, buttons: bool = True, toolt
         raise ValueError("`options` must not be empty")
     values = [o[1] if isinstance(o, tuple) and len(o) == 2 else o for o in options]
     if value is not None and not any(value is v or _same(value, v) for v in values):
-        raise ValueError(f"`value` must be one of the options {values}, got {value!r}")
+        raise ValueError(f"`value` must be one of the `options` {values}, got {value!r}")
     if tooltips is not None and (isinstance(tooltips, (str, bytes)) or not hasattr(tooltips, "__iter__")
                                  or not all(isinstance(t, str) for t in tooltips)):
         raise TypeError(f"`tooltips` must be a list of strings (one per option), got {tooltips!r}")

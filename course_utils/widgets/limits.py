@@ -63,7 +63,7 @@ class StableRange:
         self.headroom = check_scalar(headroom, "headroom", low=0)
         self.fill = check_scalar(fill, "fill", low=0, high=1)
         if self.fill * (1 + 2 * self.headroom) >= 1:
-            raise ValueError(f"`fill` must be below 1 / (1 + 2 headroom) = {1 / (1 + 2 * self.headroom):.3g}, "
+            raise ValueError(f"`fill` must be below 1 / (1 + 2 `headroom`) = {1 / (1 + 2 * self.headroom):.3g}, "
                              f"got {fill}")
         self.top_room = check_scalar(top_room, "top_room", low=0)
         self.log = check_bool(log, "log")

@@ -1,7 +1,8 @@
 """Checks for chapter 7 (Diagnosing training): the range test, clipping by norm, per-layer gradient norms and the
 mystery-run diagnoses.
 
-References are independent of the student's code: a plain loop for the range test, the definition of clipping,
+References are independent of the student's code: :func:`course_utils.diagnostics.lr_range_test` for the range
+test (the exercise rebuilds its rules, so there is one definition of them), the definition of clipping,
 finite-difference-free layer norms from :func:`course_utils.diagnostics.layer_gradient_norms`, and the known
 failure of each prepared run (:func:`course_utils.diagnostics.mystery_runs`). Feedback names the failing input
 and a hint, never the expected answer.
@@ -17,32 +18,29 @@ from ..cases import check_input_unchanged
 from ..registry import exercise
 
 
-def _reference_range_test(loss_fn, grad_fn, theta0, lr_min, lr_max, steps, stop_factor=4.0):
-    theta = np.array(theta0, dtype=float)
-    lrs, losses, best = [], [], np.inf
-    for t in range(steps):
-        lr = lr_min * (lr_max / lr_min) ** (t / (steps - 1))
-        theta = theta - lr * grad_fn(theta)
-        loss = loss_fn(theta)
-        if not np.isfinite(loss) or loss > stop_factor * best:
-            break
-        best = min(best, loss)
-        lrs.append(lr)
-        losses.append(loss)
-    return np.array(lrs), np.array(losses)
+def _reference_range_test(objective, theta0, lr_min, lr_max, steps, stop_factor=4.0):
+    """The chapter's own range test (the one definition of its rules), as the exercise's ``(lrs, losses)``."""
+    result = diagnostics.lr_range_test(objective, theta0, lr_min=lr_min, lr_max=lr_max, steps=steps,
+                                       stop_factor=stop_factor)
+    return result.lrs, result.losses
+
+
+def _range_quadratic():
+    # a fresh one for the student and for each reference run: an answer cannot change the reference's input
+    return Quadratic(np.diag([0.5, 2.0, 8.0]))
 
 
 @exercise("7.1", title="The learning-rate range test", budget=10.0)
 def check_range_test(answer, t):
     """answer(loss_fn, grad_fn, theta0, lr_min, lr_max, steps, stop_factor=4.0) -> (lrs, losses)."""
-    q = Quadratic(np.diag([0.5, 2.0, 8.0]))
+    q = _range_quadratic()
     out = answer(q.loss, q.grad, np.ones(3), 1e-3, 1e2, 80)
     if not t.true(isinstance(out, tuple) and len(out) == 2, case="return type",
                   message=f"expected a tuple (lrs, losses), got {type(out).__name__}",
                   hint="return np.array(lrs), np.array(losses)"):
         return
     lrs, losses = (np.asarray(v, dtype=float) for v in out)
-    ref_lrs, ref_losses = _reference_range_test(q.loss, q.grad, np.ones(3), 1e-3, 1e2, 80)
+    ref_lrs, ref_losses = _reference_range_test(_range_quadratic(), np.ones(3), 1e-3, 1e2, 80)
     t.true(lrs.shape == ref_lrs.shape, case="quadratic diag(0.5, 2, 8), η from 1e-3 to 1e2 over 80 steps: length",
            message=f"{lrs.size} steps were kept",
            hint="Stop at the first loss that is not finite or exceeds stop_factor × the best loss so far, and do not "
@@ -60,7 +58,7 @@ def check_range_test(answer, t):
            hint="Geometric spacing that includes both ends; do not stop a stable sweep early.")
     # the stop rule's factor is used
     lrs3, _ = answer(q.loss, q.grad, np.ones(3), 1e-3, 1e2, 80, stop_factor=1.5)
-    t.equal(len(lrs3), _reference_range_test(q.loss, q.grad, np.ones(3), 1e-3, 1e2, 80, 1.5)[0].size,
+    t.equal(len(lrs3), _reference_range_test(_range_quadratic(), np.ones(3), 1e-3, 1e2, 80, 1.5)[0].size,
             case="the first sweep with stop_factor = 1.5", hint="Use the stop_factor argument, not a fixed 4.")
 
 
