@@ -517,7 +517,9 @@ def train_curve(
     flat = bends.ravel().copy()
     state = opt.init(flat)
     log = _BarrierLog(objective, n_eval, eval_every, target_barrier, callback)
-    losses, stopped_at, order, cursor = [], None, None, 0
+    losses, stopped_at = [], None
+    # the minibatch sampler of optimizers.run, on the same generator as the curve parameter t (drawn first)
+    sampler = None if batch_size is None else optimizers.MinibatchSampler(objective.n_examples, batch_size, rng)
     # A gradient step costs one forward and one backward pass: counted as 2 loss evaluations per example
     # set, and checkpoints are free (they are measurement, not method).
     evaluations = 0
@@ -527,13 +529,7 @@ def train_curve(
     with np.errstate(all="ignore"):
         for step in range(steps if not stop else 0):
             t = float(rng.random())
-            obj = objective
-            if batch_size is not None:
-                n = objective.n_examples
-                if order is None or cursor + batch_size > n:
-                    order, cursor = rng.permutation(n), 0
-                obj = objective.subset(order[cursor: cursor + batch_size])
-                cursor += batch_size
+            obj = objective if sampler is None else objective.subset(sampler.next())
             value, g = grad_fn(flat, t, obj)
             g = np.asarray(g, dtype=float)
             evaluations += 2
@@ -542,8 +538,7 @@ def train_curve(
                 message = f"curve training: gradient not finite at step {step + 1}; stopped"
                 stopped_at = step
                 break
-            update, state = opt.update(g, state, flat, lr, optimizers.Oracle(obj, step, rng))
-            flat = flat + update
+            flat, state = optimizers.take_step(opt, g, state, flat, lr, optimizers.Oracle(obj, step, rng))
             if log(step + 1, path0.with_bends(flat), evaluations, force=step + 1 == steps):
                 stopped_at = step + 1
                 break

@@ -48,6 +48,7 @@ __all__ = [
     "Rosenbrock",
     "Himmelblau",
     "SixHumpCamel",
+    "RippledBowl",
     "Rastrigin",
     "Wobbly",
     "Multimodal",
@@ -444,13 +445,62 @@ class SixHumpCamel(Landscape):
         return list(self._POINTS)
 
 
-class Rastrigin(Landscape):
-    r"""Rastrigin's function :math:`f(x, y) = 2A + x^2 - A\cos 2\pi x + y^2 - A\cos 2\pi y`.
+class RippledBowl(Landscape):
+    r"""The bowl :math:`x^2 + y^2` with a lattice of ripples: :math:`f(x, y) = c + x^2 + y^2 - A(\cos k\pi x + \cos k\pi y)`.
+
+    One family, two named members: :class:`Rastrigin` (:math:`k = 2`, :math:`c = 2A`, so that the global minimum is
+    0) and :class:`Wobbly` (:math:`k = 3`, :math:`c = 0`). :math:`A = 0` is the convex bowl. Once
+    :math:`k^2\pi^2 A > 2` the ripples' curvature :math:`-k^2\pi^2 A\cos k\pi t` can outweigh the bowl's 2 and
+    the function stops being convex; as :math:`A` grows further, local minima appear near the multiples of
+    :math:`2/k`. The global minimum is the origin, :math:`f = c - 2A`. The function is separable, so its critical points are all pairs of the 1-D
+    critical points of :math:`t^2 - A\cos k\pi t`; :attr:`critical_points` lists those inside :attr:`bounds`
+    (bracketing and ``brentq``, on first access).
+
+    Parameters
+    ----------
+    amplitude : float
+        Ripple amplitude :math:`A \ge 0`.
+    frequency : float
+        :math:`k > 0`: the ripples' period is :math:`2/k`, so a local minimum lies near every multiple of
+        :math:`2/k` along each axis.
+    offset : float
+        The constant :math:`c` added to the loss.
+    half_width : float
+        The default plotting and search box is :math:`[-w, w]^2` for this :math:`w > 0`.
+    """
+
+    key = "rippled_bowl"
+
+    def __init__(self, amplitude: float = 1.0, frequency: float = 3.0, offset: float = 0.0,
+                 half_width: float = 1.5):
+        self.amplitude = check_scalar(amplitude, "amplitude", low=0)
+        self.frequency = check_scalar(frequency, "frequency", low=0, low_inclusive=False)
+        self.offset = check_scalar(offset, "offset")
+        w = check_scalar(half_width, "half_width", low=0, low_inclusive=False)
+        self.bounds = ((-w, w), (-w, w))
+        self.name = f"rippled bowl (A={self.amplitude:g}, k={self.frequency:g})"
+        offset_text = f"{self.offset:g} + " if self.offset else ""
+        self.latex = (rf"${offset_text}x^2 + y^2 - {_coef(self.amplitude)}"
+                      rf"(\cos {_coef(self.frequency)}\pi x + \cos {_coef(self.frequency)}\pi y)$")
+
+    def _f(self, x, y):
+        A, k = self.amplitude, self.frequency
+        return x**2 + y**2 - A * (anp.cos(k * np.pi * x) + anp.cos(k * np.pi * y)) + self.offset
+
+    def _critical_points(self):
+        A, k = self.amplitude, self.frequency
+        return _separable_critical_points(
+            lambda t: 2 * t + k * np.pi * A * np.sin(k * np.pi * t),
+            lambda t: 2 + k**2 * np.pi**2 * A * np.cos(k * np.pi * t),
+            self.bounds,
+        )
+
+
+class Rastrigin(RippledBowl):
+    r"""Rastrigin's function :math:`f(x, y) = 2A + x^2 + y^2 - A(\cos 2\pi x + \cos 2\pi y)` on :math:`[-5.12, 5.12]^2`.
 
     A bowl covered in a lattice of bumps: a local minimum near every integer point, global minimum
-    :math:`f = 0` at the origin. The function is separable, so its critical points are all pairs of
-    the 1-D critical points of :math:`x^2 - A\cos 2\pi x`; :attr:`critical_points` lists those inside
-    :attr:`bounds` (computed on first access by bracketing and ``brentq``).
+    :math:`f = 0` at the origin. A :class:`RippledBowl` with :math:`k = 2` and :math:`c = 2A`.
 
     Parameters
     ----------
@@ -461,31 +511,23 @@ class Rastrigin(Landscape):
     key = "rastrigin"
 
     def __init__(self, A: float = 10.0):
-        self.A = check_scalar(A, "A", low=0)
-        self.name = "Rastrigin" if self.A == 10.0 else f"Rastrigin (A={self.A:g})"
-        self.latex = rf"${2 * self.A:g} + x^2 + y^2 - {self.A:g}(\cos 2\pi x + \cos 2\pi y)$"
-        self.bounds = ((-5.12, 5.12), (-5.12, 5.12))
+        A = check_scalar(A, "A", low=0)
+        super().__init__(amplitude=A, frequency=2.0, offset=2 * A, half_width=5.12)
+        self.name = "Rastrigin" if A == 10.0 else f"Rastrigin (A={A:g})"
+        self.latex = rf"${2 * A:g} + x^2 + y^2 - {A:g}(\cos 2\pi x + \cos 2\pi y)$"
 
-    def _f(self, x, y):
-        A = self.A
-        return 2 * A + x**2 - A * anp.cos(2 * np.pi * x) + y**2 - A * anp.cos(2 * np.pi * y)
-
-    def _critical_points(self):
-        A = self.A
-        return _separable_critical_points(
-            lambda t: 2 * t + 2 * np.pi * A * np.sin(2 * np.pi * t),
-            lambda t: 2 + 4 * np.pi**2 * A * np.cos(2 * np.pi * t),
-            self.bounds,
-        )
+    @property
+    def A(self) -> float:
+        """The bump amplitude :math:`A` (the family's ``amplitude``)."""
+        return self.amplitude
 
 
-class Wobbly(Landscape):
-    r"""A bowl with ripples: :math:`f(x, y) = x^2 + y^2 - A(\cos 3\pi x + \cos 3\pi y)`.
+class Wobbly(RippledBowl):
+    r"""A bowl with ripples: :math:`f(x, y) = x^2 + y^2 - A(\cos 3\pi x + \cos 3\pi y)` on :math:`[-1.5, 1.5]^2`.
 
     ``amplitude`` :math:`A = 0` is the convex bowl :math:`x^2 + y^2`; as :math:`A` grows, local
     minima appear (the first at :math:`A \approx 0.1`) and gradient descent starts to get stuck.
-    Global minimum at the origin, :math:`f = -2A`. Separable: :attr:`critical_points` lists every pair
-    of 1-D critical points inside :attr:`bounds`.
+    Global minimum at the origin, :math:`f = -2A`. A :class:`RippledBowl` with :math:`k = 3` and :math:`c = 0`.
 
     Parameters
     ----------
@@ -496,22 +538,9 @@ class Wobbly(Landscape):
     key = "wobbly"
 
     def __init__(self, amplitude: float = 1.0):
-        self.amplitude = check_scalar(amplitude, "amplitude", low=0)
+        super().__init__(amplitude=amplitude, frequency=3.0, offset=0.0, half_width=1.5)
         self.name = f"wobbly (A={self.amplitude:g})"
         self.latex = rf"$x^2 + y^2 - {_coef(self.amplitude)}(\cos 3\pi x + \cos 3\pi y)$"
-        self.bounds = ((-1.5, 1.5), (-1.5, 1.5))
-
-    def _f(self, x, y):
-        A = self.amplitude
-        return x**2 + y**2 - A * (anp.cos(3 * np.pi * x) + anp.cos(3 * np.pi * y))
-
-    def _critical_points(self):
-        A = self.amplitude
-        return _separable_critical_points(
-            lambda t: 2 * t + 3 * np.pi * A * np.sin(3 * np.pi * t),
-            lambda t: 2 + 9 * np.pi**2 * A * np.cos(3 * np.pi * t),
-            self.bounds,
-        )
 
 
 class Multimodal(Landscape):

@@ -294,3 +294,40 @@ def test_critical_point_record():
         F.CriticalPoint([0, 0], "sadle", 0.0)
     with pytest.raises(AttributeError):
         cp.kind = "minimum"
+
+
+def test_rastrigin_and_wobbly_are_one_rippled_bowl_family():
+    # the textbook formulas, written out independently of the family's code
+    rng = np.random.default_rng(5)
+    x, y = rng.uniform(-3, 3, (2, 500))
+    rastrigin = 2 * 3.0 + x**2 - 3.0 * np.cos(2 * np.pi * x) + y**2 - 3.0 * np.cos(2 * np.pi * y)
+    wobbly = x**2 + y**2 - 0.4 * (np.cos(3 * np.pi * x) + np.cos(3 * np.pi * y))
+    points = np.column_stack([x, y])
+    for member, reference in ((F.Rastrigin(A=3.0), rastrigin), (F.Wobbly(0.4), wobbly)):
+        assert isinstance(member, F.RippledBowl)
+        np.testing.assert_allclose(member.loss_batch(points), reference, rtol=1e-13, atol=1e-13)
+    assert F.Rastrigin(A=3.0).A == 3.0 and F.Wobbly(0.4).amplitude == 0.4
+
+
+def test_a_rippled_bowl_outside_the_named_members_lists_true_critical_points():
+    A, k, w = 1.0, 2.5, 2.0
+    L = F.RippledBowl(amplitude=A, frequency=k, offset=-1.0, half_width=w)
+    u = np.array([0.3, -0.7])
+    h = 1e-6
+    fd = [(L.loss(u + h * e) - L.loss(u - h * e)) / (2 * h) for e in np.eye(2)]
+    np.testing.assert_allclose(L.grad(u), fd, rtol=1e-7, atol=1e-8)
+    assert L.loss([0.0, 0.0]) == pytest.approx(-1.0 - 2 * A)
+    # oracle: sign changes of the 1-D slope 2t + k pi A sin(k pi t) on a dense grid, and the sign of the curvature
+    t = np.linspace(-w, w, 400_000)  # an even count: no grid point at a root (the origin)
+    slope = 2 * t + k * np.pi * A * np.sin(k * np.pi * t)
+    roots = t[np.flatnonzero(np.sign(slope[:-1]) != np.sign(slope[1:]))]
+    minima_1d = int(np.sum(2 + (k * np.pi) ** 2 * A * np.cos(k * np.pi * roots) > 0))
+    maxima_1d = roots.size - minima_1d
+    assert roots.size >= 5  # the example is worth having: several ripples inside the box
+    kinds = {"minimum": 0, "maximum": 0, "saddle": 0}
+    for cp in L.critical_points:
+        assert np.linalg.norm(L.grad(cp.point)) < 1e-9
+        eig = np.linalg.eigvalsh(L.hessian(cp.point))
+        kinds[cp.kind] += 1
+        assert (cp.kind == "minimum") == (eig.min() > 0) and (cp.kind == "maximum") == (eig.max() < 0)
+    assert kinds == {"minimum": minima_1d**2, "maximum": maxima_1d**2, "saddle": 2 * minima_1d * maxima_1d}
