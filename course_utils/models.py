@@ -84,6 +84,20 @@ class Quadratic(Objective):
 
         For two eigenvalues, the eigenvectors are the axes rotated by ``angle`` (radians):
         :math:`A = R(\phi)\,\mathrm{diag}(\lambda)\,R(\phi)^\top`. For more, ``angle`` must be 0.
+
+        Parameters
+        ----------
+        eigenvalues : array_like, shape (P,)
+            The Hessian's eigenvalues :math:`\lambda`, finite; negative ones give saddles or maxima.
+        angle : float
+            The rotation :math:`\phi` in radians (2-D only). Default 0: eigenvectors along the axes.
+        name : str
+            Human-readable name used in titles and messages. Default ``"quadratic"``.
+
+        Returns
+        -------
+        Quadratic
+            With ``b = 0`` and ``c = 0``: the critical point is the origin.
         """
         eig = check_vector(eigenvalues, "eigenvalues")
         angle = check_scalar(angle, "angle")
@@ -141,7 +155,19 @@ class _DataModel(Objective):
         pass
 
     def subset(self, indices) -> _DataModel:
-        """The same objective on the examples ``indices`` (for minibatch gradients)."""
+        """The same objective on the examples ``indices`` (for minibatch gradients).
+
+        Parameters
+        ----------
+        indices : array_like of int, shape (m,)
+            Non-empty row indices into the data, each in ``[-n_examples, n_examples)`` (negative ones count
+            from the end, as in NumPy); repeats are allowed.
+
+        Returns
+        -------
+        Objective
+            A model of the same class and settings on ``X[indices]``, ``y[indices]``.
+        """
         idx = np.asarray(indices)
         if idx.ndim != 1 or idx.size == 0 or not np.issubdtype(idx.dtype, np.integer):
             raise ValueError(f"`indices` must be a non-empty 1-D integer array, got {indices!r}")
@@ -150,7 +176,21 @@ class _DataModel(Objective):
         return self._clone_with(self.X[idx], self.y[idx])
 
     def with_data(self, X, y) -> _DataModel:
-        """The same objective evaluated on other data (e.g. a test set)."""
+        """The same objective evaluated on other data (e.g. a test set).
+
+        Parameters
+        ----------
+        X : array_like, shape (M, d)
+            Finite inputs with the same ``d`` columns as the training data.
+        y : array_like, shape (M,) or (M, K)
+            Finite targets, one row per row of ``X``. Only the shapes are checked here, not the model's
+            label rules (0/1 labels, class indices).
+
+        Returns
+        -------
+        Objective
+            A model of the same class and settings on ``(X, y)``.
+        """
         X, y = _check_xy(X, y)
         if X.shape[1] != self.X.shape[1]:
             raise ValueError(f"`X` must have {self.X.shape[1]} columns, got {X.shape[1]}")
