@@ -49,8 +49,8 @@ def short_repr(value: Any, limit: int = 60) -> str:
     anything else by ``repr``, cut to ``limit`` characters (error messages here, students' values in the
     grader's feedback).
 
-    Arrays of at most 6 elements are printed with 4 significant digits; whitespace runs become one space;
-    a cut text ends with "…".
+    Arrays of at most 6 elements are printed with ``numpy.array2string(precision=4)``; whitespace runs become
+    one space; a cut text ends with "…".
 
     Parameters
     ----------
