@@ -54,6 +54,16 @@ def grad(f: Callable) -> Callable[..., np.ndarray]:
     Differentiates with respect to the first argument; further arguments are passed through. For the
     library's own loops (the caller guarantees a float array of the right shape); users call
     :func:`gradient`, which validates. ``f`` is written with :data:`anp`.
+
+    Parameters
+    ----------
+    f : callable
+        ``f(theta, *args) -> scalar`` written with :data:`anp`, ``theta`` a float array.
+
+    Returns
+    -------
+    callable
+        ``g(theta, *args) -> ndarray`` of ``theta``'s shape.
     """
     raw = autograd.grad(check_callable(f, "f"))
 
@@ -64,7 +74,19 @@ def grad(f: Callable) -> Callable[..., np.ndarray]:
 
 
 def value_and_grad(f: Callable) -> Callable[..., tuple[float, np.ndarray]]:
-    r"""The function :math:`\theta \mapsto (f(\theta, \ldots), \nabla_\theta f)` in one pass, unvalidated."""
+    r"""The function :math:`\theta \mapsto (f(\theta, \ldots), \nabla_\theta f)` in one pass, unvalidated.
+
+    Parameters
+    ----------
+    f : callable
+        ``f(theta, *args) -> scalar`` written with :data:`anp`; the returned function differentiates with
+        respect to ``theta`` and passes ``*args`` through.
+
+    Returns
+    -------
+    callable
+        ``vg(theta, *args) -> (float, ndarray)``: the value and the gradient of ``theta``'s shape.
+    """
     raw = autograd.value_and_grad(check_callable(f, "f"))
 
     def vg(theta, *args):
@@ -75,7 +97,19 @@ def value_and_grad(f: Callable) -> Callable[..., tuple[float, np.ndarray]]:
 
 
 def hvp_and_grad(f: Callable) -> Callable[[np.ndarray], tuple[Callable[[np.ndarray], np.ndarray], np.ndarray]]:
-    r"""``theta -> (v -> ∇²f(θ) v, ∇f(θ))`` from one forward/backward pass at ``theta``, unvalidated."""
+    r"""``theta -> (v -> ∇²f(θ) v, ∇f(θ))`` from one forward/backward pass at ``theta``, unvalidated.
+
+    Parameters
+    ----------
+    f : callable
+        ``f(theta) -> scalar`` written with :data:`anp`, ``theta`` a float64 ``(P,)``.
+
+    Returns
+    -------
+    callable
+        ``at(theta) -> (hvp, g)``: ``hvp`` maps ``v (P,)`` to :math:`\nabla^2 f(\theta) v` and ``g`` is the
+        gradient ``(P,)``.
+    """
     raw = autograd.make_hvp(check_callable(f, "f"))
 
     def at(theta):
@@ -141,6 +175,23 @@ def batched_hessian(loss_batch: Callable, grad_one: Callable, hessian_one: Calla
     Hessian is that VJP applied to :math:`e_i` (``P`` reverse passes for the whole batch, against ``B·P``
     for a loop). Parameters and the fallback rule as in :func:`batched_grad`, with ``hessian_one``
     ``theta (P,) -> (P, P)`` the per-point reference.
+
+    Parameters
+    ----------
+    loss_batch : callable
+        ``T (B, P) -> (B,)`` written with :data:`anp`, each output depending on its own row only.
+    grad_one : callable
+        ``theta (P,) -> (P,)``, the per-point gradient: a reference, and part of the fallback.
+    hessian_one : callable
+        ``theta (P,) -> (P, P)``, the per-point Hessian: the other reference and the rest of the fallback.
+    probe : ndarray, shape (b, P)
+        A few points at which the batched pass is compared with the loop once.
+
+    Returns
+    -------
+    callable
+        ``T -> (G, H)``: the batched pass when its gradients and Hessians both agree with the loop on
+        ``probe``, otherwise the loop (whose Hessians are ``hessian_one``'s, as returned).
     """
     check_callable(grad_one, "grad_one")
     check_callable(hessian_one, "hessian_one")
@@ -176,6 +227,7 @@ def gradient(f: Callable, theta) -> np.ndarray:
     f : callable
         ``f(theta) -> float`` written with ``autograd.numpy``.
     theta : array_like, shape (P,)
+        The point, finite.
     """
     check_callable(f, "f")
     theta = check_vector(theta, "theta")
@@ -183,7 +235,15 @@ def gradient(f: Callable, theta) -> np.ndarray:
 
 
 def hessian(f: Callable, theta) -> np.ndarray:
-    r"""The dense Hessian :math:`\nabla^2 f(\theta)`, shape ``(P, P)``, symmetrized."""
+    r"""The dense Hessian :math:`\nabla^2 f(\theta)`, shape ``(P, P)``, symmetrized.
+
+    Parameters
+    ----------
+    f : callable
+        ``f(theta) -> float`` written with :data:`anp` (``autograd.numpy``).
+    theta : array_like, shape (P,)
+        The point, finite.
+    """
     check_callable(f, "f")
     theta = check_vector(theta, "theta")
     H = np.asarray(_autograd().hessian(f)(theta), dtype=float).reshape(theta.size, theta.size)
@@ -195,6 +255,18 @@ def make_hvp(f: Callable, theta) -> Callable[[np.ndarray], np.ndarray]:
 
     Build it once per point and reuse it for Lanczos, power iteration, Hutchinson and SLQ
     (≈1 ms per product for a small MLP, against hundreds of ms for the dense Hessian).
+
+    Parameters
+    ----------
+    f : callable
+        ``f(theta) -> float`` written with :data:`anp` (``autograd.numpy``).
+    theta : array_like, shape (P,)
+        Where the Hessian is taken, finite.
+
+    Returns
+    -------
+    callable
+        ``v (P,) -> (P,)``; ``v`` is converted to float64 but not otherwise checked.
     """
     check_callable(f, "f")
     theta = check_vector(theta, "theta")
@@ -207,7 +279,17 @@ def make_hvp(f: Callable, theta) -> Callable[[np.ndarray], np.ndarray]:
 
 
 def hvp(f: Callable, theta, v) -> np.ndarray:
-    r"""One Hessian-vector product :math:`\nabla^2 f(\theta)\,v`, shape ``(P,)``."""
+    r"""One Hessian-vector product :math:`\nabla^2 f(\theta)\,v`, shape ``(P,)``.
+
+    Parameters
+    ----------
+    f : callable
+        ``f(theta) -> float`` written with :data:`anp` (``autograd.numpy``).
+    theta : array_like, shape (P,)
+        Where the Hessian is taken, finite.
+    v : array_like, shape (P,)
+        The vector the Hessian multiplies, finite.
+    """
     theta = check_vector(theta, "theta")
     v = check_vector(v, "v", theta.size)
     return make_hvp(f, theta)(v)
@@ -217,6 +299,15 @@ def finite_difference_gradient(f: Callable, theta, h: float = 1e-6) -> np.ndarra
     r"""Central differences :math:`(f(\theta + h e_i) - f(\theta - h e_i)) / 2h`, shape ``(P,)``.
 
     Error :math:`O(h^2)` from truncation plus :math:`O(\epsilon_{mach}/h)` from rounding.
+
+    Parameters
+    ----------
+    f : callable
+        ``f(theta) -> scalar``; any Python code (it is only evaluated, not differentiated).
+    theta : array_like, shape (P,)
+        The point, finite.
+    h : float
+        The step, in ``(0, 1]``. Default ``1e-6``, near the best trade-off for float64.
     """
     check_callable(f, "f")
     theta = check_vector(theta, "theta")
@@ -230,7 +321,19 @@ def finite_difference_gradient(f: Callable, theta, h: float = 1e-6) -> np.ndarra
 
 
 def finite_difference_hvp(grad_f: Callable, theta, v, h: float = 1e-5) -> np.ndarray:
-    r"""Central difference of the gradient along ``v``: :math:`(\nabla f(\theta+hv) - \nabla f(\theta-hv))/2h`."""
+    r"""Central difference of the gradient along ``v``: :math:`(\nabla f(\theta+hv) - \nabla f(\theta-hv))/2h`.
+
+    Parameters
+    ----------
+    grad_f : callable
+        ``grad_f(theta) -> (P,)``, the gradient (any Python code; only evaluated).
+    theta : array_like, shape (P,)
+        The point, finite.
+    v : array_like, shape (P,)
+        The direction, finite. It is not normalized: the points are :math:`\theta \pm h v`.
+    h : float
+        The step, in ``(0, 1]``. Default ``1e-5``.
+    """
     check_callable(grad_f, "grad_f")
     theta = check_vector(theta, "theta")
     v = check_vector(v, "v", theta.size)
@@ -250,6 +353,22 @@ def gradient_error(f: Callable, grad_f: Callable, theta, h: float = 1e-6) -> flo
 
     Relative for large gradients, absolute for small ones, so a correct gradient checked at a critical point
     (true gradient 0) reports ~1e-10 rather than a meaningless 100 %.
+
+    Parameters
+    ----------
+    f : callable
+        ``f(theta) -> scalar``, the loss whose gradient is checked.
+    grad_f : callable
+        ``grad_f(theta) -> (P,)``, the gradient under test.
+    theta : array_like, shape (P,)
+        The point, finite.
+    h : float
+        The finite-difference step, in ``(0, 1]``. Default ``1e-6``.
+
+    Returns
+    -------
+    float
+        The mixed relative/absolute error; a correct gradient typically gives well below ``1e-6``.
     """
     check_callable(grad_f, "grad_f")
     theta = check_vector(theta, "theta")
@@ -257,7 +376,26 @@ def gradient_error(f: Callable, grad_f: Callable, theta, h: float = 1e-6) -> flo
 
 
 def hvp_error(grad_f: Callable, hvp_f: Callable, theta, v, h: float = 1e-5) -> float:
-    """Error of ``hvp_f(theta, v)`` against finite differences of ``grad_f`` (mixed relative/absolute, as above)."""
+    """Error of ``hvp_f(theta, v)`` against finite differences of ``grad_f`` (mixed relative/absolute, as above).
+
+    Parameters
+    ----------
+    grad_f : callable
+        ``grad_f(theta) -> (P,)``, the gradient the reference is differenced from.
+    hvp_f : callable
+        ``hvp_f(theta, v) -> (P,)``, the Hessian-vector product under test.
+    theta : array_like, shape (P,)
+        The point, finite.
+    v : array_like, shape (P,)
+        The vector the Hessian multiplies, finite (not normalized).
+    h : float
+        The finite-difference step, in ``(0, 1]``. Default ``1e-5``.
+
+    Returns
+    -------
+    float
+        ``‖Hv - Hv_fd‖ / max(‖Hv‖, ‖Hv_fd‖, 1)``.
+    """
     check_callable(hvp_f, "hvp_f")
     theta = check_vector(theta, "theta")
     v = check_vector(v, "v", theta.size)

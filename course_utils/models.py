@@ -56,8 +56,14 @@ class Quadratic(Objective):
     Parameters
     ----------
     A : array_like, shape (P, P)
+        The matrix of the quadratic form, square and finite; only its symmetric part
+        :math:`\tfrac12 (A + A^\top)` is kept (as ``self.A``).
     b : array_like, shape (P,), optional
+        The linear coefficient. Default None: zeros.
     c : float
+        The constant offset (the value at :math:`\theta = 0`). Default 0.
+    name : str
+        Human-readable name used in titles and messages. Default ``"quadratic"``.
     """
 
     _traceable_batch = True
@@ -78,6 +84,20 @@ class Quadratic(Objective):
 
         For two eigenvalues, the eigenvectors are the axes rotated by ``angle`` (radians):
         :math:`A = R(\phi)\,\mathrm{diag}(\lambda)\,R(\phi)^\top`. For more, ``angle`` must be 0.
+
+        Parameters
+        ----------
+        eigenvalues : array_like, shape (P,)
+            The Hessian's eigenvalues :math:`\lambda`, finite; negative ones give saddles or maxima.
+        angle : float
+            The rotation :math:`\phi` in radians (2-D only). Default 0: eigenvectors along the axes.
+        name : str
+            Human-readable name used in titles and messages. Default ``"quadratic"``.
+
+        Returns
+        -------
+        Quadratic
+            With ``b = 0`` and ``c = 0``: the critical point is the origin.
         """
         eig = check_vector(eigenvalues, "eigenvalues")
         angle = check_scalar(angle, "angle")
@@ -102,6 +122,13 @@ class Quadratic(Objective):
         return 0.5 * anp.sum((thetas @ self.A) * thetas, axis=-1) - thetas @ self.b + self.c
 
     def hessian(self, theta) -> np.ndarray:
+        """The Hessian, the (symmetrized) matrix ``A`` itself at every ``theta``: a copy, shape ``(P, P)``.
+
+        Parameters
+        ----------
+        theta : array_like, shape (P,)
+            A parameter vector with ``P = dim`` finite entries; it is checked but does not change the result.
+        """
         check_vector(theta, "theta", self.dim)
         return self.A.copy()
 
@@ -128,7 +155,19 @@ class _DataModel(Objective):
         pass
 
     def subset(self, indices) -> _DataModel:
-        """The same objective on the examples ``indices`` (for minibatch gradients)."""
+        """The same objective on the examples ``indices`` (for minibatch gradients).
+
+        Parameters
+        ----------
+        indices : array_like of int, shape (m,)
+            Non-empty row indices into the data, each in ``[-n_examples, n_examples)`` (negative ones count
+            from the end, as in NumPy); repeats are allowed.
+
+        Returns
+        -------
+        Objective
+            A model of the same class and settings on ``X[indices]``, ``y[indices]``.
+        """
         idx = np.asarray(indices)
         if idx.ndim != 1 or idx.size == 0 or not np.issubdtype(idx.dtype, np.integer):
             raise ValueError(f"`indices` must be a non-empty 1-D integer array, got {indices!r}")
@@ -137,7 +176,21 @@ class _DataModel(Objective):
         return self._clone_with(self.X[idx], self.y[idx])
 
     def with_data(self, X, y) -> _DataModel:
-        """The same objective evaluated on other data (e.g. a test set)."""
+        """The same objective evaluated on other data (e.g. a test set).
+
+        Parameters
+        ----------
+        X : array_like, shape (M, d)
+            Finite inputs with the same ``d`` columns as the training data.
+        y : array_like, shape (M,) or (M, K)
+            Finite targets, one row per row of ``X``. Only the shapes are checked here, not the model's
+            label rules (0/1 labels, class indices).
+
+        Returns
+        -------
+        Objective
+            A model of the same class and settings on ``(X, y)``.
+        """
         X, y = _check_xy(X, y)
         if X.shape[1] != self.X.shape[1]:
             raise ValueError(f"`X` must have {self.X.shape[1]} columns, got {X.shape[1]}")
@@ -149,6 +202,15 @@ class LinearRegression(_DataModel):
 
     ``theta = [w (d,), b]`` (``b`` only with ``fit_intercept``). The Hessian is :math:`\frac2N \tilde X^\top \tilde X`
     with :math:`\tilde X = [X, 1]`: positive semi-definite, so the loss is convex.
+
+    Parameters
+    ----------
+    X : array_like, shape (N, d)
+        The inputs, one example per row (finite).
+    y : array_like, shape (N,)
+        The real-valued targets (finite).
+    fit_intercept : bool
+        Whether ``theta`` ends with an intercept ``b`` (then ``dim = d + 1``, else ``d``). Default True.
     """
 
     _traceable_batch = True
@@ -166,6 +228,20 @@ class LinearRegression(_DataModel):
         return np.hstack([X, np.ones((X.shape[0], 1))]) if self.fit_intercept else X
 
     def predict(self, theta, X=None) -> np.ndarray:
+        """Predictions :math:`x^\\top w + b` of the linear model.
+
+        Parameters
+        ----------
+        theta : array_like, shape (P,)
+            Parameters ``[w, b]`` (``b`` only with ``fit_intercept``), finite.
+        X : array_like, shape (M, d), optional
+            Inputs with the training data's ``d`` columns (finite). Default None: the training inputs.
+
+        Returns
+        -------
+        numpy.ndarray, shape (M,)
+            One prediction per row of ``X``.
+        """
         theta = check_vector(theta, "theta", self.dim)
         X = self.X if X is None else check_array(X, "X", shape=(None, self.X.shape[1]))
         return self._design(X) @ theta
@@ -199,6 +275,17 @@ class LogisticRegression(_DataModel):
     :math:`L = \frac1N\sum_i \log(1 + e^{z_i}) - y_i z_i` with :math:`z_i = x_i^\top w + b`: convex. With
     ``loss="mse"``, :math:`L = \frac1N \sum_i (\sigma(z_i) - y_i)^2`: not convex (plateaus where the
     sigmoid saturates) — the contrast of chapter 2.
+
+    Parameters
+    ----------
+    X : array_like, shape (N, d)
+        The inputs, one example per row (finite).
+    y : array_like, shape (N,)
+        The labels, each 0 or 1.
+    fit_intercept : bool
+        Whether ``theta`` ends with an intercept ``b`` (then ``dim = d + 1``, else ``d``). Default True.
+    loss : {"cross_entropy", "mse"}
+        The loss on the logits: cross-entropy (convex, the default) or the squared error of the sigmoid output.
     """
 
     def __init__(self, X, y, fit_intercept: bool = True, loss: str = "cross_entropy"):
@@ -227,12 +314,36 @@ class LogisticRegression(_DataModel):
         return self._from_logits(thetas @ self._design(self.X).T)
 
     def predict(self, theta, X=None) -> np.ndarray:
-        """Probabilities :math:`\\sigma(x^\\top w + b)`, shape ``(N,)``."""
+        """Probabilities :math:`\\sigma(x^\\top w + b)`, shape ``(N,)``.
+
+        Parameters
+        ----------
+        theta : array_like, shape (P,)
+            Parameters ``[w, b]`` (``b`` only with ``fit_intercept``), finite.
+        X : array_like, shape (M, d), optional
+            Inputs with the training data's ``d`` columns (finite). Default None: the training inputs.
+        """
         theta = check_vector(theta, "theta", self.dim)
         X = self.X if X is None else check_array(X, "X", shape=(None, self.X.shape[1]))
         return np.asarray(_sigmoid(self._design(X) @ theta))
 
     def accuracy(self, theta, X=None, y=None) -> float:
+        """The fraction of examples whose predicted probability is on the right side of 0.5.
+
+        Parameters
+        ----------
+        theta : array_like, shape (P,)
+            Parameters ``[w, b]`` (``b`` only with ``fit_intercept``), finite.
+        X : array_like, shape (M, d), optional
+            Inputs with the training data's ``d`` columns (finite). Default None: the training inputs.
+        y : array_like, shape (M,), optional
+            The 0/1 labels of ``X``'s rows. Default None: the training labels (pass ``y`` whenever you pass ``X``).
+
+        Returns
+        -------
+        float
+            Accuracy in ``[0, 1]``.
+        """
         p = self.predict(theta, X)
         y = self.y if y is None else check_array(y, "y", ndim=1)
         return float(np.mean((p > 0.5) == (y > 0.5)))
@@ -262,24 +373,30 @@ class MLP(_DataModel):
     binary (one output unit, labels 0/1, logistic loss) or multi-class (K > 1 outputs, integer labels,
     softmax). ``weight_decay`` adds :math:`\frac{\lambda}{2}\sum_\ell \|W_\ell\|_F^2` (biases excluded).
 
+    The flat vector is ``[W1.ravel(), b1, W2.ravel(), b2, ...]``; :meth:`unflatten` returns views.
+
     Parameters
     ----------
     X : array_like, shape (N, d)
+        The inputs, one example per row (finite).
     y : array_like, shape (N,) or (N, K)
+        Targets: real values for ``"mse"``; 1-D non-negative integer class labels for ``"cross_entropy"``.
     hidden : sequence of int
-        Hidden layer widths, e.g. ``(16,)`` or ``(16, 16)``; ``()`` gives a linear model.
+        Hidden layer widths, e.g. ``(16,)`` or ``(16, 16)``; ``()`` gives a linear model. An int means one
+        hidden layer; every width is at least 1. Default ``(16,)``.
     activation : {"tanh", "relu", "linear"}
+        The hidden layers' nonlinearity :math:`\phi`. Default ``"tanh"``.
     loss : {"mse", "cross_entropy"}
+        The data term (see above). Default ``"mse"``.
     bias : bool
         Whether layers have biases.
     residual : bool
         Skip connections on equal-width hidden layers.
     weight_decay : float
+        :math:`\lambda \ge 0` of the L2 penalty on the weights. Default 0: no penalty.
     n_outputs : int, optional
         Output width; default 1 for MSE with 1-D ``y`` and binary labels, ``y.shape[1]`` for 2-D ``y``,
         the number of classes for multi-class labels.
-
-    The flat vector is ``[W1.ravel(), b1, W2.ravel(), b2, ...]``; :meth:`unflatten` returns views.
     """
 
     def __init__(
@@ -332,6 +449,16 @@ class MLP(_DataModel):
         """Views ``[(W1 (d, h1), b1 (h1,)), ...]`` into ``theta`` (shape ``(P,)`` or ``(B, P)``).
 
         For a batch ``(B, P)`` the views have a leading batch axis: ``W`` ``(B, in, out)``, ``b`` ``(B, out)``.
+
+        Parameters
+        ----------
+        theta : numpy.ndarray, shape (P,) or (B, P)
+            Flat parameter vector(s); not validated (it must be an array with last axis ``P = dim``).
+
+        Returns
+        -------
+        list of tuple
+            One ``(W, b)`` per layer; ``b`` is None when the network has no biases.
         """
         lead = theta.shape[:-1]
         out, i = [], 0
@@ -347,7 +474,18 @@ class MLP(_DataModel):
         return out
 
     def flatten(self, layers) -> np.ndarray:
-        """Inverse of :meth:`unflatten` for a single parameter vector."""
+        """Inverse of :meth:`unflatten` for a single parameter vector.
+
+        Parameters
+        ----------
+        layers : sequence of (W, b) pairs
+            One pair per layer: ``W`` of shape ``(in, out)`` and ``b`` of ``out`` entries (ignored, may be None,
+            when the network has no biases).
+
+        Returns
+        -------
+        numpy.ndarray, shape (P,)
+        """
         parts = []
         for (W, b), ((a, c), _) in zip(layers, self.layer_shapes):
             W = np.asarray(W, dtype=float)
@@ -364,6 +502,19 @@ class MLP(_DataModel):
         ``scheme``: ``"xavier"`` :math:`\sigma^2 = 2/(n_{in}+n_{out})` (Glorot & Bengio 2010), ``"he"``
         :math:`\sigma^2 = 2/n_{in}` (He et al. 2015), ``"normal"`` :math:`\sigma = 1`; ``scale`` multiplies
         the standard deviation (small scales give the plateaus of chapter 4, large ones exploding gradients).
+
+        Parameters
+        ----------
+        rng : numpy.random.Generator or int
+            The generator to draw from, or a non-negative integer seed.
+        scheme : {"xavier", "he", "normal"}
+            The variance rule :math:`\sigma^2` above. Default ``"xavier"``.
+        scale : float
+            The factor :math:`s \ge 0` on the standard deviation. Default 1.
+
+        Returns
+        -------
+        numpy.ndarray, shape (P,)
         """
         rng = check_rng(rng)
         scheme = check_option(scheme, "scheme", ["xavier", "he", "normal"])
@@ -395,7 +546,20 @@ class MLP(_DataModel):
     def loss_from_outputs(self, out, theta):
         """The loss from network outputs ``out`` of shape ``(..., N, K)`` at parameters ``theta`` ``(..., P)``:
         the data term (MSE or cross-entropy against the targets) plus the weight decay. Written with ``anp``, so
-        it is traceable; :func:`course_utils.surfaces` batches the forward pass and hands the outputs here."""
+        it is traceable; :func:`course_utils.surfaces` batches the forward pass and hands the outputs here.
+
+        Parameters
+        ----------
+        out : array_like, shape (..., N, K)
+            Network outputs (logits for cross-entropy) on the model's own ``N`` training examples; not validated.
+        theta : array_like, shape (..., P)
+            The parameters that produced ``out``, needed for the weight decay; not validated.
+
+        Returns
+        -------
+        array, shape (...)
+            The loss per parameter vector.
+        """
 
         if self.loss_name == "mse":
             data = anp.mean(anp.reshape((out - self._targets) ** 2, out.shape[:-2] + (-1,)), axis=-1)
@@ -424,7 +588,15 @@ class MLP(_DataModel):
         return out
 
     def forward_batch(self, thetas, X=None) -> np.ndarray:
-        """Network outputs (logits for cross-entropy) for parameter vectors ``(B, P)`` → ``(B, N, K)``."""
+        """Network outputs (logits for cross-entropy) for parameter vectors ``(B, P)`` → ``(B, N, K)``.
+
+        Parameters
+        ----------
+        thetas : array_like, shape (..., P)
+            Finite parameter vectors; leading axes are flattened into one batch axis ``B``.
+        X : array_like, shape (N, d), optional
+            Inputs with the training data's ``d`` columns (finite). Default None: the training inputs.
+        """
         from .validation import check_batch
 
         thetas = check_batch(thetas, "thetas", self.dim)
@@ -432,7 +604,15 @@ class MLP(_DataModel):
         return np.asarray(self._forward(thetas.reshape(-1, self.dim), X))
 
     def hidden_activations(self, theta, X=None) -> list[np.ndarray]:
-        """The hidden layers' outputs ``[h1 (N, h1), ...]`` at ``theta``."""
+        """The hidden layers' outputs ``[h1 (N, h1), ...]`` at ``theta``.
+
+        Parameters
+        ----------
+        theta : array_like, shape (P,)
+            A parameter vector with ``P = dim`` finite entries.
+        X : array_like, shape (M, d), optional
+            Inputs with the training data's ``d`` columns (finite). Default None: the training inputs.
+        """
         theta = check_vector(theta, "theta", self.dim)
         X = self.X if X is None else check_array(X, "X", shape=(None, self.X.shape[1]))
         return [np.asarray(h) for h in self._forward(theta, X, return_hidden=True)[1]]
@@ -442,6 +622,13 @@ class MLP(_DataModel):
 
         MSE: the outputs, shape ``(N,)`` for one output else ``(N, K)``. Binary cross-entropy: the
         probability of class 1, ``(N,)``. Multi-class: class probabilities ``(N, K)``.
+
+        Parameters
+        ----------
+        theta : array_like, shape (P,)
+            A parameter vector with ``P = dim`` finite entries.
+        X : array_like, shape (M, d), optional
+            Inputs with the training data's ``d`` columns (finite). Default None: the training inputs.
         """
         theta = check_vector(theta, "theta", self.dim)
         X = self.X if X is None else check_array(X, "X", shape=(None, self.X.shape[1]))
@@ -454,7 +641,25 @@ class MLP(_DataModel):
         return e / e.sum(axis=1, keepdims=True)
 
     def accuracy(self, theta, X=None, y=None) -> float:
-        """Fraction of correctly classified examples (cross-entropy models; for MSE, sign/threshold 0.5)."""
+        """Fraction of correctly classified examples (cross-entropy models; for MSE, sign/threshold 0.5).
+
+        With several outputs the predicted class is the largest output; with one, output above 0.5 means 1.
+
+        Parameters
+        ----------
+        theta : array_like, shape (P,)
+            A parameter vector with ``P = dim`` finite entries.
+        X : array_like, shape (M, d), optional
+            Inputs with the training data's ``d`` columns (finite). Default None: the training inputs.
+        y : array_like, shape (M,), optional
+            The integer labels of ``X``'s rows. Default None: the training labels (pass ``y`` whenever you pass
+            ``X``).
+
+        Returns
+        -------
+        float
+            Accuracy in ``[0, 1]``.
+        """
         p = self.predict(theta, X)
         y = self.y if y is None else check_array(y, "y", ndim=1)
         if p.shape[0] != y.shape[0]:
@@ -471,6 +676,13 @@ class LinearAutoencoder(_DataModel):
     are indexed by the subsets of ``k`` eigenvectors of the covariance :math:`\Sigma = X^\top X / N` that the
     product :math:`W_1 W_2` projects onto; the only minima keep the top ``k``. Every other critical point is a
     saddle — an exact neural-network check that "index rises with loss" (chapter 3).
+
+    Parameters
+    ----------
+    X : array_like, shape (N, d)
+        The data to reconstruct (finite); it is also the target ``y``.
+    k : int
+        The bottleneck width, between 1 and ``d``.
     """
 
     def __init__(self, X, k: int):
@@ -483,6 +695,20 @@ class LinearAutoencoder(_DataModel):
         self.name = f"linear autoencoder d={d}, k={self.k}"
 
     def unflatten(self, theta):
+        """The encoder and decoder matrices as views into ``theta``.
+
+        Parameters
+        ----------
+        theta : numpy.ndarray, shape (P,) or (..., P)
+            Flat parameter vector(s), ``P = 2 d k``; not validated.
+
+        Returns
+        -------
+        W1 : numpy.ndarray, shape (..., d, k)
+            The encoder.
+        W2 : numpy.ndarray, shape (..., k, d)
+            The decoder.
+        """
         d, k = self.X.shape[1], self.k
         lead = theta.shape[:-1]
         return theta[..., : d * k].reshape(*lead, d, k), theta[..., d * k :].reshape(*lead, k, d)
@@ -505,6 +731,17 @@ class LinearAutoencoder(_DataModel):
         r"""The critical point that keeps the covariance eigenvectors ``subset`` (``k`` distinct indices).
 
         :math:`W_1 = U_S`, :math:`W_2 = U_S^\top`; its loss is :math:`\sum_{i \notin S} \lambda_i`.
+
+        Parameters
+        ----------
+        subset : array_like of int, shape (k,)
+            ``k`` distinct indices in ``[0, d)`` into the eigenvectors sorted by *decreasing* eigenvalue:
+            ``range(k)`` is the global minimum.
+
+        Returns
+        -------
+        numpy.ndarray, shape (P,)
+            The flat parameter vector ``[W1.ravel(), W2.ravel()]``.
         """
         idx = np.asarray(subset)
         if idx.shape != (self.k,) or len(set(idx.tolist())) != self.k:

@@ -40,25 +40,99 @@ __all__ = ["HasLoss", "HasGradient", "HasCurvature", "Objective", "FunctionObjec
 
 @runtime_checkable
 class HasLoss(Protocol):
-    """What a loss must have: ``dim`` parameters and ``loss(theta (P,)) -> float``."""
+    """What a loss must have: ``dim`` parameters and ``loss(theta (P,)) -> float``.
+
+    A :class:`typing.Protocol`: it is never instantiated, only checked structurally
+    (``isinstance(obj, HasLoss)`` looks for the attributes).
+
+    Parameters
+    ----------
+    *args
+        Unused: :class:`typing.Protocol` supplies this signature, and a protocol cannot be instantiated.
+    **kwargs
+        Unused, as ``*args``.
+
+    Attributes
+    ----------
+    dim : int
+        Number of parameters ``P``.
+    """
 
     dim: int
 
-    def loss(self, theta: np.ndarray) -> float: ...
+    def loss(self, theta: np.ndarray) -> float:
+        """The loss at one parameter vector.
+
+        Parameters
+        ----------
+        theta : numpy.ndarray, shape (P,)
+            A float64 parameter vector with ``P = dim`` entries.
+
+        Returns
+        -------
+        float
+            The scalar loss.
+        """
 
 
 @runtime_checkable
 class HasGradient(HasLoss, Protocol):
-    """A loss that also gives its gradient ``grad(theta (P,)) -> (P,)``."""
+    """A loss that also gives its gradient ``grad(theta (P,)) -> (P,)``.
 
-    def grad(self, theta: np.ndarray) -> np.ndarray: ...
+    A :class:`typing.Protocol` extending :class:`HasLoss`; it is never instantiated.
+
+    Parameters
+    ----------
+    *args
+        Unused: :class:`typing.Protocol` supplies this signature, and a protocol cannot be instantiated.
+    **kwargs
+        Unused, as ``*args``.
+    """
+
+    def grad(self, theta: np.ndarray) -> np.ndarray:
+        """The gradient of the loss at one parameter vector.
+
+        Parameters
+        ----------
+        theta : numpy.ndarray, shape (P,)
+            A float64 parameter vector with ``P = dim`` entries.
+
+        Returns
+        -------
+        numpy.ndarray, shape (P,)
+            The gradient :math:`\\nabla L(\\theta)`.
+        """
 
 
 @runtime_checkable
 class HasCurvature(HasGradient, Protocol):
-    """A loss with gradient and Hessian-vector products ``hvp(theta (P,), v (P,)) -> (P,)``."""
+    """A loss with gradient and Hessian-vector products ``hvp(theta (P,), v (P,)) -> (P,)``.
 
-    def hvp(self, theta: np.ndarray, v: np.ndarray) -> np.ndarray: ...
+    A :class:`typing.Protocol` extending :class:`HasGradient`; it is never instantiated.
+
+    Parameters
+    ----------
+    *args
+        Unused: :class:`typing.Protocol` supplies this signature, and a protocol cannot be instantiated.
+    **kwargs
+        Unused, as ``*args``.
+    """
+
+    def hvp(self, theta: np.ndarray, v: np.ndarray) -> np.ndarray:
+        """The Hessian-vector product at one parameter vector.
+
+        Parameters
+        ----------
+        theta : numpy.ndarray, shape (P,)
+            A float64 parameter vector with ``P = dim`` entries: where the Hessian is taken.
+        v : numpy.ndarray, shape (P,)
+            The vector the Hessian multiplies.
+
+        Returns
+        -------
+        numpy.ndarray, shape (P,)
+            :math:`\\nabla^2 L(\\theta) v`.
+        """
 
 
 class Objective:
@@ -89,7 +163,18 @@ class Objective:
 
     # --- public protocol --------------------------------------------------------------------
     def loss(self, theta) -> float:
-        """The loss :math:`L(\\theta)` at ``theta`` of shape ``(P,)``, as a float."""
+        """The loss :math:`L(\\theta)` at ``theta`` of shape ``(P,)``, as a float.
+
+        Parameters
+        ----------
+        theta : array_like, shape (P,)
+            A parameter vector with ``P = dim`` finite entries.
+
+        Returns
+        -------
+        float
+            The loss; it may be ``inf`` or ``nan`` far from the data (overflow is not an error).
+        """
         theta = check_vector(theta, "theta", self.dim)
         with np.errstate(over="ignore", invalid="ignore"):  # far from the data the loss may overflow to inf: a result
             return float(self._loss(theta))
@@ -101,6 +186,16 @@ class Objective:
         """Losses at parameter vectors of shape ``(..., P)``; returns shape ``(...)``.
 
         Agrees with a loop of :meth:`loss` to rounding (the tests assert 1e-12).
+
+        Parameters
+        ----------
+        thetas : array_like, shape (..., P)
+            Parameter vectors stacked along the leading axes, last axis ``P = dim``, all entries finite.
+
+        Returns
+        -------
+        numpy.ndarray, shape (...)
+            One loss per parameter vector (an empty batch gives an empty array).
         """
         thetas = check_batch(thetas, "thetas", self.dim)
         lead = thetas.shape[:-1]
@@ -112,7 +207,13 @@ class Objective:
         return out.reshape(lead)
 
     def grad(self, theta) -> np.ndarray:
-        """The gradient :math:`\\nabla L(\\theta)`, shape ``(P,)`` (autograd)."""
+        """The gradient :math:`\\nabla L(\\theta)`, shape ``(P,)`` (autograd).
+
+        Parameters
+        ----------
+        theta : array_like, shape (P,)
+            A parameter vector with ``P = dim`` finite entries.
+        """
         theta = check_vector(theta, "theta", self.dim)
         return self._grad_fn()(theta)
 
@@ -122,6 +223,11 @@ class Objective:
         One autograd call for the whole batch when the batched loss is traceable (2-D landscapes, quadratics,
         linear models): :math:`\nabla_{\Theta} \sum_b L(\theta_b)` has the rows :math:`\nabla L(\theta_b)`.
         Otherwise a loop of :meth:`grad`.
+
+        Parameters
+        ----------
+        thetas : array_like, shape (..., P)
+            Parameter vectors stacked along the leading axes, last axis ``P = dim``, all entries finite.
         """
         thetas = check_batch(thetas, "thetas", self.dim)
         flat = thetas.reshape(-1, self.dim)
@@ -146,43 +252,104 @@ class Objective:
         return bool(self._traceable_batch)
 
     def unchecked_loss(self, theta: np.ndarray) -> Any:
-        """``_loss(theta)`` without validation: a float64 ``(P,)`` in, the raw (traceable) scalar out."""
+        """``_loss(theta)`` without validation: a float64 ``(P,)`` in, the raw (traceable) scalar out.
+
+        Parameters
+        ----------
+        theta : numpy.ndarray, shape (P,)
+            A float64 parameter vector of the right shape; it is not checked.
+        """
         return self._loss(theta)
 
     def unchecked_loss_batch(self, thetas: np.ndarray) -> np.ndarray:
-        """``_loss_batch(thetas)`` without validation: float64 ``(B, P)`` in, ``(B,)`` out (traceable)."""
+        """``_loss_batch(thetas)`` without validation: float64 ``(B, P)`` in, ``(B,)`` out (traceable).
+
+        Parameters
+        ----------
+        thetas : numpy.ndarray, shape (B, P)
+            A float64 stack of ``B`` parameter vectors; it is not checked.
+        """
         return self._loss_batch(thetas)
 
     def unchecked_grad(self, theta: np.ndarray) -> np.ndarray:
-        """The gradient at a float64 ``(P,)`` without validation (the function is built once and cached)."""
+        """The gradient at a float64 ``(P,)`` without validation (the function is built once and cached).
+
+        Parameters
+        ----------
+        theta : numpy.ndarray, shape (P,)
+            A float64 parameter vector of the right shape; it is not checked.
+        """
         return self._grad_fn()(theta)
 
     def unchecked_grad_batch(self, thetas: np.ndarray) -> np.ndarray:
-        """Gradients at float64 ``(B, P)`` without validation, ``(B, P)``: one pass when the batch is traceable."""
+        """Gradients at float64 ``(B, P)`` without validation, ``(B, P)``: one pass when the batch is traceable.
+
+        Parameters
+        ----------
+        thetas : numpy.ndarray, shape (B, P)
+            A float64 stack of ``B`` parameter vectors; it is not checked.
+        """
         return self._grad_batch(thetas)
 
     def value_and_grad(self, theta) -> tuple[float, np.ndarray]:
-        """Loss and gradient in one pass, ``(float, (P,))``."""
+        """Loss and gradient in one pass, ``(float, (P,))``.
+
+        Parameters
+        ----------
+        theta : array_like, shape (P,)
+            A parameter vector with ``P = dim`` finite entries.
+        """
         theta = check_vector(theta, "theta", self.dim)
         return derivatives.value_and_grad(self._loss)(theta)
 
     def make_hvp(self, theta) -> Callable[[np.ndarray], np.ndarray]:
-        """``v -> H(theta) v`` with the forward pass at ``theta`` cached; reuse it for many products."""
+        """``v -> H(theta) v`` with the forward pass at ``theta`` cached; reuse it for many products.
+
+        Parameters
+        ----------
+        theta : array_like, shape (P,)
+            Where the Hessian is taken: a parameter vector with ``P = dim`` finite entries.
+
+        Returns
+        -------
+        callable
+            ``v (P,) -> (P,)``, the product :math:`\\nabla^2 L(\\theta) v`; ``v`` is not validated.
+        """
         theta = check_vector(theta, "theta", self.dim)
         return derivatives.make_hvp(self._loss, theta)
 
     def hvp_and_grad(self, theta) -> tuple[Callable[[np.ndarray], np.ndarray], np.ndarray]:
-        """``(v -> H(theta) v, ∇L(theta))`` from one forward/backward pass at a float64 ``(P,)``, unvalidated."""
+        """``(v -> H(theta) v, ∇L(theta))`` from one forward/backward pass at a float64 ``(P,)``, unvalidated.
+
+        Parameters
+        ----------
+        theta : numpy.ndarray, shape (P,)
+            A float64 parameter vector of the right shape; it is not checked.
+        """
         return derivatives.hvp_and_grad(self._loss)(theta)
 
     def hvp(self, theta, v) -> np.ndarray:
-        """One Hessian-vector product :math:`\\nabla^2 L(\\theta) v`, shape ``(P,)``."""
+        """One Hessian-vector product :math:`\\nabla^2 L(\\theta) v`, shape ``(P,)``.
+
+        Parameters
+        ----------
+        theta : array_like, shape (P,)
+            Where the Hessian is taken: a parameter vector with ``P = dim`` finite entries.
+        v : array_like, shape (P,)
+            The vector the Hessian multiplies (finite entries).
+        """
         theta = check_vector(theta, "theta", self.dim)
         v = check_vector(v, "v", self.dim)
         return self.make_hvp(theta)(v)
 
     def hessian(self, theta) -> np.ndarray:
-        """The dense, symmetrized Hessian, shape ``(P, P)``. Fine for ``P`` up to a few thousand."""
+        """The dense, symmetrized Hessian, shape ``(P, P)``. Fine for ``P`` up to a few thousand.
+
+        Parameters
+        ----------
+        theta : array_like, shape (P,)
+            A parameter vector with ``P = dim`` finite entries.
+        """
         theta = check_vector(theta, "theta", self.dim)
         return derivatives.hessian(self._loss, theta)
 
@@ -206,8 +373,9 @@ class FunctionObjective(Objective):
     f : callable
         ``f(theta) -> scalar`` for ``theta`` of shape ``(dim,)``.
     dim : int
-        Number of parameters.
+        Number of parameters, at least 1.
     name : str
+        Human-readable name used in titles and messages. Default ``"custom"``.
     batched : bool
         If True, ``f`` also accepts ``(B, dim)`` and returns ``(B,)``.
     """
@@ -234,6 +402,23 @@ class FunctionObjective(Objective):
             raise TypeError(f"`f` must return a number, got {type(value).__name__}") from None
 
     def loss(self, theta) -> float:
+        """The loss ``f(theta)`` as a float; unlike the derivatives it accepts non-finite ``theta``.
+
+        Parameters
+        ----------
+        theta : array_like, shape (P,)
+            A parameter vector with ``P = dim`` entries; ``inf``/``nan`` entries are allowed (a diverged run).
+
+        Returns
+        -------
+        float
+            ``f(theta)``.
+
+        Raises
+        ------
+        TypeError
+            When ``f`` returns more than one number, or something that is not a number.
+        """
         # a loss may be evaluated at non-finite points (divergence is a result); derivatives may not
         theta = check_vector(theta, "theta", self.dim, finite=False)
         with np.errstate(all="ignore"):
@@ -256,6 +441,21 @@ class ProtocolObjective(Objective):
     of their gradient (step ``1e-5·max(1, ‖θ‖)/‖v‖``, error :math:`O(h^2)`); ``hessian`` is theirs, else
     built column by column from ``hvp`` and symmetrized. Their code is not autograd-traced (it may use plain
     NumPy), so batches loop.
+
+    Usually built by :func:`as_objective` rather than directly.
+
+    Parameters
+    ----------
+    inner : object with ``dim``, ``loss(theta)`` and ``grad(theta)``
+        The student's object (see :class:`HasGradient`); ``inner.dim`` must be an int of at least 1. Optional
+        ``hvp(theta, v)`` and ``hessian(theta)`` methods are used when present.
+    argument : str
+        The name of the argument ``inner`` was passed as, used in error messages. Default ``"inner"``.
+
+    Raises
+    ------
+    TypeError
+        When ``inner`` lacks ``dim``, ``loss`` or ``grad`` (the message names what is missing).
     """
 
     def __init__(self, inner: HasGradient, argument: str = "inner"):
@@ -280,10 +480,29 @@ class ProtocolObjective(Objective):
         return g
 
     def value_and_grad(self, theta) -> tuple[float, np.ndarray]:
+        """Loss and gradient, ``(float, (P,))``, from the student's ``loss`` and ``grad`` (two calls).
+
+        Parameters
+        ----------
+        theta : array_like, shape (P,)
+            A parameter vector with ``P = dim`` finite entries.
+        """
         theta = check_vector(theta, "theta", self.dim)
         return self._loss(theta), self._grad_fn()(theta)
 
     def make_hvp(self, theta) -> Callable[[np.ndarray], np.ndarray]:
+        """``v -> H(theta) v``: the student's ``hvp`` if they have one, else central differences of ``grad``.
+
+        Parameters
+        ----------
+        theta : array_like, shape (P,)
+            Where the Hessian is taken: a parameter vector with ``P = dim`` finite entries.
+
+        Returns
+        -------
+        callable
+            ``v (P,) -> (P,)``. The finite-difference version returns zeros for ``v = 0``.
+        """
         theta = check_vector(theta, "theta", self.dim)
         own = getattr(self.inner, "hvp", None)
         if callable(own):
@@ -301,9 +520,23 @@ class ProtocolObjective(Objective):
         return product
 
     def hvp_and_grad(self, theta) -> tuple[Callable[[np.ndarray], np.ndarray], np.ndarray]:
+        """``(v -> H(theta) v, grad(theta))``: :meth:`make_hvp` and the student's gradient at ``theta``.
+
+        Parameters
+        ----------
+        theta : array_like, shape (P,)
+            A parameter vector with ``P = dim`` finite entries (checked by :meth:`make_hvp`).
+        """
         return self.make_hvp(theta), self._grad_fn()(theta)
 
     def hessian(self, theta) -> np.ndarray:
+        """The dense Hessian ``(P, P)``, symmetrized: the student's ``hessian`` if present, else ``P`` HVPs.
+
+        Parameters
+        ----------
+        theta : array_like, shape (P,)
+            A parameter vector with ``P = dim`` finite entries.
+        """
         theta = check_vector(theta, "theta", self.dim)
         own = getattr(self.inner, "hessian", None)
         H: np.ndarray
@@ -351,6 +584,27 @@ def batch_loss_function(f: Any, dim: int | None = None) -> tuple[Callable[[np.nd
     array first (``np.exp``-style); if that raises or returns the wrong shape it is called point by point
     (``math.exp``-style); a point where it raises (``math.log(-1)``) gives NaN — outside the domain.
     A callable with ``dim > 1`` is wrapped in :class:`FunctionObjective` (called point by point).
+
+    Parameters
+    ----------
+    f : Objective or callable
+        An :class:`Objective` (subclass instance; other protocol objects are not wrapped here), or a function
+        of one point: a scalar ``x`` when ``dim`` is 1, a vector of shape ``(dim,)`` otherwise.
+    dim : int, optional
+        Number of coordinates of a point, at least 1. Default None: the objective's ``dim``, or 1 for a
+        callable. For an objective a given ``dim`` must equal ``f.dim``.
+
+    Returns
+    -------
+    g : callable
+        ``points (n, P) -> values (n,)``.
+    P : int
+        The number of coordinates ``g`` expects.
+
+    Raises
+    ------
+    ValueError
+        When ``dim`` differs from an objective's ``dim``.
     """
     if dim is not None:
         dim = check_int(dim, "dim", low=1)

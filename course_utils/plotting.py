@@ -7,8 +7,8 @@ colour *and* line style *and* marker (:func:`series_styles`), so nothing is conv
 
 matplotlib is imported inside the functions: ``import course_utils`` stays light.
 
-Example
--------
+Examples
+--------
 >>> from course_utils import functions, optimizers, plotting
 >>> obj = functions.get("rosenbrock")
 >>> fig, ax = plotting.new_figure()
@@ -74,7 +74,17 @@ _NOTEBOOK_MAX_WIDTH = 9.2
 # Figures and labels
 # --------------------------------------------------------------------------------------------
 def is_widget_canvas(canvas) -> bool:
-    """True if ``canvas`` is an ipywidgets DOM widget (the ipympl canvas), False for Agg and friends."""
+    """True if ``canvas`` is an ipywidgets DOM widget (the ipympl canvas), False for Agg and friends.
+
+    Parameters
+    ----------
+    canvas : object
+        A figure's canvas, ``fig.canvas``. Any object is accepted (False when ipywidgets is not installed).
+
+    Returns
+    -------
+    bool
+    """
     try:
         import ipywidgets
     except ImportError:  # pragma: no cover - ipywidgets is a dependency
@@ -183,6 +193,16 @@ def font_sizes(ax_or_fig) -> dict:
     """Font sizes (points) for ``title``, ``label``, ``tick`` and ``legend`` of an axes' or figure's style.
 
     Figures made with ``new_figure(presentation=True)`` get the larger projector sizes.
+
+    Parameters
+    ----------
+    ax_or_fig : matplotlib.axes.Axes or matplotlib.figure.Figure
+        An axes (its figure is used) or a figure; a subfigure resolves to its root figure.
+
+    Returns
+    -------
+    dict
+        ``{"title": ..., "label": ..., "tick": ..., "legend": ...}`` in points.
     """
     fig = getattr(ax_or_fig, "figure", ax_or_fig)
     fig = fig.get_figure(root=True) if hasattr(fig, "get_figure") else fig
@@ -191,7 +211,21 @@ def font_sizes(ax_or_fig) -> dict:
 
 def label_axes(ax, title: str | None = None, xlabel: str | None = None, ylabel: str | None = None,
                zlabel: str | None = None) -> None:
-    """Set title and axis labels with the figure's font sizes (presentation-aware)."""
+    """Set title and axis labels with the figure's font sizes (presentation-aware).
+
+    Tick labels are resized too. A label given as None is left as it is.
+
+    Parameters
+    ----------
+    ax : matplotlib.axes.Axes
+        The axes to draw on.
+    title : str, optional
+        The axes' title.
+    xlabel, ylabel : str, optional
+        The x- and y-axis labels.
+    zlabel : str, optional
+        The z-axis label; ignored on 2-D axes.
+    """
     check_axes(ax)
     for name, text in (("title", title), ("xlabel", xlabel), ("ylabel", ylabel), ("zlabel", zlabel)):
         check_str(text, name, allow_none=True)
@@ -214,6 +248,11 @@ def series_styles(n: int) -> list[dict]:
     muted scheme) and, for ``n ≤ 8``, also in marker; line styles cycle through solid, dashed, dash-dot and dotted, so the series stay
     distinguishable in greyscale and for readers who cannot tell the colours apart. Up to 32 entries
     are pairwise distinct as (colour, line style, marker) triples.
+
+    Parameters
+    ----------
+    n : int
+        The number of styles, at least 0.
 
     Returns
     -------
@@ -322,6 +361,9 @@ def plot_contour(
         Grid points per axis.
     filled : bool
         Filled contours (``contourf``); thin grey contour lines are added on top when ``lines``.
+    lines : bool
+        With ``filled``, draw thin black, half-transparent contour lines on the filled levels (default True);
+        ignored when ``filled`` is False (the contours are then coloured lines).
     log : bool
         Space the levels geometrically above the minimum (valleys such as Rosenbrock's show detail).
     cmap : str
@@ -386,8 +428,26 @@ def plot_surface(
 ):
     """3-D surface of a 2-D landscape on 3-D axes (``new_figure(projection="3d")``).
 
+    Non-finite heights are drawn at the largest finite height.
+
     Parameters
     ----------
+    ax : mpl_toolkits.mplot3d.axes3d.Axes3D
+        3-D axes, e.g. from ``new_figure(projection="3d")``.
+    objective_or_f : Objective (dim 2) or callable ``f(X, Y)``
+        A course objective (its vectorized ``loss_batch`` is used) or a vectorized ``f(X, Y)``.
+    bounds : ((xmin, xmax), (ymin, ymax)), optional
+        Default: the objective's ``.bounds``.
+    resolution : int
+        Grid points per axis, at least 2. Default 61.
+    cmap : {"viridis", "cividis", "magma", "plasma", "inferno"}
+        The colour map. Default ``"viridis"``.
+    alpha : float
+        The surface's opacity, in ``[0, 1]``. Default 0.9.
+    title : str, optional
+        Default: the objective's name, or "loss surface".
+    xlabel, ylabel, zlabel : str
+        Axis labels. Default :math:`\\theta_1`, :math:`\\theta_2` and "loss".
     zclip : float, optional
         Clip heights above this value (steep walls otherwise flatten the interesting part).
 
@@ -433,6 +493,22 @@ def finite_prefix(points: np.ndarray, bounds=None, margin: float = 0.5) -> np.nd
 
     A diverging path leaves the picture in a few steps; drawing its far-away points would rescale the
     axes and hide the landscape. ``margin`` enlarges the box by that fraction of its size.
+
+    Parameters
+    ----------
+    points : array_like, shape (n, d)
+        The path, one point per row; non-finite entries are allowed (they end the prefix). With ``bounds``
+        only the first two coordinates are compared with the box, so ``d`` must then be at least 2.
+    bounds : ((xmin, xmax), (ymin, ymax)), optional
+        The box; default None keeps every leading finite point.
+    margin : float
+        The enlargement of the box on each side, as a fraction of its width and height, at least 0.
+        Default 0.5.
+
+    Returns
+    -------
+    numpy.ndarray, shape (m, d)
+        The first ``m`` points, up to (not including) the first one that is non-finite or outside.
     """
     pts = check_array(points, "points", ndim=2, finite=False, min_size=0)
     margin = check_scalar(margin, "margin", low=0)
@@ -473,6 +549,8 @@ def plot_trajectory(
         Marker spacing; default about 12 markers along the path.
     show_ends : bool
         Mark the start (hollow circle) and the end (filled square, or a cross if diverged).
+    zorder : float
+        Drawing order of the path (default 5, above contours); the end markers go just above it.
 
     Returns
     -------
@@ -526,6 +604,8 @@ def plot_loss_curves(
 
     Parameters
     ----------
+    ax : matplotlib.axes.Axes
+        The axes to draw on.
     curves : Trajectory, array_like, or a sequence / dict of them
         A dict maps labels to curves.
     labels : sequence of str, optional
@@ -534,6 +614,12 @@ def plot_loss_curves(
         Logarithmic y axis.
     styles : sequence of dict, optional
         Line styles (default :func:`series_styles`).
+    title : str
+        The axes' title. Default "loss during training".
+    xlabel : str
+        The x-axis label (the x values are the indices of the losses). Default "step".
+    ylabel : str
+        The y-axis label; " (log scale)" is appended when ``log``. Default "loss".
 
     Returns
     -------

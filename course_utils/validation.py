@@ -47,7 +47,22 @@ __all__ = [
 def short_repr(value: Any, limit: int = 60) -> str:
     """A compact, one-line repr of ``value`` for messages: small arrays in full, large ones by shape and dtype,
     anything else by ``repr``, cut to ``limit`` characters (error messages here, students' values in the
-    grader's feedback)."""
+    grader's feedback).
+
+    Arrays of at most 6 elements are printed with ``numpy.array2string(precision=4)``; whitespace runs become
+    one space; a cut text ends with "…".
+
+    Parameters
+    ----------
+    value : Any
+        The object to describe.
+    limit : int
+        The maximum length of the result in characters, at least 2. Default 60.
+
+    Returns
+    -------
+    str
+    """
     limit = check_int(limit, "limit", low=2)
     if isinstance(value, np.ndarray):
         if value.size <= 6:
@@ -62,7 +77,20 @@ def short_repr(value: Any, limit: int = 60) -> str:
 
 
 def check_bool(value: Any, name: str) -> bool:
-    """Return ``value`` if it is a bool (or numpy bool), else raise ``TypeError``."""
+    """Return ``value`` if it is a bool (or numpy bool), else raise ``TypeError``.
+
+    Parameters
+    ----------
+    value : Any
+        The candidate; ``0``/``1`` and other non-bools are refused.
+    name : str
+        The argument's name, used in the error message.
+
+    Returns
+    -------
+    bool
+        ``value`` as a Python bool.
+    """
     if isinstance(value, (bool, np.bool_)):
         return bool(value)
     raise TypeError(f"`{name}` must be True or False, got {short_repr(value)}")
@@ -119,7 +147,22 @@ def _range_text(low, high, low_inclusive, high_inclusive) -> str:
 
 
 def check_int(value: Any, name: str, *, low: int | None = None, high: int | None = None) -> int:
-    """Validate an integer (Python or numpy; bools rejected) within ``[low, high]``."""
+    """Validate an integer (Python or numpy; bools rejected) within ``[low, high]``.
+
+    Parameters
+    ----------
+    value : Any
+        The candidate; floats such as ``3.0`` are refused.
+    name : str
+        The argument's name, used in the error message.
+    low, high : int, optional
+        Inclusive bounds; None (the default) leaves that side unbounded.
+
+    Returns
+    -------
+    int
+        ``value`` as a Python int.
+    """
     if isinstance(value, (bool, np.bool_)) or not isinstance(value, numbers.Integral):
         raise TypeError(f"`{name}` must be an integer, got {short_repr(value)} of type {type(value).__name__}")
     value = int(value)
@@ -162,7 +205,22 @@ def check_layer_widths(value: Any, name: str = "hidden") -> tuple[int, ...]:
 
 
 def check_option(value: Any, name: str, options: Iterable[str]) -> str:
-    """Validate that ``value`` is one of ``options``; suggest the closest one when misspelled."""
+    """Validate that ``value`` is one of ``options``; suggest the closest one when misspelled.
+
+    Parameters
+    ----------
+    value : Any
+        The candidate; must be a string equal to one of ``options`` (case-sensitive).
+    name : str
+        The argument's name, used in the error message.
+    options : iterable of str
+        The admissible values, non-empty (a bare string is refused, not treated as its characters).
+
+    Returns
+    -------
+    str
+        ``value``.
+    """
     if isinstance(options, (str, bytes)) or not isinstance(options, Iterable):
         raise TypeError(f"`options` must be a collection of strings, got {short_repr(options)} of type {type(options).__name__}")
     options = list(options)
@@ -186,6 +244,17 @@ def check_rng(rng: Any, name: str = "rng") -> np.random.Generator:
     reproducible from an explicit generator or seed. An integer seed goes through
     :func:`course_utils.randomness.default_rng`, so the test suite can redraw it (``COURSE_SEED``) or
     jitter it by a rounding's worth (``COURSE_PERTURB``).
+
+    Parameters
+    ----------
+    rng : numpy.random.Generator or int
+        A generator (returned as is) or a non-negative integer seed.
+    name : str
+        The argument's name, used in the error message. Default ``"rng"``.
+
+    Returns
+    -------
+    numpy.random.Generator
     """
     if isinstance(rng, np.random.Generator):
         return rng
@@ -200,7 +269,20 @@ def check_rng(rng: Any, name: str = "rng") -> np.random.Generator:
 
 
 def check_callable(value: Any, name: str) -> Any:
-    """Raise ``TypeError`` unless ``value`` is callable."""
+    """Raise ``TypeError`` unless ``value`` is callable.
+
+    Parameters
+    ----------
+    value : Any
+        The candidate.
+    name : str
+        The argument's name, used in the error message.
+
+    Returns
+    -------
+    callable
+        ``value`` itself.
+    """
     if not callable(value):
         raise TypeError(f"`{name}` must be callable, got {short_repr(value)} of type {type(value).__name__}")
     return value
@@ -265,7 +347,23 @@ def check_array(
 
 
 def check_vector(value: Any, name: str, size: int | None = None, *, finite: bool = True) -> np.ndarray:
-    """A flat float64 parameter vector of shape ``(size,)``."""
+    """A flat float64 parameter vector of shape ``(size,)``.
+
+    Parameters
+    ----------
+    value : array_like
+        The candidate: a non-empty 1-D array of real numbers (converted to float64).
+    name : str
+        The argument's name, used in the error message.
+    size : int, optional
+        The required length. Default None: any length of at least 1.
+    finite : bool
+        Refuse NaN and inf (the default, True).
+
+    Returns
+    -------
+    numpy.ndarray, shape (size,)
+    """
     arr = check_array(value, name, ndim=1, finite=finite)
     if size is not None and arr.shape[0] != size:
         raise ValueError(f"`{name}` must have shape ({size},), got {arr.shape}")
@@ -273,7 +371,24 @@ def check_vector(value: Any, name: str, size: int | None = None, *, finite: bool
 
 
 def check_batch(value: Any, name: str, size: int, *, finite: bool = True) -> np.ndarray:
-    """A batch of parameter vectors of shape ``(..., size)`` (at least 1-D)."""
+    """A batch of parameter vectors of shape ``(..., size)`` (at least 1-D).
+
+    Parameters
+    ----------
+    value : array_like
+        The candidate: an array of real numbers with 1 to 32 dimensions, converted to float64; empty leading
+        axes are allowed.
+    name : str
+        The argument's name, used in the error message.
+    size : int
+        The required length of the last axis (the number of parameters ``P``).
+    finite : bool
+        Refuse NaN and inf (the default, True).
+
+    Returns
+    -------
+    numpy.ndarray, shape (..., size)
+    """
     arr = check_array(value, name, ndim=range(1, 33), finite=finite, min_size=0)
     if arr.shape[-1] != size:
         raise ValueError(f"`{name}` must have shape (..., {size}), got {arr.shape}")
@@ -281,14 +396,39 @@ def check_batch(value: Any, name: str, size: int, *, finite: bool = True) -> np.
 
 
 def check_same_shape(a: Any, b: Any, name_a: str, name_b: str) -> None:
-    """Raise ``ValueError`` unless two arrays (or array-likes) have the same shape."""
+    """Raise ``ValueError`` unless two arrays (or array-likes) have the same shape.
+
+    Parameters
+    ----------
+    a, b : array_like
+        The two values whose shapes (``numpy.shape``) are compared.
+    name_a, name_b : str
+        Their argument names, used in the error message.
+    """
     shape_a, shape_b = np.shape(a), np.shape(b)
     if shape_a != shape_b:
         raise ValueError(f"`{name_a}` and `{name_b}` must have the same shape, got {shape_a} and {shape_b}")
 
 
 def check_str(value: Any, name: str, *, allow_none: bool = False, allow_empty: bool = True) -> str | None:
-    """Validate a text argument (a title, a label, a file name); ``None`` only when ``allow_none``."""
+    """Validate a text argument (a title, a label, a file name); ``None`` only when ``allow_none``.
+
+    Parameters
+    ----------
+    value : Any
+        The candidate string.
+    name : str
+        The argument's name, used in the error message.
+    allow_none : bool
+        Accept ``None`` (and return it). Default False.
+    allow_empty : bool
+        Accept an empty or whitespace-only string. Default True.
+
+    Returns
+    -------
+    str or None
+        ``value``.
+    """
     allow_none = check_bool(allow_none, "allow_none")
     allow_empty = check_bool(allow_empty, "allow_empty")
     if value is None and allow_none:
@@ -302,10 +442,21 @@ def check_str(value: Any, name: str, *, allow_none: bool = False, allow_empty: b
 
 
 def check_symmetric(H: Any, name: str = "hessian") -> np.ndarray:
-    """A symmetric matrix (a Hessian), returned exactly symmetrized as :math:`(H + H^\top)/2`.
+    r"""A symmetric matrix (a Hessian), returned exactly symmetrized as :math:`(H + H^\top)/2`.
 
     Symmetry is judged relative to the matrix's own size: a Hessian of :math:`10^{-9} f` is as symmetric as
     that of :math:`f` (a zero matrix exactly).
+
+    Parameters
+    ----------
+    H : array_like, shape (P, P)
+        The candidate: a finite square matrix with :math:`|H - H^\top| \le 10^{-8} \max |H|` entrywise.
+    name : str
+        The argument's name, used in the error message. Default ``"hessian"``.
+
+    Returns
+    -------
+    numpy.ndarray, shape (P, P)
     """
     H = check_array(H, name, ndim=2)
     if H.shape[0] != H.shape[1]:
@@ -317,7 +468,21 @@ def check_symmetric(H: Any, name: str = "hessian") -> np.ndarray:
 
 def check_points(points: Any, name: str, dim: int | None = None) -> np.ndarray:
     """Points as a float array ``(n, P)``; 1-D input ``(n,)`` means ``n`` scalars when ``dim`` is None or 1, else
-    one point. ``dim``, when given, is the required number of coordinates per point."""
+    one point. ``dim``, when given, is the required number of coordinates per point.
+
+    Parameters
+    ----------
+    points : array_like, shape (n, P) or (n,)
+        Finite real numbers, one point per row.
+    name : str
+        The argument's name, used in the error message.
+    dim : int, optional
+        The required number of coordinates ``P``, at least 1. Default None: any.
+
+    Returns
+    -------
+    numpy.ndarray, shape (n, P)
+    """
     if dim is not None:
         dim = check_int(dim, "dim", low=1)
     arr = check_array(points, name, ndim=(1, 2))
@@ -329,7 +494,19 @@ def check_points(points: Any, name: str, dim: int | None = None) -> np.ndarray:
 
 
 def check_bounds_2d(bounds: Any, name: str = "bounds") -> tuple[tuple[float, float], tuple[float, float]]:
-    """A 2-D box ``((xmin, xmax), (ymin, ymax))`` with ``min < max`` on each axis, as floats."""
+    """A 2-D box ``((xmin, xmax), (ymin, ymax))`` with ``min < max`` on each axis, as floats.
+
+    Parameters
+    ----------
+    bounds : array_like, shape (2, 2)
+        The candidate box, finite.
+    name : str
+        The argument's name, used in the error message. Default ``"bounds"``.
+
+    Returns
+    -------
+    tuple of two (float, float) tuples
+    """
     b = check_array(bounds, name, shape=(2, 2))
     if not (b[0, 0] < b[0, 1] and b[1, 0] < b[1, 1]):
         raise ValueError(f"`{name}` must be ((xmin, xmax), (ymin, ymax)) with min < max, got {b.tolist()}")
@@ -337,7 +514,20 @@ def check_bounds_2d(bounds: Any, name: str = "bounds") -> tuple[tuple[float, flo
 
 
 def check_axes(value: Any, name: str = "ax") -> Any:
-    """Validate a matplotlib ``Axes`` (duck-typed: it can ``plot`` and ``set_title``)."""
+    """Validate a matplotlib ``Axes`` (duck-typed: it can ``plot`` and ``set_title``).
+
+    Parameters
+    ----------
+    value : Any
+        The candidate axes.
+    name : str
+        The argument's name, used in the error message. Default ``"ax"``.
+
+    Returns
+    -------
+    matplotlib.axes.Axes
+        ``value`` itself.
+    """
     if not (hasattr(value, "plot") and hasattr(value, "set_title")):
         raise TypeError(
             f"`{name}` must be a matplotlib Axes (e.g. from plt.subplots()), got {short_repr(value)} "
@@ -347,7 +537,25 @@ def check_axes(value: Any, name: str = "ax") -> Any:
 
 
 def check_instance(value: Any, name: str, cls: type | tuple[type, ...], what: str | None = None) -> Any:
-    """Raise ``TypeError`` unless ``isinstance(value, cls)``; ``what`` describes the expected kind."""
+    """Raise ``TypeError`` unless ``isinstance(value, cls)``; ``what`` describes the expected kind.
+
+    Parameters
+    ----------
+    value : Any
+        The candidate.
+    name : str
+        The argument's name, used in the error message.
+    cls : type or tuple of type
+        The admissible class(es).
+    what : str, optional
+        How the message names the expected kind ("an Objective"). Default None: the class names joined
+        by "or".
+
+    Returns
+    -------
+    Any
+        ``value`` itself.
+    """
     classes = cls if isinstance(cls, tuple) else (cls,)
     if not classes or not all(isinstance(c, type) for c in classes):
         raise TypeError(f"`cls` must be a class or a tuple of classes, got {short_repr(cls)}")

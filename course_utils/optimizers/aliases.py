@@ -61,6 +61,13 @@ def gd(*, learning_rate: LearningRate | None = None) -> GradientTransformation:
 
     ``chain(scale_by_learning_rate(learning_rate))``. With ``batch_size`` set in :func:`~.run.run`, the gradient
     is a minibatch gradient: this *is* SGD.
+
+    Parameters
+    ----------
+    learning_rate : float, schedule, or None, optional
+        Keyword-only. ``None`` (the default): the rate comes from the caller, ``run(..., lr=...)``. A positive
+        number or a schedule ``t -> lr`` (see :mod:`~course_utils.optimizers.schedules`) makes the rule
+        complete: it counts its own steps and ``run`` is then called without ``lr``.
     """
     return chain(scale_by_learning_rate(learning_rate), name="GD")
 
@@ -68,7 +75,14 @@ def gd(*, learning_rate: LearningRate | None = None) -> GradientTransformation:
 def sgd(*, learning_rate: LearningRate | None = None) -> GradientTransformation:
     r"""Stochastic gradient descent: :math:`\theta \leftarrow \theta - \eta \nabla L_B(\theta)`.
 
-    :func:`gd` run with minibatches (``run(..., batch_size=B)``).
+    :func:`gd` run with minibatches (``run(..., batch_size=B)``). The rule is :func:`gd`'s, named "SGD".
+
+    Parameters
+    ----------
+    learning_rate : float, schedule, or None, optional
+        Keyword-only. ``None`` (the default): the rate comes from the caller, ``run(..., lr=...)``. A positive
+        number or a schedule ``t -> lr`` (see :mod:`~course_utils.optimizers.schedules`) makes the rule
+        complete: it counts its own steps and ``run`` is then called without ``lr``.
     """
     return gd(learning_rate=learning_rate)._replace(name="SGD")
 
@@ -77,6 +91,15 @@ def momentum(beta: float = 0.9, *, learning_rate: LearningRate | None = None) ->
     r"""Heavy-ball momentum (Polyak): :math:`v \leftarrow \beta v + \nabla L`, :math:`\theta \leftarrow \theta - \eta v`.
 
     ``chain(scale_by_momentum(beta), scale_by_learning_rate(learning_rate))``.
+
+    Parameters
+    ----------
+    beta : float
+        The momentum coefficient :math:`\beta`, in ``[0, 1)``. Default 0.9.
+    learning_rate : float, schedule, or None, optional
+        Keyword-only. ``None`` (the default): the rate comes from the caller, ``run(..., lr=...)``. A positive
+        number or a schedule ``t -> lr`` (see :mod:`~course_utils.optimizers.schedules`) makes the rule
+        complete: it counts its own steps and ``run`` is then called without ``lr``.
     """
     tx = scale_by_momentum(beta)
     beta = check_scalar(beta, "beta")
@@ -88,6 +111,15 @@ def nesterov(beta: float = 0.9, *, learning_rate: LearningRate | None = None) ->
 
     :math:`v \leftarrow \beta v + \nabla L(\theta)`, :math:`\theta \leftarrow \theta - \eta(\nabla L(\theta) + \beta v)`.
     ``chain(scale_by_nesterov(beta), scale_by_learning_rate(learning_rate))``.
+
+    Parameters
+    ----------
+    beta : float
+        The momentum coefficient :math:`\beta`, in ``[0, 1)``. Default 0.9.
+    learning_rate : float, schedule, or None, optional
+        Keyword-only. ``None`` (the default): the rate comes from the caller, ``run(..., lr=...)``. A positive
+        number or a schedule ``t -> lr`` (see :mod:`~course_utils.optimizers.schedules`) makes the rule
+        complete: it counts its own steps and ``run`` is then called without ``lr``.
     """
     tx = scale_by_nesterov(beta)
     beta = check_scalar(beta, "beta")
@@ -98,6 +130,15 @@ def adagrad(eps: float = 1e-8, *, learning_rate: LearningRate | None = None) -> 
     r"""Adagrad: :math:`s \leftarrow s + g^2`, :math:`\theta \leftarrow \theta - \eta g / (\sqrt{s} + \epsilon)`.
 
     ``chain(scale_by_adagrad(eps), scale_by_learning_rate(learning_rate))``.
+
+    Parameters
+    ----------
+    eps : float
+        :math:`\epsilon > 0` added to :math:`\sqrt{s}`. Default ``1e-8``.
+    learning_rate : float, schedule, or None, optional
+        Keyword-only. ``None`` (the default): the rate comes from the caller, ``run(..., lr=...)``. A positive
+        number or a schedule ``t -> lr`` (see :mod:`~course_utils.optimizers.schedules`) makes the rule
+        complete: it counts its own steps and ``run`` is then called without ``lr``.
     """
     return chain(scale_by_adagrad(eps), scale_by_learning_rate(learning_rate), name="Adagrad")
 
@@ -107,6 +148,17 @@ def rmsprop(decay: float = 0.9, eps: float = 1e-8, *,
     r"""RMSProp: :math:`s \leftarrow \rho s + (1-\rho) g^2`, :math:`\theta \leftarrow \theta - \eta g/(\sqrt{s}+\epsilon)`.
 
     ``chain(scale_by_rms(decay, eps), scale_by_learning_rate(learning_rate))``.
+
+    Parameters
+    ----------
+    decay : float
+        The averaging coefficient :math:`\rho`, in ``[0, 1)``. Default 0.9.
+    eps : float
+        :math:`\epsilon > 0` added to :math:`\sqrt{s}`. Default ``1e-8``.
+    learning_rate : float, schedule, or None, optional
+        Keyword-only. ``None`` (the default): the rate comes from the caller, ``run(..., lr=...)``. A positive
+        number or a schedule ``t -> lr`` (see :mod:`~course_utils.optimizers.schedules`) makes the rule
+        complete: it counts its own steps and ``run`` is then called without ``lr``.
     """
     return chain(scale_by_rms(decay, eps), scale_by_learning_rate(learning_rate), name="RMSProp")
 
@@ -119,6 +171,19 @@ def adam(b1: float = 0.9, b2: float = 0.999, eps: float = 1e-8, *,
     :math:`\theta \leftarrow \theta - \eta\, \hat m / (\sqrt{\hat v} + \epsilon)` with
     :math:`\hat m = m/(1-\beta_1^t)`, :math:`\hat v = v/(1-\beta_2^t)`.
     ``chain(scale_by_adam(b1, b2, eps), scale_by_learning_rate(learning_rate))``.
+
+    Parameters
+    ----------
+    b1 : float
+        :math:`\beta_1`, the first-moment decay, in ``[0, 1)``. Default 0.9.
+    b2 : float
+        :math:`\beta_2`, the second-moment decay, in ``[0, 1)``. Default 0.999.
+    eps : float
+        :math:`\epsilon > 0` added to :math:`\sqrt{\hat v}`. Default ``1e-8``.
+    learning_rate : float, schedule, or None, optional
+        Keyword-only. ``None`` (the default): the rate comes from the caller, ``run(..., lr=...)``. A positive
+        number or a schedule ``t -> lr`` (see :mod:`~course_utils.optimizers.schedules`) makes the rule
+        complete: it counts its own steps and ``run`` is then called without ``lr``.
     """
     return chain(scale_by_adam(b1, b2, eps), scale_by_learning_rate(learning_rate), name="Adam")
 
@@ -129,6 +194,15 @@ def newton(damping: float = 0.0, *, learning_rate: LearningRate | None = None) -
     With ``lr = 1`` and no damping this is the pure Newton step, which is attracted to *any* critical
     point — saddles included (chapter 4). Dense Hessian: for small ``P``. A singular system falls back
     to the least-squares solution. ``chain(scale_by_newton(damping), scale_by_learning_rate(learning_rate))``.
+
+    Parameters
+    ----------
+    damping : float
+        :math:`\lambda \ge 0` added to the Hessian's diagonal. Default 0: the pure Newton step.
+    learning_rate : float, schedule, or None, optional
+        Keyword-only. ``None`` (the default): the rate comes from the caller, ``run(..., lr=...)``. A positive
+        number or a schedule ``t -> lr`` (see :mod:`~course_utils.optimizers.schedules`) makes the rule
+        complete: it counts its own steps and ``run`` is then called without ``lr``.
     """
     tx = scale_by_newton(damping)
     damping = check_scalar(damping, "damping")
@@ -160,6 +234,10 @@ def perturbed_gd(radius: float = 0.1, g_thres: float = 1e-3, t_thres: int = 10, 
         Gradient norm below which the iterate counts as "possibly at a saddle".
     t_thres : int
         Minimum number of steps between two perturbations.
+    learning_rate : float, schedule, or None, optional
+        Keyword-only. ``None`` (the default): the rate comes from the caller, ``run(..., lr=...)``. A positive
+        number or a schedule ``t -> lr`` (see :mod:`~course_utils.optimizers.schedules`) makes the rule
+        complete: it counts its own steps and ``run`` is then called without ``lr``.
     """
     tx = perturb_near_saddles(gd(learning_rate=learning_rate), radius, g_thres, t_thres)
     return tx._replace(name=f"perturbed GD (r={check_scalar(radius, 'radius'):g})")
@@ -171,6 +249,15 @@ def noisy_gd(sigma: float = 0.01, *, learning_rate: LearningRate | None = None) 
     :math:`\xi \sim \mathcal N(0, I)` is drawn from ``oracle.rng`` at every step — a caricature of
     minibatch noise (real SGD noise is anisotropic and shrinks where the per-example gradients agree).
     ``chain(add_noise(sigma), scale_by_learning_rate(learning_rate))``.
+
+    Parameters
+    ----------
+    sigma : float
+        The noise's standard deviation :math:`\sigma \ge 0` per coordinate. Default 0.01; 0 is plain GD.
+    learning_rate : float, schedule, or None, optional
+        Keyword-only. ``None`` (the default): the rate comes from the caller, ``run(..., lr=...)``. A positive
+        number or a schedule ``t -> lr`` (see :mod:`~course_utils.optimizers.schedules`) makes the rule
+        complete: it counts its own steps and ``run`` is then called without ``lr``.
     """
     tx = add_noise(sigma)
     sigma = check_scalar(sigma, "sigma")
@@ -186,6 +273,15 @@ def saddle_free_newton(damping: float = 1e-3, *,
     (away from the saddle) instead of towards it, rescaled by :math:`1/|\lambda|`. ``damping`` keeps the step
     finite where an eigenvalue is near zero. Dense ``eigh`` of the Hessian: for small ``P``.
     ``chain(scale_by_saddle_free_newton(damping), scale_by_learning_rate(learning_rate))``.
+
+    Parameters
+    ----------
+    damping : float
+        :math:`\lambda > 0` added to :math:`|\Lambda|`. Default ``1e-3``.
+    learning_rate : float, schedule, or None, optional
+        Keyword-only. ``None`` (the default): the rate comes from the caller, ``run(..., lr=...)``. A positive
+        number or a schedule ``t -> lr`` (see :mod:`~course_utils.optimizers.schedules`) makes the rule
+        complete: it counts its own steps and ``run`` is then called without ``lr``.
     """
     tx = scale_by_saddle_free_newton(damping)
     damping = check_scalar(damping, "damping")

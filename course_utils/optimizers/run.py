@@ -24,14 +24,19 @@ __all__ = ["Trajectory", "MinibatchSampler", "run", "run_many"]
 class Trajectory:
     """The record of one optimization run.
 
-    Attributes
+    Built by :func:`run` and :func:`run_many`; the fields are read as attributes of the same names. ``T`` is
+    the number of steps taken. With ``record_every = k > 1`` only every k-th point (and the last) is
+    recorded, so ``thetas``, ``losses`` and ``grad_norms`` then hold fewer than ``T + 1`` entries.
+
+    Parameters
     ----------
     thetas : ndarray, shape (T + 1, P)
         Parameters before the first step and after each step taken.
     losses : ndarray, shape (T + 1,)
         Full-objective loss at each recorded parameter vector.
     grad_norms : ndarray, shape (T + 1,)
-        Norm of the full-objective gradient at each recorded parameter vector.
+        Norm of the full-objective gradient at each recorded parameter vector (NaN at the point where a run
+        diverged).
     lrs : ndarray, shape (T,)
         Learning rate used at each step.
     diverged_at : int or None
@@ -40,6 +45,8 @@ class Trajectory:
         Step at which the gradient norm fell below ``tol`` (the run stopped there).
     optimizer : str
         Name of the update rule.
+    extras : dict
+        Room for additional per-run records; the runners leave it empty (default ``{}``).
     """
 
     thetas: np.ndarray

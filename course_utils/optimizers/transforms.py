@@ -72,15 +72,16 @@ class GradientTransformation(NamedTuple):
     ``update`` returns ``(new_updates, new_state)``; at the end of a chain the updates are the step to add
     to ``theta`` (already multiplied by the learning rate, sign included).
 
-    Attributes
+    Parameters
     ----------
     init, update : callable
         As above; ``params``, ``lr`` and ``oracle`` of ``update`` default to ``None``.
     name : str
-        What plots and messages call the rule ("Adam", "momentum (β=0.9)").
+        What plots and messages call the rule ("Adam", "momentum (β=0.9)"). Default ``""``.
     learning_rate : float, schedule, or None
         The rate the transformation applies itself (set by ``scale_by_learning_rate(rate)`` and carried by
-        :func:`chain`); ``None`` when the rate comes from the caller's ``lr`` or is not used at all.
+        :func:`chain`); ``None`` (the default) when the rate comes from the caller's ``lr`` or is not used
+        at all.
     """
 
     init: InitFn
@@ -92,7 +93,10 @@ class GradientTransformation(NamedTuple):
 class Oracle:
     """What an update rule may ask of the objective at one step.
 
-    Attributes
+    Built by the optimizer loop at every step; the arguments are stored as attributes of the same names and
+    are not validated.
+
+    Parameters
     ----------
     objective : Objective
         The objective on the current minibatch (the full objective for full-batch runs).
@@ -108,15 +112,49 @@ class Oracle:
         self.rng = rng
 
     def loss(self, theta: Any) -> float:
+        """The loss of :attr:`objective` at ``theta``, unvalidated (converted to a float64 array).
+
+        Parameters
+        ----------
+        theta : array_like, shape (P,)
+            A parameter vector of the objective's dimension; its shape and finiteness are not checked.
+
+        Returns
+        -------
+        float
+        """
         return float(self.objective.unchecked_loss(np.asarray(theta, dtype=float)))
 
     def grad(self, theta: Any) -> np.ndarray:
+        """The gradient of :attr:`objective` at ``theta``, shape ``(P,)``, unvalidated.
+
+        Parameters
+        ----------
+        theta : array_like, shape (P,)
+            A parameter vector of the objective's dimension; its shape and finiteness are not checked.
+        """
         return self.objective.unchecked_grad(np.asarray(theta, dtype=float))
 
     def hessian(self, theta: Any) -> np.ndarray:
+        """The dense Hessian of :attr:`objective` at ``theta``, shape ``(P, P)`` (validated by the objective).
+
+        Parameters
+        ----------
+        theta : array_like, shape (P,)
+            A parameter vector with ``P`` finite entries, ``P`` the objective's dimension.
+        """
         return self.objective.hessian(theta)
 
     def hvp(self, theta: Any, v: Any) -> np.ndarray:
+        """The Hessian-vector product of :attr:`objective` at ``theta``, shape ``(P,)`` (validated).
+
+        Parameters
+        ----------
+        theta : array_like, shape (P,)
+            Where the Hessian is taken: ``P`` finite entries, ``P`` the objective's dimension.
+        v : array_like, shape (P,)
+            The vector the Hessian multiplies.
+        """
         return self.objective.hvp(theta, v)
 
 
@@ -128,25 +166,53 @@ class EmptyState(NamedTuple):
 
 
 class TraceState(NamedTuple):
-    """Momentum's velocity :math:`v` (``trace``), shape (P,)."""
+    """Momentum's velocity :math:`v` (``trace``), shape (P,).
+
+    Parameters
+    ----------
+    trace : numpy.ndarray, shape (P,)
+        The velocity after the last update (zeros after ``init``).
+    """
 
     trace: np.ndarray
 
 
 class ScaleByRmsState(NamedTuple):
-    r"""RMSProp's running mean of squared gradients :math:`s` (``nu``), shape (P,)."""
+    r"""RMSProp's running mean of squared gradients :math:`s` (``nu``), shape (P,).
+
+    Parameters
+    ----------
+    nu : numpy.ndarray, shape (P,)
+        The exponential moving average of the squared updates, per coordinate (zeros after ``init``).
+    """
 
     nu: np.ndarray
 
 
 class ScaleByAdagradState(NamedTuple):
-    r"""Adagrad's sum of squared gradients :math:`s` (``sum_of_squares``), shape (P,)."""
+    r"""Adagrad's sum of squared gradients :math:`s` (``sum_of_squares``), shape (P,).
+
+    Parameters
+    ----------
+    sum_of_squares : numpy.ndarray, shape (P,)
+        The sum of the squared updates seen so far, per coordinate (zeros after ``init``).
+    """
 
     sum_of_squares: np.ndarray
 
 
 class ScaleByAdamState(NamedTuple):
-    r"""Adam's step ``count`` :math:`t` and moment estimates ``mu`` (:math:`m`) and ``nu`` (:math:`v`), shape (P,)."""
+    r"""Adam's step ``count`` :math:`t` and moment estimates ``mu`` (:math:`m`) and ``nu`` (:math:`v`), shape (P,).
+
+    Parameters
+    ----------
+    count : int
+        The number of updates taken, :math:`t` (0 after ``init``); it sets the bias corrections.
+    mu : numpy.ndarray, shape (P,)
+        The first-moment estimate :math:`m`, before bias correction.
+    nu : numpy.ndarray, shape (P,)
+        The second-moment estimate :math:`v` (of the squared updates), before bias correction.
+    """
 
     count: int  # type: ignore[assignment]  # optax's field name; shadows tuple.count, as in optax
     mu: np.ndarray
@@ -154,13 +220,29 @@ class ScaleByAdamState(NamedTuple):
 
 
 class ScaleByLearningRateState(NamedTuple):
-    """The number of steps taken (``count``): the schedule is evaluated at ``count`` 0, 1, 2, …"""
+    """The number of steps taken (``count``): the schedule is evaluated at ``count`` 0, 1, 2, …
+
+    Parameters
+    ----------
+    count : int
+        The number of updates taken so far (0 after ``init``): the step at which the schedule is evaluated next.
+    """
 
     count: int  # type: ignore[assignment]  # optax's field name; shadows tuple.count, as in optax
 
 
 class PerturbNearSaddlesState(NamedTuple):
-    """Step of the ``last_perturbation``, how many so far (``n_perturbations``), and the ``inner`` rule's state."""
+    """Step of the ``last_perturbation``, how many so far (``n_perturbations``), and the ``inner`` rule's state.
+
+    Parameters
+    ----------
+    last_perturbation : int
+        The step (``oracle.step``) of the last jump; ``-(t_thres + 1)`` after ``init``, so a jump may come at once.
+    n_perturbations : int
+        How many jumps have been made so far.
+    inner : Any
+        The state of the wrapped rule.
+    """
 
     last_perturbation: int
     n_perturbations: int
@@ -294,7 +376,13 @@ def scale_by_learning_rate(learning_rate: LearningRate | None = None, *,
 # Rescaling by first and second moments
 # --------------------------------------------------------------------------------------------
 def scale_by_momentum(beta: float = 0.9) -> GradientTransformation:
-    r"""Heavy-ball momentum (Polyak): :math:`v \leftarrow \beta v + u`, output :math:`v`. State: :class:`TraceState`."""
+    r"""Heavy-ball momentum (Polyak): :math:`v \leftarrow \beta v + u`, output :math:`v`. State: :class:`TraceState`.
+
+    Parameters
+    ----------
+    beta : float
+        The momentum coefficient :math:`\beta`, in ``[0, 1)``. Default 0.9; 0 passes the updates through.
+    """
     beta = check_scalar(beta, "beta", low=0, high=1, high_inclusive=False)
 
     def init(params: np.ndarray) -> TraceState:
@@ -309,7 +397,15 @@ def scale_by_momentum(beta: float = 0.9) -> GradientTransformation:
 
 
 def scale_by_nesterov(beta: float = 0.9) -> GradientTransformation:
-    r"""Nesterov momentum, look-ahead form: :math:`v \leftarrow \beta v + u`, output :math:`u + \beta v`."""
+    r"""Nesterov momentum, look-ahead form: :math:`v \leftarrow \beta v + u`, output :math:`u + \beta v`.
+
+    State: :class:`TraceState` (the output uses the new :math:`v`).
+
+    Parameters
+    ----------
+    beta : float
+        The momentum coefficient :math:`\beta`, in ``[0, 1)``. Default 0.9.
+    """
     beta = check_scalar(beta, "beta", low=0, high=1, high_inclusive=False)
 
     def init(params: np.ndarray) -> TraceState:
@@ -324,7 +420,13 @@ def scale_by_nesterov(beta: float = 0.9) -> GradientTransformation:
 
 
 def scale_by_adagrad(eps: float = 1e-8) -> GradientTransformation:
-    r"""Adagrad: :math:`s \leftarrow s + u^2`, output :math:`u / (\sqrt{s} + \epsilon)`. State: :class:`ScaleByAdagradState`."""
+    r"""Adagrad: :math:`s \leftarrow s + u^2`, output :math:`u / (\sqrt{s} + \epsilon)`. State: :class:`ScaleByAdagradState`.
+
+    Parameters
+    ----------
+    eps : float
+        :math:`\epsilon > 0` added to :math:`\sqrt{s}`, which keeps the division finite. Default ``1e-8``.
+    """
     eps = check_scalar(eps, "eps", low=0, low_inclusive=False)
 
     def init(params: np.ndarray) -> ScaleByAdagradState:
@@ -339,7 +441,15 @@ def scale_by_adagrad(eps: float = 1e-8) -> GradientTransformation:
 
 
 def scale_by_rms(decay: float = 0.9, eps: float = 1e-8) -> GradientTransformation:
-    r"""RMSProp: :math:`s \leftarrow \rho s + (1-\rho) u^2`, output :math:`u/(\sqrt{s}+\epsilon)`. State: :class:`ScaleByRmsState`."""
+    r"""RMSProp: :math:`s \leftarrow \rho s + (1-\rho) u^2`, output :math:`u/(\sqrt{s}+\epsilon)`. State: :class:`ScaleByRmsState`.
+
+    Parameters
+    ----------
+    decay : float
+        The averaging coefficient :math:`\rho`, in ``[0, 1)``. Default 0.9.
+    eps : float
+        :math:`\epsilon > 0` added to :math:`\sqrt{s}`. Default ``1e-8``.
+    """
     decay = check_scalar(decay, "decay", low=0, high=1, high_inclusive=False)
     eps = check_scalar(eps, "eps", low=0, low_inclusive=False)
 
@@ -360,6 +470,15 @@ def scale_by_adam(b1: float = 0.9, b2: float = 0.999, eps: float = 1e-8) -> Grad
     :math:`t \leftarrow t + 1`, :math:`m \leftarrow \beta_1 m + (1-\beta_1) u`,
     :math:`v \leftarrow \beta_2 v + (1-\beta_2) u^2`, output :math:`\hat m / (\sqrt{\hat v} + \epsilon)` with
     :math:`\hat m = m/(1-\beta_1^t)`, :math:`\hat v = v/(1-\beta_2^t)`.
+
+    Parameters
+    ----------
+    b1 : float
+        :math:`\beta_1`, the first-moment decay, in ``[0, 1)``. Default 0.9.
+    b2 : float
+        :math:`\beta_2`, the second-moment decay, in ``[0, 1)``. Default 0.999.
+    eps : float
+        :math:`\epsilon > 0` added to :math:`\sqrt{\hat v}`. Default ``1e-8``.
     """
     b1 = check_scalar(b1, "b1", low=0, high=1, high_inclusive=False)
     b2 = check_scalar(b2, "b2", low=0, high=1, high_inclusive=False)
@@ -387,6 +506,11 @@ def scale_by_newton(damping: float = 0.0) -> GradientTransformation:
     r"""Newton's rescaling: output :math:`(H + \lambda I)^{-1} u` with :math:`H` the Hessian at ``params``.
 
     Dense Hessian from ``oracle.hessian``: for small ``P``. A singular system falls back to least squares.
+
+    Parameters
+    ----------
+    damping : float
+        :math:`\lambda \ge 0` added to the diagonal. Default 0: the pure Newton step.
     """
     damping = check_scalar(damping, "damping", low=0)
 
@@ -404,6 +528,12 @@ def scale_by_saddle_free_newton(damping: float = 1e-3) -> GradientTransformation
     r"""Saddle-free rescaling (Dauphin et al. 2014): output :math:`(|H| + \lambda I)^{-1} u`.
 
     With :math:`H = Q \Lambda Q^\top`, :math:`|H| = Q |\Lambda| Q^\top` (dense ``eigh`` of ``oracle.hessian``).
+
+    Parameters
+    ----------
+    damping : float
+        :math:`\lambda > 0` added to :math:`|\Lambda|`, which bounds the step along flat directions.
+        Default ``1e-3``.
     """
     damping = check_scalar(damping, "damping", low=0, low_inclusive=False)
 
@@ -418,7 +548,13 @@ def scale_by_saddle_free_newton(damping: float = 1e-3) -> GradientTransformation
 # Noise and escapes (chapter 4)
 # --------------------------------------------------------------------------------------------
 def add_noise(sigma: float = 0.01) -> GradientTransformation:
-    r"""Add isotropic Gaussian noise: output :math:`u + \sigma \xi`, :math:`\xi \sim \mathcal N(0, I)` from ``oracle.rng``."""
+    r"""Add isotropic Gaussian noise: output :math:`u + \sigma \xi`, :math:`\xi \sim \mathcal N(0, I)` from ``oracle.rng``.
+
+    Parameters
+    ----------
+    sigma : float
+        The noise's standard deviation :math:`\sigma \ge 0` per coordinate. Default 0.01; 0 adds nothing.
+    """
     sigma = check_scalar(sigma, "sigma", low=0)
 
     def noisy(updates: np.ndarray, params: Any, oracle: Any) -> np.ndarray:
@@ -433,6 +569,19 @@ def uniform_ball(rng: np.random.Generator, dim: int, radius: float) -> np.ndarra
 
     A Gaussian direction normalised to the unit sphere, scaled by :math:`r U^{1/d}` with
     :math:`U \sim \mathcal U(0, 1)` (the volume of a ball grows like :math:`r^d`).
+
+    Parameters
+    ----------
+    rng : numpy.random.Generator
+        The generator to draw from.
+    dim : int
+        The dimension :math:`d`, at least 1.
+    radius : float
+        The ball's radius :math:`r \ge 0`.
+
+    Returns
+    -------
+    numpy.ndarray, shape (dim,)
     """
     rng = check_rng(rng)
     dim = check_int(dim, "dim", low=1)
@@ -487,6 +636,11 @@ def clip_by_global_norm(max_norm: float = 1.0) -> GradientTransformation:
     r"""Rescale the updates to norm at most :math:`c`: output :math:`u \cdot \min(1, c / \|u\|_2)` (Pascanu et al. 2013).
 
     The direction is kept; below the threshold the updates pass unchanged, bit for bit; zero stays zero.
+
+    Parameters
+    ----------
+    max_norm : float
+        The largest Euclidean norm :math:`c > 0` the output may have. Default 1.0.
     """
     max_norm = check_scalar(max_norm, "max_norm", low=0, low_inclusive=False)
 
@@ -500,7 +654,13 @@ def clip_by_global_norm(max_norm: float = 1.0) -> GradientTransformation:
 
 
 def add_decayed_weights(weight_decay: float = 0.0) -> GradientTransformation:
-    r"""Add :math:`\lambda\theta` to the updates: output :math:`u + \lambda \theta` (L2 weight decay before the rate)."""
+    r"""Add :math:`\lambda\theta` to the updates: output :math:`u + \lambda \theta` (L2 weight decay before the rate).
+
+    Parameters
+    ----------
+    weight_decay : float
+        :math:`\lambda \ge 0`. Default 0: the updates pass unchanged.
+    """
     weight_decay = check_scalar(weight_decay, "weight_decay", low=0)
 
     def decay(updates: np.ndarray, params: Any, oracle: Any) -> np.ndarray:
