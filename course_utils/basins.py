@@ -27,13 +27,16 @@ __all__ = ["BatchDescent", "gradient_descent_batch", "BasinMap", "basin_map"]
 class BatchDescent:
     """Gradient descent from a batch of starts.
 
-    Attributes
+    Parameters
     ----------
     starts, finals : ndarray, shape (n, P)
+        Where each run started and where it ended (or stopped, if it diverged).
     final_losses, final_grad_norms : ndarray, shape (n,)
+        Loss and gradient norm at ``finals``.
     diverged : ndarray of bool, shape (n,)
         Starts whose iterates became non-finite or left the ``explode`` radius (frozen where they stopped).
     steps : int
+        The number of steps asked for (diverged runs stopped earlier).
     """
 
     starts: np.ndarray
@@ -93,19 +96,23 @@ def gradient_descent_batch(objective: Objective, starts, *, lr: float, steps: in
 class BasinMap:
     r"""Which minimum gradient descent reaches from each start of a grid.
 
-    Attributes
+    Parameters
     ----------
     xs, ys : ndarray, shapes (nx,), (ny,)
+        The grid coordinates of the starts.
     labels : ndarray of int, shape (ny, nx)
         Index into ``minima`` of the point reached from ``(xs[j], ys[i])``; ``-1`` for starts that diverged
         or had not converged (gradient norm above ``grad_tol``) after the steps allowed.
     minima : ndarray, shape (k, 2)
         The distinct end points, sorted by loss (label 0 is the lowest).
     minima_losses : ndarray, shape (k,)
+        The loss at each of ``minima``.
     counts : ndarray of int, shape (k,)
         Starts reaching each minimum.
     n_unconverged : int
+        Starts labelled ``-1`` (diverged or not converged).
     descent : BatchDescent
+        The underlying batched run, starts in row-major grid order.
     """
 
     xs: np.ndarray

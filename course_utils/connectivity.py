@@ -128,11 +128,12 @@ class Path:
     :math:`(1-t)^2\theta_1 + 2t(1-t)\theta_b + t^2\theta_2`); ``"chain"`` is the polygonal chain through the
     nodes, node ``k`` at :math:`t = k/(K-1)`.
 
-    Attributes
+    Parameters
     ----------
     kind : {"line", "bezier", "chain"}
-    nodes : ndarray, shape (K, P)
-        Endpoints and bends, in order.
+        The shape of the path between the nodes (see above); a ``"line"`` must have exactly 2 nodes.
+    nodes : array_like, shape (K, P)
+        Endpoints and bends, in order, ``K >= 2``; stored as a read-only copy.
     """
 
     kind: str
@@ -182,28 +183,66 @@ class Path:
         return self.nodes[1:-1]
 
     def with_bends(self, bends) -> Path:
-        """The same kind of path with new inner nodes (endpoints kept)."""
+        """The same kind of path with new inner nodes (endpoints kept).
+
+        Parameters
+        ----------
+        bends : array_like
+            The new inner nodes, reshaped to ``(n, P)`` (e.g. the flattened bends of an optimizer); ``n`` may
+            differ from the current number of bends (a ``"line"`` path accepts none).
+
+        Returns
+        -------
+        Path
+        """
         bends = np.asarray(bends, dtype=float).reshape(-1, self.dim)
         return Path(self.kind, np.vstack([self.nodes[:1], bends, self.nodes[-1:]]))
 
     def weights(self, t) -> np.ndarray:
-        """Basis weights :math:`w_k(t)`, shape ``(T, K)``; they sum to 1 for every ``t``."""
+        """Basis weights :math:`w_k(t)`, shape ``(T, K)``; they sum to 1 for every ``t``.
+
+        Parameters
+        ----------
+        t : float or array_like, shape (T,)
+            Position(s) along the path, each in :math:`[0, 1]` (0 is ``nodes[0]``, 1 is ``nodes[-1]``).
+            A scalar gives one row, shape ``(1, K)``.
+        """
         return _basis(self.kind, self.nodes.shape[0], _check_t(t))
 
     def points(self, t) -> np.ndarray:
-        """:math:`\\theta(t)`: shape ``(P,)`` for a scalar ``t``, ``(T, P)`` for ``t`` of shape ``(T,)``."""
+        """:math:`\\theta(t)`: shape ``(P,)`` for a scalar ``t``, ``(T, P)`` for ``t`` of shape ``(T,)``.
+
+        Parameters
+        ----------
+        t : float or array_like, shape (T,)
+            Position(s) along the path, each in :math:`[0, 1]` (0 is ``nodes[0]``, 1 is ``nodes[-1]``).
+        """
         t = _check_t(t)
         out = _basis(self.kind, self.nodes.shape[0], t) @ self.nodes
         return out[0] if t.ndim == 0 else out
 
     def tangent(self, t) -> np.ndarray:
-        """:math:`d\\theta/dt`: shape ``(P,)`` or ``(T, P)`` like :meth:`points`."""
+        """:math:`d\\theta/dt`: shape ``(P,)`` or ``(T, P)`` like :meth:`points`.
+
+        Parameters
+        ----------
+        t : float or array_like, shape (T,)
+            Position(s) along the path, each in :math:`[0, 1]` (0 is ``nodes[0]``, 1 is ``nodes[-1]``).
+            A chain's velocity jumps at the nodes; at a node the segment that starts there is used (the last
+            segment at ``t = 1``).
+        """
         t = _check_t(t)
         out = _basis_derivative(self.kind, self.nodes.shape[0], t) @ self.nodes
         return out[0] if t.ndim == 0 else out
 
     def length(self, n: int = 201) -> float:
-        """Euclidean length of the path (trapezoidal rule on ``n`` points of the speed)."""
+        """Euclidean length of the path (trapezoidal rule on ``n`` points of the speed).
+
+        Parameters
+        ----------
+        n : int, default 201
+            Number of equally spaced ``t`` at which the speed :math:`\\|d\\theta/dt\\|` is evaluated; at least 2.
+        """
         n = check_int(n, "n", low=2)
         t = np.linspace(0.0, 1.0, n)
         speed = np.linalg.norm(self.tangent(t), axis=1)
@@ -211,22 +250,76 @@ class Path:
 
 
 def line_points(theta_a, theta_b, t) -> np.ndarray:
-    r""":math:`(1-t)\,\theta_a + t\,\theta_b`; shape ``(P,)`` for scalar ``t``, ``(T, P)`` for ``(T,)``."""
+    r""":math:`(1-t)\,\theta_a + t\,\theta_b`; shape ``(P,)`` for scalar ``t``, ``(T, P)`` for ``(T,)``.
+
+    Parameters
+    ----------
+    theta_a, theta_b : array_like, shape (P,)
+        The endpoints, at ``t = 0`` and ``t = 1``.
+    t : float or array_like, shape (T,)
+        Position(s) along the path, each in :math:`[0, 1]`.
+    """
     return Path.line(theta_a, theta_b).points(t)
 
 
 def bezier_points(theta_a, bend, theta_b, t) -> np.ndarray:
-    r"""The quadratic Bézier curve :math:`(1-t)^2\theta_a + 2t(1-t)\theta_b' + t^2\theta_b` (``bend`` = θ_b')."""
+    r"""The quadratic Bézier curve :math:`(1-t)^2\theta_a + 2t(1-t)\theta_b' + t^2\theta_b` (``bend`` = θ_b').
+
+    Parameters
+    ----------
+    theta_a : array_like, shape (P,)
+        The start, at ``t = 0``.
+    bend : array_like, shape (P,)
+        The control point (one bend, so the curve is quadratic); the curve passes near it, not through it.
+    theta_b : array_like, shape (P,)
+        The end, at ``t = 1``.
+    t : float or array_like, shape (T,)
+        Position(s) along the path, each in :math:`[0, 1]`.
+
+    Returns
+    -------
+    ndarray, shape (P,) or (T, P)
+    """
     return Path.bezier(theta_a, check_vector(bend, "bend"), theta_b).points(t)
 
 
 def bezier_tangent(theta_a, bend, theta_b, t) -> np.ndarray:
-    r"""Its velocity :math:`2(1-t)(\text{bend} - \theta_a) + 2t(\theta_b - \text{bend})`."""
+    r"""Its velocity :math:`2(1-t)(\text{bend} - \theta_a) + 2t(\theta_b - \text{bend})`.
+
+    The derivative :math:`d\theta/dt` of :func:`bezier_points`.
+
+    Parameters
+    ----------
+    theta_a : array_like, shape (P,)
+        The start, at ``t = 0``.
+    bend : array_like, shape (P,)
+        The control point (one bend, so the curve is quadratic); the curve passes near it, not through it.
+    theta_b : array_like, shape (P,)
+        The end, at ``t = 1``.
+    t : float or array_like, shape (T,)
+        Position(s) along the path, each in :math:`[0, 1]`.
+
+    Returns
+    -------
+    ndarray, shape (P,) or (T, P)
+    """
     return Path.bezier(theta_a, check_vector(bend, "bend"), theta_b).tangent(t)
 
 
 def chain_points(nodes, t) -> np.ndarray:
-    """Points on the polygonal chain through ``nodes`` (shape ``(K, P)``), node ``k`` at ``t = k/(K-1)``."""
+    """Points on the polygonal chain through ``nodes`` (shape ``(K, P)``), node ``k`` at ``t = k/(K-1)``.
+
+    Parameters
+    ----------
+    nodes : array_like, shape (K, P)
+        The chain's corners in order, endpoints included (``K >= 2``).
+    t : float or array_like, shape (T,)
+        Position(s) along the path, each in :math:`[0, 1]`.
+
+    Returns
+    -------
+    ndarray, shape (P,) or (T, P)
+    """
     return Path.chain(nodes).points(t)
 
 
@@ -239,6 +332,15 @@ def barrier_height(values) -> float:
     ``values`` (shape ``(T,)``) are ordered from one endpoint to the other. It is at least
     :math:`\tfrac12|v(1) - v(0)|` (the maximum includes the higher endpoint) and measures how far the path
     climbs above its ends: near zero for "linearly connected" minima.
+
+    Parameters
+    ----------
+    values : array_like, shape (T,)
+        Loss (or error) values at points along the path, ``T >= 2``, endpoints first and last.
+
+    Returns
+    -------
+    float
     """
     v = check_array(values, "values", ndim=1, min_size=2)
     return float(v.max() - 0.5 * (v[0] + v[-1]))
@@ -249,6 +351,22 @@ def error_batch(model, thetas, X=None, y=None) -> np.ndarray:
 
     Matches ``1 - model.accuracy(theta, X, y)`` for each vector: binary cross-entropy and single-output
     MSE predict class 1 when the probability (output) exceeds 0.5; multi-class takes the argmax.
+
+    Parameters
+    ----------
+    model : MLP
+        A :class:`~course_utils.models.MLP` (any other type raises ``TypeError``).
+    thetas : array_like, shape (..., P)
+        Parameter vectors, any leading batch shape.
+    X : array_like, shape (N, d), optional
+        Inputs to classify (default: the model's own training inputs).
+    y : array_like, shape (N,), optional
+        Class labels of ``X``, rounded to integers (default: the model's own targets ``model.y``).
+
+    Returns
+    -------
+    ndarray, shape (...)
+        The fraction of misclassified examples for each parameter vector.
     """
     _check_model(model)
     thetas = check_batch(thetas, "thetas", model.dim)
@@ -269,13 +387,18 @@ def error_batch(model, thetas, X=None, y=None) -> np.ndarray:
 class PathProfile:
     """Loss (and error) along a path at equally spaced ``t``.
 
-    Attributes
+    The result of :func:`path_profile`.
+
+    Parameters
     ----------
     t : ndarray, shape (T,)
+        The positions along the path, from 0 to 1.
     losses : ndarray, shape (T,)
+        The loss at each point.
     errors : ndarray of shape (T,) or None
         Classification error, for MLP classifiers.
     points : ndarray, shape (T, P)
+        The parameter vectors :math:`\\theta(t)`.
     """
 
     t: np.ndarray
@@ -336,11 +459,12 @@ def path_profile(objective, path: Path, n: int = 61, *, errors: bool | None = No
 class CurveTraining:
     """The result of :func:`train_curve` or :func:`numerical_gradient_path_search`.
 
-    Attributes
+    Parameters
     ----------
     path : Path
         The final path (endpoints unchanged).
     initial_path : Path
+        The path before the first step (bends equally spaced on the straight line unless given).
     losses : ndarray, shape (S,)
         The training signal at each step (curve training: :math:`L(\\theta(t_s))` at the sampled ``t`` on
         the step's examples, before the step;
@@ -350,9 +474,12 @@ class CurveTraining:
         (cumulative loss-evaluation count, gradients counted as in :func:`path_search_loss_evaluations`) and
         ``"seconds"`` (wall time, evaluation excluded) — for time-to-threshold measurements.
     method : str
+        ``"curve training"`` or ``"numerical-gradient path search"``.
     stopped_at : int or None
-        Step at which ``target_barrier`` was reached (the run stopped there), if given and reached.
+        Number of steps taken when a stop condition fired: ``target_barrier`` reached, the callback returned
+        True, or a non-finite gradient (see ``message``); None when none fired.
     message : str
+        A one-line summary for the student (steps, barrier before → after, or why it stopped).
     """
 
     path: Path
@@ -561,6 +688,19 @@ def path_search_loss_evaluations(dim: int, n_bends: int = 1, samples_per_segment
     ``n_bends + 1`` segments; a forward-difference gradient needs it once at the current bends and once per
     coordinate of the bends: :math:`(n_\text{bends}\,P + 1)(n_\text{bends}+1)\,s`. Curve training needs one
     forward and one backward pass (≈ 2 evaluations) per step, independent of :math:`P`.
+
+    Parameters
+    ----------
+    dim : int
+        Number of parameters :math:`P` of the model, at least 1.
+    n_bends : int, default 1
+        Number of bends of the chain, at least 1.
+    samples_per_segment : int, default 10
+        Points sampled per segment, at least 2.
+
+    Returns
+    -------
+    int
     """
     dim = check_int(dim, "dim", low=1)
     n_bends = check_int(n_bends, "n_bends", low=1)
@@ -595,6 +735,31 @@ def numerical_gradient_path_search(
     costs are evaluated in batches here, which is kinder to this method than a Python loop.)
 
     Parameters are as in :func:`train_curve`; ``eps`` is the finite-difference step.
+
+    Parameters
+    ----------
+    objective : Objective
+        The loss; its ``loss_batch`` evaluates the sampled points.
+    theta_a, theta_b : array_like, shape (P,)
+        The two minima (fixed).
+    n_bends : int, default 1
+        Number of inner nodes of the chain, at least 1.
+    steps : int, default 100
+        Number of gradient steps, at least 0.
+    lr : float, default 0.01
+        Learning rate :math:`\eta`, positive.
+    eps : float, default 1e-5
+        Forward-difference step :math:`\varepsilon`, positive.
+    samples_per_segment : int, default 10
+        Points sampled on each segment (endpoints of the segment included) to estimate the maximum; at least 2.
+    eval_every : int, default 1
+        Log the loss barrier every ``eval_every`` steps (and at the start and end); at least 1.
+    n_eval : int, default 61
+        Number of equally spaced points on which the logged barrier is measured; at least 2.
+    target_barrier : float, optional
+        Stop once the logged barrier is at or below this value.
+    callback : callable, optional
+        ``callback(step, path, barrier)`` at each checkpoint; return True to stop.
 
     Returns
     -------
@@ -670,6 +835,15 @@ def plane_basis(theta_a, theta_b, theta_c) -> tuple[np.ndarray, np.ndarray, np.n
     :math:`\theta_c - \theta_a` with its :math:`u` component removed, normalised. Returns
     ``(origin (P,), u (P,), v (P,))``; a point with plane coordinates :math:`(x, y)` is
     :math:`\text{origin} + x u + y v`.
+
+    Parameters
+    ----------
+    theta_a : array_like, shape (P,)
+        The origin of the plane.
+    theta_b : array_like, shape (P,)
+        Fixes the first axis :math:`u`; must differ from ``theta_a``.
+    theta_c : array_like, shape (P,)
+        Fixes the second axis :math:`v`; must not be (nearly) collinear with the other two.
     """
     a = check_vector(theta_a, "theta_a")
     b = check_vector(theta_b, "theta_b", a.size)
@@ -690,13 +864,14 @@ def plane_basis(theta_a, theta_b, theta_c) -> tuple[np.ndarray, np.ndarray, np.n
 class PlaneGrid:
     """The loss on the plane through three parameter vectors.
 
-    Attributes
+    Parameters
     ----------
     x, y : ndarray, shape (R,), (C,)
         Plane coordinates (in parameter-space distance units).
     losses : ndarray, shape (R, C)
         ``losses[i, j]`` at ``origin + x[i] u + y[j] v`` (``indexing="ij"``).
     origin, u, v : ndarray, shape (P,)
+        The plane's origin and orthonormal axes, as returned by :func:`plane_basis`.
     anchors : ndarray, shape (3, 2)
         Plane coordinates of the three points that defined the plane.
     """
@@ -710,12 +885,24 @@ class PlaneGrid:
     anchors: np.ndarray
 
     def project(self, points) -> np.ndarray:
-        """Plane coordinates of parameter vectors ``(..., P)`` → ``(..., 2)`` (orthogonal projection)."""
+        """Plane coordinates of parameter vectors ``(..., P)`` → ``(..., 2)`` (orthogonal projection).
+
+        Parameters
+        ----------
+        points : array_like, shape (..., P)
+            Parameter vectors, e.g. the points of a trained path to draw on the plane.
+        """
         d = np.asarray(points, dtype=float) - self.origin
         return np.stack([d @ self.u, d @ self.v], axis=-1)
 
     def lift(self, coords) -> np.ndarray:
-        """Parameter vectors at plane coordinates ``(..., 2)`` → ``(..., P)``."""
+        """Parameter vectors at plane coordinates ``(..., 2)`` → ``(..., P)``.
+
+        Parameters
+        ----------
+        coords : array_like, shape (..., 2)
+            Plane coordinates :math:`(x, y)`; the result is ``origin + x u + y v``.
+        """
         c = np.asarray(coords, dtype=float)
         return self.origin + c[..., :1] * self.u + c[..., 1:2] * self.v
 
@@ -724,6 +911,21 @@ def plane_grid(objective, theta_a, theta_b, theta_c, *, resolution: int = 41, ma
     """Evaluate the loss on a grid over the plane through three points (batched, one call).
 
     The grid covers the three points' plane coordinates plus ``margin`` times the extent on every side.
+
+    Parameters
+    ----------
+    objective : Objective
+        Its ``loss_batch`` is evaluated on the whole grid.
+    theta_a, theta_b, theta_c : array_like, shape (P,)
+        The three points that define the plane, as for :func:`plane_basis` (``theta_a`` is the origin).
+    resolution : int, default 41
+        Grid points along each axis, at least 2.
+    margin : float, default 0.2
+        Padding on each side as a fraction of the points' extent along that axis, at least 0.
+
+    Returns
+    -------
+    PlaneGrid
     """
     objective = as_objective(objective)
     resolution = check_int(resolution, "resolution", low=2)
@@ -813,7 +1015,20 @@ def permute_hidden_units(model, theta, perms: Sequence, signs: Sequence | None =
 
 
 def random_permutations(model, rng) -> list[np.ndarray]:
-    """One random permutation per hidden layer of ``model``."""
+    """One random permutation per hidden layer of ``model``.
+
+    Parameters
+    ----------
+    model : MLP
+        A :class:`~course_utils.models.MLP` (any other type raises ``TypeError``).
+    rng : Generator or int
+        Source of randomness, or an integer seed (``None`` is refused).
+
+    Returns
+    -------
+    list of ndarray
+        One permutation of ``range(width)`` per hidden layer, ready for :func:`permute_hidden_units`.
+    """
     _check_model(model)
     rng = check_rng(rng)
     return [rng.permutation(width) for width in model.hidden]
@@ -823,7 +1038,7 @@ def random_permutations(model, rng) -> list[np.ndarray]:
 class Alignment:
     r"""The result of :func:`weight_matching`.
 
-    Attributes
+    Parameters
     ----------
     theta : ndarray, shape (P,)
         The second network with its hidden units permuted (and sign-flipped) to match the reference; it
@@ -862,6 +1077,20 @@ def weight_matching(model, theta_ref, theta, *, flip_signs: bool | None = None, 
     For an odd activation (tanh), flipping the sign of a unit's incoming and outgoing weights is a second
     symmetry; with ``flip_signs`` (default: on for tanh and linear) a pair scores :math:`|S_{jk}|` and the
     unit is flipped when :math:`S_{jk} < 0`.
+
+    Parameters
+    ----------
+    model : MLP
+        A :class:`~course_utils.models.MLP` (any other type raises ``TypeError``).
+    theta_ref : array_like, shape (P,)
+        The reference network, left unchanged.
+    theta : array_like, shape (P,)
+        The network whose hidden units are permuted.
+    flip_signs : bool, optional
+        Also allow sign flips. None (default) means True for tanh and linear activations, False for relu;
+        True with relu raises ``ValueError``.
+    max_sweeps : int, default 20
+        Maximum number of sweeps over the hidden layers, at least 1.
 
     Returns
     -------
@@ -913,6 +1142,22 @@ def ensemble_accuracy(model, thetas, X=None, y=None) -> float:
     """Accuracy of the ensemble that averages the predicted probabilities of ``thetas`` (shape ``(M, P)``).
 
     For binary cross-entropy the class-1 probabilities are averaged; for multi-class the softmax vectors.
+
+    Parameters
+    ----------
+    model : MLP
+        A :class:`~course_utils.models.MLP` with cross-entropy loss (otherwise ``TypeError``/``ValueError``).
+    thetas : array_like, shape (M, P)
+        The ensemble members' parameter vectors, e.g. points along a trained curve.
+    X : array_like, shape (N, d), optional
+        Inputs to classify (default: the model's own training inputs).
+    y : array_like, shape (N,), optional
+        Class labels of ``X``, rounded to integers (default: the model's own targets ``model.y``).
+
+    Returns
+    -------
+    float
+        Fraction of examples classified correctly.
     """
     _check_model(model)
     if model.loss_name != "cross_entropy":

@@ -67,13 +67,16 @@ def _tolerance(tol: float, fx, fy, t) -> np.ndarray:
 class ChordPoint:
     r"""The chord inequality at one ``(x, y, t)``.
 
-    Attributes
+    Parameters
     ----------
     x, y : ndarray, shape (P,)
         The endpoints.
     t : float
         The weight of ``x``: the point is :math:`z = t x + (1-t) y`.
     z : ndarray, shape (P,)
+        That point, on the segment between ``x`` and ``y``.
+    f_x, f_y : float
+        :math:`f(x)` and :math:`f(y)`.
     f_z : float
         :math:`f(z)`, the graph.
     chord_value : float
@@ -143,11 +146,12 @@ def chord(f, x, y, t: float, *, tol: float = 1e-9) -> ChordPoint:
 class ChordProfile:
     r"""The graph and the chord along one segment, for plots.
 
-    Attributes
+    Parameters
     ----------
     ts : ndarray, shape (n,)
         Weights of ``x`` from 0 to 1 (``z = t x + (1-t) y``, so ``t = 0`` is ``y``).
     zs : ndarray, shape (n, P)
+        The points :math:`z = t x + (1-t) y` for each ``t``.
     f_z : ndarray, shape (n,)
         The graph along the segment.
     chord_values : ndarray, shape (n,)
@@ -192,7 +196,7 @@ def chord_profile(f, x, y, n: int = 101) -> ChordProfile:
 class ChordTest:
     r"""The result of :func:`chord_test`.
 
-    Attributes
+    Parameters
     ----------
     violated : bool
         Some tested chord had the graph above it (beyond rounding): a proof that f is not convex.
@@ -375,10 +379,12 @@ def _batched_hessians(objective: Objective, T: np.ndarray) -> np.ndarray:
 class HessianMap:
     r"""The smallest Hessian eigenvalue of a 2-D objective on a grid.
 
-    Attributes
+    Parameters
     ----------
     xs : ndarray, shape (nx,)
+        Grid coordinates along the first parameter.
     ys : ndarray, shape (ny,)
+        Grid coordinates along the second parameter.
     min_eigenvalue : ndarray, shape (ny, nx)
         :math:`\lambda_{\min}` at ``(xs[j], ys[i])`` — row index is ``y`` so ``imshow``/``contourf`` draw it
         upright.
@@ -439,7 +445,7 @@ def hessian_eigenvalue_map(objective: Objective, bounds, resolution: int = 41, *
 class QuadraticConstants:
     r"""Curvature constants of :math:`f(\theta) = \tfrac12\theta^\top A\theta - b^\top\theta` (or of a Hessian).
 
-    Attributes
+    Parameters
     ----------
     eigenvalues : ndarray, shape (P,)
         Eigenvalues of ``A``, ascending.

@@ -67,9 +67,12 @@ KINDS = ("minimum", "maximum", "saddle", "degenerate")
 class Classification:
     r"""What the second-derivative test says about a symmetric Hessian.
 
-    Attributes
+    Built by :func:`classify_hessian`.
+
+    Parameters
     ----------
     kind : {"minimum", "maximum", "saddle", "degenerate"}
+        The verdict; "degenerate" whenever some eigenvalue counts as zero.
     index : int
         Number of eigenvalues below :math:`-\tau` (directions of negative curvature).
     n_zero : int
@@ -78,7 +81,7 @@ class Classification:
         Ascending.
     escape_direction : ndarray of shape (P,) or None
         Unit eigenvector of the most negative eigenvalue when it is below :math:`-\tau`.
-    threshold : float
+    threshold : float, default 0.0
         :math:`\tau`, the absolute size under which an eigenvalue counted as zero (see :func:`classify_hessian`).
     """
 
@@ -110,14 +113,17 @@ class Classification:
 class CriticalPoint:
     r"""A verified critical point of an objective.
 
-    Attributes
+    Parameters
     ----------
     point : ndarray, shape (P,)
+        Where the gradient (nearly) vanishes.
     value : float
         Loss at ``point``.
     grad_norm : float
-        :math:`\|\nabla f\|` at ``point`` (below the finder's tolerance).
+        :math:`\|\nabla f\|` at ``point`` (below the finder's tolerance; :func:`critical_point_at` and
+        :func:`minimize_gradient_norm` do not check it).
     classification : Classification
+        The second-derivative test at ``point``; ``kind``, ``index`` and ``eigenvalues`` are shortcuts to it.
     """
 
     point: np.ndarray
@@ -237,6 +243,20 @@ def escape_direction(hessian, tol: float = 1e-6, *, scale: float = 0.0) -> np.nd
     :math:`\tau` is :func:`classify_hessian`'s relative threshold (``tol`` times :math:`\max(\|H\|_2, s)`).
     Along :math:`\pm u` the loss falls like :math:`\tfrac12 \lambda_{\min} t^2`; both signs descend.
     The sign is fixed so that the largest-magnitude entry is positive.
+
+    Parameters
+    ----------
+    hessian : array_like, shape (P, P)
+        Symmetric Hessian at the point.
+    tol : float, default 1e-6
+        Relative zero tolerance, ``>= 0``, as in :func:`classify_hessian`.
+    scale : float, default 0.0
+        Curvature scale :math:`s \ge 0` of the problem, as in :func:`classify_hessian`; 0 judges the matrix on its
+        own.
+
+    Returns
+    -------
+    ndarray of shape (P,) or None
     """
     return classify_hessian(hessian, tol, scale=scale).escape_direction
 
@@ -245,6 +265,21 @@ def critical_point_at(objective, theta, tol: float = 1e-6, *, scale: float = 0.0
     """Evaluate and classify ``objective`` at ``theta`` (no check that the gradient vanishes; see ``grad_norm``).
 
     ``tol`` and ``scale`` are :func:`classify_hessian`'s (relative tolerance, curvature scale of the problem).
+
+    Parameters
+    ----------
+    objective : Objective
+        Needs ``value_and_grad`` and a dense ``hessian``.
+    theta : array_like, shape (P,)
+        The point to evaluate.
+    tol : float, default 1e-6
+        Relative zero-eigenvalue tolerance, ``>= 0``.
+    scale : float, default 0.0
+        Curvature scale of the problem, ``>= 0`` (0: the Hessian is judged on its own).
+
+    Returns
+    -------
+    CriticalPoint
     """
     objective = as_objective(objective)
     theta = check_vector(theta, "theta", objective.dim)
@@ -582,12 +617,26 @@ class CriticalSearch:
 
     # --- starts and Newton ---------------------------------------------------------------------------------
     def starts(self, n_starts: int) -> np.ndarray:
-        """The starts used for ``n_starts``, shape (S, P) (``"grid"`` rounds to a full grid)."""
+        """The starts used for ``n_starts``, shape (S, P) (``"grid"`` rounds to a full grid).
+
+        Parameters
+        ----------
+        n_starts : int
+            Number of starts asked for, at least 1; ``S = n_starts`` except for ``"grid"``.
+        """
         n_starts = check_int(n_starts, "n_starts", low=1)
         return _seeded_starts(self.bounds, n_starts, self.method, self._seed)
 
     def prepare(self, n_max: int) -> None:
-        """Run Newton (one batched run) from the starts of every count up to ``n_max``."""
+        """Run Newton (one batched run) from the starts of every count up to ``n_max``.
+
+        Later calls of :meth:`find` with at most ``n_max`` starts then reuse the cached roots.
+
+        Parameters
+        ----------
+        n_max : int
+            The largest start count that will be asked for, at least 1.
+        """
         n_max = check_int(n_max, "n_max", low=1)
         if self.method != "grid":
             self._newton(self.starts(n_max))  # every smaller count is a prefix
@@ -674,7 +723,17 @@ class CriticalSearch:
         return [points[k] for k in rank], hits[rank]
 
     def enough_starts(self, max_starts: int = _DEFAULT_MAX_STARTS) -> int:
-        """The start count :func:`find_critical_points` chooses with ``n_starts=None`` (see its stopping rule)."""
+        """The start count :func:`find_critical_points` chooses with ``n_starts=None`` (see its stopping rule).
+
+        Parameters
+        ----------
+        max_starts : int, default 2**15
+            Cap on the count, at least 1; the doubling starts at ``min(512, max_starts)``.
+
+        Returns
+        -------
+        int
+        """
         max_starts = check_int(max_starts, "max_starts", low=1)
         n = min(2**_AUTO_FIRST, max_starts)
         previous, _ = self._census(n)
@@ -692,6 +751,18 @@ class CriticalSearch:
         """The critical points reached from the starts for ``n_starts`` (see :func:`find_critical_points`).
 
         ``None`` picks the count with :meth:`enough_starts` (at most ``max_starts``).
+
+        Parameters
+        ----------
+        n_starts : int or None
+            Number of starts, at least 1 (``"grid"`` rounds it to a full grid), or None for the automatic count.
+        max_starts : int, default 2**15
+            Cap on the automatic count, at least 1 (ignored when ``n_starts`` is given).
+
+        Returns
+        -------
+        list of CriticalPoint
+            Sorted by loss, then by coordinates.
         """
         max_starts = check_int(max_starts, "max_starts", low=1)
         if n_starts is None:
@@ -763,6 +834,19 @@ def goe_matrices(n: int, size: int, rng=0) -> np.ndarray:
 
     :math:`A = (G + G^\top)/2` with :math:`G_{ij}` i.i.d. standard normal: diagonal entries have variance 1,
     off-diagonal ones 1/2. For large ``n`` the eigenvalues fill Wigner's semicircle of radius :math:`\sqrt{2n}`.
+
+    Parameters
+    ----------
+    n : int
+        Matrix size, at least 1.
+    size : int
+        Number of matrices, at least 1.
+    rng : Generator or int, default 0
+        Source of randomness, or an integer seed.
+
+    Returns
+    -------
+    ndarray, shape (size, n, n)
     """
     n = check_int(n, "n", low=1)
     size = check_int(size, "size", low=1)
@@ -775,7 +859,9 @@ def goe_matrices(n: int, size: int, rng=0) -> np.ndarray:
 class ProbabilityEstimate:
     r"""A Monte Carlo frequency with its binomial standard error and a confidence interval.
 
-    Attributes
+    Usually built by :meth:`from_count`.
+
+    Parameters
     ----------
     probability : float
         ``count / trials``.
@@ -783,6 +869,7 @@ class ProbabilityEstimate:
         :math:`\sqrt{\hat p(1 - \hat p)/\text{trials}}`, the plug-in binomial standard error (0 when no trial
         or every trial hit — which is exactly when it is useless: use the interval then).
     count, trials : int
+        Number of hits and number of trials.
     ci_low, ci_high : float
         Clopper–Pearson ("exact") interval at level ``confidence``: the set of probabilities :math:`p` for which
         ``count`` is not in either :math:`\tfrac12(1 - \text{confidence})` tail of Binomial(``trials``, :math:`p`).
@@ -790,7 +877,8 @@ class ProbabilityEstimate:
         stays honest where the standard error is not: with no hit in ``trials`` the interval is
         :math:`[0,\ 1 - (\tfrac12(1 - \text{confidence}))^{1/\text{trials}}] \approx [0,\ 3.7/\text{trials}]`,
         not the point 0.
-    confidence : float
+    confidence : float, default 0.95
+        Level of the interval, in (0, 1).
     """
 
     probability: float
@@ -826,7 +914,18 @@ class ProbabilityEstimate:
         return cls(p, float(np.sqrt(p * (1 - p) / trials)), count, trials, low, high, confidence)
 
     def contains(self, value: float) -> bool:
-        """Whether ``value`` lies in the confidence interval."""
+        """Whether ``value`` lies in the confidence interval.
+
+        Parameters
+        ----------
+        value : float
+            A probability to test, e.g. the :math:`2^{-n}` of the coin-flip argument; the interval's ends count
+            as inside.
+
+        Returns
+        -------
+        bool
+        """
         return bool(self.ci_low <= value <= self.ci_high)
 
 
@@ -873,7 +972,20 @@ def probability_all_positive(n: int, trials: int = 100_000, rng=0, chunk: int = 
 
 
 def semicircle_density(x, radius: float = 2.0) -> np.ndarray:
-    r"""Wigner's semicircle :math:`\rho(x) = \frac{2}{\pi R^2}\sqrt{R^2 - x^2}` on :math:`[-R, R]` (0 outside)."""
+    r"""Wigner's semicircle :math:`\rho(x) = \frac{2}{\pi R^2}\sqrt{R^2 - x^2}` on :math:`[-R, R]` (0 outside).
+
+    Parameters
+    ----------
+    x : array_like
+        Eigenvalue positions, any shape.
+    radius : float, default 2.0
+        :math:`R > 0`; an ``n × n`` GOE matrix of :func:`goe_matrices` has :math:`R \approx \sqrt{2n}`.
+
+    Returns
+    -------
+    ndarray
+        The density at ``x``, same shape; it integrates to 1 over :math:`[-R, R]`.
+    """
     x = check_array(x, "x", min_size=0)
     radius = check_scalar(radius, "radius", low=0, low_inclusive=False)
     height = 2.0 / (np.pi * radius)  # the density's peak is 2/(πR); written with u = x/R so nothing overflows
@@ -892,6 +1004,19 @@ def semicircle_index_fraction(shift, radius: float = 2.0) -> np.ndarray:
     right (index 0: minima) and high ones to the left (index → 1: maxima). With :math:`u = -\text{shift}/R`
     clipped to [−1, 1] the fraction is
     :math:`\tfrac12 + \tfrac1\pi\left(u\sqrt{1-u^2} + \arcsin u\right)`.
+
+    Parameters
+    ----------
+    shift : array_like
+        Centre(s) of the semicircle, any shape, in the units of ``radius``; a positive shift gives fewer negative
+        eigenvalues.
+    radius : float, default 2.0
+        :math:`R > 0`, the semicircle's radius.
+
+    Returns
+    -------
+    ndarray
+        The fraction in :math:`[0, 1]`, same shape as ``shift`` (0.5 at ``shift = 0``).
     """
     shift = check_array(shift, "shift", min_size=0)
     radius = check_scalar(radius, "radius", low=0, low_inclusive=False)

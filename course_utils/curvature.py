@@ -68,9 +68,10 @@ _DENSE_BELOW = 20
 class Eigenpairs:
     """Eigenvalues in ascending order and their unit eigenvectors.
 
-    Attributes
+    Parameters
     ----------
     values : ndarray, shape (k,)
+        Eigenvalues, ascending.
     vectors : ndarray, shape (P, k)
         Column ``i`` belongs to ``values[i]``.
     """
@@ -83,11 +84,12 @@ class Eigenpairs:
 class PowerIterationResult:
     """Outcome of :func:`power_iteration`.
 
-    Attributes
+    Parameters
     ----------
     eigenvalue : float
         Rayleigh quotient :math:`v^\\top H v` at the last iterate: the eigenvalue of largest magnitude.
     eigenvector : ndarray, shape (P,)
+        The last iterate, a unit vector (the estimate of the corresponding eigenvector).
     iterations : int
         Number of Hessian-vector products used.
     converged : bool
@@ -107,7 +109,7 @@ class PowerIterationResult:
 class LanczosResult:
     r"""The Lanczos tridiagonal matrix :math:`T = Q^\top H Q`.
 
-    Attributes
+    Parameters
     ----------
     alpha : ndarray, shape (m,)
         Diagonal of ``T``.
@@ -144,7 +146,7 @@ class LanczosResult:
 class TraceEstimate:
     r"""Hutchinson's estimate of a trace with its uncertainty.
 
-    Attributes
+    Parameters
     ----------
     estimate : float
         Mean of the probe samples :math:`z_i^\top H z_i`.
@@ -157,7 +159,8 @@ class TraceEstimate:
         ``confidence``.
     samples : ndarray, shape (n_probes,)
         The individual quadratic forms.
-    confidence : float
+    confidence : float, default 0.95
+        Level of the interval, in (0, 1).
     """
 
     estimate: float
@@ -168,7 +171,17 @@ class TraceEstimate:
     confidence: float = 0.95
 
     def contains(self, value: float) -> bool:
-        """Whether ``value`` lies in the confidence interval."""
+        """Whether ``value`` lies in the confidence interval.
+
+        Parameters
+        ----------
+        value : float
+            A candidate trace, e.g. the exact ``np.trace(H)``; the interval's ends count as inside.
+
+        Returns
+        -------
+        bool
+        """
         return bool(self.ci_low <= value <= self.ci_high)
 
 
@@ -176,7 +189,9 @@ class TraceEstimate:
 class Density:
     """A spectral density estimated by stochastic Lanczos quadrature.
 
-    Attributes
+    The result of :func:`slq_density`.
+
+    Parameters
     ----------
     grid : ndarray, shape (G,)
         Eigenvalue axis.
@@ -197,11 +212,35 @@ class Density:
     sigma2: float
 
     def moment(self, power: int) -> float:
-        r"""Quadrature estimate of :math:`\frac1P \operatorname{tr} H^{p}` (exact per start for ``p < 2m``)."""
+        r"""Quadrature estimate of :math:`\frac1P \operatorname{tr} H^{p}` (exact per start for ``p < 2m``).
+
+        "Exact per start" means each start's rule gives :math:`v^\top H^p v` exactly; the average over the
+        random starts is still a Monte Carlo estimate of :math:`\frac1P \operatorname{tr} H^{p}`.
+
+        Parameters
+        ----------
+        power : int
+            The exponent :math:`p` (0 gives the total mass, 1; 1 the mean eigenvalue).
+
+        Returns
+        -------
+        float
+        """
         return float(np.mean(np.sum(self.weights * self.nodes**power, axis=1)))
 
     def cdf(self, x) -> np.ndarray:
-        """Fraction of the (discrete, unbroadened) quadrature mass at or below ``x``."""
+        r"""Fraction of the (discrete, unbroadened) quadrature mass at or below ``x``.
+
+        Parameters
+        ----------
+        x : float or array_like
+            Eigenvalue threshold(s), any shape.
+
+        Returns
+        -------
+        ndarray
+            Same shape as ``x``: the estimated fraction of eigenvalues :math:`\le x`, averaged over the starts.
+        """
         x = np.asarray(x, dtype=float)
         mass = (self.weights[..., None] * (self.nodes[..., None] <= x.ravel())).sum(axis=1).mean(axis=0)
         return mass.reshape(x.shape)
@@ -356,6 +395,26 @@ def hessian_top_eigenpairs(objective, theta, k: int = 5, which: str = "LA", *, r
     ``which="LA"`` gives the top-``k``, ``"SA"`` the bottom-``k`` (the most negative curvature), ``"LM"``
     the largest in magnitude. See :func:`lanczos_eigenpairs`.
 
+    Parameters
+    ----------
+    objective : Objective
+        Needs Hessian-vector products (``make_hvp``).
+    theta : array_like, shape (P,)
+        The point at which the Hessian is taken.
+    k : int, default 5
+        Number of eigenpairs, ``1 <= k <= P``.
+    which : {"LA", "SA", "LM", "BE"}
+        Which end of the spectrum, as in :func:`lanczos_eigenpairs`.
+    rng : Generator or int, default 0
+        Source of Lanczos' random start vector, or an integer seed.
+    tol : float, default 0.0
+        Relative accuracy passed to ARPACK (0 = machine precision), ``>= 0``.
+
+    Returns
+    -------
+    Eigenpairs
+        ``k`` values in ascending order with eigenvectors ``(P, k)``.
+
     Examples
     --------
     >>> from course_utils.models import Quadratic
@@ -369,12 +428,48 @@ def hessian_top_eigenpairs(objective, theta, k: int = 5, which: str = "LA", *, r
 
 
 def lambda_max(objective, theta, *, rng=0, tol: float = 0.0) -> float:
-    r"""The largest Hessian eigenvalue :math:`\lambda_{\max}(\nabla^2 L(\theta))` (the sharpness)."""
+    r"""The largest Hessian eigenvalue :math:`\lambda_{\max}(\nabla^2 L(\theta))` (the sharpness).
+
+    One Lanczos run, :func:`hessian_top_eigenpairs` with ``k=1, which="LA"``.
+
+    Parameters
+    ----------
+    objective : Objective
+        Needs Hessian-vector products (``make_hvp``).
+    theta : array_like, shape (P,)
+        The point at which the Hessian is taken.
+    rng : Generator or int, default 0
+        Source of Lanczos' random start vector, or an integer seed.
+    tol : float, default 0.0
+        Relative accuracy passed to ARPACK (0 = machine precision), ``>= 0``.
+
+    Returns
+    -------
+    float
+    """
     return float(hessian_top_eigenpairs(objective, theta, k=1, which="LA", rng=rng, tol=tol).values[-1])
 
 
 def lambda_min(objective, theta, *, rng=0, tol: float = 0.0) -> float:
-    r"""The smallest Hessian eigenvalue :math:`\lambda_{\min}`; negative means a descent direction of curvature."""
+    r"""The smallest Hessian eigenvalue :math:`\lambda_{\min}`; negative means a descent direction of curvature.
+
+    One Lanczos run, :func:`hessian_top_eigenpairs` with ``k=1, which="SA"``.
+
+    Parameters
+    ----------
+    objective : Objective
+        Needs Hessian-vector products (``make_hvp``).
+    theta : array_like, shape (P,)
+        The point at which the Hessian is taken.
+    rng : Generator or int, default 0
+        Source of Lanczos' random start vector, or an integer seed.
+    tol : float, default 0.0
+        Relative accuracy passed to ARPACK (0 = machine precision), ``>= 0``.
+
+    Returns
+    -------
+    float
+    """
     return float(hessian_top_eigenpairs(objective, theta, k=1, which="SA", rng=rng, tol=tol).values[0])
 
 

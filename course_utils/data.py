@@ -203,7 +203,20 @@ _CURVES = {
 
 
 def regression_curve(x, kind: str = "sin") -> np.ndarray:
-    r"""The noiseless target of :func:`regression_1d`: :math:`\sin x` (``"sin"``) or :math:`x^3 - x` (``"poly"``)."""
+    r"""The noiseless target of :func:`regression_1d`: :math:`\sin x` (``"sin"``) or :math:`x^3 - x` (``"poly"``).
+
+    Parameters
+    ----------
+    x : array_like
+        Inputs, any shape (e.g. a ``np.linspace`` for plotting); may be empty.
+    kind : {"sin", "poly"}
+        Which target, as for :func:`regression_1d`.
+
+    Returns
+    -------
+    ndarray
+        :math:`g(x)`, same shape as ``x``.
+    """
     kind = check_option(kind, "kind", _CURVES)
     x = check_array(x, "x", min_size=0)
     return _CURVES[kind][0](x)

@@ -38,7 +38,19 @@ def demos_dir() -> Path:
 
 
 def dashboard_urls(folder: Path, port: int) -> dict[str, str]:
-    """``{notebook name: Voilà URL}`` for every dashboard in ``folder``, in chapter order."""
+    """``{notebook name: Voilà URL}`` for every dashboard in ``folder``, in chapter order.
+
+    Parameters
+    ----------
+    folder : pathlib.Path
+        The folder of dashboard notebooks; every ``*.ipynb`` in it (not in subfolders), sorted by name.
+    port : int
+        The port Voilà serves on, at ``127.0.0.1``.
+
+    Returns
+    -------
+    dict of str to str
+    """
     return {nb.name: f"http://{HOST}:{port}/voila/render/{nb.name}" for nb in sorted(folder.glob("*.ipynb"))}
 
 
@@ -72,6 +84,21 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: list[str] | None = None) -> int:
+    """Serve the dashboards with Voilà and print their addresses (``python -m course_utils.demo``).
+
+    Blocks until Voilà exits or Ctrl-C; on the way out it stops Voilà and every kernel it started.
+
+    Parameters
+    ----------
+    argv : list of str, optional
+        Command-line arguments (``--port``, ``--open``, ``--demos DIR``); default ``sys.argv[1:]``.
+
+    Returns
+    -------
+    int
+        Exit code: 0 after Ctrl-C, 2 when there are no dashboards or the port is in use, 1 when Voilà did not
+        start, else Voilà's own exit code.
+    """
     args = build_parser().parse_args(argv)
     port = check_int(args.port, "port", low=1, high=65535)
     folder = (args.demos or demos_dir()).resolve()

@@ -72,6 +72,20 @@ def range_schedule(lr_min: float, lr_max: float, steps: int) -> Callable:
     r"""The exponential sweep :math:`\eta_t = \eta_{\min} (\eta_{\max}/\eta_{\min})^{t/(T-1)}`, ``t = 0 … T-1``.
 
     Equal numbers of steps per decade, so the test spends as long between 0.001 and 0.01 as between 1 and 10.
+
+    Parameters
+    ----------
+    lr_min : float
+        :math:`\eta_{\min} > 0`, the rate at step 0.
+    lr_max : float
+        :math:`\eta_{\max} > \eta_{\min}`, the rate at step ``steps - 1`` (later steps stay there).
+    steps : int
+        :math:`T \ge 2`, the length of the sweep.
+
+    Returns
+    -------
+    callable
+        ``schedule(t)`` for a step (or array of steps) ``t``.
     """
     lr_min = check_scalar(lr_min, "lr_min", low=0, low_inclusive=False)
     lr_max = check_scalar(lr_max, "lr_max", low=0, low_inclusive=False)
@@ -86,7 +100,7 @@ def range_schedule(lr_min: float, lr_max: float, steps: int) -> Callable:
 class LRRangeTest:
     """The result of :func:`lr_range_test`.
 
-    Attributes
+    Parameters
     ----------
     lrs : ndarray, shape (T,)
         Learning rate of each step taken.
@@ -241,7 +255,22 @@ def _flow_data(n: int, seed: int):
 
 
 def flow_data(n: int = 64, seed: int = 0) -> tuple[np.ndarray, np.ndarray]:
-    """The small standardized two-moons set used by :func:`gradient_flow` (copies; cached per ``(n, seed)``)."""
+    """The small standardized two-moons set used by :func:`gradient_flow` (copies; cached per ``(n, seed)``).
+
+    Parameters
+    ----------
+    n : int, default 64
+        Number of points, at least 4.
+    seed : int, default 0
+        Seed of the draw (noise 0.1), ``>= 0``.
+
+    Returns
+    -------
+    X : ndarray, shape (n, 2)
+        Standardized inputs.
+    y : ndarray, shape (n,)
+        Class labels 0/1.
+    """
     n = check_int(n, "n", low=4)
     seed = check_int(seed, "seed", low=0)
     X, y = _flow_data(n, seed)
@@ -252,7 +281,7 @@ def flow_data(n: int = 64, seed: int = 0) -> tuple[np.ndarray, np.ndarray]:
 class GradientFlow:
     """Per-layer gradient norms and activation spreads of a freshly initialized deep MLP.
 
-    Attributes
+    Parameters
     ----------
     depth : int
         Number of hidden layers.
@@ -263,7 +292,9 @@ class GradientFlow:
     loss : float
         Loss at initialization.
     model : MLP
+        The network (on the :func:`flow_data` set).
     theta : ndarray, shape (P,)
+        Its initial parameters, at which everything above was measured.
     """
 
     depth: int
@@ -382,7 +413,7 @@ ACCEPTED_REMEDIES: dict[str, frozenset] = {
 class MysteryRun:
     """One prepared training run, with everything a diagnosis needs.
 
-    Attributes
+    Parameters
     ----------
     name : str
         "A", "B", "C" or "D".
@@ -406,7 +437,8 @@ class MysteryRun:
         Largest and smallest Hessian eigenvalues of the training loss at the end of the run (Lanczos).
     activation_std : ndarray, shape (n_hidden_layers,)
         Spread (standard deviation) of each hidden layer's outputs at the end of the run.
-    diverged_at : int or None
+    diverged_at : int or None, default None
+        Step at which the loss became non-finite or exploded (the run stopped there), None if it did not.
     """
 
     name: str

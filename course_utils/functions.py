@@ -67,7 +67,7 @@ CRITICAL_KINDS = ("minimum", "maximum", "saddle", "degenerate")
 class CriticalPoint:
     """A point where the gradient vanishes.
 
-    Attributes
+    Parameters
     ----------
     point : ndarray, shape (2,)
         Coordinates ``(x, y)`` (read-only).
@@ -186,7 +186,18 @@ class Landscape(Objective):
         return []
 
     def grid(self, n: int = 101) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-        """``(X, Y, Z)`` on an ``n × n`` grid over :attr:`bounds` (``indexing="ij"``), for contour plots."""
+        """``(X, Y, Z)`` on an ``n × n`` grid over :attr:`bounds` (``indexing="ij"``), for contour plots.
+
+        Parameters
+        ----------
+        n : int, default 101
+            Grid points per axis, at least 2.
+
+        Returns
+        -------
+        X, Y, Z : ndarray, shape (n, n)
+            Coordinates and loss values; ``X`` varies along the first axis.
+        """
         from .validation import check_int
 
         n = check_int(n, "n", low=2)

@@ -29,11 +29,13 @@ __all__ = ["Distribution", "discrete", "gaussian", "uniform", "JensenGap", "jens
 class Distribution:
     r"""A distribution of a real random variable (or of a vector, for discrete ones).
 
-    Build one with :func:`discrete`, :func:`gaussian` or :func:`uniform`.
+    Build one with :func:`discrete`, :func:`gaussian` or :func:`uniform` (they check the parameters; the
+    constructor does not).
 
-    Attributes
+    Parameters
     ----------
     kind : {"discrete", "gaussian", "uniform"}
+        The family.
     params : tuple
         ``(values (n, P), probabilities (n,))``, ``(mean, std)`` or ``(low, high)``.
     """
@@ -65,7 +67,18 @@ class Distribution:
         return (high - low) / math.sqrt(12.0)
 
     def pdf(self, x) -> np.ndarray:
-        """Density at ``x`` (continuous distributions; a point mass ``std = 0`` or ``low = high`` has none)."""
+        """Density at ``x`` (continuous distributions; a point mass ``std = 0`` or ``low = high`` has none).
+
+        Parameters
+        ----------
+        x : float or array_like
+            Where to evaluate, any shape.
+
+        Returns
+        -------
+        ndarray
+            Same shape as ``x``; ``ValueError`` for a discrete distribution or a point mass.
+        """
         x = np.asarray(x, dtype=float)
         if self.kind == "discrete":
             raise ValueError("a discrete distribution has no density; use its params (values, probabilities)")
@@ -80,7 +93,15 @@ class Distribution:
         return np.where((x >= low) & (x <= high), 1.0 / (high - low), 0.0)
 
     def sample(self, n: int, rng) -> np.ndarray:
-        """``n`` independent draws, shape ``(n,)`` (scalars) or ``(n, P)``."""
+        """``n`` independent draws, shape ``(n,)`` (scalars) or ``(n, P)``.
+
+        Parameters
+        ----------
+        n : int
+            Number of draws, at least 1.
+        rng : Generator or int
+            Source of randomness, or an integer seed.
+        """
         n = check_int(n, "n", low=1)
         rng = check_rng(rng)
         if self.kind == "discrete":
@@ -96,6 +117,12 @@ class Distribution:
 
         Discrete: the support itself (exact). Gaussian: Gauss–Hermite (probabilists'). Uniform: Gauss–Legendre.
         With ``n`` nodes the rule is exact for polynomials of degree ``2n − 1``.
+
+        Parameters
+        ----------
+        n : int, default 64
+            Number of Gauss nodes, from 1 to 200 (checked, but ignored for a discrete distribution, whose
+            support is returned as it is).
         """
         n = check_int(n, "n", low=1, high=200)
         if self.kind == "discrete":
@@ -123,6 +150,17 @@ def discrete(values, probabilities=None) -> Distribution:
     Without ``probabilities`` every value has weight ``1/n`` — the empirical distribution of a sample, so
     ``jensen_gap(f, discrete(samples))`` is :math:`\frac1n\sum f(x_i) - f(\bar x)`. Probabilities must be
     non-negative; they are normalised to sum to 1.
+
+    Parameters
+    ----------
+    values : array_like, shape (n,) or (n, P)
+        The support: ``n`` real values, or ``n`` vectors of dimension ``P``.
+    probabilities : array_like, shape (n,), optional
+        Non-negative weights with a positive sum (need not sum to 1); default uniform.
+
+    Returns
+    -------
+    Distribution
     """
     vals = check_array(values, "values", ndim=(1, 2))
     vals = vals[:, None] if vals.ndim == 1 else vals
@@ -137,12 +175,36 @@ def discrete(values, probabilities=None) -> Distribution:
 
 
 def gaussian(mean: float, std: float) -> Distribution:
-    """A normal distribution :math:`\\mathcal N(\\text{mean}, \\text{std}^2)` (``std >= 0``)."""
+    """A normal distribution :math:`\\mathcal N(\\text{mean}, \\text{std}^2)` (``std >= 0``).
+
+    Parameters
+    ----------
+    mean : float
+        The centre, finite.
+    std : float
+        Standard deviation, ``>= 0`` (0 is a point mass at ``mean``).
+
+    Returns
+    -------
+    Distribution
+    """
     return Distribution("gaussian", (check_scalar(mean, "mean"), check_scalar(std, "std", low=0)))
 
 
 def uniform(low: float, high: float) -> Distribution:
-    """The uniform distribution on ``[low, high]`` (``low <= high``)."""
+    """The uniform distribution on ``[low, high]`` (``low <= high``).
+
+    Parameters
+    ----------
+    low : float
+        Left end, finite.
+    high : float
+        Right end, finite, ``>= low`` (equal ends give a point mass).
+
+    Returns
+    -------
+    Distribution
+    """
     low, high = check_scalar(low, "low"), check_scalar(high, "high")
     if high < low:
         raise ValueError(f"`high` must be >= `low`, got low={low:g}, high={high:g}")
@@ -153,7 +215,9 @@ def uniform(low: float, high: float) -> Distribution:
 class JensenGap:
     r"""Jensen's gap :math:`\mathbb E[f(X)] - f(\mathbb E[X])` (non-negative for convex ``f``).
 
-    Attributes
+    The result of :func:`jensen_gap`.
+
+    Parameters
     ----------
     mean : float or ndarray
         :math:`\mathbb E[X]`.
@@ -164,8 +228,10 @@ class JensenGap:
     gap : float
         ``mean_of_f - f_of_mean``.
     stderr : float
-        Standard error of ``gap`` (0 for exact methods).
+        Standard error of ``gap`` (0 for the exact and quadrature methods; ``inf`` for Monte Carlo with one
+        sample).
     method : {"exact", "quadrature", "monte_carlo"}
+        How ``mean_of_f`` was computed.
     n : int
         Support points, quadrature nodes or samples used.
     """

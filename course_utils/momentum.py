@@ -63,6 +63,13 @@ def optimal_momentum(mu: float, L: float) -> tuple[float, float, float]:
     :math:`\frac{\sqrt\kappa - 1}{\sqrt\kappa + 1}` with :math:`\kappa = L/\mu` — against
     :math:`\frac{\kappa - 1}{\kappa + 1}` for the best plain GD.
 
+    Parameters
+    ----------
+    mu : float
+        The smallest Hessian eigenvalue :math:`\mu > 0`.
+    L : float
+        The largest Hessian eigenvalue :math:`L \ge \mu`.
+
     Returns
     -------
     (lr, beta, rate)
@@ -79,10 +86,14 @@ def optimal_momentum(mu: float, L: float) -> tuple[float, float, float]:
 class MomentumMap:
     """Steps for heavy-ball momentum to converge, over a grid of (learning rate, momentum).
 
-    Attributes
+    The result of :func:`momentum_convergence_map`.
+
+    Parameters
     ----------
     lrs : ndarray (n_lr,)
+        The learning rates of the grid (columns).
     betas : ndarray (n_beta,)
+        The momentum values of the grid (rows).
     steps : ndarray (n_beta, n_lr)
         First step with :math:`\\|\\nabla f\\| \\le` rtol·:math:`\\|\\nabla f(\\theta_0)\\|`; ``nan`` if not
         converged (see ``diverged``).
@@ -91,7 +102,9 @@ class MomentumMap:
     rate : ndarray (n_beta, n_lr)
         :func:`momentum_rate` on the grid (theory).
     eigenvalues : ndarray (P,)
+        The quadratic's Hessian eigenvalues.
     max_steps : int
+        The step budget of each run (cells that did not converge within it are ``nan``).
     """
 
     lrs: np.ndarray

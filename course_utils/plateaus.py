@@ -34,6 +34,12 @@ class SaddlePlateau(Objective):
     are :math:`\pm e_n` (loss 0). From a start with a tiny component :math:`\varepsilon` along :math:`e_n`,
     gradient descent first slides down to the saddle's level and sits there — a plateau — until the
     escape coordinate has grown by :math:`1/\varepsilon`.
+
+    Parameters
+    ----------
+    n : int
+        Dimension :math:`n \ge 1`; the last coordinate is the escape direction, the other :math:`n - 1` are
+        stable.
     """
 
     saddle_value = 0.25
@@ -59,7 +65,20 @@ class SaddlePlateau(Objective):
         return e
 
     def start(self, eps: float, rng=0) -> np.ndarray:
-        """A start at distance 1 from the saddle in the stable directions (random) with component ``eps`` along :math:`e_n`."""
+        """A start at distance 1 from the saddle in the stable directions (random) with component ``eps`` along :math:`e_n`.
+
+        Parameters
+        ----------
+        eps : float
+            The escape component :math:`\\varepsilon` (any finite number; 0 starts on the saddle's stable
+            manifold, from which gradient descent never escapes).
+        rng : Generator or int, default 0
+            Draws the direction in the stable subspace (unused when ``n = 1``).
+
+        Returns
+        -------
+        ndarray, shape (n,)
+        """
         eps = check_scalar(eps, "eps")
         rng = check_rng(rng)
         theta = np.zeros(self.dim)
@@ -71,7 +90,19 @@ class SaddlePlateau(Objective):
 
 
 def first_step_below(losses, threshold: float) -> int | None:
-    """First index at which ``losses`` drops below ``threshold`` (``None`` if it never does): the end of a plateau."""
+    """First index at which ``losses`` drops below ``threshold`` (``None`` if it never does): the end of a plateau.
+
+    Parameters
+    ----------
+    losses : array_like, shape (T,)
+        Loss per step, e.g. ``trajectory.losses``; non-finite values are allowed (they never count as below).
+    threshold : float
+        The level, finite; strictly below it counts.
+
+    Returns
+    -------
+    int or None
+    """
     losses = check_vector(losses, "losses", finite=False)
     threshold = check_scalar(threshold, "threshold")
     with np.errstate(invalid="ignore"):
@@ -92,6 +123,22 @@ def saxe_mode_strength(t, s: float, a0: float, tau: float):
     a long plateau near :math:`a_0` then a sharp rise to :math:`s`. For the MSE loss of
     :class:`~course_utils.models.MLP` with whitened inputs and :math:`K` outputs, :math:`\tau = K/(2\eta)`
     (in steps).
+
+    Parameters
+    ----------
+    t : float or array_like
+        Time(s), in the units of ``tau`` (steps for the formula above); any shape.
+    s : float
+        The target singular value :math:`s > 0` (where the mode ends up).
+    a0 : float
+        The initial strength :math:`a_0 > 0`.
+    tau : float
+        Time constant :math:`\tau > 0`.
+
+    Returns
+    -------
+    float or ndarray
+        :math:`a(t)`, same shape as ``t``.
     """
     s = check_scalar(s, "s", low=0, low_inclusive=False)
     a0 = check_scalar(a0, "a0", low=0, low_inclusive=False)
@@ -105,7 +152,22 @@ def saxe_mode_strength(t, s: float, a0: float, tau: float):
 
 
 def saxe_half_time(s: float, a0: float, tau: float) -> float:
-    r"""Time for :func:`saxe_mode_strength` to reach :math:`s/2`: :math:`\frac{\tau}{2s}\ln(s/a_0 - 1)`."""
+    r"""Time for :func:`saxe_mode_strength` to reach :math:`s/2`: :math:`\frac{\tau}{2s}\ln(s/a_0 - 1)`.
+
+    Parameters
+    ----------
+    s : float
+        The target singular value :math:`s > 0` (where the mode ends up).
+    a0 : float
+        The initial strength :math:`a_0 > 0`, below :math:`s`.
+    tau : float
+        Time constant :math:`\tau > 0`.
+
+    Returns
+    -------
+    float
+        In the units of ``tau``; negative when :math:`a_0 > s/2` (the mode started past half).
+    """
     s = check_scalar(s, "s", low=0, low_inclusive=False)
     a0 = check_scalar(a0, "a0", low=0, high=s, low_inclusive=False, high_inclusive=False)
     tau = check_scalar(tau, "tau", low=0, low_inclusive=False)
@@ -153,10 +215,14 @@ def mode_strengths(model, thetas, U, V) -> np.ndarray:
 class DeepLinearResult:
     """A two-layer linear network trained by GD from a small initialisation.
 
-    Attributes
+    The result of :func:`deep_linear_experiment`.
+
+    Parameters
     ----------
     model : MLP
+        The network, with the whitened inputs and the targets as its data.
     trajectory : Trajectory
+        The gradient-descent run.
     singular_values : ndarray (r,)
         Target singular values, descending.
     U, V : ndarray (d_in, r), (d_out, r)
@@ -179,7 +245,17 @@ class DeepLinearResult:
     tau: float
 
     def plateau_loss(self, k: int) -> float:
-        """The loss once the ``k`` strongest modes are learned and the rest are not: :math:`\\sum_{i > k} s_i^2 / K`."""
+        """The loss once the ``k`` strongest modes are learned and the rest are not: :math:`\\sum_{i > k} s_i^2 / K`.
+
+        Parameters
+        ----------
+        k : int
+            Number of modes learned, from 0 (the starting plateau) to ``r`` (loss 0).
+
+        Returns
+        -------
+        float
+        """
         return float(np.sum(self.singular_values[k:] ** 2) / self.V.shape[0])
 
 

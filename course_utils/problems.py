@@ -37,7 +37,9 @@ BLOB_LOSSES = ("cross_entropy", "mse")
 class MoonsProblem:
     r"""A small ReLU MLP trained on two moons: the running example of chapter 2.
 
-    Attributes
+    Built (and cached) by :func:`moons_problem`.
+
+    Parameters
     ----------
     model : MLP
         The objective (data, architecture and loss).
@@ -85,8 +87,8 @@ def moons_problem(hidden: tuple = (16,), residual: bool = False, n: int = 200, s
     MoonsProblem
         ``model``, ``theta0`` (shape ``(P,)``), ``trajectory`` and the trained ``theta`` (shape ``(P,)``).
 
-    Example
-    -------
+    Examples
+    --------
     >>> p = moons_problem()
     >>> p.model.loss(p.theta) < 0.1 * p.model.loss(p.theta0)
     True

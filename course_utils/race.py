@@ -61,7 +61,21 @@ def _check_key(key: str, name: str = "key") -> str:
 
 
 def racer_key(key: str, **hyper) -> tuple:
-    """The hyperparameters ``key`` actually uses, as a hashable tuple (a cache key)."""
+    """The hyperparameters ``key`` actually uses, as a hashable tuple (a cache key).
+
+    Parameters
+    ----------
+    key : str
+        A racer name from :data:`RACERS` (``"gd"``, ``"momentum"``, ..., ``"perturbed_gd"``).
+    **hyper : float
+        The shared hyperparameters by name (``lr``, ``newton_lr``, ``beta``, ``radius``); those ``key`` uses are
+        required (``TypeError`` otherwise), the others are ignored.
+
+    Returns
+    -------
+    tuple
+        ``(key, value, ...)`` with the values of the hyperparameters ``key`` uses, in a fixed order.
+    """
     key = _check_key(key)
     missing = [name for name in _USES[key] if name not in hyper]
     if missing:
@@ -72,6 +86,19 @@ def racer_key(key: str, **hyper) -> tuple:
 def build_racer(key: str, *, lr: float = 0.01, newton_lr: float = 1.0, beta: float = 0.9,
                 radius: float = 0.1) -> tuple[optimizers.Optimizer, float]:
     """The optimizer for ``key`` and the step size it runs with.
+
+    Parameters
+    ----------
+    key : str
+        A racer name from :data:`RACERS` (``"gd"``, ``"momentum"``, ..., ``"perturbed_gd"``).
+    lr : float, default 0.01
+        Step size of the first-order and adaptive rules, ``> 0``.
+    newton_lr : float, default 1.0
+        Step size of Newton and saddle-free Newton, ``> 0`` (1 is the full Newton step).
+    beta : float, default 0.9
+        Momentum of heavy-ball and Nesterov, in ``[0, 1)``.
+    radius : float, default 0.1
+        Perturbation radius of perturbed GD, ``>= 0``.
 
     Returns
     -------
@@ -97,7 +124,19 @@ def build_racer(key: str, *, lr: float = 0.01, newton_lr: float = 1.0, beta: flo
 
 @dataclass(frozen=True)
 class RaceEntry:
-    """One racer's result: its key and label, its trajectory, and where it ended."""
+    """One racer's result: its key and label, its trajectory, and where it ended.
+
+    Parameters
+    ----------
+    key : str
+        The racer's name in :data:`RACERS`.
+    label : str
+        Its display label (:data:`RACER_LABELS`).
+    trajectory : Trajectory
+        The run, cut where it left the window.
+    endpoint : Endpoint
+        Where it ended (:func:`course_utils.saddles.locate_endpoint`).
+    """
 
     key: str
     label: str
@@ -111,7 +150,20 @@ class RaceEntry:
 
 
 def truncate(traj: optimizers.Trajectory, steps: int) -> optimizers.Trajectory:
-    """The first ``steps`` steps of a trajectory recorded at every step (the same numbers a shorter run gives)."""
+    """The first ``steps`` steps of a trajectory recorded at every step (the same numbers a shorter run gives).
+
+    Parameters
+    ----------
+    traj : Trajectory
+        A run of :func:`course_utils.optimizers.run` recorded at every step.
+    steps : int
+        Number of steps to keep, ``>= 0``; a run no longer than that is returned as it is.
+
+    Returns
+    -------
+    Trajectory
+        ``diverged_at``/``converged_at`` are kept only when they fall within the first ``steps`` steps.
+    """
     check_instance(traj, "traj", optimizers.Trajectory, "a Trajectory (the result of optimizers.run)")
     steps = check_int(steps, "steps", low=0)
     if steps >= traj.steps:
@@ -132,6 +184,40 @@ def race_one(landscape, key: str, start, *, steps: int = 200, lr: float = 0.01, 
     a box ``window_factor`` times the landscape's plotting window stops there too: on a landscape with
     minima that is reported as "diverged at step k"; on one that is unbounded below (the saddle, the monkey
     saddle) as "left the window at step k" — escaping to ever lower loss is what it should do there.
+
+    Parameters
+    ----------
+    landscape : Objective
+        A 2-D course landscape; its ``bounds`` (plotting window) and ``minima`` are used when present.
+    key : str
+        A racer name from :data:`RACERS` (``"gd"``, ``"momentum"``, ..., ``"perturbed_gd"``).
+    start : array_like, shape (P,)
+        The common starting point.
+    steps : int, default 200
+        Maximum number of steps, ``>= 0``.
+    lr : float, default 0.01
+        Step size of the first-order and adaptive rules, ``> 0``.
+    newton_lr : float, default 1.0
+        Step size of Newton and saddle-free Newton, ``> 0`` (1 is the full Newton step).
+    beta : float, default 0.9
+        Momentum of heavy-ball and Nesterov, in ``[0, 1)``.
+    radius : float, default 0.1
+        Perturbation radius of perturbed GD, ``>= 0``.
+    seed : int, default 0
+        Seed (or Generator) of the random draws, such as perturbed GD's perturbations; every racer gets its own
+        copy, so a racer's run does not depend on which others race.
+    tol : float, default 1e-10
+        Stop once the gradient norm is below ``tol`` (``> 0``); not applied to perturbed GD.
+    explode_factor : float, default 1e6
+        Report divergence when the loss exceeds ``explode_factor · max(1, |L(start)|)`` (``> 1``) or becomes non-finite
+        (see :func:`course_utils.optimizers.run`).
+    window_factor : float, default 10.0
+        Stop a run that leaves the landscape's plotting window (``bounds``) scaled by this factor about its
+        centre, ``>= 1``.
+
+    Returns
+    -------
+    RaceEntry
     """
     key = _check_key(key)
     return race(landscape, [key], start, steps=steps, lr=lr, newton_lr=newton_lr, beta=beta, radius=radius,
@@ -145,6 +231,40 @@ def race(landscape, keys=RACERS, start=(0.0, 0.0), *, steps: int = 200, lr: floa
 
     The racers step in lockstep (:func:`course_utils.optimizers.run_many`): one batched gradient call per step
     serves all of them, and each racer's trajectory is the one it gets when it races alone.
+
+    Parameters
+    ----------
+    landscape : Objective
+        A 2-D course landscape; its ``bounds`` (plotting window) and ``minima`` are used when present.
+    keys : sequence of str, default RACERS
+        Racer names from :data:`RACERS` (a list, not a single string); empty gives ``{}``.
+    start : array_like, shape (P,), default (0.0, 0.0)
+        The common starting point.
+    steps : int, default 200
+        Maximum number of steps, ``>= 0``.
+    lr : float, default 0.01
+        Step size of the first-order and adaptive rules, ``> 0``.
+    newton_lr : float, default 1.0
+        Step size of Newton and saddle-free Newton, ``> 0`` (1 is the full Newton step).
+    beta : float, default 0.9
+        Momentum of heavy-ball and Nesterov, in ``[0, 1)``.
+    radius : float, default 0.1
+        Perturbation radius of perturbed GD, ``>= 0``.
+    seed : int, default 0
+        Seed (or Generator) of the random draws, such as perturbed GD's perturbations; every racer gets its own
+        copy, so a racer's run does not depend on which others race.
+    tol : float, default 1e-10
+        Stop once the gradient norm is below ``tol`` (``> 0``); not applied to perturbed GD.
+    explode_factor : float, default 1e6
+        Report divergence when the loss exceeds ``explode_factor · max(1, |L(start)|)`` (``> 1``) or becomes non-finite
+        (see :func:`course_utils.optimizers.run`).
+    window_factor : float, default 10.0
+        Stop a run that leaves the landscape's plotting window (``bounds``) scaled by this factor about its
+        centre, ``>= 1``.
+
+    Returns
+    -------
+    dict of str to RaceEntry
     """
     landscape = as_objective(landscape, "landscape")
     if isinstance(keys, str) or not hasattr(keys, "__iter__"):

@@ -35,9 +35,12 @@ __all__ = ["RescaledCurvature", "RescaledSlices", "rescaled_slices"]
 class RescaledSlices:
     r"""1-D slices through the rescaled network :math:`\theta_\alpha`.
 
-    Attributes
+    The result of :func:`rescaled_slices`.
+
+    Parameters
     ----------
     alpha : float
+        The scale :math:`\alpha` of the first layer (the second is divided by it).
     theta : ndarray, shape (P,)
         :math:`\theta_\alpha`.
     ts : ndarray, shape (T,)

@@ -100,6 +100,23 @@ def escape_time_theory(eps, lr: float, lam_min: float, radius: float = 1.0):
 
     Exact (up to rounding up to an integer) for a quadratic saddle, whose coordinates decouple.
     Vectorized over ``eps``.
+
+    Parameters
+    ----------
+    eps : float or array_like
+        Initial component(s) :math:`\varepsilon` along the escape direction, any shape; non-zero and finite
+        (the sign is ignored).
+    lr : float
+        Learning rate :math:`\eta > 0`.
+    lam_min : float
+        The saddle's most negative Hessian eigenvalue, :math:`\lambda_{\min} < 0`.
+    radius : float, default 1.0
+        Escape distance :math:`R > 0`.
+
+    Returns
+    -------
+    float or ndarray
+        Same shape as ``eps``, in steps, not rounded (negative when :math:`|\varepsilon| > R`: already out).
     """
     eps = _check_eps(eps)
     lr = check_scalar(lr, "lr", low=0, low_inclusive=False)
@@ -109,7 +126,28 @@ def escape_time_theory(eps, lr: float, lam_min: float, radius: float = 1.0):
 
 
 def escape_time_continuous(eps, lr: float, lam_min: float, radius: float = 1.0):
-    r"""Gradient-flow approximation :math:`\ln(R/\varepsilon)/(\eta|\lambda_{\min}|)` (small :math:`\eta|\lambda|`)."""
+    r"""Gradient-flow approximation :math:`\ln(R/\varepsilon)/(\eta|\lambda_{\min}|)` (small :math:`\eta|\lambda|`).
+
+    For :math:`|\varepsilon| < R` it is shorter than :func:`escape_time_theory`, since :math:`\ln(1 + x) < x`;
+    the two agree as :math:`\eta|\lambda_{\min}| \to 0`.
+
+    Parameters
+    ----------
+    eps : float or array_like
+        Initial component(s) :math:`\varepsilon` along the escape direction, any shape; non-zero and finite
+        (the sign is ignored).
+    lr : float
+        Learning rate :math:`\eta > 0`.
+    lam_min : float
+        The saddle's most negative Hessian eigenvalue, :math:`\lambda_{\min} < 0`.
+    radius : float, default 1.0
+        Escape distance :math:`R > 0`.
+
+    Returns
+    -------
+    float or ndarray
+        Same shape as ``eps``, in steps, not rounded (negative when :math:`|\varepsilon| > R`: already out).
+    """
     eps = _check_eps(eps)
     lr = check_scalar(lr, "lr", low=0, low_inclusive=False)
     lam_min = check_scalar(lam_min, "lam_min", high=0, high_inclusive=False)
@@ -159,6 +197,24 @@ def gd_quadratic_paths(A, starts, lr: float, steps: int, b=None) -> np.ndarray:
 def gd_escape_steps_quadratic(A, starts, lr: float, radius: float = 1.0, *, max_steps: int = 1000,
                               direction=None) -> np.ndarray:
     r"""Escape step of GD from the saddle at the origin of :math:`\tfrac12\theta^\top A\theta`, for a batch of starts.
+
+    The paths come from :func:`gd_quadratic_paths`.
+
+    Parameters
+    ----------
+    A : array_like, shape (P, P)
+        Symmetric (it is symmetrised); indefinite for a saddle.
+    starts : array_like, shape (B, P)
+        One start per row.
+    lr : float
+        Learning rate :math:`\eta > 0`.
+    radius : float, default 1.0
+        Escape distance :math:`R > 0` from the origin.
+    max_steps : int, default 1000
+        Number of steps run, at least 1.
+    direction : array_like, shape (P,), optional
+        Measure the distance along this non-zero direction only (normalised here); default the Euclidean
+        distance.
 
     Returns
     -------
@@ -251,9 +307,12 @@ def gd_escape_steps(objective: Objective, saddle, starts, *, lr: float, radius: 
 class EscapeFit:
     r"""Escape steps measured against :math:`\ln(1/\varepsilon)` and the theory's slope.
 
-    Attributes
+    The result of :func:`fit_escape_times`.
+
+    Parameters
     ----------
     eps : ndarray (n,)
+        Initial escape components, as given.
     measured : ndarray (n,)
         Measured escape steps (``inf`` or ``nan`` = did not escape).
     theory : ndarray (n,)
@@ -291,6 +350,11 @@ class EscapeFit:
         of equal size). With the theory right, an interval at ``level`` misses ``slope_theory`` in a fraction
         ``1 - level`` of independent experiments — so a claim asserted on every seed should use a level such as
         ``0.9999``, not ``0.95``.
+
+        Parameters
+        ----------
+        level : float, default 0.95
+            Confidence level, in (0, 1).
 
         Returns
         -------
@@ -348,7 +412,9 @@ def fit_escape_times(eps, measured, lr: float, lam_min: float, radius: float = 1
 class Endpoint:
     """Where an optimization run ended.
 
-    Attributes
+    Built by :func:`locate_endpoint`.
+
+    Parameters
     ----------
     kind : str
         ``"global minimum"``, ``"minimum"`` (local), ``"saddle"``, ``"maximum"``, ``"degenerate"``
@@ -423,7 +489,21 @@ def locate_endpoint(objective: Objective, trajectory, *, tol: float = 5e-2, grad
 
 @dataclass(frozen=True)
 class SaddleOutcome:
-    """One optimizer's run from near a saddle: its path, when it escaped, where it ended."""
+    """One optimizer's run from near a saddle: its path, when it escaped, where it ended.
+
+    Built by :func:`compare_at_saddle`.
+
+    Parameters
+    ----------
+    name : str
+        The run's label (its key in ``runs``).
+    trajectory : Trajectory
+        The run.
+    escape_step : int or None
+        First step at least ``radius`` from the saddle (:func:`escape_step`), or None if it never escaped.
+    endpoint : Endpoint
+        Where the run ended (:func:`locate_endpoint`).
+    """
 
     name: str
     trajectory: optimizers.Trajectory

@@ -97,7 +97,7 @@ def _finite_increase(new_loss, loss0: float, name: str, value: float) -> float:
 class KeskarSharpness:
     r"""Outcome of :func:`keskar_sharpness`.
 
-    Attributes
+    Parameters
     ----------
     value : float
         :math:`100 \cdot (\max_z L(\theta + z) - L(\theta)) / (1 + L(\theta))`, Keskar et al.'s metric.
@@ -122,14 +122,15 @@ class KeskarSharpness:
 class RandomSharpness:
     """Outcome of :func:`random_direction_sharpness`.
 
-    Attributes
+    Parameters
     ----------
     worst, average : float
         Largest and mean loss increase over the sampled directions.
     increases : ndarray, shape (n_directions,)
         :math:`L(\\theta + r u_k) - L(\\theta)` for each unit direction :math:`u_k`.
     radius : float
-    stderr : float
+        The length :math:`r` of the directions.
+    stderr : float, default nan
         Standard error of ``average`` as an estimate of the mean over *all* directions,
         :math:`s/\\sqrt{n}` with :math:`s` the sample standard deviation (ddof 1) of ``increases``;
         ``nan`` for a single direction.
@@ -146,9 +147,10 @@ class RandomSharpness:
 class SharpnessReport:
     """Every sharpness measure at one point (see :func:`sharpness_report`).
 
-    Attributes
+    Parameters
     ----------
     loss, grad_norm : float
+        :math:`L(\\theta)` and :math:`\\|\\nabla L(\\theta)\\|`.
     eps, radius, rho : float
         Keskar box size, random-direction radius, SAM radius.
     keskar : float
@@ -193,14 +195,16 @@ class SharpnessReport:
 class SharpnessTrace:
     r"""Sharpness along a training run (:func:`sharpness_during_training`).
 
-    Attributes
+    Parameters
     ----------
     steps : ndarray of int, shape (K,)
         Steps at which :math:`\lambda_{\max}` was measured (increasing).
     lambda_max : ndarray, shape (K,)
+        The largest Hessian eigenvalue at each of those steps.
     trajectory : Trajectory
         The full run (losses at every step).
     lr : float
+        The learning rate :math:`\eta` of the run; :attr:`threshold` is :math:`2/\eta`.
     """
 
     steps: np.ndarray
@@ -217,6 +221,18 @@ class SharpnessTrace:
         """First measured step ``>= start`` with :math:`\\lambda_{\\max} \\ge` ``fraction`` · 2/η (``None`` if never).
 
         ``start`` skips the first steps, where a large initial sharpness is typically shed at once.
+
+        Parameters
+        ----------
+        fraction : float, default 0.9
+            The level, as a fraction of the stability threshold :math:`2/\\eta` (1 is the threshold itself).
+        start : int, default 0
+            The first training step (not sample index) that counts.
+
+        Returns
+        -------
+        int or None
+            The training step of the first such measurement.
         """
         hit = np.nonzero((self.lambda_max >= fraction * self.threshold) & (self.steps >= start))[0]
         return int(self.steps[hit[0]]) if hit.size else None
@@ -241,6 +257,12 @@ class SharpnessTrace:
         At the edge of stability single samples swing well above and below :math:`2/\eta` (a spike, then a
         catapult dip); the theory (Cohen et al. 2021) predicts where they *hover*, which the median of a window
         long enough to hold several swings estimates stably. Compare it with :attr:`threshold`.
+
+        Parameters
+        ----------
+        start : float, default 0.5
+            Where the late phase begins, as a fraction of the run, :math:`0 \le` ``start`` :math:`\le 1`
+            (see :meth:`late_phase`).
         """
         return float(np.median(self.lambda_max[self.late_phase(start)]))
 
@@ -356,6 +378,24 @@ def sam_sharpness(objective, theta, rho: float = 0.05, *, adaptive: bool = False
     see :func:`course_utils.optimizers.sam_perturbation`). Away from a critical point it is
     :math:`\approx \rho\|g\| + \tfrac12\rho^2 \hat g^\top H \hat g`; at an exact critical point
     :math:`g = 0` and it is 0 — the linearisation sees no direction to climb.
+
+    Parameters
+    ----------
+    objective : Objective
+    theta : array_like, shape (P,)
+        The point; the gradient there must be finite.
+    rho : float, default 0.05
+        Radius :math:`\rho \ge 0` of the ball (0 gives 0).
+    adaptive : bool, default False
+        Use ASAM's scaled ball (:math:`\hat\varepsilon = \rho\, T^2 g / \|T g\|` with
+        :math:`T = \operatorname{diag}(|\theta| + \eta)`) instead of the Euclidean one.
+    eta : float, default 0.01
+        ASAM's offset :math:`\eta \ge 0` in :math:`|\theta| + \eta` (not a learning rate); ignored unless
+        ``adaptive``.
+
+    Returns
+    -------
+    float
     """
     objective = as_objective(objective)
     theta = check_vector(theta, "theta", objective.dim)
@@ -377,6 +417,19 @@ def hessian_trace(objective, theta, *, method: str = "auto", n_probes: int = 100
     ``method="exact"`` sums :math:`e_i^\top H e_i` over the ``P`` unit vectors (``P`` cached Hessian-vector
     products); ``"hutchinson"`` uses :func:`course_utils.curvature.hutchinson_trace` with ``n_probes``
     Rademacher probes; ``"auto"`` is exact below 400 parameters.
+
+    Parameters
+    ----------
+    objective : Objective
+        Needs Hessian-vector products (``make_hvp``).
+    theta : array_like, shape (P,)
+        The point at which the Hessian is taken.
+    method : {"auto", "exact", "hutchinson"}
+        As described above.
+    n_probes : int, default 100
+        Number of Hutchinson probes, at least 2 (used only by the Hutchinson estimate).
+    rng : Generator or int, default 0
+        Source of the probes (used only by the Hutchinson estimate).
 
     Returns
     -------
@@ -817,7 +870,20 @@ class SharpFlatLandscape(Objective):
         return float(sharp), float(flat)
 
     def basin(self, theta, tol: float = 0.1) -> str:
-        """``"sharp"``, ``"flat"`` or ``"neither"``: which minimum ``theta`` is within ``tol`` of."""
+        """``"sharp"``, ``"flat"`` or ``"neither"``: which minimum ``theta`` is within ``tol`` of.
+
+        Parameters
+        ----------
+        theta : array_like, shape (P,)
+            A point, e.g. the end of a run; non-finite entries are allowed (a diverged run is "neither").
+        tol : float, default 0.1
+            Euclidean distance to a minimum within which ``theta`` counts as in it, ``> 0``. When both are
+            within ``tol``, "sharp" wins.
+
+        Returns
+        -------
+        str
+        """
         theta = check_vector(theta, "theta", self.dim, finite=False)
         tol = check_scalar(tol, "tol", low=0, low_inclusive=False)
         if np.linalg.norm(theta - self.sharp_minimum) <= tol:

@@ -161,6 +161,23 @@ def layer_normalize(direction, theta, model, *, ignore_bias: bool = True) -> np.
     :math:`D_\ell \leftarrow D_\ell \|W_\ell\|_F / (\|D_\ell\|_F + 10^{-10})`; biases zeroed
     (``ignore_bias=True``) or rescaled to the biases' norm. Coarser than :func:`filter_normalize`: it is
     invariant to rescaling a whole layer, not to rescaling single units.
+
+    Parameters
+    ----------
+    direction : array_like, shape (P,)
+        The direction to rescale (e.g. a Gaussian draw); it is not modified.
+    theta : array_like, shape (P,)
+        The point whose weight norms set the scale.
+    model : Objective
+        Supplies the layer structure (``unflatten``, ``layer_shapes``, as an MLP has); any other objective is
+        treated as a single weight matrix with one filter.
+    ignore_bias : bool, default True
+        Zero the bias entries; False rescales them to the norm of ``theta``'s biases instead.
+
+    Returns
+    -------
+    ndarray, shape (P,)
+        A new vector.
     """
     direction, theta, model = _check_direction_args(direction, theta, model)
     return _normalize(direction, theta, model, False, check_bool(ignore_bias, "ignore_bias"))
@@ -171,6 +188,25 @@ def normalize_direction(direction, theta, model, norm: str = "filter", *, ignore
 
     ``"none"`` returns a copy of ``direction`` unchanged (a raw Gaussian direction, the picture that
     depends on the network's parametrization).
+
+    Parameters
+    ----------
+    direction : array_like, shape (P,)
+        The direction to rescale (e.g. a Gaussian draw); it is not modified.
+    theta : array_like, shape (P,)
+        The point whose weight norms set the scale.
+    model : Objective
+        Supplies the layer structure (``unflatten``, ``layer_shapes``, as an MLP has); any other objective is
+        treated as a single weight matrix with one filter.
+    norm : {"filter", "layer", "none"}
+        :func:`filter_normalize`, :func:`layer_normalize`, or no rescaling.
+    ignore_bias : bool, default True
+        Passed to the normalization (ignored for ``"none"``).
+
+    Returns
+    -------
+    ndarray, shape (P,)
+        A new vector.
     """
     norm = check_option(norm, "norm", NORMALIZATIONS)
     if norm == "filter":
@@ -188,6 +224,18 @@ def orthogonalize(direction, reference) -> np.ndarray:
     :math:`\tilde d = d - \frac{d^\top r}{r^\top r} r`. After filter normalization this changes the filter
     norms slightly; in high dimension two Gaussian directions are nearly orthogonal anyway
     (:math:`\cos \approx 1/\sqrt P`), which is why Li et al. skip this step.
+
+    Parameters
+    ----------
+    direction : array_like, shape (P,)
+        The vector to orthogonalize; it must not be parallel to ``reference``.
+    reference : array_like, shape (P,)
+        A non-zero vector to remove; it need not be normalized.
+
+    Returns
+    -------
+    ndarray, shape (P,)
+        Orthogonal to ``reference``, with the norm of ``direction``.
     """
     d = check_vector(direction, "direction")
     r = check_vector(reference, "reference", d.shape[0])
@@ -250,11 +298,13 @@ def random_directions(
 class Slice1D:
     """Loss along a line: ``losses[i] = L(point(alphas[i]))``.
 
-    Attributes
+    Parameters
     ----------
     alphas : ndarray, shape (A,)
+        Positions :math:`\\alpha` along the line.
     losses : ndarray, shape (A,)
-    kind : str
+        The loss at each position (may hold ``inf``/``nan`` where it overflows).
+    kind : str, default "direction"
         ``"direction"`` (:math:`c + \\alpha d`) or ``"interpolation"`` (:math:`(1-\\alpha)\\theta_a + \\alpha\\theta_b`).
     """
 
@@ -272,14 +322,18 @@ class Slice1D:
 class Slice2D:
     """Loss on a plane: ``losses[i, j] = L(center + alphas[i]·d1 + betas[j]·d2)`` (``indexing="ij"``).
 
-    Attributes
+    Parameters
     ----------
     alphas : ndarray, shape (A,)
+        Coordinates along ``d1``.
     betas : ndarray, shape (B,)
+        Coordinates along ``d2``.
     losses : ndarray, shape (A, B)
         First axis follows ``alphas``: plot with ``contourf(alphas, betas, losses.T)``.
     center : ndarray, shape (P,)
+        The parameter vector at :math:`(\\alpha, \\beta) = (0, 0)`.
     d1, d2 : ndarray, shape (P,)
+        The two directions spanning the plane (as given, not rescaled).
     """
 
     alphas: np.ndarray
@@ -329,6 +383,22 @@ def interpolate(objective, theta_a, theta_b, alphas=None) -> Slice1D:
     ``alphas`` may leave :math:`[0, 1]` (default ``np.linspace(-0.5, 1.5, 81)``) to show what lies beyond
     each end — the picture of Goodfellow et al. (2015) from initialization :math:`\theta_a = \theta_0` to
     solution :math:`\theta_b = \theta^*`.
+
+    Parameters
+    ----------
+    objective : Objective
+        Its ``loss_batch`` is evaluated once on all points.
+    theta_a : array_like, shape (P,)
+        The point at :math:`\alpha = 0`.
+    theta_b : array_like, shape (P,)
+        The point at :math:`\alpha = 1`.
+    alphas : array_like, shape (A,), optional
+        Where to evaluate; default ``np.linspace(-0.5, 1.5, 81)``.
+
+    Returns
+    -------
+    Slice1D
+        With ``kind="interpolation"``.
     """
     objective = as_objective(objective)
     theta_a = check_vector(theta_a, "theta_a", objective.dim)
@@ -342,7 +412,9 @@ def interpolate(objective, theta_a, theta_b, alphas=None) -> Slice1D:
 class LineMonotonicity:
     r"""Whether a 1-D loss profile only falls on a range of α, and if not, how far it climbs.
 
-    Attributes
+    The result of :func:`line_monotonicity`.
+
+    Parameters
     ----------
     start, stop : float
         The range of α examined (grid points outside it are ignored).
@@ -579,7 +651,9 @@ def _mlp_plane_losses(model, c, d1, d2, alphas, betas) -> np.ndarray:
 class TrajectoryPCA:
     r"""Principal directions of an optimization path around its end point.
 
-    Attributes
+    The result of :func:`trajectory_pca`.
+
+    Parameters
     ----------
     directions : ndarray, shape (k, P)
         Orthonormal rows: the top right-singular vectors of :math:`M = [\theta_t - \theta_T]_t`.
@@ -648,7 +722,9 @@ def trajectory_pca(thetas, n_components: int = 2) -> TrajectoryPCA:
 class SliceCurvature:
     r"""Curvature of the plotted surface :math:`f(\alpha, \beta)` at the interior grid points.
 
-    Attributes
+    The result of :func:`slice_curvature`.
+
+    Parameters
     ----------
     lam_min, lam_max : ndarray, shape (A-2, B-2)
         Eigenvalues of the 2×2 finite-difference Hessian of :math:`f` at each interior point.
@@ -656,8 +732,9 @@ class SliceCurvature:
         Share of interior points with :math:`\lambda_{\min} < -\text{tol}\cdot\max|\lambda_{\max}|`: clearly
         concave somewhere in the plane.
     median_ratio : float
-        Median of :math:`|\lambda_{\min}/\lambda_{\max}|` where :math:`\lambda_{\max} > 0` — 0 for a convex
-        bowl, near 1 where the surface is as curved downward as upward (Li et al.'s roughness map, in the plane).
+        Median of :math:`|\lambda_{\min}/\lambda_{\max}|` where :math:`\lambda_{\max} > \text{tol}\cdot\max|\lambda_{\max}|`
+        — 0 for a convex bowl, near 1 where the surface is as curved downward as upward (Li et al.'s roughness
+        map, in the plane); ``nan`` when no point qualifies.
     """
 
     lam_min: np.ndarray
