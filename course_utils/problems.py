@@ -65,7 +65,7 @@ def moons_problem(hidden: tuple = (16,), residual: bool = False, n: int = 200, s
 
     He initialization from ``seed``, then ``steps`` of Adam at learning rate ``lr`` (full batch). The result is
     cached on the arguments, so every caller with the same arguments shares one trained network (treat it as
-    read-only).
+    read-only); ``moons_problem.cache_clear()`` empties the cache.
 
     Parameters
     ----------
@@ -110,6 +110,11 @@ def _moons_problem(hidden: tuple, residual: bool, n: int, steps: int, lr: float,
     theta0 = model.init(check_rng(seed), "he")
     traj = optimizers.run(model, optimizers.adam(), theta0, steps=steps, lr=lr)
     return MoonsProblem(model=model, theta0=theta0, trajectory=traj)
+
+
+# The cache keys on the arguments only, not on COURSE_SEED/COURSE_PERTURB: whoever changes those mid-process
+# (the claims tests do) clears it first.
+moons_problem.cache_clear = _moons_problem.cache_clear  # type: ignore[attr-defined]
 
 
 def blob_classification(separation: float, label_noise: float, n: int = 100, seed: int = 0) -> dict:

@@ -27,8 +27,10 @@ from course_utils.problems import moons_problem
 ROOT = Path(__file__).resolve().parents[1]
 CHAPTER_2 = ROOT / "notebooks" / "02_loss_geometry.py"
 
-# The chapter network, trained without moons_problem's cache: a cached entry could come from another environment.
-_train = moons_problem.__wrapped__
+def _train(**kwargs):
+    """The chapter network, trained afresh: a cached entry could come from another COURSE_SEED/COURSE_PERTURB."""
+    moons_problem.cache_clear()
+    return moons_problem(**kwargs)
 
 
 def _course_seeds(monkeypatch):
