@@ -145,7 +145,25 @@ class MissingDirectory(FileNotFoundError, ValueError):
 
 
 def make_exercise(solution_nb, pipeline=PIPELINE):
-    """The student version of ``solution_nb`` (a new notebook; the input is not modified)."""
+    """The student version of ``solution_nb`` (a new notebook; the input is not modified).
+
+    Parameters
+    ----------
+    solution_nb : nbformat.NotebookNode
+        The authored notebook with solution markers (e.g. from ``jupytext.read``).
+    pipeline : sequence of callable, default PIPELINE
+        Transforms ``nb -> nb`` applied in order to a deep copy of ``solution_nb``; the default drops
+        ``solution-only`` cells, replaces code and markdown solution blocks, and clears outputs.
+
+    Returns
+    -------
+    nbformat.NotebookNode
+
+    Raises
+    ------
+    MarkerError
+        When a solution block's BEGIN and END markers do not pair up.
+    """
     _check_notebook(solution_nb, "solution_nb")
     if isinstance(pipeline, (str, bytes)) or not hasattr(pipeline, "__iter__") or not all(map(callable, pipeline)):
         raise TypeError(f"`pipeline` must be a sequence of notebook transforms (callables), got {pipeline!r}"[:200])
@@ -156,7 +174,18 @@ def make_exercise(solution_nb, pipeline=PIPELINE):
 
 
 def render(nb) -> dict[str, str]:
-    """The text of the ``.ipynb`` and of its jupytext ``py:percent`` pair, keyed by suffix."""
+    """The text of the ``.ipynb`` and of its jupytext ``py:percent`` pair, keyed by suffix.
+
+    Parameters
+    ----------
+    nb : nbformat.NotebookNode
+        The notebook to write out (normally from :func:`make_exercise`).
+
+    Returns
+    -------
+    dict of str to str
+        ``{".ipynb": ..., ".py": ...}``; the ``.ipynb`` text ends with a newline.
+    """
     import jupytext
 
     _check_notebook(nb, "nb")
@@ -166,7 +195,20 @@ def render(nb) -> dict[str, str]:
 
 
 def expected_files(solutions_dir: Path, exercises_dir: Path) -> dict[Path, str]:
-    """Every file ``exercises_dir`` should contain, mapped to its exact text."""
+    """Every file ``exercises_dir`` should contain, mapped to its exact text.
+
+    Parameters
+    ----------
+    solutions_dir : str or Path
+        Folder of the authored notebooks; every ``*_exercises.ipynb`` in it is converted.
+    exercises_dir : str or Path
+        Folder of the student notebooks; only used to build the returned paths (nothing is read or written).
+
+    Returns
+    -------
+    dict of Path to str
+        ``exercises_dir / "<name>.ipynb"`` and ``exercises_dir / "<name>.py"`` for each source ``<name>.ipynb``.
+    """
     import jupytext
 
     solutions_dir, exercises_dir = _check_dir(solutions_dir, "solutions_dir"), _check_dir(exercises_dir, "exercises_dir")
@@ -194,6 +236,21 @@ def assign(solutions_dir: Path | str = "solutions", exercises_dir: Path | str = 
 
     Stale means missing, different from what would be generated, or a generated-looking file
     (``*_exercises.ipynb`` / ``.py``) without a source in ``solutions_dir`` (deleted unless checking).
+
+    Parameters
+    ----------
+    solutions_dir : str or Path, default "solutions"
+        Folder of the authored notebooks; must exist (else :class:`MissingDirectory`). Relative paths are
+        relative to the current directory.
+    exercises_dir : str or Path, default "exercises"
+        Folder of the generated student notebooks; created if missing (unless checking).
+    check : bool, default False
+        When True, write and delete nothing, only report the stale files.
+
+    Returns
+    -------
+    list of Path
+        The stale files: those written (or that would be), then the orphans deleted (or that would be).
     """
     solutions_dir, exercises_dir = _check_dir(solutions_dir, "solutions_dir"), _check_dir(exercises_dir, "exercises_dir")
     check = check_bool(check, "check")
@@ -218,7 +275,14 @@ def assign(solutions_dir: Path | str = "solutions", exercises_dir: Path | str = 
 
 
 def add_parser(subparsers) -> None:
-    """Register the ``assign`` subcommand on an ``argparse`` subparsers object."""
+    """Register the ``assign`` subcommand on an ``argparse`` subparsers object.
+
+    Parameters
+    ----------
+    subparsers : argparse._SubParsersAction
+        The object returned by ``ArgumentParser.add_subparsers()``.
+    """
+
     if not hasattr(subparsers, "add_parser"):
         raise TypeError("`subparsers` must be what argparse.ArgumentParser().add_subparsers() returns, "
                         f"got {type(subparsers).__name__}")

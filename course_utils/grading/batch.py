@@ -58,18 +58,18 @@ _PROBE_MARGIN = 15.0  # seconds on top of a check's own budget for the fresh imp
 class GradeOptions:
     """Limits for grading one submission.
 
-    Attributes
+    Parameters
     ----------
-    timeout : float
-        Seconds one cell may run before it is interrupted.
-    budget : float
-        Seconds the whole notebook may take (cells, checks and kernel restarts).
-    memory_mb : int
-        Address-space limit of each kernel, in MiB.
-    output_limit : int
-        Characters of output kept per cell.
-    max_restarts : int
-        Kernel restarts allowed per submission before the remaining exercises are left ungraded.
+    timeout : float, default 30.0
+        Seconds one cell may run before it is interrupted; positive.
+    budget : float, default 600.0
+        Seconds the whole notebook may take (cells, checks and kernel restarts); positive.
+    memory_mb : int, default 2048
+        Address-space limit of each kernel, in MiB; at least ``MIN_MEMORY_MB`` (256).
+    output_limit : int, default 20000
+        Characters of output kept per cell; at least 1.
+    max_restarts : int, default 4
+        Kernel restarts allowed per submission before the remaining exercises are left ungraded; at least 0.
     """
 
     timeout: float = 30.0
@@ -88,13 +88,38 @@ class GradeOptions:
 
 
 def chapter_exercises(chapter: int) -> list[str]:
-    """The registered exercise ids of ``chapter``, in order."""
+    """The registered exercise ids of ``chapter``, in order.
+
+    Parameters
+    ----------
+    chapter : int
+        Chapter number, at least 0.
+
+    Returns
+    -------
+    list of str
+        Empty when the chapter registers no exercises.
+    """
     chapter = check_int(chapter, "chapter", low=0)
     return [e for e in registry.all_ids() if chapter_of(e) == chapter]
 
 
 def reference_answers(chapter: int, exercises_dir: Path | None = None) -> dict[str, str]:
-    """Answer expression per exercise id, read from the chapter's student notebook in ``exercises/``."""
+    """Answer expression per exercise id, read from the chapter's student notebook in ``exercises/``.
+
+    Parameters
+    ----------
+    chapter : int
+        Chapter number, at least 0; the notebook read is the first ``NN_*_exercises.ipynb`` (``NN`` = the
+        chapter, two digits) in name order.
+    exercises_dir : str or os.PathLike, optional
+        Folder of the student notebooks; None (default) means the repository's ``exercises/``.
+
+    Returns
+    -------
+    dict of str to str
+        Exercise id -> the answer expression of its ``check`` call; empty when no notebook matches.
+    """
     chapter = check_int(chapter, "chapter", low=0)
     exercises_dir = PACKAGE_ROOT / "exercises" if exercises_dir is None else check_path(exercises_dir, "exercises_dir")
     for path in sorted(exercises_dir.glob(f"{chapter:02d}_*_exercises.ipynb")):
@@ -215,6 +240,28 @@ def grade_notebook(path, exercise_ids: list[str], chapter: int, options: GradeOp
 
     Never raises for a bad *submission* (that becomes the grade's status); wrong argument types raise
     ``TypeError``/``ValueError`` naming the argument.
+
+    Parameters
+    ----------
+    path : str or os.PathLike
+        The submitted notebook (only read; the kernel runs on a temporary copy).
+    exercise_ids : list of str
+        The exercises to grade (normally :func:`chapter_exercises` of ``chapter``).
+    chapter : int
+        The chapter being graded, at least 0; a notebook whose check cells belong to other chapters only is
+        graded ``"wrong chapter"``.
+    options : GradeOptions, optional
+        Time, memory and restart limits; the defaults of :class:`GradeOptions` when omitted.
+    reference : dict of str to str, optional
+        Exercise id -> answer expression (see :func:`reference_answers`), used for exercises whose check
+        cell is missing: they are graded after the whole notebook ran. Without it such exercises are
+        ``"missing"``.
+
+    Returns
+    -------
+    SubmissionGrade
+        Its ``exercises`` hold one :class:`ExerciseGrade` per id of ``exercise_ids``, unless the file could
+        not be read.
     """
     started = time.monotonic()
     path = check_path(path, "path")
@@ -441,7 +488,29 @@ def grade_batch(paths, *, chapter: int | None = None, options: GradeOptions = Gr
                 progress=None) -> tuple[int, list[str], list[SubmissionGrade]]:
     """Grade every submission; returns ``(chapter, exercise_ids, grades)`` with grades in the input order.
 
+    Parameters
+    ----------
+    paths : str, os.PathLike, or list of them
+        Notebooks, or directories whose ``*.ipynb`` files are all graded (not recursively); a single path is
+        accepted.
+    chapter : int, optional
+        Chapter to grade (at least 0); None (default) infers it: the chapter most submissions belong to,
+        the lowest on a tie.
+    options : GradeOptions, optional
+        Limits for each submission; the defaults of :class:`GradeOptions` when omitted.
+    jobs : int, default 1
+        Submissions graded in parallel (each in a worker process of its own); at least 1.
+    progress : callable, optional
+        Called as ``progress(done, total, grade, n_exercises)`` after each submission finishes (in input order).
+
+    Returns
+    -------
+    tuple of (int, list of str, list of SubmissionGrade)
+
     Raises
+    ------
+    TypeError
+        When ``paths`` is empty or not a path or list of paths.
     ------
     ValueError
         When the chapter cannot be inferred or has no registered exercises (a usage error, not a submission's).
@@ -485,7 +554,14 @@ def grade_batch(paths, *, chapter: int | None = None, options: GradeOptions = Gr
 
 
 def add_parser(subparsers) -> None:
-    """Register the ``grade`` subcommand on an ``argparse`` subparsers object."""
+    """Register the ``grade`` subcommand on an ``argparse`` subparsers object.
+
+    Parameters
+    ----------
+    subparsers : argparse._SubParsersAction
+        The object returned by ``ArgumentParser.add_subparsers()``.
+    """
+
     if not callable(getattr(subparsers, "add_parser", None)):
         raise TypeError("`subparsers` must be the object returned by ArgumentParser.add_subparsers(), got "
                         f"{subparsers!r:.60} of type {type(subparsers).__name__}")

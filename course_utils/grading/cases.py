@@ -22,6 +22,17 @@ def random_symmetric(rng: np.random.Generator, n: int) -> np.ndarray:
 
     ``M`` has standard-normal entries drawn from ``rng`` (which advances by ``n * n`` draws); the shift by
     :math:`n` makes it positive definite in all but rare draws (its eigenvalues are about :math:`n \pm \sqrt{2n}`).
+
+    Parameters
+    ----------
+    rng : Generator or int
+        Source of the entries; a Generator is used (and advanced) as is, an integer is a seed.
+    n : int
+        Size of the matrix, at least 1.
+
+    Returns
+    -------
+    ndarray, shape (n, n)
     """
     rng, n = check_rng(rng), check_int(n, "n", low=1)  # a Generator passes through unchanged: the same draws
     m = rng.standard_normal((n, n))
@@ -38,8 +49,11 @@ def with_eigenvalues(eigenvalues, seed: int, *, symmetrize: bool = True) -> np.n
     Parameters
     ----------
     eigenvalues : array_like, shape (n,)
+        The eigenvalues :math:`\lambda`, in any order.
     seed : int
+        Seed (at least 0) of the random eigenvectors.
     symmetrize : bool
+        Whether to return the exactly symmetric :math:`\tfrac12(H + H^\top)` (default True).
 
     Returns
     -------
@@ -55,7 +69,19 @@ def with_eigenvalues(eigenvalues, seed: int, *, symmetrize: bool = True) -> np.n
 
 def same_arrays(before: Any, after: Any) -> bool:
     """Whether ``after`` holds exactly the values of ``before``: arrays compared element by element, lists and
-    tuples (of arrays, of pairs ``(W, b)``, …) entry by entry."""
+    tuples (of arrays, of pairs ``(W, b)``, …) entry by entry.
+
+    Parameters
+    ----------
+    before : array_like, or list or tuple of them
+        The values expected (a copy taken before the call).
+    after : array_like, or list or tuple of them
+        The values found; a list where ``before`` has a tuple (or the reverse) is fine, another length is not.
+
+    Returns
+    -------
+    bool
+    """
     if isinstance(before, (list, tuple)):
         return (isinstance(after, (list, tuple)) and len(after) == len(before)
                 and all(same_arrays(b, a) for b, a in zip(before, after)))
@@ -67,6 +93,27 @@ def check_input_unchanged(t, before: Any, after: Any, *, case: str, message: str
 
     ``before`` is a copy taken before calling the answer, ``after`` the object the answer was given (or the part
     of it the exercise says must not change); see :func:`same_arrays`.
+
+    Parameters
+    ----------
+    t : Tester
+        The check's tester, on which the case is recorded.
+    before : array_like, or list or tuple of them
+        Copy of the input taken before the call.
+    after : array_like, or list or tuple of them
+        The input object after the call.
+    case : str
+        Description of the case, shown in the verdict.
+    message : str
+        What is wrong when the input changed.
+    hint : str
+        A hint shown when the input changed.
+
+    Returns
+    -------
+    bool
+        Whether the case passed.
     """
+
     check_instance(t, "t", Tester, "the check's Tester")
     return t.true(same_arrays(before, after), case=case, message=message, hint=hint)

@@ -39,9 +39,10 @@ _COLOURS = {"passed": "#1a7f37", "failed": "#b3261e", "not attempted": "#57606a"
 class CheckResult:
     """The verdict of one check.
 
-    Attributes
+    Parameters
     ----------
     exercise_id : str
+        The exercise id checked, such as ``"0.1"``.
     status : str
         One of ``"passed"``, ``"failed"``, ``"not attempted"``, ``"error"``, ``"timeout"``.
     score : float
@@ -169,7 +170,20 @@ def _exception_text(exc: BaseException, limit: int = 300) -> str:
 
 
 def run_check(exercise_id: str, answer: Any) -> CheckResult:
-    """Run the check of ``exercise_id`` on ``answer`` and return its :class:`CheckResult` (never raises)."""
+    """Run the check of ``exercise_id`` on ``answer`` and return its :class:`CheckResult` (never raises).
+
+    Parameters
+    ----------
+    exercise_id : str
+        An exercise id such as ``"0.1"``; a non-string or unknown id gives an ``"error"`` verdict.
+    answer : object
+        The student's answer: a function for most exercises, else a value. None or ``...`` means
+        ``"not attempted"``; a non-callable where a function is expected is ``"failed"``.
+
+    Returns
+    -------
+    CheckResult
+    """
     if not isinstance(exercise_id, str):
         return CheckResult(str(exercise_id), "error",
                            messages=(f"exercise ids are strings such as '0.1', got {exercise_id!r}",))
@@ -245,7 +259,17 @@ def _check_result(result) -> None:
 
 
 def render_text(result: CheckResult) -> str:
-    """The verdict as plain text: the headline, then one indented block per message."""
+    """The verdict as plain text: the headline, then one indented block per message.
+
+    Parameters
+    ----------
+    result : CheckResult
+        A verdict from :func:`check` or :func:`run_check`.
+
+    Returns
+    -------
+    str
+    """
     _check_result(result)
     lines = [result.headline]
     for message in result.messages:
@@ -254,7 +278,17 @@ def render_text(result: CheckResult) -> str:
 
 
 def render_html(result: CheckResult) -> str:
-    """The verdict as a small HTML block; status in words and a symbol, colour only as reinforcement."""
+    """The verdict as a small HTML block; status in words and a symbol, colour only as reinforcement.
+
+    Parameters
+    ----------
+    result : CheckResult
+        A verdict from :func:`check` or :func:`run_check`.
+
+    Returns
+    -------
+    str
+    """
     _check_result(result)
     colour = _COLOURS[result.status]
     items = "".join(
@@ -297,7 +331,25 @@ def _display(result: CheckResult) -> None:
 def check(exercise_id: str, answer: Any) -> CheckResult:
     """Check ``answer`` for exercise ``exercise_id``, show the verdict, and return the :class:`CheckResult`.
 
+    Parameters
+    ----------
+    exercise_id : str
+        An exercise id such as ``"0.1"``.
+    answer : object
+        The student's answer, usually the function itself (not called); see :func:`run_check`.
+
+    Returns
+    -------
+    CheckResult
+
+    Raises
+    ------
+    AssertionError
+        Only when the environment variable ``COURSE_CHECK_REQUIRE_PASS`` is ``"1"`` and the verdict is not
+        ``"passed"``.
+
     Examples
+
     --------
     >>> check("0.1", quadratic_gradient)  # doctest: +SKIP
     ✓ Exercise 0.1 (Gradient of a quadratic): passed — all 4 cases

@@ -57,7 +57,7 @@ _SUITE_ONLY_VARIABLES = ("COURSE_SEED", "COURSE_PERTURB", "COURSE_CHECK_REQUIRE_
 class CellRun:
     """What happened when one piece of code ran.
 
-    Attributes
+    Parameters
     ----------
     status : str
         ``"ok"``; ``"error"`` (the code raised; see ``ename``/``evalue``); ``"timeout"`` (interrupted at the
@@ -65,8 +65,10 @@ class CellRun:
         process exited).
     stdout : str
         The last ``output_limit`` characters of the cell's stdout stream.
-    ename, evalue : str
-        Exception name and message when ``status == "error"``.
+    ename : str
+        Exception name when ``status == "error"``, else empty.
+    evalue : str
+        Exception message (at most 500 characters) when ``status == "error"``, else empty.
     truncated : bool
         Whether earlier stream output was dropped to respect the limit.
     seconds : float
@@ -86,7 +88,19 @@ def _check_memory(memory_mb) -> int:
 
 
 def kernel_argv(memory_mb: int) -> list[str]:
-    """The command that starts a kernel limited to ``memory_mb`` MiB of address space (at least 256)."""
+    """The command that starts a kernel limited to ``memory_mb`` MiB of address space (at least 256).
+
+    Parameters
+    ----------
+    memory_mb : int
+        Address-space limit (``RLIMIT_AS``) in MiB, at least ``MIN_MEMORY_MB`` (256). Every file the kernel
+        writes is also limited to 256 MiB.
+
+    Returns
+    -------
+    list of str
+        A kernelspec ``argv``, with the ``{connection_file}`` placeholder that ``jupyter_client`` fills in.
+    """
     code = _LAUNCHER.format(memory=_check_memory(memory_mb) * 2**20, fsize=_FILE_SIZE_LIMIT)
     return [sys.executable, "-c", code, "-f", "{connection_file}"]
 
@@ -148,6 +162,11 @@ class KernelRunner:
 
         Retries a kernel that dies while starting: kernels started in parallel can race for the same free
         ports (jupyter_client picks them before the kernel binds), and the loser exits at once.
+
+        Parameters
+        ----------
+        attempts : int, default 3
+            Tries before the last start's ``RuntimeError`` is raised; at least 1.
         """
         attempts = check_int(attempts, "attempts", low=1)
         for attempt in range(attempts):
@@ -210,7 +229,25 @@ class KernelRunner:
 
     # -- running ------------------------------------------------------------------------------------
     def run(self, code: str, timeout: float, *, store_history: bool = True) -> CellRun:
-        """Run ``code`` and wait at most ``timeout`` seconds (plus the interrupt grace) for it to finish."""
+        """Run ``code`` and wait at most ``timeout`` seconds (plus the interrupt grace) for it to finish.
+
+        Parameters
+        ----------
+        code : str
+            Python source to execute in the kernel.
+        timeout : float
+            Seconds (at least 0; under 0.1 counts as 0.1) before the kernel is interrupted; after the interrupt
+            the kernel gets 3 more seconds to go idle, else the run is ``"stuck"``.
+        store_history : bool, default True
+            Whether the kernel counts the code as an input cell (``In[n]``, execution count); the grader's probes
+            pass False.
+
+        Returns
+        -------
+        CellRun
+            Status ``"died"`` at once when the kernel is not running.
+        """
+
         if not isinstance(code, str):
             raise TypeError(f"`code` must be a string of Python source, got {type(code).__name__}")
         timeout = check_scalar(timeout, "timeout", low=0)

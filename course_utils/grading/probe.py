@@ -179,6 +179,19 @@ def guard_code(token: str, package_root: str) -> str:
 
     ``token`` names the probe in ``sys.modules`` and the user namespace; ``package_root`` is the directory that
     contains the installed ``course_utils`` package.
+
+    Parameters
+    ----------
+    token : str
+        A Python identifier, secret per kernel, under which the probe is installed.
+    package_root : str or os.PathLike
+        The directory that contains the installed ``course_utils`` package; the probe imports the check from
+        there and refuses any other copy.
+
+    Returns
+    -------
+    str
+        Python source of the cell.
     """
     _check_token(token)
     if not isinstance(package_root, (str, os.PathLike)) or not str(package_root):
@@ -191,7 +204,25 @@ def guard_code(token: str, package_root: str) -> str:
 
 
 def probe_code(token: str, exercise_id: str, expression: str, nonce: str) -> str:
-    """The cell that grades ``exercise_id`` on the value of ``expression`` in the student's namespace."""
+    """The cell that grades ``exercise_id`` on the value of ``expression`` in the student's namespace.
+
+    Parameters
+    ----------
+    token : str
+        The identifier the probe was installed under by :func:`guard_code`.
+    exercise_id : str
+        The exercise to grade, such as ``"2.3"``; not empty.
+    expression : str
+        The answer expression from the student's ``check`` call (usually a function name), evaluated in the
+        student's namespace when the cell runs; not empty.
+    nonce : str
+        The secret that tags this probe's verdict line (see :func:`new_nonce`); not empty.
+
+    Returns
+    -------
+    str
+        Python source of the cell.
+    """
     _check_token(token)
     for value, name in ((exercise_id, "exercise_id"), (expression, "expression"), (nonce, "nonce")):
         _check_text(value, name)
@@ -206,7 +237,21 @@ def parse_probe_output(stdout: str, nonce: str) -> dict | None:
 
     Returns None when no tagged line is present (the probe did not finish), and a ``"tampered"`` verdict when
     more than one line carries the nonce or the line is not valid JSON.
+
+    Parameters
+    ----------
+    stdout : str
+        The probe cell's captured stdout.
+    nonce : str
+        The nonce the probe cell was built with; not empty.
+
+    Returns
+    -------
+    dict or None
+        The verdict: ``"status"`` and ``"messages"``, plus ``"score"``, ``"title"``, ``"n_passed"``,
+        ``"n_cases"`` when the check ran.
     """
+
     check_str(stdout, "stdout")
     _check_text(nonce, "nonce")
     tagged = [line[line.index(nonce) + len(nonce):] for line in stdout.splitlines() if nonce in line]

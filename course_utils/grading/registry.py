@@ -25,7 +25,23 @@ _EXERCISES_PACKAGE = __name__.rsplit(".", 1)[0] + ".exercises"
 
 @dataclass(frozen=True)
 class Exercise:
-    """One registered exercise: its id, title, time budget (seconds) and check function."""
+    """One registered exercise: its id, title, time budget (seconds) and check function.
+
+    Parameters
+    ----------
+    id : str
+        The exercise id, ``"<chapter>.<number>"`` with an optional lowercase letter (``"2.3"``, ``"2.3b"``).
+    title : str
+        Short title shown in the verdict.
+    check : callable
+        ``check(answer, t)``: runs the exercise's cases on the student's ``answer``, recording them on the
+        :class:`Tester` ``t``.
+    budget : float, default 5.0
+        Seconds the whole check may take before it is stopped and reported as a timeout.
+    answer_is_function : bool, default True
+        True when the student's answer must be a function; False for value answers (a number, an array, a
+        string).
+    """
 
     id: str
     title: str
@@ -36,7 +52,19 @@ class Exercise:
 
 @dataclass(frozen=True)
 class Case:
-    """The outcome of one recorded case: what was tried, whether it passed, and why not."""
+    """The outcome of one recorded case: what was tried, whether it passed, and why not.
+
+    Parameters
+    ----------
+    case : str
+        Description of the case (the input tried), shown in the verdict.
+    passed : bool
+        Whether the case passed.
+    message : str, default ""
+        What was wrong with the student's value; empty when the case passed.
+    hint : str, default ""
+        A hint about the likely misconception; empty when the case passed or no hint was given.
+    """
 
     case: str
     passed: bool
@@ -126,11 +154,24 @@ def all_ids() -> list[str]:
 def get(exercise_id: str) -> Exercise:
     """The :class:`Exercise` registered as ``exercise_id``, importing its chapter module on first use.
 
+    Parameters
+    ----------
+    exercise_id : str
+        An id such as ``"2.3"``; surrounding spaces are ignored.
+
+    Returns
+    -------
+    Exercise
+
     Raises
+    ------
+    TypeError
+        When ``exercise_id`` is not a string.
     ------
     UnknownExercise
         When no chapter registers that id; the message lists the closest ids.
     ImportError, Exception
+
         Whatever the chapter module raised while loading (``run_check`` reports it).
     """
     if not isinstance(exercise_id, str):
@@ -196,16 +237,59 @@ class Tester:
         return bool(passed)
 
     def passed(self, *, case: str) -> bool:
-        """Record a case that passed unconditionally (rarely needed)."""
+        """Record a case that passed unconditionally (rarely needed).
+
+        Parameters
+        ----------
+        case : str
+            Description of the case, shown in the verdict.
+
+        Returns
+        -------
+        bool
+            Always True.
+        """
         return self._record(case, True)
 
     def fail(self, message: str, *, case: str, hint: str | None = None) -> bool:
-        """Record a failed case with a custom message (make sure it does not reveal the answer)."""
+        """Record a failed case with a custom message (make sure it does not reveal the answer).
+
+        Parameters
+        ----------
+        message : str
+            What was wrong, shown to the student.
+        case : str
+            Description of the case (the input tried), shown in the verdict.
+        hint : str, optional
+            A hint about the likely misconception.
+
+        Returns
+        -------
+        bool
+            Always False.
+        """
         return self._record(case, False, message, hint)
 
     # -- comparisons ----------------------------------------------------------------------------
     def true(self, condition: Any, *, case: str, hint: str | None = None, message: str = "the condition is false") -> bool:
-        """Record a property: passes when ``condition`` is truthy (NumPy arrays: all elements)."""
+        """Record a property: passes when ``condition`` is truthy (NumPy arrays: all elements).
+
+        Parameters
+        ----------
+        condition : object
+            Tested with ``bool(np.all(condition))``; an object for which that raises counts as a failure.
+        case : str
+            Description of the case (the input tried), shown in the verdict.
+        hint : str, optional
+            A hint about the likely misconception, shown when the case fails.
+        message : str, default "the condition is false"
+            What is wrong when the case fails.
+
+        Returns
+        -------
+        bool
+            Whether the case passed.
+        """
         import numpy as np
 
         try:
@@ -215,7 +299,25 @@ class Tester:
         return self._record(case, ok, message, hint)
 
     def equal(self, actual: Any, expected: Any, *, case: str, hint: str | None = None) -> bool:
-        """Exact equality for ints, strings, booleans, tuples (e.g. a classification "saddle")."""
+        """Exact equality for ints, strings, booleans, tuples (e.g. a classification "saddle").
+
+        Parameters
+        ----------
+        actual : object
+            The student's value. None (when ``expected`` is not None) and a non-string where a string is
+            expected fail with a message saying so.
+        expected : object
+            The reference value (never shown to the student).
+        case : str
+            Description of the case (the input tried), shown in the verdict.
+        hint : str, optional
+            A hint about the likely misconception, shown when the case fails.
+
+        Returns
+        -------
+        bool
+            Whether the case passed.
+        """
         if actual is None and expected is not None:
             return self._record(case, False, "your function returned None — did you forget `return`?", hint)
         if isinstance(expected, str) and not isinstance(actual, str):
@@ -243,7 +345,29 @@ class Tester:
         Fails with a clear message when the student's value is None, not numeric, of the wrong shape
         (a ``(2, 1)`` column instead of a ``(2,)`` vector), contains NaN or inf, or is too far away
         (reported as a relative or absolute distance, never as the expected value).
+
+        Parameters
+        ----------
+        actual : object
+            The student's value, converted with ``np.asarray(actual, dtype=float)``.
+        expected : array_like
+            The reference value (never shown to the student); its shape is the required shape. NaN entries
+            must be matched by NaN.
+        case : str
+            Description of the case (the input tried), shown in the verdict.
+        rtol : float, default 1e-7
+            Relative tolerance.
+        atol : float, default 0.0
+            Absolute tolerance (needed when ``expected`` has zeros).
+        hint : str, optional
+            A hint about the likely misconception, shown when the case fails.
+
+        Returns
+        -------
+        bool
+            Whether the case passed.
         """
+
         import numpy as np
 
         expected = np.asarray(expected, dtype=float)

@@ -26,7 +26,29 @@ EXERCISE_STATUSES = ("passed", "failed", "not attempted", "error", "timeout", "k
 
 @dataclass
 class ExerciseGrade:
-    """The grade of one exercise of one submission."""
+    """The grade of one exercise of one submission.
+
+    Parameters
+    ----------
+    exercise_id : str
+        The exercise id, such as ``"2.3"``.
+    status : str
+        One of :data:`EXERCISE_STATUSES`: ``run_check``'s ``"passed"``, ``"failed"``, ``"not attempted"``,
+        ``"error"``, ``"timeout"``, or the batch grader's ``"kernel died"``, ``"not defined"``, ``"missing"``,
+        ``"tampered"``, ``"not graded"``, ``"grader error"``.
+    score : float, default 0.0
+        Points in [0, 1]: the fraction of the check's cases that passed (0 unless ``"passed"``/``"failed"``).
+    title : str, default ""
+        The exercise's title from the registry.
+    messages : list of str, optional
+        The verdict's messages (what failed, with hints); empty by default.
+    notes : list of str, optional
+        What happened while running the exercise's cells (a cell that raised, the budget running out).
+    n_passed : int, default 0
+        Cases that passed.
+    n_cases : int, default 0
+        Cases the check recorded.
+    """
 
     exercise_id: str
     status: str
@@ -46,7 +68,28 @@ class ExerciseGrade:
 
 @dataclass
 class SubmissionGrade:
-    """One row of the grade book: a submission's exercises, total and overall status."""
+    """One row of the grade book: a submission's exercises, total and overall status.
+
+    Parameters
+    ----------
+    path : str
+        The submitted file.
+    student_id : str
+        The student's id (from the notebook's metadata, else the file name).
+    chapter : int or None
+        The chapter graded; None when the file could not be read, or when a wrong-chapter notebook holds
+        exercises of several chapters.
+    status : str
+        ``"ok"``; a reading problem (``"not a notebook"``, ``"corrupt JSON"``, …); ``"wrong chapter"``,
+        ``"kernel failed to start"``, ``"grader error"``; or the ``"; "``-joined list of what went wrong
+        (``"timeout in 2.3"``, ``"no check cells"``, ``"stopped early: …"``).
+    exercises : dict of str to ExerciseGrade, optional
+        Exercise id -> its grade; empty when the submission was not graded.
+    detail : str, default ""
+        A sentence explaining ``status``.
+    seconds : float, default 0.0
+        Wall-clock seconds spent grading the submission.
+    """
 
     path: str
     student_id: str
@@ -61,6 +104,12 @@ class SubmissionGrade:
         return sum(g.score for g in self.exercises.values())
 
     def to_dict(self) -> dict:
+        """The grade as plain dicts and lists (``dataclasses.asdict``), ready for JSON; see :meth:`from_dict`.
+
+        Returns
+        -------
+        dict
+        """
         return asdict(self)
 
     @classmethod
@@ -82,7 +131,19 @@ def _fmt(score: float) -> str:
 
 
 def write_csv(grades: list[SubmissionGrade], exercise_ids: list[str], path) -> None:
-    """One row per submission: student_id, file, chapter, one score column per exercise, total, max, status."""
+    """One row per submission: student_id, file, chapter, one score column per exercise, total, max, status.
+
+    A last column ``seconds`` holds the grading time; an exercise missing from a grade scores 0.
+
+    Parameters
+    ----------
+    grades : list of SubmissionGrade
+        The rows, in order.
+    exercise_ids : list of str
+        The exercises of the score columns, in order; ``max`` is their number.
+    path : str or os.PathLike
+        The CSV file to write (overwritten; UTF-8).
+    """
     grades, exercise_ids, path = _check_grades(grades), check_exercise_ids(exercise_ids), check_path(path, "path")
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\n")
@@ -95,7 +156,20 @@ def write_csv(grades: list[SubmissionGrade], exercise_ids: list[str], path) -> N
 
 
 def feedback_markdown(grade: SubmissionGrade, exercise_ids: list[str]) -> str:
-    """The feedback a student receives, as Markdown."""
+    """The feedback a student receives, as Markdown.
+
+    Parameters
+    ----------
+    grade : SubmissionGrade
+        The student's grade.
+    exercise_ids : list of str
+        The chapter's exercises, in the order shown; the score is out of their number. Ids without a grade are
+        left out.
+
+    Returns
+    -------
+    str
+    """
     check_instance(grade, "grade", SubmissionGrade)
     exercise_ids = check_exercise_ids(exercise_ids)
     chapter = "" if grade.chapter is None else f"chapter {grade.chapter} "
@@ -125,7 +199,22 @@ def feedback_markdown(grade: SubmissionGrade, exercise_ids: list[str]) -> str:
 
 
 def write_feedback(grades: list[SubmissionGrade], exercise_ids: list[str], directory) -> list[Path]:
-    """Write ``<student_id>.md`` per submission into ``directory`` (suffixing ``-2``, ``-3`` on clashes)."""
+    """Write ``<student_id>.md`` per submission into ``directory`` (suffixing ``-2``, ``-3`` on clashes).
+
+    Parameters
+    ----------
+    grades : list of SubmissionGrade
+        One feedback file per grade (see :func:`feedback_markdown`).
+    exercise_ids : list of str
+        The chapter's exercises, in the order shown.
+    directory : str or os.PathLike
+        Where to write; created if missing. Must not be an existing file.
+
+    Returns
+    -------
+    list of Path
+        The files written, in the order of ``grades``.
+    """
     grades, exercise_ids = _check_grades(grades), check_exercise_ids(exercise_ids)
     directory = check_path(directory, "directory")
     if directory.exists() and not directory.is_dir():
@@ -145,7 +234,26 @@ def write_feedback(grades: list[SubmissionGrade], exercise_ids: list[str], direc
 def summary_text(grades: list[SubmissionGrade], exercise_ids: list[str], *, chapter: int | None = None,
                  seconds: float | None = None, jobs: int | None = None) -> str:
     """The summary printed at the end: per-exercise mean score (over all submissions, as in the CSV) and status
-    counts (over the submissions that reached grading), then how many submissions ended with each status."""
+    counts (over the submissions that reached grading), then how many submissions ended with each status.
+
+    Parameters
+    ----------
+    grades : list of SubmissionGrade
+        The graded submissions.
+    exercise_ids : list of str
+        The exercises summarised, one line each.
+    chapter : int, optional
+        Chapter number (at least 0) named in the headline; omitted when None.
+    seconds : float, optional
+        Total grading time (at least 0) named in the headline; omitted when None.
+    jobs : int, optional
+        Number of parallel jobs (at least 1), named after ``seconds`` when both are given.
+
+    Returns
+    -------
+    str
+    """
+
     grades, exercise_ids = _check_grades(grades), check_exercise_ids(exercise_ids)
     chapter = None if chapter is None else check_int(chapter, "chapter", low=0)
     seconds = None if seconds is None else check_scalar(seconds, "seconds", low=0)

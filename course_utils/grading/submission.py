@@ -34,7 +34,17 @@ _MAX_READ = 50 * 2**20  # bytes; a bigger "notebook" is not a submission
 
 @dataclass(frozen=True)
 class CheckSite:
-    """Where exercise ``exercise_id`` is checked: the code cell's index and the answer expression's source."""
+    """Where exercise ``exercise_id`` is checked: the code cell's index and the answer expression's source.
+
+    Parameters
+    ----------
+    exercise_id : str
+        The exercise id passed to ``check``, such as ``"2.3"``.
+    expression : str
+        Source of the answer argument of that ``check`` call (usually a function name), whitespace collapsed.
+    cell_index : int
+        Index of the code cell holding the call among all the notebook's cells (0-based).
+    """
 
     exercise_id: str
     expression: str
@@ -43,7 +53,15 @@ class CheckSite:
 
 @dataclass(frozen=True)
 class Cell:
-    """A cell's type and source (all the grader needs; outputs are ignored)."""
+    """A cell's type and source (all the grader needs; outputs are ignored).
+
+    Parameters
+    ----------
+    cell_type : str
+        The notebook's ``cell_type``: ``"code"``, ``"markdown"`` or ``"raw"`` (empty when missing).
+    source : str
+        The cell's source as one string (a list of lines in the file is joined).
+    """
 
     cell_type: str
     source: str
@@ -53,9 +71,10 @@ class Cell:
 class Submission:
     """One submitted file, read and analysed (nothing executed yet).
 
-    Attributes
+    Parameters
     ----------
     path : Path
+        The file that was read.
     student_id : str
         ``metadata["student_id"]`` of the notebook when present, else the file name without its suffix.
     cells : list of Cell
@@ -67,6 +86,8 @@ class Submission:
     problem : str or None
         ``"not a notebook"``, ``"corrupt JSON"``, ``"file not found"`` or ``"unreadable file"`` (with ``detail``);
         None when readable.
+    detail : str
+        A sentence explaining ``problem`` (e.g. where the JSON broke); empty when readable.
     """
 
     path: Path
@@ -82,14 +103,51 @@ _EXERCISE_ID = re.compile(r"(\d+)\.\d+[a-z]?")
 
 
 def check_path(value, name: str) -> Path:
-    """A file or directory argument: a ``str`` or ``os.PathLike`` (not a number, not None), as a ``Path``."""
+    """A file or directory argument: a ``str`` or ``os.PathLike`` (not a number, not None), as a ``Path``.
+
+    Parameters
+    ----------
+    value : str or os.PathLike
+        The argument to check; a blank string is rejected.
+    name : str
+        The argument's name, quoted in the error message.
+
+    Returns
+    -------
+    Path
+
+    Raises
+    ------
+    TypeError
+        When ``value`` is not a non-blank ``str`` or ``os.PathLike``.
+    """
     if isinstance(value, (str, os.PathLike)) and str(value).strip():
         return Path(value)
     raise TypeError(f"`{name}` must be a path (a str or pathlib.Path), got {value!r:.60} of type {type(value).__name__}")
 
 
 def check_exercise_ids(value, name: str = "exercise_ids") -> list[str]:
-    """A list (or tuple) of exercise ids such as ``["3.1", "3.2"]``."""
+    """A list (or tuple) of exercise ids such as ``["3.1", "3.2"]``.
+
+    Parameters
+    ----------
+    value : list or tuple of str
+        The ids, each ``chapter.exercise`` with an optional letter (``"3.1"``, ``"3.2b"``).
+    name : str, default "exercise_ids"
+        The argument's name, quoted in the error message.
+
+    Returns
+    -------
+    list of str
+        ``value`` as a new list.
+
+    Raises
+    ------
+    TypeError
+        When ``value`` is a string or not a list or tuple.
+    ValueError
+        When an item is not an exercise id.
+    """
     if isinstance(value, (str, bytes)) or not isinstance(value, (list, tuple)):
         raise TypeError(f"`{name}` must be a list of exercise ids such as ['3.1', '3.2'], got {value!r:.60} "
                         f"of type {type(value).__name__}")
@@ -100,7 +158,18 @@ def check_exercise_ids(value, name: str = "exercise_ids") -> list[str]:
 
 
 def chapter_of(exercise_id: str) -> int:
-    """The chapter number of an id: ``"2.3" -> 2``."""
+    """The chapter number of an id: ``"2.3" -> 2``.
+
+    Parameters
+    ----------
+    exercise_id : str
+        An id ``chapter.exercise`` with an optional letter, e.g. ``"2.3"`` or ``"2.3b"``; surrounding spaces
+        are ignored.
+
+    Returns
+    -------
+    int
+    """
     check_str(exercise_id, "exercise_id")
     match = _EXERCISE_ID.fullmatch(exercise_id.strip())
     if match is None:
@@ -129,6 +198,16 @@ def find_check_calls(source: str) -> list[tuple[str, str]]:
 
     Parsed with :mod:`ast`; a cell that does not parse (a syntax error, IPython magics) falls back to a regular
     expression that recognises ``check("N.M", name)``.
+
+    Parameters
+    ----------
+    source : str
+        Source of one code cell.
+
+    Returns
+    -------
+    list of tuple of (str, str)
+        Calls whose id looks like ``"N.M"`` (optionally with a letter), in source order.
     """
     check_str(source, "source")
     calls = _check_calls_ast(source)
@@ -138,7 +217,17 @@ def find_check_calls(source: str) -> list[tuple[str, str]]:
 
 
 def is_check_only(source: str) -> bool:
-    """True when the cell consists of ``check(...)`` calls only (the grader skips it: it runs the real check)."""
+    """True when the cell consists of ``check(...)`` calls only (the grader skips it: it runs the real check).
+
+    Parameters
+    ----------
+    source : str
+        Source of one code cell; a cell that does not parse, or is empty, is not check-only.
+
+    Returns
+    -------
+    bool
+    """
     check_str(source, "source")
     try:
         tree = ast.parse(source)
@@ -150,7 +239,19 @@ def is_check_only(source: str) -> bool:
 
 
 def defined_names(source: str) -> set[str]:
-    """Names a cell binds at top level (functions, classes, assignments, imports); empty if it does not parse."""
+    """Names a cell binds at top level (functions, classes, assignments, imports); empty if it does not parse.
+
+    Parameters
+    ----------
+    source : str
+        Source of one code cell.
+
+    Returns
+    -------
+    set of str
+        For ``import a.b`` the bound name ``a``; names bound inside ``if``/``for``/``with`` blocks are not
+        included.
+    """
     check_str(source, "source")
     try:
         tree = ast.parse(source)
@@ -187,7 +288,18 @@ def read_submission(path) -> Submission:
     """Read and analyse one submitted file; problems become ``Submission.problem``, never exceptions.
 
     (A ``path`` that is not a path at all — a number, None — is a programming error: ``TypeError``.)
+
+    Parameters
+    ----------
+    path : str or os.PathLike
+        The submitted file, normally a ``.ipynb`` notebook (nbformat 4, or older formats converted by
+        ``nbformat``); a file larger than 50 MB is rejected as not a notebook.
+
+    Returns
+    -------
+    Submission
     """
+
     path = check_path(path, "path")
     stem_id = _student_id({}, path)
     try:

@@ -95,7 +95,31 @@ _CONTROL_LAYOUT = {"width": "340px"}
 # --------------------------------------------------------------------------------------------
 def float_slider(description: str, min: float, max: float, step: float, value: float, *,
                  readout_format: str = ".2f", heavy: bool = False, tooltip: str | None = None) -> W.FloatSlider:
-    """A labelled ``FloatSlider``; ``heavy=True`` recomputes on release only (``continuous_update=False``)."""
+    """A labelled ``FloatSlider``; ``heavy=True`` recomputes on release only (``continuous_update=False``).
+
+    Parameters
+    ----------
+    description : str
+        The label shown left of the slider (with units where they help).
+    min : float
+        Smallest value; must be below ``max``.
+    max : float
+        Largest value.
+    step : float
+        Slider step, positive.
+    value : float
+        Initial value, in ``[min, max]``.
+    readout_format : str, default ".2f"
+        Python number format of the readout, such as ``".2f"`` or ``".3g"``.
+    heavy : bool, default False
+        True for expensive recomputations: update on release instead of while dragging.
+    tooltip : str, optional
+        Text shown on hover; the ``description`` when None.
+
+    Returns
+    -------
+    ipywidgets.FloatSlider
+    """
     description, readout_format, heavy, tooltip = _check_labels(description, readout_format, heavy, tooltip)
     min, max, value = _check_range(min, max, value, check_scalar)
     step = check_scalar(step, "step", low=0, low_inclusive=False)
@@ -106,7 +130,31 @@ def float_slider(description: str, min: float, max: float, step: float, value: f
 
 def log_slider(description: str, min: float, max: float, value: float, *, steps_per_decade: int = 20,
                readout_format: str = ".3g", heavy: bool = False, tooltip: str | None = None) -> W.FloatLogSlider:
-    """A labelled log-scale slider between ``min`` and ``max`` (values, not exponents)."""
+    """A labelled log-scale slider between ``min`` and ``max`` (values, not exponents).
+
+    Parameters
+    ----------
+    description : str
+        The label shown left of the slider.
+    min : float
+        Smallest value, positive and below ``max``.
+    max : float
+        Largest value.
+    value : float
+        Initial value, in ``[min, max]``.
+    steps_per_decade : int, default 20
+        Slider positions per factor of 10; at least 1.
+    readout_format : str, default ".3g"
+        Python number format of the readout.
+    heavy : bool, default False
+        True for expensive recomputations: update on release instead of while dragging.
+    tooltip : str, optional
+        Text shown on hover; the ``description`` when None.
+
+    Returns
+    -------
+    ipywidgets.FloatLogSlider
+    """
     description, readout_format, heavy, tooltip = _check_labels(description, readout_format, heavy, tooltip)
     min = check_scalar(min, "min", low=0, low_inclusive=False)
     min, max, value = _check_range(min, max, value, check_scalar)
@@ -120,7 +168,29 @@ def log_slider(description: str, min: float, max: float, value: float, *, steps_
 
 def int_slider(description: str, min: int, max: int, *, value: int, step: int = 1, heavy: bool = False,
                tooltip: str | None = None) -> W.IntSlider:
-    """A labelled ``IntSlider``."""
+    """A labelled ``IntSlider``.
+
+    Parameters
+    ----------
+    description : str
+        The label shown left of the slider.
+    min : int
+        Smallest value; must be below ``max``.
+    max : int
+        Largest value.
+    value : int
+        Initial value, in ``[min, max]``.
+    step : int, default 1
+        Slider step, at least 1.
+    heavy : bool, default False
+        True for expensive recomputations: update on release instead of while dragging.
+    tooltip : str, optional
+        Text shown on hover; the ``description`` when None.
+
+    Returns
+    -------
+    ipywidgets.IntSlider
+    """
     description, _, heavy, tooltip = _check_labels(description, ".0f", heavy, tooltip)
     min, max, value = _check_range(min, max, value, check_int)
     step = check_int(step, "step", low=1)
@@ -133,6 +203,23 @@ def choice(description: str, options, value=None, *, buttons: bool = True, toolt
     """A labelled choice: ``ToggleButtons`` (few options) or a ``Dropdown``.
 
     ``options`` is a list of values or of ``(label, value)`` pairs.
+
+    Parameters
+    ----------
+    description : str
+        The label shown left of the choice.
+    options : list
+        The values, or ``(label, value)`` pairs; not empty (a ``str`` or ``dict`` is refused).
+    value : object, optional
+        Initial value, one of the options' values; the first option when None.
+    buttons : bool, default True
+        ``ToggleButtons`` when True, a ``Dropdown`` when False.
+    tooltips : list of str, optional
+        One tooltip per option (used by ``ToggleButtons`` only).
+
+    Returns
+    -------
+    ipywidgets.ToggleButtons or ipywidgets.Dropdown
     """
     description = check_str(description, "description")
     buttons = check_bool(buttons, "buttons")
@@ -303,7 +390,18 @@ class Explorer:
         raise NotImplementedError
 
     def compute(self, params: dict) -> Any:
-        """Pure: control values → a frozen dataclass (calls the analysis layer, draws nothing)."""
+        """Pure: control values → a frozen dataclass (calls the analysis layer, draws nothing).
+
+        Parameters
+        ----------
+        params : dict
+            The control values by name, as in :attr:`params`.
+
+        Returns
+        -------
+        frozen dataclass
+            The explorer's state.
+        """
         raise NotImplementedError
 
     def _build_figure(self) -> None:
@@ -311,11 +409,27 @@ class Explorer:
         raise NotImplementedError
 
     def draw(self, state) -> None:
-        """Update the artists in place to show ``state``."""
+        """Update the artists in place to show ``state``.
+
+        Parameters
+        ----------
+        state : frozen dataclass
+            A state returned by :meth:`compute`.
+        """
         raise NotImplementedError
 
     def describe(self, state) -> str:
-        """The message-line text for ``state`` (default: its ``message`` field)."""
+        """The message-line text for ``state`` (default: its ``message`` field).
+
+        Parameters
+        ----------
+        state : frozen dataclass
+            A state returned by :meth:`compute`.
+
+        Returns
+        -------
+        str
+        """
         return str(getattr(state, "message", ""))
 
     def _sync_controls(self, params: dict) -> None:
@@ -324,14 +438,40 @@ class Explorer:
     # --- helpers for subclasses -----------------------------------------------------------------
     def font(self, points: float) -> float:
         """A font size of ``points`` for this explorer's legends and texts, scaled up in presentation mode like
-        its titles and labels (:data:`course_utils.plotting.PRESENTATION_FONT_SCALE`)."""
+        its titles and labels (:data:`course_utils.plotting.PRESENTATION_FONT_SCALE`).
+
+        Parameters
+        ----------
+        points : float
+            Font size in points at normal scale, positive.
+
+        Returns
+        -------
+        float
+        """
         from ..plotting import PRESENTATION_FONT_SCALE
 
         points = check_scalar(points, "points", low=0, low_inclusive=False)
         return points * PRESENTATION_FONT_SCALE if self.presentation else points
 
     def new_figure(self, nrows: int = 1, ncols: int = 1, **kwargs):
-        """:func:`course_utils.plotting.new_figure` with this explorer's presentation setting."""
+        """:func:`course_utils.plotting.new_figure` with this explorer's presentation setting.
+
+        Parameters
+        ----------
+        nrows : int, default 1
+            Rows of axes, as for ``plt.subplots``.
+        ncols : int, default 1
+            Columns of axes.
+        **kwargs
+            Passed to :func:`course_utils.plotting.new_figure` (``figsize``, ``projection``, ``plt.subplots``
+            keywords).
+
+        Returns
+        -------
+        tuple
+            ``(fig, axes)`` as returned by :func:`course_utils.plotting.new_figure`.
+        """
         from ..plotting import new_figure
 
         return new_figure(nrows, ncols, presentation=self.presentation, **kwargs)
@@ -366,7 +506,19 @@ class Explorer:
                 self.update()
 
     def set(self, **values) -> Explorer:
-        """Set several controls at once (one recomputation); returns the explorer."""
+        """Set several controls at once (one recomputation); returns the explorer.
+
+        Parameters
+        ----------
+        **values
+            New control values by control name; unknown names raise ``ValueError``.
+
+        Returns
+        -------
+        Explorer
+            ``self``, so calls can be chained.
+        """
+
         unknown = sorted(set(values) - set(self.controls))
         if unknown:
             raise ValueError(f"unknown control(s) {unknown}; {type(self).__name__} has {sorted(self.controls)}")

@@ -49,7 +49,19 @@ class LRUCache:
         self._entries: OrderedDict = OrderedDict()
 
     def get(self, key: Hashable, default=None):
-        """The value stored under ``key`` (and mark it most recently used), or ``default``."""
+        """The value stored under ``key`` (and mark it most recently used), or ``default``.
+
+        Parameters
+        ----------
+        key : hashable
+            The entry's key.
+        default : object, optional
+            Returned when ``key`` is not stored (None by default).
+
+        Returns
+        -------
+        object
+        """
         value = self._entries.get(key, _MISSING)
         if value is _MISSING:
             return default
@@ -57,11 +69,32 @@ class LRUCache:
         return value
 
     def peek(self, key: Hashable, default=None):
-        """The value stored under ``key`` without changing the order of use, or ``default``."""
+        """The value stored under ``key`` without changing the order of use, or ``default``.
+
+        Parameters
+        ----------
+        key : hashable
+            The entry's key.
+        default : object, optional
+            Returned when ``key`` is not stored (None by default).
+
+        Returns
+        -------
+        object
+        """
         return self._entries.get(key, default)
 
     def put(self, key: Hashable, value) -> None:
-        """Store ``value`` under ``key`` as the most recently used entry; evict the oldest beyond ``maxsize``."""
+        """Store ``value`` under ``key`` as the most recently used entry; evict the oldest beyond ``maxsize``.
+
+        Parameters
+        ----------
+        key : hashable
+            The entry's key; an existing entry is replaced (``on_evict`` is not called for the old value).
+        value : object
+            What to store.
+        """
+
         self._entries[key] = value
         self._entries.move_to_end(key)
         while len(self._entries) > self.maxsize:

@@ -51,7 +51,7 @@ _OK, _BAD = OKABE_ITO[2], OKABE_ITO[3]  # bluish green / vermillion, always pair
 class ChordState:
     """What the Chord Explorer shows.
 
-    Attributes
+    Parameters
     ----------
     function : str
         Label of the function.
@@ -64,6 +64,7 @@ class ChordState:
     window_test : convexity.ChordTest
         Chord test of f over the window (is f convex there?).
     message : str
+        The message line: the verdict at the chosen point and over the window [-3, 3].
     """
 
     function: str
@@ -86,7 +87,9 @@ class ChordExplorer(Explorer):
     f_label : str
         Its label in the menu.
     presentation : bool
+        Larger figure and fonts for projector demos.
     **values
+
         Initial control values: ``function``, ``x``, ``y``, ``t``.
     """
 
@@ -111,6 +114,17 @@ class ChordExplorer(Explorer):
         }
 
     def compute(self, params):
+        """Pure: the control values → the :class:`ChordState` to show (draws nothing).
+
+        Parameters
+        ----------
+        params : dict
+            Control values by name: ``function`` (a label of the menu), ``x`` and ``y`` (the two points, in [-3, 3]), ``t`` (the weight of ``x``, in [0, 1]).
+
+        Returns
+        -------
+        ChordState
+        """
         name = params["function"]
         f = self.functions[name]
         point = convexity.chord(f, params["x"], params["y"], params["t"])
@@ -181,6 +195,13 @@ class ChordExplorer(Explorer):
                    ylabel="f(z) − [t f(x) + (1 − t) f(y)]")
 
     def draw(self, state):
+        """Update the figure's artists in place to show ``state``.
+
+        Parameters
+        ----------
+        state : ChordState
+            The explorer's current state (see :class:`ChordState`), from :meth:`compute`.
+        """
         p = state.point
         ok_graph = np.isfinite(state.graph)
         self.graph_line.set_data(state.grid, state.graph)

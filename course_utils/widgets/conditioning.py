@@ -28,17 +28,20 @@ BOUNDS = ((-2.0, 2.0), (-1.2, 1.2))
 class ConditioningState:
     """What the Conditioning Explorer shows.
 
-    Attributes
+    Parameters
     ----------
     kappa, lr : float
+        The condition number κ of the Hessian diag(1, κ) and the step size η.
     constants : convexity.QuadraticConstants
         μ, L, κ, the best step and its rate for the Hessian diag(1, κ).
     rho : float
         Contraction factor at this ``lr``.
     trajectory : optimizers.Trajectory
+        The gradient-descent run from (-1.8, 0.9).
     envelope : ndarray, shape (T + 1,)
         :math:`\\rho^{2t} f(\\theta_0)`: an upper bound on the loss (the loss minimum is 0).
     message : str
+        The message line: η against the best and the largest stable step, the rate, or the divergence.
     steps : int
         Steps requested (the run may stop earlier when it diverges; the step axis shows them all).
     """
@@ -54,7 +57,16 @@ class ConditioningState:
 
 
 class ConditioningExplorer(Explorer):
-    r"""Gradient descent on :math:`\tfrac12(x^2 + \kappa y^2)`: the zig-zag, the rate, the edge of stability."""
+    r"""Gradient descent on :math:`\tfrac12(x^2 + \kappa y^2)`: the zig-zag, the rate, the edge of stability.
+
+    Parameters
+    ----------
+    presentation : bool
+        Larger figure and fonts for projector demos.
+    **values
+        Initial control values: ``kappa`` (1 … 100), ``lr`` (0.001 … 2.5), ``steps`` (5 … 300).
+    """
+
 
     title = "Conditioning Explorer — convex, yet slow when κ is large"
 
@@ -66,6 +78,17 @@ class ConditioningExplorer(Explorer):
         }
 
     def compute(self, params):
+        """Pure: the control values → the :class:`ConditioningState` to show (draws nothing).
+
+        Parameters
+        ----------
+        params : dict
+            Control values by name: ``kappa`` (the condition number κ, 1 … 100), ``lr`` (the step size η, 0.001 … 2.5), ``steps`` (5 … 300).
+
+        Returns
+        -------
+        ConditioningState
+        """
         kappa, lr, steps = float(params["kappa"]), float(params["lr"]), int(params["steps"])
         bowl = functions.get("bowl", condition=kappa)
         consts = convexity.quadratic_constants(np.array([1.0, kappa]))
@@ -122,6 +145,13 @@ class ConditioningExplorer(Explorer):
         label_axes(self.ax_loss, title="loss against step (log scale)", xlabel="step t", ylabel="loss")
 
     def draw(self, state):
+        """Update the figure's artists in place to show ``state``.
+
+        Parameters
+        ----------
+        state : ConditioningState
+            The explorer's current state (see :class:`ConditioningState`), from :meth:`compute`.
+        """
         if self._contour_kappa != state.kappa:  # replace the one contour set only when κ changes
             if self._contours is not None:
                 self._contours.remove()

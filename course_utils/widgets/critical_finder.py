@@ -38,7 +38,7 @@ _FUNCTIONS = ["himmelblau", "six_hump_camel", "rosenbrock", "monkey_saddle", "qu
 class FinderState:
     """What the finder shows.
 
-    Attributes
+    Parameters
     ----------
     function : str
         Registry key of the landscape.
@@ -51,6 +51,7 @@ class FinderState:
     known : int or None
         Number of known critical points in the window (None when not known).
     message : str
+        The message line: how many points of each kind were found, against the known number.
     """
 
     function: str
@@ -62,7 +63,15 @@ class FinderState:
 
 
 class CriticalFinder(Explorer):
-    """Multi-start critical point search on a 2-D landscape of the student's choice."""
+    """Multi-start critical point search on a 2-D landscape of the student's choice.
+
+    Parameters
+    ----------
+    **values
+        Initial control values: ``function`` (the landscape's registry key, e.g. ``"himmelblau"``),
+        ``n_starts`` (1 … 256), ``method`` (``"sobol"``, ``"grid"`` or ``"halton"``); also
+        ``presentation=True`` for larger figure and fonts (see :class:`~course_utils.widgets.base.Explorer`).
+    """
 
     title = "Critical Point Finder"
     controls_position = "top"
@@ -81,7 +90,21 @@ class CriticalFinder(Explorer):
         super().__init__(**values)
 
     def search(self, function: str, method: str) -> CriticalSearch:
-        """The (cached, prepared) :class:`~course_utils.critical.CriticalSearch` for a landscape and start method."""
+        """The (cached, prepared) :class:`~course_utils.critical.CriticalSearch` for a landscape and start method.
+
+        Parameters
+        ----------
+        function : str
+            Registry key of the landscape (:func:`course_utils.functions.get`); the search covers its ``bounds``.
+        method : {"sobol", "grid", "halton"}
+            How the starts are placed.
+
+        Returns
+        -------
+        CriticalSearch
+            Prepared for the slider's largest number of starts, with ``rng=0``.
+        """
+
         key = (function, method)
         if key not in self._searches:
             f = functions.get(function)
@@ -91,6 +114,17 @@ class CriticalFinder(Explorer):
         return self._searches[key]
 
     def compute(self, params) -> FinderState:
+        """Pure: the control values → the :class:`FinderState` to show (draws nothing).
+
+        Parameters
+        ----------
+        params : dict
+            Control values by name: ``function`` (a landscape key of :mod:`course_utils.functions`), ``n_starts`` (1 … 256), ``method`` (``"sobol"``, ``"grid"`` or ``"halton"``).
+
+        Returns
+        -------
+        FinderState
+        """
         f = functions.get(params["function"])
         search = self.search(params["function"], params["method"])
         points = tuple(search.find(params["n_starts"]))  # = find_critical_points(f, f.bounds, n_starts, rng=0)
@@ -118,6 +152,13 @@ class CriticalFinder(Explorer):
                                                  markeredgecolor="k", markersize=10, label=KIND_PLURALS[kind], zorder=5)
 
     def draw(self, state: FinderState):
+        """Update the figure's artists in place to show ``state``.
+
+        Parameters
+        ----------
+        state : FinderState
+            The explorer's current state (see :class:`FinderState`), from :meth:`compute`.
+        """
         if state.function != self._function:
             if self.contours is not None:
                 self.contours.remove()

@@ -33,15 +33,18 @@ _SHAPES = {"minimum": "a bowl", "maximum": "a dome", "saddle": "a saddle", "dege
 class GalleryState:
     """What the gallery shows.
 
-    Attributes
+    Parameters
     ----------
     hessian : ndarray, shape (2, 2)
+        The Hessian :math:`H` with the chosen eigenvalues and rotation.
     classification : Classification
+        The second-derivative test's verdict on :math:`H` (kind, eigenvalues, index, escape direction).
     eigenvectors : ndarray, shape (2, 2)
         Columns match ``classification.eigenvalues`` (ascending).
     X, Y, Z : ndarray, shape (n, n)
         The surface on a grid (``indexing="ij"``).
     message : str
+        The message line: the verdict, the shape of the surface and, for a saddle, its escape direction.
     """
 
     hessian: np.ndarray
@@ -61,7 +64,10 @@ class CriticalGallery(Explorer):
     resolution : int
         Grid points per axis of the surface and the level sets. 31 draws a smooth quadratic; the 3-D axes is
         redrawn whole on every tick, so its cost grows with the number of facets (41 × 41 costs ~20 % more).
+        Between 5 and 201.
     presentation : bool
+        Larger figure and fonts for projector demos.
+
     **values
         Initial control values: ``lam1``, ``lam2`` (−2 … 2), ``angle`` (degrees, 0 … 180).
     """
@@ -82,6 +88,17 @@ class CriticalGallery(Explorer):
         }
 
     def compute(self, params) -> GalleryState:
+        """Pure: the control values → the :class:`GalleryState` to show (draws nothing).
+
+        Parameters
+        ----------
+        params : dict
+            Control values by name: ``lam1`` and ``lam2`` (the Hessian eigenvalues, −2 … 2), ``angle`` (rotation of the eigenvectors in degrees, 0 … 180).
+
+        Returns
+        -------
+        GalleryState
+        """
         q = Quadratic.from_eigenvalues([params["lam1"], params["lam2"]], angle=np.deg2rad(params["angle"]))
         H = q.hessian(np.zeros(2))
         c = classify_hessian(H, tol=1e-9)
@@ -124,6 +141,13 @@ class CriticalGallery(Explorer):
         self.ax3d.set_zticks([-2.0, 0.0, 2.0])
 
     def draw(self, state: GalleryState):
+        """Update the figure's artists in place to show ``state``.
+
+        Parameters
+        ----------
+        state : GalleryState
+            The explorer's current state (see :class:`GalleryState`), from :meth:`compute`.
+        """
         if self.surface is not None:
             self.surface.remove()
             self.contours.remove()

@@ -35,16 +35,20 @@ _BOUNDS = ((-2.0, 2.0), (-1.2, 1.2))
 class StabilityState:
     """One GD run on the quadratic and the verdict.
 
-    Attributes
+    Parameters
     ----------
     lr, threshold : float
         :math:`\\eta` and :math:`2/\\lambda_{\\max}`.
     multiplier : float
         :math:`\\max_i |1 - \\eta\\lambda_i|`; the run is stable iff it is < 1.
     stable : bool
+        Whether ``multiplier < 1``: gradient descent converges at this η.
     path : ndarray, shape (T + 1, 2)
+        The iterates, start included (``T`` is 40, or fewer when the run diverged).
     losses : ndarray, shape (T + 1,)
+        The loss at each iterate.
     message : str
+        The message line: η against :math:`2/\\lambda_{\\max}`, the multiplier and the outcome.
     """
 
     lr: float
@@ -57,7 +61,15 @@ class StabilityState:
 
 
 class StabilityExplorer(Explorer):
-    """GD on ½θᵀHθ with eigenvalues 1 and 10 (control: ``lr`` from 0.01 to 0.25; 2/λ_max = 0.2)."""
+    """GD on ½θᵀHθ with eigenvalues 1 and 10 (control: ``lr`` from 0.01 to 0.25; 2/λ_max = 0.2).
+
+    Parameters
+    ----------
+    **values
+        Initial control value ``lr``; also ``presentation=True`` for larger figure and fonts (see
+        :class:`~course_utils.widgets.base.Explorer`).
+    """
+
 
     title = "The stability threshold η = 2/λ_max"
 
@@ -70,6 +82,17 @@ class StabilityExplorer(Explorer):
         return {"lr": float_slider("learning rate η", 0.01, 0.25, 0.005, 0.1, readout_format=".3f")}
 
     def compute(self, params) -> StabilityState:
+        """Pure: the control values → the :class:`StabilityState` to show (draws nothing).
+
+        Parameters
+        ----------
+        params : dict
+            Control values by name: ``lr`` (the learning rate η, 0.01 … 0.25).
+
+        Returns
+        -------
+        StabilityState
+        """
         lr = float(params["lr"])
         traj = optimizers.run(self.quadratic, optimizers.gd(), _START, steps=_STEPS, lr=lr)
         mult = float(np.max(np.abs(1 - lr * np.array(_EIGS))))
@@ -94,6 +117,13 @@ class StabilityExplorer(Explorer):
         label_axes(self.ax_loss, "Loss (log scale)", "step", "loss")
 
     def draw(self, state: StabilityState):
+        """Update the figure's artists in place to show ``state``.
+
+        Parameters
+        ----------
+        state : StabilityState
+            The explorer's current state (see :class:`StabilityState`), from :meth:`compute`.
+        """
         from ..plotting import finite_prefix
 
         pts = finite_prefix(state.path, _BOUNDS)

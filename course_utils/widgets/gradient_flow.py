@@ -27,7 +27,7 @@ _MAX_DEPTH = 30
 class GradientFlowState:
     """What the explorer shows for one setting.
 
-    Attributes
+    Parameters
     ----------
     grad_norms : ndarray, shape (depth + 1,)
         ‖∂L/∂W_ℓ‖ per layer, input layer first.
@@ -36,6 +36,7 @@ class GradientFlowState:
     verdict : str
         "vanishing", "exploding" or "healthy".
     message : str
+        The verdict in words (from :func:`course_utils.diagnostics.gradient_flow`).
     """
 
     grad_norms: np.ndarray
@@ -70,6 +71,17 @@ class GradientFlowExplorer(Explorer):
         }
 
     def compute(self, params) -> GradientFlowState:
+        """Pure: the control values → the :class:`GradientFlowState` to show (draws nothing).
+
+        Parameters
+        ----------
+        params : dict
+            Control values by name: ``depth`` (hidden layers, 1 … 30), ``scheme`` (``"normal"``, ``"xavier"`` or ``"he"``), ``scale`` (multiplies every weight's standard deviation, 0.1 … 10), ``activation`` (``"tanh"`` or ``"relu"``), ``residual`` (bool, skip connections).
+
+        Returns
+        -------
+        GradientFlowState
+        """
         flow = diagnostics.gradient_flow(params["depth"], scheme=params["scheme"], scale=params["scale"],
                                          activation=params["activation"], residual=params["residual"])
         return GradientFlowState(grad_norms=flow.grad_norms, activation_std=flow.activation_std,
@@ -95,6 +107,13 @@ class GradientFlowExplorer(Explorer):
                                               fontsize=self.font(10), fontweight="bold")
 
     def draw(self, state: GradientFlowState) -> None:
+        """Update the figure's artists in place to show ``state``.
+
+        Parameters
+        ----------
+        state : GradientFlowState
+            The explorer's current state (see :class:`GradientFlowState`), from :meth:`compute`.
+        """
         g = np.clip(np.nan_to_num(state.grad_norms, nan=_CEIL, posinf=_CEIL), _FLOOR, _CEIL)
         a = np.clip(np.nan_to_num(state.activation_std, nan=_CEIL, posinf=_CEIL), _FLOOR, _CEIL)
         self.grad_line.set_data(np.arange(1, g.size + 1), g)
@@ -102,5 +121,17 @@ class GradientFlowExplorer(Explorer):
         self.verdict_text.set_text(state.verdict)
 
     def describe(self, state: GradientFlowState) -> str:
+        """The message line: ``state.message``, noting when values beyond the axes' range are drawn at the edge.
+
+        Parameters
+        ----------
+        state : GradientFlowState
+            The explorer's current state, from :meth:`compute`.
+
+        Returns
+        -------
+        str
+        """
+
         clipped = np.any(state.grad_norms < _FLOOR) or np.any(~(state.grad_norms <= _CEIL))
         return state.message + (" (values beyond the axes are drawn at the edge)" if clipped else "")

@@ -45,22 +45,25 @@ _ABOVE, _BELOW = OKABE_ITO[4], OKABE_ITO[3]  # blue / vermillion, paired with ma
 class JensenState:
     """What the Jensen Explorer shows.
 
-    Attributes
+    Parameters
     ----------
     function, kind : str
         Function label and distribution kind.
     distribution : jensen.Distribution
+        The distribution of X.
     result : jensen.JensenGap
         Exact (two points) or quadrature (continuous).
     monte_carlo : jensen.JensenGap or None
         Monte Carlo estimate for continuous distributions.
     grid, graph : ndarray, shape (n,)
+        The graph of f over the window [-3, 3] (NaN outside its domain).
     pdf_x, pdf_y : ndarray
         The distribution for drawing: the density, or stems (NaN-separated) for point masses.
     chord : convexity.ChordPoint or None
         For two points: the chord from ``(a, f(a))`` to ``(b, f(b))`` at weight ``p`` — its ``chord_value`` is
         E[f(X)] and its ``f_z`` is f(E[X]).
     message : str
+        The message line: E[f(X)], f(E[X]), the gap and what the shape of f says about its sign.
     """
 
     function: str
@@ -81,7 +84,15 @@ class JensenExplorer(Explorer):
 
     Controls: ``distribution``, ``function``, ``a`` and ``b`` (the two points, or the ends of the uniform),
     ``p`` (probability of ``a``), ``mean`` and ``std`` (Gaussian). Controls that do not apply are disabled.
+
+    Parameters
+    ----------
+    presentation : bool
+        Larger figure and fonts for projector demos.
+    **values
+        Initial control values by name (the controls above).
     """
+
 
     title = "Jensen Explorer — E[f(X)] versus f(E[X])"
 
@@ -103,6 +114,17 @@ class JensenExplorer(Explorer):
         self.controls["mean"].disabled = self.controls["std"].disabled = kind != "Gaussian"
 
     def compute(self, params):
+        """Pure: the control values → the :class:`JensenState` to show (draws nothing).
+
+        Parameters
+        ----------
+        params : dict
+            Control values by name: ``distribution`` (``"two points"``, ``"Gaussian"`` or ``"uniform"``), ``function`` (a key of :data:`JENSEN_FUNCTIONS`), ``a`` and ``b`` (in [-3, 3]), ``p`` (in [0, 1]), ``mean`` (in [-2.5, 2.5]) and ``std`` (in [0, 1.5]).
+
+        Returns
+        -------
+        JensenState
+        """
         kind, name = params["distribution"], params["function"]
         f, shape = JENSEN_FUNCTIONS[name]
         a, b, p = params["a"], params["b"], params["p"]
@@ -186,6 +208,13 @@ class JensenExplorer(Explorer):
         self.fig.legend(handles=handles, loc="outside lower center", ncols=4, fontsize=self.font(8), frameon=False)
 
     def draw(self, state):
+        """Update the figure's artists in place to show ``state``.
+
+        Parameters
+        ----------
+        state : JensenState
+            The explorer's current state (see :class:`JensenState`), from :meth:`compute`.
+        """
         r = state.result
         m = float(np.asarray(r.mean))
         self.graph_line.set_data(state.grid, state.graph)

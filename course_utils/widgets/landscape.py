@@ -38,18 +38,22 @@ __all__ = ["LandscapeExplorer", "LandscapeState"]
 class LandscapeState:
     """What the Landscape Explorer shows.
 
-    Attributes
+    Parameters
     ----------
     slice : Slice2D
         ``slice.losses[i, j]`` at ``(alphas[i], betas[j])``.
     normalization : str
+        How the directions were normalized: ``"filter"``, ``"layer"`` or ``"none"``.
     seed : int
+        Seed the two random directions were drawn from.
     view : str
         ``"contour"`` or ``"surface"``.
     step_ratio : float
         :math:`\\|d_1\\| / \\|\\theta^*\\|`: how long a unit step is relative to the weights.
     message : str
+        The message line: the loss at the centre, the range of losses on the grid, the step ratio.
     """
+
 
     slice: object
     normalization: str
@@ -102,6 +106,17 @@ class LandscapeExplorer(Explorer):
         }
 
     def compute(self, params) -> LandscapeState:
+        """Pure: the control values → the :class:`LandscapeState` to show (draws nothing).
+
+        Parameters
+        ----------
+        params : dict
+            Control values by name: ``seed`` (direction seed, 0 … 20), ``span`` (the range r: α and β run over [−r, r], 0.1 … 2), ``resolution`` (grid points per axis, 11 … 81), ``normalization`` (``"filter"``, ``"layer"`` or ``"none"``), ``view`` (``"contour"`` or ``"surface"``).
+
+        Returns
+        -------
+        LandscapeState
+        """
         from .. import surfaces
 
         seed, norm = int(params["seed"]), params["normalization"]
@@ -145,6 +160,13 @@ class LandscapeExplorer(Explorer):
         self.ax2d.legend(loc="upper right")
 
     def draw(self, state):
+        """Update the figure's artists in place to show ``state``.
+
+        Parameters
+        ----------
+        state : LandscapeState
+            The explorer's current state (see :class:`LandscapeState`), from :meth:`compute`.
+        """
         from ..plotting import CMAP
 
         s = state.slice

@@ -82,7 +82,20 @@ class StableRange:
         """Limits that show the data range ``[lo, hi]``: the current ones if they still serve.
 
         Non-finite bounds (no data) keep the current limits (or ``(0, 1)``, resp. ``(0.1, 10)`` on a log axis).
+
+        Parameters
+        ----------
+        lo : float
+            Smallest data value on this axis (on a log axis a non-positive value counts as no data).
+        hi : float
+            Largest data value; ``hi < lo`` counts as no data.
+
+        Returns
+        -------
+        tuple of float
+            The limits ``(low, high)`` to set on the axis (in data units, also on a log axis).
         """
+
         lo, hi = float(lo), float(hi)
         if self.log:
             lo = np.log10(lo) if lo > 0 else np.nan

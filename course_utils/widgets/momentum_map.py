@@ -28,7 +28,18 @@ _CACHE_SIZE = 64  # maps of 50 × 67 cells: ~60 kB each
 
 @dataclass(frozen=True)
 class MomentumMapState:
-    """The map and its landmarks."""
+    """The map and its landmarks.
+
+    Parameters
+    ----------
+    kappa : float
+        The condition number κ: the quadratic has curvatures :math:`\\mu = 1/\\kappa` and :math:`L = 1`.
+    result : MomentumMap
+        Steps to converge on the (η, β) grid (67 learning rates in [0.02, 4], 50 momenta in [0, 0.98]), with
+        the fastest cell and the theoretical optimum.
+    message : str
+        The message line: the fastest cell against the theory and the best plain gradient descent.
+    """
 
     kappa: float
     result: MomentumMap
@@ -36,7 +47,15 @@ class MomentumMapState:
 
 
 class MomentumMapExplorer(Explorer):
-    """Steps-to-converge of momentum over (η, β) for a quadratic of condition number κ."""
+    """Steps-to-converge of momentum over (η, β) for a quadratic of condition number κ.
+
+    Parameters
+    ----------
+    **values
+        Initial control values: ``kappa`` (1 … 1000), ``max_steps`` (100 … 2000); also ``presentation=True``
+        for larger figure and fonts (see :class:`~course_utils.widgets.base.Explorer`).
+    """
+
 
     title = "A map of convergence: momentum on a quadratic"
 
@@ -61,6 +80,17 @@ class MomentumMapExplorer(Explorer):
         return result
 
     def compute(self, params) -> MomentumMapState:
+        """Pure: the control values → the :class:`MomentumMapState` to show (draws nothing).
+
+        Parameters
+        ----------
+        params : dict
+            Control values by name: ``kappa`` (the condition number κ, 1 … 1000), ``max_steps`` (the step budget per cell, 100 … 2000).
+
+        Returns
+        -------
+        MomentumMapState
+        """
         kappa = float(params["kappa"])
         result = self._map(kappa, int(params["max_steps"]))
         lr_star, beta_star, rate_star = result.optimum
@@ -97,6 +127,13 @@ class MomentumMapExplorer(Explorer):
                             ylabel="momentum β")
 
     def draw(self, state: MomentumMapState) -> None:
+        """Update the figure's artists in place to show ``state``.
+
+        Parameters
+        ----------
+        state : MomentumMapState
+            The explorer's current state (see :class:`MomentumMapState`), from :meth:`compute`.
+        """
         r = state.result
         with np.errstate(divide="ignore", invalid="ignore"):
             self._image.set_data(np.log10(r.steps))

@@ -50,7 +50,25 @@ _TOL = 1e-10
 
 @dataclass(frozen=True)
 class RaceState:
-    """What the race shows: the landscape, one :class:`~course_utils.race.RaceEntry` per ticked optimizer."""
+    """What the race shows: the landscape, one :class:`~course_utils.race.RaceEntry` per ticked optimizer.
+
+    Parameters
+    ----------
+    landscape : str
+        Registry key of the landscape, a key of :data:`LANDSCAPE_PRESETS`.
+    start : tuple of float
+        The start point ``(x0, y0)``.
+    entries : dict of str to RaceEntry
+        Optimizer key -> its run and where it ended, for the ticked optimizers only, in the order of
+        :data:`course_utils.race.RACERS`.
+    f_ref : float or None
+        The lowest loss among the landscape's known minima (the loss curves then show the gap to it); None when
+        no minimum is known.
+    message : str
+        The message line: one summary per ticked optimizer, or a prompt to tick one.
+    steps : int, default 0
+        Steps of the race.
+    """
 
     landscape: str
     start: tuple
@@ -61,7 +79,18 @@ class RaceState:
 
 
 class OptimizerRace(Explorer):
-    """Race the course's optimizers on a 2-D landscape (see the module docstring)."""
+    """Race the course's optimizers on a 2-D landscape (see the module docstring).
+
+    Parameters
+    ----------
+    **values
+        Initial control values: ``landscape``, ``show_<optimizer key>``, ``lr`` (1e-4 … 1), ``newton_lr``
+        (0.05 … 1.5), ``beta`` (0 … 0.99), ``radius`` (1e-4 … 1), ``steps`` (10 … 1000), ``x0`` and ``y0`` (the
+        start; at construction their sliders span [-2, 2] and [-1, 1]); also ``presentation=True`` for larger
+        figure and fonts (see :class:`~course_utils.widgets.base.Explorer`).
+
+    """
+
 
     title = "The Optimizer Race"
 
@@ -165,6 +194,17 @@ class OptimizerRace(Explorer):
         return {key: entries[key] for key in keys}
 
     def compute(self, params) -> RaceState:
+        """Pure: the control values → the :class:`RaceState` to show (draws nothing).
+
+        Parameters
+        ----------
+        params : dict
+            Control values by name: ``landscape`` (a key of :data:`LANDSCAPE_PRESETS`), ``show_<key>`` (bool) for each optimizer key of :data:`course_utils.race.RACERS`, ``lr``, ``newton_lr``, ``beta``, ``radius``, ``steps``, and the start ``x0``, ``y0``.
+
+        Returns
+        -------
+        RaceState
+        """
         land_key = params["landscape"]
         land = self._landscape(land_key)
         ticked = [k for k in RACERS if params[f"show_{k}"]]
@@ -237,6 +277,13 @@ class OptimizerRace(Explorer):
             self._fresh_loss_axis = False
 
     def draw(self, state: RaceState) -> None:
+        """Update the figure's artists in place to show ``state``.
+
+        Parameters
+        ----------
+        state : RaceState
+            The explorer's current state (see :class:`RaceState`), from :meth:`compute`.
+        """
         if state.landscape != self._shown_landscape:
             self._fresh_loss_axis = True
         if state.landscape != self._shown_landscape:

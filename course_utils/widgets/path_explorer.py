@@ -33,10 +33,12 @@ __all__ = ["PathExplorer", "PathState"]
 class PathState:
     """What the Path Explorer shows.
 
-    Attributes
+    Parameters
     ----------
     path_name : str
+        Name of the chosen path.
     t : float
+        Position along the path, in [0, 1].
     theta : ndarray, shape (P,)
         The parameter vector :math:`\\theta(t)` on the chosen path.
     loss : float
@@ -48,6 +50,7 @@ class PathState:
     others : dict
         ``{path name: (loss, accuracy)}`` at the same ``t`` on every path, for comparison.
     message : str
+        The message line: loss and accuracy at ``t`` on the chosen path and on the others.
     """
 
     path_name: str
@@ -70,10 +73,13 @@ class PathExplorer(Explorer):
     paths : dict[str, connectivity.Path] or connectivity.Path
         The paths to offer, by name (all with the same endpoints, ideally).
     resolution : int
-        Input-grid resolution of the decision-boundary panel.
+        Input-grid resolution of the decision-boundary panel (points per axis, 5 … 400; default 60).
     n : int
-        Points per loss profile.
+        Points per loss profile (at least 2; default 61).
+    presentation : bool
+        Larger figure and fonts for projector demos.
     **values
+
         Initial control values: ``t`` (0–1), ``path`` (a name).
     """
 
@@ -119,6 +125,17 @@ class PathExplorer(Explorer):
 
     # --- compute -------------------------------------------------------------------------------
     def compute(self, params) -> PathState:
+        """Pure: the control values → the :class:`PathState` to show (draws nothing).
+
+        Parameters
+        ----------
+        params : dict
+            Control values by name: ``t`` (position along the path, 0 … 1; 0 is the first network, 1 the second), ``path`` (a name of ``paths``).
+
+        Returns
+        -------
+        PathState
+        """
         name, t = params["path"], float(np.clip(params["t"], 0.0, 1.0))
         theta = self.paths[name].points(t)
         loss = self.model.loss(theta)
@@ -168,6 +185,13 @@ class PathExplorer(Explorer):
         label_axes(ax, "training loss along each path", "t (0 = network 1, 1 = network 2)", "loss (log scale)")
 
     def draw(self, state: PathState):
+        """Update the figure's artists in place to show ``state``.
+
+        Parameters
+        ----------
+        state : PathState
+            The explorer's current state (see :class:`PathState`), from :meth:`compute`.
+        """
         self.image.set_data(state.probabilities)
         if self.boundary is not None:
             self.boundary.remove()

@@ -41,12 +41,14 @@ _TS = np.linspace(-1.0, 1.0, 81)
 
 @dataclass(frozen=True)
 class RescalingState:
-    """The four slices and how much the rescaling changed each.
+    r"""The four slices and how much the rescaling changed each.
 
-    Attributes
+    Parameters
     ----------
     scale : float
+        The scale :math:`a` of the first layer (the second is divided by it).
     ts : ndarray, shape (T,)
+        Steps along the direction (81 points in [-1, 1]).
     raw, raw_ref, filt, filt_ref : ndarray, shape (T,)
         Losses along the raw / filter-normalized direction for the rescaled network and for ``a = 1``.
     loss_change : float
@@ -54,6 +56,7 @@ class RescalingState:
     raw_change, filter_change : float
         Largest difference between the rescaled and the reference slice.
     message : str
+        The message line: how much the loss and each slice changed.
     """
 
     scale: float
@@ -75,8 +78,10 @@ class RescalingExplorer(Explorer):
     ----------
     model : MLP, optional
         A one-hidden-layer-or-more ReLU MLP (default: the chapter network).
-    theta : array_like, optional
+    theta : array_like, shape (P,), optional
+        Parameters of ``model``; with ``model=None``, default the chapter network's trained θ*.
     **values
+
         ``scale`` (a, 0.25–4, log scale), ``seed`` (direction draw, 0–20).
     """
 
@@ -98,6 +103,17 @@ class RescalingExplorer(Explorer):
         }
 
     def compute(self, params) -> RescalingState:
+        """Pure: the control values → the :class:`RescalingState` to show (draws nothing).
+
+        Parameters
+        ----------
+        params : dict
+            Control values by name: ``scale`` (the layer-1 scale a, 0.25 … 4), ``seed`` (seed of the raw direction, 0 … 20).
+
+        Returns
+        -------
+        RescalingState
+        """
         from .. import surfaces
 
         a, seed = float(params["scale"]), int(params["seed"])
@@ -133,6 +149,13 @@ class RescalingExplorer(Explorer):
         self._tops = {"raw": StableRange(headroom=0.25), "filt": StableRange(headroom=0.25)}
 
     def draw(self, state):
+        """Update the figure's artists in place to show ``state``.
+
+        Parameters
+        ----------
+        state : RescalingState
+            The explorer's current state (see :class:`RescalingState`), from :meth:`compute`.
+        """
         for key, ax in (("raw", self.ax_raw), ("filt", self.ax_filt)):
             new, ref = getattr(state, key), getattr(state, key + "_ref")
             self.lines[key].set_data(state.ts, new)

@@ -25,7 +25,32 @@ _MAX_STEPS = 20_000
 
 @dataclass(frozen=True)
 class SaddleEscapeState:
-    """The sweep, its fit, and the path from the current ε."""
+    """The sweep, its fit, and the path from the current ε.
+
+    Parameters
+    ----------
+    a : float
+        The landscape :math:`a x^2 - y^2` (1 or 5).
+    eps : float
+        The start offset ε: gradient descent starts at (1, ε).
+    lr : float
+        The learning rate η.
+    lam_max, lam_min : float
+        The Hessian's eigenvalues, 2a and -2.
+    fit : EscapeFit or None
+        Escape steps measured over a sweep of ε from 1e-12 to 0.1 and their fit against ln(1/ε); None when
+        fewer than two runs of the sweep escaped.
+    path : ndarray, shape (n, 2)
+        The iterates from (1, ε) until the escape (or the step limit).
+    escape_step : float
+        Steps until :math:`|y| \\ge 1` from the current ε (inf when not within the step limit).
+    theory_step : float
+        The theory's escape time ln(1/ε)/ln(1 + η|λ_min|).
+    stable : bool
+        Whether :math:`|1 - \\eta \\lambda_{\\max}| < 1`, i.e. gradient descent does not diverge along x.
+    message : str
+        The message line: measured against theoretical escape time, or why η is too large.
+    """
 
     a: float
     eps: float
@@ -41,7 +66,15 @@ class SaddleEscapeState:
 
 
 class SaddleEscape(Explorer):
-    """Escape time of gradient descent from the saddle of :math:`a x^2 - y^2`, against ε and η."""
+    """Escape time of gradient descent from the saddle of :math:`a x^2 - y^2`, against ε and η.
+
+    Parameters
+    ----------
+    **values
+        Initial control values: ``landscape`` (``a``: 1.0 or 5.0), ``eps`` (1e-12 … 0.1), ``lr`` (0.001 … 0.5);
+        also ``presentation=True`` for larger figure and fonts (see :class:`~course_utils.widgets.base.Explorer`).
+    """
+
 
     title = "Life near a saddle: how long does gradient descent linger?"
 
@@ -67,6 +100,17 @@ class SaddleEscape(Explorer):
         return self._sweeps[key]
 
     def compute(self, params) -> SaddleEscapeState:
+        """Pure: the control values → the :class:`SaddleEscapeState` to show (draws nothing).
+
+        Parameters
+        ----------
+        params : dict
+            Control values by name: ``landscape`` (the curvature ``a`` of :math:`a x^2 - y^2`: 1.0 or 5.0), ``eps`` (the start offset ε, 1e-12 … 0.1), ``lr`` (the learning rate η, 0.001 … 0.5).
+
+        Returns
+        -------
+        SaddleEscapeState
+        """
         a, eps, lr = float(params["landscape"]), float(params["eps"]), float(params["lr"])
         land = functions.get("saddle", a=a, b=1.0)
         H = land.hessian(np.zeros(2))
@@ -111,6 +155,13 @@ class SaddleEscape(Explorer):
                             ylabel="steps until |y| ≥ 1")
 
     def draw(self, state: SaddleEscapeState) -> None:
+        """Update the figure's artists in place to show ``state``.
+
+        Parameters
+        ----------
+        state : SaddleEscapeState
+            The explorer's current state (see :class:`SaddleEscapeState`), from :meth:`compute`.
+        """
         if state.a != self._shown_a:
             if self._contour is not None:
                 self._contour.remove()

@@ -39,14 +39,18 @@ _CACHE_SIZE = 64
 class SAMState:
     """The two trajectories and where they ended.
 
-    Attributes
+    Parameters
     ----------
     rho, lr : float
+        The SAM radius ρ and the learning rate η (the same for both runs).
     gd_path, sam_path : ndarray, shape (T + 1, 2)
+        The iterates of gradient descent and of SAM from :data:`SAM_START` (fewer rows if a run diverged).
     gd_basin, sam_basin : str
         "sharp", "flat" or "neither" (see :meth:`SharpFlatLandscape.basin`).
     gd_loss, sam_loss : float
+        Loss at the last iterate of each run.
     message : str
+        The message line: where each run ended, and its final loss.
     """
 
     rho: float
@@ -61,7 +65,15 @@ class SAMState:
 
 
 class SAMExplorer(Explorer):
-    """GD vs SAM on :class:`SharpFlatLandscape` (controls: ``rho`` 0–0.5, ``lr`` 0.005–0.06, ``steps``)."""
+    """GD vs SAM on :class:`SharpFlatLandscape` (controls: ``rho`` 0–0.5, ``lr`` 0.005–0.06, ``steps``).
+
+    Parameters
+    ----------
+    **values
+        Initial control values: ``rho``, ``lr``, ``steps`` (10 … 400); also ``presentation=True`` for larger
+        figure and fonts (see :class:`~course_utils.widgets.base.Explorer`).
+    """
+
 
     title = "Gradient descent vs SAM: which minimum?"
 
@@ -95,6 +107,17 @@ class SAMExplorer(Explorer):
         return found
 
     def compute(self, params) -> SAMState:
+        """Pure: the control values → the :class:`SAMState` to show (draws nothing).
+
+        Parameters
+        ----------
+        params : dict
+            Control values by name: ``rho`` (the SAM radius ρ, 0 … 0.5), ``lr`` (the learning rate η, 0.005 … 0.06), ``steps`` (10 … 400).
+
+        Returns
+        -------
+        SAMState
+        """
         L, rho, lr, steps = self.landscape, float(params["rho"]), float(params["lr"]), int(params["steps"])
         runs = self._trajectories(rho, lr, steps)
         basins = [L.basin(t.final_theta, tol=0.15) for t in runs]
@@ -123,6 +146,13 @@ class SAMExplorer(Explorer):
         label_axes(self.ax, "Sharp notch in a wide bowl", r"$\theta_1$", r"$\theta_2$")
 
     def draw(self, state: SAMState):
+        """Update the figure's artists in place to show ``state``.
+
+        Parameters
+        ----------
+        state : SAMState
+            The explorer's current state (see :class:`SAMState`), from :meth:`compute`.
+        """
         from ..plotting import finite_prefix
 
         for line, path in ((self.gd_line, state.gd_path), (self.sam_line, state.sam_path)):

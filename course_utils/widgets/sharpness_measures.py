@@ -40,10 +40,12 @@ _MEASURES = ("Keskar (box ε)", "worst random", "average random", "SAM")
 class SharpnessState:
     """Measures per minimum at the current ``rho`` and ``eps``.
 
-    Attributes
+    Parameters
     ----------
     rho, eps : float
+        The radius ρ (random directions, SAM, slices) and the half-width ε of Keskar's box.
     names : tuple of str
+        The minima's names, in the order of the arrays' first axis.
     keskar, worst_random, average_random, sam : ndarray, shape (M,)
         Raw loss increases (Keskar's is the raw increase, not the ×100/(1+L) score).
     ts : ndarray, shape (T,)
@@ -51,6 +53,7 @@ class SharpnessState:
     top_slices, random_slices : ndarray, shape (M, T)
         Loss increase along the top eigenvector and along one random unit direction.
     message : str
+        The message line: SAM, worst and average random sharpness per minimum, and the worst/average ratio.
     """
 
     rho: float
@@ -72,7 +75,9 @@ class SharpnessExplorer(Explorer):
     Parameters
     ----------
     objective : Objective
+        The loss (the course's objective protocol: ``loss``, ``loss_batch``, ``grad``, ``hvp``, ``dim``).
     minima : dict[str, ndarray]
+
         Named parameter vectors (e.g. ``{"small batch": θ_sb, "full batch": θ_lb}``), at most 4.
     **values
         ``rho`` (1e-3–1, log) and ``eps`` (1e-4–1e-1, log).
@@ -108,6 +113,17 @@ class SharpnessExplorer(Explorer):
         }
 
     def compute(self, params) -> SharpnessState:
+        """Pure: the control values → the :class:`SharpnessState` to show (draws nothing).
+
+        Parameters
+        ----------
+        params : dict
+            Control values by name: ``rho`` (the radius ρ, 0.001 … 1), ``eps`` (the Keskar box ε, 1e-4 … 0.1).
+
+        Returns
+        -------
+        SharpnessState
+        """
         rho, eps = float(params["rho"]), float(params["eps"])
         obj = self.objective
         worst, avg, sam, tops, rands = [], [], [], [], []
@@ -160,6 +176,13 @@ class SharpnessExplorer(Explorer):
         label_axes(self.ax_bar, "Sharpness measures (loss increase)", None, "increase (log scale)")
 
     def draw(self, state: SharpnessState):
+        """Update the figure's artists in place to show ``state``.
+
+        Parameters
+        ----------
+        state : SharpnessState
+            The explorer's current state (see :class:`SharpnessState`), from :meth:`compute`.
+        """
         for i in range(len(self.names)):
             self.top_lines[i].set_data(state.ts / state.rho, state.top_slices[i] / state.rho**2)
             self.rand_lines[i].set_data(state.ts / state.rho, state.random_slices[i] / state.rho**2)

@@ -36,9 +36,10 @@ _DENSE_HESSIAN_MAX_P = 300
 class ReparameterizationState:
     """Measures at the rescaled network and the slices through it.
 
-    Attributes
+    Parameters
     ----------
     alpha : float
+        The scale α: :math:`(W_1, b_1, W_2) \\to (\\alpha W_1, \\alpha b_1, W_2/\\alpha)`.
     loss_change, prediction_change : float
         :math:`|L(\\theta_\\alpha) - L(\\theta)|` and the largest change of a prediction.
     lambda_max, trace : float
@@ -46,7 +47,10 @@ class ReparameterizationState:
     lambda_max_ref, trace_ref : float
         At :math:`\\theta` (:math:`\\alpha = 1`).
     filter_slice, raw_slice, filter_ref, raw_ref : ndarray, shape (T,)
+        Loss along a filter-normalized and along a raw direction, for :math:`t` in [-1, 1] (61 points),
+        through :math:`\\theta_\\alpha` and through :math:`\\theta`.
     message : str
+        The message line: how little the loss and the predictions changed, how much λ_max and the trace did.
     """
 
     alpha: float
@@ -72,7 +76,11 @@ class ReparameterizationExplorer(Explorer):
         ReLU (or linear) activation.
     theta : array_like, shape (P,)
         A trained parameter vector.
+    **values
+        Initial control value ``alpha`` (0.1 … 10); also ``presentation=True`` for larger figure and fonts
+        (see :class:`~course_utils.widgets.base.Explorer`).
     """
+
 
     title = "Sharpness depends on the parameterization"
 
@@ -102,6 +110,17 @@ class ReparameterizationExplorer(Explorer):
         return {"alpha": log_slider("layer scale α", 0.1, 10.0, 1.0, readout_format=".2f")}
 
     def compute(self, params) -> ReparameterizationState:
+        """Pure: the control values → the :class:`ReparameterizationState` to show (draws nothing).
+
+        Parameters
+        ----------
+        params : dict
+            Control values by name: ``alpha`` (the layer scale α, 0.1 … 10).
+
+        Returns
+        -------
+        ReparameterizationState
+        """
         a = float(params["alpha"])
         lam, tr = self._measures(a)
         lam1, tr1 = self._measures(1.0)
@@ -151,6 +170,13 @@ class ReparameterizationExplorer(Explorer):
         return float(vals.min()) - 0.05, hi * 1.05
 
     def draw(self, state: ReparameterizationState):
+        """Update the figure's artists in place to show ``state``.
+
+        Parameters
+        ----------
+        state : ReparameterizationState
+            The explorer's current state (see :class:`ReparameterizationState`), from :meth:`compute`.
+        """
         self.mark_lam.set_data([state.alpha], [state.lambda_max])
         self.mark_tr.set_data([state.alpha], [state.trace])
         self.f_ref.set_ydata(state.filter_ref)

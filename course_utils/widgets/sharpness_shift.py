@@ -32,13 +32,16 @@ _XS = np.linspace(-2.0, 2.5, 451)
 class ShiftState:
     """Train and shifted test curves and the test loss at each training minimum.
 
-    Attributes
+    Parameters
     ----------
     shift : float
+        The shift δ: the test loss is the training loss moved right by δ, ``test(x) = train(x - δ)``.
     xs, train, test : ndarray, shape (G,)
+        The parameter grid (451 points in [-2, 2.5]) and the training and test losses on it.
     sharp_test_loss, flat_test_loss : float
         Test loss at the sharp and the flat training minimum.
     message : str
+        The message line: both test losses and their ratio.
     """
 
     shift: float
@@ -51,7 +54,15 @@ class ShiftState:
 
 
 class ShiftExplorer(Explorer):
-    """Shift the test loss and compare the sharp and the flat minimum (control: ``shift``, −0.3 to 0.3)."""
+    """Shift the test loss and compare the sharp and the flat minimum (control: ``shift``, −0.3 to 0.3).
+
+    Parameters
+    ----------
+    **values
+        Initial control value ``shift``; also ``presentation=True`` for larger figure and fonts (see
+        :class:`~course_utils.widgets.base.Explorer`).
+    """
+
 
     title = "Sharp vs flat minimum under a train/test shift"
 
@@ -63,6 +74,17 @@ class ShiftExplorer(Explorer):
         return {"shift": float_slider("test-time shift δ", -0.3, 0.3, 0.01, 0.0, readout_format="+.2f")}
 
     def compute(self, params) -> ShiftState:
+        """Pure: the control values → the :class:`ShiftState` to show (draws nothing).
+
+        Parameters
+        ----------
+        params : dict
+            Control values by name: ``shift`` (the test-time shift δ, −0.3 … 0.3).
+
+        Returns
+        -------
+        ShiftState
+        """
         d = float(params["shift"])
         L = self.landscape
         train = L.loss_batch(_XS[:, None])
@@ -95,6 +117,13 @@ class ShiftExplorer(Explorer):
         label_axes(self.ax, "Equal depth, unequal sensitivity", r"parameter $\theta$", "loss")
 
     def draw(self, state: ShiftState):
+        """Update the figure's artists in place to show ``state``.
+
+        Parameters
+        ----------
+        state : ShiftState
+            The explorer's current state (see :class:`ShiftState`), from :meth:`compute`.
+        """
         self.train_line.set_data(state.xs, state.train)
         self.test_line.set_data(state.xs, state.test)
         self.sharp_mark.set_ydata([state.sharp_test_loss])

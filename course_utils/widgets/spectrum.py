@@ -37,7 +37,7 @@ __all__ = ["SpectrumExplorer", "SpectrumState"]
 class SpectrumState:
     """What the estimator explorer shows.
 
-    Attributes
+    Parameters
     ----------
     density : curvature.Density
         SLQ estimate.
@@ -46,11 +46,13 @@ class SpectrumState:
     lanczos_error : ndarray, shape (m,)
         ``max(|θ_max − λ_max|, |θ_min − λ_min|)`` after each step.
     probes : ndarray, shape (n,)
+        1 … n: the number of probes behind each running estimate.
     running_trace, ci_low, ci_high : ndarray, shape (n,)
         Hutchinson's running mean and its 95 % interval (NaN for a single probe).
     trace : curvature.TraceEstimate
         The estimate with all probes.
     message : str
+        The message line: the Lanczos error, the Hutchinson estimate against the exact trace, the SLQ setting.
     """
 
     density: cv.Density
@@ -76,6 +78,8 @@ class SpectrumExplorer(Explorer):
     label : str
         Shown in titles ("trained MLP").
     presentation : bool
+        Larger figure and fonts for projector demos.
+
     **values
         Initial controls: ``steps`` (Lanczos steps, 2 … min(P, 100)), ``n_starts`` (1 … 30),
         ``sigma2`` (broadening variance, relative to the squared spectral width), ``probes`` (2 … 1000).
@@ -109,6 +113,17 @@ class SpectrumExplorer(Explorer):
         }
 
     def compute(self, params) -> SpectrumState:
+        """Pure: the control values → the :class:`SpectrumState` to show (draws nothing).
+
+        Parameters
+        ----------
+        params : dict
+            Control values by name: ``steps`` (Lanczos steps, 2 … min(P, 100)), ``n_starts`` (SLQ random starts, 1 … 30), ``sigma2`` (the broadening variance relative to the squared spectral width, 1e-6 … 1e-2), ``probes`` (Hutchinson probes, 2 … 1000).
+
+        Returns
+        -------
+        SpectrumState
+        """
         H, P = self.H, self.H.shape[0]
 
         def hvp(v):
@@ -162,6 +177,13 @@ class SpectrumExplorer(Explorer):
         label_axes(self.ax_h, "Hutchinson trace, 95 % interval", "number of probes", "trace estimate")
 
     def draw(self, state: SpectrumState):
+        """Update the figure's artists in place to show ``state``.
+
+        Parameters
+        ----------
+        state : SpectrumState
+            The explorer's current state (see :class:`SpectrumState`), from :meth:`compute`.
+        """
         self.density_line.set_data(state.density.grid, state.density.density)
         self.ax_d.set_xlim(state.density.grid[0], state.density.grid[-1])
         # The density's peak grows as the broadening shrinks. The y-limit is a power of ten above it and changes

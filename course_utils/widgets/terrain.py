@@ -64,6 +64,19 @@ def terrain_objective(terrain: str, amplitude: float = 1.0):
     """The objective for ``terrain`` ("bowl" or "wobbly") from :mod:`course_utils.functions`.
 
     ``"bowl"`` is :math:`x^2 + y^2`, i.e. ``functions.get("wobbly", amplitude=0)``.
+
+    Parameters
+    ----------
+    terrain : {"bowl", "wobbly"}
+        Which terrain.
+    amplitude : float, default 1.0
+        Ripple amplitude ``A`` of the wobbly terrain, in [0, 10]; ignored for the bowl.
+
+    Returns
+    -------
+    Objective
+        The 2-D landscape ``functions.get("wobbly", amplitude=...)``, with its known ``minima``.
+
     """
     from .. import functions
     from ..validation import check_option, check_scalar
@@ -92,7 +105,7 @@ def _terrain_grid(terrain: str, amplitude: float):
 class TerrainState:
     """What the Terrain Explorer shows for one setting of its controls.
 
-    Attributes
+    Parameters
     ----------
     terrain : str
         ``"bowl"`` or ``"wobbly"``.
@@ -176,7 +189,15 @@ class TerrainExplorer(Explorer):
 
     Controls: ``terrain`` ("bowl"/"wobbly"), ``amplitude`` (A, 0–2), ``x0``, ``y0`` (start point),
     ``lr`` (η, 10⁻³–1.58, log scale), ``steps`` (0–200). See :class:`TerrainState` for the state.
+
+    Parameters
+    ----------
+    presentation : bool
+        Larger figure and fonts for projector demos.
+    **values
+        Initial control values by name (the controls above).
     """
+
 
     title = "Terrain Explorer — where does the ball come to rest?"
     controls_position = "top"
@@ -197,6 +218,17 @@ class TerrainExplorer(Explorer):
 
     # --- compute: pure ----------------------------------------------------------------------------
     def compute(self, params) -> TerrainState:
+        """Pure: the control values → the :class:`TerrainState` to show (draws nothing).
+
+        Parameters
+        ----------
+        params : dict
+            Control values by name: ``terrain`` (``"bowl"`` or ``"wobbly"``), ``amplitude`` (A, 0 … 2; ignored by the bowl), ``x0`` and ``y0`` (the start, in [-1.5, 1.5]), ``lr`` (η, 0.001 … 1.58), ``steps`` (0 … 200).
+
+        Returns
+        -------
+        TerrainState
+        """
         from .. import optimizers
 
         terrain = params["terrain"]
@@ -268,6 +300,13 @@ class TerrainExplorer(Explorer):
         self._runs = LRUCache(RUN_CACHE_SIZE)
 
     def draw(self, state: TerrainState):
+        """Update the figure's artists in place to show ``state``.
+
+        Parameters
+        ----------
+        state : TerrainState
+            The explorer's current state (see :class:`TerrainState`), from :meth:`compute`.
+        """
         from ..plotting import finite_prefix, label_axes
 
         key = (state.terrain, state.amplitude)

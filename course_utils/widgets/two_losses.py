@@ -44,7 +44,7 @@ _TITLES = {"cross_entropy": "cross-entropy (convex)", "mse": "MSE on σ(z) (not 
 class TwoLossesState:
     """What the two panels show.
 
-    Attributes
+    Parameters
     ----------
     slices : dict
         ``{"cross_entropy": Slice2D, "mse": Slice2D}`` over ``w1, w2`` in ``[-W_MAX, W_MAX]``.
@@ -55,6 +55,7 @@ class TwoLossesState:
     on_edge : bool
         The cross-entropy grid minimum lies on the box's edge (its infimum is at infinity: separable data).
     message : str
+        The message line: the share of negative curvature under each loss, and the edge warning.
     """
 
     slices: dict
@@ -69,6 +70,13 @@ class TwoLossesExplorer(Explorer):
 
     Controls: ``separation`` (distance between the blob centres, 0–6), ``label_noise`` (fraction of labels
     flipped, 0–0.5), ``seed`` (data draw).
+
+    Parameters
+    ----------
+    presentation : bool
+        Larger figure and fonts for projector demos.
+    **values
+        Initial control values: ``separation``, ``label_noise``, ``seed`` (0 … 9).
     """
 
     title = "Same model, two losses: logistic regression on two blobs"
@@ -86,7 +94,19 @@ class TwoLossesExplorer(Explorer):
 
     def compute(self, params) -> TwoLossesState:
         """The two slices for ``params``; a setting seen before is returned from a cache (compute is pure and
-        its 2 × 61² loss evaluations over the data dominate an update, so dragging a slider back is instant)."""
+        its 2 × 61² loss evaluations over the data dominate an update, so dragging a slider back is instant).
+
+        Parameters
+        ----------
+        params : dict
+            Control values by name: ``separation`` (distance between the blob centres, 0 … 6), ``label_noise``
+            (fraction of labels flipped, 0 … 0.5), ``seed`` (data draw, 0 … 9).
+
+        Returns
+        -------
+        TwoLossesState
+        """
+
         key = (float(params["separation"]), float(params["label_noise"]), int(params["seed"]))
         cache = self.__dict__.get("_states")
         if cache is None:  # compute first runs inside Explorer.__init__
@@ -133,6 +153,13 @@ class TwoLossesExplorer(Explorer):
             ax.legend(loc="lower left", fontsize=self.font(8))
 
     def draw(self, state):
+        """Update the figure's artists in place to show ``state``.
+
+        Parameters
+        ----------
+        state : TwoLossesState
+            The explorer's current state (see :class:`TwoLossesState`), from :meth:`compute`.
+        """
         from ..plotting import CMAP
 
         for loss, ax in self.axes.items():
