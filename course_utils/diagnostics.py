@@ -18,8 +18,8 @@ symptoms that point to causes:
 Gradient clipping lives with the update rules (:func:`course_utils.optimizers.clip_by_norm`) and the cliff it
 tames with the landscapes (:class:`course_utils.functions.Cliff`).
 
-Example
--------
+Examples
+--------
 >>> import numpy as np
 >>> from course_utils.models import Quadratic
 >>> q = Quadratic(np.diag([0.1, 1.0, 10.0]))

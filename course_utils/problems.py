@@ -7,8 +7,8 @@ and a test that ask for the same problem get the same numbers.
 * :func:`blob_classification` — chapter 2's "same model, two losses": logistic regression on two Gaussian
   blobs, once under cross-entropy and once under MSE on the sigmoid.
 
-Example
--------
+Examples
+--------
 >>> from course_utils.problems import blob_classification
 >>> objectives = blob_classification(3.0, 0.1, n=50)
 >>> sorted(objectives), objectives["mse"].dim

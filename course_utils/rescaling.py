@@ -8,8 +8,8 @@ r"""The same ReLU network under a function-preserving rescaling: what changes an
   (Li et al. 2018) through :math:`\theta_\alpha`, with how much the loss and the predictions moved;
 * :class:`RescaledCurvature` — :math:`\lambda_{\max}` and the trace of the Hessian at :math:`\theta_\alpha`.
 
-Example
--------
+Examples
+--------
 >>> from course_utils import data, models
 >>> X, y = data.two_moons(40, 0.15, rng=0)
 >>> m = models.MLP(X, y, hidden=(4,), activation="relu", loss="mse")

@@ -19,8 +19,8 @@ al. 2021: under full-batch GD, :math:`\lambda_{\max}` rises to about :math:`2/\e
 (Dinh et al. 2017: the same function with other weights — and another sharpness). :class:`SharpFlatLandscape`
 is a small test landscape with one sharp and one flat minimum of exactly equal depth.
 
-Example
--------
+Examples
+--------
 >>> import numpy as np
 >>> from course_utils.models import Quadratic
 >>> q = Quadratic(np.diag([1.0, 10.0]))

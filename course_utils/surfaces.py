@@ -22,8 +22,8 @@ in particular the first layer's pre-activations are
 so three ``(N, H)`` products serve the whole grid, and on an ``indexing="ij"`` grid a row of the grid is one
 broadcast addition (DESIGN.md §8).
 
-Example
--------
+Examples
+--------
 >>> import numpy as np
 >>> from course_utils import surfaces
 >>> from course_utils.models import Quadratic

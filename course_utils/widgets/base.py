@@ -26,8 +26,8 @@ A notebook cell ending with ``explorer`` shows the assembled layout (controls, c
 Under ``%matplotlib widget`` the canvas is the interactive ipympl canvas (3-D axes rotate with the
 mouse); under any other backend the figure is shown in an ``Output`` widget and refreshed on update.
 
-Example
--------
+Examples
+--------
 A complete explorer, in the style every chapter uses::
 
     from dataclasses import dataclass

@@ -4,8 +4,8 @@ An explorer's :meth:`~course_utils.widgets.base.Explorer.compute` is pure, so a 
 answered from memory. :class:`LRUCache` keeps the ``maxsize`` most recently used entries; an optional
 ``on_evict`` callback releases what an evicted entry holds (matplotlib artists, say).
 
-Example
--------
+Examples
+--------
 >>> cache = LRUCache(2)
 >>> cache.put("a", 1); cache.put("b", 2)
 >>> cache.get("a")                 # "a" is now the most recently used

@@ -6,8 +6,8 @@ chord, and the gap :math:`f(z) - [t f(x) + (1-t) f(y)]` along the whole segment.
 the chord) is flagged in words, by marker shape and by colour. The message line also reports a chord test
 of the function over the whole window (:func:`course_utils.convexity.chord_test`).
 
-Example
--------
+Examples
+--------
 >>> from course_utils.widgets import ChordExplorer
 >>> e = ChordExplorer(function="x⁴ − x²", x=-0.8, y=0.8, t=0.5)
 >>> e.state.point.violated

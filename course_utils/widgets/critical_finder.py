@@ -5,8 +5,8 @@ runs Newton from every start and the contour plot marks each verified critical p
 circles, saddles as crosses, maxima as triangles, degenerate points as squares (shape and colour both
 encode the type). The message line counts them and compares with the known census where there is one.
 
-Example
--------
+Examples
+--------
 >>> from course_utils.widgets import CriticalFinder
 >>> f = CriticalFinder(function="himmelblau", n_starts=64)
 >>> f.state.counts

@@ -4,8 +4,8 @@ Two sliders set the Hessian's eigenvalues (−2 … 2) and a third rotates its e
 between bowl, saddle, dome and trough (a zero eigenvalue), and the second-derivative test's verdict —
 with the index and the escape direction of a saddle — is shown live in the title and the message line.
 
-Example
--------
+Examples
+--------
 >>> from course_utils.widgets import CriticalGallery
 >>> g = CriticalGallery(lam1=1.0, lam2=-1.0)
 >>> g.state.classification.kind

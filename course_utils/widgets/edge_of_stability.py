@@ -5,8 +5,8 @@ On :math:`L(\theta) = \tfrac12\theta^\top H\theta`, each eigen-component of :mat
 falls (oscillating along the sharp direction once :math:`\eta > 1/\lambda_{\max}`), above it the loss grows
 geometrically.
 
-Example
--------
+Examples
+--------
 >>> e = StabilityExplorer(lr=0.21)
 >>> e.state.stable
 False

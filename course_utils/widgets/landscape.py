@@ -11,8 +11,8 @@ By default it shows the chapter-2 network (:func:`course_utils.problems.moons_pr
 on 200 two-moons points. The grid is evaluated batched (:func:`course_utils.surfaces.slice_2d` exploits that
 the layers are affine in α and β), so a 61×61 slice redraws while you drag.
 
-Example
--------
+Examples
+--------
 >>> from course_utils.widgets import LandscapeExplorer
 >>> e = LandscapeExplorer(resolution=21)
 >>> e.state.slice.losses.shape

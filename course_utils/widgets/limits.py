@@ -8,8 +8,8 @@ does it choose new limits — with headroom, so the next small move fits again. 
 plain autoscaling (the data never leave the view and never become a speck), but it rescales a few times per
 sweep of a slider instead of on every tick.
 
-Example
--------
+Examples
+--------
 >>> r = StableRange(headroom=0.25)
 >>> r.fit(0.0, 1.0)            # first call: limits with headroom
 (-0.25, 1.25)

@@ -6,8 +6,8 @@ the data; the right panel shows the loss along every path, with a marker at the 
 one. Loss profiles are computed once (:func:`course_utils.connectivity.path_profile`); each slider tick
 evaluates the network at one parameter vector on a grid of inputs.
 
-Example
--------
+Examples
+--------
 >>> from course_utils import connectivity
 >>> from course_utils.widgets import PathExplorer
 >>> curve = connectivity.train_curve(model, theta_1, theta_2).path

@@ -11,8 +11,8 @@ The explorer draws the 1-D slice :math:`L(\theta_a + t\,d)` for the original net
 dashed) and for the rescaled one (solid), along a raw direction (left) and a filter-normalized one (right),
 with the same random draw for both networks.
 
-Example
--------
+Examples
+--------
 >>> from course_utils.widgets import RescalingExplorer
 >>> e = RescalingExplorer(scale=4.0)
 >>> e.state.loss_change < 1e-12, e.state.filter_change < 1e-9, e.state.raw_change > 0.01

@@ -8,8 +8,8 @@ radii does so, starting far below the notch's width (see
 :class:`~course_utils.sharpness.SharpFlatLandscape`). Too large a :math:`\rho` and SAM stalls near the rim: its
 fixed points (where :math:`\nabla L(\theta + \hat\varepsilon) = 0`) are not minima of :math:`L`.
 
-Example
--------
+Examples
+--------
 >>> e = SAMExplorer(rho=0.2)
 >>> e.state.gd_basin, e.state.sam_basin
 ('sharp', 'flat')

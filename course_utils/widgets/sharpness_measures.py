@@ -8,8 +8,8 @@ from it (third-order terms, saturation) changes the picture; and the measures at
 box :math:`\varepsilon` (right, log scale): Keskar's worst case in the box, the worst and the average over
 random directions of length :math:`\rho`, and SAM's :math:`L(\theta + \rho g/\|g\|) - L(\theta)`.
 
-Example
--------
+Examples
+--------
 >>> from course_utils.models import Quadratic
 >>> q = Quadratic(np.diag([1.0, 10.0]))
 >>> e = SharpnessExplorer(q, {"minimum": np.zeros(2)}, rho=0.1)

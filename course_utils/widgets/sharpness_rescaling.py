@@ -6,8 +6,8 @@ how much: rounding only), yet :math:`\lambda_{\max}` and the trace of the Hessia
 :math:`\alpha` marked). The loss along a filter-normalized direction (right, solid) is the same for every
 :math:`\alpha`; along a raw direction (dashed) it is not.
 
-Example
--------
+Examples
+--------
 >>> e = ReparameterizationExplorer(alpha=4.0)            # doctest: +SKIP
 >>> e.state.loss_change < 1e-12 and e.state.lambda_max != e.state.lambda_max_ref
 True

@@ -7,8 +7,8 @@ loss at the sharp minimum rises like :math:`\tfrac12\lambda_{\text{sharp}}\delta
 :math:`\tfrac12\lambda_{\text{flat}}\delta^2` — many times less. This is the common intuition, in
 numbers; the chapter later shows where it breaks (Dinh et al. 2017).
 
-Example
--------
+Examples
+--------
 >>> e = ShiftExplorer(shift=0.1)
 >>> e.state.sharp_test_loss > 10 * e.state.flat_test_loss
 True

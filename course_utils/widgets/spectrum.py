@@ -12,8 +12,8 @@ matrix-free estimators recover from Hessian-vector products alone:
 The estimators receive ``v -> H v`` with the dense ``H`` precomputed, so a slider tick costs
 milliseconds; they are the same functions that the chapter runs on autograd HVPs.
 
-Example
--------
+Examples
+--------
 >>> from course_utils.widgets import SpectrumExplorer
 >>> e = SpectrumExplorer(H=np.diag(np.linspace(-1, 5, 60)), steps=60)
 >>> e.state.lanczos_error[-1] < 1e-8

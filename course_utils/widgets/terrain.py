@@ -13,8 +13,8 @@ rotate under ``%matplotlib widget``) with the path drawn on it, and the contour 
 message line says where the ball came to rest — the global minimum, a local one and how high it is,
 still rolling, or "diverged at step k".
 
-Example
--------
+Examples
+--------
 >>> from course_utils.widgets import TerrainExplorer
 >>> e = TerrainExplorer(terrain="wobbly", amplitude=1.0, x0=0.9, y0=0.8)
 >>> e.state.outcome

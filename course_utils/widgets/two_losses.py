@@ -13,8 +13,8 @@ classified by :math:`p = \sigma(w_1 x_1 + w_2 x_2)` — no intercept, so the who
 The explorer measures non-convexity on the drawn grid as the share of points whose 2×2 Hessian (finite
 differences, :func:`course_utils.surfaces.slice_curvature`) has a clearly negative eigenvalue.
 
-Example
--------
+Examples
+--------
 >>> from course_utils.widgets import TwoLossesExplorer
 >>> e = TwoLossesExplorer(separation=3.0, label_noise=0.0)
 >>> e.state.negative_fraction["cross_entropy"] == 0.0 < e.state.negative_fraction["mse"]
