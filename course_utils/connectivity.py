@@ -31,7 +31,6 @@ from math import comb
 
 import numpy as np
 
-from . import derivatives
 from .objective import as_objective
 from .validation import (
     check_array,
@@ -538,7 +537,7 @@ def _common_path_args(objective, theta_a, theta_b, steps, lr, n_eval, eval_every
         target_barrier = check_scalar(target_barrier, "target_barrier")
     if callback is not None:
         check_callable(callback, "callback")
-    return a, b, steps, lr, n_eval, eval_every, target_barrier
+    return objective, a, b, steps, lr, n_eval, eval_every, target_barrier
 
 
 def train_curve(
@@ -604,7 +603,7 @@ def train_curve(
     """
     from . import optimizers
 
-    a, b, steps, lr, n_eval, eval_every, target_barrier = _common_path_args(
+    objective, a, b, steps, lr, n_eval, eval_every, target_barrier = _common_path_args(
         objective, theta_a, theta_b, steps, lr, n_eval, eval_every, target_barrier, callback, lr_optional=True)
     kind = check_option(kind, "kind", ["bezier", "chain"])
     n_bends = check_int(n_bends, "n_bends", low=1)
@@ -635,12 +634,14 @@ def train_curve(
     path0 = Path(kind, np.vstack([a, bends, b]))
     n_nodes = n_bends + 2
 
-    def curve_loss(flat_bends, t, obj):
+    def grad_fn(flat_bends, t, obj):
+        # theta(t) is linear in the bends, theta = w_0 a + sum_k w_k beta_k + w_K b, so by the chain rule
+        # dL/dbeta_k = w_k grad L(theta(t)): one loss and one gradient of the objective, whatever computes them
+        # (autograd for the course's models, a student's own `grad` method for theirs).
         w = _basis(kind, n_nodes, np.array([t]))[0]  # (K,)
         theta = w[0] * a + w[-1] * b + w[1:-1] @ flat_bends.reshape(n_bends, P)
-        return obj.unchecked_loss(theta)
+        return obj.unchecked_loss(theta), np.outer(w[1:-1], obj.unchecked_grad(theta)).ravel()
 
-    grad_fn = derivatives.value_and_grad(curve_loss)
     flat = bends.ravel().copy()
     state = opt.init(flat)
     log = _BarrierLog(objective, n_eval, eval_every, target_barrier, callback)
@@ -767,7 +768,7 @@ def numerical_gradient_path_search(
         ``losses`` holds :math:`c(\beta)` before each step; ``history`` the logged barriers (on ``n_eval``
         points of the chain) and cumulative loss evaluations.
     """
-    a, b, steps, lr, n_eval, eval_every, target_barrier = _common_path_args(
+    objective, a, b, steps, lr, n_eval, eval_every, target_barrier = _common_path_args(
         objective, theta_a, theta_b, steps, lr, n_eval, eval_every, target_barrier, callback)
     n_bends = check_int(n_bends, "n_bends", low=1)
     eps = check_scalar(eps, "eps", low=0, low_inclusive=False)

@@ -143,3 +143,27 @@ def test_optimizers_accept_it():
     bowl = StudentQuadratic(np.diag([1.0, 4.0]), np.array([1.0, 2.0]))
     run = optimizers.run(bowl, optimizers.momentum(), np.array([3.0, -2.0]), steps=300, lr=0.1)
     assert np.allclose(run.final_theta, [1.0, 0.5], atol=1e-8)  # the oracle: A⁻¹b = (1, 0.5)
+
+
+def test_connectivity_accepts_it():
+    from course_utils import connectivity
+    from course_utils.functions import Himmelblau
+
+    course = Himmelblau()
+
+    class StudentHimmelblau:  # the course's landscape behind a student's plain interface
+        dim = 2
+
+        def loss(self, theta):
+            return float(course.loss(theta))
+
+        def grad(self, theta):
+            return np.asarray(course.grad(theta))
+
+    a, b = np.array([3.0, 2.0]), np.array([-2.805118, 3.131312])  # two of Himmelblau's minima
+    for search in (lambda f: connectivity.train_curve(f, a, b, steps=60, lr=0.02, rng=0),
+                   lambda f: connectivity.numerical_gradient_path_search(f, a, b, steps=3, lr=0.01)):
+        theirs, ours = search(StudentHimmelblau()), search(course)
+        np.testing.assert_allclose(theirs.path.bends, ours.path.bends, rtol=1e-10, atol=1e-12)
+        np.testing.assert_allclose(theirs.history["barrier"], ours.history["barrier"], rtol=1e-10, atol=1e-12)
+    assert theirs.history["barrier"][-1] < theirs.history["barrier"][0]  # and the search did move the path
