@@ -142,3 +142,23 @@ def test_the_legend_is_kept_while_the_racers_stay_the_same(race):
     assert race.ax_loss.get_legend() is not legend
     assert sorted(shown) == sorted(e.label for e in race.state.entries.values())
     race.set(show_adam=not race.params["show_adam"])
+
+
+@pytest.mark.parametrize("key", list(LANDSCAPE_PRESETS))
+def test_a_landscape_given_at_construction_brings_its_preset_as_the_dropdown_does(key):
+    built = OptimizerRace(landscape=key)
+    chosen = OptimizerRace()
+    chosen.controls["landscape"].value = key  # the oracle: what a click in the dropdown does
+    for name in ("x0", "y0", "lr"):
+        a, b = built.controls[name], chosen.controls[name]
+        assert (a.value, getattr(a, "min", None), getattr(a, "max", None)) == (b.value, getattr(b, "min", None),
+                                                                                 getattr(b, "max", None)), name
+    (x_lo, x_hi), (y_lo, y_hi) = functions.get(key).bounds
+    assert (built.controls["x0"].min, built.controls["x0"].max) == (x_lo, x_hi)
+    assert (built.controls["y0"].min, built.controls["y0"].max) == (y_lo, y_hi)
+
+
+def test_explicit_values_override_the_landscapes_preset():
+    race = OptimizerRace(landscape="himmelblau", x0=1.0, lr=0.005)
+    assert (race.controls["x0"].value, race.controls["lr"].value) == (1.0, 0.005)
+    assert race.controls["y0"].value == LANDSCAPE_PRESETS["himmelblau"]["start"][1]

@@ -99,14 +99,20 @@ class OptimizerRace(Explorer):
         self._landscapes: dict = {}
         self.cache_hits = 0
         self.cache_misses = 0
+        # The landscape chosen at construction brings its preset (window, start, learning rate) as a later choice
+        # in the dropdown does; values given explicitly for x0, y0 or lr are applied on top of it.
+        landscape = values.get("landscape", "six_hump_camel")
+        self._initial_landscape = landscape if landscape in LANDSCAPE_PRESETS else "six_hump_camel"
         super().__init__(**values)
 
     # --- controls ---------------------------------------------------------------------------
     def _make_controls(self):
-        preset = LANDSCAPE_PRESETS["six_hump_camel"]
+        key = self._initial_landscape
+        preset = LANDSCAPE_PRESETS[key]
+        (x_lo, x_hi), (y_lo, y_hi) = self._landscape(key).bounds
         controls = {
             "landscape": W.Dropdown(options=[(p["label"], k) for k, p in LANDSCAPE_PRESETS.items()],
-                                    value="six_hump_camel", description="landscape",
+                                    value=key, description="landscape",
                                     style={"description_width": "initial"}, layout={"width": "340px"}),
         }
         for key in RACERS:
@@ -121,8 +127,8 @@ class OptimizerRace(Explorer):
             "radius": log_slider("perturbation radius r", 1e-4, 1.0, value=0.01, heavy=True,
                                  tooltip="radius of the ball perturbed GD draws from"),
             "steps": int_slider("steps", 10, 1000, step=10, value=200, heavy=True),
-            "x0": float_slider("start x", -2.0, 2.0, 0.01, preset["start"][0], heavy=True),
-            "y0": float_slider("start y", -1.0, 1.0, 0.01, preset["start"][1], heavy=True),
+            "x0": float_slider("start x", x_lo, x_hi, 0.01, preset["start"][0], heavy=True),
+            "y0": float_slider("start y", y_lo, y_hi, 0.01, preset["start"][1], heavy=True),
         })
         return controls
 
