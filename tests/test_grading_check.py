@@ -312,3 +312,13 @@ def test_unregister_forgets_an_exercise_and_ignores_an_unknown_one():
     registry.unregister("99.9")
     assert "99.9" not in registry.all_ids()
     registry.unregister("99.9")  # already gone: ignored
+
+
+def test_a_single_output_message_longer_than_the_limit_is_marked_truncated(tmp_path):
+    from course_utils.grading.kernel_runner import KernelRunner
+
+    with KernelRunner(tmp_path, output_limit=100) as runner:
+        long = runner.run("import sys; sys.stdout.write('x' * 5000 + 'END'); sys.stdout.flush()", timeout=60)
+        short = runner.run("print('ok')", timeout=60)
+    assert long.truncated and long.stdout.endswith("END") and len(long.stdout) == 100, long
+    assert not short.truncated and short.stdout == "ok\n", short

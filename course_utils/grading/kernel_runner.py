@@ -284,7 +284,9 @@ class KernelRunner:
             kind, content = msg["msg_type"], msg["content"]
             if kind == "stream" and content.get("name") == "stdout":
                 # Keep the *tail*: the grader's verdict is the last line a probe prints, after any flood.
-                text = content.get("text", "")[-self.output_limit:]
+                text = content.get("text", "")
+                if len(text) > self.output_limit:  # one message longer than the limit: its head is dropped too
+                    text, truncated = text[-self.output_limit:], True
                 chunks.append(text)
                 kept += len(text)
                 while kept > self.output_limit:
