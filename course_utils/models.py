@@ -172,7 +172,8 @@ class _DataModel(Objective):
         if idx.ndim != 1 or idx.size == 0 or not np.issubdtype(idx.dtype, np.integer):
             raise ValueError(f"`indices` must be a non-empty 1-D integer array, got {indices!r}")
         if idx.min() < -self.n_examples or idx.max() >= self.n_examples:
-            raise ValueError(f"`indices` must lie in [0, {self.n_examples}), got values up to {idx.max()}")
+            raise ValueError(f"`indices` must lie in [-{self.n_examples}, {self.n_examples}), got values from "
+                             f"{idx.min()} to {idx.max()}")
         return self._clone_with(self.X[idx], self.y[idx])
 
     def with_data(self, X, y) -> _DataModel:
@@ -183,8 +184,8 @@ class _DataModel(Objective):
         X : array_like, shape (M, d)
             Finite inputs with the same ``d`` columns as the training data.
         y : array_like, shape (M,) or (M, K)
-            Finite targets, one row per row of ``X``. Only the shapes are checked here, not the model's
-            label rules (0/1 labels, class indices).
+            Finite targets, one row per row of ``X``, following the model's label rules (0/1 labels for
+            logistic regression, class indices below ``n_outputs`` for a cross-entropy MLP).
 
         Returns
         -------
@@ -194,7 +195,14 @@ class _DataModel(Objective):
         X, y = _check_xy(X, y)
         if X.shape[1] != self.X.shape[1]:
             raise ValueError(f"`X` must have {self.X.shape[1]} columns, got {X.shape[1]}")
+        self._check_targets(y)
         return self._clone_with(X, y)
+
+    def _check_targets(self, y: np.ndarray) -> None:
+        """Refuse targets this model cannot score (overridden where labels have rules)."""
+        if y.shape[1:] != self.y.shape[1:]:
+            raise ValueError(f"`y` must have shape (M,{''.join(f' {k},' for k in self.y.shape[1:])[:-1] or ''}) like "
+                             f"the training targets, got {y.shape}")
 
 
 class LinearRegression(_DataModel):
@@ -301,6 +309,10 @@ class LogisticRegression(_DataModel):
     def _design(self, X):
         return np.hstack([X, np.ones((X.shape[0], 1))]) if self.fit_intercept else X
 
+    def _check_targets(self, y):
+        if y.ndim != 1 or not np.all((y == 0) | (y == 1)):
+            raise ValueError("`y` must be a 1-D array of 0/1 labels for LogisticRegression")
+
     def _from_logits(self, z):
 
         if self.loss_name == "cross_entropy":
@@ -346,6 +358,8 @@ class LogisticRegression(_DataModel):
         """
         p = self.predict(theta, X)
         y = self.y if y is None else check_array(y, "y", ndim=1)
+        if p.shape[0] != y.shape[0]:
+            raise ValueError(f"`y` must hold one label per row of `X` ({p.shape[0]}), got {y.shape[0]}")
         return float(np.mean((p > 0.5) == (y > 0.5)))
 
 
@@ -436,6 +450,15 @@ class MLP(_DataModel):
         self._prepare_targets()
         arch = "-".join(str(s) for s in self.sizes)
         self.name = f"MLP {arch} ({self.activation}, {self.loss_name.replace('_', '-')}{', residual' if residual else ''})"
+
+    def _check_targets(self, y):
+        if self.loss_name != "cross_entropy":
+            return super()._check_targets(y)
+        if y.ndim != 1 or not np.allclose(y, np.round(y)) or y.min() < 0:
+            raise ValueError("`y` must be 1-D non-negative integer class labels for loss='cross_entropy'")
+        n_classes = max(2, self.n_outputs)
+        if y.max() >= n_classes:
+            raise ValueError(f"`y` must hold class labels below {n_classes} (this network's classes), got {y.max():g}")
 
     def _prepare_targets(self):
         if self.loss_name == "cross_entropy":

@@ -166,3 +166,23 @@ def test_models_reject_mismatched_data():
         LogisticRegression(X, y + 2)
     with pytest.raises(ValueError, match="theta"):
         MLP(X, y).loss(np.zeros(3))
+
+
+def test_other_data_follows_the_models_label_rules():
+    from course_utils import data
+
+    X, y = data.two_moons(40, rng=0)
+    net = MLP(X, y, hidden=(4,), loss="cross_entropy")
+    logistic = LogisticRegression(X, y)
+    with pytest.raises(ValueError, match="class labels below 2"):
+        net.with_data(X, y + 2)  # a class the network has no output for
+    with pytest.raises(ValueError, match="integer class labels"):
+        net.with_data(X, y * 0.5)
+    with pytest.raises(ValueError, match="0/1 labels"):
+        logistic.with_data(X, 2 * y)
+    with pytest.raises(ValueError, match="one label per row"):
+        logistic.accuracy(np.zeros(logistic.dim), X, y[:1])  # would broadcast silently
+    with pytest.raises(ValueError, match=r"\[-40, 40\)"):
+        net.subset([40])
+    assert net.with_data(X[:5], y[:5]).n_examples == 5 and logistic.with_data(X[:5], y[:5]).n_examples == 5
+    assert net.subset([-1]).n_examples == 1
