@@ -13,7 +13,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from . import derivatives
+from . import derivatives, optimizers
 from .objective import Objective, as_objective
 from .validation import check_array, check_bounds_2d, check_int, check_scalar
 
@@ -78,12 +78,17 @@ def gradient_descent_batch(objective: Objective, starts, *, lr: float, steps: in
     grad = derivatives.batched_grad(objective.unchecked_loss_batch, objective.grad, probe)
     theta = X.copy()
     alive = np.ones(len(X), dtype=bool)
+    # optimizers.gd()'s own step, applied to all live rows at once: the rule is elementwise, so one call moves
+    # every start exactly as optimizers.run would move it alone
+    rule = optimizers.gd()
+    state = rule.init(theta)
     with np.errstate(all="ignore"):
-        for _ in range(steps):
+        for step in range(steps):
             if not alive.any():
                 break
             idx = np.flatnonzero(alive)
-            new = theta[idx] - lr * grad(theta[idx])
+            new, state = optimizers.take_step(rule, grad(theta[idx]), state, theta[idx], lr,
+                                              optimizers.Oracle(objective, step, None))
             bad = ~np.all(np.isfinite(new), axis=1) | (np.linalg.norm(new, axis=1) > explode)
             theta[idx[~bad]] = new[~bad]
             alive[idx[bad]] = False
