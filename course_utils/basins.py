@@ -15,6 +15,7 @@ import numpy as np
 
 from . import derivatives, optimizers
 from .objective import Objective, as_objective
+from .optimizers.run import take_step  # the optimizers' one step (an unchecked helper, not in their __all__)
 from .validation import check_array, check_bounds_2d, check_int, check_scalar
 
 __all__ = ["BatchDescent", "gradient_descent_batch", "BasinMap", "basin_map"]
@@ -87,7 +88,7 @@ def gradient_descent_batch(objective: Objective, starts, *, lr: float, steps: in
             if not alive.any():
                 break
             idx = np.flatnonzero(alive)
-            new, state = optimizers.take_step(rule, grad(theta[idx]), state, theta[idx], lr,
+            new, state = take_step(rule, grad(theta[idx]), state, theta[idx], lr,
                                               optimizers.Oracle(objective, step, None))
             bad = ~np.all(np.isfinite(new), axis=1) | (np.linalg.norm(new, axis=1) > explode)
             theta[idx[~bad]] = new[~bad]

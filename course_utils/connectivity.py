@@ -602,6 +602,7 @@ def train_curve(
     CurveTraining
     """
     from . import optimizers
+    from .optimizers.run import take_step  # the optimizers' one step (an unchecked helper)
 
     objective, a, b, steps, lr, n_eval, eval_every, target_barrier = _common_path_args(
         objective, theta_a, theta_b, steps, lr, n_eval, eval_every, target_barrier, callback, lr_optional=True)
@@ -666,7 +667,7 @@ def train_curve(
                 message = f"curve training: gradient not finite at step {step + 1}; stopped"
                 stopped_at = step
                 break
-            flat, state = optimizers.take_step(opt, g, state, flat, lr, optimizers.Oracle(obj, step, rng))
+            flat, state = take_step(opt, g, state, flat, lr, optimizers.Oracle(obj, step, rng))
             if log(step + 1, path0.with_bends(flat), evaluations, force=step + 1 == steps):
                 stopped_at = step + 1
                 break

@@ -439,6 +439,9 @@ def hessian_trace(objective, theta, *, method: str = "auto", n_probes: int = 100
     objective = as_objective(objective)
     theta = check_vector(theta, "theta", objective.dim)
     method = check_option(method, "method", ["auto", "exact", "hutchinson"])
+    # validated on every path: a bad value is a mistake even when the exact sum does not use it
+    n_probes = check_int(n_probes, "n_probes", low=2)
+    rng = check_rng(rng)
     hvp = objective.make_hvp(theta)
     if method == "exact" or (method == "auto" and objective.dim < _EXACT_TRACE_BELOW):
         eye = np.eye(objective.dim)

@@ -50,7 +50,7 @@ from .aliases import (
     sam,
     sgd,
 )
-from .run import MinibatchSampler, Trajectory, run, run_many, take_step
+from .run import MinibatchSampler, Trajectory, run, run_many
 from .schedules import (
     Schedule,
     as_schedule,
@@ -145,5 +145,4 @@ __all__ = [
     "Schedule",
     "as_schedule",
     "MinibatchSampler",
-    "take_step",
 ]
