@@ -286,11 +286,16 @@ assert eos[0.25].lambda_max[0] < 0.8 * eos[0.25].threshold        # with the sma
 
 # %%
 fig, (ax1, ax2) = plotting.new_figure(1, 2, figsize=(10, 4))
-for (lr, tr), colour in zip(eos.items(), (plotting.OKABE_ITO[3], plotting.OKABE_ITO[4], plotting.OKABE_ITO[2])):
-    ax1.plot(tr.steps, tr.lambda_max, color=colour, linewidth=1, label=rf"$\eta = {lr}$")
+# colour and marker both tell the runs apart; each 2/η line carries its value as text
+for (lr, tr), colour, marker in zip(eos.items(), (plotting.OKABE_ITO[3], plotting.OKABE_ITO[4], plotting.OKABE_ITO[2]),
+                                    ("o", "s", "^")):
+    ax1.plot(tr.steps, tr.lambda_max, color=colour, linewidth=1, marker=marker, markevery=25, markersize=4,
+             label=rf"$\eta = {lr}$")
     ax1.axhline(tr.threshold, color=colour, linestyle="--", linewidth=1.2)
-    ax2.semilogy(tr.trajectory.losses, color=colour, linewidth=1, label=rf"$\eta = {lr}$")
-ax1.plot([], [], color="0.3", linestyle="--", label=r"$2/\eta$ (same colour)")
+    ax1.text(15, tr.threshold + 0.08, rf"$2/\eta = {tr.threshold:.1f}$", color=colour, fontsize=8, va="bottom")
+    ax2.semilogy(tr.trajectory.losses, color=colour, linewidth=1, marker=marker, markevery=100, markersize=4,
+                 label=rf"$\eta = {lr}$")
+ax1.plot([], [], color="0.3", linestyle="--", label=r"$2/\eta$ (same colour, value written on it)")
 for ax in (ax1, ax2):
     ax.axvspan(600, 1200, color="0.92", zorder=0, label="late phase" if ax is ax1 else None)
 ax1.legend(loc="lower right", fontsize=8)
