@@ -40,7 +40,7 @@ Recorder methods (each records one case, returns True/False, never raises):
   None, non-numeric values, wrong shapes ((2, 1) vs (2,)), NaN and inf fail with a clear message. The
   message gives the *distance* to the expected value, never the value itself.
 * ``t.equal(actual, expected, *, case, hint=None)`` — exact equality (ints, strings such as "saddle").
-* ``t.true(condition, *, case, hint=None, message="the condition is false")`` — a property (prefer these:
+* ``t.true(condition, *, case, hint=None, message="your answer does not have this property")`` — a property (prefer these:
   "the gradient matches finite differences", "the loss decreased").
 * ``t.fail(message, *, case, hint=None)`` / ``t.passed(case=...)`` — record an outcome yourself.
 

@@ -271,7 +271,7 @@ class Tester:
         return self._record(case, False, message, hint)
 
     # -- comparisons ----------------------------------------------------------------------------
-    def true(self, condition: Any, *, case: str, hint: str | None = None, message: str = "the condition is false") -> bool:
+    def true(self, condition: Any, *, case: str, hint: str | None = None, message: str = "your answer does not have this property") -> bool:
         """Record a property: passes when ``condition`` is truthy (NumPy arrays: all elements).
 
         Parameters
@@ -282,7 +282,7 @@ class Tester:
             Description of the case (the input tried), shown in the verdict.
         hint : str, optional
             A hint about the likely misconception, shown when the case fails.
-        message : str, default "the condition is false"
+        message : str, default "your answer does not have this property"
             What is wrong when the case fails.
 
         Returns
@@ -320,13 +320,29 @@ class Tester:
         """
         if actual is None and expected is not None:
             return self._record(case, False, "your function returned None — did you forget `return`?", hint)
-        if isinstance(expected, str) and not isinstance(actual, str):
-            message = f"your function returned {_type_name(actual)} {short_answer(actual)}; expected a string"
-            return self._record(case, False, message, hint)
-        try:
-            ok = bool(actual == expected)
-        except Exception:  # e.g. an array compared with a scalar
-            ok = False
+        # Compare plain data only: never call the answer's own __eq__ (a str subclass could claim equality).
+        import numpy as np
+
+        if isinstance(expected, str):
+            if type(actual) is not str:
+                message = f"your function returned {_type_name(actual)} {short_answer(actual)}; expected a plain str"
+                return self._record(case, False, message, hint)
+            ok = str.__eq__(actual, expected) is True
+        elif isinstance(expected, (bool, np.bool_)):
+            if type(actual) not in (bool, np.bool_):
+                message = f"your function returned {_type_name(actual)} {short_answer(actual)}; expected True or False"
+                return self._record(case, False, message, hint)
+            ok = bool(actual) is bool(expected)
+        elif isinstance(expected, (int, np.integer)):
+            if isinstance(actual, (bool, np.bool_)) or type(actual) is not int and not isinstance(actual, np.integer):
+                message = f"your function returned {_type_name(actual)} {short_answer(actual)}; expected an int"
+                return self._record(case, False, message, hint)
+            ok = int(actual) == int(expected)
+        else:
+            try:
+                ok = type(actual) is type(expected) and bool(expected == actual)
+            except Exception:  # e.g. an array compared with a scalar
+                ok = False
         message = f"your value {short_answer(actual)} is not the expected one"
         return self._record(case, ok, message, hint)
 
