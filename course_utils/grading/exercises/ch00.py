@@ -190,7 +190,7 @@ def _steps_hint(actual, a, x0, lr, k, default):
     if k >= 1:
         mistakes.insert(2, (_loss_after(a, x0, lr, k - 1), "Your value is the loss after k − 1 steps: one step too "
                                                            "few — count how often your loop runs."))
-    return diagnose(actual, mistakes, default, expected=_loss_after(a, x0, lr, k), rtol=1e-7)
+    return diagnose(actual, mistakes, default, expected=_loss_after(a, x0, lr, k), rtol=1e-7, atol=0.0)
 
 
 @exercise("0.3", title="Loss after k gradient-descent steps", budget=5.0)
