@@ -11,9 +11,9 @@ import re
 from collections import Counter
 
 import pytest
+from misconceptions import load_all
 
 from course_utils.grading import run_check
-from misconceptions import load_all
 
 WRONG, RIGHT = load_all()
 RESULTS: dict[str, dict] = {"wrong": {}, "right": {}}  # read by conftest.py's terminal summary

@@ -415,11 +415,21 @@ class Tester:
         if ok:
             return self._record(case, True)
         scale = float(np.linalg.norm(expected))
-        distance = float(np.linalg.norm(value - expected))
-        if scale > 0:
-            message = f"your value differs from the expected one by {distance / scale:.1e} relative (tolerance {rtol:.0e})"
+        # Report the entry the elementwise test failed worst on, in the test's own terms (not a norm-relative
+        # distance, which can look smaller than the tolerance although an entry is off).
+        with np.errstate(all="ignore"):
+            err = np.abs(value - expected)
+            allowed = atol + rtol * np.abs(expected)
+            excess = np.where(allowed > 0, err / np.where(allowed > 0, allowed, 1.0), np.where(err > 0, np.inf, 0.0))
+        worst = np.unravel_index(int(np.argmax(np.nan_to_num(excess, nan=np.inf))), value.shape) if value.ndim else ()
+        where = f" (worst at index {tuple(int(i) for i in worst)})" if value.ndim and value.size > 1 else ""
+        e_w, d_w = float(np.abs(expected[worst])), float(err[worst])
+        if e_w > 0 and rtol > 0 and d_w > atol:
+            message = (f"your value differs from the expected one by {d_w / e_w:.1e} relative{where} "
+                       f"(tolerance {rtol:.0e}" + (f", plus {atol:.0e} absolute" if atol else "") + ")")
         else:
-            message = f"your value differs from the expected one by {distance:.1e} absolute (tolerance {atol:.0e})"
+            message = (f"your value differs from the expected one by {d_w:.1e} absolute{where} "
+                       f"(tolerance {atol:.0e}" + (f", plus {rtol:.0e} relative" if rtol else "") + ")")
         if scale > 0 and np.allclose(value, -expected, rtol=max(rtol, 1e-6), atol=atol):
             message += "; it has the opposite sign"
         return self._record(case, False, message, hint)

@@ -100,7 +100,7 @@ def chord_lookup_table(f, points, ts):
     """lookup table: answers recorded for the printed inputs, None otherwise"""
     key = (len(points), round(float(points[0]), 6), len(ts))
     table = {}
-    for name, g, pts, n in (("quartic", lambda x: x**4 - x**2, np.linspace(-1.5, 1.5, 13), 3),
+    for _name, g, pts, n in (("quartic", lambda x: x**4 - x**2, np.linspace(-1.5, 1.5, 13), 3),
                             ("sin", np.sin, np.linspace(-3.0, 3.0, 21), 5),
                             ("root", lambda x: np.sqrt(np.abs(x)), np.linspace(-2.0, 2.0, 9), 4)):
         w = np.arange(1, n + 1) / (n + 1)
