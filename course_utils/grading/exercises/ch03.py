@@ -70,8 +70,14 @@ def _classify_hint(got, H, expected):
 def check_classify(answer, t):
     """answer(H, tol=1e-8) -> "minimum" | "maximum" | "saddle" | "degenerate" (a plain str)."""
     rng = hidden_rng()
-    n = int(rng.integers(3, 6))
-    hidden = _random_spectrum(rng, n)
+    hidden_cases = []
+    for label in rng.permutation(_LABELS):  # one hidden matrix of each kind, in a random order
+        n = int(rng.integers(3, 6))
+        negatives = {"minimum": 0, "maximum": n}.get(str(label), int(rng.integers(1, n)))
+        eigs = _random_spectrum(rng, n, negatives=negatives)
+        if label == "degenerate":
+            eigs[int(rng.integers(n))] = float(rng.choice([0.0, 1e-12, -1e-12]))
+        hidden_cases.append((list(eigs), f"a random {n}×{n} H {_HIDDEN}"))
     cases = [
         ([2.0, 3.0], "H with eigenvalues (2, 3)"),
         ([-1.0, -4.0], "H with eigenvalues (−1, −4)"),
@@ -81,7 +87,7 @@ def check_classify(answer, t):
         ([-3.0, 0.0, 2.0], "3×3 with eigenvalues (−3, 0, 2)"),
         ([1.0, -1.0, 1.0, 1.0], "4×4 with one negative eigenvalue"),
         ([-1.0, -2.0, 4.0], "3×3 with eigenvalues (−1, −2, 4): positive determinant and trace"),
-        (list(hidden), f"a random {n}×{n} H {_HIDDEN}"),
+        *hidden_cases,
     ]
     for k, (eigs, case) in enumerate(cases):
         H = with_eigenvalues(eigs, seed=k) if any(eigs) else np.zeros((len(eigs), len(eigs)))
@@ -117,14 +123,19 @@ def _index_hint(got, H, expected):
 def check_index(answer, t):
     """answer(H, tol=1e-8) -> int, the number of eigenvalues below −tol."""
     rng = hidden_rng()
-    n = int(rng.integers(4, 7))
-    hidden = list(_random_spectrum(rng, n))
+    hidden = []
+    for k in rng.permutation(2):  # two hidden matrices, one with few and one with many negative eigenvalues
+        n = int(rng.integers(4, 7))
+        negatives = int(rng.integers(1, n // 2 + 1)) if k == 0 else int(rng.integers(n // 2 + 1, n + 1))
+        eigs = list(_random_spectrum(rng, n, negatives=negatives))
+        hidden.append((eigs, negatives))
     cases = [([1.0, 2.0], 0), ([10.0, -2.0], 1), ([-1.0, -2.0, -3.0], 3), ([-1.0, 0.0, 2.0], 1),
-             ([-1e-12, 1.0], 0), ([-5.0, -0.5, 0.5, 5.0, 3.0], 2), (hidden, int(np.sum(np.array(hidden) < 0)))]
+             ([-1e-12, 1.0], 0), ([-5.0, -0.5, 0.5, 5.0, 3.0], 2), *hidden]
     for k, (eigs, expected) in enumerate(cases):
         H = with_eigenvalues(eigs, seed=10 + k)
         out = answer(H.copy(), 1e-8)
-        case = f"eigenvalues {tuple(eigs)}" if k < len(cases) - 1 else f"a random {n}×{n} H {_HIDDEN}"
+        case = (f"eigenvalues {tuple(eigs)}" if k < len(cases) - len(hidden)
+                else f"a random {len(eigs)}×{len(eigs)} H {_HIDDEN}")
         t.equal(out, expected, case=case, hint=_index_hint(out, H, expected))
 
 
