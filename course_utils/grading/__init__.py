@@ -51,8 +51,12 @@ Rules of thumb:
 * All cases run (a failure does not stop the check); the score is the fraction of cases passed and the
   verdict is "passed" only when every case passed. If the student's code raises, the check stops there and
   the verdict shows their exception and line; ``NotImplementedError`` means "not attempted yet".
-* Build fresh inputs for every call (students may modify arrays in place); draw randomness from a fixed
-  ``np.random.default_rng(seed)`` so verdicts are reproducible.
+* Build fresh inputs for every call (students may modify arrays in place, so check that too); draw the
+  printed cases from a fixed ``np.random.default_rng(seed)``, and add hidden cases from
+  ``cases.hidden_rng()`` (new inputs on every call) so that a table of the printed inputs cannot pass.
+* Choose each hint by recognising the mistake: ``cases.diagnose(value, [(what_mistake_gives, hint), ...],
+  default, expected=...)`` returns the hint of the misconception the value reproduces. A hint names the
+  mistake and where to look — never the formula, the code or the expected value.
 * ``budget`` (seconds) bounds the whole check; keep checks well under a second.
 * ``answer_is_function=False`` when the student passes a value (a number, an array) instead of a function.
 
