@@ -328,7 +328,7 @@ def step_diagonal(A):
     return 2 / (mu + L), (L - mu) / (L + mu)
 
 
-@wrong("1.4", r"half the balancing step")
+@wrong("1.4", r"factor 2 is missing")
 def step_factor_two_missing(A):
     """factor 2 missing in the step"""
     mu, L = _ends(A)

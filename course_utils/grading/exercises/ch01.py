@@ -272,7 +272,8 @@ def _step_rate_hint(got, A, default):
                                 "the flattest and the steepest directions."),
                         (2 / L, "Your step is the edge of stability of the steepest direction: there the worst "
                                 "factor is 1, the slowest possible."),
-                        (1 / (mu + L), "Your step is half the balancing step: recheck where |1 − ημ| = |1 − ηL|."),
+                        (1 / (mu + L), "Your step is half the step that balances the flattest and the steepest directions: "
+                                        "a factor 2 is missing."),
                         (1 / mu, "Your step follows the flattest direction and overshoots the steepest one.")):
         if math.isclose(step, value, rel_tol=1e-8) and not math.isclose(value, best, rel_tol=1e-8):
             return text
