@@ -40,7 +40,7 @@ from course_utils.grading import check
 # $f(tx + (1-t)y) - [t f(x) + (1-t) f(y)]$ over all pairs of distinct points and all weights — or `None` when no
 # gap exceeds `1e-9` (no violation found: consistent with convexity).
 #
-# *Expected output:* `✓ Exercise 1.1 (A chord-violation finder): passed — all 9 cases`.
+# *Expected output:* `✓ Exercise 1.1 (A chord-violation finder): passed — all 11 cases`.
 
 # %%
 def find_chord_violation(f, points, ts):
@@ -67,8 +67,9 @@ check("1.1", find_chord_violation)
 #
 # For samples $x_1, \dots, x_n$ (the empirical distribution: each with probability $1/n$), return
 # $\frac1n\sum f(x_i) - f\big(\frac1n\sum x_i\big)$. For $f = x^2$ you should get the sample variance (with $1/n$).
+# Leave the caller's `samples` unchanged.
 #
-# *Expected output:* `✓ Exercise 1.2 (Jensen's gap of a sample): passed — all 4 cases`.
+# *Expected output:* `✓ Exercise 1.2 (Jensen's gap of a sample): passed — all 6 cases`.
 
 # %%
 def jensen_gap_of_samples(f, samples):
@@ -85,7 +86,7 @@ check("1.2", jensen_gap_of_samples)
 # For a symmetric matrix $H$ (the Hessian of a quadratic), return $(\mu, L, \kappa)$: the smallest eigenvalue, the
 # largest, and the condition number $L/\mu$ — or `math.inf` when $\mu \le 0$ (not strongly convex).
 #
-# *Expected output:* `✓ Exercise 1.3 (Curvature constants of a Hessian): passed — all 5 cases`.
+# *Expected output:* `✓ Exercise 1.3 (Curvature constants of a Hessian): passed — all 6 cases`.
 
 # %%
 def curvature_constants(H):
@@ -103,7 +104,7 @@ check("1.3", curvature_constants)
 # $1 - \eta\lambda_i$. Return the fixed step that minimises the worst factor $\max_i|1 - \eta\lambda_i|$, and that
 # factor (for a positive-definite $A$).
 #
-# *Expected output:* `✓ Exercise 1.4 (Best step size and predicted rate): passed — all 4 cases`.
+# *Expected output:* `✓ Exercise 1.4 (Best step size and predicted rate): passed — all 5 cases`.
 
 # %%
 def best_step_and_rate(A):
@@ -120,9 +121,10 @@ check("1.4", best_step_and_rate)
 # Given an `MLP` with one hidden layer and a trained `theta`, return two parameter vectors `(theta_a, theta_b)`
 # with **the same loss** whose **midpoint has a higher loss** — a violated chord at $t = 1/2$. Use the permutation
 # symmetry: swap two hidden units (the columns of $W_1$, the entries of $b_1$ and the rows of $W_2$).
-# `mlp.unflatten(theta)` gives `[(W1, b1), (W2, b2)]` and `mlp.flatten(layers)` packs them back.
+# `mlp.unflatten(theta)` gives `[(W1, b1), (W2, b2)]` (views into `theta`) and `mlp.flatten(layers)` packs them
+# back. Leave the caller's `theta` unchanged.
 #
-# *Expected output:* `✓ Exercise 1.5 (A non-convexity witness for a network): passed — all 4 cases`.
+# *Expected output:* `✓ Exercise 1.5 (A non-convexity witness for a network): passed — all 5 cases`.
 
 # %%
 def nonconvexity_witness(mlp, theta):

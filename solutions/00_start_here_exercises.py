@@ -44,7 +44,7 @@ from course_utils.grading import check
 # Write $x^\top A x = \sum_{ij} A_{ij} x_i x_j$ and take $\partial / \partial x_k$ if the matrix form is not yet
 # familiar; use that $A$ is symmetric. Return an array of shape `(n,)`.
 #
-# *Expected output:* `✓ Exercise 0.1 (Gradient of a quadratic): passed — all 4 cases`.
+# *Expected output:* `✓ Exercise 0.1 (Gradient of a quadratic): passed — all 5 cases`.
 
 # %%
 def quadratic_gradient(A, b, x):
@@ -76,7 +76,7 @@ check("0.1", quadratic_gradient)
 # learning rate $\eta > 0$. Write one step for any gradient function `grad`. Return a **new** array: the caller's
 # `x` must not change (in-place updates such as `x -= ...` are a classic source of bugs in training loops).
 #
-# *Expected output:* `✓ Exercise 0.2 (One gradient-descent step): passed — all 4 cases`.
+# *Expected output:* `✓ Exercise 0.2 (One gradient-descent step): passed — all 5 cases`.
 
 # %%
 def gradient_descent_step(grad, x, lr):
@@ -111,7 +111,7 @@ check("0.2", gradient_descent_step)
 # learning rate $\eta$. Return the loss $f(x_k)$ after those $k$ steps (for $k = 0$, that is $f(x_0)$). A loop is
 # fine; so is a closed form if you find one.
 #
-# *Expected output:* `✓ Exercise 0.3 (Loss after k gradient-descent steps): passed — all 5 cases`.
+# *Expected output:* `✓ Exercise 0.3 (Loss after k gradient-descent steps): passed — all 6 cases`.
 
 # %%
 def loss_after_k_steps(a, x0, lr, k):

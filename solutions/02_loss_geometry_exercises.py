@@ -109,7 +109,7 @@ check("2.2", slice_grid)
 # ## Exercise 2.3 — the loss along a linear interpolation
 #
 # Return the losses $L((1-\alpha)\theta_a + \alpha\theta_b)$ for each $\alpha$ in `alphas` (which may leave
-# $[0, 1]$), as an array. `loss` takes one parameter vector.
+# $[0, 1]$), as an array. `loss` takes one parameter vector. Leave the inputs unchanged.
 #
 # *Expected output:* `✓ Exercise 2.3 (Loss along a linear interpolation): passed`.
 

@@ -40,7 +40,7 @@ from course_utils.grading import check
 # `"degenerate"`. Eigenvalues with $|\lambda| \le$ `tol` count as zero, and any zero eigenvalue makes the point
 # degenerate (the test is silent there).
 #
-# *Expected output:* `✓ Exercise 3.1 (Classify a critical point): passed — all 8 cases`.
+# *Expected output:* `✓ Exercise 3.1 (Classify a critical point): passed — all 13 cases`.
 
 # %%
 def classify(H, tol=1e-8):

@@ -40,7 +40,7 @@ Recorder methods (each records one case, returns True/False, never raises):
   None, non-numeric values, wrong shapes ((2, 1) vs (2,)), NaN and inf fail with a clear message. The
   message gives the *distance* to the expected value, never the value itself.
 * ``t.equal(actual, expected, *, case, hint=None)`` — exact equality (ints, strings such as "saddle").
-* ``t.true(condition, *, case, hint=None, message="the condition is false")`` — a property (prefer these:
+* ``t.true(condition, *, case, hint=None, message="your answer does not have this property")`` — a property (prefer these:
   "the gradient matches finite differences", "the loss decreased").
 * ``t.fail(message, *, case, hint=None)`` / ``t.passed(case=...)`` — record an outcome yourself.
 
@@ -51,8 +51,12 @@ Rules of thumb:
 * All cases run (a failure does not stop the check); the score is the fraction of cases passed and the
   verdict is "passed" only when every case passed. If the student's code raises, the check stops there and
   the verdict shows their exception and line; ``NotImplementedError`` means "not attempted yet".
-* Build fresh inputs for every call (students may modify arrays in place); draw randomness from a fixed
-  ``np.random.default_rng(seed)`` so verdicts are reproducible.
+* Build fresh inputs for every call (students may modify arrays in place, so check that too); draw the
+  printed cases from a fixed ``np.random.default_rng(seed)``, and add hidden cases from
+  ``cases.hidden_rng()`` (new inputs on every call) so that a table of the printed inputs cannot pass.
+* Choose each hint by recognising the mistake: ``cases.diagnose(value, [(what_mistake_gives, hint), ...],
+  default, expected=...)`` returns the hint of the misconception the value reproduces. A hint names the
+  mistake and where to look — never the formula, the code or the expected value.
 * ``budget`` (seconds) bounds the whole check; keep checks well under a second.
 * ``answer_is_function=False`` when the student passes a value (a number, an array) instead of a function.
 

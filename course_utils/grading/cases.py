@@ -14,7 +14,7 @@ import numpy as np
 from ..validation import check_bool, check_instance, check_int, check_rng, check_vector
 from .registry import Tester
 
-__all__ = ["random_symmetric", "with_eigenvalues", "same_arrays", "check_input_unchanged"]
+__all__ = ["random_symmetric", "with_eigenvalues", "same_arrays", "check_input_unchanged", "hidden_rng", "diagnose"]
 
 
 def random_symmetric(rng: np.random.Generator, n: int) -> np.ndarray:
@@ -117,3 +117,61 @@ def check_input_unchanged(t, before: Any, after: Any, *, case: str, message: str
 
     check_instance(t, "t", Tester, "the check's Tester")
     return t.true(same_arrays(before, after), case=case, message=message, hint=hint)
+
+
+def hidden_rng() -> np.random.Generator:
+    """A generator seeded afresh on every call (operating-system entropy), for a check's hidden cases.
+
+    Printed cases teach; hidden cases drawn from this generator differ on every ``check`` call, so an answer
+    that tabulates the printed inputs cannot pass. Use it only for properties that hold for every draw.
+
+    Returns
+    -------
+    numpy.random.Generator
+    """
+    return np.random.default_rng(np.random.SeedSequence())
+
+
+def _matches(actual: Any, candidate: Any, rtol: float, atol: float) -> bool:
+    try:
+        a = np.asarray(actual, dtype=float)
+        c = np.asarray(candidate, dtype=float)
+    except (TypeError, ValueError):
+        return False
+    if a.shape != c.shape or not (np.all(np.isfinite(a)) and np.all(np.isfinite(c))):
+        return False
+    return bool(np.allclose(a, c, rtol=rtol, atol=atol))
+
+
+def diagnose(actual: Any, mistakes, default: str, *, expected: Any = None, rtol: float = 1e-6,
+             atol: float = 1e-12) -> str:
+    """The hint of the first known mistake whose output ``actual`` reproduces, else ``default``.
+
+    A check computes, on the failing case, what each misconception would return; when the student's value
+    matches one of them, the hint names that mistake (and where to look) instead of a generic remark.
+
+    Parameters
+    ----------
+    actual : object
+        The student's value on this case.
+    mistakes : iterable of (value, hint)
+        What a misconception returns on this case, and the hint naming it. A value that cannot be computed
+        may be given as None (skipped).
+    default : str
+        The hint when no known mistake matches.
+    expected : object, optional
+        The right value on this case: a mistake that gives the same value here cannot be told apart, so it is
+        skipped.
+    rtol, atol : float
+        Tolerances of the match.
+
+    Returns
+    -------
+    str
+    """
+    for value, hint in mistakes:
+        if value is None or (expected is not None and _matches(expected, value, rtol, atol)):
+            continue
+        if _matches(actual, value, rtol, atol):
+            return hint
+    return default

@@ -169,6 +169,13 @@ def _exception_text(exc: BaseException, limit: int = 300) -> str:
     return f"{type(exc).__name__}: {message}" if message else type(exc).__name__
 
 
+def _is_call_mismatch(exc: TypeError, answer: Any) -> bool:
+    """Whether ``exc`` says that ``answer`` was called with arguments its signature does not accept."""
+    name = getattr(answer, "__name__", None)
+    text = str(exc)
+    return bool(name) and text.startswith(f"{name}()") and "argument" in text
+
+
 def run_check(exercise_id: str, answer: Any) -> CheckResult:
     """Run the check of ``exercise_id`` on ``answer`` and return its :class:`CheckResult` (never raises).
 
@@ -228,6 +235,10 @@ def run_check(exercise_id: str, answer: Any) -> CheckResult:
                       tester)
     except Exception as exc:
         frame = _student_frame(exc, ex.check.__code__)
+        if frame is None and isinstance(exc, TypeError) and _is_call_mismatch(exc, answer):
+            return result("error", (f"your function could not be called the way the exercise calls it "
+                                    f"({_exception_text(exc)}): compare its parameters with the signature given "
+                                    "in the exercise.",), tester)
         if frame is None:
             return result("error", (f"the check could not use your answer ({_exception_text(exc)}); make sure your "
                                     "function returns what its docstring says. If it does, please report this to "

@@ -271,7 +271,7 @@ class Tester:
         return self._record(case, False, message, hint)
 
     # -- comparisons ----------------------------------------------------------------------------
-    def true(self, condition: Any, *, case: str, hint: str | None = None, message: str = "the condition is false") -> bool:
+    def true(self, condition: Any, *, case: str, hint: str | None = None, message: str = "your answer does not have this property") -> bool:
         """Record a property: passes when ``condition`` is truthy (NumPy arrays: all elements).
 
         Parameters
@@ -282,7 +282,7 @@ class Tester:
             Description of the case (the input tried), shown in the verdict.
         hint : str, optional
             A hint about the likely misconception, shown when the case fails.
-        message : str, default "the condition is false"
+        message : str, default "your answer does not have this property"
             What is wrong when the case fails.
 
         Returns
@@ -320,13 +320,29 @@ class Tester:
         """
         if actual is None and expected is not None:
             return self._record(case, False, "your function returned None — did you forget `return`?", hint)
-        if isinstance(expected, str) and not isinstance(actual, str):
-            message = f"your function returned {_type_name(actual)} {short_answer(actual)}; expected a string"
-            return self._record(case, False, message, hint)
-        try:
-            ok = bool(actual == expected)
-        except Exception:  # e.g. an array compared with a scalar
-            ok = False
+        # Compare plain data only: never call the answer's own __eq__ (a str subclass could claim equality).
+        import numpy as np
+
+        if isinstance(expected, str):
+            if type(actual) is not str:
+                message = f"your function returned {_type_name(actual)} {short_answer(actual)}; expected a plain str"
+                return self._record(case, False, message, hint)
+            ok = str.__eq__(actual, expected) is True
+        elif isinstance(expected, (bool, np.bool_)):
+            if type(actual) not in (bool, np.bool_):
+                message = f"your function returned {_type_name(actual)} {short_answer(actual)}; expected True or False"
+                return self._record(case, False, message, hint)
+            ok = bool(actual) is bool(expected)
+        elif isinstance(expected, (int, np.integer)):
+            if isinstance(actual, (bool, np.bool_)) or type(actual) is not int and not isinstance(actual, np.integer):
+                message = f"your function returned {_type_name(actual)} {short_answer(actual)}; expected an int"
+                return self._record(case, False, message, hint)
+            ok = int(actual) == int(expected)
+        else:
+            try:
+                ok = type(actual) is type(expected) and bool(expected == actual)
+            except Exception:  # e.g. an array compared with a scalar
+                ok = False
         message = f"your value {short_answer(actual)} is not the expected one"
         return self._record(case, ok, message, hint)
 
@@ -399,11 +415,21 @@ class Tester:
         if ok:
             return self._record(case, True)
         scale = float(np.linalg.norm(expected))
-        distance = float(np.linalg.norm(value - expected))
-        if scale > 0:
-            message = f"your value differs from the expected one by {distance / scale:.1e} relative (tolerance {rtol:.0e})"
+        # Report the entry the elementwise test failed worst on, in the test's own terms (not a norm-relative
+        # distance, which can look smaller than the tolerance although an entry is off).
+        with np.errstate(all="ignore"):
+            err = np.abs(value - expected)
+            allowed = atol + rtol * np.abs(expected)
+            excess = np.where(allowed > 0, err / np.where(allowed > 0, allowed, 1.0), np.where(err > 0, np.inf, 0.0))
+        worst = np.unravel_index(int(np.argmax(np.nan_to_num(excess, nan=np.inf))), value.shape) if value.ndim else ()
+        where = f" (worst at index {tuple(int(i) for i in worst)})" if value.ndim and value.size > 1 else ""
+        e_w, d_w = float(np.abs(expected[worst])), float(err[worst])
+        if e_w > 0 and rtol > 0 and d_w > atol:
+            message = (f"your value differs from the expected one by {d_w / e_w:.1e} relative{where} "
+                       f"(tolerance {rtol:.0e}" + (f", plus {atol:.0e} absolute" if atol else "") + ")")
         else:
-            message = f"your value differs from the expected one by {distance:.1e} absolute (tolerance {atol:.0e})"
+            message = (f"your value differs from the expected one by {d_w:.1e} absolute{where} "
+                       f"(tolerance {atol:.0e}" + (f", plus {rtol:.0e} relative" if rtol else "") + ")")
         if scale > 0 and np.allclose(value, -expected, rtol=max(rtol, 1e-6), atol=atol):
             message += "; it has the opposite sign"
         return self._record(case, False, message, hint)

@@ -1,8 +1,9 @@
 """Checks for chapter 0 (Start here): gradients and gradient descent on quadratics.
 
-The loss is :math:`f(x) = \\tfrac12 x^\\top A x - b^\\top x` with ``A`` symmetric; its gradient is
-:math:`Ax - b`, one gradient-descent step is :math:`x - \\eta \\nabla f(x)`, and on the 1-D quadratic
-:math:`f(x) = \\tfrac12 a x^2` GD gives :math:`x_k = (1 - \\eta a)^k x_0`, stable iff :math:`0 < \\eta < 2/a`.
+The loss is :math:`f(x) = \\tfrac12 x^\\top A x - b^\\top x` with ``A`` symmetric. Every check runs printed
+cases (they teach), a hidden case drawn afresh on each call (a table of the printed inputs cannot pass), and a
+case that the caller's arrays are unchanged. Hints are chosen by recognising the mistake — the student's value
+is compared with what each known misconception returns on the failing case — and never state the formula.
 """
 
 from __future__ import annotations
@@ -10,20 +11,61 @@ from __future__ import annotations
 import numpy as np
 
 from ...derivatives import finite_difference_gradient
-from ..cases import check_input_unchanged, random_symmetric
+from ..cases import check_input_unchanged, diagnose, hidden_rng, random_symmetric
 from ..registry import exercise
+
+_HIDDEN = "(inputs drawn afresh on every check, so the function must work for any input, not just the printed ones)"
+
+
+def _vector_shape_hint(actual, n: int) -> str | None:
+    shape = np.shape(actual) if actual is not None else None
+    if shape in ((n, 1), (1, n)):
+        return "Your result is a 2-D column or row; return a flat vector of shape (n,)."
+    if shape == (n, n):
+        return ("Your result is an n×n matrix: `*` multiplies entry by entry (and broadcasts) — it is not the "
+                "matrix–vector product.")
+    if shape == ():
+        return ("Your function returns a single number: that looks like the loss f(x) itself; the gradient has "
+                "one partial derivative per coordinate.")
+    return None
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# 0.1
+
+
+def _gradient_hint(actual, A, b, x, default):
+    shape = _vector_shape_hint(actual, x.size)
+    if shape:
+        return shape
+    return diagnose(actual, [
+        (A @ x + b, "The linear term has the wrong sign: differentiate −bᵀx again, minus sign included."),
+        (-(A @ x - b), "Your vector has the opposite sign: the gradient points uphill, towards larger f."),
+        (2 * (A @ x) - b, "The quadratic part is twice too large: differentiating gives a factor 2 — what does the "
+                          "½ in front of xᵀAx do to it?"),
+        (A @ x, "The b term is missing: the linear part −bᵀx contributes to the gradient too."),
+        (np.diag(A) * x - b, "Only the diagonal of A is used: an off-diagonal entry A_ij couples x_i and x_j, so it "
+                             "contributes to both partial derivatives."),
+        (0.5 * (A @ x) - b, "The quadratic part is half its size: differentiating xᵀAx produces a factor 2 "
+                            "(A symmetric) that cancels the ½."),
+    ], default, expected=A @ x - b)
 
 
 @exercise("0.1", title="Gradient of a quadratic", budget=5.0)
 def check_quadratic_gradient(answer, t):
     """answer(A, b, x) -> ∇f(x) for f(x) = ½xᵀAx − bᵀx, A symmetric; shapes (n, n), (n,), (n,) -> (n,)."""
+    # printed cases: a diagonal A, then a non-diagonal one
     A, b, x = np.diag([1.0, 10.0]), np.zeros(2), np.ones(2)
-    t.close(answer(A, b.copy(), x.copy()), A @ x - b, case="A = diag(1, 10), b = 0, x = (1, 1)", rtol=1e-8,
-            hint="The gradient of ½xᵀAx is Ax when A is symmetric: the ½ cancels the 2 from differentiating x².")
+    expected = A @ x - b
+    got = answer(A.copy(), b.copy(), x.copy())
+    t.close(got, expected, case="A = diag(1, 10), b = 0, x = (1, 1)", rtol=1e-8,
+            hint=_gradient_hint(got, A, b, x, "Differentiate ½xᵀAx coordinate by coordinate; A is symmetric."))
 
-    A, b = np.diag([1.0, 10.0]), np.array([1.0, -2.0])
-    t.close(answer(A.copy(), b.copy(), np.zeros(2)), -b, case="A = diag(1, 10), b = (1, −2), x = 0", rtol=1e-8,
-            hint="At x = 0 only the linear term −bᵀx contributes: its gradient is −b, not +b.")
+    A, b, x = np.array([[2.0, 1.0], [1.0, 3.0]]), np.array([1.0, -2.0]), np.array([1.0, -1.0])
+    expected = A @ x - b
+    got = answer(A.copy(), b.copy(), x.copy())
+    t.close(got, expected, case="A = [[2, 1], [1, 3]], b = (1, −2), x = (1, −1)", rtol=1e-8,
+            hint=_gradient_hint(got, A, b, x, "Differentiate both terms of f, each coordinate of x in turn."))
 
     # The defining property: it agrees with finite differences of the loss on a random symmetric problem.
     rng = np.random.default_rng(0)
@@ -32,15 +74,44 @@ def check_quadratic_gradient(answer, t):
     def loss(z):
         return 0.5 * z @ A @ z - b @ z
 
-    t.close(answer(A.copy(), b.copy(), x.copy()), finite_difference_gradient(loss, x), rtol=1e-6, atol=1e-8,
+    expected = finite_difference_gradient(loss, x)
+    got = answer(A.copy(), b.copy(), x.copy())
+    t.close(got, expected, rtol=1e-6, atol=1e-8,
             case="random symmetric 3×3 A, random b and x (compared with finite differences of f)",
-            hint="Differentiate both terms: ∇(½xᵀAx) = Ax and ∇(bᵀx) = b.")
+            hint=_gradient_hint(got, A, b, x, "Compare your vector with finite differences of f in each coordinate."))
 
-    # Zero exactly at the minimiser x* = A⁻¹b (A positive definite).
-    A, b = random_symmetric(rng, 5), rng.standard_normal(5)
-    t.close(answer(A.copy(), b.copy(), np.linalg.solve(A, b)), np.zeros(5), atol=1e-9,
-            case="5×5 A at the minimiser x* = A⁻¹b (the gradient must vanish there)",
-            hint="The gradient vanishes where Ax = b; check the sign of the b term and the shape (n,) of the result.")
+    # hidden: a fresh random problem of random size on every call; the caller's arrays must not change
+    rng = hidden_rng()
+    n = int(rng.integers(3, 7))
+    A, b, x = random_symmetric(rng, n), rng.standard_normal(n), rng.standard_normal(n)
+    expected = A @ x - b
+    inputs = (A.copy(), b.copy(), x.copy())
+    got = answer(*inputs)
+    t.close(got, expected, rtol=1e-8, atol=1e-12, case=f"a random symmetric {n}×{n} problem {_HIDDEN}",
+            hint=_gradient_hint(got, A, b, x, "Your function must work for any symmetric A and any size n."))
+    check_input_unchanged(t, [A, b, x], list(inputs), case="A, b and x after the call (they must be unchanged)",
+                          message="your function changed the caller's A, b or x in place",
+                          hint="An in-place operation (`x[:] = …`, `-=`, `+=`) wrote into the caller's array; "
+                               "build the result in a new array.")
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# 0.2
+
+
+def _step_hint(actual, grad, x, lr, default):
+    g = grad(x)
+    x1 = x - lr * g
+    norm = np.linalg.norm(g)
+    return diagnose(actual, [
+        (x + lr * g, "Your step goes uphill: gradient descent moves against the gradient — check the sign."),
+        (-lr * g, "You returned the step (the displacement), not the new point."),
+        (x - g, "The learning rate is not applied: the gradient must be scaled by lr."),
+        (x - lr * g / norm if norm > 0 else None,
+         "You normalised the gradient: plain gradient descent uses the gradient as it is, its length included."),
+        (x1 - lr * grad(x1), "You took two steps: one call is one step."),
+        (x - lr * lr * g, "The learning rate is applied twice."),
+    ], default, expected=x1)
 
 
 @exercise("0.2", title="One gradient-descent step", budget=5.0)
@@ -52,46 +123,99 @@ def check_gd_step(answer, t):
         return A @ z - b
 
     x = np.array([1.0, 1.0])
-    t.close(answer(grad, x.copy(), 0.1), x - 0.1 * grad(x), rtol=1e-10,
-            case="∇f(x) = diag(1, 10)x − (1, 1), x = (1, 1), lr = 0.1",
-            hint="A step goes against the gradient: x_new = x − lr · ∇f(x).")
+    expected = x - 0.1 * grad(x)
+    got = answer(grad, x.copy(), 0.1)
+    t.close(got, expected, rtol=1e-10, case="∇f(x) = diag(1, 10)x − (1, 1), x = (1, 1), lr = 0.1",
+            hint=_step_hint(got, grad, x, 0.1, "Move from x by lr times the gradient, in the right direction."))
 
-    t.close(answer(grad, x.copy(), 0.0), x, rtol=0.0, atol=0.0, case="lr = 0 (the point must not move)",
-            hint="With lr = 0 the step is zero: return x − 0 · ∇f(x).")
+    got = answer(grad, x.copy(), 0.0)
+    t.close(got, x, rtol=0.0, atol=0.0, case="lr = 0 (the point must not move)",
+            hint=_step_hint(got, grad, x, 0.0, "With lr = 0 the point must stay where it is: how does lr enter "
+                                               "your step?"))
 
     # A nonlinear gradient catches steps that evaluate the gradient somewhere other than x.
     def grad_cubic(z):
         return z**3 - z
 
     x = np.array([2.0, -0.5, 0.3])
-    t.close(answer(grad_cubic, x.copy(), 0.05), x - 0.05 * grad_cubic(x), rtol=1e-10,
-            case="∇f(x) = x³ − x, x = (2, −0.5, 0.3), lr = 0.05",
-            hint="Evaluate the gradient once, at the current point x, then step: x − lr · grad(x).")
+    expected = x - 0.05 * grad_cubic(x)
+    got = answer(grad_cubic, x.copy(), 0.05)
+    t.close(got, expected, rtol=1e-10, case="∇f(x) = x³ − x, x = (2, −0.5, 0.3), lr = 0.05",
+            hint=_step_hint(got, grad_cubic, x, 0.05,
+                            "With a nonlinear gradient it matters where you evaluate it: once, at the current x."))
+
+    # hidden: a random nonlinear gradient, point and learning rate on every call
+    rng = hidden_rng()
+    n = int(rng.integers(2, 6))
+    c, x, lr = rng.uniform(0.5, 2.0, n), rng.standard_normal(n), float(rng.uniform(0.01, 0.3))
+
+    def grad_hidden(z):
+        return c * np.tanh(z) + z**3
+
+    expected = x - lr * grad_hidden(x)
+    got = answer(grad_hidden, x.copy(), lr)
+    t.close(got, expected, rtol=1e-10, atol=1e-14, case=f"a random nonlinear gradient in {n} dimensions {_HIDDEN}",
+            hint=_step_hint(got, grad_hidden, x, lr, "Your function must work for any grad, x and lr."))
 
     x = np.array([1.0, 1.0])
     before = x.copy()
     answer(grad, x, 0.1)
     check_input_unchanged(t, before, x, case="the input x after the call (it must be unchanged)",
                           message="your function changed the caller's x in place",
-                          hint="`x -= lr * g` modifies the caller's array; return a new one with `x - lr * g`.")
+                          hint="An in-place update (`-=`, `x[:] = …`) modifies the caller's array: the caller's x "
+                               "must keep its values, so return a new array.")
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# 0.3
+
+
+def _loss_after(a, x0, lr, k, factor=None):
+    factor = (1 - lr * a) if factor is None else factor
+    return 0.5 * a * (factor ** k * x0) ** 2
+
+
+def _steps_hint(actual, a, x0, lr, k, default):
+    xk = (1 - lr * a) ** k * x0
+    mistakes = [
+        (xk, "You returned the point x_k; the exercise asks for the loss at that point."),
+        (a * xk**2, "Your loss is twice too large: f has a ½ in front."),
+        (_loss_after(a, x0, lr, k + 1), "Your value is the loss after k + 1 steps: one step too many — count how "
+                                         "often your loop runs (k = 0 must give the loss at x0)."),
+        (_loss_after(a, x0, lr, k, 1 + lr * a), "Your steps go uphill: the update must move against f'(x)."),
+        (_loss_after(a, x0, lr, k, 1 - lr), "Your step ignores the curvature: the derivative of ½ a x² depends on a."),
+        (min(_loss_after(a, x0, lr, k), 0.5 * a * x0**2),
+         "Your loss never exceeds the starting loss: when GD diverges the loss must grow — do not clip or stop."),
+    ]
+    if k >= 1:
+        mistakes.insert(2, (_loss_after(a, x0, lr, k - 1), "Your value is the loss after k − 1 steps: one step too "
+                                                           "few — count how often your loop runs."))
+    return diagnose(actual, mistakes, default, expected=_loss_after(a, x0, lr, k), rtol=1e-7, atol=0.0)
 
 
 @exercise("0.3", title="Loss after k gradient-descent steps", budget=5.0)
 def check_loss_after_k_steps(answer, t):
-    """answer(a, x0, lr, k) -> f(x_k) for f(x) = ½ a x², GD from x0 with step lr (x_k = (1 − lr·a)^k x0)."""
-
-    def expected(a, x0, lr, k):
-        return 0.5 * a * ((1 - lr * a) ** k * x0) ** 2
-
-    t.close(answer(2.0, 3.0, 0.1, 0), expected(2.0, 3.0, 0.1, 0), rtol=1e-10, case="a = 2, x0 = 3, lr = 0.1, k = 0",
-            hint="After 0 steps the loss is f(x0) = ½ a x0², not x0 itself.")
-    t.close(answer(2.0, 3.0, 0.1, 1), expected(2.0, 3.0, 0.1, 1), rtol=1e-10, case="a = 2, x0 = 3, lr = 0.1, k = 1",
-            hint="f'(x) = a x, so one step maps x to x − lr · a · x = (1 − lr·a) x; the loss is ½ a x².")
-    t.close(answer(2.0, 3.0, 0.1, 25), expected(2.0, 3.0, 0.1, 25), rtol=1e-8, case="a = 2, x0 = 3, lr = 0.1, k = 25",
-            hint="Repeat the same step k times (a loop), or use x_k = (1 − lr·a)^k x0.")
-    t.close(answer(4.0, 1.0, 0.6, 10), expected(4.0, 1.0, 0.6, 10), rtol=1e-8,
-            case="a = 4, x0 = 1, lr = 0.6 > 2/a, k = 10 (GD diverges: the loss must grow)",
-            hint="When |1 − lr·a| > 1 each step overshoots further; do not clip or stop early.")
-    # Property: with lr = 1/a GD lands on the minimiser in one step, from any start.
-    t.close(answer(5.0, -7.0, 0.2, 1), 0.0, atol=1e-12, case="a = 5, x0 = −7, lr = 1/a = 0.2, k = 1",
-            hint="With lr = 1/a one step reaches x = 0 exactly, where the loss is 0.")
+    """answer(a, x0, lr, k) -> f(x_k) for f(x) = ½ a x², GD from x0 with step lr."""
+    printed = [
+        ((2.0, 3.0, 0.1, 0), "a = 2, x0 = 3, lr = 0.1, k = 0 (no step: the loss at x0)", 1e-10),
+        ((2.0, 3.0, 0.1, 1), "a = 2, x0 = 3, lr = 0.1, k = 1", 1e-10),
+        ((2.0, 3.0, 0.1, 25), "a = 2, x0 = 3, lr = 0.1, k = 25", 1e-8),
+        ((4.0, 1.0, 0.6, 10), "a = 4, x0 = 1, lr = 0.6 > 2/a, k = 10 (GD diverges: the loss must grow)", 1e-8),
+        ((5.0, -7.0, 0.2, 1), "a = 5, x0 = −7, lr = 1/a = 0.2, k = 1 (one step lands on the minimum)", None),
+    ]
+    rng = hidden_rng()
+    a = float(rng.uniform(0.5, 3.0))
+    ratio = float(rng.choice([-1.0, 1.0]) * rng.uniform(0.6, 0.95))  # 1 − lr·a, away from 0 and ±1
+    hidden = (a, float(rng.uniform(0.5, 3.0) * rng.choice([-1.0, 1.0])), (1 - ratio) / a, int(rng.integers(2, 12)))
+    printed.append((hidden, f"a = {hidden[0]:.4g}, x0 = {hidden[1]:.4g}, lr = {hidden[2]:.4g}, k = {hidden[3]} "
+                            f"{_HIDDEN}", 1e-8))
+    for args, case, rtol in printed:
+        expected = _loss_after(*args)
+        got = answer(*args)
+        default = ("Your function must work for any a, x0, lr and k, not only the printed ones." if args is hidden
+                   else "Run exactly k steps of gradient descent on f and return f at the last point.")
+        hint = _steps_hint(got, *args, default)
+        if rtol is None:
+            t.close(got, 0.0, atol=1e-12, case=case, hint=hint)
+        else:
+            t.close(got, expected, rtol=rtol, case=case, hint=hint)

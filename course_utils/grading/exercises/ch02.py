@@ -1,16 +1,19 @@
 """Checks for chapter 2 (The geometry of loss): filter normalization, batched 2-D slices, interpolation, PCA.
 
-Each check compares the student's function with :mod:`course_utils.surfaces` on fresh inputs and tests the
-defining properties (filter norms, ``indexing="ij"``, vectorization, orthonormality), never printing the
-expected values.
+Each check compares the student's function with a reference computed before the call, on printed inputs and on
+hidden ones drawn afresh on every call (a table of the printed inputs cannot pass), tests the defining
+properties (filter norms, ``indexing="ij"``, one batched call, orthonormality) and that the inputs are left
+unchanged. Hints are chosen by recognising the mistake and never print the expected values.
 """
 
 from __future__ import annotations
 
 import numpy as np
 
-from ..cases import check_input_unchanged
+from ..cases import check_input_unchanged, diagnose, hidden_rng
 from ..registry import exercise
+
+_HIDDEN = "(drawn afresh on every check: your function must work for any input, not only the printed ones)"
 
 
 def _mlp(hidden, seed):
@@ -21,109 +24,302 @@ def _mlp(hidden, seed):
     return MLP(X, y, hidden=hidden, activation="relu", loss="mse")
 
 
+# ---------------------------------------------------------------------------------------------------------------
+# 2.1
+
+
+def _normalize(d_layers, w_layers, *, axis=0, whole=False, upside_down=False, unit=False, keep_bias=False):
+    out = []
+    for (D, e), (W, _) in zip(d_layers, w_layers):
+        if whole:
+            scale = np.linalg.norm(W) / (np.linalg.norm(D) + 1e-10)
+        else:
+            keep = axis == 1
+            wn, dn = np.linalg.norm(W, axis=axis, keepdims=keep), np.linalg.norm(D, axis=axis, keepdims=keep)
+            scale = (1.0 if unit else (dn / (wn + 1e-10) if upside_down else wn)) / (
+                1.0 if upside_down else dn + 1e-10)
+        out.append((D * scale, e.copy() if keep_bias else np.zeros_like(e)))
+    return out
+
+
+def _flat(layers):
+    return np.concatenate([np.ravel(np.asarray(a, dtype=float)) for W, b in layers for a in (W, b)])
+
+
+def _filter_hint(out, d_layers, w_layers, default):
+    try:
+        got = _flat(out)
+    except Exception:
+        return "Return a list with one (W, b) pair of arrays per layer, shaped like the direction's."
+    right = _flat(_normalize(d_layers, w_layers))
+    if not np.all(np.isfinite(got)):
+        return ("A column of the direction that is all zeros gives 0/0: guard the division as the formula in the "
+                "exercise does.")
+    return diagnose(got, [
+        (_flat(_normalize(d_layers, w_layers, axis=1)), "You rescaled the ROWS of each W; a filter is a column "
+                                                        "(an output unit of h @ W)."),
+        (_flat(_normalize(d_layers, w_layers, whole=True)), "You rescaled each layer as a whole (one norm per "
+                                                            "matrix); filter normalization uses one norm per column."),
+        (_flat(_normalize(d_layers, w_layers, upside_down=True)), "Your scale factor is upside down: the direction's "
+                                                                  "column must end up with the norm of the weights'."),
+        (_flat(_normalize(d_layers, w_layers, unit=True)), "Your columns have unit length: they must take the norm of "
+                                                           "the matching column of the weights."),
+        (_flat(_normalize(d_layers, w_layers, keep_bias=True)), "The weights are right but the direction's bias "
+                                                                "entries must be set to zero."),
+    ], default, expected=right)
+
+
 @exercise("2.1", title="Filter normalization", budget=5.0)
 def check_filter_normalize(answer, t):
     """answer(d_layers, w_layers) -> list of (W, b): each column of each W rescaled to the weights', biases 0."""
-    from ... import surfaces
-
-    for hidden, seed in (((3,), 0), ((4, 5), 1)):
-        m = _mlp(hidden, seed)
+    hidden = hidden_rng()
+    for hidden_sizes, seed, case_extra in (((3,), 0, ""), ((4, 5), 1, ""),
+                                           ((int(hidden.integers(2, 7)),), int(hidden.integers(2**31)), _HIDDEN)):
+        m = _mlp(hidden_sizes, seed % 1000)
         rng = np.random.default_rng(seed)
         theta, d = rng.standard_normal(m.dim), rng.standard_normal(m.dim)
-        d_layers = [(W.copy(), b.copy()) for W, b in m.unflatten(d)]
-        w_layers = [(W.copy(), b.copy()) for W, b in m.unflatten(theta)]
+        d_ref = [(W.copy(), b.copy()) for W, b in m.unflatten(d)]
+        w_ref = [(W.copy(), b.copy()) for W, b in m.unflatten(theta)]
+        expected = _flat(_normalize(d_ref, w_ref))
+        d_layers = [(W.copy(), b.copy()) for W, b in d_ref]
+        w_layers = [(W.copy(), b.copy()) for W, b in w_ref]
         out = answer(d_layers, w_layers)
-        case = f"MLP {'-'.join(map(str, m.sizes))}, random direction and weights"
+        case = f"MLP {'-'.join(map(str, m.sizes))}, random direction and weights" + (f" {case_extra}" if case_extra else "")
+        hint = _filter_hint(out, d_ref, w_ref, "Rescale each column of each D to the norm of the same column of W, "
+                                               "and zero the biases." +
+                            (" Your function must work for any network." if case_extra else ""))
         if not t.true(isinstance(out, (list, tuple)) and len(out) == len(w_layers), case=case,
-                      message="must return a list with one (W, b) pair per layer"):
+                      message="must return a list with one (W, b) pair per layer", hint=hint):
             continue
-        flat = m.flatten([(np.asarray(W, float), np.asarray(b, float)) for W, b in out])
-        t.close(flat, surfaces.filter_normalize(d, theta, m), case=case, rtol=1e-8, atol=1e-12,
-                hint="A filter is an output unit: a COLUMN of W (the layer computes h @ W). Scale each column by "
-                     "‖w column‖ / ‖d column‖, and set the bias entries to zero.")
-        # the weight matrices only: zeroing the caller's bias entries is tolerated, as it always was
-        check_input_unchanged(t, [W for W, _ in m.unflatten(d)], [W for W, _ in d_layers], case=case + " (input)",
-                              hint="Work on copies: the caller's direction must not change.",
-                              message="the input direction was modified")
-    # a zero column in the direction must not produce NaN (Li et al. add 1e-10 to the denominator)
+        try:
+            got = _flat(out)
+        except Exception:
+            got = None
+        t.close(got, expected, case=case, rtol=1e-8, atol=1e-12, hint=hint)
+        check_input_unchanged(t, [a for pair in d_ref + w_ref for a in pair],
+                              [a for pair in d_layers + w_layers for a in pair], case=case + " (inputs unchanged)",
+                              message="the input direction or weights were modified",
+                              hint="An in-place operation (`*=`, `[:] =`) changed the caller's arrays: build new ones.")
+    # a zero column in the direction must not produce NaN
     m = _mlp((3,), 2)
     theta = np.random.default_rng(3).standard_normal(m.dim)
     d = np.random.default_rng(4).standard_normal(m.dim)
     d_layers = [(W.copy(), b.copy()) for W, b in m.unflatten(d)]
     d_layers[0][0][:, 1] = 0.0
-    out = answer(d_layers, [(W.copy(), b.copy()) for W, b in m.unflatten(theta)])
-    t.true(all(np.all(np.isfinite(np.asarray(W, float))) for W, _ in out), case="a direction column that is all zeros",
-           hint="Guard the division: ‖w‖ / (‖d‖ + 1e-10).", message="the result contains NaN or inf")
+    w_layers = [(W.copy(), b.copy()) for W, b in m.unflatten(theta)]
+    out = answer([(W.copy(), b.copy()) for W, b in d_layers], w_layers)
+    try:
+        finite = all(np.all(np.isfinite(np.asarray(W, float))) for W, _ in out)
+    except Exception:
+        finite = False
+    t.true(finite, case="a direction column that is all zeros", message="the result contains NaN or inf",
+           hint="A column of the direction that is all zeros gives 0/0: guard the division as the formula in the "
+                "exercise does.")
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# 2.2
+
+
+def _grid(loss_batch, c, d1, d2, alphas, betas):
+    return np.array([[loss_batch(c + a * d1 + b * d2) for b in betas] for a in alphas], dtype=float)
+
+
+def _slice_hint(out, loss_batch, c, d1, d2, alphas, betas, default):
+    right = _grid(loss_batch, c, d1, d2, alphas, betas)
+    if np.shape(out) == right.T.shape and right.shape[0] != right.shape[1]:
+        return ("Your array is transposed: with the default meshgrid indexing the first axis follows betas; the "
+                "exercise wants indexing=\"ij\" (first axis: alphas).")
+    return diagnose(out, [
+        (right.T, "Your array is transposed (xy indexing): the first axis must follow alphas."),
+        (_grid(loss_batch, c, d2, d1, alphas, betas), "alphas must go with d1 and betas with d2: you swapped them."),
+        (_grid(loss_batch, 0 * c, d1, d2, alphas, betas), "You left out the center: the plane passes through it."),
+    ], default, expected=right)
 
 
 @exercise("2.2", title="A vectorized 2-D slice", budget=10.0)
 def check_slice_grid(answer, t):
-    """answer(loss_batch, center, d1, d2, alphas, betas) -> (A, B) array with indexing="ij", batched."""
+    """answer(loss_batch, center, d1, d2, alphas, betas) -> (A, B) array with indexing="ij", one batched call."""
     from ...models import Quadratic
 
     q = Quadratic(np.diag([1.0, 5.0]))
-    alphas, betas = np.array([-1.0, 0.0, 0.5, 2.0]), np.array([-0.5, 1.0])
-    calls = []
-
-    def counted(thetas):
-        calls.append(np.shape(thetas))
-        return q.loss_batch(thetas)
-
-    out = answer(counted, np.zeros(2), np.array([1.0, 0.0]), np.array([0.0, 1.0]), alphas.copy(), betas.copy())
-    expected = np.array([[0.5 * a**2 + 2.5 * b**2 for b in betas] for a in alphas])
-    t.close(out, expected, case="½(α² + 5β²) on a 4×2 grid", rtol=1e-10,
-            hint='Use np.meshgrid(alphas, betas, indexing="ij"): the first axis follows alphas, the second betas.')
-    t.true(0 < len(calls) <= len(alphas), case="number of loss_batch calls on a 4×2 grid",
-           hint="Stack all grid points into one array of shape (A, B, P) and call loss_batch once.",
-           message=f"loss_batch was called {len(calls)} times; batch the grid instead of looping over points")
+    hidden = hidden_rng()
     m = _mlp((5,), 0)
     rng = np.random.default_rng(1)
     c, d1, d2 = rng.standard_normal((3, m.dim))
-    alphas, betas = np.linspace(-1, 1, 5), np.linspace(-0.5, 0.5, 3)
-    loop = np.array([[m.loss(c + a * d1 + b * d2) for b in betas] for a in alphas])
-    t.close(answer(m.loss_batch, c.copy(), d1.copy(), d2.copy(), alphas, betas), loop, rtol=1e-10,
-            case="an MLP with 21 parameters on a 5×3 grid", hint="losses[i, j] must be L(center + αᵢ d1 + βⱼ d2).")
+    mh = _mlp((int(hidden.integers(2, 6)),), int(hidden.integers(1000)))
+    ch, d1h, d2h = hidden.standard_normal((3, mh.dim))
+    na, nb = int(hidden.integers(6, 9)), int(hidden.integers(6, 9))  # never a printed grid size
+    problems = [
+        (q.loss_batch, np.zeros(2), np.array([1.0, 0.0]), np.array([0.0, 1.0]), np.array([-1.0, 0.0, 0.5, 2.0]),
+         np.array([-0.5, 1.0]), "½(α² + 5β²) on a 4×2 grid"),
+        (q.loss_batch, np.array([0.5, -1.0]), np.array([1.0, 2.0]), np.array([-1.0, 0.5]), np.linspace(-1, 1, 3),
+         np.linspace(-2, 2, 3), "a quadratic on a 3×3 grid around (0.5, −1) with oblique directions"),
+        (m.loss_batch, c, d1, d2, np.linspace(-1, 1, 5), np.linspace(-0.5, 0.5, 3),
+         "an MLP with 21 parameters on a 5×3 grid"),
+        (mh.loss_batch, ch, d1h, d2h, np.sort(hidden.uniform(-1, 1, na)), np.sort(hidden.uniform(-1, 1, nb)),
+         f"an MLP with {mh.dim} parameters on a {na}×{nb} grid {_HIDDEN}"),
+    ]
+    for loss_batch, center, u, v, alphas, betas, case in problems:
+        expected = _grid(loss_batch, center, u, v, alphas, betas)
+        calls = []
+
+        def counted(thetas, loss_batch=loss_batch, calls=calls):
+            calls.append(np.shape(thetas))
+            return loss_batch(thetas)
+
+        inputs = [center.copy(), u.copy(), v.copy(), alphas.copy(), betas.copy()]
+        out = answer(counted, *inputs)
+        t.close(out, expected, case=case, rtol=1e-10, atol=1e-12,
+                hint=_slice_hint(out, loss_batch, center, u, v, alphas, betas,
+                                 "losses[i, j] is the loss at center + alphas[i]·d1 + betas[j]·d2." +
+                                 (" Your function must work for any grid." if "afresh" in case else "")))
+        if case.startswith("½"):
+            many = len(calls) > 1
+            t.true(len(calls) == 1, case="number of loss_batch calls on a 4×2 grid",
+                   message=f"loss_batch was called {len(calls)} times",
+                   hint=(f"You called loss_batch {len(calls)} times — once per "
+                         f"{'row of the grid' if len(calls) == len(alphas) else 'column of the grid' if len(calls) == len(betas) else 'grid point' if len(calls) == len(alphas) * len(betas) else 'piece'}"
+                         ": stack every grid point into one array and evaluate it in a single call.")
+                   if many else "You never called loss_batch: compute the losses with the function you are given "
+                                "(here a quadratic, elsewhere any model), not a formula of your own.")
+            check_input_unchanged(t, [center, u, v, alphas, betas], inputs, case="the inputs after the call",
+                                  message="your function changed the caller's arrays",
+                                  hint="An in-place operation changed an input array: build new arrays.")
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# 2.3
+
+
+def _line(loss, ta, tb, alphas):
+    return np.array([loss((1 - a) * ta + a * tb) for a in alphas], dtype=float)
+
+
+def _interp_hint(out, loss, ta, tb, alphas, default):
+    right = _line(loss, ta, tb, alphas)
+    if np.ndim(out) == 2 and np.shape(out)[0] == len(alphas):
+        return "You returned the points on the line; the exercise asks for the loss at each of them."
+    return diagnose(out, [
+        (_line(loss, tb, ta, alphas), "Your line runs the other way round: α = 0 must give θa and α = 1 θb."),
+        (np.array([loss(ta + a * tb) for a in alphas]), "Your points are θa + α θb: that line does not pass "
+                                                        "through θb at α = 1."),
+        (_line(loss, ta, tb, np.clip(alphas, 0, 1)), "You clipped α to [0, 1]: values outside extrapolate along "
+                                                     "the same line."),
+        (_line(loss, ta, tb, np.linspace(0, 1, len(alphas))), "You used your own α values: evaluate at the alphas "
+                                                              "you are given."),
+    ], default, expected=right)
 
 
 @exercise("2.3", title="Loss along a linear interpolation", budget=5.0)
 def check_interpolation(answer, t):
-    """answer(loss, theta_a, theta_b, alphas) -> array of L((1 − α) θa + α θb)."""
+    """answer(loss, theta_a, theta_b, alphas) -> array of L((1 − α) θa + α θb); inputs unchanged."""
     from ...models import Quadratic
 
     q = Quadratic(np.diag([2.0, 1.0]))
-    ta, tb = np.array([1.0, 0.0]), np.array([0.0, 2.0])
-    alphas = np.array([-0.5, 0.0, 0.25, 1.0, 1.5])
-    expected = [q.loss((1 - a) * ta + a * tb) for a in alphas]
-    out = answer(q.loss, ta.copy(), tb.copy(), alphas.copy())
-    t.close(out, expected, case="f = x² + ½y², θa = (1, 0), θb = (0, 2), α ∈ {−0.5, 0, 0.25, 1, 1.5}", rtol=1e-10,
-            hint="θ(0) must be θa and θ(1) must be θb; α outside [0, 1] extrapolates along the same line.")
     m = _mlp((4,), 3)
     rng = np.random.default_rng(5)
-    ta, tb = rng.standard_normal((2, m.dim))
-    out = answer(m.loss, ta.copy(), tb.copy(), np.array([0.0, 1.0]))
-    t.close(out, [m.loss(ta), m.loss(tb)], case="an MLP: the two end points", rtol=1e-10,
-            hint="At α = 0 you should be at θa, at α = 1 at θb (not the other way round).")
+    ta_m, tb_m = rng.standard_normal((2, m.dim))
+    hidden = hidden_rng()
+    mh = _mlp((int(hidden.integers(2, 6)),), int(hidden.integers(1000)))
+    ta_h, tb_h = hidden.standard_normal((2, mh.dim))
+    problems = [
+        (q.loss, np.array([1.0, 0.0]), np.array([0.0, 2.0]), np.array([-0.5, 0.0, 0.25, 1.0, 1.5]),
+         "f = x² + ½y², θa = (1, 0), θb = (0, 2), α ∈ {−0.5, 0, 0.25, 1, 1.5}"),
+        (m.loss, ta_m, tb_m, np.array([0.0, 1.0]), "an MLP: the two end points"),
+        (mh.loss, ta_h, tb_h, np.sort(hidden.uniform(-0.5, 1.5, int(hidden.integers(3, 8)))),
+         f"an MLP with {mh.dim} parameters at random α {_HIDDEN}"),
+    ]
+    for loss, ta, tb, alphas, case in problems:
+        expected = _line(loss, ta, tb, alphas)
+        inputs = [ta.copy(), tb.copy(), alphas.copy()]
+        out = answer(loss, *inputs)
+        t.close(out, expected, case=case, rtol=1e-10, atol=1e-12,
+                hint=_interp_hint(out, loss, ta, tb, alphas, "Evaluate the loss at the point of parameter α on the "
+                                  "line, for each α given." + (" Your function must work for any input."
+                                                               if "afresh" in case else "")))
+        if case.startswith("f ="):
+            check_input_unchanged(t, [ta, tb, alphas], inputs, case="θa, θb and alphas after the call",
+                                  message="your function changed the caller's arrays",
+                                  hint="An in-place operation (`+=`, `*=`) changed θa, θb or alphas: build new "
+                                       "points instead.")
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# 2.4
+
+
+def _projector(rows):
+    rows = np.asarray(rows, dtype=float)
+    return rows.T @ np.linalg.pinv(rows.T)
+
+
+def _pca_hint(out, thetas, k, default):
+    P = thetas.shape[1]
+    out = np.asarray(out, dtype=float)
+    if out.shape != (k, P):
+        if out.shape == (k, thetas.shape[0]) or out.shape == (thetas.shape[0], k):
+            return "Your directions live in the space of time steps: those are left singular vectors (U); the " \
+                   "directions in parameter space are the right ones."
+        if out.shape == (P, k):
+            return "Return the directions as rows, shape (k, P)."
+        return "Return a (k, P) array, one direction per row."
+    gram = out @ out.T
+    if not np.allclose(gram, np.eye(k), atol=1e-6):
+        if np.allclose(gram, np.diag(np.diag(gram)), atol=1e-6):
+            return "Your directions are orthogonal but not of unit length: do not scale them (by singular values)."
+        return "Your rows are not orthonormal: take them from one decomposition, as they come."
+    M = thetas - thetas[-1]
+    _, _, Vt = np.linalg.svd(M, full_matrices=False)
+    right = _projector(Vt[:k])
+    got = _projector(out)
+    if np.linalg.norm(M @ out.T) < 1e-6 * np.linalg.norm(M):
+        return ("Your directions carry none of the path: those are the weakest directions. svd sorts singular "
+                "values largest first, but eigh sorts eigenvalues ascending.")
+    _, _, Vm = np.linalg.svd(thetas - thetas.mean(axis=0), full_matrices=False)
+    _, _, V0 = np.linalg.svd(thetas, full_matrices=False)
+    return diagnose(got, [
+        (_projector(Vm[:k]), "You centred the path at its mean; the exercise measures displacements from the FINAL "
+                             "point."),
+        (_projector(Vt[-k:]), "Those are the weakest directions: the singular values come sorted largest first "
+                              "in svd (but eigh sorts eigenvalues ascending)."),
+        (_projector(V0[:k]), "You did not subtract anything: the directions must describe displacements from the "
+                             "final point."),
+    ], default, expected=right, atol=1e-6)
 
 
 @exercise("2.4", title="PCA directions of a trajectory", budget=5.0)
 def check_pca_directions(answer, t):
     """answer(thetas (T, P), k) -> (k, P): orthonormal top principal directions of θ_t − θ_T."""
-    from ... import surfaces
-
     rng = np.random.default_rng(0)
     P = 30
     Q, _ = np.linalg.qr(rng.standard_normal((P, 3)))
     s = np.linspace(0, 1, 25)[:, None]
     thetas = 2.0 + np.c_[4 * (1 - s), np.sin(5 * s) * (1 - s), 0.3 * (1 - s) ** 2] @ Q.T
-    for k in (2, 1):
-        out = np.asarray(answer(thetas.copy(), k), dtype=float)
-        case = f"a path in a 3-D subspace of R^{P}, k = {k}"
-        if not t.true(out.shape == (k, P), case=case + " (shape)", message=f"expected shape ({k}, {P}), got {out.shape}",
-                      hint="Return the directions as rows."):
+    hidden = hidden_rng()
+    Ph = int(hidden.integers(10, 40))
+    Qh, _ = np.linalg.qr(hidden.standard_normal((Ph, 3)))
+    a, b = hidden.uniform(2.0, 5.0), hidden.uniform(0.5, 1.5)
+    hidden_thetas = hidden.standard_normal(Ph) + np.c_[a * (1 - s), b * np.sin(5 * s) * (1 - s),
+                                                        0.3 * (1 - s) ** 2] @ Qh.T
+    for X, k, case in ((thetas, 2, f"a path in a 3-D subspace of R^{P}, k = 2"),
+                       (thetas, 1, f"a path in a 3-D subspace of R^{P}, k = 1"),
+                       (hidden_thetas, 2, f"a random path in R^{Ph}, k = 2 {_HIDDEN}")):
+        M = X - X[-1]
+        _, _, Vt = np.linalg.svd(M, full_matrices=False)
+        ref = Vt[:k]
+        out = answer(X.copy(), k)
+        hint = _pca_hint(out, X, k, "Decompose the displacements from the final point and keep the k strongest "
+                                    "directions in parameter space." +
+                         (" Your function must work for any path." if "afresh" in case else ""))
+        try:
+            out = np.asarray(out, dtype=float)
+        except (TypeError, ValueError):
+            out = np.zeros(0)
+        if not t.true(out.shape == (k, X.shape[1]), case=case + " (shape)",
+                      message=f"expected shape ({k}, {X.shape[1]}), got {out.shape}", hint=hint):
+            t.fail("no directions to compare", case=case + " (orthonormal rows)", hint=hint)
+            t.fail("no directions to compare", case=case + " (same subspace)", hint=hint)
             continue
-        t.close(out @ out.T, np.eye(k), case=case + " (orthonormal rows)", atol=1e-8,
-                hint="Rows of Vᵀ from np.linalg.svd are orthonormal; do not rescale them.")
-        ref = surfaces.trajectory_pca(thetas, k).directions
-        t.close(out.T @ out, ref.T @ ref, case=case + " (same subspace)", atol=1e-6,
-                hint="Subtract the FINAL point θ_T from every iterate (not the mean), then take the top right "
-                     "singular vectors.")
+        t.close(out @ out.T, np.eye(k), case=case + " (orthonormal rows)", atol=1e-8, hint=hint)
+        t.close(out.T @ out, ref.T @ ref, case=case + " (same subspace)", atol=1e-6, hint=hint)

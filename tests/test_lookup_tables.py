@@ -1,0 +1,76 @@
+"""No exercise of chapters 0–3 can be passed by a table of the inputs a check used before (issue 21).
+
+For each exercise the reference solution is run through the check once while every call is recorded; a
+"lookup table" answer then replays the recorded output for an input it has seen and the first recorded output
+otherwise — what a student gets by copying the printed cases. Because each check draws hidden cases afresh on
+every call, the replay must fail.
+"""
+
+from __future__ import annotations
+
+import copy
+import re
+from pathlib import Path
+
+import jupytext
+import numpy as np
+import pytest
+
+from course_utils.grading import run_check
+
+REPO = Path(__file__).resolve().parents[1]
+NOTEBOOKS = sorted((REPO / "solutions").glob("0[0-3]_*_exercises.py"))
+
+
+def _solutions() -> list[tuple[str, object]]:
+    out = []
+    for path in NOTEBOOKS:
+        nb = jupytext.read(path)
+        namespace: dict = {}
+        for cell in nb.cells:
+            if cell.cell_type == "code" and not cell.source.lstrip().startswith("check("):
+                exec(compile(cell.source, str(path), "exec"), namespace)
+        for cell in nb.cells:
+            match = re.match(r'\s*check\("([^"]+)",\s*(\w+)\)', cell.source)
+            if cell.cell_type == "code" and match:
+                out.append((match.group(1), namespace[match.group(2)]))
+    return out
+
+
+def _key(value):
+    """A hashable fingerprint of an argument (callables and generators are opaque: only their type counts)."""
+    if isinstance(value, np.ndarray):
+        return ("array", value.shape, value.tobytes())
+    if isinstance(value, (list, tuple)):
+        return tuple(_key(v) for v in value)
+    if isinstance(value, (int, float, str, bool)) or value is None:
+        return value
+    return type(value).__name__
+
+
+SOLUTIONS = _solutions()
+# 1.5's witness is a constant proof about one fixed network: any valid pair for it stays valid. A network drawn
+# afresh would need every legitimate swap to raise the midpoint, and on some two-moons draws a swap of two trained
+# units lowers it (measured: 150 draws, worst midpoint change −1.4e-3 over three unit pairs).
+KNOWN_MEMORISABLE = {"1.5": "the witness of a fixed network is a constant; a hidden network is not yet safe"}
+PARAMS = [pytest.param(e, f, id=e, marks=[pytest.mark.xfail(strict=True, reason=KNOWN_MEMORISABLE[e])]
+                       if e in KNOWN_MEMORISABLE else []) for e, f in SOLUTIONS]
+
+
+@pytest.mark.parametrize("exercise_id, solution", PARAMS)
+def test_a_table_of_the_inputs_seen_does_not_pass(exercise_id, solution):
+    table: dict = {}
+
+    def recorder(*args):
+        result = solution(*args)
+        table.setdefault(_key(args), copy.deepcopy(result))
+        return result
+
+    assert run_check(exercise_id, recorder).status == "passed"
+    first = next(iter(table.values()))
+
+    def lookup(*args):
+        return copy.deepcopy(table.get(_key(args), first))
+
+    result = run_check(exercise_id, lookup)
+    assert result.status == "failed", f"a lookup table of {len(table)} recorded inputs passed {exercise_id}"
