@@ -9,7 +9,7 @@ ROOT_FLAG := $(if $(filter 0,$(shell id -u)),--allow-root,)
 STAMP     := $(VENV)/.installed
 DEV_STAMP := $(VENV)/.installed-dev
 
-.PHONY: lab test unit notebooks floors lint demo grade bench sync exercises new-chapter clean help
+.PHONY: lab test unit unit-claims unit-rest browser notebooks notebooks-one-thread notebooks-two-threads notebooks-perturbed floors lint demo grade bench sync exercises new-chapter clean help
 
 help:
 	@echo "make lab        open the course in JupyterLab (PORT=$(PORT))"
@@ -49,11 +49,17 @@ unit: $(DEV_STAMP)
 NBVAL := $(BIN)/python -m pytest -p no:cacheprovider --nbval-lax -W error::SyntaxWarning
 NOTEBOOK_DIRS := notebooks exercises demos
 
-notebooks: $(DEV_STAMP)
+notebooks: notebooks-one-thread notebooks-two-threads notebooks-perturbed
+
+notebooks-one-thread: $(DEV_STAMP)
 	OPENBLAS_NUM_THREADS=1 $(NBVAL) $(NOTEBOOK_DIRS)
 	OPENBLAS_NUM_THREADS=1 COURSE_CHECK_REQUIRE_PASS=1 $(NBVAL) solutions
+
+notebooks-two-threads: $(DEV_STAMP)
 	OPENBLAS_NUM_THREADS=2 $(NBVAL) $(NOTEBOOK_DIRS)
 	OPENBLAS_NUM_THREADS=2 COURSE_CHECK_REQUIRE_PASS=1 $(NBVAL) solutions
+
+notebooks-perturbed: $(DEV_STAMP)
 	OPENBLAS_NUM_THREADS=1 COURSE_PERTURB=1e-12 $(NBVAL) $(NOTEBOOK_DIRS)
 	OPENBLAS_NUM_THREADS=1 COURSE_PERTURB=1e-12 COURSE_CHECK_REQUIRE_PASS=1 $(NBVAL) solutions
 
@@ -97,10 +103,26 @@ test: $(DEV_STAMP)
 	$(BIN)/lint-imports
 	$(BIN)/mypy
 	$(BIN)/python -m course_utils.grading assign --check
-	$(BIN)/python -m pytest tests
-	$(MAKE) --no-print-directory notebooks
-	$(MAKE) --no-print-directory floors
+	@echo "== six stages, two at a time (this machine's two cores); each stage's output appears when it ends"
+	$(MAKE) --no-print-directory -j2 --output-sync=target $(TEST_STAGES)
+	@echo "== the browser tests, alone: their latency budgets are measured at low load"
+	$(MAKE) --no-print-directory browser
 	$(MAKE) --no-print-directory bench QUICK=1
+
+# The stages of `make test` that share the two cores, longest first (make starts them in this order).
+# unit-claims runs every chapter once per seed (tests/chapter_runs.py): the seed test and the reproducibility
+# test share those runs, so they are one stage.
+TEST_STAGES := unit-rest unit-claims floors notebooks-one-thread notebooks-two-threads notebooks-perturbed
+CLAIM_TESTS := tests/test_claims_seeds.py tests/test_reproducibility.py
+
+unit-claims: $(DEV_STAMP)
+	$(BIN)/python -m pytest -p no:cacheprovider -m "not browser" $(CLAIM_TESTS)
+
+unit-rest: $(DEV_STAMP)
+	$(BIN)/python -m pytest -p no:cacheprovider -m "not browser" $(addprefix --ignore=,$(CLAIM_TESTS)) tests
+
+browser: $(DEV_STAMP)
+	$(BIN)/python -m pytest -m browser tests
 
 demo: $(DEV_STAMP)
 	$(BIN)/python -m course_utils.demo --port $(PORT)

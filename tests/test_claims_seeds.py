@@ -1,7 +1,7 @@
 """Every claim a chapter asserts holds for other seeds, not only for the one the notebook shows (issue 17).
 
 Each chapter in ``notebooks/`` (found by globbing) is run top to bottom once more for each of
-``SEEDS`` with ``COURSE_SEED=k``: :func:`course_utils.randomness.default_rng` — and so every integer seed
+``chapter_runs.SEEDS`` with ``COURSE_SEED=k``: :func:`course_utils.randomness.default_rng` — and so every integer seed
 passed to the library — then draws an independent stream, so the data sets, initial weights, random
 directions, minibatches and Hutchinson/Lanczos probes are all new. Every ``assert`` in the chapter must
 hold in every run. A claim that is only true in most runs must say so in the chapter and assert the
@@ -13,19 +13,16 @@ that called ``np.random`` directly would keep its draws fixed while the test bel
 
 from __future__ import annotations
 
-import os
 import re
 from pathlib import Path
 
 import pytest
+from chapter_runs import chapter_runs
 from course_map import course_map_chapters
-from notebook_exec import errors, execute_many
+from notebook_exec import errors
 
 ROOT = Path(__file__).resolve().parents[1]
 CHAPTERS = sorted((ROOT / "notebooks").glob("[0-9][0-9]_*.ipynb"))
-SEEDS = (1, 2, 3, 4, 5)
-# two kernels at a time: the machines this runs on have two cores; each kernel uses one BLAS thread
-_JOBS = int(os.environ.get("COURSE_CLAIM_JOBS", "2"))
 
 
 def test_the_chapters_are_found():
@@ -46,9 +43,7 @@ def test_chapters_draw_only_through_the_course_rng(path):
 @pytest.mark.slow
 @pytest.mark.parametrize("path", CHAPTERS, ids=[p.stem for p in CHAPTERS])
 def test_every_claim_holds_for_other_seeds(path):
-    env = {"OPENBLAS_NUM_THREADS": "1", "OMP_NUM_THREADS": "1", "MPLBACKEND": "Agg"}
-
-    runs = execute_many([(path, {**env, "COURSE_SEED": str(seed)}) for seed in SEEDS], allow_errors=True, jobs=_JOBS)
-    failures = {seed: errors(nb) for seed, nb in zip(SEEDS, runs) if errors(nb)}
+    runs, _ = chapter_runs(path)  # the runs are shared with test_reproducibility.py (tests/chapter_runs.py)
+    failures = {seed: errors(nb) for seed, nb in runs.items() if errors(nb)}
     assert not failures, f"{path.name}: claims that fail for other seeds:\n" + "\n".join(
         f"  COURSE_SEED={seed}: {e}" for seed, errs in failures.items() for e in errs)

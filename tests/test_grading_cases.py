@@ -48,3 +48,39 @@ def test_check_input_unchanged_records_a_failure_with_the_message_and_hint():
     assert not check_input_unchanged(t, before, x, case="x after", message="changed", hint="copy")
     assert [c.passed for c in t.cases] == [True, False]
     assert t.cases[-1].message == "changed" and t.cases[-1].hint == "copy"
+
+
+_DRAW_THREE = ("from course_utils.grading.cases import hidden_rng; "
+               "print([int(hidden_rng().integers(2**62)) for _ in range(3)])")
+
+
+def _draws_in_a_fresh_process(env_seed=None):
+    import os
+    import subprocess
+    import sys
+
+    env = {k: v for k, v in os.environ.items() if k != "COURSE_GRADER_SEED"}
+    if env_seed is not None:
+        env["COURSE_GRADER_SEED"] = env_seed
+    done = subprocess.run([sys.executable, "-c", _DRAW_THREE], env=env, capture_output=True, text=True, timeout=120)
+    return done.returncode, done.stdout.strip(), done.stderr
+
+
+def test_hidden_cases_are_new_on_every_call_yet_the_same_after_a_restart():
+    # Oracle: numpy's own SeedSequence streams and a second, fresh interpreter (a "Restart & Run All")
+    code, first, _ = _draws_in_a_fresh_process()
+    assert code == 0
+    draws = [int(x) for x in first.strip("[]").split(",")]
+    assert len(set(draws)) == 3                                   # each call draws another case
+    assert _draws_in_a_fresh_process()[1] == first                # a fresh process draws the same sequence
+    expected = [np.random.default_rng([20_261_205, k]).integers(2**62) for k in range(3)]
+    assert draws == expected
+
+
+def test_the_batch_graders_seed_changes_the_hidden_cases_and_is_validated():
+    default = _draws_in_a_fresh_process()[1]
+    code, graded, _ = _draws_in_a_fresh_process("987654321")
+    assert code == 0 and graded != default
+    assert _draws_in_a_fresh_process("987654321")[1] == graded   # the same grader seed grades the same way again
+    code, _, err = _draws_in_a_fresh_process("twelve")
+    assert code != 0 and "COURSE_GRADER_SEED" in err and "'twelve'" in err

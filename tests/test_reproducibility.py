@@ -1,8 +1,10 @@
 """Restart & Run All gives identical numbers (issue 13, item 5).
 
 Every chapter notebook in ``notebooks/`` (found by globbing, so a new chapter is covered the day it lands)
-is executed twice, each time in a fresh kernel, and everything it prints — every stream output and every
-``text/plain`` result — must be identical between the two runs. Every random draw in the course takes an
+is executed twice with the same ``COURSE_SEED``, each time in a fresh kernel, and everything it prints — every
+stream output and every ``text/plain`` result — must be identical between the two runs. The two runs are
+those of the seed test (``tests/chapter_runs.py``): its first seed is run twice, so this test costs one
+chapter run, not two. Every random draw in the course takes an
 explicit ``rng``/``seed``, so any difference is a bug: a global random state, a dict or set iterated in an
 unstable order, a cache that changes results.
 
@@ -11,7 +13,7 @@ Wall-clock times are the one thing allowed to differ: numbers followed by a time
 
 The same runs check that no warning leaks into a chapter's output (issue 13: "no warnings leak").
 
-Slow (each chapter takes ~10 s, twice), but it runs by default: eight chapters stay well inside CI's budget.
+Slow (each chapter takes ~10 s), but it runs by default.
 """
 
 from __future__ import annotations
@@ -20,8 +22,8 @@ import re
 from pathlib import Path
 
 import pytest
+from chapter_runs import SEEDS, chapter_runs
 from course_map import course_map_chapters
-from notebook_exec import execute
 
 ROOT = Path(__file__).resolve().parents[1]
 NOTEBOOKS = sorted(p for p in (ROOT / "notebooks").glob("*.ipynb") if ".ipynb_checkpoints" not in p.parts)
@@ -72,7 +74,8 @@ def _warnings(nb) -> list[str]:
 @pytest.mark.slow
 @pytest.mark.parametrize("path", NOTEBOOKS, ids=[p.stem for p in NOTEBOOKS])
 def test_a_chapter_prints_the_same_numbers_twice(path):
-    nb_first, nb_second = execute(path), execute(path)
+    runs, nb_second = chapter_runs(path)
+    nb_first = runs[SEEDS[0]]
     leaked = _warnings(nb_first)
     assert not leaked, f"{path.name} leaks warnings into the student's view:\n" + "\n".join(leaked)
     first, second = _printed(nb_first), _printed(nb_second)

@@ -7,6 +7,8 @@ these helpers keeps its cases, and so its verdicts, bit for bit.
 
 from __future__ import annotations
 
+import itertools
+import os
 from typing import Any
 
 import numpy as np
@@ -14,7 +16,8 @@ import numpy as np
 from ..validation import check_bool, check_instance, check_int, check_rng, check_vector
 from .registry import Tester
 
-__all__ = ["random_symmetric", "with_eigenvalues", "same_arrays", "check_input_unchanged", "hidden_rng", "diagnose"]
+__all__ = ["random_symmetric", "with_eigenvalues", "same_arrays", "check_input_unchanged", "hidden_rng", "hidden_seed", "diagnose",
+           "GRADER_SEED_VARIABLE", "DEFAULT_HIDDEN_SEED"]
 
 
 def random_symmetric(rng: np.random.Generator, n: int) -> np.ndarray:
@@ -119,17 +122,49 @@ def check_input_unchanged(t, before: Any, after: Any, *, case: str, message: str
     return t.true(same_arrays(before, after), case=case, message=message, hint=hint)
 
 
-def hidden_rng() -> np.random.Generator:
-    """A generator seeded afresh on every call (operating-system entropy), for a check's hidden cases.
+#: Environment variable holding the batch grader's own seed of the hidden cases (an integer ≥ 0). The grader
+#: draws it per batch and records it; students never see it before their work is graded.
+GRADER_SEED_VARIABLE = "COURSE_GRADER_SEED"
+#: The hidden cases' seed in a student's own kernel: fixed, so that Restart & Run All prints the same verdicts.
+DEFAULT_HIDDEN_SEED = 20_261_205
+_hidden_calls = itertools.count()
 
-    Printed cases teach; hidden cases drawn from this generator differ on every ``check`` call, so an answer
-    that tabulates the printed inputs cannot pass. Use it only for properties that hold for every draw.
+
+def hidden_seed() -> int:
+    """The seed of the hidden cases in this process: ``$COURSE_GRADER_SEED`` when set, else the course's fixed one.
+
+    Returns
+    -------
+    int
+
+    Raises
+    ------
+    ValueError
+        If ``COURSE_GRADER_SEED`` is set to something other than an integer ≥ 0.
+    """
+    text = os.environ.get(GRADER_SEED_VARIABLE, "").strip()
+    if not text:
+        return DEFAULT_HIDDEN_SEED
+    if not text.isdigit():
+        raise ValueError(f"{GRADER_SEED_VARIABLE} must be an integer >= 0, got {text!r}")
+    return int(text)
+
+
+def hidden_rng() -> np.random.Generator:
+    """A generator for a check's hidden cases, new on every call: stream ``k`` of :func:`hidden_seed` at the
+    ``k``-th call in this process.
+
+    Printed cases teach; hidden cases differ on every ``check`` call, so an answer that tabulates the printed
+    inputs (or the inputs of an earlier call) cannot pass. The draws are still reproducible: a fresh kernel
+    that runs the same cells in the same order draws the same cases (Restart & Run All prints the same
+    verdicts), and the batch grader's own seed (:data:`GRADER_SEED_VARIABLE`) makes its cases unknown in
+    advance yet the same when a batch is graded again. Use it only for properties that hold for every draw.
 
     Returns
     -------
     numpy.random.Generator
     """
-    return np.random.default_rng(np.random.SeedSequence())
+    return np.random.default_rng([hidden_seed(), next(_hidden_calls)])
 
 
 def _matches(actual: Any, candidate: Any, rtol: float, atol: float) -> bool:
