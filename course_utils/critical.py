@@ -72,7 +72,9 @@ class Classification:
     Parameters
     ----------
     kind : {"minimum", "maximum", "saddle", "degenerate"}
-        The verdict; "degenerate" whenever some eigenvalue counts as zero.
+        The verdict. "saddle" whenever eigenvalues of both signs exist, zero ones or not (along the positive
+        and the negative eigenvectors the loss rises and falls at second order); "degenerate" when some
+        eigenvalue counts as zero and the others all share one sign — only then is the test silent.
     index : int
         Number of eigenvalues below :math:`-\tau` (directions of negative curvature).
     n_zero : int
@@ -93,6 +95,18 @@ class Classification:
     threshold: float = 0.0
 
     @property
+    def semidefinite(self) -> str | None:
+        """For a "degenerate" verdict, which way the non-zero eigenvalues point: ``"positive"`` (no negative
+        curvature: a minimum up to the flat directions, if the loss stays constant along them — a network's
+        symmetries do that), ``"negative"`` (the mirror image), or ``"zero"`` (every eigenvalue is zero);
+        ``None`` for the other verdicts."""
+        if self.kind != "degenerate":
+            return None
+        if self.n_zero == self.eigenvalues.size:
+            return "zero"
+        return "negative" if self.index else "positive"
+
+    @property
     def index_fraction(self) -> float:
         """``index / P``, the fraction of negative-curvature directions (Dauphin et al.'s α)."""
         return self.index / self.eigenvalues.size
@@ -103,7 +117,11 @@ class Classification:
         if self.kind == "saddle":
             head = f"saddle (index {self.index})"
         elif self.kind == "degenerate":
-            head = f"degenerate ({self.n_zero} zero eigenvalue{'s' if self.n_zero > 1 else ''}: test is silent)"
+            flat = (f"{self.n_zero} flat direction{'s' if self.n_zero > 1 else ''}: a {{}} if the loss stays flat "
+                    f"along {'them' if self.n_zero > 1 else 'it'}")
+            head = {"positive": f"degenerate, no negative curvature ({flat.format('minimum')})",
+                    "negative": f"degenerate, no positive curvature ({flat.format('maximum')})",
+                    "zero": "degenerate (every eigenvalue zero: the test is silent)"}[self.semidefinite]
         else:
             head = self.kind
         return f"{head}: λ = {lam}"
@@ -187,8 +205,8 @@ def classify_hessian(hessian, tol: float = 1e-6, *, scale: float = 0.0) -> Class
     hessian : array_like, shape (P, P)
         Symmetric.
     tol : float
-        Relative zero tolerance, ``>= 0``. Any zero eigenvalue makes the point "degenerate", even when other
-        eigenvalues are negative (then it is not a minimum, but the test cannot say more).
+        Relative zero tolerance, ``>= 0``. A zero eigenvalue makes the point "degenerate" only when the non-zero
+        eigenvalues all have one sign: eigenvalues (1, −1, 0) are a saddle whatever the third direction does.
     scale : float
         :math:`s \ge 0`, a curvature scale of the problem in the units of the eigenvalues
         (:class:`CriticalSearch` passes the RMS of :math:`\|H\|_2` over its box). The default 0 judges the matrix
@@ -205,6 +223,10 @@ def classify_hessian(hessian, tol: float = 1e-6, *, scale: float = 0.0) -> Class
     'saddle (index 1): λ = -2, 10'
     >>> classify_hessian(np.zeros((2, 2))).kind
     'degenerate'
+    >>> classify_hessian(np.diag([1.0, -1.0, 0.0])).kind  # a zero eigenvalue beside both signs: still a saddle
+    'saddle'
+    >>> classify_hessian(np.diag([0.0, 2.0])).semidefinite  # a trough: a minimum up to its flat direction
+    'positive'
     >>> classify_hessian(1e-12 * np.diag([1.0, 2.0])).kind  # relative: a small Hessian is not a zero one...
     'minimum'
     >>> classify_hessian(1e-12 * np.diag([1.0, 2.0]), scale=1.0).kind  # ...unless the problem curves like 1
@@ -224,7 +246,10 @@ def _classify_stack(H: np.ndarray, tol: float, scale: float) -> list[Classificat
         threshold = _zero_threshold(lam, tol, scale)
         index = int(np.sum(lam < -threshold))
         n_zero = int(np.sum(np.abs(lam) <= threshold))
-        if n_zero:
+        # both signs decide at second order (a saddle), flat directions or not; only a one-signed rest is silent
+        if index and index + n_zero < lam.size:
+            kind = "saddle"
+        elif n_zero:
             kind = "degenerate"
         elif index == 0:
             kind = "minimum"

@@ -37,10 +37,10 @@ from course_utils.grading import check
 # ## Exercise 3.1 — classify a critical point
 #
 # Given the (symmetric) Hessian at a critical point, return `"minimum"`, `"maximum"`, `"saddle"` or
-# `"degenerate"`. Eigenvalues with $|\lambda| \le$ `tol` count as zero, and any zero eigenvalue makes the point
-# degenerate (the test is silent there).
+# `"degenerate"`. Eigenvalues with $|\lambda| \le$ `tol` count as zero. Read the chapter's table carefully: when
+# is the test really silent? (Eigenvalues $(1, -1, 0)$: is there a direction in which the loss falls?)
 #
-# *Expected output:* `✓ Exercise 3.1 (Classify a critical point): passed — all 13 cases`.
+# *Expected output:* `✓ Exercise 3.1 (Classify a critical point): passed — all 15 cases`.
 
 # %%
 def classify(H, tol=1e-8):

@@ -65,24 +65,31 @@ from course_utils.widgets import CriticalFinder, CriticalGallery, SpectrumExplor
 # |---|---|---|
 # | all $\lambda_i > 0$ | a strict local **minimum** | bowl |
 # | all $\lambda_i < 0$ | a strict local **maximum** | dome |
-# | both signs | a **saddle** of *index* $k$ = number of negative $\lambda_i$ | saddle |
-# | some $\lambda_i = 0$ | **degenerate** — the test is silent | trough, or anything |
+# | both signs (zeros or not) | a **saddle** of *index* $k$ = number of negative $\lambda_i$ | saddle |
+# | some $\lambda_i = 0$, the others all of one sign | **degenerate** — the test is silent | trough, or anything |
+#
+# A zero eigenvalue does not silence the test on its own: with eigenvalues $(1, -1, 0)$ the loss rises like
+# $\tfrac12t^2$ along $u_1$ and falls like $-\tfrac12t^2$ along $u_2$, whatever the third direction does — a
+# saddle. The test is silent only when there is no second-order evidence either way: every non-zero eigenvalue
+# has one sign, and the flat directions could still go up or down at third or fourth order.
 #
 # A saddle's **escape direction** is $\pm u_1$, the eigenvector of the most negative eigenvalue: the
 # loss falls fastest along it, like $\tfrac12\lambda_1 t^2$.
 #
 # In code "$\lambda_i = 0$" must mean "$|\lambda_i| \le$ tol": computed eigenvalues carry rounding error.
 #
-# **Predict.** For $H = \operatorname{diag}(10, -2)$ (the Hessian of $5x^2 - y^2$),
-# for $\operatorname{diag}(0, 1)$ and for $\operatorname{diag}(-1, -3)$: what does the test say, and what is the index?
+# **Predict.** For $H = \operatorname{diag}(10, -2)$ (the Hessian of $5x^2 - y^2$), for $\operatorname{diag}(0, 1)$,
+# for $\operatorname{diag}(-1, -3)$ and for $\operatorname{diag}(1, -1, 0)$: what does the test say, and what is the
+# index?
 
 # %%
-for H in [np.diag([10.0, -2.0]), np.diag([0.0, 1.0]), np.diag([-1.0, -3.0])]:
+for H in [np.diag([10.0, -2.0]), np.diag([0.0, 1.0]), np.diag([-1.0, -3.0]), np.diag([1.0, -1.0, 0.0])]:
     print(critical.classify_hessian(H).describe())
 
 assert critical.classify_hessian(np.diag([10.0, -2.0])).index == 1
 assert critical.classify_hessian(np.diag([0.0, 1.0])).kind == "degenerate"
 assert critical.classify_hessian(np.diag([-1.0, -3.0])).kind == "maximum"
+assert critical.classify_hessian(np.diag([1.0, -1.0, 0.0])).kind == "saddle"  # both signs decide
 
 # %% [markdown]
 # ### Interactive: the Critical Point Gallery
@@ -320,10 +327,10 @@ rows = []
 for subset in itertools.combinations(range(6), 2):
     cp = critical.critical_point_at(autoencoder, autoencoder.critical_point(subset))
     assert cp.grad_norm < 1e-10  # it really is a critical point
-    rows.append((subset, cp.value, cp.index, cp.classification.index_fraction, cp.classification.n_zero))
-for subset, value, index, frac, zeros in rows:
+    rows.append((subset, cp.value, cp.index, cp.classification.index_fraction, cp.classification.n_zero, cp.kind))
+for subset, value, index, frac, zeros, kind in rows:
     print(f"keep eigenvectors {subset}: loss {value:7.3f}   index {index:2d} ({frac:.2f} of P = {autoencoder.dim})"
-          f"   zero eigenvalues {zeros}")
+          f"   zero eigenvalues {zeros}   {kind}")
 
 # %%
 losses = np.array([r[1] for r in rows])
@@ -333,6 +340,13 @@ print(f"Spearman rank correlation between loss and index: {rho:.3f}")  # NBVAL_C
 assert rho > 0.9
 assert indices[np.argmin(losses)] == 0 and np.sum(indices == 0) == 1  # the only minimum keeps the top k
 assert indices[np.argmax(losses)] == indices.max()  # the worst point is the most unstable
+best = critical.critical_point_at(autoencoder, autoencoder.critical_point((0, 1)))
+print("the global minimum:", best.classification.describe())
+# the global minimum has k² = 4 flat directions and no negative curvature: "degenerate", positive semidefinite;
+# every other point has both signs, so it is a saddle, flat directions or not
+assert best.kind == "degenerate" and best.classification.semidefinite == "positive"
+assert best.classification.n_zero == autoencoder.k**2
+assert sorted(r[5] for r in rows) == ["degenerate"] + ["saddle"] * (len(rows) - 1)
 
 # %%
 fig, ax = new_figure(figsize=(6, 4))
@@ -347,8 +361,11 @@ fig
 # %% [markdown]
 # The index counts *swaps*: each kept eigenvector $i$ that is outranked by a discarded $j$ gives a direction
 # of negative curvature (rotate $u_i$ towards $u_j$). The $k^2 = 4$ zero eigenvalues at every point come from
-# the symmetry $W_1 \to W_1A,\ W_2 \to A^{-1}W_2$, which changes nothing — so every one of these points is,
-# strictly speaking, degenerate, and the classification uses the signs of the non-zero eigenvalues.
+# the symmetry $W_1 \to W_1A,\ W_2 \to A^{-1}W_2$, which changes nothing. At the 14 saddles they do not matter
+# (both signs are present, so the test decides); at the global minimum they are all there is besides positive
+# curvature, so the test alone is silent: "degenerate, no negative curvature". Because the loss is exactly
+# constant along those 4 directions (they are a symmetry), the point is a minimum *up to flat directions* — the
+# verdict you will meet at every minimum of a network, whose symmetries always add zero eigenvalues.
 # Gradient descent from a random start does not get stuck at any of the saddles: they all have an escape
 # direction. That is the friendly side of "saddles dominate" — in many networks bad *minima* are rare.
 
@@ -550,7 +567,8 @@ assert explorer.state.lanczos_error[-1] < 1e-8
 # ## Summary
 #
 # * A critical point's type is read from the Hessian's eigenvalues: minimum (all > 0), maximum (all < 0),
-#   saddle of index $k$ ($k$ negative), or **degenerate** (a zero eigenvalue), where the test is silent and
+#   saddle of index $k$ ($k$ negative, zero eigenvalues or not), or **degenerate** (zero eigenvalues beside
+#   eigenvalues of one sign only), where the test is silent and
 #   higher-order terms — seen along slices — decide.
 # * Newton's method on $\nabla f = 0$ from many starts finds critical points of every kind; a search with
 #   more starts finds more, and never proves it found all.

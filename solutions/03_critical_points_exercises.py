@@ -37,23 +37,23 @@ from course_utils.grading import check
 # ## Exercise 3.1 — classify a critical point
 #
 # Given the (symmetric) Hessian at a critical point, return `"minimum"`, `"maximum"`, `"saddle"` or
-# `"degenerate"`. Eigenvalues with $|\lambda| \le$ `tol` count as zero, and any zero eigenvalue makes the point
-# degenerate (the test is silent there).
+# `"degenerate"`. Eigenvalues with $|\lambda| \le$ `tol` count as zero. Read the chapter's table carefully: when
+# is the test really silent? (Eigenvalues $(1, -1, 0)$: is there a direction in which the loss falls?)
 #
-# *Expected output:* `✓ Exercise 3.1 (Classify a critical point): passed — all 13 cases`.
+# *Expected output:* `✓ Exercise 3.1 (Classify a critical point): passed — all 15 cases`.
 
 # %%
 def classify(H, tol=1e-8):
     """Second-derivative test from the eigenvalues of a symmetric Hessian H (n, n)."""
     ### BEGIN SOLUTION: compute the eigenvalues (np.linalg.eigvalsh) and decide from their signs
     lam = np.linalg.eigvalsh(H)
+    if np.any(lam < -tol) and np.any(lam > tol):
+        return "saddle"
     if np.any(np.abs(lam) <= tol):
         return "degenerate"
     if np.all(lam > 0):
         return "minimum"
-    if np.all(lam < 0):
-        return "maximum"
-    return "saddle"
+    return "maximum"
     ### END SOLUTION
 
 

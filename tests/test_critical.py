@@ -17,7 +17,9 @@ from course_utils.objective import FunctionObjective
 @pytest.mark.parametrize(
     "eigs, kind, index",
     [([1.0, 2.0], "minimum", 0), ([-1.0, -3.0], "maximum", 2), ([10.0, -2.0], "saddle", 1),
-     ([0.0, 1.0], "degenerate", 0), ([0.0, -1.0], "degenerate", 1), ([-1, -1, 2.0], "saddle", 2)],
+     ([0.0, 1.0], "degenerate", 0), ([0.0, -1.0], "degenerate", 1), ([-1, -1, 2.0], "saddle", 2),
+     # a zero eigenvalue beside both signs: the ±1 directions already rise and fall at second order
+     ([1.0, -1.0, 0.0], "saddle", 1), ([-3.0, 0.0, 2.0], "saddle", 1), ([0.0, 0.0, -1.0, 4.0], "saddle", 1)],
 )
 def test_classify_known_spectra(eigs, kind, index):
     rng = np.random.default_rng(0)
@@ -44,11 +46,20 @@ def test_classification_does_not_depend_on_the_units_of_the_loss(eigs, log10_c, 
     Q, _ = np.linalg.qr(np.random.default_rng(seed).standard_normal((lam.size, lam.size)))
     H = (Q * (10.0**log10_c * lam)) @ Q.T
     got = cr.classify_hessian(0.5 * (H + H.T))
-    negative, zero = int(np.sum(lam < 0)), int(np.sum(lam == 0))
-    kind = ("degenerate" if zero else "minimum" if negative == 0 else "maximum" if negative == lam.size
-            else "saddle")
+    negative, zero, positive = int(np.sum(lam < 0)), int(np.sum(lam == 0)), int(np.sum(lam > 0))
+    kind = ("saddle" if negative and positive else "degenerate" if zero else "minimum" if negative == 0
+            else "maximum")
     assert (got.kind, got.index, got.n_zero) == (kind, negative, zero)
     assert (got.escape_direction is None) == (negative == 0)
+
+
+@pytest.mark.parametrize("eigs, semidefinite", [([0.0, 2.0, 5.0], "positive"), ([-1.0, 0.0], "negative"),
+                                                 ([0.0, 0.0], "zero"), ([1.0, 2.0], None), ([1.0, -1.0, 0.0], None)])
+def test_a_degenerate_point_says_which_way_its_curved_directions_point(eigs, semidefinite):
+    c = cr.classify_hessian(np.diag(eigs))
+    assert c.semidefinite == semidefinite
+    if semidefinite == "positive":  # the trough's verdict names what it can be: a minimum up to its flat directions
+        assert "no negative curvature" in c.describe() and "1 flat direction" in c.describe()
 
 
 def test_zero_hessian_is_degenerate_whatever_the_scale():
@@ -79,9 +90,9 @@ def test_rounding_floor_makes_a_rounded_zero_eigenvalue_zero_even_at_tol_0():
     rounded = 0
     for _ in range(50):
         Q, _ = np.linalg.qr(rng.standard_normal((3, 3)))
-        H = (Q * np.array([0.0, 1.0, -2.0])) @ Q.T
+        H = (Q * np.array([0.0, 1.0, 2.0])) @ Q.T  # positive semidefinite: the zero alone decides "degenerate"
         H = 0.5 * (H + H.T)
-        rounded += np.linalg.eigvalsh(H)[1] != 0.0
+        rounded += np.linalg.eigvalsh(H)[0] != 0.0
         assert cr.classify_hessian(H, tol=0.0).kind == "degenerate"
     assert rounded > 10  # the case is real: most of these zeros come back as rounding noise
 

@@ -8,9 +8,11 @@ from course_utils.grading import run_check
 
 def _classify(H, tol=1e-8):
     lam = np.linalg.eigvalsh(H)
+    if np.any(lam < -tol) and np.any(lam > tol):
+        return "saddle"
     if np.any(np.abs(lam) <= tol):
         return "degenerate"
-    return "minimum" if np.all(lam > 0) else "maximum" if np.all(lam < 0) else "saddle"
+    return "minimum" if np.all(lam > 0) else "maximum"
 
 
 def _power(hvp, dim, iters, rng, use_norm=False):

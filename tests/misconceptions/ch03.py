@@ -10,9 +10,11 @@ wrong, right = corpus.wrong, corpus.right
 
 
 def _label(lam, tol):
+    if np.any(lam < -tol) and np.any(lam > tol):
+        return "saddle"
     if np.any(np.abs(lam) <= tol):
         return "degenerate"
-    return "minimum" if np.all(lam > 0) else "maximum" if np.all(lam < 0) else "saddle"
+    return "minimum" if np.all(lam > 0) else "maximum"
 
 
 # --- 3.1 classify(H, tol) -----------------------------------------------------------------------------------
@@ -76,14 +78,25 @@ def classify_largest_only(H, tol=1e-8):
     return "minimum" if lam[0] > 0 else "maximum"
 
 
+@wrong("3.1", r"silent only when the non-zero eigenvalues all share one sign")
+def classify_any_zero_is_degenerate(H, tol=1e-8):
+    """any zero eigenvalue makes the point degenerate, even beside eigenvalues of both signs"""
+    lam = np.linalg.eigvalsh(H)
+    if np.any(np.abs(lam) <= tol):
+        return "degenerate"
+    return "minimum" if np.all(lam > 0) else "maximum" if np.all(lam < 0) else "saddle"
+
+
 @right("3.1")
 def classify_counting(H, tol=1e-8):
     """counts positive, negative and zero eigenvalues"""
     lam = np.linalg.eigvals(H).real
     pos, neg = int(np.sum(lam > tol)), int(np.sum(lam < -tol))
+    if pos and neg:
+        return "saddle"
     if pos + neg < len(lam):
         return "degenerate"
-    return "minimum" if neg == 0 else "maximum" if pos == 0 else "saddle"
+    return "minimum" if neg == 0 else "maximum"
 
 
 @right("3.1")
@@ -92,11 +105,11 @@ def classify_scipy(H, tol=1e-8):
     import scipy.linalg
 
     lam = scipy.linalg.eigvalsh(H)
+    if lam.min() < -tol < tol < lam.max():
+        return "saddle"
     if np.min(np.abs(lam)) <= tol:
         return "degenerate"
-    if lam.min() > 0:
-        return "minimum"
-    return "maximum" if lam.max() < 0 else "saddle"
+    return "minimum" if lam.min() > 0 else "maximum"
 
 
 # --- 3.2 index(H, tol) --------------------------------------------------------------------------------------

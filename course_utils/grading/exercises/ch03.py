@@ -35,9 +35,17 @@ def _random_spectrum(rng, n, *, negatives=None, low=0.5, high=5.0):
 
 def _label(eigs, tol=1e-8):
     lam = np.asarray(eigs, dtype=float)
+    if np.any(lam < -tol) and np.any(lam > tol):  # both signs decide, whatever the zero eigenvalues do
+        return "saddle"
     if np.any(np.abs(lam) <= tol):
         return "degenerate"
-    return "minimum" if np.all(lam > 0) else "maximum" if np.all(lam < 0) else "saddle"
+    return "minimum" if np.all(lam > 0) else "maximum"
+
+
+def _label_any_zero(eigs, tol=1e-8):
+    """A common misconception: any zero eigenvalue makes the test silent, even beside both signs."""
+    lam = np.asarray(eigs, dtype=float)
+    return "degenerate" if np.any(np.abs(lam) <= tol) else _label(lam, tol)
 
 
 def _classify_hint(got, H, expected):
@@ -48,6 +56,9 @@ def _classify_hint(got, H, expected):
             return "Spell the label exactly as the exercise does: lower case, one word, no extra text."
         return "Return one of the four labels of the exercise."
     lam = np.linalg.eigvalsh(H)
+    if expected == "saddle" and got == "degenerate" and got == _label_any_zero(lam):
+        return ("This H curves up along some directions and down along others: that decides the point, zero "
+                "eigenvalues or not. The test is silent only when the non-zero eigenvalues all share one sign.")
     if expected == "degenerate" and np.all(np.abs(lam) > 0) and got == _label(lam, tol=0.0):
         return ("An eigenvalue that is zero up to rounding (|λ| ≤ tol) counts as zero: compare with the tolerance, "
                 "not with exactly 0, and test for it before the signs.")
@@ -63,7 +74,7 @@ def _classify_hint(got, H, expected):
         return "Minimum and maximum are swapped: at a minimum the curvature is positive in every direction."
     if expected == "saddle" and got in ("minimum", "maximum"):
         return "Some eigenvalues have the other sign: look at all of them, not only the first or the largest."
-    return "Decide from the signs of all eigenvalues, zero ones (|λ| ≤ tol) first."
+    return "Decide from the signs of all eigenvalues, counting |λ| ≤ tol as zero."
 
 
 @exercise("3.1", title="Classify a critical point", budget=5.0)
@@ -71,12 +82,17 @@ def check_classify(answer, t):
     """answer(H, tol=1e-8) -> "minimum" | "maximum" | "saddle" | "degenerate" (a plain str)."""
     rng = hidden_rng()
     hidden_cases = []
-    for label in rng.permutation(_LABELS):  # one hidden matrix of each kind, in a random order
+    # one hidden matrix of each kind, and a saddle with a flat direction, in a random order
+    for label in rng.permutation([*_LABELS, "flat saddle"]):
         n = int(rng.integers(3, 6))
-        negatives = {"minimum": 0, "maximum": n}.get(str(label), int(rng.integers(1, n)))
+        negatives = {"minimum": 0, "maximum": n, "degenerate": int(rng.choice([0, n]))}.get(
+            str(label), int(rng.integers(1, n)))
         eigs = _random_spectrum(rng, n, negatives=negatives)
-        if label == "degenerate":
+        if label == "degenerate":  # a zero beside one sign only: the test is silent
             eigs[int(rng.integers(n))] = float(rng.choice([0.0, 1e-12, -1e-12]))
+        elif label == "flat saddle":  # a zero beside both signs: a saddle all the same
+            eigs = rng.permutation(np.r_[-rng.uniform(0.5, 5.0), rng.uniform(0.5, 5.0), rng.choice([0.0, 1e-12]),
+                                         eigs[: n - 3]])
         hidden_cases.append((list(eigs), f"a random {n}×{n} H {_HIDDEN}"))
     cases = [
         ([2.0, 3.0], "H with eigenvalues (2, 3)"),
@@ -84,7 +100,8 @@ def check_classify(answer, t):
         ([10.0, -2.0], "H = Hessian of 5x² − y² (eigenvalues 10, −2)"),
         ([0.0, 0.0], "H = 0 (the monkey saddle at the origin)"),
         ([1e-12, 5.0], "eigenvalues (1e-12, 5): the first is zero up to rounding"),
-        ([-3.0, 0.0, 2.0], "3×3 with eigenvalues (−3, 0, 2)"),
+        ([-3.0, 0.0, 2.0], "3×3 with eigenvalues (−3, 0, 2): a zero beside both signs"),
+        ([0.0, 1.0, 3.0], "3×3 with eigenvalues (0, 1, 3): a trough"),
         ([1.0, -1.0, 1.0, 1.0], "4×4 with one negative eigenvalue"),
         ([-1.0, -2.0, 4.0], "3×3 with eigenvalues (−1, −2, 4): positive determinant and trace"),
         *hidden_cases,
