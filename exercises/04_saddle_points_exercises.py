@@ -40,7 +40,8 @@ from course_utils.grading import check
 # To draw uniformly from a $d$-dimensional ball: a Gaussian vector normalised to length one gives a uniform
 # direction; scale it by $r\,U^{1/d}$ with $U \sim \mathcal U(0, 1)$ (a uniform *radius* would crowd the centre).
 # "No perturbation in the last $t_{\text{thres}}$ steps" means: after perturbing at step $k$, the next perturbation
-# can come at step $k + t_{\text{thres}} + 1$ at the earliest. Use only `rng` for randomness.
+# can come at step $k + t_{\text{thres}} + 1$ at the earliest. Use only `rng` for randomness, and leave `theta0`
+# unchanged.
 #
 # *Expected output:* `✓ Exercise 4.1 (Perturbed gradient descent): passed — all 12 cases`.
 
@@ -96,7 +97,8 @@ except NotImplementedError:
 #
 # $$\Delta = -\,(|H| + \delta I)^{-1} g .$$
 #
-# Use `np.linalg.eigh` for the eigendecomposition. Return the step $\Delta$ (not the new point).
+# Use `np.linalg.eigh` for the eigendecomposition. Return the step $\Delta$ (not the new point), and leave the
+# inputs unchanged.
 #
 # *Expected output:* `✓ Exercise 4.2 (One saddle-free Newton step): passed — all 7 cases`.
 
@@ -170,7 +172,8 @@ except NotImplementedError:
 # Heavy-ball momentum: $v \leftarrow \beta v + \nabla f(\theta)$, $\theta \leftarrow \theta - \eta v$, with $v$ starting
 # at zero. A training loop must notice when it blows up instead of filling arrays with `inf` and `nan`: stop at the
 # first step $k$ where $\theta$ is not finite or $\|\theta\| > \text{explode} \cdot \|\theta_0\|$, and return the
-# iterates up to and including that step together with $k$ (or `None` when the run never blew up).
+# iterates up to and including that step together with $k$ (or `None` when the run never blew up). Leave `theta0`
+# unchanged.
 #
 # *Expected output:* `✓ Exercise 4.4 (Momentum with divergence detection): passed — all 8 cases`.
 

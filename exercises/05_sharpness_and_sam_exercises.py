@@ -71,8 +71,9 @@ check("5.1", sam_step)
 #
 # Draw `n` directions $u_k$ uniformly on the unit sphere (normalize standard Gaussian vectors drawn from `rng`),
 # evaluate the loss increases $L(\theta + r u_k) - L(\theta)$ and return their maximum and their mean, as a tuple
-# `(worst, average)`. On a quadratic the average should come out near $\tfrac12 r^2 \operatorname{tr}H / P$ — the
-# *mean* curvature — and the worst far below $\tfrac12 r^2 \lambda_{\max}$ when $P$ is large.
+# `(worst, average)`; leave `theta` unchanged. On a quadratic the average should come out near
+# $\tfrac12 r^2 \operatorname{tr}H / P$ — the *mean* curvature — and the worst far below $\tfrac12 r^2 \lambda_{\max}$
+# when $P$ is large.
 #
 # *Expected output:* `✓ Exercise 5.2 (Sharpness by random directions): passed — all 10 cases`.
 

@@ -253,8 +253,9 @@ def check_random_sharpness(answer, t):
                               "n = 3000")
     t.close(None if pair is None else pair[1], mean_curv, rtol=0.1,
             case="the same quadratic: the average increase is near ½r² times the mean curvature",
-            hint="Your average is far from ½r²·tr H/P: directions uniform on the sphere see every curvature "
-                 "equally often — check how you draw them.")
+            hint="Your average is far from what uniform directions give on this quadratic (see the exercise text): "
+                 "directions uniform on the sphere see every curvature equally often — check how you draw them "
+                 "and that you average the increases.")
 
     # randomness from rng only
     outs = [answer(quad, np.zeros(5), r, 20, np.random.default_rng(s)) for s in (seed_h, seed_h, seed_h + 1)]
@@ -287,7 +288,8 @@ def _threshold_hint(value, H, expected):
         (1 / lam[0], "You used the smallest eigenvalue, and half the threshold: the sharpest direction decides."),
         (2 / np.trace(H), "You used the trace (the sum of the curvatures): one direction decides, the sharpest."),
         (2 / np.linalg.norm(H), "You used the Frobenius norm of H: it is larger than the largest curvature."),
-    ], "Find the curvature of the sharpest direction of H (its eigenvalues, not its entries).", expected=expected,
+    ], "GD multiplies each eigen-component by its own factor: find the component that is the first to stop "
+       "shrinking as the rate grows.", expected=expected,
         rtol=1e-6)
 
 
