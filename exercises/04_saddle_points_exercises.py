@@ -40,9 +40,10 @@ from course_utils.grading import check
 # To draw uniformly from a $d$-dimensional ball: a Gaussian vector normalised to length one gives a uniform
 # direction; scale it by $r\,U^{1/d}$ with $U \sim \mathcal U(0, 1)$ (a uniform *radius* would crowd the centre).
 # "No perturbation in the last $t_{\text{thres}}$ steps" means: after perturbing at step $k$, the next perturbation
-# can come at step $k + t_{\text{thres}} + 1$ at the earliest. Use only `rng` for randomness.
+# can come at step $k + t_{\text{thres}} + 1$ at the earliest. Use only `rng` for randomness, and leave `theta0`
+# unchanged.
 #
-# *Expected output:* `✓ Exercise 4.1 (Perturbed gradient descent): passed — all 8 cases`.
+# *Expected output:* `✓ Exercise 4.1 (Perturbed gradient descent): passed — all 12 cases`.
 
 # %%
 def perturbed_gd(grad_fn, theta0, lr, steps, radius, g_thres, t_thres, rng):
@@ -96,9 +97,10 @@ except NotImplementedError:
 #
 # $$\Delta = -\,(|H| + \delta I)^{-1} g .$$
 #
-# Use `np.linalg.eigh` for the eigendecomposition. Return the step $\Delta$ (not the new point).
+# Use `np.linalg.eigh` for the eigendecomposition. Return the step $\Delta$ (not the new point), and leave the
+# inputs unchanged.
 #
-# *Expected output:* `✓ Exercise 4.2 (One saddle-free Newton step): passed — all 4 cases`.
+# *Expected output:* `✓ Exercise 4.2 (One saddle-free Newton step): passed — all 7 cases`.
 
 # %%
 def saddle_free_newton_step(grad, hessian, damping):
@@ -128,7 +130,7 @@ check("4.2", saddle_free_newton_step)
 # (zero if $|\varepsilon| \ge R$ already). The chapter's theory says the answer is
 # $\lceil \ln(R/\varepsilon) / \ln(1 + \eta|\lambda_{\min}|) \rceil$ — measure it by simulation, don't use the formula.
 #
-# *Expected output:* `✓ Exercise 4.3 (Measured escape time against the theory): passed — all 6 cases`.
+# *Expected output:* `✓ Exercise 4.3 (Measured escape time against the theory): passed — all 9 cases`.
 
 # %%
 def escape_steps(eps, lr, lam_min, radius):
@@ -170,9 +172,10 @@ except NotImplementedError:
 # Heavy-ball momentum: $v \leftarrow \beta v + \nabla f(\theta)$, $\theta \leftarrow \theta - \eta v$, with $v$ starting
 # at zero. A training loop must notice when it blows up instead of filling arrays with `inf` and `nan`: stop at the
 # first step $k$ where $\theta$ is not finite or $\|\theta\| > \text{explode} \cdot \|\theta_0\|$, and return the
-# iterates up to and including that step together with $k$ (or `None` when the run never blew up).
+# iterates up to and including that step together with $k$ (or `None` when the run never blew up). Leave `theta0`
+# unchanged.
 #
-# *Expected output:* `✓ Exercise 4.4 (Momentum with divergence detection): passed — all 6 cases`.
+# *Expected output:* `✓ Exercise 4.4 (Momentum with divergence detection): passed — all 8 cases`.
 
 # %%
 def momentum_run(grad_fn, theta0, lr, beta, steps, explode):

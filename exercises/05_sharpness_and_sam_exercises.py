@@ -40,7 +40,7 @@ from course_utils.grading import check
 #
 # At a point where $g = 0$ use $\hat\varepsilon = 0$. Return a new array (do not modify `theta`).
 #
-# *Expected output:* `✓ Exercise 5.1 (One SAM step): passed — all 5 cases`.
+# *Expected output:* `✓ Exercise 5.1 (One SAM step): passed — all 6 cases`.
 
 # %%
 def sam_step(grad, theta, lr, rho):
@@ -71,10 +71,11 @@ check("5.1", sam_step)
 #
 # Draw `n` directions $u_k$ uniformly on the unit sphere (normalize standard Gaussian vectors drawn from `rng`),
 # evaluate the loss increases $L(\theta + r u_k) - L(\theta)$ and return their maximum and their mean, as a tuple
-# `(worst, average)`. On a quadratic the average should come out near $\tfrac12 r^2 \operatorname{tr}H / P$ — the
-# *mean* curvature — and the worst far below $\tfrac12 r^2 \lambda_{\max}$ when $P$ is large.
+# `(worst, average)`; leave `theta` unchanged. On a quadratic the average should come out near
+# $\tfrac12 r^2 \operatorname{tr}H / P$ — the *mean* curvature — and the worst far below $\tfrac12 r^2 \lambda_{\max}$
+# when $P$ is large.
 #
-# *Expected output:* `✓ Exercise 5.2 (Sharpness by random directions): passed — all 5 cases`.
+# *Expected output:* `✓ Exercise 5.2 (Sharpness by random directions): passed — all 10 cases`.
 
 # %%
 def random_sharpness(loss, theta, radius, n, rng):
@@ -109,7 +110,7 @@ check("5.2", random_sharpness)
 # component of $\theta$ along each eigenvector by $1 - \eta\lambda_i$. Return the largest learning rate for which
 # it converges: the threshold beyond which the sharpest direction explodes.
 #
-# *Expected output:* `✓ Exercise 5.3 (The stability threshold 2/λ_max): passed — all 4 cases`.
+# *Expected output:* `✓ Exercise 5.3 (The stability threshold of gradient descent): passed — all 6 cases`.
 
 # %%
 def max_stable_lr(H):
@@ -123,7 +124,7 @@ def max_stable_lr(H):
     -------
     float
     """
-    raise NotImplementedError("2 divided by the largest eigenvalue of H")
+    raise NotImplementedError("return one float computed from H — the exercise text above says which component explodes")
 
 
 # %%
@@ -137,7 +138,7 @@ check("5.3", max_stable_lr)
 # predictions do not change although the weights do — the heart of Dinh et al.'s argument that $\lambda_{\max}$
 # alone cannot explain generalization.
 #
-# *Expected output:* `✓ Exercise 5.4 (A reparameterized ReLU network): passed — all 6 cases`.
+# *Expected output:* `✓ Exercise 5.4 (A reparameterized ReLU network): passed — all 8 cases`.
 
 # %%
 def rescale_layers(layers, alpha):
@@ -154,7 +155,7 @@ def rescale_layers(layers, alpha):
     -------
     list of two (W, b) pairs
     """
-    raise NotImplementedError("multiply W1 and b1 by alpha, divide W2 by alpha, keep b2 (new arrays)")
+    raise NotImplementedError("return the new list of (W, b) pairs described in the exercise text above")
 
 
 # %%
