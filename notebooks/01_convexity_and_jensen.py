@@ -196,9 +196,15 @@ assert gap_log.gap <= 0 and gm <= am and math.isclose(-gap_log.gap, math.log(am 
 # %% [markdown]
 # ## 3. Why convexity makes optimization easy
 #
-# If $f$ is convex and $x^\star$ is a local minimum, then for any $y$ the chord from $x^\star$ to $y$ starts above
-# $f(x^\star)$ near $x^\star$, so $f(y) \ge f(x^\star)$: **every local minimum is global.** Gradient descent
-# cannot get stuck in a bad valley because there is none.
+# Let $f$ be convex and $x^\star$ a local minimum: $f(x) \ge f(x^\star)$ for every $x$ within some distance $r$ of
+# $x^\star$. Take any $y$, and a point $x_t = (1 - t)\,x^\star + t\,y$ on the segment towards it, with $t > 0$
+# small enough that $x_t$ lies within $r$. Then
+#
+# $$f(x^\star) \le f(x_t) \le (1 - t)\,f(x^\star) + t\,f(y)
+#   \quad\Longrightarrow\quad t\,f(x^\star) \le t\,f(y) \quad\Longrightarrow\quad f(x^\star) \le f(y).$$
+#
+# The first inequality is local minimality, the second convexity; dividing by $t > 0$ finishes it. So **every
+# local minimum is global.** Gradient descent cannot get stuck in a bad valley because there is none.
 #
 # **Predict first.** Run gradient descent from a 41 × 41 grid of starts on the bowl and on the wobbly terrain.
 # How many *different* end points will each produce?
@@ -313,8 +319,41 @@ assert abs(eig_twin[0]) < 1e-12 * eig_twin[-1]  # convex, not strictly: a flat d
 # %% [markdown]
 # **Logistic regression.** With cross-entropy, $L(w) = \frac1N\sum \log(1 + e^{z_i}) - y_i z_i$ with
 # $z_i = x_i^\top w$: a convex function (softplus) of a linear function of $w$, hence convex in $w$ — not only "in
-# the logits". With MSE on the sigmoid output, $\frac1N\sum(\sigma(z_i) - y_i)^2$, convexity is lost: far from the
-# data the sigmoid saturates and the loss flattens into plateaus. The chord test finds a witness on its own.
+# the logits". With MSE on the sigmoid output, $\frac1N\sum(\sigma(z_i) - y_i)^2$, convexity is lost. Flattening
+# alone is not the reason (softplus flattens on one side too, and is convex); two correct arguments:
+#
+# * **Bounded.** The MSE loss lies between 0 and 1 for every $w$. A convex function that is bounded above on all of
+#   $\mathbb R^d$ is constant (were $f(b) > f(a)$, convexity along the line through $a$ and $b$ would make it grow at
+#   least linearly beyond $b$). This loss is not constant, so it is not convex.
+# * **Where it bends down.** With $s = \sigma(z)$, $s' = s(1 - s)$ and $s'' = s(1-s)(1-2s)$, the per-sample curvature
+#   in $z$ is
+#   $$\frac{d^2}{dz^2}(s - y)^2 = 2\bigl[s'^2 + (s - y)\,s''\bigr] =
+#     \begin{cases} 2s(1-s)^2\,(3s - 1) & y = 1 \\ 2s^2(1-s)\,(2 - 3s) & y = 0, \end{cases}$$
+#   negative exactly when the prediction is **confidently wrong**: $s < 1/3$ for a positive example, $s > 2/3$ for a
+#   negative one. Confidently *right* predictions curve up, however saturated. (Cross-entropy's curvature in $z$ is
+#   $s(1 - s) > 0$ everywhere.) Checked below against a finite difference, then the chord test finds a witness in $w$.
+
+# %%
+def mse_curvature_in_z(z, y):
+    """The formula above: second derivative of (σ(z) − y)² in z."""
+    s = 1 / (1 + np.exp(-z))
+    return 2 * s * (1 - s) ** 2 * (3 * s - 1) if y == 1 else 2 * s**2 * (1 - s) * (2 - 3 * s)
+
+
+z = np.linspace(-6, 6, 241)
+h = 1e-4
+for y in (0, 1):
+    def per_sample(z, y=y):
+        return (1 / (1 + np.exp(-z)) - y) ** 2
+    finite_difference = (per_sample(z + h) - 2 * per_sample(z) + per_sample(z - h)) / h**2
+    assert np.allclose(finite_difference, mse_curvature_in_z(z, y), atol=1e-6)
+    s = 1 / (1 + np.exp(-z))
+    wrong_and_confident = s < 1 / 3 if y == 1 else s > 2 / 3
+    bends_down = mse_curvature_in_z(z, y) < 0
+    assert np.array_equal(bends_down, wrong_and_confident)
+    print(f"label {y}: the curvature in z is negative for z {'<' if y == 1 else '>'} "
+          f"{z[bends_down].max() if y == 1 else z[bends_down].min():+.2f} (where σ(z) {'< 1/3' if y == 1 else '> 2/3'}: "
+          f"confidently wrong), positive elsewhere")
 
 # %%
 Xc, yc = data.two_moons(100, noise=0.2, rng=1)

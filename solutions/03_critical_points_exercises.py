@@ -169,8 +169,11 @@ check("3.6", hutchinson)
 #
 # <details><summary>Answer</summary>
 #
-# Far more. The standard error depends on the size of the eigenvalues, not on their signs, while the trace of
-# the indefinite matrix is a small difference of large numbers: 10 % of a small trace is a tiny target.
+# Far more, in the usual case where the eigenvectors are not aligned with the coordinate axes. The variance is
+# twice the squared *off-diagonal* mass of $H$: with random eigenvectors that is most of $\|H\|_F^2 = \sum_i
+# \lambda_i^2$, the same for both matrices (it ignores the signs), while the trace of the indefinite one is a small
+# difference of large numbers: 10 % of a small trace is a tiny target. (A *diagonal* $H$ is the exception, of
+# either kind: its off-diagonal mass is zero, so one probe already returns the exact trace.)
 # That is why the course's `hutchinson_trace` reports a confidence interval — an estimate alone hides how
 # uncertain it is.
 #

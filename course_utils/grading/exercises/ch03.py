@@ -1,7 +1,7 @@
 """Checks for chapter 3 (Critical points and the Hessian's spectrum).
 
 Exercises: classify a critical point from its Hessian (3.1), its index (3.2), a saddle's escape direction
-(3.3), one Newton step on ∇f = 0 (3.4), λ_max by power iteration from Hessian-vector products only (3.5),
+(3.3), one Newton step on ∇f = 0 (3.4), the dominant (largest |λ|) eigenvalue by power iteration from Hessian-vector products only (3.5),
 and Hutchinson's trace estimator (3.6). Every check runs printed cases and hidden ones drawn afresh on each call
 (a table of the printed inputs cannot pass), watches how the answer uses its ``hvp`` and ``rng`` where the
 exercise prescribes a method, and picks each hint by recognising the mistake; no hint states the formula, the
@@ -333,7 +333,7 @@ def _power_hint(value, H, log, iters, default):
     ], default, expected=lam[np.argmax(np.abs(lam))])
 
 
-@exercise("3.5", title="λ_max by power iteration", budget=10.0)
+@exercise("3.5", title="The dominant eigenvalue by power iteration", budget=10.0)
 def check_power(answer, t):
     """answer(hvp, dim, iters, rng) -> float, the dominant eigenvalue from products v -> Hv only."""
     hidden = hidden_rng()
