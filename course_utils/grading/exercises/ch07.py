@@ -169,7 +169,7 @@ def _clip_hint(out, g, c):
              "You measured the gradient with the L1 norm (sum of |gᵢ|): clipping by norm uses the Euclidean length."),
             (g * min(1.0, c / np.abs(g).max()) if norm > 0 else None,
              "You measured the gradient by its largest component: clipping by norm uses the Euclidean length."),
-        ], "Compare ‖g‖ with max_norm: shorten g to length max_norm when it is longer, keep it otherwise.",
+        ], "Compare ‖g‖ with max_norm, then look at the length and the direction of your result.",
             rtol=1e-9, atol=1e-15)
 
 
