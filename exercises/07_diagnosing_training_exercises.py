@@ -37,9 +37,10 @@ from course_utils.models import Quadratic
 # loss. Stop — without keeping that step — as soon as the loss is not finite or exceeds `stop_factor` times the
 # best loss so far, this step's included, by more than $10^{-12}\max(1, |L(\theta_0)|)$ (so that losses creeping
 # about near zero, 1e-40 then 1e-39, do not count as a blow-up). Return the learning rates and losses of the steps
-# kept. These are the rules of `diagnostics.lr_range_test`, which the chapter uses.
+# kept, as a tuple of two NumPy arrays, and leave `theta0` unchanged. These are the rules of
+# `diagnostics.lr_range_test`, which the chapter uses. The check also runs sweeps it draws afresh each time.
 #
-# *Expected output:* `✓ Exercise 7.1 (The learning-rate range test): passed — all 6 cases`.
+# *Expected output:* `✓ Exercise 7.1 (The learning-rate range test): passed — all 24 cases`.
 
 # %%
 def lr_range_test(loss_fn, grad_fn, theta0, lr_min, lr_max, steps, stop_factor=4.0):
@@ -59,7 +60,7 @@ def lr_range_test(loss_fn, grad_fn, theta0, lr_min, lr_max, steps, stop_factor=4
     lrs, losses : arrays of shape (K,)
         The learning rate of each step kept and the loss after it (K ≤ steps).
     """
-    raise NotImplementedError("geometric learning rates; GD step; stop at a non-finite loss or one above stop_factor × best")
+    raise NotImplementedError("follow the rules stated above, step by step")
 
 
 # %%
@@ -81,14 +82,15 @@ except NotImplementedError:
 # ## Exercise 7.2 — gradient clipping by norm
 #
 # Return $g \cdot \min(1, c/\|g\|)$: unchanged when $\|g\| \le c$, otherwise the same direction with length $c$.
-# Do not modify `g` in place; a zero gradient stays zero.
+# Do not modify `g` in place; a zero gradient stays zero. (Libraries guard the division in their own ways —
+# PyTorch's `clip_grad_norm_` scales by $c/(\|g\| + 10^{-6})$ — and the check accepts such a guard.)
 #
-# *Expected output:* `✓ Exercise 7.2 (Gradient clipping by norm): passed — all 6 cases`.
+# *Expected output:* `✓ Exercise 7.2 (Gradient clipping by norm): passed — all 16 cases`.
 
 # %%
 def clip_by_norm(g, max_norm):
     """Clip the gradient g (shape (P,)) to Euclidean norm at most max_norm."""
-    raise NotImplementedError("rescale by max_norm/‖g‖ when ‖g‖ > max_norm")
+    raise NotImplementedError("return the clipped gradient as defined above")
 
 
 # %%
@@ -99,14 +101,14 @@ check("7.2", clip_by_norm)
 #
 # For an `MLP`, `model.grad(theta)` is the flat gradient and `model.unflatten(vector)` splits a flat vector into
 # `[(W1, b1), (W2, b2), ...]`. Return the Frobenius norm of the gradient with respect to each layer's **weights**
-# (biases excluded), input layer first.
+# (biases excluded), input layer first, as a NumPy array; leave `theta` unchanged.
 #
-# *Expected output:* `✓ Exercise 7.3 (Per-layer gradient norms): passed — all 2 cases`.
+# *Expected output:* `✓ Exercise 7.3 (Per-layer gradient norms): passed — all 6 cases`.
 
 # %%
 def layer_gradient_norms(model, theta):
     """‖∂L/∂W_ℓ‖_F for each layer, shape (n_layers,)."""
-    raise NotImplementedError("unflatten the gradient and take the norm of each weight block")
+    raise NotImplementedError("one norm per layer, as described above")
 
 
 # %%
@@ -118,7 +120,7 @@ check("7.3", layer_gradient_norms)
 # Four training runs on two moons failed in four different ways. For each, look at the evidence below — the loss
 # curve, the gradient norm, the per-layer gradient norms, the Hessian's extreme eigenvalues at the end, the
 # activation spreads and the accuracies — and decide **what the landscape is doing** and **what you would
-# change**. Answer with a dict `{run: (diagnosis, remedy)}` using these words:
+# change**, using these words:
 
 # %%
 for word, meaning in diagnostics.DIAGNOSES.items():
@@ -149,18 +151,24 @@ axes[0].legend(fontsize="small")
 fig
 
 # %% [markdown]
-# Write your diagnoses in the function below (return the dict), then check.
+# Study runs A–D above until you can say, for each, which numbers give its failure away. Then write those rules
+# down: `diagnose_runs(runs)` receives a dict `{name: run}` of such runs (each a `diagnostics.MysteryRun`, with the
+# attributes printed above: `run.lr`, `run.lambda_max`, `run.lambda_min`, `run.diverged_at`, `run.train_accuracy`,
+# `run.test_accuracy`, `run.grad_norms`, `run.layer_grad_norms`, `run.activation_std`, …) and returns
+# `{name: (diagnosis, remedy)}`, two words of the lists above for every run, spelt exactly as printed. The check
+# hands your function the prepared runs under names it draws afresh each time, some of them twice: decide from
+# each run's numbers, not from its name.
 #
-# *Expected output:* `✓ Exercise 7.4 (Diagnose the mystery runs): passed — all 8 cases`.
+# *Expected output:* `✓ Exercise 7.4 (Diagnose the mystery runs): passed — all 16 cases`.
 
 # %%
-def my_diagnoses():
-    """{run: (diagnosis, remedy)} for the runs "A", "B", "C" and "D"."""
-    raise NotImplementedError("return {\"A\": (\"...\", \"...\"), \"B\": ..., \"C\": ..., \"D\": ...}")
+def diagnose_runs(runs):
+    """{name: (diagnosis, remedy)} for every run of ``runs`` ({name: MysteryRun})."""
+    raise NotImplementedError("decide each run's diagnosis and remedy from its numbers (see the evidence above)")
 
 
 # %%
-check("7.4", my_diagnoses)
+check("7.4", diagnose_runs)
 
 # %% [markdown]
 # *Write your answer here.*

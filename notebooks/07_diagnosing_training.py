@@ -368,7 +368,8 @@ assert spread[0.3] > 10 * spread[0.02]
 #
 # `diagnostics.mystery_runs()` prepares four training runs that fail in four different ways. The exercise
 # notebook gives you their loss curves, gradient norms per layer, the Hessian's extreme eigenvalues at the end and
-# the accuracies; you name each diagnosis and its remedy from a fixed vocabulary, and `check` grades it.
+# the accuracies; you write down the rules that name each run's diagnosis and remedy from a fixed vocabulary, as a
+# function of the run's numbers, and `check` grades it on the runs under names it draws afresh.
 #
 # ## 8. Summary
 #

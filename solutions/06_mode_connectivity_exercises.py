@@ -39,9 +39,11 @@ from course_utils.grading import check
 # ## Exercise 6.1 — loss along a straight path and its barrier
 #
 # Evaluate `loss` at the `n` points $\theta(s) = (1-s)\,\theta_a + s\,\theta_b$, $s$ = `np.linspace(0, 1, n)`, and
-# return the losses together with the barrier $\max_s L(\theta(s)) - \tfrac12\big(L(\theta_a) + L(\theta_b)\big)$.
+# return the losses together with the barrier $\max_s L(\theta(s)) - \tfrac12\big(L(\theta_a) + L(\theta_b)\big)$:
+# a tuple `(losses, barrier)` with `losses` a NumPy array of shape `(n,)` and `barrier` a float. Leave `theta_a` and
+# `theta_b` unchanged. The check also tries losses and points it draws afresh each time.
 #
-# *Expected output:* `✓ Exercise 6.1 (Loss along a straight path and its barrier): passed — all 5 cases`.
+# *Expected output:* `✓ Exercise 6.1 (Loss along a straight path and its barrier): passed — all 15 cases`.
 
 # %%
 def line_barrier(loss, theta_a, theta_b, n):
@@ -60,7 +62,7 @@ def line_barrier(loss, theta_a, theta_b, n):
     losses : array, shape (n,)
     barrier : float
     """
-    ### BEGIN SOLUTION: evaluate the loss at n points of the segment, then max minus the mean of the endpoints
+    ### BEGIN SOLUTION: return (losses, barrier) as the exercise above defines them
     s = np.linspace(0.0, 1.0, n)
     losses = np.array([loss((1 - si) * theta_a + si * theta_b) for si in s])
     return losses, float(losses.max() - 0.5 * (losses[0] + losses[-1]))
@@ -75,14 +77,15 @@ check("6.1", line_barrier)
 #
 # The quadratic Bézier curve with one bend is $\theta(s) = (1-s)^2\,\theta_a + 2s(1-s)\,\theta_{\text{bend}} +
 # s^2\,\theta_b$. Return the point $\theta(s)$ and its velocity $d\theta/ds$. (Check your tangent at $s = 0$: it
-# should point from $\theta_a$ towards the bend.)
+# should point from $\theta_a$ towards the bend.) Return a tuple `(point, tangent)` of arrays of shape `(P,)`, and
+# leave the inputs unchanged.
 #
-# *Expected output:* `✓ Exercise 6.2 (A point and the tangent on a Bézier curve): passed — all 12 cases`.
+# *Expected output:* `✓ Exercise 6.2 (A point and the tangent on a Bézier curve): passed — all 18 cases`.
 
 # %%
 def bezier_point_and_tangent(theta_a, bend, theta_b, s):
     """Point and tangent of the quadratic Bézier curve at s in [0, 1]; each of shape (P,)."""
-    ### BEGIN SOLUTION: the Bernstein weights and their derivatives with respect to s
+    ### BEGIN SOLUTION: return (point, tangent) of the curve defined above
     point = (1 - s) ** 2 * theta_a + 2 * s * (1 - s) * bend + s**2 * theta_b
     tangent = 2 * (1 - s) * (bend - theta_a) + 2 * s * (theta_b - bend)
     return point, tangent
@@ -95,15 +98,15 @@ check("6.2", bezier_point_and_tangent)
 # %% [markdown]
 # ## Exercise 6.3 — permuting hidden units
 #
-# Relabel the hidden units: new unit `j` is old unit `perm[j]`. Return the new `(W1, b1, W2, b2)`. The network
-# must compute exactly the same outputs.
+# Relabel the hidden units: new unit `j` is old unit `perm[j]`. Return the new `(W1, b1, W2, b2)` as a tuple of
+# NumPy arrays, without changing the arrays you are given. The network must compute exactly the same outputs.
 #
-# *Expected output:* `✓ Exercise 6.3 (Permuting the hidden units of a one-hidden-layer network): passed — all 5 cases`.
+# *Expected output:* `✓ Exercise 6.3 (Permuting the hidden units of a one-hidden-layer network): passed — all 12 cases`.
 
 # %%
 def permute_units(W1, b1, W2, b2, perm):
     """The same network with its hidden units reordered by perm (new unit j = old unit perm[j])."""
-    ### BEGIN SOLUTION: permute what goes into each hidden unit and what comes out of it
+    ### BEGIN SOLUTION: return the four arrays with the hidden units relabelled as described above
     return W1[:, perm], b1[perm], W2[perm, :], b2
     ### END SOLUTION
 
@@ -118,14 +121,16 @@ check("6.3", permute_units)
 # 6.3) that makes it most similar to the reference: maximise
 # $\sum_j \langle W_1^{\text{ref}}[:, j], W_1[:, \text{perm}_j]\rangle + \langle W_2^{\text{ref}}[j, :],
 # W_2[\text{perm}_j, :]\rangle$. Build the score matrix $S_{jk}$ and solve the assignment problem with
-# `scipy.optimize.linear_sum_assignment` (already imported).
+# `scipy.optimize.linear_sum_assignment` (already imported). Return `perm` as an array of ints; leave the weights
+# you are given unchanged. (Why not pair each unit with its most similar partner, one unit after the other? The
+# check includes networks where that goes wrong.)
 #
-# *Expected output:* `✓ Exercise 6.4 (Weight matching for one layer): passed — all 3 cases`.
+# *Expected output:* `✓ Exercise 6.4 (Weight matching for one layer): passed — all 10 cases`.
 
 # %%
 def match_units(W1_ref, W2_ref, W1, W2):
     """The permutation (array of shape (h,)) that best aligns the second network's hidden units to the reference."""
-    ### BEGIN SOLUTION: score every pair of units, then solve the linear assignment problem (maximize)
+    ### BEGIN SOLUTION: score the pairs of units as described above, then solve the assignment problem
     S = W1_ref.T @ W1 + W2_ref @ W2.T
     _, cols = linear_sum_assignment(S, maximize=True)
     return cols
