@@ -50,8 +50,10 @@ from course_utils.widgets import LandscapeExplorer, RescalingExplorer, TwoLosses
 #   L_{\text{MSE}}(w) = \frac1N\sum_i (\sigma(z_i) - y_i)^2 .$$
 #
 # The cross-entropy Hessian is $\frac1N X^\top \operatorname{diag}(p_i(1-p_i)) X \succeq 0$: **convex**, for every
-# data set. MSE on the sigmoid has $\sigma'' $ in its curvature, which changes sign: where the sigmoid saturates,
-# the loss goes flat (a plateau) and bends downward.
+# data set. MSE on the sigmoid has $\sigma''$ in its curvature, which changes sign: per example, its curvature in
+# $z$ is negative exactly where the prediction is *confidently wrong* ($\sigma(z) < 1/3$ for a positive example,
+# $> 2/3$ for a negative one — chapter 1 derives it). Where a prediction saturates on the *right* side the loss
+# only flattens; where it saturates on the wrong side it flattens into a plateau **and** bends downward.
 #
 # **Predict, then check.** On two well separated blobs, where is the lowest point of the cross-entropy surface?
 # And will MSE have regions that curve downward? Write your guess, then run the cell.
@@ -69,7 +71,10 @@ two
 # Drag **class separation** up and **label noise** to 0: once the blobs are separable, cross-entropy has no
 # finite minimum — it keeps falling along the separating direction (the star sits on the edge of the box).
 # Those flat asymptotic directions are why logistic regression on separable data needs regularization or early
-# stopping. MSE never gets there: its surface flattens into plateaus where gradients vanish.
+# stopping. MSE has no finite minimiser there either: along the same direction every $\sigma(z_i)$ approaches its
+# label, so the MSE keeps falling towards 0 too, and its lowest grid point also sits on the edge (asserted below).
+# The two differ on the way: where predictions are confidently wrong, MSE's gradient vanishes (a plateau that
+# bends down), while cross-entropy's gradient is largest exactly there.
 #
 # Why the edge, exactly: if some $w$ has $y_i\,w^\top x_i > 0$ for every point (labels $\pm1$ here), the loss at $tw$
 # falls towards 0 as $t \to \infty$, and from any point of the box a step along $w$ lowers the loss — so the box's
@@ -93,6 +98,11 @@ print(f"separable through the origin: {separable}; lowest cross-entropy grid poi
       f"on the edge: {sep.on_edge}; {sum(others)} of {len(others)} other draws are separable")
 assert sep.negative_fraction["cross_entropy"] == 0.0  # convex, separable or not
 assert sep.on_edge or not separable                   # separable: no finite minimum, the lowest point is on the edge
+# the same argument holds for MSE: each (σ(z_i) − y_i)² falls as example i's margin grows, so from every point a
+# step along a separating w lowers it too, and on separable data its lowest grid point is on the edge as well
+box_edge = np.abs(sep.slices["mse"].alphas).max()
+print(f"lowest MSE grid point {sep.best['mse']} (the box is ±{box_edge:g})")
+assert np.abs(sep.best["mse"]).max() == box_edge or not separable
 assert np.mean(others) > 0.8                          # almost every draw at separation 6 is separable
 
 # %% [markdown]
