@@ -119,3 +119,18 @@ def test_jensen_limits_hold_while_a_moves():
             assert lims[0] <= r.f_of_mean and r.mean_of_f <= lims[1]  # both points stay in view
     finally:
         e.close()
+
+
+def test_a_zero_gap_is_explained_by_what_causes_it(explorer):
+    """A point mass, a convex f that is affine where X lives, and a non-convex f whose bends cancel by symmetry
+    all give a zero gap — for three different reasons, and the message names the right one."""
+    e = explorer
+    e.set(distribution="uniform", function="sin x", a=-2.0, b=2.0)  # sin is odd: E sin X = 0 = sin E X
+    assert e.state.result.gap == pytest.approx(0.0, abs=1e-12) and e.state.distribution.std > 0
+    assert "cancel" in e.message_text and "No spread" not in e.message_text and "affine" not in e.message_text
+    e.set(distribution="Gaussian", function="sin x", mean=0.0, std=0.0)
+    assert "No spread" in e.message_text and "cancel" not in e.message_text
+    e.set(distribution="uniform", function="|x|", a=0.5, b=2.5)  # convex, and affine (= x) on [0.5, 2.5]
+    assert e.state.result.gap == pytest.approx(0.0, abs=1e-9)
+    assert "affine" in e.message_text and "cancel" not in e.message_text
+    assert_healthy(e)

@@ -165,8 +165,14 @@ class JensenExplorer(Explorer):
         if mc is not None and np.isfinite(mc.gap):
             text += f"; Monte Carlo ({mc.n} draws): {mc.gap:.4g} ± {mc.stderr:.2g}"
         scale = 1e-9 * (1 + abs(result.mean_of_f))
-        if dist.std == 0 or abs(result.gap) <= scale:
-            text += ". No spread (or f affine on it): the gap is 0"
+        if dist.std == 0:
+            text += ". No spread (a point mass): the gap is 0"
+        elif abs(result.gap) <= scale and shape in ("convex", "concave"):
+            text += (f". The gap is 0 although X is spread: {name} must be affine where X lives (Jensen's gap is 0 "
+                     "only then, for a strictly convex or concave f)")
+        elif abs(result.gap) <= scale:
+            text += (f". The gap is 0 although X is spread and {name} curves: its bends up and down cancel over this "
+                     "distribution (for instance by symmetry), which only a non-convex f can do")
         elif shape == "convex":
             text += f". {name} is convex, so the gap is ≥ 0 (Jensen)"
         elif shape == "concave":
