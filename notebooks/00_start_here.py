@@ -180,7 +180,8 @@ bowl.close()
 #
 # Use the explorer above (the cell before drove a separate copy, so yours is as you left it).
 #
-# 1. Set $A = 0$. Try starts in all four corners: does the ball always reach the origin?
+# 1. Set $A = 0$ and $\eta = 0.1$ (60 steps). Try starts in all four corners: does the ball always reach the
+#    origin? (At $\eta = 0.01$ it is still rolling after 60 steps: each step only shrinks the distance by 2 %.)
 # 2. Back at $A = 1$: find a start from which the ball reaches the **global** minimum. How far from the
 #    origin can you start and still get there?
 # 3. Raise $\eta$ slowly from 0.01 on the wobbly terrain. The message changes from "at rest" to

@@ -208,3 +208,18 @@ def test_rendering_extremes_emits_no_warnings(explorer):
         explorer.fig.canvas.draw()  # warnings are errors under pytest
         assert explorer.error is None
     explorer.reset_controls()
+
+
+def test_chapter_0s_explore_task_1_is_runnable_at_the_settings_it_gives():
+    """Chapter 0, Explore 1: "A = 0 and η = 0.1 (60 steps), starts in all four corners" reaches the origin from each;
+    the text also says η = 0.01 leaves the ball still rolling — both checked on the explorer's own verdict."""
+    e = TerrainExplorer(terrain="wobbly", amplitude=0.0, x0=0.9, y0=0.8, lr=0.1, steps=60)
+    try:
+        corners = [(sx * 1.5, sy * 1.5) for sx in (-1, 1) for sy in (-1, 1)]
+        for x0, y0 in corners:
+            e.set(x0=x0, y0=y0, lr=0.1)
+            assert e.state.outcome == "global minimum", (x0, y0, e.state.message)
+            e.set(lr=0.01)
+            assert e.state.outcome == "still rolling", (x0, y0, e.state.message)
+    finally:
+        e.close()
