@@ -290,11 +290,45 @@ assert 8 < steps_needed[100.0] / steps_needed[10.0] < 12  # ten times worse cond
 # ### Conditioning Explorer
 #
 # Move $\kappa$ and $\eta$. The dashed line is the theoretical envelope $\rho^{2t} f(\theta_0)$; the loss never
-# crosses it. *Try:* at $\kappa = 10$, find the step that converges fastest (is it $2/(\mu+L)$?), then step just
-# past $2/L$ and read the message. *Target:* get the loss below $10^{-6}$ in 60 steps at $\kappa = 30$ — possible?
+# crosses it. *Try:* at $\kappa = 10$, switch "η from" to $2/(\mu+L)$ exactly, note the loss after 60 steps, then
+# go back to the slider and look for a step that does better *from this start*; then step just past $2/L$ and read
+# the message. *Target:* get the loss below $10^{-6}$ in 60 steps at $\kappa = 30$ — possible?
 
 # %%
 ConditioningExplorer()
+
+# %% [markdown]
+# **Best for whom?** $2/(\mu+L)$ minimises $\rho(\eta) = \max_i|1 - \eta\lambda_i|$: the rate *guaranteed for every
+# start*. A particular start is not the worst one. After $t$ steps the loss is
+# $\tfrac12\sum_i \lambda_i c_i^2 (1 - \eta\lambda_i)^{2t}$ for the start's eigen-components $c_i$; at $\eta^\star$ both
+# factors are exactly $\rho^{\star 2t}$, so moving $\eta$ a little trades one direction against the other, and it pays
+# whenever the two components are unequally weighted (unless $\lambda_1 c_1 = \lambda_2 c_2$ up to sign). A start on
+# an eigenvector is the extreme case: $\eta = 1/\lambda$ lands on the minimum in one step. The cell measures both
+# claims: the best step for the explorer's start, and the worst start over the unit circle.
+
+# %%
+kappa, steps = 10.0, 60
+bowl10 = functions.get("bowl", condition=kappa)
+c10 = convexity.quadratic_constants(np.array([1.0, kappa]))
+etas = np.linspace(0.9, 1.1, 2001) * c10.best_step
+final = np.array([optimizers.run(bowl10, optimizers.gd(), [-1.8, 0.9], steps=steps, lr=eta).final_loss for eta in etas])
+best_here = etas[np.argmin(final)]
+at_star = optimizers.run(bowl10, optimizers.gd(), [-1.8, 0.9], steps=steps, lr=c10.best_step).final_loss
+print(f"from (−1.8, 0.9): η* = 2/(μ+L) = {c10.best_step:.4f} leaves {at_star:.3g} after {steps} steps; "
+      f"η = {best_here:.4f} leaves {final.min():.3g}")
+# worst case over starts on the unit circle: the loss factor of the worst start is ρ(η)^{2t}, smallest at η*
+angles = np.linspace(0, np.pi, 181)
+starts_circle = np.stack([np.cos(angles), np.sin(angles)], axis=1)
+def worst_ratio(eta):
+    runs = [optimizers.run(bowl10, optimizers.gd(), s, steps=steps, lr=eta) for s in starts_circle]
+    return max(r.final_loss / r.losses[0] for r in runs)
+worst = {eta: worst_ratio(eta) for eta in (0.97 * c10.best_step, c10.best_step, 1.03 * c10.best_step)}
+print("worst start's loss ratio after 60 steps:", {f"{k:.4f}": f"{v:.3g}" for k, v in worst.items()})
+assert final.min() < 0.5 * at_star and abs(best_here - c10.best_step) > 1e-3   # another step wins from this start
+assert min(worst, key=worst.get) == c10.best_step                                 # η* wins for the worst start
+assert worst[c10.best_step] <= c10.rate ** (2 * steps) * (1 + 1e-9)              # and meets its guarantee
+one_step = optimizers.run(bowl10, optimizers.gd(), [0.0, 0.9], steps=1, lr=1 / kappa)
+assert one_step.final_loss < 1e-28                                                # an eigenvector start: one step
 
 # %% [markdown]
 # ## 5. Which losses are convex?

@@ -69,3 +69,20 @@ def test_conditioning_axes_hold_across_kappa():
         assert e.ax_loss.get_ylim()[1] > np.nanmax(e.state.trajectory.losses[np.isfinite(e.state.trajectory.losses)])
     finally:
         e.close()
+
+
+def test_the_best_step_rule_uses_two_over_mu_plus_l_exactly():
+    """The slider cannot hit 2/(μ+L) at every κ; the step rule does. Oracle: μ = 1 and L = κ by construction, so
+    2/(1 + κ) and ρ = (κ − 1)/(κ + 1) by hand; the loss then shrinks by exactly ρ² per step."""
+    e = ConditioningExplorer(kappa=30.0, step_rule="best")
+    try:
+        kappa = e.state.kappa
+        assert e.state.lr == pytest.approx(2 / (1 + kappa), rel=1e-15)
+        assert e.state.rho == pytest.approx((kappa - 1) / (kappa + 1), rel=1e-12)
+        losses = e.state.trajectory.losses
+        np.testing.assert_allclose(losses[1:] / losses[:-1], e.state.rho**2, rtol=1e-9)
+        e.set(step_rule="slider", lr=0.05)
+        assert e.state.lr == pytest.approx(0.05, rel=0.02)  # the slider's value again (log slider: nearest position)
+        assert "best in the worst case" in e.message_text
+    finally:
+        e.close()

@@ -15,7 +15,7 @@ import numpy as np
 
 from .. import convexity, functions, optimizers
 from ..plotting import OKABE_ITO, finite_prefix, label_axes, plot_contour
-from .base import Explorer, int_slider, log_slider
+from .base import Explorer, choice, int_slider, log_slider
 from .limits import StableRange
 
 __all__ = ["ConditioningExplorer", "ConditioningState"]
@@ -64,7 +64,9 @@ class ConditioningExplorer(Explorer):
     presentation : bool
         Larger figure and fonts for projector demos.
     **values
-        Initial control values: ``kappa`` (1 … 100), ``lr`` (0.001 … 2.5), ``steps`` (5 … 300).
+        Initial control values: ``kappa`` (1 … 100), ``lr`` (0.001 … 2.5), ``steps`` (5 … 300), and ``step_rule``:
+        ``"slider"`` (η is the slider's value) or ``"best"`` (η = 2/(μ+L) exactly, which a slider of discrete
+        positions cannot hit at every κ).
     """
 
 
@@ -75,6 +77,9 @@ class ConditioningExplorer(Explorer):
             "kappa": log_slider("condition number κ", 1.0, 100.0, value=10.0, readout_format=".3g"),
             "lr": log_slider("step size η", 1e-3, 2.5, value=0.15, steps_per_decade=40, readout_format=".3g"),
             "steps": int_slider("steps", 5, 300, value=60, step=5),
+            "step_rule": choice("η from", [("the slider", "slider"), ("2/(μ+L) exactly", "best")],
+                                tooltips=["the step size slider's value",
+                                          "the step that minimises the worst-case rate max|1 − ηλ|"]),
         }
 
     def compute(self, params):
@@ -83,7 +88,7 @@ class ConditioningExplorer(Explorer):
         Parameters
         ----------
         params : dict
-            Control values by name: ``kappa`` (the condition number κ, 1 … 100), ``lr`` (the step size η, 0.001 … 2.5), ``steps`` (5 … 300).
+            Control values by name: ``kappa`` (the condition number κ, 1 … 100), ``lr`` (the step size η, 0.001 … 2.5), ``steps`` (5 … 300), ``step_rule`` (``"slider"``, or ``"best"`` for η = 2/(μ+L)).
 
         Returns
         -------
@@ -92,6 +97,8 @@ class ConditioningExplorer(Explorer):
         kappa, lr, steps = float(params["kappa"]), float(params["lr"]), int(params["steps"])
         bowl = functions.get("bowl", condition=kappa)
         consts = convexity.quadratic_constants(np.array([1.0, kappa]))
+        if params.get("step_rule", "slider") == "best":
+            lr = consts.best_step
         rho = convexity.gd_contraction_factor(consts.eigenvalues, lr)
         traj = optimizers.run(bowl, optimizers.gd(), START, steps=steps, lr=lr)
         t = np.arange(len(traj.losses))
@@ -101,7 +108,8 @@ class ConditioningExplorer(Explorer):
 
     @staticmethod
     def _message(c, lr, rho, traj) -> str:
-        where = f"η = {lr:.3g} (best 2/(μ+L) = {c.best_step:.3g}, limit 2/L = {c.max_stable_step:.3g})"
+        where = (f"η = {lr:.3g} (2/(μ+L) = {c.best_step:.3g}, best in the worst case; limit 2/L = "
+                 f"{c.max_stable_step:.3g})")
         if traj.diverged:
             return (f"{where}: η > 2/L, so the steep direction overshoots by a factor |1 − ηL| = {rho:.3g} "
                     f"each step — diverged at step {traj.diverged_at}")
@@ -114,7 +122,7 @@ class ConditioningExplorer(Explorer):
         if rho < 1e-12:
             return f"{where}: ρ = 0 — κ = 1 and η = 1/L: gradient descent lands on the minimum in one step"
         steps_to_1e6 = np.log(1e-6) / (2 * np.log(rho))
-        return (f"{where}: ρ = max|1 − ηλ| = {rho:.3g} per step (best possible (κ−1)/(κ+1) = {c.rate:.3g}); "
+        return (f"{where}: ρ = max|1 − ηλ| = {rho:.3g} per step (the best guaranteed rate, over all starts, is (κ−1)/(κ+1) = {c.rate:.3g}); "
                 f"loss {traj.final_loss:.3g} after {traj.steps} steps; about {steps_to_1e6:.0f} steps per "
                 f"factor 10⁶ in loss")
 
