@@ -41,9 +41,9 @@ from pathlib import Path
 from ..validation import check_bool, check_callable, check_instance, check_int, check_scalar
 from . import registry
 from .kernel_runner import DEFAULT_MEMORY_MB, DEFAULT_OUTPUT_LIMIT, MIN_MEMORY_MB, KernelRunner
-from .sandbox import SANDBOX_HOME, Sandbox, sandbox_problem
 from .probe import guard_code, new_nonce, parse_probe_output, probe_code
 from .report import ExerciseGrade, SubmissionGrade, summary_text, write_csv, write_feedback
+from .sandbox import SANDBOX_HOME, Sandbox, sandbox_problem
 from .submission import (
     chapter_of,
     check_exercise_ids,
@@ -56,7 +56,7 @@ from .submission import (
 )
 
 __all__ = ["GradeOptions", "grade_notebook", "grade_batch", "reference_answers", "chapter_exercises",
-           "add_parser", "PACKAGE_ROOT"]
+           "add_parser", "flag_identities", "PACKAGE_ROOT", "UNSANDBOXED"]
 
 PACKAGE_ROOT = Path(__file__).resolve().parents[2]  # the directory that holds course_utils/
 _RUN_CHECK_STATUSES = {"passed", "failed", "not attempted", "error", "timeout"}
@@ -480,6 +480,10 @@ def _worker_main(spec_path: str) -> int:
 
 def _grade_in_worker(path: Path, exercise_ids, chapter, options: GradeOptions, reference) -> SubmissionGrade:
     started = time.monotonic()
+    submission = read_submission(path)
+    if submission.problem or (submission.chapters and chapter not in submission.chapters):
+        # not a notebook, or another chapter's: no code of it will run, so no worker (and no sandbox) is needed
+        return grade_notebook(path, exercise_ids, chapter, options, reference=reference)
     # Everything the worker creates (its grading folder, kernelspecs, ipc sockets) lives inside this folder, via
     # TMPDIR, so it is removed here even when the worker is killed.
     with tempfile.TemporaryDirectory(prefix="grade-worker-") as tmp:
@@ -509,7 +513,6 @@ def _grade_in_worker(path: Path, exercise_ids, chapter, options: GradeOptions, r
             detail = f"the grading worker did not finish within {limit:g} s"
         except Exception as exc:  # the grader's own failure: reported, and the batch goes on
             detail = f"{type(exc).__name__}: {exc}"
-    submission = read_submission(path)
     return SubmissionGrade(str(path), submission.student_id, chapter, "grader error", {}, detail[:300],
                            time.monotonic() - started)
 
@@ -625,6 +628,10 @@ def flag_identities(grades: list[SubmissionGrade]) -> None:
     grades : list of SubmissionGrade
         The batch's rows; their ``flags`` get the findings appended (nothing else changes).
     """
+    if isinstance(grades, (str, bytes)) or not isinstance(grades, (list, tuple)) or not all(
+            isinstance(g, SubmissionGrade) for g in grades):
+        raise TypeError(f"`grades` must be a list of SubmissionGrade, got {grades!r:.60} of type "
+                        f"{type(grades).__name__}")
     counts = Counter(g.student_id for g in grades)
     for g in grades:
         if counts[g.student_id] > 1:

@@ -41,12 +41,24 @@ _POLL = 0.25
 # Launches ipykernel after lowering the process's own limits; `-c` keeps it independent of course_utils
 # (which the grader wants to import fresh inside the kernel). The limits are formatted in below; in the sandbox a
 # prefix (course_utils.grading.sandbox) runs first. RLIMIT_NPROC counts threads too (ipykernel runs ~8).
+# Without `resource` (Windows) or where a limit cannot be set (macOS refuses some), an unsandboxed kernel runs
+# without that limit; in the sandbox (Linux) every limit must hold, or the kernel does not start.
 _LAUNCHER = (
-    "import resource as r\n"
-    "r.setrlimit(r.RLIMIT_AS, ({memory}, {memory}))\n"
-    "r.setrlimit(r.RLIMIT_FSIZE, ({fsize}, {fsize}))\n"
-    "r.setrlimit(r.RLIMIT_CPU, ({cpu}, {cpu}))\n"
-    "r.setrlimit(r.RLIMIT_NPROC, ({nproc}, {nproc}))\n"
+    "try:\n"
+    "    import resource as r\n"
+    "except ImportError:\n"
+    "    r = None\n"
+    "if r is not None:\n"
+    "    for _k, _v in ((r.RLIMIT_AS, {memory}), (r.RLIMIT_FSIZE, {fsize}), (r.RLIMIT_CPU, {cpu}),\n"
+    "                   (getattr(r, 'RLIMIT_NPROC', None), {nproc})):\n"
+    "        try:\n"
+    "            if _v is not None:\n"
+    "                r.setrlimit(_k, (_v, _v))\n"
+    "        except (ValueError, OSError, TypeError):\n"
+    "            if {strict}:\n"
+    "                raise\n"
+    "elif {strict}:\n"
+    "    raise ImportError('resource')\n"
     "from ipykernel import kernelapp; kernelapp.launch_new_instance()"
 )
 VERDICT_MIME = "application/vnd.course-grader.verdict+json"
@@ -57,7 +69,9 @@ PROCESS_LIMIT = 64  # processes and threads of one kernel's user (inside the san
 _KERNEL_ENV = {"MPLBACKEND": "Agg", "OPENBLAS_NUM_THREADS": "1", "OMP_NUM_THREADS": "1", "MKL_NUM_THREADS": "1",
                "PYDEVD_DISABLE_FILE_VALIDATION": "1", "JUPYTER_PLATFORM_DIRS": "1"}
 _SUITE_ONLY_VARIABLES = ("COURSE_SEED", "COURSE_PERTURB", "COURSE_CHECK_REQUIRE_PASS")
-_SANDBOX_PASSED_VARIABLES = ("PATH", "LANG", "LC_ALL", "LC_CTYPE", "TZ", "PYTHONPATH", "VIRTUAL_ENV")
+# what the sandbox keeps of the grader's environment (COURSE_GRADER_SEED: the hidden cases' seed, issue 21)
+_SANDBOX_PASSED_VARIABLES = ("PATH", "LANG", "LC_ALL", "LC_CTYPE", "TZ", "PYTHONPATH", "VIRTUAL_ENV",
+                             "COURSE_GRADER_SEED")
 _ATTEMPTS = [0]
 
 
@@ -131,9 +145,8 @@ def kernel_argv(memory_mb: int, *, cpu_seconds: int = DEFAULT_CPU_SECONDS, prefi
     if not isinstance(prefix, str):
         raise TypeError(f"`prefix` must be a string of Python statements, got {type(prefix).__name__}")
     code = _LAUNCHER.format(memory=_check_memory(memory_mb) * 2**20, fsize=_FILE_SIZE_LIMIT, cpu=cpu_seconds,
-                            nproc="r.RLIM_INFINITY" if nproc is None else check_int(nproc, "nproc", low=16))
-    if nproc is None:
-        code = code.replace("r.setrlimit(r.RLIMIT_NPROC, (r.RLIM_INFINITY, r.RLIM_INFINITY))\n", "")
+                            nproc=None if nproc is None else check_int(nproc, "nproc", low=16),
+                            strict=bool(prefix))
     return [sys.executable, "-c", prefix + code, "-f", "{connection_file}"]
 
 

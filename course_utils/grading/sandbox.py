@@ -36,7 +36,8 @@ import sys
 import tempfile
 from pathlib import Path
 
-__all__ = ["Sandbox", "sandbox_problem", "SANDBOX_HOME"]
+# Sandbox is the grader's own machinery (its constructor hands a folder over to the sandbox's uid): not exported.
+__all__ = ["sandbox_problem", "SANDBOX_HOME"]
 
 SANDBOX_HOME = "/home/student"  # the kernel's HOME and working directory (a tmpfs)
 _SUBMISSION_DIR = "/run/submission"  # where the staged copy of the notebook is visible, read-only
