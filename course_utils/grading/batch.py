@@ -4,8 +4,9 @@ How one submission is graded
 ----------------------------
 1. The file is read (:mod:`.submission`); a file that is not a notebook, corrupt JSON or a notebook of another
    chapter becomes a row with that status. Each exercise is located by its ``check("N.M", answer)`` cell.
-2. The notebook is copied into a fresh temporary directory, which becomes the working directory (and ``HOME``)
-   of a fresh kernel limited in memory (:mod:`.kernel_runner`). The original file is only ever read.
+2. A copy of the notebook without its stored outputs becomes the only file in the working directory (and
+   ``HOME``) of a fresh kernel limited in memory, CPU time and processes (:mod:`.kernel_runner`), which runs in a
+   bubblewrap sandbox (:mod:`.sandbox`; ``--no-sandbox`` runs it unconfined). The original file is only read.
 3. The cells run one by one, in order, each with a timeout, all within a whole-notebook budget. Pure
    ``check(...)`` cells are skipped; instead, right after an exercise's check cell, the grader injects a probe
    that runs the *installed* check on the student's answer as it is at that moment (:mod:`.probe`), so later
@@ -19,8 +20,10 @@ Exercises are the chapter's registered ids. One whose check cell was deleted is 
 notebook, on the answer expression of the chapter's reference notebook in ``exercises/``.
 
 Each submission is graded by a worker process of its own (``--jobs`` of them at a time), so nothing a
-notebook does can take down the batch: a worker that fails yields a ``grader error`` row and the exit status 1;
-all other outcomes, however broken the submission, exit 0.
+notebook does can take down the batch: a worker that fails yields a ``grader error`` row and the exit status 1
+(so does a ``grader error`` of a single exercise); all other outcomes, however broken the submission, exit 0.
+A file that runs no code (not a notebook, another chapter's) is graded without a worker. After the batch, rows
+sharing a ``student_id``, or whose metadata id does not match the file name, are flagged.
 """
 
 from __future__ import annotations
@@ -358,6 +361,9 @@ def grade_notebook(path, exercise_ids: list[str], chapter: int, options: GradeOp
                                   env={"HOME": SANDBOX_HOME, "MPLCONFIGDIR": SANDBOX_HOME + "/.config/matplotlib"})
         else:
             shutil.copyfile(staged, work / staged.name)
+            for source, dest in _font_cache().items():
+                (home / dest).parent.mkdir(parents=True, exist_ok=True)
+                shutil.copyfile(source, home / dest)
             runner = KernelRunner(work, memory_mb=options.memory_mb, output_limit=options.output_limit,
                                   cpu_seconds=cpu,
                                   env={"HOME": str(home), "MPLCONFIGDIR": str(home / ".config" / "matplotlib")})

@@ -3,7 +3,7 @@
 Two injected cells, both run with ``store_history=False`` so they never appear in the kernel's ``In``:
 
 1. :func:`guard_code`, run before any student code, snapshots what a submission could tamper with — the
-   ``builtins``, ``math`` and ``numpy`` module namespaces, ``sys.meta_path``, the kernel's own ``sys.stdout`` —
+   ``builtins``, ``math`` and ``numpy`` module namespaces, ``sys.meta_path``, the kernel's display channel —
    and defines the probe function in a private namespace whose builtins are that snapshot.
 2. :func:`probe_code`, run right after an exercise's ``check(...)`` cell, calls the probe. The probe looks up
    the student's answer (the expression passed to ``check`` in their notebook) as it is *at that moment*, then,
@@ -263,7 +263,8 @@ def parse_probe_output(stdout: str, nonce: str) -> dict | None:
     Parameters
     ----------
     stdout : str
-        The probe cell's captured stdout.
+        What the probe cell reported: its :attr:`.kernel_runner.CellRun.verdicts` joined by newlines (the
+        verdict channel; the cell's stdout carries none).
     nonce : str
         The nonce the probe cell was built with; not empty.
 
