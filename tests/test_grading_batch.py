@@ -480,7 +480,7 @@ except OSError:
 view["forked"] = len(children)
 print(json.dumps(view))
 '''
-    with KernelRunner(tmp_path, memory_mb=512, sandbox=box, cpu_seconds=77) as runner:
+    with KernelRunner(tmp_path, memory_mb=1024, sandbox=box, cpu_seconds=77) as runner:
         run = runner.run(code, 30)
     assert run.status == "ok", run
     view = json.loads(run.stdout.strip().splitlines()[-1])
@@ -488,5 +488,5 @@ print(json.dumps(view))
     assert view["repo"] == [".venv", "course_utils"] or view["repo"] == ["course_utils"]  # no solutions/
     assert not view["tmp"] and not view["network"]
     assert max(view["pids"]) < 50  # its own PID namespace
-    assert view["limits"] == [512 * 2**20, 77, PROCESS_LIMIT]
+    assert view["limits"] == [1024 * 2**20, 77, PROCESS_LIMIT]
     assert view["forked"] < PROCESS_LIMIT  # threads of the kernel count too

@@ -287,7 +287,11 @@ class KernelRunner:
             self._spec_dir = None
 
     def __enter__(self) -> KernelRunner:
-        self.start()
+        try:
+            self.start()
+        except BaseException:
+            self.close()  # no kernelspec folder left behind
+            raise
         return self
 
     def __exit__(self, *exc) -> None:
