@@ -4,8 +4,9 @@ How one submission is graded
 ----------------------------
 1. The file is read (:mod:`.submission`); a file that is not a notebook, corrupt JSON or a notebook of another
    chapter becomes a row with that status. Each exercise is located by its ``check("N.M", answer)`` cell.
-2. The notebook is copied into a fresh temporary directory, which becomes the working directory (and ``HOME``)
-   of a fresh kernel limited in memory (:mod:`.kernel_runner`). The original file is only ever read.
+2. A copy of the notebook without its stored outputs becomes the only file in the working directory (and
+   ``HOME``) of a fresh kernel limited in memory, CPU time and processes (:mod:`.kernel_runner`), which runs in a
+   bubblewrap sandbox (:mod:`.sandbox`; ``--no-sandbox`` runs it unconfined). The original file is only read.
 3. The cells run one by one, in order, each with a timeout, all within a whole-notebook budget. Pure
    ``check(...)`` cells are skipped; instead, right after an exercise's check cell, the grader injects a probe
    that runs the *installed* check on the student's answer as it is at that moment (:mod:`.probe`), so later
@@ -19,8 +20,10 @@ Exercises are the chapter's registered ids. One whose check cell was deleted is 
 notebook, on the answer expression of the chapter's reference notebook in ``exercises/``.
 
 Each submission is graded by a worker process of its own (``--jobs`` of them at a time), so nothing a
-notebook does can take down the batch: a worker that fails yields a ``grader error`` row and the exit status 1;
-all other outcomes, however broken the submission, exit 0.
+notebook does can take down the batch: a worker that fails yields a ``grader error`` row and the exit status 1
+(so does a ``grader error`` of a single exercise); all other outcomes, however broken the submission, exit 0.
+A file that runs no code (not a notebook, another chapter's) is graded without a worker. After the batch, rows
+sharing a ``student_id``, or whose metadata id does not match the file name, are flagged.
 """
 
 from __future__ import annotations
@@ -38,15 +41,25 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import asdict, dataclass
 from pathlib import Path
 
-from ..validation import check_callable, check_instance, check_int, check_scalar
+from ..validation import check_bool, check_callable, check_instance, check_int, check_scalar
 from . import registry
 from .kernel_runner import DEFAULT_MEMORY_MB, DEFAULT_OUTPUT_LIMIT, MIN_MEMORY_MB, KernelRunner
 from .probe import guard_code, new_nonce, parse_probe_output, probe_code
 from .report import ExerciseGrade, SubmissionGrade, summary_text, write_csv, write_feedback
-from .submission import chapter_of, check_exercise_ids, check_path, defined_names, is_check_only, read_submission
+from .sandbox import SANDBOX_HOME, Sandbox, sandbox_problem
+from .submission import (
+    chapter_of,
+    check_exercise_ids,
+    check_path,
+    defined_names,
+    is_check_only,
+    read_submission,
+    stripped_notebook,
+    student_id_of,
+)
 
 __all__ = ["GradeOptions", "grade_notebook", "grade_batch", "reference_answers", "chapter_exercises",
-           "add_parser", "PACKAGE_ROOT"]
+           "add_parser", "flag_identities", "PACKAGE_ROOT", "UNSANDBOXED"]
 
 PACKAGE_ROOT = Path(__file__).resolve().parents[2]  # the directory that holds course_utils/
 _RUN_CHECK_STATUSES = {"passed", "failed", "not attempted", "error", "timeout"}
@@ -70,6 +83,9 @@ class GradeOptions:
         Characters of output kept per cell; at least 1.
     max_restarts : int, default 4
         Kernel restarts allowed per submission before the remaining exercises are left ungraded; at least 0.
+    sandbox : bool, default True
+        Run each kernel in a bubblewrap sandbox (:mod:`.sandbox`; Linux only). False runs it as the grader's
+        own user, with access to everything that user can read and write (``--no-sandbox``).
     """
 
     timeout: float = 30.0
@@ -77,6 +93,7 @@ class GradeOptions:
     memory_mb: int = DEFAULT_MEMORY_MB
     output_limit: int = DEFAULT_OUTPUT_LIMIT
     max_restarts: int = 4
+    sandbox: bool = True
 
     def __post_init__(self) -> None:
         # frozen: normalise through object.__setattr__ (ints stay ints, numbers become floats)
@@ -85,6 +102,7 @@ class GradeOptions:
         object.__setattr__(self, "memory_mb", check_int(self.memory_mb, "memory_mb", low=MIN_MEMORY_MB))
         object.__setattr__(self, "output_limit", check_int(self.output_limit, "output_limit", low=1))
         object.__setattr__(self, "max_restarts", check_int(self.max_restarts, "max_restarts", low=0))
+        object.__setattr__(self, "sandbox", check_bool(self.sandbox, "sandbox"))
 
 
 def chapter_exercises(chapter: int) -> list[str]:
@@ -217,6 +235,18 @@ class _Session:
         return True
 
 
+def _font_cache() -> dict[Path, str]:
+    """The instructor's matplotlib font list, to seed each sandbox's fresh MPLCONFIGDIR (2 s less per kernel)."""
+    dirs = [os.environ.get("MPLCONFIGDIR"), os.path.join(os.environ.get("XDG_CACHE_HOME") or
+                                                         os.path.join(str(Path.home()), ".cache"), "matplotlib")]
+    for d in dirs:
+        if d and os.path.isdir(d):
+            found = sorted(Path(d).glob("fontlist-v*.json"))
+            if found:
+                return {found[-1]: f".config/matplotlib/{found[-1].name}"}
+    return {}
+
+
 def _exercise_from_payload(eid: str, title: str, payload: dict, notes: list[str]) -> ExerciseGrade:
     status = payload.get("status", "grader error")
     score = float(payload.get("score", 0.0)) if status in ("passed", "failed") else 0.0
@@ -316,13 +346,27 @@ def grade_notebook(path, exercise_ids: list[str], chapter: int, options: GradeOp
             budgets[eid] = 5.0
 
     with tempfile.TemporaryDirectory(prefix="grade-") as tmp:
-        work, home = Path(tmp) / "work", Path(tmp) / "home"
-        work.mkdir()
-        home.mkdir()
-        shutil.copyfile(path, work / Path(path).name)
-        mpl_config = os.environ.get("MPLCONFIGDIR") or str(Path.home() / ".config" / "matplotlib")
-        runner = KernelRunner(work, memory_mb=options.memory_mb, output_limit=options.output_limit,
-                              env={"HOME": str(home), "MPLCONFIGDIR": mpl_config})
+        work, home, stage = Path(tmp) / "work", Path(tmp) / "home", Path(tmp) / "stage"
+        for d in (work, home, stage):
+            d.mkdir()
+        # The kernel gets a copy without stored outputs (they are re-made anyway): only the code counts.
+        staged = stage / Path(path).name
+        staged.write_text(stripped_notebook(submission), encoding="utf-8")
+        cpu = int(options.budget) + 60
+        if options.sandbox:  # the kernel's home and working directory are the sandbox's tmpfs
+            (Path(tmp) / "ipc").mkdir()
+            box = Sandbox(Path(tmp) / "ipc", staged, package_root=PACKAGE_ROOT, files=_font_cache())
+            runner = KernelRunner(work, memory_mb=options.memory_mb, output_limit=options.output_limit,
+                                  sandbox=box, cpu_seconds=cpu,
+                                  env={"HOME": SANDBOX_HOME, "MPLCONFIGDIR": SANDBOX_HOME + "/.config/matplotlib"})
+        else:
+            shutil.copyfile(staged, work / staged.name)
+            for source, dest in _font_cache().items():
+                (home / dest).parent.mkdir(parents=True, exist_ok=True)
+                shutil.copyfile(source, home / dest)
+            runner = KernelRunner(work, memory_mb=options.memory_mb, output_limit=options.output_limit,
+                                  cpu_seconds=cpu,
+                                  env={"HOME": str(home), "MPLCONFIGDIR": str(home / ".config" / "matplotlib")})
         session = _Session(runner, cells, options, started + options.budget)
         try:
             try:
@@ -412,7 +456,7 @@ def _probe(session: _Session, eid: str, expression: str, title: str, budget: flo
     timeout = min(budget + _PROBE_MARGIN, max(session.remaining(), 1.0))
     run = session.runner.run(probe_code(session.token, eid, expression, nonce), timeout, store_history=False)
     if run.status in ("ok", "error"):
-        payload = parse_probe_output(run.stdout, nonce)
+        payload = parse_probe_output("\n".join(run.verdicts), nonce)
         if payload is None:
             why = f"{run.ename}: {run.evalue}" if run.status == "error" else "no verdict was printed"
             payload = {"status": "grader error", "messages": [f"the grader's check did not report back ({why})."]}
@@ -442,27 +486,52 @@ def _worker_main(spec_path: str) -> int:
 
 def _grade_in_worker(path: Path, exercise_ids, chapter, options: GradeOptions, reference) -> SubmissionGrade:
     started = time.monotonic()
+    submission = read_submission(path)
+    if submission.problem or (submission.chapters and chapter not in submission.chapters):
+        # not a notebook, or another chapter's: no code of it will run, so no worker (and no sandbox) is needed
+        return grade_notebook(path, exercise_ids, chapter, options, reference=reference)
+    # Everything the worker creates (its grading folder, kernelspecs, ipc sockets) lives inside this folder, via
+    # TMPDIR, so it is removed here even when the worker is killed.
     with tempfile.TemporaryDirectory(prefix="grade-worker-") as tmp:
-        spec_path, out = Path(tmp) / "spec.json", Path(tmp) / "grade.json"
+        spec_path, out, scratch = Path(tmp) / "spec.json", Path(tmp) / "grade.json", Path(tmp) / "tmp"
+        scratch.mkdir()
         spec_path.write_text(json.dumps({"path": str(path), "exercise_ids": exercise_ids, "chapter": chapter,
                                          "options": asdict(options), "reference": reference, "out": str(out)}))
         # The whole-notebook budget plus room for kernel starts; a worker past that is stuck and killed.
         limit = options.budget + 30.0 * (options.max_restarts + 2)
         detail = ""
+        env = {**os.environ, "TMPDIR": str(scratch)}
         try:
-            proc = subprocess.run([sys.executable, "-m", "course_utils.grading.batch", "--worker", str(spec_path)],
-                                  stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
-                                  timeout=limit, cwd=tmp)
+            proc = subprocess.Popen([sys.executable, "-m", "course_utils.grading.batch", "--worker", str(spec_path)],
+                                    stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
+                                    cwd=tmp, env=env, start_new_session=True)
+            try:
+                _, stderr = proc.communicate(timeout=limit)
+            except subprocess.TimeoutExpired:
+                _kill_group(proc)
+                raise
+            finally:
+                _kill_group(proc)  # whatever the worker left in its session (unsandboxed kernels) ends with it
             if out.exists():
                 return SubmissionGrade.from_dict(json.loads(out.read_text(encoding="utf-8")))
-            detail = (proc.stderr.decode("utf-8", "replace").strip().splitlines() or [f"exit {proc.returncode}"])[-1]
+            detail = (stderr.decode("utf-8", "replace").strip().splitlines() or [f"exit {proc.returncode}"])[-1]
         except subprocess.TimeoutExpired:
             detail = f"the grading worker did not finish within {limit:g} s"
         except Exception as exc:  # the grader's own failure: reported, and the batch goes on
             detail = f"{type(exc).__name__}: {exc}"
-    submission = read_submission(path)
     return SubmissionGrade(str(path), submission.student_id, chapter, "grader error", {}, detail[:300],
                            time.monotonic() - started)
+
+
+def _kill_group(proc: subprocess.Popen) -> None:
+    try:
+        os.killpg(proc.pid, 9)
+    except (ProcessLookupError, PermissionError, AttributeError):
+        pass
+    try:
+        proc.wait(timeout=10)
+    except subprocess.TimeoutExpired:
+        pass
 
 
 def _expand(paths) -> list[Path]:
@@ -546,7 +615,38 @@ def grade_batch(paths, *, chapter: int | None = None, options: GradeOptions = Gr
             done += 1
             if progress is not None:
                 progress(done, len(paths), grades[index], len(exercise_ids))
-    return chapter, exercise_ids, grades
+    final = [g for g in grades if g is not None]
+    flag_identities(final)
+    if not options.sandbox:
+        for g in final:
+            g.flags.append(UNSANDBOXED)
+    return chapter, exercise_ids, final
+
+
+UNSANDBOXED = "NOT SANDBOXED (--no-sandbox): the notebook ran with the grader's own rights"
+
+
+def flag_identities(grades: list[SubmissionGrade]) -> None:
+    """Flag rows whose ``student_id`` is shared with another row, or claimed by metadata against the file name.
+
+    Parameters
+    ----------
+    grades : list of SubmissionGrade
+        The batch's rows; their ``flags`` get the findings appended (nothing else changes).
+    """
+    if isinstance(grades, (str, bytes)) or not isinstance(grades, (list, tuple)) or not all(
+            isinstance(g, SubmissionGrade) for g in grades):
+        raise TypeError(f"`grades` must be a list of SubmissionGrade, got {grades!r:.60} of type "
+                        f"{type(grades).__name__}")
+    counts = Counter(g.student_id for g in grades)
+    for g in grades:
+        if counts[g.student_id] > 1:
+            others = ", ".join(Path(o.path).name for o in grades if o.student_id == g.student_id and o is not g)
+            g.flags.append(f"duplicate student_id {g.student_id!r} (also {others})")
+        from_name = student_id_of(g.path)
+        if g.student_id != from_name and g.student_id.lower() not in from_name.lower():
+            g.flags.append(f"student_id {g.student_id!r} comes from the notebook's metadata and does not match the "
+                           f"file name {Path(g.path).name!r}")
 
 
 # ---------------------------------------------------------------------------------------------------------------
@@ -584,6 +684,9 @@ def add_parser(subparsers) -> None:
                         help="grade book to write (default grades.csv)")
     parser.add_argument("--feedback", type=Path, default=None, metavar="DIR",
                         help="write one Markdown feedback file per student into DIR")
+    parser.add_argument("--no-sandbox", action="store_true",
+                        help="grade without the bubblewrap sandbox (each notebook can then read and write whatever "
+                             "you can); the output and every CSV row say so")
     parser.set_defaults(func=_run)
 
 
@@ -596,10 +699,19 @@ def _run(args) -> int:
         print(f"grade: --memory must be at least {MIN_MEMORY_MB} (MiB) and --jobs at least 1", file=sys.stderr)
         return 2
     try:
-        options = GradeOptions(timeout=args.timeout, budget=args.budget, memory_mb=args.memory)
+        options = GradeOptions(timeout=args.timeout, budget=args.budget, memory_mb=args.memory,
+                               sandbox=not args.no_sandbox)
     except (TypeError, ValueError) as exc:  # e.g. --timeout inf
         print(f"grade: {exc}", file=sys.stderr)
         return 2
+    if options.sandbox:
+        problem = sandbox_problem()
+        if problem is not None:
+            print(f"grade: refusing to grade: {problem}", file=sys.stderr)
+            return 2
+    else:
+        print("WARNING: grading WITHOUT the sandbox (--no-sandbox): every notebook runs with your rights and can "
+              "read, change or delete your files, the other submissions and the grade book.", flush=True)
 
     def progress(done, total, grade, n_exercises):
         print(f"[{done}/{total}] {Path(grade.path).name}: {grade.total:.2f} / {n_exercises}  {grade.status}  "
@@ -622,9 +734,12 @@ def _run(args) -> int:
     print()
     print(summary_text(grades, exercise_ids, chapter=chapter, seconds=time.monotonic() - started, jobs=args.jobs))
     print(f"\ngrade book: {args.csv}" + (f"   feedback: {args.feedback}/" if args.feedback is not None else ""))
-    failed = [g for g in grades if g.status == "grader error"]
+    if not options.sandbox:
+        print("WARNING: these grades were computed WITHOUT the sandbox (--no-sandbox).")
+    failed = [g for g in grades if g.status == "grader error"
+              or any(e.status == "grader error" for e in g.exercises.values())]
     for g in failed:
-        print(f"grader error on {g.path}: {g.detail}", file=sys.stderr)
+        print(f"grader error on {g.path}: {g.detail or g.status}", file=sys.stderr)
     return 1 if failed else 0
 
 

@@ -28,7 +28,7 @@ from queue import Empty
 from ..validation import check_bool, check_int, check_scalar
 
 __all__ = ["CellRun", "KernelRunner", "kernel_argv", "DEFAULT_MEMORY_MB", "DEFAULT_OUTPUT_LIMIT",
-           "MIN_MEMORY_MB"]
+           "MIN_MEMORY_MB", "VERDICT_MIME"]
 
 DEFAULT_MEMORY_MB = 2048
 MIN_MEMORY_MB = 256  # below this a Python kernel with NumPy cannot even start
@@ -39,18 +39,46 @@ _INTERRUPT_GRACE = 3.0  # seconds a kernel gets to go idle after an interrupt
 _POLL = 0.25
 
 # Launches ipykernel after lowering the process's own limits; `-c` keeps it independent of course_utils
-# (which the grader wants to import fresh inside the kernel). The limits are formatted in below.
+# (which the grader wants to import fresh inside the kernel). The limits are formatted in below; in the sandbox a
+# prefix (course_utils.grading.sandbox) runs first. RLIMIT_NPROC counts threads too (ipykernel runs ~8).
+# Without `resource` (Windows) or where a limit cannot be set (macOS refuses some), an unsandboxed kernel runs
+# without that limit; in the sandbox (Linux) every limit must hold, or the kernel does not start.
 _LAUNCHER = (
-    "import resource as r; "
-    "r.setrlimit(r.RLIMIT_AS, ({memory}, {memory})); "
-    "r.setrlimit(r.RLIMIT_FSIZE, ({fsize}, {fsize})); "
+    "try:\n"
+    "    import resource as r\n"
+    "except ImportError:\n"
+    "    r = None\n"
+    "if r is not None:\n"
+    "    for _k, _v in ((r.RLIMIT_AS, {memory}), (r.RLIMIT_FSIZE, {fsize}), (r.RLIMIT_CPU, {cpu}),\n"
+    "                   (getattr(r, 'RLIMIT_NPROC', None), {nproc})):\n"
+    "        try:\n"
+    "            if _v is not None:\n"
+    "                r.setrlimit(_k, (_v, _v))\n"
+    "        except (ValueError, OSError, TypeError):\n"
+    "            if {strict}:\n"
+    "                raise\n"
+    "elif {strict}:\n"
+    "    raise ImportError('resource')\n"
     "from ipykernel import kernelapp; kernelapp.launch_new_instance()"
 )
+VERDICT_MIME = "application/vnd.course-grader.verdict+json"
+DEFAULT_CPU_SECONDS = 3600  # CPU seconds one kernel may use in all (SIGXCPU ends it past that)
+PROCESS_LIMIT = 64  # processes and threads of one kernel's user (inside the sandbox: of that kernel alone)
 
 # Kernel environment: a headless matplotlib and one BLAS thread per kernel, so `--jobs N` uses N cores.
 _KERNEL_ENV = {"MPLBACKEND": "Agg", "OPENBLAS_NUM_THREADS": "1", "OMP_NUM_THREADS": "1", "MKL_NUM_THREADS": "1",
                "PYDEVD_DISABLE_FILE_VALIDATION": "1", "JUPYTER_PLATFORM_DIRS": "1"}
 _SUITE_ONLY_VARIABLES = ("COURSE_SEED", "COURSE_PERTURB", "COURSE_CHECK_REQUIRE_PASS")
+# what the sandbox keeps of the grader's environment (COURSE_GRADER_SEED: the hidden cases' seed, issue 21)
+_SANDBOX_PASSED_VARIABLES = ("PATH", "LANG", "LC_ALL", "LC_CTYPE", "TZ", "PYTHONPATH", "VIRTUAL_ENV",
+                             "COURSE_GRADER_SEED")
+_ATTEMPTS = [0]
+
+
+def _attempt_counter() -> int:
+    """A number never returned before in this process (names each sandboxed kernel's connection file)."""
+    _ATTEMPTS[0] += 1
+    return _ATTEMPTS[0]
 
 
 @dataclass(frozen=True)
@@ -73,6 +101,9 @@ class CellRun:
         Whether earlier stream output was dropped to respect the limit.
     seconds : float
         Wall time spent on the cell.
+    verdicts : tuple of str
+        The text of every ``display_data`` output of MIME type :data:`VERDICT_MIME` (how the grader's probe
+        reports: on the kernel's own iopub channel, whatever the cell did to ``sys.stdout``).
     """
 
     status: str
@@ -81,13 +112,15 @@ class CellRun:
     evalue: str = ""
     truncated: bool = False
     seconds: float = 0.0
+    verdicts: tuple[str, ...] = ()
 
 
 def _check_memory(memory_mb) -> int:
     return check_int(memory_mb, "memory_mb", low=MIN_MEMORY_MB, high=_MAX_MEMORY_MB)
 
 
-def kernel_argv(memory_mb: int) -> list[str]:
+def kernel_argv(memory_mb: int, *, cpu_seconds: int = DEFAULT_CPU_SECONDS, prefix: str = "",
+                nproc: int | None = None) -> list[str]:
     """The command that starts a kernel limited to ``memory_mb`` MiB of address space (at least 256).
 
     Parameters
@@ -95,14 +128,26 @@ def kernel_argv(memory_mb: int) -> list[str]:
     memory_mb : int
         Address-space limit (``RLIMIT_AS``) in MiB, at least ``MIN_MEMORY_MB`` (256). Every file the kernel
         writes is also limited to 256 MiB.
+    cpu_seconds : int, default 3600
+        CPU-time limit (``RLIMIT_CPU``) of the kernel process, in seconds; at least 1.
+    prefix : str, default ""
+        Python statements run before the limits are set (the sandbox's own set-up).
+    nproc : int or None, default None
+        Process-count limit (``RLIMIT_NPROC``, threads included) of the kernel's user; None keeps the
+        inherited one (outside a sandbox the user is the instructor's, whose other processes count too).
 
     Returns
     -------
     list of str
         A kernelspec ``argv``, with the ``{connection_file}`` placeholder that ``jupyter_client`` fills in.
     """
-    code = _LAUNCHER.format(memory=_check_memory(memory_mb) * 2**20, fsize=_FILE_SIZE_LIMIT)
-    return [sys.executable, "-c", code, "-f", "{connection_file}"]
+    cpu_seconds = check_int(cpu_seconds, "cpu_seconds", low=1)
+    if not isinstance(prefix, str):
+        raise TypeError(f"`prefix` must be a string of Python statements, got {type(prefix).__name__}")
+    code = _LAUNCHER.format(memory=_check_memory(memory_mb) * 2**20, fsize=_FILE_SIZE_LIMIT, cpu=cpu_seconds,
+                            nproc=None if nproc is None else check_int(nproc, "nproc", low=16),
+                            strict=bool(prefix))
+    return [sys.executable, "-c", prefix + code, "-f", "{connection_file}"]
 
 
 class KernelRunner:
@@ -124,10 +169,16 @@ class KernelRunner:
         Seconds to wait for a new kernel to answer.
     env : dict, optional
         Extra environment variables for the kernel (on top of ours: Agg backend, one BLAS thread).
+    sandbox : course_utils.grading.sandbox.Sandbox, optional
+        Run every kernel inside this bubblewrap sandbox (``cwd`` is then only where ``bwrap`` starts; the
+        kernel works in the sandbox's tmpfs home) and talk to it over ipc sockets in ``sandbox.ipc_dir``.
+    cpu_seconds : int, default 3600
+        CPU-time limit of each kernel, in seconds.
     """
 
     def __init__(self, cwd, *, memory_mb: int = DEFAULT_MEMORY_MB, output_limit: int = DEFAULT_OUTPUT_LIMIT,
-                 startup_timeout: float = 60.0, env: dict | None = None) -> None:
+                 startup_timeout: float = 60.0, env: dict | None = None, sandbox=None,
+                 cpu_seconds: int = DEFAULT_CPU_SECONDS) -> None:
         if not isinstance(cwd, (str, os.PathLike)) or not str(cwd):
             raise TypeError(f"`cwd` must be a directory path, got {cwd!r:.60} of type {type(cwd).__name__}")
         if env is not None and not (isinstance(env, dict)
@@ -142,6 +193,10 @@ class KernelRunner:
         self.kc = None
         self.starts = 0
         self._spec_dir = None  # created on the first start()
+        if sandbox is not None and not callable(getattr(sandbox, "wrap", None)):
+            raise TypeError(f"`sandbox` must be None or a Sandbox, got {type(sandbox).__name__}")
+        self.sandbox = sandbox
+        self.cpu_seconds = check_int(cpu_seconds, "cpu_seconds", low=1)
 
     # -- lifecycle ----------------------------------------------------------------------------------
     def _kernel_manager(self):
@@ -152,10 +207,23 @@ class KernelRunner:
             self._spec_dir = tempfile.TemporaryDirectory(prefix="grader-kernelspec-")
         spec = Path(self._spec_dir.name) / "kernels" / "grader"
         spec.mkdir(parents=True, exist_ok=True)
+        box = self.sandbox
+        if box is None:
+            argv = kernel_argv(self.memory_mb, cpu_seconds=self.cpu_seconds)
+        else:  # the kernel runs inside bwrap; an interrupt travels as a message (a signal would reach bwrap)
+            argv = box.wrap(kernel_argv(self.memory_mb, cpu_seconds=self.cpu_seconds, nproc=PROCESS_LIMIT,
+                                        prefix=box.launcher_prefix(box.staged_notebook())))
         (spec / "kernel.json").write_text(json.dumps({
-            "argv": kernel_argv(self.memory_mb), "display_name": "grader", "language": "python"}))
+            "argv": argv, "display_name": "grader", "language": "python",
+            **({"interrupt_mode": "message"} if box is not None else {})}))
         ksm = KernelSpecManager(kernel_dirs=[str(Path(self._spec_dir.name) / "kernels")], ensure_native_kernel=False)
-        return KernelManager(kernel_name="grader", kernel_spec_manager=ksm)
+        km = KernelManager(kernel_name="grader", kernel_spec_manager=ksm)
+        if box is not None:  # ZMQ over ipc sockets in the directory bound into the sandbox
+            km.transport = "ipc"
+            km.connection_file = str(box.ipc_dir / f"k{self.starts}-{_attempt_counter()}.json")
+            km.write_connection_file()
+            box.prepare_connection_file(Path(km.connection_file))
+        return km
 
     def start(self, attempts: int = 3) -> None:
         """Start a fresh kernel (shutting down any previous one).
@@ -174,6 +242,8 @@ class KernelRunner:
             # the test suite's seed/rounding switches (course_utils.randomness) never reach a grading kernel:
             # a verdict must not depend on the instructor's shell
             inherited = {k: v for k, v in os.environ.items() if k not in _SUITE_ONLY_VARIABLES}
+            if self.sandbox is not None:  # the instructor's environment (tokens, paths) stays outside
+                inherited = {k: v for k, v in inherited.items() if k in _SANDBOX_PASSED_VARIABLES}
             env = {**inherited, **_KERNEL_ENV, **self.env}
             self.km = self._kernel_manager()
             try:
@@ -217,7 +287,11 @@ class KernelRunner:
             self._spec_dir = None
 
     def __enter__(self) -> KernelRunner:
-        self.start()
+        try:
+            self.start()
+        except BaseException:
+            self.close()  # no kernelspec folder left behind
+            raise
         return self
 
     def __exit__(self, *exc) -> None:
@@ -262,6 +336,7 @@ class KernelRunner:
         kept = 0
         truncated = False
         ename = evalue = ""
+        verdicts: list[str] = []
         while True:
             now = time.monotonic()
             if now >= deadline:
@@ -297,22 +372,36 @@ class KernelRunner:
                     else:
                         chunks[0] = chunks[0][excess:]
                         kept -= excess
+            elif kind == "display_data" and VERDICT_MIME in content.get("data", {}):
+                if len(verdicts) < 10:
+                    verdicts.append(str(content["data"][VERDICT_MIME])[:200_000])
             elif kind == "error":
                 ename, evalue = content.get("ename", ""), content.get("evalue", "")
             elif kind == "status" and content.get("execution_state") == "idle":
                 break
-        self._drain_shell()
+        exiting = self._drain_shell(msg_id)
         seconds = time.monotonic() - started
         stdout = "".join(chunks)
+        if exiting:  # exit()/quit(): the kernel shuts down after its reply; end it now, so this cell is blamed
+            self.shutdown()
+            return CellRun("died", stdout, truncated=truncated, seconds=seconds, verdicts=tuple(verdicts))
         if interrupted:
             return CellRun("timeout", stdout, truncated=truncated, seconds=seconds)
         if ename:
-            return CellRun("error", stdout, ename, evalue[:500], truncated, seconds)
-        return CellRun("ok", stdout, truncated=truncated, seconds=seconds)
+            return CellRun("error", stdout, ename, evalue[:500], truncated, seconds, tuple(verdicts))
+        return CellRun("ok", stdout, truncated=truncated, seconds=seconds, verdicts=tuple(verdicts))
 
-    def _drain_shell(self) -> None:
+    def _drain_shell(self, msg_id: str) -> bool:
+        """Read the shell replies; True when the reply to ``msg_id`` says the kernel is exiting (``exit()``)."""
+        exiting, seen = False, False
+        deadline = time.monotonic() + 1.0  # the reply is sent before the kernel goes idle: it is there or close
         while True:
             try:
-                self.kc.get_shell_msg(timeout=0)
+                msg = self.kc.get_shell_msg(timeout=0 if seen else max(deadline - time.monotonic(), 0))
             except Empty:
-                return
+                return exiting
+            if msg.get("parent_header", {}).get("msg_id") == msg_id:
+                seen = True
+                payload = msg.get("content", {}).get("payload", []) or []
+                exiting = exiting or any(isinstance(p, dict) and p.get("source") == "ask_exit"
+                                         and not p.get("keepkernel", False) for p in payload)

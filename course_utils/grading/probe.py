@@ -3,7 +3,7 @@
 Two injected cells, both run with ``store_history=False`` so they never appear in the kernel's ``In``:
 
 1. :func:`guard_code`, run before any student code, snapshots what a submission could tamper with — the
-   ``builtins``, ``math`` and ``numpy`` module namespaces, ``sys.meta_path``, the kernel's own ``sys.stdout`` —
+   ``builtins``, ``math`` and ``numpy`` module namespaces, ``sys.meta_path``, the kernel's display channel —
    and defines the probe function in a private namespace whose builtins are that snapshot.
 2. :func:`probe_code`, run right after an exercise's ``check(...)`` cell, calls the probe. The probe looks up
    the student's answer (the expression passed to ``check`` in their notebook) as it is *at that moment*, then,
@@ -12,8 +12,9 @@ Two injected cells, both run with ``store_history=False`` so they never appear i
    imports the installed ``course_utils.grading.check`` afresh and calls its ``run_check``. Afterwards the
    student's state is put back, so later cells run as they would in the notebook.
 
-The verdict is written as one JSON line to the kernel's original stdout stream, prefixed with a nonce that
-the grader draws per probe and that exists only in the injected cell. :func:`parse_probe_output` accepts
+The verdict is sent as one ``display_data`` message of MIME type :data:`.kernel_runner.VERDICT_MIME` on the
+kernel's own iopub socket (never through ``sys.stdout``, which honest students redirect), as JSON prefixed with
+a nonce that the grader draws per probe and that exists only in the injected cell. :func:`parse_probe_output` accepts
 exactly one line carrying the nonce; a printed imitation has no nonce, and a second tagged line (an answer that
 dug the nonce out of the probe's frame) makes the result count as tampered.
 
@@ -30,6 +31,7 @@ import os
 import secrets
 
 from ..validation import check_str
+from .kernel_runner import VERDICT_MIME
 
 __all__ = ["guard_code", "probe_code", "new_nonce", "parse_probe_output", "PROTECTED_MODULES"]
 
@@ -51,8 +53,24 @@ _SHELL = IPython.get_ipython()
 _START_CWD = os.getcwd()
 _META_PATH = list(sys.meta_path)
 _PATH_HOOKS = list(sys.path_hooks)
-_STDOUT = sys.stdout
-_WRITE, _FLUSH = _STDOUT.write, _STDOUT.flush
+# The verdict travels as a display_data message of its own MIME type on the kernel's iopub socket, sent through
+# the session and socket captured here: whatever a student later does to sys.stdout (io.StringIO, os.devnull,
+# sys.__stdout__) or to the display machinery cannot swallow or misdirect it.
+_PUB = _SHELL.display_pub
+_SEND, _PUB_SOCKET, _TOPIC = _PUB.session.send, _PUB.pub_socket, getattr(_PUB, "topic", None)
+_PARENT = type(_SHELL).parent_header.fget if isinstance(getattr(type(_SHELL), "parent_header", None), property) \
+    else (lambda shell: shell.parent_header)
+
+
+class StdinNotAllowed(RuntimeError):
+    """input() inside a graded answer: there is no keyboard while grading."""
+
+
+# compiled under a "<frozen …>" name, so that check's report points at the student's line that called input()
+exec(compile("def _no_input(*args, **kwargs):\n"
+             "    raise StdinNotAllowed('input() was called, but a graded answer cannot read from the keyboard (stdin '\n"
+             "                          'is not available while grading); take the value as an argument instead')\n",
+             "<frozen course grader>", "exec"), globals())
 _PROTECTED = {}
 for _name in _PROTECTED_NAMES:
     try:
@@ -88,6 +106,7 @@ def _pristine():
             saved_protected[name] = (sys.modules.get(name), dict(module.__dict__))
             sys.modules[name] = module
             _set_namespace(module.__dict__, snapshot)
+        _builtins_module.input = _no_input
         here = {os.path.abspath(os.getcwd()), os.path.abspath(_START_CWD)}
         sys.path[:] = [_ROOT] + [p for p in saved_path if p not in ("", ".") and os.path.abspath(p) not in here]
         sys.meta_path[:] = _META_PATH
@@ -112,8 +131,8 @@ def _pristine():
 
 
 def _report(nonce, payload):
-    _WRITE(nonce + json.dumps(payload) + "\n")
-    _FLUSH()
+    content = {"data": {_MIME: nonce + json.dumps(payload)}, "metadata": {}, "transient": {}}
+    _SEND(_PUB_SOCKET, "display_data", content, parent=_PARENT(_SHELL), ident=_TOPIC)
 
 
 def probe(exercise_id, expression, nonce):
@@ -138,14 +157,17 @@ def probe(exercise_id, expression, nonce):
             result = check_module.run_check(exercise_id, answer)
         payload.update(status=result.status, score=float(result.score), messages=list(result.messages),
                        title=result.title, n_passed=int(result.n_passed), n_cases=int(result.n_cases))
-    except KeyboardInterrupt:
-        raise
     except SystemExit:
         payload.update(status="error", messages=["your code called sys.exit() (or exit()) while being checked; "
                                                  "return a value instead."])
-    except BaseException as exc:
+    except Exception as exc:  # run_check reports every Exception of the student's code itself: this one is ours
         payload.update(status="grader error", messages=[f"the grader could not run the check: "
                                                         f"{type(exc).__name__}: {str(exc)[:300]}"])
+    except BaseException as exc:  # KeyboardInterrupt, GeneratorExit, a BaseException subclass: the student's
+        # (when the grader itself interrupted a check that ran too long, the runner reports a timeout instead)
+        payload.update(status="error", messages=[f"your code raised {type(exc).__name__} while being checked"
+                                                 + (f": {str(exc)[:300]}" if str(exc) else "")
+                                                 + "; an answer must return a value."])
     _report(nonce, payload)
 
 
@@ -198,7 +220,7 @@ def guard_code(token: str, package_root: str) -> str:
         raise TypeError(f"`package_root` must be a directory path, got {package_root!r:.60} "
                         f"of type {type(package_root).__name__}")
     setup = {"_TOKEN": token, "_ROOT": str(package_root), "_PROTECTED_NAMES": PROTECTED_MODULES,
-             "__name__": token}
+             "_MIME": VERDICT_MIME, "__name__": token}
     return (f"exec(compile({_GUARD_SOURCE!r}, '<course grader>', 'exec'), "
             f"{{**{setup!r}, '__builtins__': dict(__import__('builtins').__dict__)}})")
 
@@ -241,7 +263,8 @@ def parse_probe_output(stdout: str, nonce: str) -> dict | None:
     Parameters
     ----------
     stdout : str
-        The probe cell's captured stdout.
+        What the probe cell reported: its :attr:`.kernel_runner.CellRun.verdicts` joined by newlines (the
+        verdict channel; the cell's stdout carries none).
     nonce : str
         The nonce the probe cell was built with; not empty.
 

@@ -89,6 +89,9 @@ class SubmissionGrade:
         A sentence explaining ``status``.
     seconds : float, default 0.0
         Wall-clock seconds spent grading the submission.
+    flags : list of str, optional
+        What the instructor should look at besides the grade: a ``student_id`` shared with another row or
+        claimed against the file name, a batch graded without the sandbox. Empty by default.
     """
 
     path: str
@@ -98,6 +101,7 @@ class SubmissionGrade:
     exercises: dict[str, ExerciseGrade] = field(default_factory=dict)
     detail: str = ""
     seconds: float = 0.0
+    flags: list[str] = field(default_factory=list)
 
     @property
     def total(self) -> float:
@@ -130,10 +134,17 @@ def _fmt(score: float) -> str:
     return f"{score:.3f}".rstrip("0").rstrip(".") if score else "0"
 
 
+def _cell(text: str) -> str:
+    """A text cell a spreadsheet will not evaluate: formula-like starts get a leading quote."""
+    return "'" + text if text[:1] in ("=", "+", "-", "@", "\t", "\r") else text
+
+
 def write_csv(grades: list[SubmissionGrade], exercise_ids: list[str], path) -> None:
     """One row per submission: student_id, file, chapter, one score column per exercise, total, max, status.
 
-    A last column ``seconds`` holds the grading time; an exercise missing from a grade scores 0.
+    Then ``seconds`` (the grading time) and ``flags`` (see :class:`SubmissionGrade`); an exercise missing from a
+    grade scores 0. A text cell starting with ``=``, ``+``, ``-``, ``@`` (or a tab or carriage return) gets a
+    leading ``'`` so that a spreadsheet shows it instead of evaluating it as a formula (OWASP's rule).
 
     Parameters
     ----------
@@ -147,11 +158,12 @@ def write_csv(grades: list[SubmissionGrade], exercise_ids: list[str], path) -> N
     grades, exercise_ids, path = _check_grades(grades), check_exercise_ids(exercise_ids), check_path(path, "path")
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\n")
-    writer.writerow(["student_id", "file", "chapter", *exercise_ids, "total", "max", "status", "seconds"])
+    writer.writerow(["student_id", "file", "chapter", *exercise_ids, "total", "max", "status", "seconds", "flags"])
     for g in grades:
         scores = [_fmt(g.exercises[e].score) if e in g.exercises else "0" for e in exercise_ids]
-        writer.writerow([g.student_id, Path(g.path).name, "" if g.chapter is None else g.chapter, *scores,
-                         _fmt(g.total), len(exercise_ids), g.status, f"{g.seconds:.1f}"])
+        writer.writerow([_cell(g.student_id), _cell(Path(g.path).name), "" if g.chapter is None else g.chapter,
+                         *scores, _fmt(g.total), len(exercise_ids), _cell(g.status), f"{g.seconds:.1f}",
+                         _cell("; ".join(g.flags))])
     Path(path).write_text(buffer.getvalue(), encoding="utf-8")
 
 
@@ -282,4 +294,8 @@ def summary_text(grades: list[SubmissionGrade], exercise_ids: list[str], *, chap
     lines += ["", "submission statuses:"]
     for status, n in Counter(g.status for g in grades).most_common():
         lines.append(f"  {n:>3}  {status}")
+    flagged = [(g, f) for g in grades for f in g.flags]
+    if flagged:
+        lines += ["", "flagged (check by hand):"]
+        lines += [f"  {Path(g.path).name}: {f}" for g, f in flagged]
     return "\n".join(lines)

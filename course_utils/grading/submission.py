@@ -20,7 +20,8 @@ from pathlib import Path
 from ..validation import check_str
 
 __all__ = ["CheckSite", "Cell", "Submission", "read_submission", "find_check_calls", "defined_names",
-           "is_check_only", "chapter_of", "check_path", "check_exercise_ids", "NOT_A_NOTEBOOK", "CORRUPT_JSON", "UNREADABLE", "FILE_NOT_FOUND"]
+           "is_check_only", "chapter_of", "check_path", "check_exercise_ids", "stripped_notebook", "student_id_of", "NOT_A_NOTEBOOK",
+           "CORRUPT_JSON", "UNREADABLE", "FILE_NOT_FOUND"]
 
 NOT_A_NOTEBOOK = "not a notebook"
 CORRUPT_JSON = "corrupt JSON"
@@ -29,7 +30,8 @@ FILE_NOT_FOUND = "file not found"
 
 _CHECK_CALL = re.compile(r"""\bcheck\(\s*(['"])(?P<id>\d+\.\d+[a-z]?)\1\s*,\s*(?P<expr>[^()\n]*?)\s*\)""")
 _STUDENT_ID = re.compile(r"[^A-Za-z0-9._@+-]+")
-_MAX_READ = 50 * 2**20  # bytes; a bigger "notebook" is not a submission
+_MAX_READ = 300 * 2**20  # bytes of file; a bigger "notebook" is not a submission (outputs may be large)
+_MAX_CODE = 50 * 2**20  # characters of cell sources (what actually runs): the limit that matters
 
 
 @dataclass(frozen=True)
@@ -279,6 +281,21 @@ def _student_id(metadata, path: Path) -> str:
     return _STUDENT_ID.sub("_", path.stem)[:64] or "submission"
 
 
+def student_id_of(path) -> str:
+    """The student id the grader derives from a file name alone (what metadata may override).
+
+    Parameters
+    ----------
+    path : str or os.PathLike
+        The submitted file.
+
+    Returns
+    -------
+    str
+    """
+    return _student_id({}, check_path(path, "path"))
+
+
 def _source(cell) -> str:
     source = cell.get("source", "")
     return "".join(source) if isinstance(source, list) else str(source)
@@ -293,7 +310,8 @@ def read_submission(path) -> Submission:
     ----------
     path : str or os.PathLike
         The submitted file, normally a ``.ipynb`` notebook (nbformat 4, or older formats converted by
-        ``nbformat``); a file larger than 50 MB is rejected as not a notebook.
+        ``nbformat``). Stored outputs are ignored; a file larger than 300 MB, or whose cells hold more than
+        50 MB of source, is rejected as not a notebook.
 
     Returns
     -------
@@ -304,7 +322,7 @@ def read_submission(path) -> Submission:
     stem_id = _student_id({}, path)
     try:
         if path.stat().st_size > _MAX_READ:
-            return Submission(path, stem_id, problem=NOT_A_NOTEBOOK, detail="the file is larger than 50 MB")
+            return Submission(path, stem_id, problem=NOT_A_NOTEBOOK, detail="the file is larger than 300 MB")
         raw = path.read_bytes()
     except FileNotFoundError:
         return Submission(path, stem_id, problem=FILE_NOT_FOUND, detail=f"there is no file {str(path)!r}")
@@ -341,6 +359,9 @@ def read_submission(path) -> Submission:
     if not all(isinstance(c, dict) for c in raw_cells):
         return Submission(path, stem_id, problem=NOT_A_NOTEBOOK, detail="its cells are not notebook cells")
     cells = [Cell(str(c.get("cell_type", "")), _source(c)) for c in raw_cells]
+    del raw, text, data, raw_cells  # the stored outputs: never used, and possibly large
+    if sum(len(c.source) for c in cells) > _MAX_CODE:
+        return Submission(path, stem_id, problem=NOT_A_NOTEBOOK, detail="its cells hold more than 50 MB of code")
 
     submission = Submission(path, _student_id(metadata, path), cells=cells)
     for index, cell in enumerate(cells):
@@ -355,3 +376,27 @@ def read_submission(path) -> Submission:
             chapters[int(match.group(1))] += 1
     submission.chapters = sorted(chapters)
     return submission
+
+
+def stripped_notebook(submission: Submission) -> str:
+    """The submission as an nbformat-4 notebook without outputs, attachments or metadata (JSON text).
+
+    Parameters
+    ----------
+    submission : Submission
+        A readable submission (``problem`` is None).
+
+    Returns
+    -------
+    str
+        What the grader's kernel gets as its copy of the notebook: the same cells, sources only.
+    """
+    if not isinstance(submission, Submission):
+        raise TypeError(f"`submission` must be a Submission, got {type(submission).__name__}")
+    cells = []
+    for cell in submission.cells:
+        entry: dict = {"cell_type": cell.cell_type or "raw", "metadata": {}, "source": cell.source}
+        if cell.cell_type == "code":
+            entry.update(execution_count=None, outputs=[])
+        cells.append(entry)
+    return json.dumps({"cells": cells, "metadata": {}, "nbformat": 4, "nbformat_minor": 4}, indent=1)

@@ -140,6 +140,107 @@ fig.canvas
 '''
 
 
+# Honest students who silence output for a while: every verdict must still arrive (issue 22).
+STRINGIO_STDOUT = '''import io, sys
+sys.stdout = io.StringIO()     # silence everything from here on
+'''
+DEVNULL_STDOUT = '''import os, sys
+sys.stdout = open(os.devnull, "w")
+print("this goes nowhere")
+sys.stdout = sys.__stdout__   # the common idiom: "restore" to the process's stdout
+'''
+# Answers that raise what is not an Exception, or wait for the keyboard: the student's error, not the grader's.
+RAISES_KEYBOARD_INTERRUPT = '''def quadratic_gradient(A, b, x):
+    raise KeyboardInterrupt("stop")
+'''
+ASKS_FOR_INPUT = '''def gradient_descent_step(grad, x, lr):
+    lr = float(input("learning rate? "))
+    return x - lr * grad(x)
+'''
+RAISES_BASE_EXCEPTION = '''class Done(BaseException):
+    pass
+
+def loss_after_k_steps(a, x0, lr, k):
+    raise Done("finished early")
+'''
+
+# Hostile cells (issue 22's red team). Each is built with the absolute paths it attacks baked in, swallows its
+# own failures, and sits in a notebook of stubs (fair grade 0) unless noted. In the sandbox none of these paths
+# exists, no process of the grader is visible, and the course is read-only.
+FORGE_AND_KILL = '''import json, os, signal
+for pid in [p for p in os.listdir("/proc") if p.isdigit()]:
+    try:
+        argv = open(f"/proc/{pid}/cmdline", "rb").read().split(b"\\0")
+    except OSError:
+        continue
+    if b"--worker" in argv:  # the grading worker: its spec names the file it reports through
+        try:
+            spec = json.loads(open(argv[argv.index(b"--worker") + 1].decode()).read())
+            grade = {"path": spec["path"], "student_id": "forger", "chapter": 0, "status": "ok",
+                     "exercises": {e: {"exercise_id": e, "status": "passed", "score": 1.0}
+                                   for e in spec["exercise_ids"]}}
+            open(spec["out"], "w").write(json.dumps(grade))
+            os.kill(int(pid), signal.SIGKILL)
+        except Exception as exc:
+            print("forging failed:", exc)
+for pid in (os.getppid(), 1):
+    try:
+        os.kill(pid, signal.SIGKILL)
+    except OSError as exc:
+        print("kill failed:", exc)
+'''
+OVERWRITE_OTHERS = '''import os
+for target in {targets!r}:
+    try:
+        with open(target, "w") as f:
+            f.write("overwritten by another student")
+    except OSError as exc:
+        print("overwrite failed:", exc)
+    try:
+        os.remove(target)
+    except OSError as exc:
+        print("delete failed:", exc)
+try:
+    open({marker!r}, "w").write("pwned")
+except OSError as exc:
+    print("marker failed:", exc)
+'''
+STEAL_ANSWERS = '''import json
+for source in {sources!r}:   # the instructor's solutions, then another student's submission
+    try:
+        cells = json.load(open(source))["cells"]
+    except Exception as exc:
+        print("reading failed:", exc)
+        continue
+    for cell in cells:
+        code = "".join(cell["source"]) if isinstance(cell["source"], list) else cell["source"]
+        if cell["cell_type"] == "code" and code.lstrip().startswith("def "):
+            exec(code, globals())
+'''
+WRITE_COURSE = '''for target, text in {targets!r}:
+    try:
+        with open(target, "a") as f:
+            f.write(text)
+    except OSError as exc:
+        print("write failed:", exc)
+'''
+DAEMON = '''import os, sys
+if os.fork() == 0:
+    os.setsid()
+    if os.fork() == 0:
+        code = ("import os, time\\n# {marker}\\n"
+                "for _ in range(150):\\n"
+                "    time.sleep(0.2)\\n"
+                "    for target in {targets!r}:\\n"
+                "        try:\\n"
+                "            open(target, 'w').write('student_id\\\\nhacked\\\\n')\\n"
+                "        except OSError:\\n"
+                "            pass\\n")
+        os.execv(sys.executable, [sys.executable, "-c", code])
+    os._exit(0)
+'''
+
+
 def read_notebook(path: Path):
     return nbformat.read(path, as_version=4)
 
@@ -166,12 +267,16 @@ def _insert_after(nb, index: int, source: str):
     return nb
 
 
-def build_corpus(directory) -> dict[str, dict]:
+def build_corpus(directory, *, hostile: dict | None = None) -> dict[str, dict]:
     """Write every corpus file into ``directory``; return ``{file name: description}``.
 
     The description gives ``answers`` (exercise id -> function source, or None for the untouched solution,
     "stub" for the untouched stub) used by the test to compute expected scores, plus ``status`` and per-exercise
     ``expect`` (exercise id -> status) for the outcomes that are the grader's own (timeouts, deaths, …).
+
+    ``hostile`` adds the red team's attacks on the grader and on other students (issue 22); only for a sandboxed
+    grader, since they really try: ``{"out": the grader's output folder, "marker": a unique string}``. Their
+    descriptions name in ``attack`` what they try.
     """
     directory = Path(directory)
     directory.mkdir(parents=True, exist_ok=True)
@@ -244,16 +349,74 @@ def build_corpus(directory) -> dict[str, dict]:
 
     if CHAPTER1.exists():
         cases["wrong_chapter.ipynb"] = (read_notebook(CHAPTER1), {"status": "wrong chapter"})
+        # The same id as correct.ipynb's metadata: flagged on both rows (cheap: a wrong chapter runs no kernel).
+        nb = read_notebook(CHAPTER1)
+        nb.metadata["student_id"] = "alice"
+        cases["claims_alice.ipynb"] = (nb, {"status": "wrong chapter"})
+
+    # Honest students who redirect stdout (0.1: for good, to a StringIO; 0.2: os.devnull, then sys.__stdout__).
+    nb = _insert_after(sol(), definition_cell(solution, "0.1"), STRINGIO_STDOUT)
+    cases["stdout_redirected.ipynb"] = (_insert_after(nb, definition_cell(nb, "0.2"), DEVNULL_STDOUT), {})
+
+    nb = _replace(_replace(_replace(sol(), "0.1", RAISES_KEYBOARD_INTERRUPT), "0.2", ASKS_FOR_INPUT), "0.3",
+                  RAISES_BASE_EXCEPTION)
+    cases["base_exceptions.ipynb"] = (nb, {"expect": {"0.1": "error", "0.2": "error", "0.3": "error"},
+                                           "message": {"0.1": "KeyboardInterrupt", "0.2": "stdin",
+                                                       "0.3": "Done"}})
+
+    # exit() ends the kernel after the cell's reply: the exercise of that cell is blamed, every time.
+    cases["exit_call.ipynb"] = (_insert_after(sol(), definition_cell(solution, "0.2"), "exit()"),
+                                {"expect": {"0.2": "kernel died"}})
+
+    # > 50 MB of stored outputs in a legitimate notebook: stripped before it runs, graded normally.
+    nb = sol()
+    nb.cells[definition_cell(nb, "0.1")].outputs = [nbformat.v4.new_output(
+        "display_data", data={"image/png": "iVBORw0KGgo" * (6 * 2**20)})]  # 66 MB of base64
+    cases["big_outputs.ipynb"] = (nb, {})
+
+    if hostile is not None:
+        out, marker = Path(hostile["out"]), hostile["marker"]
+        _add_hostile(cases, stub, stubs, directory, out, marker)
 
     for name, (notebook, _) in cases.items():
         nbformat.write(notebook, directory / name)
     (directory / "not_a_notebook.ipynb").write_text("These are my answers: 1) A x - b 2) x - lr g 3) ...\n")
+    (directory / "=1+2.ipynb").write_text("a file name a spreadsheet would evaluate\n")
     text = (directory / "correct.ipynb").read_text()
     (directory / "corrupt_json.ipynb").write_text(text[: len(text) // 2])
     described = {name: description for name, (_, description) in cases.items()}
     described["not_a_notebook.ipynb"] = {"status": "not a notebook"}
     described["corrupt_json.ipynb"] = {"status": "corrupt JSON"}
+    described["=1+2.ipynb"] = {"status": "not a notebook"}
     return described
+
+
+def _add_hostile(cases, stub, stubs, directory: Path, out: Path, marker: str) -> None:
+    def stubs_with(source, after="from course_utils.grading import check"):
+        return _insert_after(stub(), _cell_index(stubs, after), source)
+
+    cases["forge_and_kill.ipynb"] = (stubs_with(FORGE_AND_KILL), {e: "stub" for e in FUNCTIONS} | {
+        "attack": "writes a full-marks grade to the worker's output file (found via /proc), kills the worker"})
+    targets = [str(directory / "correct.ipynb"), str(directory / "stubs.ipynb")]
+    cases["overwrite_others.ipynb"] = (
+        stubs_with(OVERWRITE_OTHERS.format(targets=targets, marker=str(out / f"{marker}-overwrite"))),
+        {e: "stub" for e in FUNCTIONS} | {"attack": "overwrites and deletes other submissions"})
+    sources = [str(SOLUTIONS), str(directory / "correct.ipynb")]
+    nb = stub()
+    for eid in ("0.3", "0.2", "0.1"):  # after each stub's definition, so the stolen one wins
+        nb = _insert_after(nb, definition_cell(nb, eid), STEAL_ANSWERS.format(sources=sources))
+    cases["steal_answers.ipynb"] = (nb, {e: "stub" for e in FUNCTIONS} | {
+        "attack": "reads solutions/ and another submission and runs their answers"})
+    grading = REPO / "course_utils" / "grading"
+    writes = [(str(grading / "registry.py"), "\ndef _score(*a, **k):\n    return 1.0  # corpus attack\n"),
+              (str(grading / "check.py"), "\n# corpus attack\n"),
+              (str(REPO / f"{marker}-package-root.txt"), "written into the package root"),
+              (str(REPO / "course_utils" / f"{marker}_module.py"), "PWNED = True\n")]
+    cases["write_course.ipynb"] = (stubs_with(WRITE_COURSE.format(targets=writes)), {
+        e: "stub" for e in FUNCTIONS} | {"attack": "rewrites registry.py and check.py, writes into the package root"})
+    targets = [str(out / "grades.csv"), str(out / f"{marker}-daemon")]
+    cases["daemon.ipynb"] = (stubs_with(DAEMON.format(marker=marker, targets=targets)), {
+        e: "stub" for e in FUNCTIONS} | {"attack": "leaves a setsid daemon that rewrites grades.csv"})
 
 
 if __name__ == "__main__":
