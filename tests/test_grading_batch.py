@@ -148,8 +148,8 @@ def graded(tmp_path_factory):
     before = _digest(corpus)
     course_before = _digest(REPO / "course_utils", "*.py")
     proc = subprocess.run(
-        [sys.executable, "-m", "course_utils.grading", "grade", str(corpus), "--chapter", "0", "--timeout", "6",
-         "--budget", "120", "--jobs", "2", "--csv", str(out / "grades.csv"), "--feedback", str(out / "feedback"),
+        [sys.executable, "-m", "course_utils.grading", "grade", str(corpus), "--chapter", "0", "--timeout", "20",
+         "--budget", "180", "--jobs", "2", "--seed", "12345", "--csv", str(out / "grades.csv"), "--feedback", str(out / "feedback"),
          *([] if SANDBOXED else ["--no-sandbox"])],
         capture_output=True, text=True, timeout=900, cwd=out, env={**os.environ, "TMPDIR": str(scratch)})
     grades_csv = (out / "grades.csv").read_bytes()
@@ -175,6 +175,7 @@ def test_batch_finishes_with_one_row_per_submission_and_exit_0(graded):
     proc = graded["proc"]
     assert proc.returncode == 0, proc.stderr[-2000:]
     assert set(graded["rows"]) == set(graded["described"])
+    assert "hidden cases drawn with --seed 12345" in proc.stdout  # the seed to give again to reproduce the batch
     header = (graded["out"] / "grades.csv").read_text(encoding="utf-8").splitlines()[0].split(",")
     assert header == ["student_id", "file", "chapter", *IDS, "total", "max", "status", "seconds", "flags"]
 
@@ -444,12 +445,19 @@ def test_usage_errors_exit_2(tmp_path, capsys):
     assert main(["grade", str(tmp_path / "x.ipynb"), "--chapter", "42", "--csv", str(tmp_path / "g.csv")]) == 2
     assert "no exercises are registered for chapter 42" in capsys.readouterr().err
     assert main(["grade", str(tmp_path / "x.ipynb"), "--timeout", "0"]) == 2
+    assert main(["grade", str(tmp_path / "x.ipynb"), "--seed", "-1"]) == 2
+    assert "--seed must be an integer >= 0" in capsys.readouterr().err
+    with pytest.raises(ValueError, match="seed"):
+        batch.GradeOptions(seed=-3)
     assert main(["grade", str(tmp_path / "x.ipynb"), "--csv", str(tmp_path / "g.csv")]) == 2  # chapter unknown
 
 
 @pytest.mark.skipif(not SANDBOXED, reason=f"no sandbox here: {SANDBOX_PROBLEM}")
-def test_sandboxed_kernel_sees_only_itself_and_has_its_limits(tmp_path):
-    """One sandboxed kernel: nobody, no network, no repository but course_utils, its limits, no fork bomb."""
+def test_sandboxed_kernel_sees_only_itself_and_has_its_limits(tmp_path, monkeypatch):
+    """One sandboxed kernel: nobody, no network, no repository but course_utils, its limits, no fork bomb; the
+    grader's hidden-case seed reaches it (and nothing else of the grader's environment)."""
+    monkeypatch.setenv("COURSE_GRADER_SEED", "424242")
+    monkeypatch.setenv("SOME_INSTRUCTOR_TOKEN", "secret")
     from course_utils.grading.kernel_runner import PROCESS_LIMIT, KernelRunner
     from course_utils.grading.sandbox import Sandbox
 
@@ -460,7 +468,9 @@ def test_sandboxed_kernel_sees_only_itself_and_has_its_limits(tmp_path):
 view = {{"uid": os.getuid(), "cwd": os.getcwd(), "files": sorted(os.listdir(".")), "repo": sorted(os.listdir({str(REPO)!r})),
         "pids": sorted(int(p) for p in os.listdir("/proc") if p.isdigit()),
         "limits": [resource.getrlimit(getattr(resource, n))[0] for n in ("RLIMIT_AS", "RLIMIT_CPU", "RLIMIT_NPROC")],
-        "tmp": os.path.exists({str(tmp_path / "nb.ipynb")!r})}}
+        "tmp": os.path.exists({str(tmp_path / "nb.ipynb")!r}),
+        "seed": __import__("course_utils.grading.cases", fromlist=["hidden_seed"]).hidden_seed(),
+        "token": os.environ.get("SOME_INSTRUCTOR_TOKEN")}}
 try:
     socket.create_connection(("1.1.1.1", 80), timeout=2)
     view["network"] = True
@@ -487,6 +497,7 @@ print(json.dumps(view))
     assert view["uid"] == 65534 and view["cwd"] == "/home/student" and view["files"] == ["nb.ipynb"]
     assert view["repo"] == [".venv", "course_utils"] or view["repo"] == ["course_utils"]  # no solutions/
     assert not view["tmp"] and not view["network"]
+    assert view["seed"] == 424242 and view["token"] is None
     assert max(view["pids"]) < 50  # its own PID namespace
     assert view["limits"] == [1024 * 2**20, 77, PROCESS_LIMIT]
     assert view["forked"] < PROCESS_LIMIT  # threads of the kernel count too

@@ -206,6 +206,7 @@ def _sum_of_squares(x):
 # a choice's value among its options): these fill them in coherently, so the one malformed argument is the
 # only thing wrong with the call.
 OVERRIDES = {
+    "course_utils.grading.cases.diagnose": {"actual": 1.0, "mistakes": [(2.0, "a hint")], "default": "generic"},
     "course_utils.widgets.base.float_slider": {"min": 0.0, "max": 1.0, "step": 0.1, "value": 0.5},
     "course_utils.widgets.base.log_slider": {"min": 1e-3, "max": 1.0, "value": 0.1},
     "course_utils.widgets.base.int_slider": {"min": 0, "max": 10, "step": 1, "value": 5},

@@ -31,6 +31,7 @@ from __future__ import annotations
 import json
 import os
 import re
+import secrets
 import shutil
 import subprocess
 import sys
@@ -43,6 +44,7 @@ from pathlib import Path
 
 from ..validation import check_bool, check_callable, check_instance, check_int, check_scalar
 from . import registry
+from .cases import GRADER_SEED_VARIABLE
 from .kernel_runner import DEFAULT_MEMORY_MB, DEFAULT_OUTPUT_LIMIT, MIN_MEMORY_MB, KernelRunner
 from .probe import guard_code, new_nonce, parse_probe_output, probe_code
 from .report import ExerciseGrade, SubmissionGrade, summary_text, write_csv, write_feedback
@@ -86,6 +88,11 @@ class GradeOptions:
     sandbox : bool, default True
         Run each kernel in a bubblewrap sandbox (:mod:`.sandbox`; Linux only). False runs it as the grader's
         own user, with access to everything that user can read and write (``--no-sandbox``).
+    seed : int or None, default None
+        Seed (≥ 0) of the checks' hidden cases in every kernel (``COURSE_GRADER_SEED``, see
+        :func:`course_utils.grading.cases.hidden_seed`); None leaves the kernels' own default. The command line
+        draws a fresh one per batch unless given ``--seed``, so students cannot know the hidden cases in advance
+        and a batch graded again with the same seed gets the same verdicts.
     """
 
     timeout: float = 30.0
@@ -94,6 +101,7 @@ class GradeOptions:
     output_limit: int = DEFAULT_OUTPUT_LIMIT
     max_restarts: int = 4
     sandbox: bool = True
+    seed: int | None = None
 
     def __post_init__(self) -> None:
         # frozen: normalise through object.__setattr__ (ints stay ints, numbers become floats)
@@ -103,6 +111,8 @@ class GradeOptions:
         object.__setattr__(self, "output_limit", check_int(self.output_limit, "output_limit", low=1))
         object.__setattr__(self, "max_restarts", check_int(self.max_restarts, "max_restarts", low=0))
         object.__setattr__(self, "sandbox", check_bool(self.sandbox, "sandbox"))
+        if self.seed is not None:
+            object.__setattr__(self, "seed", check_int(self.seed, "seed", low=0))
 
 
 def chapter_exercises(chapter: int) -> list[str]:
@@ -501,6 +511,8 @@ def _grade_in_worker(path: Path, exercise_ids, chapter, options: GradeOptions, r
         limit = options.budget + 30.0 * (options.max_restarts + 2)
         detail = ""
         env = {**os.environ, "TMPDIR": str(scratch)}
+        if options.seed is not None:  # the kernels inherit it (the sandbox passes it on): the hidden cases' seed
+            env[GRADER_SEED_VARIABLE] = str(options.seed)
         try:
             proc = subprocess.Popen([sys.executable, "-m", "course_utils.grading.batch", "--worker", str(spec_path)],
                                     stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
@@ -684,6 +696,9 @@ def add_parser(subparsers) -> None:
                         help="grade book to write (default grades.csv)")
     parser.add_argument("--feedback", type=Path, default=None, metavar="DIR",
                         help="write one Markdown feedback file per student into DIR")
+    parser.add_argument("--seed", type=int, default=None, metavar="N",
+                        help="seed of the checks' hidden cases (default: a fresh one per batch, printed at the end; "
+                             "give it again to reproduce a batch's verdicts)")
     parser.add_argument("--no-sandbox", action="store_true",
                         help="grade without the bubblewrap sandbox (each notebook can then read and write whatever "
                              "you can); the output and every CSV row say so")
@@ -698,9 +713,14 @@ def _run(args) -> int:
     if args.memory < MIN_MEMORY_MB or args.jobs < 1:
         print(f"grade: --memory must be at least {MIN_MEMORY_MB} (MiB) and --jobs at least 1", file=sys.stderr)
         return 2
+    if args.seed is not None and args.seed < 0:
+        print(f"grade: --seed must be an integer >= 0, got {args.seed}", file=sys.stderr)
+        return 2
+    # the hidden cases' seed: the grader's own, drawn per batch, unknown to students before they submit
+    seed = secrets.randbelow(2**63) if args.seed is None else args.seed
     try:
         options = GradeOptions(timeout=args.timeout, budget=args.budget, memory_mb=args.memory,
-                               sandbox=not args.no_sandbox)
+                               sandbox=not args.no_sandbox, seed=seed)
     except (TypeError, ValueError) as exc:  # e.g. --timeout inf
         print(f"grade: {exc}", file=sys.stderr)
         return 2
@@ -734,6 +754,7 @@ def _run(args) -> int:
     print()
     print(summary_text(grades, exercise_ids, chapter=chapter, seconds=time.monotonic() - started, jobs=args.jobs))
     print(f"\ngrade book: {args.csv}" + (f"   feedback: {args.feedback}/" if args.feedback is not None else ""))
+    print(f"hidden cases drawn with --seed {seed} (grade again with it to reproduce these verdicts)")
     if not options.sandbox:
         print("WARNING: these grades were computed WITHOUT the sandbox (--no-sandbox).")
     failed = [g for g in grades if g.status == "grader error"

@@ -13,7 +13,7 @@ from typing import Any
 
 import numpy as np
 
-from ..validation import check_bool, check_instance, check_int, check_rng, check_vector
+from ..validation import check_bool, check_instance, check_int, check_rng, check_scalar, check_str, check_vector
 from .registry import Tester
 
 __all__ = ["random_symmetric", "with_eigenvalues", "same_arrays", "check_input_unchanged", "hidden_rng", "hidden_seed", "diagnose",
@@ -204,6 +204,14 @@ def diagnose(actual: Any, mistakes, default: str, *, expected: Any = None, rtol:
     -------
     str
     """
+    default = check_str(default, "default")
+    rtol, atol = check_scalar(rtol, "rtol", low=0), check_scalar(atol, "atol", low=0)
+    if isinstance(mistakes, (str, bytes, dict)) or not hasattr(mistakes, "__iter__"):
+        raise TypeError(f"`mistakes` must be an iterable of (value, hint) pairs, got {mistakes!r}")
+    mistakes = list(mistakes)
+    for pair in mistakes:
+        if not (isinstance(pair, tuple) and len(pair) == 2 and isinstance(pair[1], str)):
+            raise TypeError(f"`mistakes` must hold (value, hint) pairs with a str hint, got the entry {pair!r}")
     for value, hint in mistakes:
         if value is None or (expected is not None and _matches(expected, value, rtol, atol)):
             continue
