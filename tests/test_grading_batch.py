@@ -495,7 +495,10 @@ print(json.dumps(view))
     assert run.status == "ok", run
     view = json.loads(run.stdout.strip().splitlines()[-1])
     assert view["uid"] == 65534 and view["cwd"] == "/home/student" and view["files"] == ["nb.ipynb"]
-    assert view["repo"] == [".venv", "course_utils"] or view["repo"] == ["course_utils"]  # no solutions/
+    # of the repository only course_utils and the running Python environment (.venv, or .venv-floors in the floors
+    # run) are mounted: no solutions/, no other submission, no notebooks
+    environment = {Path(sys.prefix).name} if Path(sys.prefix).resolve().parent == REPO.resolve() else set()
+    assert set(view["repo"]) - environment == {"course_utils"}, view["repo"]
     assert not view["tmp"] and not view["network"]
     assert view["seed"] == 424242 and view["token"] is None
     assert max(view["pids"]) < 50  # its own PID namespace
