@@ -361,6 +361,11 @@ class Objective:
             self.__dict__["_cached_grad"] = fn
         return fn
 
+    def __getstate__(self) -> dict:
+        # The cached autograd functions are closures (not picklable) rebuilt on first use: a pickled objective
+        # carries its data only (the batch grader sends models to a student's kernel this way).
+        return {k: v for k, v in self.__dict__.items() if not k.startswith("_cached")}
+
     def __repr__(self) -> str:
         return f"{type(self).__name__}(name={self.name!r}, dim={self.dim})"
 

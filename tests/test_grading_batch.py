@@ -29,7 +29,7 @@ import pytest
 
 from course_utils.grading import batch, run_check
 from course_utils.grading.__main__ import main
-from course_utils.grading.probe import new_nonce, parse_probe_output
+from course_utils.grading.cases import DEFAULT_HIDDEN_SEED
 from course_utils.grading.report import ExerciseGrade, SubmissionGrade, summary_text, write_csv
 from course_utils.grading.submission import (
     CORRUPT_JSON,
@@ -68,6 +68,7 @@ EXPECTED_STATUS = {
     "base_exceptions.ipynb": "error in 0.1, 0.2, 0.3",
     "exit_call.ipynb": "kernel died in 0.2",
     "big_outputs.ipynb": "ok",
+    "forge_in_process.ipynb": "ok",
 }
 HOSTILE = ("forge_and_kill.ipynb", "overwrite_others.ipynb", "steal_answers.ipynb", "write_course.ipynb",
            "daemon.ipynb")
@@ -273,6 +274,8 @@ def test_anchor_scores(graded):
     assert rows["correct.ipynb"]["total"] == "3" and rows["correct.ipynb"]["student_id"] == "alice"
     for name in ("stubs.ipynb", "fake_verdicts.ipynb"):
         assert rows[name]["total"] == "0", name
+    # Forgery from inside the kernel earns what its NaN answers earn honestly (the no-mutation cases only).
+    assert float(rows["forge_in_process.ipynb"]["total"]) < 1
     # The monkeypatched notebook's wrong answers earn only what they would earn honestly (< 1 each).
     assert all(float(rows["monkeypatched.ipynb"][e]) < 1 for e in IDS)
     # A local failure costs its own exercise only.
@@ -357,16 +360,6 @@ def test_read_submission_student_id_and_chapter(tmp_path):
     assert submission.student_id == "Ann_Lee_.._x"  # safe as a file name: no slash, no spaces
     assert submission.chapters == [1]  # check ids win over the file name
     assert submission.sites["1.2"].expression == "f" and submission.sites["1.2"].cell_index == 0
-
-
-def test_parse_probe_output_trusts_only_one_nonce_line():
-    nonce = new_nonce()
-    real = nonce + json.dumps({"status": "failed", "score": 0.5})
-    assert parse_probe_output("noise\n" + real + "\n", nonce)["score"] == 0.5
-    assert parse_probe_output('{"status": "passed", "score": 1.0}\n', nonce) is None  # printed, untagged
-    assert parse_probe_output(new_nonce() + '{"status": "passed"}\n', nonce) is None  # another run's tag
-    assert parse_probe_output(real + "\n" + real + "\n", nonce)["status"] == "tampered"
-    assert parse_probe_output(nonce + "{not json\n", nonce)["status"] == "tampered"
 
 
 def test_csv_and_summary(tmp_path):
@@ -454,8 +447,8 @@ def test_usage_errors_exit_2(tmp_path, capsys):
 
 @pytest.mark.skipif(not SANDBOXED, reason=f"no sandbox here: {SANDBOX_PROBLEM}")
 def test_sandboxed_kernel_sees_only_itself_and_has_its_limits(tmp_path, monkeypatch):
-    """One sandboxed kernel: nobody, no network, no repository but course_utils, its limits, no fork bomb; the
-    grader's hidden-case seed reaches it (and nothing else of the grader's environment)."""
+    """One sandboxed kernel: nobody, no network, no repository but course_utils, its limits, no fork bomb; nothing
+    of the grader's environment reaches it, not even the hidden cases' seed (the checks run in the grader)."""
     monkeypatch.setenv("COURSE_GRADER_SEED", "424242")
     monkeypatch.setenv("SOME_INSTRUCTOR_TOKEN", "secret")
     from course_utils.grading.kernel_runner import PROCESS_LIMIT, KernelRunner
@@ -500,7 +493,7 @@ print(json.dumps(view))
     environment = {Path(sys.prefix).name} if Path(sys.prefix).resolve().parent == REPO.resolve() else set()
     assert set(view["repo"]) - environment == {"course_utils"}, view["repo"]
     assert not view["tmp"] and not view["network"]
-    assert view["seed"] == 424242 and view["token"] is None
+    assert view["seed"] == DEFAULT_HIDDEN_SEED and view["token"] is None
     assert max(view["pids"]) < 50  # its own PID namespace
     assert view["limits"] == [1024 * 2**20, 77, PROCESS_LIMIT]
     assert view["forked"] < PROCESS_LIMIT  # threads of the kernel count too

@@ -353,7 +353,6 @@ UNFUZZED = frozenset({
     "course_utils.grading.kernel_runner.KernelRunner",
     "course_utils.grading.kernel_runner.kernel_argv",
     "course_utils.grading.probe.guard_code",
-    "course_utils.grading.probe.parse_probe_output",
     "course_utils.grading.probe.probe_code",
     "course_utils.grading.report.feedback_markdown",
     "course_utils.grading.report.summary_text",

@@ -45,8 +45,10 @@ from pathlib import Path
 from ..validation import check_bool, check_callable, check_instance, check_int, check_scalar
 from . import registry
 from .cases import GRADER_SEED_VARIABLE
+from .check import run_check
 from .kernel_runner import DEFAULT_MEMORY_MB, DEFAULT_OUTPUT_LIMIT, MIN_MEMORY_MB, KernelRunner
-from .probe import guard_code, new_nonce, parse_probe_output, probe_code
+from .probe import guard_code, new_token, probe_code
+from .remote import AnswerRaisedBase, Channel, KernelGone, RemoteAnswer, decode
 from .report import ExerciseGrade, SubmissionGrade, summary_text, write_csv, write_feedback
 from .sandbox import SANDBOX_HOME, Sandbox, sandbox_problem
 from .submission import (
@@ -215,7 +217,7 @@ class _Session:
 
     def __init__(self, runner: KernelRunner, cells, options: GradeOptions, deadline: float) -> None:
         self.runner, self.cells, self.options, self.deadline = runner, cells, options, deadline
-        self.token = "_course_grader_" + new_nonce().strip("@").split("-")[1][:16]
+        self.token = new_token()
         self.restarts = 0
 
     def remaining(self) -> float:
@@ -460,20 +462,78 @@ def grade_notebook(path, exercise_ids: list[str], chapter: int, options: GradeOp
     return finish(_overall_status({e: grades[e] for e in exercise_ids}, extra), {e: grades[e] for e in exercise_ids})
 
 
+def _address(session: _Session, name: str) -> str:
+    """Where the grader's end of one probe's channel listens: an ipc socket in the sandbox's bound folder (the
+    sandbox has no network), else a local TCP port."""
+    box = session.runner.sandbox
+    return f"ipc://{box.ipc_dir / name}" if box is not None else "tcp://127.0.0.1:*"
+
+
 def _probe(session: _Session, eid: str, expression: str, title: str, budget: float, notes: list[str],
            replay: list[int]) -> ExerciseGrade:
-    nonce = new_nonce()
+    """Grade ``eid`` in this process on the student's answer, which is called in their kernel (:mod:`.remote`)."""
     timeout = min(budget + _PROBE_MARGIN, max(session.remaining(), 1.0))
-    run = session.runner.run(probe_code(session.token, eid, expression, nonce), timeout, store_history=False)
-    if run.status in ("ok", "error"):
-        payload = parse_probe_output("\n".join(run.verdicts), nonce)
-        if payload is None:
-            why = f"{run.ename}: {run.evalue}" if run.status == "error" else "no verdict was printed"
-            payload = {"status": "grader error", "messages": [f"the grader's check did not report back ({why})."]}
+    runner = session.runner
+    channel = Channel(_address(session, f"r{secrets.token_hex(3)}"), alive=lambda: False)  # ipc paths: ≤ 107 bytes
+    try:
+        if channel.address.startswith("ipc://"):  # the sandbox's user connects to a socket the grader created
+            os.chmod(channel.address[len("ipc://"):], 0o777)
+        cell = runner.begin(probe_code(session.token, eid, expression, channel.address), timeout, store_history=False)
+        channel.alive = lambda: runner.pump(cell)  # the serving cell still runs (its output is read meanwhile)
+        payload = None
+        failure = "the serving cell ended early"
+        try:
+            bound = channel.receive(timeout=timeout)
+            if bound.get("op") != "bound":
+                raise KernelGone("unexpected first message")
+            if bound.get("status") == "not defined":
+                payload = {"status": "not defined", "messages": [
+                    f"`{expression}` is not defined when exercise {eid} is graded; make sure the cell that defines it "
+                    "runs without errors (Restart & Run All)."]}
+            elif bound.get("status") != "ok":
+                payload = {"status": "error", "messages": [
+                    f"evaluating your answer `{expression}` raised {str(bound.get('message', ''))[:300]}"]}
+            else:
+                try:
+                    answer = (RemoteAnswer(channel, str(bound.get("name", "answer"))) if bound.get("callable") is True
+                              else decode(bound.get("value")))
+                except (ValueError, TypeError, KeyError) as exc:
+                    payload = {"status": "error", "messages": [f"your answer `{expression}` could not be read as plain "
+                                                               f"data (numbers, strings, arrays): {str(exc)[:200]}"]}
+                else:
+                    result = run_check(eid, answer)
+                    payload = {"status": result.status, "score": result.score, "messages": list(result.messages),
+                               "n_passed": result.n_passed, "n_cases": result.n_cases}
+        except AnswerRaisedBase as exc:  # SystemExit, KeyboardInterrupt, a BaseException subclass: the student's
+            if exc.type_name == "SystemExit":
+                why = "your code called sys.exit() (or exit()) while being checked; return a value instead."
+            else:
+                why = (f"your code raised {exc.type_name} while being checked"
+                       + (f": {str(exc)[:300]}" if str(exc) else "") + "; an answer must return a value.")
+            payload = {"status": "error", "messages": [why]}
+        except KernelGone as exc:
+            failure = str(exc)
+        if runner.pump(cell):  # the serving cell still runs: the check is over, so it may stop now
+            try:
+                channel.send({"op": "done"}, timeout=1.0)
+            except (KernelGone, OSError):
+                pass
+            # stuck in the student's code (the check timed out): interrupted 2 s from now, unless it ends first
+            cell.deadline = min(cell.deadline, time.monotonic() + 2.0)
+        run = runner.finish(cell)
+    finally:
+        channel.close()
+    if payload is not None and run.status in ("ok", "error"):
+        return _exercise_from_payload(eid, title, payload, list(notes))
+    if run.status in ("ok", "error"):  # the serving cell ended without serving (it could not run the probe)
+        why = f"{run.ename}: {run.evalue}" if run.status == "error" else failure
+        payload = {"status": "grader error", "messages": [f"the grader's check did not report back ({why})."]}
         return _exercise_from_payload(eid, title, payload, list(notes))
     if run.status == "died":
         grade = ExerciseGrade(eid, "kernel died", title=title, notes=list(notes), messages=[
             "your code ended the Python process while being checked (os._exit, a crash, or the memory limit)."])
+    elif payload is not None and payload.get("status") == "timeout":  # the check's own time limit, kernel stuck
+        grade = _exercise_from_payload(eid, title, payload, list(notes))
     else:
         grade = ExerciseGrade(eid, "timeout", title=title, notes=list(notes), messages=[
             f"checking your answer took longer than {budget:g} s and was stopped — look for a loop that never ends."])

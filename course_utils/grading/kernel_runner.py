@@ -21,14 +21,14 @@ import subprocess
 import sys
 import tempfile
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from queue import Empty
 
 from ..validation import check_bool, check_int, check_scalar
 
 __all__ = ["CellRun", "KernelRunner", "kernel_argv", "DEFAULT_MEMORY_MB", "DEFAULT_OUTPUT_LIMIT",
-           "MIN_MEMORY_MB", "VERDICT_MIME"]
+           "MIN_MEMORY_MB"]
 
 DEFAULT_MEMORY_MB = 2048
 MIN_MEMORY_MB = 256  # below this a Python kernel with NumPy cannot even start
@@ -61,17 +61,16 @@ _LAUNCHER = (
     "    raise ImportError('resource')\n"
     "from ipykernel import kernelapp; kernelapp.launch_new_instance()"
 )
-VERDICT_MIME = "application/vnd.course-grader.verdict+json"
 DEFAULT_CPU_SECONDS = 3600  # CPU seconds one kernel may use in all (SIGXCPU ends it past that)
 PROCESS_LIMIT = 64  # processes and threads of one kernel's user (inside the sandbox: of that kernel alone)
 
 # Kernel environment: a headless matplotlib and one BLAS thread per kernel, so `--jobs N` uses N cores.
 _KERNEL_ENV = {"MPLBACKEND": "Agg", "OPENBLAS_NUM_THREADS": "1", "OMP_NUM_THREADS": "1", "MKL_NUM_THREADS": "1",
                "PYDEVD_DISABLE_FILE_VALIDATION": "1", "JUPYTER_PLATFORM_DIRS": "1"}
-_SUITE_ONLY_VARIABLES = ("COURSE_SEED", "COURSE_PERTURB", "COURSE_CHECK_REQUIRE_PASS")
-# what the sandbox keeps of the grader's environment (COURSE_GRADER_SEED: the hidden cases' seed, issue 21)
-_SANDBOX_PASSED_VARIABLES = ("PATH", "LANG", "LC_ALL", "LC_CTYPE", "TZ", "PYTHONPATH", "VIRTUAL_ENV",
-                             "COURSE_GRADER_SEED")
+_SUITE_ONLY_VARIABLES = ("COURSE_SEED", "COURSE_PERTURB", "COURSE_CHECK_REQUIRE_PASS", "COURSE_GRADER_SEED")
+# what the sandbox keeps of the grader's environment (never COURSE_GRADER_SEED: the hidden cases are drawn in the
+# grader's process, and a kernel that knew their seed could compute them)
+_SANDBOX_PASSED_VARIABLES = ("PATH", "LANG", "LC_ALL", "LC_CTYPE", "TZ", "PYTHONPATH", "VIRTUAL_ENV")
 _ATTEMPTS = [0]
 
 
@@ -101,9 +100,6 @@ class CellRun:
         Whether earlier stream output was dropped to respect the limit.
     seconds : float
         Wall time spent on the cell.
-    verdicts : tuple of str
-        The text of every ``display_data`` output of MIME type :data:`VERDICT_MIME` (how the grader's probe
-        reports: on the kernel's own iopub channel, whatever the cell did to ``sys.stdout``).
     """
 
     status: str
@@ -112,7 +108,27 @@ class CellRun:
     evalue: str = ""
     truncated: bool = False
     seconds: float = 0.0
-    verdicts: tuple[str, ...] = ()
+
+
+@dataclass
+class _Cell:
+    """A cell sent to the kernel and not yet finished (see :meth:`KernelRunner.begin`)."""
+
+    started: float
+    deadline: float
+    msg_id: str = ""
+    interrupted: bool = False
+    idle: bool = False
+    chunks: list = field(default_factory=list)
+    kept: int = 0
+    truncated: bool = False
+    ename: str = ""
+    evalue: str = ""
+    result: CellRun | None = None
+
+    @property
+    def stdout(self) -> str:
+        return "".join(self.chunks)
 
 
 def _check_memory(memory_mb) -> int:
@@ -239,7 +255,8 @@ class KernelRunner:
         attempts = check_int(attempts, "attempts", low=1)
         for attempt in range(attempts):
             self.shutdown()
-            # the test suite's seed/rounding switches (course_utils.randomness) never reach a grading kernel:
+            # the test suite's seed/rounding switches (course_utils.randomness) and the hidden cases' seed (the
+            # checks run in the grader's process) never reach a grading kernel:
             # a verdict must not depend on the instructor's shell
             inherited = {k: v for k, v in os.environ.items() if k not in _SUITE_ONLY_VARIABLES}
             if self.sandbox is not None:  # the instructor's environment (tokens, paths) stays outside
@@ -321,75 +338,108 @@ class KernelRunner:
         CellRun
             Status ``"died"`` at once when the kernel is not running.
         """
+        return self.finish(self.begin(code, timeout, store_history=store_history))
 
+    def begin(self, code: str, timeout: float, *, store_history: bool = True) -> _Cell:
+        """Send ``code`` to the kernel and return at once; :meth:`pump` and :meth:`finish` follow it.
+
+        The grader runs a check in its own process while the kernel runs the cell that serves the check's calls
+        (:mod:`.remote`), so the two halves of :meth:`run` are separate. Parameters as for :meth:`run`.
+
+        Returns
+        -------
+        _Cell
+            The running cell's state.
+        """
         if not isinstance(code, str):
             raise TypeError(f"`code` must be a string of Python source, got {type(code).__name__}")
         timeout = check_scalar(timeout, "timeout", low=0)
         store_history = check_bool(store_history, "store_history")
         started = time.monotonic()
+        cell = _Cell(started=started, deadline=started + max(float(timeout), 0.1))
         if not self.alive:
-            return CellRun("died")
-        msg_id = self.kc.execute(code, store_history=store_history, allow_stdin=False, stop_on_error=False)
-        deadline = started + max(float(timeout), 0.1)
-        interrupted = False
-        chunks: list[str] = []
-        kept = 0
-        truncated = False
-        ename = evalue = ""
-        verdicts: list[str] = []
-        while True:
+            cell.result = CellRun("died")
+            return cell
+        cell.msg_id = self.kc.execute(code, store_history=store_history, allow_stdin=False, stop_on_error=False)
+        return cell
+
+    def pump(self, cell: _Cell) -> bool:
+        """Read, without waiting, the kernel's output for ``cell``; True while the cell is still running."""
+        while cell.result is None and not cell.idle:
+            try:
+                msg = self.kc.get_iopub_msg(timeout=0)
+            except Empty:
+                if not self.km.is_alive():
+                    cell.result = CellRun("died", cell.stdout, truncated=cell.truncated,
+                                          seconds=time.monotonic() - cell.started)
+                break
+            self._consume(cell, msg)
+        return cell.result is None and not cell.idle
+
+    def finish(self, cell: _Cell) -> CellRun:
+        """Wait for ``cell`` until its deadline (then interrupt it, then give up) and return what happened."""
+        if cell.result is not None:
+            return cell.result
+        while not cell.idle:
             now = time.monotonic()
-            if now >= deadline:
-                if interrupted:
-                    return CellRun("stuck", "".join(chunks), truncated=truncated, seconds=now - started)
+            if now >= cell.deadline:
+                if cell.interrupted:
+                    return CellRun("stuck", cell.stdout, truncated=cell.truncated, seconds=now - cell.started)
                 try:
                     self.km.interrupt_kernel()
                 except Exception:
-                    return CellRun("stuck", "".join(chunks), truncated=truncated, seconds=now - started)
-                interrupted = True
-                deadline = now + _INTERRUPT_GRACE
+                    return CellRun("stuck", cell.stdout, truncated=cell.truncated, seconds=now - cell.started)
+                cell.interrupted = True
+                cell.deadline = now + _INTERRUPT_GRACE
             try:
-                msg = self.kc.get_iopub_msg(timeout=min(_POLL, max(deadline - now, 0.01)))
+                msg = self.kc.get_iopub_msg(timeout=min(_POLL, max(cell.deadline - now, 0.01)))
             except Empty:
                 if not self.km.is_alive():
-                    return CellRun("died", "".join(chunks), truncated=truncated, seconds=time.monotonic() - started)
+                    return CellRun("died", cell.stdout, truncated=cell.truncated, seconds=time.monotonic() - cell.started)
                 continue
-            if msg.get("parent_header", {}).get("msg_id") != msg_id:
-                continue
-            kind, content = msg["msg_type"], msg["content"]
-            if kind == "stream" and content.get("name") == "stdout":
-                # Keep the *tail*: the grader's verdict is the last line a probe prints, after any flood.
-                text = content.get("text", "")
-                if len(text) > self.output_limit:  # one message longer than the limit: its head is dropped too
-                    text, truncated = text[-self.output_limit:], True
-                chunks.append(text)
-                kept += len(text)
-                while kept > self.output_limit:
-                    excess = kept - self.output_limit
-                    truncated = True
-                    if len(chunks[0]) <= excess:
-                        kept -= len(chunks.pop(0))
-                    else:
-                        chunks[0] = chunks[0][excess:]
-                        kept -= excess
-            elif kind == "display_data" and VERDICT_MIME in content.get("data", {}):
-                if len(verdicts) < 10:
-                    verdicts.append(str(content["data"][VERDICT_MIME])[:200_000])
-            elif kind == "error":
-                ename, evalue = content.get("ename", ""), content.get("evalue", "")
-            elif kind == "status" and content.get("execution_state") == "idle":
-                break
-        exiting = self._drain_shell(msg_id)
-        seconds = time.monotonic() - started
-        stdout = "".join(chunks)
+            self._consume(cell, msg)
+        exiting = self._drain_shell(cell.msg_id)
+        seconds = time.monotonic() - cell.started
         if exiting:  # exit()/quit(): the kernel shuts down after its reply; end it now, so this cell is blamed
             self.shutdown()
-            return CellRun("died", stdout, truncated=truncated, seconds=seconds, verdicts=tuple(verdicts))
-        if interrupted:
-            return CellRun("timeout", stdout, truncated=truncated, seconds=seconds)
-        if ename:
-            return CellRun("error", stdout, ename, evalue[:500], truncated, seconds, tuple(verdicts))
-        return CellRun("ok", stdout, truncated=truncated, seconds=seconds, verdicts=tuple(verdicts))
+            return CellRun("died", cell.stdout, truncated=cell.truncated, seconds=seconds)
+        if cell.interrupted:
+            return CellRun("timeout", cell.stdout, truncated=cell.truncated, seconds=seconds)
+        if cell.ename:
+            return CellRun("error", cell.stdout, cell.ename, cell.evalue[:500], cell.truncated, seconds)
+        return CellRun("ok", cell.stdout, truncated=cell.truncated, seconds=seconds)
+
+    def interrupt(self) -> None:
+        """Interrupt the kernel's running cell (``KeyboardInterrupt`` in it); never raises."""
+        try:
+            if self.km is not None:
+                self.km.interrupt_kernel()
+        except Exception:
+            pass
+
+    def _consume(self, cell: _Cell, msg: dict) -> None:
+        if msg.get("parent_header", {}).get("msg_id") != cell.msg_id:
+            return
+        kind, content = msg["msg_type"], msg["content"]
+        if kind == "stream" and content.get("name") == "stdout":
+            # Keep the *tail*: the end of a flood is what a student needs to see.
+            text = content.get("text", "")
+            if len(text) > self.output_limit:  # one message longer than the limit: its head is dropped too
+                text, cell.truncated = text[-self.output_limit:], True
+            cell.chunks.append(text)
+            cell.kept += len(text)
+            while cell.kept > self.output_limit:
+                excess = cell.kept - self.output_limit
+                cell.truncated = True
+                if len(cell.chunks[0]) <= excess:
+                    cell.kept -= len(cell.chunks.pop(0))
+                else:
+                    cell.chunks[0] = cell.chunks[0][excess:]
+                    cell.kept -= excess
+        elif kind == "error":
+            cell.ename, cell.evalue = content.get("ename", ""), content.get("evalue", "")
+        elif kind == "status" and content.get("execution_state") == "idle":
+            cell.idle = True
 
     def _drain_shell(self, msg_id: str) -> bool:
         """Read the shell replies; True when the reply to ``msg_id`` says the kernel is exiting (``exit()``)."""

@@ -1,39 +1,33 @@
-"""The code the batch grader injects into a student's kernel, and the parsing of what it reports.
+"""The code the batch grader injects into a student's kernel.
 
 Two injected cells, both run with ``store_history=False`` so they never appear in the kernel's ``In``:
 
 1. :func:`guard_code`, run before any student code, snapshots what a submission could tamper with — the
-   ``builtins``, ``math`` and ``numpy`` module namespaces, ``sys.meta_path``, the kernel's display channel —
-   and defines the probe function in a private namespace whose builtins are that snapshot.
-2. :func:`probe_code`, run right after an exercise's ``check(...)`` cell, calls the probe. The probe looks up
-   the student's answer (the expression passed to ``check`` in their notebook) as it is *at that moment*, then,
-   with the snapshot restored, the student's ``course_utils`` modules set aside, the working directory taken
-   off ``sys.path`` (a fake ``course_utils/`` written there is never imported) and the import hooks reset,
-   imports the installed ``course_utils.grading.check`` afresh and calls its ``run_check``. Afterwards the
-   student's state is put back, so later cells run as they would in the notebook.
+   ``builtins``, ``math`` and ``numpy`` module namespaces, ``sys.meta_path`` — and defines the probe function in a
+   private namespace whose builtins are that snapshot.
+2. :func:`probe_code`, run right after an exercise's ``check(...)`` cell, calls the probe. The probe, with the
+   snapshot restored, the student's ``course_utils`` modules set aside, the working directory taken off
+   ``sys.path`` (a fake ``course_utils/`` written there is never imported) and the import hooks reset, imports
+   the installed :mod:`course_utils.grading.remote` afresh and serves the grader's calls to the student's answer
+   (the expression passed to ``check`` in their notebook, as it is *at that moment*) over a socket of the grader's.
+   Afterwards the student's state is put back, so later cells run as they would in the notebook.
 
-The verdict is sent as one ``display_data`` message of MIME type :data:`.kernel_runner.VERDICT_MIME` on the
-kernel's own iopub socket (never through ``sys.stdout``, which honest students redirect), as JSON prefixed with
-a nonce that the grader draws per probe and that exists only in the injected cell. :func:`parse_probe_output` accepts
-exactly one line carrying the nonce; a printed imitation has no nonce, and a second tagged line (an answer that
-dug the nonce out of the probe's frame) makes the result count as tampered.
-
-Threat model: this defeats redefining ``check``, monkeypatching or shadowing ``course_utils``, editing the
-registry, rebinding builtins or NumPy functions, replacing ``sys.stdout`` and printing fake verdicts. Code that
-runs in the same process can always attack the process itself (IPython input transformers, patching the
-kernel's stream class); such a notebook is plainly visible on inspection and is out of scope.
+The check itself, its cases, its reference values and its verdict never exist in the kernel: they are in the
+grader's process (:mod:`.remote`), which receives only the answer's return values, as plain data. So nothing the
+notebook redefines, patches or prints — ``check``, ``course_utils``, the registry, the builtins, NumPy,
+``sys.stdout``, the probe's frames — can change a verdict; it can only change what its own answer returns. The
+snapshot is kept so that an honest answer runs as it would have in a fresh kernel (``input()`` raises a clear
+error, a stray ``course_utils/`` folder is not imported).
 """
 
 from __future__ import annotations
 
-import json
 import os
 import secrets
 
 from ..validation import check_str
-from .kernel_runner import VERDICT_MIME
 
-__all__ = ["guard_code", "probe_code", "new_nonce", "parse_probe_output", "PROTECTED_MODULES"]
+__all__ = ["guard_code", "probe_code", "new_token", "PROTECTED_MODULES"]
 
 PROTECTED_MODULES = ("builtins", "math", "numpy", "numpy.linalg")
 
@@ -42,7 +36,6 @@ _GUARD_SOURCE = r'''
 import builtins as _builtins_module
 import contextlib
 import importlib
-import json
 import os
 import sys
 import types
@@ -53,13 +46,6 @@ _SHELL = IPython.get_ipython()
 _START_CWD = os.getcwd()
 _META_PATH = list(sys.meta_path)
 _PATH_HOOKS = list(sys.path_hooks)
-# The verdict travels as a display_data message of its own MIME type on the kernel's iopub socket, sent through
-# the session and socket captured here: whatever a student later does to sys.stdout (io.StringIO, os.devnull,
-# sys.__stdout__) or to the display machinery cannot swallow or misdirect it.
-_PUB = _SHELL.display_pub
-_SEND, _PUB_SOCKET, _TOPIC = _PUB.session.send, _PUB.pub_socket, getattr(_PUB, "topic", None)
-_PARENT = type(_SHELL).parent_header.fget if isinstance(getattr(type(_SHELL), "parent_header", None), property) \
-    else (lambda shell: shell.parent_header)
 
 
 class StdinNotAllowed(RuntimeError):
@@ -130,45 +116,22 @@ def _pristine():
         sys.path_importer_cache.clear()
 
 
-def _report(nonce, payload):
-    content = {"data": {_MIME: nonce + json.dumps(payload)}, "metadata": {}, "transient": {}}
-    _SEND(_PUB_SOCKET, "display_data", content, parent=_PARENT(_SHELL), ident=_TOPIC)
-
-
-def probe(exercise_id, expression, nonce):
-    payload = {"exercise_id": exercise_id}
-    try:
-        answer = eval(compile(expression, "<answer>", "eval"), _SHELL.user_ns)
-    except NameError:
-        payload.update(status="not defined", messages=[
-            f"`{expression}` is not defined when exercise {exercise_id} is graded; make sure the cell that "
-            "defines it runs without errors (Restart & Run All)."])
-        return _report(nonce, payload)
-    except BaseException as exc:
-        payload.update(status="error", messages=[
-            f"evaluating your answer `{expression}` raised {type(exc).__name__}: {str(exc)[:300]}"])
-        return _report(nonce, payload)
-    try:
-        with _pristine():
-            check_module = importlib.import_module("course_utils.grading.check")
-            where = os.path.abspath(check_module.__file__)
+def probe(exercise_id, expression, address):
+    """Serve the grader's calls to the student's answer (course_utils.grading.remote.serve), with the snapshot
+    restored and the installed course_utils imported afresh; the check and its verdict stay in the grader."""
+    with _pristine():
+        remote = importlib.import_module("course_utils.grading.remote")
+        check_module = importlib.import_module("course_utils.grading.check")
+        for module in (remote, check_module):
+            where = os.path.abspath(module.__file__)
             if not where.startswith(os.path.join(_ROOT, "course_utils") + os.sep):
-                raise ImportError(f"course_utils.grading.check came from {where}, not from {_ROOT}")
-            result = check_module.run_check(exercise_id, answer)
-        payload.update(status=result.status, score=float(result.score), messages=list(result.messages),
-                       title=result.title, n_passed=int(result.n_passed), n_cases=int(result.n_cases))
-    except SystemExit:
-        payload.update(status="error", messages=["your code called sys.exit() (or exit()) while being checked; "
-                                                 "return a value instead."])
-    except Exception as exc:  # run_check reports every Exception of the student's code itself: this one is ours
-        payload.update(status="grader error", messages=[f"the grader could not run the check: "
-                                                        f"{type(exc).__name__}: {str(exc)[:300]}"])
-    except BaseException as exc:  # KeyboardInterrupt, GeneratorExit, a BaseException subclass: the student's
-        # (when the grader itself interrupted a check that ran too long, the runner reports a timeout instead)
-        payload.update(status="error", messages=[f"your code raised {type(exc).__name__} while being checked"
-                                                 + (f": {str(exc)[:300]}" if str(exc) else "")
-                                                 + "; an answer must return a value."])
-    _report(nonce, payload)
+                raise ImportError(f"{module.__name__} came from {where}, not from {_ROOT}")
+
+        def where_of(exc):
+            frame = check_module._student_frame(exc)
+            return check_module._where(frame) if frame is not None else ""
+
+        remote.serve(address, expression, _SHELL.user_ns, where_of=where_of)
 
 
 _registry_module = types.ModuleType(_TOKEN)
@@ -191,9 +154,9 @@ def _check_text(value, name: str) -> str:
     return value
 
 
-def new_nonce() -> str:
-    """A fresh secret that tags one probe's verdict line."""
-    return "@@grader-" + secrets.token_hex(16) + "@@"
+def new_token() -> str:
+    """A fresh secret identifier under which the probe is installed in one kernel."""
+    return "_course_grader_" + secrets.token_hex(8)
 
 
 def guard_code(token: str, package_root: str) -> str:
@@ -219,26 +182,25 @@ def guard_code(token: str, package_root: str) -> str:
     if not isinstance(package_root, (str, os.PathLike)) or not str(package_root):
         raise TypeError(f"`package_root` must be a directory path, got {package_root!r:.60} "
                         f"of type {type(package_root).__name__}")
-    setup = {"_TOKEN": token, "_ROOT": str(package_root), "_PROTECTED_NAMES": PROTECTED_MODULES,
-             "_MIME": VERDICT_MIME, "__name__": token}
+    setup = {"_TOKEN": token, "_ROOT": str(package_root), "_PROTECTED_NAMES": PROTECTED_MODULES, "__name__": token}
     return (f"exec(compile({_GUARD_SOURCE!r}, '<course grader>', 'exec'), "
             f"{{**{setup!r}, '__builtins__': dict(__import__('builtins').__dict__)}})")
 
 
-def probe_code(token: str, exercise_id: str, expression: str, nonce: str) -> str:
-    """The cell that grades ``exercise_id`` on the value of ``expression`` in the student's namespace.
+def probe_code(token: str, exercise_id: str, expression: str, address: str) -> str:
+    """The cell that serves the grader's calls to the answer ``expression`` of ``exercise_id``.
 
     Parameters
     ----------
     token : str
         The identifier the probe was installed under by :func:`guard_code`.
     exercise_id : str
-        The exercise to grade, such as ``"2.3"``; not empty.
+        The exercise being graded, such as ``"2.3"``; not empty.
     expression : str
         The answer expression from the student's ``check`` call (usually a function name), evaluated in the
         student's namespace when the cell runs; not empty.
-    nonce : str
-        The secret that tags this probe's verdict line (see :func:`new_nonce`); not empty.
+    address : str
+        The grader's ZeroMQ socket (:class:`.remote.Channel`); not empty.
 
     Returns
     -------
@@ -246,46 +208,9 @@ def probe_code(token: str, exercise_id: str, expression: str, nonce: str) -> str
         Python source of the cell.
     """
     _check_token(token)
-    for value, name in ((exercise_id, "exercise_id"), (expression, "expression"), (nonce, "nonce")):
+    for value, name in ((exercise_id, "exercise_id"), (expression, "expression"), (address, "address")):
         _check_text(value, name)
-    call = f"({exercise_id!r}, {expression!r}, {nonce!r})"
+    call = f"({exercise_id!r}, {expression!r}, {address!r})"
     # The probe is looked up in sys.modules when the student's `%reset` or `del` removed the hidden name.
     return (f"try:\n    {token}{call}\nexcept NameError:\n"
             f"    __import__('sys').modules[{token!r}].probe{call}\n")
-
-
-def parse_probe_output(stdout: str, nonce: str) -> dict | None:
-    """The verdict carried by the nonce-tagged line of ``stdout``.
-
-    Returns None when no tagged line is present (the probe did not finish), and a ``"tampered"`` verdict when
-    more than one line carries the nonce or the line is not valid JSON.
-
-    Parameters
-    ----------
-    stdout : str
-        What the probe cell reported: its :attr:`.kernel_runner.CellRun.verdicts` joined by newlines (the
-        verdict channel; the cell's stdout carries none).
-    nonce : str
-        The nonce the probe cell was built with; not empty.
-
-    Returns
-    -------
-    dict or None
-        The verdict: ``"status"`` and ``"messages"``, plus ``"score"``, ``"title"``, ``"n_passed"``,
-        ``"n_cases"`` when the check ran.
-    """
-
-    check_str(stdout, "stdout")
-    _check_text(nonce, "nonce")
-    tagged = [line[line.index(nonce) + len(nonce):] for line in stdout.splitlines() if nonce in line]
-    if not tagged:
-        return None
-    tampered = {"status": "tampered", "messages": [
-        "the grader's verdict for this exercise was imitated or interfered with; it scores 0."]}
-    if len(tagged) > 1:
-        return tampered
-    try:
-        payload = json.loads(tagged[0])
-    except json.JSONDecodeError:
-        return tampered
-    return payload if isinstance(payload, dict) and isinstance(payload.get("status"), str) else tampered

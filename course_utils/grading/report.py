@@ -21,7 +21,7 @@ __all__ = ["ExerciseGrade", "SubmissionGrade", "write_csv", "write_feedback", "f
 
 # Statuses of one exercise: run_check's own five, then the grader's.
 EXERCISE_STATUSES = ("passed", "failed", "not attempted", "error", "timeout", "kernel died", "not defined",
-                     "missing", "tampered", "not graded", "grader error")
+                     "missing", "not graded", "grader error")
 
 
 @dataclass
@@ -35,7 +35,7 @@ class ExerciseGrade:
     status : str
         One of :data:`EXERCISE_STATUSES`: ``run_check``'s ``"passed"``, ``"failed"``, ``"not attempted"``,
         ``"error"``, ``"timeout"``, or the batch grader's ``"kernel died"``, ``"not defined"``, ``"missing"``,
-        ``"tampered"``, ``"not graded"``, ``"grader error"``.
+        ``"not graded"``, ``"grader error"``.
     score : float, default 0.0
         Points in [0, 1]: the fraction of the check's cases that passed (0 unless ``"passed"``/``"failed"``).
     title : str, default ""

@@ -164,6 +164,69 @@ def loss_after_k_steps(a, x0, lr, k):
     raise Done("finished early")
 '''
 
+# Forgery from inside the student's own process (issue 22's first list): an audit hook, a swapped stdlib module,
+# NumPy's any/all patched to say "true", every loaded Tester made to record passes, and answers
+# that search their callers' frames for the check's expected values, the grader's functions or a result to
+# rewrite. Where the check runs in the grader none of this exists in the kernel: each answer falls back to NaN, and
+# its fair grade is what an honest all-NaN answer (NAN_ANSWERS) earns — run in a clean process, such answers
+# pass only the cases about not changing the inputs. (Run in the same process as the checks, these attacks give
+# the NaN answers full marks on all three exercises.)
+NAN_ANSWERS = {
+    "0.1": "def quadratic_gradient(A, b, x):\n    return np.full(np.shape(x), np.nan)\n",
+    "0.2": "def gradient_descent_step(grad, x, lr):\n    return np.full(np.shape(x), np.nan)\n",
+    "0.3": "def loss_after_k_steps(a, x0, lr, k):\n    return float('nan')\n",
+}
+FORGE_IN_PROCESS = '''import sys, types, warnings as _real_warnings
+import numpy as np
+
+sys.addaudithook(lambda event, args: None)
+fake_warnings = types.ModuleType("warnings")
+fake_warnings.__dict__.update(_real_warnings.__dict__)
+sys.modules["warnings"] = fake_warnings
+try:
+    import numpy._core.fromnumeric as _fromnumeric
+except ImportError:
+    import numpy.core.fromnumeric as _fromnumeric
+_fromnumeric._wrapreduction_any_all = lambda *args, **kwargs: True
+
+
+def _rig_and_steal(shape):
+    for name, module in list(sys.modules.items()):
+        tester = getattr(module, "Tester", None)
+        if name.startswith("course_utils") and isinstance(tester, type):
+            tester._record = lambda self, case, passed, message="", hint=None: self.cases.append(
+                __import__("types").SimpleNamespace(case=case, passed=True, message="", hint=None)) or True
+    for depth in range(1, 60):
+        try:
+            frame = sys._getframe(depth)
+        except ValueError:
+            break
+        for name, value in {**frame.f_globals, **frame.f_locals}.items():
+            if name.startswith("_course_grader_") and callable(value):
+                try:
+                    value("0.1", "quadratic_gradient", "forged")
+                except BaseException:
+                    pass
+            if name in ("expected", "reference", "want") and np.shape(value) == shape:
+                return value
+    return None
+
+
+def quadratic_gradient(A, b, x):
+    stolen = _rig_and_steal(np.shape(x))
+    return stolen if stolen is not None else np.full(np.shape(x), np.nan)
+
+
+def gradient_descent_step(grad, x, lr):
+    stolen = _rig_and_steal(np.shape(x))
+    return stolen if stolen is not None else np.full(np.shape(x), np.nan)
+
+
+def loss_after_k_steps(a, x0, lr, k):
+    stolen = _rig_and_steal(())
+    return float(stolen) if stolen is not None else float("nan")
+'''
+
 # Hostile cells (issue 22's red team). Each is built with the absolute paths it attacks baked in, swallows its
 # own failures, and sits in a notebook of stubs (fair grade 0) unless noted. In the sandbox none of these paths
 # exists, no process of the grader is visible, and the course is read-only.
@@ -373,6 +436,10 @@ def build_corpus(directory, *, hostile: dict | None = None) -> dict[str, dict]:
     nb.cells[definition_cell(nb, "0.1")].outputs = [nbformat.v4.new_output(
         "display_data", data={"image/png": "iVBORw0KGgo" * (6 * 2**20)})]  # 66 MB of base64
     cases["big_outputs.ipynb"] = (nb, {})
+    nb = stub()
+    for eid in ("0.3", "0.2", "0.1"):  # after each stub's definition, so the forging answer is the one graded
+        nb = _insert_after(nb, definition_cell(nb, eid), FORGE_IN_PROCESS)
+    cases["forge_in_process.ipynb"] = (nb, dict(NAN_ANSWERS))
 
     if hostile is not None:
         out, marker = Path(hostile["out"]), hostile["marker"]

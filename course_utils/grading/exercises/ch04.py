@@ -22,6 +22,7 @@ from ... import optimizers
 from ...models import Quadratic
 from ..cases import check_input_unchanged, diagnose, hidden_rng, with_eigenvalues
 from ..registry import exercise
+from ..remote import AnswerRaised, LineBudgetExceeded, watching
 
 _HIDDEN = "(drawn afresh on every check: your function must work for any input, not only the printed ones)"
 
@@ -339,8 +340,18 @@ class _Endless(Exception):
 
 
 @contextlib.contextmanager
-def _line_budget(limit):
-    """Stop the answer (with _Endless) after ``limit`` executed lines of Python: a loop that never ends."""
+def _line_budget(limit, answer):
+    """Stop the answer (with _Endless) after ``limit`` executed lines of Python: a loop that never ends (counted in
+    the student's kernel when the batch grader calls the answer there)."""
+    with watching(answer, line_budget=limit) as remote:
+        if remote:
+            try:
+                yield
+            except AnswerRaised as exc:
+                if exc.type_name == LineBudgetExceeded.__name__:
+                    raise _Endless from None
+                raise
+            return
     count = [0]
     previous = sys.gettrace()
 
@@ -419,7 +430,7 @@ def check_escape_steps(answer, t):
     for eps, lr, lam, radius, case in cases:
         expected = _escape_count(eps, lr, lam, radius)
         try:
-            with _line_budget(budget):
+            with _line_budget(budget, answer):
                 got = answer(eps, lr, lam, radius)
         except _Endless:
             budget = 30_000
