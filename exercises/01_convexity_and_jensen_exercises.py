@@ -17,19 +17,19 @@
 # %% [markdown]
 # # Chapter 1 exercises: convexity and Jensen's inequality
 #
-# Five exercises that turn the chapter's definitions into code. Replace each `raise NotImplementedError(...)`
-# with your code, run the cell, then the `check(...)` cell below it: `✓` passed, `✗` failed (with the input that
-# broke your function and a hint), `○` not attempted yet. `check` never stops the notebook.
+# Five exercises that turn the chapter's definitions into code, and ask for the reasoning the chapter skipped.
+# Replace each `raise NotImplementedError(...)` with your code, run the cell, then the `check(...)` cell below it:
+# `✓` passed, `✗` failed (with the input that broke your function and a hint), `○` not attempted yet. `check` never
+# stops the notebook.
 #
 # You may use NumPy and the course library, except the function that does the exercise for you
-# (`convexity.chord_test`, `jensen.jensen_gap`, `convexity.quadratic_constants`).
+# (`convexity.chord_test`, `jensen.jensen_gap`, `convexity.quadratic_constants`, `connectivity.permute_hidden_units`).
 
 # %%
 import math
 
 import numpy as np
 
-from course_utils import connectivity, models  # noqa: F401  (connectivity may help in 1.5)
 from course_utils.grading import check
 
 # %% [markdown]
@@ -81,55 +81,73 @@ def jensen_gap_of_samples(f, samples):
 check("1.2", jensen_gap_of_samples)
 
 # %% [markdown]
-# ## Exercise 1.3 — the curvature constants of a Hessian
+# ## Exercise 1.3 — the curvature constants of a ridge regression, derived
 #
-# For a symmetric matrix $H$ (the Hessian of a quadratic), return $(\mu, L, \kappa)$: the smallest eigenvalue, the
-# largest, and the condition number $L/\mu$ — or `math.inf` when $\mu \le 0$ (not strongly convex).
+# The chapter read the Hessian of linear regression off autograd. Derive it instead. Ridge regression minimises
 #
-# *Expected output:* `✓ Exercise 1.3 (Curvature constants of a Hessian): passed — all 6 cases`.
+# $$R(w) = \frac1N\|Xw - y\|^2 + \lambda\|w\|^2 \qquad (X \text{ of shape } (N, d),\ \lambda \ge 0).$$
+#
+# Differentiate $R$ twice by hand, then write `ridge_constants(X, y, lam)` returning $(\mu, L, \kappa)$: the
+# smallest and the largest curvature of $R$ over all directions, and the condition number $\kappa = L/\mu$ —
+# `math.inf` when $\mu \le 10^{-12} L$ (not strongly convex; a zero curvature is zero only up to rounding).
+# Do not call autograd or a finite-difference Hessian: the check compares your formula with second differences
+# of $R$ on matrices you have not seen, among them a duplicated feature and more features than samples.
+# Before running it, predict: does $\mu$ depend on $y$? What does $\lambda > 0$ do to $\mu$ when a feature is
+# duplicated? Leave `X` and `y` unchanged.
+#
+# *Expected output:* `✓ Exercise 1.3 (Curvature constants of a ridge regression): passed — all 9 cases`.
 
 # %%
-def curvature_constants(H):
-    """(mu, L, kappa) of a symmetric matrix H; kappa = inf unless mu > 0."""
-    raise NotImplementedError("eigenvalues of the symmetric matrix, then their extremes and ratio")
+def ridge_constants(X, y, lam):
+    """(mu, L, kappa) of R(w) = (1/N)‖Xw − y‖² + lam‖w‖²; kappa = inf unless mu > 1e-12·L."""
+    raise NotImplementedError("differentiate R twice by hand (the exercise text above), then return (mu, L, kappa)")
 
 
 # %%
-check("1.3", curvature_constants)
+check("1.3", ridge_constants)
 
 # %% [markdown]
-# ## Exercise 1.4 — the best step size and its rate
+# ## Exercise 1.4 — how many steps? Predict before running
 #
-# Gradient descent with step $\eta$ on $\tfrac12 x^\top A x$ multiplies the error's eigen-components by
-# $1 - \eta\lambda_i$. Return the fixed step that minimises the worst factor $\max_i|1 - \eta\lambda_i|$, and that
-# factor (for a positive-definite $A$).
+# Gradient descent with step `lr` on $f(x) = \tfrac12 x^\top A x$ ($A$ symmetric positive definite, minimum 0 at
+# the origin) starts at `x0`. Return the **first** number of steps $t$ with $f(x_t) \le \varepsilon\, f(x_0)$
+# (`eps` in $(0, 1)$; $t = 0$ is the start) as an `int` — **predicted, without running gradient descent**. The
+# chapter showed that each eigen-component of the error is multiplied by $1 - \eta\lambda_i$ per step; write the
+# loss after $t$ steps through this start's components and use it. Remember that the chapter's rate is a
+# guarantee for the worst start — is your start the worst one? The check runs gradient descent itself and compares.
+# Leave `A` and `x0` unchanged.
 #
-# *Expected output:* `✓ Exercise 1.4 (Best step size and predicted rate): passed — all 5 cases`.
+# *Expected output:* `✓ Exercise 1.4 (Steps to a tolerance, predicted before running): passed — all 8 cases`.
 
 # %%
-def best_step_and_rate(A):
-    """(step, rate) for gradient descent on ½ xᵀAx with A symmetric positive definite."""
-    raise NotImplementedError("balance the extreme eigenvalues: |1 − ημ| = |1 − ηL|")
+def steps_to_tolerance(A, x0, lr, eps):
+    """First t ≥ 0 with f(x_t) ≤ eps·f(x0) for gradient descent on ½xᵀAx, predicted from A's eigen-decomposition."""
+    raise NotImplementedError("predict the count as the exercise text above describes (do not run gradient descent)")
 
 
 # %%
-check("1.4", best_step_and_rate)
+check("1.4", steps_to_tolerance)
 
 # %% [markdown]
-# ## Exercise 1.5 — prove that a network's loss is not convex
+# ## Exercise 1.5 — prove that any network's loss is not convex
 #
-# Given an `MLP` with one hidden layer and a trained `theta`, return two parameter vectors `(theta_a, theta_b)`
-# with **the same loss** whose **midpoint has a higher loss** — a violated chord at $t = 1/2$. Use the permutation
-# symmetry: swap two hidden units (the columns of $W_1$, the entries of $b_1$ and the rows of $W_2$).
-# `mlp.unflatten(theta)` gives `[(W1, b1), (W2, b2)]` (views into `theta`) and `mlp.flatten(layers)` packs them
-# back. Leave the caller's `theta` unchanged.
+# The chapter proved non-convexity by swapping two hidden units of one trained network, and warned that a swap
+# is "usually", not always, a witness. Write a function that finds a witness for **any** one-hidden-layer tanh
+# network it is given: `loss(layers)` returns the training loss of the network with weights
+# `layers = [(W1, b1), (W2, b2)]` (`W1` has one column per hidden unit, `W2` one row per hidden unit). Return two
+# networks `(layers_a, layers_b)`, in the same format, with **the same loss** whose **midpoint** (the average of
+# the two, layer by layer) has a loss higher by more than `1e-6` — a violated chord at $t = 1/2$.
 #
-# *Expected output:* `✓ Exercise 1.5 (A non-convexity witness for a network): passed — all 5 cases`.
+# Before you code: when does exchanging two hidden units leave the midpoint exactly as good as the ends? The check
+# gives you such networks (one printed, one hidden), so a fixed pair of units will not do; any symmetry of the
+# network is allowed, not only exchanges. Leave the caller's `layers` unchanged.
+#
+# *Expected output:* `✓ Exercise 1.5 (A non-convexity witness for any network): passed — all 16 cases`.
 
 # %%
-def nonconvexity_witness(mlp, theta):
-    """Two parameter vectors with equal loss whose midpoint has a higher loss."""
-    raise NotImplementedError("theta and a copy with hidden units 0 and 1 swapped")
+def nonconvexity_witness(loss, layers):
+    """Two networks with equal loss whose midpoint has a higher loss (a violated chord of the loss)."""
+    raise NotImplementedError("return two networks as the exercise text above describes")
 
 
 # %%

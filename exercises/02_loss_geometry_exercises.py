@@ -18,7 +18,8 @@
 # # Chapter 2 exercises: slicing a loss landscape
 #
 # Four exercises that rebuild the tools of chapter 2 from scratch: filter normalization, a batched 2-D slice,
-# the loss along a straight line, and the principal directions of an optimization path.
+# the lowest point of a straight line through the landscape (derived, then checked), and the principal directions
+# of an optimization path.
 #
 # **How the exercises work.** Replace each `raise NotImplementedError(...)` with your code, run the cell, then the
 # `check(...)` cell below it. The verdict says `passed`, `failed` (with the input that broke your function and a
@@ -97,26 +98,30 @@ def slice_grid(loss_batch, center, d1, d2, alphas, betas):
 check("2.2", slice_grid)
 
 # %% [markdown]
-# ## Exercise 2.3 — the loss along a linear interpolation
+# ## Exercise 2.3 — the lowest point of an interpolation line
 #
-# Return the losses $L((1-\alpha)\theta_a + \alpha\theta_b)$ for each $\alpha$ in `alphas` (which may leave
-# $[0, 1]$), as an array. `loss` takes one parameter vector. Leave the inputs unchanged.
+# The chapter plotted $L((1-\alpha)\theta_0 + \alpha\theta^*)$ and noticed that the line's lowest point can lie just
+# before $\theta^*$, or beyond it: the optimizer need not stop at the bottom of the line it drew. Where is that
+# bottom? For a **quadratic** loss you can say exactly, without evaluating a grid of $\alpha$.
 #
-# *Expected output:* `✓ Exercise 2.3 (Loss along a linear interpolation): passed`.
+# Work it out on paper first: along the line $\theta(\alpha) = (1-\alpha)\theta_a + \alpha\theta_b$, what kind of
+# function of $\alpha$ is a quadratic loss? What do the slopes $\frac{d}{d\alpha}L(\theta(\alpha))$ at $\alpha = 0$
+# and $\alpha = 1$ tell you, and when has the line **no** lowest point (even though the landscape may have a
+# minimum elsewhere, or the line may cross a saddle)? Then write `line_bottom(loss, grad, theta_a, theta_b)`:
+# `loss(theta)` and `grad(theta)` evaluate an unknown quadratic; return the $\alpha$ of the lowest point on the
+# whole line (it may lie outside $[0, 1]$), exactly up to rounding, or `None` when the line has no lowest point.
+# Leave `theta_a` and `theta_b` unchanged.
+#
+# *Expected output:* `✓ Exercise 2.3 (The lowest point of an interpolation line): passed — all 9 cases`.
 
 # %%
-def interpolation_losses(loss, theta_a, theta_b, alphas):
-    """Loss on the straight line through theta_a (α = 0) and theta_b (α = 1).
-
-    Returns
-    -------
-    array, shape (len(alphas),)
-    """
-    raise NotImplementedError("evaluate the loss at (1 − α) θa + α θb for every α")
+def line_bottom(loss, grad, theta_a, theta_b):
+    """α of the lowest point of α ↦ loss((1 − α) θa + α θb) for a quadratic loss, or None if there is none."""
+    raise NotImplementedError("work out the loss along the line as the exercise text above asks, then return α or None")
 
 
 # %%
-check("2.3", interpolation_losses)
+check("2.3", line_bottom)
 
 # %% [markdown]
 # ## Exercise 2.4 — PCA directions of a trajectory

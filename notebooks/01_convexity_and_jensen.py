@@ -465,5 +465,5 @@ assert share_worse > 0.5  # and not only for one lucky pair: for most of them
 #   worse proves it, and most swaps are).
 #
 # **Exercises:** [`../exercises/01_convexity_and_jensen_exercises.ipynb`](../exercises/01_convexity_and_jensen_exercises.ipynb)
-# — a chord-violation finder, Jensen's gap on samples, the constants of a Hessian, the best step size, and your own
-# non-convexity witness for a network.
+# — a chord-violation finder, Jensen's gap on samples, the curvature constants of ridge regression derived by hand,
+# the number of gradient steps to a tolerance predicted before running, and a non-convexity witness for any network.

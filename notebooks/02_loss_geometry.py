@@ -405,4 +405,5 @@ assert trained["wide 2-64-1"].model.loss(trained["wide 2-64-1"].theta) < trained
 # * Small reproductions can fail; say so and measure.
 #
 # **Exercises:** [02_loss_geometry_exercises.ipynb](../exercises/02_loss_geometry_exercises.ipynb) — filter
-# normalization, a vectorized 2-D slice, linear interpolation, and trajectory PCA, each checked automatically.
+# normalization, a vectorized 2-D slice, the exact lowest point of an interpolation line, and trajectory PCA, each
+# checked automatically.

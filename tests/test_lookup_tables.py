@@ -50,12 +50,7 @@ def _key(value):
 
 
 SOLUTIONS = _solutions()
-# 1.5's witness is a constant proof about one fixed network: any valid pair for it stays valid. A network drawn
-# afresh would need every legitimate swap to raise the midpoint, and on some two-moons draws a swap of two trained
-# units lowers it (measured: 150 draws, worst midpoint change −1.4e-3 over three unit pairs).
-KNOWN_MEMORISABLE = {"1.5": "the witness of a fixed network is a constant; a hidden network is not yet safe"}
-PARAMS = [pytest.param(e, f, id=e, marks=[pytest.mark.xfail(strict=True, reason=KNOWN_MEMORISABLE[e])]
-                       if e in KNOWN_MEMORISABLE else []) for e, f in SOLUTIONS]
+PARAMS = [pytest.param(e, f, id=e) for e, f in SOLUTIONS]
 
 
 @pytest.mark.parametrize("exercise_id, solution", PARAMS)

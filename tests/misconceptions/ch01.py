@@ -1,5 +1,5 @@
-"""Chapter 1: chord violations (1.1), Jensen's gap (1.2), curvature constants (1.3), best step (1.4), a
-non-convexity witness (1.5)."""
+"""Chapter 1: chord violations (1.1), Jensen's gap (1.2), a ridge regression's curvature constants (1.3), steps to a
+tolerance predicted (1.4), a non-convexity witness for any network (1.5)."""
 
 import itertools
 import math
@@ -200,234 +200,304 @@ def jensen_weights(f, samples):
     return float(np.average(f(samples), weights=w) - f(w @ samples))
 
 
-# --- 1.3 curvature_constants(H) -----------------------------------------------------------------------------
+# --- 1.3 ridge_constants(X, y, lam) ------------------------------------------------------------------------
 
 
-@wrong("1.3", r"diagonal entries")
-def constants_diagonal(H):
-    """reads μ and L off the diagonal"""
-    d = np.diag(H)
+def _constants(H):
+    eig = np.linalg.eigvalsh(H)
+    mu, L = float(eig[0]), float(eig[-1])
+    return mu, L, (L / mu if mu > 1e-12 * L else math.inf)
+
+
+@wrong("1.3", r"half the true one")
+def ridge_no_factor_two(X, y, lam):
+    """forgets the 2 from differentiating both squares: XᵀX/N + λI"""
+    return _constants(X.T @ X / len(X) + lam * np.eye(X.shape[1]))
+
+
+@wrong("1.3", r"penalty's curvature is off by a factor 2")
+def ridge_penalty_once(X, y, lam):
+    """data term right, penalty curvature λ instead of 2λ"""
+    return _constants(2 * X.T @ X / len(X) + lam * np.eye(X.shape[1]))
+
+
+@wrong("1.3", r"left out the penalty")
+def ridge_without_penalty(X, y, lam):
+    """ignores λ: the Hessian of plain least squares"""
+    return _constants(2 * X.T @ X / len(X))
+
+
+@wrong("1.3", r"AVERAGE over the N rows")
+def ridge_sum_not_mean(X, y, lam):
+    """forgets the 1/N: 2XᵀX + 2λI"""
+    return _constants(2 * X.T @ X + 2 * lam * np.eye(X.shape[1]))
+
+
+@wrong("1.3", r"N×N")
+def ridge_gram_of_samples(X, y, lam):
+    """X Xᵀ (samples × samples) instead of XᵀX"""
+    return _constants(2 * X @ X.T / len(X) + 2 * lam * np.eye(len(X)))
+
+
+@wrong("1.3", r"DIAGONAL entries")
+def ridge_diagonal(X, y, lam):
+    """reads μ and L off the Hessian's diagonal (the per-feature curvatures)"""
+    d = np.diag(2 * X.T @ X / len(X)) + 2 * lam
     mu, L = float(d.min()), float(d.max())
-    return mu, L, (L / mu if mu > 0 else math.inf)
+    return mu, L, (L / mu if mu > 1e-12 * L else math.inf)
 
 
-@wrong("1.3", r"upside down")
-def constants_inverted_kappa(H):
-    """κ = μ/L (ratio upside down)"""
-    eig = np.linalg.eigvalsh(H)
-    mu, L = float(eig[0]), float(eig[-1])
-    return mu, L, (mu / L if mu > 0 else math.inf)
+@wrong("1.3", r"no\s+finite condition number")
+def ridge_finite_kappa(X, y, lam):
+    """κ = L/μ even when μ is zero up to rounding (a huge or negative number)"""
+    eig = np.linalg.eigvalsh(2 * X.T @ X / len(X) + 2 * lam * np.eye(X.shape[1]))
+    return float(eig[0]), float(eig[-1]), float(eig[-1] / eig[0])
 
 
-@wrong("1.3", r"singular values")
-def constants_svd(H):
-    """uses singular values, which are |λ|"""
-    s = np.linalg.svd(H, compute_uv=False)
-    mu, L = float(s.min()), float(s.max())
-    return mu, L, (L / mu if mu > 0 else math.inf)
+@wrong("1.3", r"in-place")
+def ridge_centres_in_place(X, y, lam):
+    """right constants, but scales the caller's X in place to build the matrix"""
+    X *= math.sqrt(2 / len(X))
+    return _constants(X.T @ X + 2 * lam * np.eye(X.shape[1]))
 
 
-@wrong("1.3", r"must be math.inf")
-def constants_no_inf(H):
-    """κ = L/μ even when μ ≤ 0 (negative, or a huge number at μ = 0)"""
-    eig = np.linalg.eigvalsh(H)
-    mu, L = float(eig[0]), float(eig[-1])
-    return mu, L, L / (mu if mu != 0 else 1e-300)
-
-
-@wrong("1.3", r"swapped")
-def constants_swapped(H):
-    """μ and L swapped (eigenvalues assumed descending)"""
-    eig = np.linalg.eigvalsh(H)[::-1]
-    mu, L = float(eig[0]), float(eig[-1])
-    return mu, L, (L / mu if mu > 0 else math.inf)
-
-
-@wrong("1.3", r"a difference")
-def constants_difference(H):
-    """κ = L − μ"""
-    eig = np.linalg.eigvalsh(H)
-    mu, L = float(eig[0]), float(eig[-1])
-    return mu, L, (L - mu if mu > 0 else math.inf)
-
-
-@wrong("1.3", r"must work for any H")
-def constants_lookup(H):
-    """special-cases the 2×2 examples (closed form) and copies the printed 4×4 result"""
-    if H.shape == (2, 2):
-        tr, det = np.trace(H), np.linalg.det(H)
-        disc = math.sqrt(max(tr**2 / 4 - det, 0.0))
-        mu, L = tr / 2 - disc, tr / 2 + disc
-    else:  # the printed random 4×4 case, its constants copied once
-        M = np.random.default_rng(5).normal(size=(4, 4))
-        eig = np.linalg.eigvalsh(M @ M.T + 0.1 * np.eye(4))
-        mu, L = float(eig[0]), float(eig[-1])
-    return mu, L, (L / mu if mu > 0 else math.inf)
+@wrong("1.3", r"must work for any X")
+def ridge_lookup(X, y, lam):
+    """a table of the printed cases' constants (computed once), a guess otherwise"""
+    if X.shape in ((50, 2), (30, 3), (50, 3), (4, 6)):
+        return _constants(2 * X.T @ X / len(X) + 2 * lam * np.eye(X.shape[1]))
+    return 1.0, 10.0, 10.0
 
 
 @right("1.3")
-def constants_scipy(H):
-    """scipy.linalg.eigh with subset selection"""
+def ridge_from_singular_values(X, y, lam):
+    """singular values of X (no XᵀX formed); missing ones (N < d) are zeros"""
+    s = np.linalg.svd(X, compute_uv=False)
+    s = np.concatenate([s, np.zeros(X.shape[1] - s.size)])
+    curv = 2 * s**2 / X.shape[0] + 2 * lam
+    mu, L = float(curv.min()), float(curv.max())
+    return mu, L, L / mu if mu > 1e-12 * L else float("inf")
+
+
+@right("1.3")
+def ridge_scipy_subset(X, y, lam):
+    """scipy.linalg.eigh on the Hessian written as a sum of per-sample outer products"""
     import scipy.linalg
 
-    mu = float(scipy.linalg.eigh(H, eigvals_only=True, subset_by_index=[0, 0])[0])
-    n = H.shape[0]
-    L = float(scipy.linalg.eigh(H, eigvals_only=True, subset_by_index=[n - 1, n - 1])[0])
-    return mu, L, (L / mu if mu > 0 else float("inf"))
+    H = sum(np.outer(x, x) for x in X) * (2 / len(X)) + 2 * lam * np.eye(X.shape[1])
+    eig = scipy.linalg.eigh(H, eigvals_only=True)
+    return eig[0], eig[-1], np.float64(eig[-1] / eig[0]) if eig[0] > 1e-12 * eig[-1] else np.inf
 
 
-@right("1.3")
-def constants_general_eig(H):
-    """np.linalg.eigvals (general), real parts sorted, numpy inf"""
-    eig = np.sort(np.linalg.eigvals(H).real)
-    return eig[0], eig[-1], np.float64(eig[-1] / eig[0]) if eig[0] > 0 else np.inf
+# --- 1.4 steps_to_tolerance(A, x0, lr, eps) ----------------------------------------------------------------
 
 
-# --- 1.4 best_step_and_rate(A) ------------------------------------------------------------------------------
+def _parts(A, x0):
+    lam, V = np.linalg.eigh(A)
+    return lam, V.T @ x0
 
 
-def _ends(A):
-    eig = np.linalg.eigvalsh(A)
-    return float(eig[0]), float(eig[-1])
+def _first(ratio, eps, limit=100_000):
+    t = 0
+    while ratio(t) > eps and t < limit:
+        t += 1
+    return t
 
 
-@wrong("1.4", r"safe step of the steepest")
-def step_one_over_L(A):
-    """uses the classic 1/L step"""
-    mu, L = _ends(A)
-    return 1 / L, 1 - mu / L
+@wrong("1.4", r"DISTANCE to the minimum")
+def steps_distance(A, x0, lr, eps):
+    """predicts when ‖x_t‖ ≤ eps‖x0‖ (the distance, not the loss)"""
+    lam, c = _parts(A, x0)
+    return _first(lambda t: math.sqrt(np.sum(c**2 * (1 - lr * lam) ** (2 * t)) / np.sum(c**2)), eps)
 
 
-@wrong("1.4", r"edge of stability")
-def step_two_over_L(A):
-    """uses 2/L, the stability limit"""
-    mu, L = _ends(A)
-    return 2 / L, max(abs(1 - 2 * mu / L), 1.0)
+@wrong("1.4", r"treats every eigen-direction alike")
+def steps_unweighted(A, x0, lr, eps):
+    """compares squared distances: forgets that the loss weighs components by λ"""
+    lam, c = _parts(A, x0)
+    return _first(lambda t: np.sum(c**2 * (1 - lr * lam) ** (2 * t)) / np.sum(c**2), eps)
 
 
-@wrong("1.4", r"rate of the step 1/L")
-def step_rate_of_other_step(A):
-    """right step, but the rate (κ−1)/κ of the 1/L step"""
-    mu, L = _ends(A)
-    return 2 / (mu + L), (L / mu - 1) / (L / mu)
+@wrong("1.4", r"worst start")
+def steps_worst_case_bound(A, x0, lr, eps):
+    """the guaranteed bound ρ^{2t} ≤ eps with ρ = max|1 − ηλ|, whatever the start"""
+    lam = np.linalg.eigvalsh(A)
+    rho = float(np.max(np.abs(1 - lr * lam)))
+    return int(math.ceil(math.log(eps) / (2 * math.log(rho))))
 
 
-@wrong("1.4", r"accelerated")
-def step_sqrt_kappa_rate(A):
-    """right step, the momentum rate (√κ−1)/(√κ+1)"""
-    mu, L = _ends(A)
-    r = math.sqrt(L / mu)
-    return 2 / (mu + L), (r - 1) / (r + 1)
+@wrong("1.4", r"feels (each factor|them) twice")
+def steps_factor_once(A, x0, lr, eps):
+    """loss ratio with (1 − ηλ)^t instead of its square"""
+    lam, c = _parts(A, x0)
+    return _first(lambda t: np.sum(lam * c**2 * np.abs(1 - lr * lam) ** t) / np.sum(lam * c**2), eps)
 
 
-@wrong("1.4", r"used the diagonal")
-def step_diagonal(A):
-    """reads μ and L off the diagonal"""
-    d = np.diag(A)
-    mu, L = float(d.min()), float(d.max())
-    return 2 / (mu + L), (L - mu) / (L + mu)
+@wrong("1.4", r"Off by one")
+def steps_off_by_one(A, x0, lr, eps):
+    """counts the step that was tested after the loop ends (t + 1)"""
+    lam, c = _parts(A, x0)
+    return _first(lambda t: np.sum(lam * c**2 * (1 - lr * lam) ** (2 * t)) / np.sum(lam * c**2), eps) + 1
 
 
-@wrong("1.4", r"factor 2 is missing")
-def step_factor_two_missing(A):
-    """factor 2 missing in the step"""
-    mu, L = _ends(A)
-    return 1 / (mu + L), (L - mu) / (L + mu)
+@wrong("1.4", r"diagonal of A")
+def steps_axes(A, x0, lr, eps):
+    """treats the axes as eigen-directions: λ = diag(A), components = x0"""
+    lam, c = np.diag(A), x0
+    return _first(lambda t: np.sum(lam * c**2 * (1 - lr * lam) ** (2 * t)) / np.sum(lam * c**2), eps)
 
 
-@wrong("1.4", r"must work for any A")
-def step_lookup(A):
-    """lookup table of the printed matrices"""
-    table = {(1.0, 10.0): (2 / 11, 9 / 11), (3.0, 3.0): (1 / 3, 0.0)}
-    d = (float(A[0, 0]), float(A[1, 1]))
-    return table.get(d, (0.2, 0.6))
+@wrong("1.4", r"an int")
+def steps_float(A, x0, lr, eps):
+    """right count, returned as a float (from np.argmax over a float array … then float())"""
+    lam, c = _parts(A, x0)
+    ts = np.arange(20_000)
+    r = (lam * c**2 * (1 - lr * lam)[None, :] ** (2 * ts[:, None])).sum(1) / np.sum(lam * c**2)
+    return float(np.argmax(r <= eps))
+
+
+@wrong("1.4", r"best fixed step")
+def steps_best_step(A, x0, lr, eps):
+    """ignores lr and predicts for the best step 2/(μ+L)"""
+    lam, c = _parts(A, x0)
+    best = 2 / (lam[0] + lam[-1])
+    return _first(lambda t: np.sum(lam * c**2 * (1 - best * lam) ** (2 * t)) / np.sum(lam * c**2), eps)
+
+
+@wrong("1.4", r"in-place")
+def steps_runs_gd_in_place(A, x0, lr, eps):
+    """runs gradient descent on the caller's x0 in place (right count, x0 destroyed)"""
+    f0 = 0.5 * x0 @ A @ x0
+    t = 0
+    while 0.5 * x0 @ A @ x0 > eps * f0:
+        x0 -= lr * (A @ x0)
+        t += 1
+    return t
 
 
 @right("1.4")
-def step_rate_from_factors(A):
-    """rate evaluated as the worst |1 − ηλ| over all eigenvalues"""
-    eig = np.linalg.eigvalsh(A)
-    step = 2.0 / (eig.min() + eig.max())
-    return float(step), float(np.max(np.abs(1 - step * eig)))
+def steps_vectorised_scan(A, x0, lr, eps):
+    """the loss ratio for t = 0 … 20000 at once, first index at or below eps (int)"""
+    lam, c = _parts(A, x0)
+    ts = np.arange(20_000)[:, None]
+    r = (lam * c**2 * ((1 - lr * lam) ** 2) ** ts).sum(1) / np.sum(lam * c**2)
+    return int(np.argmax(r <= eps))
 
 
 @right("1.4")
-def step_difference_form(A):
-    """(L − μ)/(L + μ) directly, eigenvalues from eigvals"""
-    eig = np.linalg.eigvals(A).real
-    mu, L = eig.min(), eig.max()
-    return 2 / (L + mu), (L - mu) / (L + mu)
+def steps_simulated_copy(A, x0, lr, eps):
+    """runs gradient descent on a copy (a check of the prediction, not a prediction — but the right count)"""
+    x = np.array(x0, dtype=float)
+    f0 = 0.5 * x @ A @ x
+    t = 0
+    while 0.5 * x @ A @ x > eps * f0:
+        x = x - lr * (A @ x)
+        t += 1
+    return t
 
 
-# --- 1.5 nonconvexity_witness(mlp, theta) -------------------------------------------------------------------
+# --- 1.5 nonconvexity_witness(loss, layers) -----------------------------------------------------------------
 
 
-@wrong("1.5", r"only part of each hidden unit")
-def witness_columns_only(mlp, theta):
-    """swaps the columns of W1 only (bias and outgoing weights stay)"""
-    (W1, b1), (W2, b2) = mlp.unflatten(theta)
+def _swap(layers, i, j):
+    (W1, b1), (W2, b2) = layers
     order = np.arange(W1.shape[1])
-    order[[0, 1]] = [1, 0]
-    return theta, mlp.flatten([(W1[:, order], b1), (W2, b2)])
+    order[[i, j]] = [j, i]
+    return [(W1[:, order], b1[order]), (W2[order, :], b2.copy())]
+
+
+def _copy(layers):
+    return [(W.copy(), b.copy()) for W, b in layers]
+
+
+@wrong("1.5", r"twins")
+def witness_fixed_pair(loss, layers):
+    """always exchanges units 1 and 2 (a fixed pair works on most networks, not all)"""
+    return _copy(layers), _swap(layers, 0, 1)
+
+
+@wrong("1.5", r"only part of a hidden unit")
+def witness_columns_only(loss, layers):
+    """exchanges the columns of W1 only (bias and outgoing weights stay)"""
+    (W1, b1), (W2, b2) = layers
+    return _copy(layers), [(W1[:, [1, 0, *range(2, W1.shape[1])]], b1.copy()), (W2.copy(), b2.copy())]
 
 
 @wrong("1.5", r"ROWS of W1")
-def witness_rows(mlp, theta):
+def witness_rows(loss, layers):
     """permutes the rows of W1 (the inputs) instead of its columns"""
-    (W1, b1), (W2, b2) = mlp.unflatten(theta)
-    return theta, mlp.flatten([(W1[::-1, :], b1), (W2, b2)])
+    (W1, b1), (W2, b2) = layers
+    return _copy(layers), [(W1[::-1, :], b1.copy()), (W2.copy(), b2.copy())]
 
 
 @wrong("1.5", r"Negating every parameter")
-def witness_negated(mlp, theta):
+def witness_negated(loss, layers):
     """uses −θ as the 'symmetric' point"""
-    return theta, -theta
+    return _copy(layers), [(-W, -b) for W, b in layers]
 
 
-@wrong("1.5", r"identical vectors prove nothing")
-def witness_identical(mlp, theta):
-    """returns the same vector twice"""
-    return theta, theta.copy()
+@wrong("1.5", r"identical networks prove nothing")
+def witness_identical(loss, layers):
+    """returns the same network twice"""
+    return _copy(layers), _copy(layers)
 
 
-@wrong("1.5", r"in.place")
-def witness_in_place(mlp, theta):
-    """swaps the units in place in the caller's theta (views from unflatten)"""
-    (W1, b1), (W2, b2) = mlp.unflatten(theta)
-    original = theta.copy()
-    W1[:, [0, 1]] = W1[:, [1, 0]]
-    b1[[0, 1]] = b1[[1, 0]]
-    W2[[0, 1], :] = W2[[1, 0], :]
-    return original, theta
-
-
-@wrong("1.5", r"flat parameter vectors")
-def witness_layers(mlp, theta):
-    """returns the layer lists instead of flat vectors"""
-    layers = mlp.unflatten(theta)
+@wrong("1.5", r"in-place|in place")
+def witness_in_place(loss, layers):
+    """exchanges the best pair in place in the caller's arrays"""
     (W1, b1), (W2, b2) = layers
-    order = np.arange(W1.shape[1])
-    order[[0, 1]] = [1, 0]
-    return layers, [(W1[:, order], b1[order]), (W2[order, :], b2)]
+    h = W1.shape[1]
+    base = _copy(layers)
+    i, j = max(((i, j) for i in range(h) for j in range(i + 1, h)),
+               key=lambda p: loss([((a + b) / 2, (c + d) / 2) for (a, c), (b, d) in zip(base, _swap(base, *p))]))
+    W1[:, [i, j]] = W1[:, [j, i]]
+    b1[[i, j]] = b1[[j, i]]
+    W2[[i, j], :] = W2[[j, i], :]
+    return base, _copy(layers)
+
+
+@wrong("1.5", r"two networks \(layers_a, layers_b\)")
+def witness_flat_vectors(loss, layers):
+    """returns flat parameter vectors instead of lists of layers"""
+    flat = lambda ls: np.concatenate([np.ravel(v) for pair in ls for v in pair])  # noqa: E731
+    return flat(layers), flat(_swap(layers, 0, 2))
+
+
+@wrong("1.5", r"only part of a hidden unit")
+def witness_flip_incoming_only(loss, layers):
+    """flips the sign of one unit's incoming weights and bias, not its outgoing weight"""
+    (W1, b1), (W2, b2) = _copy(layers)
+    W1[:, 0] *= -1
+    b1[0] *= -1
+    return _copy(layers), [(W1, b1), (W2, b2)]
 
 
 @right("1.5")
-def witness_cyclic(mlp, theta):
-    """a cyclic permutation of all hidden units"""
-    (W1, b1), (W2, b2) = mlp.unflatten(theta)
-    order = np.roll(np.arange(W1.shape[1]), 1)
-    return theta.copy(), mlp.flatten([(W1[:, order], b1[order]), (W2[order, :], b2)])
+def witness_sign_flip(loss, layers):
+    """tanh is odd: flip one unit's incoming, bias and outgoing signs; keep the unit whose midpoint is worst"""
+    (W1, b1), (W2, b2) = layers
+    best, out = -math.inf, None
+    for k in range(W1.shape[1]):
+        s = np.ones(W1.shape[1])
+        s[k] = -1.0
+        other = [(W1 * s, b1 * s), (W2 * s[:, None], b2.copy())]
+        mid = loss([((W1 + W1 * s) / 2, (b1 + b1 * s) / 2), ((W2 + W2 * s[:, None]) / 2, b2.copy())])
+        if mid > best:
+            best, out = mid, other
+    return [(W1.copy(), b1.copy()), (W2.copy(), b2.copy())], out
 
 
 @right("1.5")
-def witness_other_pair_both_moved(mlp, theta):
-    """swaps units 2 and 4 and returns two permuted copies (neither is theta)"""
-    (W1, b1), (W2, b2) = mlp.unflatten(theta)
-    p = np.arange(W1.shape[1])
-    q = p.copy()
-    q[[2, 4]] = [4, 2]
-    r = p.copy()
-    r[[0, 3]] = [3, 0]
-    one = mlp.flatten([(W1[:, q], b1[q]), (W2[q, :], b2)])
-    two = mlp.flatten([(W1[:, r], b1[r]), (W2[r, :], b2)])
-    return one, two
+def witness_two_permuted_copies(loss, layers):
+    """itertools over pairs; both ends are permuted copies (neither is the input), returned as tuples"""
+    h = layers[0][0].shape[1]
+
+    def excess(pair):
+        other = _swap(layers, *pair)
+        return loss([((Wa + Wb) / 2, (ba + bb) / 2) for (Wa, ba), (Wb, bb) in zip(layers, other)])
+
+    i, j = max(itertools.combinations(range(h), 2), key=excess)
+    k, m = [u for u in range(h) if u not in (i, j)][:2]
+    one = _swap(layers, k, m)  # a permuted copy: the same function
+    two = _swap(one, i, j)  # differs from `one` by exchanging units i and j (untouched by the first swap)
+    return tuple(tuple(p) for p in one), tuple(tuple(p) for p in two)

@@ -1,4 +1,5 @@
-"""Chapter 2: filter normalization (2.1), a batched 2-D slice (2.2), interpolation (2.3), PCA directions (2.4)."""
+"""Chapter 2: filter normalization (2.1), a batched 2-D slice (2.2), the lowest point of an interpolation line (2.3),
+PCA directions (2.4)."""
 
 import numpy as np
 
@@ -154,63 +155,117 @@ def slice_flat_batch(loss_batch, center, d1, d2, alphas, betas):
     return np.asarray(loss_batch(pts)).reshape(len(alphas), len(betas))
 
 
-# --- 2.3 interpolation_losses(loss, theta_a, theta_b, alphas) -----------------------------------------------
+# --- 2.3 line_bottom(loss, grad, theta_a, theta_b) ----------------------------------------------------------
 
 
-@wrong("2.3", r"other way round")
-def interp_swapped(loss, theta_a, theta_b, alphas):
-    """ends swapped: α = 0 gives θb"""
-    return np.array([loss(a * theta_a + (1 - a) * theta_b) for a in alphas])
-
-
-@wrong("2.3", r"does not pass")
-def interp_affine_sum(loss, theta_a, theta_b, alphas):
-    """θa + α θb instead of the convex combination"""
-    return np.array([loss(theta_a + a * theta_b) for a in alphas])
+def _slopes(grad, theta_a, theta_b):
+    d = theta_b - theta_a
+    return float(grad(theta_a) @ d), float(grad(theta_b) @ d)
 
 
 @wrong("2.3", r"clipped")
-def interp_clipped(loss, theta_a, theta_b, alphas):
-    """clips α to [0, 1]"""
-    return np.array([loss((1 - a) * theta_a + a * theta_b) for a in np.clip(alphas, 0, 1)])
+def bottom_clipped(loss, grad, theta_a, theta_b):
+    """looks for the bottom between θa and θb only: clips α to [0, 1]"""
+    s0, s1 = _slopes(grad, theta_a, theta_b)
+    return None if s1 - s0 <= 0 else min(max(-s0 / (s1 - s0), 0.0), 1.0)
 
 
-@wrong("2.3", r"points on the line")
-def interp_points(loss, theta_a, theta_b, alphas):
-    """returns the points instead of their losses"""
-    return np.array([(1 - a) * theta_a + a * theta_b for a in alphas])
+@wrong("2.3", r"wrong sign")
+def bottom_sign(loss, grad, theta_a, theta_b):
+    """sign error: α = slope / curvature"""
+    s0, s1 = _slopes(grad, theta_a, theta_b)
+    return None if s1 - s0 <= 0 else s0 / (s1 - s0)
 
 
-@wrong("2.3", r"your own α")
-def interp_linspace(loss, theta_a, theta_b, alphas):
-    """uses an evenly spaced α in [0, 1] instead of the given ones"""
-    return np.array([loss((1 - a) * theta_a + a * theta_b) for a in np.linspace(0, 1, len(alphas))])
+@wrong("2.3", r"half the right one")
+def bottom_lost_factor(loss, grad, theta_a, theta_b):
+    """writes the line as L0 + s·α + k·α² (forgets the ½), so α = −s/(2k)"""
+    s0, s1 = _slopes(grad, theta_a, theta_b)
+    return None if s1 - s0 <= 0 else -s0 / (2 * (s1 - s0))
+
+
+@wrong("2.3", r"squared length of the segment")
+def bottom_unit_curvature(loss, grad, theta_a, theta_b):
+    """treats the curvature along the line as ‖d‖² (as if the Hessian were the identity)"""
+    d = theta_b - theta_a
+    s0, s1 = _slopes(grad, theta_a, theta_b)
+    return None if s1 - s0 <= 0 else -s0 / float(d @ d)
+
+
+@wrong("2.3", r"highest\s+point")
+def bottom_never_none(loss, grad, theta_a, theta_b):
+    """returns the stationary point whatever the curvature (the top of a line that curves down)"""
+    s0, s1 = _slopes(grad, theta_a, theta_b)
+    return -s0 / (s1 - s0)
+
+
+@wrong("2.3", r"close but not exact")
+def bottom_grid(loss, grad, theta_a, theta_b):
+    """argmin over a fine grid of α in [−3, 3] (None if it sits on the grid's edge)"""
+    alphas = np.linspace(-3, 3, 4001)
+    values = [loss((1 - a) * theta_a + a * theta_b) for a in alphas]
+    i = int(np.argmin(values))
+    return None if i in (0, len(alphas) - 1) else float(alphas[i])
+
+
+@wrong("2.3", r"returned the loss")
+def bottom_returns_loss(loss, grad, theta_a, theta_b):
+    """returns the loss at the bottom instead of its α"""
+    s0, s1 = _slopes(grad, theta_a, theta_b)
+    if s1 - s0 <= 0:
+        return None
+    a = -s0 / (s1 - s0)
+    return loss((1 - a) * theta_a + a * theta_b)
+
+
+@wrong("2.3", r"only the curvature along the line")
+def bottom_none_if_not_convex(loss, grad, theta_a, theta_b):
+    """returns None whenever the landscape has a downhill direction somewhere (builds A from n gradients)"""
+    n = theta_a.size
+    g0 = grad(np.zeros(n))
+    A = np.array([grad(e) - g0 for e in np.eye(n)])
+    if np.linalg.eigvalsh(0.5 * (A + A.T))[0] < 0:
+        return None
+    s0, s1 = _slopes(grad, theta_a, theta_b)
+    return -s0 / (s1 - s0)
 
 
 @wrong("2.3", r"in-place")
-def interp_in_place(loss, theta_a, theta_b, alphas):
-    """walks θa towards θb in place"""
-    out = []
-    step = theta_b - theta_a
-    previous = 0.0
-    for a in alphas:
-        theta_a += (a - previous) * step
-        previous = a
-        out.append(loss(theta_a))
-    return np.array(out)
+def bottom_in_place(loss, grad, theta_a, theta_b):
+    """turns θb into the direction in place (θb −= θa)"""
+    s0 = float(grad(theta_a) @ (theta_b - theta_a))
+    theta_b -= theta_a
+    s1 = float(grad(theta_a + theta_b) @ theta_b)
+    return None if s1 - s0 <= 0 else -s0 / (s1 - s0)
+
+
+@wrong("2.3", r"must work for any")
+def bottom_lookup(loss, grad, theta_a, theta_b):
+    """a table of the printed lines' answers, keyed by θa; 0.5 otherwise"""
+    table = {(1.0, 0.0): 1 / 3, (-2.0, 1.0): 2.0, (1.0, 0.5): -0.5, (0.0, 0.0): 0.5, (0.5, 0.0): None}
+    return table.get(tuple(float(v) for v in theta_a[:2]), 0.5) if theta_a.size == 2 else 0.5
 
 
 @right("2.3")
-def interp_map(loss, theta_a, theta_b, alphas):
-    """points built with np.outer, then map"""
-    points = theta_a + np.outer(alphas, theta_b - theta_a)
-    return np.array(list(map(loss, points)))
+def bottom_three_losses(loss, grad, theta_a, theta_b):
+    """loss values only: the parabola through α = −1, 0, 1"""
+    def on_line(a):
+        return loss((1 - a) * theta_a + a * theta_b)
+
+    lm, l0, lp = on_line(-1.0), on_line(0.0), on_line(1.0)
+    curvature = lp - 2 * l0 + lm
+    return None if curvature <= 0 else float(-(lp - lm) / (2 * curvature))
 
 
 @right("2.3")
-def interp_fromiter(loss, theta_a, theta_b, alphas):
-    """np.fromiter over a generator, list return"""
-    return list(np.fromiter((loss(theta_a + a * (theta_b - theta_a)) for a in alphas), float, len(alphas)))
+def bottom_secant_of_slope(loss, grad, theta_a, theta_b):
+    """the slope in α is linear: solve slope(α) = 0 from its values at α = 0 and α = 2 (numpy scalar)"""
+    d = theta_b - theta_a
+    g0 = grad(theta_a) @ d
+    g2 = grad(theta_a + 2 * d) @ d
+    if g2 <= g0:
+        return None
+    return np.float64(2 * g0 / (g0 - g2))
 
 
 # --- 2.4 pca_directions(thetas, k) --------------------------------------------------------------------------

@@ -1,4 +1,5 @@
-"""Checks for chapter 2 (The geometry of loss): filter normalization, batched 2-D slices, interpolation, PCA.
+"""Checks for chapter 2 (The geometry of loss): filter normalization, batched 2-D slices, the lowest point of an
+interpolation line (derived, for quadratics), PCA.
 
 Each check compares the student's function with a reference computed before the call, on printed inputs and on
 hidden ones drawn afresh on every call (a table of the printed inputs cannot pass), tests the defining
@@ -8,10 +9,12 @@ unchanged. Hints are chosen by recognising the mistake and never print the expec
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
 
-from ..cases import check_input_unchanged, diagnose, hidden_rng
-from ..registry import exercise
+from ..cases import check_input_unchanged, diagnose, hidden_rng, with_eigenvalues
+from ..registry import exercise, short_answer
 
 _HIDDEN = "(drawn afresh on every check: your function must work for any input, not only the printed ones)"
 
@@ -192,57 +195,148 @@ def check_slice_grid(answer, t):
 # 2.3
 
 
-def _line(loss, ta, tb, alphas):
-    return np.array([loss((1 - a) * ta + a * tb) for a in alphas], dtype=float)
+def _quadratic(A, b):
+    """loss(θ) = ½θᵀAθ − bᵀθ and its gradient, as the plain callables handed to the answer."""
+    A, b = np.array(A, dtype=float), np.array(b, dtype=float)
+
+    def loss(theta):
+        theta = np.asarray(theta, dtype=float)
+        if theta.shape != b.shape:
+            raise ValueError(f"loss expects a parameter vector of shape {b.shape}, got shape {theta.shape}")
+        return float(0.5 * theta @ A @ theta - b @ theta)
+
+    def grad(theta):
+        theta = np.asarray(theta, dtype=float)
+        if theta.shape != b.shape:
+            raise ValueError(f"grad expects a parameter vector of shape {b.shape}, got shape {theta.shape}")
+        return A @ theta - b
+
+    return loss, grad
 
 
-def _interp_hint(out, loss, ta, tb, alphas, default):
-    right = _line(loss, ta, tb, alphas)
-    if np.ndim(out) == 2 and np.shape(out)[0] == len(alphas):
-        return "You returned the points on the line; the exercise asks for the loss at each of them."
-    return diagnose(out, [
-        (_line(loss, tb, ta, alphas), "Your line runs the other way round: α = 0 must give θa and α = 1 θb."),
-        (np.array([loss(ta + a * tb) for a in alphas]), "Your points are θa + α θb: that line does not pass "
-                                                        "through θb at α = 1."),
-        (_line(loss, ta, tb, np.clip(alphas, 0, 1)), "You clipped α to [0, 1]: values outside extrapolate along "
-                                                     "the same line."),
-        (_line(loss, ta, tb, np.linspace(0, 1, len(alphas))), "You used your own α values: evaluate at the alphas "
-                                                              "you are given."),
-    ], default, expected=right)
+def _line_bottom(A, b, ta, tb):
+    """α of the lowest point of α ↦ L((1 − α)θa + αθb), or None when the line curves down (or not at all)."""
+    d = tb - ta
+    curvature = float(d @ A @ d)
+    if curvature <= 1e-12 * float(np.abs(A).max() * (d @ d)):
+        return None
+    return -float((A @ ta - b) @ d) / curvature
 
 
-@exercise("2.3", title="Loss along a linear interpolation", budget=5.0)
-def check_interpolation(answer, t):
-    """answer(loss, theta_a, theta_b, alphas) -> array of L((1 − α) θa + α θb); inputs unchanged."""
-    from ...models import Quadratic
+def _bottom_verified(A, b, ta, tb):
+    """The reference bottom, checked against the loss itself: slope zero by central differences, higher loss on
+    both sides (or, without a bottom, a line that keeps falling)."""
+    loss, _ = _quadratic(A, b)
+    on_line = lambda a: loss((1 - a) * ta + a * tb)  # noqa: E731
+    alpha = _line_bottom(A, b, ta, tb)
+    if alpha is None:
+        far = 10.0 * (1 + abs(float(np.linalg.norm(tb - ta))))
+        assert min(on_line(far), on_line(-far)) < on_line(0.0) - 1.0, "2.3: a line without a bottom must fall"
+    else:
+        h = 1e-3 * (1 + abs(alpha))
+        slope = (on_line(alpha + h) - on_line(alpha - h)) / (2 * h)
+        scale = abs(on_line(alpha + 1.0) - on_line(alpha))
+        assert abs(slope) <= 1e-6 * max(scale, 1e-300) and on_line(alpha + h) > on_line(alpha) < on_line(alpha - h), \
+            "2.3: reference bottom disagrees with the loss"
+    return alpha
 
-    q = Quadratic(np.diag([2.0, 1.0]))
-    m = _mlp((4,), 3)
-    rng = np.random.default_rng(5)
-    ta_m, tb_m = rng.standard_normal((2, m.dim))
+
+def _bottom_hint(got, A, b, ta, tb, expected, default):
+    loss, _ = _quadratic(A, b)
+    d = tb - ta
+    if expected is None:
+        if got is None:
+            return default
+        return ("The loss curves DOWN along this line: the point where its slope vanishes is the line's highest "
+                "point, and the line has no lowest one — return None.")
+    if got is None:
+        return ("This line does have a lowest point: the loss curves up along it, even where the landscape curves "
+                "down in other directions — only the curvature along the line matters.")
+    if isinstance(got, (bool, np.bool_)):
+        return "Return α as a number (or None), not a bool."
+    try:
+        value = float(np.asarray(got, dtype=float).reshape(()))
+    except (TypeError, ValueError):
+        return "Return α as one number (or None)."
+    s0 = float((A @ ta - b) @ d)
+    k = float(d @ A @ d)
+    right = expected
+    guess = diagnose(value, [
+        (min(max(right, 0.0), 1.0), "You clipped α to [0, 1]: the line extends beyond θa and θb, and so may its "
+                                    "lowest point."),
+        (-right, "Your α has the wrong sign: it lies on the side where the line climbs — check the sign of the "
+                 "slope at θa."),
+        (1.0 - right, "Your α runs the other way along the line: α = 0 is θa and α = 1 is θb."),
+        (right - 1.0, "Your α is measured from θb: α = 0 is θa."),
+        (right / 2, "Your α is half the right one: a factor 2 got lost where you differentiated the square of α."),
+        (2 * right, "Your α is twice the right one: a factor 2 got lost where you differentiated the square of α."),
+        (-s0 / float(d @ d), "You took the curvature along the line to be the squared length of the segment: how "
+                             "strongly the loss bends along it depends on the landscape too."),
+        (loss((1 - right) * ta + right * tb), "You returned the loss at the lowest point; the exercise asks for its α."),
+    ], "", expected=right, rtol=1e-7, atol=1e-10)
+    if guess:
+        return guess
+    if abs(value - right) <= 1e-3 * (1 + abs(right)):
+        return ("Your α is close but not exact: a grid or an iterative search only approaches the bottom, and the "
+                "exercise asks for it exactly — answer its question first: what kind of function of α is a "
+                "quadratic loss on a line?")
+    if k > 0 and not math.isfinite(value):
+        return "Your α is not a finite number although the loss curves up along this line."
+    return default
+
+
+@exercise("2.3", title="The lowest point of an interpolation line", budget=10.0)
+def check_line_bottom(answer, t):
+    """answer(loss, grad, theta_a, theta_b) -> α of the lowest point of L((1 − α)θa + αθb) (quadratic L), or None."""
     hidden = hidden_rng()
-    mh = _mlp((int(hidden.integers(2, 6)),), int(hidden.integers(1000)))
-    ta_h, tb_h = hidden.standard_normal((2, mh.dim))
-    problems = [
-        (q.loss, np.array([1.0, 0.0]), np.array([0.0, 2.0]), np.array([-0.5, 0.0, 0.25, 1.0, 1.5]),
-         "f = x² + ½y², θa = (1, 0), θb = (0, 2), α ∈ {−0.5, 0, 0.25, 1, 1.5}"),
-        (m.loss, ta_m, tb_m, np.array([0.0, 1.0]), "an MLP: the two end points"),
-        (mh.loss, ta_h, tb_h, np.sort(hidden.uniform(-0.5, 1.5, int(hidden.integers(3, 8)))),
-         f"an MLP with {mh.dim} parameters at random α {_HIDDEN}"),
+    hidden_cases = []
+    for want_bottom in hidden.permutation([True, False]):
+        n = int(hidden.integers(3, 7))
+        for _ in range(100):
+            spectrum = hidden.uniform(0.5, 4.0, n) * np.where(hidden.random(n) < 0.4, -1.0, 1.0)
+            spectrum[0] = abs(spectrum[0]) if want_bottom else -abs(spectrum[0])
+            A = with_eigenvalues(spectrum, seed=int(hidden.integers(2**31)))
+            b, ta = hidden.normal(size=n), hidden.normal(size=n)
+            tb = ta + hidden.uniform(0.5, 2.0) * hidden.normal(size=n)
+            k = float((tb - ta) @ A @ (tb - ta))
+            if (k > 0.2 * np.sum((tb - ta) ** 2)) if want_bottom else (k < -0.2 * np.sum((tb - ta) ** 2)):
+                break
+        hidden_cases.append((f"a random {n}-D quadratic with eigenvalues of both signs, a random line {_HIDDEN}", A,
+                             b, ta, tb))
+    cases = [
+        ("f = x² + ½y², θa = (1, 0), θb = (0, 2)", np.diag([2.0, 1.0]), np.zeros(2), np.array([1.0, 0.0]),
+         np.array([0.0, 2.0])),
+        ("f = ½(x² + 10y²), θa = (−2, 1), θb = (−1, 0.5)", np.diag([1.0, 10.0]),
+         np.zeros(2), np.array([-2.0, 1.0]), np.array([-1.0, 0.5])),
+        ("f = ½(x² + 10y²), θa = (1, 0.5), θb = (3, 1.5)", np.diag([1.0, 10.0]),
+         np.zeros(2), np.array([1.0, 0.5]), np.array([3.0, 1.5])),
+        ("the saddle f = ½(3x² − y²) − x, θa = (0, 0), θb = (1, 1)", np.diag([3.0, -1.0]), np.array([1.0, 0.0]),
+         np.zeros(2), np.array([1.0, 1.0])),
+        ("the saddle f = ½(x² − 2y²), θa = (0.5, 0), θb = (0.5, 1)",
+         np.diag([1.0, -2.0]), np.zeros(2), np.array([0.5, 0.0]), np.array([0.5, 1.0])),
+        *hidden_cases,
     ]
-    for loss, ta, tb, alphas, case in problems:
-        expected = _line(loss, ta, tb, alphas)
-        inputs = [ta.copy(), tb.copy(), alphas.copy()]
-        out = answer(loss, *inputs)
-        t.close(out, expected, case=case, rtol=1e-10, atol=1e-12,
-                hint=_interp_hint(out, loss, ta, tb, alphas, "Evaluate the loss at the point of parameter α on the "
-                                  "line, for each α given." + (" Your function must work for any input."
-                                                               if "afresh" in case else "")))
-        if case.startswith("f ="):
-            check_input_unchanged(t, [ta, tb, alphas], inputs, case="θa, θb and alphas after the call",
-                                  message="your function changed the caller's arrays",
-                                  hint="An in-place operation (`+=`, `*=`) changed θa, θb or alphas: build new "
-                                       "points instead.")
+    for k, (name, A, b, ta, tb) in enumerate(cases):
+        expected = _bottom_verified(A, b, ta, tb)
+        loss, grad = _quadratic(A, b)
+        given = [ta.copy(), tb.copy()]
+        got = answer(loss, grad, *given)
+        hint = _bottom_hint(got, A, b, ta, tb, expected,
+                            "Write the loss on the line as a function of α and find where its slope vanishes — and "
+                            "whether that point is a bottom." + (" Your function must work for any quadratic and "
+                                                                 "any line." if "afresh" in name else ""))
+        if expected is None:
+            t.true(got is None, case=name + ": no lowest point", message=f"you returned {short_answer(got)}",
+                   hint=hint)
+        elif got is None or isinstance(got, (bool, np.bool_)):
+            t.fail("you returned " + ("None" if got is None else "a bool"), case=name, hint=hint)
+        else:
+            t.close(got, expected, rtol=1e-9, atol=1e-10, case=name, hint=hint)
+        if k in (0, 5):
+            check_input_unchanged(t, [ta, tb], given, case=name + ": θa and θb after the call",
+                                  message="your function changed the caller's θa or θb",
+                                  hint="An in-place operation (`+=`, `*=`) changed θa or θb: build new points "
+                                       "instead.")
 
 
 # ---------------------------------------------------------------------------------------------------------------
