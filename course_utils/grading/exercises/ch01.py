@@ -14,10 +14,9 @@ import math
 import numpy as np
 
 from ... import convexity, data, jensen, models, optimizers
-from ..cases import check_input_unchanged, diagnose, hidden_rng, random_symmetric, with_eigenvalues
+from ..cases import HIDDEN_NOTE, check_input_unchanged, diagnose, hidden_rng, random_symmetric, with_eigenvalues
 from ..registry import exercise
 
-_HIDDEN = "(drawn afresh on every check: your function must work for any input, not only the printed ones)"
 
 
 def _ts(n: int) -> np.ndarray:
@@ -96,7 +95,7 @@ def check_chord_violation(answer, t):
         got = answer(f, pts.copy(), ts.copy())
         case = f"f = {name}, {len(pts)} points in [{pts[0]:.3g}, {pts[-1]:.3g}], {n_t} weights t"
         if hidden:
-            case += " " + _HIDDEN
+            case += " " + HIDDEN_NOTE
         triple = _as_triple(got)
         if triple is None:
             hint = ("This function is not convex on these points, so some chord is violated: return its (x, y, t)."
@@ -158,7 +157,7 @@ def check_jensen_gap(answer, t):
         (np.log, pos, "f = log x, 20 positive samples", 1e-9, 0.0),
         (np.exp, np.array([0.0, 0.0, 0.0]), "f = eˣ, all samples equal", 0.0, 1e-12),
         (lambda x: 3 * x + 1, s, "f affine, 50 samples", 0.0, 1e-9),
-        (lambda x: np.exp(c * x), h, f"f = exp({c:.3g}x), {h.size} Gaussian samples {_HIDDEN}", 1e-9, 0.0),
+        (lambda x: np.exp(c * x), h, f"f = exp({c:.3g}x), {h.size} Gaussian samples {HIDDEN_NOTE}", 1e-9, 0.0),
     ]
     for f, samples, case, rtol, atol in cases:
         expected = float(np.mean(f(samples)) - f(np.mean(samples)))
@@ -230,7 +229,7 @@ def check_constants(answer, t):
         ("a random 4×4 positive definite H", M @ M.T + 0.1 * np.eye(4)),
         ("diag(0, 3) (convex, not strongly)", np.diag([0.0, 3.0])),
         ("a rotated indefinite H with eigenvalues −1 and 3", R @ np.diag([-1.0, 3.0]) @ R.T),
-        (f"a random {n}×{n} positive definite H {_HIDDEN}", random_symmetric(hidden, n)),
+        (f"a random {n}×{n} positive definite H {HIDDEN_NOTE}", random_symmetric(hidden, n)),
     ]
     for name, H in cases:
         eig = np.linalg.eigvalsh(H)
@@ -299,7 +298,7 @@ def check_best_step(answer, t):
     hidden_A = with_eigenvalues(np.sort(hidden.uniform(0.2, 5.0, n)), seed=int(hidden.integers(2**31)))
     for name, A in (("diag(1, 10)", np.diag([1.0, 10.0])), ("diag(3, 3)", np.diag([3.0, 3.0])),
                     ("rotated, eigenvalues 0.2 and 5", models.Quadratic.from_eigenvalues([0.2, 5.0], angle=0.4).A),
-                    (f"a random {n}×{n} positive definite A {_HIDDEN}", hidden_A)):
+                    (f"a random {n}×{n} positive definite A {HIDDEN_NOTE}", hidden_A)):
         c = convexity.quadratic_constants(A)
         got = answer(A.copy())
         try:

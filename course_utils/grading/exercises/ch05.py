@@ -15,19 +15,19 @@ from __future__ import annotations
 
 import numpy as np
 
-from ..cases import check_input_unchanged, diagnose, hidden_rng, with_eigenvalues
+from ..cases import (
+    HIDDEN_NOTE,
+    as_float_array,
+    check_input_unchanged,
+    diagnose,
+    hidden_rng,
+    sphere_uniformity_pvalue,
+    watched,
+    with_eigenvalues,
+)
 from ..registry import exercise
 
-_HIDDEN = "(drawn afresh on every check: your function must work for any input, not only the printed ones)"
 _FALSE_ALARM = 1e-6
-
-
-def _as_array(value, shape=None):
-    try:
-        out = np.array(value, dtype=float)
-    except (TypeError, ValueError):
-        return None
-    return out if shape is None or out.shape == shape else None
 
 
 # ---------------------------------------------------------------------------------------------------------------
@@ -94,19 +94,19 @@ def check_sam_step(answer, t):
         (grad, np.array([1.0, 1.0]), 0.05, 0.1, "L = ½θᵀdiag(1, 10)θ, θ = (1, 1), lr = 0.05, ρ = 0.1"),
         (grad_cubic, np.array([1.5, -0.4, 0.2]), 0.02, 0.3, "∇L(θ) = θ³ − θ, θ = (1.5, −0.4, 0.2), lr = 0.02, ρ = 0.3"),
         (grad, np.array([0.3, -0.2]), 0.05, 0.0, "ρ = 0 (SAM reduces to a gradient-descent step)"),
-        (grad_h, th_h, lr_h, rho_h, f"a random non-quadratic loss in {n}-D {_HIDDEN}"),
+        (grad_h, th_h, lr_h, rho_h, f"a random non-quadratic loss in {n}-D {HIDDEN_NOTE}"),
     ]
     for gfun, theta, lr, rho, case in cases:
         expected = _sam(gfun, theta, lr, rho)
         theta_in = theta.copy()
         out = answer(gfun, theta_in, lr, rho)
         t.close(out, expected, rtol=1e-8, atol=1e-12, case=case,
-                hint=_sam_hint(_as_array(out), gfun, theta, lr, rho, expected))
+                hint=_sam_hint(as_float_array(out), gfun, theta, lr, rho, expected))
         if case.startswith("L = "):
             check_input_unchanged(t, theta, theta_in, case="the input θ after the call", message="θ was modified "
                                   "in place", hint="Your function changed the caller's θ: return a new array (an "
                                   "in-place update such as `theta += ...` changes it).")
-    out = _as_array(answer(grad, np.zeros(2), 0.1, 0.1))
+    out = as_float_array(answer(grad, np.zeros(2), 0.1, 0.1))
     t.true(out is not None and out.shape == (2,) and np.all(np.isfinite(out)) and np.allclose(out, 0.0),
            case="θ = 0, where the gradient is exactly zero", message="the result is not θ = 0 (or is not finite)",
            hint="At a critical point the gradient's direction is undefined (0/0): the exercise says what the "
@@ -115,24 +115,6 @@ def check_sam_step(answer, t):
 
 # ---------------------------------------------------------------------------------------------------------------
 # 5.2
-
-
-def _logging_loss(f, log):
-    def loss(theta):
-        point = np.array(theta, dtype=float)
-        log.append(point)
-        return f(point.copy())
-    return loss
-
-
-def _direction_cdf(P):
-    """CDF of the projection wᵀu of a uniform unit vector u in P dimensions on a fixed unit vector w."""
-    from scipy import stats
-
-    def cdf(x):
-        x = np.asarray(x, dtype=float)
-        return 0.5 + 0.5 * np.sign(x) * stats.beta.cdf(x * x, 0.5, (P - 1) / 2)
-    return cdf
 
 
 def _direction_hint(u):
@@ -167,8 +149,8 @@ def _sharpness_case(t, answer, f, theta, radius, n, seed, case, *, test_directio
     log: list[np.ndarray] = []
     base = f(theta.copy())
     theta_in = theta.copy()
-    res = answer(_logging_loss(f, log), theta_in, radius, n, np.random.default_rng(seed))
-    pair = _as_array(res, (2,)) if isinstance(res, tuple) else None
+    res = answer(watched(f, log), theta_in, radius, n, np.random.default_rng(seed))
+    pair = as_float_array(res, (2,), finite=False) if isinstance(res, tuple) else None
     if pair is None:
         t.fail("expected a tuple of two numbers (worst, average)", case=case,
                hint="Return two numbers, as a tuple: the worst increase and the average one.")
@@ -201,12 +183,9 @@ def _sharpness_case(t, answer, f, theta, radius, n, seed, case, *, test_directio
             t.fail("too few perturbed points to test their directions", case=case + ": the directions",
                    hint="Evaluate the loss once for each of the n random directions.")
         else:
-            from scipy import stats
-
-            cdf = _direction_cdf(P)
             w = hidden_rng().standard_normal(P)
             ws = [*np.eye(P), np.ones(P) / np.sqrt(P), w / np.linalg.norm(w)]
-            pmin = min(float(stats.kstest(u @ v, cdf, method="asymp").pvalue) for v in ws)
+            pmin = sphere_uniformity_pvalue(u, np.array(ws))
             t.true(pmin > alpha / len(ws),
                    case=case + f": the directions are uniform on the sphere (Kolmogorov–Smirnov tests; a correct "
                                f"answer fails with probability below {_FALSE_ALARM:.0e})",
@@ -236,7 +215,7 @@ def check_random_sharpness(answer, t):
         return 0.5 * float(z @ Hh @ z) - float(bh @ z)
 
     _, theta_in = _sharpness_case(t, answer, quad_h, th_h, r_h, n_h, seed_h,
-                                  f"a rotated 5-D quadratic away from its minimum, n = {n_h} {_HIDDEN}",
+                                  f"a rotated 5-D quadratic away from its minimum, n = {n_h} {HIDDEN_NOTE}",
                                   test_directions=True, alpha=_FALSE_ALARM)
     check_input_unchanged(t, th_h, theta_in, case="θ after the call", message="θ was modified in place",
                           hint="Your function changed the caller's θ: build the perturbed points as new arrays.")
@@ -259,7 +238,7 @@ def check_random_sharpness(answer, t):
 
     # randomness from rng only
     outs = [answer(quad, np.zeros(5), r, 20, np.random.default_rng(s)) for s in (seed_h, seed_h, seed_h + 1)]
-    pairs = [_as_array(o, (2,)) if isinstance(o, tuple) else None for o in outs]
+    pairs = [as_float_array(o, (2,)) if isinstance(o, tuple) else None for o in outs]
     ok = all(p is not None for p in pairs) and np.array_equal(pairs[0], pairs[1]) and not np.array_equal(pairs[0],
                                                                                                        pairs[2])
     t.true(ok, case="twice with the same generator state, once with another",
@@ -305,16 +284,16 @@ def check_threshold(answer, t):
         (with_eigenvalues([0.5, 2.0, 9.0], seed=2), "a non-diagonal 3×3 H with eigenvalues (0.5, 2, 9)"),
         (np.array([[3.0, 1.0], [1.0, 3.0]]), "H = [[3, 1], [1, 3]]"),
         (Hn, "a non-diagonal 4×4 H with eigenvalues (5, 0.5, 2, 1)"),
-        (Hh, f"a random {n}×{n} symmetric positive definite H {_HIDDEN}"),
+        (Hh, f"a random {n}×{n} symmetric positive definite H {HIDDEN_NOTE}"),
     ]
     for H, case in cases:
         expected = 2.0 / np.linalg.eigvalsh(H)[-1]
         out = answer(H.copy())
-        value = _as_array(out, ())
+        value = as_float_array(out, ())
         t.close(out, expected, rtol=1e-8, case=case, hint=_threshold_hint(value, H, expected))
     # the threshold is a property of GD: just below it GD converges, just above it explodes (hidden H)
     expected = 2.0 / np.linalg.eigvalsh(Hh)[-1]
-    value = _as_array(answer(Hh.copy()), ())
+    value = as_float_array(answer(Hh.copy()), ())
     ok = False
     if value is not None and np.isfinite(value) and value > 0:
         lo, hi = np.ones(n), np.ones(n)
@@ -322,7 +301,7 @@ def check_threshold(answer, t):
             lo = lo - 0.98 * value * (Hh @ lo)
             hi = hi - 1.02 * value * (Hh @ hi)
         ok = bool(np.linalg.norm(lo) < 1e-3 and np.linalg.norm(hi) > 1e3)
-    t.true(ok, case=f"GD on the random H: it converges at 0.98 × your rate and explodes at 1.02 × {_HIDDEN}",
+    t.true(ok, case=f"GD on the random H: it converges at 0.98 × your rate and explodes at 1.02 × {HIDDEN_NOTE}",
            message="your rate is not where GD changes from converging to exploding",
            hint=_threshold_hint(value, Hh, expected))
 
@@ -387,7 +366,7 @@ def check_rescale(answer, t):
     a_h = float(np.exp(hidden.uniform(-2.0, 2.0)))
     for ls, Xs, a, case in ((layers, X, 3.0, "a 2-5-1 ReLU network, α = 3"),
                             (layers, X, 0.2, "the same network, α = 0.2"),
-                            (layers_h, X_h, a_h, f"a random ReLU network and α {_HIDDEN}")):
+                            (layers_h, X_h, a_h, f"a random ReLU network and α {HIDDEN_NOTE}")):
         expected_pred = _net(ls, Xs)
         (W1, b1), (W2, b2) = ls
         expected = [(a * W1, a * b1), (W2 / a, b2)]
