@@ -131,8 +131,9 @@ check("5.2", random_sharpness)
 # iterate close to the minimum — where the gradient is small but the perturbation is not. Which component
 # survives, and at which distance from the minimum does it stop shrinking?
 #
-# Return that distance $\|\theta\|$ as one number, computed from `H`, `lr` and `rho` (a formula, not a long run:
-# the check compares it with SAM run on a hidden quadratic until it settles). Leave `H` unchanged.
+# Return that distance $\|\theta\|$ as one number computed from `H`, `lr` and `rho`; leave `H` unchanged. Besides
+# its printed and hidden cases, the check runs SAM on a hidden quadratic until it settles and compares your number
+# with the distance it ends at.
 #
 # *Expected output:* `✓ Exercise 5.3 (Where SAM ends on a quadratic): passed — all 6 cases`.
 
