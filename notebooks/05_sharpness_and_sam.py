@@ -446,5 +446,5 @@ ReparameterizationExplorer(relu, theta_relu)
 #   we like. Use scale-aware measures.
 #
 # **Exercises:** [`../exercises/05_sharpness_and_sam_exercises.ipynb`](../exercises/05_sharpness_and_sam_exercises.ipynb)
-# — one SAM step, ε-sharpness by random sampling, the $2/\eta$ threshold for a given Hessian, and a reparameterized
-# network's invariance.
+# — one SAM step, ε-sharpness by random sampling, where SAM ends on a quadratic (predict, then derive), and the
+# Hessian after Dinh et al.'s rescaling (derived, then checked against automatic differentiation).

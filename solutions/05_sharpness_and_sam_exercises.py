@@ -19,7 +19,9 @@
 # %% [markdown]
 # # Chapter 5 exercises: sharpness and SAM
 #
-# Four exercises that rebuild the chapter's key computations by hand. Replace each
+# Four exercises: 5.1 and 5.2 rebuild the chapter's computations by hand; 5.3 and 5.4 ask for the reasoning the
+# chapter skipped — a prediction to make before you run anything, then a derivation the check tests numerically.
+# Replace each
 # `raise NotImplementedError(...)` with your code, run the cell, then run the `check(...)` cell below it: it
 # tests your function at once and prints a verdict (passed / failed with a hint / not attempted yet). `check`
 # never stops the notebook.
@@ -115,72 +117,129 @@ def random_sharpness(loss, theta, radius, n, rng):
 check("5.2", random_sharpness)
 
 # %% [markdown]
-# ## Exercise 5.3 — the stability threshold
+# ## Exercise 5.3 — where SAM ends on a quadratic
 #
-# Gradient descent on $L(\theta) = \tfrac12\theta^\top H\theta$ ($H$ symmetric positive definite) multiplies the
-# component of $\theta$ along each eigenvector by $1 - \eta\lambda_i$. Return the largest learning rate for which
-# it converges: the threshold beyond which the sharpest direction explodes.
+# Gradient descent on $L(\theta) = \tfrac12\theta^\top H\theta$ ($H$ symmetric positive definite) converges to the
+# minimum $\theta = 0$ whenever $0 < \eta\lambda_{\max} < 2$ (chapter, section 4). Now run SAM — your `sam_step`
+# from 5.1 — on the same quadratic, at such a learning rate.
 #
-# *Expected output:* `✓ Exercise 5.3 (The stability threshold of gradient descent): passed — all 6 cases`.
+# **Predict first**, and write your guess down before you run anything: does SAM converge to the minimum too? If
+# not, where does it end up?
+#
+# Then run it (a few thousand steps from a random start, with `sam_step`) and look at the last iterates. Finally
+# **derive** what you saw: write one SAM step in the eigenbasis of $H$, component by component, and follow the
+# iterate close to the minimum — where the gradient is small but the perturbation is not. Which component
+# survives, and at which distance from the minimum does it stop shrinking?
+#
+# Return that distance $\|\theta\|$ as one number computed from `H`, `lr` and `rho`; leave `H` unchanged. Besides
+# its printed and hidden cases, the check runs SAM on a hidden quadratic until it settles and compares your number
+# with the distance it ends at.
+#
+# *Expected output:* `✓ Exercise 5.3 (Where SAM ends on a quadratic): passed — all 6 cases`.
 
 # %%
-def max_stable_lr(H):
-    """The stability threshold of gradient descent on ½θᵀHθ.
+def sam_end_distance(H, lr, rho):
+    """Distance from the minimum of ½θᵀHθ at which SAM ends up.
 
     Parameters
     ----------
     H : array, shape (P, P), symmetric positive definite
+    lr : float
+        Learning rate η, with 0 < η λ_max < 2.
+    rho : float
+        SAM's radius ρ > 0.
 
     Returns
     -------
     float
     """
-    ### BEGIN SOLUTION: return one float computed from H — the exercise text above says which component explodes
-    return 2.0 / np.linalg.eigvalsh(H)[-1]
+    ### BEGIN SOLUTION: derive the distance as the exercise text above describes, then return it as one number
+    lam = np.linalg.eigvalsh(H)[-1]  # the surviving component: along the top eigenvector, a' = (1 − ηλ)a − ηλρ sign(a)
+    return float(lr * rho * lam / (2.0 - lr * lam))  # the period-2 point a' = −a
     ### END SOLUTION
 
 
 # %%
-check("5.3", max_stable_lr)
+check("5.3", sam_end_distance)
 
 # %% [markdown]
-# ## Exercise 5.4 — a reparameterized ReLU network
+# **Your prediction, what you saw, and why** (a few sentences):
 #
-# A one-hidden-layer ReLU network computes $f(X) = \mathrm{relu}(X W_1 + b_1)\, W_2 + b_2$. Return the rescaled
-# layers $[(\alpha W_1, \alpha b_1), (W_2/\alpha, b_2)]$ as **new** arrays. The check verifies that the network's
-# predictions do not change although the weights do — the heart of Dinh et al.'s argument that $\lambda_{\max}$
-# alone cannot explain generalization.
+# <!-- BEGIN SOLUTION -->
+# SAM does not converge: close to the minimum the perturbation still has length $\rho$, so the gradient it steps
+# with does not vanish. Along eigenvector $i$ one step maps the component $a_i$ to
+# $(1 - \eta\lambda_i)a_i - \eta\lambda_i\rho\,\lambda_i a_i/\|H\theta\|$. The iterate settles into a
+# **period-2 bounce across the minimum along the sharpest eigenvector** ($a' = -a$), where the other components
+# shrink, at the distance $\eta\rho\lambda_{\max}/(2 - \eta\lambda_{\max})$ — larger for sharper minima and for
+# larger $\rho$ (Bartlett, Long & Bousquet 2023 call it "bouncing across ravines"). This is the chapter's remark that
+# SAM's fixed points are not minima, made exact.
+# <!-- END SOLUTION -->
+
+# %% [markdown]
+# ## Exercise 5.4 — the Hessian after Dinh et al.'s rescaling
 #
-# *Expected output:* `✓ Exercise 5.4 (A reparameterized ReLU network): passed — all 8 cases`.
+# Section 6 of the chapter rescaled a one-hidden-layer ReLU network,
+# $(W_1, b_1, W_2, b_2) \to (\alpha W_1, \alpha b_1, W_2/\alpha, b_2)$ with $\alpha > 0$, found the same function
+# with a different $\lambda_{\max}$, and said that the curvature along $W_1$ "scales like $1/\alpha^2$" without
+# showing why. Derive it — for the whole Hessian.
+#
+# The parameter vector lists $W_1$ ($d \times h$, row by row), then $b_1$ ($h$), then $W_2$ ($h \times k$, row by
+# row), then $b_2$ ($k$): $P = dh + h + hk + k$. Given the Hessian `H` of the loss at $\theta$, return the Hessian
+# at the rescaled point **without differentiating the loss again**. Start from what the rescaling keeps: the loss at
+# the rescaled weights equals the loss at the original ones, for *every* $\theta$ — differentiate that identity.
+#
+# **Predict first:** the block of $H$ that couples $W_1$ with $W_2$ — does it change?
+#
+# The check compares your matrix with the Hessian computed by automatic differentiation at the rescaled point, for
+# networks at points that are *not* minima: your relation must hold everywhere. Return a new array; leave `H`
+# unchanged.
+#
+# *Expected output:* `✓ Exercise 5.4 (The Hessian after Dinh et al.'s rescaling): passed — all 5 cases`.
 
 # %%
-def rescale_layers(layers, alpha):
-    """Dinh et al.'s rescaling of a one-hidden-layer ReLU network.
+def rescaled_hessian(H, sizes, alpha):
+    """The Hessian of a d-h-k ReLU network's loss after Dinh et al.'s rescaling, from the Hessian before it.
 
     Parameters
     ----------
-    layers : list of two (W, b) pairs
-        [(W1 (d, h), b1 (h,)), (W2 (h, k), b2 (k,))].
+    H : array, shape (P, P)
+        The Hessian at θ, parameters ordered [W1, b1, W2, b2].
+    sizes : tuple of int
+        (d, h, k): inputs, hidden units, outputs.
     alpha : float
         α > 0.
 
     Returns
     -------
-    list of two (W, b) pairs
+    array, shape (P, P)
     """
-    ### BEGIN SOLUTION: return the new list of (W, b) pairs described in the exercise text above
-    (W1, b1), (W2, b2) = layers
-    return [(alpha * W1, alpha * b1), (W2 / alpha, b2.copy())]
+    ### BEGIN SOLUTION: derive the relation the exercise text above asks for, then apply it to H
+    d, h, k = sizes
+    # L(Dθ) = L(θ) with D diagonal: D H(Dθ) D = H(θ), so H(Dθ) = D⁻¹ H(θ) D⁻¹
+    scale = np.concatenate([np.full(d * h + h, alpha), np.full(h * k, 1.0 / alpha), np.ones(k)])
+    return H / np.outer(scale, scale)
     ### END SOLUTION
 
 
 # %%
-check("5.4", rescale_layers)
+check("5.4", rescaled_hessian)
+
+# %% [markdown]
+# **Your derivation, and your answer to the prediction** (a few lines):
+#
+# <!-- BEGIN SOLUTION -->
+# Write the rescaling as $\theta \mapsto D\theta$ with $D$ diagonal ($\alpha$ on $W_1$ and $b_1$, $1/\alpha$ on
+# $W_2$, $1$ on $b_2$). $L(D\theta) = L(\theta)$ for every $\theta$; differentiating twice (the chain rule, $D$
+# constant) gives $D\,H(D\theta)\,D = H(\theta)$, so $H(D\theta) = D^{-1}H(\theta)D^{-1}$: each entry is divided by
+# the factors of *both* its parameters. The $W_1$ block is divided by $\alpha^2$, the $W_2$ block multiplied by
+# $\alpha^2$, and the $W_1$–$W_2$ block does **not** change ($\alpha \cdot \tfrac1\alpha = 1$); the blocks with $b_2$
+# change by one factor. The relation holds at every $\theta$, not only at a minimum, because the rescaling is linear.
+# <!-- END SOLUTION -->
 
 # %% [markdown]
 # ## Think about it
 #
-# With your `rescale_layers`, the same network can be given any $\lambda_{\max}$ you like. Which sharpness
+# With your `rescaled_hessian`, the same network can be given any $\lambda_{\max}$ you like. Which sharpness
 # measures from the chapter are unchanged by this rescaling, and why does ASAM scale its perturbation by
 # $|\theta| + \eta$?
 #

@@ -3,7 +3,15 @@
 import numpy as np
 import pytest
 
-from course_utils.grading.cases import check_input_unchanged, random_symmetric, same_arrays, with_eigenvalues
+from course_utils.grading.cases import (
+    as_float_array,
+    check_input_unchanged,
+    random_symmetric,
+    same_arrays,
+    sphere_uniformity_pvalue,
+    watched,
+    with_eigenvalues,
+)
 from course_utils.grading.registry import Tester
 
 
@@ -84,3 +92,79 @@ def test_the_batch_graders_seed_changes_the_hidden_cases_and_is_validated():
     assert _draws_in_a_fresh_process("987654321")[1] == graded   # the same grader seed grades the same way again
     code, _, err = _draws_in_a_fresh_process("twelve")
     assert code != 0 and "COURSE_GRADER_SEED" in err and "'twelve'" in err
+
+
+class _Sneaky(list):
+    def __eq__(self, other):  # an answer's object that claims to equal anything
+        return True
+
+
+def test_as_float_array_copies_numbers_and_refuses_the_rest():
+    x = np.array([1.0, 2.0])
+    out = as_float_array(x)
+    assert out is not x and out.dtype == np.float64 and np.array_equal(out, x)   # a copy, not the object
+    assert as_float_array(_Sneaky([1, 2]), (2,)).tolist() == [1.0, 2.0]         # plain data, whatever the type
+    assert as_float_array([1.0, 2.0], (3,)) is None                              # another shape
+    assert as_float_array("two") is None and as_float_array([[1.0], [1.0, 2.0]]) is None
+    assert as_float_array(10**400) is None                                       # no OverflowError
+    assert as_float_array([1.0, np.nan]) is None                                 # not finite by default ...
+    assert np.isnan(as_float_array([1.0, np.nan], finite=False)[1])              # ... kept when asked
+    with pytest.raises(TypeError, match="`shape`"):
+        as_float_array([1.0], 1)
+    with pytest.raises(ValueError, match="`shape`"):
+        as_float_array([1.0], (-1,))
+
+
+def test_watched_records_copies_of_every_point_and_passes_a_copy_on():
+    log: list = []
+    seen = []
+
+    def f(x):
+        seen.append(x)
+        x += 100.0          # what the function does to its argument does not reach the log
+        return float(x.sum())
+
+    g = watched(f, log)
+    point = np.array([1.0, 2.0])
+    assert g(point) == 203.0 and g([0, 1]) == 201.0
+    assert [p.tolist() for p in log] == [[1.0, 2.0], [0.0, 1.0]] and point.tolist() == [1.0, 2.0]
+    assert seen[0] is not point and log[0] is not seen[0]
+    with pytest.raises(TypeError, match="`fn`"):
+        watched(3.0, log)
+    with pytest.raises(TypeError, match="`log`"):
+        watched(f, ())
+
+
+def test_sphere_uniformity_pvalue_accepts_uniform_directions_and_rejects_biased_ones():
+    rng = np.random.default_rng(0)
+    u = rng.standard_normal((3000, 5))
+    u /= np.linalg.norm(u, axis=1, keepdims=True)
+    axes = np.vstack([np.eye(5), np.ones(5) / np.sqrt(5)])
+    assert sphere_uniformity_pvalue(u, axes) > 1e-3
+    cube = rng.uniform(-1, 1, (3000, 5))
+    cube /= np.linalg.norm(cube, axis=1, keepdims=True)                           # normalised from a cube
+    assert sphere_uniformity_pvalue(cube, axes) < 1e-7
+    assert sphere_uniformity_pvalue(np.abs(u), axes) < 1e-7                       # one orthant
+
+
+def test_sphere_uniformity_pvalue_in_3d_is_the_uniform_law_on_minus_one_one():
+    # Oracle: Archimedes — in 3-D a uniform direction's projection on any unit vector is uniform on [−1, 1]
+    from scipy import stats
+
+    rng = np.random.default_rng(1)
+    u = rng.standard_normal((400, 3))
+    u /= np.linalg.norm(u, axis=1, keepdims=True)
+    w = np.array([0.6, 0.0, 0.8])
+    axes = np.vstack([np.eye(3), w])
+    expected = min(float(stats.kstest(u @ a, "uniform", args=(-1.0, 2.0), method="asymp").pvalue) for a in axes)
+    assert sphere_uniformity_pvalue(u, axes) == pytest.approx(expected, rel=1e-9)
+
+
+def test_sphere_uniformity_pvalue_names_a_bad_argument():
+    u = np.eye(3)
+    with pytest.raises(ValueError, match="`axes`"):
+        sphere_uniformity_pvalue(u, np.ones((1, 3)))                              # not a unit vector
+    with pytest.raises(ValueError, match="`axes`"):
+        sphere_uniformity_pvalue(u, np.eye(2))                                    # another dimension
+    with pytest.raises(ValueError, match="`directions`"):
+        sphere_uniformity_pvalue(np.ones((4, 1)), np.ones((1, 1)))

@@ -207,6 +207,11 @@ def _sum_of_squares(x):
 # only thing wrong with the call.
 OVERRIDES = {
     "course_utils.grading.cases.diagnose": {"actual": 1.0, "mistakes": [(2.0, "a hint")], "default": "generic"},
+    "course_utils.grading.cases.as_float_array": {"value": [1.0, 2.0], "shape": (2,)},
+    "course_utils.grading.cases.watched": {"log": []},
+    "course_utils.grading.cases.sphere_uniformity_pvalue": {
+        "directions": np.array([[1.0, 0.0, 0.0], [0.0, 0.6, 0.8], [-0.6, 0.0, 0.8], [0.0, -1.0, 0.0]]),
+        "axes": np.eye(3)},
     "course_utils.widgets.base.float_slider": {"min": 0.0, "max": 1.0, "step": 0.1, "value": 0.5},
     "course_utils.widgets.base.log_slider": {"min": 1e-3, "max": 1.0, "value": 0.1},
     "course_utils.widgets.base.int_slider": {"min": 0, "max": 10, "step": 1, "value": 5},

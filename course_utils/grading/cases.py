@@ -13,11 +13,161 @@ from typing import Any
 
 import numpy as np
 
-from ..validation import check_bool, check_instance, check_int, check_rng, check_scalar, check_str, check_vector
+from ..validation import (
+    check_array,
+    check_bool,
+    check_callable,
+    check_instance,
+    check_int,
+    check_rng,
+    check_scalar,
+    check_str,
+    check_vector,
+)
 from .registry import Tester
 
 __all__ = ["random_symmetric", "with_eigenvalues", "same_arrays", "check_input_unchanged", "hidden_rng", "hidden_seed", "diagnose",
-           "GRADER_SEED_VARIABLE", "DEFAULT_HIDDEN_SEED"]
+           "GRADER_SEED_VARIABLE", "DEFAULT_HIDDEN_SEED", "HIDDEN_NOTE", "as_float_array", "watched",
+           "sphere_uniformity_pvalue"]
+
+#: Appended to the description of a hidden case: its inputs differ on every ``check`` call.
+HIDDEN_NOTE = "(drawn afresh on every check: your function must work for any input, not only the printed ones)"
+
+
+def as_float_array(value: Any, shape: tuple[int, ...] | None = None, *, finite: bool = True) -> np.ndarray | None:
+    """An answer's value as a new float array, or None when it cannot be one.
+
+    Checks compare what an answer returned as plain data: whatever it is (a list, a tuple, an array, a subclass
+    with a clever ``__eq__``), its numbers are copied into a float64 array first.
+
+    Parameters
+    ----------
+    value : object
+        What the answer returned (anything; it is never trusted).
+    shape : tuple of int, optional
+        The required shape; another shape gives None. Default None: any shape.
+    finite : bool
+        Whether NaN or infinite entries give None (default True). Pass False where a non-finite value is itself
+        something the check reports (a diverging run).
+
+    Returns
+    -------
+    ndarray or None
+        A float64 copy of ``value``; None if ``value`` is not numbers, has another shape than ``shape``, or (with
+        ``finite``) holds NaN or inf.
+
+    Raises
+    ------
+    TypeError
+        If ``shape`` is not None or a tuple of integers ≥ 0, or ``finite`` is not a bool.
+    """
+    if shape is not None:
+        if not isinstance(shape, tuple):
+            raise TypeError(f"`shape` must be None or a tuple of integers >= 0, got {shape!r} of type "
+                            f"{type(shape).__name__}")
+        shape = tuple(check_int(n, "shape", low=0) for n in shape)
+    finite = check_bool(finite, "finite")
+    try:
+        out = np.array(value, dtype=float)
+    except (TypeError, ValueError, OverflowError):
+        return None
+    if shape is not None and out.shape != shape:
+        return None
+    if finite and not np.all(np.isfinite(out)):
+        return None
+    return out
+
+
+def watched(fn: Any, log: list) -> Any:
+    """``fn`` wrapped so that every point it is called at is recorded in ``log``.
+
+    A check hands the wrapper to the answer (as the loss, the gradient or the Hessian-vector product) and reads
+    ``log`` afterwards: where the answer evaluated, how often, in which directions. Each call's argument is
+    copied as a float array into ``log``, and ``fn`` receives another copy, so neither the answer nor ``fn``
+    can change what was recorded.
+
+    Parameters
+    ----------
+    fn : callable
+        One array -> the value at that point.
+    log : list
+        Receives a float64 copy of each argument, in call order.
+
+    Returns
+    -------
+    callable
+        ``x -> fn(x)``, recording ``x``.
+
+    Raises
+    ------
+    TypeError
+        If ``fn`` is not callable or ``log`` is not a list.
+    """
+    fn = check_callable(fn, "fn")
+    log = check_instance(log, "log", list, "a list")
+
+    def call(x):
+        point = np.array(x, dtype=float)
+        log.append(point)
+        return fn(point.copy())
+
+    return call
+
+
+def _projection_cdf(P: int):
+    r"""CDF of :math:`w^\top u` for :math:`u` uniform on the unit sphere in ``P`` dimensions, :math:`w` a unit vector.
+
+    :math:`(w^\top u)^2` follows Beta(1/2, (P − 1)/2); the projection is symmetric about 0.
+    """
+    from scipy import stats
+
+    def cdf(x):
+        x = np.asarray(x, dtype=float)
+        return 0.5 + 0.5 * np.sign(x) * stats.beta.cdf(x * x, 0.5, (P - 1) / 2)
+
+    return cdf
+
+
+def sphere_uniformity_pvalue(directions: Any, axes: Any) -> float:
+    r"""Smallest p-value of Kolmogorov–Smirnov tests that ``directions`` are uniform on the unit sphere.
+
+    For each unit vector :math:`a` in ``axes`` the projections :math:`a^\top u_k` are compared with their law
+    under uniformity: :math:`(a^\top u)^2 \sim \mathrm{Beta}(\tfrac12, \tfrac{P-1}{2})`, symmetric about 0 (in
+    3-D, uniform on [−1, 1]: Archimedes). Axis-aligned, one-orthant or cube-normalised directions fail along a
+    coordinate axis or the diagonal. With ``m`` axes, compare the result with ``alpha / m`` for a combined
+    false-alarm rate of at most ``alpha`` (Bonferroni).
+
+    Parameters
+    ----------
+    directions : array_like, shape (n, P)
+        The directions to test, one per row (unit vectors if the answer is right), n ≥ 1, P ≥ 2.
+    axes : array_like, shape (m, P)
+        Unit vectors to project on, m ≥ 1.
+
+    Returns
+    -------
+    float
+        The smallest of the ``m`` asymptotic p-values.
+
+    Raises
+    ------
+    ValueError, TypeError
+        If ``directions`` or ``axes`` is not a finite 2-D array of numbers, their columns differ, P < 2, or a
+        row of ``axes`` is not a unit vector.
+    """
+    from scipy import stats
+
+    u = check_array(directions, "directions", ndim=2)
+    if u.shape[1] < 2:
+        raise ValueError(f"`directions` must have at least 2 columns (the dimension P), got shape {u.shape}")
+    a = check_array(axes, "axes", ndim=2)
+    if a.shape[1] != u.shape[1]:
+        raise ValueError(f"`axes` must have as many columns as `directions` ({u.shape[1]}), got shape {a.shape}")
+    norms = np.linalg.norm(a, axis=1)
+    if not np.allclose(norms, 1.0, rtol=0, atol=1e-9):
+        raise ValueError(f"every row of `axes` must be a unit vector, got norms {np.round(norms, 6).tolist()}")
+    cdf = _projection_cdf(u.shape[1])
+    return min(float(stats.kstest(u @ v, cdf, method="asymp").pvalue) for v in a)
 
 
 def random_symmetric(rng: np.random.Generator, n: int) -> np.ndarray:

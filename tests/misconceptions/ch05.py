@@ -1,5 +1,5 @@
-"""Chapter 5: a SAM step (5.1), random-direction sharpness (5.2), the stability threshold (5.3), Dinh et al.'s
-rescaling of a ReLU network (5.4)."""
+"""Chapter 5: a SAM step (5.1), random-direction sharpness (5.2), where SAM ends on a quadratic (5.3), the Hessian
+after Dinh et al.'s rescaling of a ReLU network (5.4)."""
 
 import numpy as np
 
@@ -197,125 +197,202 @@ def sharp_marsaglia(loss, theta, radius, n, rng):
     return max(inc), float(np.mean(inc))
 
 
-# --- 5.3 max_stable_lr(H) ----------------------------------------------------------------------------------------
+# --- 5.3 sam_end_distance(H, lr, rho) ---------------------------------------------------------------------------
 
 
-@wrong("5.3", r"diagonal entries")
-def lr_diagonal(H):
-    """2 / largest diagonal entry"""
-    return 2.0 / np.max(np.diag(H))
+def _top(H):
+    return np.linalg.eigvalsh(H)[-1]
 
 
-@wrong("5.3", r"half the threshold")
-def lr_one_over(H):
-    """1/λ_max"""
-    return 1.0 / np.linalg.eigvalsh(H)[-1]
+@wrong("5.3", r"settles at the minimum, as gradient descent")
+def end_at_minimum(H, lr, rho):
+    """predicts that SAM converges to the minimum, like GD below 2/λ_max"""
+    return 0.0
 
 
-@wrong("5.3", r"smallest eigenvalue")
-def lr_lambda_min(H):
-    """uses λ_min"""
-    return 2.0 / np.linalg.eigvalsh(H)[0]
+@wrong("5.3", r"perturbation's length ρ")
+def end_at_rho(H, lr, rho):
+    """treats the perturbation as constant: the fixed point a = (1 − ηλ)a − ηλρ gives |a| = ρ"""
+    return rho
+
+
+@wrong("5.3", r"flattest direction")
+def end_flattest(H, lr, rho):
+    """follows the smallest eigenvalue (the flat direction, where SAM is slowest)"""
+    lam = np.linalg.eigvalsh(H)[0]
+    return lr * rho * lam / (2 - lr * lam)
+
+
+@wrong("5.3", r"ηλ is small")
+def end_small_step(H, lr, rho):
+    """drops the ηλ term when solving a' = −a (small-step approximation)"""
+    return lr * rho * _top(H) / 2
+
+
+@wrong("5.3", r"sign slipped")
+def end_sign_slip(H, lr, rho):
+    """solves (2 + ηλ)a = ηλρ instead of (2 − ηλ)a = ηλρ"""
+    lam = _top(H)
+    return lr * rho * lam / (2 + lr * lam)
+
+
+@wrong("5.3", r"distance between the two points")
+def end_diameter(H, lr, rho):
+    """returns the width of the bounce (from one side to the other)"""
+    lam = _top(H)
+    return 2 * lr * rho * lam / (2 - lr * lam)
 
 
 @wrong("5.3", r"does not sort")
-def lr_eigvals_last(H):
+def end_eigvals_last(H, lr, rho):
     """takes the last entry of np.linalg.eigvals (unsorted)"""
-    return 2.0 / np.linalg.eigvals(H).real[-1]
+    lam = np.linalg.eigvals(H).real[-1]
+    return lr * rho * lam / (2 - lr * lam)
 
 
-@wrong("5.3", r"trace")
-def lr_trace(H):
-    """2 / trace"""
-    return 2.0 / np.trace(H)
+@wrong("5.3", r"diagonal entry")
+def end_diagonal(H, lr, rho):
+    """uses the largest diagonal entry of H as the top curvature"""
+    lam = np.max(np.diag(H))
+    return lr * rho * lam / (2 - lr * lam)
 
 
-@wrong("5.3", r"Frobenius")
-def lr_frobenius(H):
-    """2 / ‖H‖_F"""
-    return 2.0 / np.linalg.norm(H)
+@wrong("5.3", r"the loss where SAM ends")
+def end_loss(H, lr, rho):
+    """returns the loss on the cycle, ½λR², instead of R"""
+    lam = _top(H)
+    r = lr * rho * lam / (2 - lr * lam)
+    return 0.5 * lam * r**2
+
+
+@wrong("5.3", r"changed the caller's H")
+def end_inplace(H, lr, rho):
+    """scales H in place by η to read off the eigenvalues of ηH"""
+    H *= lr
+    step = np.linalg.eigvalsh(H)[-1]
+    return rho * step / (2 - step)
 
 
 @right("5.3")
-def lr_spectral_norm(H):
-    """2 / spectral norm (= λ_max for a positive definite H)"""
-    return 2.0 / np.linalg.norm(H, 2)
+def end_by_running_sam(H, lr, rho):
+    """an experiment instead of a formula: run SAM long enough and measure the distance"""
+    theta = np.linspace(1.0, 2.0, len(H))
+    for _ in range(20000):
+        g = H @ theta
+        n = np.linalg.norm(g)
+        theta = theta - lr * (H @ (theta + (rho * g / n if n > 0 else 0 * g)))
+    return float(np.linalg.norm(theta))
 
 
 @right("5.3")
-def lr_power_iteration(H):
-    """λ_max by power iteration"""
+def end_power_iteration(H, lr, rho):
+    """λ_max by power iteration, the period-2 point solved as a ratio"""
     v = np.ones(len(H)) + np.arange(len(H)) * 0.1
     for _ in range(5000):
         w = H @ v
         v = w / np.linalg.norm(w)
-    return float(2.0 / (v @ H @ v))
+    step = lr * float(v @ H @ v)
+    return rho * step / (2.0 - step)
 
 
-# --- 5.4 rescale_layers(layers, alpha) ---------------------------------------------------------------------------
+@right("5.3")
+def end_spectral_norm(H, lr, rho):
+    """the spectral norm (= λ_max for a positive definite H), returned as a numpy float"""
+    lam = np.linalg.norm(H, 2)
+    return np.float64(rho / (2.0 / (lr * lam) - 1.0))
 
 
-@wrong("5.4", r"bias unscaled")
-def rescale_no_b1(layers, alpha):
-    """scales W1 but not b1"""
-    (W1, b1), (W2, b2) = layers
-    return [(alpha * W1, b1.copy()), (W2 / alpha, b2.copy())]
+# --- 5.4 rescaled_hessian(H, sizes, alpha) -----------------------------------------------------------------------
 
 
-@wrong("5.4", r"output bias")
-def rescale_b2(layers, alpha):
-    """divides b2 by α too"""
-    (W1, b1), (W2, b2) = layers
-    return [(alpha * W1, alpha * b1), (W2 / alpha, b2 / alpha)]
+def _factors(sizes, alpha, *, b1=None, w2=None, b2=1.0):
+    d, h, k = sizes
+    return np.concatenate([np.full(d * h, alpha), np.full(h, alpha if b1 is None else b1),
+                           np.full(h * k, 1 / alpha if w2 is None else w2), np.full(k, b2)])
 
 
-@wrong("5.4", r"undo the first layer")
-def rescale_w2_times(layers, alpha):
-    """multiplies W2 by α"""
-    (W1, b1), (W2, b2) = layers
-    return [(alpha * W1, alpha * b1), (alpha * W2, b2.copy())]
+@wrong("5.4", r"wrong way round")
+def hess_times(H, sizes, alpha):
+    """the Hessian scales like the weights: multiplies by the factors instead of dividing"""
+    s = _factors(sizes, alpha)
+    return H * np.outer(s, s)
 
 
-@wrong("5.4", r"changed the caller's arrays")
-def rescale_inplace(layers, alpha):
-    """scales the arrays in place"""
-    (W1, b1), (W2, b2) = layers
-    W1 *= alpha
-    b1 *= alpha
-    W2 /= alpha
-    return [(W1, b1), (W2, b2)]
+@wrong("5.4", r"returned H unchanged")
+def hess_same(H, sizes, alpha):
+    """same function, so the same Hessian"""
+    return H.copy()
 
 
-@wrong("5.4", r"other way round")
-def rescale_inverse(layers, alpha):
-    """puts 1/α on the first layer and α on the second"""
-    (W1, b1), (W2, b2) = layers
-    return [(W1 / alpha, b1 / alpha), (alpha * W2, b2.copy())]
+@wrong("5.4", r"output bias b2")
+def hess_b2(H, sizes, alpha):
+    """treats b2 as rescaled by 1/α, like W2"""
+    s = _factors(sizes, alpha, b2=1 / alpha)
+    return H / np.outer(s, s)
 
 
-@wrong("5.4", r"input array itself")
-def rescale_alias_b2(layers, alpha):
-    """returns the caller's b2 array itself"""
-    (W1, b1), (W2, b2) = layers
-    return [(alpha * W1, alpha * b1), (W2 / alpha, b2)]
+@wrong("5.4", r"bias b1 out")
+def hess_no_b1(H, sizes, alpha):
+    """forgets that b1 is rescaled with W1"""
+    s = _factors(sizes, alpha, b1=1.0)
+    return H / np.outer(s, s)
 
 
-@wrong("5.4", r"weights must change")
-def rescale_identity(layers, alpha):
-    """returns copies of the input layers"""
-    return [(W.copy(), b.copy()) for W, b in layers]
+@wrong("5.4", r"only the diagonal blocks")
+def hess_diagonal_blocks(H, sizes, alpha):
+    """rescales each layer's own block by 1/α² or α² and leaves the coupling blocks alone"""
+    d, h, k = sizes
+    out = H.copy()
+    n1, n2 = d * h + h, h * k
+    out[:n1, :n1] /= alpha**2
+    out[n1:n1 + n2, n1:n1 + n2] *= alpha**2
+    return out
+
+
+@wrong("5.4", r"one derivative only")
+def hess_one_factor(H, sizes, alpha):
+    """divides by the gradient's factor (1/α, α), not by the product of two"""
+    s = _factors(sizes, alpha)
+    return H / np.sqrt(np.outer(s, s))
+
+
+@wrong("5.4", r"rows but not the columns")
+def hess_rows(H, sizes, alpha):
+    """rescales the rows only"""
+    return H / _factors(sizes, alpha)[:, None]
+
+
+@wrong("5.4", r"wrong places")
+def hess_weights_first(H, sizes, alpha):
+    """assumes θ lists the weights first: [W1, W2, b1, b2]"""
+    d, h, k = sizes
+    s = np.concatenate([np.full(d * h, alpha), np.full(h * k, 1 / alpha), np.full(h, alpha), np.ones(k)])
+    return H / np.outer(s, s)
+
+
+@wrong("5.4", r"changed the caller's H")
+def hess_inplace(H, sizes, alpha):
+    """divides H in place"""
+    s = _factors(sizes, alpha)
+    H /= np.outer(s, s)
+    return H
 
 
 @right("5.4")
-def rescale_comprehension(layers, alpha):
-    """per-layer factors in a comprehension, tuples"""
-    factors = (alpha, 1.0 / alpha)
-    out = [(f * W, f * b if i == 0 else np.array(b, copy=True)) for i, ((W, b), f) in enumerate(zip(layers, factors))]
-    return tuple(out)
+def hess_congruence(H, sizes, alpha):
+    """D⁻¹ H D⁻¹ with an explicit diagonal matrix"""
+    D_inv = np.diag(1.0 / _factors(sizes, alpha))
+    return D_inv @ H @ D_inv
 
 
 @right("5.4")
-def rescale_multiply(layers, alpha):
-    """np.multiply / np.divide and a fresh b2"""
-    (W1, b1), (W2, b2) = layers
-    return [(np.multiply(W1, alpha), np.multiply(b1, alpha)), (np.divide(W2, alpha), b2 + 0.0)]
+def hess_blocks(H, sizes, alpha):
+    """block by block: each block's factor is the product of its two groups' factors, returned as nested lists"""
+    d, h, k = sizes
+    edges = np.cumsum([0, d * h + h, h * k, k])
+    factor = (1 / alpha, alpha, 1.0)  # how the curvature per unit step changes for each group
+    out = np.array(H, dtype=float)
+    for i in range(3):
+        for j in range(3):
+            out[edges[i]:edges[i + 1], edges[j]:edges[j + 1]] *= factor[i] * factor[j]
+    return out.tolist()

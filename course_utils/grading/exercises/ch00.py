@@ -11,10 +11,8 @@ from __future__ import annotations
 import numpy as np
 
 from ...derivatives import finite_difference_gradient
-from ..cases import check_input_unchanged, diagnose, hidden_rng, random_symmetric
+from ..cases import HIDDEN_NOTE, check_input_unchanged, diagnose, hidden_rng, random_symmetric
 from ..registry import exercise
-
-_HIDDEN = "(inputs drawn afresh on every check, so the function must work for any input, not just the printed ones)"
 
 
 def _vector_shape_hint(actual, n: int) -> str | None:
@@ -87,7 +85,7 @@ def check_quadratic_gradient(answer, t):
     expected = A @ x - b
     inputs = (A.copy(), b.copy(), x.copy())
     got = answer(*inputs)
-    t.close(got, expected, rtol=1e-8, atol=1e-12, case=f"a random symmetric {n}×{n} problem {_HIDDEN}",
+    t.close(got, expected, rtol=1e-8, atol=1e-12, case=f"a random symmetric {n}×{n} problem {HIDDEN_NOTE}",
             hint=_gradient_hint(got, A, b, x, "Your function must work for any symmetric A and any size n."))
     check_input_unchanged(t, [A, b, x], list(inputs), case="A, b and x after the call (they must be unchanged)",
                           message="your function changed the caller's A, b or x in place",
@@ -154,7 +152,7 @@ def check_gd_step(answer, t):
 
     expected = x - lr * grad_hidden(x)
     got = answer(grad_hidden, x.copy(), lr)
-    t.close(got, expected, rtol=1e-10, atol=1e-14, case=f"a random nonlinear gradient in {n} dimensions {_HIDDEN}",
+    t.close(got, expected, rtol=1e-10, atol=1e-14, case=f"a random nonlinear gradient in {n} dimensions {HIDDEN_NOTE}",
             hint=_step_hint(got, grad_hidden, x, lr, "Your function must work for any grad, x and lr."))
 
     x = np.array([1.0, 1.0])
@@ -208,7 +206,7 @@ def check_loss_after_k_steps(answer, t):
     ratio = float(rng.choice([-1.0, 1.0]) * rng.uniform(0.6, 0.95))  # 1 − lr·a, away from 0 and ±1
     hidden = (a, float(rng.uniform(0.5, 3.0) * rng.choice([-1.0, 1.0])), (1 - ratio) / a, int(rng.integers(2, 12)))
     printed.append((hidden, f"a = {hidden[0]:.4g}, x0 = {hidden[1]:.4g}, lr = {hidden[2]:.4g}, k = {hidden[3]} "
-                            f"{_HIDDEN}", 1e-8))
+                            f"{HIDDEN_NOTE}", 1e-8))
     for args, case, rtol in printed:
         expected = _loss_after(*args)
         got = answer(*args)

@@ -17,10 +17,8 @@ import math
 import numpy as np
 
 from ... import data, models, optimizers
-from ..cases import check_input_unchanged, diagnose, hidden_rng, with_eigenvalues
+from ..cases import HIDDEN_NOTE, check_input_unchanged, diagnose, hidden_rng, with_eigenvalues
 from ..registry import exercise
-
-_HIDDEN = "(drawn afresh on every check: your function must work for any input, not only the printed ones)"
 
 
 def _ts(n: int) -> np.ndarray:
@@ -99,7 +97,7 @@ def check_chord_violation(answer, t):
         got = answer(f, pts.copy(), ts.copy())
         case = f"f = {name}, {len(pts)} points in [{pts[0]:.3g}, {pts[-1]:.3g}], {n_t} weights t"
         if hidden:
-            case += " " + _HIDDEN
+            case += " " + HIDDEN_NOTE
         triple = _as_triple(got)
         if triple is None:
             hint = ("This function is not convex on these points, so some chord is violated: return its (x, y, t)."
@@ -161,7 +159,7 @@ def check_jensen_gap(answer, t):
         (np.log, pos, "f = log x, 20 positive samples", 1e-9, 0.0),
         (np.exp, np.array([0.0, 0.0, 0.0]), "f = eˣ, all samples equal", 0.0, 1e-12),
         (lambda x: 3 * x + 1, s, "f affine, 50 samples", 0.0, 1e-9),
-        (lambda x: np.exp(c * x), h, f"f = exp({c:.3g}x), {h.size} Gaussian samples {_HIDDEN}", 1e-9, 0.0),
+        (lambda x: np.exp(c * x), h, f"f = exp({c:.3g}x), {h.size} Gaussian samples {HIDDEN_NOTE}", 1e-9, 0.0),
     ]
     for f, samples, case, rtol, atol in cases:
         expected = float(np.mean(f(samples)) - f(np.mean(samples)))
@@ -235,7 +233,6 @@ def _ridge_hint(got, X, lam, default):
         if math.isfinite(kappa) and math.isclose(gk, 1 / kappa, rel_tol=1e-6):
             return "Your κ is upside down: the condition number is at least 1."
         return "Your μ and L are right; κ is their ratio as the exercise defines it."
-    n = X.shape[0]
     d = np.diag(_ridge_hessian(X, lam))
     pairs = [
         (_ridge_hessian(X, lam, data_factor=1.0, penalty_factor=1.0),
@@ -294,9 +291,9 @@ def check_ridge_constants(answer, t):
         ("the same feature twice and a column of ones, λ = 0", twin, yr, 0.0),
         ("the same feature twice and a column of ones, λ = 0.1", twin, yr, 0.1),
         ("4 rows and 6 features, λ = 0.5", wide, rng.normal(size=4), 0.5),
-        (f"random X with {n_h} rows and {d_h} features, λ = {lam_h:.3g} {_HIDDEN}", X_h, hidden.normal(size=n_h),
+        (f"random X with {n_h} rows and {d_h} features, λ = {lam_h:.3g} {HIDDEN_NOTE}", X_h, hidden.normal(size=n_h),
          lam_h),
-        (f"random X with {X_def.shape[0]} rows and {d_def} features, λ = 0 {_HIDDEN}", X_def,
+        (f"random X with {X_def.shape[0]} rows and {d_def} features, λ = 0 {HIDDEN_NOTE}", X_def,
          hidden.normal(size=X_def.shape[0]), 0.0),
     ]
     for k, (name, X, y, lam) in enumerate(cases):
@@ -424,7 +421,7 @@ def check_steps_to_tolerance(answer, t):
         lr = (float(hidden.uniform(0.3, 1.9)) / spectrum[-1] if kind == "lr"
               else 2 / (spectrum[0] + spectrum[-1]))
         step = "a random step" if kind == "lr" else "the best step"
-        hidden_cases.append((f"a random {n}×{n} A, a random start, {step} {_HIDDEN}", A, x0, lr,
+        hidden_cases.append((f"a random {n}×{n} A, a random start, {step} {HIDDEN_NOTE}", A, x0, lr,
                              _steps_case(A, x0, lr, hidden)))
     cases = [
         ("the chapter's bowl: A = diag(1, 10), x0 = (−1.8, 0.9), lr = 2/11, eps = 1e-6", np.diag([1.0, 10.0]),
@@ -570,7 +567,7 @@ def check_witness(answer, t):
         mlp, layers = _trained_network(int(hidden.integers(10_000)), h)
         if _best_swap_excess(_network_loss(mlp)[0], layers) > 1e-2:
             break
-    networks.append((f"a trained 2-{h}-1 tanh network {_HIDDEN}", mlp, layers))
+    networks.append((f"a trained 2-{h}-1 tanh network {HIDDEN_NOTE}", mlp, layers))
     for _ in range(20):  # hidden: every unit a copy of one trained unit but one, so most exchanges swap twins
         h = int(hidden.integers(4, 8))
         small, ((V1, c1), (V2, c2)) = _trained_network(int(hidden.integers(10_000)), 2)
@@ -583,7 +580,7 @@ def check_witness(answer, t):
         layers = [(W1, b1), (W2, c2.copy())]
         if _best_swap_excess(_network_loss(mlp)[0], layers) > 1e-2:
             break
-    networks.append((f"a 2-{h}-1 tanh network whose hidden units are copies of one unit but one {_HIDDEN}", mlp,
+    networks.append((f"a 2-{h}-1 tanh network whose hidden units are copies of one unit but one {HIDDEN_NOTE}", mlp,
                      layers))
     for name, mlp, layers in networks:
         loss, shapes = _network_loss(mlp)

@@ -13,10 +13,8 @@ import math
 
 import numpy as np
 
-from ..cases import check_input_unchanged, diagnose, hidden_rng, with_eigenvalues
+from ..cases import HIDDEN_NOTE, check_input_unchanged, diagnose, hidden_rng, with_eigenvalues
 from ..registry import exercise, short_answer
-
-_HIDDEN = "(drawn afresh on every check: your function must work for any input, not only the printed ones)"
 
 
 def _mlp(hidden, seed):
@@ -77,7 +75,7 @@ def check_filter_normalize(answer, t):
     """answer(d_layers, w_layers) -> list of (W, b): each column of each W rescaled to the weights', biases 0."""
     hidden = hidden_rng()
     for hidden_sizes, seed, case_extra in (((3,), 0, ""), ((4, 5), 1, ""),
-                                           ((int(hidden.integers(2, 7)),), int(hidden.integers(2**31)), _HIDDEN)):
+                                           ((int(hidden.integers(2, 7)),), int(hidden.integers(2**31)), HIDDEN_NOTE)):
         m = _mlp(hidden_sizes, seed % 1000)
         rng = np.random.default_rng(seed)
         theta, d = rng.standard_normal(m.dim), rng.standard_normal(m.dim)
@@ -161,7 +159,7 @@ def check_slice_grid(answer, t):
         (m.loss_batch, c, d1, d2, np.linspace(-1, 1, 5), np.linspace(-0.5, 0.5, 3),
          "an MLP with 21 parameters on a 5×3 grid"),
         (mh.loss_batch, ch, d1h, d2h, np.sort(hidden.uniform(-1, 1, na)), np.sort(hidden.uniform(-1, 1, nb)),
-         f"an MLP with {mh.dim} parameters on a {na}×{nb} grid {_HIDDEN}"),
+         f"an MLP with {mh.dim} parameters on a {na}×{nb} grid {HIDDEN_NOTE}"),
     ]
     for loss_batch, center, u, v, alphas, betas, case in problems:
         expected = _grid(loss_batch, center, u, v, alphas, betas)
@@ -301,7 +299,7 @@ def check_line_bottom(answer, t):
             k = float((tb - ta) @ A @ (tb - ta))
             if (k > 0.2 * np.sum((tb - ta) ** 2)) if want_bottom else (k < -0.2 * np.sum((tb - ta) ** 2)):
                 break
-        hidden_cases.append((f"a random {n}-D quadratic with eigenvalues of both signs, a random line {_HIDDEN}", A,
+        hidden_cases.append((f"a random {n}-D quadratic with eigenvalues of both signs, a random line {HIDDEN_NOTE}", A,
                              b, ta, tb))
     cases = [
         ("f = x² + ½y², θa = (1, 0), θb = (0, 2)", np.diag([2.0, 1.0]), np.zeros(2), np.array([1.0, 0.0]),
@@ -398,7 +396,7 @@ def check_pca_directions(answer, t):
                                                         0.3 * (1 - s) ** 2] @ Qh.T
     for X, k, case in ((thetas, 2, f"a path in a 3-D subspace of R^{P}, k = 2"),
                        (thetas, 1, f"a path in a 3-D subspace of R^{P}, k = 1"),
-                       (hidden_thetas, 2, f"a random path in R^{Ph}, k = 2 {_HIDDEN}")):
+                       (hidden_thetas, 2, f"a random path in R^{Ph}, k = 2 {HIDDEN_NOTE}")):
         M = X - X[-1]
         _, _, Vt = np.linalg.svd(M, full_matrices=False)
         ref = Vt[:k]

@@ -14,11 +14,10 @@ import contextlib
 
 import numpy as np
 
-from ..cases import diagnose, hidden_rng, with_eigenvalues
+from ..cases import HIDDEN_NOTE, diagnose, hidden_rng, watched, with_eigenvalues
 from ..registry import exercise
 from ..remote import watching
 
-_HIDDEN = "(drawn afresh on every check: your function must work for any input, not only the printed ones)"
 _LABELS = ("minimum", "maximum", "saddle", "degenerate")
 
 
@@ -94,7 +93,7 @@ def check_classify(answer, t):
         elif label == "flat saddle":  # a zero beside both signs: a saddle all the same
             eigs = rng.permutation(np.r_[-rng.uniform(0.5, 5.0), rng.uniform(0.5, 5.0), rng.choice([0.0, 1e-12]),
                                          eigs[: n - 3]])
-        hidden_cases.append((list(eigs), f"a random {n}×{n} H {_HIDDEN}"))
+        hidden_cases.append((list(eigs), f"a random {n}×{n} H {HIDDEN_NOTE}"))
     cases = [
         ([2.0, 3.0], "H with eigenvalues (2, 3)"),
         ([-1.0, -4.0], "H with eigenvalues (−1, −4)"),
@@ -153,7 +152,7 @@ def check_index(answer, t):
         H = with_eigenvalues(eigs, seed=10 + k)
         out = answer(H.copy(), 1e-8)
         case = (f"eigenvalues {tuple(eigs)}" if k < len(cases) - len(hidden)
-                else f"a random {len(eigs)}×{len(eigs)} H {_HIDDEN}")
+                else f"a random {len(eigs)}×{len(eigs)} H {HIDDEN_NOTE}")
         t.equal(out, expected, case=case, hint=_index_hint(out, H, expected))
 
 
@@ -198,7 +197,7 @@ def check_escape(answer, t):
     for k, (eigs, is_hidden) in enumerate(spectra):
         H = with_eigenvalues(eigs, seed=20 + k)
         u = answer(H.copy(), 1e-8)
-        case = f"saddle with eigenvalues {tuple(eigs)}" if not is_hidden else f"a random {n}×{n} saddle {_HIDDEN}"
+        case = f"saddle with eigenvalues {tuple(eigs)}" if not is_hidden else f"a random {n}×{n} saddle {HIDDEN_NOTE}"
         hint = _escape_hint(u, H)
         try:
             value = np.asarray(u, dtype=float)
@@ -282,7 +281,7 @@ def check_newton(answer, t):
         (with_eigenvalues([4.0, -1.0, 2.0], seed=41), rng.standard_normal(3), rng.standard_normal(3),
          "quadratic ½xᵀAx − bᵀx with an indefinite 3×3 A: the gradient after one step"),
         (with_eigenvalues(_random_spectrum(hidden, n), seed=int(hidden.integers(2**31))),
-         hidden.standard_normal(n), hidden.standard_normal(n), f"a random indefinite {n}×{n} quadratic {_HIDDEN}"),
+         hidden.standard_normal(n), hidden.standard_normal(n), f"a random indefinite {n}×{n} quadratic {HIDDEN_NOTE}"),
     ]
     inverses: list[str] = []
     for A, b, x, case in problems:
@@ -317,11 +316,7 @@ def check_newton(answer, t):
 
 
 def _recording(H, log):
-    def hvp(v):
-        v = np.asarray(v, dtype=float)
-        log.append(v.copy())
-        return H @ v
-    return hvp
+    return watched(lambda v: H @ v, log)
 
 
 def _power_hint(value, H, log, iters, default):
@@ -351,7 +346,7 @@ def check_power(answer, t):
         ([5.0, 2.0, 1.0, 0.5, -1.0, 0.1], 50, 300, 0, "6×6 symmetric H, dominant eigenvalue positive, 300 iterations"),
         ([-6.0, 2.0, 1.0, 0.5], 51, 400, 1, "4×4 H whose largest-magnitude eigenvalue is negative, 400 iterations"),
         (list(np.r_[top, rest]), int(hidden.integers(2**31)), 200, int(hidden.integers(2**31)),
-         f"a random {n}×{n} H, 200 iterations {_HIDDEN}"),
+         f"a random {n}×{n} H, 200 iterations {HIDDEN_NOTE}"),
     ]
     for eigs, seed, iters, rng_seed, case in problems:
         H = with_eigenvalues(eigs, seed=seed)

@@ -20,36 +20,24 @@ import numpy as np
 
 from ... import optimizers
 from ...models import Quadratic
-from ..cases import check_input_unchanged, diagnose, hidden_rng, with_eigenvalues
+from ..cases import (
+    HIDDEN_NOTE,
+    as_float_array,
+    check_input_unchanged,
+    diagnose,
+    hidden_rng,
+    sphere_uniformity_pvalue,
+    watched,
+    with_eigenvalues,
+)
 from ..registry import exercise
 from ..remote import AnswerRaised, LineBudgetExceeded, watching
-
-_HIDDEN = "(drawn afresh on every check: your function must work for any input, not only the printed ones)"
-
-
-def _as_array(value, shape=None):
-    """The answer's value as a float array (None if it cannot be one, or has another shape than ``shape``)."""
-    try:
-        out = np.array(value, dtype=float)
-    except (TypeError, ValueError):
-        return None
-    return out if shape is None or out.shape == shape else None
-
 
 # ---------------------------------------------------------------------------------------------------------------
 # 4.1
 
 _FALSE_ALARM = 1e-6  # the statistical cases together reject a correct answer with probability at most this
 _N_DRAWS = 3000  # perturbations drawn for the uniformity tests
-
-
-def _logging(grad, log):
-    """The gradient handed to the answer: records every point it is evaluated at (a copy)."""
-    def grad_fn(theta):
-        point = np.array(theta, dtype=float)
-        log.append(point)
-        return grad(point.copy())
-    return grad_fn
 
 
 def _saddle_grad(theta):
@@ -127,12 +115,13 @@ def _run_rule_case(t, answer, grad, theta0, lr, steps, radius, g_thres, t_thres,
     """Run the answer on one problem and record "follows the rule" (and the shape). Returns the path or None."""
     log: list[np.ndarray] = []
     before = np.array(theta0, dtype=float)
-    out = answer(_logging(grad, log), before.copy(), lr, steps, radius, g_thres, t_thres,
+    out = answer(watched(grad, log), before.copy(), lr, steps, radius, g_thres, t_thres,
                  np.random.default_rng(seed))
-    path = _as_array(out, (steps + 1, before.size))
+    path = as_float_array(out, (steps + 1, before.size))
     if path is None or not np.all(np.isfinite(path)):
+        raw = as_float_array(out, finite=False)
         t.fail(f"expected a finite array of shape (steps + 1, P) = ({steps + 1}, {before.size}); got "
-               f"{'a non-numeric value' if _as_array(out) is None else np.shape(_as_array(out))}", case=case,
+               f"{'a non-numeric value' if raw is None else np.shape(raw)}", case=case,
                hint="Return every iterate, the start included, as one array with a row per iterate.")
         return None
     if not np.array_equal(path[0], before):
@@ -207,19 +196,19 @@ def check_perturbed_gd(answer, t):
                    "bowl diag(1, 3) from (1, −1), g_thres = 1e-8 (the gradient is never small)")
     # 5–6. hidden: a rotated 3-D saddle, and a non-quadratic saddle
     _run_rule_case(t, answer, lambda th: H3 @ th, start3, lr3, 40, r3, 1e-3, t3, seeds[0],
-                   f"a rotated 3-D quadratic saddle near its critical point {_HIDDEN}")
+                   f"a rotated 3-D quadratic saddle near its critical point {HIDDEN_NOTE}")
     _run_rule_case(t, answer, lambda th: np.array([-np.sin(th[0]), th[1] * (1.0 + th[0] ** 2)]), start_sin, 0.2,
-                   40, 0.05, 0.3, 2, seeds[1], f"f = cos x + ½y²(1 + x²) from a random start {_HIDDEN}")
+                   40, 0.05, 0.3, 2, seeds[1], f"f = cos x + ½y²(1 + x²) from a random start {HIDDEN_NOTE}")
     # 7. the waiting time, on a flat function (the gradient is always zero)
     _run_rule_case(t, answer, lambda th: np.zeros_like(th), np.zeros(3), 0.1, 20, 0.2, 1e-3, 4, 4,
                    "a flat function in 3-D, t_thres = 4, r = 0.2, 20 steps: perturbations and jump lengths",
                    flat=True)
 
     # 8–9. uniform in the ball: many perturbations on a flat function (t_thres = 0: every step perturbs)
-    flat = _as_array(answer(lambda th: np.zeros_like(th), np.zeros(3), 0.1, _N_DRAWS, r_flat, 1e-3, 0,
+    flat = as_float_array(answer(lambda th: np.zeros_like(th), np.zeros(3), 0.1, _N_DRAWS, r_flat, 1e-3, 0,
                             np.random.default_rng(seeds[2])), (_N_DRAWS + 1, 3))
     alpha = _FALSE_ALARM / 5  # five Kolmogorov–Smirnov tests below, Bonferroni
-    case = (f"{_N_DRAWS} perturbations in 3-D on a flat function, random radius {_HIDDEN}: the jump lengths "
+    case = (f"{_N_DRAWS} perturbations in 3-D on a flat function, random radius {HIDDEN_NOTE}: the jump lengths "
             f"(Kolmogorov–Smirnov test; a correct answer fails with probability below {_FALSE_ALARM:.0e})")
     if flat is None or not np.all(np.isfinite(flat)):
         t.fail("no array of shape (steps + 1, 3) to test", case=case, hint="Return every iterate as one array.")
@@ -235,16 +224,12 @@ def check_perturbed_gd(answer, t):
                _RULE_HINTS["missed"])
         u = xi / np.where(rho > 0, np.linalg.norm(xi, axis=1), 1.0)[:, None]
         # in 3-D the projection of a uniform direction on any unit vector is uniform on [−1, 1] (Archimedes)
-        projections = [u[:, 0], u[:, 1], u[:, 2], u @ w]
-        uniform11 = (-1.0, 2.0)
-        from scipy import stats
-
-        pmin = min(float(stats.kstest(p, "uniform", args=uniform11, method="asymp").pvalue) for p in projections)
+        pmin = sphere_uniformity_pvalue(u, np.array([*np.eye(3), w]))
         t.true(ok and pmin > alpha, case=case.replace("jump lengths", "jump directions"),
                message="the directions are not uniform on the sphere", hint=_direction_hint(u))
 
     # 10. randomness from rng only: the same generator state gives the same run, another state another run
-    runs = [_as_array(answer(lambda th: np.zeros_like(th), np.zeros(2), 0.1, 5, 1.0, 1e-3, 0,
+    runs = [as_float_array(answer(lambda th: np.zeros_like(th), np.zeros(2), 0.1, 5, 1.0, 1e-3, 0,
                              np.random.default_rng(s)), (6, 2)) for s in (seeds[3], seeds[3], seeds[3] + 1)]
     same = runs[0] is not None and runs[1] is not None and np.array_equal(runs[0], runs[1])
     other = runs[0] is not None and runs[2] is not None and not np.array_equal(runs[0], runs[2])
@@ -272,7 +257,7 @@ def _sfn(g, H, d):
 
 
 def _sfn_hint(step, g, H, d, expected):
-    value = _as_array(step)
+    value = as_float_array(step, finite=False)
     if value is None or value.shape != g.shape:
         return "Return the step as a flat array of shape (P,)."
     w, Q = np.linalg.eigh(H)
@@ -314,7 +299,7 @@ def check_saddle_free_newton_step(answer, t):
         (with_eigenvalues([-1.0, 0.5, 2.0], seed=3), np.array([0.3, -1.0, 0.5]), 0.2,
          "a rotated 3 × 3 Hessian with eigenvalues (−1, 0.5, 2), damping 0.2"),
         (with_eigenvalues(eigs, seed=int(hidden.integers(2**31))), hidden.standard_normal(n),
-         float(hidden.uniform(0.01, 0.5)), f"a random indefinite {n} × {n} Hessian {_HIDDEN}"),
+         float(hidden.uniform(0.01, 0.5)), f"a random indefinite {n} × {n} Hessian {HIDDEN_NOTE}"),
     ]
     for H, g, d, case in cases:
         expected = _sfn(g, H, d)
@@ -323,7 +308,7 @@ def check_saddle_free_newton_step(answer, t):
         t.close(step, expected, rtol=1e-7, atol=1e-10, case=case, hint=_sfn_hint(step, g, H, d, expected))
     H, g = cases[3][0], cases[3][1]
     g_in, H_in = g.copy(), H.copy()
-    step = _as_array(answer(g_in, H_in, 0.2), g.shape)
+    step = as_float_array(answer(g_in, H_in, 0.2), g.shape)
     t.true(step is not None and float(g @ step) < 0, case="the rotated 3 × 3 Hessian: the step is a descent direction",
            message="the step does not point downhill", hint=_sfn_hint(step, g, H, 0.2, _sfn(g, H, 0.2)))
     check_input_unchanged(t, (g, H), (g_in, H_in), case="grad and hessian after the call",
@@ -421,9 +406,9 @@ def check_escape_steps(answer, t):
         (1.0, 0.1, -1.0, 1.0, "eps = radius = 1 (already at the radius)"),
         (2.0, 0.1, -1.0, 1.0, "eps = 2 > radius = 1 (already escaped)"),
         (float(hidden.uniform(1e-9, 1e-3)) * float(hidden.choice([-1.0, 1.0])), float(hidden.uniform(0.05, 0.3)),
-         -float(hidden.uniform(1.0, 5.0)), float(hidden.uniform(0.5, 2.0)), f"random eps, lr, λ_min, radius {_HIDDEN}"),
+         -float(hidden.uniform(1.0, 5.0)), float(hidden.uniform(0.5, 2.0)), f"random eps, lr, λ_min, radius {HIDDEN_NOTE}"),
         (float(hidden.choice([-1.0, 1.0])) * 2.0 ** -m, 0.5, -2.0, 2.0 ** j,
-         f"random powers of two (|y| lands exactly on the radius) {_HIDDEN}"),
+         f"random powers of two (|y| lands exactly on the radius) {HIDDEN_NOTE}"),
     ]
     # No case needs more than ~450 steps; an answer that ran away once gets a smaller budget on the next cases.
     budget = 100_000
@@ -531,8 +516,8 @@ def check_momentum_run(answer, t):
         (_nan_outside(A), np.array([1.0, 1.0]), 4.2, 0.8, 500, 1e6,
          "a gradient that is NaN once ‖θ‖ ≥ 5 (outside its domain), lr 4.2, β 0.8, explode 1e6"),
         (lambda th: A @ th, np.array([1.0, 1.0]), 50.0, 0.0, 2000, 1e6, "lr 50, β 0 (wildly unstable), 2000 steps"),
-        (lambda th: Hh @ th, th_h, lr_stable, beta_h, 60, 1e3, f"a random stable 3-D problem {_HIDDEN}"),
-        (lambda th: Hh @ th, th_h, lr_unstable, beta_h, 400, 1e3, f"a random unstable 3-D problem {_HIDDEN}"),
+        (lambda th: Hh @ th, th_h, lr_stable, beta_h, 60, 1e3, f"a random stable 3-D problem {HIDDEN_NOTE}"),
+        (lambda th: Hh @ th, th_h, lr_unstable, beta_h, 400, 1e3, f"a random unstable 3-D problem {HIDDEN_NOTE}"),
     ]
     for i, (grad, theta0, lr, beta, steps, explode, case) in enumerate(problems):
         ref = _momentum_ref(grad, theta0, lr, beta, steps, explode)
@@ -544,7 +529,7 @@ def check_momentum_run(answer, t):
             t.fail(f"expected a tuple (iterates, diverged_at), got {type(out).__name__}", case=case,
                    hint="Return two things: the array of iterates and the divergence step (or None).")
             continue
-        path = _as_array(out[0])
+        path = as_float_array(out[0], finite=False)
         if path is not None and (path.ndim != 2 or path.shape[1] != theta0.size):
             path = None
         div = out[1]

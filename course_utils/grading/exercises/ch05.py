@@ -1,5 +1,5 @@
-"""Checks for chapter 5 (Sharpness and SAM): a SAM step, random-direction sharpness, the stability threshold of
-gradient descent, and Dinh et al.'s reparameterization of a ReLU network.
+"""Checks for chapter 5 (Sharpness and SAM): a SAM step, random-direction sharpness, where SAM ends on a quadratic,
+and the Hessian after Dinh et al.'s reparameterization of a ReLU network.
 
 Every check runs printed cases and hidden ones drawn afresh on each call (``cases.hidden_rng``: a table of the
 printed inputs cannot pass), computes its references before calling the answer, and picks each hint by
@@ -9,25 +9,30 @@ recognising the mistake (``cases.diagnose``); no hint states the formula, the co
 ``radius`` from θ, return the worst and the mean increase *over those points*, and their directions must be
 uniform on the sphere — Kolmogorov–Smirnov tests of the directions' projections, at a combined false-alarm rate of
 at most ``_FALSE_ALARM`` (Bonferroni).
+
+5.3 and 5.4 check a derivation: 5.3's distance against SAM run on the hidden quadratic until it bounces, 5.4's
+Hessian against the Hessian computed (autograd) at the rescaled point of a ReLU network, away from any minimum.
 """
 
 from __future__ import annotations
 
 import numpy as np
 
-from ..cases import check_input_unchanged, diagnose, hidden_rng, with_eigenvalues
+from ...models import MLP
+from ...sharpness import rescale_relu_network
+from ..cases import (
+    HIDDEN_NOTE,
+    as_float_array,
+    check_input_unchanged,
+    diagnose,
+    hidden_rng,
+    sphere_uniformity_pvalue,
+    watched,
+    with_eigenvalues,
+)
 from ..registry import exercise
 
-_HIDDEN = "(drawn afresh on every check: your function must work for any input, not only the printed ones)"
 _FALSE_ALARM = 1e-6
-
-
-def _as_array(value, shape=None):
-    try:
-        out = np.array(value, dtype=float)
-    except (TypeError, ValueError):
-        return None
-    return out if shape is None or out.shape == shape else None
 
 
 # ---------------------------------------------------------------------------------------------------------------
@@ -94,19 +99,19 @@ def check_sam_step(answer, t):
         (grad, np.array([1.0, 1.0]), 0.05, 0.1, "L = ½θᵀdiag(1, 10)θ, θ = (1, 1), lr = 0.05, ρ = 0.1"),
         (grad_cubic, np.array([1.5, -0.4, 0.2]), 0.02, 0.3, "∇L(θ) = θ³ − θ, θ = (1.5, −0.4, 0.2), lr = 0.02, ρ = 0.3"),
         (grad, np.array([0.3, -0.2]), 0.05, 0.0, "ρ = 0 (SAM reduces to a gradient-descent step)"),
-        (grad_h, th_h, lr_h, rho_h, f"a random non-quadratic loss in {n}-D {_HIDDEN}"),
+        (grad_h, th_h, lr_h, rho_h, f"a random non-quadratic loss in {n}-D {HIDDEN_NOTE}"),
     ]
     for gfun, theta, lr, rho, case in cases:
         expected = _sam(gfun, theta, lr, rho)
         theta_in = theta.copy()
         out = answer(gfun, theta_in, lr, rho)
         t.close(out, expected, rtol=1e-8, atol=1e-12, case=case,
-                hint=_sam_hint(_as_array(out), gfun, theta, lr, rho, expected))
+                hint=_sam_hint(as_float_array(out), gfun, theta, lr, rho, expected))
         if case.startswith("L = "):
             check_input_unchanged(t, theta, theta_in, case="the input θ after the call", message="θ was modified "
                                   "in place", hint="Your function changed the caller's θ: return a new array (an "
                                   "in-place update such as `theta += ...` changes it).")
-    out = _as_array(answer(grad, np.zeros(2), 0.1, 0.1))
+    out = as_float_array(answer(grad, np.zeros(2), 0.1, 0.1))
     t.true(out is not None and out.shape == (2,) and np.all(np.isfinite(out)) and np.allclose(out, 0.0),
            case="θ = 0, where the gradient is exactly zero", message="the result is not θ = 0 (or is not finite)",
            hint="At a critical point the gradient's direction is undefined (0/0): the exercise says what the "
@@ -115,24 +120,6 @@ def check_sam_step(answer, t):
 
 # ---------------------------------------------------------------------------------------------------------------
 # 5.2
-
-
-def _logging_loss(f, log):
-    def loss(theta):
-        point = np.array(theta, dtype=float)
-        log.append(point)
-        return f(point.copy())
-    return loss
-
-
-def _direction_cdf(P):
-    """CDF of the projection wᵀu of a uniform unit vector u in P dimensions on a fixed unit vector w."""
-    from scipy import stats
-
-    def cdf(x):
-        x = np.asarray(x, dtype=float)
-        return 0.5 + 0.5 * np.sign(x) * stats.beta.cdf(x * x, 0.5, (P - 1) / 2)
-    return cdf
 
 
 def _direction_hint(u):
@@ -167,8 +154,8 @@ def _sharpness_case(t, answer, f, theta, radius, n, seed, case, *, test_directio
     log: list[np.ndarray] = []
     base = f(theta.copy())
     theta_in = theta.copy()
-    res = answer(_logging_loss(f, log), theta_in, radius, n, np.random.default_rng(seed))
-    pair = _as_array(res, (2,)) if isinstance(res, tuple) else None
+    res = answer(watched(f, log), theta_in, radius, n, np.random.default_rng(seed))
+    pair = as_float_array(res, (2,), finite=False) if isinstance(res, tuple) else None
     if pair is None:
         t.fail("expected a tuple of two numbers (worst, average)", case=case,
                hint="Return two numbers, as a tuple: the worst increase and the average one.")
@@ -201,12 +188,9 @@ def _sharpness_case(t, answer, f, theta, radius, n, seed, case, *, test_directio
             t.fail("too few perturbed points to test their directions", case=case + ": the directions",
                    hint="Evaluate the loss once for each of the n random directions.")
         else:
-            from scipy import stats
-
-            cdf = _direction_cdf(P)
             w = hidden_rng().standard_normal(P)
             ws = [*np.eye(P), np.ones(P) / np.sqrt(P), w / np.linalg.norm(w)]
-            pmin = min(float(stats.kstest(u @ v, cdf, method="asymp").pvalue) for v in ws)
+            pmin = sphere_uniformity_pvalue(u, np.array(ws))
             t.true(pmin > alpha / len(ws),
                    case=case + f": the directions are uniform on the sphere (Kolmogorov–Smirnov tests; a correct "
                                f"answer fails with probability below {_FALSE_ALARM:.0e})",
@@ -236,7 +220,7 @@ def check_random_sharpness(answer, t):
         return 0.5 * float(z @ Hh @ z) - float(bh @ z)
 
     _, theta_in = _sharpness_case(t, answer, quad_h, th_h, r_h, n_h, seed_h,
-                                  f"a rotated 5-D quadratic away from its minimum, n = {n_h} {_HIDDEN}",
+                                  f"a rotated 5-D quadratic away from its minimum, n = {n_h} {HIDDEN_NOTE}",
                                   test_directions=True, alpha=_FALSE_ALARM)
     check_input_unchanged(t, th_h, theta_in, case="θ after the call", message="θ was modified in place",
                           hint="Your function changed the caller's θ: build the perturbed points as new arrays.")
@@ -259,7 +243,7 @@ def check_random_sharpness(answer, t):
 
     # randomness from rng only
     outs = [answer(quad, np.zeros(5), r, 20, np.random.default_rng(s)) for s in (seed_h, seed_h, seed_h + 1)]
-    pairs = [_as_array(o, (2,)) if isinstance(o, tuple) else None for o in outs]
+    pairs = [as_float_array(o, (2,)) if isinstance(o, tuple) else None for o in outs]
     ok = all(p is not None for p in pairs) and np.array_equal(pairs[0], pairs[1]) and not np.array_equal(pairs[0],
                                                                                                        pairs[2])
     t.true(ok, case="twice with the same generator state, once with another",
@@ -271,149 +255,172 @@ def check_random_sharpness(answer, t):
 # 5.3
 
 
-def _threshold_hint(value, H, expected):
-    if value is None:
-        return "Return one number."
+def _sam_on_quadratic(H, theta, lr, rho, steps):
+    """The 5.1 step on ½θᵀHθ repeated ``steps`` times; the last two iterates."""
+    prev = th = np.array(theta, dtype=float)
+    for _ in range(steps):
+        g = H @ th
+        norm = np.linalg.norm(g)
+        eps = rho * g / norm if norm > 0 else np.zeros_like(th)
+        prev, th = th, th - lr * (H @ (th + eps))
+    return prev, th
+
+
+def _bounce(lam, lr, rho):
+    return lr * rho * lam / (2.0 - lr * lam)
+
+
+def _bounce_hint(value, H, lr, rho, expected):
     lam = np.linalg.eigvalsh(H)
-    raw = np.linalg.eigvals(H)
-    last = float(np.real(raw[-1]))
+    top = float(lam[-1])
+    last = float(np.real(np.linalg.eigvals(H)[-1]))
     return diagnose(value, [
-        (None if np.isclose(last, lam[0]) else 2 / last,
+        (0.0, "You predicted that SAM settles at the minimum, as gradient descent does: follow a few SAM steps close "
+              "to the minimum — how long is the perturbation there?"),
+        (rho, "Your distance is the perturbation's length ρ: that is where SAM looks, not where the iterate ends up. "
+              "Follow the iterate itself, step by step, near the minimum."),
+        (_bounce(float(lam[0]), lr, rho), "You followed the flattest direction: the components along the other "
+                                          "eigenvectors die out — find the one that survives."),
+        (None if np.isclose(last, top) else _bounce(last, lr, rho),
          "You took the last entry of np.linalg.eigvals: it does not sort the eigenvalues."),
-        (2 / np.max(np.diag(H)), "You used the diagonal entries of H: those are the curvatures along the axes only, "
-                                 "not the eigenvalues."),
-        (1 / lam[-1], "Your rate is only half the threshold: GD still converges after the factor 1 − ηλ turns "
-                      "negative (the component oscillates, and a shrinking oscillation converges)."),
-        (2 / lam[0], "You used the smallest eigenvalue: the direction that explodes first is the sharpest one."),
-        (1 / lam[0], "You used the smallest eigenvalue, and half the threshold: the sharpest direction decides."),
-        (2 / np.trace(H), "You used the trace (the sum of the curvatures): one direction decides, the sharpest."),
-        (2 / np.linalg.norm(H), "You used the Frobenius norm of H: it is larger than the largest curvature."),
-    ], "GD multiplies each eigen-component by its own factor: find the component that is the first to stop "
-       "shrinking as the rate grows.", expected=expected,
-        rtol=1e-6)
+        (_bounce(float(np.max(np.diag(H))), lr, rho), "You used a diagonal entry of H: those are the curvatures "
+                                                      "along the axes, not along the eigenvectors."),
+        (_bounce(float(np.trace(H)), lr, rho), "You used the trace (the sum of the curvatures): one direction decides."),
+        (lr * rho * top / 2.0, "Your distance holds only when ηλ is small: a term was dropped when you solved for "
+                               "the point that the step sends to its mirror image — keep all of what one step does "
+                               "to the component."),
+        (lr * rho * top / (2.0 + lr * top), "A sign slipped when you solved for the point that the step sends to "
+                                            "its mirror image: redo that line of algebra."),
+        (2.0 * expected, "Your value is the distance between the two points SAM alternates between: the exercise "
+                         "asks for the distance of either from the minimum."),
+        (0.5 * top * expected**2, "You returned the loss where SAM ends: the exercise asks for the distance from "
+                                  "the minimum."),
+    ], "Write one SAM step in the eigenbasis of H, component by component, and follow the iterate close to the "
+       "minimum, where the perturbation still has length ρ: which component survives, and where does it stop "
+       "shrinking?", expected=expected, rtol=1e-6)
 
 
-@exercise("5.3", title="The stability threshold of gradient descent", budget=5.0)
-def check_threshold(answer, t):
-    """answer(H) -> the largest learning rate for which GD on ½θᵀHθ converges (one float)."""
+@exercise("5.3", title="Where SAM ends on a quadratic", budget=10.0)
+def check_sam_bounce(answer, t):
+    """answer(H, lr, rho) -> the distance from the minimum of ½θᵀHθ at which SAM ends up (one float)."""
     hidden = hidden_rng()
     n = int(hidden.integers(3, 7))
-    Hh = with_eigenvalues(hidden.uniform(0.2, 10.0, n), seed=int(hidden.integers(2**31)))
+    lam_h = np.sort(hidden.uniform(0.3, 1.0, n))
+    lam_h[-1] = lam_h[-2] * hidden.uniform(1.5, 3.0)  # a gap: the other components die out within the run below
+    lam_h *= hidden.uniform(0.5, 5.0)
+    Hh = with_eigenvalues(lam_h, seed=int(hidden.integers(2**31)))
+    lr_h = float(hidden.uniform(0.3, 1.6) / lam_h[-1])
+    rho_h = float(hidden.uniform(0.02, 0.5))
+    start_h = hidden.standard_normal(n)
     Hn = with_eigenvalues(np.array([5.0, 0.5, 2.0, 1.0]), seed=10)  # eigvals(...) need not come out sorted
     cases = [
-        (np.diag([1.0, 4.0]), "H = diag(1, 4)"),
-        (with_eigenvalues([0.5, 2.0, 9.0], seed=2), "a non-diagonal 3×3 H with eigenvalues (0.5, 2, 9)"),
-        (np.array([[3.0, 1.0], [1.0, 3.0]]), "H = [[3, 1], [1, 3]]"),
-        (Hn, "a non-diagonal 4×4 H with eigenvalues (5, 0.5, 2, 1)"),
-        (Hh, f"a random {n}×{n} symmetric positive definite H {_HIDDEN}"),
+        (np.diag([1.0, 4.0]), 0.1, 0.1, "H = diag(1, 4), lr = 0.1, ρ = 0.1"),
+        (with_eigenvalues([0.5, 2.0, 9.0], seed=2), 0.15, 0.05,
+         "a non-diagonal 3×3 H with eigenvalues (0.5, 2, 9), lr = 0.15, ρ = 0.05"),
+        (Hn, 0.3, 0.2, "a non-diagonal 4×4 H with eigenvalues (5, 0.5, 2, 1), lr = 0.3, ρ = 0.2"),
+        (Hh, lr_h, rho_h, f"a random {n}×{n} H, lr and ρ {HIDDEN_NOTE}"),
     ]
-    for H, case in cases:
-        expected = 2.0 / np.linalg.eigvalsh(H)[-1]
-        out = answer(H.copy())
-        value = _as_array(out, ())
-        t.close(out, expected, rtol=1e-8, case=case, hint=_threshold_hint(value, H, expected))
-    # the threshold is a property of GD: just below it GD converges, just above it explodes (hidden H)
-    expected = 2.0 / np.linalg.eigvalsh(Hh)[-1]
-    value = _as_array(answer(Hh.copy()), ())
-    ok = False
-    if value is not None and np.isfinite(value) and value > 0:
-        lo, hi = np.ones(n), np.ones(n)
-        for _ in range(3000):
-            lo = lo - 0.98 * value * (Hh @ lo)
-            hi = hi - 1.02 * value * (Hh @ hi)
-        ok = bool(np.linalg.norm(lo) < 1e-3 and np.linalg.norm(hi) > 1e3)
-    t.true(ok, case=f"GD on the random H: it converges at 0.98 × your rate and explodes at 1.02 × {_HIDDEN}",
-           message="your rate is not where GD changes from converging to exploding",
-           hint=_threshold_hint(value, Hh, expected))
+    # the derivation checked against SAM itself: the check's own run on the hidden problem, before any answer
+    prev, last = _sam_on_quadratic(Hh, start_h, lr_h, rho_h, 3000)
+    ran = float(np.linalg.norm(last))
+    assert np.allclose(prev, -last, rtol=1e-9, atol=1e-12 * ran), "the reference SAM run has not settled"
+    for H, lr, rho, case in cases:
+        expected = _bounce(float(np.linalg.eigvalsh(H)[-1]), lr, rho)
+        H_in = H.copy()
+        value = as_float_array(answer(H_in, lr, rho), ())
+        if value is None:
+            t.fail("expected one finite number", case=case, hint="Return one number: the distance from the minimum.")
+        else:
+            t.close(value, expected, rtol=1e-8, case=case, hint=_bounce_hint(value, H, lr, rho, expected))
+        if case.startswith("H = diag"):
+            check_input_unchanged(t, H, H_in, case="H after the call", message="H was modified in place",
+                                  hint="Your function changed the caller's H: work on a copy.")
+    value = as_float_array(answer(Hh.copy(), lr_h, rho_h), ())
+    case = (f"SAM (the step of 5.1) run for 3000 steps from a random start on the random H: its distance from the "
+            f"minimum at the end {HIDDEN_NOTE}")
+    if value is None:
+        t.fail("expected one finite number", case=case, hint="Return one number: the distance from the minimum.")
+    else:
+        t.close(value, ran, rtol=1e-6, case=case,
+                hint=_bounce_hint(value, Hh, lr_h, rho_h, _bounce(float(lam_h[-1]), lr_h, rho_h)))
 
 
 # ---------------------------------------------------------------------------------------------------------------
 # 5.4
 
 
-def _net(ls, X):
-    h = np.maximum(X @ ls[0][0] + ls[0][1], 0.0)
-    return h @ ls[1][0] + ls[1][1]
+def _relu_problem(rng, d, h, k):
+    """A d-h-k ReLU network with squared error on random data, and a point θ that is not a minimum."""
+    X, Y = rng.standard_normal((30, d)), rng.standard_normal((30, k))
+    net = MLP(X, Y if k > 1 else Y[:, 0], hidden=(h,), activation="relu", loss="mse")
+    theta = net.init(int(rng.integers(2**31))) + 0.3 * rng.standard_normal(net.dim)
+    return net, theta
 
 
-def _rescale_variants(layers, a):
-    (W1, b1), (W2, b2) = layers
-    return [
-        ([(a * W1, b1), (W2 / a, b2)], "You left the first layer's bias unscaled: the hidden pre-activations must "
-                                       "scale as a whole, bias included."),
-        ([(a * W1, a * b1), (W2 / a, b2 / a)], "You divided the output bias too: it is added after the second "
-                                               "layer, so it must stay as it is."),
-        ([(a * W1, a * b1), (a * W2, b2)], "You multiplied the second layer's weights by α as well: they must undo "
-                                           "the first layer's scaling."),
-        ([(W1 / a, b1 / a), (a * W2, b2)], "Your rescaling goes the other way round (1/α on the first layer): the "
-                                           "exercise puts α on the first layer."),
-        ([(W1, b1), (W2, b2)], "Your layers are the input layers: the weights must change while the function "
-                               "stays the same."),
-    ]
+def _scales(sizes, a, *, b1=None, b2=1.0, w2=None):
+    d, h, k = sizes
+    return np.concatenate([np.full(d * h, a), np.full(h, a if b1 is None else b1),
+                           np.full(h * k, 1.0 / a if w2 is None else w2), np.full(k, b2)])
 
 
-def _rescale_hint(out, layers, a):
-    for candidate, hint in _rescale_variants(layers, a):
-        if all(np.allclose(o, c, rtol=1e-10, atol=1e-14) for (oW, ob), (cW, cb) in zip(out, candidate)
-                        for o, c in ((oW, cW), (ob, cb))):
-            return hint
-    return ("The network's function must not change: look at what relu does to a positive multiple, and which "
-            "arrays are applied before and after it.")
+def _rescaled_hessian_hint(value, H, sizes, a, expected):
+    d, h, k = sizes
+    s = _scales(sizes, a)
+    diag_only = H.copy()
+    blocks = [slice(0, d * h + h), slice(d * h + h, d * h + h + h * k), slice(d * h + h + h * k, None)]
+    for blk, f in zip(blocks, (a, 1.0 / a, 1.0)):
+        diag_only[blk, blk] = H[blk, blk] / f**2
+    n1, n2 = d * h, h * k  # another layout: [W1, W2, b1, b2]
+    swapped = np.concatenate([np.full(n1, a), np.full(n2, 1.0 / a), np.full(h, a), np.ones(k)])
+    return diagnose(value, [
+        (H * np.outer(s, s), "Your factors go the wrong way round: the curvature along a weight does not grow "
+                             "with the weight. Redo the chain rule from the identity the rescaling gives you."),
+        (H, "You returned H unchanged: the function (and so the loss) is the same, but the coordinates are not — the "
+            "Hessian is a derivative with respect to the weights."),
+        (H / np.outer(_scales(sizes, a, b2=1.0 / a), _scales(sizes, a, b2=1.0 / a)),
+         "You treated the output bias b2 as rescaled: the rescaling leaves it as it is — check its rows and "
+         "columns of H."),
+        (H / np.outer(_scales(sizes, a, b1=1.0), _scales(sizes, a, b1=1.0)),
+         "You left the first layer's bias b1 out: it is multiplied by α together with W1 (chapter, section 6)."),
+        (diag_only, "You rescaled only the diagonal blocks (each group of parameters with itself): the blocks that "
+                    "couple two groups change as well — look at the mixed second derivatives."),
+        (H / np.sqrt(np.outer(s, s)), "Your diagonal blocks changed by the factor of one derivative only: count how "
+                                      "many times the chain rule applies in a second derivative."),
+        (H / s[:, None], "Your matrix is not symmetric: you rescaled the rows but not the columns."),
+        (H / np.outer(swapped, swapped), "Your blocks are in the wrong places: see in the exercise the order in "
+                                         "which θ lists W1, b1, W2 and b2."),
+    ], "Start from what the rescaling keeps — the loss at the rescaled weights equals the loss at the original "
+       "ones, for every θ — and differentiate that identity (see the exercise text).", expected=expected,
+        rtol=1e-8, atol=1e-10 * float(np.max(np.abs(expected))))
 
 
-def _plain_layers(out):
-    """The answer as [(W1, b1), (W2, b2)] float arrays, or None."""
-    if not isinstance(out, (list, tuple)) or len(out) != 2:
-        return None
-    try:
-        if not all(len(p) == 2 for p in out):
-            return None
-        return [(np.array(W, dtype=float), np.array(b, dtype=float)) for W, b in out]
-    except (TypeError, ValueError):
-        return None
-
-
-@exercise("5.4", title="A reparameterized ReLU network", budget=5.0)
-def check_rescale(answer, t):
-    """answer(layers, alpha) -> [(αW1, αb1), (W2/α, b2)] for layers [(W1, b1), (W2, b2)]; new arrays."""
-    rng = np.random.default_rng(3)
-    layers = [(rng.standard_normal((2, 5)), rng.standard_normal(5)), (rng.standard_normal((5, 1)), rng.standard_normal(1))]
-    X = rng.standard_normal((20, 2))
+@exercise("5.4", title="The Hessian after Dinh et al.'s rescaling", budget=10.0)
+def check_rescaled_hessian(answer, t):
+    """answer(H, sizes, alpha) -> the Hessian at the rescaled point, from H alone (sizes = (d, h, k))."""
     hidden = hidden_rng()
-    d, h, k = (int(v) for v in hidden.integers(2, 7, size=3))
-    layers_h = [(hidden.standard_normal((d, h)), hidden.standard_normal(h)),
-                (hidden.standard_normal((h, k)), hidden.standard_normal(k))]
-    X_h = hidden.standard_normal((30, d))
+    sizes_h = tuple(int(v) for v in hidden.integers(2, 7, size=3))
     a_h = float(np.exp(hidden.uniform(-2.0, 2.0)))
-    for ls, Xs, a, case in ((layers, X, 3.0, "a 2-5-1 ReLU network, α = 3"),
-                            (layers, X, 0.2, "the same network, α = 0.2"),
-                            (layers_h, X_h, a_h, f"a random ReLU network and α {_HIDDEN}")):
-        expected_pred = _net(ls, Xs)
-        (W1, b1), (W2, b2) = ls
-        expected = [(a * W1, a * b1), (W2 / a, b2)]
-        given = [(W.copy(), b.copy()) for W, b in ls]
-        out = _plain_layers(answer(given, a))
-        if out is None or any(o.shape != c.shape for (oW, ob), (cW, cb) in zip(out, expected)
-                              for o, c in ((oW, cW), (ob, cb))):
-            t.fail("expected a list of two (W, b) pairs with the input's shapes", case=case,
-                   hint="Return [(W1', b1'), (W2', b2')] with the same shapes as the input.")
-            continue
-        hint = _rescale_hint(out, ls, a)
-        t.close(_net(out, Xs), expected_pred, rtol=1e-9, atol=1e-12, case=case + ": predictions on random inputs",
-                hint=hint)
-        ok = all(np.allclose(o, c, rtol=1e-10, atol=1e-14) for (oW, ob), (cW, cb) in zip(out, expected)
-                 for o, c in ((oW, cW), (ob, cb)))
-        t.true(ok, case=case + ": the rescaled weights", message="the weights are not the rescaled ones", hint=hint)
-    given = [(W.copy(), b.copy()) for W, b in layers]
-    raw = answer(given, 3.0)
-    check_input_unchanged(t, layers, given, case="the input layers after the call",
-                          message="the input arrays were modified in place",
-                          hint="Your function changed the caller's arrays: build new ones instead of updating them "
-                               "in place.")
-    shared = False
-    if isinstance(raw, (list, tuple)):
-        arrays = [x for pair in raw if isinstance(pair, (list, tuple)) for x in pair if isinstance(x, np.ndarray)]
-        shared = any(np.shares_memory(x, y) for x in arrays for pair in given for y in pair)
-    t.true(not shared, case="the returned arrays are new (α = 3)", message="a returned array is one of the inputs",
-           hint="One of the arrays you returned is an input array itself (or a view of it): the exercise asks for "
-                "new arrays, so that changing one network does not change the other.")
+    problems = [
+        ((2, 5, 1), np.random.default_rng(3), 3.0, "a 2-5-1 ReLU network (squared error), α = 3"),
+        ((2, 5, 1), np.random.default_rng(3), 0.2, "the same network, α = 0.2"),
+        ((3, 4, 2), np.random.default_rng(4), 2.0, "a 3-4-2 ReLU network with two outputs, α = 2"),
+        (sizes_h, hidden, a_h, f"a random {'-'.join(map(str, sizes_h))} ReLU network and α {HIDDEN_NOTE}"),
+    ]
+    for sizes, rng, a, case in problems:
+        net, theta = _relu_problem(rng, *sizes)
+        H = net.hessian(theta)
+        # the reference is the Hessian computed at the rescaled point itself (autograd), not a formula
+        expected = net.hessian(rescale_relu_network(net, theta, a))
+        H_in = H.copy()
+        value = as_float_array(answer(H_in, tuple(sizes), a), H.shape)
+        case = case + ", at a point that is not a minimum"
+        if value is None:
+            t.fail(f"expected a finite ({H.shape[0]}, {H.shape[0]}) array", case=case,
+                   hint="Return the Hessian at the rescaled point as one (P, P) array, P as for H.")
+        else:
+            t.close(value, expected, rtol=1e-8, atol=1e-10 * float(np.max(np.abs(expected))), case=case,
+                    hint=_rescaled_hessian_hint(value, H, sizes, a, expected))
+        if a == 3.0:
+            check_input_unchanged(t, H, H_in, case="H after the call", message="H was modified in place",
+                                  hint="Your function changed the caller's H: return a new array (an in-place "
+                                       "update such as `H /= ...` changes it).")

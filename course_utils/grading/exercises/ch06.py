@@ -15,10 +15,9 @@ from __future__ import annotations
 import numpy as np
 from scipy.optimize import linear_sum_assignment
 
-from ..cases import check_input_unchanged, diagnose, hidden_rng
+from ..cases import HIDDEN_NOTE, check_input_unchanged, diagnose, hidden_rng
 from ..registry import exercise
 
-_HIDDEN = "(drawn afresh on every check: your function must work for any input, not only the printed ones)"
 _IN_PLACE = ("Your function changed the arrays it was given (an in-place operation such as +=, *= or a slice "
              "assignment on an argument, or an alias of it): work on new arrays and leave the caller's alone.")
 
@@ -115,7 +114,7 @@ def check_line_barrier(answer, t):
         P = int(hidden.integers(2, 7))
         a, b = hidden.standard_normal(P) * 2, hidden.standard_normal(P) * 2
         cases.append((_hidden_loss(hidden, P), a, b, int(hidden.integers(5, 16)),
-                      f"a random smooth loss on ℝ^{P} between two random points {_HIDDEN}"))
+                      f"a random smooth loss on ℝ^{P} between two random points {HIDDEN_NOTE}"))
     for loss, a, b, n, case in cases:
         s = np.linspace(0.0, 1.0, n)
         expected = _segment_losses(loss, a, b, s)  # computed before the answer runs
@@ -196,7 +195,7 @@ def check_bezier(answer, t):
     for _ in range(2):
         P = int(hidden.integers(2, 7))
         ha, hm, hb = hidden.standard_normal((3, P)) * 3
-        cases.append((ha, hm, hb, float(hidden.uniform(0.05, 0.95)), f"random points in ℝ^{P}, a random s {_HIDDEN}"))
+        cases.append((ha, hm, hb, float(hidden.uniform(0.05, 0.95)), f"random points in ℝ^{P}, a random s {HIDDEN_NOTE}"))
     for a, m, b, s, case in cases:
         expected_point, expected_tangent = _bezier(a, m, b, s), _bezier_velocity(a, m, b, s)
         before = [a.copy(), m.copy(), b.copy()]
@@ -258,7 +257,7 @@ def check_permute(answer, t):
         while np.array_equal(perm, np.arange(h)) or np.array_equal(np.argsort(perm), perm):
             perm = hidden.permutation(h)  # neither the identity nor its own inverse
         cases.append((_net(hidden, d, h, k), perm, hidden.standard_normal((10, d)),
-                      f"a random {d}-{h}-{k} network and permutation {_HIDDEN}"))
+                      f"a random {d}-{h}-{k} network and permutation {HIDDEN_NOTE}"))
     for (W1, b1, W2, b2), perm, X, case in cases:
         expected = (W1[:, perm], b1[perm], W2[perm], b2)  # before the answer runs
         f_ref = _forward(W1, b1, W2, b2, X)
@@ -359,10 +358,10 @@ def check_weight_matching(answer, t):
     cases.append((_trap(rng, 6), "6-6-2 networks on which greedy matching goes wrong"))
     h = int(hidden.integers(5, 9))
     cases.append((_trap(hidden, h, d=h + int(hidden.integers(0, 3))),
-                  f"a random pair of {h}-unit networks on which greedy matching goes wrong {_HIDDEN}"))
+                  f"a random pair of {h}-unit networks on which greedy matching goes wrong {HIDDEN_NOTE}"))
     d, h, k = (int(v) for v in hidden.integers([2, 4, 1], [6, 9, 4]))
     cases.append(((*_net(hidden, d, h, k)[0::2], *_net(hidden, d, h, k)[0::2]),
-                  f"two random {d}-{h}-{k} networks {_HIDDEN}"))
+                  f"two random {d}-{h}-{k} networks {HIDDEN_NOTE}"))
     for (W1r, W2r, W1, W2), case in cases:
         S = _scores(W1r, W2r, W1, W2)
         optimum = linear_sum_assignment(S, maximize=True)[1]  # before the answer runs

@@ -19,10 +19,9 @@ import numpy as np
 
 from ... import diagnostics
 from ...models import MLP, Quadratic
-from ..cases import check_input_unchanged, diagnose, hidden_rng
+from ..cases import HIDDEN_NOTE, check_input_unchanged, diagnose, hidden_rng
 from ..registry import exercise
 
-_HIDDEN = "(drawn afresh on every check: your function must work for any input, not only the printed ones)"
 _IN_PLACE = ("Your function changed the array it was given (an in-place operation such as *= or a slice "
              "assignment on an argument): return a new array and leave the caller's alone.")
 
@@ -114,10 +113,10 @@ def check_range_test(answer, t):
     eigs = np.sort(10 ** hidden.uniform(-1, 1.5, n))
     cases.append((np.diag(eigs), float(10 ** hidden.uniform(-4, -2.5)), float(10 ** hidden.uniform(0.5, 2)),
                   int(hidden.integers(30, 90)), float(hidden.uniform(1.5, 6.0)),
-                  f"a random {n}-dimensional quadratic and sweep {_HIDDEN}"))
+                  f"a random {n}-dimensional quadratic and sweep {HIDDEN_NOTE}"))
     lam = float(10 ** hidden.uniform(0, 1))
     cases.append((np.diag([lam, lam / 3]), float(10 ** hidden.uniform(-4, -3)), float(1.5 / lam),
-                  int(hidden.integers(15, 40)), 4.0, f"a random quadratic, a sweep that stays stable {_HIDDEN}"))
+                  int(hidden.integers(15, 40)), 4.0, f"a random quadratic, a sweep that stays stable {HIDDEN_NOTE}"))
     for A, lr_min, lr_max, steps, stop_factor, case in cases:
         theta0 = np.ones(A.shape[0])
         ref_lrs, ref_losses = _reference_range_test(Quadratic(A), theta0, lr_min, lr_max, steps, stop_factor)
@@ -199,7 +198,7 @@ def check_clip(answer, t):
         g = hidden.standard_normal(P) * 10 ** hidden.uniform(-1, 2)
         norm = float(np.linalg.norm(g))
         c = float(norm * (10 ** hidden.uniform(-2, -0.3) if long else 10 ** hidden.uniform(0.3, 2)))
-        cases.append((g, c, f"a random gradient in ℝ^{P}, {'longer' if long else 'shorter'} than max_norm {_HIDDEN}"))
+        cases.append((g, c, f"a random gradient in ℝ^{P}, {'longer' if long else 'shorter'} than max_norm {HIDDEN_NOTE}"))
     for g, c, case in cases:
         given = g.copy()
         out = answer(given, c)
@@ -251,7 +250,7 @@ def check_layer_norms(answer, t):
     depth = int(hidden.integers(2, 5))
     cases = [((6,), "tanh", 1.0, 1, ""), ((5, 4, 3), "relu", 2.0, 1, ""),
              (tuple(int(w) for w in hidden.integers(2, 7, depth)), str(hidden.choice(["tanh", "relu"])),
-              float(hidden.uniform(0.5, 2.0)), int(hidden.integers(2**31)), " " + _HIDDEN)]
+              float(hidden.uniform(0.5, 2.0)), int(hidden.integers(2**31)), " " + HIDDEN_NOTE)]
     for widths, act, scale, seed, extra in cases:
         model = MLP(X, y, hidden=widths, activation=act, loss="cross_entropy")
         theta = model.init(seed, scale=scale)
