@@ -158,3 +158,72 @@ def test_cli_requires_a_subcommand(capsys):
         main([])
     assert info.value.code == 2
     assert "assign" in capsys.readouterr().err
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# nbgrader metadata: derived from the markers and the check cells, the same in both versions
+
+
+def _nbgrader(nb) -> list:
+    return [c.metadata.get("nbgrader") for c in nb.cells]
+
+
+def test_solution_and_check_cells_get_nbgrader_metadata():
+    exercise = make_exercise(_solution_notebook())
+    meta = _nbgrader(exercise)
+    assert meta[0] is None
+    assert meta[1] == {"grade": False, "grade_id": "answer_0_1", "locked": False, "schema_version": 3,
+                       "solution": True}
+    # a written answer: nbgrader requires markdown answers to be graded ones; worth 0 like the course grader's
+    assert meta[2] == {"grade": True, "grade_id": "answer_0_1_2", "locked": False, "points": 0, "schema_version": 3,
+                       "solution": True}
+    assert meta[3] == {"grade": True, "grade_id": "check_0_1", "locked": True, "points": 1, "schema_version": 3,
+                       "solution": False}
+
+
+def test_nbgrader_metadata_is_recomputed_not_trusted():
+    solution = _solution_notebook()
+    solution.cells[0].metadata["nbgrader"] = {"grade": True, "grade_id": "stale", "points": 9}
+    solution.cells[4].metadata["nbgrader"] = {"grade": True, "grade_id": "check_0_1", "points": 9}
+    meta = _nbgrader(make_exercise(solution))
+    assert meta[0] is None and meta[3]["points"] == 1
+
+
+@pytest.mark.parametrize("source", [
+    "x = 1  # see BEGIN SOLUTION",
+    "print('### END SOLUTION is a marker')",
+])
+def test_marker_words_outside_a_marker_line_are_an_error(source):
+    # nbgrader's ClearSolutions would take the line for a marker
+    with pytest.raises(MarkerError, match="nbgrader"):
+        make_exercise(new_notebook(cells=[new_code_cell(source)]))
+
+
+def test_one_check_per_check_cell_and_one_cell_per_exercise():
+    with pytest.raises(MarkerError, match="one check"):
+        make_exercise(new_notebook(cells=[new_code_cell("check('0.1', f)\ncheck('0.2', g)")]))
+    with pytest.raises(MarkerError, match="two cells"):
+        make_exercise(new_notebook(cells=[new_code_cell("check('0.1', f)"), new_code_cell("check('0.1', f)")]))
+
+
+def test_assign_annotates_the_solutions_and_check_catches_their_stale_metadata(tmp_path, capsys):
+    solutions, exercises = tmp_path / "solutions", tmp_path / "exercises"
+    source = _write_solution(solutions)
+    nb = nbformat.read(source, 4)
+    nb.metadata.jupytext["cell_metadata_filter"] = "tags,-all"  # as every notebook of the course (jupytext.toml)
+    nbformat.write(nb, source)
+    args = ["assign", "--solutions", str(solutions), "--exercises", str(exercises)]
+    assert main(args + ["--check"]) == 1
+    assert main(args) == 0
+    annotated = jupytext.read(source, fmt="ipynb")
+    expected = _nbgrader(make_exercise(_solution_notebook()))
+    assert _nbgrader(annotated) == expected[:3] + [None, expected[3]]  # the solution-only cell has none
+    assert annotated.cells[1].source == FUNCTION_CELL  # only metadata changed
+    assert "nbgrader" not in (exercises / "07_demo_exercises.py").read_text()  # the .py pair stays free of it
+    assert main(args + ["--check"]) == 0
+
+    annotated.cells[4].metadata["nbgrader"]["points"] = 5  # edited by hand: stale
+    nbformat.write(annotated, source)
+    assert main(args + ["--check"]) == 1
+    assert str(source) in capsys.readouterr().err
+    assert main(args) == 0 and jupytext.read(source, fmt="ipynb").cells[4].metadata["nbgrader"]["points"] == 1

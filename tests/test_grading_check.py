@@ -322,3 +322,48 @@ def test_a_single_output_message_longer_than_the_limit_is_marked_truncated(tmp_p
         short = runner.run("print('ok')", timeout=60)
     assert long.truncated and long.stdout.endswith("END") and len(long.stdout) == 100, long
     assert not short.truncated and short.stdout == "ok\n", short
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# Under nbgrader (NBGRADER_EXECUTION): the cell's value is the score, which nbgrader reads as partial credit.
+
+
+def _cell_value(result) -> dict:
+    """What IPython's displayhook would put in the cell's Out[] (execute_result) for ``result``."""
+    from IPython.core.formatters import DisplayFormatter
+
+    data, _ = DisplayFormatter().format(result)
+    return data
+
+
+@pytest.mark.parametrize("mode", ["autograde", "validate"])
+def test_under_nbgrader_the_cell_value_is_the_score_alone(monkeypatch, capsys, mode):
+    monkeypatch.setenv("NBGRADER_EXECUTION", mode)
+    result = check("99.1", _wrong)
+    assert "✗ Exercise 99.1" in capsys.readouterr().out  # the verdict is still shown
+    assert result.status == "failed" and result.score == 0.5 and isinstance(result, CheckResult)
+    assert _cell_value(result) == {"text/plain": "0.5"}
+    assert float(_cell_value(check("99.1", _correct))["text/plain"]) == 1.0
+    for answer in (_stub, _raises, None):
+        assert _cell_value(check("99.1", answer)) == {"text/plain": "0.0"}
+
+
+def test_outside_nbgrader_the_cell_value_is_the_verdict_as_before(monkeypatch, capsys):
+    monkeypatch.delenv("NBGRADER_EXECUTION", raising=False)
+    result = check("99.1", _wrong)
+    assert type(result) is CheckResult
+    assert _cell_value(result) == {}  # _ipython_display_ shows the verdict itself (once, in Jupyter)
+    monkeypatch.setenv("NBGRADER_EXECUTION", "something else")
+    assert _cell_value(check("99.1", _wrong)) == {}
+
+
+def test_under_nbgrader_stderr_of_the_answer_moves_to_stdout(monkeypatch, capsys):
+    # nbgrader gives 0 points to a test cell with any stderr output; the course grader ignores it.
+    def noisy(x):
+        print("debugging", file=sys.stderr)
+        return 2 * x
+
+    monkeypatch.setenv("NBGRADER_EXECUTION", "autograde")
+    assert check("99.1", noisy).score == 1.0
+    captured = capsys.readouterr()
+    assert captured.err == "" and "debugging" in captured.out

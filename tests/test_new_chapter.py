@@ -21,7 +21,7 @@ import pytest
 from notebook_exec import errors, execute_many
 
 from course_utils.grading import registry, run_check
-from course_utils.grading.assign import expected_files
+from course_utils.grading.assign import annotated_solutions, expected_files
 from course_utils.grading.check import render_text
 
 REPO = Path(__file__).resolve().parents[1]
@@ -102,6 +102,7 @@ def test_each_notebook_is_a_synced_pair_without_outputs(course):
 def test_the_exercises_are_what_assign_generates(course):
     root, ch, _, _ = course
     wanted = expected_files(root / "solutions", root / "exercises")
+    assert annotated_solutions(root / "solutions") == {}  # the solution carries its nbgrader metadata already
     for suffix in (".ipynb", ".py"):
         path = root / "exercises" / f"{ch.stem}_exercises{suffix}"
         assert path.read_text(encoding="utf-8") == wanted[path]

@@ -142,6 +142,15 @@ def _ipynb_text(py_text: str) -> str:
     return text if text.endswith("\n") else text + "\n"
 
 
+def _solution_ipynb_text(py_text: str) -> str:
+    """The solution's ``.ipynb`` with the nbgrader cell metadata that ``assign`` writes into ``solutions/``."""
+    import jupytext
+
+    from course_utils.grading.assign import add_nbgrader_metadata, render
+
+    return render(add_nbgrader_metadata(jupytext.reads(py_text, fmt="py:percent")))[".ipynb"]
+
+
 def _exercise_texts(solution_ipynb: str) -> dict[str, str]:
     """The student pair, exactly as ``python -m course_utils.grading assign`` generates it from the solution."""
     import jupytext
@@ -192,7 +201,7 @@ def plan(ch: Chapter, root: Path | str = ROOT) -> dict[Path, str]:
                             "numbered without gaps (tests/test_claims_seeds.py checks that 00, 01, … all exist)")
     chapter_py = _fill(CHAPTER, ch)
     solution_py = _fill(SOLUTIONS, ch)
-    solution_ipynb = _ipynb_text(solution_py)
+    solution_ipynb = _solution_ipynb_text(solution_py)
     demo_py = _fill(DEMO, ch)
     exercise = _exercise_texts(solution_ipynb)
     files = {
@@ -449,9 +458,9 @@ SOLUTIONS = _HEADER + r'''
 # %% [markdown] tags=["solution-only"]
 # **Scaffold: replace this exercise with your chapter's, and delete this cell.** (Tagged `solution-only`, it is
 # left out of the student version.) Each exercise is a markdown cell with the task and the expected verdict, a
-# function whose body lies between `### BEGIN SOLUTION: <what the student sees instead>` and `### END SOLUTION`,
-# and a `check(...)` cell; its check lives in `course_utils/grading/exercises/ch@NN@.py`. After editing:
-# `make sync && make exercises`.
+# function whose body lies between the two solution markers shown below (after the colon of the first: what the
+# student sees instead), and a `check(...)` cell; its check lives in `course_utils/grading/exercises/ch@NN@.py`.
+# After editing: `make sync && make exercises`.
 
 # %%
 import numpy as np

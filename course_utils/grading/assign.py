@@ -26,6 +26,21 @@ In **markdown cells**, the lines between ``<!-- BEGIN SOLUTION -->`` and ``<!-- 
 
 A cell tagged ``solution-only`` is dropped from the student version. Outputs and execution counts are
 stripped everywhere.
+
+nbgrader metadata
+-----------------
+Both versions carry nbgrader's cell metadata (schema 3), so an instructor can put ``solutions/`` in an nbgrader
+course as it is (``nbgrader generate_assignment``, ``nbgrader autograde``, no flags) and a student may submit the
+``exercises/`` notebook instead of nbgrader's release. It is derived here from what the author already wrote,
+never typed by hand: a code cell with a ``### BEGIN SOLUTION`` block is an autograded answer (``solution``,
+unlocked; id ``answer_<exercise>``, the exercise whose check follows it); a cell made only of one
+``check("N.M", answer)`` call is an autograder test worth :data:`NBGRADER_POINTS` (``grade``, locked; id
+``check_<exercise>``) — :func:`~course_utils.grading.check.check` shows the fraction of cases passed as the
+cell's value while nbgrader executes it, which nbgrader reads as partial credit; a markdown cell with a solution
+block is a manually graded answer worth 0 points (the course grader does not grade prose either). Any other
+``nbgrader`` metadata is removed. :func:`assign` writes the metadata into ``solutions/*.ipynb`` too (only the
+metadata changes there) and ``--check`` fails when it is missing or stale. The ``.py`` halves of the pairs do not
+carry it (``jupytext.toml`` keeps only tags), so the authored text stays free of JSON.
 """
 
 from __future__ import annotations
@@ -38,7 +53,9 @@ from pathlib import Path
 
 from ..validation import check_bool
 
-__all__ = ["PIPELINE", "make_exercise", "render", "expected_files", "assign", "add_parser"]
+__all__ = ["PIPELINE", "make_exercise", "render", "expected_files", "annotated_solutions", "assign", "add_parser",
+           "add_nbgrader_metadata",
+           "NBGRADER_POINTS"]
 
 SOLUTION_ONLY_TAG = "solution-only"
 GENERIC_MESSAGE = "Replace this line with your solution"
@@ -48,6 +65,9 @@ _CODE_END = re.compile(r"^[ \t]*### END SOLUTION\s*$")
 _MD_BEGIN = re.compile(r"^\s*<!--\s*BEGIN SOLUTION\s*-->\s*$")
 _MD_END = re.compile(r"^\s*<!--\s*END SOLUTION\s*-->\s*$")
 _NOTEBOOK_METADATA_KEPT = ("jupytext", "kernelspec")
+# Each exercise is worth one point, as in the course grader's CSV; check() reports the fraction of cases passed.
+NBGRADER_POINTS = 1
+_NBGRADER_SCHEMA = 3
 
 
 class MarkerError(ValueError):
@@ -122,8 +142,86 @@ def clear_outputs(nb):
     return nb
 
 
-PIPELINE: tuple[Callable, ...] = (drop_solution_only_cells, replace_code_solutions, replace_markdown_solutions,
-                                  clear_outputs)
+def _grade_id_part(exercise_id: str) -> str:
+    return exercise_id.replace(".", "_")  # nbgrader ids allow letters, digits, "_" and "-"
+
+
+def add_nbgrader_metadata(nb):
+    """Give solution cells and check cells nbgrader's cell metadata (derived from the markers, see the module
+    docstring); remove any other ``nbgrader`` cell metadata.
+
+    Parameters
+    ----------
+    nb : nbformat.NotebookNode
+        The authored notebook; modified in place.
+
+    Returns
+    -------
+    nbformat.NotebookNode
+        ``nb`` itself.
+
+    Raises
+    ------
+    MarkerError
+        When a check-only cell calls ``check`` more than once (nbgrader reads one score per cell), two cells check
+        the same exercise, or a line holds "BEGIN SOLUTION" or "END SOLUTION" without being a marker (nbgrader
+        would take it for one).
+    """
+    from .submission import find_check_calls, is_check_only
+
+    _check_notebook(nb, "nb")
+    checks: dict[int, str] = {}
+    for index, cell in enumerate(nb.cells):
+        cell.metadata.pop("nbgrader", None)
+        if cell.cell_type == "code" and is_check_only(cell.source):
+            calls = find_check_calls(cell.source)
+            if len(calls) != 1:
+                raise MarkerError(f"code cell {index}: one check(...) call per cell, so nbgrader can read its score "
+                                  f"(found {len(calls)})")
+            if calls[0][0] in checks.values():
+                raise MarkerError(f"code cell {index}: exercise {calls[0][0]} is checked in two cells")
+            checks[index] = calls[0][0]
+
+    for index, cell in enumerate(nb.cells):
+        begin, end = (_CODE_BEGIN, _CODE_END) if cell.cell_type == "code" else (_MD_BEGIN, _MD_END)
+        for number, line in enumerate(cell.source.split("\n"), start=1):
+            # nbgrader's ClearSolutions takes any line containing these words for a marker
+            if ("BEGIN SOLUTION" in line and not begin.match(line)) or ("END SOLUTION" in line and not end.match(line)):
+                raise MarkerError(f"{cell.cell_type} cell {index}, line {number}: 'BEGIN/END SOLUTION' outside a "
+                                  f"marker line (nbgrader would take it for one): {line.strip()[:80]}")
+
+    used: set[str] = set()
+
+    def unique(grade_id: str) -> str:
+        candidate, number = grade_id, 1
+        while candidate in used:
+            number += 1
+            candidate = f"{grade_id}_{number}"
+        used.add(candidate)
+        return candidate
+
+    for index, cell in enumerate(nb.cells):
+        if index in checks:
+            cell.metadata["nbgrader"] = {
+                "grade": True, "grade_id": unique("check_" + _grade_id_part(checks[index])), "locked": True,
+                "points": NBGRADER_POINTS, "schema_version": _NBGRADER_SCHEMA, "solution": False}
+            continue
+        begin = _CODE_BEGIN if cell.cell_type == "code" else _MD_BEGIN if cell.cell_type == "markdown" else None
+        if begin is None or not any(begin.match(line) for line in cell.source.split("\n")):
+            continue
+        following = next((checks[i] for i in sorted(checks) if i > index), None)
+        grade_id = unique("answer_" + (_grade_id_part(following) if following else "final"))
+        if cell.cell_type == "code":
+            cell.metadata["nbgrader"] = {"grade": False, "grade_id": grade_id, "locked": False,
+                                         "schema_version": _NBGRADER_SCHEMA, "solution": True}
+        else:  # nbgrader requires a markdown answer to be a graded one; worth 0, like the course grader's
+            cell.metadata["nbgrader"] = {"grade": True, "grade_id": grade_id, "locked": False, "points": 0,
+                                         "schema_version": _NBGRADER_SCHEMA, "solution": True}
+    return nb
+
+
+PIPELINE: tuple[Callable, ...] = (add_nbgrader_metadata, drop_solution_only_cells, replace_code_solutions,
+                                  replace_markdown_solutions, clear_outputs)
 
 
 def _check_notebook(nb, name: str) -> None:
@@ -152,8 +250,9 @@ def make_exercise(solution_nb, pipeline=PIPELINE):
     solution_nb : nbformat.NotebookNode
         The authored notebook with solution markers (e.g. from ``jupytext.read``).
     pipeline : sequence of callable, default PIPELINE
-        Transforms ``nb -> nb`` applied in order to a deep copy of ``solution_nb``; the default drops
-        ``solution-only`` cells, replaces code and markdown solution blocks, and clears outputs.
+        Transforms ``nb -> nb`` applied in order to a deep copy of ``solution_nb``; the default adds nbgrader's
+        cell metadata, drops ``solution-only`` cells, replaces code and markdown solution blocks, and clears
+        outputs.
 
     Returns
     -------
@@ -223,6 +322,37 @@ def expected_files(solutions_dir: Path, exercises_dir: Path) -> dict[Path, str]:
     return files
 
 
+def _nbgrader_cells(nb) -> list:
+    return [cell.metadata.get("nbgrader") for cell in nb.cells]
+
+
+def annotated_solutions(solutions_dir: Path) -> dict[Path, str]:
+    """The ``solutions_dir`` notebooks whose nbgrader metadata is missing or stale, mapped to their annotated text.
+
+    Parameters
+    ----------
+    solutions_dir : str or Path
+        Folder of the authored notebooks (``*_exercises.ipynb``).
+
+    Returns
+    -------
+    dict of Path to str
+        Only the notebooks to rewrite; in each, only cells' ``nbgrader`` metadata differ from the file.
+    """
+    import jupytext
+
+    files: dict[Path, str] = {}
+    for source in sorted(_check_dir(solutions_dir, "solutions_dir").glob("*_exercises.ipynb")):
+        nb = jupytext.read(source, fmt="ipynb")
+        try:
+            annotated = add_nbgrader_metadata(copy.deepcopy(nb))
+        except MarkerError as exc:
+            raise MarkerError(f"{source}: {exc}") from None
+        if _nbgrader_cells(annotated) != _nbgrader_cells(nb):
+            files[source] = render(annotated)[".ipynb"]
+    return files
+
+
 def _read(path: Path) -> str | None:
     try:
         return path.read_text(encoding="utf-8")
@@ -235,7 +365,9 @@ def assign(solutions_dir: Path | str = "solutions", exercises_dir: Path | str = 
     """Generate (or with ``check=True`` only compare) ``exercises_dir``; return the files that were stale.
 
     Stale means missing, different from what would be generated, or a generated-looking file
-    (``*_exercises.ipynb`` / ``.py``) without a source in ``solutions_dir`` (deleted unless checking).
+    (``*_exercises.ipynb`` / ``.py``) without a source in ``solutions_dir`` (deleted unless checking); a
+    ``solutions_dir`` notebook whose nbgrader metadata is missing or stale is stale too (its metadata is
+    rewritten unless checking).
 
     Parameters
     ----------
@@ -250,24 +382,26 @@ def assign(solutions_dir: Path | str = "solutions", exercises_dir: Path | str = 
     Returns
     -------
     list of Path
-        The stale files: those written (or that would be), then the orphans deleted (or that would be).
+        The stale files: the solutions annotated and the exercises written (or that would be), then the orphans
+        deleted (or that would be).
     """
     solutions_dir, exercises_dir = _check_dir(solutions_dir, "solutions_dir"), _check_dir(exercises_dir, "exercises_dir")
     check = check_bool(check, "check")
     if not solutions_dir.is_dir():
         raise MissingDirectory(f"`solutions_dir` (--solutions) must be an existing directory, got {str(solutions_dir)!r}")
     wanted = expected_files(solutions_dir, exercises_dir)
+    annotated = annotated_solutions(solutions_dir)
     stale = [path for path, text in wanted.items() if _read(path) != text]
     existing = sorted(exercises_dir.glob("*_exercises.ipynb")) + sorted(exercises_dir.glob("*_exercises.py"))
     orphans = [p for p in existing if p not in wanted]
     if not check:
         exercises_dir.mkdir(parents=True, exist_ok=True)
-        for path in stale:
+        for path, text in [*annotated.items(), *((path, wanted[path]) for path in stale)]:
             with open(path, "w", encoding="utf-8", newline="\n") as f:
-                f.write(wanted[path])
+                f.write(text)
         for path in orphans:
             path.unlink()
-    return stale + orphans
+    return list(annotated) + stale + orphans
 
 
 # ---------------------------------------------------------------------------------------------------------------
@@ -290,7 +424,8 @@ def add_parser(subparsers) -> None:
         "assign", help="generate exercises/ from solutions/",
         description="Generate the student notebooks (exercises/) from the authored ones (solutions/).")
     parser.add_argument("--check", action="store_true",
-                        help="write nothing; exit 1 and list the files if exercises/ is out of date")
+                        help="write nothing; exit 1 and list the files if exercises/ (or the nbgrader metadata of "
+                             "solutions/) is out of date")
     parser.add_argument("--solutions", type=Path, default=Path("solutions"), metavar="DIR",
                         help="authored notebooks with solution markers (default: solutions)")
     parser.add_argument("--exercises", type=Path, default=Path("exercises"), metavar="DIR",
@@ -306,12 +441,12 @@ def _run(args) -> int:
         return 2
     if args.check:
         if stale:
-            print(f"{args.exercises}/ is out of date; run `python -m course_utils.grading assign` "
+            print(f"{args.exercises}/ (or the nbgrader metadata of {args.solutions}/) is out of date; run `python -m course_utils.grading assign` "
                   "(or `make exercises`). Stale files:", file=sys.stderr)
             for path in stale:
                 print(f"  {path}", file=sys.stderr)
             return 1
-        print(f"{args.exercises}/ is up to date")
+        print(f"{args.exercises}/ and the nbgrader metadata of {args.solutions}/ are up to date")
         return 0
     for path in stale:
         print(f"{'removed' if not path.exists() else 'wrote'} {path}")

@@ -11,7 +11,9 @@ each of its three rounding runs (a silent "failed" would otherwise leave the run
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import html
+import io
 import linecache
 import os
 import signal
@@ -25,7 +27,9 @@ from typing import Any
 
 from . import registry
 
-__all__ = ["CheckResult", "STATUSES", "run_check", "check", "render_text", "render_html"]
+__all__ = ["CheckResult", "STATUSES", "run_check", "check", "render_text", "render_html", "NBGRADER_VARIABLE"]
+
+NBGRADER_VARIABLE = "NBGRADER_EXECUTION"  # set by nbgrader while it runs a notebook: "autograde" or "validate"
 
 STATUSES = ("passed", "failed", "not attempted", "error", "timeout")
 _MAX_FAILURES_SHOWN = 3
@@ -90,6 +94,24 @@ class CheckResult:
         if shown_at is not None and shown_at == _execution_count():
             return
         _display(self)
+
+
+class _NbgraderScore(CheckResult):
+    """A verdict whose cell value (``Out[]``) is only its score, the number nbgrader reads as partial credit.
+
+    nbgrader takes the ``text/plain`` of a test cell's ``execute_result`` as its points; ``check`` already showed
+    the verdict, so no HTML and no second display here.
+    """
+
+    _ipython_display_ = None  # type: ignore[assignment]  # not callable: IPython falls back to the repr
+    _repr_html_ = None  # type: ignore[assignment]
+
+    def __repr__(self) -> str:
+        return repr(float(self.score))
+
+
+def _under_nbgrader() -> bool:
+    return os.environ.get(NBGRADER_VARIABLE) in ("autograde", "validate")
 
 
 # ---------------------------------------------------------------------------------------------------------------
@@ -352,6 +374,8 @@ def check(exercise_id: str, answer: Any) -> CheckResult:
     Returns
     -------
     CheckResult
+        Under nbgrader (``NBGRADER_EXECUTION`` set), one whose ``repr`` is its score, so the cell's value is the
+        partial credit nbgrader reads.
 
     Raises
     ------
@@ -365,7 +389,14 @@ def check(exercise_id: str, answer: Any) -> CheckResult:
     >>> check("0.1", quadratic_gradient)  # doctest: +SKIP
     ✓ Exercise 0.1 (Gradient of a quadratic): passed — all 4 cases
     """
-    result = run_check(exercise_id, answer)
+    if _under_nbgrader():
+        with contextlib.redirect_stderr(io.StringIO()) as stderr:
+            result = run_check(exercise_id, answer)
+        result = _NbgraderScore(*(getattr(result, f.name) for f in dataclasses.fields(result)))
+        if stderr.getvalue():
+            print(stderr.getvalue(), end="")
+    else:
+        result = run_check(exercise_id, answer)
     try:
         _display(result)
         object.__setattr__(result, "_shown_at_execution", _execution_count())
