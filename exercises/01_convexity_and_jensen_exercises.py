@@ -56,7 +56,7 @@ def find_chord_violation(f, points, ts):
     -------
     (x, y, t) of the largest gap f(tx + (1−t)y) − [t f(x) + (1−t) f(y)], or None if that gap is ≤ 1e-9.
     """
-    raise NotImplementedError("evaluate the gap for every pair (i < j) and every t, keep the largest one")
+    raise NotImplementedError("return the largest chord gap and where it occurs, as exercise 1.1 above defines them")
 
 
 # %%
@@ -74,7 +74,7 @@ check("1.1", find_chord_violation)
 # %%
 def jensen_gap_of_samples(f, samples):
     """E[f(X)] − f(E[X]) for X uniform on `samples` (shape (n,)); f vectorized."""
-    raise NotImplementedError("the mean of f over the samples minus f at the sample mean")
+    raise NotImplementedError("return the Jensen gap of f on these samples, as exercise 1.2 above defines it")
 
 
 # %%

@@ -59,7 +59,7 @@ def filter_normalize_layers(d_layers, w_layers):
     -------
     list of (array (in, out), array (out,))
     """
-    raise NotImplementedError("rescale every column of every D to the norm of W's column; zero the biases")
+    raise NotImplementedError("return the filter-normalised directions, as exercise 2.1 above defines them")
 
 
 # %%
@@ -91,7 +91,7 @@ def slice_grid(loss_batch, center, d1, d2, alphas, betas):
     -------
     array, shape (A, B)
     """
-    raise NotImplementedError("build all grid points as an (A, B, P) array and call loss_batch once")
+    raise NotImplementedError("return the loss on the whole grid, with the one call of loss_batch that exercise 2.2 above asks for")
 
 
 # %%
@@ -145,7 +145,7 @@ def pca_directions(thetas, k):
     -------
     array, shape (k, P)
     """
-    raise NotImplementedError("SVD of the displacements from the last iterate; keep the first k rows of Vᵀ")
+    raise NotImplementedError("return the k directions that exercise 2.4 above defines")
 
 
 # %%

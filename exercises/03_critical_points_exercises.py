@@ -45,7 +45,7 @@ from course_utils.grading import check
 # %%
 def classify(H, tol=1e-8):
     """Second-derivative test from the eigenvalues of a symmetric Hessian H (n, n)."""
-    raise NotImplementedError("compute the eigenvalues (np.linalg.eigvalsh) and decide from their signs")
+    raise NotImplementedError("return the label of the critical point, as exercise 3.1 above defines the four labels")
 
 
 # %%
@@ -60,7 +60,7 @@ check("3.1", classify)
 # %%
 def index(H, tol=1e-8):
     """Number of eigenvalues of the symmetric matrix H below -tol."""
-    raise NotImplementedError("count the eigenvalues below -tol")
+    raise NotImplementedError("return the index of the critical point, as exercise 3.2 above defines it")
 
 
 # %%
@@ -75,7 +75,7 @@ check("3.2", index)
 # %%
 def escape_direction(H, tol=1e-8):
     """Unit eigenvector of the most negative eigenvalue of H, or None."""
-    raise NotImplementedError("use np.linalg.eigh (ascending eigenvalues, eigenvectors in the columns)")
+    raise NotImplementedError("return the escape direction (or None), as exercise 3.3 above asks")
 
 
 # %%
@@ -90,7 +90,7 @@ check("3.3", escape_direction)
 # %%
 def newton_step(grad, H):
     """The Newton step Δ solving H Δ = −grad; shapes (n,), (n, n) -> (n,)."""
-    raise NotImplementedError("solve H Δ = −grad")
+    raise NotImplementedError("return the Newton step, as exercise 3.4 above defines it")
 
 
 # %%
@@ -105,7 +105,7 @@ check("3.4", newton_step)
 # %%
 def power_iteration(hvp, dim, iters, rng):
     """Dominant (largest-magnitude) eigenvalue of H from Hessian-vector products."""
-    raise NotImplementedError("iterate v <- Hv / ||Hv|| and return v·Hv")
+    raise NotImplementedError("return the estimate that exercise 3.5 above asks for, using hvp only")
 
 
 # %%
@@ -120,7 +120,7 @@ check("3.5", power_iteration)
 # %%
 def hutchinson(hvp, dim, n_probes, rng):
     """Hutchinson's estimate of tr(H) with Rademacher probes."""
-    raise NotImplementedError("average z·Hz over n_probes Rademacher vectors")
+    raise NotImplementedError("return the trace estimate that exercise 3.6 above describes")
 
 
 # %%

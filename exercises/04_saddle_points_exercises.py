@@ -69,7 +69,7 @@ def perturbed_gd(grad_fn, theta0, lr, steps, radius, g_thres, t_thres, rng):
     array, shape (steps + 1, P)
         theta0 and the iterate after each step.
     """
-    raise NotImplementedError("loop over steps; perturb (uniform ball) when the gradient is small and t_thres steps have passed")
+    raise NotImplementedError("run perturbed gradient descent by the rules of exercise 4.1 above and return the final point")
 
 
 # %%
@@ -116,7 +116,7 @@ def saddle_free_newton_step(grad, hessian, damping):
     -------
     array, shape (P,)
     """
-    raise NotImplementedError("eigendecompose H, replace λ by |λ| + damping, apply the inverse to −grad")
+    raise NotImplementedError("return the saddle-free Newton step, as exercise 4.2 above defines it")
 
 
 # %%
@@ -149,7 +149,7 @@ def escape_steps(eps, lr, lam_min, radius):
     -------
     int
     """
-    raise NotImplementedError("simulate y <- y - lr * lam_min * y and count steps until |y| >= radius")
+    raise NotImplementedError("return the number of steps that exercise 4.3 above asks you to measure")
 
 
 # %%
@@ -198,7 +198,7 @@ def momentum_run(grad_fn, theta0, lr, beta, steps, explode):
         The iterates (k = steps, or the step at which the run diverged).
     diverged_at : int or None
     """
-    raise NotImplementedError("iterate the momentum update; check finiteness and the norm after every step")
+    raise NotImplementedError("run momentum with the divergence detection of exercise 4.4 above and return what it asks for")
 
 
 # %%

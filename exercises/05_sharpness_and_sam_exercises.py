@@ -62,7 +62,7 @@ def sam_step(grad, theta, lr, rho):
     -------
     array, shape (P,)
     """
-    raise NotImplementedError("perturb by ρ g/‖g‖ (0 if g = 0), then step from theta with the gradient at the perturbed point")
+    raise NotImplementedError("return the point after one SAM step, as exercise 5.1 above defines it")
 
 
 # %%
@@ -99,7 +99,7 @@ def random_sharpness(loss, theta, radius, n, rng):
     (float, float)
         (worst, average).
     """
-    raise NotImplementedError("draw n unit directions, evaluate the increases L(θ + r u) − L(θ), return (max, mean)")
+    raise NotImplementedError("return (max, mean) of the loss increases, as exercise 5.2 above defines them")
 
 
 # %%

@@ -120,7 +120,7 @@ check("6.3", permute_units)
 # %%
 def match_units(W1_ref, W2_ref, W1, W2):
     """The permutation (array of shape (h,)) that best aligns the second network's hidden units to the reference."""
-    raise NotImplementedError("score the pairs of units as described above, then solve the assignment problem")
+    raise NotImplementedError("return the matching of hidden units that exercise 6.4 above asks for")
 
 
 # %%

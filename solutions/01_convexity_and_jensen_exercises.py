@@ -56,7 +56,7 @@ def find_chord_violation(f, points, ts):
     -------
     (x, y, t) of the largest gap f(tx + (1−t)y) − [t f(x) + (1−t) f(y)], or None if that gap is ≤ 1e-9.
     """
-    ### BEGIN SOLUTION: evaluate the gap for every pair (i < j) and every t, keep the largest one
+    ### BEGIN SOLUTION: return the largest chord gap and where it occurs, as exercise 1.1 above defines them
     i, j = np.triu_indices(len(points), k=1)
     x, y = points[i][:, None], points[j][:, None]
     gaps = f(ts * x + (1 - ts) * y) - (ts * f(x) + (1 - ts) * f(y))
@@ -82,7 +82,7 @@ check("1.1", find_chord_violation)
 # %%
 def jensen_gap_of_samples(f, samples):
     """E[f(X)] − f(E[X]) for X uniform on `samples` (shape (n,)); f vectorized."""
-    ### BEGIN SOLUTION: the mean of f over the samples minus f at the sample mean
+    ### BEGIN SOLUTION: return the Jensen gap of f on these samples, as exercise 1.2 above defines it
     return float(np.mean(f(samples)) - f(np.mean(samples)))
     ### END SOLUTION
 

@@ -59,7 +59,7 @@ def filter_normalize_layers(d_layers, w_layers):
     -------
     list of (array (in, out), array (out,))
     """
-    ### BEGIN SOLUTION: rescale every column of every D to the norm of W's column; zero the biases
+    ### BEGIN SOLUTION: return the filter-normalised directions, as exercise 2.1 above defines them
     out = []
     for (D, e), (W, _) in zip(d_layers, w_layers):
         scale = np.linalg.norm(W, axis=0) / (np.linalg.norm(D, axis=0) + 1e-10)
@@ -97,7 +97,7 @@ def slice_grid(loss_batch, center, d1, d2, alphas, betas):
     -------
     array, shape (A, B)
     """
-    ### BEGIN SOLUTION: build all grid points as an (A, B, P) array and call loss_batch once
+    ### BEGIN SOLUTION: return the loss on the whole grid, with the one call of loss_batch that exercise 2.2 above asks for
     A, B = np.meshgrid(alphas, betas, indexing="ij")
     return loss_batch(center + A[..., None] * d1 + B[..., None] * d2)
     ### END SOLUTION
@@ -161,7 +161,7 @@ def pca_directions(thetas, k):
     -------
     array, shape (k, P)
     """
-    ### BEGIN SOLUTION: SVD of the displacements from the last iterate; keep the first k rows of Vᵀ
+    ### BEGIN SOLUTION: return the k directions that exercise 2.4 above defines
     M = thetas - thetas[-1]
     _, _, Vt = np.linalg.svd(M, full_matrices=False)
     return Vt[:k]

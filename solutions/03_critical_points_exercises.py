@@ -45,7 +45,7 @@ from course_utils.grading import check
 # %%
 def classify(H, tol=1e-8):
     """Second-derivative test from the eigenvalues of a symmetric Hessian H (n, n)."""
-    ### BEGIN SOLUTION: compute the eigenvalues (np.linalg.eigvalsh) and decide from their signs
+    ### BEGIN SOLUTION: return the label of the critical point, as exercise 3.1 above defines the four labels
     lam = np.linalg.eigvalsh(H)
     if np.any(lam < -tol) and np.any(lam > tol):
         return "saddle"
@@ -69,7 +69,7 @@ check("3.1", classify)
 # %%
 def index(H, tol=1e-8):
     """Number of eigenvalues of the symmetric matrix H below -tol."""
-    ### BEGIN SOLUTION: count the eigenvalues below -tol
+    ### BEGIN SOLUTION: return the index of the critical point, as exercise 3.2 above defines it
     return int(np.sum(np.linalg.eigvalsh(H) < -tol))
     ### END SOLUTION
 
@@ -86,7 +86,7 @@ check("3.2", index)
 # %%
 def escape_direction(H, tol=1e-8):
     """Unit eigenvector of the most negative eigenvalue of H, or None."""
-    ### BEGIN SOLUTION: use np.linalg.eigh (ascending eigenvalues, eigenvectors in the columns)
+    ### BEGIN SOLUTION: return the escape direction (or None), as exercise 3.3 above asks
     lam, vectors = np.linalg.eigh(H)
     if lam[0] >= -tol:
         return None
@@ -106,7 +106,7 @@ check("3.3", escape_direction)
 # %%
 def newton_step(grad, H):
     """The Newton step Δ solving H Δ = −grad; shapes (n,), (n, n) -> (n,)."""
-    ### BEGIN SOLUTION: solve H Δ = −grad
+    ### BEGIN SOLUTION: return the Newton step, as exercise 3.4 above defines it
     return np.linalg.solve(H, -grad)
     ### END SOLUTION
 
@@ -123,7 +123,7 @@ check("3.4", newton_step)
 # %%
 def power_iteration(hvp, dim, iters, rng):
     """Dominant (largest-magnitude) eigenvalue of H from Hessian-vector products."""
-    ### BEGIN SOLUTION: iterate v <- Hv / ||Hv|| and return v·Hv
+    ### BEGIN SOLUTION: return the estimate that exercise 3.5 above asks for, using hvp only
     v = rng.standard_normal(dim)
     v /= np.linalg.norm(v)
     quotient = 0.0
@@ -147,7 +147,7 @@ check("3.5", power_iteration)
 # %%
 def hutchinson(hvp, dim, n_probes, rng):
     """Hutchinson's estimate of tr(H) with Rademacher probes."""
-    ### BEGIN SOLUTION: average z·Hz over n_probes Rademacher vectors
+    ### BEGIN SOLUTION: return the trace estimate that exercise 3.6 above describes
     total = 0.0
     for _ in range(n_probes):
         z = rng.choice([-1.0, 1.0], size=dim)

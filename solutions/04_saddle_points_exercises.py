@@ -69,7 +69,7 @@ def perturbed_gd(grad_fn, theta0, lr, steps, radius, g_thres, t_thres, rng):
     array, shape (steps + 1, P)
         theta0 and the iterate after each step.
     """
-    ### BEGIN SOLUTION: loop over steps; perturb (uniform ball) when the gradient is small and t_thres steps have passed
+    ### BEGIN SOLUTION: run perturbed gradient descent by the rules of exercise 4.1 above and return the final point
     theta = np.array(theta0, dtype=float)
     path = [theta.copy()]
     last = -(t_thres + 1)
@@ -131,7 +131,7 @@ def saddle_free_newton_step(grad, hessian, damping):
     -------
     array, shape (P,)
     """
-    ### BEGIN SOLUTION: eigendecompose H, replace λ by |λ| + damping, apply the inverse to −grad
+    ### BEGIN SOLUTION: return the saddle-free Newton step, as exercise 4.2 above defines it
     w, Q = np.linalg.eigh(hessian)
     return -Q @ ((Q.T @ grad) / (np.abs(w) + damping))
     ### END SOLUTION
@@ -167,7 +167,7 @@ def escape_steps(eps, lr, lam_min, radius):
     -------
     int
     """
-    ### BEGIN SOLUTION: simulate y <- y - lr * lam_min * y and count steps until |y| >= radius
+    ### BEGIN SOLUTION: return the number of steps that exercise 4.3 above asks you to measure
     y, k = float(eps), 0
     while abs(y) < radius:
         y -= lr * lam_min * y
@@ -222,7 +222,7 @@ def momentum_run(grad_fn, theta0, lr, beta, steps, explode):
         The iterates (k = steps, or the step at which the run diverged).
     diverged_at : int or None
     """
-    ### BEGIN SOLUTION: iterate the momentum update; check finiteness and the norm after every step
+    ### BEGIN SOLUTION: run momentum with the divergence detection of exercise 4.4 above and return what it asks for
     theta = np.array(theta0, dtype=float)
     v = np.zeros_like(theta)
     limit = explode * np.linalg.norm(theta)

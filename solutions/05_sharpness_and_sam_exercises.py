@@ -62,7 +62,7 @@ def sam_step(grad, theta, lr, rho):
     -------
     array, shape (P,)
     """
-    ### BEGIN SOLUTION: perturb by ρ g/‖g‖ (0 if g = 0), then step from theta with the gradient at the perturbed point
+    ### BEGIN SOLUTION: return the point after one SAM step, as exercise 5.1 above defines it
     g = grad(theta)
     norm = np.linalg.norm(g)
     eps = rho * g / norm if norm > 0 else np.zeros_like(theta)
@@ -104,7 +104,7 @@ def random_sharpness(loss, theta, radius, n, rng):
     (float, float)
         (worst, average).
     """
-    ### BEGIN SOLUTION: draw n unit directions, evaluate the increases L(θ + r u) − L(θ), return (max, mean)
+    ### BEGIN SOLUTION: return (max, mean) of the loss increases, as exercise 5.2 above defines them
     u = rng.standard_normal((n, theta.size))
     u /= np.linalg.norm(u, axis=1, keepdims=True)
     base = loss(theta)

@@ -130,7 +130,7 @@ check("6.3", permute_units)
 # %%
 def match_units(W1_ref, W2_ref, W1, W2):
     """The permutation (array of shape (h,)) that best aligns the second network's hidden units to the reference."""
-    ### BEGIN SOLUTION: score the pairs of units as described above, then solve the assignment problem
+    ### BEGIN SOLUTION: return the matching of hidden units that exercise 6.4 above asks for
     S = W1_ref.T @ W1 + W2_ref @ W2.T
     _, cols = linear_sum_assignment(S, maximize=True)
     return cols

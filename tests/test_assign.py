@@ -227,3 +227,20 @@ def test_assign_annotates_the_solutions_and_check_catches_their_stale_metadata(t
     assert main(args + ["--check"]) == 1
     assert str(source) in capsys.readouterr().err
     assert main(args) == 0 and jupytext.read(source, fmt="ipynb").cells[4].metadata["nbgrader"]["points"] == 1
+
+
+# Words that state a method or a formula; a stub's message points to its exercise's text instead (issue 21).
+_METHOD_WORDS = ("np.", "<-", "eig", "svd", "loop", "iterate", "simulate", "average", "count the", "solve",
+                 "mean of", "rescale every", "perturb by", "draw n", "inverse", "|λ|", "sqrt", "norm of")
+
+
+@pytest.mark.parametrize("path", sorted((REPO / "exercises").glob("0[1-9]_*_exercises.py")), ids=lambda p: p.stem[:2])
+def test_every_stub_points_to_its_exercise_text_without_the_method(path):
+    import re
+
+    messages = re.findall(r'raise NotImplementedError\("([^"]*)"\)', path.read_text(encoding="utf-8"))
+    assert len(messages) >= 4, path
+    for message in messages:
+        assert "above" in message, f"{path.name}: {message!r} does not point to the exercise text"
+        found = [w for w in _METHOD_WORDS if w in message.lower()]
+        assert not found, f"{path.name}: {message!r} states the method ({found})"
