@@ -19,7 +19,7 @@ from misconceptions import load_all
 
 from course_utils.grading import batch, run_check
 from course_utils.grading.kernel_runner import KernelRunner
-from course_utils.grading.remote import AnswerRaised, Opaque, RemoteAnswer, decode, encode
+from course_utils.grading.remote import AnswerRaised, Opaque, RemoteAnswer, arrays_in, decode, encode
 
 TESTS = Path(__file__).resolve().parent
 WRONG, RIGHT = load_all()
@@ -102,7 +102,7 @@ class _Loopback:
             value = self.answer(*args)
         except Exception as exc:
             return {"op": "raise", "type": type(exc).__name__, "message": str(exc), "where": "line 3 of f: x"}
-        return {"op": "return", "value": encode(value), "after": {str(k): encode(a) for k, a in enumerate(args)
+        return {"op": "return", "value": encode(value, aliases=arrays_in([args, {}])), "after": {str(k): encode(a) for k, a in enumerate(args)
                                                                  if isinstance(a, np.ndarray)}}
 
 
@@ -220,3 +220,11 @@ def test_exit_and_os_exit_inside_an_answer(session):
     assert grade.status == "kernel died", grade
     assert session.runner.alive  # restarted for the next exercise
     assert sys.executable  # the grader itself is untouched
+
+
+def test_a_returned_input_comes_back_as_that_input_and_a_reversed_view_by_its_values():
+    x = np.arange(4.0)
+    assert RemoteAnswer(_Loopback(lambda v: v), "same")(x) is x  # the check can tell "you returned my array"
+    reversed_view = RemoteAnswer(_Loopback(lambda v: v[::-1]), "rev")(x)
+    assert reversed_view is not x
+    np.testing.assert_array_equal(reversed_view, [3.0, 2.0, 1.0, 0.0])

@@ -344,7 +344,16 @@ class KernelRunner:
         """Send ``code`` to the kernel and return at once; :meth:`pump` and :meth:`finish` follow it.
 
         The grader runs a check in its own process while the kernel runs the cell that serves the check's calls
-        (:mod:`.remote`), so the two halves of :meth:`run` are separate. Parameters as for :meth:`run`.
+        (:mod:`.remote`), so the two halves of :meth:`run` are separate.
+
+        Parameters
+        ----------
+        code : str
+            Python source to execute in the kernel.
+        timeout : float
+            Seconds (at least 0) before :meth:`finish` interrupts the cell.
+        store_history : bool, default True
+            Whether the kernel counts the code as an input cell.
 
         Returns
         -------
@@ -364,7 +373,17 @@ class KernelRunner:
         return cell
 
     def pump(self, cell: _Cell) -> bool:
-        """Read, without waiting, the kernel's output for ``cell``; True while the cell is still running."""
+        """Read, without waiting, the kernel's output for ``cell``; True while the cell is still running.
+
+        Parameters
+        ----------
+        cell : _Cell
+            What :meth:`begin` returned.
+
+        Returns
+        -------
+        bool
+        """
         while cell.result is None and not cell.idle:
             try:
                 msg = self.kc.get_iopub_msg(timeout=0)
@@ -377,7 +396,17 @@ class KernelRunner:
         return cell.result is None and not cell.idle
 
     def finish(self, cell: _Cell) -> CellRun:
-        """Wait for ``cell`` until its deadline (then interrupt it, then give up) and return what happened."""
+        """Wait for ``cell`` until its deadline (then interrupt it, then give up) and return what happened.
+
+        Parameters
+        ----------
+        cell : _Cell
+            What :meth:`begin` returned.
+
+        Returns
+        -------
+        CellRun
+        """
         if cell.result is not None:
             return cell.result
         while not cell.idle:

@@ -99,10 +99,12 @@ class KernelGone(BaseException):
 _RAISED_TYPES: dict[str, type] = {}
 
 
-def _raised(type_name: str, message: str, where: str) -> BaseException:
-    """An exception to raise in the grader for ``type_name`` raised in the kernel."""
-    cls = _RAISED_TYPES.get(type_name)
-    if cls is None:
+def _raised(type_name: str, message: str, where: str, base: bool = False) -> BaseException:
+    """An exception to raise in the grader for ``type_name`` raised in the kernel (``base``: not an Exception)."""
+    cls = _RAISED_TYPES.get(type_name) if not base else None
+    if base:
+        cls = type(type_name if type_name.isidentifier() else "AnswerError", (AnswerRaisedBase,), {})
+    elif cls is None:
         builtin = getattr(builtins, type_name, None)
         if isinstance(builtin, type) and issubclass(builtin, Exception):
             cls = type(type_name, (AnswerRaised, builtin), {})
@@ -242,7 +244,10 @@ def decode(data: Any, callback=None, *, trusted: bool = False, aliases: list | N
         k = data.get("alias")
         if aliases and type(k) is int and 0 <= k < len(aliases):
             original = aliases[k]
-            if original.shape == array.shape and original.dtype == array.dtype:
+            # the argument itself (or a view with its very values): hand it back, so `is` / shares_memory hold;
+            # a view with other values (a reversed or transposed one) is a new array as far as the check can tell
+            if (original.shape == array.shape and original.dtype == array.dtype
+                    and np.array_equal(original, array, equal_nan=array.dtype.kind in "fc")):
                 return original
         return array
     if tag == "np":
@@ -363,7 +368,7 @@ class RemoteAnswer:
                 return decode(reply.get("value"), aliases=arrays_in([list(args), dict(kwargs)]))
             elif op == "raise":
                 raise _raised(str(reply.get("type", "Exception"))[:100], str(reply.get("message", ""))[:1000],
-                              str(reply.get("where", ""))[:500])
+                              str(reply.get("where", ""))[:500], base=reply.get("base") is True)
             else:
                 raise KernelGone(f"the kernel sent an unexpected message ({str(op)[:40]!r})")
 
@@ -491,7 +496,8 @@ def serve(address: str, answer_expression: str, namespace: dict, where_of=None) 
                 where = where_of(exc) or ""
             except Exception:
                 where = ""
-        return {"op": "raise", "type": type(exc).__name__, "message": str(exc)[:1000], "where": where}
+        return {"op": "raise", "type": type(exc).__name__, "message": str(exc)[:1000], "where": where,
+                "base": not isinstance(exc, Exception)}
 
     try:
         try:
