@@ -8,9 +8,10 @@ How one submission is graded
    ``HOME``) of a fresh kernel limited in memory, CPU time and processes (:mod:`.kernel_runner`), which runs in a
    bubblewrap sandbox (:mod:`.sandbox`; ``--no-sandbox`` runs it unconfined). The original file is only read.
 3. The cells run one by one, in order, each with a timeout, all within a whole-notebook budget. Pure
-   ``check(...)`` cells are skipped; instead, right after an exercise's check cell, the grader injects a probe
-   that runs the *installed* check on the student's answer as it is at that moment (:mod:`.probe`), so later
-   cells cannot change an earlier exercise's grade and nothing the notebook redefines or prints can either.
+   ``check(...)`` cells are skipped; instead, right after an exercise's check cell, the grader runs the check *in
+   its own process* on the student's answer as it is at that moment: each call of the answer is served by a probe
+   in the kernel (:mod:`.probe`, :mod:`.remote`) that returns only plain data. So later cells cannot change an
+   earlier exercise's grade, and nothing the notebook redefines, patches or prints can change any verdict.
 4. Failures stay local: a cell that raises is noted in the feedback (the probe then grades whatever is
    defined); a cell that times out is interrupted and costs its exercise; when the kernel dies (``os._exit``,
    a crash) or ignores the interrupt, that exercise scores 0, a fresh kernel is started, the setup cells and
@@ -91,10 +92,11 @@ class GradeOptions:
         Run each kernel in a bubblewrap sandbox (:mod:`.sandbox`; Linux only). False runs it as the grader's
         own user, with access to everything that user can read and write (``--no-sandbox``).
     seed : int or None, default None
-        Seed (≥ 0) of the checks' hidden cases in every kernel (``COURSE_GRADER_SEED``, see
-        :func:`course_utils.grading.cases.hidden_seed`); None leaves the kernels' own default. The command line
-        draws a fresh one per batch unless given ``--seed``, so students cannot know the hidden cases in advance
-        and a batch graded again with the same seed gets the same verdicts.
+        Seed (≥ 0) of the checks' hidden cases (``COURSE_GRADER_SEED`` in each grading worker, see
+        :func:`course_utils.grading.cases.hidden_seed`); None leaves the course's default. The checks run in the
+        worker, so the seed never reaches a student's kernel. The command line draws a fresh one per batch unless
+        given ``--seed``, so students cannot know the hidden cases in advance and a batch graded again with the same
+        seed gets the same verdicts.
     """
 
     timeout: float = 30.0
@@ -571,7 +573,7 @@ def _grade_in_worker(path: Path, exercise_ids, chapter, options: GradeOptions, r
         limit = options.budget + 30.0 * (options.max_restarts + 2)
         detail = ""
         env = {**os.environ, "TMPDIR": str(scratch)}
-        if options.seed is not None:  # the kernels inherit it (the sandbox passes it on): the hidden cases' seed
+        if options.seed is not None:  # the hidden cases' seed, for the checks the worker runs (kernels never see it)
             env[GRADER_SEED_VARIABLE] = str(options.seed)
         try:
             proc = subprocess.Popen([sys.executable, "-m", "course_utils.grading.batch", "--worker", str(spec_path)],
