@@ -42,14 +42,17 @@ lint: $(DEV_STAMP)
 unit: $(DEV_STAMP)
 	$(BIN)/python -m pytest tests
 
-# Every notebook runs three times, each time rounding differently, and must pass every time: one BLAS
-# thread; two BLAS threads (another summation order); and every random draw and data set jittered by a
-# relative 1e-12 (course_utils.randomness). OPENBLAS_CORETYPE is never set: some machines set it on purpose.
+# Every notebook runs twice, each time rounding differently, and must pass every time: one BLAS thread; and every
+# random draw and data set jittered by a relative 1e-12 (course_utils.randomness), which stands for another CPU's
+# rounding. OPENBLAS_CORETYPE is never set: some machines set it on purpose. A pass with two BLAS threads
+# (notebooks-two-threads) is not part of `make test`: on the 2-core CI machine every chapter notebook printed
+# bit-identical outputs with one and two threads (measured 2026-12-06; OpenBLAS does not thread matrices this
+# small), so it re-ran the first pass for 6 minutes of CPU. Run it on a machine with more cores or another BLAS.
 # The solutions run with COURSE_CHECK_REQUIRE_PASS=1: every check(...) in them must say "passed".
 NBVAL := $(BIN)/python -m pytest -p no:cacheprovider --nbval-lax -W error::SyntaxWarning
 NOTEBOOK_DIRS := notebooks exercises demos
 
-notebooks: notebooks-one-thread notebooks-two-threads notebooks-perturbed
+notebooks: notebooks-one-thread notebooks-perturbed
 
 notebooks-one-thread: $(DEV_STAMP)
 	OPENBLAS_NUM_THREADS=1 $(NBVAL) $(NOTEBOOK_DIRS)
@@ -103,7 +106,7 @@ test: $(DEV_STAMP)
 	$(BIN)/lint-imports
 	$(BIN)/mypy
 	$(BIN)/python -m course_utils.grading assign --check
-	@echo "== six stages, two at a time (this machine's two cores); each stage's output appears when it ends"
+	@echo "== five stages, two at a time (this machine's two cores); each stage's output appears when it ends"
 	$(MAKE) --no-print-directory -j2 --output-sync=target $(TEST_STAGES)
 	@echo "== the browser tests, alone: their latency budgets are measured at low load"
 	$(MAKE) --no-print-directory browser
@@ -112,7 +115,7 @@ test: $(DEV_STAMP)
 # The stages of `make test` that share the two cores, longest first (make starts them in this order).
 # unit-claims runs every chapter once per seed (tests/chapter_runs.py): the seed test and the reproducibility
 # test share those runs, so they are one stage.
-TEST_STAGES := unit-rest unit-claims floors notebooks-one-thread notebooks-two-threads notebooks-perturbed
+TEST_STAGES := unit-rest unit-claims floors notebooks-one-thread notebooks-perturbed
 CLAIM_TESTS := tests/test_claims_seeds.py tests/test_reproducibility.py
 
 unit-claims: $(DEV_STAMP)
