@@ -384,15 +384,8 @@ class KernelRunner:
         -------
         bool
         """
-        while cell.result is None and not cell.idle:
-            try:
-                msg = self.kc.get_iopub_msg(timeout=0)
-            except Empty:
-                if not self.km.is_alive():
-                    cell.result = CellRun("died", cell.stdout, truncated=cell.truncated,
-                                          seconds=time.monotonic() - cell.started)
-                break
-            self._consume(cell, msg)
+        while cell.result is None and not cell.idle and self._read(cell, 0):
+            pass
         return cell.result is None and not cell.idle
 
     def finish(self, cell: _Cell) -> CellRun:
@@ -420,13 +413,8 @@ class KernelRunner:
                     return CellRun("stuck", cell.stdout, truncated=cell.truncated, seconds=now - cell.started)
                 cell.interrupted = True
                 cell.deadline = now + _INTERRUPT_GRACE
-            try:
-                msg = self.kc.get_iopub_msg(timeout=min(_POLL, max(cell.deadline - now, 0.01)))
-            except Empty:
-                if not self.km.is_alive():
-                    return CellRun("died", cell.stdout, truncated=cell.truncated, seconds=time.monotonic() - cell.started)
-                continue
-            self._consume(cell, msg)
+            if not self._read(cell, min(_POLL, max(cell.deadline - now, 0.01))) and cell.result is not None:
+                return cell.result  # the kernel died
         exiting = self._drain_shell(cell.msg_id)
         seconds = time.monotonic() - cell.started
         if exiting:  # exit()/quit(): the kernel shuts down after its reply; end it now, so this cell is blamed
@@ -445,6 +433,19 @@ class KernelRunner:
                 self.km.interrupt_kernel()
         except Exception:
             pass
+
+    def _read(self, cell: _Cell, timeout: float) -> bool:
+        """Take one iopub message for ``cell``, waiting at most ``timeout`` s; False when none came (and then a dead
+        kernel is recorded as the cell's result)."""
+        try:
+            msg = self.kc.get_iopub_msg(timeout=timeout)
+        except Empty:
+            if not self.km.is_alive():
+                cell.result = CellRun("died", cell.stdout, truncated=cell.truncated,
+                                      seconds=time.monotonic() - cell.started)
+            return False
+        self._consume(cell, msg)
+        return True
 
     def _consume(self, cell: _Cell, msg: dict) -> None:
         if msg.get("parent_header", {}).get("msg_id") != cell.msg_id:
