@@ -330,7 +330,6 @@ class RemoteAnswer:
     def __init__(self, channel, name: str) -> None:
         self._channel = channel
         self.__name__ = self.__qualname__ = str(name)[:100] or "answer"
-        self.calls = 0
         # Set by a check that watches how the answer works (:func:`watching`): ``{"count": ["module:function",
         # ...]}`` counts calls of those functions in the kernel, ``{"line_budget": n}`` stops the answer after n
         # lines of Python (``LineBudgetExceeded``). ``counts`` accumulates what the kernel reports.
@@ -341,7 +340,6 @@ class RemoteAnswer:
         return f"<your function {self.__name__}>"
 
     def __call__(self, *args, **kwargs):
-        self.calls += 1
         callbacks: list = []
         message = {"op": "call", "args": encode(list(args), callbacks, trusted=True),
                    "kwargs": encode(dict(kwargs), callbacks, trusted=True), "watch": self.watch}
@@ -406,12 +404,11 @@ class Channel:
     address : str
         ``tcp://127.0.0.1:*`` or ``ipc:///path`` to bind.
     alive : callable
-        ``alive() -> bool``: whether the kernel is still running the serving cell.
-    pump : callable or None
-        Called between slices (the grader drains the kernel's output there).
+        ``alive() -> bool``: whether the kernel is still running the serving cell (the grader reads the kernel's
+        output in it, between slices).
     """
 
-    def __init__(self, address: str, alive, pump=None) -> None:
+    def __init__(self, address: str, alive) -> None:
         import zmq
 
         self._zmq = zmq
@@ -421,7 +418,7 @@ class Channel:
         self.socket.setsockopt(zmq.LINGER, 0)
         self.socket.bind(address)
         self.address = self.socket.getsockopt(zmq.LAST_ENDPOINT).decode()
-        self.alive, self.pump = alive, pump
+        self.alive = alive
 
     def send(self, message: dict, timeout: float | None = None) -> None:
         """Send ``message``; a kernel that no longer listens (the serving cell ended) raises :class:`KernelGone`."""
@@ -436,8 +433,6 @@ class Channel:
     def receive(self, timeout: float | None = None) -> dict:
         started = time.monotonic()
         while not self.socket.poll(200):
-            if self.pump is not None:
-                self.pump()
             if not self.alive():
                 raise KernelGone("the kernel stopped while your answer was being called")
             if timeout is not None and time.monotonic() - started > timeout:
