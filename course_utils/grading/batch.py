@@ -25,6 +25,10 @@ notebook does can take down the batch: a worker that fails yields a ``grader err
 (so does a ``grader error`` of a single exercise); all other outcomes, however broken the submission, exit 0.
 A file that runs no code (not a notebook, another chapter's) is graded without a worker. After the batch, rows
 sharing a ``student_id``, or whose metadata id does not match the file name, are flagged.
+
+An interrupted batch (Ctrl-C, ``SIGTERM``, ``SIGHUP``) stops its workers and their kernels before it exits
+(:func:`stop_workers`): each worker runs in a session of its own, so without this it would outlive the command.
+Nothing is written then; an existing grade book is left as it was.
 """
 
 from __future__ import annotations
@@ -34,9 +38,11 @@ import os
 import re
 import secrets
 import shutil
+import signal
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 from collections import Counter
 from concurrent.futures import ThreadPoolExecutor
@@ -548,7 +554,13 @@ def _probe(session: _Session, eid: str, expression: str, title: str, budget: flo
 # The batch: one worker process per submission, --jobs at a time.
 
 
+def _exit_on_signal(signum, frame) -> None:
+    # the grading worker: a stop request unwinds grade_notebook, whose `finally` shuts the kernel down
+    raise SystemExit(128 + signum)
+
+
 def _worker_main(spec_path: str) -> int:
+    signal.signal(signal.SIGTERM, _exit_on_signal)
     spec = json.loads(Path(spec_path).read_text(encoding="utf-8"))
     grade = grade_notebook(spec["path"], spec["exercise_ids"], spec["chapter"], GradeOptions(**spec["options"]),
                            reference=spec["reference"])
@@ -576,9 +588,14 @@ def _grade_in_worker(path: Path, exercise_ids, chapter, options: GradeOptions, r
         if options.seed is not None:  # the hidden cases' seed, for the checks the worker runs (kernels never see it)
             env[GRADER_SEED_VARIABLE] = str(options.seed)
         try:
-            proc = subprocess.Popen([sys.executable, "-m", "course_utils.grading.batch", "--worker", str(spec_path)],
-                                    stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
-                                    cwd=tmp, env=env, start_new_session=True)
+            with _workers_lock:  # started and registered at once, so stop_workers() never misses one
+                if _stopping.is_set():
+                    raise _Stopped
+                proc = subprocess.Popen(
+                    [sys.executable, "-m", "course_utils.grading.batch", "--worker", str(spec_path)],
+                    stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, cwd=tmp, env=env,
+                    start_new_session=True)
+                _workers.add(proc)
             try:
                 _, stderr = proc.communicate(timeout=limit)
             except subprocess.TimeoutExpired:
@@ -586,20 +603,66 @@ def _grade_in_worker(path: Path, exercise_ids, chapter, options: GradeOptions, r
                 raise
             finally:
                 _kill_group(proc)  # whatever the worker left in its session (unsandboxed kernels) ends with it
+                with _workers_lock:
+                    _workers.discard(proc)
             if out.exists():
                 return SubmissionGrade.from_dict(json.loads(out.read_text(encoding="utf-8")))
             detail = (stderr.decode("utf-8", "replace").strip().splitlines() or [f"exit {proc.returncode}"])[-1]
         except subprocess.TimeoutExpired:
             detail = f"the grading worker did not finish within {limit:g} s"
+        except _Stopped:
+            detail = "the batch was interrupted before this submission was graded"
         except Exception as exc:  # the grader's own failure: reported, and the batch goes on
             detail = f"{type(exc).__name__}: {exc}"
     return SubmissionGrade(str(path), submission.student_id, chapter, "grader error", {}, detail[:300],
                            time.monotonic() - started)
 
 
+# The grading workers alive now. Each runs in a session of its own (so that killing its group takes along
+# whatever it started), which also means a worker would outlive an interrupted command: stop_workers() ends them.
+_workers: set[subprocess.Popen] = set()
+_workers_lock = threading.Lock()
+_stopping = threading.Event()
+
+
+class _Stopped(Exception):
+    """Raised instead of starting a worker once :func:`stop_workers` has been called."""
+
+
+def stop_workers(grace: float = 5.0) -> int:
+    """Stop every grading worker of this process, and no new one starts; returns how many were running.
+
+    Each worker gets ``SIGTERM`` first, which unwinds its grading and shuts its kernel down; whatever is still
+    running in a worker's process group after ``grace`` seconds is killed (a sandboxed kernel dies with its
+    worker: ``bwrap --die-with-parent``).
+
+    Parameters
+    ----------
+    grace : float, default 5.0
+        Seconds the workers get to shut their kernels down, at least 0.
+    """
+    grace = check_scalar(grace, "grace", low=0)
+    _stopping.set()
+    with _workers_lock:
+        procs = list(_workers)
+    for proc in procs:
+        try:
+            os.killpg(proc.pid, signal.SIGTERM)
+        except (ProcessLookupError, PermissionError):
+            pass
+    deadline = time.monotonic() + grace
+    for proc in procs:
+        try:
+            proc.wait(timeout=max(0.0, deadline - time.monotonic()))
+        except subprocess.TimeoutExpired:
+            pass
+        _kill_group(proc)
+    return len(procs)
+
+
 def _kill_group(proc: subprocess.Popen) -> None:
     try:
-        os.killpg(proc.pid, 9)
+        os.killpg(proc.pid, signal.SIGKILL)
     except (ProcessLookupError, PermissionError, AttributeError):
         pass
     try:
@@ -679,7 +742,9 @@ def grade_batch(paths, *, chapter: int | None = None, options: GradeOptions = Gr
                          f"(known: {', '.join(registry.all_ids()) or 'none'})")
     reference = reference_answers(chapter)
     grades: list[SubmissionGrade | None] = [None] * len(paths)
-    with ThreadPoolExecutor(max_workers=jobs) as pool:
+    _stopping.clear()
+    pool = ThreadPoolExecutor(max_workers=jobs)
+    try:
         futures = {pool.submit(_grade_in_worker, p, exercise_ids, chapter, options, reference): i
                    for i, p in enumerate(paths)}
         done = 0
@@ -689,12 +754,47 @@ def grade_batch(paths, *, chapter: int | None = None, options: GradeOptions = Gr
             done += 1
             if progress is not None:
                 progress(done, len(paths), grades[index], len(exercise_ids))
+    except BaseException:  # interrupted (KeyboardInterrupt, a signal turned into an exception): stop the workers
+        stop_workers()
+        raise
+    finally:  # after stop_workers() the threads return at once; the queued submissions are dropped
+        pool.shutdown(wait=True, cancel_futures=True)
     final = [g for g in grades if g is not None]
     flag_identities(final)
     if not options.sandbox:
         for g in final:
             g.flags.append(UNSANDBOXED)
     return chapter, exercise_ids, final
+
+
+class _Interrupted(Exception):
+    """A termination signal received by the ``grade`` command, raised in its main thread."""
+
+    def __init__(self, signum: int) -> None:
+        super().__init__(signum)
+        self.signum = signum
+
+
+class _signals_raise_interrupted:
+    """While active, ``SIGTERM`` and ``SIGHUP`` raise :class:`_Interrupted` in the main thread (as Ctrl-C raises
+    ``KeyboardInterrupt``), so that :func:`grade_batch` can stop its workers; the old handlers come back after."""
+
+    SIGNALS = (signal.SIGTERM, signal.SIGHUP)
+
+    def __enter__(self):
+        self.old = {}
+        if threading.current_thread() is threading.main_thread():  # handlers can only be set there
+            for signum in self.SIGNALS:
+                self.old[signum] = signal.signal(signum, self._raise)
+        return self
+
+    @staticmethod
+    def _raise(signum, frame):
+        raise _Interrupted(signum)
+
+    def __exit__(self, *exc) -> None:
+        for signum, handler in self.old.items():
+            signal.signal(signum, handler)
 
 
 UNSANDBOXED = "NOT SANDBOXED (--no-sandbox): the notebook ran with the grader's own rights"
@@ -801,11 +901,17 @@ def _run(args) -> int:
 
     started = time.monotonic()
     try:
-        chapter, exercise_ids, grades = grade_batch(args.submissions, chapter=args.chapter, options=options,
-                                                    jobs=args.jobs, progress=progress)
+        with _signals_raise_interrupted():
+            chapter, exercise_ids, grades = grade_batch(args.submissions, chapter=args.chapter, options=options,
+                                                        jobs=args.jobs, progress=progress)
     except ValueError as exc:
         print(f"grade: {exc}", file=sys.stderr)
         return 2
+    except (KeyboardInterrupt, _Interrupted) as exc:
+        signum = exc.signum if isinstance(exc, _Interrupted) else signal.SIGINT
+        print(f"\ngrade: interrupted ({signal.Signals(signum).name}): the grading workers and their kernels were "
+              f"stopped; nothing was written (grade again to get {args.csv})", file=sys.stderr)
+        return 128 + signum
     try:
         write_csv(grades, exercise_ids, args.csv)
         if args.feedback is not None:
