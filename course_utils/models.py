@@ -598,6 +598,110 @@ class MLP(_DataModel):
     def _loss(self, theta):
         return self.loss_from_outputs(self._forward(theta, self.X), theta)
 
+    # --- gradients: backpropagation written out ----------------------------------------------
+    # Training loops spend their time in gradients, and autograd's tracing costs ~10 µs per primitive: ~25
+    # primitives per layer, whatever the data size. For the small networks of the course that overhead was
+    # ≥ 90 % of a step (issue 26), so the gradient is backpropagation written out in numpy. It is checked
+    # against autograd (which still gives every Hessian-vector product and Hessian) in tests/test_models_backprop.py.
+    def _grad_fn(self):
+        return self._backprop
+
+    def _grad_batch(self, thetas: np.ndarray) -> np.ndarray:
+        width = max(self.sizes)
+        if self.n_examples * width >= _LOOP_THRESHOLD:  # large activations: a loop of BLAS calls is faster
+            return np.array([self._backprop(t) for t in thetas])
+        chunk = max(1, min(256, _CHUNK_ENTRIES // (self.n_examples * width)))
+        out = np.empty_like(thetas)
+        for start in range(0, thetas.shape[0], chunk):
+            out[start : start + chunk] = self._backprop(thetas[start : start + chunk])
+        return out
+
+    def value_and_grad(self, theta) -> tuple[float, np.ndarray]:
+        """Loss and gradient, ``(float, (P,))``: the forward pass, then backpropagation written out.
+
+        Parameters
+        ----------
+        theta : array_like, shape (P,)
+            A parameter vector with ``P = dim`` finite entries.
+        """
+        theta = check_vector(theta, "theta", self.dim)
+        return float(self._loss(theta)), self._backprop(theta)
+
+    def _backprop(self, theta: np.ndarray) -> np.ndarray:
+        r"""The gradient at ``theta`` ``(P,)`` → ``(P,)``, or at a stack ``(B, P)`` → ``(B, P)``.
+
+        With :math:`z_\ell = h_{\ell-1} W_\ell + b_\ell` and :math:`\delta_\ell = \partial L / \partial z_\ell`
+        (shape ``(N, width)`` per parameter vector):
+
+        * output: :math:`\delta_L = \frac{2}{NK}(f - Y)` (MSE), :math:`\frac1N(\sigma(f) - y)` (binary
+          cross-entropy), :math:`\frac1N(\mathrm{softmax}(f) - Y)` (multi-class, one-hot ``Y``);
+        * each layer: :math:`\nabla_{W_\ell} = h_{\ell-1}^\top \delta_\ell + \lambda W_\ell`,
+          :math:`\nabla_{b_\ell} = \mathbf 1^\top \delta_\ell`, and the error sent down
+          :math:`g_{\ell-1} = \delta_\ell W_\ell^\top` (plus :math:`g_\ell` itself through a skip
+          connection); :math:`\delta_{\ell-1} = g_{\ell-1} \odot \phi'(z_{\ell-1})`.
+
+        ReLU's derivative at exactly 0 is taken as ½, autograd's convention for ``maximum``, so that the two
+        agree everywhere.
+        """
+        batched = theta.ndim > 1
+        layers = self.unflatten(theta)
+        X = self.X
+        # forward, keeping each layer's input h and pre-activation z
+        inputs, pre = [], []
+        h = X
+        for i, (W, b) in enumerate(layers):
+            inputs.append(h)
+            z = h @ W
+            if b is not None:
+                z = z + (b[:, None, :] if batched else b)
+            if i == len(layers) - 1:
+                h = z
+            else:
+                pre.append(z)
+                a = np.tanh(z) if self.activation == "tanh" else np.maximum(z, 0.0) if self.activation == "relu" else z
+                h = h + a if self._skips(i, W) else a
+        out = h
+        n = out.shape[-2]
+        if self.loss_name == "mse":
+            delta = (2.0 / (n * out.shape[-1])) * (out - self._targets)
+        elif self.n_outputs == 1:
+            delta = (0.5 * (np.tanh(0.5 * out) + 1.0) - self._targets[:, None]) / n  # σ(f) − y, stably
+        else:
+            e = np.exp(out - out.max(axis=-1, keepdims=True))
+            delta = (e / e.sum(axis=-1, keepdims=True) - self._targets) / n
+        grad = np.empty_like(theta)
+        views = self.unflatten(grad)
+        last = len(layers) - 1
+        g_h = None  # ∂L/∂h_i, the gradient at the output of hidden layer i
+        for i in range(last, -1, -1):
+            W = layers[i][0]
+            if i < last:  # δ_i = ∂L/∂h_i ⊙ φ'(z_i)
+                z = pre[i]
+                if self.activation == "tanh":
+                    t = np.tanh(z)
+                    delta = g_h * (1.0 - t * t)
+                elif self.activation == "relu":
+                    delta = g_h * ((z > 0) + 0.5 * (z == 0))
+                else:
+                    delta = g_h
+            gW, gb = views[i]
+            gW[...] = (np.swapaxes(inputs[i], -1, -2) if batched else inputs[i].T) @ delta
+            if self.weight_decay:
+                gW += self.weight_decay * W
+            if gb is not None:
+                gb[...] = delta.sum(axis=-2)
+            if i == 0:
+                break
+            g_below = delta @ (np.swapaxes(W, -1, -2) if batched else W.T)
+            if i < last and self._skips(i, W):  # h_i = h_{i-1} + φ(z_i): the error also flows straight down
+                g_below = g_below + g_h
+            g_h = g_below
+        return grad
+
+    def _skips(self, i: int, W) -> bool:
+        """Whether hidden layer ``i`` (0-based) adds its input to its output (``residual``, equal widths)."""
+        return self.residual and i > 0 and W.shape[-2] == W.shape[-1]
+
     def _loss_batch(self, thetas):
         width = max(self.sizes)
         per_point = self.n_examples * width
