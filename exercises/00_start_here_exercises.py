@@ -19,7 +19,9 @@
 #
 # Three warm-up exercises on the loss every later chapter starts from, the quadratic
 #
-# $$f(x) = \tfrac12 x^\top A x - b^\top x, \qquad A \text{ symmetric}.$$
+# $$f(x) = \tfrac12 x^\top A x - b^\top x, \qquad A \text{ symmetric},$$
+#
+# and a derivation on the chapter's wobbly terrain (0.4).
 #
 # **How the exercises work.** Each exercise gives you a function with its signature and docstring; replace the
 # line `raise NotImplementedError(...)` with your code, run the cell, then run the `check(...)` cell below it.
@@ -150,3 +152,37 @@ check("0.3", loss_after_k_steps)
 # The chapter on sharpness starts from this fact.
 #
 # </details>
+
+# %% [markdown]
+# ## Exercise 0.4 — Think: how large can the step be at the wobbly terrain's bottom?
+#
+# In the chapter's Terrain Explorer (task 3) the ball on the wobbly terrain
+# $f(x, y) = x^2 + y^2 - A(\cos 3\pi x + \cos 3\pi y)$ starts bouncing at learning rates far below the round
+# bowl's limit 1. **On paper first:** for an amplitude $A \ge 0$, derive the largest learning rate $\eta_{\max}(A)$
+# for which gradient descent, started close enough to the global minimum $(0, 0)$, converges to it (below it the
+# ball settles there; above it, it does not). The chapter's section *How big can a step be?* gives the rule you
+# need. Then write your result as a function of $A$ and return it as a `float`.
+#
+# The check compares your formula with the terrain itself, and then runs gradient descent just below and just
+# above your value.
+#
+# *Expected output:* `✓ Exercise 0.4 (The largest stable step at the wobbly terrain's minimum): passed — all 6 cases`.
+
+# %%
+def max_stable_lr(amplitude):
+    """The largest learning rate for which GD converges to (0, 0) on x² + y² − A(cos 3πx + cos 3πy).
+
+    Parameters
+    ----------
+    amplitude : float
+        The ripple amplitude A ≥ 0.
+
+    Returns
+    -------
+    float
+    """
+    raise NotImplementedError("return η_max(A) as you derived it on paper (exercise 0.4's text above)")
+
+
+# %%
+check("0.4", max_stable_lr)
