@@ -35,6 +35,7 @@
 import itertools
 import math
 
+import matplotlib
 import matplotlib.pyplot as plt
 import numpy as np
 
@@ -132,13 +133,20 @@ bowl, wobbly = functions.get("bowl"), functions.get("wobbly", amplitude=0.5)  # 
 bowl.name, wobbly.name = "stretched bowl ½(x² + y²), κ = 1", "wobbly terrain, A = 0.5"  # the course's names
 box = wobbly.bounds
 maps = {obj.name: convexity.hessian_eigenvalue_map(obj, box, resolution=61) for obj in (bowl, wobbly)}
-fig, axes = plotting.new_figure(1, 2, figsize=(9.5, 4))
-for ax, (name, hm) in zip(axes, maps.items()):
-    im = ax.imshow(hm.min_eigenvalue, origin="lower", extent=[*box[0], *box[1]], cmap="cividis", vmin=-45, vmax=5)
-    ax.contourf(hm.xs, hm.ys, hm.negative.astype(float), levels=[0.5, 1.5], colors="none", hatches=["///"])
-    plotting.label_axes(ax, title=f"λ_min: {name}", xlabel="x", ylabel="y")
-    print(hm.message)
-fig.colorbar(im, ax=axes, label="smallest Hessian eigenvalue")
+fig, axes = plotting.new_figure(1, 2, figsize=(9.2, 4.3))
+with plt.rc_context({"hatch.color": "white", "hatch.linewidth": 1.2}):  # hatching visible on the dark cells
+    for ax, (name, hm) in zip(axes, maps.items()):
+        im = ax.imshow(hm.min_eigenvalue, origin="lower", extent=[*box[0], *box[1]], cmap=plotting.ALT_CMAP,
+                       vmin=-45, vmax=5)
+        ax.contourf(hm.xs, hm.ys, hm.negative.astype(float), levels=[0.5, 1.5], colors="none", hatches=["///"])
+        if hm.negative.any():
+            ax.contour(hm.xs, hm.ys, hm.min_eigenvalue, levels=[0.0], colors="white", linewidths=1.0)
+        plotting.label_axes(ax, title=f"λ_min: {name}", xlabel="x", ylabel="y")
+        print(hm.message)
+    key = matplotlib.patches.Patch(facecolor=matplotlib.colormaps[plotting.ALT_CMAP](0.0), hatch="///",
+                                   edgecolor="white", label="λ_min < 0: not convex here (white line: λ_min = 0)")
+    fig.legend(handles=[key], loc="outside lower center", ncol=1, fontsize=8.5, framealpha=0.95)
+fig.colorbar(im, ax=axes, extend="max", label="smallest Hessian eigenvalue λ_min (above 5: clipped)")
 fig
 
 # %%
@@ -222,16 +230,22 @@ assert gap_log.gap <= 0 and gm <= am and math.isclose(-gap_log.gap, math.log(am 
 
 # %%
 basins = {obj.name: basins.basin_map(obj, box, resolution=41, lr=0.02, steps=600) for obj in (bowl, wobbly)}
-fig, axes = plotting.new_figure(1, 2, figsize=(9.5, 4.2))
+fig, axes = plotting.new_figure(1, 2, figsize=(9.2, 4.5))
+low = min(bm.minima_losses.min() for bm in basins.values())
+high = max(bm.minima_losses.max() for bm in basins.values())
 for ax, (name, bm) in zip(axes, basins.items()):
-    ax.imshow(np.ma.masked_less(bm.labels, 0), origin="lower", extent=[*box[0], *box[1]], cmap="viridis",
-              interpolation="nearest")
-    ax.plot(*bm.minima.T, "w^", markeredgecolor="k", markersize=7, label="minimum reached")
-    ax.plot(*bm.minima[0], "k*", markersize=14, label="lowest (global)")
-    plotting.label_axes(ax, title=f"{name}: {bm.n_minima} minim{'um' if bm.n_minima == 1 else 'a'} reached",
+    # each start coloured by the loss of the minimum it reaches (one shared scale); unconverged starts left blank
+    reached = np.where(bm.labels >= 0, bm.minima_losses[np.maximum(bm.labels, 0)], np.nan)
+    im = ax.imshow(np.ma.masked_invalid(reached), origin="lower", extent=[*box[0], *box[1]], cmap=plotting.CMAP,
+                   vmin=low, vmax=high, interpolation="nearest")
+    ax.plot(*bm.minima.T, "w^", markeredgecolor="k", markersize=7, linestyle="none", label="a minimum reached")
+    ax.plot(*bm.minima[0], "*", color="w", markeredgecolor="k", markersize=15, linestyle="none",
+            label="the lowest one (global)")
+    plotting.label_axes(ax, title=f"{name}\n{bm.n_minima} minim{'um' if bm.n_minima == 1 else 'a'} reached",
                         xlabel="start x", ylabel="start y")
     print(f"{name}: {bm.message}")
-axes[1].legend(loc="upper right", fontsize=8)
+fig.legend(*axes[1].get_legend_handles_labels(), loc="outside lower center", ncol=2, fontsize=8.5, framealpha=0.95)
+fig.colorbar(im, ax=axes, label="loss at the minimum the start reaches")
 fig
 
 # %%
