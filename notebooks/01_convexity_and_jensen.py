@@ -655,8 +655,11 @@ assert share_worse > 0.5  # and not only for one lucky pair: for most of them
 #   $\log$ it flips, and gives AM ≥ GM.
 # * **Local = global** for convex functions: gradient descent from every start reaches the same minimum value
 #   (1 minimum on the stretched bowl, several on the wobbly terrain). Convex functions can still have no minimiser or many.
-# * **Convex ≠ fast**: on a quadratic, GD's best fixed step is $2/(\mu + L)$ with rate $(\kappa-1)/(\kappa+1)$;
-#   steps grow linearly with $\kappa$; beyond $2/L$ it diverges.
+# * **Convex ≠ fast**: on a quadratic each eigen-direction of the error shrinks by its own factor $|1 - \eta\lambda_i|$;
+#   the rate $\rho(\eta)$ is the worse of them, a V whose bottom is the best fixed step $2/(\mu + L)$ with rate
+#   $(\kappa-1)/(\kappa+1)$ — best for the worst start, not for every start. Steps grow linearly with $\kappa$;
+#   beyond $2/L$ GD diverges. Heavy-ball momentum, tuned to $\mu$ and $L$, reaches $(\sqrt\kappa-1)/(\sqrt\kappa+1)$:
+#   steps grow like $\sqrt\kappa$ (on quadratics).
 # * **Losses**: linear regression (MSE) and logistic regression (cross-entropy) are convex in the weights;
 #   sigmoid + MSE is not; a neural network with interchangeable hidden units is not (one swap whose midpoint is
 #   worse proves it, and most swaps are).

@@ -255,7 +255,7 @@ def _step_limit_hint(got, amplitude: float, default: str) -> str:
         (1.0, "Your value ignores the ripples: it is the round bowl's limit. At the origin the cosine terms curve the "
               "terrain too — differentiate them twice as well."),
         (2 / (k2 * A) if A > 0 else None,
-         "You kept only the ripples' curvature: the bowl part x² + y² curves the terrain at the origin as well."),
+         "You kept only the ripples' curvature: the round-bowl part x² + y² curves the terrain at the origin as well."),
         (2 / (2 + 3 * np.pi * A), "The ripples' curvature is too small by a factor 3π: differentiating cos 3πx brings "
                                   "out 3π, and differentiating twice brings it out twice (chain rule)."),
         (2 / (2 - k2 * A), "Your ripple curvature has the wrong sign: at x = 0 the term −A cos 3πx is at its lowest, "
