@@ -186,3 +186,22 @@ def max_stable_lr(amplitude):
 
 # %%
 check("0.4", max_stable_lr)
+
+# %% [markdown]
+# ## Think about it
+#
+# At $A = 1$ your limit is about $0.0220$. In the chapter the ball started at $(0.9, 0.8)$ rests in the dip near
+# $(0.65, 0.65)$ at $\eta = 0.020$ and bounces at the next slider position, $\eta \approx 0.0224$ — almost the same
+# threshold, although that dip is not the global minimum. Why almost the same, and why not exactly?
+#
+# <details><summary>Answer</summary>
+#
+# The bottom of every dip sits close to a minimum of the ripple term, where $\cos 3\pi x \approx 1$, so its
+# curvature is close to the origin's: at $x \approx 0.652$, $\cos 3\pi x \approx 0.990$ and
+# $\partial^2 f/\partial x^2 = 2 + 9\pi^2 \cos 3\pi x \approx 90.0$ against $2 + 9\pi^2 \approx 90.8$ at the origin.
+# The bowl's slope $2x$ pushes each dip's bottom a little off the ripple's minimum, which lowers its curvature
+# slightly and raises its step limit to $2/90.0 \approx 0.0222$; the slider's 0.020 lies below both limits and its
+# 0.0224 above both. A step-size limit is local: it is set by the curvature *where the ball is*, which is why the
+# same terrain can be stable at one minimum and unstable at a sharper one — the theme of chapter 5.
+#
+# </details>
