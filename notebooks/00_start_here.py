@@ -27,7 +27,7 @@
 #
 # 1. check that the interactive widgets work in your setup (and fix them if they don't);
 # 2. use an *explorer* — sliders that recompute and redraw a figure — to test a prediction;
-# 3. say why a ball rolling on a convex bowl always finds the bottom, and why on a wobbly terrain it may not;
+# 3. say why a ball rolling on a round, convex bowl always finds the bottom, and why on a wobbly terrain it may not;
 # 4. find your way around the course: chapters, exercises and the `check` function.
 #
 # ## How to read a chapter: predict → check → explore
@@ -93,8 +93,8 @@ power.value = 2
 #
 # Here are two landscapes over two parameters $(x, y)$:
 #
-# * the **convex bowl** $f(x, y) = x^2 + y^2$ — one valley, one bottom;
-# * the **wobbly terrain** $f(x, y) = x^2 + y^2 - A(\cos 3\pi x + \cos 3\pi y)$ — the same bowl with
+# * the **round bowl** $f(x, y) = x^2 + y^2$ (the explorer's "convex bowl") — one valley, one bottom;
+# * the **wobbly terrain** $f(x, y) = x^2 + y^2 - A(\cos 3\pi x + \cos 3\pi y)$ — the round bowl with
 #   ripples of amplitude $A$. Its lowest point is still the origin, $f(0, 0) = -2A$, but the ripples
 #   carve many smaller dips around it.
 #
@@ -131,7 +131,7 @@ assert state.rest_loss > -2.0 + 0.5  # well above the global minimum f(0, 0) = -
 # %% [markdown]
 # ### Convex versus non-convex: the claim, tested
 #
-# On the **convex bowl**, every start leads to the same bottom. On the **wobbly terrain**, where you start
+# On the **round bowl**, every start leads to the same bottom. On the **wobbly terrain**, where you start
 # decides where you end. Here we run gradient descent from a grid of starts on both terrains and count the
 # distinct resting points (`optimizers.run` is the same call the explorer makes).
 
@@ -144,11 +144,11 @@ def resting_points(landscape, lr, steps=200):
     return np.unique(np.round(ends, 3), axis=0)
 
 
-bowl = functions.get("wobbly", amplitude=0.0)  # A = 0: the convex bowl x² + y²
+bowl = functions.get("wobbly", amplitude=0.0)  # A = 0: the round bowl x² + y²
 wobbly = functions.get("wobbly", amplitude=1.0)
 bowl_ends = resting_points(bowl, lr=0.2)
 wobbly_ends = resting_points(wobbly, lr=0.01)
-print(f"convex bowl:    {len(bowl_ends)} distinct resting point(s) from {len(starts)} starts")
+print(f"round bowl:     {len(bowl_ends)} distinct resting point(s) from {len(starts)} starts")
 print(f"wobbly terrain: {len(wobbly_ends)} distinct resting points from {len(starts)} starts")
 assert len(bowl_ends) == 1 and np.allclose(bowl_ends[0], 0.0)
 assert len(wobbly_ends) > 5
@@ -156,14 +156,17 @@ assert len(wobbly_ends) > 5
 # %% [markdown]
 # ### How big can a step be?
 #
-# > **Predict.** On the convex bowl, is there a learning rate so large that gradient descent *never*
+# > **Predict.** On the round bowl, is there a learning rate so large that gradient descent *never*
 # > reaches the bottom, however many steps it takes?
 #
 # For $f = x^2 + y^2$ the gradient is $2\theta$, so one step maps $\theta \mapsto (1 - 2\eta)\,\theta$. The
 # ball gets closer when $|1 - 2\eta| < 1$, i.e. $\eta < 1$; at $\eta = 1$ it jumps between $\theta$ and
-# $-\theta$ forever; beyond, every step throws it further out. This is the bowl's case of a rule you will
+# $-\theta$ forever; beyond, every step throws it further out. This is the round bowl's case of a rule you will
 # meet again in chapters 1 and 5: gradient descent is stable when $\eta < 2/\lambda_{\max}$, where $\lambda_{\max}$ is
-# the largest curvature (here $\lambda_{\max} = 2$). The explorer, driven from code:
+# the largest curvature — the largest eigenvalue of the Hessian, here $2I$, so $\lambda_{\max} = 2$ and $\eta < 1$.
+# (Chapter 1 uses the *stretched* bowl $\tfrac12(x^2 + \kappa y^2)$, Hessian $\mathrm{diag}(1, \kappa)$; at
+# $\kappa = 1$ it is this bowl halved, with curvature 1, so the same rule gives $\eta < 2$ there.) The explorer,
+# driven from code:
 
 # %%
 bowl = TerrainExplorer(terrain="bowl", x0=0.9, y0=0.8, steps=200)  # a second explorer, driven only from code
@@ -180,13 +183,14 @@ bowl.close()
 #
 # Use the explorer above (the cell before drove a separate copy, so yours is as you left it).
 #
-# 1. Set $A = 0$ and $\eta = 0.1$ (60 steps). Try starts in all four corners: does the ball always reach the
-#    origin? (At $\eta = 0.01$ it is still rolling after 60 steps: each step only shrinks the distance by 2 %.)
+# 1. Set $A = 0$ (the round bowl) and $\eta = 0.1$ (60 steps). Try starts in all four corners: does the ball
+#    always reach the origin? (At $\eta = 0.01$ it is still rolling after 60 steps: each step only shrinks the
+#    distance by 2 %.)
 # 2. Back at $A = 1$: find a start from which the ball reaches the **global** minimum. How far from the
 #    origin can you start and still get there?
 # 3. Raise $\eta$ slowly from 0.01 on the wobbly terrain. The message changes from "at rest" to
-#    "bouncing" long before $\eta = 1$. Why? (Hint: the curvature at the bottom of a dip is
-#    $2 + 9\pi^2 A \cos 3\pi x \approx 90$, not 2.)
+#    "bouncing" long before $\eta = 1$ (near $\eta \approx 0.022$). Why? (Hint: what is the curvature at the bottom
+#    of a dip — still 2? Exercise 0.4 derives it at the global minimum.)
 # 4. Can a *larger* learning rate help the ball escape a local dip? Try $\eta \approx 0.05$ from $(0.9, 0.8)$
 #    with more steps. Is that a reliable strategy?
 #
@@ -195,8 +199,10 @@ bowl.close()
 # ## Exercises and `check`
 #
 # Each chapter has an exercise notebook in `exercises/` — for this one,
-# [`exercises/00_start_here_exercises.ipynb`](../exercises/00_start_here_exercises.ipynb). An exercise
-# gives you a function to complete (it starts as `raise NotImplementedError`), and a cell that checks it:
+# [`exercises/00_start_here_exercises.ipynb`](../exercises/00_start_here_exercises.ipynb): three warm-ups on
+# gradients and gradient descent, and a derivation on paper (0.4: how large may the step be at the wobbly
+# terrain's global minimum?). An exercise gives you a function to complete (it starts as
+# `raise NotImplementedError`), and a cell that checks it:
 #
 # ```python
 # from course_utils.grading import check
@@ -224,7 +230,7 @@ assert verdict.status == "failed"
 #
 # | chapter | what you will learn to see |
 # |---|---|
-# | [01 · Convexity and Jensen](01_convexity_and_jensen.ipynb) | what makes a bowl a bowl: chords above the graph, Jensen's inequality, why every local minimum of a convex function is global, condition numbers and the step-size limit $\eta < 2/\lambda_{\max}$ |
+# | [01 · Convexity and Jensen](01_convexity_and_jensen.ipynb) | what makes a bowl a bowl: chords above the graph, Jensen's inequality, why every local minimum of a convex function is global (and why a convex function may still have none or many), condition numbers, the step-size limit $\eta < 2/\lambda_{\max}$, and why momentum needs $\sqrt\kappa$ steps where gradient descent needs $\kappa$ |
 # | [02 · Loss geometry](02_loss_geometry.ipynb) | slices of real networks' losses: one model under two losses, filter normalization, the line from initialization to solution, where the optimizer went |
 # | [03 · Critical points](03_critical_points.ipynb) | minima, maxima and saddles: finding them and classifying them from the Hessian |
 # | [04 · Saddle points](04_saddle_points.ipynb) | why saddles, not local minima, slow high-dimensional training, and how optimizers escape them |
@@ -235,11 +241,11 @@ assert verdict.status == "failed"
 # ## Summary
 #
 # * A loss landscape is a height over parameter space; an optimizer is a ball rolling on it.
-# * On a **convex** landscape every start rolls down to the same lowest level (on the bowl, to its single bottom),
+# * On a **convex** landscape every start rolls down to the same lowest level (on the round bowl, to its single bottom),
 #   given a small enough step; on a **non-convex** one, the start decides which minimum you get — and a local
 #   minimum can sit well above the global one.
-# * The learning rate is bounded by the curvature: on the bowl, $\eta < 1$; in the wobbly terrain's
-#   steep dips, far less.
+# * The learning rate is bounded by the curvature, $\eta < 2/\lambda_{\max}$: on the round bowl $x^2 + y^2$
+#   (curvature 2), $\eta < 1$; in the wobbly terrain's steep dips, far less.
 # * Each chapter: predict, check (the notebook asserts its claims), explore; then do the exercises with `check`.
 #
 # **Next:** [01 · Convexity and Jensen](01_convexity_and_jensen.ipynb), or try the

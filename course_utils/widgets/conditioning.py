@@ -21,6 +21,7 @@ from .limits import StableRange
 __all__ = ["ConditioningExplorer", "ConditioningState"]
 
 START = (-1.8, 0.9)
+CONTOUR_GREY = "0.6"
 BOUNDS = ((-2.0, 2.0), (-1.2, 1.2))
 
 
@@ -134,11 +135,13 @@ class ConditioningExplorer(Explorer):
                                     label="gradient descent")
         self.ax.plot(*START, marker="o", markersize=9, markerfacecolor="none", markeredgecolor="k",
                      markeredgewidth=1.8, linestyle="none", label="start")
-        self.ax.plot(0, 0, marker="*", markersize=12, color="k", linestyle="none", label="minimum")
+        self.ax.plot(0, 0, marker="*", markersize=13, markerfacecolor="white", markeredgecolor="k", linestyle="none",
+                     label="minimum", zorder=5)
+        self.ax.plot([], [], color=CONTOUR_GREY, linewidth=1.0, label="loss contours (log-spaced)")
         self.ax.set_xlim(*BOUNDS[0])
         self.ax.set_ylim(*BOUNDS[1])
         self.ax.legend(loc="upper right", fontsize=self.font(8), framealpha=0.85)
-        label_axes(self.ax, title="path on ½(x² + κy²)", xlabel="x", ylabel="y")
+        label_axes(self.ax, title="stretched bowl ½(x² + κy²)", xlabel="x", ylabel="y")
         (self.loss_line,) = self.ax_loss.plot([], [], color=OKABE_ITO[3], marker="o", markersize=3, linewidth=1.6,
                                               label="loss f(θₜ)")
         (self.env_line,) = self.ax_loss.plot([], [], color="k", linestyle="--", linewidth=1.4,
@@ -150,7 +153,7 @@ class ConditioningExplorer(Explorer):
         # tick): the axes furniture then stays a cached background and most updates are a cheap blit.
         self._loss_ylim = StableRange(log=True, headroom=0.15, min_span=1.0)  # spans in decades
         self.ax_loss.legend(loc="lower left", fontsize=self.font(8), framealpha=0.85)
-        label_axes(self.ax_loss, title="loss against step (log scale)", xlabel="step t", ylabel="loss")
+        label_axes(self.ax_loss, title="loss against step (log scale)", xlabel="step t", ylabel="loss f(θₜ)")
 
     def draw(self, state):
         """Update the figure's artists in place to show ``state``.
@@ -166,8 +169,11 @@ class ConditioningExplorer(Explorer):
             bowl = functions.get("bowl", condition=state.kappa)
             levels = np.geomspace(1e-3, 0.5 * (4 + state.kappa * 1.44), 14)
             self._contours = plot_contour(self.ax, bowl, BOUNDS, levels=levels, resolution=81, filled=False,
-                                          minima=np.zeros((0, 2)), title=f"path on ½(x² + κy²), κ = {state.kappa:.3g}",
+                                          minima=np.zeros((0, 2)),
+                                          title=f"stretched bowl ½(x² + κy²), κ = {state.kappa:.3g}",
                                           xlabel="x", ylabel="y")
+            # one grey for every level: the colour carries no number here (the levels are log-spaced heights)
+            self._contours.set_edgecolor(CONTOUR_GREY)
             self._contour_kappa = state.kappa
         traj = state.trajectory
         pts = finite_prefix(traj.thetas, BOUNDS, margin=0.5)

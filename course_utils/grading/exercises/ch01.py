@@ -424,7 +424,7 @@ def check_steps_to_tolerance(answer, t):
         hidden_cases.append((f"a random {n}×{n} A, a random start, {step} {HIDDEN_NOTE}", A, x0, lr,
                              _steps_case(A, x0, lr, hidden)))
     cases = [
-        ("the chapter's bowl: A = diag(1, 10), x0 = (−1.8, 0.9), lr = 2/11, eps = 1e-6", np.diag([1.0, 10.0]),
+        ("the chapter's stretched bowl at κ = 10: A = diag(1, 10), x0 = (−1.8, 0.9), lr = 2/11, eps = 1e-6", np.diag([1.0, 10.0]),
          np.array([-1.8, 0.9]), 2 / 11, 1e-6),
         ("rotated 3×3 A (eigenvalues 0.5, 2, 8), a start almost without a slow component, lr = 0.2, eps = 1e-4",
          R3, V3 @ np.array([0.01, 1.0, 1.0]), 0.2, 1e-4),
