@@ -140,8 +140,9 @@ starts = [(x, y) for x in np.linspace(-1.4, 1.4, 5) for y in np.linspace(-1.4, 1
 
 
 def resting_points(landscape, lr, steps=200):
-    ends = [optimizers.run(landscape, optimizers.gd(), s, steps=steps, lr=lr).final_theta for s in starts]
-    return np.unique(np.round(ends, 3), axis=0)
+    # all 25 balls roll side by side: run_many takes one gradient of the whole batch per step
+    runs = optimizers.run_many(landscape, [optimizers.gd() for _ in starts], np.array(starts), steps=steps, lrs=lr)
+    return np.unique(np.round([run.final_theta for run in runs], 3), axis=0)
 
 
 bowl = functions.get("wobbly", amplitude=0.0)  # A = 0: the round bowl x² + y²
