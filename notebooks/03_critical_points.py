@@ -539,8 +539,8 @@ fig
 # where the gradient is small but not zero and the Hessian nearly singular ("gradient-flat" points: the gradient
 # lies close to the Hessian's kernel, Frye et al. 2021; on the linear autoencoder, only a strict cut-off on
 # $\|\nabla L\|$ recovered the true critical points, Frye et al. 2019). Here the two groups are far apart — a
-# converged Newton run ends near $10^{-15}$, the others far above $10^{-7}$ — so the threshold sits in the gap;
-# in a larger network there may be no gap, and then the choice of threshold decides what "critical" means.
+# converged Newton run ends near $10^{-15}$, the others at $10^{-7}$ or (mostly) far above — so the threshold sits in
+# the gap; in a larger network there may be no gap, and then the choice of threshold decides what "critical" means.
 #
 # **Predict.** The highest critical point of such a network predicts the mean label everywhere. What is its
 # index — how many directions lead downhill from "answer the average"?
@@ -586,8 +586,9 @@ assert rho_net > 0.5
 top_point = found_points[np.argmax(found_loss)]
 assert np.allclose(top_point[:-1], 0, atol=1e-8)  # every weight and hidden bias zero: only the output bias is left
 assert round(distinct[-1, 1] * tanh_net.dim) == hidden and distinct[-1, 1] == distinct[:, 1].max()
-# the gap between converged and stalled starts that the 1e-8 threshold sits in
-assert search.grad_norms[search.converged].max() < 1e-9 and search.grad_norms[~search.converged].min() > 1e-7
+# the gap that the 1e-8 threshold sits in: converged starts end at ≤ 3e-10, the others at ≥ 1.2e-7 (measured over
+# the same 14 runs); the check keeps a factor 3 of margin on each side
+assert search.grad_norms[search.converged].max() < 1e-9 and search.grad_norms[~search.converged].min() > 3e-8
 
 # %%
 fig, (ax1, ax2) = new_figure(1, 2, figsize=(11, 4.2))
@@ -857,4 +858,5 @@ full.close()
 # Next: [Chapter 4 — saddle points](04_saddle_points.ipynb), where gradient descent, Newton and noise meet them.
 #
 # **Exercises:** [03 · critical points exercises](../exercises/03_critical_points_exercises.ipynb) — classify,
-# index, escape direction, a Newton step, power iteration and Hutchinson's estimator, each checked at once.
+# index, escape direction, a Newton step, power iteration and Hutchinson's estimator, each checked at once — and one
+# derivation by hand (3.7): how fast gradient descent leaves a saddle.
