@@ -415,7 +415,7 @@ def test_tanh_network_derivatives_match_autograd_and_the_bias_penalty(l2):
     T = rng.normal(size=(4, mlp.dim)) * 1.5
     loss, G, H = derivs(T)
     bias = np.zeros(mlp.dim)  # MLP's weight decay leaves the biases out; this function penalizes them too
-    for W, b in mlp.unflatten(np.arange(mlp.dim, dtype=float)):
+    for _, b in mlp.unflatten(np.arange(mlp.dim, dtype=float)):
         bias[b.astype(int)] = 1.0
     for k, theta in enumerate(T):
         assert loss[k] == pytest.approx(mlp.loss(theta) + 0.5 * l2 * np.sum(bias * theta**2), rel=1e-12)
