@@ -34,6 +34,7 @@ from . import derivatives
 from .objective import Objective, as_objective
 from .validation import (
     check_array,
+    check_callable,
     check_int,
     check_option,
     check_rng,
@@ -990,6 +991,7 @@ def newton_search(derivatives_of, starts, *, steps: int = 60, max_step: float = 
     -------
     NewtonSearch
     """
+    derivatives_of = check_callable(derivatives_of, "derivatives_of")
     T = check_array(starts, "starts", ndim=2).copy()
     steps = check_int(steps, "steps", low=1)
     max_step = check_scalar(max_step, "max_step", low=0, low_inclusive=False)
