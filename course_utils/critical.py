@@ -34,6 +34,7 @@ from . import derivatives
 from .objective import Objective, as_objective
 from .validation import (
     check_array,
+    check_callable,
     check_int,
     check_option,
     check_rng,
@@ -53,6 +54,9 @@ __all__ = [
     "newton_step",
     "find_critical_points",
     "minimize_gradient_norm",
+    "tanh_network_derivatives",
+    "NewtonSearch",
+    "newton_search",
     "goe_matrices",
     "ProbabilityEstimate",
     "probability_all_positive",
@@ -849,6 +853,157 @@ def minimize_gradient_norm(objective, theta0, *, maxiter: int = 100, newton_step
                              options={"maxiter": maxiter, "gtol": 0.0, "ftol": 1e-30}).x
             theta, gnorm = newton(theta)
     return critical_point_at(objective, theta)
+
+
+# --------------------------------------------------------------------------------------------
+# critical points of a small nonlinear network (Dauphin et al. 2014 in miniature)
+# --------------------------------------------------------------------------------------------
+def tanh_network_derivatives(X, y, hidden: int, l2: float = 0.0):
+    r"""Loss, gradient and dense Hessian of a one-hidden-layer tanh network, for many parameter vectors at once.
+
+    The network is :math:`f(x) = \sum_{j=1}^{h} a_j \tanh(w_j^\top x + b_j) + c` and the loss
+
+    .. math::
+        L(\theta) = \frac1N \sum_{n=1}^{N} \bigl(f(x_n) - y_n\bigr)^2 + \frac{\ell_2}{2}\|\theta\|^2,
+
+    with the penalty on *every* parameter, biases included. (Without it a unit driven into saturation by its bias
+    leaves whole flat valleys of "critical points" at any loss; the penalty makes them curve.) The parameter layout
+    is the one of ``models.MLP(X, y, hidden=(h,), activation="tanh", loss="mse")``:
+    ``[W1 (d, h).ravel(), b1 (h), W2 (h, 1).ravel(), b2 (1)]``, so :math:`P = (d + 2)h + 1`.
+
+    The Hessian is written out, not differentiated twice by autograd (which costs ~100 times more here):
+    :math:`\nabla^2 L = \frac2N\sum_n \bigl(J_n J_n^\top + r_n \nabla^2 f(x_n)\bigr) + \ell_2 I` with residuals
+    :math:`r_n = f(x_n) - y_n` and :math:`J_n = \nabla_\theta f(x_n)`; :math:`\nabla^2 f` couples only the
+    parameters of one unit: :math:`a_j \tanh''(z_{nj})\,\tilde x_n\tilde x_n^\top` between its input weights
+    :math:`\tilde w_j = (w_j, b_j)` and :math:`\tanh'(z_{nj})\,\tilde x_n` between :math:`\tilde w_j` and
+    :math:`a_j`, where :math:`\tilde x_n = (x_n, 1)`.
+
+    Parameters
+    ----------
+    X : array_like, shape (N, d)
+        Inputs.
+    y : array_like, shape (N,)
+        Real targets.
+    hidden : int
+        Number of hidden units :math:`h \ge 1`.
+    l2 : float, default 0.0
+        :math:`\ell_2 \ge 0`, the weight of the penalty on all parameters.
+
+    Returns
+    -------
+    callable
+        ``derivatives(T)`` for ``T`` of shape ``(B, P)`` returns ``(loss (B,), grad (B, P), hessian (B, P, P))``.
+    """
+    X = check_array(X, "X", ndim=2)
+    y = check_vector(y, "y", X.shape[0])
+    h = check_int(hidden, "hidden", low=1)
+    l2 = check_scalar(l2, "l2", low=0)
+    N, d = X.shape
+    P = (d + 2) * h + 1
+    Xa = np.concatenate([X, np.ones((N, 1))], axis=1)  # (N, d + 1): the bias is a weight on a constant input
+    # where unit j's input weights (w_j, b_j) and output weight a_j sit in the flat vector
+    unit_in = np.stack([np.r_[np.arange(d) * h + j, d * h + j] for j in range(h)])  # (h, d + 1)
+    unit_out = d * h + h + np.arange(h)
+
+    def derivatives_of(T):
+        T = np.asarray(T, dtype=float)
+        if T.ndim != 2 or T.shape[1] != P:
+            raise ValueError(f"`T` must have shape (B, {P}) for this network, got {T.shape}")
+        B = T.shape[0]
+        U = T[:, unit_in]  # (B, h, d + 1)
+        a, c = T[:, unit_out], T[:, -1]
+        s = np.tanh(np.einsum("ni,bji->bnj", Xa, U))  # (B, N, h)
+        s1 = 1.0 - s**2  # tanh'
+        s2 = -2.0 * s * s1  # tanh''
+        r = np.einsum("bnj,bj->bn", s, a) + c[:, None] - y
+        J = np.empty((B, N, P))
+        J[:, :, unit_in] = (a[:, None, :] * s1)[..., None] * Xa[None, :, None, :]
+        J[:, :, unit_out] = s
+        J[:, :, -1] = 1.0
+        loss = np.mean(r**2, axis=1) + 0.5 * l2 * np.sum(T**2, axis=1)
+        G = 2.0 / N * np.einsum("bn,bnp->bp", r, J) + l2 * T
+        H = 2.0 / N * np.einsum("bnp,bnq->bpq", J, J) + l2 * np.eye(P)
+        inner = 2.0 / N * np.einsum("bn,bj,bnj,ni,nk->bjik", r, a, s2, Xa, Xa)  # (B, h, d + 1, d + 1)
+        cross = 2.0 / N * np.einsum("bn,bnj,ni->bji", r, s1, Xa)  # (B, h, d + 1)
+        for j in range(h):
+            ids = unit_in[j]
+            H[:, ids[:, None], ids[None, :]] += inner[:, j]
+            H[:, ids, unit_out[j]] += cross[:, j]
+            H[:, unit_out[j], ids] += cross[:, j]
+        return loss, G, H
+
+    return derivatives_of
+
+
+@dataclass(frozen=True)
+class NewtonSearch:
+    r"""Where damped Newton on :math:`\nabla L = 0` ended, for every start (see :func:`newton_search`).
+
+    Parameters
+    ----------
+    points : ndarray, shape (B, P)
+        Final parameter vectors.
+    losses : ndarray, shape (B,)
+    grad_norms : ndarray, shape (B,)
+        :math:`\|\nabla L\|` at the final points.
+    hessians : ndarray, shape (B, P, P)
+    grad_tol : float
+        The threshold below which a point counts as critical.
+    """
+
+    points: np.ndarray
+    losses: np.ndarray
+    grad_norms: np.ndarray
+    hessians: np.ndarray
+    grad_tol: float
+
+    @property
+    def converged(self) -> np.ndarray:
+        """Boolean mask ``(B,)``: the starts whose final :math:`\\|\\nabla L\\|` is at most ``grad_tol``."""
+        return self.grad_norms <= self.grad_tol
+
+
+def newton_search(derivatives_of, starts, *, steps: int = 60, max_step: float = 1.0,
+                  grad_tol: float = 1e-9) -> NewtonSearch:
+    r"""Damped Newton on :math:`\nabla L(\theta) = 0` from many starts at once.
+
+    Each step is the pseudo-inverse Newton step :math:`\delta = -H^{+}\nabla L` (attracted to critical points of
+    every index, as a finder must be), shortened to length ``max_step`` when it is longer: far from a critical
+    point the quadratic model is poor and a full step can throw the point into the saturated region of a network,
+    where the loss is almost flat. Near a non-degenerate critical point the steps are short and convergence is
+    quadratic, so ``grad_norms`` falls to rounding level (:math:`\sim 10^{-14}`) within a few steps; a start that
+    ends with a gradient far above that is stuck at a *near*-critical point (small gradient, singular Hessian),
+    which is why the result keeps the gradient norms and the caller chooses ``grad_tol``.
+
+    Parameters
+    ----------
+    derivatives_of : callable
+        ``T (B, P) -> (loss (B,), grad (B, P), hessian (B, P, P))``, e.g. from :func:`tanh_network_derivatives`.
+    starts : array_like, shape (B, P)
+    steps : int, default 60
+        Newton iterations.
+    max_step : float, default 1.0
+        Largest step length :math:`\|\delta\|`, > 0.
+    grad_tol : float, default 1e-9
+        Threshold of :attr:`NewtonSearch.converged`, > 0.
+
+    Returns
+    -------
+    NewtonSearch
+    """
+    derivatives_of = check_callable(derivatives_of, "derivatives_of")
+    T = check_array(starts, "starts", ndim=2).copy()
+    steps = check_int(steps, "steps", low=1)
+    max_step = check_scalar(max_step, "max_step", low=0, low_inclusive=False)
+    grad_tol = check_scalar(grad_tol, "grad_tol", low=0, low_inclusive=False)
+    with np.errstate(all="ignore"):
+        for _ in range(steps):
+            _, G, H = derivatives_of(T)
+            step = _pinv_steps(H, G)
+            length = np.linalg.norm(step, axis=1, keepdims=True)
+            T = T + step * np.minimum(1.0, max_step / np.maximum(length, 1e-300))
+        loss, G, H = derivatives_of(T)
+    return NewtonSearch(T, loss, np.linalg.norm(G, axis=1), H, grad_tol)
 
 
 # --------------------------------------------------------------------------------------------

@@ -19,9 +19,9 @@
 # %% [markdown]
 # # Chapter 3 exercises: critical points and the Hessian's spectrum
 #
-# Six exercises that rebuild the chapter's tools from NumPy: the second-derivative test, the index, a saddle's
-# escape direction, Newton's step on $\nabla f = 0$, and two matrix-free estimators that only see
-# Hessian-vector products.
+# Seven exercises that rebuild the chapter's tools from NumPy — the second-derivative test, the index, a saddle's
+# escape direction, Newton's step on $\nabla f = 0$, two matrix-free estimators that only see Hessian-vector
+# products — and one derivation by hand: how fast gradient descent leaves a saddle.
 #
 # **How the exercises work.** Replace each `raise NotImplementedError(...)` with your code, run the cell, then
 # the `check(...)` cell below it. `check` tests your function at once and prints a one-line verdict —
@@ -125,6 +125,33 @@ def hutchinson(hvp, dim, n_probes, rng):
 
 # %%
 check("3.6", hutchinson)
+
+# %% [markdown]
+# ## Exercise 3.7 — how fast does gradient descent leave a saddle? Derive it
+#
+# Section 5b of the chapter watched gradient descent linger near saddles and then leave. Derive the rate by hand
+# for the smallest case, the quadratic $f(x, y) = a x^2 + b y^2 + c\,xy$ whose origin is a saddle (the Hessian has
+# one negative eigenvalue). Start a tiny distance from the origin and take gradient-descent steps of size $\eta$:
+#
+# 1. write one step $\theta \leftarrow \theta - \eta\nabla f(\theta)$ as a matrix acting on $\theta = (x, y)$;
+# 2. split $\theta$ into components along the eigenvectors of the Hessian;
+# 3. find the factor by which one step multiplies the component along the eigenvector of the most negative
+#    eigenvalue — the escape component — as a formula in $a, b, c, \eta$.
+#
+# Then write `escape_factor(a, b, c, eta)` returning that factor. The check compares it with gradient descent run
+# on saddles you have not seen. Before running it, predict: for $f = x^2 - y^2 + xy$ and $\eta = 0.1$, is the
+# factor closer to 1.1, 1.2 or 1.3, and about how many steps take a push of $10^{-6}$ to a distance of 1?
+#
+# *Expected output:* `✓ Exercise 3.7 (The escape factor of gradient descent at a saddle, derived): passed — all 6 cases`.
+
+# %%
+def escape_factor(a, b, c, eta):
+    """Factor by which one GD step of size eta multiplies the escape component of a x² + b y² + c xy."""
+    raise NotImplementedError("derive the factor by hand (the exercise text above), then return it")
+
+
+# %%
+check("3.7", escape_factor)
 
 # %% [markdown]
 # ## Think about it

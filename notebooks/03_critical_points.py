@@ -31,7 +31,8 @@
 # 2. find every critical point of a 2-D landscape by multi-start Newton, and say why that is a search, not a proof;
 # 3. decide degenerate cases by looking at higher-order terms along slices;
 # 4. explain why saddles dominate in high dimensions — and where the popular "coin-flip" argument for it is wrong;
-# 5. check on a real network that the index of critical points rises with their loss;
+# 5. check on networks that the index of critical points rises with their loss — exactly on a linear autoencoder,
+#    by a Newton search on a small tanh network — and watch gradient descent leave saddles (slowly);
 # 6. estimate $\lambda_{\max}$, the trace and the whole spectral density of a network's Hessian with
 #    Hessian-vector products only (Lanczos, power iteration, Hutchinson, stochastic Lanczos quadrature),
 #    and test each against the exact answer;
@@ -199,6 +200,9 @@ for ax, name in zip(axes, names):
     falls_somewhere = bool(np.any(slices[:, [0, -1]] < 0))
     verdict[name] = "minimum" if rises_everywhere else ("saddle-like" if falls_somewhere else "?")
     label_axes(ax, f"{f.name}: {verdict[name]}", "t along direction φ", "f(t cos φ, t sin φ)")
+# colour (and the cycle of line styles) says which direction: φ = k·15° for k = 0 … 11
+fig.colorbar(plt.cm.ScalarMappable(norm=plt.Normalize(0, 180), cmap="viridis"), ax=axes, label="direction φ (degrees)",
+             ticks=[0, 45, 90, 135, 180])
 fig
 
 # %%
@@ -256,8 +260,10 @@ assert np.all(ci_high[1:4] / coin[1:4] < ci_low[:3] / coin[:3])
 # The coin-flip argument is **wrong about the rate**: eigenvalues of a random symmetric matrix are not
 # independent, they *repel* each other (two eigenvalues of a $2\times2$ GOE matrix are almost never close),
 # so having all $n$ on the positive side is far rarer than $2^{-n}$ — the probability falls like
-# $e^{-\theta n^2}$ with $\theta = \ln 3/4$. The **conclusion survives, strengthened**: minima are even rarer
-# among random critical points than the argument claims.
+# $e^{-\theta n^2}$ with $\theta = \ln 3/4$ (Dean & Majumdar 2006). For random symmetric matrices the
+# **conclusion survives, strengthened**: a positive definite one is far rarer than the argument claims. But the
+# Hessian at a critical point is not an unconditioned random matrix — it knows how high the point is — and after
+# the semicircle we will see that in a random landscape minima are rare only like $e^{-cn}$, and sit at the bottom.
 #
 # On the right, the eigenvalues of 20 large GOE matrices against Wigner's semicircle. The histogram is a
 # Monte Carlo estimate too: its error bars (±2 standard errors per bin) come from the spread between the 20
@@ -276,7 +282,7 @@ x = np.linspace(-1.2 * radius, 1.2 * radius, 400)
 
 fig, (ax1, ax2) = new_figure(1, 2, figsize=(11, 4.2))
 hit = p_mc > 0
-ax1.errorbar(ns[hit], p_mc[hit], yerr=[p_mc[hit] - ci_low[hit], ci_high[hit] - p_mc[hit]], fmt="o-",
+ax1.errorbar(ns[hit], p_mc[hit], yerr=[p_mc[hit] - ci_low[hit], ci_high[hit] - p_mc[hit]], fmt="o",
              color=OKABE_ITO[4], capsize=3, label="Monte Carlo (GOE), 95% interval")
 ax1.semilogy(ns[~hit], ci_high[~hit], "v", color=OKABE_ITO[4], markerfacecolor="none", markersize=8,
              label="no hit in 20 000: 95% upper bound")
@@ -289,7 +295,7 @@ ax2.bar(centres, hist, width=width, color="0.8", edgecolor="0.5",
         label=f"eigenvalues, {n_matrices} GOE matrices n = {n_big}")
 ax2.errorbar(centres, hist, yerr=2 * hist_se, fmt="none", ecolor="k", elinewidth=0.8, capsize=1.5, label="±2 SE")
 ax2.plot(x, critical.semicircle_density(x, radius), color=OKABE_ITO[4], linewidth=2, label="Wigner semicircle")
-ax2.set_ylim(0, 1.5 * critical.semicircle_density(0, radius))
+ax2.set_ylim(0, 1.9 * critical.semicircle_density(0, radius))  # head-room above the semicircle for the legend
 ax2.legend(fontsize="small", loc="upper center", ncol=2)
 label_axes(ax2, "the semicircle law", "eigenvalue", "density")
 fig
@@ -299,26 +305,95 @@ peak_density = critical.semicircle_density(0, radius)
 assert np.max(np.abs(hist - critical.semicircle_density(centres, radius))) < 0.2 * peak_density
 
 # %% [markdown]
-# **From height to index (Bray & Dean 2007).** In a random Gaussian landscape the Hessian at a critical point
-# of height $e$ is a GOE matrix *shifted* by an amount that grows with $-e$: low critical points have the
-# semicircle pushed right (few or no negative eigenvalues), high ones pushed left. The fraction of negative
-# eigenvalues — the index divided by $n$ — therefore rises with the loss, from 0 at the bottom to 1 at the top.
+# **From height to index (Bray & Dean 2007).** The $e^{-\theta n^2}$ above is a statement about *unconditioned*
+# random symmetric matrices. The Hessian at a critical point of a random landscape is not one of those: for a
+# random Gaussian landscape in $n$ dimensions it is a GOE matrix **shifted** by a multiple of the identity,
+# $H = A + s\,I$, where the shift $s$ is tied to the critical point's height (low points shifted right, high ones
+# left) plus one random number shared by the whole diagonal (Fyodorov 2004; Bray & Dean 2007). Two consequences:
+#
+# * the index fraction at a given height is the part of the shifted semicircle that lies below zero — it rises
+#   with the height, from 0 at the bottom of the landscape to 1 at the top;
+# * a critical point is a minimum as soon as that *one* shared number pushes the whole semicircle past zero, and a
+#   large deviation of one Gaussian number costs only $e^{-cn}$: among critical points, minima are rare like
+#   $e^{-cn}$, not like the $e^{-\theta n^2}$ of a matrix whose $n$ eigenvalues must all line up on one side.
+#
+# Shifting adds $s$ to every eigenvalue, so the index fraction of $A + sI$ is the fraction of $A$'s eigenvalues
+# below $-s$. The semicircle predicts it for $n \to \infty$; let us test that prediction on sampled matrices of
+# finite size, $n = 25$ and $n = 100$, with shifts from $-1.25R$ to $1.25R$ ($R = \sqrt{2n}$, the semicircle's
+# radius).
+#
+# **Predict.** At $s = +R/2$ (the semicircle centred half a radius right of zero), what fraction of the
+# eigenvalues is negative — closer to 0.1, 0.2 or 0.3?
 
 # %%
-shifts = np.linspace(-1.5, 1.5, 7) * radius
-fraction = critical.semicircle_index_fraction(shifts, radius)
-for s, a in zip(shifts / radius, fraction):
-    print(f"semicircle centre {s:+.1f} R  →  index fraction {a:.3f}")
-assert np.all(np.diff(fraction) <= 0) and fraction[0] == 1.0 and fraction[-1] == 0.0
+rel_shifts = np.linspace(-1.25, 1.25, 11)  # s / R
+shifted = {}
+for n_h, n_draws in [(25, 800), (100, 200)]:
+    radius_h = np.sqrt(2 * n_h)
+    lam_h = np.linalg.eigvalsh(critical.goe_matrices(n_h, n_draws, rng=n_h))  # (draw, eigenvalue)
+    per_draw = (lam_h[:, None, :] + rel_shifts[None, :, None] * radius_h < 0).mean(axis=2)  # (draw, shift)
+    mean, se = per_draw.mean(axis=0), per_draw.std(axis=0, ddof=1) / np.sqrt(n_draws)  # draws are independent
+    theory = critical.semicircle_index_fraction(rel_shifts * radius_h, radius_h)
+    shifted[n_h] = dict(lam=lam_h, mean=mean, se=se, gap=np.abs(mean - theory))
+    print(f"n = {n_h:3d}, {n_draws} draws: largest gap to the semicircle {shifted[n_h]['gap'].max():.4f} "
+          f"(= {n_h * shifted[n_h]['gap'].max():.2f}/n), largest 2 standard errors {2 * se.max():.4f}")
+print("at s = R/2: semicircle", np.round(critical.semicircle_index_fraction(0.5, 1.0), 3),
+      "| n = 100 sample", np.round(shifted[100]["mean"][np.argmin(np.abs(rel_shifts - 0.5))], 3))
+
+# %%
+# The sampled index fractions follow the shifted semicircle to within 0.5/n (measured: at most 0.28/n over
+# COURSE_SEED = 1 … 12, seed 0 and the perturbed run) …
+for n_h, r in shifted.items():
+    assert r["gap"].max() < 0.5 / n_h, n_h
+# … and the gap is a real finite-n correction, not noise: at n = 25 it is more than 4 standard errors (measured
+# ≥ 10.9), and it shrinks as n grows (measured: by a factor 2.0–4.1 from n = 25 to 100)
+gap25, se25 = shifted[25]["gap"], shifted[25]["se"]
+assert np.max(gap25 / np.maximum(se25, 1e-12)) > 4
+assert gap25.max() > 1.5 * shifted[100]["gap"].max()
+
+# %%
+fig, (ax1, ax2) = new_figure(1, 2, figsize=(11.5, 4.2))
+lam_one = shifted[100]["lam"][0]
+R100 = np.sqrt(2 * 100)
+for k, (rel, ls, hatch) in enumerate([(-0.5, "-", "\\\\"), (0.0, "--", ""), (0.5, ":", "//")]):
+    values = lam_one + rel * R100
+    below = np.mean(values < 0)
+    ax1.hist(values, bins=np.linspace(-2.6 * R100 / 1.6, 2.6 * R100 / 1.6, 41), histtype="step", linewidth=1.8,
+             linestyle=ls, color=OKABE_ITO[[3, 0, 4][k]], hatch=hatch,
+             label=f"shift s = {rel:+.1f} R: index fraction {below:.2f}")
+ax1.axvline(0, color="k", linewidth=1)
+ax1.legend(fontsize="small", loc="upper left")
+label_axes(ax1, "one 100×100 GOE matrix, shifted: A + sI", "eigenvalue", "count")
+ax1.set_ylim(0, ax1.get_ylim()[1] * 1.35)
+s_grid = np.linspace(-1.4, 1.4, 300)
+ax2.plot(s_grid, critical.semicircle_index_fraction(s_grid, 1.0), color="k", label="semicircle (n → ∞)")
+for n_h, marker, color in [(25, "o", OKABE_ITO[3]), (100, "s", OKABE_ITO[4])]:
+    r = shifted[n_h]
+    ax2.errorbar(rel_shifts, r["mean"], yerr=2 * r["se"], fmt=marker, color=color, markeredgecolor="k",
+                 capsize=3, linestyle="none", label=f"sampled, n = {n_h} (±2 SE)")
+ax2.legend(fontsize="small", loc="upper right")
+label_axes(ax2, "index fraction of the shifted matrix", "shift s / R (R = √(2n), the semicircle's radius)",
+           "fraction of eigenvalues < 0")
+fig
 
 # %% [markdown]
-# ## 5 · Index against loss in a real network (Dauphin et al. 2014, in miniature)
+# The points sit on the curve: with the semicircle pushed right by $R/2$, a fifth of the eigenvalues stay negative
+# ($0.196$); pushed past $R$, none. The deviations that remain are of order $1/n$, visible at $n = 25$ (they
+# shrink by a factor of about four at $n = 100$): the semicircle is a large-$n$ law. The per-matrix fractions
+# hardly vary between draws — eigenvalues of a GOE matrix are *rigid*, another face of their repulsion — so the
+# error bars are tiny. Read with Bray & Dean, this is the link "higher critical point, larger index" that
+# section 5 looks for in networks.
+
+# %% [markdown]
+# ## 5 · Index against loss in networks
 #
-# Dauphin et al. found critical points of small networks and plotted the index fraction against the training
-# error: the two rise together, as the Bray–Dean picture predicts. A **linear autoencoder**
-# $L(W_1, W_2) = \frac1N\|X - XW_1W_2\|_F^2$ lets us do this *exactly*: Baldi & Hornik (1989) showed that its
-# critical points are indexed by which $k$ eigenvectors of the data covariance $\Sigma$ the network keeps,
-# with loss $\sum_{i \notin S}\lambda_i$ (the variance it throws away). Only keeping the top $k$ is a minimum.
+# ### 5a · An exact case: the linear autoencoder (Baldi & Hornik 1989)
+#
+# Before searching a nonlinear network, one network whose critical points are all known in closed form. A
+# **linear autoencoder** $L(W_1, W_2) = \frac1N\|X - XW_1W_2\|_F^2$ with a bottleneck of width $k$: Baldi &
+# Hornik (1989) showed that its critical points are indexed by which $k$ eigenvectors of the data covariance
+# $\Sigma$ the network keeps, with loss $\sum_{i \notin S}\lambda_i$ (the variance it throws away), and that only
+# keeping the top $k$ is a minimum. Nothing has to be searched for: we build each point and read its Hessian.
 #
 # **Predict.** Which subset has the highest loss, and what would you expect its index to be?
 
@@ -326,8 +401,9 @@ assert np.all(np.diff(fraction) <= 0) and fraction[0] == 1.0 and fraction[-1] ==
 rng = default_rng(0)
 X = rng.standard_normal((200, 6)) * np.array([3.0, 2.4, 1.8, 1.3, 0.9, 0.5])
 autoencoder = models.LinearAutoencoder(X, k=2)
+subsets = list(itertools.combinations(range(6), 2))
 rows = []
-for subset in itertools.combinations(range(6), 2):
+for subset in subsets:
     cp = critical.critical_point_at(autoencoder, autoencoder.critical_point(subset))
     assert cp.grad_norm < 1e-10  # it really is a critical point
     rows.append((subset, cp.value, cp.index, cp.classification.index_fraction, cp.classification.n_zero, cp.kind))
@@ -369,8 +445,197 @@ fig
 # curvature, so the test alone is silent: "degenerate, no negative curvature". Because the loss is exactly
 # constant along those 4 directions (they are a symmetry), the point is a minimum *up to flat directions* — the
 # verdict you will meet at every minimum of a network, whose symmetries always add zero eigenvalues.
-# Gradient descent from a random start does not get stuck at any of the saddles: they all have an escape
-# direction. That is the friendly side of "saddles dominate" — in many networks bad *minima* are rare.
+#
+# ### 5b · Gradient descent leaves every one of these saddles
+#
+# Every saddle above has a direction of negative curvature, so a point pushed off it *should* slide away. That
+# is a claim about dynamics, so let us run it: gradient descent from each of the 14 saddles, pushed a distance
+# $\varepsilon = 10^{-3}$ in a random direction, three pushes per saddle (step $\eta = 1/\lambda_{\max}$ of the
+# global minimum). The gradient of this loss has a closed form,
+# $\nabla_{W_1}L = 2\Sigma(W_1W_2 - I)W_2^\top$, $\nabla_{W_2}L = 2W_1^\top\Sigma(W_1W_2 - I)$, so all 42 runs go
+# in one batch (checked against autograd first).
+#
+# **Predict.** Will every run reach the global minimum's loss? And does a run leave its saddle at once?
+
+# %%
+Sigma = autoencoder.covariance()
+
+
+def autoencoder_grads(T):
+    """Gradients (B, P) of the linear autoencoder's loss at the rows of T (B, P), in closed form."""
+    W1, W2 = autoencoder.unflatten(T)
+    E = Sigma @ (W1 @ W2 - np.eye(Sigma.shape[0]))  # (B, d, d)
+    return np.concatenate([(2 * E @ np.swapaxes(W2, -1, -2)).reshape(len(T), -1),
+                           (2 * np.swapaxes(W1, -1, -2) @ E).reshape(len(T), -1)], axis=1)
+
+
+probe = autoencoder.critical_point((0, 2)) + default_rng(3).standard_normal(autoencoder.dim)
+assert np.allclose(autoencoder_grads(probe[None])[0], autoencoder.grad(probe), rtol=1e-10, atol=1e-10)
+
+saddles = [s for s in subsets if s != (0, 1)]
+L_min = best.value
+eta = 1.0 / best.eigenvalues[-1]
+pushes = 3
+push = default_rng(1).standard_normal((len(saddles) * pushes, autoencoder.dim))
+theta = np.repeat([autoencoder.critical_point(s) for s in saddles], pushes, axis=0)
+theta = theta + 1e-3 * push / np.linalg.norm(push, axis=1, keepdims=True)  # a push of length ε = 10⁻³
+gd_steps = 600
+curves = np.empty((gd_steps + 1, len(theta)))  # (step, run)
+for step in range(gd_steps + 1):
+    curves[step] = autoencoder.loss_batch(theta)
+    theta = theta - eta * autoencoder_grads(theta)
+saddle_level = np.repeat([autoencoder.loss(autoencoder.critical_point(s)) for s in saddles], pushes)
+reached = curves[-1] <= L_min * (1 + 1e-3)  # within 0.1 % of the global minimum's loss
+near_saddle = np.argmin(np.abs(curves - saddle_level) <= 0.01 * saddle_level, axis=0)  # steps within 1 % of it
+arrival = np.argmax(curves <= L_min * (1 + 1e-3), axis=0)
+print(f"{reached.sum()} of {reached.size} runs reach the global minimum's loss (within 0.1 %), the last after "
+      f"{arrival.max()} of {gd_steps} steps")
+print(f"steps spent within 1 % of the saddle's loss: min {near_saddle.min()}, median {np.median(near_saddle):.0f}, "
+      f"max {near_saddle.max()}")
+
+# %%
+# every run escapes and arrives (13 of 13 seeds and the perturbed run: all 42, the last by step 334 of 600) …
+assert reached.all()
+# … but none leaves at once: each spends ≥ 22 steps (min over those runs) near its saddle's level
+assert near_saddle.min() >= 10
+
+# %%
+fig, ax = new_figure(figsize=(7.5, 4.2))
+cmap = plt.cm.viridis
+norm = plt.Normalize(saddle_level.min(), saddle_level.max())
+for j in range(0, len(theta), pushes):  # one run per saddle
+    ax.semilogy(np.arange(gd_steps + 1), curves[:, j] - L_min, color=cmap(norm(saddle_level[j])),
+                linestyle=["-", "--", ":"][(j // pushes) % 3], linewidth=1.4)
+ax.axhline(1e-3 * L_min, color="k", linewidth=0.8, linestyle="-.", label="0.1 % above the global minimum")
+fig.colorbar(plt.cm.ScalarMappable(norm=norm, cmap=cmap), ax=ax, label="loss of the saddle it started at")
+ax.legend(loc="upper right", fontsize="small")
+label_axes(ax, "gradient descent pushed off each saddle (ε = 10⁻³)", "step",
+           "loss − global minimum's loss (log)")
+fig
+
+# %% [markdown]
+# Each curve starts flat — the run sits at its saddle's loss for tens of steps while the tiny push along the
+# escape direction grows by a factor $1 + \eta|\lambda_{\min}|$ per step — then drops, sometimes pauses at a
+# lower saddle, and ends at the global minimum. So: gradient descent does not *stay* at these saddles (a theorem
+# for strict saddles: with a small enough step, from a random start it converges to one with probability
+# zero, Lee et al. 2016), but it
+# does *linger*, for about $\ln(1/\varepsilon)/(\eta|\lambda_{\min}|)$ steps: each tenfold smaller push adds
+# another $\ln 10/(\eta|\lambda_{\min}|)$. With many saddles in a row the lingering can add up to exponential time
+# (Du et al. 2017); chapter 4 returns to escape times. Exactly *at* a saddle the gradient is zero and plain gradient descent
+# never moves; only the push (or noise) starts it.
+#
+# ### 5c · Dauphin et al. (2014) in miniature: critical points of a nonlinear network
+#
+# The linear autoencoder was handed to us. Dauphin et al. *searched*: they located critical points of small MLPs
+# (on down-sampled MNIST and CIFAR-10) with Newton's method — attracted to saddles as much as to minima — and
+# plotted each point's index fraction against its training error. Let us do the same on a network small enough to
+# write its Hessian down: a 2-4-1 tanh network on 40 points of the two moons, MSE loss, with a small L2 penalty
+# $\frac{\ell_2}{2}\|\theta\|^2$ on every parameter ($P = 17$). The penalty matters: without it a hidden unit driven
+# into saturation leaves flat valleys of "critical points" whose Hessian has many zero eigenvalues, and the index
+# says little. `critical.tanh_network_derivatives` gives the loss, gradient and Hessian for many parameter vectors
+# at once (checked against autograd below); `critical.newton_search` runs damped Newton,
+# $\theta \leftarrow \theta - t\,H^{+}\nabla L$ with the step length capped at 1, from 48 random initializations
+# of growing scale.
+#
+# **What counts as found.** A start counts as a critical point only if $\|\nabla L\| \le 10^{-8}$. Minimizing
+# $\|\nabla L\|$ — which is what Newton's method and $\min\tfrac12\|\nabla L\|^2$ both do — also stops at points
+# where the gradient is small but not zero and the Hessian nearly singular ("gradient-flat" points: the gradient
+# lies close to the Hessian's kernel, Frye et al. 2021; on the linear autoencoder, only a strict cut-off on
+# $\|\nabla L\|$ recovered the true critical points, Frye et al. 2019). Here the two groups are far apart — a
+# converged Newton run ends near $10^{-15}$, the others at $10^{-7}$ or (mostly) far above — so the threshold sits in
+# the gap; in a larger network there may be no gap, and then the choice of threshold decides what "critical" means.
+#
+# **Predict.** The highest critical point of such a network predicts the mean label everywhere. What is its
+# index — how many directions lead downhill from "answer the average"?
+
+# %%
+Xs, ys = data.two_moons(40, noise=0.2, rng=0)
+ys = ys.astype(float)
+hidden, l2 = 4, 1e-2
+tanh_net = models.MLP(Xs, ys, hidden=(hidden,), activation="tanh", loss="mse")
+tanh_derivs = critical.tanh_network_derivatives(Xs, ys, hidden, l2=l2)
+check_theta = tanh_net.init(default_rng(2), scale=1.5)
+_, check_grad, check_hess = tanh_derivs(check_theta[None])
+with_l2 = models.MLP(Xs, ys, hidden=(hidden,), activation="tanh", loss="mse", weight_decay=l2)  # weights only
+biases = np.zeros(tanh_net.dim)
+for _, b in tanh_net.unflatten(np.arange(tanh_net.dim, dtype=float)):
+    biases[b.astype(int)] = 1.0
+assert np.allclose(check_grad[0], with_l2.grad(check_theta) + l2 * biases * check_theta, atol=1e-12)
+assert np.allclose(check_hess[0], with_l2.hessian(check_theta) + l2 * np.diag(biases), atol=1e-10)
+
+init_rng = default_rng(0)
+starts = np.stack([tanh_net.init(init_rng, scale=s) for s in np.geomspace(0.1, 2.0, 48)])
+search = critical.newton_search(tanh_derivs, starts, steps=60, max_step=1.0, grad_tol=1e-8)
+found = [critical.classify_hessian(H) for H in search.hessians[search.converged]]
+found_loss = search.losses[search.converged]
+found_frac = np.array([c.index_fraction for c in found])
+# one point per (loss, index): permuting the hidden units makes copies with the same loss and index
+distinct, first = np.unique(np.round(np.c_[found_loss, found_frac], 9), axis=0, return_index=True)
+distinct_kinds = [found[i].kind for i in first]
+rho_net = stats.spearmanr(distinct[:, 0], distinct[:, 1]).statistic
+print(f"{search.converged.sum()} of {len(starts)} starts reach ‖∇L‖ ≤ 1e-8 (largest {search.grad_norms[search.converged].max():.1e}); "
+      f"the others stall at ‖∇L‖ ≥ {search.grad_norms[~search.converged].min():.1e}")
+found_points = search.points[search.converged]
+for (value, frac), kind, i in zip(distinct, distinct_kinds, first):
+    output_weights = tanh_net.unflatten(found_points[i])[1][0].ravel()
+    print(f"  loss {value:.7f}   index fraction {frac:.3f} ({round(frac * tanh_net.dim):d} of {tanh_net.dim})   "
+          f"{kind:8s} hidden units in use: {np.sum(np.abs(output_weights) > 1e-6)}")
+print(f"Spearman rank correlation between loss and index over the {len(distinct)} distinct points: {rho_net:.2f}")
+
+# %%
+# Measured over COURSE_SEED = 1 … 12, seed 0 and the perturbed run: 4–11 distinct points, ρ between 0.75 and 1.
+assert rho_net > 0.5
+# the highest point predicts the mean label: one direction down per hidden unit (index 4 of 17), the most of all
+top_point = found_points[np.argmax(found_loss)]
+assert np.allclose(top_point[:-1], 0, atol=1e-8)  # every weight and hidden bias zero: only the output bias is left
+assert round(distinct[-1, 1] * tanh_net.dim) == hidden and distinct[-1, 1] == distinct[:, 1].max()
+# the gap that the 1e-8 threshold sits in: converged starts end at ≤ 3.1e-10, the others at ≥ 1.2e-7 (measured over
+# the same 14 runs); the check keeps a factor 3 of margin on each side
+assert search.grad_norms[search.converged].max() < 1e-9 and search.grad_norms[~search.converged].min() > 3e-8
+
+# %%
+fig, (ax1, ax2) = new_figure(1, 2, figsize=(11, 4.2))
+log_g = np.log10(np.maximum(search.grad_norms, 1e-17))
+ax1.hist([log_g[search.converged], log_g[~search.converged]], bins=np.arange(-17, 1.01, 0.5), stacked=True,
+         color=[OKABE_ITO[2], OKABE_ITO[3]], edgecolor="k", hatch=["", "//"],
+         label=["counted as critical", "not converged (‖∇L‖ > 10⁻⁸)"])
+ax1.axvline(-8, color="k", linestyle="--", label="threshold ‖∇L‖ = 10⁻⁸")
+ax1.legend(fontsize="small", loc="upper center")
+label_axes(ax1, f"where Newton ended ({len(starts)} starts)", "log₁₀ ‖∇L‖ at the end", "number of starts")
+above_lowest = distinct[:, 0] - distinct[0, 0]  # the low points differ by ~1e-5: a symlog axis separates them
+for kind, marker, color in [("minimum", "o", OKABE_ITO[2]), ("saddle", "X", OKABE_ITO[3])]:
+    sel = np.array([k == kind for k in distinct_kinds])
+    if sel.any():
+        ax2.plot(above_lowest[sel], distinct[sel, 1], marker, color=color, markeredgecolor="k", markersize=9,
+                 linestyle="none", label=f"{kind} ({sel.sum()})")
+ax2.set_xscale("symlog", linthresh=1e-6)
+ax2.annotate("predicts the mean label", (above_lowest[-1], distinct[-1, 1]), textcoords="offset points",
+             xytext=(-120, -4), fontsize=8, arrowprops={"arrowstyle": "->"})
+ax2.legend(fontsize="small", loc="upper left")
+label_axes(ax2, f"2-4-1 tanh network: {len(distinct)} distinct critical points (ρ = {rho_net:.2f})",
+           "loss above the lowest critical point found (symlog: linear below 10⁻⁶)",
+           "index fraction (negative eigenvalues / P)")
+fig
+
+# %% [markdown]
+# **What the miniature shows.** Among the critical points this search found, the ones with higher loss have more
+# directions of descent: the rank correlation is strongly positive in every run we measured, the lowest point is
+# (in 13 of 14 runs) a minimum, and the highest, "predict the average", has one downhill direction per hidden unit
+# (for each unit, growing its input and output weights together lowers the loss). That is the picture Dauphin et
+# al. reported, and the one Bray–Dean predicts for random landscapes.
+#
+# Look at what the low points are, though: the printout counts the hidden units in use, and in this run the units
+# in use all point the same way — one "shape" of unit, its weight split among one to four units. A smaller network's
+# critical point embedded in a larger one by duplicating or silencing units is a critical point again, typically a
+# saddle (Fukumizu & Amari 2000); this small, lightly penalized network on easy data has few other kinds. Their
+# losses lie within $10^{-3}$ of each other; the large gap in loss is to the top point.
+#
+# **What it does not show.** It is *a* sample of critical points — those that damped Newton reaches from these
+# starts — not a census: there may be others, and nothing here says how many minima of high loss a network has
+# (theory shows that networks with almost any nonlinear activation have some, Ding, Li & Sun 2019; a search from
+# random starts rarely meets them). Seventeen parameters are
+# not high-dimensional, so "saddles dominate" is not tested; and the L2 penalty, which makes the points
+# non-degenerate, changes the landscape a little. The threshold on $\|\nabla L\|$ decides what counted as found.
 
 # %% [markdown]
 # ## 6 · The Hessian of a trained MLP, without writing it down
@@ -396,7 +661,7 @@ run = optimizers.run(mlp, optimizers.adam(), theta_init, steps=300, lr=0.05)
 theta_trained = run.final_theta
 print(run.message, f"| loss {run.losses[0]:.3f} → {run.final_loss:.3f}, accuracy {mlp.accuracy(theta_trained):.2f}")
 spectra = {name: curvature.hessian_spectrum(mlp, th).values for name, th in
-           [("initialization", theta_init), ("trained", theta_trained)]}
+           [("at initialization", theta_init), ("after training", theta_trained)]}
 for name, lam in spectra.items():
     bulk = np.mean(np.abs(lam) < 0.02 * lam[-1])
     top3 = lam[-3:].sum() / np.abs(lam).sum()
@@ -404,7 +669,7 @@ for name, lam in spectra.items():
           f"  bulk (|λ| < 2% of λ_max) {bulk:.0%}  top 3 carry {top3:.0%} of Σ|λ|")
 
 # %%
-lam_init, lam_trained = spectra["initialization"], spectra["trained"]
+lam_init, lam_trained = spectra["at initialization"], spectra["after training"]
 # trained: far below ln 2 (the loss of answering ½ everywhere), and far above chance accuracy
 assert run.final_loss < 0.6 * np.log(2) and mlp.accuracy(theta_trained) > 0.8
 assert np.sum(lam_init < -1e-3) >= 5  # at initialization the Hessian is strongly indefinite
@@ -417,7 +682,7 @@ fig, axes = new_figure(1, 2, figsize=(11, 3.6), sharey=True)
 for ax, (name, lam) in zip(axes, spectra.items()):
     ax.hist(lam, bins=40, color=OKABE_ITO[4], edgecolor="k")
     ax.set_yscale("log")
-    label_axes(ax, f"Hessian eigenvalues at {name}", "eigenvalue λ", "count (log)")
+    label_axes(ax, f"Hessian eigenvalues of the MLP {name}", "eigenvalue λ", "count (log scale)")
 fig
 
 # %% [markdown]
@@ -578,10 +843,14 @@ full.close()
 #   higher-order terms — seen along slices — decide.
 # * Newton's method on $\nabla f = 0$ from many starts finds critical points of every kind; a search with
 #   more starts finds more, and never proves it found all.
-# * Random-matrix theory: minima are rarer among critical points than the coin-flip $2^{-n}$ suggests
-#   (eigenvalues repel); shifting the semicircle links a critical point's height to its index.
-# * In a real (linear) network the index of the critical points rises with their loss, and the only
-#   minimum is global.
+# * Random-matrix theory: an unconditioned random symmetric (GOE) matrix is positive definite with probability
+#   $\sim e^{-\theta n^2}$, far below the coin-flip $2^{-n}$ (eigenvalues repel). At the critical points of a random
+#   Gaussian landscape the Hessian is a *shifted* GOE matrix: its index follows the point's height, and minima are
+#   rare only like $e^{-cn}$.
+# * In a linear autoencoder (all critical points known) the index rises with the loss and the only minimum is
+#   global; gradient descent pushed off any of its saddles reaches that minimum, after lingering near the saddle.
+#   A Newton search on a small tanh network finds the same trend — among the points it finds, with a threshold on
+#   $\|\nabla L\|$ that decides what counts as critical.
 # * Hessian-vector products give $\lambda_{\max}$, $\lambda_{\min}$, the trace and the spectral density of
 #   any network; a trained MLP shows a bulk near zero and a few outliers. Always check estimators against a
 #   dense reference on a small model — and report Hutchinson's estimate with its interval.
@@ -592,4 +861,5 @@ full.close()
 # Next: [Chapter 4 — saddle points](04_saddle_points.ipynb), where gradient descent, Newton and noise meet them.
 #
 # **Exercises:** [03 · critical points exercises](../exercises/03_critical_points_exercises.ipynb) — classify,
-# index, escape direction, a Newton step, power iteration and Hutchinson's estimator, each checked at once.
+# index, escape direction, a Newton step, power iteration and Hutchinson's estimator, each checked at once — and one
+# derivation by hand (3.7): how fast gradient descent leaves a saddle.

@@ -394,3 +394,66 @@ def test_pinv_steps_match_numpy_pinv():
     G = rng.standard_normal((40, 3))
     expected = -(np.linalg.pinv(H, rcond=1e-13) @ G[:, :, None])[:, :, 0]
     np.testing.assert_allclose(cr._pinv_steps(H, G), expected, rtol=1e-10, atol=1e-12)
+
+
+# --- a small nonlinear network: closed-form derivatives and damped Newton -------------------------------------
+
+
+def _tanh_net(seed=0, h=3, l2=0.05):
+    from course_utils import data
+    from course_utils.models import MLP
+
+    X, y = data.two_moons(12, noise=0.2, rng=seed)
+    return X, y.astype(float), MLP(X, y.astype(float), hidden=(h,), activation="tanh", loss="mse", weight_decay=l2)
+
+
+@pytest.mark.parametrize("l2", [0.0, 0.05])
+def test_tanh_network_derivatives_match_autograd_and_the_bias_penalty(l2):
+    X, y, mlp = _tanh_net(h=3, l2=l2)
+    derivs = cr.tanh_network_derivatives(X, y, 3, l2=l2)
+    rng = np.random.default_rng(1)
+    T = rng.normal(size=(4, mlp.dim)) * 1.5
+    loss, G, H = derivs(T)
+    bias = np.zeros(mlp.dim)  # MLP's weight decay leaves the biases out; this function penalizes them too
+    for _, b in mlp.unflatten(np.arange(mlp.dim, dtype=float)):
+        bias[b.astype(int)] = 1.0
+    for k, theta in enumerate(T):
+        assert loss[k] == pytest.approx(mlp.loss(theta) + 0.5 * l2 * np.sum(bias * theta**2), rel=1e-12)
+        assert np.allclose(G[k], mlp.grad(theta) + l2 * bias * theta, atol=1e-12)
+        assert np.allclose(H[k], mlp.hessian(theta) + l2 * np.diag(bias), atol=1e-10)
+
+
+def test_tanh_network_hessian_matches_finite_differences_of_its_gradient():
+    X, y, mlp = _tanh_net(h=2, l2=0.01)
+    derivs = cr.tanh_network_derivatives(X, y, 2, l2=0.01)
+    theta = np.random.default_rng(3).normal(size=mlp.dim)
+    eps = 1e-6
+    E = np.eye(mlp.dim) * eps
+    fd = (derivs(theta + E)[1] - derivs(theta - E)[1]) / (2 * eps)  # row i: d grad / d theta_i
+    assert np.allclose(derivs(theta[None])[2][0], fd, atol=1e-7)
+
+
+def test_tanh_network_derivatives_validate_their_input():
+    X, y, _ = _tanh_net()
+    with pytest.raises(ValueError, match="hidden"):
+        cr.tanh_network_derivatives(X, y, 0)
+    with pytest.raises(ValueError, match="l2"):
+        cr.tanh_network_derivatives(X, y, 2, l2=-1.0)
+    with pytest.raises(ValueError, match="T"):
+        cr.tanh_network_derivatives(X, y, 2)(np.zeros((2, 3)))
+
+
+def test_newton_search_finds_himmelblau_points_of_every_kind():
+    f = functions.get("himmelblau")
+
+    def derivs(T):
+        return f.loss_batch(T), np.array([f.grad(t) for t in T]), np.array([f.hessian(t) for t in T])
+
+    starts = np.array([[3.2, 1.8], [-0.3, -0.9], [0.1, 2.8], [-3.0, 3.0]])
+    found = cr.newton_search(derivs, starts, steps=40, max_step=0.5)
+    assert np.all(found.converged) and np.all(found.grad_norms < 1e-9)
+    kinds = {cr.classify_hessian(H).kind for H in found.hessians}
+    assert kinds == {"minimum", "maximum", "saddle"}
+    assert np.allclose(found.points[0], [3.0, 2.0], atol=1e-9)  # a known minimum, f = 0
+    with pytest.raises(ValueError, match="max_step"):
+        cr.newton_search(derivs, starts, max_step=0.0)

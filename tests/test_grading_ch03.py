@@ -38,6 +38,7 @@ GOOD = {
     "3.4": lambda g, H: np.linalg.solve(H, -g),
     "3.5": _power,
     "3.6": _hutchinson,
+    "3.7": lambda a, b, c, eta: 1 - eta * np.linalg.eigvalsh(np.array([[2 * a, c], [c, 2 * b]]))[0],
 }
 
 BAD = {
@@ -47,6 +48,7 @@ BAD = {
     "3.4": lambda g, H: np.linalg.solve(H, g),  # sign
     "3.5": lambda hvp, dim, iters, rng: _power(hvp, dim, iters, rng, use_norm=True),  # loses the sign
     "3.6": lambda hvp, dim, n, rng: _hutchinson(hvp, dim, n, rng, gaussian=True),  # Gaussian probes
+    "3.7": lambda a, b, c, eta: 1 - eta * min(2 * a, 2 * b),  # curvature read off the diagonal
 }
 
 

@@ -205,6 +205,12 @@ def _sum_of_squares(x):
 # A few callables take arguments whose plausible values depend on each other (a slider's min, max and value;
 # a choice's value among its options): these fill them in coherently, so the one malformed argument is the
 # only thing wrong with the call.
+def _quadratic_derivatives(T):
+    """(loss, grad, hessian) of ½‖θ‖² for rows θ of T: a plausible ``derivatives_of`` for ``newton_search``."""
+    T = np.asarray(T, dtype=float)
+    return 0.5 * np.sum(T**2, axis=1), T.copy(), np.broadcast_to(np.eye(T.shape[1]), (len(T), T.shape[1], T.shape[1]))
+
+
 OVERRIDES = {
     "course_utils.grading.cases.diagnose": {"actual": 1.0, "mistakes": [(2.0, "a hint")], "default": "generic"},
     "course_utils.grading.cases.as_float_array": {"value": [1.0, 2.0], "shape": (2,)},
@@ -230,6 +236,9 @@ OVERRIDES = {
     "course_utils.connectivity.chain_points": {"nodes": np.array([[0.0, 0.0], [1.0, 1.0], [2.0, 0.0]])},
     "course_utils.critical.semicircle_density": {"x": np.linspace(-1.5, 1.5, 7)},
     "course_utils.critical.semicircle_index_fraction": {"shift": np.array([0.0, 0.5])},
+    "course_utils.critical.tanh_network_derivatives": {"X": np.array([[0.0, 1.0], [1.0, 0.0], [1.0, 1.0]]),
+                                                       "y": np.array([0.0, 1.0, 0.5]), "hidden": 2},
+    "course_utils.critical.newton_search": {"derivatives_of": _quadratic_derivatives, "starts": np.ones((2, 2))},
     "course_utils.data.regression_curve": {"x": np.linspace(-1.0, 1.0, 5)},
     # functions of a parameter vector return one number
     **{f"course_utils.derivatives.{name}": {"f": _sum_of_squares}

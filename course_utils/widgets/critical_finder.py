@@ -143,6 +143,7 @@ class CriticalFinder(Explorer):
     def _build_figure(self):
         self.fig, self.ax = self.new_figure(figsize=(6.2, 5.2))
         self.contours = None
+        self.colorbar = None
         self._function = None
         (self.start_dots,) = self.ax.plot([], [], linestyle="none", marker=".", color="0.85", markersize=3,
                                           label="starts")
@@ -160,12 +161,16 @@ class CriticalFinder(Explorer):
             The explorer's current state (see :class:`FinderState`), from :meth:`compute`.
         """
         if state.function != self._function:
+            if self.colorbar is not None:  # a new landscape has new levels: a new colourbar, in the old one's place
+                self.colorbar.remove()  # (before its contours: removing a colourbar looks up its mappable's axes)
             if self.contours is not None:
                 self.contours.remove()
                 self.contours.course_lines.remove()
             f = functions.get(state.function)
             log = state.function in ("rosenbrock", "himmelblau", "six_hump_camel")
             self.contours = plot_contour(self.ax, f, levels=30, log=log, minima=[], resolution=101)
+            self.colorbar = self.fig.colorbar(self.contours, ax=self.ax, shrink=0.9)
+            self.colorbar.set_label(f"f(θ){' (log-spaced levels)' if log else ''}", fontsize=self.font(9))
             self._function = state.function
         self.start_dots.set_data(state.starts[:, 0], state.starts[:, 1])
         for kind, line in self.markers.items():
@@ -179,4 +184,4 @@ class CriticalFinder(Explorer):
         legend = self.ax.get_legend()
         if legend is None or [t.get_text() for t in legend.get_texts()] != labels:
             self.ax.legend(loc="upper right", fontsize=self.font(8), framealpha=0.9)
-        label_axes(self.ax, f"{functions.get(state.function).name}: {len(state.points)} critical points")
+        label_axes(self.ax, f"{functions.get(state.function).name}: {len(state.points)} critical point{'' if len(state.points) == 1 else 's'}")

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+import matplotlib.pyplot as plt
 import numpy as np
 
 from ..critical import Classification, classify_hessian
@@ -131,6 +132,11 @@ class CriticalGallery(Explorer):
         self.ax.set_ylim(-_HALF_WIDTH, _HALF_WIDTH)
         self.ax.set_aspect("equal")
         self.ax.legend(loc="lower left", fontsize=self.font(8))
+        # one colourbar for the whole life of the figure: the colour levels are fixed at ±2.3 whatever the sliders
+        # say, and values beyond them are clipped — the arrows at both ends say so
+        mappable = plt.cm.ScalarMappable(norm=plt.Normalize(-2.3, 2.3), cmap="viridis")
+        self.colorbar = self.fig.colorbar(mappable, ax=self.ax, extend="both", shrink=0.9)
+        self.colorbar.set_label(r"$f(\theta) = \frac{1}{2}\theta^\top H\theta$ (clipped at $\pm 2.3$)", fontsize=self.font(9))
         label_axes(self.ax, "level sets and eigenvectors", r"$\theta_1$", r"$\theta_2$")
         label_axes(self.ax3d, None, r"$\theta_1$", r"$\theta_2$", "f")
         self.ax3d.set_zlim(-2.3, 2.3)

@@ -1,5 +1,5 @@
 """Chapter 3: classify (3.1), index (3.2), escape direction (3.3), Newton step (3.4), power iteration (3.5),
-Hutchinson's trace (3.6)."""
+Hutchinson's trace (3.6), the escape factor of gradient descent at a saddle, derived (3.7)."""
 
 import numpy as np
 
@@ -428,3 +428,78 @@ def hutchinson_sign_of_normal(hvp, dim, n_probes, rng):
         z = np.sign(rng.standard_normal(dim))
         mean += (z @ hvp(z) - mean) / (i + 1)
     return mean
+
+
+# --- 3.7 escape_factor(a, b, c, eta) ------------------------------------------------------------------------
+
+
+def _lam_min(A):
+    return float(np.linalg.eigvalsh(np.asarray(A, dtype=float))[0])
+
+
+@wrong("3.7", r"sign of your update")
+def escape_factor_sign(a, b, c, eta):
+    """steps along the gradient (θ + η∇f): the escape component appears to shrink"""
+    return 1.0 + eta * _lam_min([[2 * a, c], [c, 2 * b]])
+
+
+@wrong("3.7", r"half the true ones: differentiate a·x² twice")
+def escape_factor_no_two(a, b, c, eta):
+    """forgets the 2 in d²(a x²)/dx² = 2a, keeps the cross term c"""
+    return 1.0 - eta * _lam_min([[a, c], [c, b]])
+
+
+@wrong("3.7", r"off-diagonal Hessian entry is off by a factor 2")
+def escape_factor_half_cross(a, b, c, eta):
+    """puts c/2 off the diagonal (the quadratic form's matrix) but 2a, 2b on it"""
+    return 1.0 - eta * _lam_min([[2 * a, c / 2], [c / 2, 2 * b]])
+
+
+@wrong("3.7", r"not the matrix of the quadratic form")
+def escape_factor_form_matrix(a, b, c, eta):
+    """uses the matrix of the quadratic form [[a, c/2], [c/2, b]] as the Hessian"""
+    return 1.0 - eta * _lam_min([[a, c / 2], [c / 2, b]])
+
+
+@wrong("3.7", r"off the diagonal")
+def escape_factor_diagonal(a, b, c, eta):
+    """reads the curvatures 2a, 2b off the diagonal and ignores the cross term"""
+    return 1.0 - eta * min(2 * a, 2 * b)
+
+
+@wrong("3.7", r"direction of positive curvature")
+def escape_factor_wrong_eigenvalue(a, b, c, eta):
+    """uses the largest eigenvalue instead of the most negative one"""
+    return 1.0 - eta * float(np.linalg.eigvalsh([[2 * a, c], [c, 2 * b]])[-1])
+
+
+@wrong("3.7", r"gradient flow")
+def escape_factor_flow(a, b, c, eta):
+    """continuous-time answer e^{−ηλ_min} instead of one discrete step"""
+    return float(np.exp(-eta * _lam_min([[2 * a, c], [c, 2 * b]])))
+
+
+@wrong("3.7", r"returned a curvature")
+def escape_factor_eigenvalue(a, b, c, eta):
+    """returns λ_min itself"""
+    return _lam_min([[2 * a, c], [c, 2 * b]])
+
+
+@wrong("3.7", r"GROWS per step")
+def escape_factor_increment(a, b, c, eta):
+    """returns the relative growth −ηλ_min per step, not the factor"""
+    return -eta * _lam_min([[2 * a, c], [c, 2 * b]])
+
+
+@right("3.7")
+def escape_factor_closed_form(a, b, c, eta):
+    """the smaller root of the characteristic polynomial, written with the trace and determinant"""
+    tr, det = 2 * a + 2 * b, 4 * a * b - c * c
+    return 1.0 - eta * (tr / 2 - np.sqrt(tr * tr / 4 - det))
+
+
+@right("3.7")
+def escape_factor_step_matrix(a, b, c, eta):
+    """the smallest-curvature eigenvalue of the one-step matrix I − ηH is the largest eigenvalue of I − ηH"""
+    step = np.eye(2) - eta * np.array([[2 * a, c], [c, 2 * b]])
+    return float(np.linalg.eigvalsh(step)[-1])

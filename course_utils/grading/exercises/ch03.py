@@ -2,7 +2,8 @@
 
 Exercises: classify a critical point from its Hessian (3.1), its index (3.2), a saddle's escape direction
 (3.3), one Newton step on ∇f = 0 (3.4), the dominant (largest |λ|) eigenvalue by power iteration from Hessian-vector products only (3.5),
-and Hutchinson's trace estimator (3.6). Every check runs printed cases and hidden ones drawn afresh on each call
+Hutchinson's trace estimator (3.6), and a derivation: the factor by which one gradient-descent step multiplies
+the escape component at a 2-D quadratic saddle (3.7, checked against a run of gradient descent). Every check runs printed cases and hidden ones drawn afresh on each call
 (a table of the printed inputs cannot pass), watches how the answer uses its ``hvp`` and ``rng`` where the
 exercise prescribes a method, and picks each hint by recognising the mistake; no hint states the formula, the
 code or the expected value.
@@ -425,3 +426,83 @@ def check_hutchinson(answer, t):
            message="your estimate is the same for every generator",
            hint=hint if _probe_hint(logs[0], 50, 10) else
            "Your estimate does not depend on rng: draw the probes from the generator you are given.")
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# 3.7
+
+
+def _saddle_hessian(a, b, c):
+    return np.array([[2.0 * a, c], [c, 2.0 * b]])
+
+
+def _escape_factor(a, b, c, eta):
+    return float(1.0 - eta * np.linalg.eigvalsh(_saddle_hessian(a, b, c))[0])
+
+
+def _escape_by_gd(a, b, c, eta, steps=12):
+    """The factor measured by running gradient descent: a tiny push along the escape direction, `steps` steps."""
+    H = _saddle_hessian(a, b, c)
+    u = np.linalg.eigh(H)[1][:, 0]
+    x = 1e-9 * u
+    for _ in range(steps):
+        x = x - eta * (H @ x)  # the gradient of a x² + b y² + c xy is H (x, y)
+    return float((x @ u / 1e-9) ** (1.0 / steps))
+
+
+def _escape_factor_hint(got, a, b, c, eta, expected):
+    try:
+        got = float(got)
+    except (TypeError, ValueError):
+        return "Return one number (a float): the factor per step."
+    lam = np.linalg.eigvalsh(_saddle_hessian(a, b, c))
+    half = np.linalg.eigvalsh(np.array([[a, c / 2.0], [c / 2.0, b]]))
+    return diagnose(got, [
+        (1.0 + eta * lam[0], "Your factor shrinks the escape component: along a direction of negative curvature a "
+                             "step against the gradient pushes the point further out. Check the sign of your update."),
+        (1.0 - eta * np.linalg.eigvalsh(np.array([[a, c], [c, b]]))[0],
+         "Your curvatures are half the true ones: differentiate a·x² twice — the second derivative is not a."),
+        (1.0 - eta * np.linalg.eigvalsh(np.array([[2 * a, c / 2], [c / 2, 2 * b]]))[0],
+         "Your off-diagonal Hessian entry is off by a factor 2: differentiate c·xy once in x and once in y."),
+        (1.0 - eta * half[0], "Both your diagonal and your off-diagonal entries are half the true ones: the Hessian is "
+                              "the matrix of second derivatives, not the matrix of the quadratic form."),
+        (1.0 - eta * min(2 * a, 2 * b), "You read the curvature off the diagonal: the cross term c·xy turns the "
+                                        "eigenvectors away from the axes, and the escape direction with them."),
+        (1.0 - eta * lam[1], "That factor belongs to the direction of positive curvature, which shrinks; the escape "
+                             "direction is the eigenvector of the other eigenvalue."),
+        (float(np.exp(-eta * lam[0])), "That is gradient flow (continuous time) run for a time η: gradient descent "
+                                       "takes one discrete step of size η, and its factor is not an exponential."),
+        (lam[0], "You returned a curvature (an eigenvalue of the Hessian); the exercise asks for the factor that one "
+                 "step of gradient descent multiplies the escape component by."),
+        (-eta * lam[0], "You returned how much the escape component GROWS per step relative to its size, not the "
+                        "factor it is multiplied by."),
+    ], "Write one gradient-descent step near the saddle as a matrix acting on (x, y), and follow the component "
+       "along the eigenvector of the most negative eigenvalue.", expected=expected)
+
+
+@exercise("3.7", title="The escape factor of gradient descent at a saddle, derived", budget=5.0)
+def check_escape_factor(answer, t):
+    """answer(a, b, c, eta) -> float, the factor by which one GD step multiplies the escape component of
+    f = a x² + b y² + c xy near its saddle at the origin."""
+    rng = hidden_rng()
+    hidden = []
+    for _ in range(2):  # two hidden saddles with a cross term: a·b < c²/4 makes the Hessian indefinite
+        a, b = float(rng.uniform(-2.0, 3.0)), float(rng.uniform(-3.0, 2.0))
+        c = float(rng.choice([-1.0, 1.0]) * np.sqrt(max(4 * a * b, 0.0) + rng.uniform(0.5, 4.0)))
+        hidden.append((a, b, c, float(rng.uniform(0.02, 0.2)), f"a random saddle a x² + b y² + c xy {HIDDEN_NOTE}"))
+    cases = [
+        (1.0, -1.0, 1.0, 0.1, "f = x² − y² + xy, η = 0.1"),
+        (5.0, -1.0, 0.0, 0.1, "f = 5x² − y² (no cross term), η = 0.1"),
+        (0.0, 0.0, 1.0, 0.5, "f = xy (the saddle turned by 45°), η = 0.5"),
+        (2.0, 1.0, 4.0, 0.05, "f = 2x² + y² + 4xy: positive diagonal, still a saddle; η = 0.05"),
+        *hidden,
+    ]
+    for a, b, c, eta, case in cases:
+        expected = _escape_factor(a, b, c, eta)
+        assert abs(_escape_by_gd(a, b, c, eta) - expected) < 1e-9 * expected, "3.7: reference disagrees with GD"
+        got = answer(a, b, c, eta)
+        try:
+            value = float(got)
+        except (TypeError, ValueError):
+            value = float("nan")
+        t.close(value, expected, rtol=1e-9, atol=1e-12, case=case, hint=_escape_factor_hint(got, a, b, c, eta, expected))
