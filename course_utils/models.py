@@ -616,17 +616,6 @@ class MLP(_DataModel):
             out[start : start + chunk] = self._backprop(thetas[start : start + chunk])
         return out
 
-    def value_and_grad(self, theta) -> tuple[float, np.ndarray]:
-        """Loss and gradient, ``(float, (P,))``: the forward pass, then backpropagation written out.
-
-        Parameters
-        ----------
-        theta : array_like, shape (P,)
-            A parameter vector with ``P = dim`` finite entries.
-        """
-        theta = check_vector(theta, "theta", self.dim)
-        return float(self._loss(theta)), self._backprop(theta)
-
     def _backprop(self, theta: np.ndarray) -> np.ndarray:
         r"""The gradient at ``theta`` ``(P,)`` → ``(P,)``, or at a stack ``(B, P)`` → ``(B, P)``.
 

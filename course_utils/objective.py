@@ -292,7 +292,8 @@ class Objective:
         return self._grad_batch(thetas)
 
     def value_and_grad(self, theta) -> tuple[float, np.ndarray]:
-        """Loss and gradient in one pass, ``(float, (P,))``.
+        """Loss and gradient, ``(float, (P,))``: one autograd pass, or the loss and the subclass's own gradient
+        when it has one (an ``_grad_fn`` of its own: the MLP's backpropagation, a student's ``grad``).
 
         Parameters
         ----------
@@ -300,6 +301,8 @@ class Objective:
             A parameter vector with ``P = dim`` finite entries.
         """
         theta = check_vector(theta, "theta", self.dim)
+        if type(self)._grad_fn is not Objective._grad_fn:
+            return self._loss(theta), self._grad_fn()(theta)
         return derivatives.value_and_grad(self._loss)(theta)
 
     def make_hvp(self, theta) -> Callable[[np.ndarray], np.ndarray]:
@@ -483,17 +486,6 @@ class ProtocolObjective(Objective):
             return np.asarray(self.inner.grad(theta), dtype=float).reshape(self.dim)
 
         return g
-
-    def value_and_grad(self, theta) -> tuple[float, np.ndarray]:
-        """Loss and gradient, ``(float, (P,))``, from the student's ``loss`` and ``grad`` (two calls).
-
-        Parameters
-        ----------
-        theta : array_like, shape (P,)
-            A parameter vector with ``P = dim`` finite entries.
-        """
-        theta = check_vector(theta, "theta", self.dim)
-        return self._loss(theta), self._grad_fn()(theta)
 
     def make_hvp(self, theta) -> Callable[[np.ndarray], np.ndarray]:
         """``v -> H(theta) v``: the student's ``hvp`` if they have one, else central differences of ``grad``.
