@@ -244,8 +244,10 @@ fig
 # ### The Landscape Explorer
 #
 # Change the direction seed, the range, the resolution and the normalization; switch between contour and 3-D
-# (drag the 3-D view to rotate it). Try **normalization = none**: the raw Gaussian direction is a step as long as
-# the whole weight vector, and the valley looks narrow or wide depending on which units it happens to hit.
+# (drag the 3-D view to rotate it). Try **normalization = none**: the raw Gaussian direction has about the same
+# total length as the filter-normalized one here (the message prints $\lVert d_1\rVert / \lVert\theta^*\rVert$), but it
+# ignores how large each unit's weights are — it moves a unit with small weights as far as one with large weights,
+# and it moves the biases too — so the valley looks narrower or wider depending on which units it happens to hit.
 
 # %%
 explorer = LandscapeExplorer()
