@@ -471,5 +471,6 @@ fig
 #   deep networks stop training well (chapter 8).
 #
 # **Exercises:** [02_loss_geometry_exercises.ipynb](../exercises/02_loss_geometry_exercises.ipynb) — filter
-# normalization, a vectorized 2-D slice, the exact lowest point of an interpolation line, and trajectory PCA, each
-# checked automatically.
+# normalization, a vectorized 2-D slice, the exact lowest point of an interpolation line, trajectory PCA, and the
+# curvature of MSE on a sigmoid in the logit (derived, then checked against finite differences), each checked
+# automatically.
