@@ -27,7 +27,7 @@
 # 2. compute 1-D and 2-D slices $f(\alpha,\beta) = L(\theta^* + \alpha d_1 + \beta d_2)$ of a network's loss, batched;
 # 3. say why raw random directions give meaningless pictures for ReLU networks and what *filter
 #    normalization* (Li et al. 2018) fixes;
-# 4. read the initialization-to-solution line of Goodfellow et al. (2015) and a trajectory-PCA plot;
+# 4. read the initialization-to-solution line of Goodfellow et al. (2015), and say what it does not show;
 # 5. find the plane a training path lives in (trajectory PCA), and say why a random plane misses it;
 # 6. say what Li et al.'s width and skip-connection result is, and why a miniature cannot test it.
 
@@ -140,21 +140,25 @@ assert all(wrong)
 two
 
 # %% [markdown]
-# In the picture, the unhatched island is a basin around the lowest point; almost everywhere else some flipped
-# label is confidently wrong and the MSE surface curves down in some direction (often only slightly: far out every
-# curvature is exponentially small, which is why those regions look like flat plateaus).
+# In the picture, only an island around the lowest point is left unhatched: almost everywhere else some example is
+# confidently wrong (a flipped label, or a point on the far side of the line) and the MSE surface curves down in
+# some direction — often only slightly: far out every curvature is exponentially small, which is why those regions
+# look like flat plateaus.
 #
 # Now drag **class separation** to 6 and **label noise** to 0. Once the blobs are separable, *neither* loss has a
 # finite minimiser: along a separating direction every $\sigma(z_i)$ approaches its label, so both losses keep
-# falling towards 0, and both stars sit on the edge of the box. A common misconception is that MSE "never gets there"
-# while cross-entropy does; in fact both have their infimum at infinity on separable data, and logistic regression
-# needs regularization or early stopping under either loss. What differs is the way down:
+# falling towards 0, and both stars sit on the edge of the box (for almost every data seed; where a star stays
+# inside, a point has strayed across the middle and the data are not separable). A common misconception is that
+# MSE "never gets there" while cross-entropy does; in fact both have their infimum at infinity on separable data,
+# and logistic regression needs regularization or early stopping under either loss. What differs is the way down:
 #
 # * **the gradient on a confidently wrong example.** $\ell'_{\text{CE}}(z) = \sigma(z) - y$ tends to $-1$ as
-#   $z \to -\infty$ for $y = 1$: the worse the mistake, the stronger the pull. $\ell'_{\text{MSE}}(z) = 2(\sigma - y)\sigma'$
-#   tends to 0: a badly wrong example barely pulls at all — the plateau;
-# * **the shape.** Cross-entropy is convex, so every downhill path leads towards the infimum; MSE curves downward
-#   wherever an example is confidently wrong, as derived above.
+#   $z \to -\infty$ for $y = 1$: the worse the mistake, the stronger the pull.
+#   $\ell'_{\text{MSE}}(z) = 2(\sigma - y)\sigma'$ tends to 0: a badly wrong example barely pulls at all — the
+#   plateau;
+# * **the shape.** Cross-entropy is convex and smooth, so gradient descent with a small enough step drives it to its
+#   infimum from every start (for convex smooth functions this holds even when no minimiser exists); MSE curves
+#   downward wherever an example is confidently wrong, as derived above, and its plateaus can hold a run for long.
 #
 # Why the edge, exactly: if some $w$ has $y_i\,w^\top x_i > 0$ for every point (labels $\pm1$ here), then each
 # example's loss at $tw$ falls as $t$ grows, under either loss, and from any point of the box a step along $w$ lowers
@@ -415,7 +419,8 @@ rplane = surfaces.slice_2d(model, theta_star, *rand, np.linspace(-span, span, 61
 both = np.concatenate([plane.losses.ravel(), rplane.losses.ravel()])
 shared = dict(levels=np.geomspace(both.min(), both.max() * (1 + 1e-9), 25), norm=LogNorm(both.min(), both.max()),
               cmap=plotting.CMAP)
-print(f"losses on the two planes span {both.min():.3g} to {both.max():.3g} ({np.log10(both.max() / both.min()):.1f} decades)")
+print(f"losses on the two planes span {both.min():.3g} to {both.max():.3g} "
+      f"({np.log10(both.max() / both.min()):.1f} decades)")
 cs = axes[0].contourf(plane.alphas, plane.betas, plane.losses.T, **shared)
 axes[0].plot(*pca.coords.T, "w-o", markersize=2.5, markevery=15, markeredgecolor="k", markeredgewidth=0.4,
              label="Adam path")

@@ -4,7 +4,7 @@ import numpy as np
 import pytest
 
 from course_utils.problems import blob_classification
-from course_utils.widgets.two_losses import W_MAX, TwoLossesExplorer, logit_curvature
+from course_utils.widgets.two_losses import W_MAX, TwoLossesExplorer, _logit_curvature
 
 
 def _fd_hessian_min_eigenvalue(objective, W, h=1e-3):
@@ -26,14 +26,14 @@ def test_logit_curvature_matches_finite_differences_and_its_sign_thresholds():
               ("mse", 1): lambda t: (sig(t) - 1) ** 2, ("mse", 0): lambda t: sig(t) ** 2}
     for (loss, label), f in losses.items():
         fd = (f(z + h) - 2 * f(z) + f(z - h)) / h**2
-        np.testing.assert_allclose(logit_curvature(z, np.full_like(z, label), loss), fd, atol=1e-7)
+        np.testing.assert_allclose(_logit_curvature(z, np.full_like(z, label), loss), fd, atol=1e-7)
     # MSE curves down exactly where σ(z) < 1/3 (label 1), i.e. z < −ln 2, and where σ(z) > 2/3 (label 0)
     away = np.abs(np.abs(z) - np.log(2)) > 1e-6
-    np.testing.assert_array_equal((logit_curvature(z, np.ones_like(z), "mse") < 0)[away], (z < -np.log(2))[away])
-    np.testing.assert_array_equal((logit_curvature(z, np.zeros_like(z), "mse") < 0)[away], (z > np.log(2))[away])
-    assert np.all(logit_curvature(z, np.ones_like(z), "cross_entropy") > 0)
+    np.testing.assert_array_equal((_logit_curvature(z, np.ones_like(z), "mse") < 0)[away], (z < -np.log(2))[away])
+    np.testing.assert_array_equal((_logit_curvature(z, np.zeros_like(z), "mse") < 0)[away], (z > np.log(2))[away])
+    assert np.all(_logit_curvature(z, np.ones_like(z), "cross_entropy") > 0)
     with pytest.raises(ValueError, match="labels 0 or 1"):
-        logit_curvature(z, np.full_like(z, 0.5), "mse")
+        _logit_curvature(z, np.full_like(z, 0.5), "mse")
 
 
 @pytest.mark.parametrize("separation, noise, seed", [(3.0, 0.1, 0), (6.0, 0.0, 0), (0.0, 0.5, 3), (2.25, 0.15, 9)])

@@ -10,7 +10,7 @@ classified by :math:`p = \sigma(w_1 x_1 + w_2 x_2)` — no intercept, so the who
 * **MSE on the sigmoid** :math:`\frac1N\sum (\sigma(z_i) - y_i)^2` — not convex.
 
 Both Hessians have the form :math:`H(w) = \frac1N\sum_i \ell''(z_i)\, x_i x_i^\top`, where :math:`\ell''` is the
-per-example curvature in the logit :math:`z = w^\top x` (:func:`logit_curvature`): :math:`\sigma(1-\sigma) > 0` for
+per-example curvature in the logit :math:`z = w^\top x`: :math:`\sigma(1-\sigma) > 0` for
 cross-entropy; for MSE :math:`2\sigma(1-\sigma)^2(3\sigma - 1)` (label 1) or :math:`2\sigma^2(1-\sigma)(2 - 3\sigma)`
 (label 0), negative exactly where the prediction is confidently wrong (:math:`\sigma < 1/3` for label 1,
 :math:`> 2/3` for label 0). The explorer hatches the grid points where this exact 2×2 Hessian **of the drawn
@@ -20,13 +20,11 @@ Colours show the loss on a log scale (colour bars beside the panels).
 Examples
 --------
 >>> from course_utils.widgets import TwoLossesExplorer
->>> from course_utils.widgets.two_losses import logit_curvature
 >>> e = TwoLossesExplorer(separation=3.0, label_noise=0.0)
 >>> e.state.negative_fraction["cross_entropy"] == 0.0 < e.state.negative_fraction["mse"]
 True
->>> import numpy as np
->>> logit_curvature(np.log([0.5, 2.0]), np.array([1.0, 1.0]), "mse") < 0  # σ(z) = 1/3 and 2/3, label 1
-array([False, False])
+>>> e.state.negative["mse"].shape  # the hatched grid points, indexed like the slices (w1, w2)
+(61, 61)
 """
 
 from __future__ import annotations
@@ -39,7 +37,7 @@ from ..problems import BLOB_LOSSES, blob_classification
 from .base import Explorer, float_slider, int_slider
 from .cache import LRUCache
 
-__all__ = ["TwoLossesExplorer", "TwoLossesState", "hessian_min_eigenvalues", "logit_curvature"]
+__all__ = ["TwoLossesExplorer", "TwoLossesState"]
 
 #: Half-width of the (w₁, w₂) box shown.
 W_MAX = 6.0
@@ -51,7 +49,7 @@ _TITLES = {"cross_entropy": "cross-entropy (convex)", "mse": "MSE on σ(z) (not 
 _ROUNDING = 1e-10
 
 
-def logit_curvature(z, y, loss: str) -> np.ndarray:
+def _logit_curvature(z, y, loss: str) -> np.ndarray:
     r"""Per-example curvature :math:`\ell''(z)` of a logistic loss in the logit :math:`z`.
 
     With :math:`\sigma' = \sigma(1-\sigma)` and :math:`\sigma'' = \sigma(1-\sigma)(1-2\sigma)`:
@@ -89,7 +87,7 @@ def logit_curvature(z, y, loss: str) -> np.ndarray:
     return np.where(y == 1, 2 * p * q**2 * (3 * p - 1), 2 * p**2 * q * (2 - 3 * p))
 
 
-def hessian_min_eigenvalues(X, y, loss: str, w1, w2) -> np.ndarray:
+def _hessian_min_eigenvalues(X, y, loss: str, w1, w2) -> np.ndarray:
     r"""Smallest eigenvalue of the exact Hessian :math:`\frac1N\sum_i \ell''(z_i)\, x_i x_i^\top` over a grid.
 
     Parameters
@@ -111,7 +109,7 @@ def hessian_min_eigenvalues(X, y, loss: str, w1, w2) -> np.ndarray:
     if X.ndim != 2 or X.shape[1] != 2 or y.shape != (X.shape[0],):
         raise ValueError(f"`X` must have shape (N, 2) and `y` shape (N,), got {X.shape} and {y.shape}")
     W = np.stack(np.meshgrid(np.asarray(w1, float), np.asarray(w2, float), indexing="ij"), axis=-1)  # (A, B, 2)
-    c = logit_curvature(W @ X.T, y, loss) / X.shape[0]  # (A, B, N)
+    c = _logit_curvature(W @ X.T, y, loss) / X.shape[0]  # (A, B, N)
     haa, hbb, hab = c @ X[:, 0] ** 2, c @ X[:, 1] ** 2, c @ (X[:, 0] * X[:, 1])
     # eigenvalues of [[haa, hab], [hab, hbb]]: mean ± radius
     return 0.5 * (haa + hbb) - np.sqrt(0.25 * (haa - hbb) ** 2 + hab**2)
@@ -127,7 +125,7 @@ class TwoLossesState:
         ``{"cross_entropy": Slice2D, "mse": Slice2D}`` over ``w1, w2`` in ``[-W_MAX, W_MAX]``.
     lam_min : dict
         Per loss, shape (61, 61): the smallest eigenvalue of the exact Hessian of the drawn surface at each grid
-        point (:func:`hessian_min_eigenvalues`).
+        point.
     negative : dict
         Per loss, boolean (61, 61): ``lam_min`` is negative beyond rounding — the hatched points.
     negative_fraction : dict
@@ -211,7 +209,7 @@ class TwoLossesExplorer(Explorer):
         for loss, obj in objectives.items():
             s = surfaces.slice_2d(obj, np.zeros(2), [1.0, 0.0], [0.0, 1.0], grid, grid)
             slices[loss] = s
-            lam_min[loss] = hessian_min_eigenvalues(obj.X, obj.y, loss, grid, grid)
+            lam_min[loss] = _hessian_min_eigenvalues(obj.X, obj.y, loss, grid, grid)
             negative[loss] = lam_min[loss] < -_ROUNDING * np.max(np.abs(lam_min[loss]))
             fraction[loss] = float(np.mean(negative[loss]))
             i, j = np.unravel_index(np.argmin(s.losses), s.losses.shape)
@@ -226,6 +224,7 @@ class TwoLossesExplorer(Explorer):
                               best=best, on_edge=on_edge, message=message)
 
     def _build_figure(self):
+        from matplotlib.cm import ScalarMappable
         from matplotlib.colors import LogNorm
         from matplotlib.patches import Patch
 
@@ -245,7 +244,7 @@ class TwoLossesExplorer(Explorer):
             hatch_key = Patch(facecolor="white", edgecolor="k", hatch="///", label="curves downward (λ_min < 0)")
             ax.legend(handles=[self._best[loss], hatch_key], loc="lower left", fontsize=self.font(8), framealpha=0.9)
             # a placeholder mappable: draw() swaps in each setting's contour set (its levels follow the data)
-            placeholder = __import__("matplotlib").cm.ScalarMappable(norm=LogNorm(1e-3, 1.0), cmap=CMAP)
+            placeholder = ScalarMappable(norm=LogNorm(1e-3, 1.0), cmap=CMAP)
             cb = self.fig.colorbar(placeholder, ax=ax, shrink=0.8)
             cb.set_label(f"{'cross-entropy' if loss == 'cross_entropy' else 'MSE'} loss (log scale)",
                          fontsize=self.font(9))
