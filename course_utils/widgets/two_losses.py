@@ -241,7 +241,8 @@ class TwoLossesExplorer(Explorer):
             (self._best[loss],) = ax.plot([], [], marker="*", markersize=13, markerfacecolor="white",
                                           markeredgecolor="k", linestyle="none", label="lowest grid point", zorder=5,
                                           clip_on=False)  # on the edge when the loss falls beyond the box
-            hatch_key = Patch(facecolor="white", edgecolor="k", hatch="///", label="curves downward (λ_min < 0)")
+            hatch_key = Patch(facecolor="white", edgecolor="k", hatch="///",
+                              label=r"curves downward ($\lambda_{\min} < 0$)")
             ax.legend(handles=[self._best[loss], hatch_key], loc="lower left", fontsize=self.font(8), framealpha=0.9)
             # a placeholder mappable: draw() swaps in each setting's contour set (its levels follow the data)
             placeholder = ScalarMappable(norm=LogNorm(1e-3, 1.0), cmap=CMAP)
@@ -258,6 +259,7 @@ class TwoLossesExplorer(Explorer):
         state : TwoLossesState
             The explorer's current state (see :class:`TwoLossesState`), from :meth:`compute`.
         """
+        from matplotlib import patheffects
         from matplotlib.colors import LogNorm
 
         from ..plotting import CMAP
@@ -291,13 +293,14 @@ class TwoLossesExplorer(Explorer):
                     layers.append(layer)
                 hatch, halo = layers[1], layers[0]
                 hatch.course_extras = [halo]
-                if not state.negative[loss].all():
-                    hatch.course_extras += [
-                        ax.contour(s.alphas, s.betas, mask, levels=[0.5], colors="white", linewidths=2.2),
-                        ax.contour(s.alphas, s.betas, mask, levels=[0.5], colors="k", linewidths=1.0)]
+                if not state.negative[loss].all():  # the boundary: a black line with a white halo
+                    edge = ax.contour(s.alphas, s.betas, mask, levels=[0.5], colors="k", linewidths=1.0)
+                    edge.set_path_effects([patheffects.withStroke(linewidth=2.6, foreground="white")])
+                    hatch.course_extras.append(edge)
                 self._hatches[loss] = hatch
             self._best[loss].set_data([state.best[loss][0]], [state.best[loss][1]])
-            ax.set_title(f"{_TITLES[loss]}\nλ_min < 0 (hatched) on {_percent(state.negative_fraction[loss])} of grid")
+            share = _percent(state.negative_fraction[loss])
+            ax.set_title(_TITLES[loss] + "\n" + r"$\lambda_{\min} < 0$ (hatched) on " + f"{share} of grid")
 
 
 def _percent(fraction: float) -> str:
