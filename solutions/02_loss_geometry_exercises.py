@@ -17,9 +17,9 @@
 # %% [markdown]
 # # Chapter 2 exercises: slicing a loss landscape
 #
-# Four exercises that rebuild the tools of chapter 2 from scratch: filter normalization, a batched 2-D slice,
-# the lowest point of a straight line through the landscape (derived, then checked), and the principal directions
-# of an optimization path.
+# Five exercises that rebuild the tools of chapter 2 from scratch: filter normalization, a batched 2-D slice,
+# the lowest point of a straight line through the landscape (derived, then checked), the principal directions
+# of an optimization path, and the curvature of MSE on a sigmoid in the logit (derived, then checked).
 #
 # **How the exercises work.** Replace each `raise NotImplementedError(...)` with your code, run the cell, then the
 # `check(...)` cell below it. The verdict says `passed`, `failed` (with the input that broke your function and a
@@ -170,6 +170,50 @@ def pca_directions(thetas, k):
 
 # %%
 check("2.4", pca_directions)
+
+# %% [markdown]
+# ## Exercise 2.5 — where MSE on a sigmoid curves down (derive, then check)
+#
+# For one example with logit $z$ and label $y \in \{0, 1\}$, the MSE on the sigmoid is
+# $\ell(z) = (\sigma(z) - y)^2$. Derive its second derivative in $z$ with $\sigma' = \sigma(1-\sigma)$ and
+# $\sigma'' = \sigma(1-\sigma)(1-2\sigma)$ — on paper first — and implement it for arrays `z` and `y` of the same
+# shape. The check compares your values with finite differences of $\ell$ itself, at points you have not seen.
+#
+# **Think!** Before you run the check: for $y = 1$, below which value of $\sigma(z)$ is your $\ell''$ negative?
+# Is it negative anywhere on the correctly classified side?
+#
+# *Expected output:* `✓ Exercise 2.5 (Curvature of MSE on a sigmoid, in the logit): passed — all 6 cases`.
+
+# %%
+def mse_logit_curvature(z, y):
+    """Second derivative in z of (σ(z) − y)², elementwise.
+
+    Parameters
+    ----------
+    z : array, shape (n,)
+        Logits.
+    y : array, shape (n,)
+        Labels, each 0 or 1.
+
+    Returns
+    -------
+    array, shape (n,)
+    """
+    ### BEGIN SOLUTION: return ℓ''(z) for ℓ(z) = (σ(z) − y)², elementwise, as exercise 2.5 above defines it
+    s = 1 / (1 + np.exp(-z))
+    ds = s * (1 - s)
+    d2s = ds * (1 - 2 * s)
+    return 2 * (ds**2 + (s - y) * d2s)
+    ### END SOLUTION
+
+
+# %%
+check("2.5", mse_logit_curvature)
+
+# %% [markdown]
+# *Answer to Think!* Factor your $\ell''$ for $y = 1$: it is negative exactly where $\sigma(z) < 1/3$ (confidently
+# wrong), and positive on the whole correctly classified side, where it only shrinks towards 0. Plot your function
+# against `np.linspace(-8, 8, 401)` to see it.
 
 # %% [markdown]
 # **Going further.** Compare your `slice_grid` with `course_utils.surfaces.slice_2d` on the chapter's MLP

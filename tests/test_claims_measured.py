@@ -14,7 +14,6 @@ thread count were measured not to flip.
 
 from __future__ import annotations
 
-import ast
 import re
 from pathlib import Path
 
@@ -50,17 +49,9 @@ def _stated(pattern: str, text: str) -> tuple[str, ...]:
     return match.groups()
 
 
-def _chapter_assignment(path: Path, name: str):
-    """The value of the chapter's top-level ``name = <expression>`` (our own file; only literals and arithmetic)."""
-    for node in ast.parse(path.read_text()).body:
-        if isinstance(node, ast.Assign) and any(isinstance(t, ast.Name) and t.id == name for t in node.targets):
-            return eval(compile(ast.Expression(node.value), str(path), "eval"), {"__builtins__": {}})
-    raise AssertionError(f"{path.name} no longer assigns `{name}`")
-
-
 def test_the_prose_reader_joins_wrapped_sentences():
     text = _prose(CHAPTER_2)
-    assert "no consistent order either way" in text and "\n" not in text  # a sentence wrapped over two lines
+    assert "over 100 data/initialization seeds" in text and "\n" not in text  # a sentence wrapped over two lines
 
 
 @pytest.mark.slow
@@ -88,60 +79,6 @@ def test_chapter_2_line_from_initialization_census(monkeypatch):
     assert computed["downhill"] == downhill, computed
     assert computed["tallest rise %"] == float(rise), computed
     assert computed["dips before θ*"] > len(bumpy) / 2, computed  # "in most of them the rise is a dip below L(θ*)"
-
-
-@pytest.mark.slow
-def test_chapter_2_width_and_skip_connection_census(monkeypatch):
-    """§6: training losses and slice roughness of the four architectures, over the seeds the text names."""
-    _course_seeds(monkeypatch)
-    text = _prose(CHAPTER_2)
-    n, first, last = map(int, _stated(r"for (\d+) data/initialization/direction seeds \((\d+) to (\d+);", text))
-    all_n, factor = _stated(r"reached the lower training loss in all (\d+), by a factor of at least (\d+(?:\.\d+)?)", text)
-    more, fewer = map(int, _stated(
-        r"more downward-curving grid points than the narrow one's in (\d+) and fewer in (\d+)", text))
-    less, more_plain = map(int, _stated(
-        r"deep plain net's slice had less negative curvature than the residual one's in (\d+) and more in (\d+)", text))
-    lowest, lowest_high, lowest_of = map(int, _stated(
-        r"lowest training loss of the four in (\d+) or (\d+) of the (\d+) seeds", text))
-    (stuck,) = map(int, _stated(r"although in (\d+) of them it did not train at all", text))
-    assert last - first + 1 == n == int(all_n) == lowest_of == more + fewer == less + more_plain
-
-    variants = _chapter_assignment(CHAPTER_2, "variants")  # the chapter's own table of architectures
-    names = list(variants)
-    narrow, wide, plain, residual = (next(k for k in names if k.startswith(prefix))
-                                     for prefix in ("narrow", "wide", "deep plain", "deep residual"))
-    grid = np.linspace(-1, 1, 41)
-    loss, negative = {}, {}
-    for seed in range(first, last + 1):  # as the chapter's cell, with every seed set to `seed`
-        for name, (hidden, skip) in variants.items():
-            p = _train(hidden=hidden, residual=skip, seed=seed)
-            d1, d2 = surfaces.random_directions(p.model, p.theta, seed, n=2, norm="filter")
-            curvature = surfaces.slice_curvature(surfaces.slice_2d(p.model, p.theta, d1, d2, grid, grid))
-            loss[seed, name], negative[seed, name] = p.model.loss(p.theta), curvature.negative_fraction
-    seeds = range(first, last + 1)
-    ratio = [loss[s, narrow] / loss[s, wide] for s in seeds]
-    # A seed whose two fractions nearly tie can flip with another CPU's rounding: the text's counts must match up
-    # to such seeds, and only those (within 3 grid points of the 41 x 41 slice). Which net trains lowest is not a
-    # near-tie but can still move: the text states the two counts we have measured under different rounding.
-    def curvature_ties(a, b):
-        return sum(abs(negative[s, a] - negative[s, b]) <= 3 / grid.size**2 for s in seeds)
-    computed = {
-        "wide fits better": sum(r > 1 for r in ratio),
-        "least factor": min(ratio),
-        "wide more negative": sum(negative[s, wide] > negative[s, narrow] for s in seeds),
-        "wide less negative": sum(negative[s, wide] < negative[s, narrow] for s in seeds),
-        "plain less negative": sum(negative[s, plain] < negative[s, residual] for s in seeds),
-        "plain more negative": sum(negative[s, plain] > negative[s, residual] for s in seeds),
-        "plain lowest loss": sum(min(names, key=lambda k, s=s: loss[s, k]) == plain for s in seeds),
-        "plain stuck at 0.25": sum(round(loss[s, plain], 2) == 0.25 for s in seeds),
-    }
-    assert computed["wide fits better"] == n and computed["least factor"] >= float(factor), computed
-    assert abs(computed["wide more negative"] - more) <= curvature_ties(wide, narrow), computed
-    assert abs(computed["wide less negative"] - fewer) <= curvature_ties(wide, narrow), computed
-    assert abs(computed["plain less negative"] - less) <= curvature_ties(plain, residual), computed
-    assert abs(computed["plain more negative"] - more_plain) <= curvature_ties(plain, residual), computed
-    assert lowest_high == lowest + 1 and computed["plain lowest loss"] in (lowest, lowest_high), computed
-    assert computed["plain stuck at 0.25"] == stuck, computed
 
 
 # --- chapter 3 ------------------------------------------------------------------------------------------------
@@ -194,6 +131,7 @@ def _ch3_tanh_search():
     return len(distinct), rho, g[search.converged].max(), g[~search.converged].min(), found[first[0]].kind == "minimum"
 
 
+@pytest.mark.slow
 def test_chapter_3_census_of_the_shifted_goe_and_the_tanh_search(monkeypatch):
     goe, tanh = [], []
     for variable, value in _CH3_RUNS:

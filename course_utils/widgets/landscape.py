@@ -125,7 +125,8 @@ class LandscapeExplorer(Explorer):
         s = surfaces.slice_2d(self.model, self.theta, d1, d2, grid, grid)
         ratio = float(np.linalg.norm(d1) / np.linalg.norm(self.theta))
         finite = s.losses[np.isfinite(s.losses)]
-        message = (f"{norm} directions, seed {seed}: loss {self._center_loss:.4f} at the centre, "
+        kind = "raw (not normalized)" if norm == "none" else f"{norm}-normalized"
+        message = (f"{kind} directions, seed {seed}: loss {self._center_loss:.4f} at the centre, "
                    f"{finite.min():.4f} to {finite.max():.3g} on the grid; ‖d₁‖/‖θ*‖ = {ratio:.2f}.")
         if finite.size < s.losses.size:
             message += f" {s.losses.size - finite.size} grid points overflowed (shown blank)."
@@ -173,7 +174,9 @@ class LandscapeExplorer(Explorer):
         Z = np.ma.masked_invalid(s.losses.T)  # rows follow betas for matplotlib
         zmax = float(np.nanpercentile(s.losses[np.isfinite(s.losses)], 98))
         span = float(s.alphas[-1])
-        title = f"{self.model.name}\n{state.normalization}-normalized directions, seed {state.seed}"
+        kind = ("raw random directions (not normalized)" if state.normalization == "none"
+                else f"{state.normalization}-normalized directions")
+        title = f"{self.model.name}\n{kind}, seed {state.seed}"
         contour = state.view == "contour"
         self.ax2d.set_visible(contour)
         self.ax3d.set_visible(not contour)

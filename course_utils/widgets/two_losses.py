@@ -7,11 +7,15 @@ classified by :math:`p = \sigma(w_1 x_1 + w_2 x_2)` — no intercept, so the who
 * **cross-entropy** :math:`\frac1N\sum \log(1 + e^{z_i}) - y_i z_i` — convex (its Hessian
   :math:`\frac1N X^\top \mathrm{diag}(p_i(1-p_i)) X` is positive semi-definite); on separable data it keeps
   decreasing towards infinity along the separating directions — flat asymptotic directions, no finite minimum;
-* **MSE on the sigmoid** :math:`\frac1N\sum (\sigma(z_i) - y_i)^2` — plateaus where the sigmoid saturates
-  and regions of negative curvature: not convex.
+* **MSE on the sigmoid** :math:`\frac1N\sum (\sigma(z_i) - y_i)^2` — not convex.
 
-The explorer measures non-convexity on the drawn grid as the share of points whose 2×2 Hessian (finite
-differences, :func:`course_utils.surfaces.slice_curvature`) has a clearly negative eigenvalue.
+Both Hessians have the form :math:`H(w) = \frac1N\sum_i \ell''(z_i)\, x_i x_i^\top`, where :math:`\ell''` is the
+per-example curvature in the logit :math:`z = w^\top x`: :math:`\sigma(1-\sigma) > 0` for
+cross-entropy; for MSE :math:`2\sigma(1-\sigma)^2(3\sigma - 1)` (label 1) or :math:`2\sigma^2(1-\sigma)(2 - 3\sigma)`
+(label 0), negative exactly where the prediction is confidently wrong (:math:`\sigma < 1/3` for label 1,
+:math:`> 2/3` for label 0). The explorer hatches the grid points where this exact 2×2 Hessian **of the drawn
+surface** has a negative eigenvalue; that can only happen where at least one example is confidently wrong.
+Colours show the loss on a log scale (colour bars beside the panels).
 
 Examples
 --------
@@ -19,6 +23,8 @@ Examples
 >>> e = TwoLossesExplorer(separation=3.0, label_noise=0.0)
 >>> e.state.negative_fraction["cross_entropy"] == 0.0 < e.state.negative_fraction["mse"]
 True
+>>> e.state.negative["mse"].shape  # the hatched grid points, indexed like the slices (w1, w2)
+(61, 61)
 """
 
 from __future__ import annotations
@@ -38,6 +44,75 @@ W_MAX = 6.0
 _RESOLUTION = 61
 _LOSSES = BLOB_LOSSES
 _TITLES = {"cross_entropy": "cross-entropy (convex)", "mse": "MSE on σ(z) (not convex)"}
+#: Eigenvalues below −_ROUNDING·max|λ| over the grid count as negative: a PSD Hessian's computed λ_min can come out
+#: a few ulps below 0, while MSE's negative curvature on this box is never smaller than ~1e-6 of the largest.
+_ROUNDING = 1e-10
+
+
+def _logit_curvature(z, y, loss: str) -> np.ndarray:
+    r"""Per-example curvature :math:`\ell''(z)` of a logistic loss in the logit :math:`z`.
+
+    With :math:`\sigma' = \sigma(1-\sigma)` and :math:`\sigma'' = \sigma(1-\sigma)(1-2\sigma)`:
+
+    * cross-entropy :math:`\ell(z) = \log(1+e^z) - yz`: :math:`\ell'' = \sigma(1-\sigma)`, whatever the label;
+    * MSE :math:`\ell(z) = (\sigma(z)-y)^2`: :math:`\ell'' = 2[\sigma'^2 + (\sigma - y)\sigma'']`, which is
+      :math:`2\sigma(1-\sigma)^2(3\sigma-1)` for :math:`y = 1` and :math:`2\sigma^2(1-\sigma)(2-3\sigma)` for
+      :math:`y = 0`.
+
+    Parameters
+    ----------
+    z : array_like
+        Logits, any shape.
+    y : array_like
+        Labels 0 or 1, broadcastable against ``z``.
+    loss : {"cross_entropy", "mse"}
+
+    Returns
+    -------
+    ndarray
+        :math:`\ell''(z)`, the broadcast shape of ``z`` and ``y``.
+    """
+    from scipy.special import expit
+
+    from ..validation import check_option
+
+    loss = check_option(loss, "loss", list(_LOSSES))
+    z, y = np.asarray(z, dtype=float), np.asarray(y, dtype=float)
+    if not np.all((y == 0) | (y == 1)):
+        raise ValueError("`y` must hold labels 0 or 1")
+    p, q = expit(z), expit(-z)  # σ and 1 − σ, each accurate in its own tail
+    if loss == "cross_entropy":
+        return p * q
+    # the two closed forms, chosen per label (factored, so the sign is exact where σ is tiny or close to 1)
+    return np.where(y == 1, 2 * p * q**2 * (3 * p - 1), 2 * p**2 * q * (2 - 3 * p))
+
+
+def _hessian_min_eigenvalues(X, y, loss: str, w1, w2) -> np.ndarray:
+    r"""Smallest eigenvalue of the exact Hessian :math:`\frac1N\sum_i \ell''(z_i)\, x_i x_i^\top` over a grid.
+
+    Parameters
+    ----------
+    X : array_like, shape (N, 2)
+        Inputs (no intercept column: the model is :math:`\sigma(w^\top x)`).
+    y : array_like, shape (N,)
+        Labels 0 or 1.
+    loss : {"cross_entropy", "mse"}
+    w1, w2 : array_like, shapes (A,) and (B,)
+        Grid values of the two weights.
+
+    Returns
+    -------
+    ndarray, shape (A, B)
+        :math:`\lambda_{\min}` at :math:`(w_{1,a}, w_{2,b})` (``indexing="ij"``, like a :class:`Slice2D`).
+    """
+    X, y = np.asarray(X, dtype=float), np.asarray(y, dtype=float)
+    if X.ndim != 2 or X.shape[1] != 2 or y.shape != (X.shape[0],):
+        raise ValueError(f"`X` must have shape (N, 2) and `y` shape (N,), got {X.shape} and {y.shape}")
+    W = np.stack(np.meshgrid(np.asarray(w1, float), np.asarray(w2, float), indexing="ij"), axis=-1)  # (A, B, 2)
+    c = _logit_curvature(W @ X.T, y, loss) / X.shape[0]  # (A, B, N)
+    haa, hbb, hab = c @ X[:, 0] ** 2, c @ X[:, 1] ** 2, c @ (X[:, 0] * X[:, 1])
+    # eigenvalues of [[haa, hab], [hab, hbb]]: mean ± radius
+    return 0.5 * (haa + hbb) - np.sqrt(0.25 * (haa - hbb) ** 2 + hab**2)
 
 
 @dataclass(frozen=True)
@@ -48,20 +123,28 @@ class TwoLossesState:
     ----------
     slices : dict
         ``{"cross_entropy": Slice2D, "mse": Slice2D}`` over ``w1, w2`` in ``[-W_MAX, W_MAX]``.
+    lam_min : dict
+        Per loss, shape (61, 61): the smallest eigenvalue of the exact Hessian of the drawn surface at each grid
+        point.
+    negative : dict
+        Per loss, boolean (61, 61): ``lam_min`` is negative beyond rounding — the hatched points.
     negative_fraction : dict
-        Share of grid points with clearly negative curvature, per loss.
+        Share of grid points in ``negative``, per loss.
     best : dict
         Grid point ``(w1, w2)`` of lowest loss, per loss.
-    on_edge : bool
-        The cross-entropy grid minimum lies on the box's edge (its infimum is at infinity: separable data).
+    on_edge : dict
+        Per loss: its lowest grid point lies on the box's edge (the loss may keep falling beyond the box; on
+        separable data neither loss has a finite minimiser).
     message : str
-        The message line: the share of negative curvature under each loss, and the edge warning.
+        The message line: the share of negative curvature under each loss, and the edge note.
     """
 
     slices: dict
+    lam_min: dict
+    negative: dict
     negative_fraction: dict
     best: dict
-    on_edge: bool
+    on_edge: dict
     message: str
 
 
@@ -122,35 +205,51 @@ class TwoLossesExplorer(Explorer):
 
         objectives = blob_classification(params["separation"], params["label_noise"], seed=int(params["seed"]))
         grid = np.linspace(-W_MAX, W_MAX, _RESOLUTION)
-        slices, neg, best = {}, {}, {}
+        slices, lam_min, negative, fraction, best, on_edge = {}, {}, {}, {}, {}, {}
         for loss, obj in objectives.items():
             s = surfaces.slice_2d(obj, np.zeros(2), [1.0, 0.0], [0.0, 1.0], grid, grid)
             slices[loss] = s
-            neg[loss] = surfaces.slice_curvature(s).negative_fraction
+            lam_min[loss] = _hessian_min_eigenvalues(obj.X, obj.y, loss, grid, grid)
+            negative[loss] = lam_min[loss] < -_ROUNDING * np.max(np.abs(lam_min[loss]))
+            fraction[loss] = float(np.mean(negative[loss]))
             i, j = np.unravel_index(np.argmin(s.losses), s.losses.shape)
             best[loss] = np.array([grid[i], grid[j]])
-        on_edge = bool(np.max(np.abs(best["cross_entropy"])) >= W_MAX)
-        edge = (" Its lowest grid point is on the box's edge: the data are (nearly) separable and cross-entropy "
-                "keeps falling towards infinity." if on_edge else "")
-        message = (f"Negative curvature on {100 * neg['cross_entropy']:.0f}% of the grid for cross-entropy, "
-                   f"{100 * neg['mse']:.0f}% for MSE.{edge}")
-        return TwoLossesState(slices=slices, negative_fraction=neg, best=best, on_edge=on_edge, message=message)
+            on_edge[loss] = bool(np.max(np.abs(best[loss])) >= W_MAX)
+        edged = [name for loss, name in (("cross_entropy", "cross-entropy"), ("mse", "MSE")) if on_edge[loss]]
+        edge = (f" Lowest grid point on the box's edge for {' and '.join(edged)}: the loss still falls beyond the "
+                "box (on separable data it keeps falling towards infinity)." if edged else "")
+        message = (f"Hatched, negative curvature: {_percent(fraction['cross_entropy'])} of the grid for "
+                   f"cross-entropy, {_percent(fraction['mse'])} for MSE.{edge}")
+        return TwoLossesState(slices=slices, lam_min=lam_min, negative=negative, negative_fraction=fraction,
+                              best=best, on_edge=on_edge, message=message)
 
     def _build_figure(self):
-        from ..plotting import label_axes
+        from matplotlib.cm import ScalarMappable
+        from matplotlib.colors import LogNorm
+        from matplotlib.patches import Patch
 
-        self.fig, axes = self.new_figure(1, 2, figsize=(10.0, 4.4))
+        from ..plotting import CMAP, label_axes
+
+        self.fig, axes = self.new_figure(1, 2, figsize=(10.0, 4.8))
         self.axes = dict(zip(_LOSSES, axes))
-        self._contours = {}
-        self._best = {}
+        self._contours, self._hatches, self._best, self._colorbars = {}, {}, {}, {}
         for loss, ax in self.axes.items():
             label_axes(ax, title=_TITLES[loss], xlabel="weight $w_1$", ylabel="weight $w_2$")
             ax.set_xlim(-W_MAX, W_MAX)
             ax.set_ylim(-W_MAX, W_MAX)
             ax.set_aspect("equal")
             (self._best[loss],) = ax.plot([], [], marker="*", markersize=13, markerfacecolor="white",
-                                          markeredgecolor="k", linestyle="none", label="lowest grid point", zorder=5)
-            ax.legend(loc="lower left", fontsize=self.font(8))
+                                          markeredgecolor="k", linestyle="none", label="lowest grid point", zorder=5,
+                                          clip_on=False)  # on the edge when the loss falls beyond the box
+            hatch_key = Patch(facecolor="white", edgecolor="k", hatch="///",
+                              label=r"curves downward ($\lambda_{\min} < 0$)")
+            ax.legend(handles=[self._best[loss], hatch_key], loc="lower left", fontsize=self.font(8), framealpha=0.9)
+            # a placeholder mappable: draw() swaps in each setting's contour set (its levels follow the data)
+            placeholder = ScalarMappable(norm=LogNorm(1e-3, 1.0), cmap=CMAP)
+            cb = self.fig.colorbar(placeholder, ax=ax, shrink=0.8)
+            cb.set_label(f"{'cross-entropy' if loss == 'cross_entropy' else 'MSE'} loss (log scale)",
+                         fontsize=self.font(9))
+            self._colorbars[loss] = cb
 
     def draw(self, state):
         """Update the figure's artists in place to show ``state``.
@@ -160,17 +259,54 @@ class TwoLossesExplorer(Explorer):
         state : TwoLossesState
             The explorer's current state (see :class:`TwoLossesState`), from :meth:`compute`.
         """
+        from matplotlib import patheffects
+        from matplotlib.colors import LogNorm
+
         from ..plotting import CMAP
 
         for loss, ax in self.axes.items():
             s = state.slices[loss]
-            old = self._contours.get(loss)
-            if old is not None:
-                old.remove()
-                old.course_lines.remove()
-            cs = ax.contourf(s.alphas, s.betas, s.losses.T, levels=20, cmap=CMAP)
-            cs.course_lines = ax.contour(s.alphas, s.betas, s.losses.T, levels=cs.levels, colors="k",
-                                         linewidths=0.3, alpha=0.5)
+            for old in (self._contours.get(loss), self._hatches.get(loss)):
+                if old is not None:
+                    old.remove()
+                    for extra in getattr(old, "course_extras", ()):
+                        extra.remove()
+            # both losses span decades on separable data (MSE 1e-6 … 1): colours on a log scale
+            lo, hi = float(s.losses.min()), float(s.losses.max())
+            levels = np.geomspace(lo, hi * (1 + 1e-9), 21)
+            cs = ax.contourf(s.alphas, s.betas, s.losses.T, levels=levels, norm=LogNorm(lo, hi), cmap=CMAP)
+            cs.course_extras = [ax.contour(s.alphas, s.betas, s.losses.T, levels=levels, colors="k",
+                                           linewidths=0.3, alpha=0.5)]
             self._contours[loss] = cs
+            self._colorbars[loss].update_normal(cs)
+            # hatching in black over a white-edged boundary line, so it reads on dark and light cells alike
+            self._hatches[loss] = None
+            if state.negative[loss].any():  # (cross-entropy never: nothing to hatch, and no empty contour set)
+                mask = state.negative[loss].T.astype(float)
+                # black hatching over a wider white one, so that it reads on dark and on light cells alike
+                layers = []
+                for colour, width in (("white", 2.4), ("k", 0.9)):
+                    layer = ax.contourf(s.alphas, s.betas, mask, levels=[0.5, 1.5], colors="none", hatches=["///"])
+                    layer.set_edgecolor(colour)
+                    layer.set_hatch_linewidth(width)
+                    layer.set_linewidth(0.0)
+                    layers.append(layer)
+                hatch, halo = layers[1], layers[0]
+                hatch.course_extras = [halo]
+                if not state.negative[loss].all():  # the boundary: a black line with a white halo
+                    edge = ax.contour(s.alphas, s.betas, mask, levels=[0.5], colors="k", linewidths=1.0)
+                    edge.set_path_effects([patheffects.withStroke(linewidth=2.6, foreground="white")])
+                    hatch.course_extras.append(edge)
+                self._hatches[loss] = hatch
             self._best[loss].set_data([state.best[loss][0]], [state.best[loss][1]])
-            ax.set_title(f"{_TITLES[loss]}\nnegative curvature on {100 * state.negative_fraction[loss]:.0f}% of grid")
+            share = _percent(state.negative_fraction[loss])
+            ax.set_title(_TITLES[loss] + "\n" + r"$\lambda_{\min} < 0$ (hatched) on " + f"{share} of grid")
+
+
+def _percent(fraction: float) -> str:
+    """A share as a percentage that reads "0%" or "100%" only when it is exactly that."""
+    if 0 < fraction < 0.005:
+        return "<1%"
+    if 0.995 <= fraction < 1:
+        return ">99%"
+    return f"{100 * fraction:.0f}%"

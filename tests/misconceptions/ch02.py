@@ -1,5 +1,5 @@
 """Chapter 2: filter normalization (2.1), a batched 2-D slice (2.2), the lowest point of an interpolation line (2.3),
-PCA directions (2.4)."""
+PCA directions (2.4), the curvature of MSE on a sigmoid in the logit (2.5)."""
 
 import numpy as np
 
@@ -324,3 +324,83 @@ def pca_svd_of_transpose(thetas, k):
     """SVD of Mᵀ: its left singular vectors, signs flipped"""
     U = np.linalg.svd((thetas - thetas[-1]).T, full_matrices=False)[0]
     return -U[:, :k].T
+
+
+# --- 2.5 mse_logit_curvature(z, y) ----------------------------------------------------------------------------
+
+
+def _sig(z):
+    return 1 / (1 + np.exp(-z))
+
+
+@wrong("2.5", r"two terms")
+def curvature_one_term(z, y):
+    """product rule forgotten: keeps only 2(σ − y)σ''"""
+    s = _sig(z)
+    return 2 * (s - y) * s * (1 - s) * (1 - 2 * s)
+
+
+@wrong("2.5", r"wrong sign")
+def curvature_sign(z, y):
+    """(y − σ) instead of (σ − y) in the second term"""
+    s = _sig(z)
+    ds = s * (1 - s)
+    return 2 * (ds**2 + (y - s) * ds * (1 - 2 * s))
+
+
+@wrong("2.5", r"constant factor")
+def curvature_no_two(z, y):
+    """drops the factor 2 of the square"""
+    s = _sig(z)
+    ds = s * (1 - s)
+    return ds**2 + (s - y) * ds * (1 - 2 * s)
+
+
+@wrong("2.5", r"first derivative")
+def curvature_first_derivative(z, y):
+    """returns ℓ'(z) instead of ℓ''(z)"""
+    s = _sig(z)
+    return 2 * (s - y) * s * (1 - s)
+
+
+@wrong("2.5", r"ignores y")
+def curvature_label_one(z, y):
+    """assumes every label is 1"""
+    s = _sig(z)
+    return 2 * s * (1 - s) ** 2 * (3 * s - 1)
+
+
+@wrong("2.5", r"Check σ''")
+def curvature_bad_second_sigmoid(z, y):
+    """σ'' taken as σ(1 − σ)²"""
+    s = _sig(z)
+    ds = s * (1 - s)
+    return 2 * (ds**2 + (s - y) * ds * (1 - s))
+
+
+@wrong("2.5", r"in-place")
+def curvature_in_place(z, y):
+    """overwrites the caller's z with σ(z)"""
+    z *= -1
+    np.exp(z, out=z)
+    z += 1
+    np.reciprocal(z, out=z)
+    s = z
+    ds = s * (1 - s)
+    return 2 * (ds**2 + (s - y) * ds * (1 - 2 * s))
+
+
+@right("2.5")
+def curvature_factored(z, y):
+    """the two label-wise factorizations"""
+    s = _sig(z)
+    return np.where(y == 1, 2 * s * (1 - s) ** 2 * (3 * s - 1), 2 * s**2 * (1 - s) * (2 - 3 * s))
+
+
+@right("2.5")
+def curvature_via_tanh(z, y):
+    """σ written with tanh, derivatives composed step by step"""
+    s = 0.5 * (1 + np.tanh(z / 2))
+    first = s * (1 - s)
+    second = first * (1 - 2 * s)
+    return 2 * first * first + 2 * (s - y) * second

@@ -1,5 +1,6 @@
 """Checks for chapter 2 (The geometry of loss): filter normalization, batched 2-D slices, the lowest point of an
-interpolation line (derived, for quadratics), PCA.
+interpolation line (derived, for quadratics), PCA, the curvature of MSE on a sigmoid in the logit (derived, checked
+against finite differences of the loss).
 
 Each check compares the student's function with a reference computed before the call, on printed inputs and on
 hidden ones drawn afresh on every call (a table of the printed inputs cannot pass), tests the defining
@@ -415,3 +416,65 @@ def check_pca_directions(answer, t):
             continue
         t.close(out @ out.T, np.eye(k), case=case + " (orthonormal rows)", atol=1e-8, hint=hint)
         t.close(out.T @ out, ref.T @ ref, case=case + " (same subspace)", atol=1e-6, hint=hint)
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# 2.5
+
+
+def _ell(z, y):
+    return (1 / (1 + np.exp(-z)) - y) ** 2
+
+
+def _fd_curvature(z, y):
+    """ℓ''(z) from the loss values alone: central differences at h and h/2, Richardson-extrapolated (error ≤ 1e-10),
+    so that the reference is not the formula the student is asked to derive."""
+    def central(h):
+        return (_ell(z + h, y) - 2 * _ell(z, y) + _ell(z - h, y)) / h**2
+
+    h = 1e-2  # measured: largest error 5e-11 for |z| ≤ 12 (round-off grows for smaller h, truncation for larger)
+    return (4 * central(h / 2) - central(h)) / 3
+
+
+def _curvature_hint(out, z, y, default):
+    s = 1 / (1 + np.exp(-z))
+    ds, d2s = s * (1 - s), s * (1 - s) * (1 - 2 * s)
+    return diagnose(out, [
+        (2 * (s - y) * d2s, "Your values match 2(σ − y)σ'' alone: differentiating ℓ' = 2(σ − y)σ' once more by the "
+                            "product rule gives two terms, and one of them is missing."),
+        (2 * (ds**2 - (s - y) * d2s), "One term has the wrong sign: check the sign of (σ − y) in ℓ' before you "
+                                      "differentiate again."),
+        (ds**2 + (s - y) * d2s, "Off by a constant factor: differentiate the square (σ − y)² carefully."),
+        (2 * (s - y) * ds, "That is the first derivative ℓ'(z); the exercise asks for the second."),
+        (2 * (ds**2 + (s - 1) * d2s), "Right for label 1 only: your function ignores y (the labels here include 0)."),
+        (2 * (ds**2 + (s - y) * ds * (1 - s)), "Check σ'': differentiate σ' = σ(1 − σ) once more (product rule)."),
+    ], default, expected=_fd_curvature(z, y), atol=1e-9)
+
+
+@exercise("2.5", title="Curvature of MSE on a sigmoid, in the logit", budget=5.0)
+def check_mse_logit_curvature(answer, t):
+    """answer(z (n,), y (n,)) -> ℓ''(z) of ℓ(z) = (σ(z) − y)², elementwise, checked against finite differences."""
+    hidden = hidden_rng()
+    grid = np.linspace(-6.0, 6.0, 25)
+    n = int(hidden.integers(20, 60))
+    hz = hidden.uniform(-12.0, 12.0, n)
+    hy = (hidden.random(n) < 0.5).astype(float)
+    cases = [
+        ("z = −6, −5.5, …, 6 with label y = 1", grid, np.ones_like(grid)),
+        ("z = −6, −5.5, …, 6 with label y = 0", grid, np.zeros_like(grid)),
+        ("z = (−3, −1, 0, 1, 3), labels (1, 0, 1, 1, 0)", np.array([-3.0, -1.0, 0.0, 1.0, 3.0]),
+         np.array([1.0, 0.0, 1.0, 1.0, 0.0])),
+        (f"{n} random logits in [−12, 12], random labels {HIDDEN_NOTE}", hz, hy),
+        (f"the same {n} logits with every label flipped {HIDDEN_NOTE}", hz, 1 - hy),
+    ]
+    for k, (name, z, y) in enumerate(cases):
+        given = [z.copy(), y.copy()]
+        out = answer(*given)
+        expected = _fd_curvature(z, y)
+        hint = _curvature_hint(out, z, y, "Differentiate ℓ(z) = (σ(z) − y)² twice with the chain rule, using σ' = "
+                                          "σ(1 − σ); then compare a few values with (ℓ(z+h) − 2ℓ(z) + ℓ(z−h))/h².")
+        t.close(out, expected, rtol=1e-6, atol=1e-9, case=name, hint=hint)
+        if k == 3:
+            check_input_unchanged(t, [z, y], given, case=name + ": z and y after the call",
+                                  message="your function changed the caller's z or y",
+                                  hint="An in-place operation (`*=`, `-=`) changed z or y: compute into new arrays.")
