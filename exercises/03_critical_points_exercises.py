@@ -19,9 +19,9 @@
 # %% [markdown]
 # # Chapter 3 exercises: critical points and the Hessian's spectrum
 #
-# Seven exercises that rebuild the chapter's tools from NumPy — the second-derivative test, the index, a saddle's
-# escape direction, Newton's step on $\nabla f = 0$, two matrix-free estimators that only see Hessian-vector
-# products — and one derivation by hand: how fast gradient descent leaves a saddle.
+# Seven exercises. Six rebuild the chapter's tools from NumPy: the second-derivative test, the index, a saddle's
+# escape direction, Newton's step on $\nabla f = 0$, and two matrix-free estimators that only see Hessian-vector
+# products. The seventh is a derivation by hand: how fast gradient descent leaves a saddle.
 #
 # **How the exercises work.** Replace each `raise NotImplementedError(...)` with your code, run the cell, then
 # the `check(...)` cell below it. `check` tests your function at once and prints a one-line verdict —

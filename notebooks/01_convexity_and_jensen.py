@@ -572,35 +572,11 @@ assert abs(eig_twin[0]) < 1e-12 * eig_twin[-1]  # convex, not strictly: a flat d
 # * **Bounded.** The MSE loss lies between 0 and 1 for every $w$. A convex function that is bounded above on all of
 #   $\mathbb R^d$ is constant (were $f(b) > f(a)$, convexity along the line through $a$ and $b$ would make it grow at
 #   least linearly beyond $b$). This loss is not constant, so it is not convex.
-# * **Where it bends down.** With $s = \sigma(z)$, $s' = s(1 - s)$ and $s'' = s(1-s)(1-2s)$, the per-sample curvature
-#   in $z$ is
-#   $$\frac{d^2}{dz^2}(s - y)^2 = 2\bigl[s'^2 + (s - y)\,s''\bigr] =
-#     \begin{cases} 2s(1-s)^2\,(3s - 1) & y = 1 \\ 2s^2(1-s)\,(2 - 3s) & y = 0, \end{cases}$$
-#   negative exactly when the prediction is **confidently wrong**: $s < 1/3$ for a positive example, $s > 2/3$ for a
-#   negative one. Confidently *right* predictions curve up, however saturated. (Cross-entropy's curvature in $z$ is
-#   $s(1 - s) > 0$ everywhere.) Checked below against a finite difference, then the chord test finds a witness in $w$.
-
-# %%
-def mse_curvature_in_z(z, y):
-    """The formula above: second derivative of (σ(z) − y)² in z."""
-    s = 1 / (1 + np.exp(-z))
-    return 2 * s * (1 - s) ** 2 * (3 * s - 1) if y == 1 else 2 * s**2 * (1 - s) * (2 - 3 * s)
-
-
-z = np.linspace(-6, 6, 241)
-h = 1e-4
-for y in (0, 1):
-    def per_sample(z, y=y):
-        return (1 / (1 + np.exp(-z)) - y) ** 2
-    finite_difference = (per_sample(z + h) - 2 * per_sample(z) + per_sample(z - h)) / h**2
-    assert np.allclose(finite_difference, mse_curvature_in_z(z, y), atol=1e-6)
-    s = 1 / (1 + np.exp(-z))
-    wrong_and_confident = s < 1 / 3 if y == 1 else s > 2 / 3
-    bends_down = mse_curvature_in_z(z, y) < 0
-    assert np.array_equal(bends_down, wrong_and_confident)
-    print(f"label {y}: the curvature in z is negative for z {'<' if y == 1 else '>'} "
-          f"{z[bends_down].max() if y == 1 else z[bends_down].min():+.2f} (where σ(z) {'< 1/3' if y == 1 else '> 2/3'}: "
-          f"confidently wrong), positive elsewhere")
+# * **A witness.** The chord test below finds two weight vectors whose chord passes below the MSE loss, and the
+#   smallest Hessian eigenvalue it meets is negative. *Where* the loss bends down is chapter 2's first question: the
+#   per-example curvature in $z$ is negative exactly where an example is confidently *wrong* — not wherever the
+#   sigmoid saturates, a common misconception (confidently right predictions flatten but curve up). Cross-entropy's
+#   curvature in $z$, $\sigma(z)(1 - \sigma(z))$, is positive everywhere.
 
 # %%
 Xc, yc = data.two_moons(100, noise=0.2, rng=1)
