@@ -252,7 +252,7 @@ class TerrainExplorer(Explorer):
     def _build_figure(self):
         from matplotlib.ticker import MaxNLocator
 
-        from ..plotting import OKABE_ITO, label_axes
+        from ..plotting import OKABE_ITO, PathArtists, label_axes
 
         self.fig, (self.ax3d, self.ax2d) = self.new_figure(
             1, 2, figsize=(9.6, 4.4), projection=["3d", None], gridspec_kw={"width_ratios": [1.3, 1]})
@@ -275,6 +275,7 @@ class TerrainExplorer(Explorer):
         (self.minima2d,) = self.ax2d.plot([], [], linestyle="none", marker="*", markersize=8,
                                           markerfacecolor="white", markeredgecolor="k", zorder=9,
                                           label="minima")
+        self._path2d = PathArtists(self.ax2d, artists=(self.path2d, self.start2d, self.end2d))
         self.ax2d.set_xlim(*BOUNDS[0])
         self.ax2d.set_ylim(*BOUNDS[1])
         self.ax3d.set_xlim(*BOUNDS[0])
@@ -307,28 +308,26 @@ class TerrainExplorer(Explorer):
         state : TerrainState
             The explorer's current state (see :class:`TerrainState`), from :meth:`compute`.
         """
-        from ..plotting import finite_prefix, label_axes
+        from ..plotting import label_axes, window_path
 
         key = (state.terrain, state.amplitude)
         if key != self._drawn_terrain:
             self._draw_terrain(state)
             self._drawn_terrain = key
-        # Only the part of the path inside the box: a diverging ball leaves the picture.
+        # The path clipped to the box; the ball's true end is marked where it is, or (outside the box) by an
+        # arrow on the box's edge with its coordinates — never at the point where the drawing was cut.
         lift = 0.01 * (self._zmax - self._zmin)
         pts = np.column_stack([state.path, state.trajectory.losses])
-        shown = finite_prefix(pts, BOUNDS, margin=0.0)
-        if len(shown) == 0:
-            shown = np.zeros((0, 3))
-        xs, ys, zs = shown[:, 0], shown[:, 1], np.clip(shown[:, 2], self._zmin, self._zmax) + lift
+        shown = window_path(pts, BOUNDS, diverged=state.outcome == "diverged")
+        self._path2d.update(shown)
+        xs, ys, zs = shown.xy[:, 0], shown.xy[:, 1], np.clip(shown.xy[:, 2], self._zmin, self._zmax) + lift
         self.path3d.set_data_3d(xs, ys, zs)
-        self.path2d.set_data(xs, ys)
-        self.start3d.set_data_3d(xs[:1], ys[:1], zs[:1])
-        self.start2d.set_data(xs[:1], ys[:1])
-        end_marker = "X" if state.outcome == "diverged" else "s"
-        for artist in (self.end3d, self.end2d):
-            artist.set_marker(end_marker)
-        self.end3d.set_data_3d(xs[-1:], ys[-1:], zs[-1:])
-        self.end2d.set_data(xs[-1:], ys[-1:])
+        start = shown.start if shown.start is not None else np.zeros((0, 3))
+        start = start.reshape(-1, 3)
+        self.start3d.set_data_3d(start[:, 0], start[:, 1], np.clip(start[:, 2], self._zmin, self._zmax) + lift)
+        self.end3d.set_marker("X" if shown.diverged else "s")
+        end = shown.end.reshape(1, 3) if shown.end_inside else np.zeros((0, 3))
+        self.end3d.set_data_3d(end[:, 0], end[:, 1], np.clip(end[:, 2], self._zmin, self._zmax) + lift)
         names = {"bowl": "convex bowl  f = x² + y²",
                  "wobbly": f"wobbly terrain, A = {state.amplitude:.2f}"}
         label_axes(self.ax3d, title=f"{names[state.terrain]}\nball: {state.outcome}")
