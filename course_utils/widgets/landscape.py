@@ -118,6 +118,7 @@ class LandscapeExplorer(Explorer):
         LandscapeState
         """
         from .. import surfaces
+        from ..plotting import fmt
 
         seed, norm = int(params["seed"]), params["normalization"]
         d1, d2 = surfaces.random_directions(self.model, self.theta, seed, n=2, norm=norm)
@@ -125,8 +126,10 @@ class LandscapeExplorer(Explorer):
         s = surfaces.slice_2d(self.model, self.theta, d1, d2, grid, grid)
         ratio = float(np.linalg.norm(d1) / np.linalg.norm(self.theta))
         finite = s.losses[np.isfinite(s.losses)]
-        message = (f"{norm} directions, seed {seed}: loss {self._center_loss:.4f} at the centre, "
-                   f"{finite.min():.4f} to {finite.max():.3g} on the grid; ‖d₁‖/‖θ*‖ = {ratio:.2f}.")
+        kind = {"none": "raw (unnormalized)"}.get(norm, f"{norm}-normalized")
+        message = (f"{kind} directions, seed {seed}: loss {fmt(self._center_loss, '.4f')} at the centre, "
+                   f"{fmt(finite.min(), '.4f')} to {fmt(finite.max(), '.3g')} on the grid; "
+                   f"‖d₁‖/‖θ*‖ = {ratio:.2f}.")
         if finite.size < s.losses.size:
             message += f" {s.losses.size - finite.size} grid points overflowed (shown blank)."
         return LandscapeState(slice=s, normalization=norm, seed=seed, view=params["view"], step_ratio=ratio,
@@ -138,8 +141,11 @@ class LandscapeExplorer(Explorer):
         # Both views share one place in the figure; the view control shows one and hides the other.
         # Constrained layout cannot measure a hidden 3-D axes: use fixed margins instead.
         self.fig, self.ax2d = self.new_figure(figsize=(6.4, 5.2), layout="none")
-        self.fig.subplots_adjust(left=0.12, right=0.95, bottom=0.1, top=0.88)
+        self.fig.subplots_adjust(left=0.12, right=0.80, bottom=0.1, top=0.88)
         self.ax3d = self.fig.add_subplot(1, 1, 1, projection="3d")
+        # One colour bar for both views, in a place of its own (fixed margins: see above).
+        self.cax = self.fig.add_axes((0.845, 0.1, 0.03, 0.78))
+        self._colorbar = None
         # The contour view is drawn in units of the range r (α/r, β/r ∈ [−1, 1]) with fixed ticks labelled
         # −r … r, and r is printed in the title: changing the range then changes neither limits nor tick labels,
         # so the axes furniture stays a cached background and an update is a blit, not a full draw.
@@ -167,13 +173,26 @@ class LandscapeExplorer(Explorer):
         state : LandscapeState
             The explorer's current state (see :class:`LandscapeState`), from :meth:`compute`.
         """
-        from ..plotting import CMAP
+        from matplotlib.colors import LogNorm, Normalize
+
+        from ..plotting import CMAP, font_sizes
 
         s = state.slice
         Z = np.ma.masked_invalid(s.losses.T)  # rows follow betas for matplotlib
-        zmax = float(np.nanpercentile(s.losses[np.isfinite(s.losses)], 98))
+        finite = s.losses[np.isfinite(s.losses)]
+        zmin = float(finite.min())
+        # The top 2 % of the grid (the walls far out) would squash the valley's colours: colours stop at the
+        # 98th percentile and the colour bar's arrow says so.
+        zmax = max(float(np.percentile(finite, 98)), zmin * (1 + 1e-9) + 1e-12)
+        # Losses spanning decades (0.01 at θ* to ~30 on the walls) read as one dark blob on a linear scale: a log
+        # colour scale when every loss is positive and the range covers more than a decade.
+        log = zmin > 0 and zmax / zmin > 10
+        norm = LogNorm(zmin, zmax) if log else Normalize(zmin, zmax)
+        levels = np.geomspace(zmin, zmax, 25) if log else np.linspace(zmin, zmax, 25)
+        clipped = bool(finite.max() > zmax)
         span = float(s.alphas[-1])
-        title = f"{self.model.name}\n{state.normalization}-normalized directions, seed {state.seed}"
+        kind = {"filter": "filter-normalized", "layer": "layer-normalized", "none": "raw (unnormalized)"}
+        title = f"{self.model.name}\n{kind.get(state.normalization, state.normalization)} directions, seed {state.seed}"
         contour = state.view == "contour"
         self.ax2d.set_visible(contour)
         self.ax3d.set_visible(not contour)
@@ -182,19 +201,40 @@ class LandscapeExplorer(Explorer):
                 for artist in (self._contour, getattr(self._contour, "course_lines", None)):
                     if artist is not None:
                         artist.remove()
-            levels = np.linspace(float(np.nanmin(Z)), max(zmax, float(np.nanmin(Z)) + 1e-9), 25)
             a, b = s.alphas / span, s.betas / span  # in units of r (see _build_figure)
-            self._contour = self.ax2d.contourf(a, b, np.minimum(Z, zmax), levels=levels, cmap=CMAP)
-            self._contour.course_lines = self.ax2d.contour(a, b, np.minimum(Z, zmax), levels=levels,
-                                                           colors="k", linewidths=0.3, alpha=0.5)
+            self._contour = self.ax2d.contourf(a, b, Z, levels=levels, cmap=CMAP, norm=norm,
+                                               extend="max" if clipped else "neither")
+            self._contour.course_lines = self.ax2d.contour(a, b, Z, levels=levels, colors="k", linewidths=0.3,
+                                                           alpha=0.5)
             self.ax2d.set_title(f"{title}, range r = {span:.2g}")
         else:
             if self._surface is not None:
                 self._surface.remove()
             A, B = np.meshgrid(s.alphas, s.betas)
-            self._surface = self.ax3d.plot_surface(A, B, np.minimum(Z, zmax), cmap=CMAP, linewidth=0,
+            self._surface = self.ax3d.plot_surface(A, B, np.minimum(Z, zmax), cmap=CMAP, norm=norm, linewidth=0,
                                                    antialiased=False, alpha=0.95)
             self.ax3d.set_xlim(s.alphas[0], s.alphas[-1])
             self.ax3d.set_ylim(s.betas[0], s.betas[-1])
             self.ax3d.set_zlim(float(np.nanmin(Z)), zmax)
             self.ax3d.set_title(title)
+        # The colour bar of the view's colours (log or linear), redrawn in its own axes: a scalar mappable of
+        # its own, as the contour sets come and go.
+        from matplotlib.cm import ScalarMappable
+        from matplotlib.colorbar import Colorbar
+        from matplotlib.ticker import FuncFormatter, LogLocator, NullFormatter
+
+        from ..plotting import fmt
+
+        self.cax.clear()
+        self._colorbar = Colorbar(self.cax, ScalarMappable(norm=norm, cmap=CMAP),
+                                  extend="max" if clipped else "neither")
+        if log:
+            # ticks at 1, 2, 5 × 10^k as plain numbers: a slice spanning little more than a decade still gets
+            # several labelled ticks, and no "6 × 10⁻²" minor labels widen the bar past the figure's edge
+            decades = np.log10(zmax / zmin)
+            self._colorbar.set_ticks(LogLocator(subs=(1.0, 2.0, 5.0) if decades < 3.5 else (1.0,)))
+            self.cax.yaxis.set_major_formatter(FuncFormatter(lambda v, _: fmt(v, ".4g")))
+            self.cax.yaxis.set_minor_formatter(NullFormatter())
+        self._colorbar.set_label("loss" + (" (log scale)" if log else "") + (", top 2 % capped" if clipped else ""),
+                                 fontsize=font_sizes(self.ax2d)["label"])
+        self.cax.tick_params(labelsize=font_sizes(self.ax2d)["tick"])
