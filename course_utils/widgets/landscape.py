@@ -136,7 +136,9 @@ class LandscapeExplorer(Explorer):
                               message=message)
 
     def _build_figure(self):
-        from ..plotting import label_axes
+        from matplotlib import colormaps
+
+        from ..plotting import CMAP, label_axes
 
         # Both views share one place in the figure; the view control shows one and hides the other.
         # Constrained layout cannot measure a hidden 3-D axes: use fixed margins instead.
@@ -144,8 +146,20 @@ class LandscapeExplorer(Explorer):
         self.fig.subplots_adjust(left=0.12, right=0.80, bottom=0.1, top=0.88)
         self.ax3d = self.fig.add_subplot(1, 1, 1, projection="3d")
         # One colour bar for both views, in a place of its own (fixed margins: see above).
-        self.cax = self.fig.add_axes((0.845, 0.1, 0.03, 0.78))
-        self._colorbar = None
+        self.cax = self.fig.add_axes((0.845, 0.1, 0.03, 0.74))
+        self.cax.imshow(np.linspace(0.0, 1.0, 256)[:, None], extent=(0.0, 1.0, 0.0, 1.0), origin="lower",
+                        aspect="auto", cmap=CMAP)
+        self.cax.set_xticks([])
+        self.cax.yaxis.tick_right()
+        self.cax.yaxis.set_label_position("right")
+        self.cax.set_xlim(0.0, 1.0)
+        # the cap: a triangle in the top colour over the bar, as a Colorbar's extend arrow
+        from matplotlib.patches import Polygon
+
+        self._cap = Polygon([(0.0, 1.0), (1.0, 1.0), (0.5, 1.06)], closed=True, transform=self.cax.transAxes,
+                            facecolor=colormaps[CMAP](1.0), edgecolor="k", linewidth=0.8, clip_on=False)
+        self.cax.add_patch(self._cap)
+        self.color_norm = None
         # The contour view is drawn in units of the range r (α/r, β/r ∈ [−1, 1]) with fixed ticks labelled
         # −r … r, and r is printed in the title: changing the range then changes neither limits nor tick labels,
         # so the axes furniture stays a cached background and an update is a blit, not a full draw.
@@ -217,24 +231,24 @@ class LandscapeExplorer(Explorer):
             self.ax3d.set_ylim(s.betas[0], s.betas[-1])
             self.ax3d.set_zlim(float(np.nanmin(Z)), zmax)
             self.ax3d.set_title(title)
-        # The colour bar of the view's colours (log or linear), redrawn in its own axes: a scalar mappable of
-        # its own, as the contour sets come and go.
-        from matplotlib.cm import ScalarMappable
-        from matplotlib.colorbar import Colorbar
-        from matplotlib.ticker import FuncFormatter, LogLocator, NullFormatter
+        # The colour bar: the colour map drawn once on [0, 1] (the colours' positions) in axes of its own; its
+        # ticks sit at norm(value), labelled with the value. Log or linear, whatever the range, its limits never
+        # change and it is no matplotlib Colorbar (whose axes cannot float): as the range moves only its tick
+        # labels are redrawn (a blit), not the whole figure.
+        from matplotlib.ticker import LogLocator, MaxNLocator
 
         from ..plotting import fmt
 
-        self.cax.clear()
-        self._colorbar = Colorbar(self.cax, ScalarMappable(norm=norm, cmap=CMAP),
-                                  extend="max" if clipped else "neither")
+        self.color_norm = norm
         if log:
-            # ticks at 1, 2, 5 × 10^k as plain numbers: a slice spanning little more than a decade still gets
-            # several labelled ticks, and no "6 × 10⁻²" minor labels widen the bar past the figure's edge
-            decades = np.log10(zmax / zmin)
-            self._colorbar.set_ticks(LogLocator(subs=(1.0, 2.0, 5.0) if decades < 3.5 else (1.0,)))
-            self.cax.yaxis.set_major_formatter(FuncFormatter(lambda v, _: fmt(v, ".4g")))
-            self.cax.yaxis.set_minor_formatter(NullFormatter())
-        self._colorbar.set_label("loss" + (" (log scale)" if log else "") + (", top 2 % capped" if clipped else ""),
-                                 fontsize=font_sizes(self.ax2d)["label"])
-        self.cax.tick_params(labelsize=font_sizes(self.ax2d)["tick"])
+            # 1, 2, 5 × 10^k over a few decades, powers of ten beyond: always several labelled ticks
+            few = np.log10(zmax / zmin) < 3.5
+            values = LogLocator(subs=(1.0, 2.0, 5.0) if few else (1.0,)).tick_values(zmin, zmax)
+        else:
+            values = MaxNLocator(6).tick_values(zmin, zmax)
+        values = values[(values >= zmin * (1 - 1e-9)) & (values <= zmax * (1 + 1e-9))]
+        self.cax.set_yticks(np.asarray(norm(values), dtype=float), labels=[fmt(v, ".4g") for v in values])
+        self.cax.set_ylim(0.0, 1.0)
+        self._cap.set_visible(clipped)
+        self.cax.set_ylabel("loss" + (" (log scale)" if log else "") + ("; ▲ = top 2 % capped" if clipped else ""),
+                            fontsize=font_sizes(self.ax2d)["label"])

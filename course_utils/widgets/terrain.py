@@ -31,6 +31,7 @@ from functools import lru_cache
 
 import numpy as np
 
+from ..plotting import fmt
 from .base import Explorer, choice, float_slider, int_slider, log_slider
 from .cache import LRUCache
 from .limits import StableRange
@@ -150,12 +151,12 @@ class TerrainState:
 def _describe_rest(obj, traj, minima, zmin_grid) -> tuple[str, str]:
     """Classify where the ball stopped: (outcome, message)."""
     point, height = traj.final_theta, traj.final_loss
-    where = f"({point[0]:+.3f}, {point[1]:+.3f})"
+    where = f"({fmt(point[0], '+.3f')}, {fmt(point[1], '+.3f')})"
     if traj.diverged:
         return "diverged", (f"Diverged at step {traj.diverged_at}: the learning rate is too large for this "
                             "terrain's curvature — the ball is thrown out of the valley. Lower η.")
     if traj.steps == 0:
-        return "not moved", f"0 steps: the ball has not moved; it sits at {where}, height {height:.4f}."
+        return "not moved", f"0 steps: the ball has not moved; it sits at {where}, height {fmt(height, '.4f')}."
     slope = float(traj.grad_norms[-1])
     recent = np.diff(traj.losses[-11:])
     outside = bool(np.any(np.abs(point) > np.asarray(BOUNDS)[:, 1]))
@@ -167,21 +168,21 @@ def _describe_rest(obj, traj, minima, zmin_grid) -> tuple[str, str]:
         off = " — outside the box shown" if outside else ""
         how = "the height rose on recent steps" if rising else "each step jumps across the valley"
         return "bouncing", (f"Bouncing after {traj.steps} steps: {how}, so η overshoots the valley floor. "
-                            f"Now at {where}{off}, height {height:.4f}. Lower η.")
+                            f"Now at {where}{off}, height {fmt(height, '.4f')}. Lower η.")
     if slope > _REST_GRAD:
-        return "still rolling", (f"Still rolling after {traj.steps} steps: at {where}, height {height:.4f}, "
-                                 f"slope |∇f| = {slope:.2g}. Add steps or raise η.")
+        return "still rolling", (f"Still rolling after {traj.steps} steps: at {where}, height {fmt(height, '.4f')}, "
+                                 f"slope |∇f| = {fmt(slope, '.2g')}. Add steps or raise η.")
     eigenvalues = np.linalg.eigvalsh(obj.hessian(point))
     if eigenvalues.min() <= 0:
-        return "saddle point", (f"Stopped after {traj.steps} steps at {where}, height {height:.4f}: a flat "
+        return "saddle point", (f"Stopped after {traj.steps} steps at {where}, height {fmt(height, '.4f')}: a flat "
                                 "point that is not a minimum (a saddle); a nudge would send it downhill.")
     # The lowest known minimum (the grid minimum is an upper bound on the global one, a fallback).
     global_height = min([float(obj.loss(m)) for m in minima] + [float(zmin_grid)])
     if height <= global_height + 1e-6 * max(1.0, abs(global_height)):
         return "global minimum", (f"At rest after {traj.steps} steps in the global minimum {where}, "
-                                  f"height {height:.4f}.")
-    return "local minimum", (f"At rest after {traj.steps} steps in a local minimum at {where}, height {height:.4f} "
-                             f"— {height - global_height:.3f} above the global minimum ({global_height:.4f}).")
+                                  f"height {fmt(height, '.4f')}.")
+    return "local minimum", (f"At rest after {traj.steps} steps in a local minimum at {where}, height {fmt(height, '.4f')} "
+                             f"— {fmt(height - global_height, '.3f')} above the global minimum ({fmt(global_height, '.4f')}).")
 
 
 class TerrainExplorer(Explorer):
