@@ -146,3 +146,14 @@ def test_labels_stay_inside_the_figure_after_the_layout_is_frozen(setting):
         assert _labels_outside_the_figure(e.fig) == []
     finally:
         e.close()
+
+
+def test_messages_print_no_negative_zero():
+    e = ChordExplorer()
+    try:
+        e.set(function="x²", x=1.0, y=1.0, t=0.5)  # a chord of length 0: the gap is exactly 0 (its negative −0.0)
+        assert e.error is None
+        assert "-0 " not in e.message_text and "-0." not in e.message_text, e.message_text
+        assert "f(z) is 0 below (or on) the chord" in e.message_text
+    finally:
+        e.close()
