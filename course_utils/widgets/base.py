@@ -57,11 +57,11 @@ A complete explorer, in the style every chapter uses::
         def _build_figure(self):
             self.fig, self.ax = self.new_figure()
             plotting.plot_contour(self.ax, functions.get("rosenbrock"), log=True)
-            (self.line,) = self.ax.plot([], [], **plotting.series_styles(1)[0])
+            # path, start and end markers, and an arrow on the edge for an end outside the window
+            self.path = plotting.PathArtists(self.ax, plotting.series_styles(1)[0])
 
         def draw(self, state):
-            pts = plotting.finite_prefix(state.path, self.ax.dataLim.get_points().T)
-            self.line.set_data(pts[:, 0], pts[:, 1])
+            self.path.update(plotting.window_path(state.path, functions.get("rosenbrock").bounds))
 
     GDExplorer()           # last line of a cell: shows it
     e = GDExplorer(lr=5e-3)
