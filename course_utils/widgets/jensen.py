@@ -240,8 +240,8 @@ class JensenExplorer(Explorer):
         self.gap_bar.set_data([m, m], [r.f_of_mean, r.mean_of_f])
         self.gap_bar.set_color(colour)
         if np.isfinite(r.gap):
-            self.readout.set_text(f"E[f(X)]  = {r.mean_of_f:9.4g}\nf(E[X])  = {r.f_of_mean:9.4g}\n"
-                                  f"gap      = {r.gap:9.4g}  ({'≥' if above else '<'} 0)")
+            self.readout.set_text(f"E[f(X)]  = {fmt(r.mean_of_f, '9.4g')}\nf(E[X])  = {fmt(r.f_of_mean, '9.4g')}\n"
+                                  f"gap      = {fmt(r.gap, '9.4g')}  ({'≥' if above else '<'} 0)")
         else:
             self.readout.set_text("E[f(X)] undefined:\nf is not defined on\npart of the distribution")
         # y-limits: the graph over the part of the window where the distribution lives, plus both points
