@@ -41,6 +41,10 @@ __all__ = [
     "plot_surface",
     "plot_trajectory",
     "finite_prefix",
+    "fmt",
+    "WindowedPath",
+    "window_path",
+    "PathArtists",
     "plot_loss_curves",
     "is_widget_canvas",
 ]
@@ -522,6 +526,330 @@ def finite_prefix(points: np.ndarray, bounds=None, margin: float = 0.5) -> np.nd
     return pts[: bad[0]] if bad.size else pts
 
 
+# --------------------------------------------------------------------------------------------
+# Numbers in messages and labels
+# --------------------------------------------------------------------------------------------
+def fmt(value: float, spec: str = ".4g") -> str:
+    """``format(value, spec)`` without a negative zero: ``-0.0000`` becomes ``0.0000``.
+
+    A value in (−0.00005, 0) formatted with ``".4f"`` reads "-0.0000", and ``-0.0`` itself reads "-0": a sign
+    on a number that shows no digit but zeros says "negative" of a value the reader cannot see. The sign is
+    dropped (or becomes "+" or " " when ``spec`` asks for a sign) exactly when every digit of the mantissa
+    shown is 0; the exponent of an "e" format does not count. ``nan`` and ``inf`` keep their sign.
+
+    Parameters
+    ----------
+    value : float
+        The number (anything ``format`` accepts with a float spec: int, float, numpy scalar).
+    spec : str
+        A Python format spec such as ``".4f"``, ``"+.2e"``, ``".3g"``. Default ``".4g"``.
+
+    Returns
+    -------
+    str
+    """
+    spec = check_str(spec, "spec")
+    try:
+        text = format(value, spec)
+    except (TypeError, ValueError):
+        raise ValueError(f"`spec` must be a number format such as '.4f' for `value` = {value!r}, got {spec!r}") from None
+    minus = text.find("-")
+    if minus < 0:
+        return text
+    mantissa = text[minus + 1:].lower().split("e")[0]
+    if "0" in mantissa and not any(c in mantissa for c in "123456789"):
+        sign = "+" if "+" in spec else (" " if spec.lstrip("<>=^").lstrip()[:1] == " " or " " in spec[:2] else "")
+        text = text[:minus] + sign + text[minus + 1:]
+    return text
+
+
+# --------------------------------------------------------------------------------------------
+# Paths in a window: clipped, with the true end always shown
+# --------------------------------------------------------------------------------------------
+class WindowedPath:
+    """An optimization path as a window shows it (made by :func:`window_path`).
+
+    Attributes
+    ----------
+    xy : numpy.ndarray, shape (m, d)
+        The path clipped to the window: every segment between consecutive finite points, cut at the window's
+        edges (all ``d`` coordinates interpolated linearly along the segment), pieces separated by a row of
+        NaN (matplotlib breaks a line there). Empty when no part of the path is inside.
+    start : numpy.ndarray, shape (d,), or None
+        The first point, None when it lies outside the window.
+    end : numpy.ndarray, shape (d,)
+        The true end: the last finite point of the path (of a diverged run, the last point before divergence).
+    end_inside : bool
+        Whether ``end`` lies in the window (boundary included); then a marker is drawn at ``end`` itself —
+        even when the path left the window and came back.
+    edge : numpy.ndarray, shape (2,), or None
+        For an end outside: where the segment from the last path point inside the window (the window's
+        centre if there is none) toward ``end`` crosses the window's boundary. None when ``end_inside``.
+    direction : numpy.ndarray, shape (2,), or None
+        For an end outside: the unit vector from ``edge`` toward ``end`` in window-fraction units (x and y
+        divided by the window's width and height), the direction an arrow at ``edge`` points in.
+    diverged : bool
+        Whether the run diverged (non-finite points, or a trajectory's ``diverged_at``).
+    bounds : numpy.ndarray, shape (2, 2)
+        The window, ``((xmin, xmax), (ymin, ymax))``.
+    """
+
+    __slots__ = ("xy", "start", "end", "end_inside", "edge", "direction", "diverged", "bounds")
+
+    def __init__(self, xy, start, end, end_inside, edge, direction, diverged, bounds):
+        self.xy, self.start, self.end, self.end_inside = xy, start, end, end_inside
+        self.edge, self.direction, self.diverged, self.bounds = edge, direction, diverged, bounds
+
+    def end_text(self, name: str | None = None, digits: int = 3) -> str:
+        """The label of an end outside the window, e.g. ``"ends off-screen\nat (-1.23, 9.83)"`` (two lines).
+
+        Parameters
+        ----------
+        name : str, optional
+            The run's name, put in front (``"Newton: end off-screen ..."``).
+        digits : int
+            Significant digits of the coordinates. Default 3.
+
+        Returns
+        -------
+        str
+            Empty when the end is inside the window.
+        """
+        if self.end_inside:
+            return ""
+        digits = check_int(digits, "digits", low=1)
+        where = ", ".join(fmt(v, f".{digits}g") for v in self.end[:2])
+        head = f"{name}: " if name else ""
+        if self.diverged:
+            return f"{head}diverged off-screen\nlast finite point ({where})"
+        return f"{head}ends off-screen\nat ({where})"
+
+
+def _clip_segment(p, q, lo, hi):
+    """Liang–Barsky: the parameters ``(t0, t1)`` of the part of ``p + t (q − p)``, t ∈ [0, 1], inside the box
+    ``lo ≤ x ≤ hi`` (first two coordinates), or None when the segment misses the box."""
+    t0, t1 = 0.0, 1.0
+    d = q[:2] - p[:2]
+    for k in range(2):
+        if d[k] == 0.0:
+            if p[k] < lo[k] or p[k] > hi[k]:
+                return None
+            continue
+        ta, tb = (lo[k] - p[k]) / d[k], (hi[k] - p[k]) / d[k]
+        if ta > tb:
+            ta, tb = tb, ta
+        t0, t1 = max(t0, ta), min(t1, tb)
+        if t0 > t1:
+            return None
+    return t0, t1
+
+
+def window_path(points, bounds, *, diverged: bool = False) -> WindowedPath:
+    """Clip a path to a window and say where it truly ends (see :class:`WindowedPath`).
+
+    A run that leaves the window must not have its end drawn where it was cut (at the start, or where it
+    left): the drawn path is clipped at the window's edges, a path that leaves and returns is drawn in
+    pieces, an end inside the window is drawn where it is, and an end outside gets the point on the
+    boundary toward it (for an arrow "off-screen →") and its coordinates (:meth:`WindowedPath.end_text`).
+    A diverged run is drawn up to its last finite point.
+
+    Parameters
+    ----------
+    points : array_like, shape (n, d)
+        The path, one point per row, ``d ≥ 2``; the window applies to the first two coordinates, further
+        ones (a height, say) are interpolated along each clipped segment. Non-finite rows end the path
+        (a diverged run). At least one finite leading point.
+    bounds : ((xmin, xmax), (ymin, ymax))
+        The window.
+    diverged : bool
+        Whether the run diverged (a trajectory's ``diverged_at is not None``); a non-finite point also counts.
+
+    Returns
+    -------
+    WindowedPath
+    """
+    pts = check_array(points, "points", ndim=2, finite=False, min_size=1)
+    if pts.shape[1] < 2:
+        raise ValueError(f"`points` must have shape (n, d) with d ≥ 2 (x and y first), got shape {pts.shape}")
+    b = _check_bounds(bounds)
+    diverged = check_bool(diverged, "diverged")
+    finite = np.all(np.isfinite(pts), axis=1)
+    bad = np.flatnonzero(~finite)
+    n_ok = int(bad[0]) if bad.size else len(pts)
+    if n_ok == 0:
+        raise ValueError("`points` must start with a finite point (the start of the run), got a non-finite first row")
+    diverged = diverged or n_ok < len(pts)
+    path = pts[:n_ok]
+    lo, hi = b[:, 0], b[:, 1]
+    inside = np.all((path[:, :2] >= lo) & (path[:, :2] <= hi), axis=1)
+    gap = np.full(pts.shape[1], np.nan)
+    rows: list[np.ndarray] = []
+    if n_ok == 1 and inside[0]:
+        rows.append(path[0])
+    for i in range(n_ok - 1):
+        p, q = path[i], path[i + 1]
+        ts = _clip_segment(p, q, lo, hi)
+        if ts is None:
+            continue
+        a, c = p + ts[0] * (q - p), p + ts[1] * (q - p)
+        if rows and ts[0] == 0.0 and inside[i]:
+            rows.append(c)  # continues the piece that ended at p
+        else:
+            if rows:
+                rows.append(gap)
+            rows += [a, c]
+    xy = np.array(rows) if rows else np.zeros((0, pts.shape[1]))
+    end = path[-1].copy()
+    end_inside = bool(inside[-1])
+    edge = direction = None
+    if not end_inside:
+        size = hi - lo
+        last_in = np.flatnonzero(inside)
+        anchor = path[last_in[-1], :2] if last_in.size else (lo + hi) / 2
+        ts = _clip_segment(np.r_[anchor], end[:2], lo, hi)
+        t_exit = ts[1] if ts is not None else 0.0
+        edge = anchor + t_exit * (end[:2] - anchor)
+        edge = np.clip(edge, lo, hi)  # rounding must not put it a hair outside
+        u = (end[:2] - edge) / size
+        norm = float(np.hypot(*u))
+        direction = u / norm if norm > 0 else np.array([1.0, 0.0])
+    start = path[0].copy() if inside[0] else None
+    return WindowedPath(xy, start, end, end_inside, edge, direction, diverged, b)
+
+
+class PathArtists:
+    """The artists that show one path on 2-D axes, updated in place from a :class:`WindowedPath`.
+
+    A line (the clipped path), a hollow circle at the start, a square at the end (a cross when the run
+    diverged) — drawn only where they really are — and, for an end outside the window, an arrow at the
+    window's edge pointing toward it with the end's coordinates as its label.
+
+    Parameters
+    ----------
+    ax : matplotlib.axes.Axes
+        2-D axes whose limits are the window.
+    style : dict, optional
+        ``color``, ``linestyle``, ``marker`` of the path (e.g. one entry of :func:`series_styles`).
+    name : str, optional
+        The run's name, in front of the off-screen label (for several runs on one axes).
+    label : str, optional
+        Legend label of the path line.
+    show_start : bool
+        Draw the start marker. Default True.
+    zorder : float
+        Drawing order of the path; markers and the arrow go just above it. Default 5.
+    markers : int
+        About how many markers along the path. Default 12.
+    artists : (Line2D, Line2D, Line2D), optional
+        An explorer's own ``(path line, start marker, end marker)`` on ``ax`` (styled and labelled for its
+        legend) to update instead of new ones; ``style`` and ``label`` are then ignored.
+    """
+
+    def __init__(self, ax, style: Mapping[str, Any] | None = None, *, name: str | None = None,
+                 label: str | None = None, show_start: bool = True, zorder: float = 5, markers: int = 12,
+                 artists=None):
+        check_axes(ax)
+        if style is not None and not isinstance(style, Mapping):
+            raise TypeError(f"`style` must be a dict of line properties (e.g. series_styles(1)[0]), got {type(style).__name__}")
+        self.name = check_str(name, "name", allow_none=True)
+        check_str(label, "label", allow_none=True)
+        self.show_start = check_bool(show_start, "show_start")
+        zorder = check_scalar(zorder, "zorder")
+        self.markers = check_int(markers, "markers", low=1)
+        self.ax = ax
+        st = dict(series_styles(1)[0] if style is None else style)
+        st.setdefault("color", OKABE_ITO[0])
+        self.colour = st["color"]
+        if artists is not None:
+            if len(artists) != 3 or not all(hasattr(a, "set_data") and getattr(a, "axes", None) is ax for a in artists):
+                raise ValueError("`artists` must be (path line, start marker, end marker): three Line2D on `ax`")
+            self.line, self.start, self.end = artists
+            self.colour = self.line.get_color()
+            zorder = self.end.get_zorder()
+        else:
+            (self.line,) = ax.plot([], [], markersize=4, linewidth=1.6, zorder=zorder,
+                                   label=label if label is not None else "_path", **st)
+            (self.start,) = ax.plot([], [], marker="o", markersize=8, markerfacecolor="none",
+                                    markeredgecolor=self.colour, markeredgewidth=1.8, linestyle="none",
+                                    zorder=zorder + 0.1, label="_start")
+            (self.end,) = ax.plot([], [], marker="s", markersize=8, color=self.colour, markeredgecolor="k",
+                                  linestyle="none", zorder=zorder + 0.1, label="_end")
+        fs = font_sizes(ax)["legend"] - 1
+        # The arrow: from a point inside the window to the edge, pointing out toward the true end.
+        self.arrow = ax.annotate("", xy=(0, 0), xytext=(0, 0), zorder=zorder + 0.2, fontsize=fs, color="k",
+                                 arrowprops={"arrowstyle": "-|>", "color": self.colour, "linewidth": 2.2,
+                                             "mutation_scale": 16, "shrinkA": 0, "shrinkB": 0,
+                                             "path_effects": _outline()},
+                                 bbox={"boxstyle": "round,pad=0.2", "facecolor": "white", "alpha": 0.85,
+                                       "edgecolor": self.colour},
+                                 annotation_clip=False)
+        self.arrow.set_visible(False)
+        self.windowed: WindowedPath | None = None
+        #: The stacking slot of the off-screen label (set by an explorer drawing several runs; 0 by default).
+        self.slot = 0
+
+    def update(self, windowed: WindowedPath, visible: bool = True) -> None:
+        """Show ``windowed`` (or hide everything when ``visible`` is False).
+
+        Parameters
+        ----------
+        windowed : WindowedPath
+            From :func:`window_path` with this axes' window.
+        visible : bool
+            False hides the path, its markers and the arrow.
+        """
+        if not isinstance(windowed, WindowedPath):
+            raise TypeError(f"`windowed` must be a WindowedPath from window_path(), got {type(windowed).__name__}")
+        self.windowed = windowed
+        xy = windowed.xy
+        self.line.set_data(xy[:, 0], xy[:, 1])
+        n = int(np.sum(np.isfinite(xy[:, 0]))) if len(xy) else 0
+        self.line.set_markevery(max(1, n // self.markers))
+        if self.show_start and windowed.start is not None:
+            self.start.set_data([windowed.start[0]], [windowed.start[1]])
+        else:
+            self.start.set_data([], [])
+        self.end.set_marker("X" if windowed.diverged else "s")
+        if windowed.end_inside:
+            self.end.set_data([windowed.end[0]], [windowed.end[1]])
+            self.arrow.set_visible(False)
+        else:
+            self.end.set_data([], [])
+            self._place_arrow(windowed)
+            self.arrow.set_visible(visible)
+        for artist in (self.line, self.start, self.end):
+            artist.set_visible(visible)
+
+    def _place_arrow(self, windowed: WindowedPath) -> None:
+        (x0, x1), (y0, y1) = windowed.bounds
+        size = np.array([x1 - x0, y1 - y0])
+        tail = windowed.edge - 0.12 * windowed.direction * size
+        fx, fy = (tail - np.array([x0, y0])) / size
+        # Several runs leaving at one place: their labels are stacked (slot k moves k label heights inward).
+        tail = tail + np.array([0.0, (1 if fy < 0.5 else -1) * 0.16 * self.slot * size[1]])
+        self.arrow.xy = tuple(windowed.edge)
+        self.arrow.set_position(tuple(tail))
+        self.arrow.set_text(windowed.end_text(self.name))
+        # The label sits inside the window: on the side away from the edge the arrow points at, and along
+        # that edge on the side with room (a label centred near a corner would stick out of the axes).
+        ux, uy = windowed.direction
+        ha = "right" if ux > 0.5 else "left" if ux < -0.5 else ("left" if fx < 0.5 else "right")
+        va = "top" if uy > 0.5 else "bottom" if uy < -0.5 else ("bottom" if fy < 0.5 else "top")
+        self.arrow.set_horizontalalignment(ha)
+        self.arrow.set_verticalalignment(va)
+
+    def remove(self) -> None:
+        """Remove every artist from the axes."""
+        for artist in (self.line, self.start, self.end, self.arrow):
+            artist.remove()
+
+
+def _outline():
+    from matplotlib import patheffects
+
+    return [patheffects.withStroke(linewidth=3.6, foreground="k")]
+
+
 def plot_trajectory(
     ax,
     traj,
@@ -543,19 +871,23 @@ def plot_trajectory(
         Legend label; for a diverged trajectory " (diverged at step k)" is appended.
     style : dict, optional
         ``color``, ``linestyle``, ``marker`` (e.g. one entry of :func:`series_styles`).
-    bounds : optional
-        Only the part of the path before it first leaves these bounds (enlarged by half) is drawn.
+    bounds : ((xmin, xmax), (ymin, ymax)), optional
+        The window: the path is clipped to it (drawn in pieces if it leaves and comes back), and an end
+        outside it is shown by an arrow on the window's edge labelled with the end's coordinates
+        (:func:`window_path`). Default: no window, every finite point is drawn.
     markevery : int, optional
         Marker spacing; default about 12 markers along the path.
     show_ends : bool
-        Mark the start (hollow circle) and the end (filled square, or a cross if diverged).
+        Mark the start (hollow circle) and the true end (filled square, or a cross at the last finite point if
+        diverged; an arrow at the window's edge if the end lies outside ``bounds``).
     zorder : float
         Drawing order of the path (default 5, above contours); the end markers go just above it.
 
     Returns
     -------
     matplotlib.lines.Line2D
-        The path line; update it with ``line.set_data(xs, ys)``.
+        The path line; its :class:`PathArtists` (line, markers, arrow) is ``line.course_path``, to update them
+        all with ``line.course_path.update(window_path(...))``.
     """
     check_axes(ax)
     check_str(label, "label", allow_none=True)
@@ -566,21 +898,29 @@ def plot_trajectory(
     show_ends = check_bool(show_ends, "show_ends")
     zorder = check_scalar(zorder, "zorder")
     pts, diverged_at = _trajectory_points(traj)
-    shown = finite_prefix(pts, bounds if bounds is not None else None)
     style = dict(series_styles(1)[0] if style is None else style)
     style.setdefault("color", OKABE_ITO[0])
-    if markevery is None:
-        markevery = max(1, len(shown) // 12)
     if label is not None and diverged_at is not None:
         label = f"{label} (diverged at step {diverged_at})"
-    (line,) = ax.plot(shown[:, 0], shown[:, 1], label=label, markevery=markevery, markersize=4,
-                      linewidth=1.6, zorder=zorder, **style)
-    if show_ends and len(shown):
-        ax.plot(*shown[0, :2], marker="o", markersize=8, markerfacecolor="none", markeredgecolor=style["color"],
-                markeredgewidth=1.8, linestyle="none", zorder=zorder + 0.1)
-        end_marker = "X" if diverged_at is not None else "s"
-        ax.plot(*shown[-1, :2], marker=end_marker, markersize=8, color=style["color"], markeredgecolor="k",
-                linestyle="none", zorder=zorder + 0.1)
+    finite = pts[: np.flatnonzero(~np.all(np.isfinite(pts), axis=1))[0]] if not np.all(np.isfinite(pts)) else pts
+    if len(finite) == 0:  # nothing finite to draw: an empty line keeps the legend entry
+        (line,) = ax.plot([], [], label=label, zorder=zorder, **style)
+        return line
+    if bounds is None:  # no window: everything finite is shown
+        lo, hi = finite[:, :2].min(axis=0), finite[:, :2].max(axis=0)
+        window = np.column_stack([lo, np.maximum(hi, lo + 1e-12)])
+    else:
+        window = _check_bounds(bounds)
+    artists = PathArtists(ax, style, name=label if bounds is not None else None, label=label, zorder=zorder,
+                          show_start=show_ends)
+    artists.update(window_path(pts, window, diverged=diverged_at is not None))
+    if markevery is not None:
+        artists.line.set_markevery(markevery)
+    if not show_ends:
+        artists.end.set_data([], [])
+        artists.arrow.set_visible(False)
+    line = artists.line
+    line.course_path = artists
     return line
 
 

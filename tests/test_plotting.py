@@ -10,6 +10,8 @@ matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
 import pytest  # noqa: E402
+from hypothesis import given, settings  # noqa: E402
+from hypothesis import strategies as st  # noqa: E402
 
 from course_utils import functions, optimizers, plotting  # noqa: E402
 from course_utils.objective import FunctionObjective  # noqa: E402
@@ -107,8 +109,11 @@ def test_plot_trajectory_draws_the_path_and_marks_divergence():
     line2 = plotting.plot_trajectory(ax, bad, label="GD big", bounds=obj.bounds)
     assert line2.get_label() == f"GD big (diverged at step {bad.diverged_at})"
     drawn = line2.get_xydata()
-    assert np.all(np.isfinite(drawn)) and len(drawn) < len(bad.thetas)
-    assert np.all(np.abs(drawn) <= 1.5 * 2)  # inside the box enlarged by half
+    pieces = drawn[np.all(np.isfinite(drawn), axis=1)]  # NaN rows break the line where it leaves the box
+    assert np.all(np.abs(pieces) <= 1.5 + 1e-12)  # clipped to the box
+    assert line2.course_path.end.get_marker() == "X"
+    last = bad.thetas[np.all(np.isfinite(bad.thetas), axis=1)][-1]
+    assert line2.course_path.windowed is not None and np.allclose(line2.course_path.windowed.end, last)
 
 
 def test_plot_loss_curves_log_scale_and_styles():
@@ -152,3 +157,102 @@ def test_series_styles_are_distinct_and_colour_blind_safe():
     assert plotting.series_styles(0) == []
     with pytest.raises(ValueError, match="`n`"):
         plotting.series_styles(-1)
+
+
+# --- paths that leave the window: clipped, the true end shown where it is or by an arrow on the edge ---------
+_BOX = ((-1.0, 1.0), (-1.0, 1.0))
+
+
+def _on_polyline(point, pts, tol=1e-9):
+    """Distance from ``point`` to the polyline through ``pts`` (an independent oracle of clipping)."""
+    best = np.inf
+    for p, q in zip(pts[:-1], pts[1:]):
+        d = q - p
+        t = np.clip(np.dot(point - p, d) / max(np.dot(d, d), 1e-300), 0, 1)
+        best = min(best, float(np.linalg.norm(point - (p + t * d))))
+    return best < tol
+
+
+def test_a_path_that_leaves_and_returns_is_clipped_and_its_end_drawn_at_the_true_end():
+    pts = np.array([[0.0, 0.0], [0.5, 0.5], [3.0, 0.5], [2.5, 4.0], [0.2, -0.5]])
+    fig, ax = plotting.new_figure()
+    line = plotting.plot_trajectory(ax, pts, label="run", bounds=_BOX)
+    drawn = line.get_xydata()
+    pieces = drawn[np.all(np.isfinite(drawn), axis=1)]
+    assert np.isnan(drawn).any()  # drawn in two pieces: out and back in
+    assert np.all(np.abs(pieces) <= 1 + 1e-12)
+    assert all(_on_polyline(p, pts) for p in pieces)
+    artists = line.course_path
+    assert np.allclose(artists.end.get_xydata(), [pts[-1]])  # the run's true final point, not a cut point
+    assert np.allclose(artists.start.get_xydata(), [pts[0]])
+    assert not artists.arrow.get_visible()
+
+
+def test_a_path_that_ends_outside_gets_an_arrow_on_the_edge_toward_the_true_end():
+    pts = np.array([[0.0, 0.0], [0.5, -0.2], [-0.4, 0.6], [-1.23, 9.83]])
+    fig, ax = plotting.new_figure()
+    line = plotting.plot_trajectory(ax, pts, label="SFN", bounds=_BOX)
+    artists = line.course_path
+    assert artists.end.get_xydata().size == 0  # no end marker anywhere in the window
+    assert artists.arrow.get_visible()
+    head = np.array(artists.arrow.xy)
+    # on the boundary ...
+    assert np.isclose(np.max(np.abs(head)), 1.0) and np.all(np.abs(head) <= 1 + 1e-12)
+    # ... on the segment from the last point inside to the true end
+    last_in, end = pts[2], pts[3]
+    d, e = end - last_in, head - last_in
+    assert abs(d[0] * e[1] - d[1] * e[0]) < 1e-9 and 0 < np.dot(e, d) < np.dot(d, d)
+    # the arrow points toward the end, its label has the true coordinates
+    tail = np.array(artists.arrow.get_position())
+    assert np.dot(head - tail, end - head) > 0
+    assert "(-1.23, 9.83)" in artists.arrow.get_text() and "SFN" in artists.arrow.get_text()
+
+
+def test_a_diverged_run_is_drawn_up_to_its_last_finite_point():
+    pts = np.array([[0.2, 0.2], [0.4, -0.4], [0.8, 0.9], [np.inf, np.nan]])
+    w = plotting.window_path(pts, _BOX)
+    assert w.diverged and w.end_inside and np.allclose(w.end, pts[2])
+    assert np.allclose(w.xy, pts[:3])
+    fig, ax = plotting.new_figure()
+    line = plotting.plot_trajectory(ax, pts, bounds=_BOX)
+    assert line.course_path.end.get_marker() == "X"
+    far = plotting.window_path(np.array([[0.0, 0.0], [1e30, -2e30], [np.nan, 0]]), _BOX)
+    assert far.diverged and not far.end_inside and "last finite point (1e+30, -2e+30)" in far.end_text()
+
+
+def test_window_path_keeps_extra_coordinates_on_the_segments_and_checks_inputs():
+    pts = np.array([[0.0, 0.0, 1.0], [2.0, 0.0, 3.0]])  # x, y, height
+    w = plotting.window_path(pts, _BOX)
+    assert np.allclose(w.xy, [[0, 0, 1], [1, 0, 2]])  # height interpolated at the cut (x = 1: halfway)
+    assert w.start is not None and w.edge is not None and np.allclose(w.edge, [1, 0])
+    assert np.allclose(w.direction, [1, 0])
+    outside_start = plotting.window_path(np.array([[5.0, 0.0], [0.0, 0.0]]), _BOX)
+    assert outside_start.start is None and outside_start.end_inside
+    assert np.allclose(outside_start.xy, [[1, 0], [0, 0]])
+    with pytest.raises(ValueError, match="points"):
+        plotting.window_path(np.array([[np.nan, 0.0]]), _BOX)
+    with pytest.raises(ValueError, match="bounds"):
+        plotting.window_path(pts, ((1, 0), (0, 1)))
+
+
+def test_camel_saddle_free_newton_end_marker_is_the_local_minimum_it_ends_in():
+    # the run of chapter 4: it leaves the window at its 4th iterate and comes back to a local minimum
+    camel = functions.get("six_hump_camel")
+    traj = optimizers.run(camel, optimizers.saddle_free_newton(1e-3), [0.05, 0.05], steps=60, lr=1.0)
+    assert np.any(np.abs(traj.thetas[:, 1]) > 1)  # it does leave the window
+    fig, ax = plotting.new_figure()
+    line = plotting.plot_trajectory(ax, traj, bounds=camel.bounds)
+    assert np.allclose(line.course_path.end.get_xydata(), [traj.thetas[-1]])
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.floats(min_value=-5e-5, max_value=0.0, exclude_max=False, allow_subnormal=True),
+       st.sampled_from([".4f", ".2f", "+.4f", ".0f", "8.3f", ".1e", ".3g", ".0e"]))
+def test_fmt_never_prints_a_negative_zero(value, spec):
+    text = plotting.fmt(value, spec)
+    mantissa = text.strip().lstrip("+-").lower().split("e")[0]
+    if not any(c in mantissa for c in "123456789"):
+        assert "-" not in text.split("e")[0], (value, spec, text)
+    assert float(text) == pytest.approx(float(format(value, spec)), abs=0)  # the same number otherwise
+    if "+" in spec and value == 0:
+        assert text.strip().startswith("+")

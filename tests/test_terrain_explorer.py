@@ -61,12 +61,24 @@ def check_consistent(e):
         assert slope(*s.rest_point, A) > 1e-3 and "Still rolling" in s.message
     elif s.outcome == "not moved":
         assert p["steps"] == 0 and "has not moved" in s.message
-    # the drawn path is finite, starts at the start point and stays in the box
+    # the drawn path starts at the start point and stays in the box (NaN rows break it where it leaves);
+    # the end marker sits at the ball's true rest point, or an arrow on the box's edge points toward it
     xs, ys, zs = e.path3d.get_data_3d()
-    assert np.all(np.isfinite(zs)) and len(xs) >= 1
+    ok = np.isfinite(xs)
+    assert np.array_equal(ok, np.isfinite(zs)) and np.array_equal(ok, np.isfinite(ys)) and ok.sum() >= 1
     assert np.allclose([xs[0], ys[0]], s.path[0])
-    assert np.all(np.abs(xs) <= BOUNDS[0][1]) and np.all(np.abs(ys) <= BOUNDS[1][1])
-    assert np.allclose(e.path2d.get_xydata(), np.column_stack([xs, ys]))
+    assert np.all(np.abs(xs[ok]) <= BOUNDS[0][1] + 1e-12) and np.all(np.abs(ys[ok]) <= BOUNDS[1][1] + 1e-12)
+    assert np.allclose(e.path2d.get_xydata(), np.column_stack([xs, ys]), equal_nan=True)
+    inside = np.all(np.abs(s.rest_point) <= np.array(BOUNDS)[:, 1])
+    if inside:
+        assert np.allclose(e.end2d.get_xydata(), [s.rest_point]) and not e._path2d.arrow.get_visible()
+    else:
+        assert e.end2d.get_xydata().size == 0 and e._path2d.arrow.get_visible()
+        head = np.array(e._path2d.arrow.xy)
+        assert np.isclose(np.max(np.abs(head) / np.array(BOUNDS)[:, 1]), 1.0)
+        assert np.dot(s.rest_point - head, head - np.array(e._path2d.arrow.get_position())) > 0
+        assert all(f"{v:.3g}".replace("-0", "0") in e._path2d.arrow.get_text().replace("-0", "0")
+                   for v in s.rest_point)
 
 
 def test_opening_picture_stops_in_the_local_minimum_found_independently(explorer):
@@ -123,8 +135,9 @@ def test_huge_learning_rate_diverges_and_says_so(explorer):
     s = explorer.state
     assert s.outcome == "diverged" and s.trajectory.diverged
     assert f"Diverged at step {s.trajectory.diverged_at}" in explorer.message_text
-    assert np.all(np.isfinite(s.rest_point)) and np.all(np.isfinite(e_path := explorer.path3d.get_data_3d()[2]))
-    assert len(e_path) < len(s.path)  # the flight out of the box is not drawn
+    assert np.all(np.isfinite(s.rest_point)) and np.all(np.abs(np.nan_to_num(explorer.path3d.get_data_3d()[0])) <= 1.5)
+    assert not np.all(np.abs(s.rest_point) <= 1.5)  # it flew out of the box ...
+    assert explorer._path2d.arrow.get_visible() and "diverged off-screen" in explorer._path2d.arrow.get_text()
     assert explorer.end2d.get_marker() == "X"
     check_consistent(explorer)
     explorer.reset_controls()
@@ -223,3 +236,15 @@ def test_chapter_0s_explore_task_1_is_runnable_at_the_settings_it_gives():
             assert e.state.outcome == "still rolling", (x0, y0, e.state.message)
     finally:
         e.close()
+
+
+def test_a_ball_that_bounces_out_of_the_box_is_not_drawn_at_its_start(explorer):
+    # eta = 1 on the wobbly terrain: the ball ends far outside the box; its end used to be drawn on the start
+    explorer.set(terrain="wobbly", amplitude=1.0, x0=0.9, y0=0.8, lr=1.0, steps=60)
+    s = explorer.state
+    assert np.max(np.abs(s.rest_point)) > 1.5
+    assert explorer.end2d.get_xydata().size == 0
+    assert explorer._path2d.arrow.get_visible()
+    assert f"({s.rest_point[0]:.3g}, {s.rest_point[1]:.3g})" in explorer._path2d.arrow.get_text()
+    check_consistent(explorer)
+    explorer.reset_controls()

@@ -365,6 +365,15 @@ def _every_explorer():
     return explorer_latency, sorted(explorer_latency.explorer_classes())
 
 
+# Explorers that redraw in full on every change, and why (each is correct, only slower; issue 23's explicit
+# blitting recipe is where they get blitting back):
+FULL_REDRAWS = {
+    # its two colour bars' ticks follow each setting's loss range, and a matplotlib Colorbar's axes cannot float
+    # (a plain-axes bar beside an equal-aspect panel blitted with wrong pixels: the inset is drawn by its parent)
+    "TwoLossesExplorer",
+}
+
+
 @pytest.mark.parametrize("name", _every_explorer()[1])
 def test_every_explorer_blits_what_a_full_redraw_shows(name):
     # The benchmark's sweep (the control it drives, across its range and back) on every registered explorer:
@@ -380,6 +389,9 @@ def test_every_explorer_blits_what_a_full_redraw_shows(name):
             assert explorer.error is None, explorer.error
             blitted = explorer._blitter.image()
             assert np.array_equal(blitted, _full_redraw(explorer)), f"{name} at {control}={value}"
-        assert explorer._blitter.blits > 0
+        if name in FULL_REDRAWS:
+            assert explorer._blitter.blits == 0, f"{name} blits now: take it off FULL_REDRAWS"
+        else:
+            assert explorer._blitter.blits > 0
     finally:
         explorer.close()

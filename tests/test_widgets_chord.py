@@ -114,3 +114,46 @@ def test_chord_limits_hold_while_x_is_dragged():
         assert e.ax.get_ylim()[1] >= 9.0
     finally:
         e.close()
+
+
+def _labels_outside_the_figure(fig):
+    """Tick labels (of ticks in view) and axis labels whose drawn extent is not inside the figure."""
+    fig.savefig(__import__("io").BytesIO(), format="png")  # a full draw, as a saved or static figure gets
+    renderer = fig.canvas.get_renderer()
+    width, height = fig.bbox.width, fig.bbox.height
+    bad = []
+    for ax in fig.axes:
+        for axis in (ax.xaxis, ax.yaxis):
+            lo, hi = sorted(axis.get_view_interval())
+            pad = 1e-9 * (hi - lo)
+            texts = [t.label1 for t in axis.get_major_ticks() if lo - pad <= t.get_loc() <= hi + pad] + [axis.label]
+            for text in texts:
+                if text.get_visible() and text.get_text():
+                    box = text.get_window_extent(renderer)
+                    if box.x0 < 0 or box.y0 < 0 or box.x1 > width or box.y1 > height:
+                        bad.append((text.get_text(), tuple(np.round(box.extents))))
+    return bad
+
+
+@pytest.mark.parametrize("setting", [dict(function="x²", x=-3.0, y=0.1),  # ticks up to "10.0": wider labels
+                                     dict(function="−log x", x=0.05, y=3.0),  # negative values: "−1.5"
+                                     dict(function="eˣ", x=-3.0, y=3.0)])
+def test_labels_stay_inside_the_figure_after_the_layout_is_frozen(setting):
+    e = ChordExplorer()  # laid out for the default function, then frozen
+    try:
+        e.set(**setting)
+        assert e.error is None
+        assert _labels_outside_the_figure(e.fig) == []
+    finally:
+        e.close()
+
+
+def test_messages_print_no_negative_zero():
+    e = ChordExplorer()
+    try:
+        e.set(function="x²", x=1.0, y=1.0, t=0.5)  # a chord of length 0: the gap is exactly 0 (its negative −0.0)
+        assert e.error is None
+        assert "-0 " not in e.message_text and "-0." not in e.message_text, e.message_text
+        assert "f(z) is 0 below (or on) the chord" in e.message_text
+    finally:
+        e.close()

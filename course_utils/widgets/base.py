@@ -57,11 +57,11 @@ A complete explorer, in the style every chapter uses::
         def _build_figure(self):
             self.fig, self.ax = self.new_figure()
             plotting.plot_contour(self.ax, functions.get("rosenbrock"), log=True)
-            (self.line,) = self.ax.plot([], [], **plotting.series_styles(1)[0])
+            # path, start and end markers, and an arrow on the edge for an end outside the window
+            self.path = plotting.PathArtists(self.ax, plotting.series_styles(1)[0])
 
         def draw(self, state):
-            pts = plotting.finite_prefix(state.path, self.ax.dataLim.get_points().T)
-            self.line.set_data(pts[:, 0], pts[:, 1])
+            self.path.update(plotting.window_path(state.path, functions.get("rosenbrock").bounds))
 
     GDExplorer()           # last line of a cell: shows it
     e = GDExplorer(lr=5e-3)
@@ -552,6 +552,7 @@ class Explorer:
                         self._show_message(self.describe(state))
                     except Exception as exc:
                         self._show_error("could not draw this setting", exc)
+                self._keep_labels_in_room()
                 self._refresh_canvas()
         self.caught_warnings = [f"{w.category.__name__}: {w.message}" for w in caught]
         self.last_update_ms = 1000 * (time.perf_counter() - start)
@@ -570,6 +571,51 @@ class Explorer:
         self.caught_warnings += [f"{w.category.__name__}: {w.message}" for w in caught]
         if self._blitter is not None:
             self._blitter.note_layout()
+        self._rooms = self._measure_rooms()
+
+    def _measure_rooms(self) -> list:
+        """``[(axis, (x0, y0, x1, y1)), ...]``: the room (in pixels, two of slack) the layout gave each axis of
+        every visible 2-D axes — the axes box with the axis's ticks, tick labels and label."""
+        from matplotlib.transforms import Bbox
+
+        get_renderer = getattr(self.fig.canvas, "get_renderer", None)
+        if get_renderer is None:
+            return []
+        renderer = get_renderer()
+        rooms = []
+        for ax in self.fig.axes:
+            if getattr(ax, "name", "") == "3d" or not ax.get_visible():
+                continue
+            for axis in (ax.xaxis, ax.yaxis):
+                box = axis.get_tightbbox(renderer)
+                room = Bbox.union([ax.bbox] + ([box] if box is not None else []))
+                rooms.append((axis, (room.x0 - 2, room.y0 - 2, room.x1 + 2, room.y1 + 2)))
+        return rooms
+
+    def _keep_labels_in_room(self) -> None:
+        """Lay the frozen figure out again if an axis's tick labels (or label) grew past the room the layout gave
+        them — "−12.5" where "0.5" was — so nothing is clipped at the figure's edge or overlaps its neighbour.
+
+        The blitter notices this itself when it redraws an already drawn canvas; this covers every other way
+        the figure reaches the screen: a ``savefig``, the static backends' ``display``, a first draw.
+        """
+        if not self.freeze_layout or self._layout_engine is None or not getattr(self, "_rooms", None):
+            return
+        blitting = self._blitter is not None and self._blitter.background is not None and self._output is None
+        if blitting:
+            return
+        renderer = self.fig.canvas.get_renderer()
+        for axis, (x0, y0, x1, y1) in self._rooms:
+            if not axis.axes.get_visible():
+                continue
+            box = axis.get_tightbbox(renderer)
+            if box is None:
+                continue
+            # across the axis only: a tick label at an end of an axis may stick out along it (the layout allows it)
+            grown = (box.x0 < x0 or box.x1 > x1) if axis.axis_name == "y" else (box.y0 < y0 or box.y1 > y1)
+            if grown:
+                self._relayout()
+                return
 
     def _relayout(self) -> None:
         """Lay the figure out again with the current tick labels (they outgrew their room), and keep it."""

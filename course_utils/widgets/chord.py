@@ -24,7 +24,7 @@ import numpy as np
 from matplotlib.ticker import MaxNLocator
 
 from .. import convexity
-from ..plotting import OKABE_ITO, label_axes
+from ..plotting import OKABE_ITO, fmt, label_axes
 from ..validation import check_callable
 from .base import Explorer, choice, float_slider
 from .limits import StableRange
@@ -141,15 +141,15 @@ class ChordExplorer(Explorer):
         if not (np.isfinite(point.f_x) and np.isfinite(point.f_y)):
             here = f"{name} is not defined at x or y (outside its domain) — move them"
         elif not np.isfinite(point.f_z):
-            here = f"{name} is not defined at z = {point.z[0]:.3g}"
+            here = f"{name} is not defined at z = {fmt(point.z[0], '.3g')}"
         elif point.violated:
-            here = f"VIOLATION at t = {point.t:.2f}: f(z) is {point.gap:.3g} above the chord"
+            here = f"VIOLATION at t = {fmt(point.t, '.2f')}: f(z) is {fmt(point.gap, '.3g')} above the chord"
         else:
-            here = f"OK at t = {point.t:.2f}: f(z) is {-point.gap:.3g} below (or on) the chord"
+            here = f"OK at t = {fmt(point.t, '.2f')}: f(z) is {fmt(-point.gap, '.3g')} below (or on) the chord"
         worst = np.nanmax(profile.gaps) if np.isfinite(profile.gaps).any() else np.nan
         along = ""
         if np.isfinite(worst) and worst > 1e-9 * (1 + np.nanmax(np.abs(profile.chord_values))) and not point.violated:
-            along = f"; elsewhere on this segment the graph rises {worst:.3g} above the chord"
+            along = f"; elsewhere on this segment the graph rises {fmt(worst, '.3g')} above the chord"
         if test.violated:
             verdict = f"Over [{WINDOW[0]:g}, {WINDOW[1]:g}] {name} is NOT convex ({test.n_violations} of {test.n_tested} chords violated)"
         else:

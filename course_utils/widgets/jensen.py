@@ -19,7 +19,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from .. import convexity, jensen
-from ..plotting import OKABE_ITO, label_axes
+from ..plotting import OKABE_ITO, fmt, label_axes
 from .base import Explorer, choice, float_slider
 from .limits import StableRange
 
@@ -160,10 +160,10 @@ class JensenExplorer(Explorer):
             where = "X ≤ 0" if name == "log x" else "part of the distribution"
             extra = " (a Gaussian always puts mass on X ≤ 0)" if name == "log x" and kind == "Gaussian" else ""
             return f"E[f(X)] is undefined: {name} is not defined for {where}{extra} — move the distribution"
-        text = (f"E[f(X)] = {result.mean_of_f:.4g}, f(E[X]) = {result.f_of_mean:.4g}, "
-                f"gap E[f(X)] − f(E[X]) = {result.gap:.4g} ({'exact' if result.method == 'exact' else 'quadrature'})")
+        text = (f"E[f(X)] = {fmt(result.mean_of_f, '.4g')}, f(E[X]) = {fmt(result.f_of_mean, '.4g')}, "
+                f"gap E[f(X)] − f(E[X]) = {fmt(result.gap, '.4g')} ({'exact' if result.method == 'exact' else 'quadrature'})")
         if mc is not None and np.isfinite(mc.gap):
-            text += f"; Monte Carlo ({mc.n} draws): {mc.gap:.4g} ± {mc.stderr:.2g}"
+            text += f"; Monte Carlo ({mc.n} draws): {fmt(mc.gap, '.4g')} ± {fmt(mc.stderr, '.2g')}"
         scale = 1e-9 * (1 + abs(result.mean_of_f))
         if dist.std == 0:
             text += ". No spread (a point mass): the gap is 0"
@@ -181,7 +181,7 @@ class JensenExplorer(Explorer):
             text += f". {name} is neither convex nor concave: the sign of the gap depends on the distribution"
         if name == "log x" and kind == "two points" and 0 < p < 1 and min(a, b) > 0:
             gm, am = a**p * b ** (1 - p), p * a + (1 - p) * b
-            text += f". Weighted AM–GM: a^p·b^(1−p) = {gm:.4g} ≤ p·a + (1−p)·b = {am:.4g}"
+            text += f". Weighted AM–GM: a^p·b^(1−p) = {fmt(gm, '.4g')} ≤ p·a + (1−p)·b = {fmt(am, '.4g')}"
         return text
 
     def _build_figure(self):
@@ -240,8 +240,8 @@ class JensenExplorer(Explorer):
         self.gap_bar.set_data([m, m], [r.f_of_mean, r.mean_of_f])
         self.gap_bar.set_color(colour)
         if np.isfinite(r.gap):
-            self.readout.set_text(f"E[f(X)]  = {r.mean_of_f:9.4g}\nf(E[X])  = {r.f_of_mean:9.4g}\n"
-                                  f"gap      = {r.gap:9.4g}  ({'≥' if above else '<'} 0)")
+            self.readout.set_text(f"E[f(X)]  = {fmt(r.mean_of_f, '9.4g')}\nf(E[X])  = {fmt(r.f_of_mean, '9.4g')}\n"
+                                  f"gap      = {fmt(r.gap, '9.4g')}  ({'≥' if above else '<'} 0)")
         else:
             self.readout.set_text("E[f(X)] undefined:\nf is not defined on\npart of the distribution")
         # y-limits: the graph over the part of the window where the distribution lives, plus both points

@@ -118,6 +118,7 @@ class LandscapeExplorer(Explorer):
         LandscapeState
         """
         from .. import surfaces
+        from ..plotting import fmt
 
         seed, norm = int(params["seed"]), params["normalization"]
         d1, d2 = surfaces.random_directions(self.model, self.theta, seed, n=2, norm=norm)
@@ -125,22 +126,40 @@ class LandscapeExplorer(Explorer):
         s = surfaces.slice_2d(self.model, self.theta, d1, d2, grid, grid)
         ratio = float(np.linalg.norm(d1) / np.linalg.norm(self.theta))
         finite = s.losses[np.isfinite(s.losses)]
-        kind = "raw (not normalized)" if norm == "none" else f"{norm}-normalized"
-        message = (f"{kind} directions, seed {seed}: loss {self._center_loss:.4f} at the centre, "
-                   f"{finite.min():.4f} to {finite.max():.3g} on the grid; ‖d₁‖/‖θ*‖ = {ratio:.2f}.")
+        kind = {"none": "raw (not normalized)"}.get(norm, f"{norm}-normalized")
+        message = (f"{kind} directions, seed {seed}: loss {fmt(self._center_loss, '.4f')} at the centre, "
+                   f"{fmt(finite.min(), '.4f')} to {fmt(finite.max(), '.3g')} on the grid; "
+                   f"‖d₁‖/‖θ*‖ = {ratio:.2f}.")
         if finite.size < s.losses.size:
             message += f" {s.losses.size - finite.size} grid points overflowed (shown blank)."
         return LandscapeState(slice=s, normalization=norm, seed=seed, view=params["view"], step_ratio=ratio,
                               message=message)
 
     def _build_figure(self):
-        from ..plotting import label_axes
+        from matplotlib import colormaps
+
+        from ..plotting import CMAP, label_axes
 
         # Both views share one place in the figure; the view control shows one and hides the other.
         # Constrained layout cannot measure a hidden 3-D axes: use fixed margins instead.
         self.fig, self.ax2d = self.new_figure(figsize=(6.4, 5.2), layout="none")
-        self.fig.subplots_adjust(left=0.12, right=0.95, bottom=0.1, top=0.88)
+        self.fig.subplots_adjust(left=0.12, right=0.80, bottom=0.1, top=0.88)
         self.ax3d = self.fig.add_subplot(1, 1, 1, projection="3d")
+        # One colour bar for both views, in a place of its own (fixed margins: see above).
+        self.cax = self.fig.add_axes((0.845, 0.1, 0.03, 0.74))
+        self.cax.imshow(np.linspace(0.0, 1.0, 256)[:, None], extent=(0.0, 1.0, 0.0, 1.0), origin="lower",
+                        aspect="auto", cmap=CMAP)
+        self.cax.set_xticks([])
+        self.cax.yaxis.tick_right()
+        self.cax.yaxis.set_label_position("right")
+        self.cax.set_xlim(0.0, 1.0)
+        # the cap: a triangle in the top colour over the bar, as a Colorbar's extend arrow
+        from matplotlib.patches import Polygon
+
+        self._cap = Polygon([(0.0, 1.0), (1.0, 1.0), (0.5, 1.06)], closed=True, transform=self.cax.transAxes,
+                            facecolor=colormaps[CMAP](1.0), edgecolor="k", linewidth=0.8, clip_on=False)
+        self.cax.add_patch(self._cap)
+        self.color_norm = None
         # The contour view is drawn in units of the range r (α/r, β/r ∈ [−1, 1]) with fixed ticks labelled
         # −r … r, and r is printed in the title: changing the range then changes neither limits nor tick labels,
         # so the axes furniture stays a cached background and an update is a blit, not a full draw.
@@ -168,15 +187,26 @@ class LandscapeExplorer(Explorer):
         state : LandscapeState
             The explorer's current state (see :class:`LandscapeState`), from :meth:`compute`.
         """
-        from ..plotting import CMAP
+        from matplotlib.colors import LogNorm, Normalize
+
+        from ..plotting import CMAP, font_sizes
 
         s = state.slice
         Z = np.ma.masked_invalid(s.losses.T)  # rows follow betas for matplotlib
-        zmax = float(np.nanpercentile(s.losses[np.isfinite(s.losses)], 98))
+        finite = s.losses[np.isfinite(s.losses)]
+        zmin = float(finite.min())
+        # The top 2 % of the grid (the walls far out) would squash the valley's colours: colours stop at the
+        # 98th percentile and the colour bar's arrow says so.
+        zmax = max(float(np.percentile(finite, 98)), zmin * (1 + 1e-9) + 1e-12)
+        # Losses spanning decades (0.01 at θ* to ~30 on the walls) read as one dark blob on a linear scale: a log
+        # colour scale when every loss is positive and the range covers more than a decade.
+        log = zmin > 0 and zmax / zmin > 10
+        norm = LogNorm(zmin, zmax) if log else Normalize(zmin, zmax)
+        levels = np.geomspace(zmin, zmax, 25) if log else np.linspace(zmin, zmax, 25)
+        clipped = bool(finite.max() > zmax)
         span = float(s.alphas[-1])
-        kind = ("raw random directions (not normalized)" if state.normalization == "none"
-                else f"{state.normalization}-normalized directions")
-        title = f"{self.model.name}\n{kind}, seed {state.seed}"
+        kind = {"filter": "filter-normalized", "layer": "layer-normalized", "none": "raw random (not normalized)"}
+        title = f"{self.model.name}\n{kind.get(state.normalization, state.normalization)} directions, seed {state.seed}"
         contour = state.view == "contour"
         self.ax2d.set_visible(contour)
         self.ax3d.set_visible(not contour)
@@ -185,19 +215,40 @@ class LandscapeExplorer(Explorer):
                 for artist in (self._contour, getattr(self._contour, "course_lines", None)):
                     if artist is not None:
                         artist.remove()
-            levels = np.linspace(float(np.nanmin(Z)), max(zmax, float(np.nanmin(Z)) + 1e-9), 25)
             a, b = s.alphas / span, s.betas / span  # in units of r (see _build_figure)
-            self._contour = self.ax2d.contourf(a, b, np.minimum(Z, zmax), levels=levels, cmap=CMAP)
-            self._contour.course_lines = self.ax2d.contour(a, b, np.minimum(Z, zmax), levels=levels,
-                                                           colors="k", linewidths=0.3, alpha=0.5)
+            self._contour = self.ax2d.contourf(a, b, Z, levels=levels, cmap=CMAP, norm=norm,
+                                               extend="max" if clipped else "neither")
+            self._contour.course_lines = self.ax2d.contour(a, b, Z, levels=levels, colors="k", linewidths=0.3,
+                                                           alpha=0.5)
             self.ax2d.set_title(f"{title}, range r = {span:.2g}")
         else:
             if self._surface is not None:
                 self._surface.remove()
             A, B = np.meshgrid(s.alphas, s.betas)
-            self._surface = self.ax3d.plot_surface(A, B, np.minimum(Z, zmax), cmap=CMAP, linewidth=0,
+            self._surface = self.ax3d.plot_surface(A, B, np.minimum(Z, zmax), cmap=CMAP, norm=norm, linewidth=0,
                                                    antialiased=False, alpha=0.95)
             self.ax3d.set_xlim(s.alphas[0], s.alphas[-1])
             self.ax3d.set_ylim(s.betas[0], s.betas[-1])
             self.ax3d.set_zlim(float(np.nanmin(Z)), zmax)
             self.ax3d.set_title(title)
+        # The colour bar: the colour map drawn once on [0, 1] (the colours' positions) in axes of its own; its
+        # ticks sit at norm(value), labelled with the value. Log or linear, whatever the range, its limits never
+        # change and it is no matplotlib Colorbar (whose axes cannot float): as the range moves only its tick
+        # labels are redrawn (a blit), not the whole figure.
+        from matplotlib.ticker import LogLocator, MaxNLocator
+
+        from ..plotting import fmt
+
+        self.color_norm = norm
+        if log:
+            # 1, 2, 5 × 10^k over a few decades, powers of ten beyond: always several labelled ticks
+            few = np.log10(zmax / zmin) < 3.5
+            values = LogLocator(subs=(1.0, 2.0, 5.0) if few else (1.0,)).tick_values(zmin, zmax)
+        else:
+            values = MaxNLocator(6).tick_values(zmin, zmax)
+        values = values[(values >= zmin * (1 - 1e-9)) & (values <= zmax * (1 + 1e-9))]
+        self.cax.set_yticks(np.asarray(norm(values), dtype=float), labels=[fmt(v, ".4g") for v in values])
+        self.cax.set_ylim(0.0, 1.0)
+        self._cap.set_visible(clipped)
+        self.cax.set_ylabel("loss" + (" (log scale)" if log else "") + ("; ▲ = top 2 % capped" if clipped else ""),
+                            fontsize=font_sizes(self.ax2d)["label"])

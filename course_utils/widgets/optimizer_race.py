@@ -25,7 +25,7 @@ import ipywidgets as W
 import numpy as np
 
 from .. import functions
-from ..plotting import finite_prefix, label_axes, plot_contour, series_styles
+from ..plotting import PathArtists, label_axes, plot_contour, series_styles, window_path
 from ..race import RACER_LABELS, RACERS, RaceEntry, race, racer_key, truncate
 from ..saddles import locate_endpoint
 from .base import Explorer, float_slider, int_slider, log_slider
@@ -228,12 +228,15 @@ class OptimizerRace(Explorer):
         self.fig, (self.ax, self.ax_loss) = self.new_figure(1, 2, figsize=(11.0, 4.6))
         styles = series_styles(len(RACERS))
         self._styles = dict(zip(RACERS, styles))
-        self._paths, self._ends, self._curves = {}, {}, {}
+        self._paths, self._ends, self._curves, self._drawn = {}, {}, {}, {}
         for key in RACERS:
             st = self._styles[key]
             (self._paths[key],) = self.ax.plot([], [], linewidth=1.6, markersize=4, zorder=5, **st)
             (self._ends[key],) = self.ax.plot([], [], marker="s", markersize=9, color=st["color"],
                                               markeredgecolor="k", linestyle="none", zorder=6)
+            (no_start,) = self.ax.plot([], [], linestyle="none")  # the shared start marker is drawn once
+            self._drawn[key] = PathArtists(self.ax, name=key,
+                                           artists=(self._paths[key], no_start, self._ends[key]), show_start=False)
             (self._curves[key],) = self.ax_loss.plot([], [], linewidth=1.6, markersize=4, **st)
         (self._start,) = self.ax.plot([], [], marker="o", markersize=10, markerfacecolor="none",
                                       markeredgecolor="white", markeredgewidth=2, linestyle="none", zorder=7,
@@ -300,22 +303,23 @@ class OptimizerRace(Explorer):
         ymin, ymax = np.inf, -np.inf
         n_max = 1
         use_gap = state.f_ref is not None
+        off_screen = 0  # runs whose end is off-screen so far: their labels are stacked
         for key in RACERS:
             entry = state.entries.get(key)
             visible = entry is not None
-            for artist in (self._paths[key], self._ends[key], self._curves[key]):
+            for artist in (self._paths[key], self._ends[key], self._curves[key], self._drawn[key].arrow):
                 artist.set_visible(visible)
             if not visible:
                 self._paths[key].set_label(f"_{key}")
                 self._curves[key].set_label(f"_{key}")
                 continue
             traj = entry.trajectory
-            pts = finite_prefix(traj.thetas, bounds)
-            self._paths[key].set_data(pts[:, 0], pts[:, 1])
-            self._paths[key].set_markevery(max(1, len(pts) // 12))
-            end = pts[-1] if len(pts) else traj.thetas[0]
-            self._ends[key].set_data([end[0]], [end[1]])
-            self._ends[key].set_marker("X" if traj.diverged else "s")
+            # clipped to the window; the true end drawn where it is, or an arrow on the edge toward it
+            windowed = window_path(traj.thetas, bounds, diverged=traj.diverged)
+            self._drawn[key].name = entry.label
+            self._drawn[key].slot = off_screen
+            off_screen += not windowed.end_inside
+            self._drawn[key].update(windowed)
             losses = traj.losses
             y = losses - state.f_ref if use_gap else losses
             finite = np.isfinite(y)

@@ -13,13 +13,15 @@ from dataclasses import dataclass
 import numpy as np
 
 from .. import functions
-from ..plotting import finite_prefix, label_axes, plot_contour, series_styles
+from ..plotting import PathArtists, label_axes, plot_contour, series_styles, window_path
 from ..saddles import EscapeFit, escape_time_theory, fit_escape_times, gd_escape_steps_quadratic, gd_quadratic_paths
 from .base import Explorer, choice, log_slider
 
 __all__ = ["SaddleEscape", "SaddleEscapeState"]
 
 _EPS_GRID = np.logspace(-12, -1, 23)
+#: The window of the path panel, ((xmin, xmax), (ymin, ymax)).
+_WINDOW = ((-1.2, 1.2), (-1.5, 1.5))
 _MAX_STEPS = 20_000
 
 
@@ -143,6 +145,9 @@ class SaddleEscape(Explorer):
         (self._path,) = self.ax.plot([], [], markersize=3, linewidth=1.5, zorder=5, **styles[0])
         (self._start,) = self.ax.plot([], [], marker="o", markersize=9, markerfacecolor="none",
                                       markeredgecolor=styles[0]["color"], markeredgewidth=2, linestyle="none", zorder=6)
+        (self._end,) = self.ax.plot([], [], marker="s", markersize=8, color=styles[0]["color"], markeredgecolor="k",
+                                    linestyle="none", zorder=6)
+        self._drawn = PathArtists(self.ax, artists=(self._path, self._start, self._end), markers=15)
         (self._theory,) = self.ax_t.plot([], [], color="k", linestyle="--", linewidth=1.5,
                                          label="theory ln(1/ε) / ln(1 + η|λ_min|)")
         (self._measured,) = self.ax_t.plot([], [], linestyle="none", marker="o", markersize=5,
@@ -168,14 +173,12 @@ class SaddleEscape(Explorer):
                 if hasattr(self._contour, "course_lines"):
                     self._contour.course_lines.remove()
             land = functions.get("saddle", a=state.a, b=1.0)
-            self._contour = plot_contour(self.ax, land, bounds=((-1.2, 1.2), (-1.5, 1.5)), levels=25,
+            self._contour = plot_contour(self.ax, land, bounds=_WINDOW, levels=25,
                                                   title=f"GD on {land.latex} from (1, ε)", xlabel="x", ylabel="y")
             self._shown_a = state.a
-        pts = finite_prefix(state.path, ((-1.2, 1.2), (-1.5, 1.5)), margin=0.0)
-        self._path.set_data(pts[:, 0], pts[:, 1])
+        # clipped to the window; the run's true end drawn where it is, or an arrow on the edge toward it
         self._path.set_marker("o")
-        self._path.set_markevery(max(1, len(pts) // 15))
-        self._start.set_data([1.0], [state.eps])
+        self._drawn.update(window_path(state.path, _WINDOW))
         if state.fit is not None:
             ok = np.isfinite(state.fit.measured)
             self._measured.set_data(state.fit.eps[ok], state.fit.measured[ok])

@@ -31,6 +31,7 @@ from functools import lru_cache
 
 import numpy as np
 
+from ..plotting import fmt
 from .base import Explorer, choice, float_slider, int_slider, log_slider
 from .cache import LRUCache
 from .limits import StableRange
@@ -150,12 +151,12 @@ class TerrainState:
 def _describe_rest(obj, traj, minima, zmin_grid) -> tuple[str, str]:
     """Classify where the ball stopped: (outcome, message)."""
     point, height = traj.final_theta, traj.final_loss
-    where = f"({point[0]:+.3f}, {point[1]:+.3f})"
+    where = f"({fmt(point[0], '+.3f')}, {fmt(point[1], '+.3f')})"
     if traj.diverged:
         return "diverged", (f"Diverged at step {traj.diverged_at}: the learning rate is too large for this "
                             "terrain's curvature — the ball is thrown out of the valley. Lower η.")
     if traj.steps == 0:
-        return "not moved", f"0 steps: the ball has not moved; it sits at {where}, height {height:.4f}."
+        return "not moved", f"0 steps: the ball has not moved; it sits at {where}, height {fmt(height, '.4f')}."
     slope = float(traj.grad_norms[-1])
     recent = np.diff(traj.losses[-11:])
     outside = bool(np.any(np.abs(point) > np.asarray(BOUNDS)[:, 1]))
@@ -167,21 +168,21 @@ def _describe_rest(obj, traj, minima, zmin_grid) -> tuple[str, str]:
         off = " — outside the box shown" if outside else ""
         how = "the height rose on recent steps" if rising else "each step jumps across the valley"
         return "bouncing", (f"Bouncing after {traj.steps} steps: {how}, so η overshoots the valley floor. "
-                            f"Now at {where}{off}, height {height:.4f}. Lower η.")
+                            f"Now at {where}{off}, height {fmt(height, '.4f')}. Lower η.")
     if slope > _REST_GRAD:
-        return "still rolling", (f"Still rolling after {traj.steps} steps: at {where}, height {height:.4f}, "
-                                 f"slope |∇f| = {slope:.2g}. Add steps or raise η.")
+        return "still rolling", (f"Still rolling after {traj.steps} steps: at {where}, height {fmt(height, '.4f')}, "
+                                 f"slope |∇f| = {fmt(slope, '.2g')}. Add steps or raise η.")
     eigenvalues = np.linalg.eigvalsh(obj.hessian(point))
     if eigenvalues.min() <= 0:
-        return "saddle point", (f"Stopped after {traj.steps} steps at {where}, height {height:.4f}: a flat "
+        return "saddle point", (f"Stopped after {traj.steps} steps at {where}, height {fmt(height, '.4f')}: a flat "
                                 "point that is not a minimum (a saddle); a nudge would send it downhill.")
     # The lowest known minimum (the grid minimum is an upper bound on the global one, a fallback).
     global_height = min([float(obj.loss(m)) for m in minima] + [float(zmin_grid)])
     if height <= global_height + 1e-6 * max(1.0, abs(global_height)):
         return "global minimum", (f"At rest after {traj.steps} steps in the global minimum {where}, "
-                                  f"height {height:.4f}.")
-    return "local minimum", (f"At rest after {traj.steps} steps in a local minimum at {where}, height {height:.4f} "
-                             f"— {height - global_height:.3f} above the global minimum ({global_height:.4f}).")
+                                  f"height {fmt(height, '.4f')}.")
+    return "local minimum", (f"At rest after {traj.steps} steps in a local minimum at {where}, height {fmt(height, '.4f')} "
+                             f"— {fmt(height - global_height, '.3f')} above the global minimum ({fmt(global_height, '.4f')}).")
 
 
 class TerrainExplorer(Explorer):
@@ -252,7 +253,7 @@ class TerrainExplorer(Explorer):
     def _build_figure(self):
         from matplotlib.ticker import MaxNLocator
 
-        from ..plotting import OKABE_ITO, label_axes
+        from ..plotting import OKABE_ITO, PathArtists, label_axes
 
         self.fig, (self.ax3d, self.ax2d) = self.new_figure(
             1, 2, figsize=(9.6, 4.4), projection=["3d", None], gridspec_kw={"width_ratios": [1.3, 1]})
@@ -275,6 +276,7 @@ class TerrainExplorer(Explorer):
         (self.minima2d,) = self.ax2d.plot([], [], linestyle="none", marker="*", markersize=8,
                                           markerfacecolor="white", markeredgecolor="k", zorder=9,
                                           label="minima")
+        self._path2d = PathArtists(self.ax2d, artists=(self.path2d, self.start2d, self.end2d))
         self.ax2d.set_xlim(*BOUNDS[0])
         self.ax2d.set_ylim(*BOUNDS[1])
         self.ax3d.set_xlim(*BOUNDS[0])
@@ -307,28 +309,26 @@ class TerrainExplorer(Explorer):
         state : TerrainState
             The explorer's current state (see :class:`TerrainState`), from :meth:`compute`.
         """
-        from ..plotting import finite_prefix, label_axes
+        from ..plotting import label_axes, window_path
 
         key = (state.terrain, state.amplitude)
         if key != self._drawn_terrain:
             self._draw_terrain(state)
             self._drawn_terrain = key
-        # Only the part of the path inside the box: a diverging ball leaves the picture.
+        # The path clipped to the box; the ball's true end is marked where it is, or (outside the box) by an
+        # arrow on the box's edge with its coordinates — never at the point where the drawing was cut.
         lift = 0.01 * (self._zmax - self._zmin)
         pts = np.column_stack([state.path, state.trajectory.losses])
-        shown = finite_prefix(pts, BOUNDS, margin=0.0)
-        if len(shown) == 0:
-            shown = np.zeros((0, 3))
-        xs, ys, zs = shown[:, 0], shown[:, 1], np.clip(shown[:, 2], self._zmin, self._zmax) + lift
+        shown = window_path(pts, BOUNDS, diverged=state.outcome == "diverged")
+        self._path2d.update(shown)
+        xs, ys, zs = shown.xy[:, 0], shown.xy[:, 1], np.clip(shown.xy[:, 2], self._zmin, self._zmax) + lift
         self.path3d.set_data_3d(xs, ys, zs)
-        self.path2d.set_data(xs, ys)
-        self.start3d.set_data_3d(xs[:1], ys[:1], zs[:1])
-        self.start2d.set_data(xs[:1], ys[:1])
-        end_marker = "X" if state.outcome == "diverged" else "s"
-        for artist in (self.end3d, self.end2d):
-            artist.set_marker(end_marker)
-        self.end3d.set_data_3d(xs[-1:], ys[-1:], zs[-1:])
-        self.end2d.set_data(xs[-1:], ys[-1:])
+        start = shown.start if shown.start is not None else np.zeros((0, 3))
+        start = start.reshape(-1, 3)
+        self.start3d.set_data_3d(start[:, 0], start[:, 1], np.clip(start[:, 2], self._zmin, self._zmax) + lift)
+        self.end3d.set_marker("X" if shown.diverged else "s")
+        end = shown.end.reshape(1, 3) if shown.end_inside else np.zeros((0, 3))
+        self.end3d.set_data_3d(end[:, 0], end[:, 1], np.clip(end[:, 2], self._zmin, self._zmax) + lift)
         names = {"bowl": "convex bowl  f = x² + y²",
                  "wobbly": f"wobbly terrain, A = {state.amplitude:.2f}"}
         label_axes(self.ax3d, title=f"{names[state.terrain]}\nball: {state.outcome}")
