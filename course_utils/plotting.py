@@ -569,7 +569,7 @@ def fmt(value: float, spec: str = ".4g") -> str:
 class WindowedPath:
     """An optimization path as a window shows it (made by :func:`window_path`).
 
-    Attributes
+    Parameters
     ----------
     xy : numpy.ndarray, shape (m, d)
         The path clipped to the window: every segment between consecutive finite points, cut at the window's
@@ -761,6 +761,9 @@ class PathArtists:
         st.setdefault("color", OKABE_ITO[0])
         self.colour = st["color"]
         if artists is not None:
+            if not isinstance(artists, (tuple, list)):
+                raise TypeError(f"`artists` must be None or a tuple (path line, start marker, end marker), got "
+                                f"{type(artists).__name__}")
             if len(artists) != 3 or not all(hasattr(a, "set_data") and getattr(a, "axes", None) is ax for a in artists):
                 raise ValueError("`artists` must be (path line, start marker, end marker): three Line2D on `ax`")
             self.line, self.start, self.end = artists

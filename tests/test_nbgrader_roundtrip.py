@@ -3,7 +3,7 @@
 Chapter 0 (the cheapest chapter: three exercises, each check well under a second) goes through nbgrader exactly
 as an instructor would run it, without flags: ``nbgrader generate_assignment`` on ``solutions/``, then
 ``nbgrader autograde`` on three submissions — honest (the solutions), stub (nbgrader's release, untouched) and
-partial (``exercises/`` with 0.1 solved, 0.2 wrong on some cases, 0.3 left alone). The scores nbgrader's
+partial (``exercises/`` with 0.1 solved, 0.2 wrong on some cases, 0.3 and 0.4 left alone). The scores nbgrader's
 gradebook holds for each check cell must equal the course grader's per-exercise scores for the same files,
 partial credit included. Both run the hidden cases with the same seed (``COURSE_GRADER_SEED``).
 """
@@ -26,7 +26,7 @@ REPO = Path(__file__).resolve().parents[1]
 NAME = "00_start_here_exercises"
 ASSIGNMENT = "ps0"
 SEED = 2024
-EXERCISES = ["0.1", "0.2", "0.3"]
+EXERCISES = batch.chapter_exercises(0)  # every registered chapter-0 exercise (0.1 … 0.4 today)
 SANDBOXED = batch.sandbox_problem() is None
 
 # 0.2 steps uphill: right only where the step is zero (lr = 0) and for the input-unchanged case.
@@ -80,7 +80,7 @@ def _run(args: list[str], cwd: Path) -> subprocess.CompletedProcess:
 
 
 def _partial(path: Path) -> None:
-    """exercises/ chapter 0 with 0.1 solved, 0.2 wrong, 0.3 still a stub."""
+    """exercises/ chapter 0 with 0.1 solved, 0.2 wrong, the others still stubs."""
     solved = jupytext.read(REPO / "solutions" / f"{NAME}.ipynb", fmt="ipynb")
     nb = jupytext.read(REPO / "exercises" / f"{NAME}.ipynb", fmt="ipynb")
     ids = {c.metadata.get("nbgrader", {}).get("grade_id"): c for c in solved.cells}
