@@ -9,7 +9,7 @@ matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
 import pytest  # noqa: E402
-from explorer_checks import assert_healthy  # noqa: E402
+from explorer_checks import assert_healthy, labels_outside_the_figure  # noqa: E402
 
 from course_utils.widgets import ChordExplorer  # noqa: E402
 from course_utils.widgets.chord import CHORD_FUNCTIONS  # noqa: E402
@@ -116,25 +116,6 @@ def test_chord_limits_hold_while_x_is_dragged():
         e.close()
 
 
-def _labels_outside_the_figure(fig):
-    """Tick labels (of ticks in view) and axis labels whose drawn extent is not inside the figure."""
-    fig.savefig(__import__("io").BytesIO(), format="png")  # a full draw, as a saved or static figure gets
-    renderer = fig.canvas.get_renderer()
-    width, height = fig.bbox.width, fig.bbox.height
-    bad = []
-    for ax in fig.axes:
-        for axis in (ax.xaxis, ax.yaxis):
-            lo, hi = sorted(axis.get_view_interval())
-            pad = 1e-9 * (hi - lo)
-            texts = [t.label1 for t in axis.get_major_ticks() if lo - pad <= t.get_loc() <= hi + pad] + [axis.label]
-            for text in texts:
-                if text.get_visible() and text.get_text():
-                    box = text.get_window_extent(renderer)
-                    if box.x0 < 0 or box.y0 < 0 or box.x1 > width or box.y1 > height:
-                        bad.append((text.get_text(), tuple(np.round(box.extents))))
-    return bad
-
-
 @pytest.mark.parametrize("setting", [dict(function="x²", x=-3.0, y=0.1),  # ticks up to "10.0": wider labels
                                      dict(function="−log x", x=0.05, y=3.0),  # negative values: "−1.5"
                                      dict(function="eˣ", x=-3.0, y=3.0)])
@@ -143,7 +124,7 @@ def test_labels_stay_inside_the_figure_after_the_layout_is_frozen(setting):
     try:
         e.set(**setting)
         assert e.error is None
-        assert _labels_outside_the_figure(e.fig) == []
+        assert labels_outside_the_figure(e.fig) == []
     finally:
         e.close()
 

@@ -9,7 +9,7 @@ matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
 import pytest  # noqa: E402
-from explorer_checks import assert_healthy  # noqa: E402
+from explorer_checks import assert_healthy, labels_outside_the_figure  # noqa: E402
 
 from course_utils.widgets import JensenExplorer  # noqa: E402
 from course_utils.widgets.jensen import DISTRIBUTIONS, JENSEN_FUNCTIONS  # noqa: E402
@@ -136,25 +136,6 @@ def test_a_zero_gap_is_explained_by_what_causes_it(explorer):
     assert_healthy(e)
 
 
-def _labels_outside_the_figure(fig):
-    """Tick labels (of ticks in view) and axis labels whose drawn extent is not inside the figure."""
-    fig.savefig(__import__("io").BytesIO(), format="png")  # a full draw, as a saved or static figure gets
-    renderer = fig.canvas.get_renderer()
-    width, height = fig.bbox.width, fig.bbox.height
-    bad = []
-    for ax in fig.axes:
-        for axis in (ax.xaxis, ax.yaxis):
-            lo, hi = sorted(axis.get_view_interval())
-            pad = 1e-9 * (hi - lo)
-            texts = [t.label1 for t in axis.get_major_ticks() if lo - pad <= t.get_loc() <= hi + pad] + [axis.label]
-            for text in texts:
-                if text.get_visible() and text.get_text():
-                    box = text.get_window_extent(renderer)
-                    if box.x0 < 0 or box.y0 < 0 or box.x1 > width or box.y1 > height:
-                        bad.append((text.get_text(), tuple(np.round(box.extents))))
-    return bad
-
-
 @pytest.mark.parametrize("setting", [dict(distribution="Gaussian", function="eˣ", mean=2.5, std=1.5),
                                      dict(distribution="two points", function="x²", a=-3.0, b=3.0),
                                      dict(distribution="uniform", function="log x", a=0.05, b=3.0)])
@@ -163,6 +144,6 @@ def test_labels_stay_inside_the_figure_after_the_layout_is_frozen(setting):
     try:
         e.set(**setting)
         assert e.error is None
-        assert _labels_outside_the_figure(e.fig) == []
+        assert labels_outside_the_figure(e.fig) == []
     finally:
         e.close()
