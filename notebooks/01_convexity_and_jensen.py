@@ -463,8 +463,10 @@ assert np.all((excess > 1.1) & (excess < 1.7)) and np.all(np.diff(excess) > 0)  
 # per-step factor matches $(\sqrt\kappa - 1)/(\sqrt\kappa + 1)$ within 2 %. Two caveats keep this honest. The optimal $\eta, \beta$ need
 # $\mu$ and $L$, which one rarely knows for a network; and the $\sqrt\kappa$ rate is a theorem about quadratics
 # — with these parameters heavy ball can fail to converge on a smooth, strongly convex function that is not
-# quadratic (Lessard, Recht & Packard 2016 construct one), while Nesterov's accelerated method keeps a
-# $1 - 1/\sqrt\kappa$ guarantee on that whole class.
+# quadratic (Lessard, Recht & Packard 2016 construct one: the iterates settle into a cycle), while Nesterov's
+# accelerated method keeps a $1 - 1/\sqrt\kappa$ guarantee on that whole class. Goujaud, Taylor & Dieuleveut
+# (2023) proved that this is no accident of the tuning: for *every* choice of $\eta, \beta$, heavy ball either is
+# not accelerated on quadratics or fails to converge on some smooth, strongly convex function.
 
 # %% [markdown]
 # ### Conditioning Explorer
