@@ -34,7 +34,7 @@ $(DEV_STAMP): requirements-dev.txt $(STAMP)
 	@touch $@
 
 lab: $(STAMP)
-	$(BIN)/jupyter lab notebooks/00_start_here.ipynb --port $(PORT) $(ROOT_FLAG)
+	$(BIN)/jupyter lab notebooks/00_start_here.ipynb --config=tools/lab/jupyter_lab_config.py --port $(PORT) $(ROOT_FLAG)
 
 lint: $(DEV_STAMP)
 	$(BIN)/ruff check .

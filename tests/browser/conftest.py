@@ -44,7 +44,6 @@ INSTALL_HINT = ("install Chromium (Debian/Ubuntu: `apt-get install chromium`) or
 LAB_SETTINGS = {
     "@jupyterlab/docmanager-extension/plugin.jupyterlab-settings": {"autosave": False},
     "@jupyterlab/notebook-extension/tracker.jupyterlab-settings": {"windowingMode": "none"},
-    "@jupyterlab/apputils-extension/notification.jupyterlab-settings": {"fetchNews": "false"},
 }
 
 
@@ -227,7 +226,7 @@ def lab_server(browser, tmp_path_factory):
     port, token = free_port(), secrets.token_hex(16)
     cmd = [sys.executable, "-m", "jupyter", "lab", "--allow-root", "--no-browser", "--ip", "127.0.0.1",
            "--port", str(port), f"--ServerApp.token={token}", f"--ServerApp.root_dir={root}",
-           "--LabApp.news_url=None", "--LabApp.check_for_updates_class=jupyterlab.NeverCheckForUpdate",
+           f"--config={REPO / 'tools' / 'lab' / 'jupyter_lab_config.py'}",  # as `make lab` opens the course
            f"--LabApp.user_settings_dir={settings}", f"--LabApp.workspaces_dir={home / 'workspaces'}",
            "--ServerApp.open_browser=False"]
     server = start_server(cmd, root=root, port=port, token=token, ready_path="/api/status",
