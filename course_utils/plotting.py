@@ -185,8 +185,17 @@ def new_figure(
 
 
 def _style_canvas(fig) -> None:
-    """Hide ipympl's header and footer (no-ops on non-widget canvases)."""
+    """Turn off matplotlib's keyboard shortcuts; hide ipympl's header and footer (widget canvases only).
+
+    The shortcuts would act on a student's key presses in a focused figure: ``q`` closes it (the explorer then
+    freezes while its sliders go on moving), ``s`` opens a save dialog, ``l``/``k`` flip an axis to a log scale
+    the explorer does not expect (issue 23).
+    """
     canvas = fig.canvas
+    manager = getattr(canvas, "manager", None)
+    if manager is not None and getattr(manager, "key_press_handler_id", None) is not None:
+        canvas.mpl_disconnect(manager.key_press_handler_id)
+        manager.key_press_handler_id = None
     if is_widget_canvas(canvas):
         canvas.header_visible = False
         canvas.footer_visible = False
