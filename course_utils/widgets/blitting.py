@@ -26,6 +26,13 @@ Two kinds of artists start in the background and are *promoted* to the redrawn s
   keep their limits in the signature (their geometry depends on them). When a redrawn axis outgrows the room
   the layout gave it (wider tick labels), the ``relayout`` callback lays the figure out again.
 
+**Over the data.** The background lies under everything blitted onto it, so a static artist that a full
+draw paints over a dynamic one (by zorder) cannot be background: the spines (the frame's inner half lies over
+a filled contour or an image), an axis whose gridlines or inward ticks reach into the axes, and static texts
+inside the axes (annotations) are drawn with the dynamic artists, in zorder. Before this, 17 of 20 explorers
+showed up to 1.3 % of pixels wrong against ``savefig`` — frames missing, SAM's "sharp"/"flat" labels
+hidden under the contour fill (tests/test_widgets_render_truth.py).
+
 **Sprites.** Legends must stay on top of the data, so they are redrawn on every refresh; promoted axes are too.
 Both are drawn from a cached image of their own pixels (rendered alone on a transparent canvas, composited with
 ``draw_image``) as long as they show the same thing at the same place, and rendered again when they change
@@ -182,6 +189,7 @@ class Blitter:
         self._text_keys: dict = {}  # id -> (artist, what it showed at the last full draw), for static texts
         self._axis_keys: dict = {}  # id -> (axis, its key at the last full draw), for static axes that may float
         self._volatile: set = set()  # ids of texts and axes seen to change: redrawn on every refresh
+        self._overlay_ids: tuple = ()  # ids of static artists drawn over the dynamic ones (see _overlay)
         self._sprites: dict = {}  # id(legend or axis) -> its last _Sprites, most recent first
         self._data_3d: dict = {}  # id(3-D axes) -> its dynamic children
         self._last_3d: dict = {}  # id(3-D axes) -> (axes, its furniture key at the last refresh)
@@ -201,7 +209,10 @@ class Blitter:
         here draws only its dynamic children, projected and depth-sorted by its own ``draw``.
         """
         out = []
+        overlay: set = set()
         self._data_3d = {}
+        get_renderer = getattr(self.fig.canvas, "get_renderer", None)
+        renderer = get_renderer() if get_renderer is not None else None
         for ax in self.fig.axes:
             if not ax.get_visible():
                 continue
@@ -221,14 +232,50 @@ class Blitter:
                 continue
             furniture = self._furniture(ax)
             children = [c for c in ax.get_children() if c not in furniture]
-            out.extend(self._mark(sorted(children, key=lambda a: a.get_zorder())))
+            drawn = {id(a) for a in self._mark(children)}
+            for artist in self._overlay(ax, furniture, children, renderer):
+                if not artist.get_animated():
+                    artist.set_animated(True)
+                overlay.add(id(artist))
+                drawn.add(id(artist))
+            # in the order a full draw uses: by zorder, ties in the order of the axes' children
+            out.extend(sorted((c for c in ax.get_children() if id(c) in drawn), key=lambda a: a.get_zorder()))
         fig = self.fig
         out.extend(self._mark([*fig.texts, *fig.legends, *fig.lines, *fig.patches, *fig.images]))
-        for ax in fig.axes:  # static axes are background (an axis promoted earlier may be back in it)
+        for ax in fig.axes:  # static furniture is background (an axis promoted earlier may be back in it)
             if not _is_3d(ax):
-                for axis in self._furniture(ax) & {ax.xaxis, ax.yaxis}:
-                    if axis.get_animated():
-                        axis.set_animated(False)
+                for artist in self._furniture(ax) - {ax.patch}:
+                    if artist.get_animated() and id(artist) not in overlay:
+                        artist.set_animated(False)
+        self._overlay_ids = tuple(sorted(overlay))
+        return out
+
+    def _overlay(self, ax, furniture, children, renderer) -> list:
+        """Static artists of a 2-D axes that a full draw paints *over* some of its dynamic artists.
+
+        The background lies under everything drawn on it, so a static artist whose zorder is above a dynamic
+        one's would end up under it — the axes frame hidden by a filled contour, an annotation by an image. These
+        are drawn with the dynamic artists instead, in zorder: the spines (the frame's inner half lies over the
+        data), an axis whose gridlines or inward ticks reach into the axes, and static texts placed inside the
+        axes. Titles, labels and outward ticks lie outside the data area and stay in the background.
+        """
+        moving = [c for c in children if _text_key(c) is None or id(c) in self._volatile]
+        if not moving:
+            return []
+        lowest = min(a.get_zorder() for a in moving)
+        out = [s for s in ax.spines.values() if s.get_visible() and s.get_zorder() > lowest]
+        for axis in furniture & {ax.xaxis, ax.yaxis}:
+            ticks = axis.get_tick_params(which="major")
+            reaches_in = ticks.get("gridOn", False) or ticks.get("tickdir", "out") in ("in", "inout")
+            if axis.get_visible() and axis.get_zorder() > lowest and reaches_in:
+                out.append(axis)
+        if renderer is not None:
+            box = ax.bbox
+            for text in children:
+                if (_text_key(text) is not None and id(text) not in self._volatile and text.get_visible()
+                        and text.get_zorder() > lowest and text.get_text()
+                        and text.get_window_extent(renderer).overlaps(box)):
+                    out.append(text)
         return out
 
     def _mark(self, artists) -> list:
@@ -324,7 +371,7 @@ class Blitter:
     def signature(self) -> tuple:
         """What the cached background depends on."""
         fig = self.fig
-        parts = [tuple(fig.get_size_inches()), fig.dpi]
+        parts = [tuple(fig.get_size_inches()), fig.dpi, self._overlay_ids]
         fixed = _layout_is_fixed(fig)
         for ax in fig.axes:
             if _is_3d(ax):
