@@ -365,26 +365,56 @@ L2 = sam_explorer.landscape
 assert st.gd_loss < 1e-6 and st.sam_loss < 1e-3            # both reach a minimum of L (equal depth 0)
 
 # %% [markdown]
-# Is ρ = 0.2 special? SAM from the same start with eleven radii (`run_many` runs them side by side):
+# Is ρ = 0.2 special? SAM from the same start with thirteen radii (`run_many` runs them side by side):
 
 # %%
-rhos = np.array([0.0, 0.01, 0.02, 0.03, 0.05, 0.1, 0.2, 0.3, 0.35, 0.4, 0.5])
+rhos = np.array([0.0, 0.01, 0.02, 0.03, 0.04, 0.05, 0.1, 0.2, 0.25, 0.3, 0.32, 0.4, 0.5])
 scan = optimizers.run_many(L2, [optimizers.sam(rho=r) for r in rhos], st.sam_path[0], steps=300, lrs=1 / 32)
 ends = np.array([L2.basin(t.final_theta, tol=0.15) for t in scan])
-for r, end in zip(rhos, ends):
-    print(f"ρ = {r:4.2f}: {'stalls, in neither minimum' if end == 'neither' else 'the ' + end + ' minimum'}")
+for r, end, t in zip(rhos, ends, scan):
+    where = "stalls, in neither minimum" if end == "neither" else "the " + end + " minimum"
+    print(f"ρ = {r:4.2f}: {where} (final loss {t.final_loss:.2g})")
 flat = np.flatnonzero(ends == "flat")
-assert ends[0] == "sharp" and ends[-1] == "neither"          # ρ = 0 is GD; too large a ρ stalls ...
-assert flat.size and np.all(ends[flat[0] : flat[-1] + 1] == "flat")   # ... and between them, one window of ρ
+lo, hi = rhos[flat[0]], rhos[flat[-1]]
+print(f"SAM reaches the flat minimum for {lo} ≤ ρ ≤ {hi}")
+assert np.all(ends[: flat[0]] == "sharp") and np.all(ends[flat[-1] + 1 :] == "neither")   # notch, window, stall
+assert np.all(ends[flat[0] : flat[-1] + 1] == "flat")                # one unbroken window of radii ...
+assert lo <= 0.05 and hi >= 0.25                                    # ... from well below the notch's width (0.25)
+assert min(t.final_loss for t, e in zip(scan, ends) if e == "neither") > 0.5   # stalled high up, not at a minimum
 
 # %% [markdown]
-# A whole window of radii leads to the flat minimum, and it starts at a surprisingly small ρ — far below the notch's
-# width (0.25). Gradient descent's path only grazes the notch, and SAM's look-ahead point $\theta + \hat\varepsilon$
-# lies uphill of $\theta$: on the notch's wall that is away from the notch, where its pull is weaker. A small
-# deflection is enough to miss it. Below the window SAM falls into the notch like GD; above it SAM **stalls near the
-# rim** — its fixed points solve $\nabla L(\theta+\hat\varepsilon) = 0$, which is not the same as
-# $\nabla L(\theta) = 0$. SAM is a heuristic for a min-max problem, not a guarantee. Move the ρ slider and the
-# learning rate: the window moves with the step size.
+# The sweep shows three regimes, not two. Small radii ($\rho \le 0.02$) are too small to matter: SAM falls into the
+# notch like GD. From $\rho \approx 0.03$ to $0.3$ — a whole window, starting far below the notch's width (0.25) —
+# SAM reaches the flat minimum. Gradient descent's path only grazes the notch, and SAM's look-ahead point
+# $\theta + \hat\varepsilon$ lies uphill of $\theta$: on the notch's wall that is away from the notch, where its pull
+# is weaker, so a small deflection is enough to miss it. From $\rho \approx 0.32$ on, SAM **stalls on the ridge**
+# between the two basins, at a loss near 1 (the barrier's height), bouncing back and forth: its fixed points solve
+# $\nabla L(\theta+\hat\varepsilon) = 0$, which is not the same as $\nabla L(\theta) = 0$. SAM is a heuristic for a
+# min-max problem, not a guarantee. (The landscape and the start are fixed, so the window does not depend on a
+# random seed; it moves with the step size — try the learning-rate slider.)
+#
+# **Stability selects too (linking section 4).** The notch's curvature here is $\lambda_{\text{sharp}} = 32$ (the
+# two-dimensional landscape's notch is rounder than the one of section 1), so gradient descent *cannot* settle in
+# it once $\eta > 2/32 = 0.0625$: the notch's minimum is then a linearly unstable fixed point, which GD reaches only
+# from a set of starts of measure zero. The flat bowl ($\lambda = 1$) stays stable up to $\eta = 2$. Plain GD from
+# SAM's start, at five step sizes:
+
+# %%
+gd_lrs = [1 / 32, 0.05, 0.06, 0.07, 0.1]
+lam_sharp_2d = curvature.lambda_max(L2, L2.sharp_minimum)
+gd_scan = optimizers.run_many(L2, [optimizers.gd()] * len(gd_lrs), st.sam_path[0], steps=300, lrs=gd_lrs)
+gd_ends = [L2.basin(t.final_theta, tol=0.15) for t in gd_scan]
+print(f"2/λ_sharp = {2 / lam_sharp_2d:.4f}")  # NBVAL_CHECK_OUTPUT
+for lr, end in zip(gd_lrs, gd_ends):
+    print(f"GD, η = {lr:.4f} ({lr * lam_sharp_2d / 2:.2f}·2/λ_sharp): the {end} minimum")
+assert gd_ends[0] == "sharp" and all(e == "flat" for lr, e in zip(gd_lrs, gd_ends) if lr > 2 / lam_sharp_2d)
+
+# %% [markdown]
+# Above $2/\lambda_{\text{sharp}}$ gradient descent ends in the flat bowl with no help from SAM: a large step alone
+# rules out minima sharper than $2/\eta$ — the mechanism of section 4, and Wu et al.'s (2018) "dynamical stability"
+# account of why (S)GD finds flat minima. From this start GD already misses the notch at $\eta = 0.06$, just below
+# the threshold, where the notch is still stable but its basin is crossed in a few large steps. SAM's look-ahead
+# does the same job at a step size where GD alone falls in. (The explorer's learning-rate slider goes up to 0.06.)
 
 # %%
 sam_explorer
