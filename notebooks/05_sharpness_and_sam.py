@@ -452,7 +452,7 @@ assert min(t.final_loss for t, e in zip(scan, ends) if e == "neither") > 0.5   #
 # between the two basins, at a loss near 1 (the barrier's height), bouncing back and forth: its fixed points solve
 # $\nabla L(\theta+\hat\varepsilon) = 0$, which is not the same as $\nabla L(\theta) = 0$. SAM is a heuristic for a
 # min-max problem, not a guarantee. (The landscape and the start are fixed, so the window does not depend on a
-# random seed; it moves with the step size — try the learning-rate slider.)
+# random seed; how it depends on the step size you can see with the learning-rate slider.)
 #
 # **Stability selects too (linking section 4).** The notch's curvature here is $\lambda_{\text{sharp}} = 32$ (the
 # two-dimensional landscape's notch is rounder than the one of section 1), so gradient descent *cannot* settle in
