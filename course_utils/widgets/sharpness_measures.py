@@ -69,6 +69,12 @@ class SharpnessState:
     message: str
 
 
+def _span(values) -> str:
+    """``'4.7×'`` for one value (or several that print alike), ``'3.1–4.7×'`` for a range."""
+    lo, hi = f"{np.min(values):.1f}", f"{np.max(values):.1f}"
+    return f"{lo}×" if lo == hi else f"{lo}–{hi}×"
+
+
 class SharpnessExplorer(Explorer):
     """Sharpness measures at one or more minima of one objective.
 
@@ -142,7 +148,7 @@ class SharpnessExplorer(Explorer):
         msg = (f"ρ = {rho:.3g}: " + "; ".join(
             f"{n}: SAM {s:.3g}, worst random {w:.3g}, average {a:.3g}"
             for n, s, w, a in zip(self.names, arr[3], arr[1], arr[2])) +
-            f". Worst/average over random directions: {ratio.min():.1f}–{ratio.max():.1f}×.")
+            ". Worst/average over random directions: " + _span(ratio) + ".")
         return SharpnessState(rho, eps, self.names, *arr, ts, np.array(tops), np.array(rands), msg)
 
     def _build_figure(self):

@@ -144,7 +144,12 @@ class ReparameterizationExplorer(Explorer):
                                           linestyle="none")
         (self.mark_tr,) = self.ax_m.plot([], [], marker="s", color=OKABE_ITO[4], markersize=10, markeredgecolor="k",
                                          linestyle="none")
-        self.ax_m.legend(fontsize=self.font(8))
+        # the curves are U-shaped (λ_max, trace ∝ α² on one side, 1/α² on the other), lowest near α = 1: the top
+        # centre stays clear of them, and of the markers that ride on them, at every α ("best" placement, chosen
+        # once before any marker is drawn, could put the legend over the α ≥ 8 end)
+        self.ax_m.legend(fontsize=self.font(8), loc="upper center")
+        lo, hi = np.nanmin(self.curve), np.nanmax(self.curve)
+        self.ax_m.set_ylim(lo / 1.5, hi * 4)   # room above the arms for the legend (log axis)
         label_axes(self.ax_m, "Hessian measures vs α (same function!)", "α", "value")
         (self.f_ref,) = self.ax_s.plot(_TS, np.zeros_like(_TS), color="0.6", linewidth=4, label="filter-norm., α = 1")
         (self.f_line,) = self.ax_s.plot([], [], color=OKABE_ITO[2], linestyle="-", label="filter-normalized, α")
