@@ -28,6 +28,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from . import derivatives
+from .formatting import fmt
 from .objective import Objective, as_objective, batch_loss_function
 from .validation import (
     check_array,
@@ -242,10 +243,11 @@ class ChordTest:
 
 def _fmt(p: np.ndarray) -> str:
     p = np.asarray(p)
+    # formatting.fmt: a coordinate of −1e-9 prints "0", not "-0" (a sign on a value shown as zero)
     if p.size == 1:
-        return f"{float(p.reshape(-1)[0]):.3g}"
+        return fmt(float(p.reshape(-1)[0]), ".3g")
     if p.size <= 4:
-        return "(" + ", ".join(f"{v:.3g}" for v in p) + ")"
+        return "(" + ", ".join(fmt(v, ".3g") for v in p) + ")"
     return f"a point in R^{p.size}"
 
 

@@ -264,7 +264,10 @@ class Bowl(Landscape):
 
     def __init__(self, condition: float = 1.0):
         self.condition = check_scalar(condition, "condition", low=0, low_inclusive=False)
-        self.name = f"bowl (κ={self.condition:g})"
+        # The course's name for it (chapter 1's "stretched bowl"; chapter 0's "round bowl" is x² + y², the
+        # wobbly terrain at A = 0): the same word never names two functions with different step limits.
+        kappa = "" if self.condition == 1 else f"{self.condition:g}"
+        self.name = f"stretched bowl ½(x² + {kappa}y²), κ = {self.condition:g}"
         self.latex = rf"$\frac{{1}}{{2}}(x^2 + {_coef(self.condition)}y^2)$"
 
     def _f(self, x, y):
@@ -550,7 +553,8 @@ class Wobbly(RippledBowl):
 
     def __init__(self, amplitude: float = 1.0):
         super().__init__(amplitude=amplitude, frequency=3.0, offset=0.0, half_width=1.5)
-        self.name = f"wobbly (A={self.amplitude:g})"
+        # The course's names: chapter 0's "wobbly terrain", and at A = 0 its "round bowl"
+        self.name = "round bowl x² + y²" if self.amplitude == 0 else f"wobbly terrain, A = {self.amplitude:g}"
         self.latex = rf"$x^2 + y^2 - {_coef(self.amplitude)}(\cos 3\pi x + \cos 3\pi y)$"
 
 

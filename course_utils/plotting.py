@@ -24,6 +24,7 @@ from typing import Any
 
 import numpy as np
 
+from .formatting import fmt  # re-exported: plotting.fmt predates formatting.fmt
 from .validation import check_array, check_axes, check_bool, check_int, check_option, check_scalar, check_str
 
 __all__ = [
@@ -40,7 +41,6 @@ __all__ = [
     "plot_contour",
     "plot_surface",
     "plot_trajectory",
-    "finite_prefix",
     "fmt",
     "WindowedPath",
     "window_path",
@@ -499,77 +499,6 @@ def _trajectory_points(traj) -> tuple[np.ndarray, int | None]:
     if pts.ndim != 2 or pts.shape[1] < 2:
         raise ValueError(f"`traj` must be a Trajectory or an array of shape (T, 2), got shape {pts.shape}")
     return pts, None
-
-
-def finite_prefix(points: np.ndarray, bounds=None, margin: float = 0.5) -> np.ndarray:
-    """The leading run of points that are finite (and, with ``bounds``, inside the enlarged box).
-
-    A diverging path leaves the picture in a few steps; drawing its far-away points would rescale the
-    axes and hide the landscape. ``margin`` enlarges the box by that fraction of its size.
-
-    Parameters
-    ----------
-    points : array_like, shape (n, d)
-        The path, one point per row; non-finite entries are allowed (they end the prefix). With ``bounds``
-        only the first two coordinates are compared with the box, so ``d`` must then be at least 2.
-    bounds : ((xmin, xmax), (ymin, ymax)), optional
-        The box; default None keeps every leading finite point.
-    margin : float
-        The enlargement of the box on each side, as a fraction of its width and height, at least 0.
-        Default 0.5.
-
-    Returns
-    -------
-    numpy.ndarray, shape (m, d)
-        The first ``m`` points, up to (not including) the first one that is non-finite or outside.
-    """
-    pts = check_array(points, "points", ndim=2, finite=False, min_size=0)
-    margin = check_scalar(margin, "margin", low=0)
-    ok = np.all(np.isfinite(pts), axis=1)
-    if bounds is not None:
-        b = _check_bounds(bounds)
-        pad = margin * (b[:, 1] - b[:, 0])
-        with np.errstate(invalid="ignore"):
-            ok &= np.all((pts[:, :2] >= b[:, 0] - pad) & (pts[:, :2] <= b[:, 1] + pad), axis=1)
-    bad = np.flatnonzero(~ok)
-    return pts[: bad[0]] if bad.size else pts
-
-
-# --------------------------------------------------------------------------------------------
-# Numbers in messages and labels
-# --------------------------------------------------------------------------------------------
-def fmt(value: float, spec: str = ".4g") -> str:
-    """``format(value, spec)`` without a negative zero: ``-0.0000`` becomes ``0.0000``.
-
-    A value in (−0.00005, 0) formatted with ``".4f"`` reads "-0.0000", and ``-0.0`` itself reads "-0": a sign
-    on a number that shows no digit but zeros says "negative" of a value the reader cannot see. The sign is
-    dropped (or becomes "+" or " " when ``spec`` asks for a sign) exactly when every digit of the mantissa
-    shown is 0; the exponent of an "e" format does not count. ``nan`` and ``inf`` keep their sign.
-
-    Parameters
-    ----------
-    value : float
-        The number (anything ``format`` accepts with a float spec: int, float, numpy scalar).
-    spec : str
-        A Python format spec such as ``".4f"``, ``"+.2e"``, ``".3g"``. Default ``".4g"``.
-
-    Returns
-    -------
-    str
-    """
-    spec = check_str(spec, "spec")
-    try:
-        text = format(value, spec)
-    except (TypeError, ValueError):
-        raise ValueError(f"`spec` must be a number format such as '.4f' for `value` = {value!r}, got {spec!r}") from None
-    minus = text.find("-")
-    if minus < 0:
-        return text
-    mantissa = text[minus + 1:].lower().split("e")[0]
-    if "0" in mantissa and not any(c in mantissa for c in "123456789"):
-        sign = "+" if "+" in spec else (" " if spec.lstrip("<>=^").lstrip()[:1] == " " or " " in spec[:2] else "")
-        text = text[:minus] + sign + text[minus + 1:]
-    return text
 
 
 # --------------------------------------------------------------------------------------------

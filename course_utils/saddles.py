@@ -25,6 +25,7 @@ import numpy as np
 
 from . import optimizers
 from .critical import classify_hessian
+from .formatting import fmt
 from .objective import Objective, as_objective
 from .validation import (
     check_array,
@@ -437,7 +438,8 @@ class Endpoint:
 
 
 def _fmt(point) -> str:
-    return "(" + ", ".join(f"{v:.3g}" for v in np.asarray(point)[:3]) + (", …" if np.size(point) > 3 else "") + ")"
+    # formatting.fmt: a coordinate of −1e-9 prints "0", not "-0" (a sign on a value shown as zero)
+    return "(" + ", ".join(fmt(v, ".3g") for v in np.asarray(point)[:3]) + (", …" if np.size(point) > 3 else "") + ")"
 
 
 def locate_endpoint(objective: Objective, trajectory, *, tol: float = 5e-2, grad_tol: float = 1e-3) -> Endpoint:

@@ -191,7 +191,7 @@ bowl.close()
 #    origin can you start and still get there?
 # 3. Raise $\eta$ slowly from 0.01 on the wobbly terrain. The message changes from "at rest" to
 #    "bouncing" long before $\eta = 1$ (near $\eta \approx 0.022$). Why? (Hint: what is the curvature at the bottom
-#    of a dip — still 2? Differentiate the cosine terms twice.)
+#    of a dip — still 2? Exercise 0.4 derives it at the global minimum.)
 # 4. Can a *larger* learning rate help the ball escape a local dip? Try $\eta \approx 0.05$ from $(0.9, 0.8)$
 #    with more steps. Is that a reliable strategy?
 #
@@ -201,7 +201,8 @@ bowl.close()
 #
 # Each chapter has an exercise notebook in `exercises/` — for this one,
 # [`exercises/00_start_here_exercises.ipynb`](../exercises/00_start_here_exercises.ipynb): three warm-ups on
-# gradients and gradient descent. An exercise gives you a function to complete (it starts as
+# gradients and gradient descent, and a derivation on paper (0.4: how large may the step be at the wobbly
+# terrain's global minimum?). An exercise gives you a function to complete (it starts as
 # `raise NotImplementedError`), and a cell that checks it:
 #
 # ```python

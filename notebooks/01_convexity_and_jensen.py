@@ -130,7 +130,6 @@ assert np.all(np.diff(np.exp(points)) > 0)  # eˣ: always increasing, no minimum
 
 # %%
 bowl, wobbly = functions.get("bowl"), functions.get("wobbly", amplitude=0.5)  # the stretched bowl at κ = 1
-bowl.name, wobbly.name = "stretched bowl ½(x² + y²), κ = 1", "wobbly terrain, A = 0.5"  # the course's names
 box = wobbly.bounds
 maps = {obj.name: convexity.hessian_eigenvalue_map(obj, box, resolution=61) for obj in (bowl, wobbly)}
 fig, axes = plotting.new_figure(1, 2, figsize=(9.2, 4.3))

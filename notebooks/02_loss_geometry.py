@@ -477,5 +477,5 @@ fig
 #
 # **Exercises:** [02_loss_geometry_exercises.ipynb](../exercises/02_loss_geometry_exercises.ipynb) — filter
 # normalization, a vectorized 2-D slice, the exact lowest point of an interpolation line, trajectory PCA, and the
-# curvature of MSE on a sigmoid in the logit (derived, then checked against finite differences), each checked
-# automatically.
+# curvature of MSE on a tanh output with soft targets (derived, then checked against second differences: does
+# "curves down only where an example is confidently wrong" survive label smoothing?), each checked automatically.

@@ -19,7 +19,9 @@
 #
 # Three warm-up exercises on the loss every later chapter starts from, the quadratic
 #
-# $$f(x) = \tfrac12 x^\top A x - b^\top x, \qquad A \text{ symmetric}.$$
+# $$f(x) = \tfrac12 x^\top A x - b^\top x, \qquad A \text{ symmetric},$$
+#
+# and a derivation on the chapter's wobbly terrain (0.4).
 #
 # **How the exercises work.** Each exercise gives you a function with its signature and docstring; replace the
 # line `raise NotImplementedError(...)` with your code, run the cell, then run the `check(...)` cell below it.
@@ -157,5 +159,61 @@ check("0.3", loss_after_k_steps)
 # and gradient descent diverges. On a quadratic in many dimensions the same holds along each eigenvector of $A$,
 # so the largest stable learning rate is $2/\lambda_{\max}(A)$ — the sharpest direction sets the speed limit.
 # The chapter on sharpness starts from this fact.
+#
+# </details>
+
+# %% [markdown]
+# ## Exercise 0.4 — Think: how large can the step be at the wobbly terrain's bottom?
+#
+# In the chapter's Terrain Explorer (task 3) the ball on the wobbly terrain
+# $f(x, y) = x^2 + y^2 - A(\cos 3\pi x + \cos 3\pi y)$ starts bouncing at learning rates far below the round
+# bowl's limit 1. **On paper first:** for an amplitude $A \ge 0$, derive the largest learning rate $\eta_{\max}(A)$
+# for which gradient descent, started close enough to the global minimum $(0, 0)$, converges to it (below it the
+# ball settles there; above it, it does not). The chapter's section *How big can a step be?* gives the rule you
+# need. Then write your result as a function of $A$ and return it as a `float`.
+#
+# The check compares your formula with the terrain itself, and then runs gradient descent just below and just
+# above your value.
+#
+# *Expected output:* `✓ Exercise 0.4 (The largest stable step at the wobbly terrain's minimum): passed — all 6 cases`.
+
+# %%
+def max_stable_lr(amplitude):
+    """The largest learning rate for which GD converges to (0, 0) on x² + y² − A(cos 3πx + cos 3πy).
+
+    Parameters
+    ----------
+    amplitude : float
+        The ripple amplitude A ≥ 0.
+
+    Returns
+    -------
+    float
+    """
+    ### BEGIN SOLUTION: return η_max(A) as you derived it on paper (exercise 0.4's text above)
+    curvature = 2 + (3 * np.pi) ** 2 * amplitude  # ∂²f/∂x² = 2 + 9π²A cos 3πx, at x = 0; the Hessian is diagonal
+    return 2 / curvature
+    ### END SOLUTION
+
+
+# %%
+check("0.4", max_stable_lr)
+
+# %% [markdown]
+# ## Think about it
+#
+# At $A = 1$ your limit is about $0.0220$. In the chapter the ball started at $(0.9, 0.8)$ rests in the dip near
+# $(0.65, 0.65)$ at $\eta = 0.020$ and bounces at the next slider position, $\eta \approx 0.0224$ — almost the same
+# threshold, although that dip is not the global minimum. Why almost the same, and why not exactly?
+#
+# <details><summary>Answer</summary>
+#
+# The bottom of every dip sits close to a minimum of the ripple term, where $\cos 3\pi x \approx 1$, so its
+# curvature is close to the origin's: at $x \approx 0.652$, $\cos 3\pi x \approx 0.990$ and
+# $\partial^2 f/\partial x^2 = 2 + 9\pi^2 \cos 3\pi x \approx 90.0$ against $2 + 9\pi^2 \approx 90.8$ at the origin.
+# The bowl's slope $2x$ pushes each dip's bottom a little off the ripple's minimum, which lowers its curvature
+# slightly and raises its step limit to $2/90.0 \approx 0.0222$; the slider's 0.020 lies below both limits and its
+# 0.0224 above both. A step-size limit is local: it is set by the curvature *where the ball is*, which is why the
+# same terrain can be stable at one minimum and unstable at a sharper one — the theme of chapter 5.
 #
 # </details>

@@ -19,7 +19,7 @@
 #
 # Five exercises that rebuild the tools of chapter 2 from scratch: filter normalization, a batched 2-D slice,
 # the lowest point of a straight line through the landscape (derived, then checked), the principal directions
-# of an optimization path, and the curvature of MSE on a sigmoid in the logit (derived, then checked).
+# of an optimization path, and the curvature of MSE on a tanh output with soft targets (derived, then checked).
 #
 # **How the exercises work.** Replace each `raise NotImplementedError(...)` with your code, run the cell, then the
 # `check(...)` cell below it. The verdict says `passed`, `failed` (with the input that broke your function and a
@@ -172,48 +172,71 @@ def pca_directions(thetas, k):
 check("2.4", pca_directions)
 
 # %% [markdown]
-# ## Exercise 2.5 — where MSE on a sigmoid curves down (derive, then check)
+# ## Exercise 2.5 — a tanh output with soft targets: where does MSE curve down? (derive, then check)
 #
-# For one example with logit $z$ and label $y \in \{0, 1\}$, the MSE on the sigmoid is
-# $\ell(z) = (\sigma(z) - y)^2$. Derive its second derivative in $z$ with $\sigma' = \sigma(1-\sigma)$ and
-# $\sigma'' = \sigma(1-\sigma)(1-2\sigma)$ — on paper first — and implement it for arrays `z` and `y` of the same
-# shape. The check compares your values with finite differences of $\ell$ itself, at points you have not seen.
+# Section 1 of the chapter derived the curvature in the logit of MSE on a **sigmoid** with labels 0 and 1. Many
+# networks end in a **tanh** instead, with targets in $[-1, 1]$ — and with *label smoothing* the targets are soft
+# (0.8 instead of 1). For one example with pre-activation $z$ and target $y \in [-1, 1]$ the loss is
+# $\ell(z) = (\tanh z - y)^2$.
 #
-# **Think!** Before you run the check: for $y = 1$, below which value of $\sigma(z)$ is your $\ell''$ negative?
-# Is it negative anywhere on the correctly classified side?
+# **On paper first:** derive $\ell''(z)$. Write $\tanh'$ and $\tanh''$ in terms of $\tanh z$ itself (differentiate
+# $\tanh' = 1 - \tanh^2$ once more), then implement $\ell''$ for arrays `z` and `y` of the same shape. The check
+# compares your values with second differences of $\ell$ itself, on targets $\pm 1$, on the smoothed target 0.8
+# and at points you have not seen.
 #
-# *Expected output:* `✓ Exercise 2.5 (Curvature of MSE on a sigmoid, in the logit): passed — all 6 cases`.
+# **Think!** Factor your $\ell''$ (pull out $1 - \tanh^2 z$; what is left is a quadratic in $t = \tanh z$).
+# 1. For the hard target $y = 1$, below which value of $\tanh z$ is $\ell''$ negative? Compare with the chapter's
+#    sigmoid threshold $\sigma < 1/3$ (hint: $\tanh z = 2\sigma(2z) - 1$).
+# 2. For the smoothed target $y = 0.8$: is a confidently wrong prediction still the only place where the loss
+#    curves down? Where else, and why must it bend there?
+#
+# *Expected output:* `✓ Exercise 2.5 (Curvature of MSE on a tanh output, soft targets): passed — all 7 cases`.
 
 # %%
-def mse_logit_curvature(z, y):
-    """Second derivative in z of (σ(z) − y)², elementwise.
+def mse_tanh_curvature(z, y):
+    """Second derivative in z of (tanh z − y)², elementwise.
 
     Parameters
     ----------
     z : array, shape (n,)
-        Logits.
+        Pre-activations of the tanh output.
     y : array, shape (n,)
-        Labels, each 0 or 1.
+        Targets, each in [−1, 1].
 
     Returns
     -------
     array, shape (n,)
     """
-    ### BEGIN SOLUTION: return ℓ''(z) for ℓ(z) = (σ(z) − y)², elementwise, as exercise 2.5 above defines it
-    s = 1 / (1 + np.exp(-z))
-    ds = s * (1 - s)
-    d2s = ds * (1 - 2 * s)
-    return 2 * (ds**2 + (s - y) * d2s)
+    ### BEGIN SOLUTION: return ℓ''(z) for ℓ(z) = (tanh z − y)², elementwise, as exercise 2.5 above defines it
+    t = np.tanh(z)
+    dt = 1 - t**2          # tanh'
+    d2t = -2 * t * dt      # tanh'' = (1 − tanh²)' = −2 tanh · tanh'
+    return 2 * (dt**2 + (t - y) * d2t)
     ### END SOLUTION
 
 
 # %%
-check("2.5", mse_logit_curvature)
+check("2.5", mse_tanh_curvature)
 
 # %% [markdown]
-# *Answer to Think!* Factor your $\ell''$ for $y = 1$: it is negative exactly where $\sigma(z) < 1/3$ (confidently
-# wrong), and positive on the whole correctly classified side, where it only shrinks towards 0. Plot your function
-# against `np.linspace(-8, 8, 401)` to see it.
+# <details><summary>Answer to Think!</summary>
+#
+# With $t = \tanh z$: $\ell'' = 2[(1-t^2)^2 - 2t(1-t^2)(t-y)] = 2(1-t^2)(1 + 2yt - 3t^2)$. The first factor is
+# positive, so $\ell'' < 0$ exactly where $3t^2 - 2yt - 1 > 0$, i.e. outside the roots
+# $t_\pm = \bigl(y \pm \sqrt{y^2+3}\bigr)/3$.
+#
+# 1. $y = 1$: $1 + 2t - 3t^2 = (1-t)(1+3t)$, negative exactly where $\tanh z < -1/3$ ($z < -\tfrac12\ln 2$). It
+#    is the sigmoid's threshold in disguise: $\tanh z = 2\sigma(2z) - 1$ turns $\sigma < 1/3$ into $\tanh < -1/3$.
+#    The other root, $t_+ = 1$, is never reached: with a hard target only a confidently wrong prediction curves down.
+# 2. $y = 0.8$: $t_- \approx -0.369$ (confidently wrong, as before) **and** $t_+ \approx 0.903$, below 1. So the loss
+#    also curves down where the prediction *overshoots* the target ($z > \operatorname{artanh} 0.903 \approx 1.49$).
+#    It must: past the target the loss rises again but can never exceed $(1-y)^2$ as $z \to \infty$, and a
+#    function that rises towards a bound bends downward. This happens for every target $y < 1$, so with soft targets
+#    "negative curvature only where an example is confidently wrong" — true for hard labels — is no longer true.
+#
+# Plot your function against `np.linspace(-4, 4, 401)` for $y = 1$ and $y = 0.8$ to see both regions.
+#
+# </details>
 
 # %% [markdown]
 # **Going further.** Compare your `slice_grid` with `course_utils.surfaces.slice_2d` on the chapter's MLP

@@ -41,7 +41,7 @@ from course_utils.grading.submission import (
 )
 
 REPO = Path(__file__).resolve().parents[1]
-IDS = ["0.1", "0.2", "0.3"]
+IDS = ["0.1", "0.2", "0.3", "0.4"]
 # The whole-batch outcome, per file: the grader's own statuses are the spec here.
 EXPECTED_STATUS = {
     "correct.ipynb": "ok",
@@ -210,7 +210,7 @@ def test_hostile_notebooks_get_no_marks_and_leave_nothing_behind(graded):
         assert (rows[name]["total"], rows[name]["status"]) == ("0", "ok"), (name, graded["described"][name])
     # the other submissions (overwrite_others targets correct.ipynb and stubs.ipynb) and every original: unchanged
     assert graded["after"] == graded["before"]
-    assert rows["correct.ipynb"]["total"] == "3"
+    assert rows["correct.ipynb"]["total"] == "4"
     # the course: registry.py, check.py and the package root unwritten
     assert graded["course_after"] == graded["course_before"]
     leftovers = sorted(str(p) for p in REPO.glob(f"**/{graded['marker']}*"))
@@ -230,14 +230,14 @@ def test_hostile_notebooks_get_no_marks_and_leave_nothing_behind(graded):
 def test_fairness_cases(graded):
     rows = graded["rows"]
     # honest students who redirect sys.stdout (a StringIO; os.devnull then sys.__stdout__) get full marks
-    assert rows["stdout_redirected.ipynb"]["total"] == "3"
+    assert rows["stdout_redirected.ipynb"]["total"] == "4"
     # a KeyboardInterrupt, input() and a BaseException subclass in answers: the student's errors
-    assert {e: rows["base_exceptions.ipynb"][e] for e in IDS} == {e: "0" for e in IDS}
+    assert {e: rows["base_exceptions.ipynb"][e] for e in IDS} == {"0.1": "0", "0.2": "0", "0.3": "0", "0.4": "1"}
     # exit() in a cell: the exercise of that cell is blamed (deterministically), the others score
-    assert {e: rows["exit_call.ipynb"][e] for e in IDS} == {"0.1": "1", "0.2": "0", "0.3": "1"}
+    assert {e: rows["exit_call.ipynb"][e] for e in IDS} == {"0.1": "1", "0.2": "0", "0.3": "1", "0.4": "1"}
     # 66 MB of stored outputs: stripped, graded normally
     assert (graded["corpus"] / "big_outputs.ipynb").stat().st_size > 50 * 2**20
-    assert rows["big_outputs.ipynb"]["total"] == "3"
+    assert rows["big_outputs.ipynb"]["total"] == "4"
     # one student id in two files (metadata wins over the name): flagged on both rows and in the summary
     if "claims_alice.ipynb" in rows:
         assert "duplicate student_id 'alice'" in rows["correct.ipynb"]["flags"]
@@ -252,7 +252,7 @@ def test_scores_match_the_checks_run_in_a_clean_process(graded):
     for name, description in graded["described"].items():
         row = graded["rows"][name]
         if "status" in description:  # not graded at all
-            assert [float(row[e]) for e in IDS] == [0.0, 0.0, 0.0], name
+            assert [float(row[e]) for e in IDS] == [0.0] * len(IDS), name
             continue
         expected = {}
         for eid in IDS:
@@ -269,9 +269,9 @@ def test_scores_match_the_checks_run_in_a_clean_process(graded):
 
 @pytest.mark.slow
 def test_anchor_scores(graded):
-    """Sanity anchors independent of the oracle: a correct notebook scores 3, stubs and tampering 0."""
+    """Sanity anchors independent of the oracle: a correct notebook scores 4, stubs and tampering 0."""
     rows = graded["rows"]
-    assert rows["correct.ipynb"]["total"] == "3" and rows["correct.ipynb"]["student_id"] == "alice"
+    assert rows["correct.ipynb"]["total"] == "4" and rows["correct.ipynb"]["student_id"] == "alice"
     for name in ("stubs.ipynb", "fake_verdicts.ipynb"):
         assert rows[name]["total"] == "0", name
     # Forgery from inside the kernel earns what its NaN answers earn honestly (the no-mutation cases only).
@@ -284,7 +284,7 @@ def test_anchor_scores(graded):
         assert {e: rows[name][e] for e in IDS} == {e: ("0" if e == lost else "1") for e in IDS}, name
     # A name reused after exercise 0.1's check does not change 0.1's grade; a deleted check cell is still graded.
     assert rows["partial.ipynb"]["0.1"] == "1"
-    assert rows["no_check_cell.ipynb"]["total"] == "3"
+    assert rows["no_check_cell.ipynb"]["total"] == "4"
 
 
 @pytest.mark.slow

@@ -128,9 +128,9 @@ def test_off_main_thread_runs_without_a_timer():
 
 
 def test_unknown_id_suggests_the_closest_ids():
-    result = check("0.4", _correct)
+    result = check("0.9", _correct)
     assert result.status == "error"
-    assert "no exercise '0.4'" in result.messages[0] and "'0.1'" in result.messages[0]
+    assert "no exercise '0.9'" in result.messages[0] and "'0.4'" in result.messages[0]
 
 
 @pytest.mark.parametrize("bad", [None, 3, "0.1.2", "", object()])
@@ -239,7 +239,8 @@ def _functions_of(path: Path) -> dict:
     return namespace
 
 
-CHAPTER0 = {"0.1": "quadratic_gradient", "0.2": "gradient_descent_step", "0.3": "loss_after_k_steps"}
+CHAPTER0 = {"0.1": "quadratic_gradient", "0.2": "gradient_descent_step", "0.3": "loss_after_k_steps",
+            "0.4": "max_stable_lr"}
 
 
 @pytest.mark.parametrize("exercise_id", sorted(CHAPTER0))
@@ -259,6 +260,8 @@ def test_chapter0_solutions_pass_and_exercises_are_not_attempted(exercise_id):
     ("0.2", lambda grad, x, lr: x - lr * grad(x - lr)),  # gradient at the wrong point
     ("0.3", lambda a, x0, lr, k: (1 - lr * a) ** k * x0),  # returns the point, not the loss
     ("0.3", lambda a, x0, lr, k: 0.5 * a * ((1 - lr * a) ** (k - 1) * x0) ** 2),  # off by one step
+    ("0.4", lambda A: 1 / (2 + 9 * np.pi**2 * A)),   # 1/λ: the fastest step, not the largest
+    ("0.4", lambda A: 1.0),                          # the round bowl's limit: ripples ignored
 ])
 def test_chapter0_classic_mistakes_fail(exercise_id, mistake):
     result = run_check(exercise_id, mistake)

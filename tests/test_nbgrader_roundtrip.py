@@ -1,6 +1,6 @@
 """nbgrader round trip: an nbgrader course built from solutions/ grades like the course's own grader.
 
-Chapter 0 (the cheapest chapter: three exercises, each check well under a second) goes through nbgrader exactly
+Chapter 0 (the cheapest chapter: four exercises, each check well under a second) goes through nbgrader exactly
 as an instructor would run it, without flags: ``nbgrader generate_assignment`` on ``solutions/``, then
 ``nbgrader autograde`` on three submissions — honest (the solutions), stub (nbgrader's release, untouched) and
 partial (``exercises/`` with 0.1 solved, 0.2 wrong on some cases, 0.3 and 0.4 left alone). The scores nbgrader's
@@ -147,7 +147,7 @@ def test_the_three_submissions_span_full_none_and_partial_credit(both_graders):
     assert set(nbgrader_scores["honest"].values()) == {1.0}
     assert set(nbgrader_scores["stub"].values()) == {0.0}
     partial = nbgrader_scores["partial"]
-    assert partial["check_0_1"] == 1.0 and partial["check_0_3"] == 0.0
+    assert partial["check_0_1"] == 1.0 and partial["check_0_3"] == partial["check_0_4"] == 0.0
     assert 0.0 < partial["check_0_2"] < 1.0, partial  # nbgrader took the fraction from the check cell's value
 
 

@@ -239,7 +239,7 @@ OVERRIDES = {
     "course_utils.critical.tanh_network_derivatives": {"X": np.array([[0.0, 1.0], [1.0, 0.0], [1.0, 1.0]]),
                                                        "y": np.array([0.0, 1.0, 0.5]), "hidden": 2},
     "course_utils.critical.newton_search": {"derivatives_of": _quadratic_derivatives, "starts": np.ones((2, 2))},
-    "course_utils.plotting.fmt": {"value": -0.0},
+    "course_utils.formatting.fmt": {"value": -0.0},
     "course_utils.data.regression_curve": {"x": np.linspace(-1.0, 1.0, 5)},
     # functions of a parameter vector return one number
     **{f"course_utils.derivatives.{name}": {"f": _sum_of_squares}

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from .. import convexity, functions, optimizers
-from ..plotting import OKABE_ITO, finite_prefix, label_axes, plot_contour
+from ..plotting import OKABE_ITO, PathArtists, label_axes, plot_contour, window_path
 from .base import Explorer, choice, int_slider, log_slider
 from .limits import StableRange
 
@@ -135,6 +135,11 @@ class ConditioningExplorer(Explorer):
                                     label="gradient descent")
         self.ax.plot(*START, marker="o", markersize=9, markerfacecolor="none", markeredgecolor="k",
                      markeredgewidth=1.8, linestyle="none", label="start")
+        (end,) = self.ax.plot([], [], marker="s", markersize=7, color=OKABE_ITO[3], markeredgecolor="k",
+                              linestyle="none", zorder=6, label="end (X: diverged)")
+        (no_start,) = self.ax.plot([], [], linestyle="none")  # the start is drawn once, above
+        # the path clipped to the window, its end where it is or an arrow toward it off-screen
+        self._path = PathArtists(self.ax, artists=(self.path, no_start, end), show_start=False)
         self.ax.plot(0, 0, marker="*", markersize=13, markerfacecolor="white", markeredgecolor="k", linestyle="none",
                      label="minimum", zorder=5)
         self.ax.plot([], [], color=CONTOUR_GREY, linewidth=1.0, label="loss contours (log-spaced)")
@@ -176,8 +181,7 @@ class ConditioningExplorer(Explorer):
             self._contours.set_edgecolor(CONTOUR_GREY)
             self._contour_kappa = state.kappa
         traj = state.trajectory
-        pts = finite_prefix(traj.thetas, BOUNDS, margin=0.5)
-        self.path.set_data(pts[:, 0], pts[:, 1])
+        self._path.update(window_path(traj.thetas, BOUNDS, diverged=traj.diverged))
         losses = traj.losses
         ok = np.isfinite(losses) & (losses > 0)
         t = np.arange(len(losses))

@@ -49,6 +49,8 @@ class StabilityState:
         The loss at each iterate.
     message : str
         The message line: η against :math:`2/\\lambda_{\\max}`, the multiplier and the outcome.
+    diverged : bool
+        Whether the run diverged (stopped at its last finite point).
     """
 
     lr: float
@@ -58,6 +60,7 @@ class StabilityState:
     path: np.ndarray
     losses: np.ndarray
     message: str
+    diverged: bool = False
 
 
 class StabilityExplorer(Explorer):
@@ -102,14 +105,23 @@ class StabilityExplorer(Explorer):
                f"2/λ_max = {self.threshold:.3f}: max|1 − ηλ| = {mult:.2f}, so GD {verdict}"
                + (f" ({traj.message.split(': ', 1)[1]})" if traj.diverged else
                   f"; loss after {traj.steps} steps {traj.final_loss:.3g}") + ".")
-        return StabilityState(lr, self.threshold, mult, stable, traj.thetas, traj.losses, msg)
+        return StabilityState(lr, self.threshold, mult, stable, traj.thetas, traj.losses, msg,
+                              diverged=traj.diverged)
 
     def _build_figure(self):
-        from ..plotting import OKABE_ITO, label_axes, plot_contour
+        from ..plotting import OKABE_ITO, PathArtists, label_axes, plot_contour
 
         self.fig, (self.ax_path, self.ax_loss) = self.new_figure(1, 2, figsize=(9.6, 3.8))
         plot_contour(self.ax_path, self.quadratic, _BOUNDS, levels=20)
-        (self.path_line,) = self.ax_path.plot([], [], color=OKABE_ITO[3], marker="o", markersize=3, linewidth=1)
+        (self.path_line,) = self.ax_path.plot([], [], color=OKABE_ITO[3], marker="o", markersize=3, linewidth=1,
+                                              label="GD iterates")
+        (start,) = self.ax_path.plot([], [], marker="o", markersize=8, markerfacecolor="none", markeredgecolor="k",
+                                     markeredgewidth=1.6, linestyle="none", zorder=6, label="start")
+        (end,) = self.ax_path.plot([], [], marker="s", markersize=7, color=OKABE_ITO[3], markeredgecolor="k",
+                                   linestyle="none", zorder=6, label="end (X: diverged)")
+        # the path clipped to the window, its end where it is or an arrow toward it off-screen
+        self._path = PathArtists(self.ax_path, artists=(self.path_line, start, end))
+        self.ax_path.legend(loc="lower left", fontsize=self.font(8), framealpha=0.85)
         label_axes(self.ax_path, "GD iterates", r"$\theta_1$", r"$\theta_2$")
         (self.loss_line,) = self.ax_loss.semilogy([], [], color=OKABE_ITO[4], marker=".", linestyle="-")
         self.ax_loss.set_xlim(0, _STEPS)
@@ -124,9 +136,8 @@ class StabilityExplorer(Explorer):
         state : StabilityState
             The explorer's current state (see :class:`StabilityState`), from :meth:`compute`.
         """
-        from ..plotting import finite_prefix
+        from ..plotting import window_path
 
-        pts = finite_prefix(state.path, _BOUNDS)
-        self.path_line.set_data(pts[:, 0], pts[:, 1])
+        self._path.update(window_path(state.path, _BOUNDS, diverged=state.diverged))
         losses = np.where(np.isfinite(state.losses), state.losses, np.nan)
         self.loss_line.set_data(np.arange(losses.size), np.clip(losses, 1e-12, 1e6))

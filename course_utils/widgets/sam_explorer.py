@@ -51,6 +51,8 @@ class SAMState:
         Loss at the last iterate of each run.
     message : str
         The message line: where each run ended, and its final loss.
+    gd_diverged, sam_diverged : bool
+        Whether each run diverged (its path then ends at its last finite point).
     """
 
     rho: float
@@ -62,6 +64,8 @@ class SAMState:
     gd_loss: float
     sam_loss: float
     message: str
+    gd_diverged: bool = False
+    sam_diverged: bool = False
 
 
 class SAMExplorer(Explorer):
@@ -127,10 +131,11 @@ class SAMExplorer(Explorer):
             parts.append(f"{name}: {t.message.split(': ', 1)[1] if t.diverged else 'ends at ' + where}"
                          f" (loss {t.final_loss:.3g})")
         return SAMState(rho, lr, runs[0].thetas, runs[1].thetas, basins[0], basins[1], runs[0].final_loss,
-                        runs[1].final_loss, "; ".join(parts) + ".")
+                        runs[1].final_loss, "; ".join(parts) + ".", gd_diverged=runs[0].diverged,
+                        sam_diverged=runs[1].diverged)
 
     def _build_figure(self):
-        from ..plotting import label_axes, plot_contour, series_styles
+        from ..plotting import PathArtists, label_axes, plot_contour, series_styles
 
         self.fig, self.ax = self.new_figure(figsize=(6.4, 4.4))
         L = self.landscape
@@ -138,6 +143,14 @@ class SAMExplorer(Explorer):
         styles = series_styles(2)
         (self.gd_line,) = self.ax.plot([], [], markevery=20, markersize=4, label="GD", **styles[0])
         (self.sam_line,) = self.ax.plot([], [], markevery=20, markersize=4, label="SAM", **styles[1])
+        # Each run's path clipped to the window, its end drawn where it is (or an arrow toward it off-screen);
+        # the shared start is drawn once below.
+        self._runs = []
+        for name, line, style in (("GD", self.gd_line, styles[0]), ("SAM", self.sam_line, styles[1])):
+            (end,) = self.ax.plot([], [], marker="s", markersize=8, color=style["color"], markeredgecolor="k",
+                                  linestyle="none", zorder=6, label=f"_{name} end")
+            (no_start,) = self.ax.plot([], [], linestyle="none")
+            self._runs.append(PathArtists(self.ax, name=name, artists=(line, no_start, end), show_start=False))
         self.ax.plot(*SAM_START, marker="o", color="white", markeredgecolor="black", linestyle="none", label="start")
         for point, text in ((L.sharp_minimum, "sharp"), (L.flat_minimum, "flat")):
             self.ax.plot(*point, marker="*", color="white", markeredgecolor="black", markersize=12, linestyle="none")
@@ -153,8 +166,12 @@ class SAMExplorer(Explorer):
         state : SAMState
             The explorer's current state (see :class:`SAMState`), from :meth:`compute`.
         """
-        from ..plotting import finite_prefix
+        from ..plotting import window_path
 
-        for line, path in ((self.gd_line, state.gd_path), (self.sam_line, state.sam_path)):
-            pts = finite_prefix(path, _BOUNDS)
-            line.set_data(pts[:, 0], pts[:, 1])
+        off_screen = 0  # runs whose end is off-screen so far: their labels are stacked
+        for artists, path, diverged in ((self._runs[0], state.gd_path, state.gd_diverged),
+                                        (self._runs[1], state.sam_path, state.sam_diverged)):
+            windowed = window_path(path, _BOUNDS, diverged=diverged)
+            artists.slot = off_screen
+            off_screen += not windowed.end_inside
+            artists.update(windowed)

@@ -253,10 +253,23 @@ class TerrainExplorer(Explorer):
     def _build_figure(self):
         from matplotlib.ticker import MaxNLocator
 
-        from ..plotting import OKABE_ITO, PathArtists, label_axes
+        from ..plotting import CMAP, OKABE_ITO, PathArtists, label_axes
 
-        self.fig, (self.ax3d, self.ax2d) = self.new_figure(
-            1, 2, figsize=(9.6, 4.4), projection=["3d", None], gridspec_kw={"width_ratios": [1.3, 1]})
+        self.fig, (self.ax3d, self.ax2d, self.cax) = self.new_figure(
+            1, 3, figsize=(10.2, 4.4), projection=["3d", None, None],
+            gridspec_kw={"width_ratios": [1.3, 1, 0.045]})
+        # The contour map's colour bar: the colour map drawn once on [0, 1] (the colours' positions) in plain axes
+        # of its own, ticks at norm(height) labelled with the height (the Landscape explorer's pattern). Its limits
+        # never change and it is no matplotlib Colorbar, whose axes cannot float: a new amplitude redraws its tick
+        # labels (a blit), not the whole figure.
+        self.cax.imshow(np.linspace(0.0, 1.0, 256)[:, None], extent=(0.0, 1.0, 0.0, 1.0), origin="lower",
+                        aspect="auto", cmap=CMAP)
+        self.cax.set_xticks([])
+        self.cax.yaxis.tick_right()
+        self.cax.yaxis.set_label_position("right")
+        self.cax.set_xlim(0.0, 1.0)
+        self.cax.set_ylim(0.0, 1.0)
+        self.cax.set_ylabel("height f (contour colours)", fontsize=self.font(9))
         # Draw the path after the surface whatever the view angle (matplotlib sorts 3-D artists by depth).
         self.ax3d.computed_zorder = False
         self.ax3d.view_init(elev=38, azim=-60)
@@ -355,17 +368,43 @@ class TerrainExplorer(Explorer):
             self._zlim_terrain = state.terrain
         self.ax3d.set_zlim(*self._zlim.fit(self._zmin, self._zmax))
         self.minima2d.set_data(state.minima[:, 0], state.minima[:, 1])
+        self._draw_colour_bar(self._zmin, self._zmax)
+
+    def _draw_colour_bar(self, zmin: float, zmax: float) -> None:
+        """Tick the colour bar for contour colours running linearly from ``zmin`` to ``zmax``.
+
+        Linear, not log: both terrains reach height 0 or below (the bowl's minimum is 0, the wobbly terrain's
+        −2A), so a log scale does not apply; on the box the heights run from there to about max(2 + 2A, 4.5), which the
+        contours' 25 even levels resolve dip by dip.
+
+        Parameters
+        ----------
+        zmin, zmax : float
+            The lowest and highest height of the terrain on its grid (the contour levels' range).
+        """
+        from matplotlib.colors import Normalize
+        from matplotlib.ticker import MaxNLocator
+
+        from ..plotting import fmt
+
+        norm = Normalize(zmin, zmax)
+        values = MaxNLocator(6).tick_values(zmin, zmax)
+        values = values[(values >= zmin - 1e-9 * abs(zmax - zmin)) & (values <= zmax + 1e-9 * abs(zmax - zmin))]
+        self.cax.set_yticks(np.asarray(norm(values), dtype=float), labels=[fmt(v, ".3g") for v in values])
+        self.cax.set_ylim(0.0, 1.0)
 
     def _make_terrain(self, state: TerrainState) -> tuple:
         """``(surface, filled contours, contour lines, zmin, zmax)`` for one terrain."""
+        from ..plotting import CMAP
+
         finite = state.Z[np.isfinite(state.Z)]
         zmin, zmax = float(finite.min()), float(finite.max())
         if zmax - zmin < 1e-9:  # a flat terrain still needs a non-empty z range
             zmax = zmin + 1.0
-        surface = self.ax3d.plot_surface(state.X, state.Y, state.Z, cmap="viridis", alpha=0.85, linewidth=0,
+        surface = self.ax3d.plot_surface(state.X, state.Y, state.Z, cmap=CMAP, alpha=0.85, linewidth=0,
                                          antialiased=False, rcount=_SURFACE_COUNT, ccount=_SURFACE_COUNT, zorder=1)
         levels = np.linspace(zmin, zmax, 25)
-        contour = self.ax2d.contourf(state.X, state.Y, state.Z, levels=levels, cmap="viridis", zorder=0)
+        contour = self.ax2d.contourf(state.X, state.Y, state.Z, levels=levels, cmap=CMAP, zorder=0)
         lines = self.ax2d.contour(state.X, state.Y, state.Z, levels=levels, colors="k", linewidths=0.3, alpha=0.5,
                                   zorder=1)
         return surface, contour, lines, zmin, zmax

@@ -23,7 +23,8 @@ REPO = Path(__file__).resolve().parents[2]
 SOLUTIONS = REPO / "solutions" / "00_start_here_exercises.ipynb"
 EXERCISES = REPO / "exercises" / "00_start_here_exercises.ipynb"
 CHAPTER1 = REPO / "exercises" / "01_convexity_and_jensen_exercises.ipynb"
-FUNCTIONS = {"0.1": "quadratic_gradient", "0.2": "gradient_descent_step", "0.3": "loss_after_k_steps"}
+FUNCTIONS = {"0.1": "quadratic_gradient", "0.2": "gradient_descent_step", "0.3": "loss_after_k_steps",
+             "0.4": "max_stable_lr"}
 
 # Answers used below (each a whole replacement of the exercise's function cell).
 WRONG_SIGN_STEP = '''def gradient_descent_step(grad, x, lr):
@@ -67,6 +68,9 @@ WRONG_STEP_ZEROS = '''def gradient_descent_step(grad, x, lr):
 '''
 WRONG_LOSS = '''def loss_after_k_steps(a, x0, lr, k):
     return x0
+'''
+ROUND_BOWL_LIMIT = '''def max_stable_lr(amplitude):
+    return 1.0   # the round bowl's limit: right only without ripples (A = 0)
 '''
 
 MONKEYPATCH = '''import builtins
@@ -170,11 +174,12 @@ def loss_after_k_steps(a, x0, lr, k):
 # rewrite. Where the check runs in the grader none of this exists in the kernel: each answer falls back to NaN, and
 # its fair grade is what an honest all-NaN answer (NAN_ANSWERS) earns — run in a clean process, such answers
 # pass only the cases about not changing the inputs. (Run in the same process as the checks, these attacks give
-# the NaN answers full marks on all three exercises.)
+# the NaN answers full marks on every exercise.)
 NAN_ANSWERS = {
     "0.1": "def quadratic_gradient(A, b, x):\n    return np.full(np.shape(x), np.nan)\n",
     "0.2": "def gradient_descent_step(grad, x, lr):\n    return np.full(np.shape(x), np.nan)\n",
     "0.3": "def loss_after_k_steps(a, x0, lr, k):\n    return float('nan')\n",
+    "0.4": "def max_stable_lr(amplitude):\n    return float('nan')\n",
 }
 FORGE_IN_PROCESS = '''import sys, types, warnings as _real_warnings
 import numpy as np
@@ -223,6 +228,11 @@ def gradient_descent_step(grad, x, lr):
 
 
 def loss_after_k_steps(a, x0, lr, k):
+    stolen = _rig_and_steal(())
+    return float(stolen) if stolen is not None else float("nan")
+
+
+def max_stable_lr(amplitude):
     stolen = _rig_and_steal(())
     return float(stolen) if stolen is not None else float("nan")
 '''
@@ -360,7 +370,7 @@ def build_corpus(directory, *, hostile: dict | None = None) -> dict[str, dict]:
     # Partly correct; a later cell reuses the name of an earlier answer, which must not change its grade.
     nb = _replace(stub(), "0.1", solution.cells[definition_cell(solution, "0.1")].source)
     nb = _insert_after(_replace(nb, "0.2", WRONG_SIGN_STEP), _check_cell(stubs, "0.3"), ZERO_GRADIENT)
-    cases["partial.ipynb"] = (nb, {"0.2": WRONG_SIGN_STEP, "0.3": "stub"})
+    cases["partial.ipynb"] = (nb, {"0.2": WRONG_SIGN_STEP, "0.3": "stub", "0.4": "stub"})
 
     cases["syntax_error.ipynb"] = (_replace(sol(), "0.2", SYNTAX_ERROR_STEP),
                                    {"expect": {"0.2": "not defined"}, "notes": {"0.2": "SyntaxError"}})
@@ -398,8 +408,10 @@ def build_corpus(directory, *, hostile: dict | None = None) -> dict[str, dict]:
                                     {e: "stub" for e in FUNCTIONS})
 
     nb = _replace(_replace(_replace(stub(), "0.1", ZERO_GRADIENT), "0.2", WRONG_STEP_ZEROS), "0.3", WRONG_LOSS)
+    nb = _replace(nb, "0.4", ROUND_BOWL_LIMIT)
     nb = _insert_after(nb, _cell_index(nb, "from course_utils.grading import check"), MONKEYPATCH)
-    cases["monkeypatched.ipynb"] = (nb, {"0.1": ZERO_GRADIENT, "0.2": WRONG_STEP_ZEROS, "0.3": WRONG_LOSS})
+    cases["monkeypatched.ipynb"] = (nb, {"0.1": ZERO_GRADIENT, "0.2": WRONG_STEP_ZEROS, "0.3": WRONG_LOSS,
+                                         "0.4": ROUND_BOWL_LIMIT})
 
     nb = _replace(sol(), "0.1", ZERO_GRADIENT)
     cases["files.ipynb"] = (_insert_after(nb, definition_cell(nb, "0.1"), FILES), {"0.1": ZERO_GRADIENT})
@@ -437,7 +449,7 @@ def build_corpus(directory, *, hostile: dict | None = None) -> dict[str, dict]:
         "display_data", data={"image/png": "iVBORw0KGgo" * (6 * 2**20)})]  # 66 MB of base64
     cases["big_outputs.ipynb"] = (nb, {})
     nb = stub()
-    for eid in ("0.3", "0.2", "0.1"):  # after each stub's definition, so the forging answer is the one graded
+    for eid in sorted(FUNCTIONS, reverse=True):  # after each stub's definition, so the forging answer is graded
         nb = _insert_after(nb, definition_cell(nb, eid), FORGE_IN_PROCESS)
     cases["forge_in_process.ipynb"] = (nb, dict(NAN_ANSWERS))
 
@@ -470,7 +482,7 @@ def _add_hostile(cases, stub, stubs, directory: Path, out: Path, marker: str) ->
         {e: "stub" for e in FUNCTIONS} | {"attack": "overwrites and deletes other submissions"})
     sources = [str(SOLUTIONS), str(directory / "correct.ipynb")]
     nb = stub()
-    for eid in ("0.3", "0.2", "0.1"):  # after each stub's definition, so the stolen one wins
+    for eid in sorted(FUNCTIONS, reverse=True):  # after each stub's definition, so the stolen one wins
         nb = _insert_after(nb, definition_cell(nb, eid), STEAL_ANSWERS.format(sources=sources))
     cases["steal_answers.ipynb"] = (nb, {e: "stub" for e in FUNCTIONS} | {
         "attack": "reads solutions/ and another submission and runs their answers"})

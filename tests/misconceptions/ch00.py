@@ -251,3 +251,76 @@ def loss_recursive(a, x0, lr, k):
     if k == 0:
         return 0.5 * a * x0**2
     return loss_recursive(a, x0 - lr * a * x0, lr, k - 1)
+
+
+# --- 0.4 max_stable_lr(amplitude) ------------------------------------------------------------------------------
+
+
+@wrong("0.4", r"half the limit")
+def stable_lr_one_over_curvature(amplitude):
+    """takes the one-step step 1/λ for the stability limit 2/λ"""
+    return 1 / (2 + 9 * np.pi**2 * amplitude)
+
+
+@wrong("0.4", r"ignores the ripples")
+def stable_lr_round_bowl(amplitude):
+    """uses the round bowl's limit, ignoring the ripples' curvature"""
+    return 1.0
+
+
+@wrong("0.4", r"only the ripples")
+def stable_lr_ripples_only(amplitude):
+    """drops the bowl's curvature 2 and keeps only the ripples'"""
+    if amplitude == 0:
+        return float("inf")  # no ripples, no curvature: "any step"
+    return 2 / (9 * np.pi**2 * amplitude)
+
+
+@wrong("0.4", r"chain rule")
+def stable_lr_one_chain_factor(amplitude):
+    """differentiates cos 3πx twice but brings out 3π only once"""
+    return 2 / (2 + 3 * np.pi * amplitude)
+
+
+@wrong("0.4", r"wrong sign")
+def stable_lr_sign_of_cos(amplitude):
+    """sign error in cos'': the ripples lower the curvature at the origin"""
+    return 2 / (2 - 9 * np.pi**2 * amplitude)
+
+
+@wrong("0.4", r"½x²")
+def stable_lr_half_convention(amplitude):
+    """takes the curvature of x² as 1 (the ½x² convention of chapter 1's bowl)"""
+    return 2 / (1 + 9 * np.pi**2 * amplitude)
+
+
+@wrong("0.4", r"frequency")
+def stable_lr_without_pi(amplitude):
+    """drops π from the ripple frequency: cos 3x instead of cos 3πx"""
+    return 2 / (2 + 9 * amplitude)
+
+
+@wrong("0.4", r"diagonal")
+def stable_lr_both_ripples_in_one_direction(amplitude):
+    """adds the curvatures of both cosine terms in one direction"""
+    return 2 / (2 + 18 * np.pi**2 * amplitude)
+
+
+@right("0.4")
+def stable_lr_by_second_differences(amplitude):
+    """numerical: the Hessian at the origin by central second differences, then 2/λ_max"""
+    def f(x, y):
+        return x**2 + y**2 - amplitude * (np.cos(3 * np.pi * x) + np.cos(3 * np.pi * y))
+
+    h = 1e-4
+    fxx = (f(h, 0) - 2 * f(0, 0) + f(-h, 0)) / h**2
+    fyy = (f(0, h) - 2 * f(0, 0) + f(0, -h)) / h**2
+    fxy = (f(h, h) - f(h, -h) - f(-h, h) + f(-h, -h)) / (4 * h**2)
+    return float(2 / np.linalg.eigvalsh(np.array([[fxx, fxy], [fxy, fyy]])).max())
+
+
+@right("0.4")
+def stable_lr_per_direction(amplitude):
+    """each direction's own limit 2/λ_i, the smaller one wins"""
+    curvatures = [2 + amplitude * (3 * np.pi) ** 2 * np.cos(0.0) for _ in ("x", "y")]
+    return min(2 / c for c in curvatures)

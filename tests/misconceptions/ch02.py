@@ -1,5 +1,5 @@
 """Chapter 2: filter normalization (2.1), a batched 2-D slice (2.2), the lowest point of an interpolation line (2.3),
-PCA directions (2.4), the curvature of MSE on a sigmoid in the logit (2.5)."""
+PCA directions (2.4), the curvature of MSE on a tanh output with soft targets (2.5)."""
 
 import numpy as np
 
@@ -326,7 +326,7 @@ def pca_svd_of_transpose(thetas, k):
     return -U[:, :k].T
 
 
-# --- 2.5 mse_logit_curvature(z, y) ----------------------------------------------------------------------------
+# --- 2.5 mse_tanh_curvature(z, y) ----------------------------------------------------------------------------
 
 
 def _sig(z):
@@ -335,72 +335,88 @@ def _sig(z):
 
 @wrong("2.5", r"two terms")
 def curvature_one_term(z, y):
-    """product rule forgotten: keeps only 2(σ − y)σ''"""
-    s = _sig(z)
-    return 2 * (s - y) * s * (1 - s) * (1 - 2 * s)
+    """product rule forgotten: keeps only 2(tanh z − y)·tanh''"""
+    t = np.tanh(z)
+    return 2 * (t - y) * (-2 * t * (1 - t**2))
 
 
 @wrong("2.5", r"wrong sign")
 def curvature_sign(z, y):
-    """(y − σ) instead of (σ − y) in the second term"""
-    s = _sig(z)
-    ds = s * (1 - s)
-    return 2 * (ds**2 + (y - s) * ds * (1 - 2 * s))
+    """(y − tanh z) instead of (tanh z − y) in the second term"""
+    t = np.tanh(z)
+    return 2 * ((1 - t**2) ** 2 + (y - t) * (-2 * t * (1 - t**2)))
+
+
+@wrong("2.5", r"wrong sign")
+def curvature_tanh_convex(z, y):
+    """tanh'' taken as +2 tanh·(1 − tanh²) (tanh believed convex for z > 0)"""
+    t = np.tanh(z)
+    return 2 * ((1 - t**2) ** 2 + (t - y) * 2 * t * (1 - t**2))
 
 
 @wrong("2.5", r"constant factor")
 def curvature_no_two(z, y):
     """drops the factor 2 of the square"""
-    s = _sig(z)
-    ds = s * (1 - s)
-    return ds**2 + (s - y) * ds * (1 - 2 * s)
+    t = np.tanh(z)
+    return (1 - t**2) ** 2 + (t - y) * (-2 * t * (1 - t**2))
 
 
 @wrong("2.5", r"first derivative")
 def curvature_first_derivative(z, y):
     """returns ℓ'(z) instead of ℓ''(z)"""
+    t = np.tanh(z)
+    return 2 * (t - y) * (1 - t**2)
+
+
+@wrong("2.5", r"target y = 1 only")
+def curvature_hard_target(z, y):
+    """assumes every target is 1 (the factored form for y = 1)"""
+    t = np.tanh(z)
+    return 2 * (1 - t**2) * (1 - t) * (1 + 3 * t)
+
+
+@wrong("2.5", r"Check tanh''")
+def curvature_no_chain_rule(z, y):
+    """tanh'' taken as −2 tanh z: the chain-rule factor tanh' dropped"""
+    t = np.tanh(z)
+    return 2 * ((1 - t**2) ** 2 + (t - y) * (-2 * t))
+
+
+@wrong("2.5", r"sigmoid's derivatives")
+def curvature_sigmoid_formulas(z, y):
+    """the chapter's sigmoid formula reused: σ' = σ(1 − σ), σ'' = σ'(1 − 2σ)"""
     s = _sig(z)
-    return 2 * (s - y) * s * (1 - s)
-
-
-@wrong("2.5", r"ignores y")
-def curvature_label_one(z, y):
-    """assumes every label is 1"""
-    s = _sig(z)
-    return 2 * s * (1 - s) ** 2 * (3 * s - 1)
-
-
-@wrong("2.5", r"Check σ''")
-def curvature_bad_second_sigmoid(z, y):
-    """σ'' taken as σ(1 − σ)²"""
-    s = _sig(z)
-    ds = s * (1 - s)
-    return 2 * (ds**2 + (s - y) * ds * (1 - s))
-
-
-@wrong("2.5", r"in-place")
-def curvature_in_place(z, y):
-    """overwrites the caller's z with σ(z)"""
-    z *= -1
-    np.exp(z, out=z)
-    z += 1
-    np.reciprocal(z, out=z)
-    s = z
     ds = s * (1 - s)
     return 2 * (ds**2 + (s - y) * ds * (1 - 2 * s))
 
 
+@wrong("2.5", r"in-place")
+def curvature_in_place(z, y):
+    """overwrites the caller's z with tanh z"""
+    np.tanh(z, out=z)
+    t = z
+    return 2 * (1 - t**2) * (1 + 2 * y * t - 3 * t**2)
+
+
 @right("2.5")
 def curvature_factored(z, y):
-    """the two label-wise factorizations"""
-    s = _sig(z)
-    return np.where(y == 1, 2 * s * (1 - s) ** 2 * (3 * s - 1), 2 * s**2 * (1 - s) * (2 - 3 * s))
+    """the factored form 2(1 − t²)(1 + 2yt − 3t²), t = tanh z"""
+    t = np.tanh(z)
+    return 2 * (1 - t**2) * (1 + 2 * y * t - 3 * t**2)
 
 
 @right("2.5")
-def curvature_via_tanh(z, y):
-    """σ written with tanh, derivatives composed step by step"""
-    s = 0.5 * (1 + np.tanh(z / 2))
-    first = s * (1 - s)
-    second = first * (1 - 2 * s)
-    return 2 * first * first + 2 * (s - y) * second
+def curvature_via_sigmoid(z, y):
+    """tanh z = 2σ(2z) − 1, so ℓ(z) = 4 g(2z) with g(u) = (σ(u) − (1 + y)/2)², the chapter's sigmoid loss:
+    ℓ''(z) = 16 g''(2z), with g'' = 2(σ'² + (σ − target)σ'')"""
+    s = _sig(2 * z)
+    target = (1 + y) / 2
+    ds = s * (1 - s)
+    return 16 * 2 * (ds**2 + (s - target) * ds * (1 - 2 * s))
+
+
+@right("2.5")
+def curvature_sech(z, y):
+    """with sech: tanh' = sech² z, tanh'' = −2 sech² z · tanh z"""
+    sech2 = 1 / np.cosh(z) ** 2
+    return 2 * sech2**2 - 4 * (np.tanh(z) - y) * sech2 * np.tanh(z)

@@ -1,4 +1,5 @@
-"""Checks for chapter 0 (Start here): gradients and gradient descent on quadratics.
+"""Checks for chapter 0 (Start here): gradients and gradient descent on quadratics (0.1–0.3), and the largest
+stable step at the wobbly terrain's minimum, derived (0.4).
 
 The loss is :math:`f(x) = \\tfrac12 x^\\top A x - b^\\top x` with ``A`` symmetric. Every check runs printed
 cases (they teach), a hidden case drawn afresh on each call (a table of the printed inputs cannot pass), and a
@@ -217,3 +218,120 @@ def check_loss_after_k_steps(answer, t):
             t.close(got, 0.0, atol=1e-12, case=case, hint=hint)
         else:
             t.close(got, expected, rtol=rtol, case=case, hint=hint)
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# 0.4
+
+
+_RIPPLE = 3 * np.pi  # the wobbly terrain's ripple frequency: cos(3πx) + cos(3πy)
+
+
+def _wobbly_loss(amplitude: float):
+    """f(x, y) = x² + y² − A(cos 3πx + cos 3πy): the chapter's wobbly terrain, written out (the oracle)."""
+
+    def loss(z):
+        return float(z[0] ** 2 + z[1] ** 2 - amplitude * (np.cos(_RIPPLE * z[0]) + np.cos(_RIPPLE * z[1])))
+
+    return loss
+
+
+def _step_limit_reference(amplitude: float) -> float:
+    """2/λ_max with λ_max the curvature of f at the origin, checked against second differences of f."""
+    curvature = 2 + _RIPPLE**2 * amplitude
+    f, h = _wobbly_loss(amplitude), 1e-4
+    for e in (np.array([h, 0.0]), np.array([0.0, h]), np.array([h, h]) / np.sqrt(2)):  # both axes and a diagonal
+        second = (f(e) - 2 * f(np.zeros(2)) + f(-e)) / h**2
+        assert abs(second - curvature) <= 1e-5 * curvature, "0.4: the reference curvature disagrees with f"
+    return 2 / curvature
+
+
+def _step_limit_hint(got, amplitude: float, default: str) -> str:
+    A, k2 = amplitude, _RIPPLE**2
+    return diagnose(got, [
+        (1 / (2 + k2 * A), "Your value is half the limit: a step of 1/λ lands on the minimum of a quadratic of "
+                           "curvature λ in one step — the fastest step, not the largest one that still converges. "
+                           "How far past 1/λ can a step overshoot and still shrink the distance?"),
+        (1.0, "Your value ignores the ripples: it is the round bowl's limit. At the origin the cosine terms curve the "
+              "terrain too — differentiate them twice as well."),
+        (2 / (k2 * A) if A > 0 else None,
+         "You kept only the ripples' curvature: the round-bowl part x² + y² curves the terrain at the origin as well."),
+        (2 / (2 + 3 * np.pi * A), "The ripples' curvature is too small by a factor 3π: differentiating cos 3πx brings "
+                                  "out 3π, and differentiating twice brings it out twice (chain rule)."),
+        (2 / (2 - k2 * A), "Your ripple curvature has the wrong sign: at x = 0 the term −A cos 3πx is at its lowest, "
+                           "so it curves upward there — check the sign of cos''."),
+        (2 / (1 + k2 * A), "Your bowl curvature is 1, the curvature of ½x² (chapter 1's stretched bowl). This terrain "
+                           "has x² itself: what is its second derivative?"),
+        (2 / (2 + 9 * A), "The π is missing from the ripples' curvature: the ripple is cos(3πx), whose frequency is "
+                          "3π, not 3."),
+        (2 / (2 + 2 * k2 * A), "You added both ripple terms' curvatures in one direction: cos 3πx depends on x only "
+                               "and cos 3πy on y only, so the Hessian at the origin is diagonal and each direction "
+                               "feels one ripple term."),
+    ], default, expected=2 / (2 + k2 * A), rtol=1e-6)
+
+
+def _settles(amplitude: float, lrs) -> np.ndarray:
+    """GD on the terrain from just beside the origin, 300 steps, one run per learning rate in ``lrs`` (side by
+    side): whether each settled at the origin (within 1e-6).
+
+    The runs use the terrain's gradient written out, 2z + 3πA sin 3πz per coordinate, checked here against
+    central differences of the terrain itself. Not ``optimizers.run`` on ``functions.get("wobbly")``: importing
+    ``functions`` (autograd) took 6 s and four such runs 5 s more on a loaded machine, past the check's budget.
+    """
+    start = np.array([0.01, -0.02])
+
+    def grad(z):
+        return 2 * z + _RIPPLE * amplitude * np.sin(_RIPPLE * z)
+
+    f, h = _wobbly_loss(amplitude), 1e-6
+    central = np.array([(f(start + e) - f(start - e)) / (2 * h) for e in np.eye(2) * h])
+    assert np.allclose(grad(start), central, rtol=1e-6, atol=1e-6), "0.4: the written-out gradient disagrees with f"
+    lrs = np.asarray(lrs, dtype=float)[:, None]
+    z = np.tile(start, (len(lrs), 1))
+    with np.errstate(over="ignore", invalid="ignore"):
+        for _ in range(300):
+            z = z - lrs * grad(z)
+        distance = np.linalg.norm(z, axis=1)
+    return np.isfinite(distance) & (distance < 1e-6)
+
+
+@exercise("0.4", title="The largest stable step at the wobbly terrain's minimum", budget=10.0)
+def check_wobbly_step_limit(answer, t):
+    """answer(amplitude) -> the largest learning rate for which GD converges to the minimum (0, 0) of
+    x² + y² − A(cos 3πx + cos 3πy) from nearby starts (a float)."""
+    hidden = hidden_rng()
+    A_hidden = float(hidden.uniform(0.05, 2.0))
+    cases = [
+        ("A = 1 (the chapter's wobbly terrain)", 1.0),
+        ("A = 0.25", 0.25),
+        ("A = 0 (no ripples: the round bowl)", 0.0),
+        (f"A = {A_hidden:.4g} {HIDDEN_NOTE}", A_hidden),
+    ]
+    default = ("Use the chapter's step-size rule at the global minimum: it needs the largest curvature of f at "
+               "(0, 0) — take the second derivatives of f there.")
+    answers = {}
+    for name, A in cases:
+        expected = _step_limit_reference(A)
+        got = answer(A)
+        answers[A] = got
+        t.close(got, expected, rtol=1e-5, case=name,
+                hint=_step_limit_hint(got, A, default + (" Your function must work for any A ≥ 0." if A == A_hidden
+                                                         else "")))
+    # The numerical meaning of the answer: just below it GD settles at the origin, just above it does not.
+    for A in (1.0, A_hidden):
+        got = answers[A]
+        name = (f"A = {A:.4g}: gradient descent from (0.01, −0.02), 300 steps, at 0.95 × and at 1.05 × your "
+                "largest step (it must settle at the origin below your value and fail to settle above it)")
+        try:
+            value = float(got)
+        except (TypeError, ValueError):
+            value = float("nan")
+        if not (np.isfinite(value) and value > 0):
+            t.fail("your value is not a positive learning rate", case=name,
+                   hint=_step_limit_hint(got, A, default))
+            continue
+        below, above = _settles(A, [0.95 * value, 1.05 * value])
+        t.true(below and not above, case=name,
+               message=("GD did not settle at the origin just below your value" if not below else
+                        "GD still settled at the origin just above your value: the true limit is larger"),
+               hint=_step_limit_hint(got, A, default))

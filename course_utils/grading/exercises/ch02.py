@@ -1,6 +1,6 @@
 """Checks for chapter 2 (The geometry of loss): filter normalization, batched 2-D slices, the lowest point of an
-interpolation line (derived, for quadratics), PCA, the curvature of MSE on a sigmoid in the logit (derived, checked
-against finite differences of the loss).
+interpolation line (derived, for quadratics), PCA, the curvature of MSE on a tanh output with soft targets (derived,
+checked against second differences of the loss).
 
 Each check compares the student's function with a reference computed before the call, on printed inputs and on
 hidden ones drawn afresh on every call (a table of the printed inputs cannot pass), tests the defining
@@ -423,58 +423,69 @@ def check_pca_directions(answer, t):
 
 
 def _ell(z, y):
-    return (1 / (1 + np.exp(-z)) - y) ** 2
+    return (np.tanh(z) - y) ** 2
 
 
 def _fd_curvature(z, y):
-    """ℓ''(z) from the loss values alone: central differences at h and h/2, Richardson-extrapolated (error ≤ 1e-10),
-    so that the reference is not the formula the student is asked to derive."""
+    """ℓ''(z) from the loss values alone: central differences at h and h/2, Richardson-extrapolated, so that the
+    reference is not the formula the student is asked to derive."""
     def central(h):
         return (_ell(z + h, y) - 2 * _ell(z, y) + _ell(z - h, y)) / h**2
 
-    h = 1e-2  # measured: largest error 5e-11 for |z| ≤ 12 (round-off grows for smaller h, truncation for larger)
+    # measured over 2·10⁵ points with |z| ≤ 6, y ∈ [−1, 1]: largest error 6e-10 at h = 5e-3 (2e-9 at 1e-2 and at
+    # 3e-3: truncation grows for larger h, round-off for smaller); the checks' atol 1e-8 leaves a factor 16
+    h = 5e-3
     return (4 * central(h / 2) - central(h)) / 3
 
 
 def _curvature_hint(out, z, y, default):
+    t = np.tanh(z)
+    dt, d2t = 1 - t**2, -2 * t * (1 - t**2)
     s = 1 / (1 + np.exp(-z))
     ds, d2s = s * (1 - s), s * (1 - s) * (1 - 2 * s)
     return diagnose(out, [
-        (2 * (s - y) * d2s, "Your values match 2(σ − y)σ'' alone: differentiating ℓ' = 2(σ − y)σ' once more by the "
-                            "product rule gives two terms, and one of them is missing."),
-        (2 * (ds**2 - (s - y) * d2s), "One term has the wrong sign: check the sign of (σ − y) in ℓ' before you "
-                                      "differentiate again."),
-        (ds**2 + (s - y) * d2s, "Off by a constant factor: differentiate the square (σ − y)² carefully."),
-        (2 * (s - y) * ds, "That is the first derivative ℓ'(z); the exercise asks for the second."),
-        (2 * (ds**2 + (s - 1) * d2s), "Right for label 1 only: your function ignores y (the labels here include 0)."),
-        (2 * (ds**2 + (s - y) * ds * (1 - s)), "Check σ'': differentiate σ' = σ(1 − σ) once more (product rule)."),
-    ], default, expected=_fd_curvature(z, y), atol=1e-9)
+        (2 * (t - y) * d2t, "Your values match 2(tanh z − y)·tanh'' alone: differentiating ℓ' = 2(tanh z − y)·tanh' "
+                            "once more by the product rule gives two terms, and one of them is missing."),
+        (2 * (dt**2 - (t - y) * d2t), "One term has the wrong sign: check the sign of (tanh z − y) in ℓ', and the "
+                                      "sign of tanh'' (is tanh concave or convex for z > 0?)."),
+        (dt**2 + (t - y) * d2t, "Off by a constant factor: differentiate the square (tanh z − y)² carefully."),
+        (2 * (t - y) * dt, "That is the first derivative ℓ'(z); the exercise asks for the second."),
+        (2 * dt * (1 - t) * (1 + 3 * t), "Right for the target y = 1 only: your function ignores y (the targets here "
+                                         "include −1 and values in between)."),
+        (2 * (dt**2 - 2 * t * (t - y)), "Check tanh'': differentiating tanh' = 1 − tanh² z needs the chain rule, "
+                                        "and the derivative of tanh z is not 1."),
+        (2 * (ds**2 + (s - y) * d2s), "Those are the sigmoid's derivatives σ' = σ(1 − σ), σ'': the output here is "
+                                      "tanh z, whose derivative is written with tanh itself."),
+    ], default, expected=_fd_curvature(z, y), atol=1e-8)
 
 
-@exercise("2.5", title="Curvature of MSE on a sigmoid, in the logit", budget=5.0)
-def check_mse_logit_curvature(answer, t):
-    """answer(z (n,), y (n,)) -> ℓ''(z) of ℓ(z) = (σ(z) − y)², elementwise, checked against finite differences."""
+@exercise("2.5", title="Curvature of MSE on a tanh output, soft targets", budget=5.0)
+def check_mse_tanh_curvature(answer, t):
+    """answer(z (n,), y (n,)) -> ℓ''(z) of ℓ(z) = (tanh z − y)², elementwise, for targets y ∈ [−1, 1], checked
+    against second differences of ℓ."""
     hidden = hidden_rng()
-    grid = np.linspace(-6.0, 6.0, 25)
+    grid = np.linspace(-4.0, 4.0, 33)
     n = int(hidden.integers(20, 60))
-    hz = hidden.uniform(-12.0, 12.0, n)
-    hy = (hidden.random(n) < 0.5).astype(float)
+    hz = hidden.uniform(-6.0, 6.0, n)
+    hy = hidden.uniform(-1.0, 1.0, n)
     cases = [
-        ("z = −6, −5.5, …, 6 with label y = 1", grid, np.ones_like(grid)),
-        ("z = −6, −5.5, …, 6 with label y = 0", grid, np.zeros_like(grid)),
-        ("z = (−3, −1, 0, 1, 3), labels (1, 0, 1, 1, 0)", np.array([-3.0, -1.0, 0.0, 1.0, 3.0]),
-         np.array([1.0, 0.0, 1.0, 1.0, 0.0])),
-        (f"{n} random logits in [−12, 12], random labels {HIDDEN_NOTE}", hz, hy),
-        (f"the same {n} logits with every label flipped {HIDDEN_NOTE}", hz, 1 - hy),
+        ("z = −4, −3.75, …, 4 with target y = 1", grid, np.ones_like(grid)),
+        ("z = −4, −3.75, …, 4 with target y = −1", grid, -np.ones_like(grid)),
+        ("z = −4, −3.75, …, 4 with the smoothed target y = 0.8", grid, np.full_like(grid, 0.8)),
+        ("z = (−2, −0.3, 0, 0.3, 2), targets (1, −1, 0.5, −0.8, 0)", np.array([-2.0, -0.3, 0.0, 0.3, 2.0]),
+         np.array([1.0, -1.0, 0.5, -0.8, 0.0])),
+        (f"{n} random z in [−6, 6], random targets in [−1, 1] {HIDDEN_NOTE}", hz, hy),
+        (f"the same {n} values of z with every target negated {HIDDEN_NOTE}", hz, -hy),
     ]
     for k, (name, z, y) in enumerate(cases):
         given = [z.copy(), y.copy()]
         out = answer(*given)
         expected = _fd_curvature(z, y)
-        hint = _curvature_hint(out, z, y, "Differentiate ℓ(z) = (σ(z) − y)² twice with the chain rule, using σ' = "
-                                          "σ(1 − σ); then compare a few values with (ℓ(z+h) − 2ℓ(z) + ℓ(z−h))/h².")
-        t.close(out, expected, rtol=1e-6, atol=1e-9, case=name, hint=hint)
-        if k == 3:
+        hint = _curvature_hint(out, z, y, "Differentiate ℓ(z) = (tanh z − y)² twice with the chain rule, writing "
+                                          "tanh' with tanh itself; then compare a few values with "
+                                          "(ℓ(z+h) − 2ℓ(z) + ℓ(z−h))/h².")
+        t.close(out, expected, rtol=1e-6, atol=1e-8, case=name, hint=hint)
+        if k == 4:
             check_input_unchanged(t, [z, y], given, case=name + ": z and y after the call",
                                   message="your function changed the caller's z or y",
                                   hint="An in-place operation (`*=`, `-=`) changed z or y: compute into new arrays.")
