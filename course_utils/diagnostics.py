@@ -338,27 +338,30 @@ def activation_stats(model, theta, X=None) -> ActivationStats:
                            dead_fraction=np.array([float(np.mean(np.all(h == 0, axis=0))) for h in hidden]))
 
 
-def update_ratios(model, theta_before, theta_after) -> np.ndarray:
-    r"""Per-layer size of an update relative to the weights: :math:`\|\Delta W_\ell\|_F / \|W_\ell\|_F`.
+def update_ratios(model, theta, reference) -> np.ndarray:
+    r"""Per-layer size of an update relative to the weights: :math:`\|W_\ell - W^{\text{ref}}_\ell\|_F / \|W^{\text{ref}}_\ell\|_F`.
 
-    A scale-free check of the learning rate layer by layer. The common rule of thumb (folklore from practice,
-    e.g. Karpathy's CS231n notes, not a theorem) is a ratio of about :data:`UPDATE_RATIO_TARGET` = 1e-3 per step:
-    far below, that layer barely learns; far above (1e-1 and more), each step rewrites it.
+    A scale-free check of the learning rate layer by layer: ``reference`` holds the weights before a step,
+    ``theta`` after it. The common rule of thumb (folklore from practice, e.g. Karpathy's CS231n notes, not a
+    theorem) is a ratio of about :data:`UPDATE_RATIO_TARGET` = 1e-3 per step for large networks trained with
+    minibatches: far below, that layer barely learns; near or above 1, each step rewrites it.
 
     Parameters
     ----------
     model : MLP
-    theta_before, theta_after : array_like, shape (P,)
-        Parameters before and after one step (or several).
+    theta : array_like, shape (P,)
+        Parameters after the update(s).
+    reference : array_like, shape (P,)
+        Parameters before them.
 
     Returns
     -------
     ndarray, shape (n_layers,)
-        Input layer first; ``inf`` for a layer whose weights were all zero before and changed, 0 if neither.
+        Input layer first; ``inf`` for a layer whose reference weights are all zero and changed, 0 if neither.
     """
     model = _check_mlp(model)
-    before = check_vector(theta_before, "theta_before", model.dim)
-    after = check_vector(theta_after, "theta_after", model.dim)
+    after = check_vector(theta, "theta", model.dim)
+    before = check_vector(reference, "reference", model.dim)
     out = []
     for (W0, _), (W1, _) in zip(model.unflatten(before), model.unflatten(after)):
         num, den = float(np.linalg.norm(W1 - W0)), float(np.linalg.norm(W0))

@@ -7,7 +7,7 @@ import pytest
 
 from course_utils import diagnostics
 from course_utils.widgets import GradientFlowExplorer
-from course_utils.widgets.gradient_flow import branch_options
+from course_utils.widgets.gradient_flow import _branch_options
 
 
 @pytest.fixture
@@ -25,7 +25,7 @@ def _consistent(e):
     assert e.state.grad_norms.shape == (depth + 1,) and e.state.activation_std.shape == (depth,)
     # the state is the analysis layer's answer for the controls shown
     ref = diagnostics.gradient_flow(depth, scheme=e.params["scheme"], scale=e.params["scale"],
-                                    activation=e.params["activation"], **branch_options(e.params))
+                                    activation=e.params["activation"], **_branch_options(e.params))
     np.testing.assert_array_equal(e.state.grad_norms, ref.grad_norms)
     assert e.state.verdict == ref.verdict and e.state.verdict in e.message_text
     xs, ys = e.grad_line.get_data()

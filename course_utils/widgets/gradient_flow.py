@@ -16,7 +16,7 @@ from .. import diagnostics
 from ..plotting import label_axes, series_styles
 from .base import Explorer, choice, int_slider, log_slider
 
-__all__ = ["GradientFlowExplorer", "GradientFlowState", "branch_options"]
+__all__ = ["GradientFlowExplorer", "GradientFlowState"]
 
 # The log axes span this range; values outside are drawn at the edge and named in the message.
 _FLOOR, _CEIL = 1e-12, 1e12
@@ -45,7 +45,7 @@ class GradientFlowState:
     message: str
 
 
-def branch_options(params) -> dict:
+def _branch_options(params) -> dict:
     r"""The keyword arguments of :func:`~course_utils.diagnostics.gradient_flow` for the explorer's skip controls.
 
     Parameters
@@ -115,7 +115,7 @@ class GradientFlowExplorer(Explorer):
         GradientFlowState
         """
         flow = diagnostics.gradient_flow(params["depth"], scheme=params["scheme"], scale=params["scale"],
-                                         activation=params["activation"], **branch_options(params))
+                                         activation=params["activation"], **_branch_options(params))
         return GradientFlowState(grad_norms=flow.grad_norms, activation_std=flow.activation_std,
                                  verdict=flow.verdict, message=flow.message)
 
