@@ -132,7 +132,7 @@ assert caught_up.any() and catch_up <= 30  # ten times the rate, about ten times
 # %%
 eta_big = 10 * sweep.suggested_lr
 run_big = optimizers.run(net, optimizers.gd(), theta0, steps=200, lr=eta_big)
-probe_steps = np.array([0, 2, 4, 6, 8, 10, 15, 20, 30, 50, 75, 100, 150, 200])
+probe_steps = np.array([0, 2, 4, 6, 10, 20, 50, 100, 200])
 lam_path = np.array([curvature.lambda_max(net, run_big.thetas[k], tol=1e-4) for k in probe_steps])
 peak = int(np.argmax(run_big.losses))
 print(f"η = {eta_big:.3g}, 2/η = {2 / eta_big:.3f}: the loss rises from {run_big.losses[0]:.3f} to "
@@ -592,8 +592,9 @@ assert bce(sig(sig(logits)), yc_tr) > 2 * bce(sig(logits), yc_tr)
 # a bigger model or longer training. *Overfitting*: the training loss near zero, the held-out loss far above it
 # (and rising if you train on) — more data, weight decay, early stopping. The set-up of mystery run A: a wide
 # 2-64-1 network with large $\mathcal N(0, 1)$ weights, squared loss, 16 training examples — against 100
-# examples, weight decay, and a linear model that underfits. (Measured over 13 data sets: the 100-example and
-# weight-decay runs always ended with a lower held-out loss than run A's set-up.)
+# examples, weight decay, and a linear model that underfits. (Measured over 13 data sets: 100 examples always
+# lowered the held-out loss, to at most half of run A's; weight decay 0.03 lowered it in 12 of the 13, by up to
+# 45 %, and in one made it 4 % worse — a regularizer's strength is itself something to tune on held-out data.)
 
 # %%
 def fit_moons(n, weight_decay=0.0, hidden=(64,)):
@@ -609,7 +610,7 @@ for name, (train, test) in fits.items():
     print(f"5. {name:>31}: train loss {train:.3f}, held-out loss {test:.3f}")
 gap16 = fits["16 examples (run A)"][1]
 assert fits["16 examples (run A)"][0] < 0.4 * gap16                     # run A: the held-out loss is far above
-assert fits["100 examples"][1] < 0.75 * gap16 and fits["16 examples, weight decay 0.03"][1] < gap16
+assert fits["100 examples"][1] < 0.75 * gap16   # more data: always (13 of 13 data sets we measured, ratio ≤ 0.5)
 assert fits["linear model, 100 examples"][0] > 0.5 * fits["linear model, 100 examples"][1]   # underfit: close
 
 # %% [markdown]
