@@ -11,6 +11,10 @@ symptoms that point to causes:
   :class:`~course_utils.models.MLP`: vanishing gradients shrink geometrically from the output to the input,
   exploding ones grow; :func:`gradient_flow` builds a deep MLP at a given depth and initialization and measures
   them together with the spread of each hidden layer's activations;
+* relative diagnostics that carry over to a real network, where no absolute threshold does: the ratio of the
+  first to the last layer's gradient norm and the growth of the activations' spread across layers
+  (:attr:`GradientFlow.verdict`), per-layer :func:`activation_stats` with the fraction of dead ReLUs, and the
+  per-layer update/weight ratio :func:`update_ratios` (rule of thumb ~1e-3);
 * :func:`mystery_runs` — four deterministic training runs that fail in four different ways, for the chapter's
   diagnosis exercise, with the vocabulary of diagnoses and remedies (:data:`DIAGNOSES`, :data:`REMEDIES`) and
   :func:`validate_diagnoses`, which checks an answer's spelling with "did you mean" suggestions.
@@ -50,6 +54,11 @@ __all__ = [
     "layer_gradient_norms",
     "GradientFlow",
     "gradient_flow",
+    "ActivationStats",
+    "activation_stats",
+    "update_ratios",
+    "RELATIVE_LIMIT",
+    "UPDATE_RATIO_TARGET",
     "flow_data",
     "DIAGNOSES",
     "REMEDIES",
@@ -277,6 +286,89 @@ def flow_data(n: int = 64, seed: int = 0) -> tuple[np.ndarray, np.ndarray]:
     return X.copy(), y.copy()
 
 
+#: How far (as a factor either way) the relative diagnostics may drift before :attr:`GradientFlow.verdict` calls it.
+RELATIVE_LIMIT = 1e3
+
+#: The usual rule of thumb for :func:`update_ratios`: a step changes each layer's weights by about this fraction.
+UPDATE_RATIO_TARGET = 1e-3
+
+
+@dataclass(frozen=True)
+class ActivationStats:
+    """Per-hidden-layer statistics of a network's activations on a data set (:func:`activation_stats`).
+
+    Parameters
+    ----------
+    mean, std : ndarray, shape (n_hidden_layers,)
+        Mean and standard deviation of each hidden layer's outputs over the examples and units.
+    dead_fraction : ndarray, shape (n_hidden_layers,)
+        Fraction of each layer's units whose output is exactly zero on every example (a dead ReLU passes no
+        gradient to its weights, and nothing brings it back).
+    """
+
+    mean: np.ndarray
+    std: np.ndarray
+    dead_fraction: np.ndarray
+
+
+def activation_stats(model, theta, X=None) -> ActivationStats:
+    r"""Mean, spread and fraction of dead units of every hidden layer of an MLP.
+
+    A healthy network keeps :math:`\operatorname{std}(h_\ell)` of the same order across layers (a steady fall
+    means a vanishing signal, a steady rise an exploding one) and few dead units. A unit is dead when its output
+    is 0 for every example: for ReLU, :math:`z < 0` everywhere, so its incoming weights get no gradient.
+
+    Parameters
+    ----------
+    model : MLP
+    theta : array_like, shape (P,)
+        Finite parameters.
+    X : array_like, shape (M, d), optional
+        Inputs (default: the model's training inputs).
+
+    Returns
+    -------
+    ActivationStats
+    """
+    model = _check_mlp(model)
+    theta = check_vector(theta, "theta", model.dim)
+    hidden = model.hidden_activations(theta, X)
+    return ActivationStats(mean=np.array([float(np.mean(h)) for h in hidden]),
+                           std=np.array([float(np.std(h)) for h in hidden]),
+                           dead_fraction=np.array([float(np.mean(np.all(h == 0, axis=0))) for h in hidden]))
+
+
+def update_ratios(model, theta, reference) -> np.ndarray:
+    r"""Per-layer size of an update relative to the weights: :math:`\|W_\ell - W^{\text{ref}}_\ell\|_F / \|W^{\text{ref}}_\ell\|_F`.
+
+    A scale-free check of the learning rate layer by layer: ``reference`` holds the weights before a step,
+    ``theta`` after it. The common rule of thumb (folklore from practice, e.g. Karpathy's CS231n notes, not a
+    theorem) is a ratio of about :data:`UPDATE_RATIO_TARGET` = 1e-3 per step for large networks trained with
+    minibatches: far below, that layer barely learns; near or above 1, each step rewrites it.
+
+    Parameters
+    ----------
+    model : MLP
+    theta : array_like, shape (P,)
+        Parameters after the update(s).
+    reference : array_like, shape (P,)
+        Parameters before them.
+
+    Returns
+    -------
+    ndarray, shape (n_layers,)
+        Input layer first; ``inf`` for a layer whose reference weights are all zero and changed, 0 if neither.
+    """
+    model = _check_mlp(model)
+    after = check_vector(theta, "theta", model.dim)
+    before = check_vector(reference, "reference", model.dim)
+    out = []
+    for (W0, _), (W1, _) in zip(model.unflatten(before), model.unflatten(after)):
+        num, den = float(np.linalg.norm(W1 - W0)), float(np.linalg.norm(W0))
+        out.append(num / den if den > 0 else (np.inf if num > 0 else 0.0))
+    return np.array(out)
+
+
 @dataclass(frozen=True)
 class GradientFlow:
     """Per-layer gradient norms and activation spreads of a freshly initialized deep MLP.
@@ -311,15 +403,30 @@ class GradientFlow:
         return float(self.grad_norms[0] / last) if last > 0 else float("nan")
 
     @property
-    def verdict(self) -> str:
-        """"vanishing" (some layer's gradient below 1e-4), "exploding" (above 1e3) or "healthy".
+    def activation_growth(self) -> float:
+        """``activation_std[-1] / activation_std[0]``: how much the forward signal grew from the first hidden layer
+        to the last (nan when the first layer outputs nothing)."""
+        first = self.activation_std[0]
+        return float(self.activation_std[-1] / first) if first > 0 else float("nan")
 
-        The thresholds are for this course's small networks at unit-scale data, where a healthy layer's
-        gradient is of order 0.01–10.
+    @property
+    def verdict(self) -> str:
+        """"vanishing", "exploding" or "healthy", from *relative* measures a practitioner can carry to any network.
+
+        "exploding": something is not finite, or the activations' spread grows more than
+        :data:`RELATIVE_LIMIT`-fold from the first hidden layer to the last, or the first layer's gradient is more
+        than that many times the output layer's. "vanishing": the same ratios below ``1 / RELATIVE_LIMIT``, or no
+        signal at all. No absolute size enters: a gradient of 1e-5 is healthy if every layer has about that much.
         """
-        if not np.all(np.isfinite(self.grad_norms)) or self.grad_norms.max() > 1e3:
+        g, a = self.grad_norms, self.activation_std
+        if not (np.all(np.isfinite(g)) and np.all(np.isfinite(a))):
             return "exploding"
-        if self.grad_norms.min() < 1e-4:
+        if a[0] == 0 or g[-1] == 0:
+            return "vanishing"
+        growth, ratio = a[-1] / a[0], g[0] / g[-1]
+        if growth > RELATIVE_LIMIT or ratio > RELATIVE_LIMIT:
+            return "exploding"
+        if growth < 1 / RELATIVE_LIMIT or ratio < 1 / RELATIVE_LIMIT:
             return "vanishing"
         return "healthy"
 
@@ -327,11 +434,13 @@ class GradientFlow:
     def message(self) -> str:
         g = self.grad_norms
         return (f"{self.depth} hidden layers: ‖∂L/∂W‖ from {g[0]:.2g} (input layer) to {g[-1]:.2g} (output layer), "
-                f"activation spread {self.activation_std[0]:.2g} → {self.activation_std[-1]:.2g} — {self.verdict}")
+                f"ratio {self.ratio:.2g}; activation spread {self.activation_std[0]:.2g} → "
+                f"{self.activation_std[-1]:.2g}, growth {self.activation_growth:.2g} — {self.verdict}")
 
 
 def gradient_flow(depth: int, *, width: int = 16, scheme: str = "xavier", scale: float = 1.0,
-                  activation: str = "tanh", residual: bool = False, n: int = 64, rng=0) -> GradientFlow:
+                  activation: str = "tanh", residual: bool = False, branch_scale: float = 1.0,
+                  zero_branches: bool = False, n: int = 64, rng=0) -> GradientFlow:
     r"""Build a ``depth``-hidden-layer MLP on :func:`flow_data`, initialize it and measure its gradient flow.
 
     Parameters
@@ -347,7 +456,14 @@ def gradient_flow(depth: int, *, width: int = 16, scheme: str = "xavier", scale:
         Multiplies the standard deviation of every weight.
     activation : {"tanh", "relu", "linear"}
     residual : bool
-        Skip connections :math:`h_\ell = h_{\ell-1} + \phi(h_{\ell-1}W_\ell + b_\ell)` between hidden layers.
+        Skip connections :math:`h_\ell = h_{\ell-1} + \alpha\,\phi(h_{\ell-1}W_\ell + b_\ell)` between hidden
+        layers (the first hidden layer changes the width and has none: ``depth - 1`` residual blocks).
+    branch_scale : float
+        :math:`\alpha \ge 0` on every residual branch (only with ``residual``); :math:`1/\sqrt{\text{depth}-1}`
+        keeps the activations' variance of order one at any depth. Default 1.
+    zero_branches : bool
+        Initialize every residual branch's weights at zero (only with ``residual``): each block starts as the
+        identity. Default False.
     n : int
         Number of examples.
     rng : Generator or int
@@ -362,8 +478,13 @@ def gradient_flow(depth: int, *, width: int = 16, scheme: str = "xavier", scale:
     scheme = check_option(scheme, "scheme", ["normal", "xavier", "he"])
     scale = check_scalar(scale, "scale", low=0)
     X, y = _flow_data(check_int(n, "n", low=4), 0)
-    model = MLP(X, y, hidden=(width,) * depth, activation=activation, loss="cross_entropy", residual=residual)
-    theta = model.init(check_rng(rng), scheme=scheme, scale=scale)
+    residual = check_bool(residual, "residual")
+    zero_branches = check_bool(zero_branches, "zero_branches")
+    if zero_branches and not residual:
+        raise ValueError("`zero_branches` = True needs `residual` = True (a plain network has no branches)")
+    model = MLP(X, y, hidden=(width,) * depth, activation=activation, loss="cross_entropy", residual=residual,
+                branch_scale=branch_scale)
+    theta = model.init(check_rng(rng), scheme=scheme, scale=scale, zero_branches=zero_branches)
     with np.errstate(all="ignore"):
         norms = layer_gradient_norms(model, theta)
         stds = np.array([float(np.std(h)) for h in model.hidden_activations(theta)])
@@ -379,7 +500,8 @@ DIAGNOSES: dict[str, str] = {
     "lr_too_large": "the step is too large for the curvature (η > 2/λ_max): the loss oscillates or blows up",
     "saddle": "stuck near a saddle point: tiny gradient everywhere, negative curvature, a loss plateau",
     "vanishing_gradients": "vanishing gradients: the layers near the input barely receive any gradient",
-    "sharp_minimum": "a sharp minimum: training loss near zero, large λ_max, poor test accuracy",
+    "overfitting": "overfitting: the training set is fitted (training loss near zero) but the held-out loss and "
+                   "accuracy stay far worse — the model has memorized a small or noisy training set",
     "ill_conditioning": "ill-conditioned curvature: steady but very slow progress along flat directions",
     "exploding_gradients": "exploding gradients at a cliff: rare huge steps that undo progress",
 }
@@ -391,19 +513,22 @@ REMEDIES: dict[str, str] = {
     "second_order": "use curvature (saddle-free Newton) to step along negative-curvature directions",
     "better_init": "initialize with Xavier/He scaling so the signal keeps its size through the layers",
     "skip_connections": "add skip (residual) connections so the gradient has a short path to every layer",
-    "sam": "sharpness-aware minimization: prefer flat minima",
-    "weight_decay": "weight decay: penalize large weights, which sharpen the minimum",
+    "more_data": "more training examples (or data augmentation, which manufactures them)",
+    "weight_decay": "weight decay: penalize large weights, so the data are fitted by a smoother function",
     "clip_gradients": "clip the gradient's norm",
     "standardize_inputs": "standardize the inputs to improve the conditioning",
     "momentum": "use momentum or Adam to move faster along flat directions",
 }
 
-# The remedies that address each diagnosis (every remedy here is demonstrated in the course).
+# The remedies that address each diagnosis. Where the course demonstrates them: lower_lr (ch5 §4, ch7 §1; the
+# warm-up its description mentions is not demonstrated), add_noise and second_order (ch4), better_init and skip_connections (ch7 §2, skips with
+# scaled or zero-initialized branches), clip_gradients (ch7 §3), standardize_inputs (ch7 §5), momentum (ch4 §4),
+# more_data and weight_decay (ch7's checklist, on mystery run A's set-up).
 ACCEPTED_REMEDIES: dict[str, frozenset] = {
     "lr_too_large": frozenset({"lower_lr"}),
     "saddle": frozenset({"add_noise", "second_order"}),
     "vanishing_gradients": frozenset({"better_init", "skip_connections"}),
-    "sharp_minimum": frozenset({"sam", "weight_decay"}),
+    "overfitting": frozenset({"more_data", "weight_decay"}),
     "ill_conditioning": frozenset({"standardize_inputs", "momentum"}),
     "exploding_gradients": frozenset({"clip_gradients"}),
 }
@@ -461,9 +586,9 @@ class MysteryRun:
         """A one-paragraph lab report of the run's numbers (no diagnosis)."""
         end = f"diverged at step {self.diverged_at}" if self.diverged_at is not None else (
             f"{len(self.losses) - 1} steps")
-        return (f"run {self.name} ({self.description}): {end}; loss {self.losses[0]:.3g} → {self.losses[-1]:.3g}; "
-                f"final ‖∇L‖ {self.grad_norms[-1]:.2g}; λ_max {self.lambda_max:.3g} (2/λ_max = "
-                f"{2 / self.lambda_max:.3g} vs η = {self.lr:g}), λ_min {self.lambda_min:.2g}; "
+        return (f"run {self.name} ({self.description}): {end}; loss {self.losses[0]:.3g} → {self.losses[-1]:.3g} "
+                f"(test loss {self.test_losses[-1]:.3g}); final ‖∇L‖ {self.grad_norms[-1]:.2g}; "
+                f"λ_max {self.lambda_max:.3g}, λ_min {self.lambda_min:.2g}; "
                 f"accuracy train {self.train_accuracy:.2f} / test {self.test_accuracy:.2f}")
 
 
@@ -512,7 +637,8 @@ def _mystery_runs(seed: int) -> dict:
     Xte = standardize(Xte, mean, std)[0]
     runs = {}
     with np.errstate(all="ignore"):
-        # A — a sharp minimum: 16 noisy training examples, a wide net with large weights, trained to zero loss
+        # A — overfitting: 16 noisy training examples, a wide net with large weights, trained to zero loss. Its
+        # λ_max is large too, but λ_max compared across different models and data says nothing (ch5, Dinh et al.)
         small = MLP(Xtr[:16], ytr[:16], hidden=(64,), activation="tanh", loss="mse")
         theta = small.init(seed + 1, scheme="normal", scale=1.0)
         traj = optimizers.run(small, optimizers.momentum(0.9), theta, steps=150, lr=0.006)
@@ -543,8 +669,7 @@ def mystery_runs(seed: int = 0) -> dict[str, MysteryRun]:
     """Four training runs on two moons that fail in four different ways, named "A" to "D".
 
     Deterministic for a given ``seed`` (cached; the arrays are read-only). One run stepped too far for the
-    curvature, one sits at a saddle, one suffers vanishing gradients, and one found a sharp minimum that
-    generalizes poorly — which is which is for the student to find from the curves, the per-layer gradient
+    curvature, one sits at a saddle, one suffers vanishing gradients, and one overfits its tiny training set — which is which is for the student to find from the curves, the per-layer gradient
     norms, the curvature at the end and the accuracies (:attr:`MysteryRun.summary`).
 
     Parameters

@@ -399,7 +399,9 @@ class MLP(_DataModel):
 
     Layer :math:`\ell` computes :math:`h_\ell = \phi(h_{\ell-1} W_\ell + b_\ell)` (no activation on the
     output layer). With ``residual=True``, hidden layers whose input and output widths agree add a skip
-    connection: :math:`h_\ell = h_{\ell-1} + \phi(h_{\ell-1} W_\ell + b_\ell)`.
+    connection: :math:`h_\ell = h_{\ell-1} + \alpha\,\phi(h_{\ell-1} W_\ell + b_\ell)`, with the branch
+    scale :math:`\alpha` = ``branch_scale`` (default 1; :math:`1/\sqrt{L}` for :math:`L` residual layers keeps
+    the variance of :math:`h_\ell` bounded with depth — the scaling of Fixup/SkipInit-style analyses).
 
     Losses: ``"mse"`` — :math:`\frac{1}{N K}\sum (f(x_i) - y_i)^2` over all outputs; ``"cross_entropy"`` —
     binary (one output unit, labels 0/1, logistic loss) or multi-class (K > 1 outputs, integer labels,
@@ -424,6 +426,8 @@ class MLP(_DataModel):
         Whether layers have biases.
     residual : bool
         Skip connections on equal-width hidden layers.
+    branch_scale : float
+        :math:`\alpha \ge 0`, the factor on each residual branch (used only with ``residual=True``). Default 1.
     weight_decay : float
         :math:`\lambda \ge 0` of the L2 penalty on the weights. Default 0: no penalty.
     n_outputs : int, optional
@@ -442,6 +446,7 @@ class MLP(_DataModel):
         residual: bool = False,
         weight_decay: float = 0.0,
         n_outputs: int | None = None,
+        branch_scale: float = 1.0,
     ):
         X, y = _check_xy(X, y)
         hidden = check_layer_widths(hidden)
@@ -449,6 +454,7 @@ class MLP(_DataModel):
         self.loss_name = check_option(loss, "loss", ["mse", "cross_entropy"])
         self.bias = check_bool(bias, "bias")
         self.residual = check_bool(residual, "residual")
+        self.branch_scale = check_scalar(branch_scale, "branch_scale", low=0)
         self.weight_decay = check_scalar(weight_decay, "weight_decay", low=0)
         if self.loss_name == "cross_entropy":
             if y.ndim != 1 or not np.allclose(y, np.round(y)) or y.min() < 0:
@@ -538,7 +544,7 @@ class MLP(_DataModel):
                 parts.append(np.asarray(b, dtype=float).reshape(c))
         return np.concatenate(parts) if parts else np.zeros(0)
 
-    def init(self, rng, scheme: str = "xavier", scale: float = 1.0) -> np.ndarray:
+    def init(self, rng, scheme: str = "xavier", scale: float = 1.0, zero_branches: bool = False) -> np.ndarray:
         r"""Random initial parameters: weights :math:`\mathcal N(0, s^2\sigma^2)`, biases 0.
 
         ``scheme``: ``"xavier"`` :math:`\sigma^2 = 2/(n_{in}+n_{out})` (Glorot & Bengio 2010), ``"he"``
@@ -553,6 +559,11 @@ class MLP(_DataModel):
             The variance rule :math:`\sigma^2` above. Default ``"xavier"``.
         scale : float
             The factor :math:`s \ge 0` on the standard deviation. Default 1.
+        zero_branches : bool
+            Set the weights of every residual branch to zero (needs ``residual=True``), so that each residual
+            block starts as the identity — the zero-initialised last layer of each branch of Goyal et al. (2017),
+            Fixup (Zhang et al. 2019) and SkipInit (De & Smith 2020); here each branch has one layer. The
+            weights are still drawn, so the other layers get the same values as without it. Default False.
 
         Returns
         -------
@@ -561,10 +572,16 @@ class MLP(_DataModel):
         rng = check_rng(rng)
         scheme = check_option(scheme, "scheme", ["xavier", "he", "normal"])
         scale = check_scalar(scale, "scale", low=0)
+        zero_branches = check_bool(zero_branches, "zero_branches")
+        if zero_branches and not self.residual:
+            raise ValueError("`zero_branches` = True needs a network with residual=True (it has no branches)")
         layers = []
-        for (a, b), _ in self.layer_shapes:
+        for i, ((a, b), _) in enumerate(self.layer_shapes):
             std = {"xavier": np.sqrt(2.0 / (a + b)), "he": np.sqrt(2.0 / a), "normal": 1.0}[scheme]
-            layers.append((scale * std * rng.standard_normal((a, b)), np.zeros(b)))
+            W = scale * std * rng.standard_normal((a, b))
+            if zero_branches and i < len(self.layer_shapes) - 1 and self._skips(i, W):
+                W = np.zeros_like(W)
+            layers.append((W, np.zeros(b)))
         return self.flatten(layers)
 
     # --- forward ----------------------------------------------------------------------------
@@ -581,7 +598,7 @@ class MLP(_DataModel):
                 h = z
             else:
                 a = _activate(self.activation, z)
-                h = h + a if (self.residual and i > 0 and W.shape[-2] == W.shape[-1]) else a
+                h = h + self.branch_scale * a if (self.residual and i > 0 and W.shape[-2] == W.shape[-1]) else a
                 hiddens.append(h)
         return (h, hiddens) if return_hidden else h
 
@@ -646,7 +663,8 @@ class MLP(_DataModel):
         * each layer: :math:`\nabla_{W_\ell} = h_{\ell-1}^\top \delta_\ell + \lambda W_\ell`,
           :math:`\nabla_{b_\ell} = \mathbf 1^\top \delta_\ell`, and the error sent down
           :math:`g_{\ell-1} = \delta_\ell W_\ell^\top` (plus :math:`g_\ell` itself through a skip
-          connection); :math:`\delta_{\ell-1} = g_{\ell-1} \odot \phi'(z_{\ell-1})`.
+          connection); :math:`\delta_{\ell-1} = g_{\ell-1} \odot \phi'(z_{\ell-1})`, times the branch scale
+          :math:`\alpha` when layer :math:`\ell-1` is a residual branch.
 
         ReLU's derivative at exactly 0 is taken as ½, autograd's convention for ``maximum``, so that the two
         agree everywhere.
@@ -667,7 +685,7 @@ class MLP(_DataModel):
             else:
                 pre.append(z)
                 a = np.tanh(z) if self.activation == "tanh" else np.maximum(z, 0.0) if self.activation == "relu" else z
-                h = h + a if self._skips(i, W) else a
+                h = h + self.branch_scale * a if self._skips(i, W) else a
         out = h
         n = out.shape[-2]
         if self.loss_name == "mse":
@@ -683,15 +701,16 @@ class MLP(_DataModel):
         g_h = None  # ∂L/∂h_i, the gradient at the output of hidden layer i
         for i in range(last, -1, -1):
             W = layers[i][0]
-            if i < last:  # δ_i = ∂L/∂h_i ⊙ φ'(z_i)
+            if i < last:  # δ_i = ∂L/∂h_i ⊙ φ'(z_i), times α on a residual branch
                 z = pre[i]
+                g_branch = self.branch_scale * g_h if self._skips(i, W) else g_h
                 if self.activation == "tanh":
                     t = np.tanh(z)
-                    delta = g_h * (1.0 - t * t)
+                    delta = g_branch * (1.0 - t * t)
                 elif self.activation == "relu":
-                    delta = g_h * ((z > 0) + 0.5 * (z == 0))
+                    delta = g_branch * ((z > 0) + 0.5 * (z == 0))
                 else:
-                    delta = g_h
+                    delta = g_branch
             gW, gb = views[i]
             gW[...] = (np.swapaxes(inputs[i], -1, -2) if batched else inputs[i].T) @ delta
             if self.weight_decay:

@@ -189,7 +189,7 @@ def diagnose_runs(runs):
         if run.diverged_at is not None or run.lr > 2 / run.lambda_max:
             out[name] = ("lr_too_large", "lower_lr")       # η > 2/λ_max: the loss explodes
         elif run.train_accuracy - run.test_accuracy > 0.1:
-            out[name] = ("sharp_minimum", "sam")           # fits the training set, large λ_max, poor test accuracy
+            out[name] = ("overfitting", "more_data")       # fits its 16 training points, much worse on test data
         elif run.lambda_min < -0.1 * run.lambda_max:
             out[name] = ("saddle", "add_noise")            # plateau, tiny gradient, λ_min clearly negative
         else:
@@ -203,9 +203,12 @@ check("7.4", diagnose_runs)
 
 # %% [markdown]
 # <!-- BEGIN SOLUTION -->
-# **How to read the evidence.** Run A reaches zero training loss and perfect training accuracy, but its test loss
-# stays high and its $\lambda_{\max}$ is about ten times that of every other run: a sharp minimum that fits the
-# 16 noisy training points (SAM or weight decay). Run B's learning rate exceeds $2/\lambda_{\max}$ — on a *linear*
+# **How to read the evidence.** Run A reaches near-zero training loss and perfect training accuracy on only 16
+# noisy points, while its test loss stays about seven times higher and its test accuracy well below: it has
+# memorized its training set — overfitting; more data (or augmentation) or weight decay. Its $\lambda_{\max}$ is
+# also the largest of the four, but that is no evidence of a "sharp minimum": it is a different model on different
+# data, and chapter 5 showed that $\lambda_{\max}$ compared across models (even across reparameterizations of
+# one model) says nothing about generalization. Run B's learning rate exceeds $2/\lambda_{\max}$ — on a *linear*
 # model, whose Hessian is constant — and the loss first falls (the stable directions converge), then explodes:
 # lower the learning rate. Runs C and D both sit on a plateau at the loss of "predict the mean" with tiny gradients.
 # D is a one-hidden-layer network whose Hessian has a clearly negative eigenvalue: a strict saddle, which noise

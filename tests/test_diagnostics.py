@@ -124,7 +124,7 @@ def runs():
 def test_mystery_runs_have_the_signatures_of_their_failures(runs):
     assert sorted(runs) == ["A", "B", "C", "D"]
     A, B, C, D_ = runs["A"], runs["B"], runs["C"], runs["D"]
-    # A: sharp minimum — trained to (almost) zero loss, curvature ten times the others', a generalization gap
+    # A: overfitting — trained to (almost) zero loss on 16 points, a generalization gap in loss and accuracy
     assert A.losses[-1] < 0.05 and A.train_accuracy == 1.0
     assert A.lambda_max > 10 * max(B.lambda_max, C.lambda_max, D_.lambda_max)
     assert A.test_accuracy < A.train_accuracy - 0.1 and A.test_losses[-1] > 5 * A.losses[-1]
@@ -139,6 +139,7 @@ def test_mystery_runs_have_the_signatures_of_their_failures(runs):
     for run in runs.values():
         assert run.layer_grad_norms.shape == (len(run.record_steps), len(run.layer_grad_norms[0]))
         assert run.name in run.summary
+        assert "2/λ" not in run.summary   # the summary reports numbers, it does not make the comparison for the student
         assert not run.losses.flags.writeable
 
 
@@ -150,9 +151,9 @@ def test_mystery_runs_are_deterministic_and_cached(runs):
 
 
 def test_validate_diagnoses_normalizes_and_explains():
-    ok = D.validate_diagnoses({"a": ("Sharp minimum", "SAM"), "B": ("lr_too_large", "lower-lr"),
+    ok = D.validate_diagnoses({"a": ("Overfitting", "more data"), "B": ("lr_too_large", "lower-lr"),
                                "C": ("vanishing_gradients", "better_init"), "D": ("saddle", "add_noise")})
-    assert ok["A"] == ("sharp_minimum", "sam") and ok["B"] == ("lr_too_large", "lower_lr")
+    assert ok["A"] == ("overfitting", "more_data") and ok["B"] == ("lr_too_large", "lower_lr")
     with pytest.raises(ValueError, match="did you mean 'saddle'"):
         D.validate_diagnoses({"A": ("sadle", "add_noise"), "B": ("saddle", "add_noise"),
                               "C": ("saddle", "add_noise"), "D": ("saddle", "add_noise")})

@@ -34,13 +34,16 @@ CONFIGS = [
     for t, a, h, b, r, wd in itertools.product(TARGETS, ["tanh", "relu", "linear"], [(), (5,), (4, 4, 4)],
                                                [True, False], [False, True], [0.0, 0.3])
     if not (r and len(h) < 2)  # skip connections need two equal hidden widths
+] + [  # a scaled residual branch (1/√L and an arbitrary α) for each activation and loss
+    dict(target=t, activation=a, hidden=(4, 4, 4), bias=True, residual=True, weight_decay=0.0, branch_scale=s)
+    for t, a, s in itertools.product(TARGETS, ["tanh", "relu", "linear"], [1 / np.sqrt(2), 0.3])
 ]
 
 
 def _model(config) -> MLP:
     return MLP(X, TARGETS[config["target"]], hidden=config["hidden"], activation=config["activation"],
                loss=LOSS[config["target"]], bias=config["bias"], residual=config["residual"],
-               weight_decay=config["weight_decay"])
+               weight_decay=config["weight_decay"], branch_scale=config.get("branch_scale", 1.0))
 
 
 def _points(model: MLP, k: int) -> np.ndarray:
@@ -73,6 +76,31 @@ def test_backprop_equals_central_differences(target):
     h = 1e-6
     fd = np.array([(model.loss(theta + h * e) - model.loss(theta - h * e)) / (2 * h) for e in np.eye(model.dim)])
     assert _relerr(model.grad(theta), fd) < 1e-7
+
+
+@pytest.mark.parametrize("branch_scale", [0.0, 0.4])
+def test_scaled_branches_equal_central_differences(branch_scale):
+    model = MLP(X, TARGETS["bce"], hidden=(4, 4, 4), activation="tanh", loss="cross_entropy", residual=True,
+                branch_scale=branch_scale)
+    theta = _points(model, 1)[0]
+    h = 1e-6
+    fd = np.array([(model.loss(theta + h * e) - model.loss(theta - h * e)) / (2 * h) for e in np.eye(model.dim)])
+    assert _relerr(model.grad(theta), fd) < 1e-7
+
+
+def test_zero_branches_make_residual_blocks_the_identity():
+    # an independent oracle: with zero branch weights (and zero biases) each residual block adds φ(0) = 0,
+    # so every hidden layer after the first outputs exactly what the first one does
+    model = MLP(X, TARGETS["bce"], hidden=(4, 4, 4), activation="tanh", loss="cross_entropy", residual=True)
+    theta = model.init(0, zero_branches=True)
+    h = model.hidden_activations(theta)
+    assert np.array_equal(h[1], h[0]) and np.array_equal(h[2], h[0]) and np.any(h[0] != 0)
+    plain = model.init(0)  # the same draws for the first and last layers
+    (W1, _), *_, (Wout, _) = model.unflatten(theta)
+    (P1, _), *_, (Pout, _) = model.unflatten(plain)
+    assert np.array_equal(W1, P1) and np.array_equal(Wout, Pout)
+    with pytest.raises(ValueError, match="zero_branches"):
+        MLP(X, TARGETS["bce"], hidden=(4, 4)).init(0, zero_branches=True)
 
 
 def test_relu_at_exactly_zero_follows_autograd_convention():

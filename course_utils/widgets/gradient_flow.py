@@ -1,7 +1,7 @@
 """Gradient Flow Explorer: per-layer gradient norms and activation spreads of a deep MLP at initialization.
 
 Sliders for depth and the initialization's scale, choices for the scheme (naive N(0, 1), Xavier, He), the
-activation and skip connections. Everything is computed by :func:`course_utils.diagnostics.gradient_flow`;
+activation, skip connections and what their residual branches start as (plain, scaled by 1/√L, or zero). Everything is computed by :func:`course_utils.diagnostics.gradient_flow`;
 the explorer draws two log-scale profiles across the layers and says in words whether the gradient vanishes,
 explodes or flows.
 """
@@ -45,8 +45,35 @@ class GradientFlowState:
     message: str
 
 
+def _branch_options(params) -> dict:
+    r"""The keyword arguments of :func:`~course_utils.diagnostics.gradient_flow` for the explorer's skip controls.
+
+    Parameters
+    ----------
+    params : dict
+        Control values with ``depth`` (int ≥ 1), ``residual`` (bool) and ``branches`` (``"plain"``, ``"scaled"``
+        or ``"zero"``).
+
+    Returns
+    -------
+    dict
+        ``residual``, ``branch_scale`` (:math:`1/\sqrt{\text{depth}-1}` for "scaled", else 1) and
+        ``zero_branches``.
+    """
+    if not isinstance(params, dict):
+        raise TypeError(f"`params` must be a dict of control values, got {type(params).__name__}")
+    branches = params.get("branches", "plain")
+    if branches not in ("plain", "scaled", "zero"):
+        raise ValueError(f"`params['branches']` must be 'plain', 'scaled' or 'zero', got {branches!r}")
+    residual = bool(params["residual"])
+    blocks = int(params["depth"]) - 1  # the first hidden layer changes the width and has no skip
+    scaled = residual and branches == "scaled" and blocks >= 1
+    return {"residual": residual, "branch_scale": 1.0 / np.sqrt(blocks) if scaled else 1.0,
+            "zero_branches": residual and branches == "zero"}
+
+
 class GradientFlowExplorer(Explorer):
-    """Depth × initialization: watch gradients vanish or explode layer by layer.
+    r"""Depth × initialization: watch gradients vanish or explode layer by layer.
 
     Parameters
     ----------
@@ -54,7 +81,8 @@ class GradientFlowExplorer(Explorer):
         Larger figure and fonts.
     **values
         Initial control values: ``depth``, ``scheme`` ("normal", "xavier", "he"), ``scale``, ``activation``
-        ("tanh", "relu"), ``residual`` (False/True).
+        ("tanh", "relu"), ``residual`` (False/True), ``branches`` ("plain", "scaled": each residual branch
+        times :math:`1/\sqrt{L}` for :math:`L` = depth − 1 blocks, "zero": branch weights initialized at zero).
     """
 
     title = "Gradient Flow Explorer — how much gradient reaches each layer?"
@@ -68,6 +96,10 @@ class GradientFlowExplorer(Explorer):
                                 tooltip="multiplies the standard deviation of every weight"),
             "activation": choice("activation", [("tanh", "tanh"), ("ReLU", "relu")], value="relu"),
             "residual": choice("skip connections", [("off", False), ("on", True)], value=False),
+            "branches": choice("residual branches", [("plain", "plain"), ("× 1/√L", "scaled"),
+                                                     ("zero-initialized", "zero")], value="plain",
+                               tooltips=["φ(z) added as it is", "each branch times 1/√(depth − 1)",
+                                         "branch weights start at zero: every block starts as the identity"]),
         }
 
     def compute(self, params) -> GradientFlowState:
@@ -76,14 +108,14 @@ class GradientFlowExplorer(Explorer):
         Parameters
         ----------
         params : dict
-            Control values by name: ``depth`` (hidden layers, 1 … 30), ``scheme`` (``"normal"``, ``"xavier"`` or ``"he"``), ``scale`` (multiplies every weight's standard deviation, 0.1 … 10), ``activation`` (``"tanh"`` or ``"relu"``), ``residual`` (bool, skip connections).
+            Control values by name: ``depth`` (hidden layers, 1 … 30), ``scheme`` (``"normal"``, ``"xavier"`` or ``"he"``), ``scale`` (multiplies every weight's standard deviation, 0.1 … 10), ``activation`` (``"tanh"`` or ``"relu"``), ``residual`` (bool, skip connections), ``branches`` (``"plain"``, ``"scaled"`` or ``"zero"``; used only with ``residual``).
 
         Returns
         -------
         GradientFlowState
         """
         flow = diagnostics.gradient_flow(params["depth"], scheme=params["scheme"], scale=params["scale"],
-                                         activation=params["activation"], residual=params["residual"])
+                                         activation=params["activation"], **_branch_options(params))
         return GradientFlowState(grad_norms=flow.grad_norms, activation_std=flow.activation_std,
                                  verdict=flow.verdict, message=flow.message)
 
@@ -97,9 +129,8 @@ class GradientFlowExplorer(Explorer):
             ax.set_ylim(_FLOOR, _CEIL)
             ax.set_xlim(0.5, _MAX_DEPTH + 1.5)
             ax.grid(True, which="major", alpha=0.3)
-        # the band a healthy network stays in (same thresholds as diagnostics.GradientFlow.verdict)
-        self.ax_grad.axhspan(1e-4, 1e3, color="0.85", zorder=0, label="healthy range")
-        self.ax_grad.legend(loc="upper left", fontsize=self.font(8))
+        # no "healthy band" of absolute values: the verdict is relative (diagnostics.GradientFlow.verdict) —
+        # the slope of each profile across the layers, not its height, is what matters
         label_axes(self.ax_grad, "gradient per layer", "layer (1 = input)", r"$\|\partial L / \partial W_\ell\|$")
         label_axes(self.ax_act, "activation spread per hidden layer", "hidden layer",
                             "std of the layer's outputs")

@@ -276,19 +276,19 @@ def layers_ravel(model, theta):
 # --- 7.4 diagnose_runs(runs) ----------------------------------------------------------------------------------
 
 
-def _rules(run, *, saddle_rule=True, sharp_rule=True, remedies=None):
+def _rules(run, *, saddle_rule=True, gap_rule=True, remedies=None):
     remedies = remedies or {}
     if run.diverged_at is not None or run.lr > 2 / run.lambda_max:
         d = "lr_too_large"
-    elif sharp_rule and run.train_accuracy - run.test_accuracy > 0.1:
-        d = "sharp_minimum"
-    elif not sharp_rule and run.lambda_max > 10:
+    elif gap_rule and run.train_accuracy - run.test_accuracy > 0.1:
+        d = "overfitting"
+    elif not gap_rule and run.lambda_max > 10:
         d = "lr_too_large"
     elif saddle_rule and run.lambda_min < -0.1 * run.lambda_max:
         d = "saddle"
     else:
         d = "vanishing_gradients"
-    default = {"lr_too_large": "lower_lr", "sharp_minimum": "sam", "saddle": "add_noise",
+    default = {"lr_too_large": "lower_lr", "overfitting": "more_data", "saddle": "add_noise",
                "vanishing_gradients": "better_init"}
     return d, remedies.get(d, default[d])
 
@@ -296,14 +296,14 @@ def _rules(run, *, saddle_rule=True, sharp_rule=True, remedies=None):
 @wrong("7.4", r"names of the runs you were given")
 def mystery_fixed_labels(runs):
     """the labels found once for runs A–D, returned whatever runs are given"""
-    return {"A": ("sharp_minimum", "sam"), "B": ("lr_too_large", "lower_lr"),
+    return {"A": ("overfitting", "more_data"), "B": ("lr_too_large", "lower_lr"),
             "C": ("vanishing_gradients", "better_init"), "D": ("saddle", "add_noise")}
 
 
 @wrong("7.4", r"not from its name or its place")
 def mystery_by_position(runs):
     """hands out the four labels by the runs' order in the dict"""
-    labels = [("sharp_minimum", "sam"), ("lr_too_large", "lower_lr"), ("vanishing_gradients", "better_init"),
+    labels = [("overfitting", "more_data"), ("lr_too_large", "lower_lr"), ("vanishing_gradients", "better_init"),
               ("saddle", "add_noise")]
     return {name: labels[i % 4] for i, name in enumerate(runs)}
 
@@ -317,7 +317,13 @@ def mystery_plateau_is_vanishing(runs):
 @wrong("7.4", r"large λ_max alone is not instability")
 def mystery_large_curvature_is_lr(runs):
     """a large λ_max is read as a learning rate that is too large"""
-    return {name: _rules(run, sharp_rule=False) for name, run in runs.items()}
+    return {name: _rules(run, gap_rule=False) for name, run in runs.items()}
+
+
+@wrong("7.4", r"treats another problem")
+def mystery_overfit_clipped(runs):
+    """right diagnoses, but gradient clipping for the overfitting run"""
+    return {name: _rules(run, remedies={"overfitting": "clip_gradients"}) for name, run in runs.items()}
 
 
 @wrong("7.4", r"treats another problem")
@@ -352,7 +358,7 @@ def mystery_layers_and_init(runs):
         if run.diverged_at is not None or not np.all(np.isfinite(run.losses)):
             out[name] = ("lr_too_large", "lower_lr")
         elif run.train_accuracy > 0.95 and run.test_accuracy < run.train_accuracy - 0.05:
-            out[name] = ("sharp_minimum", "weight_decay")
+            out[name] = ("overfitting", "weight_decay")
         elif run.lambda_min < -0.1:
             out[name] = ("saddle", "better_init")  # D started at ~1e-6: a proper init scale avoids the saddle
         else:
@@ -368,7 +374,7 @@ def mystery_curvature_first(runs):
         if run.lr * run.lambda_max > 2:
             out[name] = ("lr_too_large", "lower_lr")
         elif run.test_losses[-1] > 3 * run.losses[-1]:
-            out[name] = ("sharp_minimum", "sam")
+            out[name] = ("overfitting", "more_data")
         elif abs(run.lambda_min) > 0.05 * run.lambda_max:
             out[name] = ("saddle", "second_order")
         else:

@@ -272,13 +272,14 @@ def check_layer_norms(answer, t):
 # ---------------------------------------------------------------------------------------------------------------
 # 7.4
 
-_TRUTH = {"A": "sharp_minimum", "B": "lr_too_large", "C": "vanishing_gradients", "D": "saddle"}
+_TRUTH = {"A": "overfitting", "B": "lr_too_large", "C": "vanishing_gradients", "D": "saddle"}
 # Run D is a saddle created by its initialization (every weight ~1e-6: all hidden units alike, at the origin's
 # saddle). Beside the saddle's own remedies, a proper initialization scale (chapter 4) avoids it from the start.
 _EXTRA_REMEDIES = {"D": frozenset({"better_init"})}
 
 _EVIDENCE = {
-    "sharp_minimum": "Look at the train and test accuracies and at λ_max compared with the other runs'.",
+    "overfitting": "Compare the training loss and accuracy with the test loss and accuracy, and note how many "
+                   "examples the run trained on. (λ_max compared across different models and data says nothing.)",
     "lr_too_large": "Compare η with 2/λ_max and look at how the loss curve ends.",
     "vanishing_gradients": "Look at the per-layer gradient norms and the activation spreads, and at λ_min: is it "
                            "clearly negative, or essentially zero?",
@@ -289,8 +290,8 @@ _CONFUSIONS = {
                                        "region is the sign and size of λ_min. Look at it again for this run.",
     ("vanishing_gradients", "saddle"): "Both plateau runs have tiny gradients, but this one's λ_min is essentially "
                                        "zero: look at its per-layer gradient norms and activation spreads.",
-    ("sharp_minimum", "lr_too_large"): "A large λ_max alone is not instability: compare η with 2/λ_max, and the "
-                                       "train accuracy with the test accuracy.",
+    ("overfitting", "lr_too_large"): "A large λ_max alone is not instability: compare η with 2/λ_max, and the "
+                                     "train accuracy with the test accuracy.",
 }
 
 
