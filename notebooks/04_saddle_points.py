@@ -218,10 +218,13 @@ fig
 #
 # Things to try (each has a concrete target):
 #
-# - **Rosenbrock**: get plain GD to within $10^{-3}$ of the minimum in at most 1000 steps. (What is the largest
-#   learning rate that does not diverge?) Then compare Adam and Newton.
+# - **Rosenbrock** (set steps to 1000): find plain GD's largest learning rate that does not diverge — how close to
+#   the minimum $(1, 1)$ does it get there? Then tick momentum and get it to within $10^{-3}$ of the minimum. (GD
+#   crawls along the curved valley floor at every stable learning rate; momentum builds up speed along it.) Compare
+#   Adam and Newton.
 # - **Himmelblau** from the default start, just next to the local maximum: which optimizers end in *different*
-#   minima, and which one is drawn to the maximum?
+#   minima, and which one is drawn to the maximum? Move the start by one notch: next to a maximum the basins of
+#   all four minima meet, so the smallest move can change where a run ends.
 # - **six-hump camel** from $(0, 0)$ exactly: which optimizers ever leave?
 # - **monkey saddle**: its Hessian is zero at the origin — a *degenerate* critical point. How does Newton behave?
 # - **Rastrigin**: does any optimizer reach the global minimum at the origin from $(2.3, 1.7)$?

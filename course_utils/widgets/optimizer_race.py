@@ -36,7 +36,7 @@ __all__ = ["OptimizerRace", "RaceState", "LANDSCAPE_PRESETS"]
 #: Landscapes of the race with a start point and a learning rate that make an interesting race.
 LANDSCAPE_PRESETS = {
     "rosenbrock": {"label": "Rosenbrock", "start": (-1.5, 2.0), "lr": 1e-3},
-    "himmelblau": {"label": "Himmelblau", "start": (-0.3, -0.8), "lr": 0.01},
+    "himmelblau": {"label": "Himmelblau", "start": (-0.2, -0.8), "lr": 0.01},
     "six_hump_camel": {"label": "six-hump camel", "start": (0.05, 0.05), "lr": 0.02},
     "saddle": {"label": "saddle x² − y²", "start": (1.5, 0.01), "lr": 0.05},
     "monkey_saddle": {"label": "monkey saddle", "start": (0.6, 0.05), "lr": 0.05},
