@@ -26,7 +26,9 @@
 #    and check the formula against measurements;
 # 2. explain why Newton's method is *attracted* to saddles while gradient descent, momentum, perturbed gradient
 #    descent and saddle-free Newton leave them;
-# 3. race nine optimizers across classic non-convex landscapes and say where each one ends;
+# 3. state the update rules of Nesterov, Adagrad, RMSProp and Adam, race nine optimizers across classic non-convex
+#    landscapes and say where each one ends; explain why a line search, L-BFGS and a trust region are not drawn
+#    into a saddle, and what the natural gradient's Fisher matrix is;
 # 4. read a convergence map of momentum over (learning rate, momentum) and locate its optimum;
 # 5. recognise a plateau in a loss curve as a saddle, and watch a deep linear network learn one singular value
 #    at a time (Saxe et al. 2014).
@@ -211,6 +213,24 @@ fig
 # %% [markdown]
 # ## 3. The Optimizer Race
 #
+# ### The racers
+#
+# GD, heavy-ball momentum, Newton, saddle-free Newton and perturbed GD you have met. Four more race, all built
+# from the gradient $g_t = \nabla L(\theta_t)$ alone (operations on vectors are per coordinate; $\epsilon \approx
+# 10^{-8}$ only avoids division by zero):
+#
+# | rule | update | the idea | on a landscape |
+# |---|---|---|---|
+# | **Nesterov** (1983; Sutskever et al. 2013) | $v_{t+1} = \beta v_t - \eta\nabla L(\theta_t + \beta v_t)$, $\theta_{t+1} = \theta_t + v_{t+1}$ | momentum, but the gradient is taken where the momentum is about to carry you | corrects an overshoot one step earlier than heavy ball: less oscillation across a valley |
+# | **Adagrad** (Duchi et al. 2011) | $G_t = G_{t-1} + g_t^2$, $\theta_{t+1} = \theta_t - \eta\, g_t/(\sqrt{G_t} + \epsilon)$ | each coordinate's step shrinks with the sum of its past squared gradients | steep coordinates are tamed, rare ones keep large steps — but the sum only grows, so it slows down for good, also on a plateau |
+# | **RMSProp** (Tieleman & Hinton 2012) | $s_t = \rho s_{t-1} + (1-\rho) g_t^2$, $\theta_{t+1} = \theta_t - \eta\, g_t/(\sqrt{s_t} + \epsilon)$ | Adagrad with a moving average ($\rho \approx 0.9$) instead of a sum: it forgets | the step is about $\eta$ in every coordinate whatever the gradient's size: fast on flat stretches, a fixed-size jitter near a minimum |
+# | **Adam** (Kingma & Ba 2015) | $m_t = \beta_1 m_{t-1} + (1-\beta_1)g_t$, $v_t = \beta_2 v_{t-1} + (1-\beta_2)g_t^2$, bias-corrected $\hat m_t = m_t/(1-\beta_1^t)$, $\hat v_t = v_t/(1-\beta_2^t)$; $\theta_{t+1} = \theta_t - \eta\,\hat m_t/(\sqrt{\hat v_t}+\epsilon)$ | momentum on top of RMSProp's per-coordinate scaling | steps of size about $\eta$ along the averaged direction: it crosses plateaus and leaves saddles at a speed set by $\eta$, not by the slope |
+#
+# The adaptive rules divide by the gradient's own size, so near a saddle, where the gradient is tiny, they do not
+# slow down the way GD does — a reason they often leave saddles faster (the race shows it), not a guarantee.
+#
+# ### The race
+#
 # Nine optimizers, one start, one landscape. Tick optimizers on and off, pick a landscape, move the start. The
 # legend and the message line say where each run ended: the global minimum, a local one, a saddle, or
 # "diverged at step $k$". Heavy sliders recompute when you release them; each optimizer's run is cached, so
@@ -242,6 +262,155 @@ assert entries["newton"].endpoint.kind == "saddle"
 assert entries["gd"].endpoint.kind == entries["perturbed_gd"].endpoint.kind == "global minimum"
 
 # %% [markdown]
+# ### Step-size control and curvature, done properly
+#
+# Pure Newton walks uphill into the camel's saddle because nothing checks that a step *lowers* the loss. Three
+# standard tools do check, and none of them is attracted:
+#
+# - **Backtracking (Armijo) line search**: try $\eta = 1$ along $-g$; halve it until
+#   $L(\theta - \eta g) \le L(\theta) - c\,\eta\,\|g\|^2$ (here $c = 10^{-4}$) — every accepted step lowers the
+#   loss, and no learning rate has to be tuned.
+# - **L-BFGS** (Liu & Nocedal 1989): a quasi-Newton method that builds a positive-definite approximation of
+#   $H^{-1}$ from the last few gradient differences, with a line search; `scipy.optimize.minimize(method="L-BFGS-B")`.
+#   Because its curvature model is positive definite, its step is always a descent direction.
+# - **Trust region with negative curvature** (`method="trust-exact"`, Moré & Sorensen 1983): minimise the quadratic
+#   model $g^\top p + \tfrac12 p^\top H p$ over a ball $\|p\| \le \Delta$ using the *true* Hessian. Where $H$ has a
+#   negative eigenvalue the model is unbounded below, so the solution lies on the ball's edge and follows the
+#   negative-curvature direction downhill — Newton's information, used the right way round.
+#
+# **Predict first.** From $(0.05, 0.05)$, where does each end? And from *exactly* $(0, 0)$?
+
+# %%
+from scipy.optimize import minimize  # noqa: E402
+
+
+def armijo_gd(obj, theta, steps=200, c=1e-4, tol=1e-8):
+    """Gradient descent with backtracking: start at η = 1, halve until the Armijo condition holds."""
+    path = [np.asarray(theta, float)]
+    for _ in range(steps):
+        g, f0 = obj.grad(path[-1]), obj.loss(path[-1])
+        if np.linalg.norm(g) < tol:
+            break
+        eta = 1.0
+        while obj.loss(path[-1] - eta * g) > f0 - c * eta * (g @ g):
+            eta /= 2
+        path.append(path[-1] - eta * g)
+    return np.array(path)
+
+
+def scipy_path(method, start):
+    path = [np.asarray(start, float)]
+    res = minimize(camel.loss, path[0], jac=camel.grad, method=method,
+                   hess=camel.hessian if method.startswith("trust") else None,
+                   callback=lambda xk, *args: path.append(np.array(xk)))
+    return res, np.array(path)
+
+
+careful = {}
+for start in ((0.05, 0.05), (0.0, 0.0)):
+    lbfgs, p_lbfgs = scipy_path("L-BFGS-B", start)
+    trust, p_trust = scipy_path("trust-exact", start)
+    careful[start] = {"Armijo GD": armijo_gd(camel, start), "L-BFGS": p_lbfgs, "trust-exact": p_trust,
+                      "Newton": optimizers.run(camel, optimizers.newton(), start, steps=30, lr=1.0).thetas}
+f_global = camel.loss(np.array([0.0898, -0.7126]))
+for start, paths in careful.items():
+    for name, path in paths.items():
+        print(f"from {start}: {name:11s} {len(path) - 1:3d} steps → ({path[-1][0]:+.4f}, {path[-1][1]:+.4f}), "
+              f"loss {camel.loss(path[-1]):+.4f}")
+
+# %%
+for name in ("Armijo GD", "L-BFGS", "trust-exact"):
+    path = careful[(0.05, 0.05)][name]
+    losses_path = np.array([camel.loss(p) for p in path])
+    assert np.all(np.diff(losses_path) <= 1e-12)                  # each accepted step lowers the loss ...
+    assert abs(losses_path[-1] - f_global) < 1e-6                  # ... all the way into a global minimum
+    assert np.all(careful[(0.0, 0.0)][name][-1] == 0.0)            # but from exactly the saddle: no step at all
+assert np.linalg.norm(careful[(0.05, 0.05)]["Newton"][-1]) < 1e-6  # pure Newton: drawn into the saddle
+n_iter = {name: len(path) - 1 for name, path in careful[(0.05, 0.05)].items()}
+assert 2 * n_iter["trust-exact"] < n_iter["Armijo GD"]        # curvature pays: far fewer iterations
+
+# %%
+fig, ax = plotting.new_figure(figsize=(6.4, 4.0))
+plotting.plot_contour(ax, camel, levels=25, title="six-hump camel from (0.05, 0.05): careful steps")
+for (name, path), style in zip(careful[(0.05, 0.05)].items(), plotting.series_styles(4)):
+    plotting.plot_trajectory(ax, path, label=name, style=style, bounds=camel.bounds)
+ax.legend(fontsize=8, loc="lower left")
+fig
+
+# %% [markdown]
+# From $(0.05, 0.05)$ all three careful methods end in a global minimum, each step lowering the loss; pure Newton
+# lands on the saddle. The trust region needs the fewest iterations — it uses the Hessian, including its negative
+# eigenvalue. From *exactly* the saddle none of them moves: each stops because $\|\nabla L\| = 0$ passes its
+# convergence test, which only asks for a *first-order* stationary point. Leaving from there takes a perturbation
+# (perturbed GD) or an explicit check that $\lambda_{\min}(H) \ge 0$ — a *second-order* stationarity test; a trust
+# region that used the negative eigenvector even at zero gradient would move, but SciPy's stops first.
+#
+# ### Natural gradient: steepest descent in the space of predictions
+#
+# Gradient descent takes the steepest step for a small change $\|\Delta\theta\|$ of the *parameters*. The natural
+# gradient (Amari 1998) takes the steepest step for a small change of the model's *predictive distribution*,
+# measured by the KL divergence, whose second-order expansion is $\tfrac12\Delta\theta^\top F\Delta\theta$ with
+# the **Fisher information**
+#
+# $$F = \frac1n\sum_i \mathbb E_{y\sim p_\theta(\cdot\mid x_i)}\big[s_i(y)\,s_i(y)^\top\big],\qquad
+#   s_i(y) = \nabla_\theta \log p_\theta(y\mid x_i),$$
+#
+# the mean outer product of per-example *score* gradients. The step is $\Delta\theta = -\eta F^{-1}\nabla L$: it does
+# not depend on how the model is parametrised. For logistic regression $p_\theta(y = 1\mid x) = \sigma(x^\top w)$,
+# $s_i(y) = (y - \sigma_i)x_i$ and the expectation over $y \in \{0, 1\}$ gives the closed form
+# $F = X^\top \mathrm{diag}(\sigma_i(1-\sigma_i))X/n$ — which is also the Hessian of the cross-entropy loss (true for
+# every exponential-family model with its canonical link), so here natural gradient *is* Newton's method. For
+# networks $F$ is too large to invert; K-FAC (Martens & Grosse 2015) approximates it layer by layer by a Kronecker
+# product of two small matrices.
+
+# %%
+from course_utils.models import LogisticRegression  # noqa: E402
+
+rng_lr = default_rng(0)
+X_lr = rng_lr.standard_normal((200, 3)) * np.array([1.0, 3.0, 0.3])     # badly scaled inputs
+y_lr = (X_lr @ np.array([1.0, -0.5, 2.0]) + rng_lr.standard_normal(200) > 0).astype(float)
+logreg = LogisticRegression(X_lr, y_lr, fit_intercept=False)
+w_lr = np.array([0.3, -0.2, 0.5])
+sig = 1 / (1 + np.exp(-X_lr @ w_lr))
+F_closed = X_lr.T @ ((sig * (1 - sig))[:, None] * X_lr) / len(X_lr)
+F_scores = np.zeros((3, 3))
+for y_val in (0.0, 1.0):                                   # E over the model's own labels: weight p(y | x_i)
+    weight = sig if y_val == 1.0 else 1 - sig
+    scores = (y_val - sig)[:, None] * X_lr                 # per-example score gradients, shape (n, 3)
+    F_scores += (weight[:, None] * scores).T @ scores / len(X_lr)
+H_lr = logreg.hessian(w_lr)
+print("F (closed form):", F_closed.round(4).tolist())
+print("max |F_closed − F_scores| =", f"{np.abs(F_closed - F_scores).max():.1e}",
+      "| max |F_closed − Hessian| =", f"{np.abs(F_closed - H_lr).max():.1e}")
+assert np.allclose(F_closed, F_scores, rtol=1e-12, atol=1e-14)
+assert np.allclose(F_closed, H_lr, rtol=1e-6, atol=1e-9)
+
+# %%
+def descend(direction, w, steps, lr):
+    losses_out = [logreg.loss(w)]
+    for _ in range(steps):
+        w = w - lr * direction(w)
+        losses_out.append(logreg.loss(w))
+    return np.array(losses_out)
+
+
+def fisher(w):
+    s = 1 / (1 + np.exp(-X_lr @ w))
+    return X_lr.T @ ((s * (1 - s))[:, None] * X_lr) / len(X_lr)
+
+
+L_gd = descend(logreg.grad, np.zeros(3), 200, lr=1 / np.linalg.eigvalsh(fisher(np.zeros(3)))[-1])  # 1/L: L = max curvature, at w = 0
+L_nat = descend(lambda w: np.linalg.solve(fisher(w), logreg.grad(w)), np.zeros(3), 200, lr=1.0)
+L_best = min(L_gd.min(), L_nat.min())
+k_nat = int(np.argmax(L_nat - L_best < 1e-8))
+print(f"natural gradient within 1e-8 of the optimum after {k_nat} steps; GD after 200 steps: "
+      f"{L_gd[-1] - L_best:.1e} above it (κ(F) at the start = {np.linalg.cond(fisher(np.zeros(3))):.0f})")
+assert k_nat <= 10 and L_gd[-1] - L_best > 1e-3        # over seeds 0-12: 5-6 steps; GD 4.7e-3 to 2.5e-2 above
+
+# %% [markdown]
+# On badly scaled inputs GD crawls along the flat directions of $F$; the natural gradient rescales them away and
+# converges in a handful of steps.
+#
 # ## 4. A map of convergence
 #
 # Momentum is the first tool against slow progress. On a quadratic with eigenvalues in $[\mu, L]$ heavy-ball
