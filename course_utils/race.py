@@ -12,7 +12,8 @@ Hyperparameters shared by the racers:
   Adam, perturbed GD);
 * ``newton_lr`` — the step size of Newton and saddle-free Newton (1 is the full Newton step);
 * ``beta`` — momentum of heavy-ball and Nesterov;
-* ``radius`` — perturbation radius of perturbed GD (its gradient threshold is ``1e-3``, its waiting time 10 steps).
+* ``radius`` — perturbation radius of perturbed GD (its gradient threshold is ``1e-3``; see :func:`build_racer`
+  for its waiting time and termination test).
 """
 
 from __future__ import annotations
@@ -26,7 +27,14 @@ from .objective import as_objective
 from .saddles import Endpoint, locate_endpoint
 from .validation import check_instance, check_int, check_option, check_rng, check_scalar, check_vector
 
-__all__ = ["RACERS", "RACER_LABELS", "racer_key", "build_racer", "RaceEntry", "race_one", "race", "truncate"]
+#: Perturbed GD's termination threshold in the race: a jump must lower the loss by this much within
+#: ``t_thres`` steps, or the run returns to where it jumped from and stops (Jin et al. 2017, Algorithm 2).
+PGD_F_THRES = 1e-4
+#: Perturbed GD's waiting time in the race, in units of gradient-flow time: ``t_thres = ceil(PGD_FLOW_TIME / lr)``
+#: steps (at least 10), so that the wait covers the same stretch of the landscape whatever the learning rate.
+PGD_FLOW_TIME = 2.0
+
+__all__ = ["PGD_F_THRES", "PGD_FLOW_TIME", "RACERS", "RACER_LABELS", "racer_key", "build_racer", "RaceEntry", "race_one", "race", "truncate"]
 
 #: Racer keys in display order.
 RACERS = ("gd", "momentum", "nesterov", "adagrad", "rmsprop", "adam", "newton", "saddle_free_newton", "perturbed_gd")
@@ -98,7 +106,10 @@ def build_racer(key: str, *, lr: float = 0.01, newton_lr: float = 1.0, beta: flo
     beta : float, default 0.9
         Momentum of heavy-ball and Nesterov, in ``[0, 1)``.
     radius : float, default 0.1
-        Perturbation radius of perturbed GD, ``>= 0``.
+        Perturbation radius of perturbed GD, ``>= 0``. Its other settings: gradient threshold ``1e-3``, waiting
+        time ``t_thres = max(10, ceil(PGD_FLOW_TIME / lr))`` steps, and termination threshold
+        ``f_thres = PGD_F_THRES``: a run whose jump does not lower the loss by ``f_thres`` within ``t_thres`` steps
+        returns to where it jumped from and stops (at a minimum, instead of jumping there forever).
 
     Returns
     -------
@@ -116,7 +127,10 @@ def build_racer(key: str, *, lr: float = 0.01, newton_lr: float = 1.0, beta: flo
     elif key == "saddle_free_newton":
         opt = optimizers.saddle_free_newton(1e-3)
     elif key == "perturbed_gd":
-        opt = optimizers.perturbed_gd(radius=radius, g_thres=1e-3, t_thres=10)
+        # Jin et al.'s t_thres scales like 1/η (their η = c/ℓ): a fixed stretch of gradient-flow time, long enough
+        # (ηt = 2 ≫ ln(r-to-window)/|λ| on the race's saddles) for a jump near a strict saddle to buy f_thres.
+        t_thres = max(10, int(np.ceil(PGD_FLOW_TIME / lr)))
+        opt = optimizers.perturbed_gd(radius=radius, g_thres=1e-3, t_thres=t_thres, f_thres=PGD_F_THRES)
     else:
         opt = optimizers.OPTIMIZERS[key]()
     return opt, (newton_lr if key in ("newton", "saddle_free_newton") else lr)
@@ -180,7 +194,8 @@ def race_one(landscape, key: str, start, *, steps: int = 200, lr: float = 0.01, 
     """Run one racer on a landscape and locate where it ended.
 
     The run stops early once the gradient norm is below ``tol`` (nothing moves after that) — except perturbed
-    GD, which acts precisely when the gradient is small. A run that leaves
+    GD, which acts precisely when the gradient is small and stops by its own termination test instead
+    (:func:`build_racer`). A run that leaves
     a box ``window_factor`` times the landscape's plotting window stops there too: on a landscape with
     minima that is reported as "diverged at step k"; on one that is unbounded below (the saddle, the monkey
     saddle) as "left the window at step k" — escaping to ever lower loss is what it should do there.

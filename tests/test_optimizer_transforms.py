@@ -71,7 +71,8 @@ def test_states_are_named_tuples_with_the_documented_fields():
     assert O.ScaleByRmsState._fields == ("nu",)
     assert O.ScaleByAdagradState._fields == ("sum_of_squares",)
     assert O.ScaleByLearningRateState._fields == ("count",)
-    assert O.PerturbNearSaddlesState._fields == ("last_perturbation", "n_perturbations", "inner")
+    assert O.PerturbNearSaddlesState._fields == ("last_perturbation", "n_perturbations", "inner", "anchor",
+                                                 "anchor_loss", "stopped")
     assert O.EmptyState() == ()
 
     g, theta = np.array([1.0, -2.0]), np.zeros(2)

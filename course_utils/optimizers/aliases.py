@@ -210,7 +210,7 @@ def newton(damping: float = 0.0, *, learning_rate: LearningRate | None = None) -
     return chain(tx, scale_by_learning_rate(learning_rate), name=name)
 
 
-def perturbed_gd(radius: float = 0.1, g_thres: float = 1e-3, t_thres: int = 10, *,
+def perturbed_gd(radius: float = 0.1, g_thres: float = 1e-3, t_thres: int = 10, f_thres: float | None = None, *,
                  learning_rate: LearningRate | None = None) -> GradientTransformation:
     r"""Perturbed gradient descent (Jin et al. 2017, "How to escape saddle points efficiently").
 
@@ -224,7 +224,11 @@ def perturbed_gd(radius: float = 0.1, g_thres: float = 1e-3, t_thres: int = 10, 
     direction, which gradient descent then amplifies by :math:`(1 + \eta|\lambda_{\min}|)` per step — so
     perturbed GD leaves even from *exactly* the saddle, where plain GD stays forever. Draws come from
     ``oracle.rng`` (reproducible with ``run(..., rng=seed)``).
-    ``perturb_near_saddles(gd(learning_rate=learning_rate), radius, g_thres, t_thres)``.
+    With ``f_thres`` the run also *ends* as in Jin et al.'s Algorithm 2: if, :math:`t_{\text{thres}}` steps after
+    a jump from :math:`\tilde\theta`, the loss has not fallen by ``f_thres`` below :math:`L(\tilde\theta)`,
+    the rule returns to :math:`\tilde\theta` and stops (at a minimum every jump comes back, so without this
+    rule perturbed GD keeps jumping there forever). Equivalent to
+    ``perturb_near_saddles(gd(learning_rate=learning_rate), radius, g_thres, t_thres, f_thres)``.
 
     Parameters
     ----------
@@ -233,13 +237,16 @@ def perturbed_gd(radius: float = 0.1, g_thres: float = 1e-3, t_thres: int = 10, 
     g_thres : float
         Gradient norm below which the iterate counts as "possibly at a saddle".
     t_thres : int
-        Minimum number of steps between two perturbations.
+        Minimum number of steps between two perturbations, and the wait before the termination test.
+    f_thres : float or None, default None
+        Loss decrease, ``>= 0``, a jump must buy within ``t_thres`` steps, or the run stops at the point it
+        jumped from; ``None`` never stops (the jumps repeat every ``t_thres + 1`` steps where the gradient is small).
     learning_rate : float, schedule, or None, optional
         Keyword-only. ``None`` (the default): the rate comes from the caller, ``run(..., lr=...)``. A positive
         number or a schedule ``t -> lr`` (see :mod:`~course_utils.optimizers.schedules`) makes the rule
         complete: it counts its own steps and ``run`` is then called without ``lr``.
     """
-    tx = perturb_near_saddles(gd(learning_rate=learning_rate), radius, g_thres, t_thres)
+    tx = perturb_near_saddles(gd(learning_rate=learning_rate), radius, g_thres, t_thres, f_thres)
     return tx._replace(name=f"perturbed GD (r={check_scalar(radius, 'radius'):g})")
 
 

@@ -42,7 +42,8 @@ class Trajectory:
     diverged_at : int or None
         Step at which the loss became non-finite or exploded (the run stopped there).
     converged_at : int or None
-        Step at which the gradient norm fell below ``tol`` (the run stopped there).
+        Step at which the gradient norm fell below ``tol``, or at which the update rule stopped itself
+        (perturbed GD's termination test); the run stopped there.
     optimizer : str
         Name of the update rule.
     extras : dict
@@ -373,7 +374,8 @@ def run_many(
                     continue
                 gnorm = float(np.linalg.norm(g_full[k])) if k in need else float("nan")
                 tol_k = tols[k]
-                done = tol_k is not None and gnorm < tol_k
+                # A rule may end its own run (perturbed GD's termination test): its state then says `stopped`.
+                done = (tol_k is not None and gnorm < tol_k) or bool(getattr(states[k], "stopped", False))
                 if record or done:
                     rec.point(thetas[k], float(losses[r]), gnorm)
                 if done:

@@ -232,7 +232,7 @@ class ScaleByLearningRateState(NamedTuple):
 
 
 class PerturbNearSaddlesState(NamedTuple):
-    """Step of the ``last_perturbation``, how many so far (``n_perturbations``), and the ``inner`` rule's state.
+    r"""Perturbed GD's bookkeeping: when it last jumped, from where, and whether it has stopped.
 
     Parameters
     ----------
@@ -242,11 +242,22 @@ class PerturbNearSaddlesState(NamedTuple):
         How many jumps have been made so far.
     inner : Any
         The state of the wrapped rule.
+    anchor : ndarray of shape (P,) or None, default None
+        :math:`\tilde\theta`, the point the last jump was made from (``None`` before the first jump).
+    anchor_loss : float, default nan
+        :math:`L(\tilde\theta)`, the loss there.
+    stopped : bool, default False
+        True once the termination rule has fired: the run returned to :math:`\tilde\theta` and every later
+        update is zero. :func:`~course_utils.optimizers.run` ends a run whose state says ``stopped`` (it is
+        recorded as ``converged_at``).
     """
 
     last_perturbation: int
     n_perturbations: int
     inner: Any
+    anchor: Any = None
+    anchor_loss: float = float("nan")
+    stopped: bool = False
 
 
 def _is_empty(state: Any) -> bool:
@@ -592,13 +603,27 @@ def uniform_ball(rng: np.random.Generator, dim: int, radius: float) -> np.ndarra
 
 
 def perturb_near_saddles(inner: GradientTransformation | None = None, radius: float = 0.1, g_thres: float = 1e-3,
-                         t_thres: int = 10) -> GradientTransformation:
+                         t_thres: int = 10, f_thres: float | None = None) -> GradientTransformation:
     r"""Jump by :math:`\xi` when the gradient is small, then let ``inner`` step from there (Jin et al. 2017).
 
     A wrapper, like optax's ``apply_if_finite``: when :math:`\|u\| \le g_{\text{thres}}` and no jump happened
-    in the last :math:`t_{\text{thres}}` steps, draw :math:`\xi` uniform in the ball of radius :math:`r`
-    (from ``oracle.rng``) and return :math:`\xi + \text{inner}(\nabla L(\theta + \xi))` — the jump plus
-    the inner rule's step from :math:`\tilde\theta = \theta + \xi`; otherwise return :math:`\text{inner}(u)`.
+    in the last :math:`t_{\text{thres}}` steps, remember :math:`\tilde\theta = \theta` and its loss, draw
+    :math:`\xi` uniform in the ball of radius :math:`r` (from ``oracle.rng``) and return
+    :math:`\xi + \text{inner}(\nabla L(\tilde\theta + \xi))` — the jump plus the inner rule's step from
+    :math:`\tilde\theta + \xi`; otherwise return :math:`\text{inner}(u)`.
+
+    **Termination** (Jin et al. 2017, Algorithm 2, the ``return`` line): with ``f_thres`` given, exactly
+    :math:`t_{\text{thres}}` steps after a jump the rule compares losses; if
+
+    .. math:: L(\theta_t) - L(\tilde\theta) > -f_{\text{thres}},
+
+    the jump did not lead downhill by at least :math:`f_{\text{thres}}`: no negative curvature was found near
+    :math:`\tilde\theta`, which is then returned as the answer (an approximate second-order stationary point).
+    The update moves back to :math:`\tilde\theta`, the state says ``stopped``, and every later update is zero.
+    Without it (``f_thres=None``) the rule jumps again every :math:`t_{\text{thres}} + 1` steps forever, also
+    at a minimum. The test is only meaningful if :math:`t_{\text{thres}}` steps suffice to escape a saddle
+    with a gain of :math:`f_{\text{thres}}`; Jin et al. choose both from the curvature bounds (their
+    :math:`t_{\text{thres}} \propto \ell/\sqrt{\rho\varepsilon}` up to logarithms).
     State: :class:`PerturbNearSaddlesState`.
 
     Parameters
@@ -606,12 +631,17 @@ def perturb_near_saddles(inner: GradientTransformation | None = None, radius: fl
     inner : GradientTransformation, optional
         The rule that steps (default ``scale_by_learning_rate()``: gradient descent).
     radius, g_thres, t_thres
-        :math:`r`, the small-gradient threshold, and the minimum number of steps between two jumps.
+        :math:`r`, the small-gradient threshold, and the minimum number of steps between two jumps (also the
+        waiting time before the termination test).
+    f_thres : float or None, default None
+        Minimum loss decrease, ``>= 0``, that a jump must buy within ``t_thres`` steps; ``None`` never stops.
     """
     inner = scale_by_learning_rate() if inner is None else _check_transformation(inner, "inner")
     radius = check_scalar(radius, "radius", low=0)
     g_thres = check_scalar(g_thres, "g_thres", low=0)
     t_thres = check_int(t_thres, "t_thres", low=0)
+    if f_thres is not None:
+        f_thres = check_scalar(f_thres, "f_thres", low=0)
     base = inner
 
     def init(params: np.ndarray) -> PerturbNearSaddlesState:
@@ -619,10 +649,20 @@ def perturb_near_saddles(inner: GradientTransformation | None = None, radius: fl
 
     def update(updates: np.ndarray, state: PerturbNearSaddlesState, params: Any = None, lr: Any = None,
                oracle: Any = None) -> tuple[np.ndarray, PerturbNearSaddlesState]:
+        if state.stopped:
+            return np.zeros_like(updates), state
+        if (f_thres is not None and state.anchor is not None
+                and oracle.step - state.last_perturbation == t_thres
+                and oracle.loss(params) - state.anchor_loss > -f_thres):
+            # Algorithm 2's "return x̃": the jump found no descent, so x̃ is the answer; step back to it.
+            return state.anchor - params, state._replace(stopped=True)
         if radius > 0 and np.linalg.norm(updates) <= g_thres and oracle.step - state.last_perturbation > t_thres:
             xi = uniform_ball(oracle.rng, params.size, radius)
+            # The anchor's loss is only needed by the termination test (one extra evaluation per jump).
+            anchor_loss = oracle.loss(params) if f_thres is not None else float("nan")
             step, inner_state = base.update(oracle.grad(params + xi), state.inner, params + xi, lr, oracle)
-            return xi + step, PerturbNearSaddlesState(oracle.step, state.n_perturbations + 1, inner_state)
+            return xi + step, PerturbNearSaddlesState(oracle.step, state.n_perturbations + 1, inner_state,
+                                                      np.array(params, dtype=float), anchor_loss)
         step, inner_state = base.update(updates, state.inner, params, lr, oracle)
         return step, state._replace(inner=inner_state)
 

@@ -36,7 +36,7 @@ __all__ = ["OptimizerRace", "RaceState", "LANDSCAPE_PRESETS"]
 #: Landscapes of the race with a start point and a learning rate that make an interesting race.
 LANDSCAPE_PRESETS = {
     "rosenbrock": {"label": "Rosenbrock", "start": (-1.5, 2.0), "lr": 1e-3},
-    "himmelblau": {"label": "Himmelblau", "start": (-0.3, -0.8), "lr": 0.01},
+    "himmelblau": {"label": "Himmelblau", "start": (-0.2, -0.8), "lr": 0.01},
     "six_hump_camel": {"label": "six-hump camel", "start": (0.05, 0.05), "lr": 0.02},
     "saddle": {"label": "saddle x² − y²", "start": (1.5, 0.01), "lr": 0.05},
     "monkey_saddle": {"label": "monkey saddle", "start": (0.6, 0.05), "lr": 0.05},
@@ -46,6 +46,34 @@ LANDSCAPE_PRESETS = {
 _DEFAULT_TICKED = ("gd", "momentum", "adam", "newton", "saddle_free_newton", "perturbed_gd")
 _CACHE_SIZE = 256
 _TOL = 1e-10
+
+
+def _draw_level_bar(cax, cs, label: str) -> None:
+    """A colour bar for the filled contour set ``cs`` in the plain axes ``cax`` (no matplotlib Colorbar).
+
+    One band per contour layer, in the layer's own colour, bands of equal height (so geometrically spaced levels
+    read as a log scale); ticks on a few level boundaries, labelled with their loss values. Like the Landscape
+    explorer's bar, it lives in axes of its own that the layout manages, and it changes only when the landscape
+    does (together with the contour set): moving a slider leaves it in the cached background, so the explorer
+    still blits.
+    """
+    from ..plotting import fmt
+
+    levels = np.asarray(cs.levels, dtype=float)
+    colors = cs.to_rgba(np.asarray(cs.cvalues, dtype=float))
+    for image in list(cax.images):
+        image.remove()
+    n = len(colors)
+    cax.imshow(colors[:, None, :], extent=(0.0, 1.0, 0.0, float(n)), origin="lower", aspect="auto",
+               interpolation="nearest")
+    cax.set_xlim(0.0, 1.0)
+    cax.set_ylim(0.0, float(n))
+    cax.set_xticks([])
+    cax.yaxis.tick_right()
+    cax.yaxis.set_label_position("right")
+    idx = np.unique(np.round(np.linspace(0, n, 6)).astype(int))
+    cax.set_yticks(idx.astype(float), labels=[fmt(v, ".3g") for v in levels[idx]])
+    cax.set_ylabel(label)
 
 
 @dataclass(frozen=True)
@@ -225,7 +253,11 @@ class OptimizerRace(Explorer):
 
     # --- figure -----------------------------------------------------------------------------
     def _build_figure(self):
-        self.fig, (self.ax, self.ax_loss) = self.new_figure(1, 2, figsize=(11.0, 4.6))
+        # a narrow third column holds the contour map's colour bar (plain axes: see _draw_level_bar)
+        self.fig, (self.ax, self.cax, self.ax_loss) = self.new_figure(
+            1, 3, figsize=(11.6, 4.6), gridspec_kw={"width_ratios": [1.0, 0.035, 1.0]})
+        # room between the bar's label and the right panel's axis label (they face each other)
+        self.fig.get_layout_engine().set(w_pad=0.12)
         styles = series_styles(len(RACERS))
         self._styles = dict(zip(RACERS, styles))
         self._paths, self._ends, self._curves, self._drawn = {}, {}, {}, {}
@@ -249,8 +281,12 @@ class OptimizerRace(Explorer):
         for artist in self._landscape_artists:
             artist.remove()
         land = self._landscape(key)
-        cs = plot_contour(self.ax, land, levels=25, log=key in ("rosenbrock", "himmelblau"),
-                                   minima=land.global_minima, title=f"{land.name}: paths")
+        log = key in ("rosenbrock", "himmelblau")
+        cs = plot_contour(self.ax, land, levels=25, log=log, minima=land.global_minima, title=f"{land.name}: paths")
+        _draw_level_bar(self.cax, cs, "loss (contour levels, log-spaced)" if log else "loss (contour levels)")
+        # the bar's tick labels change width with the landscape ("4.5" → "2.51e+03"): lay the figure out again
+        # (a new landscape is a full redraw anyway)
+        self._relayout()
         artists = [cs] + ([cs.course_lines] if hasattr(cs, "course_lines") else [])
         # plot_contour marked the global minima; add the saddles (and other minima) where there are few.
         points = land.critical_points

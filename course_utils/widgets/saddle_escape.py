@@ -16,6 +16,7 @@ from .. import functions
 from ..plotting import PathArtists, label_axes, plot_contour, series_styles, window_path
 from ..saddles import EscapeFit, escape_time_theory, fit_escape_times, gd_escape_steps_quadratic, gd_quadratic_paths
 from .base import Explorer, choice, log_slider
+from .optimizer_race import _draw_level_bar
 
 __all__ = ["SaddleEscape", "SaddleEscapeState"]
 
@@ -136,7 +137,11 @@ class SaddleEscape(Explorer):
         return SaddleEscapeState(a, eps, lr, lam_max, lam_min, fit, path, float(current), theory, stable, message)
 
     def _build_figure(self):
-        self.fig, (self.ax, self.ax_t) = self.new_figure(1, 2, figsize=(10.5, 4.2))
+        # a narrow middle column holds the contour map's colour bar (plain axes, as in the Optimizer Race)
+        self.fig, (self.ax, self.cax, self.ax_t) = self.new_figure(
+            1, 3, figsize=(11.0, 4.2), gridspec_kw={"width_ratios": [1.0, 0.035, 1.0]})
+        # room between the bar's label and the right panel's axis label (they face each other)
+        self.fig.get_layout_engine().set(w_pad=0.12)
         self._contour = None
         self._shown_a = None
         for y in (-1.0, 1.0):
@@ -175,6 +180,8 @@ class SaddleEscape(Explorer):
             land = functions.get("saddle", a=state.a, b=1.0)
             self._contour = plot_contour(self.ax, land, bounds=_WINDOW, levels=25,
                                                   title=f"GD on {land.latex} from (1, ε)", xlabel="x", ylabel="y")
+            _draw_level_bar(self.cax, self._contour, "loss (contour levels)")
+            self._relayout()  # the bar's tick labels may have changed width (a new contour is a full redraw)
             self._shown_a = state.a
         # clipped to the window; the run's true end drawn where it is, or an arrow on the edge toward it
         self._path.set_marker("o")
