@@ -234,6 +234,8 @@ OVERRIDES = {
     "course_utils.curvature.lanczos_eigenvalues": {"k": 1},
     "course_utils.curvature.hessian_top_eigenpairs": {"k": 1},
     "course_utils.connectivity.chain_points": {"nodes": np.array([[0.0, 0.0], [1.0, 1.0], [2.0, 0.0]])},
+    # a small Monte Carlo: the default 100,000 trials ran past CALL_BUDGET on a machine at load 6-8
+    "course_utils.critical.probability_all_positive": {"n": 3, "trials": 2_000, "chunk": 1_000},
     "course_utils.critical.semicircle_density": {"x": np.linspace(-1.5, 1.5, 7)},
     "course_utils.critical.semicircle_index_fraction": {"shift": np.array([0.0, 0.5])},
     "course_utils.critical.tanh_network_derivatives": {"X": np.array([[0.0, 1.0], [1.0, 0.0], [1.0, 1.0]]),
