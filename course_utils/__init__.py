@@ -5,7 +5,8 @@ so ``import course_utils`` costs milliseconds and ``course_utils.functions`` wor
 
 Layers (arrows point down only; enforced by ``lint-imports`` with the contracts in ``.importlinter``):
 
-1. foundations — ``randomness``, ``validation``, ``functions``, ``data``, ``derivatives``, ``objective``
+1. foundations — ``randomness``, ``validation``, ``formatting`` (numbers as printed: no −0), ``functions``,
+   ``data``, ``derivatives``, ``objective``
 2. models & motion — ``models``, ``optimizers``
 3. analyses — ``surfaces``, ``curvature``, ``critical``, ``convexity``, ``jensen`` (Jensen's gap), ``basins``
    (gradient descent from many starts), ``sharpness``, ``connectivity``,
@@ -23,7 +24,7 @@ import importlib
 __version__ = "0.1.0"
 
 _SUBMODULES = {
-    "randomness", "validation", "objective", "derivatives", "functions", "data", "models", "optimizers",
+    "randomness", "validation", "formatting", "objective", "derivatives", "functions", "data", "models", "optimizers",
     "surfaces", "curvature", "critical", "convexity", "jensen", "basins", "sharpness", "connectivity",
     "diagnostics", "saddles", "momentum", "plateaus",
     "race", "problems", "rescaling", "plotting", "widgets", "demo", "grading",

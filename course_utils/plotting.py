@@ -973,3 +973,40 @@ def plot_loss_curves(
     ax.course_notes = notes
     return lines
 
+
+def level_bar(cax, cs, label: str) -> None:
+    """A colour bar for the filled contour set ``cs`` in the plain axes ``cax`` (no matplotlib Colorbar).
+
+    Shared by the explorers' contour maps (Optimizer Race, Saddle Escape); not part of the chapters' API.
+
+    One band per contour layer, in the layer's own colour, bands of equal height (so geometrically spaced levels
+    read as a log scale); ticks on a few level boundaries, labelled with their loss values. Like the Landscape
+    explorer's bar, it lives in axes of its own that the layout manages, and it changes only when the landscape
+    does (together with the contour set): moving a slider leaves it in the cached background, so the explorer
+    still blits.
+
+    Parameters
+    ----------
+    cax : matplotlib.axes.Axes
+        The plain axes to draw the bar in (its images are replaced).
+    cs : matplotlib.contour.QuadContourSet
+        The filled contour set whose layers the bar shows.
+    label : str
+        The bar's axis label.
+    """
+
+    levels = np.asarray(cs.levels, dtype=float)
+    colors = cs.to_rgba(np.asarray(cs.cvalues, dtype=float))
+    for image in list(cax.images):
+        image.remove()
+    n = len(colors)
+    cax.imshow(colors[:, None, :], extent=(0.0, 1.0, 0.0, float(n)), origin="lower", aspect="auto",
+               interpolation="nearest")
+    cax.set_xlim(0.0, 1.0)
+    cax.set_ylim(0.0, float(n))
+    cax.set_xticks([])
+    cax.yaxis.tick_right()
+    cax.yaxis.set_label_position("right")
+    idx = np.unique(np.round(np.linspace(0, n, 6)).astype(int))
+    cax.set_yticks(idx.astype(float), labels=[fmt(v, ".3g") for v in levels[idx]])
+    cax.set_ylabel(label)

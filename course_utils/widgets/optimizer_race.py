@@ -25,7 +25,7 @@ import ipywidgets as W
 import numpy as np
 
 from .. import functions
-from ..plotting import PathArtists, label_axes, plot_contour, series_styles, window_path
+from ..plotting import PathArtists, label_axes, level_bar, plot_contour, series_styles, window_path
 from ..race import RACER_LABELS, RACERS, RaceEntry, race, racer_key, truncate
 from ..saddles import locate_endpoint
 from .base import Explorer, float_slider, int_slider, log_slider
@@ -46,34 +46,6 @@ LANDSCAPE_PRESETS = {
 _DEFAULT_TICKED = ("gd", "momentum", "adam", "newton", "saddle_free_newton", "perturbed_gd")
 _CACHE_SIZE = 256
 _TOL = 1e-10
-
-
-def _draw_level_bar(cax, cs, label: str) -> None:
-    """A colour bar for the filled contour set ``cs`` in the plain axes ``cax`` (no matplotlib Colorbar).
-
-    One band per contour layer, in the layer's own colour, bands of equal height (so geometrically spaced levels
-    read as a log scale); ticks on a few level boundaries, labelled with their loss values. Like the Landscape
-    explorer's bar, it lives in axes of its own that the layout manages, and it changes only when the landscape
-    does (together with the contour set): moving a slider leaves it in the cached background, so the explorer
-    still blits.
-    """
-    from ..plotting import fmt
-
-    levels = np.asarray(cs.levels, dtype=float)
-    colors = cs.to_rgba(np.asarray(cs.cvalues, dtype=float))
-    for image in list(cax.images):
-        image.remove()
-    n = len(colors)
-    cax.imshow(colors[:, None, :], extent=(0.0, 1.0, 0.0, float(n)), origin="lower", aspect="auto",
-               interpolation="nearest")
-    cax.set_xlim(0.0, 1.0)
-    cax.set_ylim(0.0, float(n))
-    cax.set_xticks([])
-    cax.yaxis.tick_right()
-    cax.yaxis.set_label_position("right")
-    idx = np.unique(np.round(np.linspace(0, n, 6)).astype(int))
-    cax.set_yticks(idx.astype(float), labels=[fmt(v, ".3g") for v in levels[idx]])
-    cax.set_ylabel(label)
 
 
 @dataclass(frozen=True)
@@ -253,7 +225,7 @@ class OptimizerRace(Explorer):
 
     # --- figure -----------------------------------------------------------------------------
     def _build_figure(self):
-        # a narrow third column holds the contour map's colour bar (plain axes: see _draw_level_bar)
+        # a narrow third column holds the contour map's colour bar (plain axes: see plotting.level_bar)
         self.fig, (self.ax, self.cax, self.ax_loss) = self.new_figure(
             1, 3, figsize=(11.6, 4.6), gridspec_kw={"width_ratios": [1.0, 0.035, 1.0]})
         # room between the bar's label and the right panel's axis label (they face each other)
@@ -283,7 +255,7 @@ class OptimizerRace(Explorer):
         land = self._landscape(key)
         log = key in ("rosenbrock", "himmelblau")
         cs = plot_contour(self.ax, land, levels=25, log=log, minima=land.global_minima, title=f"{land.name}: paths")
-        _draw_level_bar(self.cax, cs, "loss (contour levels, log-spaced)" if log else "loss (contour levels)")
+        level_bar(self.cax, cs, "loss (contour levels, log-spaced)" if log else "loss (contour levels)")
         # the bar's tick labels change width with the landscape ("4.5" → "2.51e+03"): lay the figure out again
         # (a new landscape is a full redraw anyway)
         self._relayout()

@@ -13,10 +13,9 @@ from dataclasses import dataclass
 import numpy as np
 
 from .. import functions
-from ..plotting import PathArtists, label_axes, plot_contour, series_styles, window_path
+from ..plotting import PathArtists, label_axes, level_bar, plot_contour, series_styles, window_path
 from ..saddles import EscapeFit, escape_time_theory, fit_escape_times, gd_escape_steps_quadratic, gd_quadratic_paths
 from .base import Explorer, choice, log_slider
-from .optimizer_race import _draw_level_bar
 
 __all__ = ["SaddleEscape", "SaddleEscapeState"]
 
@@ -180,7 +179,7 @@ class SaddleEscape(Explorer):
             land = functions.get("saddle", a=state.a, b=1.0)
             self._contour = plot_contour(self.ax, land, bounds=_WINDOW, levels=25,
                                                   title=f"GD on {land.latex} from (1, ε)", xlabel="x", ylabel="y")
-            _draw_level_bar(self.cax, self._contour, "loss (contour levels)")
+            level_bar(self.cax, self._contour, "loss (contour levels)")
             self._relayout()  # the bar's tick labels may have changed width (a new contour is a full redraw)
             self._shown_a = state.a
         # clipped to the window; the run's true end drawn where it is, or an arrow on the edge toward it
