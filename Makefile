@@ -95,7 +95,7 @@ floors: $(FLOORS_STAMP)
 		"$$(grep -E '^(numpy|scipy|matplotlib|autograd|ipywidgets|ipympl|pytest|hypothesis|nbval)==' $(FLOORS)/floors.txt | tr '\n' ' ')"
 	$(FLOORS_BIN)/ruff check --extend-exclude $(FLOORS) .
 	$(FLOORS_BIN)/mypy
-	$(FLOORS_ENV) $(FLOORS_BIN)/python -m pytest -p no:cacheprovider -q -m "not browser and not slow" tests
+	$(FLOORS_ENV) $(FLOORS_BIN)/python -m pytest -p no:cacheprovider -q -m "not browser and not slow" --durations=15 tests
 	$(FLOORS_ENV) OPENBLAS_NUM_THREADS=1 $(FLOORS_BIN)/python -m pytest -p no:cacheprovider --nbval-lax \
 		--nbval-current-env -W error::SyntaxWarning $(FLOORS_CHAPTER)
 
@@ -122,10 +122,10 @@ unit-claims: $(DEV_STAMP)
 	$(BIN)/python -m pytest -p no:cacheprovider -m "not browser" $(CLAIM_TESTS)
 
 unit-rest: $(DEV_STAMP)
-	$(BIN)/python -m pytest -p no:cacheprovider -m "not browser" $(addprefix --ignore=,$(CLAIM_TESTS)) tests
+	$(BIN)/python -m pytest -p no:cacheprovider -m "not browser" --durations=25 $(addprefix --ignore=,$(CLAIM_TESTS)) tests
 
 browser: $(DEV_STAMP)
-	$(BIN)/python -m pytest -m browser tests
+	$(BIN)/python -m pytest -m browser --durations=10 tests
 
 demo: $(DEV_STAMP)
 	$(BIN)/python -m course_utils.demo --port $(PORT)

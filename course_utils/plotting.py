@@ -974,16 +974,82 @@ def plot_loss_curves(
     return lines
 
 
+# --- colour bars in plain axes ----------------------------------------------------------------------------------
+# The explorers' colour bars are no matplotlib Colorbar: a Colorbar's axes cannot float and its long axis is
+# re-laid out with the mappable, so every new range would be a full draw. Instead the colours are an image in plain
+# axes of their own that the layout manages, with fixed limits; when the range changes only the tick labels change
+# (a blit, not a full draw). These three functions are the one implementation; explorers never draw bars by hand.
+
+def _bar_frame(cax, top: float) -> None:
+    """Limits ``[0, 1] × [0, top]``, no x ticks, y ticks and label on the right: the frame every bar shares."""
+    cax.set_xlim(0.0, 1.0)
+    cax.set_ylim(0.0, top)
+    cax.set_xticks([])
+    cax.yaxis.tick_right()
+    cax.yaxis.set_label_position("right")
+
+
+def colormap_bar(cax, cmap: str = CMAP) -> None:
+    """Draw a continuous colour map on ``[0, 1]`` (the colours' positions) in the plain axes ``cax``, once.
+
+    Shared by the explorers whose colours follow a :class:`~matplotlib.colors.Normalize` (Terrain, Landscape); the
+    ticks, set by :func:`colormap_bar_ticks` whenever the range changes, sit at ``norm(value)``. Not part of the
+    chapters' API.
+
+    Parameters
+    ----------
+    cax : matplotlib.axes.Axes
+        The plain axes to draw the bar in.
+    cmap : str
+        The colour map's name (the course's ``CMAP`` by default).
+    """
+    cax.imshow(np.linspace(0.0, 1.0, 256)[:, None], extent=(0.0, 1.0, 0.0, 1.0), origin="lower", aspect="auto",
+               cmap=cmap)
+    _bar_frame(cax, 1.0)
+
+
+def colormap_bar_ticks(cax, norm, *, log: bool = False, digits: str = ".3g") -> None:
+    """Label a :func:`colormap_bar` for the values ``norm`` maps onto ``[0, 1]``.
+
+    Ticks at ``norm(v)`` for round values ``v`` in ``[norm.vmin, norm.vmax]``: 1, 2, 5 × 10^k over a few decades
+    (powers of ten beyond) when ``log``, else about six round values. The bar's limits stay ``[0, 1]``.
+
+    Parameters
+    ----------
+    cax : matplotlib.axes.Axes
+        The bar's axes (drawn by :func:`colormap_bar`).
+    norm : matplotlib.colors.Normalize
+        The colours' normalisation, with finite ``vmin < vmax`` (``vmin > 0`` when ``log``).
+    log : bool
+        Logarithmic tick values (use with a ``LogNorm``).
+    digits : str
+        The tick labels' format (:func:`fmt`).
+    """
+    from matplotlib.ticker import LogLocator, MaxNLocator
+
+    zmin, zmax = float(norm.vmin), float(norm.vmax)
+    if log:
+        few = np.log10(zmax / zmin) < 3.5
+        values = LogLocator(subs=(1.0, 2.0, 5.0) if few else (1.0,)).tick_values(zmin, zmax)
+        inside = (values >= zmin * (1 - 1e-9)) & (values <= zmax * (1 + 1e-9))
+    else:
+        values = MaxNLocator(6).tick_values(zmin, zmax)
+        slack = 1e-9 * abs(zmax - zmin)
+        inside = (values >= zmin - slack) & (values <= zmax + slack)
+    values = values[inside]
+    cax.set_yticks(np.asarray(norm(values), dtype=float), labels=[fmt(v, digits) for v in values])
+    cax.set_ylim(0.0, 1.0)
+
+
 def level_bar(cax, cs, label: str) -> None:
     """A colour bar for the filled contour set ``cs`` in the plain axes ``cax`` (no matplotlib Colorbar).
 
     Shared by the explorers' contour maps (Optimizer Race, Saddle Escape); not part of the chapters' API.
 
     One band per contour layer, in the layer's own colour, bands of equal height (so geometrically spaced levels
-    read as a log scale); ticks on a few level boundaries, labelled with their loss values. Like the Landscape
-    explorer's bar, it lives in axes of its own that the layout manages, and it changes only when the landscape
-    does (together with the contour set): moving a slider leaves it in the cached background, so the explorer
-    still blits.
+    read as a log scale); ticks on a few level boundaries, labelled with their loss values. It changes only when
+    the landscape does (together with the contour set): moving a slider leaves it in the cached background, so the
+    explorer still blits.
 
     Parameters
     ----------
@@ -1002,11 +1068,7 @@ def level_bar(cax, cs, label: str) -> None:
     n = len(colors)
     cax.imshow(colors[:, None, :], extent=(0.0, 1.0, 0.0, float(n)), origin="lower", aspect="auto",
                interpolation="nearest")
-    cax.set_xlim(0.0, 1.0)
-    cax.set_ylim(0.0, float(n))
-    cax.set_xticks([])
-    cax.yaxis.tick_right()
-    cax.yaxis.set_label_position("right")
+    _bar_frame(cax, float(n))
     idx = np.unique(np.round(np.linspace(0, n, 6)).astype(int))
     cax.set_yticks(idx.astype(float), labels=[fmt(v, ".3g") for v in levels[idx]])
     cax.set_ylabel(label)

@@ -138,7 +138,7 @@ class LandscapeExplorer(Explorer):
     def _build_figure(self):
         from matplotlib import colormaps
 
-        from ..plotting import CMAP, label_axes
+        from ..plotting import CMAP, colormap_bar, label_axes
 
         # Both views share one place in the figure; the view control shows one and hides the other.
         # Constrained layout cannot measure a hidden 3-D axes: use fixed margins instead.
@@ -147,12 +147,7 @@ class LandscapeExplorer(Explorer):
         self.ax3d = self.fig.add_subplot(1, 1, 1, projection="3d")
         # One colour bar for both views, in a place of its own (fixed margins: see above).
         self.cax = self.fig.add_axes((0.845, 0.1, 0.03, 0.74))
-        self.cax.imshow(np.linspace(0.0, 1.0, 256)[:, None], extent=(0.0, 1.0, 0.0, 1.0), origin="lower",
-                        aspect="auto", cmap=CMAP)
-        self.cax.set_xticks([])
-        self.cax.yaxis.tick_right()
-        self.cax.yaxis.set_label_position("right")
-        self.cax.set_xlim(0.0, 1.0)
+        colormap_bar(self.cax, CMAP)
         # the cap: a triangle in the top colour over the bar, as a Colorbar's extend arrow
         from matplotlib.patches import Polygon
 
@@ -231,24 +226,11 @@ class LandscapeExplorer(Explorer):
             self.ax3d.set_ylim(s.betas[0], s.betas[-1])
             self.ax3d.set_zlim(float(np.nanmin(Z)), zmax)
             self.ax3d.set_title(title)
-        # The colour bar: the colour map drawn once on [0, 1] (the colours' positions) in axes of its own; its
-        # ticks sit at norm(value), labelled with the value. Log or linear, whatever the range, its limits never
-        # change and it is no matplotlib Colorbar (whose axes cannot float): as the range moves only its tick
-        # labels are redrawn (a blit), not the whole figure.
-        from matplotlib.ticker import LogLocator, MaxNLocator
-
-        from ..plotting import fmt
+        # The colour bar (plotting.colormap_bar_ticks): only its tick labels change with the range, a blit.
+        from ..plotting import colormap_bar_ticks
 
         self.color_norm = norm
-        if log:
-            # 1, 2, 5 × 10^k over a few decades, powers of ten beyond: always several labelled ticks
-            few = np.log10(zmax / zmin) < 3.5
-            values = LogLocator(subs=(1.0, 2.0, 5.0) if few else (1.0,)).tick_values(zmin, zmax)
-        else:
-            values = MaxNLocator(6).tick_values(zmin, zmax)
-        values = values[(values >= zmin * (1 - 1e-9)) & (values <= zmax * (1 + 1e-9))]
-        self.cax.set_yticks(np.asarray(norm(values), dtype=float), labels=[fmt(v, ".4g") for v in values])
-        self.cax.set_ylim(0.0, 1.0)
+        colormap_bar_ticks(self.cax, norm, log=log, digits=".4g")
         self._cap.set_visible(clipped)
         self.cax.set_ylabel("loss" + (" (log scale)" if log else "") + ("; ▲ = top 2 % capped" if clipped else ""),
                             fontsize=font_sizes(self.ax2d)["label"])

@@ -253,22 +253,13 @@ class TerrainExplorer(Explorer):
     def _build_figure(self):
         from matplotlib.ticker import MaxNLocator
 
-        from ..plotting import CMAP, OKABE_ITO, PathArtists, label_axes
+        from ..plotting import CMAP, OKABE_ITO, PathArtists, colormap_bar, label_axes
 
         self.fig, (self.ax3d, self.ax2d, self.cax) = self.new_figure(
             1, 3, figsize=(10.2, 4.4), projection=["3d", None, None],
             gridspec_kw={"width_ratios": [1.3, 1, 0.045]})
-        # The contour map's colour bar: the colour map drawn once on [0, 1] (the colours' positions) in plain axes
-        # of its own, ticks at norm(height) labelled with the height (the Landscape explorer's pattern). Its limits
-        # never change and it is no matplotlib Colorbar, whose axes cannot float: a new amplitude redraws its tick
-        # labels (a blit), not the whole figure.
-        self.cax.imshow(np.linspace(0.0, 1.0, 256)[:, None], extent=(0.0, 1.0, 0.0, 1.0), origin="lower",
-                        aspect="auto", cmap=CMAP)
-        self.cax.set_xticks([])
-        self.cax.yaxis.tick_right()
-        self.cax.yaxis.set_label_position("right")
-        self.cax.set_xlim(0.0, 1.0)
-        self.cax.set_ylim(0.0, 1.0)
+        # The contour map's colour bar (plotting.colormap_bar): linear, because the heights reach 0 and below.
+        colormap_bar(self.cax, CMAP)
         self.cax.set_ylabel("height f (contour colours)", fontsize=self.font(9))
         # Draw the path after the surface whatever the view angle (matplotlib sorts 3-D artists by depth).
         self.ax3d.computed_zorder = False
@@ -383,15 +374,10 @@ class TerrainExplorer(Explorer):
             The lowest and highest height of the terrain on its grid (the contour levels' range).
         """
         from matplotlib.colors import Normalize
-        from matplotlib.ticker import MaxNLocator
 
-        from ..plotting import fmt
+        from ..plotting import colormap_bar_ticks
 
-        norm = Normalize(zmin, zmax)
-        values = MaxNLocator(6).tick_values(zmin, zmax)
-        values = values[(values >= zmin - 1e-9 * abs(zmax - zmin)) & (values <= zmax + 1e-9 * abs(zmax - zmin))]
-        self.cax.set_yticks(np.asarray(norm(values), dtype=float), labels=[fmt(v, ".3g") for v in values])
-        self.cax.set_ylim(0.0, 1.0)
+        colormap_bar_ticks(self.cax, Normalize(zmin, zmax))
 
     def _make_terrain(self, state: TerrainState) -> tuple:
         """``(surface, filled contours, contour lines, zmin, zmax)`` for one terrain."""
