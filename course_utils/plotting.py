@@ -1011,8 +1011,8 @@ def colormap_bar(cax, cmap: str = CMAP) -> None:
 def colormap_bar_ticks(cax, norm, *, log: bool = False, digits: str = ".3g") -> None:
     """Label a :func:`colormap_bar` for the values ``norm`` maps onto ``[0, 1]``.
 
-    Ticks at ``norm(v)`` for round values ``v`` in ``[norm.vmin, norm.vmax]``: 1, 2, 5 × 10^k over a few decades
-    (powers of ten beyond) when ``log``, else about six round values. The bar's limits stay ``[0, 1]``.
+    Ticks at ``norm(v)`` for round values ``v`` in ``[norm.vmin, norm.vmax]``: when ``log``, 1, 2, 5 × 10^k over a
+    few decades, powers of ten beyond, 1 … 9 × 10^k within a decade; else about six round values. The bar's limits stay ``[0, 1]``.
 
     Parameters
     ----------
@@ -1029,8 +1029,11 @@ def colormap_bar_ticks(cax, norm, *, log: bool = False, digits: str = ".3g") -> 
 
     zmin, zmax = float(norm.vmin), float(norm.vmax)
     if log:
-        few = np.log10(zmax / zmin) < 3.5
-        values = LogLocator(subs=(1.0, 2.0, 5.0) if few else (1.0,)).tick_values(zmin, zmax)
+        # 1, 2, 5 × 10^k over a few decades, powers of ten beyond, every 1…9 × 10^k within one decade: always
+        # at least three labelled ticks
+        decades = np.log10(zmax / zmin)
+        subs = (1.0,) if decades >= 3.5 else (1.0, 2.0, 5.0) if decades >= 1.0 else tuple(np.arange(1.0, 10.0))
+        values = LogLocator(subs=subs).tick_values(zmin, zmax)
         inside = (values >= zmin * (1 - 1e-9)) & (values <= zmax * (1 + 1e-9))
     else:
         values = MaxNLocator(6).tick_values(zmin, zmax)

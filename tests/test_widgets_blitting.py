@@ -367,11 +367,7 @@ def _every_explorer():
 
 # Explorers that redraw in full on every change, and why (each is correct, only slower; issue 23's explicit
 # blitting recipe is where they get blitting back):
-FULL_REDRAWS = {
-    # its two colour bars' ticks follow each setting's loss range, and a matplotlib Colorbar's axes cannot float
-    # (a plain-axes bar beside an equal-aspect panel blitted with wrong pixels: the inset is drawn by its parent)
-    "TwoLossesExplorer",
-}
+FULL_REDRAWS: set[str] = set()  # every explorer blits (TwoLosses joined when its bars became plain axes)
 
 
 @pytest.mark.parametrize("name", _every_explorer()[1])

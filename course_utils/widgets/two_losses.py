@@ -224,15 +224,17 @@ class TwoLossesExplorer(Explorer):
                               best=best, on_edge=on_edge, message=message)
 
     def _build_figure(self):
-        from matplotlib.cm import ScalarMappable
-        from matplotlib.colors import LogNorm
         from matplotlib.patches import Patch
 
-        from ..plotting import CMAP, label_axes
+        from ..plotting import CMAP, colormap_bar, label_axes
 
-        self.fig, axes = self.new_figure(1, 2, figsize=(10.0, 4.8))
-        self.axes = dict(zip(_LOSSES, axes))
-        self._contours, self._hatches, self._best, self._colorbars = {}, {}, {}, {}
+        # Each map's colour bar sits in plain axes of its own layout column (plotting.colormap_bar), not a
+        # matplotlib Colorbar: a new setting changes only the bars' tick labels, so moving a slider is a blit.
+        self.fig, axes = self.new_figure(1, 4, figsize=(10.0, 4.8),
+                                         gridspec_kw={"width_ratios": [1.0, 0.045, 1.0, 0.045]})
+        self.axes = dict(zip(_LOSSES, axes[0::2]))
+        self._bars = dict(zip(_LOSSES, axes[1::2]))
+        self._contours, self._hatches, self._best = {}, {}, {}
         for loss, ax in self.axes.items():
             label_axes(ax, title=_TITLES[loss], xlabel="weight $w_1$", ylabel="weight $w_2$")
             ax.set_xlim(-W_MAX, W_MAX)
@@ -244,12 +246,10 @@ class TwoLossesExplorer(Explorer):
             hatch_key = Patch(facecolor="white", edgecolor="k", hatch="///",
                               label=r"curves downward ($\lambda_{\min} < 0$)")
             ax.legend(handles=[self._best[loss], hatch_key], loc="lower left", fontsize=self.font(8), framealpha=0.9)
-            # a placeholder mappable: draw() swaps in each setting's contour set (its levels follow the data)
-            placeholder = ScalarMappable(norm=LogNorm(1e-3, 1.0), cmap=CMAP)
-            cb = self.fig.colorbar(placeholder, ax=ax, shrink=0.8)
-            cb.set_label(f"{'cross-entropy' if loss == 'cross_entropy' else 'MSE'} loss (log scale)",
-                         fontsize=self.font(9))
-            self._colorbars[loss] = cb
+            colormap_bar(self._bars[loss], CMAP)
+            self._bars[loss].set_box_aspect(18)  # about 0.8 of the square map's height, as a shrunk Colorbar
+            self._bars[loss].set_ylabel(f"{'cross-entropy' if loss == 'cross_entropy' else 'MSE'} loss (log scale)",
+                                        fontsize=self.font(9))
 
     def draw(self, state):
         """Update the figure's artists in place to show ``state``.
@@ -262,7 +262,7 @@ class TwoLossesExplorer(Explorer):
         from matplotlib import patheffects
         from matplotlib.colors import LogNorm
 
-        from ..plotting import CMAP
+        from ..plotting import CMAP, colormap_bar_ticks
 
         for loss, ax in self.axes.items():
             s = state.slices[loss]
@@ -278,7 +278,7 @@ class TwoLossesExplorer(Explorer):
             cs.course_extras = [ax.contour(s.alphas, s.betas, s.losses.T, levels=levels, colors="k",
                                            linewidths=0.3, alpha=0.5)]
             self._contours[loss] = cs
-            self._colorbars[loss].update_normal(cs)
+            colormap_bar_ticks(self._bars[loss], LogNorm(lo, hi), log=True)
             # hatching in black over a white-edged boundary line, so it reads on dark and light cells alike
             self._hatches[loss] = None
             if state.negative[loss].any():  # (cross-entropy never: nothing to hatch, and no empty contour set)
