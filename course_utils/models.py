@@ -312,17 +312,31 @@ class LogisticRegression(_DataModel):
         Whether ``theta`` ends with an intercept ``b`` (then ``dim = d + 1``, else ``d``). Default True.
     loss : {"cross_entropy", "mse"}
         The loss on the logits: cross-entropy (convex, the default) or the squared error of the sigmoid output.
+    label_smoothing : float
+        :math:`\varepsilon \in [0, 1)`: each loss scores the soft target :math:`\tilde y = (1-\varepsilon) y +
+        \varepsilon/2` instead of the label (Szegedy et al. 2016). With :math:`\varepsilon > 0` the per-example
+        cross-entropy :math:`\log(1+e^z) - \tilde y z` is smallest at the finite logit
+        :math:`z^* = \ln(\tilde y / (1-\tilde y))` and grows linearly beyond it, so the minimiser is finite
+        even on separable data. Default 0 (the labels themselves).
     """
 
-    def __init__(self, X, y, fit_intercept: bool = True, loss: str = "cross_entropy"):
+    def __init__(self, X, y, fit_intercept: bool = True, loss: str = "cross_entropy", label_smoothing: float = 0.0):
         X, y = _check_xy(X, y)
         if y.ndim != 1 or not np.all((y == 0) | (y == 1)):
             raise ValueError("`y` must be a 1-D array of 0/1 labels for LogisticRegression")
         self.X, self.y = X, y
         self.fit_intercept = check_bool(fit_intercept, "fit_intercept")
         self.loss_name = check_option(loss, "loss", ["cross_entropy", "mse"])
+        self.label_smoothing = check_scalar(label_smoothing, "label_smoothing", low=0, high=1, high_inclusive=False)
+        self._prepare_targets()
         self.dim = X.shape[1] + int(self.fit_intercept)
         self.name = f"logistic regression ({'cross-entropy' if self.loss_name == 'cross_entropy' else 'MSE'})"
+        if self.label_smoothing:
+            self.name += f", label smoothing ε = {self.label_smoothing:g}"
+
+    def _prepare_targets(self):
+        # the soft targets every loss scores; the labels y stay 0/1 (accuracy and subsets use them)
+        self._targets = (1.0 - self.label_smoothing) * self.y + self.label_smoothing / 2
 
     def _design(self, X):
         return np.hstack([X, np.ones((X.shape[0], 1))]) if self.fit_intercept else X
@@ -334,8 +348,8 @@ class LogisticRegression(_DataModel):
     def _from_logits(self, z):
 
         if self.loss_name == "cross_entropy":
-            return _binary_cross_entropy(z, self.y)
-        return anp.mean((_sigmoid(z) - self.y) ** 2, axis=-1)
+            return _binary_cross_entropy(z, self._targets)
+        return anp.mean((_sigmoid(z) - self._targets) ** 2, axis=-1)
 
     def _loss(self, theta):
         return self._from_logits(self._design(self.X) @ theta)
