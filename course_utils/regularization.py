@@ -79,7 +79,7 @@ def max_margin_direction(X, y) -> np.ndarray:
     :math:`s_i = 2y_i - 1 \in \{-1, +1\}`. Solved as the dual quadratic program
     :math:`\max_{\alpha \ge 0} \sum_i \alpha_i - \tfrac12\|\sum_i \alpha_i s_i x_i\|^2` with SciPy's L-BFGS-B
     (box constraints only), then :math:`\hat w = \sum_i \alpha_i s_i x_i`. On separable data gradient descent on
-    the logistic loss follows :math:`w(t) = \hat w \log t + O(\log\log t)` (Soudry et al. 2018), so
+    the logistic loss follows :math:`w(t) = \hat w \log t + \rho(t)` with :math:`\rho` bounded (Soudry et al. 2018), so
     :math:`\|w\|` grows by about :math:`\|\hat w\|\ln 10` per decade of steps and its direction tends to
     :math:`\hat w`'s.
 

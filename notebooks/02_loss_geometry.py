@@ -200,9 +200,10 @@ assert grad_ce < -0.99 and abs(grad_mse) < 1e-3
 #
 # On separable data the infimum is at infinity, so what does gradient descent on cross-entropy *do*? Its weights grow
 # without bound, but not at random: Soudry et al. (2018, "The implicit bias of gradient descent on separable data")
-# proved that $w(t) = \hat w \log t + O(\log\log t)$, where $\hat w$ is the **hard-margin SVM** solution through the
-# origin, $\hat w = \arg\min\|w\|^2$ subject to $s_i\,w^\top x_i \ge 1$ ($s_i = \pm1$). So $\|w\|$ grows by about
-# $\|\hat w\|\ln 10$ per decade of steps — slowly, forever — while its direction turns towards $\hat w$'s.
+# proved that $w(t) = \hat w \log t + \rho(t)$ with $\rho(t)$ bounded (for almost every data set, with a step below
+# $2/L$), where $\hat w$ is the **hard-margin SVM** solution through the origin, $\hat w = \arg\min\|w\|^2$ subject to
+# $s_i\,w^\top x_i \ge 1$ ($s_i = \pm1$). So $\|w\|$ grows by about $\|\hat w\|\ln 10$ per decade of steps — slowly,
+# forever — while its direction turns towards $\hat w$'s, at a rate of only about $1/\log t$.
 #
 # Two regularizers bring the minimum back from infinity:
 #
