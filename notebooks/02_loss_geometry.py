@@ -203,7 +203,8 @@ assert grad_ce < -0.99 and abs(grad_mse) < 1e-3
 # proved that $w(t) = \hat w \log t + \rho(t)$ with $\rho(t)$ bounded (for almost every data set, with a step below
 # $2/L$), where $\hat w$ is the **hard-margin SVM** solution through the origin, $\hat w = \arg\min\|w\|^2$ subject to
 # $s_i\,w^\top x_i \ge 1$ ($s_i = \pm1$). So $\|w\|$ grows by about $\|\hat w\|\ln 10$ per decade of steps — slowly,
-# forever — while its direction turns towards $\hat w$'s, at a rate of only about $1/\log t$.
+# forever — while its direction turns towards $\hat w$'s, at a rate of only about $1/\log t$: the *normalised margin*
+# $\min_i s_i w^\top x_i / \|w\|$ climbs towards the largest any direction has, $1/\|\hat w\|$.
 #
 # Two regularizers bring the minimum back from infinity:
 #
@@ -229,23 +230,26 @@ X_sep, y_sep = data.X, data.y
 plain = LogisticRegression(X_sep, y_sep, fit_intercept=False)
 # plain gradient descent, step 1/L with L = λ_max(XᵀX)/(4N), the logistic loss's smoothness constant
 step = 4 * len(y_sep) / np.linalg.eigvalsh(X_sep.T @ X_sep).max()
-w, checkpoints, norms, angles = np.zeros(2), (10, 100, 1_000, 10_000), {}, {}
+w, checkpoints, norms, margins = np.zeros(2), (10, 100, 1_000, 10_000), {}, {}
+signs = 2 * y_sep - 1
 w_hat = max_margin_direction(X_sep, y_sep) if separable else None
 for t in range(1, checkpoints[-1] + 1):
     w = w - step * (X_sep.T @ (sigmoid(X_sep @ w) - y_sep)) / len(y_sep)
     if t in checkpoints:
         norms[t] = np.linalg.norm(w)
-        if separable:
-            angles[t] = np.degrees(np.arccos(np.clip(w @ w_hat / norms[t] / np.linalg.norm(w_hat), -1, 1)))
+        margins[t] = np.min(signs * (X_sep @ w)) / norms[t]  # the normalised margin of w's direction
 growth = np.diff([norms[t] for t in checkpoints])  # ‖w‖ gained per decade of steps
 print("‖w‖ after 10, 100, 1000, 10000 steps:", ", ".join(f"{norms[t]:.2f}" for t in checkpoints))
 if separable:
     per_decade = np.linalg.norm(w_hat) * np.log(10)
+    best_margin = 1 / np.linalg.norm(w_hat)  # ŵ's: the largest normalised margin any direction has
     print(f"gained per decade: {', '.join(f'{g:.2f}' for g in growth)}; Soudry et al.'s asymptote ‖ŵ‖ ln 10 = "
-          f"{per_decade:.2f}; angle to ŵ: {', '.join(f'{angles[t]:.1f}°' for t in checkpoints)}")
+          f"{per_decade:.2f}")
+    print("normalised margin as a fraction of the largest possible (ŵ's):",
+          ", ".join(f"{margins[t] / best_margin:.3f}" for t in checkpoints))
     assert np.all(np.diff(growth) > 0) and growth[-1] < per_decade  # approaching the log t rate from below
-    assert growth[-1] > 0.5 * per_decade  # measured 0.65–0.74 of it over seeds: already within reach
-    assert angles[10_000] < angles[100]   # and turning towards the max-margin direction
+    # turning towards ŵ: measured 0.79–1.00 after 10⁴ steps over 13 data draws (slowest when the margin is small)
+    assert 0.7 < margins[10_000] / best_margin <= 1 + 1e-9
 
 
 def regularized_minimiser(objective):
