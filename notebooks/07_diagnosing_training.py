@@ -182,7 +182,9 @@ fig
 
 # %%
 eta_target, warm = 30.0, 150
-warmup = lambda t: eta_target * np.minimum(1.0, (np.asarray(t) + 1.0) / warm)   # any callable t -> η_t is a schedule
+def warmup(t):  # any callable t -> η_t is a schedule: η_t rises linearly to eta_target over `warm` steps
+    return eta_target * np.minimum(1.0, (np.asarray(t) + 1.0) / warm)
+
 wu_runs = {"no warm-up": optimizers.run(net, optimizers.gd(), theta0, steps=300, lr=eta_target),
            f"linear warm-up ({warm} steps)": optimizers.run(net, optimizers.gd(), theta0, steps=300, lr=warmup)}
 cold, warmed = wu_runs.values()
@@ -406,17 +408,17 @@ assert plain_flows[64].activation_std[-1] > 1e6 * max(f.activation_std[-1] for f
 # branches the repair that needs no normalization (Fixup, SkipInit).
 #
 # **The plateau this produces.** Twenty layers are enough to see it, and quicker to train: take 20-layer Xavier
-# and He networks, train each for 60 steps of gradient descent from eight random initialisations (one run can be
+# and He networks, train each for 30 steps of gradient descent from eight random initialisations (one run can be
 # lucky either way: a Xavier start that happens to pass a little signal, a He start that begins near a flat
 # spot), and compare the typical — median — drop in the loss:
 
 # %%
 deep = MLP(Xf, yf, hidden=(16,) * 20, activation="relu", loss="cross_entropy")
 plateau = {s: optimizers.run_many(deep, [optimizers.gd()] * 8, np.array([deep.init(k, scheme=s) for k in range(8)]),
-                                 steps=60, lrs=0.1) for s in ("xavier", "he")}
+                                 steps=30, lrs=0.1) for s in ("xavier", "he")}
 drops = {s: np.array([run.losses[0] - run.final_loss for run in runs]) for s, runs in plateau.items()}
 for s, d in drops.items():
-    print(f"{s:>6}: loss drop in 60 steps, median {np.median(d):.4f} (range {d.min():.4f} to {d.max():.4f}, 8 starts)")
+    print(f"{s:>6}: loss drop in 30 steps, median {np.median(d):.4f} (range {d.min():.4f} to {d.max():.4f}, 8 starts)")
 assert np.median(drops["xavier"]) < 5e-3                             # typically stuck on the plateau
 assert np.median(drops["he"]) > 0.1                                  # typically learning
 assert np.median(drops["he"]) > 100 * np.median(drops["xavier"])
@@ -505,7 +507,7 @@ fig, axes = plotting.new_figure(2, 3, figsize=(12, 8.4))
 glob = np.asarray(wobbly.global_minima).reshape(-1, 2)
 others = np.array([m for m in np.asarray(wobbly.minima).reshape(-1, 2) if not np.any(np.all(np.isclose(m, glob), axis=1))])
 for ax, (i, name), style in zip(axes.flat, enumerate(schedules), plotting.series_styles(5)):
-    plotting.plot_contour(ax, wobbly, wobbly.bounds, levels=20, lines=False, minima=np.empty((0, 2)),
+    plotting.plot_contour(ax, wobbly, wobbly.bounds, levels=20, lines=False, resolution=61, minima=np.empty((0, 2)),
                           ylabel="y", colorbar=i in (2, 4))
     if len(others):
         ax.plot(others[:, 0], others[:, 1], linestyle="none", marker="o", markersize=4, markerfacecolor="w",
