@@ -186,7 +186,7 @@ def warmup(t):  # any callable t -> η_t is a schedule: η_t rises linearly to e
     return eta_target * np.minimum(1.0, (np.asarray(t) + 1.0) / warm)
 
 wu_runs = {"no warm-up": optimizers.run(net, optimizers.gd(), theta0, steps=300, lr=eta_target),
-           f"linear warm-up ({warm} steps)": optimizers.run(net, optimizers.gd(), theta0, steps=300, lr=warmup)}
+           f"warm-up ({warm} steps)": optimizers.run(net, optimizers.gd(), theta0, steps=300, lr=warmup)}
 cold, warmed = wu_runs.values()
 wu_probes = np.array([0, 10, 20, 30, 45, 60, 80, 100, 125, 150, 200, 300])
 wu_lam = np.array([curvature.lambda_max(net, warmed.thetas[k], tol=1e-4) for k in wu_probes])
@@ -197,7 +197,7 @@ print(f"λ_max along the warm-up run: {wu_lam[0]:.3f} at the start ({wu_lam[0] *
       f"{wu_lam[wu_probes == warm][0]:.2g} at the end of the warm-up, {wu_lam[-1]:.2g} at step 300; 2/η = {2 / eta_target:.3f}")
 assert wu_lam[0] > 5 * 2 / eta_target                 # the target rate is far too large for the starting curvature,
 assert cold.losses.max() > 2 * warmed.losses.max()    # so without warm-up the catapult is much more violent,
-assert settled[f"linear warm-up ({warm} steps)"] < 0.2   # with warm-up the run always trains,
+assert settled[f"warm-up ({warm} steps)"] < 0.2   # with warm-up the run always trains,
 assert wu_lam[-1] < 0.5 * wu_lam[0]                   # and it ends where the curvature has fallen
 
 # %%
@@ -606,7 +606,7 @@ assert std_caught_up.any() and std_catch_up <= 75             # ... and the raw 
 # | Loss flat from the start; activations and gradients shrink layer by layer | near-flat region (plateau) created by the signal dying through the layers | He/Xavier initialization matched to the activation; skip connections *with* scaled or zero-initialized branches, or normalization | [§2 above](#2.-Vanishing-and-exploding-gradients); [chapter 2 §6, width and skip connections](../notebooks/02_loss_geometry.ipynb#6.-Width-and-skip-connections-in-miniature) |
 # | Rare huge gradient norms, loss spikes that undo progress | a cliff: a narrow, extremely steep region | gradient clipping by norm | [§3 above](#3.-Cliffs-and-clipping) |
 # | Loss oscillates or explodes soon after the start | the step is too large for the curvature, $\eta > 2/\lambda_{\max}$ | lower the learning rate (range test), warm-up | [§1 above](#1.-The-learning-rate-range-test) (and its warm-up subsection); [chapter 5 §4, the stability threshold](../notebooks/05_sharpness_and_sam.ipynb#4.-The-stability-threshold-and-the-edge-of-stability) |
-# | Training loss ≈ 0, test loss much higher (and rising, if you train on) | overfitting: the model fits the training set's noise — a small or noisy training set, a large model | more data or augmentation, weight decay, early stopping, a smaller model | [the checklist, §7 below](#7.-A-checklist-for-a-run-that-fails); not "a sharp minimum": $\lambda_{\max}$ compared across models says nothing ([chapter 5, Dinh et al.](../notebooks/05_sharpness_and_sam.ipynb#5.-Sharpness-aware-minimization-(SAM))) |
+# | Training loss ≈ 0, test loss much higher (and rising, if you train on) | overfitting: the model fits the training set's noise — a small or noisy training set, a large model | more data or augmentation, weight decay, early stopping, a smaller model | [the checklist, §7 below](#7.-A-checklist-for-a-run-that-fails) (more data and weight decay; augmentation and early stopping are named, not demonstrated); not "a sharp minimum": $\lambda_{\max}$ compared across models says nothing ([chapter 5, Dinh et al.](../notebooks/05_sharpness_and_sam.ipynb#5.-Sharpness-aware-minimization-(SAM))) |
 # | Steady but very slow progress | ill-conditioned curvature, $\kappa \gg 1$ | standardize inputs, momentum or Adam, schedules | [§5 above](#5.-Normalization-and-conditioning); [chapter 1 §4, conditioning](../notebooks/01_convexity_and_jensen.ipynb#4.-Convex-but-slow-—-conditioning); [chapter 4 §4, momentum](../notebooks/04_saddle_points.ipynb#4.-A-map-of-convergence) |
 # | Long plateau, then a sudden drop | a saddle point or flat region (negative curvature, tiny gradient) | noise (SGD, perturbed GD), curvature (saddle-free Newton), a different learning rate | [chapter 4 §1–2 and §5](../notebooks/04_saddle_points.ipynb#5.-Plateaus-are-saddles); [chapter 3 §4, why saddles dominate](../notebooks/03_critical_points.ipynb#4-·-Why-saddles-dominate-in-high-dimensions) |
 # | Different seeds give different results | many minima of different quality; sensitivity to the start | ensembles, regularization, simpler models, learning-rate schedules | [chapter 1 §3, basins of attraction](../notebooks/01_convexity_and_jensen.ipynb#3.-Why-convexity-makes-optimization-easy); [chapter 6, mode connectivity and ensembles](../notebooks/06_mode_connectivity.ipynb#6.-What-it-is-good-for:-ensembles-along-the-curve); [§4 above](#4.-Schedules) |
