@@ -222,9 +222,9 @@ fig
 # and small catapults (the loss rises to about 10, not 85) push $\lambda_{\max}$ down step by step: it follows the
 # falling limit $2/\eta_t$ from above, within a factor of a few — the edge-of-stability behaviour of chapter 5 —
 # until the loss drops, and then falls far below it. The run is not kept stable; it is kept from being thrown
-# across the landscape at once. Over the fourteen runs we measured, the highest loss without warm-up was 3 to 8
+# across the landscape at once. Over the fourteen runs we measured, the highest loss without warm-up was 3 to 10
 # times the highest with it, the warmed-up run always ended with a median loss below 0.08 over its last 50 steps,
-# and its $\lambda_{\max}$ ended at most about a quarter of its starting value (usually a hundredth or less). Warm-up is thus a
+# and its $\lambda_{\max}$ ended at most about a quarter of its starting value (in half the runs a hundredth or less). Warm-up is thus a
 # cheap way to reach a rate the starting curvature forbids; it is standard for transformers and large-batch
 # training, where the starting sharpness is high.
 #
