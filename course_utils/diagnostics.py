@@ -440,7 +440,7 @@ class GradientFlow:
 
 def gradient_flow(depth: int, *, width: int = 16, scheme: str = "xavier", scale: float = 1.0,
                   activation: str = "tanh", residual: bool = False, branch_scale: float = 1.0,
-                  zero_branches: bool = False, n: int = 64, rng=0) -> GradientFlow:
+                  zero_branches: bool = False, layer_norm: bool = False, n: int = 64, rng=0) -> GradientFlow:
     r"""Build a ``depth``-hidden-layer MLP on :func:`flow_data`, initialize it and measure its gradient flow.
 
     Parameters
@@ -464,6 +464,9 @@ def gradient_flow(depth: int, *, width: int = 16, scheme: str = "xavier", scale:
     zero_branches : bool
         Initialize every residual branch's weights at zero (only with ``residual``): each block starts as the
         identity. Default False.
+    layer_norm : bool
+        Normalize every hidden layer's pre-activation per example (:class:`~course_utils.models.MLP`'s
+        ``layer_norm``). Default False.
     n : int
         Number of examples.
     rng : Generator or int
@@ -483,7 +486,7 @@ def gradient_flow(depth: int, *, width: int = 16, scheme: str = "xavier", scale:
     if zero_branches and not residual:
         raise ValueError("`zero_branches` = True needs `residual` = True (a plain network has no branches)")
     model = MLP(X, y, hidden=(width,) * depth, activation=activation, loss="cross_entropy", residual=residual,
-                branch_scale=branch_scale)
+                branch_scale=branch_scale, layer_norm=check_bool(layer_norm, "layer_norm"))
     theta = model.init(check_rng(rng), scheme=scheme, scale=scale, zero_branches=zero_branches)
     with np.errstate(all="ignore"):
         norms = layer_gradient_norms(model, theta)
@@ -520,10 +523,11 @@ REMEDIES: dict[str, str] = {
     "momentum": "use momentum or Adam to move faster along flat directions",
 }
 
-# The remedies that address each diagnosis. Where the course demonstrates them: lower_lr (ch5 §4, ch7 §1; the
-# warm-up its description mentions is not demonstrated), add_noise and second_order (ch4), better_init and skip_connections (ch7 §2, skips with
+# The remedies that address each diagnosis. Where the course demonstrates them: lower_lr (ch5 §4, ch7 §1, and the
+# warm-up its description mentions in ch7 §1's warm-up subsection), add_noise and second_order (ch4), better_init and skip_connections (ch7 §2, skips with
 # scaled or zero-initialized branches), clip_gradients (ch7 §3), standardize_inputs (ch7 §5), momentum (ch4 §4),
-# more_data and weight_decay (ch7's checklist, on mystery run A's set-up).
+# more_data and weight_decay (ch7's checklist, on mystery run A's set-up; the data augmentation more_data's
+# description mentions is not demonstrated).
 ACCEPTED_REMEDIES: dict[str, frozenset] = {
     "lr_too_large": frozenset({"lower_lr"}),
     "saddle": frozenset({"add_noise", "second_order"}),

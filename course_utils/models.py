@@ -399,6 +399,16 @@ class LogisticRegression(_DataModel):
 _ACTIVATIONS = ["tanh", "relu", "linear"]
 
 
+#: The ε of layer normalization, :math:`(z - \bar z)/\sqrt{s^2 + \epsilon}` (PyTorch's default).
+_LN_EPS = 1e-5
+
+
+def _layer_norm(z):
+    """Normalize the last axis of ``z`` to mean 0 and variance ``s²/(s² + ε)`` (traceable with ``anp``)."""
+    zc = z - anp.mean(z, axis=-1, keepdims=True)
+    return zc / anp.sqrt(anp.mean(zc * zc, axis=-1, keepdims=True) + _LN_EPS)
+
+
 def _activate(name, z):
 
     if name == "tanh":
@@ -416,6 +426,12 @@ class MLP(_DataModel):
     connection: :math:`h_\ell = h_{\ell-1} + \alpha\,\phi(h_{\ell-1} W_\ell + b_\ell)`, with the branch
     scale :math:`\alpha` = ``branch_scale`` (default 1; :math:`1/\sqrt{L}` for :math:`L` residual layers keeps
     the variance of :math:`h_\ell` bounded with depth — the scaling of Fixup/SkipInit-style analyses).
+
+    With ``layer_norm=True`` every hidden layer normalizes its pre-activation over its units, per example
+    (layer normalization, Ba et al. 2016, without the learned gain and shift, so the parameter vector is
+    unchanged): :math:`\phi(\mathrm{LN}(z))` with :math:`\mathrm{LN}(z) = (z - \bar z)/\sqrt{s^2 + \epsilon}`,
+    :math:`\bar z` and :math:`s^2` the mean and variance of the row's ``width`` entries, :math:`\epsilon = 10^{-5}`.
+    On a residual branch this is the "pre-norm" block :math:`h_\ell = h_{\ell-1} + \alpha\,\phi(\mathrm{LN}(h_{\ell-1} W_\ell + b_\ell))`.
 
     Losses: ``"mse"`` — :math:`\frac{1}{N K}\sum (f(x_i) - y_i)^2` over all outputs; ``"cross_entropy"`` —
     binary (one output unit, labels 0/1, logistic loss) or multi-class (K > 1 outputs, integer labels,
@@ -442,6 +458,8 @@ class MLP(_DataModel):
         Skip connections on equal-width hidden layers.
     branch_scale : float
         :math:`\alpha \ge 0`, the factor on each residual branch (used only with ``residual=True``). Default 1.
+    layer_norm : bool
+        Normalize every hidden layer's pre-activation per example (see above). Default False.
     weight_decay : float
         :math:`\lambda \ge 0` of the L2 penalty on the weights. Default 0: no penalty.
     n_outputs : int, optional
@@ -461,6 +479,7 @@ class MLP(_DataModel):
         weight_decay: float = 0.0,
         n_outputs: int | None = None,
         branch_scale: float = 1.0,
+        layer_norm: bool = False,
     ):
         X, y = _check_xy(X, y)
         hidden = check_layer_widths(hidden)
@@ -469,6 +488,7 @@ class MLP(_DataModel):
         self.bias = check_bool(bias, "bias")
         self.residual = check_bool(residual, "residual")
         self.branch_scale = check_scalar(branch_scale, "branch_scale", low=0)
+        self.layer_norm = check_bool(layer_norm, "layer_norm")
         self.weight_decay = check_scalar(weight_decay, "weight_decay", low=0)
         if self.loss_name == "cross_entropy":
             if y.ndim != 1 or not np.allclose(y, np.round(y)) or y.min() < 0:
@@ -487,7 +507,7 @@ class MLP(_DataModel):
         self.X, self.y = X, y
         self._prepare_targets()
         arch = "-".join(str(s) for s in self.sizes)
-        self.name = f"MLP {arch} ({self.activation}, {self.loss_name.replace('_', '-')}{', residual' if residual else ''})"
+        self.name = f"MLP {arch} ({self.activation}, {self.loss_name.replace('_', '-')}{', residual' if residual else ''}{', layer norm' if self.layer_norm else ''})"
 
     def _check_targets(self, y):
         if self.loss_name != "cross_entropy":
@@ -611,6 +631,8 @@ class MLP(_DataModel):
             if i == len(layers) - 1:
                 h = z
             else:
+                if self.layer_norm:
+                    z = _layer_norm(z)
                 a = _activate(self.activation, z)
                 h = h + self.branch_scale * a if (self.residual and i > 0 and W.shape[-2] == W.shape[-1]) else a
                 hiddens.append(h)
@@ -680,6 +702,10 @@ class MLP(_DataModel):
           connection); :math:`\delta_{\ell-1} = g_{\ell-1} \odot \phi'(z_{\ell-1})`, times the branch scale
           :math:`\alpha` when layer :math:`\ell-1` is a residual branch.
 
+        With ``layer_norm``, :math:`u = (z - \bar z)\,r`, :math:`r = (s^2 + \epsilon)^{-1/2}`, and the error
+        :math:`g` at :math:`u` becomes :math:`r\,(g - \bar g - u\,\overline{g \odot u})` at :math:`z` (means over the
+        layer's units, per example).
+
         ReLU's derivative at exactly 0 is taken as ½, autograd's convention for ``maximum``, so that the two
         agree everywhere.
         """
@@ -687,7 +713,7 @@ class MLP(_DataModel):
         layers = self.unflatten(theta)
         X = self.X
         # forward, keeping each layer's input h and pre-activation z
-        inputs, pre = [], []
+        inputs, pre, norms = [], [], []
         h = X
         for i, (W, b) in enumerate(layers):
             inputs.append(h)
@@ -697,6 +723,11 @@ class MLP(_DataModel):
             if i == len(layers) - 1:
                 h = z
             else:
+                if self.layer_norm:  # keep the normalized u and 1/sqrt(s² + ε) for the backward pass
+                    zc = z - z.mean(axis=-1, keepdims=True)
+                    inv = 1.0 / np.sqrt((zc * zc).mean(axis=-1, keepdims=True) + _LN_EPS)
+                    z = zc * inv
+                    norms.append(inv)
                 pre.append(z)
                 a = np.tanh(z) if self.activation == "tanh" else np.maximum(z, 0.0) if self.activation == "relu" else z
                 h = h + self.branch_scale * a if self._skips(i, W) else a
@@ -725,6 +756,10 @@ class MLP(_DataModel):
                     delta = g_branch * ((z > 0) + 0.5 * (z == 0))
                 else:
                     delta = g_branch
+                if self.layer_norm:  # through u = (z − z̄)·inv: ∂L/∂z = inv·(g − mean(g) − u·mean(g ⊙ u))
+                    u = pre[i]
+                    delta = norms[i] * (delta - delta.mean(axis=-1, keepdims=True)
+                                        - u * (delta * u).mean(axis=-1, keepdims=True))
             gW, gb = views[i]
             gW[...] = (np.swapaxes(inputs[i], -1, -2) if batched else inputs[i].T) @ delta
             if self.weight_decay:

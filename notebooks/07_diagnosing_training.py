@@ -168,6 +168,66 @@ fig
 # measurement of *this* landscape along *this* path. "A decade below the bottom" is a deliberately conservative
 # default, the safe end of a short search — not a law, and not an upper bound on what can train.
 #
+# ### Warm-up: let the curvature fall before the step grows
+#
+# Push the same network further, to $\eta = 30$ — some fourteen times $2/\lambda_{\max}$ at initialization. From
+# the first step the catapult is now violent, and where it throws the weights is a lottery: over the fourteen
+# data sets and initializations we measured (seeds 0–12 and a perturbed run) the loss always shot up past 50, and
+# the run ended anywhere from $10^{-5}$ to above its starting loss (in seven of the fourteen, worse than chance, $\ln 2$).
+# A **linear warm-up** (Goyal et al. 2017, for large-batch training of residual networks) raises the rate from
+# nearly zero to the same $\eta$ over the first 150 steps. The mechanism, measured by Gilmer et al. (2021, *A loss
+# curvature perspective on training instability in deep learning*): early in training $\lambda_{\max}$ is high
+# and falls as training proceeds, so small early steps let the network reach flatter ground *before* the step
+# is large. **Predict first:** will $\lambda_{\max}$ stay below $2/\eta_t$ all the way through the warm-up?
+
+# %%
+eta_target, warm = 30.0, 150
+def warmup(t):  # any callable t -> η_t is a schedule: η_t rises linearly to eta_target over `warm` steps
+    return eta_target * np.minimum(1.0, (np.asarray(t) + 1.0) / warm)
+
+wu_runs = {"no warm-up": optimizers.run(net, optimizers.gd(), theta0, steps=300, lr=eta_target),
+           f"warm-up ({warm} steps)": optimizers.run(net, optimizers.gd(), theta0, steps=300, lr=warmup)}
+cold, warmed = wu_runs.values()
+wu_probes = np.array([0, 10, 20, 30, 45, 60, 80, 100, 125, 150, 200, 300])
+wu_lam = np.array([curvature.lambda_max(net, warmed.thetas[k], tol=1e-4) for k in wu_probes])
+settled = {name: float(np.median(r.losses[-50:])) for name, r in wu_runs.items()}
+for name, r in wu_runs.items():
+    print(f"{name:>30}: highest loss {r.losses.max():.3g}, median loss over the last 50 steps {settled[name]:.2g}")
+print(f"λ_max along the warm-up run: {wu_lam[0]:.3f} at the start ({wu_lam[0] * eta_target / 2:.0f} × 2/η), "
+      f"{wu_lam[wu_probes == warm][0]:.2g} at the end of the warm-up, {wu_lam[-1]:.2g} at step 300; 2/η = {2 / eta_target:.3f}")
+assert wu_lam[0] > 5 * 2 / eta_target                 # the target rate is far too large for the starting curvature,
+assert cold.losses.max() > 2 * warmed.losses.max()    # so without warm-up the catapult is much more violent,
+assert settled[f"warm-up ({warm} steps)"] < 0.2   # with warm-up the run always trains,
+assert wu_lam[-1] < 0.5 * wu_lam[0]                   # and it ends where the curvature has fallen
+
+# %%
+fig, (ax1, ax2) = plotting.new_figure(1, 2, figsize=(10.5, 3.8))
+wu_styles = plotting.series_styles(2)
+for (name, r), style in zip(wu_runs.items(), wu_styles):
+    ax1.semilogy(np.arange(len(r.losses)), r.losses, **style, markevery=30, label=name)
+ax1.axvline(warm, color="0.4", linestyle=":", label="end of warm-up")
+ax1.legend(fontsize="small", loc="lower left", bbox_to_anchor=(0.0, 0.1))
+plotting.label_axes(ax1, f"training loss at η = {eta_target:g}", "step", "loss (log scale)")
+t_axis = np.arange(301)
+ax2.semilogy(t_axis, 2 / warmup(t_axis), color="k", linestyle="--", label=r"stability limit $2/\eta_t$")
+ax2.semilogy(wu_probes, wu_lam, **wu_styles[1], label=r"$\lambda_{\max}$ along the warm-up run")
+ax2.axhline(wu_lam[0], color="0.4", linestyle=":", label=r"$\lambda_{\max}$ at initialization")
+ax2.legend(fontsize="small")
+plotting.label_axes(ax2, "sharpness during the warm-up", "step", r"$\lambda_{\max}$ and $2/\eta_t$ (log scale)")
+fig
+
+# %% [markdown]
+# No — and that is the honest picture of warm-up on this network. Early on, while $\eta_t$ is small, the curvature
+# barely moves; once $\eta_t$ passes $2/\lambda_{\max}$ (around step 10) the run is unstable by chapter 5's rule,
+# and small catapults (the loss rises to about 10, not 85) push $\lambda_{\max}$ down step by step: it follows the
+# falling limit $2/\eta_t$ from above, within a factor of a few — the edge-of-stability behaviour of chapter 5 —
+# until the loss drops, and then falls far below it. The run is not kept stable; it is kept from being thrown
+# across the landscape at once. Over the fourteen runs we measured, the highest loss without warm-up was 3 to 10
+# times the highest with it, the warmed-up run always ended with a median loss below 0.08 over its last 50 steps,
+# and its $\lambda_{\max}$ ended at most about a quarter of its starting value (in half the runs a hundredth or less). Warm-up is thus a
+# cheap way to reach a rate the starting curvature forbids; it is standard for transformers and large-batch
+# training, where the starting sharpness is high.
+#
 # ## 2. Vanishing and exploding gradients
 #
 # Backpropagation multiplies the error signal by $W_\ell^\top \operatorname{diag}(\phi'(z_\ell))$ once per layer.
@@ -262,9 +322,8 @@ GradientFlowExplorer()
 #   *whole* network, this is no symmetry trap: the first and last layers are random, and every branch still
 #   receives a gradient.
 #
-# (Normalization does it a third way: De & Smith show that batch normalization shrinks each branch by about
-# $\sqrt{\ell}$ at block $\ell$ — it is not in these miniature networks.) Thirty ReLU layers with He
-# initialization, over three random draws:
+# (Normalization does it a third way, below.) Thirty ReLU layers with He initialization, over three random
+# draws:
 
 # %%
 blocks = depth - 1  # the first hidden layer changes the width (2 → 16) and has no skip
@@ -313,18 +372,53 @@ for name in ("skips, branches × 1/√L", "skips, zero-initialized branches"):
 # way to keep each block near the identity** — branch scaling, zero-initialized branches or normalization — make
 # depth harmless. That combination is what every deep residual network in practice uses.
 #
+# **Normalization, the third way.** Layer normalization (Ba et al. 2016) rescales each example's pre-activations
+# in a layer to mean 0 and variance 1 across the layer's units, $\mathrm{LN}(z) = (z - \bar z)/\sqrt{s^2 +
+# \epsilon}$; in a "pre-norm" residual block $h_\ell = h_{\ell-1} + \phi(\mathrm{LN}(h_{\ell-1}W_\ell + b_\ell))$
+# every branch returns a signal of size about one *whatever the size of its input*. The variances then add
+# instead of multiplying: after $\ell$ blocks $h_\ell$ has grown like $\sqrt{\ell}$, and since the normalization
+# divides the branch's Jacobian by the size of its input, each branch's say in the backward pass shrinks like
+# $1/\sqrt{\ell}$ — the effect De & Smith (2020) measured for batch normalization, obtained here per example.
+# (Layer norm, not batch norm, because it treats each example on its own: a batch-normalized network's output
+# for one example depends on the rest of the batch, which this course's full-batch losses would hide.)
+# `MLP(..., layer_norm=True)`, plain skips, He initialization, no scaling and no zeroing, at growing depth:
+
+# %%
+ln_depths = (8, 16, 32, 64)
+ln_flows = {d: [diagnostics.gradient_flow(d, scheme="he", activation="relu", residual=True, layer_norm=True, rng=k)
+                for k in range(3)] for d in ln_depths}
+plain_flows = {d: diagnostics.gradient_flow(d, scheme="he", activation="relu", residual=True) for d in ln_depths}
+for d in ln_depths:
+    g = np.concatenate([f.grad_norms for f in ln_flows[d]])
+    a = [f.activation_std[-1] for f in ln_flows[d]]
+    print(f"depth {d:>2}: with layer norm ‖∂L/∂W_ℓ‖ from {g.min():.2g} to {g.max():.2g}, last activation spread "
+          f"{min(a):.2g} to {max(a):.2g} (3 draws; √depth = {np.sqrt(d):.1f}) — plain skips: "
+          f"{plain_flows[d].grad_norms.max():.2g} and {plain_flows[d].activation_std[-1]:.2g}")
+for d in ln_depths:
+    for f in ln_flows[d]:   # polynomial in the depth (measured: spread ≤ 0.81 √d, largest gradient ≤ 0.9 d, smallest ≥ 0.05)
+        assert f.activation_std[-1] < 1.5 * np.sqrt(d) and 1e-2 < f.grad_norms.min() <= f.grad_norms.max() < 1.5 * d
+assert plain_flows[64].activation_std[-1] > 1e6 * max(f.activation_std[-1] for f in ln_flows[64])   # exponential
+
+# %% [markdown]
+# With layer normalization the last layer's activations grow like $\sqrt{L}$ and the largest gradient — the
+# output layer's, which sees those activations — like $L$; no layer's gradient falls below about $0.05$. Without
+# it the same skips grow by about $2^{L/2}$: $10^{13}$ and more at depth 64. Polynomial growth is harmless (a
+# learning rate absorbs it; adding a learned gain, or scaling the branches as above, removes it); exponential
+# growth is not. Normalization is the repair large models use (pre-norm transformers), scaled or zero-initialized
+# branches the repair that needs no normalization (Fixup, SkipInit).
+#
 # **The plateau this produces.** Twenty layers are enough to see it, and quicker to train: take 20-layer Xavier
-# and He networks, train each for 60 steps of gradient descent from eight random initialisations (one run can be
+# and He networks, train each for 30 steps of gradient descent from eight random initialisations (one run can be
 # lucky either way: a Xavier start that happens to pass a little signal, a He start that begins near a flat
 # spot), and compare the typical — median — drop in the loss:
 
 # %%
 deep = MLP(Xf, yf, hidden=(16,) * 20, activation="relu", loss="cross_entropy")
 plateau = {s: optimizers.run_many(deep, [optimizers.gd()] * 8, np.array([deep.init(k, scheme=s) for k in range(8)]),
-                                 steps=60, lrs=0.1) for s in ("xavier", "he")}
+                                 steps=30, lrs=0.1) for s in ("xavier", "he")}
 drops = {s: np.array([run.losses[0] - run.final_loss for run in runs]) for s, runs in plateau.items()}
 for s, d in drops.items():
-    print(f"{s:>6}: loss drop in 60 steps, median {np.median(d):.4f} (range {d.min():.4f} to {d.max():.4f}, 8 starts)")
+    print(f"{s:>6}: loss drop in 30 steps, median {np.median(d):.4f} (range {d.min():.4f} to {d.max():.4f}, 8 starts)")
 assert np.median(drops["xavier"]) < 5e-3                             # typically stuck on the plateau
 assert np.median(drops["he"]) > 0.1                                  # typically learning
 assert np.median(drops["he"]) > 100 * np.median(drops["xavier"])
@@ -394,17 +488,18 @@ schedules = {
     "warm restarts": optimizers.cosine_restarts_schedule(0.05, period=100),
     "one-cycle": optimizers.one_cycle_schedule(0.1, T),
 }
-runs = [optimizers.run_many(wobbly, [optimizers.noisy_gd(3.0)] * 5, [1.3, -1.1], steps=T,
-                            lrs=list(schedules.values()), rng=seed) for seed in range(5)]
+n_noise = 3
+runs = [optimizers.run_many(wobbly, [optimizers.noisy_gd(3.0)] * len(schedules), [1.3, -1.1], steps=T,
+                            lrs=list(schedules.values()), rng=seed) for seed in range(n_noise)]
 final = {name: float(np.mean([r[i].final_loss for r in runs])) for i, name in enumerate(schedules)}
 # One final loss of the constant rate is one draw from the cloud it jitters in; its level is the average over time
 hover = float(np.mean([r[0].losses[-100:] for r in runs]))
 floor = wobbly.loss(wobbly.global_minima[0])
 annealed = [name for name in schedules if name != "constant"]
 in_global = np.mean([r[i].final_loss < floor + 0.05 for r in runs for i in range(1, len(schedules))])
-print(f"mean final loss over 5 noise seeds (global minimum {floor:.1f}):", {k: round(v, 3) for k, v in final.items()})
+print(f"mean final loss over {n_noise} noise seeds (global minimum {floor:.1f}):", {k: round(v, 3) for k, v in final.items()})
 print(f"the constant rate hovers at a loss of {hover:.3f} (mean over its last 100 steps); "
-      f"{in_global:.0%} of the {5 * len(annealed)} annealed runs end in the global minimum")
+      f"{in_global:.0%} of the {n_noise * len(annealed)} annealed runs end in the global minimum")
 assert all(final[name] < hover for name in annealed)  # every annealed schedule ends below the constant rate's cloud
 
 # %%
@@ -412,7 +507,7 @@ fig, axes = plotting.new_figure(2, 3, figsize=(12, 8.4))
 glob = np.asarray(wobbly.global_minima).reshape(-1, 2)
 others = np.array([m for m in np.asarray(wobbly.minima).reshape(-1, 2) if not np.any(np.all(np.isclose(m, glob), axis=1))])
 for ax, (i, name), style in zip(axes.flat, enumerate(schedules), plotting.series_styles(5)):
-    plotting.plot_contour(ax, wobbly, wobbly.bounds, levels=20, lines=False, minima=np.empty((0, 2)),
+    plotting.plot_contour(ax, wobbly, wobbly.bounds, levels=20, lines=False, resolution=61, minima=np.empty((0, 2)),
                           ylabel="y", colorbar=i in (2, 4))
     if len(others):
         ax.plot(others[:, 0], others[:, 1], linestyle="none", marker="o", markersize=4, markerfacecolor="w",
@@ -427,7 +522,7 @@ names = list(schedules)
 means = [final[n] for n in names]
 spreads = [np.std([r[i].final_loss for r in runs]) for i in range(len(names))]
 bar_ax.barh(np.arange(len(names)), means, xerr=spreads, color="0.75", edgecolor="k",
-            hatch=["", "//", "\\\\", "xx", ".."], label="mean ± s.d., 5 noise seeds")
+            hatch=["", "//", "\\\\", "xx", ".."], label=f"mean ± s.d., {n_noise} noise seeds")
 bar_ax.axvline(floor, color="k", linestyle="--", label=f"global minimum ({floor:.2f})")
 bar_ax.axvline(hover, color="k", linestyle=":", label=f"constant rate's level ({hover:.2f})")
 bar_ax.set_yticks(np.arange(len(names)), names)
@@ -435,7 +530,7 @@ bar_ax.invert_yaxis()
 bar_handles, bar_labels = bar_ax.get_legend_handles_labels()
 bar_ax.legend(bar_handles + map_handles[-2:], bar_labels + ["local minima (maps)", "global minimum (maps)"],
               fontsize="small", loc="upper center", bbox_to_anchor=(0.5, -0.22), ncol=1)
-plotting.label_axes(bar_ax, "final loss, 5 noise seeds", "final loss", "")
+plotting.label_axes(bar_ax, f"final loss, {n_noise} noise seeds", "final loss", "")
 fig
 
 # %% [markdown]
@@ -510,8 +605,8 @@ assert std_caught_up.any() and std_catch_up <= 75             # ... and the raw 
 # |---|---|---|---|
 # | Loss flat from the start; activations and gradients shrink layer by layer | near-flat region (plateau) created by the signal dying through the layers | He/Xavier initialization matched to the activation; skip connections *with* scaled or zero-initialized branches, or normalization | [§2 above](#2.-Vanishing-and-exploding-gradients); [chapter 2 §6, width and skip connections](../notebooks/02_loss_geometry.ipynb#6.-Width-and-skip-connections-in-miniature) |
 # | Rare huge gradient norms, loss spikes that undo progress | a cliff: a narrow, extremely steep region | gradient clipping by norm | [§3 above](#3.-Cliffs-and-clipping) |
-# | Loss oscillates or explodes soon after the start | the step is too large for the curvature, $\eta > 2/\lambda_{\max}$ | lower the learning rate (range test), warm-up (not demonstrated in this course) | [§1 above](#1.-The-learning-rate-range-test); [chapter 5 §4, the stability threshold](../notebooks/05_sharpness_and_sam.ipynb#4.-The-stability-threshold-and-the-edge-of-stability) |
-# | Training loss ≈ 0, test loss much higher (and rising, if you train on) | overfitting: the model fits the training set's noise — a small or noisy training set, a large model | more data or augmentation, weight decay, early stopping, a smaller model | [the checklist, §7 below](#7.-A-checklist-for-a-run-that-fails); not "a sharp minimum": $\lambda_{\max}$ compared across models says nothing ([chapter 5, Dinh et al.](../notebooks/05_sharpness_and_sam.ipynb#5.-Sharpness-aware-minimization-(SAM))) |
+# | Loss oscillates or explodes soon after the start | the step is too large for the curvature, $\eta > 2/\lambda_{\max}$ | lower the learning rate (range test), warm-up | [§1 above](#1.-The-learning-rate-range-test) (and its warm-up subsection); [chapter 5 §4, the stability threshold](../notebooks/05_sharpness_and_sam.ipynb#4.-The-stability-threshold-and-the-edge-of-stability) |
+# | Training loss ≈ 0, test loss much higher (and rising, if you train on) | overfitting: the model fits the training set's noise — a small or noisy training set, a large model | more data or augmentation, weight decay, early stopping, a smaller model | [the checklist, §7 below](#7.-A-checklist-for-a-run-that-fails) (more data and weight decay; augmentation and early stopping are named, not demonstrated); not "a sharp minimum": $\lambda_{\max}$ compared across models says nothing ([chapter 5, Dinh et al.](../notebooks/05_sharpness_and_sam.ipynb#5.-Sharpness-aware-minimization-(SAM))) |
 # | Steady but very slow progress | ill-conditioned curvature, $\kappa \gg 1$ | standardize inputs, momentum or Adam, schedules | [§5 above](#5.-Normalization-and-conditioning); [chapter 1 §4, conditioning](../notebooks/01_convexity_and_jensen.ipynb#4.-Convex-but-slow-—-conditioning); [chapter 4 §4, momentum](../notebooks/04_saddle_points.ipynb#4.-A-map-of-convergence) |
 # | Long plateau, then a sudden drop | a saddle point or flat region (negative curvature, tiny gradient) | noise (SGD, perturbed GD), curvature (saddle-free Newton), a different learning rate | [chapter 4 §1–2 and §5](../notebooks/04_saddle_points.ipynb#5.-Plateaus-are-saddles); [chapter 3 §4, why saddles dominate](../notebooks/03_critical_points.ipynb#4-·-Why-saddles-dominate-in-high-dimensions) |
 # | Different seeds give different results | many minima of different quality; sensitivity to the start | ensembles, regularization, simpler models, learning-rate schedules | [chapter 1 §3, basins of attraction](../notebooks/01_convexity_and_jensen.ipynb#3.-Why-convexity-makes-optimization-easy); [chapter 6, mode connectivity and ensembles](../notebooks/06_mode_connectivity.ipynb#6.-What-it-is-good-for:-ensembles-along-the-curve); [§4 above](#4.-Schedules) |
@@ -531,7 +626,7 @@ starts = default_rng(0).uniform(-1.4, 1.4, size=(20, 2))
 spread = {}
 for amplitude in (0.3, 0.02):
     landscape = functions.get("wobbly", amplitude=amplitude)
-    ends = optimizers.run_many(landscape, [optimizers.gd()] * 20, starts, steps=200, lrs=0.02)
+    ends = optimizers.run_many(landscape, [optimizers.gd()] * 20, starts, steps=100, lrs=0.02)
     spread[amplitude] = np.std([r.final_loss for r in ends])
     print(f"ripple amplitude {amplitude}: spread (s.d.) of the 20 final losses = {spread[amplitude]:.3f}")
 assert spread[0.3] > 10 * spread[0.02]
@@ -651,10 +746,12 @@ print(f"7. at η = 20 the loss explodes at step {blowup.diverged_at}; the losses
 #   sweep, loss, one rate a decade below the bottom) measures where training becomes unstable along the path it
 #   actually takes. Its bottom overshoots $2/\lambda_{\max}$; and a cross-entropy network can train well far
 #   above $2/\lambda_{\max}$ at initialization — the catapult lowers the curvature below $2/\eta$ — so its
-#   suggestion is a safe start, not a ceiling.
+#   suggestion is a safe start, not a ceiling. **Warm-up** reaches a rate the starting curvature forbids: small
+#   early steps let $\lambda_{\max}$ fall before the step is large.
 # * **Vanishing and exploding gradients** are products of many per-layer factors; initialization sets the factor
 #   (He for ReLU, Xavier for tanh). Skip connections alone do not fix it — plain residual blocks explode — but skips
-#   with branches scaled by $1/\sqrt{L}$ or started at zero keep every layer's gradient of order one. Diagnose with
+#   with branches scaled by $1/\sqrt{L}$ or started at zero keep every layer's gradient of order one, and layer
+#   normalization turns the exponential growth into a polynomial one. Diagnose with
 #   *relative* measures: activation growth across layers, first-to-last gradient ratio, update/weight ratios,
 #   dead-unit fractions.
 # * At a **cliff** the gradient is huge and a step throws the iterate away; **clipping** keeps the direction and
