@@ -1186,8 +1186,9 @@ def train_lockstep(objective, starts, *, steps: int = 400, lr: float = 0.02, noi
         Its ``grad_batch`` gives the gradients of all rows at once.
     starts : array_like, shape (K, P)
         The K starting points (finite).
-    steps : int, default 400
-        Number of Adam steps, at least 0.
+    steps : int or array_like of int, default 400
+        Number of Adam steps, at least 0: one for all rows, or one per row (shape ``(K,)``; a row stops
+        moving after its own count, e.g. copies spawned at step :math:`k` train :math:`T - k` more steps).
     lr : float, default 0.02
         Learning rate, positive.
     noise : float, default 0
@@ -1204,7 +1205,13 @@ def train_lockstep(objective, starts, *, steps: int = 400, lr: float = 0.02, noi
     """
     objective = as_objective(objective)
     thetas = check_array(starts, "starts", shape=(None, objective.dim)).astype(float).copy()
-    steps = check_int(steps, "steps", low=0)
+    if np.ndim(steps) == 0:
+        row_steps = np.full(thetas.shape[0], check_int(steps, "steps", low=0))
+    else:
+        row_steps = np.array([check_int(n, "steps", low=0) for n in np.asarray(steps).ravel()])
+        if np.shape(steps) != (thetas.shape[0],):
+            raise ValueError(f"`steps` has shape {np.shape(steps)}; expected one count per row of `starts`, "
+                             f"shape ({thetas.shape[0]},)")
     lr = check_scalar(lr, "lr", low=0, low_inclusive=False)
     noise = check_scalar(noise, "noise", low=0)
     if not isinstance(anneal_noise, (bool, np.bool_)):
@@ -1215,14 +1222,18 @@ def train_lockstep(objective, starts, *, steps: int = 400, lr: float = 0.02, noi
         rng = check_rng(rng)
     b1, b2, eps = 0.9, 0.999, 1e-8
     m, v = np.zeros_like(thetas), np.zeros_like(thetas)
-    for t in range(1, steps + 1):
+    for t in range(1, int(row_steps.max(initial=0)) + 1):
         g = objective.grad_batch(thetas)
         if noise > 0:
-            scale = noise * (1 - (t - 1) / steps) if anneal_noise else noise
-            g = g + scale * rng.standard_normal(g.shape)
+            # each row's noise falls over its own run; rows that have stopped draw too (and ignore it), so the
+            # draws of a row do not depend on the other rows' step counts
+            scale = noise * np.clip(1 - (t - 1) / np.maximum(row_steps, 1), 0, 1) if anneal_noise else \
+                np.full(row_steps.shape, noise)
+            g = g + scale[:, None] * rng.standard_normal(g.shape)
         m = b1 * m + (1 - b1) * g
         v = b2 * v + (1 - b2) * g * g
-        thetas = thetas - lr * (m / (1 - b1**t)) / (np.sqrt(v / (1 - b2**t)) + eps)
+        moving = (t <= row_steps)[:, None]
+        thetas = np.where(moving, thetas - lr * (m / (1 - b1**t)) / (np.sqrt(v / (1 - b2**t)) + eps), thetas)
     return thetas
 
 

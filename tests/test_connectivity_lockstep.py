@@ -71,3 +71,14 @@ def test_lockstep_annealed_noise_is_noise_free_at_the_end(model):
                                                    rng=3))
     with pytest.raises(TypeError, match="anneal_noise"):
         C.train_lockstep(model, start, steps=1, noise=0.5, anneal_noise=1, rng=3)
+
+
+def test_lockstep_per_row_steps_match_separate_runs(model):
+    starts = np.stack([model.init(np.random.default_rng(s)) for s in range(3)])
+    ends = C.train_lockstep(model, starts, steps=[10, 0, 25], lr=0.03)
+    np.testing.assert_array_equal(ends[1], starts[1])
+    for k, n in [(0, 10), (2, 25)]:
+        ref = optimizers.run(model, optimizers.adam(), starts[k], steps=n, lr=0.03).final_theta
+        np.testing.assert_allclose(ends[k], ref, rtol=0, atol=1e-10)
+    with pytest.raises(ValueError, match="steps"):
+        C.train_lockstep(model, starts, steps=[10, 5])
