@@ -292,7 +292,7 @@ assert curve_profile.error_barrier <= 0.02  # at most 4 of 200 points more miscl
 # %%
 aligned_line = connectivity.aligned_line(model, theta_1, theta_2)
 explorer = PathExplorer(model, {"straight line": line, "aligned straight line": aligned_line,
-                                "trained curve": curve})
+                                "trained curve": curve}, resolution=45)
 explorer
 
 # %%
@@ -318,7 +318,7 @@ assert aligned_profile.barrier < 0.1 * line_profile.barrier
 # nearer copy without leaving the valley. Both panels use the same distances on both axes and the same colours.
 
 # %%
-left = connectivity.plane_grid(model, theta_1, theta_2, curve.bends[0], resolution=35, margin=0.25)
+left = connectivity.plane_grid(model, theta_1, theta_2, curve.bends[0], resolution=31, margin=0.25)
 # The second plane shares the origin θ₁ and the first axis (towards θ₂); evaluate it on the same window.
 right_basis = connectivity.plane_grid(model, theta_1, theta_2, aligned_line.points(1.0), resolution=2)
 window = np.stack(np.meshgrid(left.x, left.y, indexing="ij"), axis=-1)
