@@ -1161,6 +1161,9 @@ def aligned_line(model, theta_a, theta_b, *, flip_signs: bool | None = None) -> 
     Path
         A straight line (no bends) from ``theta_a`` to the aligned ``theta_b``.
     """
+    _check_model(model)
+    theta_a = check_vector(theta_a, "theta_a", model.dim)
+    theta_b = check_vector(theta_b, "theta_b", model.dim)
     return Path.line(theta_a, weight_matching(model, theta_a, theta_b, flip_signs=flip_signs).theta)
 
 
