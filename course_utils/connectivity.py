@@ -53,6 +53,8 @@ __all__ = [
     "error_batch",
     "PathProfile",
     "path_profile",
+    "aligned_line",
+    "train_lockstep",
     "CurveTraining",
     "train_curve",
     "path_search_loss_evaluations",
@@ -1135,6 +1137,107 @@ def weight_matching(model, theta_ref, theta, *, flip_signs: bool | None = None, 
     aligned = permute_hidden_units(model, theta, perms, signs)
     return Alignment(theta=aligned, perms=perms, signs=signs, distance_before=float(np.linalg.norm(ref - theta)),
                      distance_after=float(np.linalg.norm(ref - aligned)), sweeps=sweeps)
+
+
+def aligned_line(model, theta_a, theta_b, *, flip_signs: bool | None = None) -> Path:
+    r"""The straight line from ``theta_a`` to ``theta_b`` after weight matching ``theta_b`` to ``theta_a``.
+
+    :math:`\theta(t) = (1-t)\,\theta_a + t\,\pi(\theta_b)`, where :math:`\pi(\theta_b)` is
+    :func:`weight_matching`'s relabelling of ``theta_b`` (same function, hidden units permuted and, for tanh,
+    sign-flipped to be closest to ``theta_a``). Ainsworth et al. (2023) found this line nearly free of a barrier
+    for wide enough networks; its end point is a different vector from ``theta_b`` but the same network.
+
+    Parameters
+    ----------
+    model : MLP
+        A :class:`~course_utils.models.MLP`.
+    theta_a, theta_b : array_like, shape (P,)
+        The two networks; ``theta_a`` stays fixed, ``theta_b`` is relabelled.
+    flip_signs : bool, optional
+        As in :func:`weight_matching`.
+
+    Returns
+    -------
+    Path
+        A straight line (no bends) from ``theta_a`` to the aligned ``theta_b``.
+    """
+    _check_model(model)
+    theta_a = check_vector(theta_a, "theta_a", model.dim)
+    theta_b = check_vector(theta_b, "theta_b", model.dim)
+    return Path.line(theta_a, weight_matching(model, theta_a, theta_b, flip_signs=flip_signs).theta)
+
+
+def train_lockstep(objective, starts, *, steps: int = 400, lr: float = 0.02, noise: float = 0.0,
+                   anneal_noise: bool = False, rng=None) -> np.ndarray:
+    r"""Train several networks side by side with full-batch Adam, one batched gradient per step.
+
+    Each row of ``starts`` follows its own Adam trajectory (:math:`\beta_1 = 0.9`, :math:`\beta_2 = 0.999`,
+    :math:`\epsilon = 10^{-8}`, bias-corrected, as :func:`course_utils.optimizers.adam`), so row ``k`` ends where
+    a separate full-batch run from ``starts[k]`` would; the rows share only the call to ``grad_batch``. That is
+    what makes the chapter's many small trainings cheap: the per-call overhead is paid once per step.
+
+    With ``noise`` > 0 every gradient gets independent Gaussian noise, :math:`g_k + \sigma\,\xi_k`,
+    :math:`\xi_k \sim \mathcal N(0, I)` — a stand-in for minibatch noise: rows that start at the same point
+    then follow different noisy trajectories. With ``anneal_noise`` the scale falls linearly,
+    :math:`\sigma_t = \sigma\,(1 - (t-1)/T)` at step :math:`t` of :math:`T`, so the last steps are nearly
+    noise-free and each row settles into the minimum it has reached (as minibatch noise fades when every
+    example is fitted).
+
+    Parameters
+    ----------
+    objective : Objective
+        Its ``grad_batch`` gives the gradients of all rows at once.
+    starts : array_like, shape (K, P)
+        The K starting points (finite).
+    steps : int or array_like of int, default 400
+        Number of Adam steps, at least 0: one for all rows, or one per row (shape ``(K,)``; a row stops
+        moving after its own count, e.g. copies spawned at step :math:`k` train :math:`T - k` more steps).
+    lr : float, default 0.02
+        Learning rate, positive.
+    noise : float, default 0
+        Standard deviation :math:`\sigma` of the gradient noise, at least 0.
+    anneal_noise : bool, default False
+        Let the noise scale fall linearly from ``noise`` at the first step to 0 after the last.
+    rng : numpy.random.Generator or int, optional
+        Source of the noise; required when ``noise`` > 0.
+
+    Returns
+    -------
+    ndarray, shape (K, P)
+        The K trained parameter vectors.
+    """
+    objective = as_objective(objective)
+    thetas = check_array(starts, "starts", shape=(None, objective.dim)).astype(float).copy()
+    if np.ndim(steps) == 0:
+        row_steps = np.full(thetas.shape[0], check_int(steps, "steps", low=0))
+    else:
+        row_steps = np.array([check_int(n, "steps", low=0) for n in np.asarray(steps).ravel()])
+        if np.shape(steps) != (thetas.shape[0],):
+            raise ValueError(f"`steps` has shape {np.shape(steps)}; expected one count per row of `starts`, "
+                             f"shape ({thetas.shape[0]},)")
+    lr = check_scalar(lr, "lr", low=0, low_inclusive=False)
+    noise = check_scalar(noise, "noise", low=0)
+    if not isinstance(anneal_noise, (bool, np.bool_)):
+        raise TypeError(f"`anneal_noise` must be True or False, got {anneal_noise!r}")
+    if noise > 0:
+        if rng is None:
+            raise ValueError("`rng` is None, but `noise` > 0 needs a source of random numbers")
+        rng = check_rng(rng)
+    b1, b2, eps = 0.9, 0.999, 1e-8
+    m, v = np.zeros_like(thetas), np.zeros_like(thetas)
+    for t in range(1, int(row_steps.max(initial=0)) + 1):
+        g = objective.grad_batch(thetas)
+        if noise > 0:
+            # each row's noise falls over its own run; rows that have stopped draw too (and ignore it), so the
+            # draws of a row do not depend on the other rows' step counts
+            scale = noise * np.clip(1 - (t - 1) / np.maximum(row_steps, 1), 0, 1) if anneal_noise else \
+                np.full(row_steps.shape, noise)
+            g = g + scale[:, None] * rng.standard_normal(g.shape)
+        m = b1 * m + (1 - b1) * g
+        v = b2 * v + (1 - b2) * g * g
+        moving = (t <= row_steps)[:, None]
+        thetas = np.where(moving, thetas - lr * (m / (1 - b1**t)) / (np.sqrt(v / (1 - b2**t)) + eps), thetas)
+    return thetas
 
 
 # --------------------------------------------------------------------------------------------

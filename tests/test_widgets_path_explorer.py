@@ -98,3 +98,30 @@ def test_reset_and_validation(explorer, setup):
     single = PathExplorer(m, C.Path.line(a, b), t=0.0)
     assert single.state.path_name == "path" and "at the same t" not in single.message_text
     single.close()
+
+
+def test_aligned_straight_line_option(setup):
+    """The aligned line (weight matching, then the segment) as a path of the explorer: its end is network b
+    relabelled (same outputs), its barrier is that of a dense point-by-point evaluation of the segment, and it is
+    far below the unaligned line's."""
+    m, a, b, paths = setup
+    aligned = C.aligned_line(m, a, b)
+    end = aligned.points(1.0)
+    np.testing.assert_allclose(m.forward_batch(end[None]), m.forward_batch(b[None]), atol=1e-10)  # same function
+    assert np.linalg.norm(end - a) < 0.7 * np.linalg.norm(b - a)  # ... but closer to a
+    e = PathExplorer(m, {"straight line": paths["straight line"], "aligned straight line": aligned}, resolution=20)
+    try:
+        e.set(path="aligned straight line", t=0.5)
+        assert e.error is None and e.state.path_name == "aligned straight line"
+        # independent oracle: the loss at each point of the segment, one unbatched call per t
+        t = np.linspace(0, 1, 61)
+        dense = np.array([m.loss((1 - ti) * a + ti * end) for ti in t])
+        expected = dense.max() - 0.5 * (dense[0] + dense[-1])
+        assert e.profiles["aligned straight line"].barrier == pytest.approx(expected, rel=1e-9, abs=1e-12)
+        finer = np.array([m.loss((1 - ti) * a + ti * end) for ti in np.linspace(0, 1, 401)])
+        assert finer.max() - 0.5 * (finer[0] + finer[-1]) < expected + 0.01  # 61 points do not miss a peak
+        assert e.state.loss == pytest.approx(m.loss(0.5 * (a + end)))
+        assert expected < 0.2 * e.profiles["straight line"].barrier
+        print(expected, e.profiles["straight line"].barrier)
+    finally:
+        e.close()

@@ -181,7 +181,14 @@ class PathExplorer(Explorer):
         self.cursor = ax.axvline(0.5, color="0.4", linewidth=1, linestyle=":")
         ax.set_yscale("log")
         ax.set_xlim(0, 1)
-        ax.legend(fontsize=self.font(8), loc="lower center")
+        # Headroom above the highest profile (a third of the log range) holds the legend, so it never covers
+        # the low, flat profiles at the bottom — the aligned line and the trained curve are the interesting ones.
+        lo = min(float(np.min(p.losses)) for p in self.profiles.values())
+        hi = max(float(np.max(p.losses)) for p in self.profiles.values())
+        lo, hi = max(lo, 1e-12), max(hi, 1e-12)
+        span = max(hi / lo, 10.0)
+        ax.set_ylim(lo / span**0.05, hi * span**0.5)
+        ax.legend(fontsize=self.font(8), loc="upper left")
         label_axes(ax, "training loss along each path", "t (0 = network 1, 1 = network 2)", "loss (log scale)")
 
     def draw(self, state: PathState):
@@ -201,8 +208,8 @@ class PathExplorer(Explorer):
             gx = np.linspace(*self.extent[:2], self.resolution)
             gy = np.linspace(*self.extent[2:], self.resolution)
             self.boundary = self.ax_data.contour(gx, gy, p, levels=[0.5], colors=[OKABE_ITO[3]], linewidths=2)
-        label_axes(self.ax_data, f"decision boundary at θ({state.t:.2f}), {state.path_name}: "
-                                 f"accuracy {100 * state.accuracy:.1f} %")
+        label_axes(self.ax_data, f"decision boundary at θ({state.t:.2f}) on the {state.path_name}\n"
+                                 f"training accuracy {100 * state.accuracy:.1f} %")
         for name, marker in self.markers.items():
             if name == state.path_name:
                 marker.set_data([state.t], [state.loss])
