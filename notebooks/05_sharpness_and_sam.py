@@ -508,8 +508,9 @@ for name, trajs in (("ASAM ρ=0.5, batch 8", variants[:3]), ("SAM ρ=0.1, m=4, b
 # %% [markdown]
 # Both variants end flatter than SGD, like SAM: over the thirteen runs, start by start, ASAM / SGD lay between 0.48
 # and 0.70 and m-sharpness SAM / SGD between 0.68 and 0.78 (plain SAM: 0.70–0.81; the asserts ask for 0.95). The
-# radii mean different things, so the order among the three says little: ASAM's $\rho = 0.5$ is a Euclidean radius
-# of 0.5 for the biases (factor 1) and about half of each weight's size for the weights, far more than SAM's 0.1. On this toy all of them reach about the same
+# radii mean different things, so the order among the three says little: ASAM's ball has radius 0.5 in units of
+# $|w_i| + 0.01$ for the weights (no weight moves by more than half its size plus 0.005) and in plain units for the
+# biases, while SAM's has radius 0.1 for all. On this toy all of them reach about the same
 # test accuracy as SGD; the benefits Foret et al. and Kwon et al. report (on image benchmarks) are not something a
 # 150-point test set can resolve.
 
