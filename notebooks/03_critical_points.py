@@ -106,12 +106,12 @@ gallery = CriticalGallery(lam1=1.0, lam2=-1.0, angle=45.0)
 gallery
 
 # %%
-# Check, on a copy of the gallery at its starting settings (yours stays as you left it): with λ₂ = −1 on the
-# axis rotated by 45°, the escape direction is ±(−1, 1)/√2 — perpendicular to target (a).
-start = CriticalGallery(lam1=1.0, lam2=-1.0, angle=45.0)
-u = start.state.classification.escape_direction
-assert start.state.classification.kind == "saddle"
-start.close()
+# Check, at the gallery's starting settings (yours stays as you left it: `compute` only says what the gallery
+# would show, drawing nothing): with λ₂ = −1 on the axis rotated by 45°, the escape direction is ±(−1, 1)/√2 —
+# perpendicular to target (a).
+start = gallery.compute({"lam1": 1.0, "lam2": -1.0, "angle": 45.0})
+u = start.classification.escape_direction
+assert start.classification.kind == "saddle"
 assert abs(abs(u @ np.array([-1.0, 1.0]) / np.sqrt(2)) - 1) < 1e-9
 print("escape direction:", np.round(u, 3))
 
