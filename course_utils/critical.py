@@ -1126,7 +1126,8 @@ def probability_all_positive(n: int, trials: int = 100_000, rng=0, chunk: int = 
         Number of matrices drawn.
     rng : Generator or int
     chunk : int
-        Matrices diagonalised per batch (memory only; the result does not depend on it).
+        Matrices drawn per batch (memory only; the result does not depend on it). Only those whose diagonal is
+        all positive are diagonalised: :math:`\lambda_{\min} \le A_{ii}` rules the others out.
     confidence : float
         Level of the Clopper–Pearson interval, in (0, 1).
 
@@ -1145,8 +1146,12 @@ def probability_all_positive(n: int, trials: int = 100_000, rng=0, chunk: int = 
     done = 0
     while done < trials:
         b = min(chunk, trials - done)
-        lam_min = np.linalg.eigvalsh(goe_matrices(n, b, rng))[:, 0]
-        count += int(np.sum(lam_min > 0))
+        A = goe_matrices(n, b, rng)
+        # λ_min ≤ e_iᵀ A e_i = A_ii: a matrix with a diagonal entry ≤ 0 is no hit, and only the rest (a fraction
+        # ~2⁻ⁿ) need an eigenvalue — the same count, the same draws, a fraction of the work
+        A = A[np.all(np.diagonal(A, axis1=1, axis2=2) > 0, axis=1)]
+        if len(A):
+            count += int(np.sum(np.linalg.eigvalsh(A)[:, 0] > 0))
         done += b
     return ProbabilityEstimate.from_count(count, trials, confidence)
 

@@ -66,6 +66,7 @@ __all__ = [
     "sharpness_during_training_at",
     "lambda_max_batch",
     "rescale_relu_network",
+    "weights_only_mask",
 ]
 
 # Below this many parameters the trace is computed exactly from P Hessian-vector products.
@@ -371,7 +372,8 @@ def _random_direction_sharpness(objective, theta, radius, n_directions, rng, nam
     return RandomSharpness(float(increases.max()), float(increases.mean()), increases, radius, stderr)
 
 
-def sam_sharpness(objective, theta, rho: float = 0.05, *, adaptive: bool = False, eta: float = 0.01) -> float:
+def sam_sharpness(objective, theta, rho: float = 0.05, *, adaptive: bool = False, eta: float = 0.01,
+                  scale_mask=None) -> float:
     r"""SAM's sharpness :math:`L(\theta + \hat\varepsilon) - L(\theta)` with :math:`\hat\varepsilon = \rho g/\|g\|`.
 
     The first-order worst case in a ball of radius :math:`\rho` (ASAM's scaled ball with ``adaptive=True``;
@@ -392,6 +394,9 @@ def sam_sharpness(objective, theta, rho: float = 0.05, *, adaptive: bool = False
     eta : float, default 0.01
         ASAM's offset :math:`\eta \ge 0` in :math:`|\theta| + \eta` (not a learning rate); ignored unless
         ``adaptive``.
+    scale_mask : array_like of bool, shape (P,), optional
+        ASAM only: the coordinates scaled by :math:`|\theta_i| + \eta`, the others keep the factor 1 (Kwon et
+        al.'s code scales weights, not biases: :func:`weights_only_mask`). Default None: all of them.
 
     Returns
     -------
@@ -405,7 +410,7 @@ def sam_sharpness(objective, theta, rho: float = 0.05, *, adaptive: bool = False
     g = objective.unchecked_grad(theta)
     if not np.all(np.isfinite(g)):
         raise ValueError("the gradient at `theta` must be finite")
-    eps_hat = sam_perturbation(g, rho, theta, adaptive=adaptive, eta=eta)
+    eps_hat = sam_perturbation(g, rho, theta, adaptive=adaptive, eta=eta, scale_mask=scale_mask)
     with np.errstate(all="ignore"):
         new_loss = objective.unchecked_loss(theta + eps_hat)
     return float(_finite_increase(new_loss, float(objective.unchecked_loss(theta)), "rho", rho))
@@ -681,7 +686,7 @@ def sharpness_during_training(objective, theta0, *, steps: int, lr: float, every
 
 
 def sharpness_during_training_at(objective, theta0, lrs, *, steps: int, every: int = 10,
-                                 rng=0) -> dict[float, SharpnessTrace]:
+                                 rng=0, tol: float = 1e-8) -> dict[float, SharpnessTrace]:
     r""":func:`sharpness_during_training` under full-batch GD at several step sizes from one start, side by side.
 
     The runs step in lockstep (:func:`course_utils.optimizers.run_many`: one batched gradient per step serves
@@ -703,6 +708,10 @@ def sharpness_during_training_at(objective, theta0, lrs, *, steps: int, every: i
         Measure :math:`\lambda_{\max}` every ``every`` steps, and at the last one.
     rng : Generator or int
         Source of the Lanczos start vectors.
+    tol : float
+        Relative residual at which :func:`lambda_max_batch` accepts a top Ritz value, in (0, 1). The error of
+        the Ritz value is of the order of the residual squared over the spectral gap: ``1e-6`` already gives
+        :math:`\lambda_{\max}` to about twelve digits on the chapter's network, in fewer Lanczos steps.
 
     Returns
     -------
@@ -712,6 +721,7 @@ def sharpness_during_training_at(objective, theta0, lrs, *, steps: int, every: i
     objective = as_objective(objective)
     steps = check_int(steps, "steps", low=1)
     every = check_int(every, "every", low=1)
+    tol = check_scalar(tol, "tol", low=0, high=1, low_inclusive=False, high_inclusive=False)
     rng = check_rng(rng)
     if isinstance(lrs, (str, bytes)) or not hasattr(lrs, "__iter__"):
         raise TypeError(f"`lrs` must be a sequence of step sizes, got {lrs!r}")
@@ -723,7 +733,7 @@ def sharpness_during_training_at(objective, theta0, lrs, *, steps: int, every: i
     for traj in trajs:
         idx = np.unique(np.r_[np.arange(0, traj.thetas.shape[0], every), traj.thetas.shape[0] - 1])
         picks.append(idx[idx < traj.thetas.shape[0] - 1] if traj.diverged else idx)  # a diverged run's last is not finite
-    lam = lambda_max_batch(objective, np.concatenate([t.thetas[i] for t, i in zip(trajs, picks)]), rng=rng)
+    lam = lambda_max_batch(objective, np.concatenate([t.thetas[i] for t, i in zip(trajs, picks)]), rng=rng, tol=tol)
     bounds = np.cumsum([0] + [i.size for i in picks])
     return {lr: SharpnessTrace(i, lam[a:b], t, lr) for lr, t, i, a, b in zip(lrs, trajs, picks, bounds[:-1], bounds[1:])}
 
@@ -731,6 +741,31 @@ def sharpness_during_training_at(objective, theta0, lrs, *, steps: int, every: i
 # --------------------------------------------------------------------------------------------
 # Reparameterization (Dinh et al. 2017)
 # --------------------------------------------------------------------------------------------
+def weights_only_mask(model) -> np.ndarray:
+    r"""The boolean mask of an MLP's weight-matrix entries in its flat parameter vector (biases False).
+
+    ASAM's reference code (Kwon et al. 2021, github.com/SamsungLabs/ASAM) scales the perturbation of the
+    weight tensors by :math:`|w| + \eta` and leaves the biases' factor at 1; pass this mask as ``scale_mask``
+    to :func:`course_utils.optimizers.sam` or :func:`sam_sharpness` to do the same.
+
+    Parameters
+    ----------
+    model : MLP
+        Any :class:`course_utils.models.MLP` (without biases every entry is a weight).
+
+    Returns
+    -------
+    ndarray of bool, shape (P,)
+        True at the entries of the :math:`W_\ell`, False at those of the :math:`b_\ell`.
+    """
+    from .models import MLP
+
+    check_instance(model, "model", MLP, "a course_utils.models.MLP")
+    # flatten puts each layer's W then b where unflatten reads them: ones on the weights, zeros on the biases
+    layers = model.unflatten(np.zeros(model.dim))
+    return model.flatten([(np.ones_like(W), None if b is None else np.zeros_like(b)) for W, b in layers]) > 0
+
+
 def rescale_relu_network(model, theta, alpha: float) -> np.ndarray:
     r"""Dinh et al.'s reparameterization :math:`(W_1, b_1, W_2) \to (\alpha W_1, \alpha b_1, W_2/\alpha)`.
 

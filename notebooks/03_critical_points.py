@@ -106,12 +106,12 @@ gallery = CriticalGallery(lam1=1.0, lam2=-1.0, angle=45.0)
 gallery
 
 # %%
-# Check, on a copy of the gallery at its starting settings (yours stays as you left it): with λ₂ = −1 on the
-# axis rotated by 45°, the escape direction is ±(−1, 1)/√2 — perpendicular to target (a).
-start = CriticalGallery(lam1=1.0, lam2=-1.0, angle=45.0)
-u = start.state.classification.escape_direction
-assert start.state.classification.kind == "saddle"
-start.close()
+# Check, at the gallery's starting settings (yours stays as you left it: `compute` only says what the gallery
+# would show, drawing nothing): with λ₂ = −1 on the axis rotated by 45°, the escape direction is ±(−1, 1)/√2 —
+# perpendicular to target (a).
+start = gallery.compute({"lam1": 1.0, "lam2": -1.0, "angle": 45.0})
+u = start.classification.escape_direction
+assert start.classification.kind == "saddle"
 assert abs(abs(u @ np.array([-1.0, 1.0]) / np.sqrt(2)) - 1) < 1e-9
 print("escape direction:", np.round(u, 3))
 
@@ -753,7 +753,8 @@ probe = default_rng(2).standard_normal(mlp.dim)
 assert np.allclose(dense_hvp(probe), hvp(probe), rtol=1e-9, atol=1e-12)  # the same operator
 repeats = 1000
 seed_sets = {150: range(repeats), 30: range(repeats, 2 * repeats)}  # disjoint seeds: independent experiments
-repeated = {n: [curvature.hutchinson_trace(dense_hvp, mlp.dim, rng=seed, n_probes=n) for seed in seeds]
+# the matrix itself in place of the function: all of a repetition's probes in one product, the same probes
+repeated = {n: [curvature.hutchinson_trace(H_trained, mlp.dim, rng=seed, n_probes=n) for seed in seeds]
             for n, seeds in seed_sets.items()}
 coverage = {}
 for n, runs in repeated.items():
@@ -806,7 +807,8 @@ fig
 # cumulative distribution stays within a few percent of the exact one:
 
 # %%
-density = curvature.slq_density(hvp, mlp.dim, rng=0, steps=30, n_starts=32, sigma2=1e-4)
+# the dense Hessian's products again (the same operator as the HVP, checked above), cheaper at this size
+density = curvature.slq_density(dense_hvp, mlp.dim, rng=0, steps=30, n_starts=32, sigma2=1e-4)
 grid = np.linspace(lam_trained[0], lam_trained[-1], 200)
 cdf_gap = np.max(np.abs(density.cdf(grid) - (lam_trained[None, :] <= grid[:, None]).mean(axis=1)))
 # the noise level of that average: the spread of the 32 starts' own CDFs, divided by √32
@@ -828,11 +830,10 @@ explorer = SpectrumExplorer(mlp, theta_trained, label="trained MLP", steps=20)
 explorer
 
 # %%
-# Check target (a) on a copy (your explorer stays as you left it): with as many Lanczos steps as parameters,
-# the extreme eigenvalues are exact up to rounding.
-full = SpectrumExplorer(mlp, theta_trained, label="trained MLP", steps=mlp.dim)
-assert full.state.lanczos_error[-1] < 1e-8
-full.close()
+# Check target (a) without touching your explorer (`compute` is what the explorer shows for given control
+# values, nothing drawn): with as many Lanczos steps as parameters, the extreme eigenvalues are exact up to rounding.
+full = explorer.compute({**explorer.params, "steps": mlp.dim})
+assert full.lanczos_error[-1] < 1e-8
 
 # %% [markdown]
 # ## Summary

@@ -249,6 +249,7 @@ check("5.4", rescaled_hessian)
 # *filter-normalized* direction, which scales with each unit's weights) are unchanged; $\lambda_{\max}$, the
 # trace, Keskar's box (partly) and plain SAM's ball of fixed radius are not. ASAM's ball
 # $\|\varepsilon/(|\theta| + \eta)\| \le \rho$ grows with the weights, so rescaling a layer rescales the
-# perturbation with it, which makes the measure (almost) invariant to this symmetry.
+# perturbation with it, which makes the measure (almost) invariant to this symmetry — up to the offset $\eta$, and
+# apart from the biases: Kwon et al.'s code scales only the weights, so $\alpha b_1$ meets an unscaled ball.
 #
 # </details>

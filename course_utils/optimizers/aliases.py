@@ -14,6 +14,7 @@ its own learning-rate arrangement.
 from __future__ import annotations
 
 from collections.abc import Callable
+from typing import Any
 
 from ..validation import check_bool, check_scalar
 from .schedules import LearningRate
@@ -296,7 +297,7 @@ def saddle_free_newton(damping: float = 1e-3, *,
 
 
 def sam(base: GradientTransformation | None = None, rho: float = 0.05, adaptive: bool = False, eta: float = 0.01,
-        m: int | None = None) -> GradientTransformation:
+        m: int | None = None, scale_mask: Any = None) -> GradientTransformation:
     r"""Sharpness-aware minimization (Foret et al. 2021) around any base rule.
 
     SAM minimises :math:`\max_{\|\varepsilon\| \le \rho} L(\theta + \varepsilon)`. Each step takes the
@@ -326,6 +327,10 @@ def sam(base: GradientTransformation | None = None, rho: float = 0.05, adaptive:
     m : int, optional
         Chunk size for m-sharpness; needs an objective with data (``subset``). ``None``: one perturbation for
         the whole (mini)batch.
+    scale_mask : array_like of bool, shape (P,), optional
+        ASAM only: which coordinates are scaled by :math:`|\theta_i| + \eta`; the others keep the factor 1.
+        Kwon et al.'s code scales the weights and not the biases: for an MLP pass
+        :func:`course_utils.sharpness.weights_only_mask` (default None: every coordinate is scaled).
 
     Examples
     --------
@@ -336,9 +341,9 @@ def sam(base: GradientTransformation | None = None, rho: float = 0.05, adaptive:
     >>> traj = run(q, sam(gd(), rho=0.05), [1.0, 1.0], steps=200, lr=0.05)
     """
     base = gd() if base is None else _check_transformation(base, "base")
-    tx = sam_gradient(rho, adaptive, eta, m)
+    tx = sam_gradient(rho, adaptive, eta, m, scale_mask)
     kind = "ASAM" if check_bool(adaptive, "adaptive") else "SAM"
-    extra = f", m={m}" if m is not None else ""
+    extra = (f", m={m}" if m is not None else "") + (", masked" if scale_mask is not None else "")
     return chain(tx, base, name=f"{kind}-{base.name} (ρ={check_scalar(rho, 'rho'):g}{extra})")
 
 

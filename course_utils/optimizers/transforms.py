@@ -30,7 +30,7 @@ from typing import Any, NamedTuple
 
 import numpy as np
 
-from ..validation import check_bool, check_int, check_rng, check_scalar, check_str, check_vector
+from ..validation import check_bool, check_int, check_rng, check_scalar, check_str, check_vector, short_repr
 from .schedules import LearningRate, as_schedule
 
 __all__ = [
@@ -710,7 +710,7 @@ def add_decayed_weights(weight_decay: float = 0.0) -> GradientTransformation:
 
 
 def sam_perturbation(grad: Any, rho: float, theta: Any = None, *, adaptive: bool = False,
-                     eta: float = 0.01) -> np.ndarray:
+                     eta: float = 0.01, scale_mask: Any = None) -> np.ndarray:
     r"""SAM's ascent step :math:`\hat\varepsilon`, the first-order worst case in a ball of radius :math:`\rho`.
 
     Plain SAM (Foret et al. 2021): :math:`\hat\varepsilon = \rho\, g / \|g\|_2`, the maximiser of the linearised
@@ -719,6 +719,11 @@ def sam_perturbation(grad: Any, rho: float, theta: Any = None, *, adaptive: bool
     :math:`T_\theta^{-1}\varepsilon` with :math:`T_\theta = \operatorname{diag}(|\theta| + \eta)`, which gives
     :math:`\hat\varepsilon = \rho\, T_\theta^2 g / \|T_\theta g\|_2` — large weights get large perturbations, so the
     worst case no longer depends on how the network is scaled.
+
+    Kwon et al.'s reference code (github.com/SamsungLabs/ASAM) scales only the weight tensors: a bias keeps the
+    factor 1, :math:`T_{ii} = 1`. ``scale_mask`` selects the scaled coordinates,
+    :math:`T_{ii} = |\theta_i| + \eta` where the mask is True and 1 where it is False (for an MLP,
+    :func:`course_utils.sharpness.weights_only_mask`); without it every coordinate is scaled.
 
     A zero gradient gives :math:`\hat\varepsilon = 0` (Foret et al. add :math:`10^{-12}` to the norm for the
     same effect): at an exact critical point first-order SAM sees no ascent direction.
@@ -735,6 +740,9 @@ def sam_perturbation(grad: Any, rho: float, theta: Any = None, *, adaptive: bool
         ASAM instead of SAM.
     eta : float
         ASAM's offset :math:`\eta` in :math:`|\theta| + \eta` (not the learning rate).
+    scale_mask : array_like of bool, shape (P,), optional
+        Which coordinates ASAM scales by :math:`|\theta_i| + \eta` (True) and which keep the factor 1 (False);
+        only with ``adaptive=True``. Default None: all of them.
 
     Returns
     -------
@@ -744,12 +752,44 @@ def sam_perturbation(grad: Any, rho: float, theta: Any = None, *, adaptive: bool
     rho = check_scalar(rho, "rho", low=0)
     adaptive = check_bool(adaptive, "adaptive")
     eta = check_scalar(eta, "eta", low=0)
+    mask = check_scale_mask(scale_mask, adaptive, g.size)
     if theta is None:
         if adaptive:
             raise ValueError("`theta` is required when `adaptive` is True (ASAM scales the ball by |theta| + eta)")
     else:
         theta = check_vector(theta, "theta", g.size)
-    return _sam_perturbation(g, rho, theta, adaptive, eta)
+    return _sam_perturbation(g, rho, theta, adaptive, eta, mask)
+
+
+def check_scale_mask(scale_mask: Any, adaptive: bool, size: int | None = None) -> np.ndarray | None:
+    """Validate ASAM's ``scale_mask``: None, or a 1-D boolean array (of ``size`` entries when given).
+
+    Parameters
+    ----------
+    scale_mask : array_like of bool, shape (P,), or None
+        The candidate mask.
+    adaptive : bool
+        Whether the perturbation is ASAM's; a mask without it is refused (plain SAM scales nothing).
+    size : int, optional
+        The required length ``P``; None accepts any length (checked later against the parameters).
+
+    Returns
+    -------
+    numpy.ndarray of bool, shape (P,), or None
+    """
+    if scale_mask is None:
+        return None
+    if not adaptive:
+        raise ValueError("`scale_mask` only applies with `adaptive`=True (ASAM's scaled ball); got adaptive=False")
+    mask = np.asarray(scale_mask)
+    if mask.dtype != np.bool_:
+        raise TypeError(f"`scale_mask` must be a boolean array (True: scaled by |theta| + eta), "
+                        f"got {short_repr(scale_mask)} of dtype {mask.dtype}")
+    if mask.ndim != 1 or mask.size == 0:
+        raise ValueError(f"`scale_mask` must be a non-empty 1-D boolean array, got shape {mask.shape}")
+    if size is not None and mask.size != size:
+        raise ValueError(f"`scale_mask` must have shape ({size},) like the parameters, got {mask.shape}")
+    return mask
 
 
 def _unit(v: np.ndarray) -> np.ndarray:
@@ -761,22 +801,25 @@ def _unit(v: np.ndarray) -> np.ndarray:
     return w / np.linalg.norm(w)
 
 
-def _sam_perturbation(g: np.ndarray, rho: float, theta: Any, adaptive: bool, eta: float) -> np.ndarray:
+def _sam_perturbation(g: np.ndarray, rho: float, theta: Any, adaptive: bool, eta: float,
+                      mask: np.ndarray | None = None) -> np.ndarray:
     r""":func:`sam_perturbation` for trusted inputs (the optimizer's inner loop).
 
     ASAM's :math:`T^2 g / \|T g\|` is computed as :math:`T \cdot \widehat{T g}` (the unit vector along
     :math:`T g`), which never overflows in between. A non-finite gradient gives no perturbation: the run's own
-    divergence check reports it.
+    divergence check reports it. ``mask`` (validated, same length): False entries keep :math:`T_{ii} = 1`.
     """
     with np.errstate(over="ignore", under="ignore", invalid="ignore"):
         if adaptive:
             scale = np.abs(theta) + eta
+            if mask is not None:
+                scale = np.where(mask, scale, 1.0)
             return rho * (scale * _unit(scale * _unit(g)))
         return rho * _unit(g)
 
 
 def sam_gradient(rho: float = 0.05, adaptive: bool = False, eta: float = 0.01,
-                 m: int | None = None) -> GradientTransformation:
+                 m: int | None = None, scale_mask: Any = None) -> GradientTransformation:
     r"""Replace the gradient by SAM's (Foret et al. 2021): output :math:`\nabla L(\theta + \hat\varepsilon)`.
 
     :math:`\hat\varepsilon` is :func:`sam_perturbation` of the incoming gradient :math:`u`; the gradient at
@@ -797,17 +840,24 @@ def sam_gradient(rho: float = 0.05, adaptive: bool = False, eta: float = 0.01,
         ASAM's offset in :math:`|\theta| + \eta`.
     m : int, optional
         Chunk size for m-sharpness (needs an objective with data).
+    scale_mask : array_like of bool, shape (P,), optional
+        ASAM only: the coordinates scaled by :math:`|\theta_i| + \eta`; the others keep the factor 1 (see
+        :func:`sam_perturbation`). Its length is checked against the parameters at the first step.
     """
     rho = check_scalar(rho, "rho", low=0)
     adaptive = check_bool(adaptive, "adaptive")
     eta = check_scalar(eta, "eta", low=0)
     if m is not None:
         m = check_int(m, "m", low=1)
+    mask = check_scale_mask(scale_mask, adaptive)
 
     def perturbed_grad(objective: Any, g: Any, theta: np.ndarray) -> np.ndarray:
-        return objective.unchecked_grad(theta + _sam_perturbation(np.asarray(g, dtype=float), rho, theta, adaptive, eta))
+        eps = _sam_perturbation(np.asarray(g, dtype=float), rho, theta, adaptive, eta, mask)
+        return objective.unchecked_grad(theta + eps)
 
     def sam_grad(updates: np.ndarray, params: Any, oracle: Any) -> np.ndarray:
+        if mask is not None and mask.shape[-1] != np.shape(params)[-1]:
+            raise ValueError(f"`scale_mask` has {mask.size} entries but the parameters have {np.shape(params)[-1]}")
         objective = oracle.objective
         if m is None:
             return perturbed_grad(objective, updates, params)
