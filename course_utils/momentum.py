@@ -186,9 +186,28 @@ def momentum_convergence_map(eigenvalues, lrs, betas, *, rtol: float = 1e-6, max
     g0 = np.linalg.norm(lam * x0)
     if g0 == 0:
         raise ValueError("`start` is the minimum already: the gradient there is zero")
-    if settled:
-        return _settled_map(lam, lrs, betas, rtol * g0, max_steps, explode, x0)
+    # In-process memo: a chapter's map and its explorer's map at the same settings are computed once.
+    key = (lam.tobytes(), lrs.tobytes(), betas.tobytes(), rtol, max_steps, explode, x0.tobytes(), bool(settled))
+    memo = _MAP_MEMO.pop(key, None)
+    if memo is None:
+        lam, lrs, betas, x0 = lam.copy(), lrs.copy(), betas.copy(), x0.copy()  # the caller's arrays stay writable
+        memo = (_settled_map(lam, lrs, betas, rtol * g0, max_steps, explode, x0) if settled
+                else _first_hit_map(lam, lrs, betas, rtol * g0, max_steps, explode, x0))
+        for arr in (memo.lrs, memo.betas, memo.steps, memo.diverged, memo.rate, memo.eigenvalues):
+            arr.setflags(write=False)  # shared between callers: read-only
+    _MAP_MEMO[key] = memo  # most recently used last
+    while len(_MAP_MEMO) > _MAP_MEMO_SIZE:
+        _MAP_MEMO.pop(next(iter(_MAP_MEMO)))
+    return memo
 
+
+#: Maps kept in process, by their arguments (a 50 × 67 map is ~60 kB).
+_MAP_MEMO: dict = {}
+_MAP_MEMO_SIZE = 16
+
+
+def _first_hit_map(lam, lrs, betas, goal, max_steps, explode, x0) -> MomentumMap:
+    """:func:`momentum_convergence_map` with ``settled=False``: the first step with the gradient below ``goal``."""
     # Only the cells still running are iterated, as rows (P, n_active) — one contiguous row per coordinate —
     # shrinking as cells finish. Steps run in chunks: each step stores the squared gradient and iterate norms,
     # and the chunk is then searched for every cell's first converged / blown-up step at once. The arithmetic
@@ -203,7 +222,7 @@ def momentum_convergence_map(eigenvalues, lrs, betas, *, rtol: float = 1e-6, max
     diverged = np.zeros(eta_grid.size, dtype=bool)
     with np.errstate(over="ignore"):  # a limit beyond float range is no limit: the run never "diverges"
         limit2 = (explode * np.linalg.norm(x0)) ** 2
-    goal2 = (rtol * g0) ** 2
+    goal2 = goal**2
     lam_col, lam2, ones = lam[:, None], lam**2, np.ones(lam.size)
     done_steps = 0
     with np.errstate(all="ignore"):

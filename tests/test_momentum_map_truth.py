@@ -123,3 +123,32 @@ def test_explorer_run_panel_matches_the_matrix_power_oracle():
                 assert e.state.radii[i] == pytest.approx(rho, rel=1e-9)
     finally:
         e.close()
+
+
+# --- the race's wobbly preset and the plateau's gradient ----------------------------------------------------
+def test_wobbly_preset_is_stable_for_gd_and_its_runs_end_at_minima():
+    """The preset's η lies below 2/λ_max of every minimum (Hessian eigenvalues, dense), and GD and
+    perturbed GD then end at a minimum (at η = 0.05 both bounced: 'still moving')."""
+    from course_utils import functions, race
+    from course_utils.widgets.optimizer_race import LANDSCAPE_PRESETS
+
+    w = functions.get("wobbly")
+    preset = LANDSCAPE_PRESETS["wobbly"]
+    lam_max = max(np.linalg.eigvalsh(w.hessian(np.asarray(m))).max() for m in w.minima)
+    assert abs(lam_max - (2 + 9 * np.pi**2)) < 1e-6            # f = x² + y² − cos 3πx − cos 3πy at a minimum
+    assert preset["lr"] < 2 / lam_max
+    out = race.race(w, ["gd", "perturbed_gd"], preset["start"], steps=200, lr=preset["lr"], radius=0.01)
+    for key in ("gd", "perturbed_gd"):
+        assert out[key].endpoint.kind in ("minimum", "global minimum"), out[key].endpoint.label
+    moving = race.race(w, ["gd"], preset["start"], steps=200, lr=0.05)
+    assert moving["gd"].endpoint.kind == "moving"              # the old preset: beyond the stability limit
+
+
+def test_saddle_plateau_closed_form_gradient_matches_finite_differences():
+    from course_utils import plateaus
+
+    obj = plateaus.SaddlePlateau(6)
+    theta = np.random.default_rng(3).normal(size=6)
+    fd = np.array([(obj.loss(theta + 1e-6 * e) - obj.loss(theta - 1e-6 * e)) / 2e-6 for e in np.eye(6)])
+    np.testing.assert_allclose(obj.grad(theta), fd, atol=1e-8)
+    np.testing.assert_allclose(obj.grad_batch(np.stack([theta, -theta])), np.stack([fd, -fd]), atol=1e-8)

@@ -60,6 +60,16 @@ class MomentumMapState:
     message: str
 
 
+_SUPERSCRIPT = str.maketrans("-0123456789", "⁻⁰¹²³⁴⁵⁶⁷⁸⁹")
+
+
+def _power_of_ten(value, _pos=None) -> str:
+    """A log-axis tick label ``10⁻⁹`` in plain unicode (no mathtext to lay out)."""
+    if not value > 0:
+        return ""
+    return "10" + str(int(round(np.log10(value)))).translate(_SUPERSCRIPT)
+
+
 class MomentumMapExplorer(Explorer):
     """Steps-to-converge of momentum over (η, β) for a quadratic of condition number κ, and one run of it.
 
@@ -137,6 +147,7 @@ class MomentumMapExplorer(Explorer):
 
     def _build_figure(self):
         import matplotlib as mpl
+        import matplotlib.ticker  # noqa: F401  (mpl.ticker below)
         from matplotlib import patheffects
 
         self.fig, axes = self.new_figure(2, 2, figsize=(9.2, 6.4), gridspec_kw={"width_ratios": (1.25, 1.0)})
@@ -182,7 +193,7 @@ class MomentumMapExplorer(Explorer):
         (self._path_min,) = self.ax_path.plot([0.0], [0.0], marker="*", color=OKABE_ITO[0], markeredgecolor="k",
                                               markersize=11, linestyle="none", label="minimum")
         self.ax_path.set_xlim(-1.6, 1.6)
-        self.ax_path.set_ylim(-1.6, 1.6)
+        self.ax_path.set_ylim(-3.2, 3.2)  # the first step overshoots to x₂ = 1 − η ≥ −3
         # the right-hand legends sit above their panels (in place of titles): nothing of the run is hidden
         label_axes(self.ax_path, xlabel="x₁ (eigen-direction of curvature μ = 1/κ)",
                    ylabel="x₂ (curvature L = 1)")
@@ -196,6 +207,10 @@ class MomentumMapExplorer(Explorer):
                      for st, ls, lab in zip(styles, ("--", ":"), ("ρ₁ᵏ (spectral radius, μ)", "ρ₂ᵏ (spectral radius, L)"))]
         self.ax_err.set_yscale("log")
         self.ax_err.set_ylim(1e-12, 1e4)
+        # every third decade, labelled 10⁻⁹ in plain text: mathtext labels made the layout several times slower
+        self.ax_err.yaxis.set_major_locator(mpl.ticker.LogLocator(base=1000.0, numticks=8))
+        self.ax_err.yaxis.set_minor_locator(mpl.ticker.NullLocator())
+        self.ax_err.yaxis.set_major_formatter(mpl.ticker.FuncFormatter(_power_of_ten))
         label_axes(self.ax_err, xlabel="step k", ylabel="error |x_k,i| (log scale)")
         self.ax_err.legend(fontsize=self.font(7), loc="lower center", bbox_to_anchor=(0.5, 1.0), ncol=2,
                            title="the run's error per eigen-direction", title_fontsize=self.font(8),
@@ -235,8 +250,7 @@ class MomentumMapExplorer(Explorer):
         if self._contours is None or getattr(self, "_contour_kappa", None) != state.kappa:
             if self._contours is not None:
                 self._contours.remove()
-            g = np.linspace(-1.6, 1.6, 121)
-            X1, X2 = np.meshgrid(g, g)
+            X1, X2 = np.meshgrid(np.linspace(-1.6, 1.6, 81), np.linspace(-3.2, 3.2, 81))
             lam = r.eigenvalues
             F = 0.5 * (lam[0] * X1**2 + lam[1] * X2**2)
             f0 = 0.5 * lam.sum()
