@@ -84,14 +84,16 @@ class MomentumMapExplorer(Explorer):
     title = "A map of convergence: momentum on a quadratic"
 
     def _make_controls(self):
+        # The run's sliders first: they are the light, continuously updated ones (a blit per move). κ and the
+        # budget recompute the map and rescale its colour bar on release (a full draw).
         return {
-            "kappa": log_slider("condition number κ", 1.0, 1000.0, value=100.0, steps_per_decade=8, heavy=True,
-                                readout_format=".3g"),
-            "max_steps": int_slider("max steps", 100, 2000, step=100, value=600, heavy=True),
             "lr": float_slider("run: learning rate η", float(_LRS[0]), float(_LRS[-1]), step=0.02, value=3.3,
                                tooltip="the run drawn on the right; its cell is the cross on the map"),
             "beta": float_slider("run: momentum β", float(_BETAS[0]), float(_BETAS[-1]), step=0.01, value=0.67,
                                  tooltip="the run drawn on the right; its cell is the cross on the map"),
+            "kappa": log_slider("condition number κ", 1.0, 1000.0, value=100.0, steps_per_decade=8, heavy=True,
+                                readout_format=".3g"),
+            "max_steps": int_slider("max steps", 100, 2000, step=100, value=600, heavy=True),
         }
 
     def __init__(self, **values):
