@@ -118,15 +118,17 @@ SaddleEscape()
 
 # %%
 def escape_steps_1d(grad_y, y0, lr=0.05, max_steps=20_000):
-    """Steps until |y| ≥ 1 under y ← y − η f'(y), for every start at once (NaN: not within max_steps)."""
-    y, k = np.array(y0, dtype=float), np.full(np.shape(y0), np.nan)
-    for t in range(1, max_steps + 1):
-        moving = np.isnan(k)
-        y[moving] -= lr * grad_y(y[moving])
-        k[moving & (np.abs(y) >= 1)] = t
-        if not np.isnan(k).any():
-            break
-    return k
+    """Steps until |y| ≥ 1 under y ← y − η f'(y), for each start (NaN: not within max_steps)."""
+    steps = []
+    for y in np.asarray(y0, dtype=float).tolist():  # plain floats: thousands of scalar steps run fastest in Python
+        k = np.nan
+        for t in range(1, max_steps + 1):
+            y -= lr * grad_y(y)
+            if abs(y) >= 1:
+                k = t
+                break
+        steps.append(k)
+    return np.array(steps)
 
 
 eps_d = {"strict": np.logspace(-1, -6, 6), "cubic": np.logspace(-1, -3, 5), "quartic": np.logspace(-0.5, -1.75, 6)}
