@@ -527,8 +527,10 @@ def compare_at_saddle(objective: Objective, saddle, start, runs: dict, *, steps:
     saddle : array_like (P,)
     start : array_like (P,)
     runs : dict
-        ``{label: (optimizer, lr)}`` or ``{label: (optimizer, lr, steps)}`` to give one run its own length
-        (Newton's method needs a handful of steps, and each costs a dense Hessian).
+        ``{label: (optimizer, lr)}``, ``{label: (optimizer, lr, steps)}`` to give one run its own length
+        (Newton's method needs a handful of steps, and each costs a dense Hessian), or
+        ``{label: (optimizer, lr, steps, tol)}`` to give it its own stopping tolerance as well (``steps`` may
+        be ``None`` for the common ``steps``).
     steps : int
     radius : float
         A run has escaped once it is ``radius`` away from the saddle.
@@ -543,9 +545,12 @@ def compare_at_saddle(objective: Objective, saddle, start, runs: dict, *, steps:
     rng = check_rng(rng)
     out = {}
     for label, spec in runs.items():
+        if not isinstance(spec, (tuple, list)) or not 2 <= len(spec) <= 4:
+            raise TypeError(f"`runs[{label!r}]` must be a tuple (optimizer, lr[, steps[, tol]]), got {spec!r}")
         opt, lr = spec[0], spec[1]
-        n = spec[2] if len(spec) > 2 else steps
-        traj = optimizers.run(objective, opt, start, steps=n, lr=lr, tol=tol, rng=rng.spawn(1)[0])
+        n = spec[2] if len(spec) > 2 and spec[2] is not None else steps
+        run_tol = spec[3] if len(spec) > 3 else tol
+        traj = optimizers.run(objective, opt, start, steps=n, lr=lr, tol=run_tol, rng=rng.spawn(1)[0])
         out[label] = SaddleOutcome(label, traj, escape_step(traj.thetas, saddle, radius),
                                    locate_endpoint(objective, traj))
     return out

@@ -41,7 +41,10 @@ LANDSCAPE_PRESETS = {
     "saddle": {"label": "saddle x² − y²", "start": (1.5, 0.01), "lr": 0.05},
     "monkey_saddle": {"label": "monkey saddle", "start": (0.6, 0.05), "lr": 0.05},
     "rastrigin": {"label": "Rastrigin", "start": (2.3, 1.7), "lr": 2e-3},
-    "wobbly": {"label": "wobbly", "start": (1.2, 1.0), "lr": 0.05},
+    # η = 0.02 < 2/λ_max ≈ 0.022 (every minimum of the wobbly terrain has curvature 2 + 9π² ≈ 90.8): at the
+    # former 0.05 no minimum was stable for GD, so GD and perturbed GD bounced for ever ("still moving";
+    # perturbed GD never even jumped, its gradient never fell below g_thres).
+    "wobbly": {"label": "wobbly", "start": (1.2, 1.0), "lr": 0.02},
 }
 _DEFAULT_TICKED = ("gd", "momentum", "adam", "newton", "saddle_free_newton", "perturbed_gd")
 _CACHE_SIZE = 256
@@ -157,6 +160,19 @@ class OptimizerRace(Explorer):
         if key not in self._landscapes:
             self._landscapes[key] = functions.get(key)
         return self._landscapes[key]
+
+    def starting_state(self) -> RaceState:
+        """The race at the settings it was built with, whatever the controls show now.
+
+        Pure (changes no control, draws nothing); the runs come from the explorer's cache when those settings
+        were raced already, as they are right after construction — a notebook can check the starting race
+        without building a second explorer.
+
+        Returns
+        -------
+        RaceState
+        """
+        return self.compute(dict(self._defaults))
 
     # --- compute ----------------------------------------------------------------------------
     def _cache_key(self, land_key: str, key: str, params: dict) -> tuple:
