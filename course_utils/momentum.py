@@ -223,20 +223,11 @@ def _first_hit_map(lam, lrs, betas, goal, max_steps, explode, x0) -> MomentumMap
     with np.errstate(over="ignore"):  # a limit beyond float range is no limit: the run never "diverges"
         limit2 = (explode * np.linalg.norm(x0)) ** 2
     goal2 = goal**2
-    lam_col, lam2, ones = lam[:, None], lam**2, np.ones(lam.size)
     done_steps = 0
     with np.errstate(all="ignore"):
         while done_steps < max_steps and idx.size:
             chunk = min(_MAP_CHUNK, max_steps - done_steps)
-            grad2, norm2 = np.empty((chunk, idx.size)), np.empty((chunk, idx.size))
-            tmp = np.empty_like(x)
-            for j in range(chunk):
-                v *= beta                                   # v <- beta v + lam x
-                v += np.multiply(lam_col, x, out=tmp)
-                x -= np.multiply(eta, v, out=tmp)           # x <- x - eta v
-                np.multiply(x, x, out=tmp)
-                np.dot(lam2, tmp, out=grad2[j])             # ||grad||^2
-                np.dot(ones, tmp, out=norm2[j])             # ||x||^2
+            grad2, norm2 = _heavy_ball_chunk(x, v, eta, beta, lam, chunk)
             done = grad2 <= goal2
             event = done | ~(norm2 <= limit2)  # NaN counts as blown up
             hit = np.flatnonzero(event.any(axis=0))
@@ -255,6 +246,26 @@ def _first_hit_map(lam, lrs, betas, goal, max_steps, explode, x0) -> MomentumMap
     return MomentumMap(lrs, betas, steps, diverged, rate, lam, max_steps)
 
 
+def _heavy_ball_chunk(x, v, eta, beta, lam, chunk: int):
+    """``chunk`` heavy-ball steps of every map cell in place; ``(‖∇f‖², ‖x‖²)`` after each, shapes (chunk, cells).
+
+    ``x``, ``v``: (P, cells), the cells' iterates and velocities in the eigenbasis; ``eta``, ``beta``: (cells,);
+    ``lam``: (P,). The one stepping loop of both map counts (first hit and settled); in-place operations because
+    it runs max_steps times over thousands of cells.
+    """
+    grad2, norm2 = np.empty((chunk, x.shape[1])), np.empty((chunk, x.shape[1]))
+    lam_col, lam2, ones = lam[:, None], lam**2, np.ones(lam.size)
+    tmp = np.empty_like(x)
+    for j in range(chunk):
+        v *= beta                                   # v <- beta v + lam x
+        v += np.multiply(lam_col, x, out=tmp)
+        x -= np.multiply(eta, v, out=tmp)           # x <- x - eta v
+        np.multiply(x, x, out=tmp)
+        np.dot(lam2, tmp, out=grad2[j])             # ||grad||^2
+        np.dot(ones, tmp, out=norm2[j])             # ||x||^2
+    return grad2, norm2
+
+
 def _settled_map(lam, lrs, betas, goal, max_steps, explode, x0) -> MomentumMap:
     """:func:`momentum_convergence_map` with ``settled=True``: every cell runs the whole budget; the count is
     one more than the last step with the gradient above ``goal`` (diverged cells are dropped as they blow up)."""
@@ -268,20 +279,11 @@ def _settled_map(lam, lrs, betas, goal, max_steps, explode, x0) -> MomentumMap:
     with np.errstate(over="ignore"):
         limit2 = (explode * np.linalg.norm(x0)) ** 2
     goal2 = goal**2
-    lam_col, lam2, ones = lam[:, None], lam**2, np.ones(lam.size)
     done_steps = 0
     with np.errstate(all="ignore"):
         while done_steps < max_steps and idx.size:
             chunk = min(_MAP_CHUNK, max_steps - done_steps)
-            grad2, norm2 = np.empty((chunk, idx.size)), np.empty((chunk, idx.size))
-            tmp = np.empty_like(x)
-            for j in range(chunk):
-                v *= beta
-                v += np.multiply(lam_col, x, out=tmp)
-                x -= np.multiply(eta, v, out=tmp)
-                np.multiply(x, x, out=tmp)
-                np.dot(lam2, tmp, out=grad2[j])
-                np.dot(ones, tmp, out=norm2[j])
+            grad2, norm2 = _heavy_ball_chunk(x, v, eta, beta, lam, chunk)
             above = ~(grad2 <= goal2)  # NaN counts as above
             any_above = above.any(axis=0)
             last = chunk - 1 - np.argmax(above[::-1], axis=0)
