@@ -38,6 +38,7 @@ import itertools
 
 import numpy as np
 from matplotlib import patheffects
+from matplotlib.ticker import LogLocator
 
 from course_utils import connectivity, data, models, optimizers, plotting
 from course_utils.randomness import default_rng
@@ -342,7 +343,12 @@ axes[0].plot(*left.anchors[2], "s", color=plotting.OKABE_ITO[0], markeredgecolor
              label="bend θ_b (a control point)")
 axes[1].plot(*right_basis.anchors[2], "D", color=plotting.OKABE_ITO[2], markeredgecolor="black", markersize=9,
              label="network 2 aligned (same function as θ₂)")
-fig.colorbar(cs, ax=list(axes), label="log₁₀ training loss", shrink=0.75)
+cbar = fig.colorbar(cs, ax=list(axes), shrink=0.75,
+                    label="training loss (log scale; bands: equal shares of the grid)")
+# ticks at round loss values (1, 2, 5 × 10^k), not at the quantile levels' odd log values
+round_values = LogLocator(subs=(1.0, 2.0, 5.0)).tick_values(10 ** levels[0], 10 ** levels[-1])
+round_values = round_values[(round_values >= 10 ** levels[0]) & (round_values <= 10 ** levels[-1])]
+cbar.set_ticks(np.log10(round_values), labels=[plotting.fmt(v, ".2g") for v in round_values])
 for ax, title in zip(axes, ["plane through θ₁, θ_b, θ₂", "plane through θ₁, θ₂ and aligned network 2"]):
     ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.16), ncol=2, fontsize=8, facecolor="0.85")
     plotting.label_axes(ax, title, "along θ₂ − θ₁ (parameter distance)", "orthogonal (parameter distance)")
