@@ -213,15 +213,9 @@ def _first_hit_map(lam, lrs, betas, goal, max_steps, explode, x0) -> MomentumMap
     # and the chunk is then searched for every cell's first converged / blown-up step at once. The arithmetic
     # is the per-step update's, so the counts are exact; a cell iterates at most one chunk past its finish
     # (harmlessly: its count is already taken). ~3x faster than bookkeeping after every step.
-    eta_grid, beta_grid = np.meshgrid(lrs, betas)  # (n_beta, n_lr)
-    idx = np.arange(eta_grid.size)
-    eta, beta = eta_grid.ravel(), beta_grid.ravel()
-    x = np.repeat(x0[:, None], idx.size, axis=1)
-    v = np.zeros_like(x)
+    eta_grid, idx, eta, beta, x, v, limit2 = _map_start(lrs, betas, explode, x0)
     steps = np.full(eta_grid.size, np.nan)
     diverged = np.zeros(eta_grid.size, dtype=bool)
-    with np.errstate(over="ignore"):  # a limit beyond float range is no limit: the run never "diverges"
-        limit2 = (explode * np.linalg.norm(x0)) ** 2
     goal2 = goal**2
     done_steps = 0
     with np.errstate(all="ignore"):
@@ -244,6 +238,19 @@ def _first_hit_map(lam, lrs, betas, goal, max_steps, explode, x0) -> MomentumMap
     diverged = diverged.reshape(eta_grid.shape)
     rate = momentum_rate(lrs[None, :], betas[:, None], lam)
     return MomentumMap(lrs, betas, steps, diverged, rate, lam, max_steps)
+
+
+def _map_start(lrs, betas, explode, x0):
+    """Both map counts' start: ``(eta_grid (n_beta, n_lr), cell indices, eta, beta, x (P, cells), v, limit²)``.
+
+    Every cell starts at ``x0`` with zero velocity; a cell blows up when ``‖x‖² > limit²``.
+    """
+    eta_grid, beta_grid = np.meshgrid(lrs, betas)  # (n_beta, n_lr)
+    idx = np.arange(eta_grid.size)
+    x = np.repeat(x0[:, None], idx.size, axis=1)
+    with np.errstate(over="ignore"):  # a limit beyond float range is no limit: the run never "diverges"
+        limit2 = (explode * np.linalg.norm(x0)) ** 2
+    return eta_grid, idx, eta_grid.ravel(), beta_grid.ravel(), x, np.zeros_like(x), limit2
 
 
 def _heavy_ball_chunk(x, v, eta, beta, lam, chunk: int):
@@ -269,15 +276,9 @@ def _heavy_ball_chunk(x, v, eta, beta, lam, chunk: int):
 def _settled_map(lam, lrs, betas, goal, max_steps, explode, x0) -> MomentumMap:
     """:func:`momentum_convergence_map` with ``settled=True``: every cell runs the whole budget; the count is
     one more than the last step with the gradient above ``goal`` (diverged cells are dropped as they blow up)."""
-    eta_grid, beta_grid = np.meshgrid(lrs, betas)
-    idx = np.arange(eta_grid.size)
-    eta, beta = eta_grid.ravel(), beta_grid.ravel()
-    x = np.repeat(x0[:, None], idx.size, axis=1)
-    v = np.zeros_like(x)
+    eta_grid, idx, eta, beta, x, v, limit2 = _map_start(lrs, betas, explode, x0)
     last_above = np.zeros(eta_grid.size)  # step 0 (the start) is above the goal: g0 > rtol g0
     diverged = np.zeros(eta_grid.size, dtype=bool)
-    with np.errstate(over="ignore"):
-        limit2 = (explode * np.linalg.norm(x0)) ** 2
     goal2 = goal**2
     done_steps = 0
     with np.errstate(all="ignore"):
