@@ -46,6 +46,7 @@ BENCHMARKS = [
     ("notebook_runtime", "4. Notebook run time"),
     ("mode_connectivity", "5. Mode connectivity"),
     ("import_time", "6. Import time"),
+    ("browser_latency", "7. Explorer latency in the browser"),
 ]
 _NEEDS_ENV = {"notebook_runtime", "import_time"}
 

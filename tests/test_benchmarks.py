@@ -90,6 +90,29 @@ def test_control_sweep_changes_the_value_every_time():
             previous = v
 
 
+def test_control_sweep_asks_for_new_values_only():
+    """A key press always asks for a new value; a sweep that revisits times the explorer's cache instead."""
+    import explorer_latency
+    import ipywidgets as W
+
+    for control in (W.FloatSlider(value=0.5, min=0.0, max=1.0, step=0.01),
+                    W.FloatLogSlider(value=1e-2, base=10, min=-4, max=0, step=0.05),
+                    W.IntSlider(value=40, min=0, max=200)):
+        values = explorer_latency._sweep(control, n=30)
+        assert explorer_latency.revisits(values, control.value) == 0, type(control).__name__
+        lo, hi = ((control.base ** control.min, control.base ** control.max)
+                  if isinstance(control, W.FloatLogSlider) else (control.min, control.max))
+        assert len(set(values)) == 30 and lo <= min(values) and max(values) <= hi * (1 + 1e-12)
+        assert all(control.value != v for v in values)
+
+
+def test_sweep_revisits_counts_values_seen_before():
+    import explorer_latency
+
+    assert explorer_latency.revisits([1, 2, 1, 3, 0], initial=0) == 2
+    assert explorer_latency.revisits([1, 2, 3], initial=0) == 0
+
+
 def test_notebook_discovery_covers_the_three_folders():
     import notebook_runtime
 
@@ -105,14 +128,19 @@ def test_readme_summary_folds_explorers_and_notebooks_into_their_slowest():
             harness.Row("explorer B (3-D; control `y`)", "70.0 ms median", "—", "—", "≤ 100 ms", True, seconds=0.070),
             harness.Row("explorer C (2-D; control `z`)", "60.0 ms median", "—", "—", "≤ 50 ms", False, seconds=0.060),
             harness.Row("notebook n/01.ipynb", "3.00 s", "—", "—", "≤ 20 s", True, seconds=3.0),
-            harness.Row("notebook n/02.ipynb", "9.00 s", "—", "—", "≤ 20 s", True, seconds=9.0)]
+            harness.Row("notebook n/02.ipynb", "9.00 s", "—", "—", "≤ 20 s", True, seconds=9.0),
+            harness.Row("browser A", "80.0 ms median", "—", "—", "≤ 100 ms", True, seconds=0.080),
+            harness.Row("  ↳ 3-D drag, A", "20.0 frames/s", "—", "—", "≥ 15 frames/s", True),
+            harness.Row("browser B", "90.0 ms median", "—", "—", "≤ 100 ms", True, seconds=0.090)]
     text = harness.readme_summary(rows, 5, 6, "today")
     lines = text.splitlines()
     assert "targets met: 5 of 6" in lines[0]
     body = lines[4:]
-    assert len(body) == 3 and body[0].startswith("| landscape grid |")  # report-only rows are left out
+    assert len(body) == 5 and body[0].startswith("| landscape grid |")  # report-only rows are left out
     assert "2 of 3 within budget" in body[1] and "slowest 70.0 ms (B)" in body[1] and body[1].endswith("**NO** |")
-    assert "2 of 2 within budget" in body[2] and "slowest 9.00 s (n/02.ipynb)" in body[2] and body[2].endswith("yes |")
+    assert "in the browser" in body[2] and "2 of 2 within budget" in body[2] and "slowest 90.0 ms (B)" in body[2]
+    assert body[3].startswith("|   ↳ 3-D drag, A |")
+    assert "2 of 2 within budget" in body[4] and "slowest 9.00 s (n/02.ipynb)" in body[4] and body[4].endswith("yes |")
 
 
 def test_readme_section_is_replaced_between_its_markers_only():
@@ -124,3 +152,14 @@ def test_readme_section_is_replaced_between_its_markers_only():
         harness.replace_between_markers("no markers here", "x")
     readme = (BENCH.parent / "README.md").read_text(encoding="utf-8")
     assert readme.count(harness.README_START) == 1 and readme.count(harness.README_END) == 1
+
+
+def test_browser_benchmark_finds_the_3d_surface_to_drag_and_the_simple_figures():
+    """The drag must land on the 3-D axes (the Terrain surface is the left panel) and the tighter budget applies
+    only to single 2-D axes figures; an Agg build of each figure is the oracle."""
+    import browser_latency
+
+    found = browser_latency._layouts(["TerrainExplorer", "ShiftExplorer"])
+    simple, centre = found["TerrainExplorer"]
+    assert not simple and centre is not None and centre[0] < 0.5
+    assert found["ShiftExplorer"] == (True, None)

@@ -1,0 +1,290 @@
+"""Benchmark 7 — explorer latency in the browser: key press → pixels, as a student sees it.
+
+The Python benchmark (``explorer_latency``) times a control change until the Agg canvas holds the new state.
+A student sees more than that: the key press travels to the kernel, the kernel computes and renders, ipympl
+encodes a PNG, sends it over the websocket, the browser decodes it, composites it onto the canvas and paints
+the next frame. This benchmark times all of it with the page's own clock, in JupyterLab in headless Chromium
+(Playwright, the set-up of ``tests/browser/``).
+
+For every registered explorer (``explorer_latency.explorer_classes``, built as its chapter builds it with
+``explorer_latency.build``): a one-cell notebook shows it; after Run All and the first picture, its first enabled
+slider's handle gets ``N_PRESSES`` key presses, each a *new* value (ArrowRight, or ArrowLeft when the handle
+sits in the upper half of its range, so the handle never comes back to a value it had — an explorer caches the
+states it has computed, and a revisit would time the cache). A press counts from the ``keydown`` event's
+``timeStamp`` to the timestamp of the animation frame after the first ``drawImage`` onto the figure's visible
+canvas that changes its pixels (``drawImage`` is wrapped; the pixel check hashes the canvas after that frame,
+so it does not delay it). The next press waits until the figure has been still for ``SETTLE`` seconds. The PNG
+bytes ipympl sent per press are read from the blobs it hands to ``URL.createObjectURL``.
+
+3-D rotation: the Terrain Explorer's surface is dragged with the mouse for ``DRAG_SECONDS``; the rate of
+pixel-changing frames is frames per second as the student sees them.
+
+Targets (at load ≤ 1; the load average is recorded beside every row): median ≤ 100 ms for every explorer
+(≤ 60 ms for the simplest — one 2-D axes), first press ≤ 200 ms, 3-D drag ≥ 15 frames/s, ≤ 60 kB of images per
+press. There is no baseline: these are absolute budgets of what a student feels.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import secrets
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+from harness import Row, fmt_time, median
+
+ROOT = Path(__file__).resolve().parent.parent
+BROWSER_TESTS = ROOT / "tests" / "browser"
+N_PRESSES = 10
+SETTLE = 0.4
+DRAG_SECONDS = 3.0
+BUDGET_MEDIAN, BUDGET_SIMPLE, BUDGET_FIRST = 0.100, 0.060, 0.200
+BUDGET_FPS, BUDGET_IMAGE_BYTES = 15.0, 60_000
+
+#: Installed in every page before its own scripts: the page's clock for key presses, draws and frames.
+INSTRUMENT_JS = r"""
+(() => {
+  const B = window.__bench = {keys: [], frames: [], images: []};
+  const last = new WeakMap();
+  const hash = (canvas) => {
+    const {width, height} = canvas;
+    if (!width || !height) return 0;
+    const px = new Uint32Array(canvas.getContext('2d').getImageData(0, 0, width, height).data.buffer);
+    let h = 2166136261 >>> 0;
+    for (let i = 0; i < px.length; i++) h = Math.imul(h ^ px[i], 16777619) >>> 0;
+    return h;
+  };
+  const draw = CanvasRenderingContext2D.prototype.drawImage;
+  CanvasRenderingContext2D.prototype.drawImage = function (source, ...rest) {
+    const result = draw.call(this, source, ...rest);
+    const canvas = this.canvas;
+    if (source instanceof HTMLCanvasElement && canvas.isConnected
+        && canvas.closest('.jupyter-matplotlib-canvas-div')) {
+      const drawn = performance.now();
+      requestAnimationFrame(() => {
+        // the frame after the draw: its callbacks run just before it is painted. (The callback's own argument is
+        // the frame's start, which headless Chromium may date before the draw.)
+        const frame = performance.now();
+        // only then: did the draw change what the student sees?
+        setTimeout(() => {
+          const h = hash(canvas), changed = last.get(canvas) !== h;
+          last.set(canvas, h);
+          B.frames.push({drawn, frame, changed});
+        }, 0);
+      });
+    }
+    return result;
+  };
+  const objectURL = URL.createObjectURL;
+  URL.createObjectURL = function (obj) {
+    if (obj instanceof Blob && obj.type === 'image/png') B.images.push({t: performance.now(), bytes: obj.size});
+    return objectURL.call(this, obj);
+  };
+  document.addEventListener('keydown', (e) => B.keys.push(e.timeStamp), true);
+})();
+"""
+
+
+def _notebook(name: str, quick: bool) -> dict:
+    """A one-cell notebook that shows explorer ``name`` (built as in its chapter) in the ipympl backend."""
+    import nbformat
+
+    source = ("%matplotlib widget\n"
+              "import sys, warnings\n"
+              f"sys.path.insert(0, {str(ROOT / 'benchmarks')!r})\n"
+              "from explorer_latency import build\n"
+              f"explorer = build({name!r}, quick={quick!r})\n"
+              "explorer")
+    return nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell(source)], metadata={
+        "kernelspec": {"name": "python3", "display_name": "Python 3", "language": "python"}})
+
+
+def _settle(page, since: float, timeout: float = 15.0) -> None:
+    """Wait until a pixel-changing frame after ``since`` has arrived and nothing was drawn for ``SETTLE`` s."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        state = page.evaluate("""(since) => {
+            const f = window.__bench.frames.filter(x => x.drawn > since);
+            return {changed: f.some(x => x.changed), idle: performance.now() - Math.max(since, ...f.map(x => x.drawn))};
+        }""", since)
+        if state["changed"] and state["idle"] > SETTLE * 1000:
+            return
+        time.sleep(0.05)
+
+
+def _press_latencies(page, explorer, n: int) -> dict:
+    """Press an arrow key ``n`` times on the first enabled slider; per press the latency (s) and PNG bytes."""
+    from browser_helpers import enabled_sliders, slider_label
+
+    sliders = enabled_sliders(explorer)
+    if not sliders:
+        raise LookupError("no enabled slider")
+    slider = sliders[0]
+    handle = slider.locator(".noUi-handle").first
+    now, lo, hi = (float(handle.get_attribute(a) or 0) for a in ("aria-valuenow", "aria-valuemin", "aria-valuemax"))
+    key = "ArrowLeft" if now > (lo + hi) / 2 else "ArrowRight"
+    latencies, image_bytes, missed = [], [], 0
+    for _ in range(n):
+        handle.focus()
+        t0 = page.evaluate("performance.now()")
+        page.keyboard.press(key)
+        _settle(page, t0)
+        got = page.evaluate("""(t0) => {
+            const B = window.__bench;
+            const key = B.keys.filter(k => k >= t0)[0];
+            const frame = B.frames.filter(f => f.changed && f.drawn >= key)[0];
+            const bytes = B.images.filter(i => i.t >= key).reduce((s, i) => s + i.bytes, 0);
+            return {key, frame: frame ? frame.frame : null, bytes};
+        }""", t0)
+        if got["frame"] is None:
+            missed += 1
+            continue
+        latencies.append((got["frame"] - got["key"]) / 1000)
+        image_bytes.append(got["bytes"])
+        page.evaluate("window.__bench.images = []")
+    return {"control": slider_label(slider), "latencies": latencies, "bytes": image_bytes, "missed": missed}
+
+
+def _drag_fps(page, explorer, centre: tuple[float, float]) -> float:
+    """Pixel-changing frames per second while dragging the 3-D axes whose centre is at ``centre`` (figure
+    fractions, y from the bottom as matplotlib counts)."""
+    from browser_helpers import figure_of
+
+    box = figure_of(explorer).bounding_box()
+    x0, y = box["x"] + box["width"] * centre[0], box["y"] + box["height"] * (1 - centre[1])
+    page.mouse.move(x0, y)
+    page.mouse.down()
+    t0 = page.evaluate("performance.now()")
+    start, i = time.monotonic(), 0
+    while time.monotonic() - start < DRAG_SECONDS:
+        i += 1
+        page.mouse.move(x0 + 60 * ((i % 40) / 40 - 0.5), y + 10 * ((i % 7) / 7 - 0.5))
+        time.sleep(0.016)
+    t1 = page.evaluate("performance.now()")
+    page.mouse.up()
+    frames = page.evaluate("(t) => window.__bench.frames.filter(f => f.changed && f.drawn >= t[0] && "
+                           "f.drawn <= t[1]).length", [t0, t1])
+    return frames / ((t1 - t0) / 1000)
+
+
+def _measure(page, server, name: str, quick: bool, centre_3d) -> dict:
+    import nbformat
+    from browser_helpers import EXPLORER, figure_of, wait_for_rendered_figure
+    from test_lab_notebooks import PANEL, error_texts, run_all
+
+    path = Path(server.root) / "bench" / f"{name}.ipynb"
+    path.parent.mkdir(exist_ok=True)
+    nbformat.write(nbformat.from_dict(_notebook(name, quick)), path)
+    server.delete_sessions()
+    page.goto(f"{server.url}/lab/tree/bench/{name}.ipynb?reset&token={server.token}")
+    page.locator(f"{PANEL} .jp-Notebook").wait_for()
+    page.locator(".jp-StatusBar-TextItem:has-text('| Idle')").wait_for(timeout=90_000)
+    run_all(page)
+    errors = error_texts(page)
+    if errors:
+        raise RuntimeError(errors[0][:300])
+    explorer = page.locator(f"{PANEL} {EXPLORER}").first
+    wait_for_rendered_figure(figure_of(explorer))
+    load = os.getloadavg()[0]
+    result = _press_latencies(page, explorer, 3 if quick else N_PRESSES)
+    result["load"] = load
+    if centre_3d is not None:
+        result["fps"] = _drag_fps(page, explorer, centre_3d)
+    return result
+
+
+def _rows(name: str, m: dict, simple: bool) -> list[Row]:
+    lat = m["latencies"]
+    budget = BUDGET_SIMPLE if simple else BUDGET_MEDIAN
+    med = median(lat) if lat else float("nan")
+    first = lat[0] if lat else float("nan")
+    kb = median(m["bytes"]) / 1e3 if m["bytes"] else float("nan")
+    met = bool(lat) and med <= budget and first <= BUDGET_FIRST and kb * 1e3 <= BUDGET_IMAGE_BYTES
+    note = (f"control `{m['control']}`, {len(lat)} presses ({m['missed']} without a changed frame), first "
+            f"{fmt_time(first)}, max {fmt_time(max(lat)) if lat else '—'}, images {kb:.0f} kB per press "
+            f"(median), load {m['load']:.1f}")
+    rows = [Row(f"browser {name}", fmt_time(med) + " median", "—", "—",
+                f"≤ {budget * 1e3:.0f} ms, first ≤ {BUDGET_FIRST * 1e3:.0f} ms, ≤ {BUDGET_IMAGE_BYTES // 1000} kB",
+                met, note=note, seconds=med)]
+    if "fps" in m:
+        rows.append(Row(f"  ↳ 3-D drag, {name}", f"{m['fps']:.1f} frames/s", "—", "—", f"≥ {BUDGET_FPS:.0f} frames/s",
+                        m["fps"] >= BUDGET_FPS, note=f"load {m['load']:.1f}"))
+    return rows
+
+
+def run(quick: bool) -> list[Row]:
+    sys.path[:0] = [str(BROWSER_TESTS), str(ROOT / "benchmarks")]
+    import conftest as browser_setup  # the browser tests' set-up: Chromium, a Lab server on a copy
+    from explorer_latency import explorer_classes
+    from playwright.sync_api import sync_playwright
+
+    chromium = browser_setup.find_chromium()
+    if chromium is None:
+        return [Row("browser latency", "not measured", "—", "—", "—", None,
+                    note=f"no Chromium: {browser_setup.INSTALL_HINT}")]
+    names = list(explorer_classes())
+    if quick:
+        names = ["TerrainExplorer"]
+    layout = _layouts(names)
+    rows = []
+    with tempfile.TemporaryDirectory() as tmp, sync_playwright() as pw:
+        root, home = Path(tmp) / "course", Path(tmp) / "home"
+        root.mkdir()
+        for rel, value in browser_setup.LAB_SETTINGS.items():
+            (home / "settings" / rel).parent.mkdir(parents=True, exist_ok=True)
+            (home / "settings" / rel).write_text(json.dumps(value))
+        port, token = browser_setup.free_port(), secrets.token_hex(16)
+        cmd = [sys.executable, "-m", "jupyter", "lab", "--allow-root", "--no-browser", "--ip", "127.0.0.1",
+               "--port", str(port), f"--ServerApp.token={token}", f"--ServerApp.root_dir={root}",
+               f"--config={ROOT / 'tools' / 'lab' / 'jupyter_lab_config.py'}",
+               f"--LabApp.user_settings_dir={home / 'settings'}", f"--LabApp.workspaces_dir={home / 'ws'}"]
+        server = browser_setup.start_server(cmd, root=root, port=port, token=token, ready_path="/api/status",
+                                            log=Path(tmp) / "lab.log")
+        browser = pw.chromium.launch(executable_path=chromium, headless=True, args=browser_setup.CHROMIUM_ARGS)
+        try:
+            for name in names:
+                context = browser.new_context(viewport={"width": 1400, "height": 1000})
+                context.add_init_script(INSTRUMENT_JS)
+                page = context.new_page()
+                page.set_default_timeout(60_000)
+                try:
+                    simple, centre_3d = layout.get(name, (False, None))
+                    rows += _rows(name, _measure(page, server, name, quick, centre_3d), simple)
+                except Exception as exc:  # one explorer failing is a missed row, not a crashed benchmark
+                    rows.append(Row(f"browser {name}", "failed", "—", "—", "—", False,
+                                    note=f"{type(exc).__name__}: {str(exc).splitlines()[0][:200]}"))
+                finally:
+                    context.close()
+        finally:
+            browser.close()
+            server.delete_sessions()
+            browser_setup.stop_server(server)
+    return rows
+
+
+def _layouts(names) -> dict[str, tuple[bool, tuple[float, float] | None]]:
+    """Per explorer: whether its figure is one visible 2-D axes (the tighter ``BUDGET_SIMPLE`` applies), and the
+    centre of its first visible 3-D axes in figure fractions (dragged for the rotation rate), from an Agg build."""
+    import matplotlib
+
+    matplotlib.use("Agg")
+    from explorer_latency import build
+
+    found = {}
+    for name in names:
+        try:
+            explorer = build(name, quick=True)
+        except Exception:  # judged by the general budget, no drag
+            continue
+        axes = [ax for ax in explorer.fig.axes if ax.get_visible()]
+        in_3d = [ax for ax in axes if ax.name == "3d"]
+        centre = None
+        if in_3d:
+            box = in_3d[0].get_position()
+            centre = ((box.x0 + box.x1) / 2, (box.y0 + box.y1) / 2)
+        found[name] = (len(axes) == 1 and not in_3d, centre)
+        explorer.close()
+    return found
