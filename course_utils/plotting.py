@@ -184,6 +184,10 @@ def new_figure(
     return fig, axes
 
 
+#: Width (CSS px) of ipympl's vertical toolbar: its buttons are 34 px wide with a 3 px margin each side.
+TOOLBAR_WIDTH_PX = 40
+
+
 def _style_canvas(fig) -> None:
     """Turn off matplotlib's keyboard shortcuts; hide ipympl's header and footer (widget canvases only).
 
@@ -199,7 +203,10 @@ def _style_canvas(fig) -> None:
     if is_widget_canvas(canvas):
         canvas.header_visible = False
         canvas.footer_visible = False
+        # ipympl positions its toolbar absolutely, over the figure's left edge (it hid tick labels and y-labels):
+        # a left padding as wide as the toolbar gives it a place of its own beside the figure
         canvas.toolbar_position = "left"
+        canvas.layout.padding = f"0px 0px 0px {TOOLBAR_WIDTH_PX}px"
 
 
 def font_sizes(ax_or_fig) -> dict:

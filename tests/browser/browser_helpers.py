@@ -117,3 +117,19 @@ def exercise_explorer(page, explorer, *, max_tries: int = 3) -> list[Nudge]:
         if nudges[-1].figure_changed:
             break
     return nudges
+
+
+def toolbar_overlap(page, explorer) -> float:
+    """Area (CSS px²) of the figure's canvas covered by its toolbar while the pointer is over the figure (the
+    toolbar fades in on hover); 0 when the figure has no toolbar."""
+    figure = figure_of(explorer)
+    toolbar = explorer.locator(".jupyter-matplotlib-toolbar").first
+    if not toolbar.count():
+        return 0.0
+    figure.hover()
+    toolbar.wait_for(state="visible", timeout=5_000)
+    page.wait_for_timeout(600)  # the fade-in transition (0.5 s)
+    a, b = figure.bounding_box(), toolbar.bounding_box()
+    width = min(a["x"] + a["width"], b["x"] + b["width"]) - max(a["x"], b["x"])
+    height = min(a["y"] + a["height"], b["y"] + b["height"]) - max(a["y"], b["y"])
+    return max(width, 0.0) * max(height, 0.0)

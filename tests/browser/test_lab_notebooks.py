@@ -3,7 +3,8 @@
 For each ``notebooks/*.ipynb`` (found at collection time, so a new chapter is covered by itself): open it,
 Run All, wait until every cell has run and the kernel is idle; there must be no traceback or error output
 and no JavaScript page error; then every explorer (``.course-explorer``) gets one slider moved with the
-keyboard — its readout must change and its figure must be redrawn (the canvas pixels change). A
+keyboard — its readout must change and its figure must be redrawn (the canvas pixels change) — and, with the
+pointer over the figure, its toolbar must not cover any of the canvas. A
 screenshot of the notebook and one of each explorer go to ``artifacts/screenshots/``.
 
 One Lab server and one browser serve all notebooks, one after the other; each notebook's kernel is shut
@@ -16,7 +17,7 @@ import re
 import time
 
 import pytest
-from browser_helpers import EXPLORER, exercise_explorer
+from browser_helpers import EXPLORER, exercise_explorer, toolbar_overlap
 from conftest import ARTIFACTS, REPO
 
 NOTEBOOKS = sorted(p.name for p in (REPO / "notebooks").glob("*.ipynb"))
@@ -114,6 +115,9 @@ def test_notebook_runs_and_explorers_respond(page, lab_server, name):
                 problems.append(f"explorer {title!r}: slider {nudges[-1].label!r} did not move with the keyboard")
             elif not nudges[-1].figure_changed:
                 problems.append(f"explorer {title!r}: moving {[x.label for x in nudges]} did not redraw the figure")
+            covered = toolbar_overlap(page, explorer)
+            if covered > 0:
+                problems.append(f"explorer {title!r}: the figure's toolbar covers {covered:.0f} px² of the figure")
             explorer.screenshot(path=ARTIFACTS / f"{stem}--explorer-{i + 1}.png", animations="disabled")
 
         page.locator(IDLE).wait_for(timeout=60_000)
