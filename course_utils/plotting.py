@@ -47,6 +47,7 @@ __all__ = [
     "PathArtists",
     "plot_loss_curves",
     "is_widget_canvas",
+    "request_full_frame",
 ]
 
 #: Default colour map for landscapes (perceptually uniform, colour-blind safe).
@@ -207,6 +208,66 @@ def _style_canvas(fig) -> None:
         # a left padding as wide as the toolbar gives it a place of its own beside the figure
         canvas.toolbar_position = "left"
         canvas.layout.padding = f"0px 0px 0px {TOOLBAR_WIDTH_PX}px"
+        # the browser view says it is ready: once the first images have settled, send one complete image
+        canvas.on_msg(lambda _widget, content, _buffers: content.get("type") == "initialized"
+                      and request_full_frame(fig))
+
+
+#: Seconds of quiet after which a widget figure is sent once more as one complete image (:func:`request_full_frame`).
+FULL_FRAME_DELAY = 0.35
+
+
+def request_full_frame(fig, delay: float = FULL_FRAME_DELAY) -> bool:
+    """Send the browser one complete image of ``fig`` after ``delay`` seconds of quiet.
+
+    ipympl sends *diff* images: only the pixels that changed since the last image it sent, composited over what
+    the browser shows. When images arrive faster than the browser decodes them it drops one (a new image replaces
+    the one still loading) and reads the image mode late, so every later diff lands on a picture the kernel never
+    drew: a figure that came up incomplete after Run All, or ghost text after a fast drag, and stayed so (measured
+    in the browser against a full render: ``tests/browser/test_render_truth_browser.py``). One complete image
+    repairs whatever the browser shows. A later request within ``delay`` replaces this one, so a drag is sent as
+    cheap diffs and completed once, when it stops.
+
+    The request is the one the browser itself sends for a complete image (``{"type": "refresh"}``), handled by
+    matplotlib's web backend; it is scheduled on the kernel's running event loop.
+
+    Parameters
+    ----------
+    fig : matplotlib.figure.Figure
+        A figure on an ipympl canvas; any other canvas is left alone.
+    delay : float
+        Seconds of quiet before the image is sent (≥ 0).
+
+    Returns
+    -------
+    bool
+        Whether an image was scheduled (False for a non-widget canvas, or with no running event loop).
+    """
+    import asyncio
+
+    from matplotlib.figure import Figure
+
+    if not isinstance(fig, Figure):
+        raise TypeError(f"`fig` must be a matplotlib Figure, got {type(fig).__name__} {fig!r:.60}")
+    delay = check_scalar(delay, "delay", low=0.0)
+    canvas = fig.canvas
+    if not is_widget_canvas(canvas):
+        return False
+    try:
+        loop = asyncio.get_running_loop()
+    except RuntimeError:  # no kernel event loop (a script, a test): nobody is watching
+        return False
+    pending = getattr(canvas, "_course_full_frame", None)
+    if pending is not None:
+        pending.cancel()
+    canvas._course_full_frame = loop.call_later(delay, _send_full_frame, canvas)
+    return True
+
+
+def _send_full_frame(canvas) -> None:
+    canvas._course_full_frame = None
+    if getattr(canvas, "manager", None) is not None:
+        canvas.manager.handle_json({"type": "refresh"})
 
 
 def font_sizes(ax_or_fig) -> dict:

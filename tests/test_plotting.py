@@ -256,3 +256,43 @@ def test_fmt_never_prints_a_negative_zero(value, spec):
     assert float(text) == pytest.approx(float(format(value, spec)), abs=0)  # the same number otherwise
     if "+" in spec and value == 0:
         assert text.strip().startswith("+")
+
+
+def test_a_widget_figure_is_sent_complete_once_after_the_last_request():
+    """Requests within the delay replace each other (a drag is completed once, when it stops); the request is the
+    browser's own "refresh" message; a canvas with no browser gets nothing."""
+    import asyncio
+    import warnings
+
+    import matplotlib
+    import matplotlib.pyplot as plt
+    from matplotlib.figure import Figure
+
+    previous = matplotlib.get_backend()
+    try:
+        backend = pytest.importorskip("ipympl.backend_nbagg")  # importing it makes it pyplot's backend
+        fig = Figure()
+        with warnings.catch_warnings():  # ipympl's toolbar passes traitlets an argument it deprecates
+            warnings.simplefilter("ignore", DeprecationWarning)
+            manager = backend.new_figure_manager_given_figure(9001, fig)
+    finally:
+        plt.switch_backend(previous)
+    sent = []
+    manager.handle_json = sent.append
+
+    async def drag():
+        assert plotting.request_full_frame(fig, delay=0.05)
+        await asyncio.sleep(0.02)
+        assert plotting.request_full_frame(fig, delay=0.05)
+        await asyncio.sleep(0.02)
+        assert sent == []  # still moving
+        await asyncio.sleep(0.2)
+
+    asyncio.run(drag())
+    assert sent == [{"type": "refresh"}]
+    assert not plotting.request_full_frame(fig)  # no running event loop: nobody is watching
+    assert not asyncio.run(_request_in_loop(Figure()))  # an Agg figure: no browser to repair
+
+
+async def _request_in_loop(fig):
+    return plotting.request_full_frame(fig)

@@ -138,3 +138,14 @@ def test_messages_print_no_negative_zero():
         assert "f(z) is 0 below (or on) the chord" in e.message_text
     finally:
         e.close()
+
+
+def test_a_zero_gap_is_shown_at_the_graph_scale_without_an_offset_label(explorer):
+    """x = y makes the gap zero all along: its axis must not zoom to ±1e-10 (an offset label "1e-10" then sat
+    over the panel's title); the oracle is the left panel's own span."""
+    explorer.set(x=0.5, y=0.5)
+    explorer.fig.canvas.draw()
+    lo, hi = explorer.ax_gap.get_ylim()
+    f_lo, f_hi = explorer.ax.get_ylim()
+    assert hi - lo >= 0.01 * (f_hi - f_lo)
+    assert explorer.ax_gap.yaxis.get_offset_text().get_text() == ""

@@ -81,6 +81,7 @@ from typing import Any
 import ipywidgets as W
 import numpy as np
 
+from ..plotting import request_full_frame
 from ..validation import check_bool, check_int, check_option, check_scalar, check_str
 from .blitting import Blitter
 
@@ -554,6 +555,7 @@ class Explorer:
                         self._show_error("could not draw this setting", exc)
                 self._keep_labels_in_room()
                 self._refresh_canvas()
+                request_full_frame(self.fig)  # repairs what the browser shows once the controls are still
         self.caught_warnings = [f"{w.category.__name__}: {w.message}" for w in caught]
         self.last_update_ms = 1000 * (time.perf_counter() - start)
 

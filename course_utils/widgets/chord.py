@@ -244,4 +244,10 @@ class ChordExplorer(Explorer):
         self.gap_marker.set_markeredgecolor("k")
         g = prof.gaps[finite]
         glo, ghi = (min(float(g.min()), 0.0), max(float(g.max()), 0.0)) if g.size else (-1.0, 1.0)
+        # A gap that is zero all along (x = y, or a linear f) gets a span of 1 % of the graph panel's, not ±1e-10
+        # with a "1e-10" offset label over the title: nothing to see there, at the graph's own scale.
+        f_lo, f_hi = self.ax.get_ylim()
+        floor = 0.01 * (f_hi - f_lo)
+        if ghi - glo < floor:
+            glo, ghi = min(glo, -floor / 2), max(ghi, floor / 2)
         self.ax_gap.set_ylim(*self._gap_ylim.fit(max(glo, -100.0), min(ghi, 100.0)))

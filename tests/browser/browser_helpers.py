@@ -133,3 +133,75 @@ def toolbar_overlap(page, explorer) -> float:
     width = min(a["x"] + a["width"], b["x"] + b["width"]) - max(a["x"], b["x"])
     height = min(a["y"] + a["height"], b["y"] + b["height"]) - max(a["y"], b["y"])
     return max(width, 0.0) * max(height, 0.0)
+
+
+# --------------------------------------------------------------------------------------------
+# What the canvas shows against a fresh full render of the same figure in the kernel
+# --------------------------------------------------------------------------------------------
+#: Writes a fresh full Agg render (``savefig(format="rgba")``, independent of the explorers' blitting and of
+#: ipympl's image diffs) of every pyplot figure to ``<dir>/<number>.npy``.
+RENDER_FIGURES = """
+import io as _io, numpy as _np, matplotlib.pyplot as _plt
+for _n in _plt.get_fignums():
+    _fig = _plt.figure(_n)
+    _buf = _io.BytesIO()
+    _fig.savefig(_buf, format="rgba", dpi=_fig.dpi)
+    _w, _h = (int(round(v * _fig.dpi)) for v in _fig.get_size_inches())
+    _np.save({folder!r} + f"/{{_n}}.npy", _np.frombuffer(_buf.getvalue(), _np.uint8).reshape(_h, _w, 4))
+del _io, _np, _plt, _n, _fig, _buf, _w, _h
+"""
+
+
+def run_in_kernel(server, code: str, timeout: float = 60) -> None:
+    """Run ``code`` in the kernel of the server's only session (the open notebook's), as a second client."""
+    from jupyter_client import BlockingKernelClient
+    from jupyter_core.paths import jupyter_runtime_dir
+
+    sessions = server.api("GET", "/api/sessions")
+    assert len(sessions) == 1, f"expected one session, found {len(sessions)}"
+    kernel_id = sessions[0]["kernel"]["id"]
+    client = BlockingKernelClient(connection_file=f"{jupyter_runtime_dir()}/kernel-{kernel_id}.json")
+    client.load_connection_file()
+    client.start_channels()
+    try:
+        client.wait_for_ready(timeout=timeout)
+        reply = client.execute_interactive(code, timeout=timeout, store_history=False, silent=True,
+                                           output_hook=lambda msg: None)
+        assert reply["content"]["status"] == "ok", reply["content"]
+    finally:
+        client.stop_channels()
+
+
+def figure_number(explorer) -> int:
+    """The pyplot number of the explorer's figure: ipympl keeps the label ("Figure 3") in its hidden header."""
+    text = explorer.locator(".jupyter-matplotlib-header").first.text_content() or ""
+    return int(text.rsplit(" ", 1)[-1])
+
+
+def canvas_pixels(explorer):
+    """The RGBA pixels of the explorer's visible canvas, as the student sees them, shape ``(H, W, 4)``."""
+    import base64
+    import io
+
+    import numpy as np
+    from PIL import Image
+
+    url = explorer.locator(".jupyter-matplotlib-canvas-div canvas").first.evaluate("c => c.toDataURL('image/png')")
+    return np.asarray(Image.open(io.BytesIO(base64.b64decode(url.split(",", 1)[1]))).convert("RGBA"))
+
+
+def render_mismatch(shown, rendered) -> tuple[float, int]:
+    """``(fraction of pixels differing by more than one level, largest difference)`` over the common area.
+
+    ipympl may show a canvas one pixel narrower than the figure (it sets the canvas's integer width from a
+    fractional size, measured: 919 for a 920 px figure, the last column dropped); a larger difference in size is
+    a wrong picture (1.0).
+    """
+    import numpy as np
+
+    if any(abs(a - b) > 1 for a, b in zip(shown.shape[:2], rendered.shape[:2])):
+        return 1.0, 255
+    h, w = min(shown.shape[0], rendered.shape[0]), min(shown.shape[1], rendered.shape[1])
+    shown, rendered = shown[:h, :w], rendered[:h, :w]
+    diff = np.abs(shown.astype(int) - rendered.astype(int)).max(axis=-1)
+    return float((diff > 1).mean()), int(diff.max())
