@@ -710,36 +710,30 @@ assert median_by_index[0] + 0.03 < median_by_index[1] and median_by_index[1] + 0
 assert e_glass[k_glass == 0].max() < level and frac_below < 0.25
 
 # %%
-fig, (ax1, ax2) = new_figure(1, 2, figsize=(11.5, 4.2))
+fig, ax = new_figure(figsize=(7.5, 4.6))
 E_inf = spin_glass.threshold_energy(3)
 for sel, marker, color, label in [(k_glass == 0, "o", OKABE_ITO[2], "minima (index 0)"),
                                   (k_glass == 1, "X", OKABE_ITO[3], "index 1"),
                                   (k_glass >= 2, ".", OKABE_ITO[4], "index ≥ 2")]:
-    ax1.plot(e_glass[sel], k_glass[sel], marker, color=color, markeredgecolor="k" if marker != "." else color,
-             markersize=8 if marker != "." else 5, linestyle="none", label=f"{label} ({sel.sum()})")
-ax1.axvline(-E_inf, color="k", linestyle="--", linewidth=1, label="−E∞ = −1.633 (N → ∞)")
-ax1.axvline(-1.657, color="k", linestyle=":", linewidth=1.2, label="−E₀ ≈ −1.657 (ground state, N → ∞)")
-ax1.set_ylim(-0.8, 1.45 * (glass.points.shape[1] - 1))  # head-room above the highest index for the legend
-ax1.set_yticks(range(0, glass.points.shape[1], 3))
-ax1.legend(fontsize="small", loc="upper left")
-label_axes(ax1, f"spherical 3-spin glass, N = 16: {len(e_glass)} critical points",
+    ax.plot(e_glass[sel], k_glass[sel], marker, color=color, markeredgecolor="k" if marker != "." else color,
+            markersize=8 if marker != "." else 5, linestyle="none", label=f"{label} ({sel.sum()})")
+# the layers: the median energy of each of the lowest indices, a black bar across its row
+ax.plot(median_by_index, [0, 1, 2], "|", color="k", markersize=18, markeredgewidth=2.5, linestyle="none",
+        label="median energy of index 0, 1, 2")
+ax.axvline(-E_inf, color="k", linestyle="--", linewidth=1, label="−E∞ = −1.633 (N → ∞)")
+ax.axvline(-1.657, color="k", linestyle=":", linewidth=1.2, label="−E₀ ≈ −1.657 (ground state, N → ∞)")
+ax.set_ylim(-0.8, 1.5 * (glass.points.shape[1] - 1))  # head-room above the highest index for the legend
+ax.set_yticks(range(0, glass.points.shape[1], 3))
+ax.legend(fontsize="small", loc="upper left")
+label_axes(ax, f"spherical 3-spin glass, N = 16: {len(e_glass)} critical points",
            "energy per spin H/N", f"index (negative eigenvalues of {glass.points.shape[1] - 1})")
-bins = np.linspace(-1.8, -0.4, 29)
-for sel, ls, hatch, color, label in [(k_glass == 0, "-", "//", OKABE_ITO[2], "minima"),
-                                     (k_glass == 1, "--", "\\\\", OKABE_ITO[3], "index 1"),
-                                     (k_glass == 2, ":", "", OKABE_ITO[4], "index 2")]:
-    ax2.hist(e_glass[sel], bins=bins, histtype="step", linestyle=ls, hatch=hatch, color=color, linewidth=1.8,
-             label=label)
-ax2.axvline(-E_inf, color="k", linestyle="--", linewidth=1, label="−E∞")
-ax2.axvline(-1.657, color="k", linestyle=":", linewidth=1.2, label="−E₀")
-ax2.legend(fontsize="small", loc="upper right")
-label_axes(ax2, "the lowest layers, by index", "energy per spin H/N", "number of critical points")
 fig
 
 # %% [markdown]
-# Index and energy go together (left: a rank correlation near 1, the mirror symmetry $H(-\sigma) = -H(\sigma)$
-# makes the picture point-symmetric), and the minima are bunched at the bottom with the index-1 saddles just
-# above them and index 2 above those (right) — the layers of Auffinger, Ben Arous & Černý, blurred.
+# Index and energy go together (a rank correlation near 1; the mirror symmetry $H(-\sigma) = -H(\sigma)$ makes
+# the picture point-symmetric), and the minima are bunched at the bottom with the index-1 saddles just above them
+# and index 2 above those (the black bars mark each row's median) — the layers of Auffinger, Ben Arous & Černý,
+# blurred.
 #
 # **What $N = 16$ does not show.** The asymptotic band $[-1.657, -1.633]$ is a statement about $N \to \infty$;
 # here the layers overlap, the minima spread over a few tenths, and the lowest point found lies above $-E_0$ or
