@@ -1108,4 +1108,5 @@ fig
 #
 # **Exercises:** [03 · critical points exercises](../exercises/03_critical_points_exercises.ipynb) — classify,
 # index, escape direction, a Newton step, power iteration and Hutchinson's estimator, each checked at once — and one
-# derivation by hand (3.7): how fast gradient descent leaves a saddle.
+# derivation by hand (3.7): how fast gradient descent leaves a saddle; then the gradient on a sphere (3.8), the first
+# step of section 5d's search.
