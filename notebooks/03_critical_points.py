@@ -33,10 +33,14 @@
 # 4. explain why saddles dominate in high dimensions — and where the popular "coin-flip" argument for it is wrong;
 # 5. check on networks that the index of critical points rises with their loss — exactly on a linear autoencoder,
 #    by a Newton search on a small tanh network — and watch gradient descent leave saddles (slowly);
+#    see the same layering in a spherical spin glass, and list the assumptions under which Choromanska et al.
+#    (2015) tied it to networks;
 # 6. estimate $\lambda_{\max}$, the trace and the whole spectral density of a network's Hessian with
 #    Hessian-vector products only (Lanczos, power iteration, Hutchinson, stochastic Lanczos quadrature),
 #    and test each against the exact answer;
-# 7. read a Monte Carlo estimate with its interval, and say what "95 %" promises and what it does not.
+# 7. read a Monte Carlo estimate with its interval, and say what "95 %" promises and what it does not;
+# 8. say what the condition number, the determinant's sign, the trace (Laplacian), the median and the spread of
+#    a Hessian's eigenvalues can and cannot tell you at a critical point.
 
 # %%
 # %matplotlib widget
@@ -46,7 +50,7 @@ import matplotlib.pyplot as plt
 import numpy as np
 from scipy import stats
 
-from course_utils import critical, curvature, data, functions, models, optimizers
+from course_utils import critical, curvature, data, functions, models, optimizers, spin_glass
 from course_utils.randomness import default_rng
 from course_utils.plotting import OKABE_ITO, label_axes, new_figure, plot_contour
 from course_utils.widgets import CriticalFinder, CriticalGallery, SpectrumExplorer
@@ -402,11 +406,12 @@ rng = default_rng(0)
 X = rng.standard_normal((200, 6)) * np.array([3.0, 2.4, 1.8, 1.3, 0.9, 0.5])
 autoencoder = models.LinearAutoencoder(X, k=2)
 subsets = list(itertools.combinations(range(6), 2))
-rows = []
+rows, ae_spectra = [], {}  # the spectra return in section 7
 for subset in subsets:
     cp = critical.critical_point_at(autoencoder, autoencoder.critical_point(subset))
     assert cp.grad_norm < 1e-10  # it really is a critical point
     rows.append((subset, cp.value, cp.index, cp.classification.index_fraction, cp.classification.n_zero, cp.kind))
+    ae_spectra[subset] = cp.eigenvalues
 for subset, value, index, frac, zeros, kind in rows:
     print(f"keep eigenvectors {subset}: loss {value:7.3f}   index {index:2d} ({frac:.2f} of P = {autoencoder.dim})"
           f"   zero eigenvalues {zeros}   {kind}")
@@ -638,6 +643,112 @@ fig
 # non-degenerate, changes the landscape a little. The threshold on $\|\nabla L\|$ decides what counted as found.
 
 # %% [markdown]
+# ### 5d · A glassy landscape: the spherical p-spin glass (Choromanska et al. 2015)
+#
+# Physicists met "index rises with energy" long before networks, in **spin glasses**. The spherical $p$-spin glass
+# is a random polynomial on a sphere:
+#
+# $$H(\sigma) = N^{-(p-1)/2}\sum_{i_1,\dots,i_p=1}^{N} J_{i_1\dots i_p}\,\sigma_{i_1}\cdots\sigma_{i_p},
+#   \qquad \|\sigma\|^2 = N, \qquad J_{i_1\dots i_p}\ \text{i.i.d.}\ \mathcal N(0, 1).$$
+#
+# Its critical points live on the sphere, so the derivatives are the sphere's (Riemannian) ones: the gradient is
+# $\nabla H$ with its component along $\sigma$ removed, and the Hessian on the tangent space is
+# $P_\sigma\bigl(\nabla^2 H - \tfrac{pH}{N}I\bigr)P_\sigma$ with $P_\sigma = I - \sigma\sigma^\top/N$ — the
+# projected Hessian minus a Lagrange-multiplier term. The **index** is the number of its $N - 1$ eigenvalues
+# below zero.
+#
+# **What is proven (as $N \to \infty$).** Auffinger, Ben Arous & Černý (2013, "Random matrices and complexity of
+# spin glasses") computed the mean number of critical points of each index below each energy with the Kac–Rice
+# formula. For $p \ge 3$: there are levels $-E_0 < -E_1 < -E_2 < \dots$ increasing to a threshold
+# $-E_\infty = -2\sqrt{(p-1)/p}$ such that critical points of index $k$ below $-E_k$ (energy per spin $H/N$) are
+# exponentially rare — so the bottom of the landscape is **layered**: minima lowest, then index 1, then index 2,
+# all inside the band $[-E_0, -E_\infty]$, with $-E_0$ the ground state; above $-E_\infty$ almost all critical
+# points are saddles whose index grows with $N$. For $p = 3$, $-E_0 \approx -1.657$ and $-E_\infty \approx -1.633$:
+# the band is narrow.
+#
+# **The network connection — and what it assumes.** Choromanska, Henaff, Mathieu, Ben Arous & LeCun (2015, "The loss
+# surfaces of multilayer networks", AISTATS) wrote a ReLU network's output as a sum over input-to-output paths and
+# turned its loss into $H$ with $p$ = the depth, under assumptions they named: (i) each path's activation (whether
+# all its ReLUs are on) is a coin flip **independent of the input** and of the weights; (ii) the inputs are
+# **i.i.d. Gaussian**, independent from path to path (in a real network many paths share an input); (iii)
+# **redundancy and uniformity**: only $N$ distinct weights, and every product of $p$ of them appears equally often
+# over the paths; (iv) a **spherical constraint** on the weights, $\frac1N\sum_i w_i^2 = $ const. Their conclusion —
+# in large networks the minima sit in a band just above the global minimum, and poor minima become exponentially
+# rare — is a theorem about $H$, and a conjecture about networks. The same year three of the authors
+# (Choromanska, LeCun & Ben Arous 2015, "Open problem: the landscape of the loss surfaces of multilayer
+# networks", COLT) called these assumptions "possibly unrealistic" and posed removing them as an open problem.
+#
+# Here is the landscape itself, at $N = 16$, $p = 3$: `spin_glass.find_pspin_critical_points` runs Riemannian
+# Newton from 256 random starts (half of them after a few steps of projected gradient descent, to start lower),
+# keeps the points with $\|\operatorname{grad} H\| \le 10^{-9}\sqrt N$, adds each point's mirror image
+# $-\sigma$ (also critical, with energy $-H$ and index $N - 1 - k$) and merges duplicates.
+#
+# **Predict.** Where will the minima sit along the energy axis: spread over it, or bunched at the bottom? And will
+# the index-1 saddles sit below or above the minima?
+
+# %%
+J_glass = spin_glass.pspin_couplings(16, p=3, rng=0)
+glass = spin_glass.find_pspin_critical_points(J_glass, n_starts=256, rng=1)
+e_glass, k_glass = glass.energies, glass.indices
+rho_glass = stats.spearmanr(e_glass, k_glass).statistic
+median_by_index = [np.median(e_glass[k_glass == k]) for k in (0, 1, 2)]
+level = -0.95  # an energy per spin near the bottom of the range
+frac_below = np.mean(e_glass < level)
+print(f"{len(e_glass)} distinct critical points (largest ‖grad H‖ {glass.grad_norms.max():.0e}); lowest energy "
+      f"per spin found {glass.ground:.3f} (−E₀ = −1.657 for N → ∞)")
+print("median energy per spin, index 0 / 1 / 2:", np.round(median_by_index, 3), f"| Spearman(energy, index) {rho_glass:.3f}")
+print(f"{np.sum(k_glass == 0)} minima, energies {np.round(e_glass[k_glass == 0], 3)}; "
+      f"{frac_below:.0%} of all critical points found lie below {level}")
+
+# %%
+# Measured over COURSE_SEED = 1 … 12, seed 0 and the perturbed run (256 starts, N = 16):
+# Spearman ρ 0.978–0.990; median gaps index 1 − index 0: 0.105–0.342, index 2 − index 1: 0.083–0.261
+assert rho_glass > 0.9
+assert median_by_index[0] + 0.03 < median_by_index[1] and median_by_index[1] + 0.02 < median_by_index[2]
+# every minimum found lies in the bottom band (highest minimum measured −1.35 … −1.07), where only a small
+# fraction of all the critical points found lies (measured 7.5–14 % below −0.95)
+assert e_glass[k_glass == 0].max() < level and frac_below < 0.25
+
+# %%
+fig, ax = new_figure(figsize=(7.5, 4.6))
+E_inf = spin_glass.threshold_energy(3)
+for sel, marker, color, label in [(k_glass == 0, "o", OKABE_ITO[2], "minima (index 0)"),
+                                  (k_glass == 1, "X", OKABE_ITO[3], "index 1"),
+                                  (k_glass >= 2, ".", OKABE_ITO[4], "index ≥ 2")]:
+    ax.plot(e_glass[sel], k_glass[sel], marker, color=color, markeredgecolor="k" if marker != "." else color,
+            markersize=8 if marker != "." else 5, linestyle="none", label=f"{label} ({sel.sum()})")
+# the layers: the median energy of each of the lowest indices, a black bar across its row
+ax.plot(median_by_index, [0, 1, 2], "|", color="k", markersize=18, markeredgewidth=2.5, linestyle="none",
+        label="median energy of index 0, 1, 2")
+ax.axvline(-E_inf, color="k", linestyle="--", linewidth=1, label="−E∞ = −1.633 (N → ∞)")
+ax.axvline(-1.657, color="k", linestyle=":", linewidth=1.2, label="−E₀ ≈ −1.657 (ground state, N → ∞)")
+ax.set_ylim(-0.8, 1.5 * (glass.points.shape[1] - 1))  # head-room above the highest index for the legend
+ax.set_yticks(range(0, glass.points.shape[1], 3))
+ax.legend(fontsize="small", loc="upper left")
+label_axes(ax, f"spherical 3-spin glass, N = 16: {len(e_glass)} critical points",
+           "energy per spin H/N", f"index (negative eigenvalues of {glass.points.shape[1] - 1})")
+fig
+
+# %% [markdown]
+# Index and energy go together (a rank correlation near 1; the mirror symmetry $H(-\sigma) = -H(\sigma)$ makes
+# the picture point-symmetric), and the minima are bunched at the bottom with the index-1 saddles just above them
+# and index 2 above those (the black bars mark each row's median) — the layers of Auffinger, Ben Arous & Černý,
+# blurred.
+#
+# **What $N = 16$ does not show.** The asymptotic band $[-1.657, -1.633]$ is a statement about $N \to \infty$;
+# here the layers overlap, the minima spread over a few tenths, and the lowest point found lies above $-E_0$ or
+# (by a fluctuation of a finite system) below it. The band does tighten with $N$: in our runs the median spread of
+# the minima's energies fell from about 0.5 at $N = 8$ to 0.2 at $N = 20$, and their median energy moved from
+# $-1.16$ towards $-E_\infty$ ($-1.42$ at $N = 20$). And the search is a search: points no start reached are
+# missing, and which ones are missing depends on how the starts were drawn.
+#
+# What would carry this picture over to a network is exactly the list of assumptions above. A real network's
+# loss is not a Gaussian random polynomial on a sphere: activations depend on the inputs, inputs are shared
+# between paths, and symmetries (section 5a) make minima degenerate. Take the spin glass as a model that makes
+# "low critical points are minima, and minima are nearly as good as the best" precise — not as a proof of it
+# for networks.
+
+# %% [markdown]
 # ## 6 · The Hessian of a trained MLP, without writing it down
 #
 # For a network with millions of parameters the Hessian cannot be formed, but a **Hessian-vector product**
@@ -836,6 +947,131 @@ full = explorer.compute({**explorer.params, "steps": mlp.dim})
 assert full.lanczos_error[-1] < 1e-8
 
 # %% [markdown]
+# ## 7 · One number for a whole spectrum: what each summary can tell you at a critical point
+#
+# The estimators above give single numbers — $\lambda_{\max}$, the trace — and papers report more: the
+# "condition number", the determinant, the mean or median eigenvalue, their spread. At a critical point each
+# answers some question and is silent, or wrong, on others:
+#
+# | summary | formula | says | misleads when |
+# |---|---|---|---|
+# | condition number | $\kappa = \lambda_{\max}/\lambda_{\min}$ | how elongated a **minimum**'s bowl is (GD's rate, chapter 1) | $\lambda_{\min} < 0$: a negative ratio means nothing; $\lambda_{\min} \approx 0$: any size at all |
+# | determinant | $\det H = \prod_i\lambda_i$ | its sign is $(-1)^{\text{index}}$: the index's **parity** | a maximum in even dimension and an index-2 saddle have $\det > 0$, like a minimum; a zero eigenvalue makes it 0 |
+# | trace | $\operatorname{tr}H = \sum_i\lambda_i = \Delta f$ (the Laplacian) | the *average* curvature over directions | positive at a saddle whenever the upward curvature outweighs the downward |
+# | mean, median | $\frac1P\operatorname{tr}H$, middle eigenvalue | the bulk's position | a few negative eigenvalues change neither's sign |
+# | spread | standard deviation of the $\lambda_i$ | how unequal the curvatures are | blind to sign: $\pm$ the same spectrum, same spread |
+#
+# Only the **smallest eigenvalue** (with a tolerance, section 1) tells a minimum from a saddle; only the count of
+# negative eigenvalues gives the index.
+#
+# **Predict.** At the saddle of $5x^2 - y^2$: what is $\kappa$, the sign of $\det H$, and the trace? At the maximum
+# of $-5x^2 - y^2$, which summaries look exactly like a minimum's?
+
+# %%
+def summaries(lam):
+    """The usual one-number summaries of eigenvalues `lam` (ascending)."""
+    with np.errstate(divide="ignore", invalid="ignore"):
+        kappa = lam[-1] / lam[0]
+    return {"κ = λmax/λmin": kappa, "sign det": np.sign(np.prod(lam)), "trace": lam.sum(),
+            "median": np.median(lam), "std": lam.std()}
+
+
+# critical points at the origin whose Hessians we know in closed form
+examples = {
+    "minimum  5x² + y²": (lambda v: 5 * v[0] ** 2 + v[1] ** 2, np.diag([10.0, 2.0])),
+    "saddle   5x² − y²": (lambda v: 5 * v[0] ** 2 - v[1] ** 2, np.diag([10.0, -2.0])),
+    "maximum −5x² − y²": (lambda v: -5 * v[0] ** 2 - v[1] ** 2, np.diag([-10.0, -2.0])),
+    "saddle   x² − y² − z² (index 2)": (lambda v: v[0] ** 2 - v[1] ** 2 - v[2] ** 2, np.diag([2.0, -2.0, -2.0])),
+    "trough   x⁴ + y² (degenerate)": (lambda v: v[0] ** 4 + v[1] ** 2, np.diag([0.0, 2.0])),
+}
+table = {}
+for name, (f, H) in examples.items():
+    lam = np.linalg.eigvalsh(H)
+    table[name] = summaries(lam) | {"index": critical.classify_hessian(H).index}
+    # trace = Laplacian: check against central second differences of f itself, an independent oracle
+    h, zero = 1e-3, np.zeros(len(H))
+    laplacian = sum((f(zero + h * e) - 2 * f(zero) + f(zero - h * e)) / h**2 for e in np.eye(len(H)))
+    assert abs(laplacian - table[name]["trace"]) < 1e-5
+    print(f"{name:32s}" + "  ".join(f"{k} {v:+7.3g}" for k, v in table[name].items()))
+
+# %%
+saddle, maximum, minimum = (table[k] for k in ["saddle   5x² − y²", "maximum −5x² − y²", "minimum  5x² + y²"])
+assert saddle["κ = λmax/λmin"] == -5.0 and saddle["trace"] == 8.0  # a negative "condition number"; a positive Laplacian
+assert maximum["κ = λmax/λmin"] == 0.2 and maximum["sign det"] == minimum["sign det"] == 1  # a max passes for a min
+assert table["saddle   x² − y² − z² (index 2)"]["sign det"] == 1  # det > 0 at a saddle: only the parity shows
+assert table["trough   x⁴ + y² (degenerate)"]["κ = λmax/λmin"] == np.inf  # λmin = 0: κ is no number at all
+
+# %% [markdown]
+# Now a network: the 15 critical points of the linear autoencoder of section 5a, whose index is known exactly
+# (one minimum, 14 saddles of index 1 to 8). Its Hessian has $P = 24$ eigenvalues, 4 of them zero (the symmetry),
+# so we take the determinant of the non-zero part ("pseudo-determinant") and $\kappa$ as it would be computed.
+
+# %%
+ae_index = np.array([r[2] for r in rows])
+ae_table = []
+for subset in subsets:
+    lam = ae_spectra[subset]
+    nonzero = lam[np.abs(lam) > 1e-8 * np.abs(lam).max()]
+    ae_table.append(summaries(lam) | {"sign det": np.sign(np.prod(nonzero))})
+ae_kappa = np.array([t["κ = λmax/λmin"] for t in ae_table])
+ae_trace = np.array([t["trace"] for t in ae_table])
+ae_median = np.array([t["median"] for t in ae_table])
+ae_det = np.array([t["sign det"] for t in ae_table])
+ae_std = np.array([t["std"] for t in ae_table])
+saddle_mask = ae_index > 0
+print(f"at the 14 saddles: trace {ae_trace[saddle_mask].min():.0f} … {ae_trace[saddle_mask].max():.0f}, median "
+      f"{ae_median[saddle_mask].min():.2f} … {ae_median[saddle_mask].max():.2f}, std {ae_std.min():.1f} … {ae_std.max():.1f} "
+      f"(all 15 points)")
+print(f"κ at the minimum: {ae_kappa[~saddle_mask][0]:.3g} (λmin is a rounding-level zero); at the saddles "
+      f"{ae_kappa[saddle_mask].min():.2f} … {ae_kappa[saddle_mask].max():.2f}")
+
+# %%
+# exact structure, no randomness: these hold for every seed (the data are redrawn, the index pattern is not)
+assert np.all(ae_trace[saddle_mask] > 0) and np.all(ae_median[saddle_mask] > 0)  # saddles, yet positive "curvature"
+assert np.array_equal(ae_det, (-1.0) ** ae_index)  # the determinant's sign is the index's parity, nothing more
+assert np.all(ae_kappa[saddle_mask] < 0)  # κ is negative at every saddle
+assert abs(ae_kappa[~saddle_mask][0]) > 1e6  # and at the minimum it divides by a rounding error
+# the spread hardly changes between the minimum and an index-8 saddle (max/min over the 15 points measured 1.12–1.20
+# over COURSE_SEED = 1 … 12, seed 0 and the perturbed run; the |κ| at the minimum ≥ 7e14 over the same runs)
+assert ae_std.max() < 1.5 * ae_std.min()
+
+# %%
+fig, (ax1, ax2) = new_figure(1, 2, figsize=(11.5, 4.2))
+ax1.plot(ae_index, ae_trace / autoencoder.dim, "o", color=OKABE_ITO[4], markeredgecolor="k",
+         label="mean eigenvalue = trace / P")
+ax1.plot(ae_index, ae_median, "s", color=OKABE_ITO[2], markeredgecolor="k", label="median eigenvalue")
+ax1.plot(ae_index, ae_std, "^", color=OKABE_ITO[0], markeredgecolor="k", label="std of the eigenvalues")
+ax1.axhline(0, color="k", linewidth=1)
+ax1.set_ylim(-2, 1.45 * ae_std.max())
+ax1.legend(fontsize="small", loc="upper right")
+label_axes(ax1, "linear autoencoder: bulk summaries stay positive", "true index (0 = the minimum)",
+           "value of the summary")
+ax2.plot(ae_index, ae_det, "D", color=OKABE_ITO[3], markeredgecolor="k", markersize=8,
+         label="sign of det (non-zero eigenvalues)")
+shown_kappa = np.clip(ae_kappa, -20, 20)  # the minimum's κ is off the chart: mark it as clipped
+ax2.plot(ae_index, shown_kappa / 20, "v", color=OKABE_ITO[4], markeredgecolor="k", markersize=8,
+         label="κ = λmax/λmin ÷ 20 (clipped to ±1)")
+ax2.annotate(f"minimum: κ = {ae_kappa[~saddle_mask][0]:.1e}", (0, shown_kappa[~saddle_mask][0] / 20),
+             textcoords="offset points", xytext=(12, 10), fontsize=8, arrowprops={"arrowstyle": "->"})
+ax2.axhline(0, color="k", linewidth=1)
+ax2.set_ylim(-1.6, 1.6)
+ax2.legend(fontsize="small", loc="lower right")
+label_axes(ax2, "det: parity only; κ: negative at every saddle", "true index (0 = the minimum)",
+           "sign, or κ / 20")
+fig
+
+# %% [markdown]
+# Read the figure against the table. The trace, mean and median are positive at all 14 saddles — a positive
+# Laplacian says "on average the loss curves up", not "no direction leads down" — and the spread is about the same
+# at the minimum as at an index-8 saddle. The determinant's sign flips with each extra negative eigenvalue, so it
+# tells odd from even index and nothing else. $\kappa$ is negative at every saddle, and at the minimum it divides by
+# one of the symmetry's zero eigenvalues, computed as a rounding error: a "condition number" of $10^{15}$ or more,
+# of either sign, that says nothing about the bowl. (A network's minima always have such flat directions; report
+# $\kappa$ over the non-zero eigenvalues, and only at a point known to be a minimum.) Chapter 5 adds one more
+# summary, the Frobenius norm $\|H\|_F = (\sum_i\lambda_i^2)^{1/2}$, used as a sharpness measure: like the spread,
+# it cannot see signs.
+
+# %% [markdown]
 # ## Summary
 #
 # * A critical point's type is read from the Hessian's eigenvalues: minimum (all > 0), maximum (all < 0),
@@ -852,15 +1088,25 @@ assert full.lanczos_error[-1] < 1e-8
 #   global; gradient descent pushed off any of its saddles reaches that minimum, after lingering near the saddle.
 #   A Newton search on a small tanh network finds the same trend — among the points it finds, with a threshold on
 #   $\|\nabla L\|$ that decides what counts as critical.
+# * In the spherical $p$-spin glass, index and energy rise together and the minima lie in a band at the bottom
+#   (Auffinger, Ben Arous & Černý 2013: exactly, as $N \to \infty$; blurred at $N = 16$). Choromanska et al. (2015)
+#   carried this to networks only under assumptions — activations independent of the inputs, i.i.d. Gaussian
+#   inputs, redundant and uniformly used weights, a spherical constraint — that they later called possibly
+#   unrealistic.
 # * Hessian-vector products give $\lambda_{\max}$, $\lambda_{\min}$, the trace and the spectral density of
 #   any network; a trained MLP shows a bulk near zero and a few outliers. Always check estimators against a
 #   dense reference on a small model — and report Hutchinson's estimate with its interval.
 # * Every Monte Carlo number comes with its uncertainty. A 95 % interval is a procedure that covers the truth in
 #   95 % of repetitions: any single interval may miss, one in twenty does, and a narrower one is more precise, not
 #   more likely to be right. No hit in $N$ draws means $P \lesssim 3.7/N$, not $P = 0$.
+# * One-number summaries of a spectrum answer narrow questions: $\kappa = \lambda_{\max}/\lambda_{\min}$ only means
+#   something at a minimum without flat directions; the determinant's sign is the index's parity; the trace
+#   (Laplacian), mean and median can be positive at a saddle; the spread ignores signs. Only the smallest
+#   eigenvalue and the count of negative ones classify the point.
 #
 # Next: [Chapter 4 — saddle points](04_saddle_points.ipynb), where gradient descent, Newton and noise meet them.
 #
 # **Exercises:** [03 · critical points exercises](../exercises/03_critical_points_exercises.ipynb) — classify,
 # index, escape direction, a Newton step, power iteration and Hutchinson's estimator, each checked at once — and one
-# derivation by hand (3.7): how fast gradient descent leaves a saddle.
+# derivation by hand (3.7): how fast gradient descent leaves a saddle; then the gradient on a sphere (3.8), the first
+# step of section 5d's search.

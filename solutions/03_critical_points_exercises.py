@@ -19,9 +19,10 @@
 # %% [markdown]
 # # Chapter 3 exercises: critical points and the Hessian's spectrum
 #
-# Seven exercises. Six rebuild the chapter's tools from NumPy: the second-derivative test, the index, a saddle's
+# Eight exercises. Six rebuild the chapter's tools from NumPy: the second-derivative test, the index, a saddle's
 # escape direction, Newton's step on $\nabla f = 0$, and two matrix-free estimators that only see Hessian-vector
-# products. The seventh is a derivation by hand: how fast gradient descent leaves a saddle.
+# products. The seventh is a derivation by hand: how fast gradient descent leaves a saddle. The eighth is the first
+# step of the chapter's spin-glass search: the gradient of a function restricted to a sphere.
 #
 # **How the exercises work.** Replace each `raise NotImplementedError(...)` with your code, run the cell, then
 # the `check(...)` cell below it. `check` tests your function at once and prints a one-line verdict —
@@ -188,6 +189,30 @@ def escape_factor(a, b, c, eta):
 
 # %%
 check("3.7", escape_factor)
+
+# %% [markdown]
+# ## Exercise 3.8 — the gradient on a sphere
+#
+# Section 5d of the chapter searched for critical points of a function on a sphere. There a critical point is not
+# where $\nabla f = 0$: moving along $\sigma$ itself leaves the sphere, so only the part of $\nabla f$ that is
+# *tangent* to the sphere at $\sigma$ counts — the Riemannian gradient. Write `sphere_gradient(grad, sigma)`: given
+# the Euclidean gradient `grad` at the point `sigma` (any non-zero vector: the sphere is the one through it,
+# centred at the origin), return the tangent part of `grad`. Check your answer on paper first: for
+# $\sigma = (2, 0, 0)$ and $\nabla f = (1, 2, 3)$ the tangent part is $(0, 2, 3)$, and it is always orthogonal to
+# $\sigma$.
+#
+# *Expected output:* `✓ Exercise 3.8 (The gradient on a sphere): passed — all 5 cases`.
+
+# %%
+def sphere_gradient(grad, sigma):
+    """The part of grad (n,) tangent to the sphere through sigma (n,), centred at 0."""
+    ### BEGIN SOLUTION: return the tangent part that exercise 3.8 above describes
+    return grad - (grad @ sigma) / (sigma @ sigma) * sigma
+    ### END SOLUTION
+
+
+# %%
+check("3.8", sphere_gradient)
 
 # %% [markdown]
 # ## Think about it

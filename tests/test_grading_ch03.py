@@ -39,6 +39,7 @@ GOOD = {
     "3.5": _power,
     "3.6": _hutchinson,
     "3.7": lambda a, b, c, eta: 1 - eta * np.linalg.eigvalsh(np.array([[2 * a, c], [c, 2 * b]]))[0],
+    "3.8": lambda g, s: g - (g @ s) / (s @ s) * s,
 }
 
 BAD = {
@@ -49,6 +50,7 @@ BAD = {
     "3.5": lambda hvp, dim, iters, rng: _power(hvp, dim, iters, rng, use_norm=True),  # loses the sign
     "3.6": lambda hvp, dim, n, rng: _hutchinson(hvp, dim, n, rng, gaussian=True),  # Gaussian probes
     "3.7": lambda a, b, c, eta: 1 - eta * min(2 * a, 2 * b),  # curvature read off the diagonal
+    "3.8": lambda g, s: g,  # the Euclidean gradient, constraint ignored
 }
 
 

@@ -211,8 +211,17 @@ def _quadratic_derivatives(T):
     return 0.5 * np.sum(T**2, axis=1), T.copy(), np.broadcast_to(np.eye(T.shape[1]), (len(T), T.shape[1], T.shape[1]))
 
 
+_PSPIN_J = np.random.default_rng(0).standard_normal((4, 4, 4))
+_PSPIN_SIGMA = np.array([[1.0, 1.0, 1.0, 1.0], [2.0, 0.0, 0.0, 0.0]])  # on the sphere ‖σ‖² = N = 4
+
 OVERRIDES = {
     "course_utils.plotting.request_full_frame": {"fig": __import__("matplotlib.figure").figure.Figure()},
+    # the spherical p-spin glass: a small coupling tensor and points on its sphere
+    "course_utils.spin_glass.pspin_couplings": {"n": 4},
+    "course_utils.spin_glass.pspin_energy": {"J": _PSPIN_J, "sigma": _PSPIN_SIGMA},
+    "course_utils.spin_glass.pspin_sphere_derivatives": {"J": _PSPIN_J, "sigma": _PSPIN_SIGMA},
+    "course_utils.spin_glass.find_pspin_critical_points": {"J": _PSPIN_J, "n_starts": 8},
+    "course_utils.spin_glass.threshold_energy": {"p": 3},
     "course_utils.regularization.WeightDecay": {"strength": 0.1},
     # separable through the origin (the function refuses other data)
     "course_utils.regularization.max_margin_direction": {"X": np.array([[1.0, 0.0], [2.0, 1.0], [-1.0, 0.0], [-2.0, -1.0]]),

@@ -1,5 +1,6 @@
 """Chapter 3: classify (3.1), index (3.2), escape direction (3.3), Newton step (3.4), power iteration (3.5),
-Hutchinson's trace (3.6), the escape factor of gradient descent at a saddle, derived (3.7)."""
+Hutchinson's trace (3.6), the escape factor of gradient descent at a saddle, derived (3.7), the gradient on a
+sphere (3.8)."""
 
 import numpy as np
 
@@ -503,3 +504,56 @@ def escape_factor_step_matrix(a, b, c, eta):
     """the smallest-curvature eigenvalue of the one-step matrix I − ηH is the largest eigenvalue of I − ηH"""
     step = np.eye(2) - eta * np.array([[2 * a, c], [c, 2 * b]])
     return float(np.linalg.eigvalsh(step)[-1])
+
+
+# --- 3.8 sphere_gradient(grad, sigma) -------------------------------------------------------------------------
+
+
+@wrong("3.8", r"unchanged")
+def sphere_gradient_euclidean(grad, sigma):
+    """forgets the constraint: the Euclidean gradient"""
+    return grad
+
+
+@wrong("3.8", r"component ALONG")
+def sphere_gradient_normal_part(grad, sigma):
+    """returns the normal component, the part to drop"""
+    return (grad @ sigma) / (sigma @ sigma) * sigma
+
+
+@wrong("3.8", r"instead of removing")
+def sphere_gradient_added(grad, sigma):
+    """adds the normal component"""
+    return grad + (grad @ sigma) / (sigma @ sigma) * sigma
+
+
+@wrong("3.8", r"length once")
+def sphere_gradient_length(grad, sigma):
+    """divides by ‖σ‖ instead of ‖σ‖²"""
+    return grad - (grad @ sigma) / np.linalg.norm(sigma) * sigma
+
+
+@wrong("3.8", r"not a unit vector")
+def sphere_gradient_unit_assumed(grad, sigma):
+    """treats σ as a unit vector"""
+    return grad - (grad @ sigma) * sigma
+
+
+@wrong("3.8", r"‖σ‖² = N")
+def sphere_gradient_radius_n(grad, sigma):
+    """divides by N, the squared radius of the chapter's sphere, whatever the radius"""
+    return grad - (grad @ sigma) / len(sigma) * sigma
+
+
+@right("3.8")
+def sphere_gradient_projector(grad, sigma):
+    """the projection matrix I − σσᵀ/‖σ‖² applied to the gradient"""
+    P = np.eye(len(sigma)) - np.outer(sigma, sigma) / (sigma @ sigma)
+    return P @ grad
+
+
+@right("3.8")
+def sphere_gradient_unit(grad, sigma):
+    """normalises σ first, then removes the component along the unit vector"""
+    u = sigma / np.linalg.norm(sigma)
+    return grad - (grad @ u) * u

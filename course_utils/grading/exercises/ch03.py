@@ -3,7 +3,8 @@
 Exercises: classify a critical point from its Hessian (3.1), its index (3.2), a saddle's escape direction
 (3.3), one Newton step on ∇f = 0 (3.4), the dominant (largest |λ|) eigenvalue by power iteration from Hessian-vector products only (3.5),
 Hutchinson's trace estimator (3.6), and a derivation: the factor by which one gradient-descent step multiplies
-the escape component at a 2-D quadratic saddle (3.7, checked against a run of gradient descent). Every check runs printed cases and hidden ones drawn afresh on each call
+the escape component at a 2-D quadratic saddle (3.7, checked against a run of gradient descent), and the gradient on
+a sphere (3.8, the Riemannian gradient of the chapter's spin glass). Every check runs printed cases and hidden ones drawn afresh on each call
 (a table of the printed inputs cannot pass), watches how the answer uses its ``hvp`` and ``rng`` where the
 exercise prescribes a method, and picks each hint by recognising the mistake; no hint states the formula, the
 code or the expected value.
@@ -506,3 +507,47 @@ def check_escape_factor(answer, t):
         except (TypeError, ValueError):
             value = float("nan")
         t.close(value, expected, rtol=1e-9, atol=1e-12, case=case, hint=_escape_factor_hint(got, a, b, c, eta, expected))
+
+
+# ---------------------------------------------------------------------------------------------------------------
+# 3.8
+
+
+def _sphere_gradient_hint(got, g, s):
+    try:
+        value = np.asarray(got, dtype=float)
+    except (TypeError, ValueError):
+        return "Return a vector of the same shape as `grad`."
+    if value.shape != g.shape:
+        return "Return a flat vector of the same shape as `grad`."
+    along = (g @ s) / (s @ s) * s
+    r = np.linalg.norm(s)
+    return diagnose(value, [
+        (g, "You returned the Euclidean gradient unchanged: part of it points off the sphere, along σ."),
+        (along, "You returned the component ALONG σ — the part that leaves the sphere, which is the part to drop."),
+        (g + along, "You added the component along σ instead of removing it."),
+        (g - (g @ s) / r * s, "Check the normalisation of the projection onto σ: σ is not a unit vector, and "
+                              "dividing by its length once is not enough."),
+        (g - (g @ s) * s, "σ is not a unit vector here: projecting onto it needs a normalisation."),
+        (g - (g @ s) / len(s) * s, "That normalisation only fits the sphere ‖σ‖² = N; here the radius is "
+                                   "different — use σ itself."),
+    ], "Keep the part of ∇f that is orthogonal to σ (the tangent part).", expected=g - along, atol=1e-9)
+
+
+@exercise("3.8", title="The gradient on a sphere", budget=5.0)
+def check_sphere_gradient(answer, t):
+    """answer(grad, sigma) -> the Riemannian gradient on the sphere through sigma: grad minus its part along sigma."""
+    rng = hidden_rng()
+    n = int(rng.integers(4, 9))
+    hidden = (rng.standard_normal(n), rng.standard_normal(n) * rng.uniform(0.5, 3.0))
+    cases = [((1.0, 2.0, 3.0), (2.0, 0.0, 0.0), "σ = (2, 0, 0)"),
+             ((1.0, -1.0, 0.5, 2.0), (1.0, 1.0, 1.0, 1.0), "σ = (1, 1, 1, 1), on ‖σ‖² = N"),
+             ((0.0, 3.0, -1.0), (0.0, 0.6, 0.8), "a unit σ"),
+             ((1.0, 2.0), (3.0, -1.0), "σ = (3, −1)"),
+             (*hidden, f"a random σ of dimension {n} {HIDDEN_NOTE}")]
+    for g, s, case in cases:
+        g, s = np.asarray(g, dtype=float), np.asarray(s, dtype=float)
+        expected = g - (g @ s) / (s @ s) * s
+        out = answer(g.copy(), s.copy())
+        label = case if "random" in case else f"grad {tuple(float(x) for x in g)}, {case}"
+        t.close(out, expected, rtol=1e-8, atol=1e-10, case=label, hint=_sphere_gradient_hint(out, g, s))
