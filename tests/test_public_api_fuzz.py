@@ -278,7 +278,7 @@ def _mse_mlp_call():
     model = models.MLP(rng.standard_normal((4, 2)), rng.standard_normal(4), hidden=(2,))
     theta = model.init(rng)
     return {"model": model, "theta": theta, "theta0": theta, "starts": np.stack([theta, theta]), "steps": 3,
-            "max_iter": 5}
+            "max_evaluations": 5}
 
 
 def _plausible_call(qualname, sig, params):
