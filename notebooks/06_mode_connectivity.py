@@ -555,8 +555,8 @@ for k, h in enumerate(memo_widths):
                  markeredgewidth=0.4, label="one run" if k == 0 else None)
 ax_loss.axhline(0.01, color=plotting.OKABE_ITO[5], linestyle=":", label="1 % of variance")
 ax_loss.set_yscale("log")
-ax_frac.set_ylim(-0.05, 1.05)
-ax_frac.legend(fontsize=8, loc="lower right", bbox_to_anchor=(1.0, 0.1))
+ax_frac.set_ylim(-0.05, 1.3)  # room for the legend above the data
+ax_frac.legend(fontsize=8, loc="upper left", ncol=2)
 ax_loss.legend(fontsize=8, loc="lower left")
 plotting.label_axes(ax_frac, "runs that fit all 12 random targets (N·K = 12 equations)", "parameters P (hidden width h), log scale",
                     "fraction of 16 runs")
