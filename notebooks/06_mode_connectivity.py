@@ -30,7 +30,10 @@
 # 4. test **linear mode connectivity** of copies spawned from a shared parent at step $k$, and see the barrier
 #    between them vanish once $k$ is past the start of training (Frankle et al. 2020);
 # 5. compare two ways of searching for a path — numerical gradients against curve training — in loss
-#    evaluations per step.
+#    evaluations per step;
+# 6. explain what **overparameterization** ($P > NK$) does: more random starts reach zero loss, and every zero-loss
+#    minimum has at least $P - NK$ zero Hessian eigenvalues (a manifold of minima) — and say which of this is
+#    proven and which is folklore.
 
 # %%
 # %matplotlib widget
@@ -40,7 +43,7 @@ import numpy as np
 from matplotlib import patheffects
 from matplotlib.ticker import LogLocator
 
-from course_utils import connectivity, data, models, optimizers, plotting
+from course_utils import connectivity, data, models, optimizers, overparameterization, plotting
 from course_utils.randomness import default_rng
 from course_utils.widgets import PathExplorer
 
@@ -495,6 +498,162 @@ fig
 # absolute measure and compares paths across problems.
 
 # %% [markdown]
+# ## 8. Overparameterization: more parameters than examples
+#
+# Sections 3 and 5 found that wider networks connect more easily. Here is the count behind that. A network
+# $f(\theta; x) \in \mathbb{R}^K$ with $P$ parameters, trained with the squared loss on $N$ examples,
+#
+# $$L(\theta) = \frac{1}{NK}\sum_{i=1}^{N} \|f(\theta; x_i) - y_i\|^2 ,$$
+#
+# reaches $L = 0$ exactly when it solves the $NK$ equations $f(\theta; x_i) = y_i$ in $P$ unknowns. With fewer
+# unknowns than equations ($P < NK$) a generic target cannot be fitted at all; with more, the solutions — if any
+# exist — are not points but a whole set. We use the squared loss on purpose: with cross-entropy on separable
+# data there is no finite minimum to look at (the loss only approaches 0 as the weights grow without bound).
+#
+# The data: $N = 12$ random points in the plane with random targets $y_i \sim \mathcal{N}(0, 1)$ — nothing to
+# generalise, pure memorisation, so the counting is clean. The network: 2-$h$-1 tanh, $P = 4h + 1$ parameters,
+# $K = 1$ output, so $NK = 12$ equations and $P \ge NK$ from $h = 3$ on.
+#
+# ### Which trainings reach zero loss?
+#
+# **Predict.** We train each width $h \in \{1, 2, 3, 4, 6, 8, 16\}$ from 16 random initialisations (Adam,
+# 1000 full-batch steps) and count the runs whose loss falls below 1 % of the targets' variance (the loss of the
+# best constant). How does that fraction change with width — does it jump exactly where $P$ passes $NK$?
+
+# %%
+rng = default_rng(6)
+X_memo, y_memo = rng.standard_normal((12, 2)), rng.standard_normal(12)  # 12 random points, 12 random targets
+memo_widths = [1, 2, 3, 4, 6, 8, 16]
+memo_nets, memo_fits = {}, {}
+for h in memo_widths:  # 16 starts per width, trained side by side
+    memo_nets[h] = models.MLP(X_memo, y_memo, hidden=(h,), activation="tanh", loss="mse")
+    starts = np.stack([memo_nets[h].init(default_rng(100 * h + s)) for s in range(16)])
+    memo_fits[h] = overparameterization.fit_from_starts(memo_nets[h], starts, steps=1000, lr=0.05)
+fraction = {h: memo_fits[h].fraction_below(0.01) for h in memo_widths}
+for h in memo_widths:
+    print(f"h = {h:2d}, P = {memo_nets[h].dim:3d}: {fraction[h]:.0%} of 16 runs below 1 % of the variance "
+          f"(median relative loss {np.median(memo_fits[h].relative_losses):.1e})")
+# over 14 draws (COURSE_SEED 0-12 and perturbed): fraction at h = 1, 2 always 0; at h = 3 0-0.81; at h = 4
+# 0.06-1.00; at h = 16 0.81-1.00
+assert max(fraction[1], fraction[2]) == 0  # P < NK: no run fits
+assert fraction[16] >= 0.7  # P ≈ 5 NK: (nearly) every run fits
+
+# %%
+fig, (ax_frac, ax_loss) = plotting.new_figure(1, 2, figsize=(11, 4.2))
+params = [memo_nets[h].dim for h in memo_widths]
+ax_frac.plot(params, [fraction[h] for h in memo_widths], "o-", color=plotting.OKABE_ITO[4],
+             markeredgecolor="black", label="runs with loss < 1 % of variance")
+for ax in (ax_frac, ax_loss):
+    ax.axvline(12, color="0.3", linestyle="--", label="P = N·K = 12")
+    ax.set_xscale("log")
+    ax.set_xticks(params, [f"{p}\n(h={h})" for p, h in zip(params, memo_widths)])
+    ax.minorticks_off()
+for k, h in enumerate(memo_widths):
+    rel = np.maximum(memo_fits[h].relative_losses, 1e-12)  # a perfect fit is drawn at the floor 1e-12
+    jitter = params[k] * (1 + 0.06 * np.linspace(-1, 1, rel.size))
+    ax_loss.plot(jitter, rel, "o", markersize=4, color=plotting.OKABE_ITO[0], markeredgecolor="black",
+                 markeredgewidth=0.4, label="one run" if k == 0 else None)
+ax_loss.axhline(0.01, color=plotting.OKABE_ITO[5], linestyle=":", label="1 % of variance")
+ax_loss.set_yscale("log")
+ax_frac.set_ylim(-0.05, 1.3)  # room for the legend above the data
+ax_frac.legend(fontsize=8, loc="upper left", ncol=2)
+ax_loss.legend(fontsize=8, loc="lower left")
+plotting.label_axes(ax_frac, "runs that fit all 12 random targets (N·K = 12 equations)", "parameters P (hidden width h), log scale",
+                    "fraction of 16 runs")
+plotting.label_axes(ax_loss, "final loss of every run", "parameters P (hidden width h), log scale",
+                    "loss / variance of targets (log)")
+fig
+
+# %% [markdown]
+# Below $P = NK$ nothing fits — not a failure of training but of counting. Just past it, at $h = 3$ or 4, *some*
+# runs fit and others stall at a loss of a few percent: solutions exist, but many starts end in a poor local
+# minimum or an almost-flat region first (the fraction there varies a lot with the draw of the data). A few
+# times wider and (nearly) every start fits. The threshold is not magic: the right panel shows the runs'
+# losses themselves — runs that fit sit orders of magnitude below it, runs that stall sit near or above it, and
+# the stalled ones become rare as the width grows. (Over fourteen draws of data and starts, no run fitted at
+# $h \le 2$, while at $h = 16$ 81–100 % did; at $h = 3$ anywhere from 0 to 81 %.)
+#
+# ### At a global minimum: a manifold, not a point
+#
+# Why do more parameters help? The Hessian of the squared loss is
+#
+# $$\nabla^2 L(\theta) = \frac{2}{NK}\Big(J^\top J + \sum_{i,k} r_{ik}\,\nabla^2 f_k(\theta; x_i)\Big),
+# \qquad J = \frac{\partial f}{\partial \theta} \in \mathbb{R}^{NK \times P},\quad r = f - y .$$
+#
+# At a zero-loss minimum every residual $r_{ik}$ is zero, so $\nabla^2 L = \frac{2}{NK} J^\top J$, whose rank is at
+# most $NK$: **at least $P - NK$ eigenvalues are exactly zero**. When $J$ has full rank $NK$ there, the
+# implicit-function theorem makes the zero-loss set near $\theta$ a smooth manifold of dimension $P - NK$ — the
+# flat eigen-directions are its tangent space. Cooper (2018, "The loss landscape of overparameterized neural
+# networks") proves that this is the generic situation: for $P > NK$ the global minima form a
+# $(P - NK)$-dimensional manifold, not isolated points.
+#
+# **Predict.** Take the best run of widths 4, 8 and 16 ($P$ = 17, 33, 65), polish it to a zero of the loss
+# (Gauss–Newton least squares on the 12 equations), and compute all $P$ eigenvalues of the Hessian. How many are zero at width 16?
+
+# %%
+flat = {}
+for h in (4, 8, 16):
+    best = memo_fits[h].thetas[np.argmin(memo_fits[h].losses)]
+    flat[h] = overparameterization.minimum_flat_directions(
+        memo_nets[h], overparameterization.fit_interpolant(memo_nets[h], best))
+    fd = flat[h]
+    print(f"h = {h:2d}: P = {fd.dim}, loss {fd.loss:.0e}; zero eigenvalues {fd.n_flat}, P − rank J = "
+          f"{fd.dim - fd.jacobian_rank}, P − NK = {fd.bound}; smallest non-zero / largest "
+          f"{fd.eigenvalues[fd.n_constraints - 1] / fd.eigenvalues[0]:.0e}")
+    # over 14 draws × 3 widths: loss ≤ 1.4e-29; non-zero eigenvalues ≥ 1.6e-6 of the largest, zero ones
+    # ≤ 3.8e-16 of it; the three counts equal in all 42 cases
+    assert fd.loss < 1e-20  # a zero of the loss
+    assert fd.eigenvalues[fd.n_constraints - 1] > 1e-7 * fd.eigenvalues[0]  # a clean gap on both sides of the
+    assert np.abs(fd.eigenvalues[fd.n_constraints:]).max() < 1e-12 * fd.eigenvalues[0]  # threshold 1e-8
+    assert fd.n_flat == fd.dim - fd.jacobian_rank == fd.bound  # exactly P − NK flat directions
+
+# %%
+fig, ax = plotting.new_figure(figsize=(7, 4))
+for k, (h, marker) in enumerate(zip((4, 8, 16), "os^")):
+    fd = flat[h]
+    ax.plot(np.arange(1, fd.dim + 1), np.maximum(np.abs(fd.eigenvalues) / fd.eigenvalues[0], 1e-18), marker,
+            linestyle="-", markersize=4, color=plotting.OKABE_ITO[k], markeredgecolor="black", markeredgewidth=0.4,
+            label=f"h = {h}: P = {fd.dim}, {fd.n_flat} zero eigenvalues")
+ax.axvline(12.5, color="0.3", linestyle="--", label="N·K = 12 equations")
+ax.axhline(1e-8, color="0.3", linestyle=":", label="threshold for zero (10⁻⁸ of the largest)")
+ax.set_yscale("log")
+ax.legend(fontsize=8, loc="upper right")
+plotting.label_axes(ax, "Hessian spectrum at a zero-loss minimum", "eigenvalue rank (largest first)",
+                    "|eigenvalue| / largest (log scale)")
+fig
+
+# %% [markdown]
+# For every width, exactly $NK = 12$ eigenvalues are non-zero and the other $P - 12$ drop by at least nine
+# orders of magnitude, to the rounding floor. The count matches the rank of the Jacobian — a different matrix, computed by
+# a different route — and equals Cooper's bound with no slack: these $J$ have full rank. A wider network does not
+# get a sharper or rounder minimum; it gets a minimum with more flat directions to move along, at zero loss.
+#
+# ### Connected, and what is proven
+#
+# A $(P-NK)$-dimensional valley floor makes the picture of sections 3 and 5 plausible: with more room, two
+# trainings can more easily be joined without leaving it — and section 3 measured it, the barrier after
+# alignment shrinking from 4 to 16 hidden units. How much of this is theorem?
+#
+# *Proven:* that the zero-loss set is generically a $(P - NK)$-dimensional manifold when it is not empty
+# (Cooper 2018); that for squared loss, analytic activations and one layer wider than $N$ (with a pyramidal
+# structure above it), almost all local minima are global (Nguyen & Hein 2017, "The loss surface of deep and wide
+# neural networks"); that gradient descent from random initialisation reaches zero training loss at a linear rate
+# once the network is wide enough — polynomially wider than $N$ — because the weights barely move and the network
+# behaves like its linearisation (Du et al. 2019, "Gradient descent provably optimizes over-parameterized neural
+# networks"; Jacot et al. 2018, "Neural tangent kernel"); that sublevel sets of one-hidden-layer ReLU networks
+# become connected as the width grows (Freeman & Bruna 2017, "Topology and geometry of half-rectified network
+# optimization"); and that with enough width relative to an *intrinsic dimension* of the activation there are no
+# spurious valleys — while for other activations such as ReLU spurious valleys exist for some data whatever the
+# width (Venturi, Bandeira & Bruna 2019, "Spurious valleys in one-hidden-layer neural network optimization
+# landscapes").
+#
+# *Not proven, and in general false:* "bigger networks have no bad minima". Narrow and moderately wide ReLU
+# networks do have spurious local minima, hit often by gradient descent (Safran & Shamir 2018, "Spurious local
+# minima are common in two-layer ReLU neural networks"), and the wide-network theorems need widths far beyond the
+# ones used in practice. That *mild* overparameterization makes bad minima rare, as in our sweep, is an
+# empirical regularity, well documented but not a theorem.
+
+# %% [markdown]
 # ## Summary
 #
 # - Networks trained from different seeds solve the task equally well yet sit far apart; the **straight line**
@@ -510,6 +669,12 @@ fig
 #   early (Frankle et al. 2020).
 # - Searching for paths with **numerical gradients** costs $(P+1) \times 20$ loss evaluations per step, against
 #   about 2 for curve training: the gap grows with the number of parameters.
+# - **Overparameterization**: with fewer parameters than equations ($P < NK$) nothing fits random targets; a few
+#   times more and nearly every start reaches zero loss. At a zero of the squared loss the Hessian is
+#   $\frac{2}{NK}J^\top J$, so it has at least $P - NK$ zero eigenvalues — we counted exactly $P - NK$, matching
+#   $P - \operatorname{rank} J$: the global minima form a manifold (Cooper 2018). "Wide networks have no bad
+#   minima" holds only under the conditions of the theorems (Nguyen & Hein 2017, Du et al. 2019, Venturi et al.
+#   2019); small ReLU networks do have bad minima (Safran & Shamir 2018).
 #
 # **Exercises:** [06 — mode connectivity exercises](../exercises/06_mode_connectivity_exercises.ipynb): the
 # barrier of a straight path, a point and the tangent on a Bézier curve, permuting hidden units, and weight

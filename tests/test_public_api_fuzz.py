@@ -243,6 +243,8 @@ OVERRIDES = {
     "course_utils.validation.check_instance": {"value": "text", "name": "value", "cls": str, "what": "a string"},
     "course_utils.validation.check_str": {"value": "text", "name": "value"},
     "course_utils.plateaus.mode_strengths": "deep_linear",
+    **{f"course_utils.overparameterization.{name}": "mse_mlp"
+       for name in ("output_jacobian", "fit_interpolant", "minimum_flat_directions", "fit_from_starts")},
     # P = 2 in the plausible calls: one eigenpair at a time
     "course_utils.curvature.lanczos_eigenpairs": {"k": 1},
     "course_utils.curvature.lanczos_eigenvalues": {"k": 1},
@@ -278,6 +280,17 @@ def _deep_linear_call():
     return {"model": model, "thetas": np.stack([theta, theta]), "U": np.eye(3), "V": np.eye(3)}
 
 
+def _mse_mlp_call():
+    """A small squared-loss MLP and a point of it (``overparameterization`` refuses cross-entropy models)."""
+    from course_utils import models
+
+    rng = np.random.default_rng(0)
+    model = models.MLP(rng.standard_normal((4, 2)), rng.standard_normal(4), hidden=(2,))
+    theta = model.init(rng)
+    return {"model": model, "theta": theta, "theta0": theta, "starts": np.stack([theta, theta]), "steps": 3,
+            "max_evaluations": 5}
+
+
 def _plausible_call(qualname, sig, params):
     """One plausible keyword call of ``PUBLIC[qualname]`` (by parameter name, then the overrides)."""
     objective, model, theta = _context(sig)
@@ -285,6 +298,8 @@ def _plausible_call(qualname, sig, params):
     override = OVERRIDES.get(qualname, {})
     if override == "deep_linear":
         override = _deep_linear_call()
+    if override == "mse_mlp":
+        override = _mse_mlp_call()
     kwargs.update({k: v for k, v in override.items() if k in kwargs})
     return kwargs
 
