@@ -213,6 +213,7 @@ def _quadratic_derivatives(T):
 
 OVERRIDES = {
     "course_utils.regularization.WeightDecay": {"strength": 0.1},
+    "course_utils.regularization.train_with_input_noise": {"sigma": 0.1},
     # separable through the origin (the function refuses other data)
     "course_utils.regularization.max_margin_direction": {"X": np.array([[1.0, 0.0], [2.0, 1.0], [-1.0, 0.0], [-2.0, -1.0]]),
                                                          "y": np.array([1.0, 1.0, 0.0, 0.0])},
