@@ -122,7 +122,8 @@ minima = [minimize(reg.value_and_grad, t.final_theta, jac=True, method="L-BFGS-B
 rho = 0.05
 reports = [sharpness.sharpness_report(reg, m, eps=rho / np.linalg.norm(np.abs(m) + 1), rho=rho, rng=k)
            for k, m in enumerate(minima)]
-spectra = [np.linalg.eigvalsh(reg.hessian(m)) for m in minima]   # dense: every eigenvalue, ascending
+hessians = [reg.hessian(m) for m in minima]
+spectra = [np.linalg.eigvalsh(H) for H in hessians]   # dense: every eigenvalue, ascending
 lam_min = np.array([ev[0] for ev in spectra])
 print(f"{'':>9} {'loss':>6} {'‖g‖':>7} {'λ_min':>8} {'λ_max':>6} | as a fraction of ½ρ²λ_max: "
       f"{'Keskar box':>10} {'worst rand':>10} {'avg rand':>8} {'½ρ²tr/P':>8} {'SAM':>6}")
@@ -238,7 +239,8 @@ for k, ev in enumerate(spectra):
     lam_top, frob, tr = ev[-1], np.sqrt(np.sum(ev**2)), ev.sum()
     print(f"minimum {k}: λ_max {lam_top:.3f}, ‖H‖_F {frob:.3f}, trace {tr:.3f}; ‖H‖_F²/λ_max² = "
           f"{frob**2 / lam_top**2:.2f}, tr/λ_max = {tr / lam_top:.2f}")
-est = sharpness.hutchinson_frobenius(reg.make_hvp(minima[0]), reg.dim, rng=0, n_probes=40, confidence=0.999)
+# 40 products Hz: with the dense H at hand one matrix product (reg.make_hvp(θ) gives the same products without H)
+est = sharpness.hutchinson_frobenius(hessians[0], reg.dim, rng=0, n_probes=40, confidence=0.999)
 exact_sq = np.sum(spectra[0] ** 2)
 print(f"minimum 0, ‖H‖_F² from 40 Hessian-vector products: {est.estimate:.3f} "
       f"(99.9 % interval {est.ci_low:.3f} … {est.ci_high:.3f}); exact {exact_sq:.3f}")
@@ -682,9 +684,10 @@ assert lam_bal > 1.05 * orbit_lam.min()      # the balanced copy is not the flat
 #
 # What this does **not** fix: the balanced copy need not be the flattest one — over fourteen draws its
 # $\lambda_{\max}$ was 1.1 to 1.8 times the orbit's least, which lay near the network as trained ($\alpha$ between
-# 0.75 and 1.26), while $\alpha^*$ was 0.56–0.76 — per-unit rescalings and other reparameterizations remain, the value depends
-# on $\lambda$, and a penalty is a choice of parameterization in itself. It makes comparisons of minima *of one
-# regularized loss* well defined; it does not make sharpness parameterization-invariant.
+# 0.75 and 1.26), while $\alpha^*$ was 0.56–0.76. Other reparameterizations (of the loss's coordinates, not of the
+# network's units) remain, the value depends on $\lambda$, and a penalty is a choice of parameterization in itself.
+# It makes comparisons of minima *of one regularized loss* well defined; it does not make sharpness
+# parameterization-invariant.
 #
 # **Does the trained minimum get flatter?** At one point decay adds $\lambda$; but training ends somewhere else. Below:
 # section 4's network (tanh, MSE, 100 points) from three starts, 300 steps of gradient descent at $\eta = 0.2$ —
@@ -741,23 +744,23 @@ for name in ends7:                                                   # matching 
     assert ratio_matched[name].mean() > ratio_end[name].mean() - 0.02 or name == "weight decay 1e-3"
 
 # %%
-fig, (ax1, ax2, ax3) = plotting.new_figure(1, 3, figsize=(13, 4))
+fig, (ax1, ax3) = plotting.new_figure(1, 2, figsize=(10, 4))
+ax2 = ax1.twinx()                                   # λ_max on its own (log) scale, same α axis
 ax1.semilogx(alphas, orbit_reg - orbit_reg.min(), color=plotting.OKABE_ITO[4], marker="o", markevery=10, markersize=4,
-             label=r"$L + \frac{\lambda}{2}\|\theta\|^2$ (minus its least value)")
+             label=r"$L + \frac{\lambda}{2}\|\theta\|^2$ above its least value (left)")
 ax1.semilogx(alphas, orbit_data - orbit_data.min(), color=plotting.OKABE_ITO[0], linestyle="--", linewidth=2,
-             label=r"data loss $L$ (constant)")
-ax2.loglog(alphas, orbit_lam, color=plotting.OKABE_ITO[3], marker="s", markevery=10, markersize=4,
-           label=r"$\lambda_{\max}(\nabla^2 L)$")
-for ax in (ax1, ax2):
-    ax.axvline(alpha_star, color="0.2", linestyle=":", label=rf"balanced, $\alpha^* = {alpha_star:.2f}$")
-    ax.axvline(1.0, color="0.55", linestyle="-.", label=r"as trained, $\alpha = 1$")
-    ax.legend(loc="upper center", fontsize=8)
-ax1.set_ylim(-0.02 * ax1.get_ylim()[1], 1.35 * ax1.get_ylim()[1])      # room for the legend above the curves
-ax2.set_ylim(ax2.get_ylim()[0], ax2.get_ylim()[1] * 4)
-plotting.label_axes(ax1, "Weight decay picks the balanced copy", r"rescaling $\alpha$ (log scale)",
+             label=r"data loss $L$: constant (left)")
+ax2.semilogy(alphas, orbit_lam, color=plotting.OKABE_ITO[3], marker="s", markevery=10, markersize=4, linestyle="-.",
+             label=r"$\lambda_{\max}(\nabla^2 L)$ (right, log)")
+ax1.axvline(alpha_star, color="0.2", linestyle=":", label=rf"balanced copy, $\alpha^* = {alpha_star:.2f}$")
+ax1.axvline(1.0, color="0.55", linestyle=(0, (5, 2, 1, 2)), label=r"as trained, $\alpha = 1$")
+ax1.set_ylim(-0.02 * ax1.get_ylim()[1], 1.6 * ax1.get_ylim()[1])      # room for the legend above the curves
+ax2.set_ylim(ax2.get_ylim()[0], ax2.get_ylim()[1] * 30)
+handles = ax1.get_legend_handles_labels()[0] + ax2.get_legend_handles_labels()[0]
+ax1.legend(handles=handles, loc="upper center", fontsize=7.5)
+ax2.set_ylabel(r"$\lambda_{\max}$ of the data loss (log scale)")
+plotting.label_axes(ax1, "One function, one penalty minimum (not the flattest)", r"rescaling $\alpha$ (log scale)",
                     "loss above its least value")
-plotting.label_axes(ax2, "…which is not the flattest copy", r"rescaling $\alpha$ (log scale)",
-                    r"$\lambda_{\max}$ of the data loss (log)")
 for i, (name, marker) in enumerate(zip(ends7, ("o", "s", "^"))):
     ax3.plot(np.full(3, i) - 0.12, ratio_end[name], marker=marker, linestyle="none", color=plotting.OKABE_ITO[4],
              markersize=7, label="at the end (300 steps)" if i == 0 else None)
@@ -765,7 +768,7 @@ for i, (name, marker) in enumerate(zip(ends7, ("o", "s", "^"))):
              color=plotting.OKABE_ITO[3], markersize=7, label="at matched training loss" if i == 0 else None)
 ax3.axhline(1.0, color="0.4", linestyle="--", linewidth=1)
 ax3.text(2.45, 1.01, "as sharp as plain GD", fontsize=8, ha="right", va="bottom", color="0.3")
-ax3.set_xticks(range(3), ["decay\n1e-3", "decay\n3e-2", "input noise\nσ = 0.4"])
+ax3.set_xticks(range(3), ["weight decay\n1e-3", "weight decay\n3e-2", "input noise\nσ = 0.4"])
 ax3.set_xlim(-0.5, 2.5)
 ax3.set_ylim(0, max(1.5, 1.1 * max(max(ratio_end[n].max(), ratio_matched[n].max()) for n in ends7)))
 ax3.legend(loc="upper right", fontsize=8)
@@ -780,7 +783,8 @@ fig
 #   eigenvalue is negligible here, and the minimum hardly moves.
 # - **Strong decay ($3\cdot10^{-2}$) ends flatter** — about half of plain GD's $\lambda_{\max}$ — and still clearly
 #   flatter than plain GD at the same training loss (0.54–0.78). It also fits worse: the table's training loss is
-#   the price. Smaller weights mean a less steep network, and in a tanh network a flatter loss.
+#   the price. (A plausible reading, not a theorem: smaller weights make a less steep network, and its loss less
+#   curved.)
 # - **Input noise ends flatter than plain GD's end point** (0.61–0.78), **but much of that is fitting less**: at
 #   matched training loss the ratio was 0.80–0.99, flatter in every draw we tried, by 1 to 20 %. "Noise finds flat
 #   minima" is, in this miniature, mostly "noise stops earlier on the way up the sharpening".
@@ -794,8 +798,8 @@ fig
 # (Blanc et al. 2020, "Implicit regularization for deep neural networks driven by an Ornstein-Uhlenbeck like
 # process"; Damian, Ma & Lee 2021, "Label noise SGD provably prefers flat global minimizers"). Those are theorems
 # about that noise and that loss; "noise and augmentation make minima flat" in general is folklore, and the
-# miniature above shows why it needs the matched-loss control. (Dropout, a multiplicative noise on the hidden units, is
-# not run here; it is another such noise, with its own data-dependent penalty.)
+# miniature above shows why it needs the matched-loss control. (Dropout, a multiplicative noise on the hidden units,
+# is not run here; it is another such noise, with its own data-dependent penalty.)
 
 # %% [markdown]
 # ## Summary
