@@ -37,6 +37,7 @@
 # %%
 # %matplotlib widget
 import numpy as np
+from matplotlib.ticker import NullLocator
 from scipy.optimize import minimize
 
 from course_utils import curvature, data, optimizers, plotting, regularization, sharpness, surfaces
@@ -747,19 +748,21 @@ for name in ends7:                                                   # matching 
 fig, (ax1, ax3) = plotting.new_figure(1, 2, figsize=(10, 4))
 ax2 = ax1.twinx()                                   # λ_max on its own (log) scale, same α axis
 ax1.semilogx(alphas, orbit_reg - orbit_reg.min(), color=plotting.OKABE_ITO[4], marker="o", markevery=10, markersize=4,
-             label=r"$L + \frac{\lambda}{2}\|\theta\|^2$ above its least value (left)")
+             label="L + (λ/2)‖θ‖² above its least value (left)")
 ax1.semilogx(alphas, orbit_data - orbit_data.min(), color=plotting.OKABE_ITO[0], linestyle="--", linewidth=2,
-             label=r"data loss $L$: constant (left)")
+             label="data loss L: constant (left)")
 ax2.semilogy(alphas, orbit_lam, color=plotting.OKABE_ITO[3], marker="s", markevery=10, markersize=4, linestyle="-.",
-             label=r"$\lambda_{\max}(\nabla^2 L)$ (right, log)")
-ax1.axvline(alpha_star, color="0.2", linestyle=":", label=rf"balanced copy, $\alpha^* = {alpha_star:.2f}$")
-ax1.axvline(1.0, color="0.55", linestyle=(0, (5, 2, 1, 2)), label=r"as trained, $\alpha = 1$")
+             label="λ_max of the data loss (right, log)")
+ax1.axvline(alpha_star, color="0.2", linestyle=":", label=f"balanced copy, α* = {alpha_star:.2f}")
+ax1.axvline(1.0, color="0.55", linestyle=(0, (5, 2, 1, 2)), label="as trained, α = 1")
 ax1.set_ylim(-0.02 * ax1.get_ylim()[1], 1.6 * ax1.get_ylim()[1])      # room for the legend above the curves
 ax2.set_ylim(ax2.get_ylim()[0], ax2.get_ylim()[1] * 30)
+for axis in (ax1.xaxis, ax2.xaxis, ax2.yaxis):       # no minor ticks on the log axes: the layout measures every tick
+    axis.set_minor_locator(NullLocator())
 handles = ax1.get_legend_handles_labels()[0] + ax2.get_legend_handles_labels()[0]
 ax1.legend(handles=handles, loc="upper center", fontsize=7.5)
-ax2.set_ylabel(r"$\lambda_{\max}$ of the data loss (log scale)")
-plotting.label_axes(ax1, "One function, one penalty minimum (not the flattest)", r"rescaling $\alpha$ (log scale)",
+ax2.set_ylabel("λ_max of the data loss (log scale)")
+plotting.label_axes(ax1, "One function, one penalty minimum (not the flattest)", "rescaling α (log scale)",
                     "loss above its least value")
 for i, (name, marker) in enumerate(zip(ends7, ("o", "s", "^"))):
     ax3.plot(np.full(3, i) - 0.12, ratio_end[name], marker=marker, linestyle="none", color=plotting.OKABE_ITO[4],
@@ -772,7 +775,7 @@ ax3.set_xticks(range(3), ["weight decay\n1e-3", "weight decay\n3e-2", "input noi
 ax3.set_xlim(-0.5, 2.5)
 ax3.set_ylim(0, max(1.5, 1.1 * max(max(ratio_end[n].max(), ratio_matched[n].max()) for n in ends7)))
 ax3.legend(loc="upper right", fontsize=8)
-plotting.label_axes(ax3, "After training (3 starts each)", None, r"$\lambda_{\max}$ / plain GD's")
+plotting.label_axes(ax3, "After training (3 starts each)", None, "λ_max / plain GD's")
 fig
 
 # %% [markdown]
