@@ -16,6 +16,17 @@ from infinity to a finite point:
 
 :func:`max_margin_direction` gives the hard-margin direction, the independent oracle for gradient descent's
 implicit bias.
+
+Two more effects on the landscape (chapter 5):
+
+* weight decay **breaks the rescaling symmetry** of a ReLU network (Dinh et al. 2017): the copies
+  :math:`(\alpha W_1, \alpha b_1, W_2/\alpha)` compute one function but pay different penalties,
+  :math:`\tfrac\lambda2(\alpha^2 a + b/\alpha^2)` plus a constant, least at :math:`\alpha^4 = b/a` — the balanced
+  copy, :func:`balancing_scale`;
+* **noise injection**: :func:`train_with_input_noise` runs gradient descent on inputs jittered afresh at every
+  step, :math:`x + \sigma\xi` — data augmentation in its simplest form, which for small :math:`\sigma` acts like a
+  penalty on the network's input derivatives (Bishop 1995, "Training with noise is equivalent to Tikhonov
+  regularization").
 """
 
 from __future__ import annotations
@@ -24,9 +35,9 @@ import numpy as np
 
 from .derivatives import anp
 from .objective import Objective, as_objective
-from .validation import check_array, check_scalar
+from .validation import check_array, check_bool, check_instance, check_int, check_rng, check_scalar, check_vector
 
-__all__ = ["WeightDecay", "max_margin_direction"]
+__all__ = ["WeightDecay", "max_margin_direction", "balancing_scale", "train_with_input_noise"]
 
 
 class WeightDecay(Objective):
@@ -122,3 +133,99 @@ def max_margin_direction(X, y) -> np.ndarray:
         raise ValueError(f"the data are not separable through the origin (best margin {margins.min():.3g} < 1): "
                          "no hard-margin direction exists")
     return w
+
+
+def balancing_scale(model, theta, *, penalize_biases: bool = True) -> float:
+    r"""The rescaling :math:`\alpha^*` that minimises the L2 penalty over a ReLU network's rescaled copies.
+
+    Dinh et al.'s rescaling :math:`(W_1, b_1, W_2) \to (\alpha W_1, \alpha b_1, W_2/\alpha)`
+    (:func:`course_utils.sharpness.rescale_relu_network`) keeps the function and so the data loss; the penalty
+    :math:`\tfrac\lambda2\|\theta\|^2` becomes
+
+    .. math:: \tfrac\lambda2\bigl(\alpha^2 a + b/\alpha^2\bigr) + \text{const},\qquad
+              a = \|W_1\|_F^2 + \|b_1\|^2,\quad b = \|W_2\|_F^2,
+
+    strictly convex in :math:`\log\alpha`, with its one minimum at :math:`\alpha^{*4} = b/a`, where the two layers
+    pay equal penalties (:math:`\alpha^{*2} a = b/\alpha^{*2}`) and the penalty exceeds its minimum by
+    :math:`\tfrac\lambda2(\alpha\sqrt a - \sqrt b/\alpha)^2`. So of all the function-equivalent copies only the
+    balanced one can be a minimum of :math:`L + \tfrac\lambda2\|\theta\|^2`.
+
+    Parameters
+    ----------
+    model : MLP
+        A ReLU (or linear) :class:`course_utils.models.MLP` with a hidden layer and no residual connections.
+    theta : array_like, shape (P,)
+        Its parameters; the first two weight matrices must not be all zero.
+    penalize_biases : bool, default True
+        Whether :math:`b_1` is penalized, as by :class:`WeightDecay` (True); ``MLP(weight_decay=...)`` penalizes
+        weights only (False: :math:`a = \|W_1\|_F^2`).
+
+    Returns
+    -------
+    float
+        :math:`\alpha^* = (b/a)^{1/4}`; ``rescale_relu_network(model, theta, alpha_star)`` is the balanced copy.
+    """
+    from .models import MLP
+
+    check_instance(model, "model", MLP, "a course_utils.models.MLP")
+    if model.activation not in ("relu", "linear") or model.residual or len(model.hidden) < 1:
+        raise ValueError("`model` must be a ReLU (or linear) MLP with a hidden layer and no residual connections; "
+                         f"got {model.name}")
+    theta = check_vector(theta, "theta", model.dim)
+    penalize_biases = check_bool(penalize_biases, "penalize_biases")
+    (W1, b1), (W2, _) = model.unflatten(theta)[:2]
+    a = float(np.sum(W1**2)) + (float(np.sum(b1**2)) if penalize_biases and b1 is not None else 0.0)
+    b = float(np.sum(W2**2))
+    if a == 0 or b == 0:
+        raise ValueError(f"`theta` has an all-zero layer (‖first layer‖² = {a:g}, ‖second layer‖² = {b:g}): "
+                         "no finite rescaling balances it")
+    return float((b / a) ** 0.25)
+
+
+def train_with_input_noise(model, theta0, *, sigma: float, steps: int, lr: float, rng=0) -> np.ndarray:
+    r"""Full-batch gradient descent on inputs jittered afresh at every step (Gaussian noise injection).
+
+    Step :math:`t` draws :math:`\xi_t` with i.i.d. :math:`\mathcal N(0, 1)` entries of the inputs' shape and takes
+    :math:`\theta \leftarrow \theta - \eta\nabla_\theta L(\theta; X + \sigma\xi_t, y)`: stochastic gradient
+    descent on :math:`\mathbb E_\xi L(\theta; X + \sigma\xi, y)`. For the squared error and small :math:`\sigma`
+    that expectation is :math:`L + \sigma^2 R + O(\sigma^4)`, with :math:`R` a penalty on the network's
+    derivatives with respect to its **inputs** (plus a second-derivative term that Bishop 1995 shows can be
+    dropped for training) — a Tikhonov regularizer, not a penalty on the parameter Hessian. Several starts run
+    side by side and see the same noise (one batched gradient per step).
+
+    Parameters
+    ----------
+    model : Objective with data
+        A course model with ``X``, ``y`` and ``with_data`` (e.g. :class:`course_utils.models.MLP`).
+    theta0 : array_like, shape (P,) or (K, P)
+        One start, or ``K`` starts.
+    sigma : float
+        Noise standard deviation :math:`\sigma \ge 0` (0: plain gradient descent).
+    steps : int
+        Number of steps, at least 0.
+    lr : float
+        Step size :math:`\eta > 0`.
+    rng : Generator or int
+        Source of the noise (an integer seed goes through :func:`course_utils.randomness.default_rng`).
+
+    Returns
+    -------
+    numpy.ndarray, shape (P,) or (K, P)
+        The final parameters, in the shape of ``theta0``.
+    """
+    if not (hasattr(model, "with_data") and hasattr(model, "X")):
+        raise TypeError(f"`model` must be a course model with data (X, y, with_data), got {type(model).__name__}")
+    theta = check_array(theta0, "theta0", ndim=(1, 2))
+    if theta.shape[-1] != model.dim:
+        raise ValueError(f"`theta0` must have shape ({model.dim},) or (K, {model.dim}), got {theta.shape}")
+    sigma = check_scalar(sigma, "sigma", low=0)
+    steps = check_int(steps, "steps", low=0)
+    lr = check_scalar(lr, "lr", low=0, low_inclusive=False)
+    rng = check_rng(rng)
+    thetas = np.array(theta, dtype=float).reshape(-1, model.dim)
+    X, y = model.X, model.y
+    with np.errstate(all="ignore"):
+        for _ in range(steps):
+            noisy = model.with_data(X + sigma * rng.standard_normal(X.shape), y) if sigma > 0 else model
+            thetas = thetas - lr * noisy.unchecked_grad_batch(thetas)
+    return thetas.reshape(theta.shape)

@@ -11,7 +11,11 @@ different way:
 * :func:`sam_sharpness` — :math:`L(\theta + \rho g/\|g\|) - L(\theta)`, the quantity SAM minimises
   (Foret et al. 2021); it needs a gradient, so it vanishes at an exact critical point;
 * :func:`hessian_trace` and :func:`course_utils.curvature.lambda_max` — curvature at the point:
-  :math:`\lambda_{\max}` governs the worst direction (:math:`\tfrac12 r^2\lambda_{\max}`), the trace the average.
+  :math:`\lambda_{\max}` governs the worst direction (:math:`\tfrac12 r^2\lambda_{\max}`), the trace the average;
+* :func:`hessian_frobenius` — :math:`\|H\|_F = \sqrt{\sum_i\lambda_i^2}`, between the two: for a positive
+  semi-definite :math:`H` the three are the :math:`\ell_\infty`, :math:`\ell_2` and :math:`\ell_1` norms of the
+  spectrum, so they can rank two minima three different ways; :func:`hutchinson_frobenius` estimates
+  :math:`\|H\|_F^2 = \mathbb E\|Hz\|^2` from Hessian-vector products alone.
 
 :func:`sharpness_report` returns them all for one point. Two more ideas of the chapter live here:
 :func:`sharpness_during_training` and :func:`sharpness_during_training_at` (the edge of stability of Cohen et
@@ -60,6 +64,8 @@ __all__ = [
     "random_direction_sharpness",
     "sam_sharpness",
     "hessian_trace",
+    "hessian_frobenius",
+    "hutchinson_frobenius",
     "sharpness_report",
     "gd_stability_threshold",
     "sharpness_during_training",
@@ -453,6 +459,115 @@ def hessian_trace(objective, theta, *, method: str = "auto", n_probes: int = 100
         return float(sum(eye[i] @ hvp(eye[i]) for i in range(objective.dim))), 0.0
     est = curvature.hutchinson_trace(hvp, objective.dim, rng=rng, n_probes=n_probes)
     return est.estimate, est.stderr
+
+
+def hutchinson_frobenius(hvp, dim: int, rng=0, n_probes: int = 100, *,
+                         confidence: float = 0.95) -> curvature.TraceEstimate:
+    r"""A Hutchinson-style estimate of :math:`\|H\|_F^2 = \operatorname{tr}(H^2) = \mathbb E_z\|Hz\|^2`.
+
+    For probes with :math:`\mathbb E[zz^\top] = I` (Rademacher entries ±1 here),
+    :math:`\mathbb E\|Hz\|^2 = \mathbb E[z^\top H^2 z] = \operatorname{tr}(H^2) = \sum_i \lambda_i^2`, so each
+    sample :math:`\|Hz_k\|^2` is unbiased for the squared Frobenius norm and costs one Hessian-vector product —
+    Hutchinson's trace estimator applied to :math:`H^2` (:func:`course_utils.curvature.hutchinson_trace`). Its
+    per-sample variance is :math:`2(\|H^2\|_F^2 - \sum_i (H^2)_{ii}^2)`; when one eigenvalue dominates
+    (:math:`H \approx \lambda uu^\top`) that is about :math:`2\lambda^4`, a relative standard deviation of
+    :math:`\sqrt2` per probe, and the samples are skewed like :math:`\chi^2_1` — so the estimate comes with
+    :func:`course_utils.curvature.mean_confidence_interval`'s skewness-corrected interval. :math:`\|H\|_F` itself is
+    the square root (biased low by Jensen's inequality; the square is the unbiased quantity).
+
+    Parameters
+    ----------
+    hvp : callable or ndarray of shape (P, P)
+        ``v (P,) -> H v (P,)`` for a symmetric ``H``, or ``H`` itself (dense and symmetric: all probes in one
+        matrix product, the same numbers up to rounding).
+    dim : int
+        ``P``.
+    rng : Generator or int
+        Source of the probes.
+    n_probes : int
+        Number of probes, at least 2 (for an interval).
+    confidence : float
+        Level of the two-sided interval, in (0, 1).
+
+    Returns
+    -------
+    course_utils.curvature.TraceEstimate
+        ``estimate``, ``stderr``, ``ci_low``, ``ci_high`` of :math:`\|H\|_F^2`; ``samples`` ``(n_probes,)`` are the
+        :math:`\|Hz_k\|^2`.
+
+    Examples
+    --------
+    >>> D = np.diag([3.0, 4.0])  # Rademacher probes are exact on a diagonal matrix: ‖Dz‖² = 9 + 16
+    >>> hutchinson_frobenius(lambda v: D @ v, 2, n_probes=4).estimate
+    25.0
+    """
+    if isinstance(hvp, np.ndarray):
+        dim = check_int(dim, "dim", low=1)
+        H = check_array(hvp, "hvp", shape=(dim, dim))
+        if np.abs(H - H.T).max() > 1e-8 * np.abs(H).max():
+            raise ValueError(f"`hvp` given as a matrix must be symmetric (a Hessian); got max |H - Hᵀ| = "
+                             f"{np.abs(H - H.T).max():.3g}")
+    else:
+        dim = check_int(dim, "dim", low=1)
+        if not callable(hvp):
+            raise TypeError(f"`hvp` must be a callable v -> H v or a (P, P) array, got {type(hvp).__name__}")
+        H = None
+    rng = check_rng(rng)
+    n_probes = check_int(n_probes, "n_probes", low=2)
+    confidence = check_scalar(confidence, "confidence", low=0, high=1, low_inclusive=False, high_inclusive=False)
+    Z = rng.choice(np.array([-1.0, 1.0]), size=(n_probes, dim))
+    HZ = Z @ H if H is not None else np.array([np.asarray(hvp(z), dtype=float) for z in Z])
+    samples = np.einsum("ij,ij->i", HZ, HZ)
+    low, high = curvature.mean_confidence_interval(samples, confidence)
+    return curvature.TraceEstimate(float(samples.mean()), float(samples.std(ddof=1) / np.sqrt(n_probes)),
+                                   float(low), float(high), samples, confidence)
+
+
+def hessian_frobenius(objective, theta, *, method: str = "auto", n_probes: int = 100,
+                      rng=0) -> tuple[float, float]:
+    r"""The Hessian's Frobenius norm :math:`\|\nabla^2 L(\theta)\|_F = \sqrt{\sum_{ij} H_{ij}^2} = \sqrt{\sum_i \lambda_i^2}`.
+
+    A sharpness measure between :math:`\lambda_{\max}` and the trace: for :math:`H \succeq 0` with eigenvalues
+    :math:`\lambda_i`, :math:`\lambda_{\max} \le \|H\|_F \le \operatorname{tr}H`, the :math:`\ell_\infty`,
+    :math:`\ell_2` and :math:`\ell_1` norms of the spectrum. One large eigenvalue counts fully in all three; many
+    moderate ones count little in :math:`\lambda_{\max}`, more in :math:`\|H\|_F`, most in the trace.
+
+    ``method="exact"`` sums :math:`\|He_i\|^2` over the ``P`` unit vectors (``P`` cached Hessian-vector
+    products, the same ones :func:`hessian_trace` uses); ``"hutchinson"`` takes :func:`hutchinson_frobenius` with
+    ``n_probes`` probes and returns the square root of its estimate of :math:`\|H\|_F^2`; ``"auto"`` is exact
+    below 400 parameters.
+
+    Parameters
+    ----------
+    objective : Objective
+        Needs Hessian-vector products (``make_hvp``).
+    theta : array_like, shape (P,)
+        The point at which the Hessian is taken.
+    method : {"auto", "exact", "hutchinson"}
+        As described above.
+    n_probes : int, default 100
+        Probes of the Hutchinson estimate, at least 2 (validated on every path).
+    rng : Generator or int, default 0
+        Source of the probes (used only by the Hutchinson estimate).
+
+    Returns
+    -------
+    (norm, stderr) : (float, float)
+        ``stderr`` is 0 for the exact method; for the estimate, the standard error of :math:`\|H\|_F^2` carried
+        to the root by the delta method, :math:`\mathrm{se}/(2\|H\|_F)`.
+    """
+    objective = as_objective(objective)
+    theta = check_vector(theta, "theta", objective.dim)
+    method = check_option(method, "method", ["auto", "exact", "hutchinson"])
+    n_probes = check_int(n_probes, "n_probes", low=2)
+    rng = check_rng(rng)
+    hvp = objective.make_hvp(theta)
+    if method == "exact" or (method == "auto" and objective.dim < _EXACT_TRACE_BELOW):
+        eye = np.eye(objective.dim)
+        return float(np.sqrt(sum(float(np.sum(hvp(eye[i]) ** 2)) for i in range(objective.dim)))), 0.0
+    est = hutchinson_frobenius(hvp, objective.dim, rng=rng, n_probes=n_probes)
+    norm = float(np.sqrt(max(est.estimate, 0.0)))
+    return norm, (est.stderr / (2 * norm) if norm > 0 else float("inf"))
 
 
 def sharpness_report(objective, theta, *, eps: float = 1e-3, radius: float | None = None, rho: float = 0.05,

@@ -223,6 +223,7 @@ OVERRIDES = {
     "course_utils.spin_glass.find_pspin_critical_points": {"J": _PSPIN_J, "n_starts": 8},
     "course_utils.spin_glass.threshold_energy": {"p": 3},
     "course_utils.regularization.WeightDecay": {"strength": 0.1},
+    "course_utils.regularization.train_with_input_noise": {"sigma": 0.1},
     # separable through the origin (the function refuses other data)
     "course_utils.regularization.max_margin_direction": {"X": np.array([[1.0, 0.0], [2.0, 1.0], [-1.0, 0.0], [-2.0, -1.0]]),
                                                          "y": np.array([1.0, 1.0, 0.0, 0.0])},
