@@ -166,3 +166,23 @@ def test_validate_diagnoses_normalizes_and_explains():
     # every diagnosis has at least one accepted remedy from the vocabulary
     for diagnosis, remedies in D.ACCEPTED_REMEDIES.items():
         assert diagnosis in D.DIAGNOSES and remedies and remedies <= set(D.REMEDIES)
+
+
+# --- stable_lr_sweep: oracle 2/λ_max of a quadratic ---------------------------------------------------------
+def test_stable_lr_sweep_stops_at_two_over_lambda_max_on_a_quadratic():
+    from course_utils.models import Quadratic
+
+    for top in (3.0, 30.0):  # 2/λ_max = 0.67, 0.067: between grid points, not on one
+        q = Quadratic(np.diag([0.5, 2.0, top]))
+        lrs = np.geomspace(1e-3, 10.0, 41)
+        sweep = D.stable_lr_sweep(q, np.ones(3), lrs, steps=40)
+        assert sweep.largest_stable_lr == lrs[lrs < 2.0 / top].max()   # the last grid rate under 2/λ_max
+        assert np.isinf(sweep.final_losses[lrs > 2.5 / top]).any() or (sweep.final_losses[lrs > 2.0 / top]
+                                                                        > sweep.initial_loss).all()
+
+
+def test_stable_lr_sweep_validates_its_grid():
+    from course_utils.models import Quadratic
+
+    with pytest.raises(ValueError, match="lrs"):
+        D.stable_lr_sweep(Quadratic(np.eye(2)), np.ones(2), [0.1, 0.05])
