@@ -247,6 +247,23 @@ class StableLRSweep:
     largest_stable_lr: float
 
 
+def _gd_final_losses(objective, theta0: np.ndarray, lrs: np.ndarray, steps: int) -> np.ndarray:
+    """Loss after ``steps`` GD steps at each rate, ``inf`` for runs whose parameters stopped being finite."""
+    thetas = np.tile(theta0, (lrs.size, 1))
+    alive = np.ones(lrs.size, dtype=bool)
+    with np.errstate(over="ignore", invalid="ignore"):
+        for _ in range(steps):
+            rows = np.flatnonzero(alive)
+            if rows.size == 0:
+                break
+            thetas[rows] -= lrs[rows, None] * objective.grad_batch(thetas[rows])
+            alive[rows] = np.isfinite(thetas[rows]).all(axis=1)
+        final = np.full(lrs.size, np.inf)
+        if alive.any():
+            final[alive] = objective.loss_batch(thetas[alive])
+    return np.where(np.isfinite(final), final, np.inf)
+
+
 def stable_lr_sweep(objective, theta0, lrs, *, steps: int = 20,
                     optimizer: optimizers.Optimizer | None = None) -> StableLRSweep:
     r"""Runs at constant learning rates, side by side, and the largest rate below which all of them made progress.
@@ -280,12 +297,15 @@ def stable_lr_sweep(objective, theta0, lrs, *, steps: int = 20,
     if lrs.size == 0 or np.any(lrs <= 0) or np.any(np.diff(lrs) <= 0):
         raise ValueError(f"`lrs` must be non-empty, positive and strictly increasing, got {lrs!r}")
     steps = check_int(steps, "steps", low=1)
-    rule = optimizers.gd() if optimizer is None else optimizer
-    if not isinstance(rule, optimizers.Optimizer):
-        raise TypeError(f"`optimizer` must be an Optimizer (e.g. optimizers.gd()), got {type(optimizer).__name__}")
-    runs = optimizers.run_many(objective, [rule] * lrs.size, theta0, steps=steps, lrs=[float(v) for v in lrs])
-    final = np.array([r.final_loss if r.diverged_at is None and np.isfinite(r.final_loss) else np.inf for r in runs])
     initial = float(objective.loss(theta0))
+    if optimizer is None:  # plain GD on all rates at once: one batched gradient per step, no per-run bookkeeping
+        final = _gd_final_losses(objective, theta0, lrs, steps)
+    else:
+        if not isinstance(optimizer, optimizers.Optimizer):
+            raise TypeError(f"`optimizer` must be an Optimizer (e.g. optimizers.gd()), got {type(optimizer).__name__}")
+        runs = optimizers.run_many(objective, [optimizer] * lrs.size, theta0, steps=steps, lrs=[float(v) for v in lrs])
+        final = np.array([r.final_loss if r.diverged_at is None and np.isfinite(r.final_loss) else np.inf
+                          for r in runs])
     failed = np.flatnonzero(~(final < initial))
     k = int(failed[0]) if failed.size else lrs.size
     return StableLRSweep(lrs=lrs, final_losses=final, initial_loss=initial,

@@ -604,8 +604,9 @@ assert std_caught_up.any() and std_catch_up <= 75             # ... and the raw 
 # valleys" — a few steep directions, many flat ones — and Santurkar, Tsipras, Ilyas & Mądry (2018, *How does batch
 # normalization help optimization?*) argued that BN makes the landscape smoother, allowing larger learning rates.
 # Read their claim precisely: they measure the loss and the gradient's change **along the gradient direction**
-# during training (an "effective β-smoothness"), and prove bounds on the gradient's size and on the quadratic form
-# $g^\top H g$ in the gradient direction — not on the Hessian's largest eigenvalue everywhere. And BN makes the loss
+# during training (an "effective β-smoothness"), and, for a single BN layer, prove bounds on the gradient's size and
+# on the quadratic form $\hat g^\top \hat H \hat g$ of the Hessian with respect to that layer's outputs, in the
+# gradient direction — not on the parameter Hessian's largest eigenvalue everywhere. And BN makes the loss
 # **scale-invariant**: $\mathrm{BN}(c\,z) = \mathrm{BN}(z)$ for $c > 0$ (up to $\epsilon$), so scaling the weights
 # into a normalized layer by $c$ leaves the loss unchanged and divides that block of the Hessian by $c^2$. The
 # curvature is then partly a statement about the weights' norm, and a large step, which grows the norm, lowers it
@@ -697,8 +698,13 @@ fig
 # (within a factor of four, over 14 draws).
 # That is the mechanism Arora, Li & Lyu (2019) proved for scale-invariant weights (the effective rate
 # $\eta/\|W\|^2$ tunes itself), and Lyu, Li & Arora (2022, *Understanding the generalization benefit of
-# normalization layers: sharpness reduction*) analysed how gradient descent on such losses runs at the edge of
-# stability. Santurkar et al.'s smoothness is a statement along the gradient direction during training, proved
+# normalization layers: sharpness reduction*) analysed how gradient descent with weight decay on such losses enters
+# the edge of stability and then lowers a scale-invariant sharpness. The large-network evidence is mixed:
+# Ghorbani, Krishnan & Xiao (2019, *An investigation into neural net optimization via Hessian eigenvalue density*)
+# found the large isolated Hessian eigenvalues of trained networks largely absent with BN, while Karakida, Akaho &
+# Amari (2019, *The normalization method for alleviating pathological sharpness in wide neural networks*) showed
+# that BN in the middle layers does not remove the sharpness of wide random networks (only BN in the last layer
+# does). Santurkar et al.'s smoothness is a statement along the gradient direction during training, proved
 # for one BN layer in simplified settings; "BN makes the landscape flatter" as a claim about the global Hessian is
 # folklore, and on this toy it is false at initialization. Treat "normalization smooths the landscape" as a
 # question to measure, not a law.

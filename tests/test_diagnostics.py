@@ -186,3 +186,18 @@ def test_stable_lr_sweep_validates_its_grid():
 
     with pytest.raises(ValueError, match="lrs"):
         D.stable_lr_sweep(Quadratic(np.eye(2)), np.ones(2), [0.1, 0.05])
+
+
+def test_stable_lr_sweep_batched_gd_agrees_with_the_run_loop():
+    """The default (all rates in one batched GD) and an explicit optimizer (``run_many``) give the same sweep."""
+    from course_utils import data, optimizers
+
+    X, y = data.two_moons(40, noise=0.15, rng=0)
+    net = MLP(X, y, hidden=(6, 6), activation="tanh", loss="cross_entropy", batch_norm=True)
+    theta = net.init(1)
+    lrs = np.geomspace(0.1, 300.0, 9)
+    fast = D.stable_lr_sweep(net, theta, lrs, steps=15)
+    loop = D.stable_lr_sweep(net, theta, lrs, steps=15, optimizer=optimizers.gd())
+    finite = np.isfinite(loop.final_losses)
+    assert np.allclose(fast.final_losses[finite], loop.final_losses[finite], rtol=1e-9)
+    assert fast.largest_stable_lr == loop.largest_stable_lr
