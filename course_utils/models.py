@@ -146,7 +146,8 @@ class _DataModel(Objective):
 
     def _clone_with(self, X, y):
         clone = object.__new__(type(self))
-        clone.__dict__.update({k: v for k, v in self.__dict__.items() if k != "_cached_grad"})
+        # every cached derivative (grad, grad_batch, …) closes over the parent's data: the clone builds its own
+        clone.__dict__.update({k: v for k, v in self.__dict__.items() if not k.startswith("_cached")})
         clone.X, clone.y = X, y
         clone._prepare_targets()
         return clone
