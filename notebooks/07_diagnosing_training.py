@@ -652,7 +652,9 @@ assert lr_gain > 1.3                                  # ... yet larger rates are
 # %% [markdown]
 # Both answers are "no, yes": at initialization BN's $\lambda_{\max}$ is 4 to 600 times *larger* than the plain
 # network's (over 14 draws), and $2/\lambda_{\max}$ is far below the rates BN actually survives. (Santurkar et al.'s
-# own measure, the gradient's change along the gradient direction, is also larger here at initialization; their
+# own measure, the gradient's change along the gradient direction, $\max_{\alpha} \|\nabla L(\theta - \alpha \hat g) -
+# \nabla L(\theta)\|/\alpha$ for steps $\alpha$ from 0.01 to 1, was also larger with BN at initialization in all 13
+# draws we measured off this page — 7 to 1400 against 1.0 to 2.4; their
 # experiments measured it during training of convolutional networks, which this toy does not reproduce.) What
 # makes the large steps safe is the scale invariance: a step that overshoots grows the weights, and the growth
 # lowers the curvature until the step fits. Watch one BN run at $\eta = 10$, fifty times $2/\lambda_{\max}$:
