@@ -285,7 +285,10 @@ def stable_lr_sweep(objective, theta0, lrs, *, steps: int = 20,
     steps : int
         Steps per run, at least 1. Default 20.
     optimizer : Optimizer, optional
-        Update rule (default :func:`~course_utils.optimizers.gd`).
+        Update rule. Default None: plain gradient descent on every rate at once, one batched gradient per step
+        (a run whose parameters stop being finite is dropped and scored ``inf``); an explicit rule runs through
+        :func:`~course_utils.optimizers.run_many`, whose explosion test also scores a loss above
+        :math:`10^8 \max(1, |L(\theta_0)|)` as ``inf``.
 
     Returns
     -------
