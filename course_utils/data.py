@@ -29,6 +29,8 @@ __all__ = [
     "blobs",
     "regression_1d",
     "regression_curve",
+    "sparse_features",
+    "unique_feature_classification",
     "train_test_split",
     "standardize",
 ]
@@ -251,6 +253,105 @@ def regression_1d(n: int = 50, noise: float = 0.1, rng=0, kind: str = "sin") -> 
     x = rng.uniform(lo, hi, size=n)
     y = randomness.perturb(g(x) + noise * rng.standard_normal(n), salt=2)
     return x[:, None].astype(np.float64), y.astype(np.float64)
+
+
+def sparse_features(n: int = 400, d_common: int = 5, d_rare: int = 5, rare_prob: float = 0.02, noise: float = 0.1,
+                    rng=0) -> tuple[np.ndarray, np.ndarray]:
+    r"""Linear regression data where a few features are rarely non-zero: :math:`y = x^\top w^* + \text{noise}\cdot\varepsilon`.
+
+    The first ``d_common`` columns are dense, :math:`x_j \sim N(0, 1)`; the last ``d_rare`` are sparse,
+    :math:`x_j \sim \mathrm{Bernoulli}(p)` with :math:`p` = ``rare_prob`` (each is made non-zero in at least one
+    row, so every weight is identified). :math:`w^* \sim N(0, I)`, :math:`\varepsilon \sim N(0, 1)`. With
+    minibatches, a rare feature's gradient is zero in most steps — the setting per-coordinate rates (Adagrad,
+    Duchi, Hazan & Singer 2011) were designed for; with the full batch its Hessian diagonal is about :math:`p`
+    times the dense ones'.
+
+    Parameters
+    ----------
+    n : int
+        Number of examples (``>= 1``).
+    d_common, d_rare : int
+        Numbers of dense and of sparse features (each ``>= 1``).
+    rare_prob : float
+        Probability :math:`p \in (0, 1]` that a sparse feature is 1 in a row.
+    noise : float
+        Standard deviation of the target noise (``>= 0``).
+    rng : numpy.random.Generator or int
+
+    Returns
+    -------
+    X : ndarray, shape (n, d_common + d_rare)
+        Dense columns first, then the 0/1 sparse ones.
+    y : ndarray of float64, shape (n,)
+    """
+    n, noise, rng = _check_common(n, noise, rng)
+    d_common = check_int(d_common, "d_common", low=1)
+    d_rare = check_int(d_rare, "d_rare", low=1)
+    rare_prob = check_scalar(rare_prob, "rare_prob", low=0, high=1, low_inclusive=False)
+    dense = rng.standard_normal((n, d_common))
+    rare = (rng.random((n, d_rare)) < rare_prob).astype(np.float64)
+    empty = np.flatnonzero(rare.sum(axis=0) == 0)
+    rare[rng.integers(0, n, size=empty.size), empty] = 1.0
+    X = np.hstack([randomness.perturb(dense, salt=5), rare])
+    w = rng.standard_normal(d_common + d_rare)
+    y = randomness.perturb(X @ w + noise * rng.standard_normal(n), salt=6)
+    return X, y
+
+
+def unique_feature_classification(n_train: int = 30, n_test: int = 200, positive_frac: float = 0.6,
+                                  rng=0) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    r"""Wilson et al.'s (2017) separable problem on which adaptive methods generalize badly.
+
+    Labels :math:`y_i \in \{-1, +1\}`. Example :math:`i` has :math:`x_{i1} = y_i` (the label itself),
+    :math:`x_{i2} = x_{i3} = 1`, and features of its own that no other example has: one if :math:`y_i = +1`, five if
+    :math:`y_i = -1`; every other entry is 0. So there are :math:`3 + 5 (n_{train} + n_{test})` columns and many
+    more than examples: least squares :math:`\min_w \|Xw - y\|^2` has infinitely many exact fits. Gradient descent
+    from 0 converges to the minimum-norm fit :math:`X^+ y`, which puts most weight on :math:`x_1` and labels new
+    points correctly; AdaGrad, RMSProp and Adam from 0 move along :math:`\mathrm{sign}(X^\top y)` and end with equal
+    weights on the first three features, so with more positives than negatives in training they label every new
+    point +1 (Wilson, Roelofs, Stern, Srebro & Recht 2017, *The marginal value of adaptive gradient methods in
+    machine learning*, section 3.3).
+
+    The training set has exactly :math:`\mathrm{round}(f\,n_{train})` positives (:math:`f` = ``positive_frac``, more
+    than half), in random order; test labels are +1 with probability :math:`f`, independently, and test examples have
+    their own unique features, unseen in training.
+
+    Parameters
+    ----------
+    n_train : int
+        Training examples (``>= 3``).
+    n_test : int
+        Test examples (``>= 1``).
+    positive_frac : float
+        :math:`f \in (1/2, 1)`, the share of positive labels.
+    rng : numpy.random.Generator or int
+
+    Returns
+    -------
+    X_train : ndarray, shape (n_train, 3 + 5 (n_train + n_test))
+    y_train : ndarray of float64, shape (n_train,)
+        Labels ±1.
+    X_test : ndarray, shape (n_test, 3 + 5 (n_train + n_test))
+    y_test : ndarray of float64, shape (n_test,)
+    """
+    n_train = check_int(n_train, "n_train", low=3)
+    n_test = check_int(n_test, "n_test", low=1)
+    positive_frac = check_scalar(positive_frac, "positive_frac", low=0.5, high=1, low_inclusive=False,
+                                 high_inclusive=False)
+    rng = check_rng(rng)
+    n_pos = int(round(positive_frac * n_train))
+    if not n_train / 2 < n_pos < n_train:
+        raise ValueError(f"`positive_frac`={positive_frac:g} must give more positives than negatives and at least one "
+                         f"negative among n_train={n_train} examples, got {n_pos} positives")
+    y_train = rng.permutation(np.where(np.arange(n_train) < n_pos, 1.0, -1.0))
+    y_test = np.where(rng.random(n_test) < positive_frac, 1.0, -1.0)
+    y = np.concatenate([y_train, y_test])
+    X = np.zeros((y.size, 3 + 5 * y.size))
+    X[:, 0] = y
+    X[:, 1:3] = 1.0
+    for i, label in enumerate(y):
+        X[i, 3 + 5 * i: 3 + 5 * i + (1 if label > 0 else 5)] = 1.0
+    return X[:n_train], y_train, X[n_train:], y_test
 
 
 def train_test_split(X, y, test_frac: float = 0.25, rng=0):

@@ -7,6 +7,9 @@ symptoms that point to causes:
   (Smith's range test, 2017, in the exponential form of fastai's learning-rate finder); the loss falls, bottoms
   out and blows up. A good learning rate sits about a decade below the bottom (fastai's rule of thumb). On a quadratic the blow-up follows :math:`\eta > 2/\lambda_{\max}`, *late*: the unstable mode has to
   grow back from the small amplitude earlier steps left it;
+* :func:`stable_lr_sweep` — constant-rate runs side by side on a grid of learning rates, and the largest rate
+  below which every run ends finite and below its starting loss (on a quadratic: the last grid rate under
+  :math:`2/\lambda_{\max}`);
 * :func:`layer_gradient_norms` — :math:`\|\partial L/\partial W_\ell\|_F` for each layer of an
   :class:`~course_utils.models.MLP`: vanishing gradients shrink geometrically from the output to the input,
   exploding ones grow; :func:`gradient_flow` builds a deep MLP at a given depth and initialization and measures
@@ -51,6 +54,8 @@ __all__ = [
     "range_schedule",
     "LRRangeTest",
     "lr_range_test",
+    "StableLRSweep",
+    "stable_lr_sweep",
     "layer_gradient_norms",
     "GradientFlow",
     "gradient_flow",
@@ -217,6 +222,97 @@ def lr_range_test(objective, theta0, *, lr_min: float = 1e-4, lr_max: float = 10
     return LRRangeTest(lrs=lrs, losses=losses, smoothed=smoothed, initial_loss=float(traj.losses[0]),
                        stopped_at=stopped_at, lr_at_min=float(lrs[i_min]), steepest_lr=steepest,
                        stop_lr=stop_lr)
+
+
+@dataclass(frozen=True)
+class StableLRSweep:
+    """The result of :func:`stable_lr_sweep`.
+
+    Parameters
+    ----------
+    lrs : ndarray, shape (R,)
+        The learning rates tried, ascending.
+    final_losses : ndarray, shape (R,)
+        Each run's loss after ``steps`` steps (``inf`` where it became non-finite or exploded).
+    initial_loss : float
+        The loss at the common start.
+    largest_stable_lr : float
+        The largest grid rate such that it and every smaller one ended finite and below ``initial_loss``;
+        0 when the smallest already failed.
+    """
+
+    lrs: np.ndarray
+    final_losses: np.ndarray
+    initial_loss: float
+    largest_stable_lr: float
+
+
+def _gd_final_losses(objective, theta0: np.ndarray, lrs: np.ndarray, steps: int) -> np.ndarray:
+    """Loss after ``steps`` GD steps at each rate, ``inf`` for runs whose parameters stopped being finite."""
+    thetas = np.tile(theta0, (lrs.size, 1))
+    alive = np.ones(lrs.size, dtype=bool)
+    with np.errstate(over="ignore", invalid="ignore"):
+        for _ in range(steps):
+            rows = np.flatnonzero(alive)
+            if rows.size == 0:
+                break
+            thetas[rows] -= lrs[rows, None] * objective.grad_batch(thetas[rows])
+            alive[rows] = np.isfinite(thetas[rows]).all(axis=1)
+        final = np.full(lrs.size, np.inf)
+        if alive.any():
+            final[alive] = objective.loss_batch(thetas[alive])
+    return np.where(np.isfinite(final), final, np.inf)
+
+
+def stable_lr_sweep(objective, theta0, lrs, *, steps: int = 20,
+                    optimizer: optimizers.Optimizer | None = None) -> StableLRSweep:
+    r"""Runs at constant learning rates, side by side, and the largest rate below which all of them made progress.
+
+    A rate :math:`\eta` counts as stable when the loss after ``steps`` steps is finite and below the starting loss
+    :math:`L(\theta_0)`. The answer is the largest grid rate :math:`\eta_j` with every :math:`\eta_i \le \eta_j`
+    stable (the first failure ends the stable range even if a larger rate happens to succeed). On a quadratic,
+    gradient descent from a start with a component along the top eigenvector is stable exactly for
+    :math:`\eta < 2/\lambda_{\max}` once ``steps`` is large enough for that component's growth
+    :math:`|1 - \eta\lambda_{\max}|^{2T}` to dominate.
+
+    Parameters
+    ----------
+    objective : Objective
+    theta0 : array_like, shape (P,)
+        The common start.
+    lrs : array_like, shape (R,)
+        Positive finite learning rates, strictly increasing.
+    steps : int
+        Steps per run, at least 1. Default 20.
+    optimizer : Optimizer, optional
+        Update rule. Default None: plain gradient descent on every rate at once, one batched gradient per step
+        (a run whose parameters stop being finite is dropped and scored ``inf``); an explicit rule runs through
+        :func:`~course_utils.optimizers.run_many`, whose explosion test also scores a loss above
+        :math:`10^8 \max(1, |L(\theta_0)|)` as ``inf``.
+
+    Returns
+    -------
+    StableLRSweep
+    """
+    objective = as_objective(objective)
+    theta0 = check_vector(theta0, "theta0", objective.dim)
+    lrs = check_vector(lrs, "lrs")
+    if lrs.size == 0 or np.any(lrs <= 0) or np.any(np.diff(lrs) <= 0):
+        raise ValueError(f"`lrs` must be non-empty, positive and strictly increasing, got {lrs!r}")
+    steps = check_int(steps, "steps", low=1)
+    initial = float(objective.loss(theta0))
+    if optimizer is None:  # plain GD on all rates at once: one batched gradient per step, no per-run bookkeeping
+        final = _gd_final_losses(objective, theta0, lrs, steps)
+    else:
+        if not isinstance(optimizer, optimizers.Optimizer):
+            raise TypeError(f"`optimizer` must be an Optimizer (e.g. optimizers.gd()), got {type(optimizer).__name__}")
+        runs = optimizers.run_many(objective, [optimizer] * lrs.size, theta0, steps=steps, lrs=[float(v) for v in lrs])
+        final = np.array([r.final_loss if r.diverged_at is None and np.isfinite(r.final_loss) else np.inf
+                          for r in runs])
+    failed = np.flatnonzero(~(final < initial))
+    k = int(failed[0]) if failed.size else lrs.size
+    return StableLRSweep(lrs=lrs, final_losses=final, initial_loss=initial,
+                         largest_stable_lr=float(lrs[k - 1]) if k else 0.0)
 
 
 # --------------------------------------------------------------------------------------------

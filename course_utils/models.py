@@ -146,7 +146,8 @@ class _DataModel(Objective):
 
     def _clone_with(self, X, y):
         clone = object.__new__(type(self))
-        clone.__dict__.update({k: v for k, v in self.__dict__.items() if k != "_cached_grad"})
+        # every cached derivative (grad, grad_batch, …) closes over the parent's data: the clone builds its own
+        clone.__dict__.update({k: v for k, v in self.__dict__.items() if not k.startswith("_cached")})
         clone.X, clone.y = X, y
         clone._prepare_targets()
         return clone
@@ -409,6 +410,16 @@ def _layer_norm(z):
     return zc / anp.sqrt(anp.mean(zc * zc, axis=-1, keepdims=True) + _LN_EPS)
 
 
+#: The ε of batch normalization, :math:`(z - \mu_B)/\sqrt{\sigma_B^2 + \epsilon}` (PyTorch's default).
+_BN_EPS = 1e-5
+
+
+def _batch_norm(z):
+    """Normalize each unit of ``z`` ``(..., N, width)`` over the ``N`` examples (traceable with ``anp``)."""
+    zc = z - anp.mean(z, axis=-2, keepdims=True)
+    return zc / anp.sqrt(anp.mean(zc * zc, axis=-2, keepdims=True) + _BN_EPS)
+
+
 def _activate(name, z):
 
     if name == "tanh":
@@ -432,6 +443,16 @@ class MLP(_DataModel):
     unchanged): :math:`\phi(\mathrm{LN}(z))` with :math:`\mathrm{LN}(z) = (z - \bar z)/\sqrt{s^2 + \epsilon}`,
     :math:`\bar z` and :math:`s^2` the mean and variance of the row's ``width`` entries, :math:`\epsilon = 10^{-5}`.
     On a residual branch this is the "pre-norm" block :math:`h_\ell = h_{\ell-1} + \alpha\,\phi(\mathrm{LN}(h_{\ell-1} W_\ell + b_\ell))`.
+
+    With ``batch_norm=True`` every hidden layer normalizes each unit's pre-activation over the *examples* instead
+    (batch normalization, Ioffe & Szegedy 2015, in training mode and without the learned gain and shift):
+    :math:`\mathrm{BN}(z)_{ij} = (z_{ij} - \mu_j)/\sqrt{\sigma_j^2 + \epsilon}`, :math:`\mu_j` and :math:`\sigma_j^2`
+    the mean and variance of unit ``j`` over the ``N`` rows the model holds, :math:`\epsilon = 10^{-5}`. On the
+    full batch this is a deterministic function of :math:`\theta`, so gradients and Hessians are well defined; a
+    :meth:`subset` normalizes over its minibatch, and :meth:`with_data` / ``X=`` arguments over the rows given
+    (no running averages: predictions on a handful of rows use those rows' statistics). The loss is invariant
+    to scaling a hidden layer's incoming weights and bias by any :math:`c > 0` (exactly when :math:`\epsilon = 0`),
+    and the bias before a batch-normalized layer has zero gradient (the centring removes it).
 
     Losses: ``"mse"`` — :math:`\frac{1}{N K}\sum (f(x_i) - y_i)^2` over all outputs; ``"cross_entropy"`` —
     binary (one output unit, labels 0/1, logistic loss) or multi-class (K > 1 outputs, integer labels,
@@ -460,6 +481,9 @@ class MLP(_DataModel):
         :math:`\alpha \ge 0`, the factor on each residual branch (used only with ``residual=True``). Default 1.
     layer_norm : bool
         Normalize every hidden layer's pre-activation per example (see above). Default False.
+    batch_norm : bool
+        Normalize every hidden unit's pre-activation over the batch of examples (see above); not together with
+        ``layer_norm``. Default False.
     weight_decay : float
         :math:`\lambda \ge 0` of the L2 penalty on the weights. Default 0: no penalty.
     n_outputs : int, optional
@@ -480,6 +504,7 @@ class MLP(_DataModel):
         n_outputs: int | None = None,
         branch_scale: float = 1.0,
         layer_norm: bool = False,
+        batch_norm: bool = False,
     ):
         X, y = _check_xy(X, y)
         hidden = check_layer_widths(hidden)
@@ -489,6 +514,9 @@ class MLP(_DataModel):
         self.residual = check_bool(residual, "residual")
         self.branch_scale = check_scalar(branch_scale, "branch_scale", low=0)
         self.layer_norm = check_bool(layer_norm, "layer_norm")
+        self.batch_norm = check_bool(batch_norm, "batch_norm")
+        if self.layer_norm and self.batch_norm:
+            raise ValueError("`batch_norm` = True cannot be combined with layer_norm = True; choose one normalization")
         self.weight_decay = check_scalar(weight_decay, "weight_decay", low=0)
         if self.loss_name == "cross_entropy":
             if y.ndim != 1 or not np.allclose(y, np.round(y)) or y.min() < 0:
@@ -507,7 +535,7 @@ class MLP(_DataModel):
         self.X, self.y = X, y
         self._prepare_targets()
         arch = "-".join(str(s) for s in self.sizes)
-        self.name = f"MLP {arch} ({self.activation}, {self.loss_name.replace('_', '-')}{', residual' if residual else ''}{', layer norm' if self.layer_norm else ''})"
+        self.name = f"MLP {arch} ({self.activation}, {self.loss_name.replace('_', '-')}{', residual' if residual else ''}{', layer norm' if self.layer_norm else ''}{', batch norm' if self.batch_norm else ''})"
 
     def _check_targets(self, y):
         if self.loss_name != "cross_entropy":
@@ -633,6 +661,8 @@ class MLP(_DataModel):
             else:
                 if self.layer_norm:
                     z = _layer_norm(z)
+                elif self.batch_norm:
+                    z = _batch_norm(z)
                 a = _activate(self.activation, z)
                 h = h + self.branch_scale * a if (self.residual and i > 0 and W.shape[-2] == W.shape[-1]) else a
                 hiddens.append(h)
@@ -704,7 +734,8 @@ class MLP(_DataModel):
 
         With ``layer_norm``, :math:`u = (z - \bar z)\,r`, :math:`r = (s^2 + \epsilon)^{-1/2}`, and the error
         :math:`g` at :math:`u` becomes :math:`r\,(g - \bar g - u\,\overline{g \odot u})` at :math:`z` (means over the
-        layer's units, per example).
+        layer's units, per example). With ``batch_norm`` the same formula holds with the means taken over the
+        examples, per unit.
 
         ReLU's derivative at exactly 0 is taken as ½, autograd's convention for ``maximum``, so that the two
         agree everywhere.
@@ -714,6 +745,7 @@ class MLP(_DataModel):
         X = self.X
         # forward, keeping each layer's input h and pre-activation z
         inputs, pre, norms = [], [], []
+        axis, eps = (-1, _LN_EPS) if self.layer_norm else (-2, _BN_EPS)  # units (LN) or examples (BN)
         h = X
         for i, (W, b) in enumerate(layers):
             inputs.append(h)
@@ -723,9 +755,9 @@ class MLP(_DataModel):
             if i == len(layers) - 1:
                 h = z
             else:
-                if self.layer_norm:  # keep the normalized u and 1/sqrt(s² + ε) for the backward pass
-                    zc = z - z.mean(axis=-1, keepdims=True)
-                    inv = 1.0 / np.sqrt((zc * zc).mean(axis=-1, keepdims=True) + _LN_EPS)
+                if self.layer_norm or self.batch_norm:  # keep the normalized u and 1/sqrt(s² + ε) for backward
+                    zc = z - z.mean(axis=axis, keepdims=True)
+                    inv = 1.0 / np.sqrt((zc * zc).mean(axis=axis, keepdims=True) + eps)
                     z = zc * inv
                     norms.append(inv)
                 pre.append(z)
@@ -756,10 +788,10 @@ class MLP(_DataModel):
                     delta = g_branch * ((z > 0) + 0.5 * (z == 0))
                 else:
                     delta = g_branch
-                if self.layer_norm:  # through u = (z − z̄)·inv: ∂L/∂z = inv·(g − mean(g) − u·mean(g ⊙ u))
+                if self.layer_norm or self.batch_norm:  # u = (z − z̄)·inv: ∂L/∂z = inv·(g − ḡ − u·mean(g ⊙ u))
                     u = pre[i]
-                    delta = norms[i] * (delta - delta.mean(axis=-1, keepdims=True)
-                                        - u * (delta * u).mean(axis=-1, keepdims=True))
+                    delta = norms[i] * (delta - delta.mean(axis=axis, keepdims=True)
+                                        - u * (delta * u).mean(axis=axis, keepdims=True))
             gW, gb = views[i]
             gW[...] = (np.swapaxes(inputs[i], -1, -2) if batched else inputs[i].T) @ delta
             if self.weight_decay:

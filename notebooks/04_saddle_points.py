@@ -28,7 +28,8 @@
 #    descent and saddle-free Newton leave them;
 # 3. state the update rules of Nesterov, Adagrad, RMSProp and Adam, race nine optimizers across classic non-convex
 #    landscapes and say where each one ends; explain why a line search, L-BFGS and a trust region are not drawn
-#    into a saddle, and what the natural gradient's Fisher matrix is;
+#    into a saddle, and what the natural gradient's Fisher matrix is; show where per-coordinate rates help (rare
+#    features) and how they can pick a worse-generalizing fit (Wilson et al. 2017), and what later work qualified;
 # 4. read a convergence map of momentum over (learning rate, momentum) and locate its optimum;
 # 5. recognise a plateau in a loss curve as a saddle, and watch a deep linear network learn one singular value
 #    at a time (Saxe et al. 2014).
@@ -37,8 +38,9 @@
 # %matplotlib widget
 import numpy as np
 
-from course_utils import functions, momentum, optimizers, plateaus, plotting, saddles
+from course_utils import data, functions, momentum, optimizers, plateaus, plotting, saddles
 from course_utils.critical import classify_hessian
+from course_utils.models import LinearRegression
 from course_utils.randomness import default_rng
 from course_utils.widgets import MomentumMapExplorer, OptimizerRace, SaddleEscape
 
@@ -483,7 +485,134 @@ assert (L_nat - L_best < 1e-8).any() and k_nat <= 10 and L_gd[-1] - L_best > 1e-
 # %% [markdown]
 # On badly scaled inputs GD crawls along the flat directions of $F$; the natural gradient rescales them away and
 # converges in a handful of steps.
+
+# %% [markdown]
+# ### Adaptive methods: rare features, and the generalization debate
 #
+# Adagrad, RMSProp and Adam divide each coordinate's step by a running size of that coordinate's own gradients,
+# $\theta_j \leftarrow \theta_j - \eta\, g_j/(\sqrt{s_j} + \epsilon)$. Two claims travel with them.
+#
+# **"Good for sparse gradients."** Duchi, Hazan & Singer (2011, *Adaptive subgradient methods for online learning
+# and stochastic optimization*) built Adagrad for data where a feature is non-zero in few examples: with
+# minibatches its gradient is zero in most steps, so one global rate is either too small for it or too large for
+# the dense features; Adagrad's $s_j$ stays small for a rare coordinate and its effective rate stays large. What
+# they prove is a regret bound for convex online learning, as good as the best fixed diagonal preconditioner chosen
+# in hindsight — not a guarantee for every problem. The test here: linear regression with 5 dense features and 5
+# features that are 1 in about 2 % of 400 examples (`data.sparse_features`), minibatches of 8, 150 steps, each
+# method at its best rate on a grid of eight from 0.01 to 3 (by the final loss). The oracle is the least-squares
+# solution `np.linalg.lstsq`.
+#
+# **Predict first.** Which method ends closest to the least-squares weights of the *rare* features, and by how much?
+
+# %%
+Xs, ys = data.sparse_features(400, d_common=5, d_rare=5, rare_prob=0.02, rng=0)
+sparse_fit = LinearRegression(Xs, ys, fit_intercept=False)
+w_ls = np.linalg.lstsq(Xs, ys, rcond=None)[0]                  # the oracle: the least-squares weights
+loss_ls = sparse_fit.loss(w_ls)
+rate_grid = np.geomspace(0.01, 3.0, 8)
+adaptive = {"SGD": optimizers.gd, "Adagrad": optimizers.adagrad, "Adam": optimizers.adam}
+racers = optimizers.run_many(sparse_fit, [make() for make in adaptive.values() for _ in rate_grid], np.zeros(10),
+                             steps=150, lrs=list(rate_grid) * len(adaptive), batch_size=8, rng=0)
+def level(run):  # a noisy run's loss level: the mean over its last 50 steps (inf if it diverged)
+    return np.mean(run.losses[-50:]) if run.diverged_at is None else np.inf
+
+tuned, rel_error, gap = {}, {}, {}
+for i, name in enumerate(adaptive):
+    tuned[name] = min(racers[i * 8:(i + 1) * 8], key=level)
+    gap[name] = level(tuned[name]) - loss_ls
+    last = tuned[name].thetas[-50:] - w_ls          # the same 50 steps' weight errors, averaged
+    rel_error[name] = [np.mean(np.linalg.norm(last[:, s], axis=1)) / np.linalg.norm(w_ls[s])
+                       for s in (slice(0, 5), slice(5, 10))]
+    print(f"{name:>8} (η = {tuned[name].lrs[0]:.3g}): loss − optimum {gap[name]:.1e}; relative weight error, "
+          f"dense features {rel_error[name][0]:.3f}, rare features {rel_error[name][1]:.3f} (means over the last 50 steps)")
+# over 14 draws (COURSE_SEED 0-12 and perturbed): SGD's loss gap is 2.9-14x Adagrad's and 1.6-24x Adam's; its
+# rare-feature error 1.6-13x the better adaptive method's (dense features: 1.3-3.7x)
+assert min(gap["SGD"] / gap["Adagrad"], gap["SGD"] / gap["Adam"]) > 1.2
+assert rel_error["SGD"][1] > 1.2 * min(rel_error["Adagrad"][1], rel_error["Adam"][1])
+
+# %% [markdown]
+# Both adaptive methods end closer to the optimum than tuned SGD — over 14 draws SGD's loss gap was 1.6 to 24
+# times theirs — and in most draws the difference is largest on the rare features' weights (SGD's error there
+# 1.6–13 times the better adaptive method's, against 1.3–3.7 times on the dense ones). (On the full batch the same data is a *conditioning* problem — a rare feature's
+# Hessian diagonal is about $0.02$ times a dense one's — and a per-coordinate scale helps for the same reason.)
+#
+# **"Adam generalizes worse than SGD."** Wilson, Roelofs, Stern, Srebro & Recht (2017, *The marginal value of
+# adaptive gradient methods in machine learning*) built an over-parameterized, separable least-squares problem
+# (`data.unique_feature_classification`): feature 1 is the label itself, features 2 and 3 are always 1, and every
+# example has features of its own — one if it is positive, five if negative; 60 % of the labels are positive. Many
+# weight vectors fit the 30 training points exactly. Gradient descent from $w_0 = 0$ only ever moves within the
+# span of the rows of $X$, so it converges to the **minimum-norm** fit $X^+y$ (a theorem; the oracle is
+# `np.linalg.pinv`), which leans on feature 1. Wilson et al. prove that AdaGrad, RMSProp and Adam from 0 move along
+# $\mathrm{sign}(X^\top y)$ instead: equal weights on features 1–3, so a new point — whose own features were never
+# seen — gets the score $w_1 y + w_2 + w_3 > 0$ whatever its label, and every negative test point is misclassified.
+#
+# **Predict first.** All four racers below fit the training set exactly. What are their test errors? The fourth is
+# Adam with $\epsilon = 1$ instead of $10^{-8}$.
+
+# %%
+Xw, yw, Xw_test, yw_test = data.unique_feature_classification(30, 100, positive_frac=0.6, rng=0)
+trap = LinearRegression(Xw, yw, fit_intercept=False)
+lam_trap = 2 / yw.size * np.linalg.norm(Xw, 2) ** 2                  # λ_max of the Hessian (2/N) XᵀX
+w_min_norm = np.linalg.pinv(Xw) @ yw
+trap_racers = {"GD": (optimizers.gd(), 1 / lam_trap), "Adagrad": (optimizers.adagrad(), 0.1),
+               "Adam": (optimizers.adam(), 0.01), "Adam, ε = 1": (optimizers.adam(eps=1.0), 0.3 / lam_trap)}
+trap_runs = dict(zip(trap_racers, optimizers.run_many(trap, [o for o, _ in trap_racers.values()], np.zeros(trap.dim),
+                                                       steps=300, lrs=[lr for _, lr in trap_racers.values()])))
+test_error, distance = {}, {}
+for name, run in trap_runs.items():
+    w = run.final_theta
+    test_error[name] = float(np.mean(np.sign(Xw_test @ w) != yw_test))
+    distance[name] = np.linalg.norm(w - w_min_norm) / np.linalg.norm(w_min_norm)
+    print(f"{name:>12}: training loss {run.final_loss:.0e}, ‖w − X⁺y‖/‖X⁺y‖ = {distance[name]:.2f}, "
+          f"weights on features 1–3 {np.round(w[:3] / np.abs(w[:3]).max(), 2)}, test error {test_error[name]:.2f}")
+negatives = float(np.mean(yw_test < 0))
+print(f"share of negative test labels: {negatives:.2f}")
+assert all(run.final_loss < 1e-8 for run in trap_runs.values())           # every racer fits the training set
+assert distance["GD"] < 1e-6 and test_error["GD"] == 0                     # GD: the min-norm fit, no test error
+assert all(distance[n] > 1 and test_error[n] == negatives > 0.2 for n in ("Adagrad", "Adam"))  # all "+1"
+assert test_error["Adam, ε = 1"] == 0                                      # a large ε makes Adam GD-like
+
+# %%
+fig, (ax1, ax2) = plotting.new_figure(1, 2, figsize=(11.5, 3.8))
+for (name, run), style in zip(tuned.items(), plotting.series_styles(3)):
+    ax1.plot(np.maximum(run.losses - loss_ls, 1e-6), markevery=15, label=f"{name}, η = {run.lrs[0]:.2g}", **style)
+ax1.set_yscale("log")
+plotting.label_axes(ax1, "rare features: each method at its tuned rate", "step (minibatches of 8)",
+                    "loss − least-squares optimum")
+ax1.legend(fontsize=8, loc="upper right")
+names = list(trap_runs)
+ax2.bar(range(len(names)), [test_error[n] for n in names], color=[s["color"] for s in plotting.series_styles(4)],
+        hatch=["", "//", "\\\\", ".."], edgecolor="k")
+ax2.axhline(negatives, color="k", linestyle="--", linewidth=1, label="share of negative test points")
+for k, n in enumerate(names):
+    ax2.text(k, test_error[n] + 0.01, f"{test_error[n]:.2f}", ha="center", fontsize=8)
+ax2.set_xticks(range(len(names)), names, fontsize=8)
+ax2.set_ylim(0, 0.6)
+plotting.label_axes(ax2, "Wilson et al.'s problem: all fit the training set", "", "test error")
+ax2.legend(fontsize=8, loc="upper right")
+fig
+
+# %% [markdown]
+# Gradient descent finds $X^+y$ and makes no test error; Adagrad and Adam find another exact fit, far from it, and
+# misclassify every negative test point. Adam with $\epsilon = 1$ behaves like gradient descent with momentum (once
+# $\epsilon \gg \sqrt{v}$ its step is $\eta\,m/\epsilon$) and generalizes perfectly.
+#
+# **What the toys show, and what they cannot.** They show that the *optimizer chooses the solution* when many fit,
+# and that "adaptive" can mean a better per-coordinate scale (rare features) or a worse implicit bias (Wilson et
+# al.'s problem) — both proven for these constructions. They cannot say which effect dominates in a deep network.
+# There the evidence is mixed: Wilson et al. measured worse test accuracy for adaptive methods on image, language
+# and parsing benchmarks; Choi, Shallue, Nado, Lee, Maddison & Dahl (2019, *On empirical comparisons of optimizers for
+# deep learning*) found that once all hyperparameters are tuned, including $\epsilon$ (with $\epsilon$ large Adam can
+# imitate momentum, as above), adaptive methods never underperformed momentum or gradient descent in their
+# experiments; Loshchilov & Hutter (2019, *Decoupled weight decay regularization*) traced part of Adam's gap to
+# $L_2$ regularization acting as weight decay only for SGD, and their AdamW competes with SGD with momentum on image
+# classification; Zhang et al. (2020, *Why are adaptive methods good for attention models?*) found adaptive methods
+# ahead of SGD on attention models, with heavy-tailed gradient noise as one cause; and Shah, Kyrillidis & Sanghavi
+# (2018, *Minimum norm solutions do not always generalize well for over-parameterized problems*) built toys where the
+# adaptive solution generalizes better. "Adam generalizes worse than SGD" is a result about particular problems and
+# tuning protocols, not a law.
+
+# %% [markdown]
 # ## 4. A map of convergence
 #
 # Momentum is the first tool against slow progress. On a quadratic with eigenvalues in $[\mu, L]$ heavy-ball
@@ -665,6 +794,10 @@ fig
 #   attraction into repulsion.
 # - **Degenerate** saddles (monkey saddle, flat directions) have no negative eigenvalue to push along; escape is slower
 #   than logarithmic.
+# - **Adaptive methods** scale each coordinate by its own gradient history: on rarely active features that beats one
+#   tuned SGD rate; on Wilson et al.'s over-parameterized problem it picks a different exact fit than gradient
+#   descent's minimum-norm $X^+y$, one that misclassifies every negative test point — unless $\epsilon$ is large.
+#   Whether Adam generalizes worse in deep networks depends on the problem and on tuning (Choi et al. 2019, AdamW).
 # - **For training curves:** a long flat stretch followed by a sudden drop is the signature of a saddle, not of a
 #   local minimum. Before changing the model, try what gets optimizers off saddles: a larger or noisier step,
 #   momentum, a different (less small) initialisation.

@@ -31,7 +31,9 @@
 #    and why skip connections need scaled or zero-initialized branches;
 # 3. show why a cliff throws gradient descent far away and why clipping the gradient's norm does not;
 # 4. compare learning-rate schedules on a noisy non-convex problem;
-# 5. measure how standardizing inputs lowers $\lambda_{\max}$ and the condition number, and speeds training;
+# 5. measure how standardizing inputs lowers $\lambda_{\max}$ and the condition number, and speeds training — and
+#    show that batch normalization allows larger learning rates while *raising* $\lambda_{\max}$ at initialization
+#    (scale invariance, not a flatter Hessian);
 # 6. run a checklist of cheap tests on a failing run, then go from a symptom to its landscape to its remedy —
 #    and diagnose four mystery runs in the exercises.
 
@@ -587,13 +589,127 @@ assert std_caught_up.any() and std_catch_up <= 75             # ... and the raw 
 
 # %% [markdown]
 # Standardized inputs lower $\lambda_{\max}$ (so larger steps are stable) and the network gets as far in a
-# fraction of the steps — typically a handful — as the raw one in all 150. **Batch normalization** (Ioffe &
-# Szegedy 2015) applies the same idea inside the network, to every layer's pre-activations, with statistics of
-# the minibatch. It is often said to "smooth the
-# optimization surface"; that is one hypothesis (Santurkar et al. 2018), contested — it does not always lower
-# $\lambda_{\max}$ in small networks, and part of its effect is to make the loss invariant to the scale of the
-# weights feeding each normalized unit, which changes how learning rates act. Treat "normalization smooths the
-# landscape" as a question to measure, not a law.
+# fraction of the steps — typically a handful — as the raw one in all 150.
+#
+# ### Batch normalization: larger stable steps, but not a flatter Hessian
+#
+# **Batch normalization** (Ioffe & Szegedy 2015) applies the same idea inside the network: each hidden unit's
+# pre-activation is standardized over the batch,
+#
+# $$\mathrm{BN}(z)_{ij} = \frac{z_{ij} - \mu_j}{\sqrt{\sigma_j^2 + \epsilon}}, \qquad
+#   \mu_j = \tfrac1N \textstyle\sum_i z_{ij}, \quad \sigma_j^2 = \tfrac1N \sum_i (z_{ij} - \mu_j)^2 .$$
+#
+# On the full batch this is a deterministic function of $\theta$, so its Hessian is well defined
+# (`MLP(..., batch_norm=True)`; no learned gain and shift). Deep plain networks are said to train in "long narrow
+# valleys" — a few steep directions, many flat ones — and Santurkar, Tsipras, Ilyas & Mądry (2018, *How does batch
+# normalization help optimization?*) argued that BN makes the landscape smoother, allowing larger learning rates.
+# Read their claim precisely: they measure the loss and the gradient's change **along the gradient direction**
+# during training (an "effective β-smoothness"), and, for a single BN layer, prove bounds on the gradient's size and
+# on the quadratic form $\hat g^\top \hat H \hat g$ of the Hessian with respect to that layer's outputs, in the
+# gradient direction — not on the parameter Hessian's largest eigenvalue everywhere. And BN makes the loss
+# **scale-invariant**: $\mathrm{BN}(c\,z) = \mathrm{BN}(z)$ for $c > 0$ (up to $\epsilon$), so scaling the weights
+# into a normalized layer by $c$ leaves the loss unchanged and divides that block of the Hessian by $c^2$. The
+# curvature is then partly a statement about the weights' norm, and a large step, which grows the norm, lowers it
+# (Arora, Li & Lyu 2019, *Theoretical analysis of auto rate-tuning by batch normalization*: the effective learning
+# rate is $\eta/\|W\|^2$).
+#
+# The experiment: a deep, narrow tanh network (five hidden layers of 8) on 64 points of two moons, with and without
+# BN, from the same weights. We measure $\lambda_{\max}$ at initialization — the Hessian there is indefinite, so we
+# use $\lambda_{\max}$, the number that bounds gradient descent's stable step ($\eta < 2/\lambda_{\max}$ on a
+# quadratic), rather than a condition number, which needs $\lambda_{\min} > 0$ — and the largest stable learning
+# rate: on a grid from 0.1 to 100, the largest $\eta$ below which every 20-step run of gradient descent ends finite
+# and below its starting loss (`diagnostics.stable_lr_sweep`), for four draws of data and weights.
+#
+# **Predict first.** Does BN lower $\lambda_{\max}$ at initialization? Does it raise the largest stable rate? Can
+# both answers be "no, yes"?
+
+# %%
+bn_lrs = np.geomspace(0.1, 100.0, 16)
+def bn_pair(k):
+    Xk, yk = data.two_moons(64, noise=0.15, rng=k)
+    spec = dict(hidden=(8,) * 5, activation="tanh", loss="cross_entropy")
+    Xk = data.standardize(Xk)[0]
+    plain_k = MLP(Xk, yk, **spec)
+    return plain_k, MLP(Xk, yk, batch_norm=True, **spec), plain_k.init(default_rng(k))
+
+sweeps = {"plain": [], "batch norm": []}
+for k in range(4):
+    *pair, theta_k = bn_pair(k)
+    for name, model in zip(sweeps, pair):
+        sweeps[name].append(diagnostics.stable_lr_sweep(model, theta_k, bn_lrs, steps=20))
+plain_net, bn_net, theta_bn = bn_pair(0)
+lam_bn0 = {"plain": curvature.lambda_max(plain_net, theta_bn, tol=1e-4),
+           "batch norm": curvature.lambda_max(bn_net, theta_bn, tol=1e-4)}
+stable = {name: np.array([s.largest_stable_lr for s in runs]) for name, runs in sweeps.items()}
+for name in sweeps:
+    print(f"{name:>10}: λ_max at init {lam_bn0[name]:8.2f} (2/λ_max = {2 / lam_bn0[name]:.3g}); largest stable η "
+          f"over 4 draws: {np.array2string(stable[name], precision=2)}")
+lr_gain = float(np.exp(np.mean(np.log(stable["batch norm"] / stable["plain"]))))
+print(f"BN's largest stable η is {lr_gain:.1f}× the plain net's (geometric mean over the 4 draws)")
+assert lam_bn0["batch norm"] > 2 * lam_bn0["plain"]  # BN's λ_max is larger: 4.4–580× over 13 draws + perturbed
+assert lr_gain > 1.3                                  # ... yet larger rates are stable: 2.0–5.6× over the same 14
+
+# %% [markdown]
+# Both answers are "no, yes": at initialization BN's $\lambda_{\max}$ is 4 to 600 times *larger* than the plain
+# network's (over 14 draws), and $2/\lambda_{\max}$ is far below the rates BN actually survives. (Santurkar et al.'s
+# own measure, the gradient's change along the gradient direction, $\max_{\alpha} \|\nabla L(\theta - \alpha \hat g) -
+# \nabla L(\theta)\|/\alpha$ for steps $\alpha$ from 0.01 to 1, was also larger with BN at initialization in all 13
+# draws we measured off this page — 7 to 1400 against 1.0 to 2.4; their
+# experiments measured it during training of convolutional networks, which this toy does not reproduce.) What
+# makes the large steps safe is the scale invariance: a step that overshoots grows the weights, and the growth
+# lowers the curvature until the step fits. Watch one BN run at $\eta = 10$, fifty times $2/\lambda_{\max}$:
+
+# %%
+bn_run = optimizers.run(bn_net, optimizers.gd(), theta_bn, steps=20, lr=10.0)
+lam_bn_end = curvature.lambda_max(bn_net, bn_run.final_theta, tol=1e-4)
+norm_growth = np.linalg.norm(bn_run.final_theta) / np.linalg.norm(theta_bn)
+print(f"BN at η = 10: ‖θ‖ grew {norm_growth:.1f}×, λ_max fell from {lam_bn0['batch norm']:.3g} to {lam_bn_end:.3g} "
+      f"(2/η = 0.2); loss {bn_run.losses[0]:.3f} → {bn_run.final_loss:.3f}")
+assert norm_growth > 5 and lam_bn_end < lam_bn0["batch norm"] / 5  # over 14 draws: ‖θ‖ ×10–106, λ_max ÷14–3400
+assert bn_run.diverged_at is None and bn_run.final_loss < bn_run.losses[0]
+
+# %%
+fig, (ax1, ax2) = plotting.new_figure(1, 2, figsize=(11.0, 3.8))
+for (name, runs), style in zip(sweeps.items(), plotting.series_styles(2)):
+    for j, sweep in enumerate(runs):
+        finite = np.isfinite(sweep.final_losses)
+        ax1.plot(sweep.lrs[finite], sweep.final_losses[finite] / sweep.initial_loss, alpha=0.8,
+                 label=f"{name} (4 draws)" if j == 0 else None, **style)
+ax1.axhline(1.0, color="0.4", linestyle=":", linewidth=1)
+ax1.text(0.12, 1.05, "start's loss: above = unstable", fontsize=8, color="0.3")
+ax1.set_xscale("log")
+ax1.set_yscale("log")
+plotting.label_axes(ax1, "loss after 20 GD steps (missing: blew up)", "learning rate η",
+                    "final loss / initial loss")
+ax1.legend(fontsize=8, loc="upper left")
+names = list(lam_bn0)
+ax2.bar([0, 1], [lam_bn0[n] for n in names], color=[plotting.series_styles(2)[i]["color"] for i in (0, 1)],
+        hatch="", edgecolor="k")
+ax2.bar([2], [lam_bn_end], color=plotting.series_styles(2)[1]["color"], hatch="//", edgecolor="k")
+ax2.axhline(0.2, color="k", linestyle="--", linewidth=1, label="2/η for η = 10")
+ax2.set_xticks([0, 1, 2], ["plain, init", "batch norm, init", "batch norm,\nafter 20 steps at η = 10"], fontsize=8)
+ax2.set_yscale("log")
+plotting.label_axes(ax2, "top Hessian eigenvalue λ_max", "", "λ_max (log scale)")
+ax2.legend(fontsize=8, loc="upper right")
+fig
+
+# %% [markdown]
+# **What this shows, and what it does not.** In this deep narrow network BN allows larger learning rates — the
+# practical claim holds — but not by lowering $\lambda_{\max}$ at the start: its curvature is larger, and a
+# large step is survived because it inflates the weights until $\lambda_{\max}$ has fallen to near $2/\eta$
+# (within a factor of four, over 14 draws).
+# That is the mechanism Arora, Li & Lyu (2019) proved for scale-invariant weights (the effective rate
+# $\eta/\|W\|^2$ tunes itself), and Lyu, Li & Arora (2022, *Understanding the generalization benefit of
+# normalization layers: sharpness reduction*) analysed how gradient descent with weight decay on such losses enters
+# the edge of stability and then lowers a scale-invariant sharpness. The large-network evidence is mixed:
+# Ghorbani, Krishnan & Xiao (2019, *An investigation into neural net optimization via Hessian eigenvalue density*)
+# found the large isolated Hessian eigenvalues of trained networks largely absent with BN, while Karakida, Akaho &
+# Amari (2019, *The normalization method for alleviating pathological sharpness in wide neural networks*) showed
+# that BN in the middle layers does not remove the sharpness of wide random networks (only BN in the last layer
+# does). Santurkar et al.'s smoothness is a statement along the gradient direction during training, proved
+# for one BN layer in simplified settings; "BN makes the landscape flatter" as a claim about the global Hessian is
+# folklore, and on this toy it is false at initialization. Treat "normalization smooths the landscape" as a
+# question to measure, not a law.
 
 # %% [markdown]
 # ## 6. The table, live
@@ -758,7 +874,10 @@ print(f"7. at η = 20 the loss explodes at step {blowup.diverged_at}; the losses
 #   bounds the length, and does nothing elsewhere.
 # * With noisy gradients a constant rate never settles; **schedules** explore early and settle late.
 # * **Standardizing** inputs lowers the condition number and $\lambda_{\max}$, so gradient descent takes larger,
-#   more useful steps.
+#   more useful steps. **Batch normalization** also allows larger steps in a deep narrow network, but its
+#   $\lambda_{\max}$ at initialization is *larger*: the loss is scale-invariant, an overshooting step grows the
+#   weights, and the curvature falls to about $2/\eta$ (Arora, Li & Lyu 2019) — not the flatter global Hessian of
+#   the folklore reading of Santurkar et al. (2018).
 # * Diagnose by reading the curves as a landscape: gradient too small (plateau, saddle), too large (cliff, step
 #   too large for the curvature) — and check the boring causes first (the checklist): the loss at
 #   initialization, one batch overfitted, the labels, the loss–output pairing, the first NaN.

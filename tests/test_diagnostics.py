@@ -166,3 +166,38 @@ def test_validate_diagnoses_normalizes_and_explains():
     # every diagnosis has at least one accepted remedy from the vocabulary
     for diagnosis, remedies in D.ACCEPTED_REMEDIES.items():
         assert diagnosis in D.DIAGNOSES and remedies and remedies <= set(D.REMEDIES)
+
+
+# --- stable_lr_sweep: oracle 2/λ_max of a quadratic ---------------------------------------------------------
+def test_stable_lr_sweep_stops_at_two_over_lambda_max_on_a_quadratic():
+    from course_utils.models import Quadratic
+
+    for top in (3.0, 30.0):  # 2/λ_max = 0.67, 0.067: between grid points, not on one
+        q = Quadratic(np.diag([0.5, 2.0, top]))
+        lrs = np.geomspace(1e-3, 10.0, 41)
+        sweep = D.stable_lr_sweep(q, np.ones(3), lrs, steps=40)
+        assert sweep.largest_stable_lr == lrs[lrs < 2.0 / top].max()   # the last grid rate under 2/λ_max
+        assert np.isinf(sweep.final_losses[lrs > 2.5 / top]).any() or (sweep.final_losses[lrs > 2.0 / top]
+                                                                        > sweep.initial_loss).all()
+
+
+def test_stable_lr_sweep_validates_its_grid():
+    from course_utils.models import Quadratic
+
+    with pytest.raises(ValueError, match="lrs"):
+        D.stable_lr_sweep(Quadratic(np.eye(2)), np.ones(2), [0.1, 0.05])
+
+
+def test_stable_lr_sweep_batched_gd_agrees_with_the_run_loop():
+    """The default (all rates in one batched GD) and an explicit optimizer (``run_many``) give the same sweep."""
+    from course_utils import data, optimizers
+
+    X, y = data.two_moons(40, noise=0.15, rng=0)
+    net = MLP(X, y, hidden=(6, 6), activation="tanh", loss="cross_entropy", batch_norm=True)
+    theta = net.init(1)
+    lrs = np.geomspace(0.1, 300.0, 9)
+    fast = D.stable_lr_sweep(net, theta, lrs, steps=15)
+    loop = D.stable_lr_sweep(net, theta, lrs, steps=15, optimizer=optimizers.gd())
+    finite = np.isfinite(loop.final_losses)
+    assert np.allclose(fast.final_losses[finite], loop.final_losses[finite], rtol=1e-9)
+    assert fast.largest_stable_lr == loop.largest_stable_lr
