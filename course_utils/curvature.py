@@ -620,6 +620,15 @@ def hutchinson_trace(
     >>> est.estimate, est.ci_low, est.ci_high
     (55.0, 55.0, 55.0)
     """
+    confidence = _check_confidence(confidence)
+    Z, HZ = _probe_products(hvp, dim, rng, n_probes, distribution)
+    return _estimate(np.einsum("ij,ij->i", HZ, Z), confidence)  # z_k^T H z_k for every probe at once
+
+
+def _probe_products(hvp, dim, rng, n_probes, distribution="rademacher"):
+    """``(Z, HZ)``: ``n_probes`` random probes (rows of ``Z``, shape ``(n_probes, dim)``) and their products with
+    the Hessian; ``hvp`` is a callable ``v -> Hv`` or the symmetric ``(dim, dim)`` matrix (one matrix product).
+    Validates every argument (the Hutchinson estimators of the trace and of ``tr(H²)`` share it)."""
     if isinstance(hvp, np.ndarray):
         dim = check_int(dim, "dim", low=1)
         H = check_array(hvp, "hvp", shape=(dim, dim))
@@ -632,19 +641,19 @@ def hutchinson_trace(
     rng = check_rng(rng)
     n_probes = check_int(n_probes, "n_probes", low=2)
     distribution = check_option(distribution, "distribution", ["rademacher", "gaussian"])
-    confidence = _check_confidence(confidence)
     if distribution == "rademacher":
         Z = rng.choice(np.array([-1.0, 1.0]), size=(n_probes, dim))
     else:
         Z = rng.standard_normal((n_probes, dim))
-    if H is not None:
-        samples = np.einsum("ij,ij->i", Z @ H, Z)  # z_i^T H z_i for every probe at once (H symmetric)
-    else:
-        samples = np.array([z @ np.asarray(hvp(z), dtype=float) for z in Z])
-    estimate = float(samples.mean())
-    stderr = float(samples.std(ddof=1) / np.sqrt(n_probes))
+    HZ = Z @ H if H is not None else np.array([np.asarray(hvp(z), dtype=float) for z in Z])  # (Hz_k)^T, H symmetric
+    return Z, HZ
+
+
+def _estimate(samples, confidence) -> TraceEstimate:
+    """The mean of ``samples`` with its standard error and confidence interval."""
     low, high = mean_confidence_interval(samples, confidence)
-    return TraceEstimate(estimate, stderr, float(low), float(high), samples, confidence)
+    return TraceEstimate(float(samples.mean()), float(samples.std(ddof=1) / np.sqrt(len(samples))), float(low),
+                         float(high), samples, confidence)
 
 
 def _check_confidence(confidence) -> float:

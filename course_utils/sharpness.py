@@ -501,26 +501,9 @@ def hutchinson_frobenius(hvp, dim: int, rng=0, n_probes: int = 100, *,
     >>> hutchinson_frobenius(lambda v: D @ v, 2, n_probes=4).estimate
     25.0
     """
-    if isinstance(hvp, np.ndarray):
-        dim = check_int(dim, "dim", low=1)
-        H = check_array(hvp, "hvp", shape=(dim, dim))
-        if np.abs(H - H.T).max() > 1e-8 * np.abs(H).max():
-            raise ValueError(f"`hvp` given as a matrix must be symmetric (a Hessian); got max |H - Hᵀ| = "
-                             f"{np.abs(H - H.T).max():.3g}")
-    else:
-        dim = check_int(dim, "dim", low=1)
-        if not callable(hvp):
-            raise TypeError(f"`hvp` must be a callable v -> H v or a (P, P) array, got {type(hvp).__name__}")
-        H = None
-    rng = check_rng(rng)
-    n_probes = check_int(n_probes, "n_probes", low=2)
     confidence = check_scalar(confidence, "confidence", low=0, high=1, low_inclusive=False, high_inclusive=False)
-    Z = rng.choice(np.array([-1.0, 1.0]), size=(n_probes, dim))
-    HZ = Z @ H if H is not None else np.array([np.asarray(hvp(z), dtype=float) for z in Z])
-    samples = np.einsum("ij,ij->i", HZ, HZ)
-    low, high = curvature.mean_confidence_interval(samples, confidence)
-    return curvature.TraceEstimate(float(samples.mean()), float(samples.std(ddof=1) / np.sqrt(n_probes)),
-                                   float(low), float(high), samples, confidence)
+    Z, HZ = curvature._probe_products(hvp, dim, rng, n_probes)  # the trace estimator's probes, validated there
+    return curvature._estimate(np.einsum("ij,ij->i", HZ, HZ), confidence)  # ‖Hz_k‖² per probe
 
 
 def hessian_frobenius(objective, theta, *, method: str = "auto", n_probes: int = 100,
