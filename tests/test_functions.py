@@ -71,6 +71,29 @@ def test_gradient_matches_finite_differences(case, u):
 
 
 @ALL
+def test_batched_gradient_matches_autograd_of_the_formula(case):
+    """The batched gradient (a closed form where a landscape has one) against autograd of the formula itself,
+    at points across and beyond the window, and finite where the formula is."""
+    from course_utils.derivatives import anp, grad
+
+    L = make(case)
+    (x0, x1), (y0, y1) = L.bounds
+    rng = np.random.default_rng(7)
+    thetas = np.column_stack([rng.uniform(x0 - 1, x1 + 1, 64), rng.uniform(y0 - 1, y1 + 1, 64)])
+    oracle = grad(lambda T: anp.sum(L._f(T[:, 0], T[:, 1])))(thetas)
+    got = L.grad_batch(thetas)
+    assert got.shape == thetas.shape
+    np.testing.assert_allclose(got, oracle, rtol=1e-12, atol=1e-12 * max(1.0, np.abs(oracle).max()))
+
+
+def test_the_race_landscapes_have_closed_form_gradients():
+    """The Optimizer Race's three landscapes skip autograd's per-call tracing (its update's largest cost)."""
+    for key in ("rosenbrock", "himmelblau", "six_hump_camel"):
+        L = F.get(key)
+        assert L._df(np.array([0.3]), np.array([-0.2])) is not None, key
+
+
+@ALL
 @FAST
 @given(u=st.tuples(st.floats(0, 1), st.floats(0, 1)), v=st.tuples(st.floats(-1, 1), st.floats(-1, 1)))
 def test_hvp_matches_dense_hessian_and_finite_differences(case, u, v):
