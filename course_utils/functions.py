@@ -293,6 +293,9 @@ class Bowl(Landscape):
     def _f(self, x, y):
         return 0.5 * (x**2 + self.condition * y**2)
 
+    def _df(self, x, y):
+        return x, self.condition * y
+
     def _critical_points(self):
         return [((0.0, 0.0), "minimum")]
 
@@ -531,6 +534,10 @@ class RippledBowl(Landscape):
     def _f(self, x, y):
         A, k = self.amplitude, self.frequency
         return x**2 + y**2 - A * (anp.cos(k * np.pi * x) + anp.cos(k * np.pi * y)) + self.offset
+
+    def _df(self, x, y):
+        A, k = self.amplitude, self.frequency
+        return 2 * x + A * k * np.pi * anp.sin(k * np.pi * x), 2 * y + A * k * np.pi * anp.sin(k * np.pi * y)
 
     def _critical_points(self):
         A, k = self.amplitude, self.frequency
