@@ -4,7 +4,8 @@ For each ``notebooks/*.ipynb`` (found at collection time, so a new chapter is co
 Run All, wait until every cell has run and the kernel is idle; there must be no traceback or error output
 and no JavaScript page error; then every explorer (``.course-explorer``) gets one slider moved with the
 keyboard — its readout must change and its figure must be redrawn (the canvas pixels change) — and, with the
-pointer over the figure, its toolbar must not cover any of the canvas. A
+pointer over the figure, its toolbar must not cover any of the canvas; the explorer's height must not change as
+the slider moves (no layout jump). A
 screenshot of the notebook and one of each explorer go to ``artifacts/screenshots/``.
 
 One Lab server and one browser serve all notebooks, one after the other; each notebook's kernel is shut
@@ -17,7 +18,7 @@ import re
 import time
 
 import pytest
-from browser_helpers import EXPLORER, exercise_explorer, toolbar_overlap
+from browser_helpers import EXPLORER, exercise_explorer, figure_of, toolbar_overlap, wait_for_rendered_figure
 from conftest import ARTIFACTS, REPO
 
 NOTEBOOKS = sorted(p.name for p in (REPO / "notebooks").glob("*.ipynb"))
@@ -105,7 +106,14 @@ def test_notebook_runs_and_explorers_respond(page, lab_server, name):
         for i in range(n):
             explorer = explorers.nth(i)
             title = (explorer.locator("b").first.inner_text() if explorer.locator("b").count() else f"#{i + 1}")
+            explorer.scroll_into_view_if_needed()
+            wait_for_rendered_figure(figure_of(explorer))
+            height_before = explorer.bounding_box()["height"]
             nudges = exercise_explorer(page, explorer)
+            jump = explorer.bounding_box()["height"] - height_before
+            if abs(jump) > 2:
+                problems.append(f"explorer {title!r}: its height changed by {jump:+.0f} px as a slider moved "
+                                "(the layout jumps under the student's pointer)")
             for nudge in nudges:
                 print(f"  {title}: {nudge.label} {nudge.readout_before} -> {nudge.readout_after}, "
                       f"figure {'redrawn' if nudge.figure_changed else 'unchanged'}")
