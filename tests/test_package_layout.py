@@ -49,10 +49,11 @@ def test_autograd_is_imported_only_by_the_derivative_backend():
 
 
 def test_no_private_objective_member_is_used_outside_objective():
-    # the fast path is the public unchecked_* methods; a class may still call its own hooks through `self.`
+    # the fast path is the public unchecked_* methods; a class may still call its own hooks through `self.`, or
+    # the inherited one through `super()` (a landscape with a closed-form gradient falls back to autograd's)
     import re
 
-    private = re.compile(r"(?<!self)\.(_loss|_loss_batch|_grad_fn|_grad_batch)\b")
+    private = re.compile(r"(?<!self)(?<!super\(\))\.(_loss|_loss_batch|_grad_fn|_grad_batch)\b")
     offenders = {path: sorted(set(private.findall(text))) for path, text in _library_sources().items()
                  if path != "course_utils/objective.py" and private.search(text)}
     assert offenders == {}
