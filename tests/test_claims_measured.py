@@ -14,11 +14,11 @@ thread count were measured not to flip.
 
 from __future__ import annotations
 
-import re
 from pathlib import Path
 
 import numpy as np
 import pytest
+from chapter_text import prose, stated
 
 from course_utils import surfaces
 from course_utils.problems import moons_problem
@@ -37,20 +37,12 @@ def _course_seeds(monkeypatch):
         monkeypatch.delenv(variable, raising=False)
 
 
-def _prose(path: Path) -> str:
-    """The chapter's comment lines (its markdown cells among them), markers stripped, joined into one line."""
-    lines = [line.lstrip("#").strip() for line in path.read_text().splitlines() if line.lstrip().startswith("#")]
-    return " ".join(line for line in lines if line)
 
 
-def _stated(pattern: str, text: str) -> tuple[str, ...]:
-    match = re.search(pattern, text)
-    assert match, f"the chapter no longer states a figure matching {pattern!r}: update the text and this test together"
-    return match.groups()
 
 
 def test_the_prose_reader_joins_wrapped_sentences():
-    text = _prose(CHAPTER_2)
+    text = prose(CHAPTER_2)
     assert "over 100 data/initialization seeds" in text and "\n" not in text  # a sentence wrapped over two lines
 
 
@@ -58,10 +50,10 @@ def test_the_prose_reader_joins_wrapped_sentences():
 def test_chapter_2_line_from_initialization_census(monkeypatch):
     """§4: how many initialization-to-solution lines are strictly downhill, and how tall the others' bumps are."""
     _course_seeds(monkeypatch)
-    text = _prose(CHAPTER_2)
-    n, first, last, downhill = map(int, _stated(
+    text = prose(CHAPTER_2)
+    n, first, last, downhill = map(int, stated(
         r"over (\d+) data/initialization seeds \((\d+) to (\d+)\), (\d+) lines were strictly downhill", text))
-    others, rise = _stated(r"In the other (\d+) the loss rose somewhere on the way, by at most (\d+(?:\.\d+)?) %", text)
+    others, rise = stated(r"In the other (\d+) the loss rose somewhere on the way, by at most (\d+(?:\.\d+)?) %", text)
     assert (last - first + 1, int(others)) == (n, n - downhill), "the census's counts do not add up in the text"
 
     shapes = []
@@ -138,23 +130,23 @@ def test_chapter_3_census_of_the_shifted_goe_and_the_tanh_search(monkeypatch):
         _ch3_run(monkeypatch, variable, value)
         goe.append(_ch3_shifted_goe())
         tanh.append(_ch3_tanh_search())
-    text = _prose(CHAPTER_3)
+    text = prose(CHAPTER_3)
     # the shifted GOE: "at most 0.28/n", "≥ 10.9" standard errors at n = 25, "a factor 2.0–4.1" from n = 25 to 100
     n_gap = max(max(r[25][0] * 25, r[100][0] * 100) for r in goe)
     z25 = min(r[25][1] for r in goe)
     ratios = [r[25][0] / r[100][0] for r in goe]
-    (stated_gap,) = _stated(r"at most (\d\.\d+)/n over", text)
-    (stated_z,) = _stated(r"measured ≥ (\d+\.\d)\)", text)
-    low, high = _stated(r"by a factor (\d\.\d)–(\d\.\d) from n = 25 to 100", text)
+    (stated_gap,) = stated(r"at most (\d\.\d+)/n over", text)
+    (stated_z,) = stated(r"measured ≥ (\d+\.\d)\)", text)
+    low, high = stated(r"by a factor (\d\.\d)–(\d\.\d) from n = 25 to 100", text)
     assert f"{n_gap:.2f}" == stated_gap and f"{z25:.1f}" == stated_z, (n_gap, z25)
     assert (f"{min(ratios):.1f}", f"{max(ratios):.1f}") == (low, high), ratios
     # the tanh search: "4–11 distinct points, ρ between 0.75 and 1", "≤ 3e-10" and "≥ 1.2e-7", "in 13 of 14 runs"
     counts, rhos = [t[0] for t in tanh], [t[1] for t in tanh]
-    lo_n, hi_n, lo_rho = _stated(r"(\d+)–(\d+) distinct points, ρ between (\d\.\d+) and 1", text)
+    lo_n, hi_n, lo_rho = stated(r"(\d+)–(\d+) distinct points, ρ between (\d\.\d+) and 1", text)
     assert (min(counts), max(counts), f"{min(rhos):.2f}") == (int(lo_n), int(hi_n), lo_rho), (counts, rhos)
     conv, other = max(t[2] for t in tanh), min(t[3] for t in tanh)
-    stated_conv, stated_other = map(float, _stated(r"converged starts end at ≤ (\S+), the others at ≥ (\S+) ", text))
+    stated_conv, stated_other = map(float, stated(r"converged starts end at ≤ (\S+), the others at ≥ (\S+) ", text))
     assert stated_conv / 1.2 < conv <= stated_conv and stated_other <= other < 1.2 * stated_other, (conv, other)
     minima = sum(t[4] for t in tanh)
-    (stated_minima, stated_runs) = _stated(r"in (\d+) of (\d+) runs\) a minimum", text)
+    (stated_minima, stated_runs) = stated(r"in (\d+) of (\d+) runs\) a minimum", text)
     assert (minima, len(tanh)) == (int(stated_minima), int(stated_runs)), minima

@@ -8,11 +8,11 @@ run. This reruns that census with the chapter's own calls and fails when the tex
 
 from __future__ import annotations
 
-import re
 from pathlib import Path
 
 import numpy as np
 import pytest
+from chapter_text import prose, stated
 from scipy import stats
 
 from course_utils import spin_glass
@@ -21,15 +21,8 @@ CHAPTER_3 = Path(__file__).resolve().parents[1] / "notebooks" / "03_critical_poi
 RUNS = [("COURSE_SEED", str(k)) for k in range(13)] + [("COURSE_PERTURB", "1e-12")]  # seed 0 = the page
 
 
-def _prose(path: Path) -> str:
-    lines = [line.lstrip("#").strip() for line in path.read_text().splitlines() if line.lstrip().startswith("#")]
-    return " ".join(line for line in lines if line)
 
 
-def _stated(pattern: str, text: str) -> tuple[str, ...]:
-    match = re.search(pattern, text)
-    assert match, f"the chapter no longer states a figure matching {pattern!r}: update the text and this test together"
-    return match.groups()
 
 
 def _set_run(monkeypatch, variable, value):
@@ -53,14 +46,14 @@ def test_chapter_3_spin_glass_census(monkeypatch):
         _set_run(monkeypatch, variable, value)
         rows.append(_section_5d())
     rho, gap1, gap2, top_min, frac = map(np.array, zip(*rows))
-    text = _prose(CHAPTER_3)
-    stated = _stated(r"Spearman ρ (\d\.\d+)–(\d\.\d+); median gaps index 1 − index 0: (\d\.\d+)–(\d\.\d+), "
-                     r"index 2 − index 1: (\d\.\d+)–(\d\.\d+)", text)
+    text = prose(CHAPTER_3)
+    claimed = stated(r"Spearman ρ (\d\.\d+)–(\d\.\d+); median gaps index 1 − index 0: (\d\.\d+)–(\d\.\d+), "
+                      r"index 2 − index 1: (\d\.\d+)–(\d\.\d+)", text)
     computed = tuple(f"{x:.3f}" for x in (rho.min(), rho.max(), gap1.min(), gap1.max(), gap2.min(), gap2.max()))
-    assert computed == stated, computed
-    lo, hi = _stated(r"highest minimum measured −(\d\.\d+) … −(\d\.\d+)\)", text)
+    assert computed == claimed, computed
+    lo, hi = stated(r"highest minimum measured −(\d\.\d+) … −(\d\.\d+)\)", text)
     assert (f"{-top_min.min():.2f}", f"{-top_min.max():.2f}") == (lo, hi), top_min
-    lo_f, hi_f = map(float, _stated(r"measured (\d+(?:\.\d)?)–(\d+(?:\.\d)?) % below −0\.95", text))
+    lo_f, hi_f = map(float, stated(r"measured (\d+(?:\.\d)?)–(\d+(?:\.\d)?) % below −0\.95", text))
     assert (round(100 * frac.min(), 1), round(100 * frac.max())) == (lo_f, hi_f), frac
 
 
@@ -78,8 +71,8 @@ def test_chapter_3_spin_glass_band_tightens_with_n(monkeypatch):
             spread.append(minima.max() - minima.min())
             level.append(np.median(minima))
         summary[n] = (np.median(spread), np.median(level))
-    text = _prose(CHAPTER_3)
-    s8, s20 = map(float, _stated(r"fell from about (\d\.\d) at \$N = 8\$ to (\d\.\d) at \$N = 20\$", text))
-    l8, l20 = map(float, _stated(r"moved from \$-(\d\.\d+)\$ towards \$-E_\\infty\$ \(\$-(\d\.\d+)\$ at \$N = 20\$\)", text))
+    text = prose(CHAPTER_3)
+    s8, s20 = map(float, stated(r"fell from about (\d\.\d) at \$N = 8\$ to (\d\.\d) at \$N = 20\$", text))
+    l8, l20 = map(float, stated(r"moved from \$-(\d\.\d+)\$ towards \$-E_\\infty\$ \(\$-(\d\.\d+)\$ at \$N = 20\$\)", text))
     assert (round(summary[8][0], 1), round(summary[20][0], 1)) == (s8, s20), summary
     assert (round(-summary[8][1], 2), round(-summary[20][1], 2)) == (l8, l20), summary
