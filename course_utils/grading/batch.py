@@ -33,6 +33,7 @@ Nothing is written then; an existing grade book is left as it was.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import re
@@ -365,7 +366,7 @@ def grade_notebook(path, exercise_ids: list[str], chapter: int, options: GradeOp
         except Exception:
             budgets[eid] = 5.0
 
-    with tempfile.TemporaryDirectory(prefix="grade-") as tmp:
+    with tempfile.TemporaryDirectory(prefix="grade-") as tmp, _ipc_folder(tmp) as ipc:
         work, home, stage = Path(tmp) / "work", Path(tmp) / "home", Path(tmp) / "stage"
         for d in (work, home, stage):
             d.mkdir()
@@ -374,8 +375,7 @@ def grade_notebook(path, exercise_ids: list[str], chapter: int, options: GradeOp
         staged.write_text(stripped_notebook(submission), encoding="utf-8")
         cpu = int(options.budget) + 60
         if options.sandbox:  # the kernel's home and working directory are the sandbox's tmpfs
-            (Path(tmp) / "ipc").mkdir()
-            box = Sandbox(Path(tmp) / "ipc", staged, package_root=PACKAGE_ROOT, files=_font_cache())
+            box = Sandbox(ipc, staged, package_root=PACKAGE_ROOT, files=_font_cache())
             runner = KernelRunner(work, memory_mb=options.memory_mb, output_limit=options.output_limit,
                                   sandbox=box, cpu_seconds=cpu,
                                   env={"HOME": SANDBOX_HOME, "MPLCONFIGDIR": SANDBOX_HOME + "/.config/matplotlib"})
@@ -468,6 +468,28 @@ def grade_notebook(path, exercise_ids: list[str], chapter: int, options: GradeOp
     if stopped:
         extra.append("stopped early: " + stopped)
     return finish(_overall_status({e: grades[e] for e in exercise_ids}, extra), {e: grades[e] for e in exercise_ids})
+
+
+#: The longest ipc socket path the grader may create: a Unix socket's path holds at most 107 bytes (Linux's
+#: sun_path), and the kernel's sockets are named after its connection file, ``k<n>-<m>-ipc-<k>`` (~16 bytes).
+_IPC_PATH_MAX = 107 - 24
+
+
+@contextlib.contextmanager
+def _ipc_folder(tmp):
+    """The folder for the sandbox's connection file and ipc sockets: ``<tmp>/ipc`` when its sockets' paths fit a
+    Unix socket's 107 bytes, else a short folder of its own under ``/tmp`` (removed afterwards).
+
+    ``tmp`` lies inside the instructor's ``TMPDIR``: a long one made every sandboxed kernel fail to start ("File
+    name too long"), which a batch graded as "kernel failed to start" for every submission.
+    """
+    folder = Path(tmp) / "ipc"
+    if len(str(folder)) <= _IPC_PATH_MAX or not os.path.isdir("/tmp"):
+        folder.mkdir()
+        yield folder
+        return
+    with tempfile.TemporaryDirectory(prefix="gi-", dir="/tmp") as short:
+        yield Path(short)
 
 
 def _address(session: _Session, name: str) -> str:
