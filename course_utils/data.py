@@ -10,6 +10,9 @@ Every generator takes ``n`` (number of examples), ``noise`` and ``rng`` (a
 Classes are balanced (sizes differ by at most one) and the examples are shuffled, so any prefix or
 minibatch mixes the classes. The same seed gives the same data on every machine.
 
+One real data set is here too: :func:`digits`, scikit-learn's bundled 8×8 handwritten digits (no download),
+split and standardised the same way on every machine.
+
 >>> X, y = two_moons(200, noise=0.1, rng=0)
 >>> X.shape, y.shape, sorted(set(y.tolist()))
 ((200, 2), (200,), [0, 1])
@@ -33,6 +36,7 @@ __all__ = [
     "unique_feature_classification",
     "train_test_split",
     "standardize",
+    "digits",
 ]
 
 
@@ -429,3 +433,95 @@ def standardize(X, mean=None, std=None) -> tuple[np.ndarray, np.ndarray, np.ndar
         if np.any(std <= 0):
             raise ValueError(f"`std` must be positive, got {std if d <= 6 else 'an array with entries <= 0'}")
     return (X - mean) / std, mean, std
+
+
+N_DIGITS = 1797  # examples in scikit-learn's bundled digits set (load_digits)
+
+
+def digits(test_frac: float = 0.25, n_train: int | None = None, rng=0):
+    r"""Real data: the 8×8 handwritten digits bundled with scikit-learn, split and standardised.
+
+    The 1,797 images (10 classes, about 180 each; UCI's optical-recognition test set) ship inside
+    scikit-learn, so nothing is downloaded. Each image is flattened to 64 pixel intensities in 0…16.
+
+    * The split is **stratified**: each class contributes :math:`\lceil \text{test\_frac}\cdot n_c\rceil`
+      test images, so both sets hold every class in its proportion. Which images go where is drawn from
+      ``rng``.
+    * ``n_train`` keeps a class-balanced subset of the training set (class sizes differ by at most one), for
+      experiments that must run many full-batch steps in seconds.
+    * The inputs are **standardised with the training set's statistics**: :math:`z = (x - \mu)/\sigma` per
+      pixel, :math:`\sigma = 1` for the pixels that never vary in the training set (the image's corners); the
+      test set uses the same :math:`\mu, \sigma`.
+    * Both sets are shuffled, float64, C-contiguous; labels are int64 in ``0 … 9``.
+
+    Under ``COURSE_PERTURB`` the inputs are jittered by a rounding's worth, like the synthetic sets'.
+
+    Parameters
+    ----------
+    test_frac : float
+        Fraction of each class held out for testing, in ``(0, 1)``. Default 0.25 (454 test images).
+    n_train : int, optional
+        Number of training images kept (at least 10, one per class, at most the training set's size);
+        all of them when omitted.
+    rng : numpy.random.Generator or int
+        The split's randomness. Default 0.
+
+    Returns
+    -------
+    X_train : ndarray, shape (n_train, 64)
+    X_test : ndarray, shape (n_test, 64)
+    y_train : ndarray of int64, shape (n_train,)
+    y_test : ndarray of int64, shape (n_test,)
+
+    Raises
+    ------
+    ValueError
+        If ``test_frac`` is outside ``(0, 1)`` or leaves a class without training images, or if ``n_train``
+        is below 10 or above the training set's size.
+
+    Examples
+    --------
+    >>> X_train, X_test, y_train, y_test = digits(rng=0)
+    >>> X_train.shape, X_test.shape
+    ((1343, 64), (454, 64))
+    >>> sorted(set(y_test.tolist())) == list(range(10))
+    True
+    """
+    test_frac = check_scalar(test_frac, "test_frac", low=0, high=1, low_inclusive=False, high_inclusive=False)
+    rng = check_rng(rng)
+    # imported here: scikit-learn costs ~0.5 s to import and only this loader needs it
+    from sklearn.datasets import load_digits
+
+    bunch = load_digits()
+    X_all = np.asarray(bunch.data, dtype=np.float64)
+    y_all = np.asarray(bunch.target, dtype=np.int64)
+    train_idx, test_idx = [], []
+    for c in range(10):
+        members = np.flatnonzero(y_all == c)
+        members = members[rng.permutation(members.size)]
+        n_test = int(np.ceil(test_frac * members.size))
+        if n_test >= members.size:
+            raise ValueError(f"`test_frac`={test_frac:g} leaves class {c} ({members.size} images) without training "
+                             "images; use a smaller fraction")
+        test_idx.append(members[:n_test])
+        train_idx.append(members[n_test:])
+    n_available = sum(t.size for t in train_idx)
+    if n_train is not None:
+        n_train = check_int(n_train, "n_train", low=10)
+        if n_train > n_available:
+            raise ValueError(f"`n_train`={n_train} exceeds the {n_available} training images that "
+                             f"`test_frac`={test_frac:g} leaves; use at most {n_available}")
+        # a balanced subset: the first n_c of each class's shuffled members
+        sizes = _class_sizes(n_train, 10)
+        if np.any(sizes > np.array([t.size for t in train_idx])):
+            raise ValueError(f"`n_train`={n_train} needs {sizes.max()} images of every class; some class has "
+                             "fewer training images; use a smaller `n_train` or `test_frac`")
+        train_idx = [t[:s] for t, s in zip(train_idx, sizes)]
+    train = np.concatenate(train_idx)
+    test = np.concatenate(test_idx)
+    train, test = train[rng.permutation(train.size)], test[rng.permutation(test.size)]
+    Z_train, mean, std = standardize(X_all[train])
+    Z_test, _, _ = standardize(X_all[test], mean, std)
+    Z_train = np.ascontiguousarray(randomness.perturb(Z_train, salt=81), dtype=np.float64)
+    Z_test = np.ascontiguousarray(randomness.perturb(Z_test, salt=82), dtype=np.float64)
+    return Z_train, Z_test, y_all[train].copy(), y_all[test].copy()

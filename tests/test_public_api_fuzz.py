@@ -214,6 +214,8 @@ def _quadratic_derivatives(T):
 _PSPIN_J = np.random.default_rng(0).standard_normal((4, 4, 4))
 _PSPIN_SIGMA = np.array([[1.0, 1.0, 1.0, 1.0], [2.0, 0.0, 0.0, 0.0]])  # on the sphere ‖σ‖² = N = 4
 
+_DIGITS_TASK = __import__("course_utils.real_data").real_data.digits_task((2,), n_train=10)
+
 OVERRIDES = {
     "course_utils.plotting.request_full_frame": {"fig": __import__("matplotlib.figure").figure.Figure()},
     # the spherical p-spin glass: a small coupling tensor and points on its sphere
@@ -267,6 +269,9 @@ OVERRIDES = {
     "course_utils.convexity.chord": {"x": 1.0, "y": -0.5, "t": 0.3},
     "course_utils.convexity.chord_profile": {"x": 1.0, "y": -0.5},
     "course_utils.surfaces.trajectory_pca": {"thetas": np.array([[0.0, 0.0], [1.0, 0.5], [2.0, 0.8], [3.0, 2.0]])},
+    # chapter 8's digits task: a 64-2-10 network (160 parameters) on ten training images
+    **{f"course_utils.real_data.{name}": {"task": _DIGITS_TASK, "theta": np.zeros(160)}
+       for name in ("held_out_accuracy", "held_out_loss")},
 }
 
 
