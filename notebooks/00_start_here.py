@@ -238,6 +238,7 @@ assert verdict.status == "failed"
 # | [05 · Sharpness and SAM](05_sharpness_and_sam.ipynb) | sharp versus flat minima, how to measure sharpness (and its pitfalls), sharpness-aware minimization |
 # | [06 · Mode connectivity](06_mode_connectivity.ipynb) | low-loss paths between independently trained networks, barriers, and neuron permutations |
 # | [07 · Diagnosing training](07_diagnosing_training.ipynb) | reading loss curves: divergence, plateaus, learning-rate schedules, what to try next |
+# | [08 · The landmark figures, live on real data](08_real_data.ipynb) | the papers' headline figures — Hessian outliers, sharp and flat minima, the edge of stability, mode connectivity, the spawn step, the training path — reproduced on real handwritten digits in seconds |
 #
 # ## Summary
 #
