@@ -84,6 +84,7 @@ import numpy as np
 from ..plotting import request_full_frame
 from ..validation import check_bool, check_int, check_option, check_scalar, check_str
 from .blitting import Blitter
+from .keyboard import KeyboardAccess
 
 __all__ = ["Explorer", "float_slider", "log_slider", "int_slider", "choice"]
 
@@ -697,7 +698,9 @@ class Explorer:
                 controls = W.VBox(items, layout={"min_width": "350px"})
                 body = W.HBox([controls, canvas])
             header = [W.HTML(f"<b>{html.escape(self.title)}</b>")] if self.title else []
-            self._widget = W.VBox(header + [body, self.message])
+            # keyboard and screen-reader access, done in the browser (see course_utils.widgets.keyboard)
+            self._keyboard = KeyboardAccess(self.title)
+            self._widget = W.VBox(header + [body, self.message, self._keyboard])
             # A stable hook for the browser tests and for styling (e.g. the Voila demos).
             self._widget.add_class("course-explorer")
         return self._widget
@@ -720,6 +723,7 @@ class Explorer:
             control.close()
         self.message.close()
         if self._widget is not None:
+            self._keyboard.close()
             self._widget.close()
 
     def __enter__(self) -> Explorer:

@@ -2,7 +2,8 @@
 
 For each demo notebook (found at collection time): the page shows as many explorers as the notebook creates
 (each with ``presentation=True``), no code cell and no error; moving one slider of each explorer with the
-keyboard changes its readout and redraws its figure. Screenshots go to ``artifacts/screenshots/demo-*.png``.
+keyboard changes its readout and redraws its figure, and its slider handles have an accessible name (the keyboard
+helper's front end runs in Voilà too). Screenshots go to ``artifacts/screenshots/demo-*.png``.
 """
 
 from __future__ import annotations
@@ -54,6 +55,10 @@ def test_dashboard_shows_explorers_that_respond(projector_page, voila_server, na
             problems.append(f"explorer {i + 1}: no slider moved with the keyboard")
         elif not nudges[-1].figure_changed:
             problems.append(f"explorer {i + 1}: moving {[n.label for n in nudges]} did not redraw the figure")
+        # keyboard and screen-reader access works in Voilà too (course_utils.widgets.keyboard's front end ran)
+        handle = explorer.locator(".noUi-handle").first
+        if handle.count() and not handle.get_attribute("aria-label"):
+            problems.append(f"explorer {i + 1}: its slider has no accessible name (the keyboard helper did not run)")
         explorer.screenshot(path=ARTIFACTS / f"demo-{stem}--explorer-{i + 1}.png", animations="disabled")
         # Presentation mode is for projectors: the whole explorer must fit a full-HD screen's width.
         # (The canvas keeps its full size when a parent clips it, so its box tells what is cut off.)
