@@ -16,20 +16,18 @@
 
 # %% [markdown]
 # # 08 · The landmark figures, live on real data
-# *Loss Landscapes, demo mode: the chapter's explorers, large, without code.*
+# *Loss Landscapes, demo mode: the chapter's explorer, large, without code.*
 
 # %%
 # %matplotlib widget
-# Scaffold: replace the Stability Explorer with your chapter's explorers — one markdown cell (a heading and two
-# lines for the audience) and one code cell per explorer, each in presentation mode (the browser test counts that
-# keyword argument in the code to know how many explorers to expect, so do not write it in comments). Voilà
-# hides the code, so notes for authors belong in comments like this one, never in the markdown.
-from course_utils.widgets import StabilityExplorer
+# The explorer computes its three experiments once (a few seconds on a laptop) and then redraws from those runs.
+from course_utils.widgets import LandmarkExplorer
 
 # %% [markdown]
-# ## Stability Explorer
-# Gradient descent on a quadratic is stable only while the step size η stays below 2/λ_max. Push η across the line
-# and watch the loss turn from falling to exploding.
+# ## Landmark Explorer
+# Three papers' experiments, reproduced on 1,797 real handwritten digits. Pick one and turn its knob: the step size
+# of gradient descent (does λ_max settle at 2/η?), the step at which two copies of a run were split (when does
+# training stop depending on the data order?), or the width of the networks (does weight matching remove the barrier?).
 
 # %%
-StabilityExplorer(presentation=True)
+LandmarkExplorer(presentation=True)
