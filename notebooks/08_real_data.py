@@ -150,10 +150,11 @@ fig
 # after matching nearly free of a barrier — for wide enough networks: when they made the layers wider the barrier
 # after matching shrank, and narrow networks kept one. Entezari et al. (2022), "The Role of Permutation Invariance in
 # Linear Mode Connectivity of Neural Networks", had conjectured that once permutations are accounted for, SGD
-# solutions typically have no barrier between them. Both are empirical findings (the conjecture is not proven; a
-# later analysis of wide two-layer networks in a teacher–student setting by Zhan, Li & Wu (2025) proves the barrier
-# after the best permutation falls to zero as the width grows). Chapter 6 saw the same trend on two moons with 4, 8
-# and 16 hidden units.
+# solutions typically have no barrier between them. Both are empirical findings; the conjecture is not proven in
+# general. Zhan, Li & Wu (2025), "Analyzing the Role of Permutation Invariance in Linear Mode Connectivity", prove
+# for two-layer ReLU networks in a teacher–student setting that the barrier after the best permutation falls to zero
+# as the width $m$ grows (at a rate $m^{-1/2}$, after a non-monotone stretch at small widths). Chapter 6 saw the
+# same trend on two moons with 4, 8 and 16 hidden units.
 #
 # **Predict.** We train three networks of each width 8, 16, 32 and 64 (200 Adam steps each) and align every pair.
 # Which falls faster with width: the barrier of the raw straight line, or the barrier left after weight matching?
@@ -267,17 +268,16 @@ plotting.label_axes(ax_line, "test error between the two copies", "α (0: copy 1
 fig
 
 # %% [markdown]
-# With the gentle setting our network behaves like Frankle et al.'s LeNet on MNIST: copies spawned at
-# initialisation already end in one linearly connected valley (barriers of at most one or two test images, far below
-# 2 %). Raise the learning rate and shrink the batch, and the same network at the same initialisation becomes
-# **unstable** at $k = 0$ — halfway between the two copies the network misclassifies several per cent more test
-# images than the copies do, and the copies themselves are about as accurate as the gentle ones — and it is stable
-# by a third of training ($k = 100$ of 300; below 2 % in 12 of 14 draws): the barrier falls as the spawn step
-# grows, the pattern Frankle et al. found for ResNet-20 and VGG-16. So in our miniature stability is not a
-# property of the architecture alone: the amount of SGD noise early in training decides whether its randomness
-# still matters. One pair of copies per $k$ is one draw, and the barriers fluctuate: over fourteen draws the
-# noisy barrier was 6.0–26.5 % at $k = 0$, 3.4–15.9 % at $k = 5$, 1.5–7.1 % at $k = 20$ and 0–2.3 % at
-# $k = 100$.
+# With the gentle setting our network behaves like Frankle et al.'s LeNet on MNIST: copies spawned at initialisation
+# already end in one linearly connected valley (barriers of at most a few test images, 0.55 % over fourteen draws, far
+# below 2 %). Raise the learning rate and shrink the batch, and the same network at the same initialisation becomes
+# **unstable** at $k = 0$ — on the line between the two copies the network misclassifies several per cent more test
+# images than the copies do, and the copies themselves are about as accurate as the gentle ones — and it is stable by
+# a third of training ($k = 100$ of 300; below 2 % in 12 of 14 draws): the barrier falls as the spawn step grows, the
+# pattern Frankle et al. found for ResNet-20 and VGG-16. So in our miniature stability is not a property of the
+# architecture alone: the amount of SGD noise early in training decides whether its randomness still matters. One pair
+# of copies per $k$ is one draw, and the barriers fluctuate: over fourteen draws the noisy barrier was 6.0–26.5 % at
+# $k = 0$, 3.4–15.9 % at $k = 5$, 1.5–7.1 % at $k = 20$ and 0–2.3 % at $k = 100$.
 
 # %% [markdown]
 # <!-- ===== end of section 5 ===== -->
