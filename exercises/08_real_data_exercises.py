@@ -68,4 +68,78 @@ check("8.1", largest_stable_lr)
 # <!-- ===== exercises 8.5–8.6 (helper C) ===== -->
 
 # %% [markdown]
+# ## Exercise 8.5 — the error barrier of a straight path
+#
+# Frankle et al. (2020) measure how far the **test error** rises on the straight line between two networks
+# $\theta_a$ and $\theta_b$ (chapter 8, section 5): with $\mathcal E(\theta)$ the fraction of the examples `X`
+# whose largest class score is not their label `y`,
+#
+# $$B = \max_{\alpha} \mathcal E\big((1-\alpha)\,\theta_a + \alpha\,\theta_b\big)
+#   - \tfrac12\big(\mathcal E(\theta_a) + \mathcal E(\theta_b)\big), \qquad \alpha = \texttt{np.linspace(0, 1, n)}.$$
+#
+# `predict(theta, X)` returns the class scores of the network with parameters `theta`, an array of shape
+# `(N, C)`. Write `error_barrier(predict, theta_a, theta_b, X, y, n)`: return $B$ as one float (a fraction, not
+# per cent), and leave the arrays unchanged. (Chapter 6's exercise 6.1 took the loss; here the network's
+# predictions, and you count mistakes.) The check also tries networks it draws afresh each time.
+#
+# *Expected output:* `✓ Exercise 8.5 (The error barrier of a straight path): passed — all 10 cases`.
+
+# %%
+def error_barrier(predict, theta_a, theta_b, X, y, n):
+    """Error barrier of the segment from theta_a to theta_b (Frankle et al. 2020).
+
+    Parameters
+    ----------
+    predict : callable
+        predict(theta, X) -> class scores, shape (N, C).
+    theta_a, theta_b : array, shape (P,)
+    X : array, shape (N, d)
+    y : array of int, shape (N,)
+    n : int
+        Number of equally spaced points, endpoints included.
+
+    Returns
+    -------
+    float
+    """
+    raise NotImplementedError("return the barrier B defined above, one float")
+
+
+# %%
+check("8.5", error_barrier)
+
+# %% [markdown]
+# ## Exercise 8.6 — the spawn step
+#
+# An instability analysis gives one barrier per spawn step $k$ (chapter 8, section 5). Training is *stable* from
+# spawn step $k$ on when the barrier is below `threshold` (strictly) at $k$ **and at every later spawn step
+# measured**. Write `stable_spawn_step(spawn_steps, barriers, threshold)`: return the earliest such spawn step (an
+# int, one of `spawn_steps`), or `None` when even the last spawn step is not below the threshold. The spawn steps
+# may come in any order (each barrier belongs to the spawn step at the same position); leave both arrays unchanged.
+#
+# *Expected output:* `✓ Exercise 8.6 (The spawn step): passed — all 16 cases`.
+
+# %%
+def stable_spawn_step(spawn_steps, barriers, threshold):
+    """The earliest spawn step from which every measured barrier is below threshold, or None.
+
+    Parameters
+    ----------
+    spawn_steps : array of int, shape (K,)
+        The spawn steps, in any order.
+    barriers : array, shape (K,)
+        barriers[i] is the barrier measured for spawn_steps[i].
+    threshold : float
+
+    Returns
+    -------
+    int or None
+    """
+    raise NotImplementedError("return the spawn step defined above (an int), or None")
+
+
+# %%
+check("8.6", stable_spawn_step)
+
+# %% [markdown]
 # <!-- ===== end of exercises 8.5–8.6 ===== -->

@@ -26,6 +26,10 @@
 # **By the end of this chapter you can**
 #
 # <!-- learning goals: one per section, written with the sections -->
+# - compare the barrier between two trained digits networks on the straight line, on a trained Bézier curve and
+#   after weight matching, and see how the barrier left after matching shrinks with width (section 4);
+# - run Frankle et al.'s instability analysis — copies spawned at step $k$ with different data orders — and tell
+#   when training becomes stable to SGD noise (section 5);
 
 # %%
 # %matplotlib widget
@@ -34,6 +38,10 @@ import numpy as np
 from course_utils import optimizers, plotting
 from course_utils.randomness import default_rng
 from course_utils.real_data import digits_task, held_out_accuracy
+from matplotlib import patheffects
+from course_utils.connectivity import barrier_height
+from course_utils.mode_connectivity import aligned_barriers_by_width, digits_mode_connectivity
+from course_utils.stability import spawn_stability
 
 # %% [markdown]
 # ## 0. The data and the network
@@ -104,12 +112,215 @@ assert accuracy > 0.93  # measured 0.952–0.978 over COURSE_SEED 0–12 and the
 #
 # <!-- ===== SECTION 4 (helper C): mode connectivity — Garipov et al. 2018; Ainsworth et al. 2023 ===== -->
 # ## 4. Mode connectivity on real data
+#
+# Chapter 6 showed it on two moons: two networks trained from different initialisations are separated by a
+# barrier on the straight line between them, yet joined by a simple curve along which the loss stays low, and
+# much of the line's barrier is the relabelling of hidden units. Do the same three facts hold on real images?
+#
+# **The papers.** Garipov et al. (2018), "Loss Surfaces, Mode Connectivity, and Fast Ensembling of DNNs", trained
+# a quadratic Bézier curve $\theta(t) = (1-t)^2\theta_1 + 2t(1-t)\,\theta_b + t^2\theta_2$ between two
+# independently trained networks (VGG-16, ResNets and wide ResNets on CIFAR-10 and CIFAR-100) and found the training
+# loss and the test error nearly constant along it, while the straight line's test error climbs far above the
+# ends; Draxler et al. (2018), "Essentially No Barriers in Neural Network Energy Landscape", found such paths at the
+# same time with another method. **Their claim in one sentence:** the minima found by independent trainings are not
+# isolated — a curve of low loss joins them. We measure barriers as in chapter 6,
+# $B = \max_t v(t) - \tfrac12\,(v(0) + v(1))$, for the training loss and for the test error (21 points per path;
+# Garipov et al. used 61).
+#
+# Here: two 64-32-10 tanh networks (2,410 parameters), trained on 500 digits with 300 steps of full-batch Adam from
+# two different initialisations; the bend $\theta_b$ trained with 300 Adam steps on minibatches of 64, one random $t$
+# per step (`connectivity.train_curve`, the same method as chapter 6). Everything comes from one cached call,
+# `mode_connectivity.digits_mode_connectivity()`.
+#
+# **Predict.** The two networks misclassify about 5 % of the 454 test images each. Halfway along the straight line,
+# will the averaged network be as good? And along the trained curve?
+
+# %%
+pair = digits_mode_connectivity(hidden=32)
+paths = {"straight line": (pair.line_losses, pair.line_errors), "trained Bézier curve": (pair.curve_losses,
+         pair.curve_errors), "straight line after weight matching": (pair.aligned_losses, pair.aligned_errors)}
+print(f"test error of the two networks: {pair.line_errors[0]:.3f} and {pair.line_errors[-1]:.3f}")
+for name, (losses, errors) in paths.items():
+    print(f"{name:36s} training-loss barrier {barrier_height(losses):.4f}   test-error barrier "
+          f"{barrier_height(errors):.3f}   (worst point: {errors.max():.3f} wrong)")
+line_b, curve_b, aligned_b = (barrier_height(losses) for losses, _ in paths.values())
+line_e, curve_e = barrier_height(pair.line_errors), barrier_height(pair.curve_errors)
+assert line_e > 0.015  # the line costs test accuracy (measured 0.029–0.091 over 14 draws)
+assert curve_b < 0.02 * line_b  # the curve removes the loss barrier (measured at most 0.0035 × the line's)
+assert curve_e < line_e - 0.01  # and most of the error barrier (line − curve measured 0.018–0.086)
+assert aligned_b < 0.25 * line_b  # relabelling alone removes most of it (aligned / line measured 0.018–0.11)
+
+# %% [markdown]
+# The straight line loses a few per cent of the test images on the way (2.9 to 9.1 % over fourteen draws of the whole
+# experiment), and its training loss climbs far above the ends' (a barrier of 0.13–0.32); along the trained curve the
+# training loss stays at the ends' level and the test error rises by at most 1.5 % of the images — Garipov et al.'s
+# picture, in miniature. The third path is chapter 6's: the straight line to the second network after **weight
+# matching** (Ainsworth et al. 2023, `connectivity.aligned_line`), the same function with its hidden units relabelled to
+# be closest to the first. It too removes most of the barrier, without bending.
+#
+# The figure draws Garipov et al.'s plane: the training loss on the plane through $\theta_1$, $\theta_2$ and the
+# bend $\theta_b$. The Bézier curve lies in this plane exactly (each of its points is a combination of the three);
+# the bend, a control point, lies off the curve.
+
+# %%
+fig, (ax_plane, ax_err) = plotting.new_figure(1, 2, figsize=(9.2, 4.8), gridspec_kw={"width_ratios": [1.15, 1]})
+levels = np.quantile(np.log10(pair.plane_losses), np.linspace(0, 1, 13))
+cs = ax_plane.contourf(pair.plane_x, pair.plane_y, np.log10(pair.plane_losses).T, levels=levels, cmap=plotting.CMAP)
+cbar = fig.colorbar(cs, ax=ax_plane, shrink=0.9)
+cbar.ax.set_title("loss", fontsize=8)
+cbar.set_ticks(levels[::3], labels=[plotting.fmt(10**v, ".2g") for v in levels[::3]])
+outlined = [patheffects.withStroke(linewidth=4, foreground="black")]
+ax_plane.plot(*pair.line_xy.T, "--", color="white", linewidth=2, path_effects=outlined, label="straight line")
+ax_plane.plot(*pair.curve_xy.T, "-", color="white", linewidth=2, path_effects=outlined, label="Bézier curve")
+ax_plane.plot(*pair.anchors[:2].T, "o", color="white", markeredgecolor="black", markersize=9, label="θ₁, θ₂")
+ax_plane.plot(*pair.anchors[2], "s", color=plotting.OKABE_ITO[0], markeredgecolor="black", markersize=9,
+              label="bend θ_b")
+ax_plane.set_aspect("equal")
+ax_plane.legend(loc="upper center", bbox_to_anchor=(0.5, -0.2), ncol=2, fontsize=8)
+plotting.label_axes(ax_plane, "training loss (log colours) on the plane θ₁, θ_b, θ₂",
+                    "along θ₂ − θ₁ (parameter distance)", "orthogonal (parameter distance)")
+for (name, (_, errors)), style in zip(paths.items(), plotting.series_styles(3)):
+    ax_err.plot(pair.alphas, 100 * errors, label=name, **style)
+ax_err.legend(fontsize=8, loc="upper center", bbox_to_anchor=(0.5, -0.2), ncol=1)
+plotting.label_axes(ax_err, "test error along each path", "t (0: θ₁, 1: θ₂)", "test images misclassified (%)")
+fig
+
+# %% [markdown]
+# ### Weight matching and width
+#
+# Ainsworth et al. (2023), "Git Re-Basin: Merging Models modulo Permutation Symmetries", matched the hidden units of
+# independently trained networks (MLPs on MNIST, VGG-16 and ResNet-20 on CIFAR-10) and found the straight line
+# after matching nearly free of a barrier — for wide enough networks: when they made the layers wider the barrier
+# after matching shrank, and narrow networks kept one. Entezari et al. (2022), "The Role of Permutation Invariance in
+# Linear Mode Connectivity of Neural Networks", had conjectured that once permutations are accounted for, SGD
+# solutions typically have no barrier between them. Both are empirical findings; the conjecture is not proven in
+# general. Zhan, Li & Wu (2025), "Analyzing the Role of Permutation Invariance in Linear Mode Connectivity", prove
+# for two-layer ReLU networks in a teacher–student setting that the barrier after the best permutation falls to zero
+# as the width $m$ grows (at a rate $m^{-1/2}$, after a non-monotone stretch at small widths). Chapter 6 saw the
+# same trend on two moons with 4, 8 and 16 hidden units.
+#
+# **Predict.** We train three networks of each width 8, 16, 32 and 64 (200 Adam steps each) and align every pair.
+# Which falls faster with width: the barrier of the raw straight line, or the barrier left after weight matching?
+
+# %%
+sweep = aligned_barriers_by_width((8, 16, 32, 64), n_nets=3, steps=200)
+raw_median, aligned_median = np.median(sweep.raw_barriers, axis=1), np.median(sweep.aligned_barriers, axis=1)
+for width, raw, aligned, err in zip(sweep.widths, raw_median, aligned_median,
+                                    np.median(sweep.aligned_error_barriers, axis=1)):
+    print(f"width {width:2d}: median loss barrier {raw:.3f} as trained, {aligned:.4f} after weight matching "
+          f"({aligned / raw:.2f} of it); aligned test-error barrier {err:.3f}")
+assert np.all(aligned_median[:-1] > 1.1 * aligned_median[1:])  # shrinks with width (ratios measured ≥ 1.66, 14 draws)
+assert np.all(aligned_median < 0.5 * raw_median)  # matching removes most of it at every width (measured ≤ 0.28)
+assert np.all(raw_median[:-1] > raw_median[1:])  # the raw line's barrier falls too (ratios measured ≥ 1.10)
+
+# %%
+fig, ax = plotting.new_figure(figsize=(8.4, 3.8))
+n_pairs = sweep.raw_barriers.shape[1]
+for k, (values, name, marker, colour) in enumerate([(sweep.raw_barriers, "straight line as trained", "o", 0),
+                                                    (sweep.aligned_barriers, "after weight matching", "s", 4)]):
+    jitter = 1 + 0.06 * np.linspace(-1, 1, n_pairs)
+    ax.plot(np.outer(sweep.widths, jitter).ravel(), values.ravel(), marker, color=plotting.OKABE_ITO[colour],
+            markeredgecolor="black", linestyle="none", alpha=0.8, label=f"{name}: each pair")
+    ax.plot(sweep.widths, np.median(values, axis=1), color=plotting.OKABE_ITO[colour], linestyle="-" if k else "--",
+            linewidth=2, label=f"{name}: median")
+ax.set_xscale("log", base=2)
+ax.set_yscale("log")
+ax.set_xticks(sweep.widths, [str(w) for w in sweep.widths])
+ax.minorticks_off()
+ax.legend(fontsize=8, loc="upper left", bbox_to_anchor=(1.02, 1.0))
+plotting.label_axes(ax, "barrier between independently trained networks", "hidden units",
+                    "training-loss barrier (log scale)")
+fig
+
+# %% [markdown]
+# Both fall with width, and the barrier left after matching falls faster: from one or two tenths at 8 hidden units
+# (under a third of the raw barrier) to a few thousandths at 64, while the raw barrier falls by about half per doubling
+# of the width. In test error, the matched line at 16 units and more costs at most about 1.5 % of the test images. So on
+# real images too, most of what separates two trainings is the labelling of their units, and the wider the network, the
+# more completely — Ainsworth et al.'s trend, in a network with 64 inputs. What our miniature does not show is their
+# headline result at scale (zero barrier for ResNets on CIFAR-10); and a straight line with a small barrier after
+# matching is evidence for, not proof of, a single basin.
 
 # %% [markdown]
 # <!-- ===== end of section 4 ===== -->
 #
 # <!-- ===== SECTION 5 (helper C): linear mode connectivity and the spawn step — Frankle et al. 2020 ===== -->
 # ## 5. When does training become stable? The spawn step
+#
+# Section 4 compared networks trained from *different* initialisations. Frankle, Dziugaite, Roy & Carbin (2020),
+# "Linear Mode Connectivity and the Lottery Ticket Hypothesis", asked a finer question: from the *same* start, does
+# the noise of SGD alone — the order in which the minibatches come — send training to different valleys? Their
+# **instability analysis**: train one network for $k$ steps, then **spawn** two copies of it that finish training
+# with different data orders (same schedule, same total number of steps), and measure the **error barrier** of the
+# straight line between the two final networks $\theta_1, \theta_2$:
+#
+# $$B(k) = \max_{\alpha \in [0, 1]} \mathcal E\big((1-\alpha)\,\theta_1 + \alpha\,\theta_2\big)
+#   - \tfrac12\big(\mathcal E(\theta_1) + \mathcal E(\theta_2)\big),$$
+#
+# with $\mathcal E$ the test error — the height above the *mean* of the two ends, of networks on the line between
+# the *parameters* (not an average of the two networks' outputs). They call a network **stable** when
+# $B < 2\,\%$. **Their claim in one sentence:** standard vision networks are unstable at initialisation but become
+# stable early in training, after which SGD noise only decides where in one linearly connected valley a run ends.
+# What they measured: LeNet (a fully connected 300-100-10 network) on MNIST was stable already at $k = 0$, while
+# ResNet-20 and VGG-16 on CIFAR-10, and ResNet-50 and Inception-v3 on ImageNet, became stable only after a small
+# fraction of training. Chapter 6 made the point with Gaussian noise standing in for minibatches; here the noise is
+# the real thing.
+#
+# Our network: 64-16-16-16-10 (tanh, three hidden layers), 500 training digits, 300 steps of minibatch SGD with a
+# cosine-decaying learning rate; copies spawned at $k \in \{0, 5, 20, 100\}$ continue the schedule
+# (`stability.spawn_stability`, cached). Two settings of the same network: a **gentle** one (batches of 32,
+# peak learning rate 0.1; spawned at $k = 0$ and $100$ only, to save time) and a **noisy** one (batches of 8, peak
+# learning rate 1.0).
+#
+# **Predict.** Our network is a small fully connected one on small images, like Frankle et al.'s LeNet. Will the
+# copies spawned at $k = 0$ end in one valley? Does the answer depend on the learning rate and batch size?
+
+# %%
+gentle = spawn_stability(hidden=(16, 16, 16), batch_size=32, lr=0.1, spawn_steps=(0, 100))
+noisy = spawn_stability(hidden=(16, 16, 16), batch_size=8, lr=1.0)
+for name, res in (("gentle (batch 32, η 0.1)", gentle), ("noisy (batch 8, η 1.0)", noisy)):
+    ends = res.errors[:, [0, -1]].mean(axis=1)
+    print(f"{name}: error barrier at k = {res.spawn_steps}: {np.round(100 * res.barriers, 1)} %; "
+          f"copies' test error {100 * ends.min():.1f}–{100 * ends.max():.1f} %")
+assert gentle.barriers.max() < 0.02  # gentle: stable from k = 0 (measured at most 0.0055 over 14 draws)
+assert noisy.barriers[0] > 0.03  # noisy: unstable at k = 0 (measured 0.060–0.265)
+assert noisy.barriers[-1] < 0.4 * noisy.barriers[0]  # and far more stable at k = 100 (ratio measured ≥ 4.5)
+
+# %%
+fig, (ax_k, ax_line) = plotting.new_figure(1, 2, figsize=(9.2, 4.6))
+for res, name, colour, marker, style in ((gentle, "gentle: batch 32, η 0.1", 2, "o", "-"),
+                                         (noisy, "noisy: batch 8, η 1.0", 3, "s", "--")):
+    ax_k.plot(res.spawn_steps, 100 * res.barriers, marker=marker, linestyle=style, color=plotting.OKABE_ITO[colour],
+              markeredgecolor="black", label=name)
+ax_k.axhline(2, color="black", linestyle=":", linewidth=1, label="2 % (Frankle et al.'s threshold)")
+ax_k.set_xscale("symlog", linthresh=5)
+ax_k.set_xticks(noisy.spawn_steps, [str(k) for k in noisy.spawn_steps])
+ax_k.minorticks_off()
+ax_k.set_xlim(-0.8, 130)
+ax_k.legend(fontsize=8, loc="upper center", bbox_to_anchor=(0.5, -0.22))
+plotting.label_axes(ax_k, "instability of copies spawned at step k", "spawn step k (of 300; symmetric log scale)",
+                    "error barrier (% of test images)")
+for res, i, name, colour, marker, style in ((noisy, 0, "noisy, k = 0", 3, "s", "--"),
+                                            (noisy, -1, f"noisy, k = {noisy.spawn_steps[-1]}", 4, "^", "-."),
+                                            (gentle, 0, "gentle, k = 0", 2, "o", "-")):
+    ax_line.plot(res.alphas, 100 * res.errors[i], marker=marker, linestyle=style, color=plotting.OKABE_ITO[colour],
+                 markersize=4, label=name)
+ax_line.legend(fontsize=8, loc="upper center", bbox_to_anchor=(0.5, -0.22))
+plotting.label_axes(ax_line, "test error between the two copies", "α (0: copy 1, 1: copy 2)",
+                    "test images misclassified (%)")
+fig
+
+# %% [markdown]
+# With the gentle setting our network behaves like Frankle et al.'s LeNet on MNIST: copies spawned at initialisation
+# already end in one linearly connected valley (barriers of at most a few test images, 0.55 % over fourteen draws, far
+# below 2 %). Raise the learning rate and shrink the batch, and the same network at the same initialisation becomes
+# **unstable** at $k = 0$ — on the line between the two copies the network misclassifies several per cent more test
+# images than the copies do, and the copies themselves are about as accurate as the gentle ones — and it is stable by
+# a third of training ($k = 100$ of 300; below 2 % in 12 of 14 draws): the barrier falls as the spawn step grows, the
+# pattern Frankle et al. found for ResNet-20 and VGG-16. So in our miniature stability is not a property of the
+# architecture alone: the amount of SGD noise early in training decides whether its randomness still matters. One pair
+# of copies per $k$ is one draw, and the barriers fluctuate: over fourteen draws the noisy barrier was 6.0–26.5 % at
+# $k = 0$, 3.4–15.9 % at $k = 5$, 1.5–7.1 % at $k = 20$ and 0–2.3 % at $k = 100$.
 
 # %% [markdown]
 # <!-- ===== end of section 5 ===== -->
@@ -128,5 +339,12 @@ assert accuracy > 0.93  # measured 0.952–0.978 over COURSE_SEED 0–12 and the
 # ## 8. Summary
 #
 # <!-- one line per section -->
+#
+# - **Mode connectivity (§4).** Two digits networks trained from different initialisations: a barrier on the straight
+#   line, none on a trained Bézier curve; weight matching removes most of the line's barrier, more completely the
+#   wider the network.
+# - **The spawn step (§5).** Gently trained, our network is stable to SGD noise from initialisation (like LeNet on
+#   MNIST); with a large learning rate and small batches it is unstable at $k = 0$ and stable after an early part
+#   of training (like ResNet-20 on CIFAR-10).
 #
 # **Exercises:** [08_real_data_exercises.ipynb](../exercises/08_real_data_exercises.ipynb).

@@ -272,6 +272,14 @@ OVERRIDES = {
     # chapter 8's digits task: a 64-2-10 network (160 parameters) on ten training images
     **{f"course_utils.real_data.{name}": {"task": _DIGITS_TASK, "theta": np.zeros(160)}
        for name in ("held_out_accuracy", "held_out_loss")},
+    # chapter 8, sections 4 and 5: the cached experiments on tiny settings, copies of the 64-2-10 network
+    "course_utils.mode_connectivity.digits_mode_connectivity": {"hidden": 2, "n_train": 10, "steps": 2,
+                                                                "curve_steps": 2, "resolution": 3},
+    "course_utils.mode_connectivity.aligned_barriers_by_width": {"widths": (2, 3), "n_train": 10, "steps": 2},
+    "course_utils.stability.spawn_stability": {"hidden": (2,), "n_train": 10, "steps": 4, "spawn_steps": (0, 2),
+                                               "batch_size": 2},
+    "course_utils.stability.spawn_copies": {"objective": _DIGITS_TASK.model, "theta": np.zeros(160), "seeds": (0, 1),
+                                            "steps": 2, "lr": 0.1, "batch_size": 2},
 }
 
 

@@ -18,6 +18,190 @@ wrong, right = corpus.wrong, corpus.right
 
 
 # ===== 8.5–8.6 (helper C) =====
+import numpy as np  # noqa: E402  (this region's answers)
+
+# --- 8.5 error_barrier(predict, theta_a, theta_b, X, y, n) ----------------------------------------------------
+
+
+def _errors_8_5(predict, a, b, X, y, n):
+    return np.array([np.mean(np.argmax(predict((1 - s) * a + s * b, X), axis=1) != y) for s in np.linspace(0, 1, n)])
+
+
+@wrong("8.5", r"highest error on the path")
+def error_barrier_is_max(predict, theta_a, theta_b, X, y, n):
+    """returns the largest error on the path, not its height above the ends"""
+    return float(_errors_8_5(predict, theta_a, theta_b, X, y, n).max())
+
+
+@wrong("8.5", r"one endpoint only")
+def error_barrier_lower_end(predict, theta_a, theta_b, X, y, n):
+    """measures from the better endpoint instead of the mean of both"""
+    e = _errors_8_5(predict, theta_a, theta_b, X, y, n)
+    return float(e.max() - min(e[0], e[-1]))
+
+
+@wrong("8.5", r"mixed the two networks' outputs")
+def error_barrier_mixes_outputs(predict, theta_a, theta_b, X, y, n):
+    """interpolates the two networks' scores (an ensemble) instead of their parameters"""
+    fa, fb = predict(theta_a, X), predict(theta_b, X)
+    e = np.array([np.mean(np.argmax((1 - s) * fa + s * fb, axis=1) != y) for s in np.linspace(0, 1, n)])
+    return float(e.max() - 0.5 * (e[0] + e[-1]))
+
+
+@wrong("8.5", r"measured accuracy")
+def error_barrier_of_accuracy(predict, theta_a, theta_b, X, y, n):
+    """uses the accuracy instead of the error"""
+    acc = 1 - _errors_8_5(predict, theta_a, theta_b, X, y, n)
+    return float(acc.max() - 0.5 * (acc[0] + acc[-1]))
+
+
+@wrong("8.5", r"in per cent")
+def error_barrier_percent(predict, theta_a, theta_b, X, y, n):
+    """returns the barrier in per cent"""
+    e = 100 * _errors_8_5(predict, theta_a, theta_b, X, y, n)
+    return float(e.max() - 0.5 * (e[0] + e[-1]))
+
+
+@wrong("8.5", r"mean error over the whole path")
+def error_barrier_path_mean(predict, theta_a, theta_b, X, y, n):
+    """measures from the average error along the whole path"""
+    e = _errors_8_5(predict, theta_a, theta_b, X, y, n)
+    return float(e.max() - e.mean())
+
+
+@wrong("8.5", r"single float")
+def error_barrier_returns_errors(predict, theta_a, theta_b, X, y, n):
+    """returns the errors along the path and the barrier together"""
+    e = _errors_8_5(predict, theta_a, theta_b, X, y, n)
+    return e, float(e.max() - 0.5 * (e[0] + e[-1]))
+
+
+@wrong("8.5", r"changed the arrays it was given")
+def error_barrier_walks_in_place(predict, theta_a, theta_b, X, y, n):
+    """walks along the segment by adding steps to theta_a in place"""
+    theta, step = theta_a, (theta_b - theta_a) / (n - 1)
+    errors = [np.mean(np.argmax(predict(theta, X), axis=1) != y)]
+    for _ in range(n - 1):
+        theta += step
+        errors.append(np.mean(np.argmax(predict(theta, X), axis=1) != y))
+    e = np.array(errors)
+    return float(e.max() - 0.5 * (e[0] + e[-1]))
+
+
+@right("8.5")
+def error_barrier_counts_then_divides(predict, theta_a, theta_b, X, y, n):
+    """counts the mistakes with a loop over points, divides at the end"""
+    wrong_counts = []
+    for k in range(n):
+        s = k / (n - 1)
+        labels = predict(theta_a + s * (theta_b - theta_a), X).argmax(axis=1)
+        wrong_counts.append(int(np.sum(labels != y)))
+    top = max(wrong_counts)
+    return (top - (wrong_counts[0] + wrong_counts[-1]) / 2) / len(y)
+
+
+@right("8.5")
+def error_barrier_stacked(predict, theta_a, theta_b, X, y, n):
+    """builds all points at once and uses the accuracy's complement"""
+    s = np.linspace(0, 1, n)[:, None]
+    points = (1 - s) * theta_a[None, :] + s * theta_b[None, :]
+    err = 1 - np.array([np.mean(predict(p, X).argmax(1) == y) for p in points])
+    return float(np.max(err) - np.mean(err[[0, -1]]))
+
+
+# --- 8.6 stable_spawn_step(spawn_steps, barriers, threshold) ------------------------------------------------
+
+
+def _sorted_8_6(spawn_steps, barriers):
+    order = np.argsort(spawn_steps)
+    return np.asarray(spawn_steps)[order], np.asarray(barriers, dtype=float)[order]
+
+
+@wrong("8.6", r"stay below")
+def spawn_first_below(spawn_steps, barriers, threshold):
+    """returns the first spawn step below the threshold, even if a later one rises again"""
+    steps, values = _sorted_8_6(spawn_steps, barriers)
+    below = np.flatnonzero(values < threshold)
+    return int(steps[below[0]]) if below.size else None
+
+
+@wrong("8.6", r"not sorted")
+def spawn_assumes_sorted(spawn_steps, barriers, threshold):
+    """assumes the spawn steps come sorted"""
+    steps, values = np.asarray(spawn_steps), np.asarray(barriers)
+    unstable = np.flatnonzero(values >= threshold)
+    first = 0 if unstable.size == 0 else unstable[-1] + 1
+    return int(steps[first]) if first < len(steps) else None
+
+
+@wrong("8.6", r"exactly at the threshold")
+def spawn_at_or_below(spawn_steps, barriers, threshold):
+    """counts a barrier equal to the threshold as below it"""
+    steps, values = _sorted_8_6(spawn_steps, barriers)
+    unstable = np.flatnonzero(values > threshold)
+    first = 0 if unstable.size == 0 else unstable[-1] + 1
+    return int(steps[first]) if first < len(steps) else None
+
+
+@wrong("8.6", r"last spawn step that is still unstable")
+def spawn_last_unstable(spawn_steps, barriers, threshold):
+    """returns the last unstable spawn step (off by one)"""
+    steps, values = _sorted_8_6(spawn_steps, barriers)
+    unstable = np.flatnonzero(values >= threshold)
+    if unstable.size == len(steps):
+        return None
+    return int(steps[unstable[-1]]) if unstable.size else int(steps[0])
+
+
+@wrong("8.6", r"position in the array")
+def spawn_returns_index(spawn_steps, barriers, threshold):
+    """returns the index of the stable spawn step, not the step"""
+    order = np.argsort(spawn_steps)
+    values = np.asarray(barriers)[order]
+    unstable = np.flatnonzero(values >= threshold)
+    first = 0 if unstable.size == 0 else unstable[-1] + 1
+    return int(order[first]) if first < len(order) else None
+
+
+@wrong("8.6", r"return None")
+def spawn_never_none(spawn_steps, barriers, threshold):
+    """returns the last spawn step when training never becomes stable"""
+    steps, values = _sorted_8_6(spawn_steps, barriers)
+    unstable = np.flatnonzero(values >= threshold)
+    first = 0 if unstable.size == 0 else unstable[-1] + 1
+    return int(steps[min(first, len(steps) - 1)])
+
+
+@wrong("8.6", r"sort copies|leave the caller")
+def spawn_sorts_in_place(spawn_steps, barriers, threshold):
+    """sorts the caller's arrays in place"""
+    order = np.argsort(spawn_steps)
+    spawn_steps[:] = spawn_steps[order]
+    barriers[:] = barriers[order]
+    unstable = np.flatnonzero(barriers >= threshold)
+    first = 0 if unstable.size == 0 else unstable[-1] + 1
+    return int(spawn_steps[first]) if first < len(spawn_steps) else None
+
+
+@right("8.6")
+def spawn_walk_backwards(spawn_steps, barriers, threshold):
+    """walks from the largest spawn step down while the barrier stays below"""
+    pairs = sorted(zip(spawn_steps, barriers), reverse=True)
+    answer = None
+    for k, b in pairs:
+        if not b < threshold:
+            break
+        answer = int(k)
+    return answer
+
+
+@right("8.6")
+def spawn_suffix_max(spawn_steps, barriers, threshold):
+    """suffix maximum of the barriers in the order of k"""
+    steps, values = _sorted_8_6(spawn_steps, barriers)
+    suffix_max = np.maximum.accumulate(values[::-1])[::-1]
+    stable = np.flatnonzero(suffix_max < threshold)
+    return int(steps[stable[0]]) if stable.size else None
 
 
 # ===== end of 8.5–8.6 =====

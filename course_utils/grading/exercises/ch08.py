@@ -116,6 +116,188 @@ def check_largest_stable_lr(answer, t):
 
 
 # ===== exercises 8.5–8.6 (helper C: mode connectivity, spawn step) =====
+# 8.5 — the error barrier of a straight path (Frankle et al. 2020), from a function that returns class scores.
+# 8.6 — the spawn step: the earliest spawn step from which the instability stays below a threshold.
+
+from ..cases import HIDDEN_NOTE, check_input_unchanged, diagnose, hidden_rng  # noqa: E402  (this region's helpers)
+
+
+def _tanh_scores(theta, X, h=4, C=3):
+    """Class scores of a small tanh network 2-h-C whose flat parameters are ``[W1 (2, h), W2 (h, C)]``."""
+    theta = np.asarray(theta, dtype=float)
+    W1, W2 = theta[: 2 * h].reshape(2, h), theta[2 * h:].reshape(h, C)
+    return np.tanh(X @ W1) @ W2
+
+
+def _line_errors(predict, a, b, X, y, alphas):
+    return np.array([np.mean(np.argmax(predict((1 - s) * a + s * b, X), axis=1) != y) for s in alphas])
+
+
+def _error_barrier_hint(value, predict, a, b, X, y, n, expected):
+    alphas = np.linspace(0.0, 1.0, n)
+    errors = _line_errors(predict, a, b, X, y, alphas)
+    top, e0, e1 = errors.max(), errors[0], errors[-1]
+    fa, fb = predict(a, X), predict(b, X)
+    mixed = np.array([np.mean(np.argmax((1 - s) * fa + s * fb, axis=1) != y) for s in alphas])
+    acc = 1 - errors
+    return diagnose(value, [
+        (top, "You returned the highest error on the path; the barrier is how far it rises above the endpoints."),
+        *((v, "Your barrier is measured from one endpoint only (the lower, the higher or the first); reread the "
+              "definition: it refers to both endpoints' errors.") for v in (top - min(e0, e1), top - max(e0, e1),
+                                                                         top - e0)),
+        (top - errors.mean(), "You measured from the mean error over the whole path; the barrier refers to the "
+                              "endpoints only."),
+        (mixed.max() - 0.5 * (mixed[0] + mixed[-1]),
+         "You mixed the two networks' outputs (that is an ensemble of the two): the path runs through parameter "
+         "space — evaluate the network at each mixed parameter vector."),
+        (acc.max() - 0.5 * (acc[0] + acc[-1]), "You measured accuracy (the fraction right); the barrier is about "
+                                               "the error, which climbs where accuracy falls."),
+        (100 * (top - 0.5 * (e0 + e1)), "Your barrier is in per cent; return it as a fraction of the examples."),
+        (len(y) * (top - 0.5 * (e0 + e1)), "You counted misclassified examples; return the fraction of them."),
+    ], "Compute the errors at the n points of the segment, endpoints included, and the barrier exactly as the "
+       "exercise defines it.", expected=expected, rtol=1e-9, atol=1e-12)
+
+
+def _error_barrier_cases():
+    rng = np.random.default_rng(85)
+    X = rng.standard_normal((200, 2))
+    a = rng.standard_normal(20) * 1.5
+    y = np.argmax(_tanh_scores(a, X), axis=1)
+    W1, W2 = a[:8].reshape(2, 4), a[8:].reshape(4, 3)
+    perm, signs = np.array([2, 0, 3, 1]), np.array([1.0, -1.0, 1.0, -1.0])
+    twin = np.concatenate([(W1[:, perm] * signs).ravel(), (W2[perm] * signs[:, None]).ravel()])  # same function
+    other = rng.standard_normal(20) * 1.5
+    noisy_y = np.where(rng.random(200) < 0.1, (y + 1) % 3, y)
+    cases = [
+        (_tanh_scores, a, twin, X, y, 11, "a tanh network 2-4-3 and a relabelled copy (the same function), "
+                                          "200 points labelled by it, n = 11"),
+        (_tanh_scores, a, other, X, noisy_y, 21, "two different tanh networks 2-4-3 (endpoint errors differ), "
+                                                 "200 points with 10 % of the labels changed, n = 21"),
+        (_tanh_scores, a, other, X, noisy_y, 2, "the same two networks, n = 2 (the endpoints only)"),
+    ]
+    hidden = hidden_rng()
+    for _ in range(2):
+        Xh = hidden.standard_normal((int(hidden.integers(50, 150)), 2))
+        ah, bh = hidden.standard_normal((2, 20)) * 1.5
+        yh = np.argmax(_tanh_scores(ah, Xh) + 0.5 * _tanh_scores(bh, Xh), axis=1)
+        cases.append((_tanh_scores, ah, bh, Xh, yh, int(hidden.integers(5, 16)),
+                      f"two random tanh networks on {len(yh)} points {HIDDEN_NOTE}"))
+    return cases
+
+
+@exercise("8.5", title="The error barrier of a straight path", budget=2.0)
+def check_error_barrier(answer, t):
+    """answer(predict, theta_a, theta_b, X, y, n) -> float: max error on the segment − mean of the end errors."""
+    for predict, a, b, X, y, n, case in _error_barrier_cases():
+        errors = _line_errors(predict, a, b, X, y, np.linspace(0.0, 1.0, n))
+        expected = float(errors.max() - 0.5 * (errors[0] + errors[-1]))  # computed before the answer runs
+        before = [a.copy(), b.copy(), X.copy(), y.copy()]
+        ga, gb, gX, gy = a.copy(), b.copy(), X.copy(), y.copy()
+        value = answer(predict, ga, gb, gX, gy, n)
+        check_input_unchanged(t, before, [ga, gb, gX, gy], case=case + ": the inputs after the call",
+                              message="your function modified theta_a, theta_b, X or y",
+                              hint="Your function changed the arrays it was given (an in-place operation such as += "
+                                   "on an argument, or an alias of it): work on new arrays, leave the caller's alone.")
+        if not (isinstance(value, (float, np.floating)) and np.ndim(value) == 0):
+            t.fail(f"expected one float, got {type(value).__name__}", case=case,
+                   hint="Return the barrier as a single float (float(...)), not an array, a list or a tuple.")
+            continue
+        t.close(float(value), expected, rtol=1e-9, atol=1e-12, case=case,
+                hint=_error_barrier_hint(float(value), predict, a, b, X, y, n, expected))
+
+
+def _stable_from(steps, barriers, threshold):
+    """Reference: the earliest spawn step from which every barrier (at that step and later) is below threshold."""
+    order = np.argsort(steps, kind="stable")
+    steps, barriers = np.asarray(steps)[order], np.asarray(barriers, dtype=float)[order]
+    start = None
+    for k, b in zip(steps[::-1], barriers[::-1]):
+        if b < threshold:
+            start = int(k)
+        else:
+            break
+    return start
+
+
+def _spawn_hint(value, steps, barriers, threshold, expected):
+    order = np.argsort(steps, kind="stable")
+    s_sorted, b_sorted = np.asarray(steps)[order], np.asarray(barriers, dtype=float)[order]
+    below = np.flatnonzero(b_sorted < threshold)
+    first_below = int(s_sorted[below[0]]) if below.size else None
+    listed = np.asarray(barriers, dtype=float)  # the measurements in the order given, taken as sorted
+    unstable_listed = np.flatnonzero(listed >= threshold)
+    start = 0 if unstable_listed.size == 0 else unstable_listed[-1] + 1
+    as_listed = int(np.asarray(steps)[start]) if start < len(steps) else None
+    unsorted_first = next((int(k) for k, b in zip(steps, barriers) if b < threshold), None)
+    not_sorted = ("Your answer depends on the order the measurements are listed in: the spawn steps are not "
+                  "sorted.")
+    at_or_below = _stable_from(steps, np.where(np.asarray(barriers) == threshold, threshold - 1, barriers),
+                               threshold)
+    above = np.flatnonzero(b_sorted >= threshold)
+    last_above = int(s_sorted[above[-1]]) if above.size else None
+    index = None if expected is None else int(np.flatnonzero(np.asarray(steps) == expected)[0])
+    mistakes = [
+        (first_below, "That is the first spawn step with a barrier below the threshold, but a later one rises "
+                      "above it again: the barrier must stay below from your spawn step on."),
+        (as_listed, not_sorted),
+        (unsorted_first, not_sorted),
+        (at_or_below, "A barrier exactly at the threshold is not below it: reread the comparison."),
+        (last_above, "That is the last spawn step that is still unstable; the answer is the first of the stable "
+                     "ones after it."),
+        (index, "You returned a position in the array; return the spawn step itself."),
+    ]
+    if value is None:
+        if as_listed is None and not np.array_equal(np.asarray(steps), s_sorted):
+            return not_sorted
+        return "Your function returned None, but the barrier does stay below the threshold from some spawn step on."
+    if expected is None:
+        return ("Even the last (largest) spawn step is not below the threshold here: there is no stable spawn "
+                "step, so return None.")
+    return diagnose(value, [(v, h) for v, h in mistakes if v is not None and v != expected],
+                    "Find the spawn steps whose barrier is below the threshold and stays below it for every "
+                    "later spawn step.", expected=expected)
+
+
+@exercise("8.6", title="The spawn step", budget=2.0)
+def check_stable_spawn_step(answer, t):
+    """answer(spawn_steps, barriers, threshold) -> int or None: earliest k from which every barrier is < threshold."""
+    cases = [
+        ([0, 5, 20, 100], [0.09, 0.05, 0.012, 0.003], 0.02, "barriers falling with k (as in section 5's noisy run)"),
+        ([0, 5, 20, 100], [0.001, 0.002, 0.0, 0.001], 0.02, "stable already at k = 0 (as the gentle run)"),
+        ([0, 10, 50, 200, 400], [0.08, 0.01, 0.03, 0.015, 0.004], 0.02,
+         "a barrier dips below the threshold at k = 10, then rises again at k = 50"),
+        ([100, 0, 20, 5], [0.004, 0.09, 0.012, 0.05], 0.02, "the falling barriers of the first case, listed in "
+                                                             "another order"),
+        ([0, 5, 20, 100], [0.09, 0.05, 0.02, 0.003], 0.02, "a barrier exactly at the threshold at k = 20"),
+        ([0, 5, 20, 100], [0.2, 0.1, 0.05, 0.03], 0.02, "never below the threshold"),
+    ]
+    hidden = hidden_rng()
+    for _ in range(2):
+        m = int(hidden.integers(4, 9))
+        steps = np.sort(hidden.choice(np.arange(0, 500), size=m, replace=False))
+        barriers = np.round(np.abs(0.1 * np.exp(-steps / 60.0) + 0.02 * hidden.standard_normal(m)), 4)
+        perm = hidden.permutation(m)
+        cases.append((steps[perm].tolist(), barriers[perm].tolist(), 0.02,
+                      f"{m} noisy barriers falling with k, in random order {HIDDEN_NOTE}"))
+    for steps, barriers, threshold, case in cases:
+        expected = _stable_from(steps, barriers, threshold)
+        s_arr, b_arr = np.array(steps), np.array(barriers, dtype=float)
+        before = [s_arr.copy(), b_arr.copy()]
+        value = answer(s_arr, b_arr, threshold)
+        check_input_unchanged(t, before, [s_arr, b_arr], case=case + ": the inputs after the call",
+                              message="your function modified spawn_steps or barriers (sorted them in place?)",
+                              hint="Sort copies (np.argsort, or np.sort on a copy); leave the caller's arrays alone.")
+        case = f"{case}: spawn steps {list(steps)}, barriers {list(barriers)}, threshold {threshold}"
+        if expected is None:
+            t.true(value is None, case=case, message=f"expected None, got {value!r}",
+                   hint=_spawn_hint(value, steps, barriers, threshold, None))
+        elif value is None or isinstance(value, (bool, np.bool_)) or not isinstance(value, (int, np.integer)):
+            t.fail(f"expected an int, got {value!r}", case=case,
+                   hint=_spawn_hint(None, steps, barriers, threshold, expected) if value is None else
+                   "Return the spawn step as an int (one of the given spawn steps).")
+        else:
+            t.equal(int(value), expected, case=case, hint=_spawn_hint(int(value), steps, barriers, threshold,
+                                                                       expected))
 
 
 # ===== end of exercises 8.5–8.6 =====
