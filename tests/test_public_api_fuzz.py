@@ -272,6 +272,14 @@ OVERRIDES = {
     # chapter 8's digits task: a 64-2-10 network (160 parameters) on ten training images
     **{f"course_utils.real_data.{name}": {"task": _DIGITS_TASK, "theta": np.zeros(160)}
        for name in ("held_out_accuracy", "held_out_loss")},
+    # chapter 8 §1 and §6: tiny settings (a 64-2-10 network on 10 digits, a few steps)
+    "course_utils.hessian_outliers.spectrum_summary": {
+        "top": np.arange(12.0, 0.0, -1.0), "dim": 30,
+        "density": __import__("course_utils.curvature").curvature.slq_density(lambda v: v, 30, steps=3, n_starts=1)},
+    "course_utils.hessian_outliers.digits_spectrum": {"hidden": (2,), "n_train": 10, "steps": 3, "k": 11,
+                                                      "slq_steps": 3, "slq_starts": 1},
+    "course_utils.path_plane.digits_path_plane": {"hidden": (2,), "n_train": 10, "steps": 4, "record_every": 2,
+                                                  "resolution": 3},
 }
 
 
