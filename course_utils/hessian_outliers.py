@@ -26,13 +26,14 @@ from typing import NamedTuple
 
 import numpy as np
 
-from .curvature import Density, lanczos_eigenvalues, slq_density
+from .curvature import Density, lanczos_eigenpairs, slq_density
+from .models import MLP
 from .optimizers import gd, run
 from .randomness import default_rng
 from .real_data import N_CLASSES, digits_task, held_out_accuracy
-from .validation import check_instance, check_int, check_layer_widths, check_scalar, check_vector
+from .validation import check_array, check_instance, check_int, check_layer_widths, check_scalar, check_vector
 
-__all__ = ["SpectrumSummary", "DigitsSpectrum", "spectrum_summary", "digits_spectrum"]
+__all__ = ["SpectrumSummary", "DigitsSpectrum", "spectrum_summary", "class_mean_overlap", "digits_spectrum"]
 
 
 class SpectrumSummary(NamedTuple):
@@ -77,6 +78,8 @@ class DigitsSpectrum(NamedTuple):
         Accuracy on the held-out digits at the end.
     dim : int
         Number of parameters ``P``.
+    class_overlap : float
+        :func:`class_mean_overlap` of the top 10 eigenvectors with the 10 class-mean gradients.
     """
 
     top: np.ndarray
@@ -85,6 +88,7 @@ class DigitsSpectrum(NamedTuple):
     losses: np.ndarray
     test_accuracy: float
     dim: int
+    class_overlap: float
 
 
 def spectrum_summary(top, density: Density, dim: int, n_top: int = N_CLASSES, bulk_tol: float = 0.01) -> SpectrumSummary:
@@ -126,6 +130,44 @@ def spectrum_summary(top, density: Density, dim: int, n_top: int = N_CLASSES, bu
     ratios = top[:-1] / top[1:]
     return SpectrumSummary(bulk_fraction=bulk, top_share=float(top[:n_top].sum() / trace), ratios=ratios,
                            edge_ratio=float(ratios[n_top - 1]), largest_gap_at=int(np.argmax(ratios)) + 1)
+
+
+def class_mean_overlap(model, theta, vectors) -> float:
+    r"""How much of the subspace spanned by ``vectors`` lies in the span of the class-mean gradients.
+
+    For each class :math:`c` the mean gradient :math:`g_c = \nabla_\theta L_c(\theta)` of the loss over the
+    training examples labelled :math:`c` (Papyan 2019: the means of the per-example gradients are the source of the
+    outliers). With :math:`Q` an orthonormal basis of :math:`\operatorname{span}\{g_1, \dots, g_C\}` and
+    :math:`V` the ``k`` orthonormal columns of ``vectors``, the overlap is
+    :math:`\|Q^\top V\|_F^2 / k \in [0, 1]`: 1 when every column lies in the span, about :math:`C/P` on average
+    for a random subspace.
+
+    Parameters
+    ----------
+    model : MLP
+        A cross-entropy :class:`~.models.MLP` with integer labels (the classes).
+    theta : array_like, shape (P,)
+        The parameters.
+    vectors : array_like, shape (P, k)
+        Orthonormal columns, e.g. Hessian eigenvectors.
+
+    Returns
+    -------
+    float
+    """
+    model = check_instance(model, "model", MLP)
+    if model.loss_name != "cross_entropy" or model.y.ndim != 1:
+        raise ValueError("`model` must be a cross-entropy MLP with integer class labels")
+    theta = check_vector(theta, "theta", model.dim)
+    vectors = check_array(vectors, "vectors", ndim=2)
+    if vectors.shape[0] != model.dim:
+        raise ValueError(f"`vectors` must have shape ({model.dim}, k), got {vectors.shape}")
+    if not np.allclose(vectors.T @ vectors, np.eye(vectors.shape[1]), atol=1e-6):
+        raise ValueError("`vectors` must have orthonormal columns")
+    labels = model.y.astype(int)
+    means = np.stack([model.subset(np.flatnonzero(labels == c)).grad(theta) for c in np.unique(labels)])
+    basis, _ = np.linalg.qr(means.T)
+    return float(np.sum((basis.T @ vectors) ** 2) / vectors.shape[1])
 
 
 def digits_spectrum(hidden=(16,), n_train: int | None = 500, steps: int = 300, lr: float = 0.5, seed: int = 0,
@@ -181,9 +223,11 @@ def _digits_spectrum(hidden, n_train, steps, lr, seed, k, slq_steps, slq_starts)
     else:
         theta, losses = theta0, np.array([model.loss(theta0)])
     hvp = model.make_hvp(theta)
-    top = lanczos_eigenvalues(hvp, model.dim, k=min(k, model.dim - 1), rng=default_rng(seed + 1), tol=1e-6)[::-1]
+    pairs = lanczos_eigenpairs(hvp, model.dim, k=min(k, model.dim - 1), rng=default_rng(seed + 1), tol=1e-6)
+    top = pairs.values[::-1]
+    overlap = class_mean_overlap(model, theta, pairs.vectors[:, ::-1][:, :N_CLASSES])
     density = slq_density(hvp, model.dim, rng=default_rng(seed + 2), steps=slq_steps, n_starts=slq_starts,
                           sigma2=(0.02 * top[0]) ** 2)
     summary = spectrum_summary(top, density, model.dim)
     return DigitsSpectrum(top=top.copy(), density=density, summary=summary, losses=losses,
-                          test_accuracy=held_out_accuracy(task, theta), dim=model.dim)
+                          test_accuracy=held_out_accuracy(task, theta), dim=model.dim, class_overlap=overlap)

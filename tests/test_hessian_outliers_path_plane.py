@@ -105,3 +105,28 @@ def test_path_plane_validates():
         digits_path_plane("sgd")
     with pytest.raises(ValueError, match="record_every"):
         digits_path_plane(steps=10, record_every=6)
+
+
+def test_class_mean_overlap_against_finite_differences_and_projectors():
+    from course_utils.hessian_outliers import class_mean_overlap
+
+    model = digits_task(hidden=(2,), n_train=30).model  # P = 160
+    theta = model.init(default_rng(3))
+    labels = model.y.astype(int)
+    # oracle: class-mean gradients by central differences of each class's loss, the projector G⁺G (no QR)
+    h = 1e-6
+    eye = np.eye(model.dim)
+    G = np.array([[(model.subset(np.flatnonzero(labels == c)).loss(theta + h * e)
+                    - model.subset(np.flatnonzero(labels == c)).loss(theta - h * e)) / (2 * h) for e in eye]
+                  for c in range(10)])
+    projector = np.linalg.pinv(G) @ G
+    V = np.linalg.qr(default_rng(4).standard_normal((model.dim, 3)))[0]
+    expected = np.trace(V.T @ projector @ V) / 3
+    assert class_mean_overlap(model, theta, V) == pytest.approx(expected, rel=1e-5)
+    # a vector inside the span is held completely; one orthogonal to it not at all
+    inside = G[0] / np.linalg.norm(G[0])
+    assert class_mean_overlap(model, theta, inside[:, None]) == pytest.approx(1.0, abs=1e-9)
+    outside = V[:, 0] - projector @ V[:, 0]
+    assert class_mean_overlap(model, theta, (outside / np.linalg.norm(outside))[:, None]) == pytest.approx(0, abs=1e-9)
+    with pytest.raises(ValueError, match="orthonormal"):
+        class_mean_overlap(model, theta, 2 * V)
