@@ -162,9 +162,9 @@ fig
 # **The paper.** Li et al. (2018, "Visualizing the loss landscape of neural nets", §7) explain why random planes
 # show nothing of an optimizer's path (chapter 2, §5: a random plane keeps about $2/P$ of it) and plot the path in
 # the plane of the first two principal directions of $M = [\theta_0 - \theta_T; \dots; \theta_{T-1} - \theta_T]$
-# instead, with the loss contours of that plane behind it. For VGG-9 on CIFAR-10, trained by SGD and Adam with
-# several batch sizes and weight decays, their axes report that the first two directions explain a large share of
-# the path's variation — between about 40 % and 90 % in their figures — so the descent path is very low-dimensional.
+# instead, with the loss contours of that plane behind it. For CIFAR-10 networks trained by SGD and Adam with
+# several batch sizes and weight decays they report that 40 % to 90 % of the variation of the descent path lies in
+# those two directions: the path is very low-dimensional.
 #
 # Here: the 64-16-10 network of §1 (500 digits), 300 steps of full-batch gradient descent and, for contrast, of
 # Adam, every fifth iterate recorded; `surfaces.trajectory_pca` (chapter 2) finds the plane, `surfaces.slice_2d`
@@ -181,9 +181,10 @@ for name, p in paths.items():
     print(f"{name:4s}: first two directions explain {p.explained[0]:.1%} + {p.explained[1]:.1%}; loss "
           f"{p.path_losses[0]:.2f} → {p.path_losses[-1]:.3f}; lowest loss on the grid {p.losses.min():.4f}, at "
           f"({lowest[0]:+.1f}, {lowest[1]:+.1f}) — the start is at ({p.coords[0, 0]:+.1f}, {p.coords[0, 1]:+.1f})")
-    assert p.explained.sum() > 0.95                  # measured 0.984–0.995 over 14 seeds, GD and Adam
-    assert np.mean(np.diff(p.path_losses) < 0) > 0.9  # the loss fell at every recorded step (1.00 in all 28 runs)
-    assert p.losses.min() < 0.7 * p.path_losses[-1]  # the plane goes lower than the end point (ratio 0.30–0.37) …
+    # measured over 19 draws each for GD and Adam (init seeds 0–13, COURSE_SEED 1–5):
+    assert p.explained.sum() > 0.95                  # 0.984–0.995
+    assert np.mean(np.diff(p.path_losses) < 0) > 0.9  # the loss fell at every recorded step (1.00 in all 38 runs)
+    assert p.losses.min() < 0.7 * p.path_losses[-1]  # the plane goes lower than the end point (ratio 0.30–0.38) …
     assert lowest @ p.coords[0] < 0                  # … ahead of it, on the far side from the start
 
 # %%
@@ -207,13 +208,14 @@ cbar.ax.minorticks_off()
 fig
 
 # %% [markdown]
-# **What we see, next to the paper.** Two directions hold 98 % to 99.5 % of our paths (14 seeds each, GD and Adam)
+# **What we see, next to the paper.** Two directions hold 98 % to 99.5 % of our paths (19 draws each, GD and Adam)
 # — *more* than Li et al.'s 40–90 %. Full-batch gradient descent on a small network moves almost straight from its
-# start; Li et al.'s stochastic training of a large network wanders more.
+# start; Li et al.'s paths had minibatch noise, many epochs and, with weight decay and small batches, orbited the
+# solution — each a plausible reason for a path to spread over more directions.
 # The loss fell at every recorded step. But the end point is **not** the bottom of the plane: the contours keep
 # falling past it, in the direction the path was travelling, to about a third of the final loss within a quarter
-# of the path's length. That is not a failure of training but a property of cross-entropy on separable data
-# (chapter 2): there is no finite minimum, and gradient descent keeps moving outwards ever more slowly. So read
+# of the path's length. That is not a failure of training but a property of cross-entropy on data the network
+# classifies perfectly (training accuracy 100 % here; chapter 2): there is no finite minimum, and gradient descent keeps moving outwards ever more slowly. So read
 # "the path ends in the minimum of the plane" in any such picture as "where training stopped", unless the loss
 # has a finite minimum (weight decay gives it one, chapter 2).
 
