@@ -14,9 +14,9 @@ can redraw a setting the chapter already computed without recomputing it.
 
 Examples
 --------
->>> s = digits_spectrum(hidden=(4,), n_train=100, steps=50, k=5, slq_steps=10, slq_starts=2)
+>>> s = digits_spectrum(hidden=(4,), n_train=100, steps=50, k=11, slq_steps=10, slq_starts=2)
 >>> s.top.shape, s.dim
-((5,), 310)
+((11,), 310)
 """
 
 from __future__ import annotations
