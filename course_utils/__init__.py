@@ -16,7 +16,9 @@ Layers (arrows point down only; enforced by ``lint-imports`` with the contracts 
    the max-margin direction), ``spin_glass`` (the spherical p-spin glass: critical points, index against energy),
    ``overparameterization`` (zero-loss minima as manifolds, fits from many starts), ``real_data`` (chapter 8's
    digits task), ``mode_connectivity`` (chapter 8's curve, plane and weight matching on the digits),
-   ``stability`` (stability to SGD noise: copies spawned at step k, Frankle et al. 2020)
+   ``stability`` (stability to SGD noise: copies spawned at step k, Frankle et al. 2020), ``hessian_outliers``
+   (bulk and outliers of a trained digits network's Hessian), ``path_plane`` (a digits training path in its PCA
+   plane)
 4. presentation — ``plotting``, ``widgets``, ``demo`` (the Voilà dashboards server)
 aside — ``grading`` (calls analyses; nothing in the library imports it)
 """
@@ -31,7 +33,8 @@ _SUBMODULES = {
     "randomness", "validation", "formatting", "objective", "derivatives", "functions", "data", "models", "optimizers",
     "surfaces", "curvature", "critical", "convexity", "jensen", "basins", "sharpness", "connectivity",
     "diagnostics", "saddles", "momentum", "plateaus",
-    "race", "problems", "rescaling", "regularization", "spin_glass", "overparameterization", "real_data", "mode_connectivity", "stability", "plotting", "widgets", "demo", "grading",
+    "race", "problems", "rescaling", "regularization", "spin_glass", "overparameterization", "real_data",
+    "mode_connectivity", "stability", "hessian_outliers", "path_plane", "plotting", "widgets", "demo", "grading",
 }
 
 

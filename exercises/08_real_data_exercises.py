@@ -27,34 +27,76 @@ import numpy as np
 from course_utils.grading import check
 
 # %% [markdown]
-# ## Exercise 8.1 — the largest stable learning rate
+# ## Exercise 8.1 — count the outliers of a Hessian spectrum
 #
-# Gradient descent on $f(\theta) = \tfrac12 \theta^\top A \theta$, with $A$ symmetric positive definite, converges
-# from every start when the learning rate $\eta$ is small enough and diverges from almost every start when it is
-# too large. Write `largest_stable_lr(A)`: it returns the boundary $\eta^*$, the largest number such that gradient
-# descent converges from every start for every $0 < \eta < \eta^*$. Return one float; do not modify `A`.
+# Chapter 8, §1 asked whether the Hessian of a trained classifier has $C$ outliers, one per class, standing clear
+# of the bulk. Make "standing clear" a number. Write `count_outliers(eigenvalues, k)`: take the `k` **largest**
+# eigenvalues (algebraically largest — the spectrum may hold negative ones, and they may come in any order), put them
+# in descending order $\lambda_1 \ge \lambda_2 \ge \dots \ge \lambda_k$ (all of them positive), and return the
+# number of outliers $c$: the $c \in \{1, \dots, k-1\}$ where the ratio $\lambda_c/\lambda_{c+1}$ between
+# neighbours is largest. Return an `int`; do not modify `eigenvalues`.
 #
-# *Expected output:* `✓ Exercise 8.1 (The largest stable learning rate): passed — all 9 cases`.
+# For the digits network of §1 this count is rarely 10 — the chapter explains why. On a spectrum built with ten
+# outliers it must be 10.
+#
+# *Expected output:* `✓ Exercise 8.1 (Count the outliers of a spectrum): passed — all 14 cases`.
 
 # %%
-def largest_stable_lr(A):
-    """The largest stable learning rate of gradient descent on f(θ) = ½ θᵀAθ.
+def count_outliers(eigenvalues, k):
+    """The number of outliers at the top of a spectrum: where the largest ratio between neighbours falls.
 
     Parameters
     ----------
-    A : array, shape (n, n)
-        Symmetric positive definite.
+    eigenvalues : array, shape (P,)
+        Eigenvalues in any order; the k largest are positive.
+    k : int
+        How many of the largest eigenvalues to look at, 2 <= k <= P.
+
+    Returns
+    -------
+    int
+        c in 1 … k-1 maximising λ_c / λ_(c+1) among the k largest, in descending order.
+    """
+    raise NotImplementedError("return c, the number of outliers as the exercise above defines it")
+
+
+# %%
+check("8.1", count_outliers)
+
+
+# %% [markdown]
+# ## Exercise 8.2 — how much of a path lies in its first k principal directions
+#
+# Li et al. (2018) plot a training path in the plane of the first two principal directions of the matrix
+# $M$ whose rows are the displacements $\theta_t - \theta_T$ of the iterates from the **final** one, and label
+# the axes with the share of the path each direction explains. Write `explained_fraction(thetas, k)`: `thetas` has
+# one iterate per row (shape `(T, P)`, the last row is $\theta_T$); return the fraction of the path's total squared
+# length $\sum_t \|\theta_t - \theta_T\|^2$ that lies along the first `k` principal directions of $M$ together —
+# a number in $[0, 1]$ that is 1 for a straight path and grows with `k`. Return a `float`; do not modify `thetas`.
+#
+# *Expected output:* `✓ Exercise 8.2 (How much of a path two directions hold): passed — all 14 cases`.
+
+# %%
+def explained_fraction(thetas, k):
+    """Share of a path's squared displacement from its final point along its first k principal directions.
+
+    Parameters
+    ----------
+    thetas : array, shape (T, P)
+        The iterates, one per row; the last row is the final point.
+    k : int
+        Number of principal directions, 1 <= k <= min(T - 1, P).
 
     Returns
     -------
     float
-        η* such that gradient descent converges from every start for every 0 < η < η*.
+        In [0, 1].
     """
-    raise NotImplementedError("return η*, one float computed from A")
+    raise NotImplementedError("return the fraction defined in the exercise above, one float")
 
 
 # %%
-check("8.1", largest_stable_lr)
+check("8.2", explained_fraction)
 
 
 # %% [markdown]

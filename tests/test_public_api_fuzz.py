@@ -280,6 +280,16 @@ OVERRIDES = {
                                                "batch_size": 2},
     "course_utils.stability.spawn_copies": {"objective": _DIGITS_TASK.model, "theta": np.zeros(160), "seeds": (0, 1),
                                             "steps": 2, "lr": 0.1, "batch_size": 2},
+    # chapter 8 §1 and §6: tiny settings (a 64-2-10 network on 10 digits, a few steps)
+    "course_utils.hessian_outliers.spectrum_summary": {
+        "top": np.arange(12.0, 0.0, -1.0), "dim": 30,
+        "density": __import__("course_utils.curvature").curvature.slq_density(lambda v: v, 30, steps=3, n_starts=1)},
+    "course_utils.hessian_outliers.class_mean_overlap": {"model": _DIGITS_TASK.model, "theta": np.zeros(160),
+                                                         "vectors": np.eye(160)[:, :3]},
+    "course_utils.hessian_outliers.digits_spectrum": {"hidden": (2,), "n_train": 10, "steps": 3, "k": 11,
+                                                      "slq_steps": 3, "slq_starts": 1},
+    "course_utils.path_plane.digits_path_plane": {"hidden": (2,), "n_train": 10, "steps": 4, "record_every": 2,
+                                                  "resolution": 3},
 }
 
 
