@@ -33,6 +33,9 @@ from .base import Explorer, choice
 __all__ = ["LandmarkExplorer", "LandmarkState"]
 
 EXPERIMENTS = ("edge of stability", "spawn step", "width")
+#: Chapter 8's settings (§5's noisy run, §4's width sweep): the explorer's defaults hit the chapter's caches.
+SPAWN_SETTINGS = {"hidden": (16, 16, 16), "batch_size": 8, "lr": 1.0}
+WIDTH_SETTINGS = {"widths": (8, 16, 32, 64), "n_nets": 3, "steps": 200}
 
 
 @dataclass(frozen=True)
@@ -84,9 +87,11 @@ class LandmarkExplorer(Explorer):
         from ..stability import SpawnStability, spawn_stability
         from ..validation import check_instance
 
+        # without the chapter's results: the same settings as chapter 8's sections (so their caches are shared)
         self.eos = edge_of_stability_runs() if eos is None else check_instance(eos, "eos", EdgeOfStability)
-        self.spawn = spawn_stability() if spawn is None else check_instance(spawn, "spawn", SpawnStability)
-        self.widths = (aligned_barriers_by_width() if widths is None
+        self.spawn = (spawn_stability(**SPAWN_SETTINGS) if spawn is None
+                      else check_instance(spawn, "spawn", SpawnStability))
+        self.widths = (aligned_barriers_by_width(**WIDTH_SETTINGS) if widths is None
                        else check_instance(widths, "widths", WidthAlignment))
         super().__init__(**values)
 

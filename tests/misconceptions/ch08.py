@@ -158,7 +158,6 @@ def explained_by_projection(thetas, k):
 
 
 # ===== 8.5–8.6 (helper C) =====
-import numpy as np  # noqa: E402  (this region's answers)
 
 # --- 8.5 error_barrier(predict, theta_a, theta_b, X, y, n) ----------------------------------------------------
 
