@@ -15,7 +15,8 @@ Layers (arrows point down only; enforced by ``lint-imports`` with the contracts 
    ``rescaling`` (a ReLU network under a function-preserving rescaling), ``regularization`` (weight decay,
    the max-margin direction), ``spin_glass`` (the spherical p-spin glass: critical points, index against energy),
    ``overparameterization`` (zero-loss minima as manifolds, fits from many starts), ``real_data`` (chapter 8's
-   digits task)
+   digits task), ``batch_size`` (small- against large-batch minima), ``edge_of_stability`` (full-batch GD at
+   several step sizes on the digits)
 4. presentation — ``plotting``, ``widgets``, ``demo`` (the Voilà dashboards server)
 aside — ``grading`` (calls analyses; nothing in the library imports it)
 """
@@ -30,7 +31,7 @@ _SUBMODULES = {
     "randomness", "validation", "formatting", "objective", "derivatives", "functions", "data", "models", "optimizers",
     "surfaces", "curvature", "critical", "convexity", "jensen", "basins", "sharpness", "connectivity",
     "diagnostics", "saddles", "momentum", "plateaus",
-    "race", "problems", "rescaling", "regularization", "spin_glass", "overparameterization", "real_data", "plotting", "widgets", "demo", "grading",
+    "race", "problems", "rescaling", "regularization", "spin_glass", "overparameterization", "real_data", "batch_size", "edge_of_stability", "plotting", "widgets", "demo", "grading",
 }
 
 
