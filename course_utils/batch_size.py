@@ -73,6 +73,11 @@ class BatchComparison(NamedTuple):
     slice_train_small, slice_train_large : ndarray, shape (D, S)
         The training loss along ``D`` filter-normalised Gaussian directions around each solution; direction
         ``k`` is the same Gaussian draw for both, normalised to each solution's filters.
+    plane_alphas : ndarray, shape (G,)
+        Coordinates of the filter-normalised planes, :math:`[-1, 1]` on both axes.
+    plane_train_small, plane_train_large : ndarray, shape (G, G)
+        The training loss on the plane :math:`\theta^* + \alpha d_1^* + \beta d_2^*` spanned by the first two
+        of those directions (``indexing="ij"``: rows follow :math:`\alpha`) — Li et al.'s 2-D picture.
     """
 
     batch_size: int
@@ -100,6 +105,9 @@ class BatchComparison(NamedTuple):
     slice_alphas: np.ndarray
     slice_train_small: np.ndarray
     slice_train_large: np.ndarray
+    plane_alphas: np.ndarray
+    plane_train_small: np.ndarray
+    plane_train_large: np.ndarray
 
     @property
     def sharpness_ratio(self) -> float:
@@ -144,7 +152,7 @@ def small_vs_large_batch(batch_size: int = 8, *, lr: float = 1.0, epochs: int = 
     3. At both: :math:`\lambda_{\max}` of the training Hessian, test loss and accuracy; the loss and accuracy on
        :math:`(1-\alpha)\theta_s + \alpha\theta_\ell` for :math:`\alpha \in [-0.5, 1.5]` (41 points); and the
        training loss along ``n_directions`` filter-normalised Gaussian directions around each solution,
-       :math:`\alpha \in [-1, 1]` (21 points).
+       :math:`\alpha \in [-1, 1]` (21 points), and on the plane of the first two of them (21 × 21 points).
 
     Memoised per kernel (a least-recently-used cache of 16 settings): every argument is a plain number, so
     chapter 8's explorer can redraw any setting the chapter ran without recomputing it.
@@ -162,7 +170,7 @@ def small_vs_large_batch(batch_size: int = 8, *, lr: float = 1.0, epochs: int = 
     hidden : int
         Width of the network's hidden tanh layer (64-``hidden``-10, cross-entropy). Default 32.
     n_directions : int
-        Filter-normalised directions per solution. Default 4.
+        Filter-normalised directions per solution, at least 2 (the first two also span the plane). Default 4.
     max_large_steps : int
         The full-batch run gives up after this many steps (then it ends above :math:`L_s`). Default 3000.
     seed : int
@@ -177,7 +185,7 @@ def small_vs_large_batch(batch_size: int = 8, *, lr: float = 1.0, epochs: int = 
     lr = check_scalar(lr, "lr", low=0, low_inclusive=False)
     epochs = check_int(epochs, "epochs", low=1)
     hidden = check_int(hidden, "hidden", low=1)
-    n_directions = check_int(n_directions, "n_directions", low=1)
+    n_directions = check_int(n_directions, "n_directions", low=2)
     max_large_steps = check_int(max_large_steps, "max_large_steps", low=1)
     seed = check_int(seed, "seed", low=0)
     return _small_vs_large_batch(batch_size, lr, epochs, n_train, hidden, n_directions, max_large_steps, seed)
@@ -222,6 +230,12 @@ def _small_vs_large_batch(batch_size, lr, epochs, n_train, hidden, n_directions,
         return np.stack([surfaces.slice_1d(model, theta, surfaces.filter_normalize(d, theta, model),
                                            slice_alphas).losses for d in draws])
 
+    plane_alphas = np.linspace(-1.0, 1.0, 21)
+
+    def plane(theta):
+        d1, d2 = (surfaces.filter_normalize(d, theta, model) for d in draws[:2])
+        return surfaces.slice_2d(model, theta, d1, d2, plane_alphas, plane_alphas).losses
+
     return BatchComparison(
         batch_size=batch_size, n_train=N, lr=lr, theta_small=theta_s, theta_large=theta_l,
         steps_small=small.steps, steps_large=k, epochs_small=small.steps * batch_size / N, epochs_large=float(k),
@@ -234,4 +248,5 @@ def _small_vs_large_batch(batch_size, lr, epochs, n_train, hidden, n_directions,
         line_train_accuracy=accuracy(line, model.X, y_train),
         line_test_accuracy=accuracy(line, task.X_test, task.y_test),
         slice_alphas=slice_alphas, slice_train_small=slices(theta_s), slice_train_large=slices(theta_l),
+        plane_alphas=plane_alphas, plane_train_small=plane(theta_s), plane_train_large=plane(theta_l),
     )

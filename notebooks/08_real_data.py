@@ -69,7 +69,8 @@ from course_utils.edge_of_stability import edge_of_stability_runs
 # redrew that picture with and without weight decay and found that weight decay **flips** it: the raw 1-D plot
 # depends on the scale of the weights, which batch size and weight decay both change. They compared minima along
 # *filter-normalised* random directions instead (chapter 2: each unit of a direction gets the norm of the same unit
-# of the weights, biases zeroed), and there the small-batch minima looked wider in every setting they tried.
+# of the weights, biases zeroed), and there the small-batch minima looked wider in each of their settings (SGD and Adam, with and without
+# weight decay).
 #
 # Here: the digits network 64-32-10 (tanh, cross-entropy, 400 training images), one start, SGD with batch 8 and
 # step $\eta = 1$ for 8 epochs (400 steps); then full-batch gradient descent — the largest batch — with the same
@@ -133,6 +134,27 @@ plotting.label_axes(ax_slice, "Filter-normalised slices", r"$\alpha$ along 4 dir
 fig
 
 # %% [markdown]
+# Li et al.'s 2-D picture: the training loss on the plane of the first two filter-normalised directions around each
+# minimum, one colour scale for both (logarithmic: the loss spans three decades), labelled contour lines on top.
+
+# %%
+fig, axes = plotting.new_figure(1, 2, figsize=(9.2, 4))
+log_planes = [np.log10(batches.plane_train_small), np.log10(batches.plane_train_large)]
+levels = np.linspace(min(p.min() for p in log_planes), max(p.max() for p in log_planes), 16)
+for ax, log_plane, name in zip(axes, log_planes, ("small batch (8)", "full batch")):
+    cs = ax.contourf(batches.plane_alphas, batches.plane_alphas, log_plane.T, levels=levels, cmap=plotting.CMAP)
+    lines = ax.contour(batches.plane_alphas, batches.plane_alphas, log_plane.T, levels=[-2, -1, 0], colors="k",
+                       linewidths=0.8, linestyles="solid")
+    ax.clabel(lines, fmt={-2: "0.01", -1: "0.1", 0: "1"}, fontsize=8)
+    ax.plot(0, 0, "k*", markersize=11, markerfacecolor="white")
+    ax.set_aspect("equal")
+    plotting.label_axes(ax, f"Around the {name} minimum", r"$\alpha$ along $d_1$", r"$\beta$ along $d_2$")
+bar = fig.colorbar(cs, ax=axes, label="training cross-entropy (log scale, same for both)", shrink=0.9)
+bar.set_ticks([t for t in (-2, -1, 0) if levels[0] <= t <= levels[-1]])
+bar.set_ticklabels([f"{10.0 ** t:g}" for t in (-2, -1, 0) if levels[0] <= t <= levels[-1]])
+fig
+
+# %% [markdown]
 # What the miniature reproduces, and what it does not:
 #
 # * **Sharper by $\lambda_{\max}$: yes.** The full-batch minimum's $\lambda_{\max}$ is about twice the small-batch
@@ -142,17 +164,18 @@ fig
 #   Between the two ends the training loss rises a little (by 0.002 to 0.02 in those runs): two nearby minima,
 #   not one convex bowl.
 # * **Generalises worse: no.** At this scale the full-batch minimum's test loss was *lower* in every run (by 0.001 to
-#   0.09) and its test accuracy within 3.5 points either way — no generalisation gap. Keskar et al.'s own gaps were
-#   a fraction of a point on their MNIST network and several points on CIFAR; a 2,410-parameter network on 400
-#   digits is not in the regime where they saw it.
+#   0.09) and its test accuracy within 3.5 points either way — no generalisation gap. Keskar et al.'s own gaps ranged
+#   from a fraction of a point (their MNIST network) to a few points (their CIFAR networks); a 2,410-parameter
+#   network on 400 digits is not in the regime where they saw it.
 # * **Sharper along filter-normalised directions: no — the opposite.** Along four filter-normalised Gaussian
 #   directions (the same draws for both, each scaled to its own minimum's units), the loss rises *more* around the
-#   small-batch minimum (right panel) — in 13 of 14 runs; in the 14th about equally (3 % less). The reason is the one Li et al. give for the raw 1-D flip: scale. The
-#   small-batch weights are 1.3 to 1.9 times larger; with cross-entropy, larger weights mean more confident outputs
-#   and a smaller Hessian — so $\lambda_{\max}$ calls the small-batch minimum flat — while filter-normalised
-#   directions grow with the weights, so the same picture calls it sharp. Sharpness measures disagree because they
-#   measure different things (chapter 5); "the large batch finds a sharp minimum" holds here for $\lambda_{\max}$ and
-#   the raw line only.
+#   small-batch minimum (right panel of the first figure): in 13 of 14 runs, and about equally (3 % less) in the
+#   14th. In the planes the two minima look alike, the small-batch one if anything a little narrower. The reason is
+#   the one Li et al. give for the raw 1-D flip: scale. The small-batch weights are 1.3 to 1.9 times larger; with
+#   cross-entropy, larger weights mean more confident outputs and a smaller Hessian — so $\lambda_{\max}$ calls the
+#   small-batch minimum flat — while filter-normalised directions grow with the weights, so the same picture calls
+#   it sharp. Sharpness measures disagree because they measure different things (chapter 5); "the large batch finds
+#   a sharp minimum" holds here for $\lambda_{\max}$ and the raw line only.
 #
 # All the asserts above hold for the default data and start, for 13 other seeds and under perturbed rounding.
 #
@@ -165,8 +188,8 @@ fig
 # direction whose curvature exceeds $2/\eta$; and, on a 2-16-1 network on two moons, that full-batch GD drives the
 # sharpness up to that line and keeps it there. Cohen et al. (2021, "Gradient Descent on Neural Networks Typically
 # Occurs at the Edge of Stability") found this on real data and real architectures — fully connected tanh and ReLU
-# networks, VGG and ResNet on a 5,000-image subset of CIFAR-10, and a Transformer on WikiText-2, mostly with the
-# squared loss: $\lambda_{\max}$ rises (*progressive sharpening*) until it reaches $2/\eta$, then **hovers just
+# networks, VGG and ResNet on a 5,000-image subset of CIFAR-10, and a Transformer on WikiText-2, with the
+# squared loss and with cross-entropy: $\lambda_{\max}$ rises (*progressive sharpening*) until it reaches $2/\eta$, then **hovers just
 # above it**, while the training loss goes on falling over long stretches — but not monotonically.
 #
 # Here: the digits network 64-32-10 (tanh) with the squared loss on one-hot targets, 200 training images (the full

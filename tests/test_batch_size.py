@@ -89,3 +89,15 @@ def test_memoised_and_validated():
         small_vs_large_batch(40, n_train=40)
     with pytest.raises(ValueError, match="lr"):
         small_vs_large_batch(8, lr=-1.0)
+
+
+def test_the_planes_agree_with_the_slices_along_their_axes(result, model):
+    # the plane is evaluated by surfaces' MLP grid code, the slices by loss_batch: two routes to the same numbers
+    centre = int(np.argmin(np.abs(result.plane_alphas)))
+    np.testing.assert_allclose(result.plane_alphas, result.slice_alphas, atol=1e-12)
+    for plane, slices, theta in ((result.plane_train_small, result.slice_train_small, result.theta_small),
+                                 (result.plane_train_large, result.slice_train_large, result.theta_large)):
+        assert plane.shape == (21, 21)
+        assert plane[centre, centre] == pytest.approx(model.loss(theta), rel=1e-12)
+        np.testing.assert_allclose(plane[:, centre], slices[0], rtol=1e-9)    # along d1, β = 0
+        np.testing.assert_allclose(plane[centre, :], slices[1], rtol=1e-9)    # along d2, α = 0
