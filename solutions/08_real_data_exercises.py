@@ -81,7 +81,7 @@ check("8.1", largest_stable_lr)
 # threshold"). Single samples spike above and dip below that level; your summary must not be moved by a few of
 # them. Return one float; do not modify the arrays.
 #
-# *Expected output:* `✓ Exercise 8.3 (Where the sharpness hovers: the late-phase median over 2/η): passed — all 8 cases`.
+# *Expected output:* `✓ Exercise 8.3 (Where the sharpness hovers, in units of 2/η): passed — all 8 cases`.
 
 # %%
 def plateau_ratio(steps, lambda_max, lr):

@@ -160,7 +160,7 @@ def _eos_trace(rng, lr, steps):
     return lam
 
 
-@exercise("8.3", title="Where the sharpness hovers: the late-phase median over 2/η", budget=2.0)
+@exercise("8.3", title="Where the sharpness hovers, in units of 2/η", budget=2.0)
 def check_plateau_ratio(answer, t):
     """answer(steps, lambda_max, lr) -> float: median of lambda_max over steps >= steps[-1]/2, divided by 2/lr."""
     hidden = hidden_rng()
