@@ -18,7 +18,8 @@ Layers (arrows point down only; enforced by ``lint-imports`` with the contracts 
    digits task), ``mode_connectivity`` (chapter 8's curve, plane and weight matching on the digits),
    ``stability`` (stability to SGD noise: copies spawned at step k, Frankle et al. 2020), ``hessian_outliers``
    (bulk and outliers of a trained digits network's Hessian), ``path_plane`` (a digits training path in its PCA
-   plane)
+   plane), ``batch_size`` (small- against large-batch minima), ``edge_of_stability`` (full-batch GD at several step
+   sizes on the digits)
 4. presentation — ``plotting``, ``widgets``, ``demo`` (the Voilà dashboards server)
 aside — ``grading`` (calls analyses; nothing in the library imports it)
 """
@@ -34,7 +35,8 @@ _SUBMODULES = {
     "surfaces", "curvature", "critical", "convexity", "jensen", "basins", "sharpness", "connectivity",
     "diagnostics", "saddles", "momentum", "plateaus",
     "race", "problems", "rescaling", "regularization", "spin_glass", "overparameterization", "real_data",
-    "mode_connectivity", "stability", "hessian_outliers", "path_plane", "plotting", "widgets", "demo", "grading",
+    "mode_connectivity", "stability", "hessian_outliers", "path_plane",
+    "batch_size", "edge_of_stability", "plotting", "widgets", "demo", "grading",
 }
 
 

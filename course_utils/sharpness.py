@@ -784,7 +784,7 @@ def sharpness_during_training(objective, theta0, *, steps: int, lr: float, every
 
 
 def sharpness_during_training_at(objective, theta0, lrs, *, steps: int, every: int = 10,
-                                 rng=0, tol: float = 1e-8) -> dict[float, SharpnessTrace]:
+                                 rng=0, tol: float = 1e-8, chunk: int = 128) -> dict[float, SharpnessTrace]:
     r""":func:`sharpness_during_training` under full-batch GD at several step sizes from one start, side by side.
 
     The runs step in lockstep (:func:`course_utils.optimizers.run_many`: one batched gradient per step serves
@@ -810,6 +810,9 @@ def sharpness_during_training_at(objective, theta0, lrs, *, steps: int, every: i
         Relative residual at which :func:`lambda_max_batch` accepts a top Ritz value, in (0, 1). The error of
         the Ritz value is of the order of the residual squared over the spectral gap: ``1e-6`` already gives
         :math:`\lambda_{\max}` to about twelve digits on the chapter's network, in fewer Lanczos steps.
+    chunk : int
+        Points per batched Hessian-vector product of :func:`lambda_max_batch`. Default 128; on chapter 8's
+        digits network (P = 2,410, 200 images) 16 is about twice as fast.
 
     Returns
     -------
@@ -820,6 +823,7 @@ def sharpness_during_training_at(objective, theta0, lrs, *, steps: int, every: i
     steps = check_int(steps, "steps", low=1)
     every = check_int(every, "every", low=1)
     tol = check_scalar(tol, "tol", low=0, high=1, low_inclusive=False, high_inclusive=False)
+    chunk = check_int(chunk, "chunk", low=1)
     rng = check_rng(rng)
     if isinstance(lrs, (str, bytes)) or not hasattr(lrs, "__iter__"):
         raise TypeError(f"`lrs` must be a sequence of step sizes, got {lrs!r}")
@@ -831,7 +835,8 @@ def sharpness_during_training_at(objective, theta0, lrs, *, steps: int, every: i
     for traj in trajs:
         idx = np.unique(np.r_[np.arange(0, traj.thetas.shape[0], every), traj.thetas.shape[0] - 1])
         picks.append(idx[idx < traj.thetas.shape[0] - 1] if traj.diverged else idx)  # a diverged run's last is not finite
-    lam = lambda_max_batch(objective, np.concatenate([t.thetas[i] for t, i in zip(trajs, picks)]), rng=rng, tol=tol)
+    lam = lambda_max_batch(objective, np.concatenate([t.thetas[i] for t, i in zip(trajs, picks)]), rng=rng, tol=tol,
+                           chunk=chunk)
     bounds = np.cumsum([0] + [i.size for i in picks])
     return {lr: SharpnessTrace(i, lam[a:b], t, lr) for lr, t, i, a, b in zip(lrs, trajs, picks, bounds[:-1], bounds[1:])}
 
