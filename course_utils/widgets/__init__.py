@@ -29,6 +29,7 @@ _EXPLORERS = {
     "LandscapeExplorer": "landscape", "TwoLossesExplorer": "two_losses", "RescalingExplorer": "rescaling",
     "CriticalGallery": "critical_gallery", "CriticalFinder": "critical_finder", "SpectrumExplorer": "spectrum",
     "GradientFlowExplorer": "gradient_flow", "GradientFlowState": "gradient_flow",
+    "LandmarkExplorer": "landmarks", "LandmarkState": "landmarks",
     "ShiftExplorer": "sharpness_shift", "SharpnessExplorer": "sharpness_measures", "SAMExplorer": "sam_explorer", "StabilityExplorer": "edge_of_stability", "ReparameterizationExplorer": "sharpness_rescaling",  # noqa: E501
 }
 

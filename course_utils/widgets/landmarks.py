@@ -172,11 +172,13 @@ class LandmarkExplorer(Explorer):
     def _build_eos(self):
         group, left, right = self._groups["edge of stability"], self.ax_left, self.ax_right
         self._eos_lines, self._eos_thresholds, self._eos_losses = [], [], []
-        styles = ("-", "--", "-.", ":")
-        for j, trace in enumerate(self.eos.traces):
-            colour, style = self._colours[(j + 4) % len(self._colours)], styles[j % len(styles)]
-            (line,) = left.plot(trace.steps, trace.lambda_max, color=colour, linestyle=style, marker="o",
-                                markersize=3, label=f"λ_max, η = {fmt(trace.lr, '.3g')}")
+        from ..plotting import series_styles
+
+        for j, (trace, style) in enumerate(zip(self.eos.traces, series_styles(len(self.eos.traces)))):
+            colour, style = style["color"], style["linestyle"]
+            marker = series_styles(len(self.eos.traces))[j]["marker"]
+            (line,) = left.plot(trace.steps, trace.lambda_max, color=colour, linestyle=style, marker=marker,
+                                markersize=4, label=f"λ_max, η = {fmt(trace.lr, '.3g')}")
             threshold = left.axhline(trace.threshold, color=colour, linestyle=":", linewidth=1.2)
             (loss,) = right.semilogy(np.arange(trace.trajectory.losses.size), trace.trajectory.losses, color=colour,
                                      linestyle=style, linewidth=1.2, label=f"η = {fmt(trace.lr, '.3g')}")
@@ -195,7 +197,7 @@ class LandmarkExplorer(Explorer):
             self._spawn_lines.append(line)
             group.append(line)
         ks = np.array(self.spawn.spawn_steps, dtype=float)
-        (curve,) = right.plot(ks, 100 * self.spawn.barriers, color=self._colours[5], marker="o",
+        (curve,) = right.plot(ks, 100 * self.spawn.barriers, color=self._colours[4], marker="o",
                               label="error barrier")
         (self._spawn_mark,) = right.plot([], [], linestyle="none", marker="s", markersize=11, markerfacecolor="none",
                                          markeredgecolor="k", markeredgewidth=2, label="chosen k")
@@ -204,7 +206,7 @@ class LandmarkExplorer(Explorer):
     def _build_width(self):
         group, left, right = self._groups["width"], self.ax_left, self.ax_right
         w = np.array(self.widths.widths, dtype=float)
-        raw_c, aligned_c = self._colours[6], self._colours[2]
+        raw_c, aligned_c = self._colours[3], self._colours[4]
         for ax, raw, aligned in ((left, self.widths.raw_barriers, self.widths.aligned_barriers),
                                  (right, 100 * self.widths.raw_error_barriers,
                                   100 * self.widths.aligned_error_barriers)):
@@ -266,7 +268,7 @@ class LandmarkExplorer(Explorer):
         elif state.experiment == "spawn step":
             for j, line in enumerate(self._spawn_lines):
                 chosen = j == state.index
-                line.set_color(self._colours[5] if chosen else "0.6")
+                line.set_color(self._colours[4] if chosen else "0.6")
                 line.set_linewidth(2.6 if chosen else 1.0)
                 line.set_zorder(3 if chosen else 2)
             k = self.spawn.spawn_steps[state.index]
@@ -279,6 +281,8 @@ class LandmarkExplorer(Explorer):
             right.set_xscale("symlog", linthresh=1.0)
             right.set_xlim(-0.5, 1.5 * max(self.spawn.spawn_steps))
             right.set_ylim(0, 1.15 * float(100 * self.spawn.barriers.max()) + 0.5)
+            right.set_xticks(list(self.spawn.spawn_steps), [str(k) for k in self.spawn.spawn_steps])
+            right.minorticks_off()
             label_axes(left, "test error between the two copies (bold: chosen k)", "α (0 = copy 1, 1 = copy 2)",
                        "test error (%)")
             label_axes(right, "error barrier against the spawn step", "spawn step k (symlog)", "barrier (points)")
@@ -294,6 +298,8 @@ class LandmarkExplorer(Explorer):
                 ax.set_xscale("log", base=2)
                 ax.set_yscale("linear")
                 ax.set_xlim(0.7 * min(self.widths.widths), 1.4 * max(self.widths.widths))
+                ax.set_xticks(list(self.widths.widths), [str(w) for w in self.widths.widths])
+                ax.minorticks_off()
                 top = scale * max(float(raw.mean(axis=1).max()), float(aligned.mean(axis=1).max()))
                 ax.set_ylim(min(0.0, scale * float(aligned.mean(axis=1).min())) * 1.1, 1.15 * top + 1e-9)
             label_axes(left, "loss barrier of the straight line", "hidden width (log scale)", "loss barrier")
