@@ -112,6 +112,11 @@ def representative_control(explorer):
     import ipywidgets as W
 
     ctrls = explorer.controls
+    # An explorer whose first control switches between whole figures (LandmarkExplorer's experiment) names the
+    # control a student turns most (its knob) in ``drive_control``.
+    named = getattr(explorer, "drive_control", None)
+    if named is not None and not getattr(ctrls[named], "disabled", False):
+        return named, _sweep(ctrls[named])
     for kinds in ((W.FloatSlider, W.FloatLogSlider), (W.IntSlider,), (W.Dropdown, W.ToggleButtons, W.RadioButtons)):
         for name, c in ctrls.items():
             if isinstance(c, kinds) and not getattr(c, "disabled", False):

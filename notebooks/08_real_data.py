@@ -698,4 +698,4 @@ LandmarkExplorer(eos=eos8, spawn=noisy, widths=sweep)
 # - **The path of training (§6).** Two principal directions hold about 99 % of a full-batch path; the loss on
 #   their plane keeps falling past the path's end, because cross-entropy on separable data has no finite minimum.
 #
-**Exercises:** [08_real_data_exercises.ipynb](../exercises/08_real_data_exercises.ipynb).
+# **Exercises:** [08_real_data_exercises.ipynb](../exercises/08_real_data_exercises.ipynb).

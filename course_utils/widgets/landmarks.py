@@ -80,6 +80,9 @@ class LandmarkExplorer(Explorer):
     """
 
     title = "Landmark Explorer — three papers' experiments on real digits"
+    #: The control the latency benchmark drives: the knob of the default experiment (switching experiments is a
+    #: full redraw by design; turning a knob restyles a few artists).
+    drive_control = "lr"
 
     def __init__(self, eos=None, spawn=None, widths=None, **values):
         from ..edge_of_stability import EdgeOfStability, edge_of_stability_runs
@@ -229,52 +232,35 @@ class LandmarkExplorer(Explorer):
     def _legend(self, ax, handles, **kwargs):
         if ax.get_legend() is not None:
             ax.get_legend().remove()
-        ax.legend(handles=handles, fontsize=self.font(8), framealpha=0.9, **kwargs)
+        if handles:
+            ax.legend(handles=handles, fontsize=self.font(8), framealpha=0.9, **kwargs)
 
-    def draw(self, state: LandmarkState):
-        """Update the figure to show ``state``: the experiment's artists, its highlighted run, its axes.
-
-        Parameters
-        ----------
-        state : LandmarkState
-            The explorer's current state (see :class:`LandmarkState`), from :meth:`compute`.
-        """
+    def _set_up(self, experiment: str) -> None:
+        """Axes, limits, labels and legends of ``experiment`` (a full draw follows; a knob then only restyles)."""
         from ..plotting import label_axes
 
-        self._show_only(state.experiment)
+        self._show_only(experiment)
         left, right = self.ax_left, self.ax_right
-        if state.experiment == "edge of stability":
-            for j, (line, threshold, loss) in enumerate(zip(self._eos_lines, self._eos_thresholds, self._eos_losses)):
-                chosen = j == state.index
-                line.set_linewidth(2.6 if chosen else 1.0)
-                line.set_alpha(1.0 if chosen else 0.35)
-                threshold.set_linewidth(2.0 if chosen else 1.0)
-                threshold.set_alpha(1.0 if chosen else 0.35)
-                loss.set_visible(chosen)
-            top = max(float(np.max(t.lambda_max)) for t in self.eos.traces)
-            left.set_xscale("linear")
-            right.set_xscale("linear")
-            left.set_xlim(0, max(t.trajectory.losses.size - 1 for t in self.eos.traces))
-            left.set_ylim(0, 1.15 * max(top, max(t.threshold for t in self.eos.traces)))
-            trace = self.eos.traces[state.index]
+        if experiment == "edge of stability":
+            traces = self.eos.traces
+            for ax in (left, right):
+                ax.set_xscale("linear")
+                ax.set_xlim(0, max(t.trajectory.losses.size - 1 for t in traces))
+            left.set_yscale("linear")
+            top = max(max(float(np.max(t.lambda_max)) for t in traces), max(t.threshold for t in traces))
+            left.set_ylim(0, 1.15 * top)
             right.set_yscale("log")
-            right.set_xlim(0, trace.trajectory.losses.size - 1)
-            losses = trace.trajectory.losses
-            right.set_ylim(0.8 * float(np.min(losses)), 1.25 * float(np.max(losses)))
+            low = min(float(np.min(t.trajectory.losses)) for t in traces)
+            high = max(float(np.max(t.trajectory.losses)) for t in traces)
+            right.set_ylim(0.8 * low, 1.25 * high)
             label_axes(left, "λ_max during full-batch GD (dotted: 2/η)", "step", "λ_max")
-            label_axes(right, f"training loss, η = {fmt(trace.lr, '.3g')} (log scale)", "step", "squared loss")
+            label_axes(right, "training loss of the bold run", "step", "training loss (squared, log scale)")
             self._legend(left, self._eos_lines, loc="lower right")
-            self._legend(right, [self._eos_losses[state.index]], loc="upper right")
-        elif state.experiment == "spawn step":
-            for j, line in enumerate(self._spawn_lines):
-                chosen = j == state.index
-                line.set_color(self._colours[4] if chosen else "0.6")
-                line.set_linewidth(2.6 if chosen else 1.0)
-                line.set_zorder(3 if chosen else 2)
-            k = self.spawn.spawn_steps[state.index]
-            self._spawn_mark.set_data([k], [100 * self.spawn.barriers[state.index]])
+            self._legend(right, [])
+        elif experiment == "spawn step":
             errors = 100 * self.spawn.errors
             left.set_xscale("linear")
+            left.set_yscale("linear")
             left.set_xlim(0, 1)
             left.set_ylim(0, 1.1 * float(errors.max()) + 0.5)
             right.set_yscale("linear")
@@ -286,12 +272,9 @@ class LandmarkExplorer(Explorer):
             label_axes(left, "test error between the two copies (bold: chosen k)", "α (0 = copy 1, 1 = copy 2)",
                        "test error (%)")
             label_axes(right, "error barrier against the spawn step", "spawn step k (symlog)", "barrier (points)")
-            self._legend(left, [self._spawn_lines[state.index]], loc="upper right")
+            self._legend(left, [])
             self._legend(right, [self._spawn_mark], loc="upper right")
         else:
-            w = self.widths.widths[state.index]
-            self._width_mark_left.set_data([w], [self.widths.aligned_barriers[state.index].mean()])
-            self._width_mark_right.set_data([w], [100 * self.widths.aligned_error_barriers[state.index].mean()])
             for ax, raw, aligned, scale in (
                     (left, self.widths.raw_barriers, self.widths.aligned_barriers, 1.0),
                     (right, self.widths.raw_error_barriers, self.widths.aligned_error_barriers, 100.0)):
@@ -305,7 +288,40 @@ class LandmarkExplorer(Explorer):
             label_axes(left, "loss barrier of the straight line", "hidden width (log scale)", "loss barrier")
             label_axes(right, "test-error barrier of the straight line", "hidden width (log scale)",
                        "barrier (points)")
-            handles = [a for a in self._groups["width"][:2]] + [self._width_mark_left]
-            self._legend(left, handles, loc="upper right")
-            if right.get_legend() is not None:
-                right.get_legend().remove()
+            self._legend(left, list(self._groups["width"][:2]) + [self._width_mark_left], loc="upper right")
+            self._legend(right, [])
+        self._shown = experiment
+
+    def draw(self, state: LandmarkState):
+        """Update the figure to show ``state``: the experiment's artists and axes, then its highlighted run.
+
+        Switching the experiment sets up the axes anew (a full draw); turning its knob only restyles artists and
+        one title, so the blitter redraws just those.
+
+        Parameters
+        ----------
+        state : LandmarkState
+            The explorer's current state (see :class:`LandmarkState`), from :meth:`compute`.
+        """
+        if getattr(self, "_shown", None) != state.experiment:
+            self._set_up(state.experiment)
+        if state.experiment == "edge of stability":
+            for j, (line, threshold, loss) in enumerate(zip(self._eos_lines, self._eos_thresholds, self._eos_losses)):
+                chosen = j == state.index
+                line.set_linewidth(2.6 if chosen else 1.0)
+                line.set_alpha(1.0 if chosen else 0.35)
+                threshold.set_linewidth(2.0 if chosen else 1.0)
+                threshold.set_alpha(1.0 if chosen else 0.35)
+                loss.set_visible(chosen)
+        elif state.experiment == "spawn step":
+            for j, line in enumerate(self._spawn_lines):
+                chosen = j == state.index
+                line.set_color(self._colours[4] if chosen else "0.6")
+                line.set_linewidth(2.6 if chosen else 1.0)
+                line.set_zorder(3 if chosen else 2)
+            k = self.spawn.spawn_steps[state.index]
+            self._spawn_mark.set_data([k], [100 * self.spawn.barriers[state.index]])
+        else:
+            w = self.widths.widths[state.index]
+            self._width_mark_left.set_data([w], [self.widths.aligned_barriers[state.index].mean()])
+            self._width_mark_right.set_data([w], [100 * self.widths.aligned_error_barriers[state.index].mean()])

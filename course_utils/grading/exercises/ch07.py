@@ -305,6 +305,18 @@ def _runs_for_check(rng):
             for name, i in zip(names, order)}
 
 
+def _depends_on_order(answer, runs, answers) -> bool:
+    """Whether ``answer`` diagnoses some run differently when the same runs come in the opposite dict order."""
+    try:
+        again = answer(dict(reversed(list(runs.items()))))
+    except Exception:  # the first call's verdict stands; a second call is only a probe
+        return False
+    if type(again) is not dict:
+        return False
+    return any(type(again.get(name)) is tuple and len(again[name]) == 2 and again[name][0] != value[0]
+               for name, value in answers.items())
+
+
 def _remedy_for(remedy):
     return [d for d, accepted in diagnostics.ACCEPTED_REMEDIES.items() if remedy in accepted]
 
@@ -346,11 +358,14 @@ def check_mystery(answer, t):
     copies: dict[str, list[str]] = {}
     for name, (_, orig) in given.items():
         copies.setdefault(orig, []).append(name)
+    # The same runs in the opposite order: an answer that reads the dict's order, not the runs, changes its mind.
+    # (The twins' test below alone missed it whenever the draw put each wrong answer's twin on the same label.)
+    by_place = _depends_on_order(answer, runs, answers)
     for name in sorted(runs):
         diagnosis, remedy = answers[name]
         right, accepted = truth[name]
         twin = next(n for n in copies[given[name][1]] if n != name)
-        if diagnosis != right and answers[twin][0] != diagnosis:
+        if diagnosis != right and (by_place or answers[twin][0] != diagnosis):
             hint = ("Two copies of the same run got different diagnoses: decide from each run's numbers, not from "
                     "its name or its place in the dict.")
         else:
