@@ -239,6 +239,7 @@ OVERRIDES = {
     "course_utils.widgets.base.log_slider": {"min": 1e-3, "max": 1.0, "value": 0.1},
     "course_utils.widgets.base.int_slider": {"min": 0, "max": 10, "step": 1, "value": 5},
     "course_utils.widgets.base.choice": {"options": ["gd", "adam"], "value": "gd"},
+    "course_utils.widgets.base.option_slider": {"options": [("η = 1", 1.0), ("η = 2", 2.0)], "value": 2.0},
     # the validation helpers name the argument they check by their `name`: call it after the checked parameter
     "course_utils.validation.check_option": {"value": "rosenbrock", "name": "value"},
     "course_utils.validation.check_points": {"name": "points"},

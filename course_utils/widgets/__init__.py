@@ -21,6 +21,7 @@ _EXPLORERS = {
     "log_slider": "base",
     "int_slider": "base",
     "choice": "base",
+    "option_slider": "base",
     "TerrainExplorer": "terrain",
     "TerrainState": "terrain",
     "OptimizerRace": "optimizer_race", "SaddleEscape": "saddle_escape", "MomentumMapExplorer": "momentum_map",

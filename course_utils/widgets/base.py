@@ -4,7 +4,8 @@ An explorer is a small class with four parts:
 
 ``_make_controls()``
     returns a dict of ipywidgets controls, built with :func:`float_slider`, :func:`log_slider`,
-    :func:`int_slider` and :func:`choice` (each has a description, a sensible range and step, a readout).
+    :func:`int_slider`, :func:`option_slider` and :func:`choice` (each has a description, a sensible range and
+    step, a readout).
 ``compute(params) -> State``
     a *pure* function of the control values (a dict) that calls the analysis layer and returns a small
     frozen dataclass. It draws nothing, so tests can call it directly.
@@ -86,7 +87,7 @@ from ..validation import check_bool, check_int, check_option, check_scalar, chec
 from .blitting import Blitter
 from .keyboard import KeyboardAccess
 
-__all__ = ["Explorer", "float_slider", "log_slider", "int_slider", "choice"]
+__all__ = ["Explorer", "float_slider", "log_slider", "int_slider", "choice", "option_slider"]
 
 _DESCRIPTION_STYLE = {"description_width": "initial"}
 _CONTROL_LAYOUT = {"width": "340px"}
@@ -242,6 +243,43 @@ def choice(description: str, options, value=None, *, buttons: bool = True, toolt
     if buttons:
         return W.ToggleButtons(tooltips=[] if tooltips is None else list(tooltips), **kwargs)
     return W.Dropdown(layout=_CONTROL_LAYOUT, **kwargs)
+
+
+def option_slider(description: str, options, value=None, *, tooltip: str | None = None) -> W.SelectionSlider:
+    """A slider over a few labelled values: a knob whose positions are runs computed in advance.
+
+    Moved like any slider (arrow keys, drag); its readout shows the position's label (``"η = 2.5"``), which is also
+    what a screen reader announces (:mod:`course_utils.widgets.keyboard`).
+
+    Parameters
+    ----------
+    description : str
+        The label shown left of the slider.
+    options : list
+        The values, or ``(label, value)`` pairs, in slider order; not empty (a ``str`` or ``dict`` is refused).
+    value : object, optional
+        Initial value, one of the options' values; the first option when None.
+    tooltip : str, optional
+        Text shown on hover; the ``description`` when None.
+
+    Returns
+    -------
+    ipywidgets.SelectionSlider
+    """
+    description = check_str(description, "description")
+    if isinstance(options, (str, bytes, dict)) or not hasattr(options, "__iter__"):
+        raise TypeError(f"`options` must be a list of values or of (label, value) pairs, got {options!r}")
+    options = list(options)
+    if not options:
+        raise ValueError("`options` must not be empty")
+    values = [o[1] if isinstance(o, tuple) and len(o) == 2 else o for o in options]
+    if value is not None and not any(value is v or _same(value, v) for v in values):
+        raise ValueError(f"`value` must be one of the `options` {values}, got {value!r}")
+    tooltip = description if tooltip is None else check_str(tooltip, "tooltip")
+    labelled = [o if isinstance(o, tuple) and len(o) == 2 else (str(o), o) for o in options]
+    return W.SelectionSlider(options=labelled, value=values[0] if value is None else value,
+                             description=description, readout=True, continuous_update=True,
+                             style=_DESCRIPTION_STYLE, layout=_CONTROL_LAYOUT, tooltip=tooltip)
 
 
 def _same(a, b) -> bool:

@@ -28,7 +28,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from ..formatting import fmt
-from .base import Explorer, choice
+from .base import Explorer, choice, option_slider
 
 __all__ = ["LandmarkExplorer", "LandmarkState"]
 
@@ -105,11 +105,11 @@ class LandmarkExplorer(Explorer):
                                  tooltips=["Cohen et al. 2021: λ_max against 2/η under full-batch GD",
                                            "Frankle et al. 2020: the barrier between copies spawned at step k",
                                            "Ainsworth et al. 2023: barriers before and after weight matching"]),
-            "lr": choice("step size (edge of stability)", eos_options, value=eos_options[-1][1]),
-            "k": choice("spawn step k", [(f"k = {k}", int(k)) for k in self.spawn.spawn_steps],
-                        value=int(self.spawn.spawn_steps[0])),
-            "width": choice("hidden width", [(f"{w} units", int(w)) for w in self.widths.widths],
-                            value=int(self.widths.widths[-1])),
+            "lr": option_slider("step size (edge of stability)", eos_options, value=eos_options[-1][1]),
+            "k": option_slider("spawn step k", [(f"k = {k}", int(k)) for k in self.spawn.spawn_steps],
+                               value=int(self.spawn.spawn_steps[0])),
+            "width": option_slider("hidden width", [(f"{w} units", int(w)) for w in self.widths.widths],
+                                   value=int(self.widths.widths[-1])),
         }
 
     def _sync_controls(self, params):

@@ -13,7 +13,7 @@ import time
 from dataclasses import dataclass
 
 EXPLORER = ".course-explorer"
-SLIDER = ".jupyter-widgets.widget-slider"
+SLIDER = ".widget-slider"  # (a SelectionSlider lacks the "jupyter-widgets" class the number sliders carry)
 FIGURE = ".jupyter-matplotlib-canvas-div, .jp-OutputArea-output img"
 
 
