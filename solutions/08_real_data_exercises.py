@@ -107,10 +107,6 @@ check("8.2", explained_fraction)
 
 
 # %% [markdown]
-# <!-- ===== end of exercises 8.1–8.2 (helper A) ===== -->
-#
-# <!-- ===== exercises 8.3–8.4 (helper B) ===== -->
-#
 # ## Exercise 8.3 — where the sharpness hovers
 #
 # Section 3 of the chapter measured $\lambda_{\max}$ every few steps of full-batch gradient descent and compared the
@@ -151,51 +147,44 @@ def plateau_ratio(steps, lambda_max, lr):
 check("8.3", plateau_ratio)
 
 # %% [markdown]
-# ## Exercise 8.4 — filter normalisation of a direction
+# ## Exercise 8.4 — how noisy is a minibatch gradient?
 #
-# Section 2 compared two minima along random directions *filter-normalised* to each minimum (Li et al. 2018). A
-# network's parameters are given layer by layer, as a list of `(W, b)` pairs; layer $\ell$ computes
-# $h_\ell = \phi(h_{\ell-1} W_\ell + b_\ell)$ with `W` of shape `(inputs, outputs)`. A *filter* is one output unit of
-# a layer. Write `filter_normalize(direction, weights)`: given a random direction and the weights θ, both as such
-# lists with the same shapes, return a new list of `(W, b)` pairs in which every filter of the direction has been
-# rescaled to the norm of the same filter of θ (divide by the direction's filter norm plus $10^{-10}$, as Li et
-# al.'s code does), and in which the direction's biases are zero (the `surfaces` module's default). Do not modify
-# the arrays you are given.
+# Section 2 compared a small batch (8 images) with the full batch. What the small batch adds is noise: its gradient
+# is the average of the per-example gradients $g_i$ of a few examples instead of all $N$. Write
+# `minibatch_noise(grads, batch_size)`: given the per-example gradients at one point, as the rows of `grads`
+# (shape $(N, P)$), and a batch size $B$ with $1 \le B \le N$, return the expected squared distance
+# $\mathbb E\,\|\hat g_B - g\|^2$ between a minibatch gradient $\hat g_B$ (the mean of $B$ rows) and the full-batch
+# gradient $g$ (the mean of all rows), when the batch holds $B$ **different** examples drawn uniformly — as one batch of
+# a shuffled epoch does. Return one float; do not modify `grads`. (Check your formula at $B = 1$ and $B = N$.)
 #
-# *Expected output:* `✓ Exercise 8.4 (Filter normalisation of a direction): passed — all 8 cases`.
+# *Expected output:* `✓ Exercise 8.4 (How noisy is a minibatch gradient?): passed — all 10 cases`.
 
 # %%
-def filter_normalize(direction, weights):
-    """Li et al.'s filter normalisation of a direction, layer by layer.
+def minibatch_noise(grads, batch_size):
+    """The expected squared error of a minibatch gradient, batches of distinct examples.
 
     Parameters
     ----------
-    direction : list of (W, b)
-        The direction, W of shape (inputs, outputs) and b of shape (outputs,) per layer.
-    weights : list of (W, b)
-        The network's weights θ, same shapes.
+    grads : array, shape (N, P)
+        Per-example gradients, one per row.
+    batch_size : int
+        B, between 1 and N.
 
     Returns
     -------
-    list of (W, b)
-        The normalised direction.
+    float
+        E‖mean of B distinct rows − mean of all rows‖².
     """
-    ### BEGIN SOLUTION: return a new list of (W, b) pairs, normalised as described above
-    out = []
-    for (Wd, bd), (Wt, _) in zip(direction, weights):
-        scale = np.linalg.norm(Wt, axis=0) / (np.linalg.norm(Wd, axis=0) + 1e-10)
-        out.append((Wd * scale, np.zeros_like(bd)))
-    return out
+    ### BEGIN SOLUTION: return the one number the exercise above asks for
+    G = np.asarray(grads, dtype=float)
+    N = G.shape[0]
+    spread = np.mean(np.sum((G - G.mean(axis=0)) ** 2, axis=1))  # (1/N) Σ ‖g_i − g‖²
+    return float(spread * (N - batch_size) / (batch_size * (N - 1)))
     ### END SOLUTION
 
 
 # %%
-check("8.4", filter_normalize)
-
-# %% [markdown]
-# <!-- ===== end of exercises 8.3–8.4 ===== -->
-#
-# <!-- ===== exercises 8.5–8.6 (helper C) ===== -->
+check("8.4", minibatch_noise)
 
 # %% [markdown]
 # ## Exercise 8.5 — the error barrier of a straight path
@@ -281,5 +270,3 @@ def stable_spawn_step(spawn_steps, barriers, threshold):
 # %%
 check("8.6", stable_spawn_step)
 
-# %% [markdown]
-# <!-- ===== end of exercises 8.5–8.6 ===== -->

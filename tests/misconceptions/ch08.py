@@ -7,7 +7,7 @@ from . import Corpus
 corpus = Corpus()
 wrong, right = corpus.wrong, corpus.right
 
-# ===== 8.1–8.2 (helper A) =====
+# ===== 8.1–8.2 =====
 
 # --- 8.1 count_outliers(eigenvalues, k) ------------------------------------------------------------------------
 
@@ -148,10 +148,7 @@ def explained_by_projection(thetas, k):
     return float(np.sum((M @ Vt[:k].T) ** 2) / np.sum(M**2))
 
 
-# ===== end of 8.1–8.2 =====
-
-
-# ===== 8.3–8.4 (helper B) =====
+# ===== 8.3–8.4 =====
 
 # --- 8.3 plateau_ratio(steps, lambda_max, lr) -----------------------------------------------------------------
 
@@ -223,87 +220,76 @@ def plateau_sorted_middle(steps, lambda_max, lr):
     return middle / (2 / lr)
 
 
-# --- 8.4 filter_normalize(direction, weights) -----------------------------------------------------------------
+# --- 8.4 minibatch_noise(grads, batch_size) ------------------------------------------------------------------
 
 
-@wrong("8.4", r"whole direction by one number")
-def fn_global(direction, weights):
-    """rescales the whole direction to the norm of all the weights"""
-    d = np.sqrt(sum(np.sum(W**2) for W, _ in direction))
-    w = np.sqrt(sum(np.sum(W**2) for W, _ in weights))
-    return [(W * w / d, np.zeros_like(b)) for W, b in direction]
+def _spread(G):
+    G = np.asarray(G, dtype=float)
+    return float(np.mean(np.sum((G - G.mean(axis=0)) ** 2, axis=1)))
 
 
-@wrong("8.4", r"single scale factor")
-def fn_per_layer(direction, weights):
-    """matches each layer's Frobenius norm instead of each filter's"""
-    return [(Wd * np.linalg.norm(Wt) / (np.linalg.norm(Wd) + 1e-10), np.zeros_like(bd))
-            for (Wd, bd), (Wt, _) in zip(direction, weights)]
+@wrong("8.4", r"drawn with replacement")
+def noise_with_replacement(grads, batch_size):
+    """divides the spread by B: the i.i.d. formula, as if the batch could repeat examples"""
+    return _spread(grads) / batch_size
 
 
-@wrong("8.4", r"normalised rows of W")
-def fn_rows(direction, weights):
-    """treats rows of W (a unit's outgoing weights) as filters"""
-    return [(Wd * (np.linalg.norm(Wt, axis=1) / (np.linalg.norm(Wd, axis=1) + 1e-10))[:, None], np.zeros_like(bd))
-            for (Wd, bd), (Wt, _) in zip(direction, weights)]
+@wrong("8.4", r"falls like 1/B²")
+def noise_over_b_squared(grads, batch_size):
+    """divides by B² (the variance of a sum of B terms forgotten)"""
+    N = len(grads)
+    return _spread(grads) * (N - batch_size) / (N - 1) / batch_size ** 2
 
 
-@wrong("8.4", r"norm 1")
-def fn_unit_filters(direction, weights):
-    """normalises each filter to unit length"""
-    return [(Wd / (np.linalg.norm(Wd, axis=0) + 1e-10), np.zeros_like(bd)) for Wd, bd in direction]
+@wrong("8.4", r"around zero")
+def noise_uncentred(grads, batch_size):
+    """uses the rows' squared norms instead of their deviations from the mean"""
+    N = len(grads)
+    return float(np.mean(np.sum(np.asarray(grads) ** 2, axis=1))) * (N - batch_size) / ((N - 1) * batch_size)
 
 
-@wrong("8.4", r"biases are unchanged")
-def fn_keeps_biases(direction, weights):
-    """normalises the filters but leaves the direction's biases as drawn"""
-    return [(Wd * np.linalg.norm(Wt, axis=0) / (np.linalg.norm(Wd, axis=0) + 1e-10), bd.copy())
-            for (Wd, bd), (Wt, _) in zip(direction, weights)]
+@wrong("8.4", r"one overall mean")
+def noise_one_mean(grads, batch_size):
+    """centres on the mean of all entries instead of the mean gradient vector"""
+    G = np.asarray(grads, dtype=float)
+    N = len(G)
+    return float(np.mean(np.sum((G - G.mean()) ** 2, axis=1))) * (N - batch_size) / ((N - 1) * batch_size)
 
 
-@wrong("8.4", r"equal the weights' biases")
-def fn_copies_biases(direction, weights):
-    """sets the direction's biases to the weights' biases"""
-    return [(Wd * np.linalg.norm(Wt, axis=0) / (np.linalg.norm(Wd, axis=0) + 1e-10), bt.copy())
-            for (Wd, _), (Wt, bt) in zip(direction, weights)]
+@wrong("8.4", r"factor N/\(N − 1\)")
+def noise_fpc_over_n(grads, batch_size):
+    """uses (N − B)/N as the finite-population factor"""
+    N = len(grads)
+    return _spread(grads) * (N - batch_size) / (N * batch_size)
 
 
-@wrong("8.4", r"changed the arrays it was given")
-def fn_in_place(direction, weights):
-    """rescales the caller's direction in place"""
-    for (Wd, bd), (Wt, _) in zip(direction, weights):
-        Wd *= np.linalg.norm(Wt, axis=0) / (np.linalg.norm(Wd, axis=0) + 1e-10)
-        bd[...] = 0.0
-    return direction
+@wrong("8.4", r"changed the array it was given")
+def noise_centres_in_place(grads, batch_size):
+    """centres the caller's array in place"""
+    N = len(grads)
+    grads -= grads.mean(axis=0)
+    return float(np.mean(np.sum(grads ** 2, axis=1))) * (N - batch_size) / ((N - 1) * batch_size)
 
 
 @right("8.4")
-def fn_column_loop(direction, weights):
-    """an explicit loop over the columns"""
-    out = []
-    for (Wd, bd), (Wt, _) in zip(direction, weights):
-        W = np.empty_like(Wd)
-        for j in range(Wd.shape[1]):
-            W[:, j] = Wd[:, j] * np.sqrt(np.sum(Wt[:, j] ** 2)) / (np.sqrt(np.sum(Wd[:, j] ** 2)) + 1e-10)
-        out.append((W, np.zeros(bd.shape)))
-    return out
+def noise_trace_of_covariance(grads, batch_size):
+    """the trace of the rows' covariance (divided by N), times (1/B − 1/N)·N/(N − 1)"""
+    G = np.asarray(grads, dtype=float)
+    N = len(G)
+    total = float(np.trace(np.atleast_2d(np.cov(G.T, bias=True))))
+    return total * (1 / batch_size - 1 / N) * N / (N - 1)
 
 
 @right("8.4")
-def fn_einsum(direction, weights):
-    """column norms with einsum, broadcasting with keepdims"""
-    out = []
-    for (Wd, bd), (Wt, _) in zip(direction, weights):
-        nd = np.sqrt(np.einsum("ij,ij->j", Wd, Wd))[None, :]
-        nt = np.sqrt(np.einsum("ij,ij->j", Wt, Wt))[None, :]
-        out.append((nt * Wd / (nd + 1e-10), 0.0 * bd))
-    return out
+def noise_second_moment(grads, batch_size):
+    """mean squared row norm minus the squared norm of the mean row, then the without-replacement factor"""
+    G = np.asarray(grads, dtype=float)
+    N = len(G)
+    spread = float(np.mean(np.einsum("ij,ij->i", G, G)) - G.mean(axis=0) @ G.mean(axis=0))
+    return spread * (N - batch_size) / (batch_size * (N - 1))
 
 
-# ===== end of 8.3–8.4 =====
-
-
-# ===== 8.5–8.6 (helper C) =====
+# ===== 8.5–8.6 =====
 
 # --- 8.5 error_barrier(predict, theta_a, theta_b, X, y, n) ----------------------------------------------------
 
@@ -489,4 +475,3 @@ def spawn_suffix_max(spawn_steps, barriers, threshold):
     return int(steps[stable[0]]) if stable.size else None
 
 
-# ===== end of 8.5–8.6 =====

@@ -7,8 +7,8 @@ diagnoses without giving the answer (see :mod:`course_utils.grading`); the misco
 Exercise 8.1: ``answer(eigenvalues, k)`` counts the outliers of a spectrum: among the ``k`` largest eigenvalues in
 descending order, the ``c`` that maximises :math:`\lambda_c/\lambda_{c+1}`. Exercise 8.2: ``answer(thetas, k)`` is the
 share of a path's squared displacement from its final point along its first ``k`` principal directions.
-Exercise 8.3: the late-phase plateau of :math:`\lambda_{\max}` in units of :math:`2/\eta`. Exercise 8.4: a
-filter-normalised direction. Exercise 8.5: the error barrier of a path (Frankle et al. 2020). Exercise 8.6: the
+Exercise 8.3: the late-phase plateau of :math:`\lambda_{\max}` in units of :math:`2/\eta`. Exercise 8.4: the expected
+squared error of a minibatch gradient, batches drawn without replacement. Exercise 8.5: the error barrier of a path (Frankle et al. 2020). Exercise 8.6: the
 spawn step from which training is stable.
 """
 
@@ -19,7 +19,7 @@ import numpy as np
 from ..cases import HIDDEN_NOTE, as_float_array, check_input_unchanged, diagnose, hidden_rng
 from ..registry import exercise
 
-# ===== exercises 8.1–8.2 (helper A: bulk and outliers, the trajectory's PCA plane) =====
+# ===== exercises 8.1–8.2: bulk and outliers, the trajectory's PCA plane =====
 
 _IN_PLACE_8 = ("Your function changed the array it was given (an in-place sort, `-=` or a slice assignment on the "
                "argument): work on a copy and leave the caller's array alone.")
@@ -188,10 +188,7 @@ def check_explained_fraction(answer, t):
         t.close(x, expected, rtol=1e-6, atol=1e-12, case=case, hint=_explained_hint(x, before, k, expected))
 
 
-# ===== end of exercises 8.1–8.2 =====
-
-
-# ===== exercises 8.3–8.4 (helper B: batch size, edge of stability) =====
+# ===== exercises 8.3–8.4: batch size, edge of stability =====
 
 # ---------------------------------------------------------------------------------------------------------------
 # 8.3 plateau_ratio(steps, lambda_max, lr): the late-phase median of the sharpness, in units of 2/η
@@ -276,125 +273,75 @@ def check_plateau_ratio(answer, t):
 
 
 # ---------------------------------------------------------------------------------------------------------------
-# 8.4 filter_normalize(direction, weights): Li et al.'s filter normalisation of a random direction, for an MLP
+# 8.4 minibatch_noise(grads, batch_size): E‖ĝ_B − g‖² for a batch drawn without replacement
 
-_FN_IN_PLACE = ("Your function changed the arrays it was given (an in-place *=, /= or slice assignment on an "
-                "argument, or an alias of it): build new arrays and leave the caller's alone.")
-_FN_TYPE = ("Return a list with one (W, b) tuple of NumPy arrays per layer, with the same shapes as the layers "
-            "you were given.")
-_FN_GLOBAL = ("You rescaled the whole direction by one number: with one scale for all layers, a layer with small "
-              "weights gets steps as large as any other. Each filter needs its own scale.")
-_FN_LAYER = ("Each weight matrix got a single scale factor (its norm matched as a whole): the normalisation works "
-             "filter by filter, so that every unit of a layer is moved in proportion to its own weights.")
-_FN_ROWS = ("You normalised rows of W. A layer computes h @ W + b: which axis of W holds one output unit's incoming "
-            "weights?")
-_FN_UNIT = ("Your filters all have norm 1: each filter of the direction must get the size of the same filter of "
-            "the weights, not a fixed size.")
-_FN_BIAS_KEPT = ("The direction's biases are unchanged: in this convention (the one the course's `surfaces` module "
-                 "uses by default) the direction does not move the biases at all.")
-_FN_BIAS_COPY = ("The direction's biases equal the weights' biases: that is another option of Li et al.'s code; here "
-                 "the direction does not move the biases at all.")
-_FN_BIAS_NORM = ("The biases were normalised like a filter: in this convention the direction does not move the "
-                 "biases at all.")
-_FN_DEFAULT = ("For each layer and each output unit, rescale the direction's incoming weights of that unit to the "
-               "norm of the same unit's weights in θ; leave the direction's biases out of the step.")
+_NOISE_IN_PLACE = ("Your function changed the array it was given (an in-place -=, /= or slice assignment on "
+                   "`grads`): work on a copy and leave the caller's array alone.")
+_NOISE_NUMBER = "Return one finite float (for instance `float(...)`), not an array, a list or None."
+_NOISE_REPLACEMENT = ("Your formula treats the B examples as drawn with replacement. Within an epoch a batch holds B "
+                      "different examples: what must your value be at B = N, when the batch is the whole data set?")
+_NOISE_B2 = ("Your value falls like 1/B²: averaging B examples divides the spread of their sum by B², but the sum's "
+             "spread itself grows with B.")
+_NOISE_UNCENTRED = ("You measured the per-example gradients' size around zero: the noise is their spread around "
+                    "the full-batch gradient g, the mean of the rows.")
+_NOISE_ALL_ENTRIES = ("You centred every entry on one overall mean: the full gradient g is a vector, one mean per "
+                      "coordinate (per column of `grads`).")
+_NOISE_N_MINUS_1 = ("Your value is off by a factor N/(N − 1): the finite-population factor of sampling without "
+                    "replacement is (N − B)/(N − 1), with the spread of the N rows averaged over N.")
+_NOISE_DEFAULT = ("Start from the spread of the N per-example gradients around their mean g, then ask how much of it "
+                  "is left in an average of B distinct examples, B = 1 … N.")
 
 
-def _fn_reference(direction, weights, *, axis=0, per="filter", bias="zero"):
-    out = []
-    for (Wd, bd), (Wt, bt) in zip(direction, weights):
-        if per == "filter":
-            Wn = Wd * (np.linalg.norm(Wt, axis=axis, keepdims=True) / (np.linalg.norm(Wd, axis=axis, keepdims=True)
-                                                                       + 1e-10))
-        elif per == "unit":
-            Wn = Wd / (np.linalg.norm(Wd, axis=axis, keepdims=True) + 1e-10)
-        else:
-            Wn = Wd * (np.linalg.norm(Wt) / (np.linalg.norm(Wd) + 1e-10))
-        b = {"zero": np.zeros_like(bd), "keep": bd, "copy": bt,
-             "norm": bd * np.linalg.norm(bt) / (np.linalg.norm(bd) + 1e-10)}[bias]
-        out.append((Wn, b))
-    return out
+def _noise_exact(G: np.ndarray, B: int) -> float:
+    """The oracle: the mean of ‖ĝ_S − g‖² over every subset S of B rows (enumerated; small N only)."""
+    from itertools import combinations
+
+    g = G.mean(axis=0)
+    return float(np.mean([np.sum((G[list(S)].mean(axis=0) - g) ** 2) for S in combinations(range(len(G)), B)]))
 
 
-def _flat(layers):
-    return np.concatenate([np.r_[np.ravel(W), np.ravel(b)] for W, b in layers])
+def _noise_mistakes(G, B):
+    N = len(G)
+    g = G.mean(axis=0)
+    spread = float(np.mean(np.sum((G - g) ** 2, axis=1)))
+    raw = float(np.mean(np.sum(G ** 2, axis=1)))
+    entries = float(np.mean(np.sum((G - G.mean()) ** 2, axis=1)))
+    fpc = (N - B) / (N - 1) if N > 1 else 0.0
+    return [(spread / B, _NOISE_REPLACEMENT), (spread * fpc / B ** 2, _NOISE_B2), (spread / B ** 2, _NOISE_B2),
+            (raw * fpc / B, _NOISE_UNCENTRED), (raw / B, _NOISE_UNCENTRED),
+            (entries * fpc / B, _NOISE_ALL_ENTRIES), (spread * (N - B) / (B * N), _NOISE_N_MINUS_1)]
 
 
-def _fn_mistakes(direction, weights):
-    def weights_only(layers):
-        return np.linalg.norm(np.concatenate([np.ravel(W) for W, _ in layers]))
-
-    w_only = weights_only(weights) / weights_only(direction)          # weights' norms only, biases aside
-    with_b = np.linalg.norm(_flat(weights)) / np.linalg.norm(_flat(direction))   # everything in one vector
-    return [
-        (_flat([(W * w_only, np.zeros_like(b)) for W, b in direction]), _FN_GLOBAL),
-        (_flat([(W * w_only, b * w_only) for W, b in direction]), _FN_GLOBAL),
-        (_flat([(W * with_b, b * with_b) for W, b in direction]), _FN_GLOBAL),
-        (_flat([(W * with_b, np.zeros_like(b)) for W, b in direction]), _FN_GLOBAL),
-        (_flat(_fn_reference(direction, weights, per="layer")), _FN_LAYER),
-        (_flat(_fn_reference(direction, weights, per="layer", bias="norm")), _FN_LAYER),
-        (_flat(_fn_reference(direction, weights, axis=1)), _FN_ROWS),
-        (_flat(_fn_reference(direction, weights, per="unit")), _FN_UNIT),
-        (_flat(_fn_reference(direction, weights, bias="keep")), _FN_BIAS_KEPT),
-        (_flat(_fn_reference(direction, weights, bias="copy")), _FN_BIAS_COPY),
-        (_flat(_fn_reference(direction, weights, bias="norm")), _FN_BIAS_NORM),
-    ]
-
-
-def _layers(rng, widths, scales):
-    return [(s * rng.standard_normal((a, b)) * rng.uniform(0.2, 3.0, size=b), s * rng.standard_normal(b))
-            for a, b, s in zip(widths[:-1], widths[1:], scales)]
-
-
-def _layers_ok(value, reference) -> bool:
-    if not isinstance(value, (list, tuple)) or len(value) != len(reference):
-        return False
-    for layer, (W, b) in zip(value, reference):
-        if not (isinstance(layer, (list, tuple)) and len(layer) == 2):
-            return False
-        if any(as_float_array(v, np.shape(r)) is None for v, r in zip(layer, (W, b))):
-            return False
-    return True
-
-
-@exercise("8.4", title="Filter normalisation of a direction", budget=2.0)
-def check_filter_normalize(answer, t):
-    """answer(direction, weights) -> [(W', b'), ...]: each column of W' has the norm of the same column of θ's W;
-    biases zero."""
+@exercise("8.4", title="How noisy is a minibatch gradient?", budget=2.0)
+def check_minibatch_noise(answer, t):
+    """answer(grads (N, P), batch_size B) -> E‖mean of B distinct rows − mean of all rows‖², a float."""
     hidden = hidden_rng()
-    rng = np.random.default_rng(4)
-    cases = [(_layers(rng, (3, 4, 2), (1.0, 1.0)), _layers(rng, (3, 4, 2), (0.5, 2.0)),
-              "a 3-4-2 network (two layers, biases non-zero)")]
-    cases.append((_layers(rng, (5, 3, 3, 1), (1.0, 1.0, 1.0)), _layers(rng, (5, 3, 3, 1), (3.0, 0.1, 1.0)),
-                  "a 5-3-3-1 network whose layers have very different scales"))
-    for _ in range(2):
-        widths = tuple(int(w) for w in hidden.integers(1, 7, size=int(hidden.integers(3, 5))))
-        widths = (int(hidden.integers(2, 6)),) + widths[1:]
-        cases.append((_layers(hidden, widths, np.ones(len(widths) - 1)),
-                      _layers(hidden, widths, hidden.uniform(0.1, 3.0, size=len(widths) - 1)),
-                      f"a random {'-'.join(map(str, widths))} network {HIDDEN_NOTE}"))
-    for direction, weights, case in cases:
-        expected = _fn_reference(direction, weights)
-        args = [[(W.copy(), b.copy()) for W, b in direction], [(W.copy(), b.copy()) for W, b in weights]]
-        before = [[(W.copy(), b.copy()) for W, b in a] for a in args]
-        value = answer(*args)
-        check_input_unchanged(t, before, args, case=case + ": the inputs after the call",
-                              message="your function modified its input arrays", hint=_FN_IN_PLACE)
-        if not _layers_ok(value, expected):
-            t.fail("expected a list of (W, b) pairs shaped like the layers given", case=case, hint=_FN_TYPE)
+    base = np.random.default_rng(8)
+    G6 = base.standard_normal((6, 3)) + np.array([2.0, -1.0, 0.5])  # the rows share a mean far from 0
+    cases = [(G6, 1, "6 per-example gradients in 3-D, B = 1"), (G6, 3, "the same 6 gradients, B = 3"),
+             (G6, 6, "the same 6 gradients, B = 6 (the whole data set)")]
+    G9 = base.standard_normal((9, 5)) * np.array([1.0, 3.0, 0.1, 1.0, 2.0]) + 1.0
+    cases.append((G9, 4, "9 per-example gradients in 5-D with unequal spreads, B = 4"))
+    N = int(hidden.integers(5, 10))
+    Gh = hidden.standard_normal((N, int(hidden.integers(2, 6)))) + hidden.standard_normal()
+    cases.append((Gh, int(hidden.integers(2, N)), f"{N} random per-example gradients {HIDDEN_NOTE}"))
+    for G, B, case in cases:
+        expected = _noise_exact(G, B)
+        arg = G.copy()
+        value = answer(arg, B)
+        check_input_unchanged(t, [G], [arg], case=case + ": `grads` after the call",
+                              message="your function modified `grads`", hint=_NOISE_IN_PLACE)
+        x = as_float_array(value, ())
+        if x is None:
+            t.fail(f"expected one finite number, got {type(value).__name__}", case=case, hint=_NOISE_NUMBER)
             continue
-        got = _flat([(np.asarray(W, dtype=float), np.asarray(b, dtype=float)) for W, b in value])
-        hint = diagnose(got, _fn_mistakes(direction, weights), _FN_DEFAULT, expected=_flat(expected), rtol=1e-6)
-        t.close(got, _flat(expected), case=case, rtol=1e-6, atol=1e-9, hint=hint)
+        t.close(float(x), expected, case=case, rtol=1e-9, atol=1e-12,
+                hint=diagnose(float(x), _noise_mistakes(G, B), _NOISE_DEFAULT, expected=expected, rtol=1e-9))
 
 
-# ===== end of exercises 8.3–8.4 =====
-
-
-# ===== exercises 8.5–8.6 (helper C: mode connectivity, spawn step) =====
+# ===== exercises 8.5–8.6: mode connectivity, spawn step =====
 # 8.5 — the error barrier of a straight path (Frankle et al. 2020), from a function that returns class scores.
 # 8.6 — the spawn step: the earliest spawn step from which the instability stays below a threshold.
-
 
 
 def _tanh_scores(theta, X, h=4, C=3):
@@ -575,4 +522,3 @@ def check_stable_spawn_step(answer, t):
                                                                        expected))
 
 
-# ===== end of exercises 8.5–8.6 =====
