@@ -23,7 +23,7 @@ from __future__ import annotations
 import numpy as np
 
 from . import randomness
-from .validation import check_array, check_int, check_option, check_rng, check_scalar
+from .validation import check_array, check_bool, check_int, check_option, check_rng, check_scalar
 
 __all__ = [
     "two_moons",
@@ -435,10 +435,13 @@ def standardize(X, mean=None, std=None) -> tuple[np.ndarray, np.ndarray, np.ndar
     return (X - mean) / std, mean, std
 
 
+_standardize = standardize  # digits() has an argument of that name
+
 N_DIGITS = 1797  # examples in scikit-learn's bundled digits set (load_digits)
 
 
-def digits(test_frac: float = 0.25, n_train: int | None = None, rng=0):
+def digits(test_frac: float = 0.25, n_train: int | None = None, rng=0, *, n_classes: int = 10,
+           standardize: bool = True):
     r"""Real data: the 8×8 handwritten digits bundled with scikit-learn, split and standardised.
 
     The 1,797 images (10 classes, about 180 each; UCI's optical-recognition test set) ship inside
@@ -448,8 +451,10 @@ def digits(test_frac: float = 0.25, n_train: int | None = None, rng=0):
       test images, so both sets hold every class in its proportion. Which images go where is drawn from
       ``rng``.
     * ``n_train`` keeps a class-balanced subset of the training set (class sizes differ by at most one), for
-      experiments that must run many full-batch steps in seconds.
-    * The inputs are **standardised with the training set's statistics**: :math:`z = (x - \mu)/\sigma` per
+      experiments that must run many full-batch steps in seconds; ``n_classes`` keeps only the digits
+      ``0 … n_classes − 1`` (before the split).
+    * With ``standardize=False`` the inputs are the raw intensities divided by 16, in :math:`[0, 1]` (not centred).
+      Otherwise they are **standardised with the training set's statistics**: :math:`z = (x - \mu)/\sigma` per
       pixel, :math:`\sigma = 1` for the pixels that never vary in the training set (the image's corners); the
       test set uses the same :math:`\mu, \sigma`.
     * Both sets are shuffled, float64, C-contiguous; labels are int64 in ``0 … 9``.
@@ -465,6 +470,10 @@ def digits(test_frac: float = 0.25, n_train: int | None = None, rng=0):
         all of them when omitted.
     rng : numpy.random.Generator or int
         The split's randomness. Default 0.
+    n_classes : int
+        Keep the digits ``0 … n_classes − 1`` only, ``2 ≤ n_classes ≤ 10``. Default 10.
+    standardize : bool
+        Standardise with the training statistics (default), or keep the intensities in :math:`[0, 1]`.
 
     Returns
     -------
@@ -476,8 +485,8 @@ def digits(test_frac: float = 0.25, n_train: int | None = None, rng=0):
     Raises
     ------
     ValueError
-        If ``test_frac`` is outside ``(0, 1)`` or leaves a class without training images, or if ``n_train``
-        is below 10 or above the training set's size.
+        If ``test_frac`` is outside ``(0, 1)`` or leaves a class without training images, if ``n_train``
+        is below ``n_classes`` or above the training set's size, or if ``n_classes`` is outside 2 … 10.
 
     Examples
     --------
@@ -489,6 +498,8 @@ def digits(test_frac: float = 0.25, n_train: int | None = None, rng=0):
     """
     test_frac = check_scalar(test_frac, "test_frac", low=0, high=1, low_inclusive=False, high_inclusive=False)
     rng = check_rng(rng)
+    n_classes = check_int(n_classes, "n_classes", low=2, high=10)
+    standardize = check_bool(standardize, "standardize")
     # imported here: scikit-learn costs ~0.5 s to import and only this loader needs it
     from sklearn.datasets import load_digits
 
@@ -496,7 +507,7 @@ def digits(test_frac: float = 0.25, n_train: int | None = None, rng=0):
     X_all = np.asarray(bunch.data, dtype=np.float64)
     y_all = np.asarray(bunch.target, dtype=np.int64)
     train_idx, test_idx = [], []
-    for c in range(10):
+    for c in range(n_classes):
         members = np.flatnonzero(y_all == c)
         members = members[rng.permutation(members.size)]
         n_test = int(np.ceil(test_frac * members.size))
@@ -507,12 +518,12 @@ def digits(test_frac: float = 0.25, n_train: int | None = None, rng=0):
         train_idx.append(members[n_test:])
     n_available = sum(t.size for t in train_idx)
     if n_train is not None:
-        n_train = check_int(n_train, "n_train", low=10)
+        n_train = check_int(n_train, "n_train", low=n_classes)
         if n_train > n_available:
             raise ValueError(f"`n_train`={n_train} exceeds the {n_available} training images that "
                              f"`test_frac`={test_frac:g} leaves; use at most {n_available}")
         # a balanced subset: the first n_c of each class's shuffled members
-        sizes = _class_sizes(n_train, 10)
+        sizes = _class_sizes(n_train, n_classes)
         if np.any(sizes > np.array([t.size for t in train_idx])):
             raise ValueError(f"`n_train`={n_train} needs {sizes.max()} images of every class; some class has "
                              "fewer training images; use a smaller `n_train` or `test_frac`")
@@ -520,8 +531,11 @@ def digits(test_frac: float = 0.25, n_train: int | None = None, rng=0):
     train = np.concatenate(train_idx)
     test = np.concatenate(test_idx)
     train, test = train[rng.permutation(train.size)], test[rng.permutation(test.size)]
-    Z_train, mean, std = standardize(X_all[train])
-    Z_test, _, _ = standardize(X_all[test], mean, std)
+    if standardize:
+        Z_train, mean, std = _standardize(X_all[train])
+        Z_test, _, _ = _standardize(X_all[test], mean, std)
+    else:
+        Z_train, Z_test = X_all[train] / 16.0, X_all[test] / 16.0
     Z_train = np.ascontiguousarray(randomness.perturb(Z_train, salt=81), dtype=np.float64)
     Z_test = np.ascontiguousarray(randomness.perturb(Z_test, salt=82), dtype=np.float64)
     return Z_train, Z_test, y_all[train].copy(), y_all[test].copy()

@@ -9,6 +9,10 @@ with Hessian-vector products only: the top ``k`` eigenvalues by Lanczos (:func:`
 and the whole density by stochastic Lanczos quadrature (:func:`~.curvature.slq_density`).
 :func:`spectrum_summary` turns those into the numbers the chapter asserts on.
 
+:func:`outliers_by_classes` repeats the measurement on the first :math:`C` digits for several :math:`C`, with the
+inputs as raw intensities or standardised, to see where the outliers' gap falls (at :math:`C - 1` on raw intensities
+at this scale; no gap on standardised inputs).
+
 The result is cached per kernel (hashable settings in, a :class:`DigitsSpectrum` out), so the chapter's explorer
 can redraw a setting the chapter already computed without recomputing it.
 
@@ -33,7 +37,8 @@ from .randomness import default_rng
 from .real_data import N_CLASSES, digits_task, held_out_accuracy
 from .validation import check_array, check_instance, check_int, check_layer_widths, check_scalar, check_vector
 
-__all__ = ["SpectrumSummary", "DigitsSpectrum", "spectrum_summary", "class_mean_overlap", "digits_spectrum"]
+__all__ = ["SpectrumSummary", "DigitsSpectrum", "ClassOutliers", "spectrum_summary", "class_mean_overlap",
+           "digits_spectrum", "outliers_by_classes"]
 
 
 class SpectrumSummary(NamedTuple):
@@ -231,3 +236,98 @@ def _digits_spectrum(hidden, n_train, steps, lr, seed, k, slq_steps, slq_starts)
     summary = spectrum_summary(top, density, model.dim)
     return DigitsSpectrum(top=top.copy(), density=density, summary=summary, losses=losses,
                           test_accuracy=held_out_accuracy(task, theta), dim=model.dim, class_overlap=overlap)
+
+
+class ClassOutliers(NamedTuple):
+    r"""Top Hessian eigenvalues of digits classifiers trained on the first :math:`C` classes, for several :math:`C`.
+
+    Parameters
+    ----------
+    classes : tuple of int
+        The numbers of classes :math:`C`.
+    tops : tuple of ndarray
+        For each :math:`C`, the top ``k`` eigenvalues, decreasing, shape ``(k,)``.
+    gap_at : ndarray of int, shape (len(classes),)
+        For each :math:`C`, the index :math:`i` (1-based) of the largest ratio :math:`\lambda_i/\lambda_{i+1}` among
+        :math:`i = 1 … k - 2`: the number of eigenvalues above the widest gap.
+    gap_ratio : ndarray, shape (len(classes),)
+        That largest ratio.
+    ratio_below_c : ndarray, shape (len(classes),)
+        :math:`\lambda_{C-1}/\lambda_C`: the gap after :math:`C - 1` eigenvalues.
+    test_accuracy : ndarray, shape (len(classes),)
+        Each network's accuracy on its classes' test images.
+    """
+
+    classes: tuple
+    tops: tuple
+    gap_at: np.ndarray
+    gap_ratio: np.ndarray
+    ratio_below_c: np.ndarray
+    test_accuracy: np.ndarray
+
+
+def outliers_by_classes(classes=(3, 5, 10), *, hidden=(32,), standardize: bool = False, steps: int = 200,
+                        lr: float = 0.1, seed: int = 0, k: int = 16) -> ClassOutliers:
+    r"""Where the gap in the top of the Hessian spectrum falls, for classifiers of :math:`C` digits.
+
+    For each :math:`C`, a 64-``hidden``-:math:`C` tanh network with softmax cross-entropy is trained on all the
+    training images of the digits ``0 … C-1`` (:func:`~.real_data.digits_task` with ``n_classes=C``) by ``steps``
+    steps of full-batch gradient descent from the Xavier initialisation drawn with ``seed``; its top ``k``
+    Hessian eigenvalues are computed by Lanczos (start vector from ``seed + 1``). Cached per kernel.
+
+    The Gauss–Newton part of a softmax cross-entropy Hessian is :math:`\frac1N\sum_i J_i^\top(\operatorname{diag}
+    p_i - p_i p_i^\top) J_i`, and each middle factor has rank :math:`C - 1` (its rows sum to zero); Papyan (2019)
+    traces the outliers to the class means of the per-example terms. A gap after :math:`C - 1` eigenvalues is what
+    that structure predicts when the class means dominate.
+
+    Parameters
+    ----------
+    classes : tuple of int
+        Numbers of classes, each in 2 … 10, at least ``2`` smaller than ``k``. Default ``(3, 5, 10)``.
+    hidden : int or sequence of int
+        Hidden widths. Default ``(32,)``.
+    standardize : bool
+        Standardised inputs, or raw intensities in :math:`[0, 1]` (default: raw).
+    steps : int
+        Gradient-descent steps, ``>= 0``. Default 200.
+    lr : float
+        Learning rate, ``> 0``. Default 0.1.
+    seed : int
+        Initialisation seed (through ``COURSE_SEED``). Default 0.
+    k : int
+        Top eigenvalues per network, ``>= max(classes) + 2``. Default 16.
+
+    Returns
+    -------
+    ClassOutliers
+    """
+    if isinstance(classes, (str, bytes)) or not hasattr(classes, "__len__") or len(classes) == 0:
+        raise TypeError(f"`classes` must be a non-empty tuple of ints, got {classes!r}")
+    classes = tuple(check_int(c, "classes", low=2, high=N_CLASSES) for c in classes)
+    hidden = tuple(check_layer_widths(hidden))
+    standardize = bool(check_instance(standardize, "standardize", (bool, np.bool_)))
+    steps = check_int(steps, "steps", low=0)
+    lr = float(check_scalar(lr, "lr", low=0, low_inclusive=False))
+    seed = check_int(seed, "seed", low=0)
+    k = check_int(k, "k", low=max(classes) + 2)
+    return _outliers_by_classes(classes, hidden, standardize, steps, lr, seed, k)
+
+
+@lru_cache(maxsize=8)
+def _outliers_by_classes(classes, hidden, standardize, steps, lr, seed, k) -> ClassOutliers:
+    tops, accuracy = [], []
+    for c in classes:
+        task = digits_task(hidden=hidden, n_classes=c, standardize=standardize)
+        model = task.model
+        theta = model.init(default_rng(seed))
+        if steps:
+            theta = run(model, gd(), theta, steps=steps, lr=lr, record_every=steps).final_theta
+        pairs = lanczos_eigenpairs(model.make_hvp(theta), model.dim, k=k, rng=default_rng(seed + 1), tol=1e-8)
+        tops.append(np.sort(pairs.values)[::-1].copy())
+        accuracy.append(held_out_accuracy(task, theta))
+    ratios = [top[:-2] / top[1:-1] for top in tops]  # λ_i / λ_{i+1}, i = 1 … k-2
+    return ClassOutliers(classes=classes, tops=tuple(tops),
+                         gap_at=np.array([int(np.argmax(r)) + 1 for r in ratios]),
+                         gap_ratio=np.array([float(np.max(r)) for r in ratios]),
+                         ratio_below_c=np.array([float(top[c - 2] / top[c - 1]) for top, c in zip(tops, classes)]),
+                         test_accuracy=np.array(accuracy))

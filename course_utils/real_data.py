@@ -31,7 +31,15 @@ import numpy as np
 
 from .data import digits
 from .models import MLP
-from .validation import check_instance, check_layer_widths, check_option, check_scalar, check_vector
+from .validation import (
+    check_bool,
+    check_instance,
+    check_int,
+    check_layer_widths,
+    check_option,
+    check_scalar,
+    check_vector,
+)
 
 __all__ = ["DigitsTask", "digits_task", "held_out_accuracy", "held_out_loss", "N_CLASSES"]
 
@@ -59,12 +67,13 @@ class DigitsTask(NamedTuple):
     targets_test: np.ndarray
 
 
-def _one_hot(labels: np.ndarray) -> np.ndarray:
-    return np.eye(N_CLASSES)[labels]
+def _one_hot(labels: np.ndarray, n_classes: int = N_CLASSES) -> np.ndarray:
+    return np.eye(n_classes)[labels]
 
 
 def digits_task(hidden=(32,), *, loss: str = "cross_entropy", activation: str = "tanh", n_train: int | None = None,
-                test_frac: float = 0.25, data_seed: int = 0) -> DigitsTask:
+                test_frac: float = 0.25, data_seed: int = 0, n_classes: int = N_CLASSES,
+                standardize: bool = True) -> DigitsTask:
     r"""The digits task: an MLP 64-``hidden``-10 on the training images, and the test set.
 
     Built once per kernel and setting (a least-recently-used cache of 16 settings): calling it again with the
@@ -84,6 +93,10 @@ def digits_task(hidden=(32,), *, loss: str = "cross_entropy", activation: str = 
         Fraction of each class held out, in ``(0, 1)``. Default 0.25 (454 test images).
     data_seed : int
         Seed of the train/test split (through ``COURSE_SEED`` like every seed). Default 0.
+    n_classes : int
+        Keep the digits ``0 … n_classes − 1`` only (2 … 10); the network then has ``n_classes`` outputs. Default 10.
+    standardize : bool
+        Standardised inputs (default), or the raw intensities in :math:`[0, 1]` (:func:`~.data.digits`).
 
     Returns
     -------
@@ -93,17 +106,24 @@ def digits_task(hidden=(32,), *, loss: str = "cross_entropy", activation: str = 
     loss = check_option(loss, "loss", ["cross_entropy", "mse"])
     activation = check_option(activation, "activation", ["tanh", "relu", "linear"])
     test_frac = check_scalar(test_frac, "test_frac", low=0, high=1, low_inclusive=False, high_inclusive=False)
-    return _digits_task(hidden, loss, activation, n_train, test_frac, data_seed)
+    n_classes = check_int(n_classes, "n_classes", low=2, high=N_CLASSES)
+    standardize = check_bool(standardize, "standardize")
+    data_seed = check_int(data_seed, "data_seed", low=0)  # a seed, not a Generator: the cache key must be hashable
+    if n_train is not None:
+        n_train = check_int(n_train, "n_train", low=n_classes)
+    return _digits_task(hidden, loss, activation, n_train, test_frac, data_seed, n_classes, standardize)
 
 
 @lru_cache(maxsize=16)
-def _digits_task(hidden, loss, activation, n_train, test_frac, data_seed) -> DigitsTask:
-    X_train, X_test, y_train, y_test = digits(test_frac=test_frac, n_train=n_train, rng=data_seed)
+def _digits_task(hidden, loss, activation, n_train, test_frac, data_seed, n_classes, standardize) -> DigitsTask:
+    X_train, X_test, y_train, y_test = digits(test_frac=test_frac, n_train=n_train, rng=data_seed,
+                                              n_classes=n_classes, standardize=standardize)
     if loss == "mse":
-        model = MLP(X_train, _one_hot(y_train), hidden=hidden, activation=activation, loss="mse")
-        targets_test = _one_hot(y_test)
+        model = MLP(X_train, _one_hot(y_train, n_classes), hidden=hidden, activation=activation, loss="mse")
+        targets_test = _one_hot(y_test, n_classes)
     else:
-        model = MLP(X_train, y_train, hidden=hidden, activation=activation, loss="cross_entropy")
+        model = MLP(X_train, y_train, hidden=hidden, activation=activation, loss="cross_entropy",
+                    n_outputs=n_classes)
         targets_test = y_test
     return DigitsTask(model, X_test, y_test, targets_test)
 

@@ -167,20 +167,58 @@ fig
 # %% [markdown]
 # **What we see, next to the papers.** The bulk is there: about two thirds of the 1,210 eigenvalues lie within 1 %
 # of $\lambda_{\max}$ (the density's spike at zero), and a tail of large eigenvalues carries the curvature — the top
-# 10 hold about a fifth of the trace. But **the miniature does not reproduce Papyan's $C$ separated outliers**: the
-# top of the spectrum falls off smoothly, $\lambda_{10}/\lambda_{11}$ is 1.02 to 1.09 over 14 seeds, and the largest
-# step among the top 20 is usually between $\lambda_1$ and $\lambda_2$, not after the tenth. We saw no gap at $C$
-# at any of the training steps we checked (0 to 400), nor with 8 or 32 hidden units, the full training set, MSE or
-# ReLU (we tried each; none separated ten outliers). Papyan measured networks with millions of parameters and thousands of images per class;
-# his explanation needs the class means of the gradients to dominate their within-class spread, and with 50 images
-# per class and a network this small they do not dominate enough to split off. They do point the right way: the
-# span of the 10 class-mean gradients holds about 40 % of the top-10 eigenvectors' subspace (0.34–0.46 over 19
-# draws), over forty times what a random subspace of the same size holds — the structure Papyan describes is there,
-# without the gap. (Whether the count should be $C$ or $C-1$: the softmax
-# Hessian $\operatorname{diag}(p) - pp^\top$ has rank $C-1$, and Papyan's figures show about $C$; our spectrum
-# settles neither.) One more thing the cell checks: here training *flattened* the sharpest direction —
-# $\lambda_{\max}$ ends at 14–30 % of its value at initialisation, as the softmax saturates and the Gauss–Newton
-# weights $p(1-p)$ shrink (chapter 5 follows $\lambda_{\max}$ during training, and §3 asks when it grows instead).
+# 10 hold about a fifth of the trace. But **on these standardised inputs the top of the spectrum falls off
+# smoothly**: $\lambda_{10}/\lambda_{11}$ is 1.02 to 1.12 over 19 draws, and the largest step among the top 20 is
+# usually between $\lambda_1$ and $\lambda_2$, not after the tenth. The class means do point the right way: their
+# span holds about 40 % of the top-10 eigenvectors' subspace (0.34–0.46), over forty times what a random subspace of
+# the same size holds — the structure Papyan describes is there, without the gap. One more thing the cell checks:
+# here training *flattened* the sharpest direction — $\lambda_{\max}$ ends at 14–30 % of its value at
+# initialisation, as the softmax saturates and the Gauss–Newton weights $p(1-p)$ shrink (chapter 5 follows
+# $\lambda_{\max}$ during training, and §3 asks when it grows instead).
+#
+# **Where the gap appears.** Every network above saw standardised pixels (each centred and scaled by the training
+# set). Feed the same kind of network the pixels as they come — intensities in $[0, 1]$, all non-negative — and
+# train it on the first $C$ digits only, for $C = 3, 5, 10$. Sagun et al. changed the data to move the outliers;
+# here the number of classes is the knob. **Predict:** if the outliers are one per class, after how many eigenvalues
+# should the largest gap fall — $C$, or $C - 1$? (Hint: the softmax's Hessian with respect to the logits,
+# $\operatorname{diag}(p) - pp^\top$, has rows that sum to zero.)
+
+# %%
+by_classes = hessian_outliers.outliers_by_classes((3, 5, 10))                   # raw intensities in [0, 1]
+standardised = hessian_outliers.outliers_by_classes((10,), standardize=True)    # the inputs of the cells above
+for c, at, ratio, below, acc in zip(by_classes.classes, by_classes.gap_at, by_classes.gap_ratio,
+                                    by_classes.ratio_below_c, by_classes.test_accuracy):
+    print(f"C = {c:2d} classes (raw pixels): widest gap after {at} eigenvalues (λ_i/λ_(i+1) = {ratio:.2f}); "
+          f"λ_(C-1)/λ_C = {below:.2f}; test accuracy {acc:.1%}")
+print(f"C = 10 classes, standardised pixels: widest gap after {standardised.gap_at[0]} eigenvalues "
+      f"(ratio {standardised.gap_ratio[0]:.2f}); λ_9/λ_10 = {standardised.ratio_below_c[0]:.2f}")
+# measured over COURSE_SEED 0–12 and the perturbed run (14 draws):
+assert list(by_classes.gap_at[1:]) == [4, 9]       # C = 5 and 10: the widest gap after C − 1, in all 14
+assert np.all(by_classes.ratio_below_c > 1.5)      # and a wide one: C = 3, 5, 10 measured ≥ 2.83, 2.55, 1.70
+assert standardised.ratio_below_c[0] < 1.3         # standardised: no gap after 9 (1.01–1.11)
+
+# %%
+fig, ax = plotting.new_figure(figsize=(7.5, 3.8))
+styles = plotting.series_styles(len(by_classes.classes) + 1)
+for (c, top), style in zip(zip(by_classes.classes, by_classes.tops), styles):
+    ratios = top[:-2] / top[1:-1]
+    ax.plot(np.arange(1, ratios.size + 1), ratios, label=f"C = {c}, raw pixels", **style)
+    ax.axvline(c - 1, color=style["color"], linestyle=style["linestyle"], linewidth=0.8)
+top = standardised.tops[0]
+ax.plot(np.arange(1, top.size - 1), top[:-2] / top[1:-1], label="C = 10, standardised pixels", **styles[-1])
+plotting.label_axes(ax, "Gaps in the top of the spectrum (thin lines: i = C − 1)", "i",
+                    "λ_i / λ_(i+1)")
+ax.legend(fontsize=8)
+fig
+
+# %% [markdown]
+# **Check.** $C - 1$: for $C = 5$ and $C = 10$ the widest gap falls after exactly $C - 1$ eigenvalues in every draw
+# (a ratio of 2.6–3.3 and 1.7–2.4), and for $C = 3$ after 2 in 12 of 14 draws (after 1 in the others). The count is
+# $C - 1$, not $C$, as a rank count predicts: each example's softmax Hessian $\operatorname{diag}(p) - pp^\top$ has
+# rank $C - 1$ — the direction that raises every logit at once changes no probability. Papyan's figures of large networks show about
+# $C$; at this scale we can count, and it is $C - 1$. On standardised pixels the gap is gone
+# ($\lambda_9/\lambda_{10}$ = 1.01–1.11): how the inputs are prepared changes which structure the Hessian shows, one
+# more reason to read a spectrum together with the setup that produced it.
 
 # %% [markdown]
 # ## 2. Small and large batches: sharp and flat minima
@@ -680,9 +718,9 @@ LandmarkExplorer(eos=eos8, spawn=noisy, widths=sweep)
 # - **The data (§0).** A network of 2,410 parameters reads handwritten digits at over 93 % test accuracy after a
 #   fraction of a second of training on a laptop CPU: real data, at a scale where every figure below is live.
 # - **Bulk and outliers (§1).** The trained network's Hessian has a bulk: most eigenvalues lie within 1 % of
-#   $\lambda_{\max}$ of zero, and the top eigenvectors lean towards the class-mean gradients, as Papyan explains; but
-#   at this scale the top of the spectrum tails off smoothly, without the gap after $C = 10$ outliers that the papers'
-#   large networks show.
+#   $\lambda_{\max}$ of zero, and the top eigenvectors lean towards the class-mean gradients, as Papyan explains. On
+#   raw pixels the outliers separate — after exactly $C - 1$ eigenvalues for $C = 5$ and $10$ classes, the rank of
+#   the softmax's curvature — while on standardised pixels the top of the spectrum tails off without a gap.
 # - **Small and large batches (§2).** At matched training loss, the full-batch minimum has the larger
 #   $\lambda_{\max}$ and the steeper raw line, as Keskar et al. found; it does not generalise worse here, and
 #   filter-normalised views do not call it sharper — the two measures disagree because the small-batch weights are

@@ -130,3 +130,32 @@ def test_class_mean_overlap_against_finite_differences_and_projectors():
     assert class_mean_overlap(model, theta, (outside / np.linalg.norm(outside))[:, None]) == pytest.approx(0, abs=1e-9)
     with pytest.raises(ValueError, match="orthonormal"):
         class_mean_overlap(model, theta, 2 * V)
+
+
+def test_outliers_by_classes_against_the_dense_hessian():
+    # the same networks rebuilt by hand, their Hessians dense (P = 64·2 + 2 + 2·C + C), the eigenvalues by eigvalsh
+    from course_utils.data import digits
+    from course_utils.hessian_outliers import outliers_by_classes
+    from course_utils.models import MLP
+
+    result = outliers_by_classes((3, 4), hidden=(2,), steps=20, lr=0.1, k=6)
+    for c, top, at, below in zip(result.classes, result.tops, result.gap_at, result.ratio_below_c):
+        X, _, y, _ = digits(n_classes=c, standardize=False)
+        model = MLP(X, y, hidden=(2,), activation="tanh", loss="cross_entropy", n_outputs=c)
+        theta = run(model, gd(), model.init(default_rng(0)), steps=20, lr=0.1).final_theta
+        dense = np.sort(np.linalg.eigvalsh(model.hessian(theta)))[::-1][:6]
+        np.testing.assert_allclose(top, dense, rtol=1e-6, atol=1e-10)
+        ratios = dense[:-2] / dense[1:-1]
+        assert at == int(np.argmax(ratios)) + 1
+        assert below == pytest.approx(dense[c - 2] / dense[c - 1], rel=1e-6)
+
+
+def test_outliers_by_classes_validates():
+    from course_utils.hessian_outliers import outliers_by_classes
+
+    with pytest.raises(ValueError, match="classes"):
+        outliers_by_classes((1, 3))
+    with pytest.raises(ValueError, match="k"):
+        outliers_by_classes((10,), k=11)
+    with pytest.raises(TypeError, match="classes"):
+        outliers_by_classes("10")

@@ -287,6 +287,7 @@ OVERRIDES = {
         "density": __import__("course_utils.curvature").curvature.slq_density(lambda v: v, 30, steps=3, n_starts=1)},
     "course_utils.hessian_outliers.class_mean_overlap": {"model": _DIGITS_TASK.model, "theta": np.zeros(160),
                                                          "vectors": np.eye(160)[:, :3]},
+    "course_utils.hessian_outliers.outliers_by_classes": {"classes": (3,), "hidden": (2,), "steps": 2, "k": 5},
     "course_utils.hessian_outliers.digits_spectrum": {"hidden": (2,), "n_train": 10, "steps": 3, "k": 11,
                                                       "slq_steps": 3, "slq_starts": 1},
     "course_utils.path_plane.digits_path_plane": {"hidden": (2,), "n_train": 10, "steps": 4, "record_every": 2,

@@ -87,3 +87,15 @@ def test_task_model_shapes_and_losses_against_a_hand_forward_pass():
     onehot = np.eye(10)[mse.y_test]
     assert held_out_loss(mse, theta) == pytest.approx(np.mean((logits - onehot) ** 2), rel=1e-12)
     assert digits_task((32,), n_train=200) is task  # built once per setting
+
+
+def test_raw_intensities_and_fewer_classes_against_the_raw_data():
+    X_train, X_test, y_train, y_test = digits(n_classes=4, standardize=False, rng=2)
+    assert set(y_train.tolist()) | set(y_test.tolist()) == {0, 1, 2, 3}
+    raw = {(tuple(r), int(t)) for r, t in zip((RAW.data / 16.0).tolist(), RAW.target.tolist()) if t < 4}
+    have = {(tuple(r), int(t)) for r, t in zip(np.vstack([X_train, X_test]).tolist(),
+                                               np.concatenate([y_train, y_test]).tolist())}
+    assert have == raw  # the images of digits 0–3 as intensities in [0, 1], each with its label
+    assert X_train.shape[0] + X_test.shape[0] == int(np.sum(RAW.target < 4))
+    task = digits_task((3,), n_classes=4, standardize=False)
+    assert task.model.n_outputs == 4 and task.model.dim == 64 * 3 + 3 + 3 * 4 + 4
