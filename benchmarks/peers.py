@@ -320,6 +320,14 @@ def refusals(runs: dict[int, dict]) -> list[str]:
     return out
 
 
+#: Written into the notes of a report measured at load above 1.
+LOADED_TWO_THREADS = (
+    "- The 2-thread rows are the least trustworthy at load: on a 2-core machine shared with other processes one of "
+    "a pool's two threads is often descheduled, and OpenBLAS (course_utils) and PyTorch's OpenMP then wait for it — "
+    "seen here as CPU/wall well below 2 and single runs many times slower than at 1 thread (the median and first "
+    "call columns show them).")
+
+
 def report(runs: dict[int, dict], stamp: str, total_s: float) -> str:
     first = runs[min(runs)]
     lo, hi = load_summary(runs)
@@ -380,6 +388,7 @@ def report(runs: dict[int, dict], stamp: str, total_s: float) -> str:
         *(notes or ["- none"]),
         "- The chapter-2 net here is the chapter's 2-16-1 on the same 200 two-moons points, with tanh (the issue's "
         "table) where the chapter uses ReLU.",
+        *([LOADED_TWO_THREADS] if hi > 1.0 else []),
         "- Hessian rows: course_utils, PyTorch, torch.func and JAX all run the same ARPACK call (`eigsh`, "
         "`which='LA'`, `tol=0`, the same start vector); only the Hessian-vector product differs. PyHessian runs its "
         "own power iteration.",
