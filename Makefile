@@ -17,7 +17,7 @@ help:
 	@echo "make floors     run the unit tests and one chapter at the lowest declared versions"
 	@echo "make demo       serve the explorers as Voila dashboards"
 	@echo "make grade SUBMISSIONS='a.ipynb b.ipynb'   batch-grade student notebooks"
-	@echo "make bench      run the benchmarks (QUICK=1 for a smoke run)"
+	@echo "make bench      run the benchmarks (QUICK=1 for a smoke run; PEERS=1 against PyTorch, JAX, loss-landscapes, PyHessian)"
 	@echo "make sync       sync every jupytext pair;  make exercises   regenerate exercises/"
 	@echo "make new-chapter N=08 SLUG=my_topic [TITLE='My topic']   scaffold a chapter (see CONTRIBUTING.md)"
 
@@ -133,8 +133,22 @@ demo: $(DEV_STAMP)
 grade: $(STAMP)
 	$(BIN)/python -m course_utils.grading grade $(SUBMISSIONS) --csv grades.csv --feedback feedback
 
-bench: $(DEV_STAMP)
-	$(BIN)/python benchmarks/run.py $(if $(QUICK),--quick,)
+# PEERS=1: course_utils against the tools users would otherwise pick (benchmarks/peers.py, writes
+# benchmarks/PEERS.md), in an environment of its own (.venv-peers) so that the course never needs torch or JAX.
+# Not part of `make test`. torch is pinned to the CPU build in benchmarks/peers-requirements.txt.
+PEERS_VENV  := .venv-peers
+PEERS_STAMP := $(PEERS_VENV)/.installed
+
+$(PEERS_VENV)/bin/python:
+	$(PYTHON) -m venv $(PEERS_VENV)
+	$(PEERS_VENV)/bin/python -m pip install --quiet --upgrade pip
+
+$(PEERS_STAMP): benchmarks/peers-requirements.txt requirements.txt pyproject.toml | $(PEERS_VENV)/bin/python
+	$(PEERS_VENV)/bin/python -m pip install --quiet -r requirements.txt -r benchmarks/peers-requirements.txt -e .
+	@touch $@
+
+bench: $(if $(PEERS),$(PEERS_STAMP),$(DEV_STAMP))
+	$(if $(PEERS),$(PEERS_VENV)/bin/python benchmarks/peers.py,$(BIN)/python benchmarks/run.py) $(if $(QUICK),--quick,)
 
 sync: $(STAMP)
 	$(BIN)/jupytext --sync notebooks/*.ipynb solutions/*.ipynb demos/*.ipynb
@@ -151,4 +165,4 @@ new-chapter: $(STAMP)
 		TITLE=$(call shell_quote,$(TITLE))
 
 clean:
-	rm -rf $(VENV) $(FLOORS) artifacts .pytest_cache .ruff_cache .hypothesis
+	rm -rf $(VENV) $(FLOORS) $(PEERS_VENV) artifacts .pytest_cache .ruff_cache .hypothesis

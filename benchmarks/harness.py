@@ -63,6 +63,22 @@ def interleaved(ours: Callable[[], object], baseline: Callable[[], object], repe
     return t_ours, t_base
 
 
+def round_robin(fns: dict[str, Callable[[], object]], repeats: int,
+                fewer: dict[str, int] | None = None) -> dict[str, list[float]]:
+    """Wall times (s) of several contenders called in turn (a, b, c, a, b, c, ...), so a burst of load from
+    another process hits all of them, not one; ``fewer`` runs a slow one only that many times, spread evenly.
+    """
+    fewer = fewer or {}
+    plan = {name: {round(i * repeats / min(fewer.get(name, repeats), repeats))
+                   for i in range(min(fewer.get(name, repeats), repeats))} for name in fns}
+    times: dict[str, list[float]] = {name: [] for name in fns}
+    for i in range(repeats):
+        for name, fn in fns.items():
+            if i in plan[name]:
+                times[name].append(timed(fn))
+    return times
+
+
 def timed(fn: Callable[[], object]) -> float:
     """Wall time of one call of ``fn`` in seconds."""
     start = time.perf_counter()

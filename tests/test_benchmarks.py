@@ -163,3 +163,175 @@ def test_browser_benchmark_finds_the_3d_surface_to_drag_and_the_simple_figures()
     simple, centre = found["TerrainExplorer"]
     assert not simple and centre is not None and centre[0] < 0.5
     assert found["ShiftExplorer"] == (True, None)
+
+
+# --- the peers benchmark (benchmarks/peers.py, `make bench PEERS=1`): what runs without any peer installed ------
+def test_round_robin_calls_in_turn_and_spreads_a_slow_contender():
+    calls = []
+    times = harness.round_robin({"a": lambda: calls.append("a"), "b": lambda: calls.append("b"),
+                                 "c": lambda: calls.append("c")}, 4, fewer={"c": 2})
+    assert [len(times[k]) for k in "abc"] == [4, 4, 2]
+    assert calls[:3] == ["a", "b", "c"]  # every contender in the first round
+    assert calls[3:5] == ["a", "b"] and calls.count("c") == 2 and calls.index("c", 3) > 5  # c again in the 2nd half
+
+
+def test_peer_networks_have_the_parameter_counts_of_the_table():
+    import peers_workloads as pw
+
+    assert pw.moons_net(200, (44, 40), "cross_entropy", 0).dim == 1973
+    assert pw.digits_net(128).dim == 9610 and pw.digits_net(128).n_examples == 1797
+    assert pw.moons_net(200, (16,), "mse", 0).sizes == (2, 16, 1)
+
+
+def test_agreement_checker_measures_relative_differences_and_refuses_what_it_must():
+    import peers_workloads as pw
+
+    ref = np.array([1.0, 2.0, -4.0])
+    assert pw.max_relative_difference(ref * (1 + 1e-12), ref) == pytest.approx(1e-12, rel=1e-3)
+    assert pw.max_relative_difference([1.0, 2.0, -4.4], ref) == pytest.approx(0.1)
+    # normwise: a difference at a zero entry is measured against the largest entry
+    assert pw.max_relative_difference([1e-9, 2.0], [0.0, 2.0], normwise=True) == pytest.approx(5e-10)
+    for bad in ([1.0, 2.0], [1.0, np.nan, -4.0], [1.0, np.inf, -4.0]):
+        assert pw.max_relative_difference(bad, ref) == np.inf
+    w = pw.Workload("k", "label", "grid", None, np.zeros(1), {}, tolerance=1e-10, repeats=1, loss="mse")
+    assert pw.agreement(w, ref * (1 + 1e-11), ref) == (pytest.approx(1e-11, rel=1e-3), True)
+    assert pw.agreement(w, ref * (1 + 1e-9), ref)[1] is False
+    assert pw.agreement(w, ref * (1 + 1e-9), ref, tolerance=1e-8)[1] is True
+
+
+@pytest.mark.parametrize("loss, classes", [("mse", 2), ("cross_entropy", 2), ("cross_entropy", 3)])
+def test_flat_loss_for_jax_and_the_torch_layout_give_the_course_loss(loss, classes):
+    """Oracle: the course model's own loss. The same numbers from the NumPy run of the loss JAX traces, and from
+    a forward pass in PyTorch's convention (h @ W.T + b) on the parameters permuted into nn.Linear's order."""
+    import peers_workloads as pw
+    from scipy.special import logsumexp
+
+    from course_utils import data, models
+
+    X, y = data.blobs(60, rng=0, n_classes=3) if classes == 3 else data.two_moons(50, rng=0)
+    model = models.MLP(X, y, hidden=(5, 4), activation="tanh", loss=loss)
+    kind = pw._loss_kind(model)
+    theta = np.random.default_rng(1).standard_normal(model.dim)
+    T = pw.targets(model, kind)
+    assert pw.flat_mlp_loss(np, model.sizes, kind, theta, X, T) == pytest.approx(model.loss(theta), rel=1e-13)
+    shapes, flat, h, i = pw.torch_shapes(model), theta[pw.torch_permutation(model)], X, 0
+    tensors = []
+    for s in shapes:
+        tensors.append(flat[i: i + int(np.prod(s))].reshape(s))
+        i += int(np.prod(s))
+    for layer in range(0, len(tensors), 2):
+        h = h @ tensors[layer].T + tensors[layer + 1]
+        h = np.tanh(h) if layer < len(tensors) - 2 else h
+    expected = {"ce": lambda: np.mean(logsumexp(h, axis=1) - h[np.arange(len(y)), y]),
+                "bce": lambda: np.mean(np.logaddexp(0.0, h[:, 0]) - y * h[:, 0]),
+                "mse": lambda: np.mean((h[:, 0] - y) ** 2)}[kind]()
+    assert expected == pytest.approx(model.loss(theta), rel=1e-13)
+
+
+def test_serpentine_reference_is_what_loss_landscapes_walks():
+    """Oracle: loss-landscapes 3.0.6's planar_interpolation loop, re-enacted on a function of θ (start, then
+    add or subtract the steps in place), against the points serpentine_reference says it evaluates."""
+    import peers_workloads as pw
+
+    rng = np.random.default_rng(0)
+    c, d1, d2 = rng.standard_normal((3, 4))
+
+    def f(theta):
+        return float(np.sin(theta).sum() + theta @ theta)
+
+    def slice_fn(a, b):
+        return np.array([[f(c + ai * d1 + bj * d2) for bj in b] for ai in a])
+
+    n = 5
+    alphas = betas = np.linspace(-1.0, 1.0, n)
+    betas_ext, expected = pw.serpentine_reference(slice_fn, alphas, betas)
+    start = c + alphas[0] * d1 + betas_ext[0] * d2
+    dir_one, dir_two = (n * (alphas[1] - alphas[0]) * d1) / n, (n * (betas[1] - betas[0]) * d2) / n
+    point, matrix = start.copy(), []
+    for i in range(n):  # their loop, line by line
+        column: list[float] = []
+        for _ in range(n):
+            if i % 2 == 0:
+                point += dir_two
+                column.append(f(point))
+            else:
+                point -= dir_two
+                column.insert(0, f(point))
+        matrix.append(column)
+        point += dir_one
+    np.testing.assert_allclose(np.array(matrix), expected, rtol=1e-12)
+    assert betas_ext[1] == pytest.approx(-1.0) and betas_ext.size == n + 1
+
+
+def test_course_utils_contenders_run_on_the_quick_workloads_and_share_the_probes():
+    import peers_workloads as pw
+
+    workloads = {w.key: w for w in pw.build_workloads(quick=True)}
+    assert list(workloads) == pw.WORKLOAD_KEYS
+    grid = workloads["grid_ch2"]
+    assert pw.ours(grid).run().shape == (grid.inputs["alphas"].size, grid.inputs["betas"].size)
+    trace = workloads["trace_1973"]
+    Z = trace.inputs["probes"]
+    H = trace.model.hessian(trace.theta)  # oracle: the dense Hessian, probe by probe
+    np.testing.assert_allclose(pw.ours(trace).run(), np.einsum("ij,jk,ik->i", Z, H, Z), rtol=1e-10, atol=1e-12)
+    eig = workloads["eig_1973"]
+    np.testing.assert_allclose(pw.ours(eig).run(), np.linalg.eigvalsh(eig.model.hessian(eig.theta))[-5:], rtol=1e-8)
+
+
+def test_measure_times_only_the_contenders_that_agree(monkeypatch):
+    import peers
+    import peers_workloads as pw
+
+    w = pw.build_workloads(quick=True, only=["train_ch2"])[0]
+    right = pw.ours(w).run()
+
+    def missing(_):
+        raise ImportError("No module named 'torch'")
+
+    fakes = {"pytorch": lambda _: pw.Contender("pytorch", "fake", lambda: right * (1 + 1e-12)),  # agrees
+             "jax": lambda _: pw.Contender("jax", "fake", lambda: right + 1.0),  # disagrees
+             "pyhessian": missing,
+             "torch.func": lambda _: (_ for _ in ()).throw(NotImplementedError())}  # not its job
+    monkeypatch.setattr(pw, "FACTORIES", fakes)
+    logged: list[str] = []
+    result = peers.measure(w, 1, log=logged.append)
+    rows = result["contenders"]
+    assert set(rows) == {"course_utils", "pytorch", "jax", "pyhessian"}
+    assert rows["pytorch"]["status"] == "ok" and rows["pytorch"]["n"] == w.repeats and "min_s" in rows["pytorch"]
+    assert rows["jax"]["status"] == "disagrees" and "min_s" not in rows["jax"]
+    assert rows["pyhessian"]["status"] == "not installed"
+    assert len(logged) == 1 and "REFUSED" in logged[0] and "jax" in logged[0]
+    assert len(result["load_before"]) == 3 and len(result["load_after"]) == 3
+    runs = {1: {"results": [result], "versions": {}, "blas": "x"}}
+    assert "refused: disagrees" in peers.results_table(runs) and "not installed" in peers.results_table(runs)
+    assert any("disagrees" in line for line in peers.refusals(runs))
+    assert peers.thread_environment(1, {})["OPENBLAS_NUM_THREADS"] == "1"
+    assert "multi_thread_eigen=false" in peers.thread_environment(1, {})["XLA_FLAGS"]
+    assert "multi_thread_eigen" not in peers.thread_environment(2, {"XLA_FLAGS": "--xla_cpu_multi_thread_eigen=false"})["XLA_FLAGS"]
+
+
+@pytest.mark.filterwarnings("ignore::DeprecationWarning")  # the peers' own (torch.jit.script inside torch)
+def test_every_installed_peer_agrees_on_a_quick_workload():
+    """Runs only where the peers are installed (`.venv-peers`); `make test` does not need torch."""
+    torch = pytest.importorskip("torch")
+    jax = pytest.importorskip("jax")
+    import peers
+    import peers_workloads as pw
+
+    dtype, x64, threads = torch.get_default_dtype(), jax.config.jax_enable_x64, torch.get_num_threads()
+    peers._prepare_peers(1)  # float64 in torch and JAX, as the benchmark's workers run
+    try:
+        for w in pw.build_workloads(quick=True, only=["grid_ch2", "eig_1973", "trace_1973", "train_ch2"]):
+            reference = pw.ours(w).run()
+            for factory in pw.FACTORIES.values():
+                try:
+                    c = factory(w)
+                except NotImplementedError:
+                    continue
+                expected = reference if c.expected is None else c.expected
+                diff, ok = pw.agreement(w, c.run(), expected, c.tolerance)
+                assert ok, (w.key, c.column, diff)
+    finally:
+        torch.set_default_dtype(dtype)
+        torch.set_num_threads(threads)
+        jax.config.update("jax_enable_x64", x64)
