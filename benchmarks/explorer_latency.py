@@ -80,11 +80,26 @@ def _reparameterization_explorer(quick=False):
     return ReparameterizationExplorer(relu, theta)
 
 
+def _landmark_explorer(quick=False):
+    """As in chapter 8 (its runs computed with the chapter's settings); ``quick``: tiny runs of the same kinds."""
+    from course_utils.edge_of_stability import edge_of_stability_runs
+    from course_utils.mode_connectivity import aligned_barriers_by_width
+    from course_utils.stability import spawn_stability
+    from course_utils.widgets import LandmarkExplorer
+
+    if not quick:
+        return LandmarkExplorer()
+    return LandmarkExplorer(eos=edge_of_stability_runs((2.0, 2.5, 3.0), steps=40, every=10, n_train=30, hidden=4),
+                            spawn=spawn_stability((4,), n_train=30, batch_size=5, steps=20, spawn_steps=(0, 5, 10)),
+                            widths=aligned_barriers_by_width((2, 4, 8), n_nets=2, n_train=30, steps=20))
+
+
 #: Explorers that need arguments are built as their chapter builds them (``quick``: shorter training); every
 #: other one with its defaults.
 #: A new explorer with required arguments needs an entry here (the benchmark reports it until then).
 FACTORIES = {"PathExplorer": _path_explorer, "SpectrumExplorer": _spectrum_explorer,
-             "SharpnessExplorer": _sharpness_explorer, "ReparameterizationExplorer": _reparameterization_explorer}
+             "SharpnessExplorer": _sharpness_explorer, "ReparameterizationExplorer": _reparameterization_explorer,
+             "LandmarkExplorer": _landmark_explorer}
 
 
 def build(name: str, quick: bool = False):

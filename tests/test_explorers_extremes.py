@@ -92,7 +92,19 @@ def _relu_explorer(cls):
     return cls(model, theta)
 
 
+def _landmark_explorer(cls):
+    # chapter 8's three experiments on tiny runs (the chapter's own take seconds; the drawing code is the same)
+    import sys
+    from pathlib import Path
+
+    sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "benchmarks"))
+    import explorer_latency
+
+    return explorer_latency.FACTORIES["LandmarkExplorer"](quick=True)
+
+
 FACTORIES = {
+    "LandmarkExplorer": _landmark_explorer,
     "PathExplorer": _path_explorer,
     "SpectrumExplorer": _spectrum_explorer,
     "SharpnessExplorer": _sharpness_explorer,
