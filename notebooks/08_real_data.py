@@ -76,13 +76,15 @@ fig.suptitle("The first image of each digit 0–9 (8 × 8 pixels; the title is i
 fig
 
 # %% [markdown]
-# The network is the smallest one that shows every effect of this chapter: 64 inputs, one hidden layer of 32 tanh
-# units and 10 outputs, one per class, trained with softmax cross-entropy,
+# The chapter's reference network has 64 inputs, one hidden layer of 32 tanh units and 10 outputs, one per class,
+# trained with softmax cross-entropy,
 #
 # $$L(\theta) = -\frac1N \sum_{i=1}^N \log \frac{e^{f_{y_i}(x_i;\theta)}}{\sum_{c=1}^{10} e^{f_c(x_i;\theta)}},
 # \qquad P = 64\cdot 32 + 32 + 32 \cdot 10 + 10 = 2{,}410 \text{ parameters}.$$
 #
-# It has more parameters than training images ($P = 2{,}410 > N = 1{,}343$), as the papers' networks do. **Predict:**
+# It has more parameters than training images ($P = 2{,}410 > N = 1{,}343$), as the papers' networks do. Each section
+# says which variant it trains — narrower, deeper, on a few hundred images, or with the squared loss — where an
+# experiment needs hundreds of steps several times over and must still run in a second or two. **Predict:**
 # after 300 steps of full-batch gradient descent (η = 0.5, a few tenths of a second), what fraction of the 454 test
 # images will it classify correctly — about 50 %, 75 % or over 90 %?
 
