@@ -226,14 +226,7 @@ def choice(description: str, options, value=None, *, buttons: bool = True, toolt
     """
     description = check_str(description, "description")
     buttons = check_bool(buttons, "buttons")
-    if isinstance(options, (str, bytes, dict)) or not hasattr(options, "__iter__"):
-        raise TypeError(f"`options` must be a list of values or of (label, value) pairs, got {options!r}")
-    options = list(options)
-    if not options:
-        raise ValueError("`options` must not be empty")
-    values = [o[1] if isinstance(o, tuple) and len(o) == 2 else o for o in options]
-    if value is not None and not any(value is v or _same(value, v) for v in values):
-        raise ValueError(f"`value` must be one of the `options` {values}, got {value!r}")
+    options, _ = _check_options(options, value)
     if tooltips is not None and (isinstance(tooltips, (str, bytes)) or not hasattr(tooltips, "__iter__")
                                  or not all(isinstance(t, str) for t in tooltips)):
         raise TypeError(f"`tooltips` must be a list of strings (one per option), got {tooltips!r}")
@@ -267,6 +260,16 @@ def option_slider(description: str, options, value=None, *, tooltip: str | None 
     ipywidgets.SelectionSlider
     """
     description = check_str(description, "description")
+    options, values = _check_options(options, value)
+    tooltip = description if tooltip is None else check_str(tooltip, "tooltip")
+    labelled = [o if isinstance(o, tuple) and len(o) == 2 else (str(o), o) for o in options]
+    return W.SelectionSlider(options=labelled, value=values[0] if value is None else value,
+                             description=description, readout=True, continuous_update=True,
+                             style=_DESCRIPTION_STYLE, layout=_CONTROL_LAYOUT, tooltip=tooltip)
+
+
+def _check_options(options, value) -> tuple[list, list]:
+    """``options`` as a list and their values (the second of each ``(label, value)`` pair); ``value`` one of them."""
     if isinstance(options, (str, bytes, dict)) or not hasattr(options, "__iter__"):
         raise TypeError(f"`options` must be a list of values or of (label, value) pairs, got {options!r}")
     options = list(options)
@@ -275,11 +278,7 @@ def option_slider(description: str, options, value=None, *, tooltip: str | None 
     values = [o[1] if isinstance(o, tuple) and len(o) == 2 else o for o in options]
     if value is not None and not any(value is v or _same(value, v) for v in values):
         raise ValueError(f"`value` must be one of the `options` {values}, got {value!r}")
-    tooltip = description if tooltip is None else check_str(tooltip, "tooltip")
-    labelled = [o if isinstance(o, tuple) and len(o) == 2 else (str(o), o) for o in options]
-    return W.SelectionSlider(options=labelled, value=values[0] if value is None else value,
-                             description=description, readout=True, continuous_update=True,
-                             style=_DESCRIPTION_STYLE, layout=_CONTROL_LAYOUT, tooltip=tooltip)
+    return options, values
 
 
 def _same(a, b) -> bool:
