@@ -362,7 +362,7 @@ def _error_barrier_hint(value, predict, a, b, X, y, n, expected):
     fa, fb = predict(a, X), predict(b, X)
     mixed = np.array([np.mean(np.argmax((1 - s) * fa + s * fb, axis=1) != y) for s in alphas])
     acc = 1 - errors
-    return diagnose(value, [
+    return _every_fitting_hint(value, [
         (top, "You returned the highest error on the path; the barrier is how far it rises above the endpoints."),
         *((v, "Your barrier is measured from one endpoint only (the lower, the higher or the first); reread the "
               "definition: it refers to both endpoints' errors.") for v in (top - min(e0, e1), top - max(e0, e1),
@@ -377,7 +377,23 @@ def _error_barrier_hint(value, predict, a, b, X, y, n, expected):
         (100 * (top - 0.5 * (e0 + e1)), "Your barrier is in per cent; return it as a fraction of the examples."),
         (len(y) * (top - 0.5 * (e0 + e1)), "You counted misclassified examples; return the fraction of them."),
     ], "Compute the errors at the n points of the segment, endpoints included, and the barrier exactly as the "
-       "exercise defines it.", expected=expected, rtol=1e-9, atol=1e-12)
+       "exercise defines it.", expected)
+
+
+def _every_fitting_hint(value, mistakes, default, expected):
+    """The hints of *every* known mistake that reproduces ``value`` (not only the first), joined.
+
+    On some inputs two mistakes give the same number — the accuracy "barrier" and the barrier of the two networks'
+    mixed outputs are both 0 when the two networks compute the same function — so naming only the first would
+    misdiagnose the other on that case (it did, depending on the hidden draw).
+    """
+    fitting = []
+    for mistake, hint in mistakes:
+        if mistake is None or np.isclose(mistake, expected, rtol=1e-9, atol=1e-12):
+            continue  # a mistake that gives the right value here cannot be told apart
+        if np.isclose(value, mistake, rtol=1e-9, atol=1e-12) and hint not in fitting:
+            fitting.append(hint)
+    return " Or: ".join(fitting) if fitting else default
 
 
 def _error_barrier_cases():
