@@ -71,8 +71,10 @@ _FONTS = {False: {"title": 11, "label": 10, "tick": 9, "legend": 9},
 _PRESENTATION_SCALE = 1.6
 #: How much larger a legend's or a text's font is in presentation mode (as the styles' legend sizes).
 PRESENTATION_FONT_SCALE = _FONTS[True]["legend"] / _FONTS[False]["legend"]
-#: Widest figure (inches) in a notebook column, before presentation scaling.
-_NOTEBOOK_MAX_WIDTH = 9.2
+#: Widest figure (inches) in a notebook column, before presentation scaling: 850 px at 100 dpi, plus ipympl's
+#: 40 px toolbar beside it, fits the 934 px that JupyterLab's output column has at 1366×768 with the file browser
+#: open (measured in Chromium; a 920 px figure was cut on the right and scrolled its controls off on the left).
+_NOTEBOOK_MAX_WIDTH = 8.5
 
 
 # --------------------------------------------------------------------------------------------
@@ -117,7 +119,7 @@ def new_figure(
     nrows, ncols : int
         Grid of axes, as for ``plt.subplots``.
     figsize : (float, float), optional
-        Size in inches; default ``(4.8·ncols + 1.2, 4·nrows)``. The width is capped at 9.2 inches (about 920 px,
+        Size in inches; default ``(4.8·ncols + 1.2, 4·nrows)``. The width is capped at 8.5 inches (850 px,
         what a notebook column shows without scrolling); presentation mode then scales it up.
     presentation : bool
         Larger figure and fonts, for projector demos. Stored on the figure so :func:`label_axes`
@@ -826,6 +828,8 @@ class PathArtists:
             self.end.set_data([], [])
             self._place_arrow(windowed)
             self.arrow.set_visible(visible)
+            if visible:  # (an invisible text has no size to measure)
+                self._keep_label_inside()
         for artist in (self.line, self.start, self.end):
             artist.set_visible(visible)
 
@@ -846,6 +850,27 @@ class PathArtists:
         va = "top" if uy > 0.5 else "bottom" if uy < -0.5 else ("bottom" if fy < 0.5 else "top")
         self.arrow.set_horizontalalignment(ha)
         self.arrow.set_verticalalignment(va)
+
+    def _keep_label_inside(self) -> None:
+        """Slide the label along x until its box lies within the axes: a long label ("… diverged off-screen")
+        next to an edge stuck out over the colour bar beside the axes (measured in the Optimizer Race)."""
+        canvas = self.ax.figure.canvas
+        # only once the x-limits are fixed (an explorer sets them before it updates): with autoscaling on, the
+        # pixel place of the label is not known until the figure is drawn
+        if not hasattr(canvas, "get_renderer") or self.ax.get_autoscalex_on():
+            return
+        from matplotlib.text import Text
+
+        # The label's width (an annotation places its text only when drawn, so take the size, not the place)
+        width = Text.get_window_extent(self.arrow, canvas.get_renderer()).width
+        to_data = self.ax.transData
+        x, y = to_data.transform(self.arrow.get_position())  # the text's anchor, in pixels
+        ha = self.arrow.get_horizontalalignment()
+        x0 = x - width if ha == "right" else x - width / 2 if ha == "center" else x
+        frame = self.ax.get_window_extent()
+        shift = frame.x0 - x0 if x0 < frame.x0 else min(frame.x1 - (x0 + width), 0.0)
+        if shift:
+            self.arrow.set_position(tuple(to_data.inverted().transform((x + shift, y))))
 
     def remove(self) -> None:
         """Remove every artist from the axes."""

@@ -208,6 +208,24 @@ def test_a_path_that_ends_outside_gets_an_arrow_on_the_edge_toward_the_true_end(
     assert "(-1.23, 9.83)" in artists.arrow.get_text() and "SFN" in artists.arrow.get_text()
 
 
+@pytest.mark.parametrize("leaves_at", [(0.0, 3.0), (0.9, 3.0), (-0.9, 3.0), (0.6, -3.0), (3.0, 0.95), (-3.0, -0.9)])
+def test_the_off_screen_label_stays_inside_its_axes_however_long(leaves_at):
+    # a long name near an edge: the label would stick out over whatever is beside the axes (a colour bar)
+    pts = np.array([[0.1, 0.0], [0.3, 0.2], leaves_at])
+    fig, ax = plotting.new_figure(figsize=(4.5, 3.0), layout="none")
+    ax.set_xlim(*_BOX[0])  # limits first, as an explorer sets them
+    ax.set_ylim(*_BOX[1])
+    line = plotting.plot_trajectory(ax, pts, label="saddle-free Newton, a long name", bounds=_BOX)
+    arrow = line.course_path.arrow
+    assert arrow.get_visible()
+    fig.canvas.draw()  # the oracle: where matplotlib itself drew the text
+    from matplotlib.text import Text
+
+    box, frame = Text.get_window_extent(arrow, fig.canvas.get_renderer()), ax.get_window_extent()
+    assert frame.x0 - 0.5 <= box.x0 and box.x1 <= frame.x1 + 0.5, (box.bounds, frame.bounds)
+    plt.close(fig)
+
+
 def test_a_diverged_run_is_drawn_up_to_its_last_finite_point():
     pts = np.array([[0.2, 0.2], [0.4, -0.4], [0.8, 0.9], [np.inf, np.nan]])
     w = plotting.window_path(pts, _BOX)

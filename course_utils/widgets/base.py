@@ -90,7 +90,9 @@ from .keyboard import KeyboardAccess
 __all__ = ["Explorer", "float_slider", "log_slider", "int_slider", "choice", "option_slider"]
 
 _DESCRIPTION_STYLE = {"description_width": "initial"}
-_CONTROL_LAYOUT = {"width": "340px"}
+# 305 px: three controls to a row in JupyterLab's 934 px output column at 1366×768 with the file browser open
+# (at 340 px only two fitted, and the Optimizer Race, Jensen and Landscape explorers grew taller than the window)
+_CONTROL_LAYOUT = {"width": "305px"}
 
 
 # --------------------------------------------------------------------------------------------
@@ -234,6 +236,8 @@ def choice(description: str, options, value=None, *, buttons: bool = True, toolt
     if value is not None:
         kwargs["value"] = value
     if buttons:
+        # each button as wide as its label: the fixed default width cut "wobbly (non-convex)" to "wobbly (non-con…"
+        kwargs["style"] = {**_DESCRIPTION_STYLE, "button_width": "auto"}
         return W.ToggleButtons(tooltips=[] if tooltips is None else list(tooltips), **kwargs)
     return W.Dropdown(layout=_CONTROL_LAYOUT, **kwargs)
 
@@ -343,7 +347,9 @@ class Explorer:
     #: Controls on the ``"left"`` of the figure, on ``"top"`` of it, or ``"auto"``: on top when the figure is
     #: wider than :attr:`_SIDE_BY_SIDE_MAX_WIDTH` inches, so controls and figure fit a notebook's ~1000 px.
     controls_position: str = "auto"
-    _SIDE_BY_SIDE_MAX_WIDTH = 6.5
+    #: 350 px of controls + the figure + ipympl's 40 px toolbar within JupyterLab's 934 px output column at
+    #: 1366×768 with the file browser open (a 6.4 in figure beside its controls was cut off, measured in Chromium).
+    _SIDE_BY_SIDE_MAX_WIDTH = 5.4
     #: Whether to add a reset button under the controls.
     reset: bool = True
     #: Lay the figure out once (constrained layout) after the first draw, then keep it: re-running the

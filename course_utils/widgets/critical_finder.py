@@ -141,7 +141,7 @@ class CriticalFinder(Explorer):
         return FinderState(params["function"], starts, points, counts, known, message)
 
     def _build_figure(self):
-        self.fig, self.ax = self.new_figure(figsize=(6.2, 5.2))
+        self.fig, self.ax = self.new_figure(figsize=(6.2, 4.8))
         self.contours = None
         self.colorbar = None
         self._function = None

@@ -185,7 +185,7 @@ class JensenExplorer(Explorer):
         return text
 
     def _build_figure(self):
-        self.fig, ax = self.new_figure(figsize=(7.5, 4.6))
+        self.fig, ax = self.new_figure(figsize=(7.5, 4.3))
         self.ax = ax
         self.ax_pdf = ax.twinx()
         (self.graph_line,) = ax.plot([], [], color="k", linewidth=1.8, label="graph of f")

@@ -165,7 +165,7 @@ class LandmarkExplorer(Explorer):
     def _build_figure(self):
         from ..plotting import OKABE_ITO
 
-        self.fig, (self.ax_left, self.ax_right) = self.new_figure(1, 2, figsize=(9.2, 3.9))
+        self.fig, (self.ax_left, self.ax_right) = self.new_figure(1, 2, figsize=(8.5, 3.9))
         self._colours = OKABE_ITO
         self._groups: dict[str, list] = {name: [] for name in EXPERIMENTS}
         self._build_eos()

@@ -152,7 +152,7 @@ class MomentumMapExplorer(Explorer):
         import matplotlib.ticker  # noqa: F401  (mpl.ticker below)
         from matplotlib import patheffects
 
-        self.fig, axes = self.new_figure(2, 2, figsize=(9.2, 6.4), gridspec_kw={"width_ratios": (1.25, 1.0)})
+        self.fig, axes = self.new_figure(2, 2, figsize=(8.5, 4.9), gridspec_kw={"width_ratios": (1.25, 1.0)})
         gs = axes[0, 0].get_gridspec()
         for a in axes[:, 0]:
             a.remove()
@@ -180,11 +180,11 @@ class MomentumMapExplorer(Explorer):
                                      linestyle="none", label="the run on the right (sliders)")
         self.ax.set_xlim(_LRS[0], _LRS[-1])
         self.ax.set_ylim(_BETAS[0], _BETAS[-1])
-        label_axes(self.ax, title="steps for momentum to converge", xlabel="learning rate η (L = 1)",
+        label_axes(self.ax, title="steps for momentum to converge\n", xlabel="learning rate η (L = 1)",
                    ylabel="momentum β")
         # The legend sits above the map, outside it: no landmark can hide under it (at κ = 1 the optimum is
         # at the map's lower edge, η* = 1, β* = 0).
-        self.ax.legend(fontsize=self.font(7.5), loc="lower center", bbox_to_anchor=(0.5, 1.08), ncol=2,
+        self.ax.legend(fontsize=self.font(7.5), loc="lower center", bbox_to_anchor=(0.5, 1.14), ncol=2,
                        framealpha=1.0, borderaxespad=0.0)
         # the run: its path in the eigenbasis over the level sets of f, and its error per eigen-direction
         self._contours = None
@@ -198,7 +198,7 @@ class MomentumMapExplorer(Explorer):
         self.ax_path.set_ylim(-3.2, 3.2)  # the first step overshoots to x₂ = 1 − η ≥ −3
         # the right-hand legends sit above their panels (in place of titles): nothing of the run is hidden
         label_axes(self.ax_path, xlabel="x₁ (eigen-direction of curvature μ = 1/κ)",
-                   ylabel="x₂ (curvature L = 1)")
+                   ylabel="x₂ (curv. L = 1)")
         self.ax_path.legend(fontsize=self.font(7), loc="lower center", bbox_to_anchor=(0.5, 1.0), ncol=3,
                             title="the run's path over the level sets of f", title_fontsize=self.font(8),
                             borderaxespad=0.2)
@@ -246,7 +246,7 @@ class MomentumMapExplorer(Explorer):
         self._opt.set_data([lr_star], [beta_star])
         run = state.run
         self._pick.set_data([run.lr], [run.beta])
-        self.ax.set_title(f"steps for momentum to converge (κ = {state.kappa:.3g}; hatched: diverged)",
+        self.ax.set_title(f"steps for momentum to converge\n(κ = {state.kappa:.3g}; hatched: diverged)",
                           fontsize=font_sizes(self.ax)["title"])
         # path: level sets of f = (μ x₁² + L x₂²)/2 through the start's loss and below
         if self._contours is None or getattr(self, "_contour_kappa", None) != state.kappa:

@@ -116,7 +116,7 @@ class OptimizerRace(Explorer):
         controls = {
             "landscape": W.Dropdown(options=[(p["label"], k) for k, p in LANDSCAPE_PRESETS.items()],
                                     value=key, description="landscape",
-                                    style={"description_width": "initial"}, layout={"width": "340px"}),
+                                    style={"description_width": "initial"}, layout={"width": "305px"}),
         }
         for key in RACERS:
             controls[f"show_{key}"] = W.Checkbox(value=key in _DEFAULT_TICKED, description=RACER_LABELS[key],
@@ -243,7 +243,7 @@ class OptimizerRace(Explorer):
     def _build_figure(self):
         # a narrow third column holds the contour map's colour bar (plain axes: see plotting.level_bar)
         self.fig, (self.ax, self.cax, self.ax_loss) = self.new_figure(
-            1, 3, figsize=(11.6, 4.6), gridspec_kw={"width_ratios": [1.0, 0.035, 1.0]})
+            1, 3, figsize=(11.6, 4.2), gridspec_kw={"width_ratios": [1.0, 0.035, 1.0]})
         # room between the bar's label and the right panel's axis label (they face each other)
         self.fig.get_layout_engine().set(w_pad=0.12)
         styles = series_styles(len(RACERS))

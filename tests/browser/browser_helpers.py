@@ -205,3 +205,78 @@ def render_mismatch(shown, rendered) -> tuple[float, int]:
     shown, rendered = shown[:h, :w], rendered[:h, :w]
     diff = np.abs(shown.astype(int) - rendered.astype(int)).max(axis=-1)
     return float((diff > 1).mean()), int(diff.max())
+
+
+#: More than this fraction of pixels off by more than one level is a wrong picture (measured on correct frames:
+#: 0 — the canvas is the same Agg render, composited without scaling at device pixel ratio 1).
+MAX_WRONG = 1e-4
+
+
+def explorer_mismatches(page, server, panel: str, tag: str = "") -> list[str]:
+    """For every explorer on the page: its canvas against the kernel's fresh render; one line per wrong one.
+
+    A wrong one leaves both pictures in ``artifacts/screenshots/render-truth-<tag>-<figure>-{shown,rendered}.png``.
+    """
+    import tempfile
+    from pathlib import Path
+
+    import numpy as np
+    from conftest import ARTIFACTS
+
+    explorers = page.locator(f"{panel} {EXPLORER}")
+    numbers, shown = [], []
+    for i in range(explorers.count()):
+        explorer = explorers.nth(i)
+        wait_for_rendered_figure(figure_of(explorer))
+        numbers.append(figure_number(explorer))
+        shown.append(canvas_pixels(explorer))
+    if not numbers:
+        return []
+    with tempfile.TemporaryDirectory() as folder:
+        run_in_kernel(server, RENDER_FIGURES.format(folder=folder))
+        wrong = []
+        for number, pixels in zip(numbers, shown):
+            rendered = np.load(Path(folder) / f"{number}.npy")
+            fraction, worst = render_mismatch(pixels, rendered)
+            if fraction > MAX_WRONG:
+                from PIL import Image
+
+                ARTIFACTS.mkdir(parents=True, exist_ok=True)
+                for what, picture in (("shown", pixels), ("rendered", rendered)):
+                    Image.fromarray(picture).save(ARTIFACTS / f"render-truth-{tag}-{number}-{what}.png")
+                wrong.append(f"figure {number}: {fraction:.2%} of pixels differ (max {worst}/255; shown "
+                             f"{pixels.shape[1]}×{pixels.shape[0]}, rendered {rendered.shape[1]}×{rendered.shape[0]})")
+    return wrong
+
+
+# --------------------------------------------------------------------------------------------
+# Layout: does the explorer fit where the student reads it?
+# --------------------------------------------------------------------------------------------
+#: JavaScript: given the explorer element and the selector of the scrolling area it lives in, list what does not
+#: fit — the explorer wider than the visible area (cut on the right), taller than it (controls and figure not
+#: visible together), any control text truncated (its content wider than its box: "wobbly (non-con…"), or
+#: any control or the figure reaching outside the explorer's own box.
+LAYOUT_JS = """([el, scrollerSel]) => {
+    const problems = [];
+    const scroller = el.closest(scrollerSel) || document.scrollingElement;
+    const view = scroller.getBoundingClientRect();
+    const box = el.getBoundingClientRect();
+    if (box.width > view.width + 1) problems.push(`wider than the visible area (${Math.round(box.width)} > ${Math.round(view.width)} px)`);
+    if (box.height > view.height + 1) problems.push(`taller than the visible area (${Math.round(box.height)} > ${Math.round(view.height)} px)`);
+    const inside = (r) => r.left >= box.left - 1 && r.right <= box.right + 1 && r.top >= box.top - 1 && r.bottom <= box.bottom + 1;
+    for (const c of el.querySelectorAll('.widget-label, .widget-readout, button, .widget-toggle-button, select, .widget-html-content, .jupyter-matplotlib-canvas-div')) {
+        const style = getComputedStyle(c);
+        if (style.display === 'none' || style.visibility === 'hidden' || c.offsetParent === null) continue;
+        const name = (c.getAttribute('aria-label') || c.textContent || c.className).trim().slice(0, 40);
+        if (c.scrollWidth > c.clientWidth + 1 && style.overflowX !== 'auto' && style.overflowX !== 'scroll')
+            problems.push(`text cut: ${JSON.stringify(name)} needs ${c.scrollWidth} px, has ${c.clientWidth}`);
+        if (!inside(c.getBoundingClientRect())) { const r = c.getBoundingClientRect(); problems.push(`outside the explorer's box: ${JSON.stringify(name)} at [${Math.round(r.left)}, ${Math.round(r.right)}] × [${Math.round(r.top)}, ${Math.round(r.bottom)}], the explorer [${Math.round(box.left)}, ${Math.round(box.right)}] × [${Math.round(box.top)}, ${Math.round(box.bottom)}]`); }
+    }
+    return problems;
+}"""
+
+
+def layout_problems(explorer, scroller: str) -> list[str]:
+    """What of ``explorer`` does not fit (see :data:`LAYOUT_JS`); ``scroller`` is the scrolling area's selector."""
+    handle = explorer.element_handle()
+    return handle.evaluate(f"(el) => ({LAYOUT_JS})([el, {scroller!r}])")

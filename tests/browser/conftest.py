@@ -106,8 +106,8 @@ def new_page(browser, width: int, height: int):
 
 @pytest.fixture
 def page(browser):
-    """A fresh 1400×1000 page (a laptop screen) for JupyterLab."""
-    with new_page(browser, 1400, 1000) as pg:
+    """A fresh 1366×768 page (the most common laptop screen) for JupyterLab, its file browser open."""
+    with new_page(browser, 1366, 768) as pg:
         yield pg
 
 

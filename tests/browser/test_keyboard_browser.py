@@ -56,7 +56,7 @@ def chapter(browser, lab_server):
     from conftest import new_page
 
     lab_server.delete_sessions()
-    with new_page(browser, 1400, 1000) as page:
+    with new_page(browser, 1366, 768) as page:
         open_notebook(page, lab_server, CHAPTER)
         run_all(page)
         yield page

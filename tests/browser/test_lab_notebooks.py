@@ -1,12 +1,15 @@
 """Every chapter notebook, run in JupyterLab in headless Chromium, as a student would.
 
-For each ``notebooks/*.ipynb`` (found at collection time, so a new chapter is covered by itself): open it,
-Run All, wait until every cell has run and the kernel is idle; there must be no traceback or error output
-and no JavaScript page error; then every explorer (``.course-explorer``) gets one slider moved with the
-keyboard — its readout must change and its figure must be redrawn (the canvas pixels change) — and, with the
-pointer over the figure, its toolbar must not cover any of the canvas; the explorer's height must not change as
-the slider moves (no layout jump). A
-screenshot of the notebook and one of each explorer go to ``artifacts/screenshots/``.
+For each ``notebooks/*.ipynb`` (found at collection time, so a new chapter is covered by itself): open it in a
+1366×768 window with the file browser open, Run All, wait until every cell has run and the kernel is idle; there
+must be no traceback or error output and no JavaScript page error. Every explorer's canvas must then equal a
+fresh full render of its figure in the kernel (``savefig``, never through the blitter or ipympl's diffs), and
+fit the window: not wider or taller than the notebook's visible area, no control text cut, nothing outside its
+box. Then every explorer (``.course-explorer``) gets one slider moved with the keyboard — its readout must
+change and its figure must be redrawn (the canvas pixels change) — and, with the pointer over the figure, its
+toolbar must not cover any of the canvas; the explorer's height must not change as the slider moves (no layout
+jump); after the key presses every canvas again equals the kernel's full render. A screenshot of the notebook
+and one of each explorer go to ``artifacts/screenshots/``.
 
 One Lab server and one browser serve all notebooks, one after the other; each notebook's kernel is shut
 down before the next opens, so they never compete for the two cores.
@@ -18,11 +21,20 @@ import re
 import time
 
 import pytest
-from browser_helpers import EXPLORER, exercise_explorer, figure_of, toolbar_overlap, wait_for_rendered_figure
+from browser_helpers import (
+    EXPLORER,
+    exercise_explorer,
+    explorer_mismatches,
+    figure_of,
+    layout_problems,
+    toolbar_overlap,
+    wait_for_rendered_figure,
+)
 from conftest import ARTIFACTS, REPO
 
 NOTEBOOKS = sorted(p.name for p in (REPO / "notebooks").glob("*.ipynb"))
 PANEL = ".jp-NotebookPanel:not(.lm-mod-hidden)"
+SCROLLER = ".jp-WindowedPanel-outer"  # the notebook's scrolling area: what the student sees of it
 IDLE = ".jp-StatusBar-TextItem:has-text('| Idle')"
 RUN_TIMEOUT = 180  # s for Run All; a chapter takes ~10 s, but the machine is shared
 
@@ -102,12 +114,14 @@ def test_notebook_runs_and_explorers_respond(page, lab_server, name):
 
         stem = name.removesuffix(".ipynb")
         ARTIFACTS.mkdir(parents=True, exist_ok=True)
-        problems = []
+        # every figure as the kernel would render it in full (an incomplete first frame stays wrong otherwise)
+        problems = [f"after Run All: {w}" for w in explorer_mismatches(page, lab_server, PANEL, f"{stem}-run-all")]
         for i in range(n):
             explorer = explorers.nth(i)
             title = (explorer.locator("b").first.inner_text() if explorer.locator("b").count() else f"#{i + 1}")
             explorer.scroll_into_view_if_needed()
             wait_for_rendered_figure(figure_of(explorer))
+            problems += [f"explorer {title!r}: {p}" for p in layout_problems(explorer, SCROLLER)]
             height_before = explorer.bounding_box()["height"]
             nudges = exercise_explorer(page, explorer)
             jump = explorer.bounding_box()["height"] - height_before
@@ -129,6 +143,7 @@ def test_notebook_runs_and_explorers_respond(page, lab_server, name):
             explorer.screenshot(path=ARTIFACTS / f"{stem}--explorer-{i + 1}.png", animations="disabled")
 
         page.locator(IDLE).wait_for(timeout=60_000)
+        problems += [f"after the key presses: {w}" for w in explorer_mismatches(page, lab_server, PANEL, f"{stem}-keys")]
         if n:
             explorers.first.scroll_into_view_if_needed()
         page.screenshot(path=ARTIFACTS / f"{stem}.png")

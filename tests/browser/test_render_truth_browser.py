@@ -8,67 +8,28 @@ the browser never displayed leaves a wrong picture that no later diff repairs (T
 ``savefig(format="rgba")`` of its figure, rendered in the notebook's own kernel by a second client: the oracle
 never goes through the blitter or through ipympl's diffs. Tolerance: one level per channel.
 
-* Chapter 0 (the first explorer a newcomer sees): Run All five times, each in a fresh kernel.
+* Chapter 0 (the first explorer a newcomer sees): Run All five times, each in a fresh kernel. Every other
+  chapter is checked the same way once, after its Run All and after a key press, in ``test_lab_notebooks.py``.
 * A fast drag (ten key presses with no pause) must end in the same picture as a slow approach to the same value
   (ten presses, each waiting for its picture): both are compared with the kernel's render.
 """
 
 from __future__ import annotations
 
-import tempfile
 import time
-from pathlib import Path
 
-import numpy as np
 import pytest
 from browser_helpers import (
     EXPLORER,
-    RENDER_FIGURES,
-    canvas_pixels,
     enabled_sliders,
-    figure_number,
+    explorer_mismatches,
     figure_of,
-    render_mismatch,
-    run_in_kernel,
     wait_for_rendered_figure,
 )
-from conftest import ARTIFACTS
 from test_lab_notebooks import PANEL, open_notebook, run_all
 
 CHAPTER_0 = "00_start_here.ipynb"
 RUN_ALLS = 5
-#: More than this fraction of pixels off by more than one level is a wrong picture (measured on correct frames:
-#: 0 — the canvas is the same Agg render, composited without scaling at device pixel ratio 1).
-MAX_WRONG = 1e-4
-
-
-def explorer_mismatches(page, server, tag: str = "") -> list[str]:
-    """For every explorer on the page: its canvas against the kernel's fresh render; one line per wrong one.
-
-    A wrong one leaves both pictures in ``artifacts/screenshots/render-truth-<tag>-<figure>-{shown,rendered}.png``.
-    """
-    explorers = page.locator(f"{PANEL} {EXPLORER}")
-    numbers, shown = [], []
-    for i in range(explorers.count()):
-        explorer = explorers.nth(i)
-        wait_for_rendered_figure(figure_of(explorer))
-        numbers.append(figure_number(explorer))
-        shown.append(canvas_pixels(explorer))
-    with tempfile.TemporaryDirectory() as folder:
-        run_in_kernel(server, RENDER_FIGURES.format(folder=folder))
-        wrong = []
-        for number, pixels in zip(numbers, shown):
-            rendered = np.load(Path(folder) / f"{number}.npy")
-            fraction, worst = render_mismatch(pixels, rendered)
-            if fraction > MAX_WRONG:
-                from PIL import Image
-
-                ARTIFACTS.mkdir(parents=True, exist_ok=True)
-                for what, picture in (("shown", pixels), ("rendered", rendered)):
-                    Image.fromarray(picture).save(ARTIFACTS / f"render-truth-{tag}-{number}-{what}.png")
-                wrong.append(f"figure {number}: {fraction:.2%} of pixels differ (max {worst}/255; shown "
-                             f"{pixels.shape[1]}×{pixels.shape[0]}, rendered {rendered.shape[1]}×{rendered.shape[0]})")
-    return wrong
 
 
 @pytest.mark.browser
@@ -79,7 +40,7 @@ def test_chapter_0_shows_every_figure_complete_after_run_all(page, lab_server, a
         open_notebook(page, lab_server, CHAPTER_0)
         run_all(page)
         assert page.locator(f"{PANEL} {EXPLORER}").count() > 0
-        wrong = explorer_mismatches(page, lab_server, f"run-all-{attempt}")
+        wrong = explorer_mismatches(page, lab_server, PANEL, f"run-all-{attempt}")
         assert not wrong, f"Run All #{attempt}: canvases differ from a full render:\n" + "\n".join(wrong)
     finally:
         lab_server.delete_sessions()
@@ -106,7 +67,7 @@ def test_a_fast_drag_ends_in_the_same_picture_as_a_slow_approach(page, lab_serve
                     time.sleep(pause)
             wait_for_rendered_figure(figure)
             where = "fast drag" if not pause else f"slow {key}"
-            wrong = explorer_mismatches(page, lab_server, where.replace(" ", "-"))
+            wrong = explorer_mismatches(page, lab_server, PANEL, where.replace(" ", "-"))
             assert not wrong, f"after a {where} (readout {readout.inner_text()}, started at {start}):\n" + \
                 "\n".join(wrong)
     finally:
