@@ -31,7 +31,8 @@ Two more effects on the landscape (chapter 5):
   each hidden unit of each example kept with probability :math:`1-p` and scaled by :math:`1/(1-p)`, a fresh mask
   at every step. Its expected loss is :math:`L + R` with an explicit, data-dependent penalty :math:`R`
   (:func:`dropout_penalty`; exactly an activation-weighted L2 penalty on the output weights for the squared error
-  and one hidden layer), and the noise of the steps adds an implicit effect (Wei, Kakade & Ma 2020).
+  and one hidden layer: :class:`ExpectedDropoutLoss` is :math:`L + R` in closed form, dropout's explicit effect
+  without its noise), and the noise of the steps adds an implicit effect (Wei, Kakade & Ma 2020).
 """
 
 from __future__ import annotations
@@ -45,7 +46,8 @@ from .objective import Objective, as_objective
 from .validation import check_array, check_bool, check_instance, check_int, check_rng, check_scalar, check_vector
 
 __all__ = ["WeightDecay", "max_margin_direction", "balancing_scale", "train_with_input_noise", "train_with_dropout",
-           "dropout_loss", "dropout_grad", "draw_dropout_masks", "dropout_penalty", "DropoutPenalty"]
+           "dropout_loss", "dropout_grad", "draw_dropout_masks", "dropout_penalty", "DropoutPenalty",
+           "ExpectedDropoutLoss"]
 
 
 class WeightDecay(Objective):
@@ -503,7 +505,7 @@ def dropout_penalty(model, theta, *, p: float, n_masks: int = 200, rng=0) -> Dro
     an L2 penalty on the output weights scaled by each unit's mean squared activation — the diagonal of the
     last layer's Gauss-Newton (Fisher) matrix, as in Wager, Wang & Liang (2013) for generalized linear models.
     Wei, Kakade & Ma (2020) derive the general second-order form (a Hessian of the loss with respect to the
-    dropped units).
+    dropped units). :class:`ExpectedDropoutLoss` gives :math:`L + R` in closed form for that one-hidden-layer case.
 
     Parameters
     ----------
@@ -535,3 +537,99 @@ def dropout_penalty(model, theta, *, p: float, n_masks: int = 200, rng=0) -> Dro
     samples = np.array([_dropout_loss_and_grad(model, thetas, _draw_masks(model, p, rng), p, want_grad=False)[0]
                         for _ in range(n_masks)]) - full
     return DropoutPenalty(samples.mean(axis=0), samples.std(axis=0, ddof=1) / np.sqrt(n_masks), n_masks)
+
+
+class ExpectedDropoutLoss(Objective):
+    r"""Dropout's loss averaged over its masks, in closed form: :math:`\mathbb E_m L_{\mathrm{drop}} = L + R`.
+
+    For an MLP with **one** hidden layer (activations :math:`a_{ij} = \phi(z_{ij})`, output weights
+    :math:`W_{jk}`) and the **squared error**, inverted dropout on the hidden units makes each output the full
+    network's plus zero-mean noise, :math:`\sum_j a_{ij} W_{jk}(m_{ij}/(1-p) - 1)`, whose variance the squared error
+    adds to the loss:
+
+    .. math:: R(\theta) = \frac{p}{1-p}\,\frac{1}{NK}\sum_{i,j,k} a_{ij}^2 W_{jk}^2 ,
+
+    exactly. Gradient descent on :math:`L + R` is dropout's **explicit** effect alone — the expected objective without
+    the noise of the masks (Wei, Kakade & Ma 2020 separate the two). The gradient is written out (backpropagation of
+    the penalty through :math:`\phi`) on top of the model's own; Hessian-vector products come from autograd.
+
+    Parameters
+    ----------
+    model : MLP
+        A :class:`course_utils.models.MLP` with one hidden layer, ``loss="mse"``, no residual connections and no
+        normalization (its ``weight_decay``, if any, is kept: masks do not change it).
+    p : float
+        Drop probability :math:`0 \le p < 1`.
+
+    Attributes
+    ----------
+    inner : MLP
+        The model.
+    p : float
+        The drop probability.
+    """
+
+    def __init__(self, model, p: float):
+        model = _check_dropout_model(model)
+        if len(model.hidden) != 1 or model.loss_name != "mse":
+            raise ValueError("`model` must have one hidden layer and the squared error (loss='mse') for the closed "
+                             f"form; got {model.name} (use dropout_penalty for a Monte Carlo estimate)")
+        self.inner = model
+        self.p = check_scalar(p, "p", low=0, high=1, high_inclusive=False)
+        self.dim = model.dim
+        self.name = f"{model.name} + dropout's explicit penalty, p = {self.p:g}"
+        self._c = self.p / (1.0 - self.p) / (model.n_examples * model.n_outputs)
+
+    def _penalty(self, theta):
+        (W1, b1), (W2, _) = self.inner.unflatten(theta)
+        z = anp.matmul(self.inner.X, W1)
+        if b1 is not None:
+            z = z + (b1[..., None, :] if theta.ndim > 1 else b1)
+        a = _activate_anp(self.inner.activation, z)
+        # Σ_j (Σ_i a_ij²)(Σ_k W_jk²)
+        return self._c * anp.sum(anp.sum(a * a, axis=-2) * anp.sum(W2 * W2, axis=-1), axis=-1)
+
+    def _loss(self, theta):
+        return self.inner.unchecked_loss(theta) + self._penalty(theta)
+
+    def _loss_batch(self, thetas):
+        return self.inner.unchecked_loss_batch(thetas) + self._penalty(thetas)
+
+    def _penalty_grad(self, theta):
+        model = self.inner
+        (W1, b1), (W2, _) = model.unflatten(theta)
+        z = model.X @ W1
+        if b1 is not None:
+            z = z + (b1[..., None, :] if theta.ndim > 1 else b1)
+        a = np.tanh(z) if model.activation == "tanh" else np.maximum(z, 0.0) if model.activation == "relu" else z
+        s = np.sum(W2 * W2, axis=-1)                       # Σ_k W_jk², shape (..., h)
+        q = np.sum(a * a, axis=-2)                         # Σ_i a_ij², shape (..., h)
+        g_a = 2 * self._c * a * s[..., None, :]            # ∂R/∂a_ij
+        if model.activation == "tanh":
+            g_z = g_a * (1.0 - a * a)
+        elif model.activation == "relu":
+            g_z = g_a * ((z > 0) + 0.5 * (z == 0))
+        else:
+            g_z = g_a
+        out = np.zeros_like(theta)
+        (gW1, gb1), (gW2, _) = model.unflatten(out)
+        gW1[...] = model.X.T @ g_z
+        if gb1 is not None:
+            gb1[...] = g_z.sum(axis=-2)
+        gW2[...] = 2 * self._c * q[..., None] * W2
+        return out
+
+    def _grad_fn(self):
+        inner = self.inner.unchecked_grad
+        return lambda theta: inner(theta) + self._penalty_grad(theta)
+
+    def _grad_batch(self, thetas):
+        return self.inner.unchecked_grad_batch(thetas) + self._penalty_grad(thetas)
+
+
+def _activate_anp(name, z):
+    if name == "tanh":
+        return anp.tanh(z)
+    if name == "relu":
+        return anp.maximum(z, 0.0)
+    return z

@@ -232,6 +232,8 @@ OVERRIDES = {
     "course_utils.regularization.dropout_penalty": {"p": 0.1, "n_masks": 4},
     "course_utils.regularization.draw_dropout_masks": {"p": 0.1},
     "course_utils.regularization.train_with_dropout": {"p": 0.1},
+    "course_utils.regularization.ExpectedDropoutLoss": {"model": __import__("course_utils.models").models.MLP(
+        np.array([[0.0, 1.0], [1.0, 0.0], [1.0, 1.0]]), np.array([0.0, 1.0, 2.0]), hidden=(3,)), "p": 0.1},
     # separable through the origin (the function refuses other data)
     "course_utils.regularization.max_margin_direction": {"X": np.array([[1.0, 0.0], [2.0, 1.0], [-1.0, 0.0], [-2.0, -1.0]]),
                                                          "y": np.array([1.0, 1.0, 0.0, 0.0])},

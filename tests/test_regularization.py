@@ -19,6 +19,7 @@ from course_utils.models import MLP, LogisticRegression
 from course_utils.problems import blob_classification
 from course_utils.randomness import default_rng
 from course_utils.regularization import (
+    ExpectedDropoutLoss,
     WeightDecay,
     draw_dropout_masks,
     dropout_grad,
@@ -289,3 +290,37 @@ def test_dropout_functions_validate_their_arguments():
         draw_dropout_masks(residual, 0.1)
     with pytest.raises(ValueError, match="`model`"):
         draw_dropout_masks(MLP(np.ones((3, 2)), np.ones(3), hidden=()), 0.1)
+
+
+@pytest.mark.parametrize("activation", ["tanh", "relu", "linear"])
+def test_expected_dropout_loss_is_the_enumerated_mean_and_its_gradient_matches_finite_differences(activation):
+    rng = default_rng(27)
+    X = rng.standard_normal((3, 2))
+    model = MLP(X, rng.standard_normal((3, 2)), hidden=(4,), activation=activation)
+    theta = model.init(default_rng(28), scale=2.0)
+    p = 0.35
+    expected = ExpectedDropoutLoss(model, p)
+    assert expected.loss(theta) == pytest.approx(_exact_expected_thinned_loss(model, theta, p), rel=1e-10)
+    np.testing.assert_allclose(expected.grad(theta), _fd_grad(expected.loss, theta), atol=1e-8)
+    thetas = np.stack([theta, model.init(default_rng(29))])
+    np.testing.assert_allclose(expected.grad_batch(thetas), [expected.grad(t) for t in thetas], rtol=1e-12, atol=1e-15)
+    np.testing.assert_allclose(expected.loss_batch(thetas), [expected.loss(t) for t in thetas], rtol=1e-12)
+    H_fd = np.array([_fd_grad(lambda t, i=i: expected.grad(t)[i], theta, h=1e-5) for i in range(theta.size)])
+    np.testing.assert_allclose(expected.hessian(theta), H_fd, atol=1e-5)
+    assert ExpectedDropoutLoss(model, 0.0).loss(theta) == pytest.approx(model.loss(theta), rel=1e-14)
+    # the model's weight decay is kept as it is (the oracle above scales weights, so it is checked apart):
+    decayed = MLP(X, model.y, hidden=(4,), activation=activation, weight_decay=0.05)
+    with_decay = ExpectedDropoutLoss(decayed, p)
+    assert with_decay.loss(theta) - decayed.loss(theta) == pytest.approx(expected.loss(theta) - model.loss(theta),
+                                                                         rel=1e-12)
+    np.testing.assert_allclose(with_decay.grad(theta), _fd_grad(with_decay.loss, theta), atol=1e-8)
+
+
+def test_expected_dropout_loss_refuses_what_its_closed_form_does_not_cover():
+    X = np.ones((3, 2))
+    with pytest.raises(ValueError, match="`model`"):
+        ExpectedDropoutLoss(MLP(X, np.ones(3), hidden=(2, 2)), 0.1)
+    with pytest.raises(ValueError, match="`model`"):
+        ExpectedDropoutLoss(MLP(X, np.array([0, 1, 0]), hidden=(2,), loss="cross_entropy"), 0.1)
+    with pytest.raises(ValueError, match="`p`"):
+        ExpectedDropoutLoss(MLP(X, np.ones(3), hidden=(2,)), 1.0)
