@@ -256,7 +256,8 @@ def _check_masks(model, masks):
     """One 0/1 array ``(N, width)`` per hidden layer."""
     if not isinstance(masks, (list, tuple)) or len(masks) != len(model.hidden):
         raise ValueError(f"`masks` must be a list of {len(model.hidden)} arrays, one per hidden layer, "
-                         f"got {type(masks).__name__}" + (f" of length {len(masks)}" if isinstance(masks, (list, tuple)) else ""))
+                         f"got {type(masks).__name__}"
+                         + (f" of length {len(masks)}" if isinstance(masks, (list, tuple)) else ""))
     out = []
     for width, m in zip(model.hidden, masks):
         m = check_array(m, "masks", shape=(model.n_examples, width))
@@ -375,7 +376,8 @@ def dropout_grad(model, theta, masks, *, p: float) -> np.ndarray:
 
     Backpropagation through the thinned network: the error reaching hidden layer :math:`\ell` is multiplied by
     :math:`m_\ell/(1-p)` before :math:`\phi'(z_\ell)` (a dropped unit passes no gradient to its incoming weights).
-    One step of dropout training is :math:`\theta \leftarrow \theta - \eta\,\nabla_\theta L_{\mathrm{drop}}(\theta; m_t)`
+    One step of dropout training is
+    :math:`\theta \leftarrow \theta - \eta\,\nabla_\theta L_{\mathrm{drop}}(\theta; m_t)`
     with a fresh mask :math:`m_t`.
 
     Parameters
@@ -494,7 +496,7 @@ class DropoutPenalty:
 
 
 def dropout_penalty(model, theta, *, p: float, n_masks: int = 200, rng=0) -> DropoutPenalty:
-    r"""Dropout's explicit penalty :math:`R(\theta) = \mathbb E_m L_{\mathrm{drop}}(\theta; m) - L(\theta)`, by Monte Carlo.
+    r"""Dropout's explicit penalty :math:`R = \mathbb E_m L_{\mathrm{drop}}(\theta; m) - L(\theta)`, by Monte Carlo.
 
     Averages :func:`dropout_loss` over ``n_masks`` fresh masks and subtracts the full network's loss. For the
     squared error with one hidden layer of activations :math:`a_{ij}` and output weights :math:`w_{jk}`, the

@@ -699,8 +699,9 @@ assert lam_bal > 1.05 * orbit_lam.min()      # the balanced copy is not the flat
 # simple way to prevent neural networks from overfitting"): at every step each hidden unit of each example is kept
 # with probability $1-p$ and scaled by $1/(1-p)$, or set to 0, a fresh mask every step, $p = 0.1$ and $0.3$
 # (`regularization.train_with_dropout`; the full network, no mask, is what gets scored). Every run is scored on
-# the *clean, unregularized* loss $L$: its training loss and its $\lambda_{\max}(\nabla^2 L)$. A regularized run also fits less, and an earlier,
-# less-fitted point of plain GD is flatter too (the sharpness rises during training, section 4), so each ratio is
+# the *clean, unregularized* loss $L$: its training loss and its $\lambda_{\max}(\nabla^2 L)$. A regularized run
+# also fits less, and an earlier, less-fitted point of plain GD is flatter too (the sharpness rises during
+# training, section 4), so each ratio is
 # also taken against **plain GD at the step where its training loss first reaches the regularized run's**.
 #
 # Dropout is a noise with a penalty inside it. Averaged over masks, its loss is $L + R$; for this network (one hidden
@@ -803,7 +804,7 @@ for i, name in enumerate(explicit7):
           f"λ_max / dropout's {np.round(explicit_vs_dropout[name], 2)}")
     assert abs(fit_x.mean() - fits[name].mean()) < 0.03    # the same fit: means within ±0.013 over 14 draws
 assert 0.95 < explicit_vs_dropout["dropout p=0.1"].mean() < 1.15   # nearly as flat as dropout (1.01–1.06) ...
-assert 1.02 < explicit_vs_dropout["dropout p=0.3"].mean() < 1.25   # ... the noise adds a little at p = 0.3 (1.05–1.13)
+assert 1.02 < explicit_vs_dropout["dropout p=0.3"].mean() < 1.25   # ... the noise adds a little at p = 0.3: 1.05–1.13
 
 # %%
 fig, (ax1, ax3) = plotting.new_figure(1, 2, figsize=(11, 4))
@@ -854,11 +855,11 @@ fig
 #   matched training loss the ratio was 0.80–0.99, flatter in every draw we tried, by 1 to 20 %. "Noise finds flat
 #   minima" is, in this miniature, mostly "noise stops earlier on the way up the sharpening".
 # - **Dropout ends flatter, and the matched-loss control does not take it away.** Over 14 draws the mean ratio was
-#   0.58–0.79 at the end and 0.72–0.84 at matched training loss for $p = 0.1$, 0.45–0.60 and 0.62–0.74 for
-#   $p = 0.3$ (every one of the 42 starts below 1 at matched loss: at most 0.90 and 0.84); more dropout, flatter, by
-#   0.06–0.14 at matched loss. Its own penalty $R$ is where the difference shows: after dropout training it was 34–49 %
-#   ($p = 0.1$) and 13–30 % ($p = 0.3$) of plain GD's at the same training loss. Dropout does not merely stop early;
-#   it finds a different network, one whose output rests on many small contributions. (A plausible reading, not a
+#   0.58–0.79 at the end and 0.72–0.84 at matched training loss for $p = 0.1$, 0.45–0.60 and 0.62–0.74 for $p = 0.3$
+#   (every one of the 42 starts below 1 at matched loss: at most 0.90 and 0.84); more dropout, flatter, by 0.06–0.14
+#   at matched loss. Its own penalty $R$ is where the difference shows: after dropout training it was 34–49 %
+#   ($p = 0.1$) and 13–30 % ($p = 0.3$) of plain GD's at the same training loss. Dropout does not merely stop early; it
+#   finds a different network, one whose output rests on many small contributions. (A plausible reading, not a
 #   theorem: for a given output, $\sum_j a_j^2 w_j^2$ is least when the load is spread evenly over the units, and
 #   small output weights also shrink the curvature along the first layer's weights, which enters through $w_j^2$.)
 # - **Most of that is the explicit penalty.** Gradient descent on $L + R$ itself, with no masks, ended at the same
@@ -879,20 +880,20 @@ fig
 # miniature above shows why it needs the matched-loss control.
 #
 # For **dropout** what is proven is the explicit penalty, for simple models. For linear regression, averaging over
-# masks gives ridge regression with each weight's penalty scaled by its feature's sum of squares (Srivastava et al. 2014);
-# for generalized linear models, Wager, Wang & Liang (2013, "Dropout training as adaptive regularization") showed
-# that the dropout penalty is, to first order, an L2 penalty after scaling the features by the inverse diagonal of
-# the Fisher information — here, with the squared error, $R$ above is exact, not approximate, because the loss is
-# quadratic in the dropped units. For deep networks Wei, Kakade & Ma (2020, "The implicit and explicit
-# regularization effects of dropout") separate an **explicit** effect (the expected loss changes: to second order,
-# a penalty built from the loss's Hessian with respect to the dropped units, weighted by their squared activations)
+# masks gives ridge regression with each weight's penalty scaled by its feature's sum of squares (Srivastava et al.
+# 2014); for generalized linear models, Wager, Wang & Liang (2013, "Dropout training as adaptive regularization")
+# showed that the dropout penalty is, to first order, an L2 penalty after scaling the features by an estimate of the
+# inverse diagonal Fisher information — here, with the squared error, $R$ above is exact, not approximate, because
+# the loss is quadratic in the dropped units. For deep networks Wei, Kakade & Ma (2020, "The implicit and explicit
+# regularization effects of dropout") separate an **explicit** effect (the expected loss changes: to second order, a
+# penalty built from the loss's Hessian with respect to the dropped units, weighted by their squared activations)
 # from an **implicit** one (the noise of each step, like minibatch noise in SGD), and show both matter. For
 # one-hidden-layer *linear* networks Mianjy, Arora & Vidal (2018, "On the implicit bias of dropout") prove that
-# dropout tends to equalize the hidden units: the norms of their incoming and outgoing weight vectors. "Dropout finds flat minima" is an
-# empirical finding (e.g. Zhang, Zhou & Xu 2021, "Dropout in training neural networks: flatness of solution and
-# noise structure", with a theory only for dropout on the last hidden layer), not a theorem; the miniature above
-# agrees with it, at matched loss, for this network, these $p$ and 300 steps, and traces most of it to the
-# explicit penalty.
+# dropout tends to equalize the hidden units: the norms of their incoming and outgoing weight vectors. "Dropout
+# finds flat minima" is an empirical finding (e.g. Zhang, Zhou & Xu 2021, "Dropout in training neural networks:
+# flatness of solution and noise structure", with a theory only for dropout on the last hidden layer), not a
+# theorem; the miniature above agrees with it, at matched loss, for this network, these $p$ and 300 steps, and
+# traces most of it to the explicit penalty.
 
 # %% [markdown]
 # ## Summary

@@ -217,7 +217,8 @@ def test_masks_keep_each_unit_with_probability_one_minus_p(p):
     assert abs(kept - n * (1 - p)) < 4.5 * sd  # binomial(n, 1 − p): outside 4.5 sd with probability < 1e-5
     assert all(set(np.unique(m)) <= {0.0, 1.0} for m in masks)
     # entries independent of each other: the two layers' keep rates agree with each other too
-    assert abs(masks[0].mean() - masks[1].mean()) < 4.5 * np.sqrt(p * (1 - p) * (1 / masks[0].size + 1 / masks[1].size))
+    sd_gap = np.sqrt(p * (1 - p) * (1 / masks[0].size + 1 / masks[1].size))
+    assert abs(masks[0].mean() - masks[1].mean()) < 4.5 * sd_gap
 
 
 def _exact_expected_thinned_loss(model, theta, p):
