@@ -26,10 +26,18 @@ Two more effects on the landscape (chapter 5):
 * **noise injection**: :func:`train_with_input_noise` runs gradient descent on inputs jittered afresh at every
   step, :math:`x + \sigma\xi` — data augmentation in its simplest form, which for small :math:`\sigma` acts like a
   penalty on the network's input derivatives (Bishop 1995, "Training with noise is equivalent to Tikhonov
-  regularization").
+  regularization");
+* **dropout** (Srivastava et al. 2014): :func:`train_with_dropout` runs gradient descent on a thinned network,
+  each hidden unit of each example kept with probability :math:`1-p` and scaled by :math:`1/(1-p)`, a fresh mask
+  at every step. Its expected loss is :math:`L + R` with an explicit, data-dependent penalty :math:`R`
+  (:func:`dropout_penalty`; exactly an activation-weighted L2 penalty on the output weights for the squared error
+  and one hidden layer: :class:`ExpectedDropoutLoss` is :math:`L + R` in closed form, dropout's explicit effect
+  without its noise), and the noise of the steps adds an implicit effect (Wei, Kakade & Ma 2020).
 """
 
 from __future__ import annotations
+
+from dataclasses import dataclass
 
 import numpy as np
 
@@ -37,7 +45,9 @@ from .derivatives import anp
 from .objective import Objective, as_objective
 from .validation import check_array, check_bool, check_instance, check_int, check_rng, check_scalar, check_vector
 
-__all__ = ["WeightDecay", "max_margin_direction", "balancing_scale", "train_with_input_noise"]
+__all__ = ["WeightDecay", "max_margin_direction", "balancing_scale", "train_with_input_noise", "train_with_dropout",
+           "dropout_loss", "dropout_grad", "draw_dropout_masks", "dropout_penalty", "DropoutPenalty",
+           "ExpectedDropoutLoss"]
 
 
 class WeightDecay(Objective):
@@ -229,3 +239,399 @@ def train_with_input_noise(model, theta0, *, sigma: float, steps: int, lr: float
             noisy = model.with_data(X + sigma * rng.standard_normal(X.shape), y) if sigma > 0 else model
             thetas = thetas - lr * noisy.unchecked_grad_batch(thetas)
     return thetas.reshape(theta.shape)
+
+
+# --- dropout ----------------------------------------------------------------------------------------------------
+def _check_dropout_model(model):
+    from .models import MLP
+
+    check_instance(model, "model", MLP, "a course_utils.models.MLP")
+    if not model.hidden or model.residual or model.layer_norm or model.batch_norm:
+        raise ValueError("`model` must be an MLP with at least one hidden layer and no residual connections or "
+                         f"normalization (dropout acts on its hidden units), got {model.name}")
+    return model
+
+
+def _check_masks(model, masks):
+    """One 0/1 array ``(N, width)`` per hidden layer."""
+    if not isinstance(masks, (list, tuple)) or len(masks) != len(model.hidden):
+        raise ValueError(f"`masks` must be a list of {len(model.hidden)} arrays, one per hidden layer, "
+                         f"got {type(masks).__name__}"
+                         + (f" of length {len(masks)}" if isinstance(masks, (list, tuple)) else ""))
+    out = []
+    for width, m in zip(model.hidden, masks):
+        m = check_array(m, "masks", shape=(model.n_examples, width))
+        if not np.all((m == 0) | (m == 1)):
+            raise ValueError("`masks` must hold only 0 (dropped) and 1 (kept), got other values")
+        out.append(m)
+    return out
+
+
+def _draw_masks(model, p, rng):
+    return [(rng.random((model.n_examples, w)) >= p).astype(float) for w in model.hidden]
+
+
+def _dropout_forward(model, thetas, masks, scale):
+    """Forward pass of the thinned networks: ``thetas`` ``(S, P)``, masks ``(N, width)`` → inputs, pre-activations,
+    activations before masking, output ``(S, N, K)``."""
+    layers = model.unflatten(thetas)
+    h = model.X
+    inputs, pre, acts = [], [], []
+    for i, (W, b) in enumerate(layers):
+        inputs.append(h)
+        z = h @ W
+        if b is not None:
+            z = z + b[:, None, :]
+        if i == len(layers) - 1:
+            return inputs, pre, acts, z
+        a = np.tanh(z) if model.activation == "tanh" else np.maximum(z, 0.0) if model.activation == "relu" else z
+        pre.append(z)
+        acts.append(a)
+        h = a * (scale * masks[i])
+    raise AssertionError("unreachable: an MLP has an output layer")
+
+
+def _dropout_loss_and_grad(model, thetas, masks, p, want_grad=True):
+    r"""Loss ``(S,)`` and gradient ``(S, P)`` of the thinned networks, by backpropagation written out."""
+    scale = 1.0 / (1.0 - p)
+    inputs, pre, acts, out = _dropout_forward(model, thetas, masks, scale)
+    loss = np.asarray(model.loss_from_outputs(out, thetas))
+    if not want_grad:
+        return loss, None
+    n, k = out.shape[-2], out.shape[-1]
+    if model.loss_name == "mse":
+        delta = (2.0 / (n * k)) * (out - model._targets)
+    elif model.n_outputs == 1:
+        delta = (0.5 * (np.tanh(0.5 * out) + 1.0) - model._targets[:, None]) / n
+    else:
+        e = np.exp(out - out.max(axis=-1, keepdims=True))
+        delta = (e / e.sum(axis=-1, keepdims=True) - model._targets) / n
+    layers = model.unflatten(thetas)
+    grad = np.empty_like(thetas)
+    views = model.unflatten(grad)
+    for i in range(len(layers) - 1, -1, -1):
+        W = layers[i][0]
+        gW, gb = views[i]
+        gW[...] = np.swapaxes(inputs[i], -1, -2) @ delta if inputs[i].ndim == 3 else inputs[i].T @ delta
+        if model.weight_decay:
+            gW += model.weight_decay * W
+        if gb is not None:
+            gb[...] = delta.sum(axis=-2)
+        if i == 0:
+            break
+        g_h = (delta @ np.swapaxes(W, -1, -2)) * (scale * masks[i - 1])   # through the mask, then φ'
+        z = pre[i - 1]
+        if model.activation == "tanh":
+            delta = g_h * (1.0 - acts[i - 1] ** 2)
+        elif model.activation == "relu":
+            delta = g_h * ((z > 0) + 0.5 * (z == 0))   # ½ at 0: autograd's convention for maximum
+        else:
+            delta = g_h
+    return loss, grad
+
+
+def _dropout_args(model, theta, masks, p):
+    model = _check_dropout_model(model)
+    theta = check_array(theta, "theta", ndim=(1, 2))
+    if theta.shape[-1] != model.dim:
+        raise ValueError(f"`theta` must have shape ({model.dim},) or (S, {model.dim}), got {theta.shape}")
+    masks = _check_masks(model, masks)
+    p = check_scalar(p, "p", low=0, high=1, high_inclusive=False)
+    return model, theta, masks, p
+
+
+def dropout_loss(model, theta, masks, *, p: float):
+    r"""The training loss of the thinned network that a dropout mask leaves: :math:`L_{\mathrm{drop}}(\theta; m)`.
+
+    Inverted dropout on every hidden layer: :math:`h_\ell = \phi(z_\ell) \odot m_\ell / (1-p)`, with
+    :math:`m_\ell \in \{0, 1\}^{N \times \mathrm{width}}` (one mask per example and unit, 1 = kept). Dividing by the
+    keep probability :math:`1-p` makes :math:`\mathbb E[m_\ell/(1-p)] = 1`, so no rescaling is needed at evaluation,
+    where every unit is kept. The loss is the model's own (MSE or cross-entropy, plus its ``weight_decay``) on
+    the thinned outputs.
+
+    Parameters
+    ----------
+    model : MLP
+        A :class:`course_utils.models.MLP` with at least one hidden layer, no residual connections and no
+        normalization.
+    theta : array_like, shape (P,) or (S, P)
+        Parameters; ``S`` of them share the masks.
+    masks : list of array_like, each shape (N, width)
+        One 0/1 array per hidden layer, ``N`` the model's examples.
+    p : float
+        Drop probability :math:`0 \le p < 1` (the scale is :math:`1/(1-p)`).
+
+    Returns
+    -------
+    float or numpy.ndarray, shape (S,)
+        The thinned network's loss; with all masks 1 and :math:`p = 0`, the model's loss.
+    """
+    model, theta, masks, p = _dropout_args(model, theta, masks, p)
+    loss, _ = _dropout_loss_and_grad(model, theta.reshape(-1, model.dim), masks, p, want_grad=False)
+    return float(loss[0]) if theta.ndim == 1 else loss
+
+
+def dropout_grad(model, theta, masks, *, p: float) -> np.ndarray:
+    r"""The gradient :math:`\nabla_\theta L_{\mathrm{drop}}(\theta; m)` of :func:`dropout_loss` for fixed masks.
+
+    Backpropagation through the thinned network: the error reaching hidden layer :math:`\ell` is multiplied by
+    :math:`m_\ell/(1-p)` before :math:`\phi'(z_\ell)` (a dropped unit passes no gradient to its incoming weights).
+    One step of dropout training is
+    :math:`\theta \leftarrow \theta - \eta\,\nabla_\theta L_{\mathrm{drop}}(\theta; m_t)`
+    with a fresh mask :math:`m_t`.
+
+    Parameters
+    ----------
+    model : MLP
+        As in :func:`dropout_loss`.
+    theta : array_like, shape (P,) or (S, P)
+        Parameters; ``S`` of them share the masks.
+    masks : list of array_like, each shape (N, width)
+        One 0/1 array per hidden layer.
+    p : float
+        Drop probability :math:`0 \le p < 1`.
+
+    Returns
+    -------
+    numpy.ndarray, shape (P,) or (S, P)
+        The gradient, in the shape of ``theta``.
+    """
+    model, theta, masks, p = _dropout_args(model, theta, masks, p)
+    _, grad = _dropout_loss_and_grad(model, theta.reshape(-1, model.dim), masks, p)
+    return grad.reshape(theta.shape)
+
+
+def draw_dropout_masks(model, p: float, rng=0) -> list[np.ndarray]:
+    r"""One dropout mask per hidden layer: i.i.d. Bernoulli entries, 1 (kept) with probability :math:`1-p`.
+
+    Parameters
+    ----------
+    model : MLP
+        As in :func:`dropout_loss`.
+    p : float
+        Drop probability :math:`0 \le p < 1`.
+    rng : Generator or int
+        Source of the draws (an integer seed goes through :func:`course_utils.randomness.default_rng`).
+
+    Returns
+    -------
+    list of numpy.ndarray, each shape (N, width)
+        0.0/1.0 masks, one per example and hidden unit.
+    """
+    model = _check_dropout_model(model)
+    p = check_scalar(p, "p", low=0, high=1, high_inclusive=False)
+    rng = check_rng(rng)
+    return _draw_masks(model, p, rng)
+
+
+def train_with_dropout(model, theta0, *, p: float, steps: int, lr: float, rng=0) -> np.ndarray:
+    r"""Full-batch gradient descent with inverted dropout on the hidden units, a fresh mask at every step.
+
+    Step :math:`t` draws masks :math:`m_t` (:func:`draw_dropout_masks`: each example's each hidden unit kept with
+    probability :math:`1-p`, kept ones scaled by :math:`1/(1-p)`) and takes
+    :math:`\theta \leftarrow \theta - \eta\,\nabla_\theta L_{\mathrm{drop}}(\theta; m_t)` (:func:`dropout_grad`):
+    stochastic gradient descent on the expected thinned loss
+
+    .. math:: \mathbb E_m L_{\mathrm{drop}}(\theta; m) = L(\theta) + R(\theta),
+
+    whose **explicit** penalty :math:`R \ge 0` for the squared error is the variance the masks add to the outputs
+    (:func:`dropout_penalty`); the noise of the steps adds an **implicit** effect of its own (Wei, Kakade & Ma
+    2020). Evaluation uses the full network (no mask, no scaling). Several starts run side by side and see the same
+    masks (one batched gradient per step); :math:`p = 0` is plain gradient descent.
+
+    Parameters
+    ----------
+    model : MLP
+        As in :func:`dropout_loss`.
+    theta0 : array_like, shape (P,) or (K, P)
+        One start, or ``K`` starts.
+    p : float
+        Drop probability :math:`0 \le p < 1`.
+    steps : int
+        Number of steps, at least 0.
+    lr : float
+        Step size :math:`\eta > 0`.
+    rng : Generator or int
+        Source of the masks (an integer seed goes through :func:`course_utils.randomness.default_rng`).
+
+    Returns
+    -------
+    numpy.ndarray, shape (P,) or (K, P)
+        The final parameters, in the shape of ``theta0``.
+    """
+    model = _check_dropout_model(model)
+    theta = check_array(theta0, "theta0", ndim=(1, 2))
+    if theta.shape[-1] != model.dim:
+        raise ValueError(f"`theta0` must have shape ({model.dim},) or (K, {model.dim}), got {theta.shape}")
+    p = check_scalar(p, "p", low=0, high=1, high_inclusive=False)
+    steps = check_int(steps, "steps", low=0)
+    lr = check_scalar(lr, "lr", low=0, low_inclusive=False)
+    rng = check_rng(rng)
+    thetas = np.array(theta, dtype=float).reshape(-1, model.dim)
+    with np.errstate(all="ignore"):
+        for _ in range(steps):
+            masks = _draw_masks(model, p, rng)
+            thetas = thetas - lr * _dropout_loss_and_grad(model, thetas, masks, p)[1]
+    return thetas.reshape(theta.shape)
+
+
+@dataclass(frozen=True)
+class DropoutPenalty:
+    r"""A Monte Carlo estimate of dropout's explicit penalty :math:`R = \mathbb E_m L_{\mathrm{drop}} - L`.
+
+    Parameters
+    ----------
+    mean : numpy.ndarray, shape (S,)
+        The estimate, per parameter vector.
+    stderr : numpy.ndarray, shape (S,)
+        Its standard error (the sample standard deviation over masks divided by :math:`\sqrt{n}`); mean ± 2 stderr
+        is an approximate 95 % interval.
+    n_masks : int
+        The number of masks drawn.
+    """
+
+    mean: np.ndarray
+    stderr: np.ndarray
+    n_masks: int
+
+
+def dropout_penalty(model, theta, *, p: float, n_masks: int = 200, rng=0) -> DropoutPenalty:
+    r"""Dropout's explicit penalty :math:`R = \mathbb E_m L_{\mathrm{drop}}(\theta; m) - L(\theta)`, by Monte Carlo.
+
+    Averages :func:`dropout_loss` over ``n_masks`` fresh masks and subtracts the full network's loss. For the
+    squared error with one hidden layer of activations :math:`a_{ij}` and output weights :math:`w_{jk}`, the
+    thinned output is the full one plus zero-mean noise, and the penalty is exactly its variance,
+
+    .. math:: R = \frac{p}{1-p}\,\frac{1}{NK}\sum_{i,j,k} a_{ij}^2 w_{jk}^2 ,
+
+    an L2 penalty on the output weights scaled by each unit's mean squared activation — the diagonal of the
+    last layer's Gauss-Newton (Fisher) matrix, as in Wager, Wang & Liang (2013) for generalized linear models.
+    Wei, Kakade & Ma (2020) derive the general second-order form (a Hessian of the loss with respect to the
+    dropped units). :class:`ExpectedDropoutLoss` gives :math:`L + R` in closed form for that one-hidden-layer case.
+
+    Parameters
+    ----------
+    model : MLP
+        As in :func:`dropout_loss`.
+    theta : array_like, shape (P,) or (S, P)
+        Parameters; ``S`` of them share the masks.
+    p : float
+        Drop probability :math:`0 \le p < 1`.
+    n_masks : int
+        Number of masks, at least 2.
+    rng : Generator or int
+        Source of the masks.
+
+    Returns
+    -------
+    DropoutPenalty
+        ``mean`` and ``stderr`` of shape ``(S,)`` (``(1,)`` for one parameter vector).
+    """
+    model = _check_dropout_model(model)
+    theta = check_array(theta, "theta", ndim=(1, 2))
+    if theta.shape[-1] != model.dim:
+        raise ValueError(f"`theta` must have shape ({model.dim},) or (S, {model.dim}), got {theta.shape}")
+    p = check_scalar(p, "p", low=0, high=1, high_inclusive=False)
+    n_masks = check_int(n_masks, "n_masks", low=2)
+    rng = check_rng(rng)
+    thetas = theta.reshape(-1, model.dim)
+    full = np.asarray(model.unchecked_loss_batch(thetas))
+    samples = np.array([_dropout_loss_and_grad(model, thetas, _draw_masks(model, p, rng), p, want_grad=False)[0]
+                        for _ in range(n_masks)]) - full
+    return DropoutPenalty(samples.mean(axis=0), samples.std(axis=0, ddof=1) / np.sqrt(n_masks), n_masks)
+
+
+class ExpectedDropoutLoss(Objective):
+    r"""Dropout's loss averaged over its masks, in closed form: :math:`\mathbb E_m L_{\mathrm{drop}} = L + R`.
+
+    For an MLP with **one** hidden layer (activations :math:`a_{ij} = \phi(z_{ij})`, output weights
+    :math:`W_{jk}`) and the **squared error**, inverted dropout on the hidden units makes each output the full
+    network's plus zero-mean noise, :math:`\sum_j a_{ij} W_{jk}(m_{ij}/(1-p) - 1)`, whose variance the squared error
+    adds to the loss:
+
+    .. math:: R(\theta) = \frac{p}{1-p}\,\frac{1}{NK}\sum_{i,j,k} a_{ij}^2 W_{jk}^2 ,
+
+    exactly. Gradient descent on :math:`L + R` is dropout's **explicit** effect alone — the expected objective without
+    the noise of the masks (Wei, Kakade & Ma 2020 separate the two). The gradient is written out (backpropagation of
+    the penalty through :math:`\phi`) on top of the model's own; Hessian-vector products come from autograd.
+
+    Parameters
+    ----------
+    model : MLP
+        A :class:`course_utils.models.MLP` with one hidden layer, ``loss="mse"``, no residual connections and no
+        normalization (its ``weight_decay``, if any, is kept: masks do not change it).
+    p : float
+        Drop probability :math:`0 \le p < 1`.
+
+    Attributes
+    ----------
+    inner : MLP
+        The model.
+    p : float
+        The drop probability.
+    """
+
+    def __init__(self, model, p: float):
+        model = _check_dropout_model(model)
+        if len(model.hidden) != 1 or model.loss_name != "mse":
+            raise ValueError("`model` must have one hidden layer and the squared error (loss='mse') for the closed "
+                             f"form; got {model.name} (use dropout_penalty for a Monte Carlo estimate)")
+        self.inner = model
+        self.p = check_scalar(p, "p", low=0, high=1, high_inclusive=False)
+        self.dim = model.dim
+        self.name = f"{model.name} + dropout's explicit penalty, p = {self.p:g}"
+        self._c = self.p / (1.0 - self.p) / (model.n_examples * model.n_outputs)
+
+    def _penalty(self, theta):
+        (W1, b1), (W2, _) = self.inner.unflatten(theta)
+        z = anp.matmul(self.inner.X, W1)
+        if b1 is not None:
+            z = z + (b1[..., None, :] if theta.ndim > 1 else b1)
+        a = _activate_anp(self.inner.activation, z)
+        # Σ_j (Σ_i a_ij²)(Σ_k W_jk²)
+        return self._c * anp.sum(anp.sum(a * a, axis=-2) * anp.sum(W2 * W2, axis=-1), axis=-1)
+
+    def _loss(self, theta):
+        return self.inner.unchecked_loss(theta) + self._penalty(theta)
+
+    def _loss_batch(self, thetas):
+        return self.inner.unchecked_loss_batch(thetas) + self._penalty(thetas)
+
+    def _penalty_grad(self, theta):
+        model = self.inner
+        (W1, b1), (W2, _) = model.unflatten(theta)
+        z = model.X @ W1
+        if b1 is not None:
+            z = z + (b1[..., None, :] if theta.ndim > 1 else b1)
+        a = np.tanh(z) if model.activation == "tanh" else np.maximum(z, 0.0) if model.activation == "relu" else z
+        s = np.sum(W2 * W2, axis=-1)                       # Σ_k W_jk², shape (..., h)
+        q = np.sum(a * a, axis=-2)                         # Σ_i a_ij², shape (..., h)
+        g_a = 2 * self._c * a * s[..., None, :]            # ∂R/∂a_ij
+        if model.activation == "tanh":
+            g_z = g_a * (1.0 - a * a)
+        elif model.activation == "relu":
+            g_z = g_a * ((z > 0) + 0.5 * (z == 0))
+        else:
+            g_z = g_a
+        out = np.zeros_like(theta)
+        (gW1, gb1), (gW2, _) = model.unflatten(out)
+        gW1[...] = model.X.T @ g_z
+        if gb1 is not None:
+            gb1[...] = g_z.sum(axis=-2)
+        gW2[...] = 2 * self._c * q[..., None] * W2
+        return out
+
+    def _grad_fn(self):
+        inner = self.inner.unchecked_grad
+        return lambda theta: inner(theta) + self._penalty_grad(theta)
+
+    def _grad_batch(self, thetas):
+        return self.inner.unchecked_grad_batch(thetas) + self._penalty_grad(thetas)
+
+
+def _activate_anp(name, z):
+    if name == "tanh":
+        return anp.tanh(z)
+    if name == "relu":
+        return anp.maximum(z, 0.0)
+    return z

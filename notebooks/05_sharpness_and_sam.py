@@ -32,7 +32,8 @@
 # 5. implement one step of SAM (Foret et al. 2021) and see it avoid a sharp minimum that gradient descent falls into;
 # 6. show that sharpness depends on the parameterization (Dinh et al. 2017) — and what survives it;
 # 7. show what weight decay does to the landscape (every eigenvalue $+\lambda$ at a point; one balanced copy per
-#    rescaling orbit; a moved minimum) and measure whether input noise ends at flatter points, at matched training loss.
+#    rescaling orbit; a moved minimum) and measure whether input noise and dropout end at flatter points, at matched
+#    training loss.
 
 # %%
 # %matplotlib widget
@@ -632,7 +633,7 @@ for alpha in (0.25, 4.0):
 ReparameterizationExplorer(relu, theta_relu)
 
 # %% [markdown]
-# ## 7. Regularization and the landscape: weight decay and noise
+# ## 7. Regularization and the landscape: weight decay, noise and dropout
 #
 # **Weight decay** adds $\tfrac\lambda2\|\theta\|^2$ to the loss (`regularization.WeightDecay`). At a *fixed* point its
 # Hessian is $\nabla^2L + \lambda I$: every eigenvalue rises by exactly $\lambda$. That is the whole effect at a
@@ -694,15 +695,32 @@ assert lam_bal > 1.05 * orbit_lam.min()      # the balanced copy is not the flat
 # section 4's network (tanh, MSE, 100 points) from three starts, 300 steps of gradient descent at $\eta = 0.2$ —
 # plainly, with weak decay ($\lambda = 10^{-3}$), with strong decay ($3\cdot10^{-2}$), and with **noise
 # injection**: fresh Gaussian noise of s.d. $\sigma = 0.4$ added to the inputs at every step, the simplest data
-# augmentation (`regularization.train_with_input_noise`). Every run is scored on the *clean, unregularized* loss
-# $L$: its training loss and its $\lambda_{\max}(\nabla^2 L)$. A regularized run also fits less, and an earlier,
-# less-fitted point of plain GD is flatter too (the sharpness rises during training, section 4), so each ratio is
+# augmentation (`regularization.train_with_input_noise`) — and with **dropout** (Srivastava et al. 2014, "Dropout: a
+# simple way to prevent neural networks from overfitting"): at every step each hidden unit of each example is kept
+# with probability $1-p$ and scaled by $1/(1-p)$, or set to 0, a fresh mask every step, $p = 0.1$ and $0.3$
+# (`regularization.train_with_dropout`; the full network, no mask, is what gets scored). Every run is scored on
+# the *clean, unregularized* loss $L$: its training loss and its $\lambda_{\max}(\nabla^2 L)$. A regularized run
+# also fits less, and an earlier, less-fitted point of plain GD is flatter too (the sharpness rises during
+# training, section 4), so each ratio is
 # also taken against **plain GD at the step where its training loss first reaches the regularized run's**.
 #
-# **Predict:** which of the three ends flatter than plain GD? Does the answer survive matched training loss?
+# Dropout is a noise with a penalty inside it. Averaged over masks, its loss is $L + R$; for this network (one hidden
+# layer, squared error) the output is the full network's plus zero-mean noise, and $R$ is exactly that noise's
+# variance,
+#
+# $$R(\theta) = \frac{p}{1-p}\,\frac1N\sum_{i}\sum_{j} a_{ij}^2\, w_j^2 ,$$
+#
+# with $a_{ij}$ unit $j$'s activation on example $i$ and $w_j$ its output weight: an L2 penalty on the output
+# weights, each weighted by its unit's mean squared activation (`regularization.dropout_penalty` estimates it by
+# Monte Carlo for any network).
+#
+# **Predict:** which of the five ends flatter than plain GD? Does the answer survive matched training loss? Does
+# dropout training make its own penalty $R$ small, or does it just fit less? And if gradient descent minimises
+# $L + R$ directly, with no masks at all, does it end where dropout does?
 
 # %%
 starts7 = np.array([eos_net.init(seed) for seed in (0, 1, 2)])
+drop_ps = (0.1, 0.3)
 
 
 def decayed_gd(lam):
@@ -717,20 +735,22 @@ plain = runs7[:3]
 ends7 = {"weight decay 1e-3": np.array([t.final_theta for t in runs7[3:6]]),
          "weight decay 3e-2": np.array([t.final_theta for t in runs7[6:]]),
          "input noise σ=0.4": regularization.train_with_input_noise(eos_net, starts7, sigma=0.4, steps=300, lr=0.2,
-                                                                    rng=0)}
+                                                                    rng=0),
+         **{f"dropout p={p}": regularization.train_with_dropout(eos_net, starts7, p=p, steps=300, lr=0.2, rng=0)
+            for p in drop_ps}}
 fits = {name: np.array([eos_net.loss(t) for t in ends]) for name, ends in ends7.items()}
 # plain GD at the first step whose training loss is at or below the regularized run's final one (start by start)
 matched7 = {name: [int(np.argmax(t.losses <= f)) if np.any(t.losses <= f) else len(t.losses) - 1
                    for t, f in zip(plain, fit)] for name, fit in fits.items()}
 points = np.concatenate([[t.final_theta for t in plain]] + [ends7[n] for n in ends7]
                         + [[t.thetas[k] for t, k in zip(plain, matched7[n])] for n in ends7])
-lam7 = sharpness.lambda_max_batch(eos_net, points).reshape(-1, 3)   # all 21 points in one batched Lanczos
-lam_plain = lam7[0]
+lam7 = sharpness.lambda_max_batch(eos_net, points).reshape(-1, 3)   # all 33 points in one batched Lanczos
+lam_plain, n7 = lam7[0], len(ends7)
 print(f"{'':>18} {'train loss':>10} {'λ_max':>6} | λ_max / plain GD's: at the end {'':>6} at matched train loss")
 print(f"{'plain GD':>18} {np.mean([t.final_loss for t in plain]):10.3f} {lam_plain.mean():6.2f} |")
 ratio_end, ratio_matched = {}, {}
 for i, name in enumerate(ends7):
-    ratio_end[name], ratio_matched[name] = lam7[1 + i] / lam_plain, lam7[1 + i] / lam7[4 + i]
+    ratio_end[name], ratio_matched[name] = lam7[1 + i] / lam_plain, lam7[1 + i] / lam7[1 + n7 + i]
     print(f"{name:>18} {fits[name].mean():10.3f} {lam7[1 + i].mean():6.2f} | {np.round(ratio_end[name], 2)} "
           f"{np.round(ratio_matched[name], 2)} (GD's steps {matched7[name]})")
 
@@ -743,9 +763,51 @@ assert ratio_end["input noise σ=0.4"].mean() < 0.9                   # noise: f
 assert ratio_matched["input noise σ=0.4"].mean() < 1.05              # ... much less so at matched loss (0.80–0.99)
 for name in ends7:                                                   # matching the loss always shrinks the gap
     assert ratio_matched[name].mean() > ratio_end[name].mean() - 0.02 or name == "weight decay 1e-3"
+assert ratio_end["dropout p=0.1"].mean() < 0.9                       # dropout: flatter at the end (0.58–0.79) ...
+assert ratio_matched["dropout p=0.1"].mean() < 0.92                  # ... and at matched loss (0.72–0.84)
+assert ratio_end["dropout p=0.3"].mean() < 0.7                       # more dropout, flatter (0.45–0.60) ...
+assert ratio_matched["dropout p=0.3"].mean() < 0.84                  # ... at matched loss too (0.62–0.74)
+assert ratio_matched["dropout p=0.1"].mean() > ratio_matched["dropout p=0.3"].mean() + 0.03   # dose: 0.06–0.14 apart
+
+# %% [markdown]
+# Two more questions for dropout. First, its own penalty $R$ at its end points, against plain GD's at the same
+# training loss (each at the run's $p$; 200 masks each, the Monte Carlo interval printed). Second, which part of
+# dropout did the flattening: the penalty, or the noise? `regularization.ExpectedDropoutLoss` is $L + R$ in closed
+# form, so plain gradient descent on it is dropout's **explicit** effect without its noise (Wei, Kakade & Ma 2020
+# separate the two this way); the same starts, 300 steps, $\eta = 0.2$.
 
 # %%
-fig, (ax1, ax3) = plotting.new_figure(1, 2, figsize=(10, 4))
+penalty7 = {}
+matched_points = points[3 * (1 + n7):].reshape(n7, 3, -1)      # plain GD at each run's matched loss, 3 starts each
+for p in drop_ps:
+    name = f"dropout p={p}"
+    at_end = regularization.dropout_penalty(eos_net, ends7[name], p=p, n_masks=200, rng=1)
+    at_gd = regularization.dropout_penalty(eos_net, matched_points[list(ends7).index(name)], p=p, n_masks=200, rng=1)
+    penalty7[name] = at_end.mean.mean() / at_gd.mean.mean()
+    print(f"{name}: R = {at_end.mean.mean():.3f} ± {2 * np.sqrt(np.sum(at_end.stderr**2)) / 3:.3f} after dropout "
+          f"training, {at_gd.mean.mean():.3f} ± {2 * np.sqrt(np.sum(at_gd.stderr**2)) / 3:.3f} for plain GD at "
+          f"matched loss (mean of 3 starts ± 2 s.e.): "
+          f"ratio {penalty7[name]:.2f}")
+assert penalty7["dropout p=0.1"] < 0.6 and penalty7["dropout p=0.3"] < 0.6   # 0.34–0.49 and 0.13–0.30 over 14 draws
+
+explicit7 = {}                                     # GD on L + R: the mean over masks, no noise
+for p in drop_ps:
+    runs = optimizers.run_many(regularization.ExpectedDropoutLoss(eos_net, p), [optimizers.gd()] * 3, starts7,
+                               steps=300, lrs=0.2)
+    explicit7[f"dropout p={p}"] = np.array([t.final_theta for t in runs])
+lam_x = sharpness.lambda_max_batch(eos_net, np.concatenate(list(explicit7.values()))).reshape(-1, 3)
+explicit_vs_dropout = {}
+for i, name in enumerate(explicit7):
+    fit_x = eos_net.loss_batch(explicit7[name])
+    explicit_vs_dropout[name] = lam_x[i] / lam7[1 + list(ends7).index(name)]
+    print(f"GD on L + R, {name[8:]}: train loss {fit_x.mean():.3f} (dropout's {fits[name].mean():.3f}), "
+          f"λ_max / dropout's {np.round(explicit_vs_dropout[name], 2)}")
+    assert abs(fit_x.mean() - fits[name].mean()) < 0.03    # the same fit: means within ±0.013 over 14 draws
+assert 0.95 < explicit_vs_dropout["dropout p=0.1"].mean() < 1.15   # nearly as flat as dropout (1.01–1.06) ...
+assert 1.02 < explicit_vs_dropout["dropout p=0.3"].mean() < 1.25   # ... the noise adds a little at p = 0.3: 1.05–1.13
+
+# %%
+fig, (ax1, ax3) = plotting.new_figure(1, 2, figsize=(11, 4))
 ax2 = ax1.twinx()                                   # λ_max on its own (log) scale, same α axis
 ax1.semilogx(alphas, orbit_reg - orbit_reg.min(), color=plotting.OKABE_ITO[4], marker="o", markevery=10, markersize=4,
              label="L + (λ/2)‖θ‖² above its least value (left)")
@@ -764,15 +826,16 @@ ax1.legend(handles=handles, loc="upper center", fontsize=7.5)
 ax2.set_ylabel("λ_max of the data loss (log scale)")
 plotting.label_axes(ax1, "One function, one penalty minimum (not the flattest)", "rescaling α (log scale)",
                     "loss above its least value")
-for i, (name, marker) in enumerate(zip(ends7, ("o", "s", "^"))):
+for i, (name, marker) in enumerate(zip(ends7, ("o", "s", "^", "D", "v"))):
     ax3.plot(np.full(3, i) - 0.12, ratio_end[name], marker=marker, linestyle="none", color=plotting.OKABE_ITO[4],
              markersize=7, label="at the end (300 steps)" if i == 0 else None)
     ax3.plot(np.full(3, i) + 0.12, ratio_matched[name], marker=marker, linestyle="none", markerfacecolor="white",
              color=plotting.OKABE_ITO[3], markersize=7, label="at matched training loss" if i == 0 else None)
 ax3.axhline(1.0, color="0.4", linestyle="--", linewidth=1)
-ax3.text(2.45, 1.01, "as sharp as plain GD", fontsize=8, ha="right", va="bottom", color="0.3")
-ax3.set_xticks(range(3), ["weight decay\n1e-3", "weight decay\n3e-2", "input noise\nσ = 0.4"])
-ax3.set_xlim(-0.5, 2.5)
+ax3.text(n7 - 0.55, 1.01, "as sharp as plain GD", fontsize=8, ha="right", va="bottom", color="0.3")
+ax3.set_xticks(range(n7), ["weight\ndecay 1e-3", "weight\ndecay 3e-2", "input noise\nσ = 0.4"]
+               + [f"dropout\np = {p}" for p in drop_ps], fontsize=8)
+ax3.set_xlim(-0.5, n7 - 0.5)
 ax3.set_ylim(0, max(1.5, 1.1 * max(max(ratio_end[n].max(), ratio_matched[n].max()) for n in ends7)))
 ax3.legend(loc="upper right", fontsize=8)
 plotting.label_axes(ax3, "After training (3 starts each)", None, "λ_max / plain GD's")
@@ -791,6 +854,19 @@ fig
 # - **Input noise ends flatter than plain GD's end point** (0.61–0.78), **but much of that is fitting less**: at
 #   matched training loss the ratio was 0.80–0.99, flatter in every draw we tried, by 1 to 20 %. "Noise finds flat
 #   minima" is, in this miniature, mostly "noise stops earlier on the way up the sharpening".
+# - **Dropout ends flatter, and the matched-loss control does not take it away.** Over 14 draws the mean ratio was
+#   0.58–0.79 at the end and 0.72–0.84 at matched training loss for $p = 0.1$, 0.45–0.60 and 0.62–0.74 for $p = 0.3$
+#   (every one of the 42 starts below 1 at matched loss: at most 0.90 and 0.84); more dropout, flatter, by 0.06–0.14
+#   at matched loss. Its own penalty $R$ is where the difference shows: after dropout training it was 34–49 %
+#   ($p = 0.1$) and 13–30 % ($p = 0.3$) of plain GD's at the same training loss. Dropout does not merely stop early; it
+#   finds a different network, one whose output rests on many small contributions. (A plausible reading, not a
+#   theorem: for a given output, $\sum_j a_j^2 w_j^2$ is least when the load is spread evenly over the units, and
+#   small output weights also shrink the curvature along the first layer's weights, which enters through $w_j^2$.)
+# - **Most of that is the explicit penalty.** Gradient descent on $L + R$ itself, with no masks, ended at the same
+#   training loss as dropout (means within 0.013) and almost as flat: its $\lambda_{\max}$ was 1–6 % above
+#   dropout's at $p = 0.1$ and 5–13 % above at $p = 0.3$. So here the noise of the masks adds a little flatness of
+#   its own, more at the larger $p$ — both effects exist, as Wei, Kakade & Ma found for real networks, and in this
+#   miniature the penalty is the larger.
 #
 # The theory is precise about *which* flatness. Bishop (1995, "Training with noise is equivalent to Tikhonov
 # regularization") showed that for the squared error, small input noise of variance $\sigma^2$ adds, to order
@@ -801,8 +877,23 @@ fig
 # (Blanc et al. 2020, "Implicit regularization for deep neural networks driven by an Ornstein-Uhlenbeck like
 # process"; Damian, Ma & Lee 2021, "Label noise SGD provably prefers flat global minimizers"). Those are theorems
 # about that noise and that loss; "noise and augmentation make minima flat" in general is folklore, and the
-# miniature above shows why it needs the matched-loss control. (Dropout, a multiplicative noise on the hidden units,
-# is not run here; it is another such noise, with its own data-dependent penalty.)
+# miniature above shows why it needs the matched-loss control.
+#
+# For **dropout** what is proven is the explicit penalty, for simple models. For linear regression, averaging over
+# masks gives ridge regression with each weight's penalty scaled by its feature's sum of squares (Srivastava et al.
+# 2014); for generalized linear models, Wager, Wang & Liang (2013, "Dropout training as adaptive regularization")
+# showed that the dropout penalty is, to first order, an L2 penalty after scaling the features by an estimate of the
+# inverse diagonal Fisher information — here, with the squared error, $R$ above is exact, not approximate, because
+# the loss is quadratic in the dropped units. For deep networks Wei, Kakade & Ma (2020, "The implicit and explicit
+# regularization effects of dropout") separate an **explicit** effect (the expected loss changes: to second order, a
+# penalty built from the loss's Hessian with respect to the dropped units, weighted by their squared activations)
+# from an **implicit** one (the noise of each step, like minibatch noise in SGD), and show both matter. For
+# one-hidden-layer *linear* networks Mianjy, Arora & Vidal (2018, "On the implicit bias of dropout") prove that
+# dropout tends to equalize the hidden units: the norms of their incoming and outgoing weight vectors. "Dropout
+# finds flat minima" is an empirical finding (e.g. Zhang, Zhou & Xu 2021, "Dropout in training neural networks:
+# flatness of solution and noise structure", with a theory only for dropout on the last hidden layer), not a
+# theorem; the miniature above agrees with it, at matched loss, for this network, these $p$ and 300 steps, and
+# traces most of it to the explicit penalty.
 
 # %% [markdown]
 # ## Summary
@@ -831,6 +922,9 @@ fig
 # - Weight decay raises every Hessian eigenvalue by $\lambda$ at a fixed point and leaves one balanced copy per
 #   rescaling orbit as a possible minimum (not the flattest one); after training, weak decay changed $\lambda_{\max}$
 #   either way, strong decay halved it. Input noise ended flatter, but at matched training loss only by 1–20 %.
+#   Dropout ($p = 0.1$, $0.3$) ended flatter also at matched loss (by 16–38 %) and drove its own explicit penalty —
+#   an activation-weighted L2 penalty on the output weights — well below plain GD's; gradient descent on that
+#   penalty alone, without the masks' noise, ended almost as flat (within 1–13 %).
 #
 # **Exercises:** [`../exercises/05_sharpness_and_sam_exercises.ipynb`](../exercises/05_sharpness_and_sam_exercises.ipynb)
 # — one SAM step, ε-sharpness by random sampling, where SAM ends on a quadratic (predict, then derive), and the

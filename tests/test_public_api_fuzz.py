@@ -226,6 +226,14 @@ OVERRIDES = {
     "course_utils.spin_glass.threshold_energy": {"p": 3},
     "course_utils.regularization.WeightDecay": {"strength": 0.1},
     "course_utils.regularization.train_with_input_noise": {"sigma": 0.1},
+    # dropout masks for _small_mlp (30 examples, one hidden layer of 4 units): one 0/1 array per hidden layer
+    "course_utils.regularization.dropout_loss": {"masks": [np.ones((30, 4))], "p": 0.1},
+    "course_utils.regularization.dropout_grad": {"masks": [np.ones((30, 4))], "p": 0.1},
+    "course_utils.regularization.dropout_penalty": {"p": 0.1, "n_masks": 4},
+    "course_utils.regularization.draw_dropout_masks": {"p": 0.1},
+    "course_utils.regularization.train_with_dropout": {"p": 0.1},
+    "course_utils.regularization.ExpectedDropoutLoss": {"model": __import__("course_utils.models").models.MLP(
+        np.array([[0.0, 1.0], [1.0, 0.0], [1.0, 1.0]]), np.array([0.0, 1.0, 2.0]), hidden=(3,)), "p": 0.1},
     # separable through the origin (the function refuses other data)
     "course_utils.regularization.max_margin_direction": {"X": np.array([[1.0, 0.0], [2.0, 1.0], [-1.0, 0.0], [-2.0, -1.0]]),
                                                          "y": np.array([1.0, 1.0, 0.0, 0.0])},
