@@ -13,7 +13,8 @@ Layers (arrows point down only; enforced by ``lint-imports`` with the contracts 
    ``diagnostics``, ``saddles`` (escape), ``momentum`` (heavy ball on a quadratic),
    ``plateaus`` (saddle plateaus, deep linear networks), ``race``, ``problems`` (the chapters' ready-made problems),
    ``rescaling`` (a ReLU network under a function-preserving rescaling), ``regularization`` (weight decay,
-   the max-margin direction), ``spin_glass`` (the spherical p-spin glass: critical points, index against energy),
+   the max-margin direction, input noise, dropout), ``spin_glass`` (the spherical p-spin glass: critical points,
+   index against energy),
    ``overparameterization`` (zero-loss minima as manifolds, fits from many starts), ``real_data`` (chapter 8's
    digits task), ``mode_connectivity`` (chapter 8's curve, plane and weight matching on the digits),
    ``stability`` (stability to SGD noise: copies spawned at step k, Frankle et al. 2020), ``hessian_outliers``
