@@ -41,7 +41,9 @@
 # * **Explore.** An explorer lets you move sliders and watch the landscape respond. Each comes with a
 #   concrete goal ("make the ball diverge with the fewest steps").
 #
-# Run the notebook top to bottom (*Run → Run All Cells*) the first time, then go back and play.
+# **What to do first:** run the notebook top to bottom (*Run → Run All Cells*). JupyterLab then shows the last cell:
+# come back up here (the *Table of Contents*, the list icon in the left bar, jumps to any section), read on, and
+# move the sliders as you reach them. Every chapter works the same way.
 
 # %%
 # %matplotlib widget
