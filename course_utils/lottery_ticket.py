@@ -259,7 +259,8 @@ def train_lockstep(model, thetas0, masks, *, steps: int, lr, batch_size: int, se
     :func:`~course_utils.optimizers.run.take_step`. The result is bit for bit what
     :func:`~course_utils.optimizers.run_many` gives with the same rules and seed; what is left out is
     ``run_many``'s record — the full training loss after every step, for its divergence test — which is most of
-    the cost of a minibatch step on these networks.
+    the cost of a minibatch step on these networks. Without that test a diverging network is not stopped: its
+    parameters become non-finite (at the chapter's rates none does).
 
     Parameters
     ----------
@@ -340,7 +341,7 @@ class LotteryTicket(NamedTuple):
 
 
 def lottery_ticket(hidden=(100,), *, n_train: int = 500, activation: str = "relu", steps: int = 300,
-                   lr: float = 0.1, batch_size: int = 32, rounds: int = 8, fraction: float = 0.2,
+                   lr: float = 0.1, batch_size: int = 32, rounds: int = 10, fraction: float = 0.2,
                    rewind_step: int = 0, starts: int = 3, seed: int = 0) -> LotteryTicket:
     r"""Iterative magnitude pruning on the digits, with the two controls, from ``starts`` initialisations.
 
@@ -349,8 +350,11 @@ def lottery_ticket(hidden=(100,), *, n_train: int = 500, activation: str = "relu
     (:func:`magnitude_prune` with ``fraction`` per round, the output layer at half of it). If ``rewind_step``
     :math:`k > 0` the rewind point is the dense run's :math:`\theta_k` and every sparse run trains the remaining
     :math:`T - k` steps of the schedule; the fresh initialisation is then trained the same :math:`T - k` steps.
-    In each round the three arms see the same minibatch order (a new one each round), so they differ only in
-    mask and starting point. Memoised per kernel.
+    In each round every start and arm trains in lockstep on one minibatch order (a new one each round,
+    :func:`train_lockstep`), so the three arms differ only in mask and starting point. Finally the sparsest
+    ticket and its fresh-init control are each trained twice more with two new minibatch orders, and the
+    test-error barrier on the line between the two copies measures their instability (Frankle et al. 2020,
+    as :mod:`~course_utils.stability` does for dense networks). Memoised per kernel.
 
     Parameters
     ----------
@@ -364,7 +368,7 @@ def lottery_ticket(hidden=(100,), *, n_train: int = 500, activation: str = "relu
     lr : float, default 0.1
         Peak learning rate of the cosine schedule, in ``(0, 10]``.
     batch_size : int, default 32
-    rounds : int, default 8
+    rounds : int, default 10
         Pruning rounds :math:`R`; a hidden layer keeps :math:`(1-p)^R` of its weights.
     fraction : float, default 0.2
         :math:`p`, fraction of the remaining weights pruned per round, in ``(0, 1)``.
