@@ -833,8 +833,8 @@ fig
 # %% [markdown]
 # ## 8. Explore
 #
-# The Landmark Explorer puts three of these experiments side by side, each with the knob its paper turned: the step
-# size $\eta$ of §3, the spawn step $k$ of §5 and the width of §4. It redraws from the runs this chapter has just
+# The Landmark Explorer puts four of these experiments side by side, each with the knob its paper turned: the step
+# size $\eta$ of §3, the spawn step $k$ of §5, the width of §4 and the weights kept of §7. It redraws from the runs this chapter has just
 # made (they are cached for the life of the kernel), so every click is instant. **Goals:**
 #
 # 1. *Edge of stability:* for each $\eta$, read where $\lambda_{\max}$ first crosses its dotted line $2/\eta$ and
@@ -842,9 +842,11 @@ fig
 # 2. *Spawn step:* from which $k$ do the two copies end in the same basin (a barrier below 2 points, Frankle et
 #    al.'s threshold)? Compare the two ends' test errors at $k = 0$ with the worst point between them.
 # 3. *Width:* how much of the straight line's barrier does weight matching remove at 8 units, and how much at 64?
+# 4. *Lottery ticket:* down to which fraction of the weights kept do all three subnetworks stay within a point of the
+#    dense network? From which round on does every start's ticket beat every start's fresh-init control?
 
 # %%
-LandmarkExplorer(eos=eos8, spawn=noisy, widths=sweep)
+LandmarkExplorer(eos=eos8, spawn=noisy, widths=sweep, tickets=tickets)
 
 # %% [markdown]
 # ## 9. Summary

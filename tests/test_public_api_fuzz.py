@@ -295,6 +295,10 @@ OVERRIDES = {
                                                    "batch_size": 2, "seed": 0},
     "course_utils.lottery_ticket.lottery_ticket": {"hidden": (2,), "n_train": 10, "steps": 4, "rounds": 1,
                                                    "starts": 1, "batch_size": 2},
+    # the Landmark Explorer's fourth experiment on a tiny run (§7's default run takes ~3 s of the call budget)
+    "course_utils.widgets.landmarks.LandmarkExplorer": {
+        "tickets": __import__("course_utils.lottery_ticket").lottery_ticket.lottery_ticket(
+            (2,), n_train=10, steps=4, rounds=2, starts=1, batch_size=2)},
     # chapter 8 §1 and §6: tiny settings (a 64-2-10 network on 10 digits, a few steps)
     "course_utils.hessian_outliers.spectrum_summary": {
         "top": np.arange(12.0, 0.0, -1.0), "dim": 30,
