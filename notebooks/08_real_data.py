@@ -726,7 +726,7 @@ fig
 #
 # Qualifications, all published: Frankle, Dziugaite, Roy & Carbin (2020), "Linear Mode Connectivity and the Lottery
 # Ticket Hypothesis", found that on larger problems (ResNet-50 and Inception-v3 on ImageNet) rewinding to $\theta_0$
-# fails and one must rewind to $\theta_k$, a few per cent into training — and that IMP subnetworks matched the dense
+# fails and one must rewind to $\theta_k$, early in training — and that IMP subnetworks matched the dense
 # accuracy only when they were **stable to SGD noise** in the sense of §5 (at $k = 0$ on MNIST, early in training on the
 # larger problems). Liu, Sun, Zhou, Huang & Darrell (2019), "Rethinking the Value of Network Pruning", found that with
 # the larger, tuned learning rates of standard training the ticket's initialisation brought no gain over a fresh one on
