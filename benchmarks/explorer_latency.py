@@ -83,6 +83,7 @@ def _reparameterization_explorer(quick=False):
 def _landmark_explorer(quick=False):
     """As in chapter 8 (its runs computed with the chapter's settings); ``quick``: tiny runs of the same kinds."""
     from course_utils.edge_of_stability import edge_of_stability_runs
+    from course_utils.lottery_ticket import lottery_ticket
     from course_utils.mode_connectivity import aligned_barriers_by_width
     from course_utils.stability import spawn_stability
     from course_utils.widgets import LandmarkExplorer
@@ -91,7 +92,8 @@ def _landmark_explorer(quick=False):
         return LandmarkExplorer()
     return LandmarkExplorer(eos=edge_of_stability_runs((2.0, 2.5, 3.0), steps=40, every=10, n_train=30, hidden=4),
                             spawn=spawn_stability((4,), n_train=30, batch_size=5, steps=20, spawn_steps=(0, 5, 10)),
-                            widths=aligned_barriers_by_width((2, 4, 8), n_nets=2, n_train=30, steps=20))
+                            widths=aligned_barriers_by_width((2, 4, 8), n_nets=2, n_train=30, steps=20),
+                            tickets=lottery_ticket((8,), n_train=30, steps=10, batch_size=5, rounds=3, starts=2))
 
 
 #: Explorers that need arguments are built as their chapter builds them (``quick``: shorter training); every

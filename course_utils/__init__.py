@@ -20,7 +20,7 @@ Layers (arrows point down only; enforced by ``lint-imports`` with the contracts 
    ``stability`` (stability to SGD noise: copies spawned at step k, Frankle et al. 2020), ``hessian_outliers``
    (bulk and outliers of a trained digits network's Hessian), ``path_plane`` (a digits training path in its PCA
    plane), ``batch_size`` (small- against large-batch minima), ``edge_of_stability`` (full-batch GD at several step
-   sizes on the digits)
+   sizes on the digits), ``lottery_ticket`` (iterative magnitude pruning with rewinding, Frankle & Carbin 2019)
 4. presentation — ``plotting``, ``widgets``, ``demo`` (the Voilà dashboards server)
 aside — ``grading`` (calls analyses; nothing in the library imports it)
 """
@@ -37,7 +37,7 @@ _SUBMODULES = {
     "diagnostics", "saddles", "momentum", "plateaus",
     "race", "problems", "rescaling", "regularization", "spin_glass", "overparameterization", "real_data",
     "mode_connectivity", "stability", "hessian_outliers", "path_plane",
-    "batch_size", "edge_of_stability", "plotting", "widgets", "demo", "grading",
+    "batch_size", "edge_of_stability", "lottery_ticket", "plotting", "widgets", "demo", "grading",
 }
 
 

@@ -20,14 +20,15 @@
 
 # %%
 # %matplotlib widget
-# The explorer computes its three experiments once (a few seconds on a laptop) and then redraws from those runs.
+# The explorer computes its four experiments once (a few seconds on a laptop) and then redraws from those runs.
 from course_utils.widgets import LandmarkExplorer
 
 # %% [markdown]
 # ## Landmark Explorer
-# Three papers' experiments, reproduced on 1,797 real handwritten digits. Pick one and turn its knob: the step size
+# Four papers' experiments, reproduced on 1,797 real handwritten digits. Pick one and turn its knob: the step size
 # of gradient descent (does λ_max settle at 2/η?), the step at which two copies of a run were split (when does
-# training stop depending on the data order?), or the width of the networks (does weight matching remove the barrier?).
+# training stop depending on the data order?), the width of the networks (does weight matching remove the barrier?),
+# or the weights a pruned network keeps (does it still train as well, from its own initialisation or a fresh one?).
 
 # %%
 LandmarkExplorer(presentation=True)

@@ -36,7 +36,9 @@
 # 5. run Frankle et al.'s instability analysis — copies spawned at step $k$ with different data orders — and tell
 #    when training becomes stable to SGD noise (§5);
 # 6. plot a training path in the plane of its own principal directions, read off how much of the path that plane
-#    holds, and say what the contours behind the path do and do not show (§6).
+#    holds, and say what the contours behind the path do and do not show (§6);
+# 7. find a lottery ticket by iterative magnitude pruning with rewinding, test it against the same mask from a
+#    fresh initialisation and against a random mask, and say what stability to SGD noise has to do with it (§7).
 
 # %%
 # %matplotlib widget
@@ -48,6 +50,7 @@ from course_utils import hessian_outliers, optimizers, path_plane, plotting
 from course_utils.batch_size import small_vs_large_batch
 from course_utils.connectivity import barrier_height
 from course_utils.edge_of_stability import edge_of_stability_runs
+from course_utils.lottery_ticket import lottery_ticket
 from course_utils.mode_connectivity import aligned_barriers_by_width, digits_mode_connectivity
 from course_utils.randomness import default_rng
 from course_utils.real_data import digits_task, held_out_accuracy
@@ -699,10 +702,139 @@ fig
 # has a finite minimum (weight decay gives it one, chapter 2).
 
 # %% [markdown]
-# ## 7. Explore
+# ## 7. The lottery ticket: a sparse network that trains — from its own initialisation
 #
-# The Landmark Explorer puts three of these experiments side by side, each with the knob its paper turned: the step
-# size $\eta$ of §3, the spawn step $k$ of §5 and the width of §4. It redraws from the runs this chapter has just
+# **The papers.** Pruning removes most of a trained network's weights at little cost in accuracy; the received wisdom
+# was that the sparse network left over could not be *trained* from scratch to the same accuracy. Frankle & Carbin
+# (2019), "The Lottery Ticket Hypothesis: Finding Sparse, Trainable Neural Networks", found that it can — if it starts
+# from the *same* initial weights. Their procedure, **iterative magnitude pruning (IMP) with rewinding**: start from
+# $\theta_0$ and a mask $m = \mathbf 1$ on the weights (biases are never pruned), and repeat
+#
+# 1. train $m \odot \theta$ from $m \odot \theta_0$ for $T$ steps, holding the pruned weights at exactly 0;
+# 2. in each layer, drop from $m$ the fraction $p$ of its *remaining* weights with the smallest trained magnitude
+#    $|\theta_T|$ — $p = 20\,\%$ for the fully connected layers, half that for the output layer;
+# 3. **rewind** the kept weights to their initial values $\theta_0$,
+#
+# so that after $r$ rounds a hidden layer keeps $(1-p)^r$ of its weights. The subnetwork $(m, m \odot \theta_0)$ is a
+# **ticket**. What they showed: on LeNet-300-100 (fully connected) on MNIST, and on small convolutional networks on
+# CIFAR-10, tickets with 10–20 % of the weights or fewer reached the dense network's test accuracy in as many steps;
+# the *same mask* trained from a fresh random initialisation learned more slowly and ended less accurate, and so did
+# randomly pruned networks. The **hypothesis** — that a dense, randomly initialised network *contains* such a
+# subnetwork, and that this is why large networks train well — is a conjecture: IMP finds its tickets only after
+# training the dense network, so the experiments show that such subnetworks exist in these settings, not that
+# training works by finding them.
+#
+# Qualifications, all published: Frankle, Dziugaite, Roy & Carbin (2020), "Linear Mode Connectivity and the Lottery
+# Ticket Hypothesis", found that on larger problems (ResNet-50 and Inception-v3 on ImageNet) rewinding to $\theta_0$
+# fails and one must rewind to $\theta_k$, early in training — and that IMP subnetworks matched the dense
+# accuracy only when they were **stable to SGD noise** in the sense of §5 (at $k = 0$ on MNIST, early in training on the
+# larger problems). Liu, Sun, Zhou, Huang & Darrell (2019), "Rethinking the Value of Network Pruning", found that with
+# the larger, tuned learning rates of standard training the ticket's initialisation brought no gain over a fresh one on
+# CIFAR-10, and that for *structured* pruning (whole channels) training the pruned architecture from scratch does as
+# well. Gale, Elsen & Hooker (2019), "The State of Sparsity in Deep Neural Networks", repeated both experiments at scale
+# (a Transformer on WMT English–German, ResNet-50 on ImageNet): the sparse architectures found by pruning, trained from
+# scratch, did not reach the accuracy of networks sparsified *during* training. Zhou, Lan, Liu & Yosinski (2019),
+# "Deconstructing Lottery Tickets: Zeros, Signs, and the Supermask", found that what the ticket needs from $\theta_0$ is
+# mostly the *signs* of the kept weights, and that the mask alone, on the untrained initial weights, already classifies
+# far above chance.
+#
+# **Our miniature** (`lottery_ticket.lottery_ticket`, cached): a 64-100-10 ReLU network (7,510 parameters), 500
+# training digits, $T = 300$ steps of minibatch SGD (batches of 32, cosine-decaying learning rate from 0.1),
+# ten rounds of IMP at $p = 20\,\%$ (output layer 10 %) down to 14 % of the weights, rewinding to $\theta_0$, from
+# three initialisations. At every round two controls train as long, on the same minibatches: the **same mask from a
+# fresh initialisation** (same scheme, another seed: does the ticket's initialisation matter, or only its wiring?)
+# and a **random mask** with the same number of weights in each layer, from $\theta_0$ (does the mask matter?).
+# The mask is applied to the optimizer's steps (`masked_sgd`: SGD whose update is multiplied by $m$), so a pruned
+# weight stays exactly 0.
+#
+# **Predict.** With 14 % of its weights left (about 1,040 of 7,400), will the ticket still be as accurate as the dense
+# network? Will the same wiring from a fresh initialisation? A random wiring of the same size?
+
+# %%
+tickets = lottery_ticket(hidden=(100,), rounds=10, fraction=0.2, starts=3)
+dense = tickets.ticket[:, 0]
+print(f"dense network: test accuracy {100 * dense.mean():.1f} % "
+      f"(3 starts, {100 * dense.min():.1f}–{100 * dense.max():.1f})")
+print("weights kept   ticket   same mask, fresh init   random mask   (test accuracy, %, mean of 3 starts)")
+for r in (1, 3, 5, 7, 9, 10):
+    print(f"   {100 * tickets.remaining[r]:5.1f} %    {100 * tickets.ticket[:, r].mean():5.1f}     "
+          f"{100 * tickets.reinit[:, r].mean():5.1f}                  {100 * tickets.random[:, r].mean():5.1f}")
+gap_reinit = tickets.ticket.mean(axis=0) - tickets.reinit.mean(axis=0)
+gap_random = tickets.ticket.mean(axis=0) - tickets.random.mean(axis=0)
+shortfall = dense.mean() - tickets.ticket.mean(axis=0)
+print(f"at {100 * tickets.remaining[-1]:.0f} % of the weights the ticket beats the fresh initialisation by "
+      f"{100 * gap_reinit[-1]:.1f} points and the random mask by {100 * gap_random[-1]:.1f}; it is "
+      f"{100 * shortfall[-1]:.1f} points below the dense network")
+# measured over 14 draws (default, COURSE_SEED 1–12, perturbed), each the mean of 3 starts:
+assert gap_reinit[-1] > 0.02  # the same mask from a fresh init ends lower at 14 % (0.034–0.082)
+assert gap_random[-1] > 0.06  # a random mask of the same size, lower still (0.098–0.144)
+assert shortfall.max() < 0.04  # the ticket stays near the dense net at every round (shortfall at most 0.025)
+assert tickets.ticket_barrier.max() < 0.02  # the sparsest ticket is stable to SGD noise (per start ≤ 0.0022) …
+assert tickets.reinit_barrier.max() < 0.02  # … and so is the fresh-init control (≤ 0.0055)
+
+# %%
+fig, (ax_acc, ax_bar) = plotting.new_figure(1, 2, figsize=(9.2, 4.6), width_ratios=(2.3, 1))
+kept = 100 * tickets.remaining
+ax_acc.axhspan(100 * dense.min(), 100 * dense.max(), color="0.85", zorder=0)
+ax_acc.axhline(100 * dense.mean(), color="black", linewidth=1.2, label="dense network (band: 3 starts)")
+for acc, name, colour, marker, style in ((tickets.ticket, "ticket: rewound to θ₀", 4, "o", "-"),
+                                         (tickets.reinit, "same mask, fresh initialisation", 0, "s", "--"),
+                                         (tickets.random, "random mask, θ₀", 3, "^", ":")):
+    ax_acc.plot(kept[1:], 100 * acc[:, 1:].mean(axis=0), marker=marker, linestyle=style,
+                color=plotting.OKABE_ITO[colour], markeredgecolor="black", label=name + " (mean)")
+    for row in acc:  # each start, small and hollow
+        ax_acc.plot(kept[1:], 100 * row[1:], marker=marker, linestyle="none", markersize=3.5,
+                    markerfacecolor="none", color=plotting.OKABE_ITO[colour], alpha=0.8)
+ax_acc.set_xscale("log")
+ax_acc.set_xticks([100, 50, 30, 20, 14], ["100", "50", "30", "20", "14"])
+ax_acc.minorticks_off()
+ax_acc.set_xlim(105, 12.5)  # fewer weights to the right
+ax_acc.legend(fontsize=8, loc="lower left")
+plotting.label_axes(ax_acc, "iterative magnitude pruning, 64-100-10 on the digits",
+                    "weights kept (%, log scale; pruned 20 % per round)", "test accuracy (%)")
+for j, (bar, name, colour, marker) in enumerate(((tickets.ticket_barrier, "ticket", 4, "o"),
+                                                 (tickets.reinit_barrier, "fresh init", 0, "s"))):
+    ax_bar.plot(np.full(bar.size, j) + np.linspace(-0.08, 0.08, bar.size), 100 * bar, marker=marker,
+                linestyle="none", color=plotting.OKABE_ITO[colour], markeredgecolor="black", markersize=7)
+ax_bar.axhline(2, color="black", linestyle=":", linewidth=1, label="2 % (Frankle et al.'s threshold)")
+ax_bar.set_xticks([0, 1], ["ticket", "same mask,\nfresh init"])
+ax_bar.set_xlim(-0.6, 1.6)
+ax_bar.set_ylim(-0.2, 3)
+ax_bar.legend(fontsize=8, loc="upper center")
+plotting.label_axes(ax_bar, f"instability at {kept[-1]:.0f} % of the weights", None,
+                    "error barrier between two copies (%)")
+fig
+
+# %% [markdown]
+# **What we see, next to the papers.** Frankle & Carbin's pattern, on digits. Down to 14 % of its weights the ticket
+# stays within a couple of points of the dense network (at most 2.5 points below it, in the mean of three starts, over
+# fourteen draws), while the same mask trained from a fresh initialisation falls behind steadily as the pruning goes on
+# — 3.4 to 8.2 points below the ticket at 14 % over the fourteen draws — and a random mask of the same size falls
+# further still (9.8 to 14.4 points). So at this sparsity the wiring IMP found is worth more than a random one, and that
+# wiring *together with its own initial weights* is worth more than the wiring alone. Unlike LeNet-300-100 on MNIST, our
+# tickets do not *beat* the dense network: they match it to within the spread between starts at moderate sparsity and
+# slip a little below it at the sparsest.
+#
+# The right panel ties this to §5. Two copies of the sparsest ticket, trained from $\theta_0$ with different minibatch
+# orders, end on one linearly connected stretch of low error: the barrier between them is at most one test image of 454,
+# far below Frankle et al.'s 2 % — the ticket is **stable to SGD noise at $k = 0$**, as their IMP subnetworks of
+# LeNet on MNIST were; that fits rewinding to $\theta_0$ being enough here, with no need to rewind later. But the
+# same mask from a fresh initialisation is about as stable (at most three test images), and it is *not* matching.
+# Frankle et al.'s finding runs one way — the IMP subnetworks they found matching were stable — and our control
+# shows that the converse need not hold: a subnetwork can be stable to SGD noise and still fall short.
+#
+# What this does not show. It is one small network on one small data set, trained briefly with a small learning
+# rate — the regime in which Liu et al. (2019) say tickets look best; with larger, tuned learning rates they found
+# the advantage gone, and at ImageNet scale Frankle et al. (2020) needed late rewinding. It does not say *why* the
+# initial values matter (Zhou et al. point to their signs), nor that large networks train well *because* they
+# contain tickets — the hypothesis itself. And IMP is expensive: eleven full trainings to find one ticket, so it
+# explains sparse trainability rather than offering a cheaper way to train.
+
+# %% [markdown]
+# ## 8. Explore
+#
+# The Landmark Explorer puts four of these experiments side by side, each with the knob its paper turned: the step
+# size $\eta$ of §3, the spawn step $k$ of §5, the width of §4 and the weights kept of §7. It redraws from the runs this chapter has just
 # made (they are cached for the life of the kernel), so every click is instant. **Goals:**
 #
 # 1. *Edge of stability:* for each $\eta$, read where $\lambda_{\max}$ first crosses its dotted line $2/\eta$ and
@@ -710,12 +842,14 @@ fig
 # 2. *Spawn step:* from which $k$ do the two copies end in the same basin (a barrier below 2 points, Frankle et
 #    al.'s threshold)? Compare the two ends' test errors at $k = 0$ with the worst point between them.
 # 3. *Width:* how much of the straight line's barrier does weight matching remove at 8 units, and how much at 64?
+# 4. *Lottery ticket:* down to which fraction of the weights kept do all three subnetworks stay within a point of the
+#    dense network? From which round on does every start's ticket beat every start's fresh-init control?
 
 # %%
-LandmarkExplorer(eos=eos8, spawn=noisy, widths=sweep)
+LandmarkExplorer(eos=eos8, spawn=noisy, widths=sweep, tickets=tickets)
 
 # %% [markdown]
-# ## 8. Summary
+# ## 9. Summary
 #
 # - **The data (§0).** A network of 2,410 parameters reads handwritten digits at over 93 % test accuracy after a
 #   fraction of a second of training on a laptop CPU: real data, at a scale where every figure below is live.
@@ -737,5 +871,9 @@ LandmarkExplorer(eos=eos8, spawn=noisy, widths=sweep)
 #   of training (like ResNet-20 on CIFAR-10).
 # - **The path of training (§6).** Two principal directions hold about 99 % of a full-batch path; the loss on
 #   their plane keeps falling past the path's end, because cross-entropy on separable data has no finite minimum.
+# - **The lottery ticket (§7).** Iterative magnitude pruning with rewinding to $\theta_0$ finds a subnetwork with
+#   14 % of the weights that trains to within a couple of points of the dense network; the same mask from a fresh
+#   initialisation, and a random mask, end clearly lower (Frankle & Carbin). The ticket is stable to SGD noise from
+#   $\theta_0$ — but so is the fresh-init control, so stability goes with matching without causing it.
 #
 # **Exercises:** [08_real_data_exercises.ipynb](../exercises/08_real_data_exercises.ipynb).

@@ -289,6 +289,24 @@ OVERRIDES = {
                                                "batch_size": 2},
     "course_utils.stability.spawn_copies": {"objective": _DIGITS_TASK.model, "theta": np.zeros(160), "seeds": (0, 1),
                                             "steps": 2, "lr": 0.1, "batch_size": 2},
+    # chapter 8 §7: masks of the 64-2-10 network (weights at 0–127 and 130–149), a tiny IMP run
+    **{f"course_utils.lottery_ticket.{name}": {"mask": np.ones(160)} for name in ("mask_updates", "masked_sgd")},
+    "course_utils.lottery_ticket.magnitude_prune": {"theta": np.linspace(-1.0, 1.0, 160), "mask": np.ones(160),
+                                                    "layers": [np.arange(128), np.arange(130, 150)], "fraction": 0.2},
+    "course_utils.lottery_ticket.random_mask": {"like": np.ones(160), "layers": [np.arange(128), np.arange(130, 150)],
+                                                "rng": 0},
+    "course_utils.lottery_ticket.train_masked": {"model": _DIGITS_TASK.model, "theta0": np.zeros(160),
+                                                 "mask": np.ones(160), "steps": 2, "lr": 0.1, "batch_size": 2,
+                                                 "seed": 0},
+    "course_utils.lottery_ticket.train_lockstep": {"model": _DIGITS_TASK.model, "thetas0": np.zeros((2, 160)),
+                                                   "masks": np.ones((2, 160)), "steps": 2, "lr": 0.1,
+                                                   "batch_size": 2, "seed": 0},
+    "course_utils.lottery_ticket.lottery_ticket": {"hidden": (2,), "n_train": 10, "steps": 4, "rounds": 1,
+                                                   "starts": 1, "batch_size": 2},
+    # the Landmark Explorer's fourth experiment on a tiny run (§7's default run takes ~3 s of the call budget)
+    "course_utils.widgets.landmarks.LandmarkExplorer": {
+        "tickets": __import__("course_utils.lottery_ticket").lottery_ticket.lottery_ticket(
+            (2,), n_train=10, steps=4, rounds=2, starts=1, batch_size=2)},
     # chapter 8 §1 and §6: tiny settings (a 64-2-10 network on 10 digits, a few steps)
     "course_utils.hessian_outliers.spectrum_summary": {
         "top": np.arange(12.0, 0.0, -1.0), "dim": 30,

@@ -1,4 +1,4 @@
-r"""The Landmark Explorer: three of chapter 8's experiments on real digits, one knob each, redrawn from cached runs.
+r"""The Landmark Explorer: four of chapter 8's experiments on real digits, one knob each, redrawn from cached runs.
 
 * **Edge of stability** (Cohen et al. 2021) — knob: the step size :math:`\eta`. Full-batch gradient descent with the
   squared loss; :math:`\lambda_{\max}` against the step, with the stability threshold :math:`2/\eta`, and the
@@ -9,10 +9,13 @@ r"""The Landmark Explorer: three of chapter 8's experiments on real digits, one 
 * **Width and weight matching** (Ainsworth et al. 2023; Entezari et al. 2022) — knob: the hidden width. The loss
   and error barriers of the straight line between independently trained networks, as trained and after weight
   matching, against the width.
+* **Lottery ticket** (Frankle & Carbin 2019) — knob: the fraction of weights kept by iterative magnitude pruning.
+  Test accuracy against the weights kept for the ticket, the same mask from a fresh initialisation and a random
+  mask, and each start's accuracy at the chosen sparsity.
 
 Every run is computed once per kernel by the analysis layer (:func:`~course_utils.edge_of_stability.edge_of_stability_runs`,
 :func:`~course_utils.stability.spawn_stability`, :func:`~course_utils.mode_connectivity.aligned_barriers_by_width`,
-each memoised), so a knob only picks which cached run is drawn in bold. Chapter 8 passes the results its sections
+:func:`~course_utils.lottery_ticket.lottery_ticket`, each memoised), so a knob only picks which cached run is drawn in bold. Chapter 8 passes the results its sections
 computed; without them the explorer computes the library's defaults (a few seconds, once).
 
 Examples
@@ -32,10 +35,11 @@ from .base import Explorer, choice, option_slider
 
 __all__ = ["LandmarkExplorer", "LandmarkState"]
 
-EXPERIMENTS = ("edge of stability", "spawn step", "width")
+EXPERIMENTS = ("edge of stability", "spawn step", "width", "lottery ticket")
 #: Chapter 8's settings (§5's noisy run, §4's width sweep): the explorer's defaults hit the chapter's caches.
 SPAWN_SETTINGS = {"hidden": (16, 16, 16), "batch_size": 8, "lr": 1.0}
 WIDTH_SETTINGS = {"widths": (8, 16, 32, 64), "n_nets": 3, "steps": 200}
+TICKET_SETTINGS = {"hidden": (100,), "rounds": 10, "fraction": 0.2, "starts": 3}  # §7's pruning run
 
 
 @dataclass(frozen=True)
@@ -45,12 +49,13 @@ class LandmarkState:
     Parameters
     ----------
     experiment : str
-        One of ``"edge of stability"``, ``"spawn step"``, ``"width"``.
+        One of ``"edge of stability"``, ``"spawn step"``, ``"width"``, ``"lottery ticket"``.
     index : int
         Which run of the experiment is highlighted (the position of the knob's value).
     barrier : float
         The highlighted run's headline number: :math:`\\lambda_{\\max}/(2/\\eta)` late in the run (edge of
-        stability), the error barrier (spawn step), or the mean aligned loss barrier (width).
+        stability), the error barrier (spawn step), the mean aligned loss barrier (width), or the ticket's accuracy
+        lead over the same mask from a fresh initialisation (lottery ticket).
     message : str
         The message line.
     """
@@ -62,7 +67,7 @@ class LandmarkState:
 
 
 class LandmarkExplorer(Explorer):
-    """Pick one of three real-data experiments and its knob; the figure redraws from cached runs.
+    """Pick one of four real-data experiments and its knob; the figure redraws from cached runs.
 
     Parameters
     ----------
@@ -73,19 +78,23 @@ class LandmarkExplorer(Explorer):
         Chapter 8's spawn-step runs (:func:`course_utils.stability.spawn_stability`).
     widths : WidthAlignment, optional
         Chapter 8's barriers by width (:func:`course_utils.mode_connectivity.aligned_barriers_by_width`).
+    tickets : LotteryTicket, optional
+        Chapter 8's pruning run (:func:`course_utils.lottery_ticket.lottery_ticket`).
     **values
-        Initial control values: ``experiment`` (one of ``"edge of stability"``, ``"spawn step"``, ``"width"``),
-        ``lr`` (one of ``eos.lrs``), ``k`` (one of ``spawn.spawn_steps``), ``width`` (one of ``widths.widths``);
+        Initial control values: ``experiment`` (one of ``"edge of stability"``, ``"spawn step"``, ``"width"``,
+        ``"lottery ticket"``), ``lr`` (one of ``eos.lrs``), ``k`` (one of ``spawn.spawn_steps``), ``width`` (one of
+        ``widths.widths``), ``round`` (a pruning round, 1 … ``len(tickets.remaining) − 1``);
         also ``presentation=True`` for a projector (see :class:`~course_utils.widgets.base.Explorer`).
     """
 
-    title = "Landmark Explorer — three papers' experiments on real digits"
+    title = "Landmark Explorer — four papers' experiments on real digits"
     #: The control the latency benchmark drives: the knob of the default experiment (switching experiments is a
     #: full redraw by design; turning a knob restyles a few artists).
     drive_control = "lr"
 
-    def __init__(self, eos=None, spawn=None, widths=None, **values):
+    def __init__(self, eos=None, spawn=None, widths=None, tickets=None, **values):
         from ..edge_of_stability import EdgeOfStability, edge_of_stability_runs
+        from ..lottery_ticket import LotteryTicket, lottery_ticket
         from ..mode_connectivity import WidthAlignment, aligned_barriers_by_width
         from ..stability import SpawnStability, spawn_stability
         from ..validation import check_instance
@@ -96,6 +105,8 @@ class LandmarkExplorer(Explorer):
                       else check_instance(spawn, "spawn", SpawnStability))
         self.widths = (aligned_barriers_by_width(**WIDTH_SETTINGS) if widths is None
                        else check_instance(widths, "widths", WidthAlignment))
+        self.tickets = (lottery_ticket(**TICKET_SETTINGS) if tickets is None
+                        else check_instance(tickets, "tickets", LotteryTicket))
         super().__init__(**values)
 
     def _make_controls(self):
@@ -104,12 +115,16 @@ class LandmarkExplorer(Explorer):
             "experiment": choice("experiment", list(EXPERIMENTS), value=EXPERIMENTS[0],
                                  tooltips=["Cohen et al. 2021: λ_max against 2/η under full-batch GD",
                                            "Frankle et al. 2020: the barrier between copies spawned at step k",
-                                           "Ainsworth et al. 2023: barriers before and after weight matching"]),
+                                           "Ainsworth et al. 2023: barriers before and after weight matching",
+                                           "Frankle & Carbin 2019: a pruned subnetwork from its own initialisation"]),
             "lr": option_slider("step size (edge of stability)", eos_options, value=eos_options[-1][1]),
             "k": option_slider("spawn step k", [(f"k = {k}", int(k)) for k in self.spawn.spawn_steps],
                                value=int(self.spawn.spawn_steps[0])),
             "width": option_slider("hidden width", [(f"{w} units", int(w)) for w in self.widths.widths],
                                    value=int(self.widths.widths[-1])),
+            "round": option_slider("weights kept (lottery ticket)",
+                                   [(f"{fmt(100 * f, '.3g')} %", r) for r, f in enumerate(self.tickets.remaining)
+                                    if r > 0], value=len(self.tickets.remaining) - 1),
         }
 
     def _sync_controls(self, params):
@@ -117,6 +132,7 @@ class LandmarkExplorer(Explorer):
         self.controls["lr"].disabled = experiment != "edge of stability"
         self.controls["k"].disabled = experiment != "spawn step"
         self.controls["width"].disabled = experiment != "width"
+        self.controls["round"].disabled = experiment != "lottery ticket"
 
     # --- compute -----------------------------------------------------------------------------------
     def compute(self, params) -> LandmarkState:
@@ -126,7 +142,7 @@ class LandmarkExplorer(Explorer):
         ----------
         params : dict
             Control values by name: ``experiment``, ``lr`` (one of the edge-of-stability step sizes), ``k`` (one of
-            the spawn steps), ``width`` (one of the widths).
+            the spawn steps), ``width`` (one of the widths), ``round`` (a pruning round of the lottery ticket).
 
         Returns
         -------
@@ -153,6 +169,15 @@ class LandmarkExplorer(Explorer):
                        f"{100 * errors[-1]:.1f} % at the ends, {100 * errors.max():.1f} % at worst on the line — an "
                        f"error barrier of {100 * barrier:.1f} points.")
             return LandmarkState(experiment, i, barrier, message)
+        if experiment == "lottery ticket":
+            r = int(params["round"])
+            t = self.tickets
+            ticket, reinit, rand = (float(a[:, r].mean()) for a in (t.ticket, t.reinit, t.random))
+            message = (f"{fmt(100 * t.remaining[r], '.3g')} % of the weights kept (round {r}): test accuracy "
+                       f"{100 * ticket:.1f} % for the ticket, {100 * reinit:.1f} % for the same mask from a fresh "
+                       f"initialisation, {100 * rand:.1f} % for a random mask; the dense network "
+                       f"{100 * t.ticket[:, 0].mean():.1f} % (means of {t.ticket.shape[0]} starts).")
+            return LandmarkState(experiment, r, ticket - reinit, message)
         i = list(self.widths.widths).index(params["width"])
         raw, aligned = self.widths.raw_barriers[i], self.widths.aligned_barriers[i]
         raw_e, aligned_e = self.widths.raw_error_barriers[i], self.widths.aligned_error_barriers[i]
@@ -171,6 +196,7 @@ class LandmarkExplorer(Explorer):
         self._build_eos()
         self._build_spawn()
         self._build_width()
+        self._build_lottery()
 
     def _build_eos(self):
         group, left, right = self._groups["edge of stability"], self.ax_left, self.ax_right
@@ -224,6 +250,32 @@ class LandmarkExplorer(Explorer):
                                                markerfacecolor="none", markeredgecolor="k", markeredgewidth=2)
         group += [self._width_mark_left, self._width_mark_right]
 
+    #: the three arms of the lottery-ticket run: field of LotteryTicket, label, colour index, marker, line style
+    _ARMS = (("ticket", "ticket (rewound to θ₀)", 4, "o", "-"),
+             ("reinit", "same mask, fresh init", 0, "s", "--"),
+             ("random", "random mask", 3, "^", ":"))
+
+    def _build_lottery(self):
+        group, left, right = self._groups["lottery ticket"], self.ax_left, self.ax_right
+        t = self.tickets
+        kept = 100 * t.remaining[1:]
+        dense = 100 * float(t.ticket[:, 0].mean())
+        group += [left.axhline(dense, color="black", linewidth=1.2, label="dense network"),
+                  right.axhline(dense, color="black", linewidth=1.2)]
+        self._lottery_means, self._lottery_points = [], []
+        for field, label, colour, marker, style in self._ARMS:
+            acc = 100 * getattr(t, field)
+            (line,) = left.plot(kept, acc[:, 1:].mean(axis=0), color=self._colours[colour], marker=marker,
+                                linestyle=style, markeredgecolor="black", label=label)
+            (points,) = right.plot([], [], linestyle="none", color=self._colours[colour], marker=marker,
+                                   markersize=8, markeredgecolor="black")
+            self._lottery_means.append(line)
+            self._lottery_points.append(points)
+            group += [line, points]
+        (self._lottery_mark,) = left.plot([], [], linestyle="none", marker="s", markersize=13, markerfacecolor="none",
+                                          markeredgecolor="k", markeredgewidth=2, label="chosen sparsity")
+        group.append(self._lottery_mark)
+
     def _show_only(self, experiment: str) -> None:
         for name, artists in self._groups.items():
             for artist in artists:
@@ -274,7 +326,7 @@ class LandmarkExplorer(Explorer):
             label_axes(right, "error barrier against the spawn step", "spawn step k (symlog)", "barrier (points)")
             self._legend(left, [])
             self._legend(right, [self._spawn_mark], loc="upper right")
-        else:
+        elif experiment == "width":
             for ax, raw, aligned, scale in (
                     (left, self.widths.raw_barriers, self.widths.aligned_barriers, 1.0),
                     (right, self.widths.raw_error_barriers, self.widths.aligned_error_barriers, 100.0)):
@@ -289,6 +341,30 @@ class LandmarkExplorer(Explorer):
             label_axes(right, "test-error barrier of the straight line", "hidden width (log scale)",
                        "barrier (points)")
             self._legend(left, list(self._groups["width"][:2]) + [self._width_mark_left], loc="upper right")
+            self._legend(right, [])
+        else:  # the lottery ticket
+            t = self.tickets
+            accs = 100 * np.concatenate([t.ticket, t.reinit, t.random])
+            low, high = float(accs.min()), float(accs.max())
+            pad = 0.08 * (high - low) + 0.5
+            left.set_xscale("log")
+            left.set_yscale("linear")
+            left.set_xlim(105, 0.9 * 100 * float(t.remaining[-1]))
+            left.set_ylim(low - pad, high + pad)
+            ticks = [100 * float(f) for f in t.remaining[1::3]]
+            left.set_xticks(ticks, [fmt(x, ".2g") for x in ticks])
+            left.minorticks_off()
+            right.set_xscale("linear")
+            right.set_yscale("linear")
+            right.set_xlim(-0.6, len(self._ARMS) - 0.4)
+            right.set_ylim(low - pad, high + pad)
+            right.set_xticks(range(len(self._ARMS)), ["ticket", "same mask,\nfresh init", "random\nmask"])
+            right.minorticks_off()
+            label_axes(left, "iterative magnitude pruning (mean of the starts)", "weights kept (%, log scale)",
+                       "test accuracy (%)")
+            label_axes(right, "each start at the chosen sparsity (line: dense)", "subnetwork", "test accuracy (%)")
+            self._legend(left, [self._groups["lottery ticket"][0]] + self._lottery_means + [self._lottery_mark],
+                         loc="lower left")
             self._legend(right, [])
         self._shown = experiment
 
@@ -321,6 +397,12 @@ class LandmarkExplorer(Explorer):
                 line.set_zorder(3 if chosen else 2)
             k = self.spawn.spawn_steps[state.index]
             self._spawn_mark.set_data([k], [100 * self.spawn.barriers[state.index]])
+        elif state.experiment == "lottery ticket":
+            t, r = self.tickets, state.index
+            self._lottery_mark.set_data([100 * t.remaining[r]], [100 * t.ticket[:, r].mean()])
+            for j, ((field, *_), points) in enumerate(zip(self._ARMS, self._lottery_points)):
+                acc = 100 * getattr(t, field)[:, r]
+                points.set_data(j + np.linspace(-0.12, 0.12, acc.size), acc)
         else:
             w = self.widths.widths[state.index]
             self._width_mark_left.set_data([w], [self.widths.aligned_barriers[state.index].mean()])
