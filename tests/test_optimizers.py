@@ -280,6 +280,23 @@ def test_run_many_lets_one_racer_diverge_without_stopping_the_others():
     assert slow.steps == 300 and slow.final_loss < 1e-10
 
 
+def test_run_many_monitoring_the_loss_less_often_takes_the_same_steps_and_still_stops_a_divergence():
+    # GD on f = ½(x² + 10y²): η = 0.25 > 2/10 diverges along y by a factor 1.5 per step; the oracle is that
+    # closed form (|y_t| = 1.5^t), not the other run
+    q = FunctionObjective(lambda t: 0.5 * (t[0] ** 2 + 10 * t[1] ** 2), 2)
+    every, sparse = (O.run_many(q, [O.gd(), O.gd()], [1.0, 1.0], steps=300, lrs=[0.05, 0.25], record_every=m,
+                                monitor_every=m) for m in (1, 7))
+    np.testing.assert_array_equal(sparse[0].final_theta, every[0].final_theta)  # the converging run: same steps
+    assert sparse[0].diverged_at is None and sparse[0].steps == 300
+    # the loss passes explode_factor · f(θ0) = 1e8 · 5.5 when 5·1.5^(2t) > 5.5e8: t ≥ 24, seen at once with
+    # monitor_every=1 and at the next multiple of 7 (28) without it
+    first = next(t for t in range(1, 100) if 5 * 1.5 ** (2 * t) > 5.5e8)
+    assert every[1].diverged_at == first
+    assert sparse[1].diverged_at == -(-first // 7) * 7
+    with pytest.raises(ValueError, match="monitor_every"):
+        O.run_many(q, [O.gd()], [1.0, 1.0], steps=3, monitor_every=0)
+
+
 def test_grad_batch_matches_single_gradients_for_traceable_and_looped_objectives():
     from course_utils import functions, models
 

@@ -298,9 +298,6 @@ OVERRIDES = {
     "course_utils.lottery_ticket.train_masked": {"model": _DIGITS_TASK.model, "theta0": np.zeros(160),
                                                  "mask": np.ones(160), "steps": 2, "lr": 0.1, "batch_size": 2,
                                                  "seed": 0},
-    "course_utils.lottery_ticket.train_lockstep": {"model": _DIGITS_TASK.model, "thetas0": np.zeros((2, 160)),
-                                                   "masks": np.ones((2, 160)), "steps": 2, "lr": 0.1,
-                                                   "batch_size": 2, "seed": 0},
     "course_utils.lottery_ticket.lottery_ticket": {"hidden": (2,), "n_train": 10, "steps": 4, "rounds": 1,
                                                    "starts": 1, "batch_size": 2},
     # the Landmark Explorer's fourth experiment on a tiny run (§7's default run takes ~3 s of the call budget)
