@@ -67,8 +67,10 @@ _MARKERS = ("o", "s", "^", "D", "v", "P", "X", "*")
 
 # Font sizes (points) for the normal and the projector ("presentation") styles.
 _FONTS = {False: {"title": 11, "label": 10, "tick": 9, "legend": 9},
-          True: {"title": 17, "label": 15, "tick": 13, "legend": 13}}
-_PRESENTATION_SCALE = 1.6
+          True: {"title": 15, "label": 13.5, "tick": 12, "legend": 12}}
+#: Presentation mode's figure scale: 8.5 in × 1.35 = 1,148 px, plus ipympl's 40 px toolbar, fits a 1280×720
+#: projector's page (at 1.6 a 1,472 px figure overflowed it); fonts and controls grow by about as much.
+_PRESENTATION_SCALE = 1.35
 #: How much larger a legend's or a text's font is in presentation mode (as the styles' legend sizes).
 PRESENTATION_FONT_SCALE = _FONTS[True]["legend"] / _FONTS[False]["legend"]
 #: Widest figure (inches) in a notebook column, before presentation scaling: 850 px at 100 dpi, plus ipympl's

@@ -90,6 +90,25 @@ from .keyboard import KeyboardAccess
 __all__ = ["Explorer", "float_slider", "log_slider", "int_slider", "choice", "option_slider"]
 
 _DESCRIPTION_STYLE = {"description_width": "initial"}
+#: Presentation mode: controls, readouts and buttons as much larger as the figure's fonts, so the back of the room
+#: can read which slider moves and its value (they stayed 13 px while the figure grew). ipywidgets sizes its
+#: controls with these CSS variables; set on the explorer's box, they reach every control in it and nothing else.
+_PRESENTATION_CONTROL_SCALE = 1.35
+_PRESENTATION_CSS = """<style>
+.course-presentation {
+  --jp-widgets-font-size: 18px;
+  --jp-widgets-inline-height: 38px;
+  --jp-widgets-slider-handle-size: 22px;
+  --jp-widgets-slider-track-thickness: 6px;
+  --jp-ui-font-size1: 18px;
+  --jp-content-font-size1: 18px;
+  font-size: 18px;
+}
+.course-presentation .widget-label, .course-presentation .widget-readout, .course-presentation button,
+.course-presentation select, .course-presentation .widget-html-content, .course-presentation .widget-checkbox label {
+  font-size: 18px;
+}
+</style>"""
 # 305 px: three controls to a row in JupyterLab's 934 px output column at 1366×768 with the file browser open
 # (at 340 px only two fitted, and the Optimizer Race, Jensen and Landscape explorers grew taller than the window)
 _CONTROL_LAYOUT = {"width": "305px"}
@@ -743,9 +762,18 @@ class Explorer:
             header = [W.HTML(f"<b>{html.escape(self.title)}</b>")] if self.title else []
             # keyboard and screen-reader access, done in the browser (see course_utils.widgets.keyboard)
             self._keyboard = KeyboardAccess(self.title)
-            self._widget = W.VBox(header + [body, self.message, self._keyboard])
+            extra = []
+            if self.presentation:  # the controls grow with the figure and its fonts (see _PRESENTATION_CSS)
+                for item in items:
+                    width = str(item.layout.width or "")
+                    if width.endswith("px"):
+                        item.layout.width = f"{round(float(width[:-2]) * _PRESENTATION_CONTROL_SCALE)}px"
+                extra = [W.HTML(_PRESENTATION_CSS, layout={"display": "none"})]
+            self._widget = W.VBox(header + [body, self.message, self._keyboard] + extra)
             # A stable hook for the browser tests and for styling (e.g. the Voila demos).
             self._widget.add_class("course-explorer")
+            if self.presentation:
+                self._widget.add_class("course-presentation")
         return self._widget
 
     def show(self) -> None:

@@ -142,7 +142,7 @@ class LandscapeExplorer(Explorer):
 
         # Both views share one place in the figure; the view control shows one and hides the other.
         # Constrained layout cannot measure a hidden 3-D axes: use fixed margins instead.
-        self.fig, self.ax2d = self.new_figure(figsize=(6.4, 4.9), layout="none")
+        self.fig, self.ax2d = self.new_figure(figsize=(6.4, 4.8), layout="none")
         self.fig.subplots_adjust(left=0.12, right=0.80, bottom=0.1, top=0.88)
         self.ax3d = self.fig.add_subplot(1, 1, 1, projection="3d")
         # One colour bar for both views, in a place of its own (fixed margins: see above).

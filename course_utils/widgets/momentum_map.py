@@ -152,7 +152,7 @@ class MomentumMapExplorer(Explorer):
         import matplotlib.ticker  # noqa: F401  (mpl.ticker below)
         from matplotlib import patheffects
 
-        self.fig, axes = self.new_figure(2, 2, figsize=(8.5, 4.9), gridspec_kw={"width_ratios": (1.25, 1.0)})
+        self.fig, axes = self.new_figure(2, 2, figsize=(8.5, 4.75), gridspec_kw={"width_ratios": (1.25, 1.0)})
         gs = axes[0, 0].get_gridspec()
         for a in axes[:, 0]:
             a.remove()

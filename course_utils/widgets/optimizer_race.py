@@ -120,7 +120,7 @@ class OptimizerRace(Explorer):
         }
         for key in RACERS:
             controls[f"show_{key}"] = W.Checkbox(value=key in _DEFAULT_TICKED, description=RACER_LABELS[key],
-                                                 indent=False, layout={"width": "170px"})
+                                                 indent=False, layout={"width": "auto", "margin": "2px 14px 2px 2px"})
         controls.update({
             "lr": log_slider("learning rate η", 1e-4, 1.0, value=preset["lr"], heavy=True,
                              tooltip="step size of GD, momentum, Nesterov, Adagrad, RMSProp, Adam, perturbed GD"),
@@ -243,7 +243,7 @@ class OptimizerRace(Explorer):
     def _build_figure(self):
         # a narrow third column holds the contour map's colour bar (plain axes: see plotting.level_bar)
         self.fig, (self.ax, self.cax, self.ax_loss) = self.new_figure(
-            1, 3, figsize=(11.6, 4.2), gridspec_kw={"width_ratios": [1.0, 0.035, 1.0]})
+            1, 3, figsize=(11.6, 4.0), gridspec_kw={"width_ratios": [1.0, 0.035, 1.0]})
         # room between the bar's label and the right panel's axis label (they face each other)
         self.fig.get_layout_engine().set(w_pad=0.12)
         styles = series_styles(len(RACERS))

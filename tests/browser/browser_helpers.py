@@ -258,8 +258,9 @@ def explorer_mismatches(page, server, panel: str, tag: str = "") -> list[str]:
 #: any control or the figure reaching outside the explorer's own box.
 LAYOUT_JS = """([el, scrollerSel]) => {
     const problems = [];
-    const scroller = el.closest(scrollerSel) || document.scrollingElement;
-    const view = scroller.getBoundingClientRect();
+    const scroller = el.closest(scrollerSel);
+    // no scrolling area of its own (Voilà): the window is what the audience sees
+    const view = scroller ? scroller.getBoundingClientRect() : {width: window.innerWidth, height: window.innerHeight};
     const box = el.getBoundingClientRect();
     if (box.width > view.width + 1) problems.push(`wider than the visible area (${Math.round(box.width)} > ${Math.round(view.width)} px)`);
     if (box.height > view.height + 1) problems.push(`taller than the visible area (${Math.round(box.height)} > ${Math.round(view.height)} px)`);

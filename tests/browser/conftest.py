@@ -113,8 +113,8 @@ def page(browser):
 
 @pytest.fixture
 def projector_page(browser):
-    """A fresh 1920×1080 page (a full-HD projector) for the presentation-mode dashboards."""
-    with new_page(browser, 1920, 1080) as pg:
+    """A fresh 1280×720 page (the common classroom projector; a full-HD one has more room) for the dashboards."""
+    with new_page(browser, 1280, 720) as pg:
         yield pg
 
 

@@ -3,13 +3,15 @@
 For each demo notebook (found at collection time): the page shows as many explorers as the notebook creates
 (each with ``presentation=True``), no code cell and no error; moving one slider of each explorer with the
 keyboard changes its readout and redraws its figure, and its slider handles have an accessible name (the keyboard
-helper's front end runs in Voilà too). Screenshots go to ``artifacts/screenshots/demo-*.png``.
+helper's front end runs in Voilà too). In a 1280×720 window (a classroom projector) each explorer fits the width,
+no control text is cut, and readouts are at least 17 px (controls grow with the figure's fonts). Screenshots go
+to ``artifacts/screenshots/demo-*.png``.
 """
 
 from __future__ import annotations
 
 import pytest
-from browser_helpers import EXPLORER, exercise_explorer
+from browser_helpers import EXPLORER, exercise_explorer, layout_problems
 from conftest import ARTIFACTS, REPO
 
 DEMOS = sorted(p.name for p in (REPO / "demos").glob("*.ipynb"))
@@ -60,13 +62,20 @@ def test_dashboard_shows_explorers_that_respond(projector_page, voila_server, na
         if handle.count() and not handle.get_attribute("aria-label"):
             problems.append(f"explorer {i + 1}: its slider has no accessible name (the keyboard helper did not run)")
         explorer.screenshot(path=ARTIFACTS / f"demo-{stem}--explorer-{i + 1}.png", animations="disabled")
-        # Presentation mode is for projectors: the whole explorer must fit a full-HD screen's width.
+        # Presentation mode is for projectors: the whole explorer must fit a 1280 px screen's width.
         # (The canvas keeps its full size when a parent clips it, so its box tells what is cut off.)
         right = max(b["x"] + b["width"] for b in (explorer.bounding_box(),
                                                    explorer.locator("canvas").first.bounding_box()) if b)
         if right > page.viewport_size["width"] + 1:
             problems.append(f"explorer {i + 1} reaches x = {right:.0f} px: wider than a "
                             f"{page.viewport_size['width']} px projector (the figure is clipped)")
+        # no control text cut, nothing outside the explorer's box; controls grown with the figure's fonts
+        problems += [f"explorer {i + 1}: {p}" for p in layout_problems(explorer, ".no-scroller")
+                     if not p.startswith("taller")]
+        size = explorer.locator(".widget-readout").first.evaluate("e => parseFloat(getComputedStyle(e).fontSize)") \
+            if explorer.locator(".widget-readout").count() else 18
+        if size < 17:
+            problems.append(f"explorer {i + 1}: readouts are {size:.0f} px, too small for the back of the room")
     explorers.first.scroll_into_view_if_needed()
     page.screenshot(path=ARTIFACTS / f"demo-{stem}.png")
     assert not problems, f"demos/{name}:\n" + "\n".join(problems)
