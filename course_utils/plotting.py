@@ -48,6 +48,7 @@ __all__ = [
     "plot_loss_curves",
     "is_widget_canvas",
     "request_full_frame",
+    "scale_default_fonts",
 ]
 
 #: Default colour map for landscapes (perceptually uniform, colour-blind safe).
@@ -292,6 +293,48 @@ def font_sizes(ax_or_fig) -> dict:
     fig = getattr(ax_or_fig, "figure", ax_or_fig)
     fig = fig.get_figure(root=True) if hasattr(fig, "get_figure") else fig
     return _FONTS[bool(getattr(fig, "course_presentation", False))]
+
+
+def scale_default_fonts(fig) -> int:
+    """Give the texts a presentation figure left at matplotlib's default size their presentation size.
+
+    :func:`label_axes` and the explorers size the texts they write; tick labels and axis labels made elsewhere
+    (colour bars above all) keep matplotlib's default 10 pt, which stayed small on a projector while everything
+    else grew. Tick labels get the presentation ``tick`` size, axis labels the ``label`` size. A figure not made
+    with ``presentation=True`` is left alone.
+
+    Parameters
+    ----------
+    fig : matplotlib.figure.Figure
+
+    Returns
+    -------
+    int
+        How many axes had texts resized.
+    """
+    import matplotlib as mpl
+    from matplotlib.figure import Figure
+    from matplotlib.font_manager import FontProperties
+
+    if not isinstance(fig, Figure):
+        raise TypeError(f"`fig` must be a matplotlib Figure, got {type(fig).__name__}")
+    if not getattr(fig, "course_presentation", False):
+        return 0
+    sizes = _FONTS[True]
+    default = FontProperties(size=mpl.rcParams["font.size"]).get_size_in_points()
+    changed = 0
+    for ax in fig.axes:
+        touched = False
+        for axis in (ax.xaxis, ax.yaxis):
+            labels = axis.get_ticklabels()
+            if labels and all(t.get_fontsize() == default for t in labels):
+                axis.set_tick_params(labelsize=sizes["tick"])  # also for ticks made later
+                touched = True
+            if axis.label.get_text() and axis.label.get_fontsize() == default:
+                axis.label.set_fontsize(sizes["label"])
+                touched = True
+        changed += touched
+    return changed
 
 
 def label_axes(ax, title: str | None = None, xlabel: str | None = None, ylabel: str | None = None,

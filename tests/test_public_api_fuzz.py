@@ -218,6 +218,7 @@ _DIGITS_TASK = __import__("course_utils.real_data").real_data.digits_task((2,), 
 
 OVERRIDES = {
     "course_utils.plotting.request_full_frame": {"fig": __import__("matplotlib.figure").figure.Figure()},
+    "course_utils.plotting.scale_default_fonts": {"fig": __import__("matplotlib.figure").figure.Figure()},
     # the spherical p-spin glass: a small coupling tensor and points on its sphere
     "course_utils.spin_glass.pspin_couplings": {"n": 4},
     "course_utils.spin_glass.pspin_energy": {"J": _PSPIN_J, "sigma": _PSPIN_SIGMA},

@@ -207,6 +207,32 @@ def test_import_widgets_is_lazy():
         course_utils.widgets.NoSuchExplorer  # noqa: B018
 
 
+@pytest.mark.parametrize("name", ["TerrainExplorer", "OptimizerRace", "CriticalGallery", "MomentumMapExplorer",
+                                  "LandscapeExplorer", "CriticalFinder"])
+def test_presentation_mode_grows_every_tick_and_axis_label(name):
+    # colour bars and axes the explorer does not label itself kept matplotlib's 10 pt on a projector while
+    # everything else grew: each text must be larger than the same text in the notebook's explorer
+    import course_utils.widgets as widgets
+
+    shown, plain = getattr(widgets, name)(presentation=True), getattr(widgets, name)()
+    try:
+        for explorer in (shown, plain):
+            explorer.fig.canvas.draw()
+        assert len(shown.fig.axes) == len(plain.fig.axes)
+        for big, small in zip(shown.fig.axes, plain.fig.axes):
+            for axis in ("xaxis", "yaxis"):
+                a, b = getattr(big, axis), getattr(small, axis)
+                ticks_a = [t.get_fontsize() for t in a.get_ticklabels() if t.get_text()]
+                ticks_b = [t.get_fontsize() for t in b.get_ticklabels() if t.get_text()]
+                if ticks_a and ticks_b:
+                    assert min(ticks_a) >= 1.15 * max(ticks_b), (name, big.get_label(), axis, ticks_a, ticks_b)
+                if a.label.get_text():
+                    assert a.label.get_fontsize() >= 1.15 * b.label.get_fontsize(), (name, a.label.get_text())
+    finally:
+        shown.close()
+        plain.close()
+
+
 def test_presentation_mode_scales_legend_and_text_fonts_like_the_titles():
     from course_utils.plotting import PRESENTATION_FONT_SCALE
     from course_utils.widgets import ChordExplorer

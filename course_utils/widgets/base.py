@@ -108,6 +108,10 @@ _PRESENTATION_CSS = """<style>
 .course-presentation select, .course-presentation .widget-html-content, .course-presentation .widget-checkbox label {
   font-size: 18px;
 }
+.course-presentation .widget-readout {
+  min-width: 96px;
+  max-width: none;
+}
 </style>"""
 # 305 px: three controls to a row in JupyterLab's 934 px output column at 1366×768 with the file browser open
 # (at 340 px only two fitted, and the Optimizer Race, Jensen and Landscape explorers grew taller than the window)
@@ -417,6 +421,10 @@ class Explorer:
         for control in self.controls.values():
             control.observe(self._on_change, names="value")
         self.update()
+        if self.presentation:  # colour-bar ticks and labels grow with the rest (before the layout is frozen)
+            from ..plotting import scale_default_fonts
+
+            scale_default_fonts(self.fig)
         if self.freeze_layout:
             self._freeze_layout()
 
