@@ -27,6 +27,18 @@ def _relerr(a, b) -> float:
     return float(np.max(np.abs(a - b)) / max(1e-300, np.max(np.abs(b))))
 
 
+def _tolerance(model, theta, reference, v) -> float:
+    """1e-12, or 10× the rounding level of autograd's own product where the Hessian is ill-conditioned.
+
+    Some drawn variants are (e.g. batch norm over 4 rows after a width-1 linear layer, nearly scale-invariant):
+    there autograd's product itself moves by up to ~3e-11 relative when θ's entries move by 1e-15 relative, and the
+    dense-Hessian route differs from it by as much. Both implementations are exact up to that rounding.
+    """
+    rng = np.random.default_rng(0)
+    moves = [theta * (1 + 1e-15 * rng.choice([-1.0, 1.0], theta.size)) for _ in range(3)]
+    return max(1e-12, 10 * max(_relerr(derivatives.make_hvp(model._loss, t)(v), reference(v)) for t in moves))
+
+
 def _build(seed, n, d, hidden, activation, loss, bias, residual, branch_scale, weight_decay, norm):
     rng = np.random.default_rng(seed)
     X = rng.standard_normal((n, d))
@@ -63,26 +75,33 @@ def test_hvp_equals_autograd_over_variants(variant):
     product = model.make_hvp(theta)
     for _ in range(2):
         v = rng.standard_normal(model.dim)
-        assert _relerr(product(v), reference(v)) < 1e-12
+        assert _relerr(product(v), reference(v)) < _tolerance(model, theta, reference, v)
     hvp, g = model.hvp_and_grad(theta)
     v = rng.standard_normal(model.dim)
-    assert _relerr(hvp(v), reference(v)) < 1e-12
+    assert _relerr(hvp(v), reference(v)) < _tolerance(model, theta, reference, v)
     np.testing.assert_array_equal(g, model.grad(theta))  # the same backward pass: bit for bit
 
 
 @FAST
 @given(variant=variants)
 def test_hvp_is_symmetric_and_linear(variant):
+    # each defect must be at rounding level: 1e-12 of the terms' size, or no larger than 10× autograd's own
+    # defect on the same vectors (ill-conditioned variants, see _tolerance)
     model, theta, rng = _build(**variant)
-    product = model.make_hvp(theta)
     v, w = rng.standard_normal((2, model.dim))
-    hv, hw = product(v), product(w)
-    scale = np.linalg.norm(hv) * np.linalg.norm(w) + np.linalg.norm(hw) * np.linalg.norm(v)
-    assert abs(w @ hv - v @ hw) <= 1e-12 * scale  # vᵀHw = wᵀHv
     a, b = rng.standard_normal(2)
-    combo = product(a * v + b * w)
-    assert np.max(np.abs(combo - (a * hv + b * hw))) <= 1e-12 * (abs(a) * np.abs(hv).max() + abs(b) * np.abs(hw).max())
-    np.testing.assert_array_equal(product(np.zeros(model.dim)), np.zeros(model.dim))
+
+    def defects(product):
+        hv, hw = product(v), product(w)
+        size = max(1e-300, np.linalg.norm(hv) * np.linalg.norm(w) + np.linalg.norm(hw) * np.linalg.norm(v))
+        symmetry = abs(w @ hv - v @ hw) / size  # a dead ReLU net may have H = 0: then every defect is 0
+        size = max(1e-300, abs(a) * np.abs(hv).max() + abs(b) * np.abs(hw).max())
+        linearity = np.max(np.abs(product(a * v + b * w) - (a * hv + b * hw))) / size
+        return np.array([symmetry, linearity])
+
+    ours, autograd = defects(model.make_hvp(theta)), defects(derivatives.make_hvp(model._loss, theta))
+    assert np.all(ours <= np.maximum(1e-12, 10 * autograd))  # vᵀHw = wᵀHv and H(av + bw) = aHv + bHw
+    np.testing.assert_array_equal(model.make_hvp(theta)(np.zeros(model.dim)), np.zeros(model.dim))
 
 
 @pytest.mark.parametrize("norm", ["none", "layer", "batch"])
