@@ -9,8 +9,11 @@ minimum and median of the repeats, the 1-minute load average before and after. R
 
     OPENBLAS_NUM_THREADS=1 .venv/bin/python benchmarks/grid_threads.py [--repeats 5] [--only grid_wide ...]
 
-It is a measuring tool, not part of ``make bench`` (no target: the default stays ``threads=1`` until an idle
-multi-core run shows the pool winning).
+It is a measuring tool, not part of ``make bench`` (no target). Measured on the 2-core machine of issue 26:
+at load 1.5 with one BLAS thread the pool gave 1.47× (ch2), 1.56× (2-64-64-1), 1.62× (digits); with
+OPENBLAS_NUM_THREADS=2 it gave 0.75× and 0.70× (BLAS threads and pool threads oversubscribe the cores); at load
+4–6 0.6–1.2×. numpy cannot set its BLAS threads at run time without a new dependency (threadpoolctl), so the
+default stays ``threads=1``.
 """
 
 from __future__ import annotations

@@ -523,9 +523,11 @@ def slice_2d(objective, center, d1, d2, alphas=None, betas=None, *, threads: int
     threads : int
         MLP objectives only: spread the grid's blocks over this many threads (numpy releases the GIL in its
         matrix products and ufuncs). The blocks and the order of every sum are the same for any value, so the
-        losses are bit-identical to ``threads=1``. Default 1: on a loaded machine a second thread did not help
-        (``benchmarks/grid_threads.py`` measures it); pass 2 on an idle multi-core machine. Other objectives
-        ignore it.
+        losses are bit-identical to ``threads=1``. It pays with a single-threaded BLAS on idle cores
+        (``OPENBLAS_NUM_THREADS=1``, 2 cores at load 1.5: 1.5–1.6× on the peers benchmark's grids) and loses
+        when BLAS threads as well (0.7×, the cores oversubscribed) or when other work holds the cores (0.6–1.2×
+        at load 4–6), which is why the default is 1; ``benchmarks/grid_threads.py`` measures it on your machine.
+        Other objectives ignore it.
     dtype : {numpy.float64, numpy.float32}
         MLP objectives only: the precision of the network pass (the loss of its outputs is still taken in
         float64, so a cross-entropy near 0 keeps its digits). ``float32`` halves the memory traffic and doubles
