@@ -37,6 +37,8 @@ Examples
 
 from __future__ import annotations
 
+import threading
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 
 import numpy as np
@@ -73,6 +75,9 @@ NORMALIZATIONS = ("filter", "layer", "none")
 _CHUNK_ENTRIES = 1 << 19
 # Network outputs (points · N · K) gathered before one call of the loss.
 _LOSS_ENTRIES = 1 << 20
+# A grid is cut into at least this many groups of blocks (the unit of work of the thread pool), whatever the
+# number of threads, so that the groups and hence the results do not depend on it.
+_MIN_GROUPS = 8
 
 
 # --------------------------------------------------------------------------------------------
@@ -501,7 +506,7 @@ def line_monotonicity(line: Slice1D, start: float = 0.0, stop: float = 1.0) -> L
                             largest_rise=rise / scale, peak_ratio=peak, argmin=float(a[np.argmin(f)]))
 
 
-def slice_2d(objective, center, d1, d2, alphas=None, betas=None) -> Slice2D:
+def slice_2d(objective, center, d1, d2, alphas=None, betas=None, *, threads: int = 1, dtype=np.float64) -> Slice2D:
     r"""The loss on a plane: ``losses[i, j]`` :math:`= L(c + \alpha_i d_1 + \beta_j d_2)` (``indexing="ij"``).
 
     Any grid shape (``len(alphas)`` need not equal ``len(betas)``). MLP objectives are evaluated layer by
@@ -515,6 +520,20 @@ def slice_2d(objective, center, d1, d2, alphas=None, betas=None) -> Slice2D:
     d1, d2 : array_like, shape (P,)
     alphas, betas : array_like, shape (A,) and (B,), optional
         Default ``np.linspace(-1, 1, 41)`` each.
+    threads : int
+        MLP objectives only: spread the grid's blocks over this many threads (numpy releases the GIL in its
+        matrix products and ufuncs). The blocks and the order of every sum are the same for any value, so the
+        losses are bit-identical to ``threads=1``. It pays with a single-threaded BLAS on idle cores
+        (``OPENBLAS_NUM_THREADS=1``, 2 cores at load 1.5: 1.5–1.6× on the peers benchmark's grids) and loses
+        when BLAS threads as well (0.7×, the cores oversubscribed) or when other work holds the cores (0.6–1.2×
+        at load 4–6), which is why the default is 1; ``benchmarks/grid_threads.py`` measures it on your machine.
+        Other objectives ignore it.
+    dtype : {numpy.float64, numpy.float32}
+        MLP objectives only: the precision of the network pass (the loss of its outputs is still taken in
+        float64, so a cross-entropy near 0 keeps its digits). ``float32`` halves the memory traffic and doubles
+        the SIMD width: 1.6–3.2× faster on the peers benchmark's grids; the losses (returned as float64) then
+        carry float32 rounding, at most 1.1e-6 relative there (tests/test_surfaces.py bounds it at 1e-5 on
+        trained networks). Default float64. Other objectives need float64.
 
     Returns
     -------
@@ -526,11 +545,17 @@ def slice_2d(objective, center, d1, d2, alphas=None, betas=None) -> Slice2D:
     d2 = check_vector(d2, "d2", objective.dim)
     alphas = np.linspace(-1.0, 1.0, 41) if alphas is None else _check_grid(alphas, "alphas")
     betas = np.linspace(-1.0, 1.0, 41) if betas is None else _check_grid(betas, "betas")
+    threads = check_int(threads, "threads", low=1)
+    if dtype not in (np.float64, np.float32, "float64", "float32"):
+        raise ValueError(f"`dtype` must be numpy.float64 or numpy.float32, got {dtype!r}")
+    dtype = np.dtype(dtype)
     from .models import MLP
 
+    if dtype != np.float64 and not isinstance(objective, MLP):
+        raise ValueError(f"`dtype` = float32 is supported for MLP objectives only, got {type(objective).__name__}")
     with np.errstate(all="ignore"):  # a far-out grid may overflow; the loss is then inf, not a warning
         if isinstance(objective, MLP):
-            losses = _mlp_plane_losses(objective, center, d1, d2, alphas, betas)
+            losses = _mlp_plane_losses(objective, center, d1, d2, alphas, betas, threads=threads, dtype=dtype)
         else:
             A, B = np.meshgrid(alphas, betas, indexing="ij")
             losses = objective.loss_batch(center + A[..., None] * d1 + B[..., None] * d2)
@@ -556,7 +581,7 @@ def _grid_blocks(A: int, Bn: int, per_point: int) -> list[tuple[slice, slice]]:
     return [(slice(i, i + 1), slice(j, min(Bn, j + cols))) for i in range(A) for j in range(0, Bn, cols)]
 
 
-def _mlp_plane_losses(model, c, d1, d2, alphas, betas) -> np.ndarray:
+def _mlp_plane_losses(model, c, d1, d2, alphas, betas, threads: int = 1, dtype=np.float64) -> np.ndarray:
     r"""Grid losses of an MLP with each layer's weights written as ``W_c + α W_1 + β W_2``.
 
     Mirrors ``MLP._forward`` (activation on hidden layers, skip connections on equal-width hidden layers
@@ -571,7 +596,10 @@ def _mlp_plane_losses(model, c, d1, d2, alphas, betas) -> np.ndarray:
     A, Bn = alphas.size, betas.size
     X = model.X
     N = X.shape[0]
-    Lc, L1, L2 = model.unflatten(c), model.unflatten(d1), model.unflatten(d2)
+    dt = np.dtype(dtype)
+    if dt != np.float64:  # the whole network pass in `dt`; the losses are returned as float64
+        X, alphas, betas = X.astype(dt), alphas.astype(dt), betas.astype(dt)
+    Lc, L1, L2 = (model.unflatten(np.asarray(t, dtype=dt)) for t in (c, d1, d2))
     n_layers = len(Lc)
     K = model.sizes[-1]
 
@@ -587,60 +615,81 @@ def _mlp_plane_losses(model, c, d1, d2, alphas, betas) -> np.ndarray:
         VW = [V @ layer[0] for layer in (Lc[1], L1[1], L2[1])]  # V W_c, V W_1, V W_2, each (N, H2)
 
     blocks = _grid_blocks(A, Bn, N * max(model.sizes))
-    g_max = max((rs.stop - rs.start) * (cs.stop - cs.start) for rs, cs in blocks)
-    buf = np.empty(g_max * N * H1)  # the first layer's block, reused (no fresh pages per block)
-    # Outputs of many blocks wait in `outs` and go to the loss together (one autograd-numpy call per flush).
-    flush_at = max(g_max, _LOSS_ENTRIES // (N * K))
-    outs = np.empty((min(A * Bn, flush_at + g_max), N, K))
+    sizes = [(rs.stop - rs.start) * (cs.stop - cs.start) for rs, cs in blocks]
+    g_max = max(sizes)
+    # Outputs of consecutive blocks are gathered into a group and go to the loss together (one autograd-numpy
+    # call per group). Groups are the unit of work: run in turn, or spread over a thread pool (numpy releases
+    # the GIL in its GEMMs and ufuncs). They do not depend on the number of threads, and each block is
+    # computed the same way whichever thread runs it, so the result is bit-identical either way.
+    flush_at = max(g_max, min(_LOSS_ENTRIES // (N * K), -(-A * Bn // _MIN_GROUPS)))
+    groups: list[list[tuple[slice, slice]]] = [[]]
+    n_group = 0
+    for block, g in zip(blocks, sizes):
+        if n_group >= flush_at:
+            groups.append([])
+            n_group = 0
+        groups[-1].append(block)
+        n_group += g
     ca_all, cb_all = np.repeat(alphas, Bn), np.tile(betas, A)
     losses = np.empty(A * Bn)
-    pending, n_pending = [], 0
+    scratch: dict[int, tuple[np.ndarray, np.ndarray]] = {}  # per thread: the first layer's block and the outputs
 
-    def flush():
+    def run_group(group):
+        with np.errstate(all="ignore"):  # errstate is per thread; a far-out grid may overflow: then inf, not a warning
+            compute_group(group)
+
+    def compute_group(group):
+        key = threading.get_ident()
+        if key not in scratch:  # reused across groups (no fresh pages per block)
+            scratch[key] = (np.empty(g_max * N * H1, dt), np.empty((min(A * Bn, flush_at + g_max), N, K), dt))
+        buf, outs = scratch[key]
+        pending, n_pending = [], 0
+        for rs, cs in group:
+            a, b = alphas[rs], betas[cs]
+            g = a.size * b.size
+            R = Zc + a[:, None, None] * U  # (r, N, H1)
+            h = buf[: g * N * H1].reshape(a.size, b.size, N, H1)
+            (np.maximum if split_relu else np.add)(R[:, None], S[None, cs], out=h)
+            h = h.reshape(g, N, H1)
+            # Grid-point coefficients of this block, flattened in the same (i, j) order.
+            if cs.stop - cs.start == Bn:  # whole rows: a contiguous stretch of the flattened grid
+                flat = np.arange(rs.start * Bn, rs.stop * Bn)
+            else:
+                flat = np.arange(rs.start * Bn + cs.start, rs.start * Bn + cs.stop)
+            ca, cb = ca_all[flat, None], cb_all[flat, None]
+            if n_layers > 1 and not split_relu:
+                _activate_inplace(model.activation, h)
+            for layer in range(1, n_layers):
+                (Wc, bc), (W1, b1), (W2, b2) = Lc[layer], L1[layer], L2[layer]
+                last = layer == n_layers - 1
+                # Per-point weights (g, in, out): one batched matmul, the loop's flops without its overhead.
+                W = Wc + ca[:, :, None] * W1 + cb[:, :, None] * W2
+                z = np.matmul(h, W, out=outs[n_pending: n_pending + g]) if last else np.matmul(h, W)
+                if model.bias:
+                    z += (bc + ca * b1 + cb * b2)[:, None, :]
+                if layer == 1 and split_relu:  # the S_j W(α_i, β_j) term of the split ReLU
+                    z += cb[:, :, None] * (VW[0] + ca[:, :, None] * VW[1] + cb[:, :, None] * VW[2])
+                if not last:
+                    _activate_inplace(model.activation, z)
+                    if model.residual and W.shape[-2] == W.shape[-1]:
+                        z += h
+                h = z
+            if n_layers == 1:
+                outs[n_pending: n_pending + g] = h
+            pending.append(flat)
+            n_pending += g
         idx = np.concatenate(pending)
         thetas = c + ca_all[idx, None] * d1 + cb_all[idx, None] * d2 if model.weight_decay else None
-        losses[idx] = np.asarray(model.loss_from_outputs(outs[: idx.size], thetas))
-        pending.clear()
+        # the loss itself in float64 (a cross-entropy near 0 is a difference of logits: float32 would lose it)
+        losses[idx] = np.asarray(model.loss_from_outputs(outs[:n_pending].astype(np.float64, copy=False), thetas))
 
-    for rs, cs in blocks:
-        a, b = alphas[rs], betas[cs]
-        g = a.size * b.size
-        R = Zc + a[:, None, None] * U  # (r, N, H1)
-        h = buf[: g * N * H1].reshape(a.size, b.size, N, H1)
-        (np.maximum if split_relu else np.add)(R[:, None], S[None, cs], out=h)
-        h = h.reshape(g, N, H1)
-        # Grid-point coefficients of this block, flattened in the same (i, j) order.
-        if cs.stop - cs.start == Bn:  # whole rows: a contiguous stretch of the flattened grid
-            flat = np.arange(rs.start * Bn, rs.stop * Bn)
-        else:
-            flat = np.arange(rs.start * Bn + cs.start, rs.start * Bn + cs.stop)
-        ca, cb = ca_all[flat, None], cb_all[flat, None]
-        if n_layers > 1 and not split_relu:
-            _activate_inplace(model.activation, h)
-        for layer in range(1, n_layers):
-            (Wc, bc), (W1, b1), (W2, b2) = Lc[layer], L1[layer], L2[layer]
-            last = layer == n_layers - 1
-            # Per-point weights (g, in, out): one batched matmul, the loop's flops without its overhead.
-            W = Wc + ca[:, :, None] * W1 + cb[:, :, None] * W2
-            z = np.matmul(h, W, out=outs[n_pending: n_pending + g]) if last else np.matmul(h, W)
-            if model.bias:
-                z += (bc + ca * b1 + cb * b2)[:, None, :]
-            if layer == 1 and split_relu:  # the S_j W(α_i, β_j) term of the split ReLU
-                z += cb[:, :, None] * (VW[0] + ca[:, :, None] * VW[1] + cb[:, :, None] * VW[2])
-            if not last:
-                _activate_inplace(model.activation, z)
-                if model.residual and W.shape[-2] == W.shape[-1]:
-                    z += h
-            h = z
-        if n_layers == 1:
-            outs[n_pending: n_pending + g] = h
-        pending.append(flat)
-        n_pending += g
-        if n_pending >= flush_at:
-            flush()
-            n_pending = 0
-    if n_pending:
-        flush()
+    workers = min(threads, len(groups))
+    if workers > 1:
+        with ThreadPoolExecutor(max_workers=workers) as pool:
+            list(pool.map(run_group, groups))
+    else:
+        for group in groups:
+            run_group(group)
     return losses.reshape(A, Bn)
 
 

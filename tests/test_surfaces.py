@@ -208,6 +208,67 @@ def test_slice_2d_mlp_matches_loss_batch_property(hidden, n_a, n_b, seed):
     np.testing.assert_allclose(surfaces.slice_2d(m, c, d1, d2, alphas, betas).losses, ref, rtol=1e-10, atol=1e-12)
 
 
+@pytest.mark.parametrize("kw", [
+    dict(hidden=(4, 3), activation="relu", loss="mse", weight_decay=0.05),  # the split ReLU
+    dict(hidden=(5, 5), activation="tanh", loss="mse", residual=True),
+    dict(hidden=(6,), activation="tanh", loss="cross_entropy"),
+    dict(hidden=(), activation="linear", loss="mse", bias=False),
+])
+def test_slice_2d_threads_are_bit_identical_to_serial(monkeypatch, kw):
+    # small blocks and loss groups: many groups, so every thread runs several, interleaved with the others
+    m = _mlp(**kw)
+    monkeypatch.setattr(surfaces, "_CHUNK_ENTRIES", 300)
+    monkeypatch.setattr(surfaces, "_LOSS_ENTRIES", 100)
+    rng = np.random.default_rng(5)
+    c, d1, d2 = rng.standard_normal((3, m.dim))
+    alphas, betas = np.linspace(-1, 1, 9), np.linspace(-2, 1, 13)
+    serial = surfaces.slice_2d(m, c, d1, d2, alphas, betas).losses
+    np.testing.assert_allclose(serial, _loop_slice(m, c, d1, d2, alphas, betas), rtol=1e-11, atol=1e-12)
+    for threads in (2, 3, 8):
+        np.testing.assert_array_equal(surfaces.slice_2d(m, c, d1, d2, alphas, betas, threads=threads).losses, serial)
+
+
+def test_slice_2d_threads_keep_a_far_grid_quiet(monkeypatch):
+    # numpy's error state is per thread: the pool's threads must ignore overflow as the serial path does
+    # (pytest turns warnings into errors)
+    m = _mlp(hidden=(6,), activation="relu", loss="mse")
+    monkeypatch.setattr(surfaces, "_CHUNK_ENTRIES", 300)
+    c = m.init(np.random.default_rng(0))
+    d1, d2 = np.random.default_rng(1).standard_normal((2, m.dim))
+    s = surfaces.slice_2d(m, c, d1, d2, [0.0, 1e300], np.linspace(0, 1, 40), threads=2)
+    assert np.all(np.isfinite(s.losses[0])) and not np.all(np.isfinite(s.losses[1]))
+
+
+@pytest.mark.parametrize("kw", [
+    dict(hidden=(16,), activation="tanh", loss="mse"),
+    dict(hidden=(8, 8), activation="relu", loss="cross_entropy", weight_decay=0.01),
+])
+def test_slice_2d_float32_is_within_float32_rounding_of_a_float64_loop(kw):
+    # oracle: a loop of the float64 loss. Measured worst on the peers benchmark's three grids: 1.1e-6 relative.
+    m = _mlp(n=60, **kw)
+    from course_utils import optimizers
+
+    theta = optimizers.run(m, optimizers.adam(), m.init(np.random.default_rng(0)), steps=200, lr=0.02).final_theta
+    d1, d2 = surfaces.random_directions(m, theta, np.random.default_rng(1))
+    alphas, betas = np.linspace(-1, 1, 9), np.linspace(-1, 1, 7)
+    s = surfaces.slice_2d(m, theta, d1, d2, alphas, betas, dtype=np.float32)
+    assert s.losses.dtype == np.float64
+    ref = _loop_slice(m, theta, d1, d2, alphas, betas)
+    rel = np.max(np.abs(s.losses - ref) / np.abs(ref))
+    assert 0 < rel < 1e-5  # float32 rounding: present, and small
+
+
+def test_slice_2d_threads_and_dtype_are_validated():
+    m = _mlp()
+    c = np.zeros(m.dim)
+    with pytest.raises(ValueError, match="threads"):
+        surfaces.slice_2d(m, c, c + 1, c - 1, threads=0)
+    with pytest.raises(ValueError, match="dtype"):
+        surfaces.slice_2d(m, c, c + 1, c - 1, dtype=np.int32)
+    with pytest.raises(ValueError, match="dtype"):
+        surfaces.slice_2d(Quadratic(np.eye(2)), np.zeros(2), [1.0, 0.0], [0.0, 1.0], dtype=np.float32)
+
+
 def test_slice_2d_generic_objective_uses_loss_batch_and_far_grid_is_quiet():
     f = FunctionObjective(lambda t: np.exp(t[..., 0]) + t[..., 1] ** 2, 2, batched=True)
     s = surfaces.slice_2d(f, np.zeros(2), [1.0, 0.0], [0.0, 1.0], [0.0, 1000.0], [0.0])
