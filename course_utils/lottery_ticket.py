@@ -175,9 +175,9 @@ def _check_layers(layers: Any, size: int) -> list[np.ndarray]:
     for i, idx in enumerate(layers):
         idx = np.asarray(idx)
         if idx.ndim != 1 or idx.size == 0 or not np.issubdtype(idx.dtype, np.integer):
-            raise ValueError(f"`layers[{i}]` must be a non-empty 1-D array of integer positions, got {idx!r}")
+            raise ValueError(f"`layers` entry {i} must be a non-empty 1-D array of integer positions, got {idx!r}")
         if idx.min() < 0 or idx.max() >= size:
-            raise ValueError(f"`layers[{i}]` must hold positions in [0, {size}), got {idx.min()}..{idx.max()}")
+            raise ValueError(f"`layers` entry {i} must hold positions in [0, {size}), got {idx.min()}..{idx.max()}")
         out.append(idx.astype(np.int64))
     return out
 

@@ -221,7 +221,8 @@ def train_with_input_noise(model, theta0, *, sigma: float, steps: int, lr: float
     Returns
     -------
     numpy.ndarray, shape (P,) or (K, P)
-        The final parameters, in the shape of ``theta0``.
+        The final parameters, in the shape of ``theta0``. A step size that makes them non-finite raises
+        ``ValueError`` (it names ``lr``).
     """
     if not (hasattr(model, "with_data") and hasattr(model, "X")):
         raise TypeError(f"`model` must be a course model with data (X, y, with_data), got {type(model).__name__}")
@@ -238,7 +239,15 @@ def train_with_input_noise(model, theta0, *, sigma: float, steps: int, lr: float
         for _ in range(steps):
             noisy = model.with_data(X + sigma * rng.standard_normal(X.shape), y) if sigma > 0 else model
             thetas = thetas - lr * noisy.unchecked_grad_batch(thetas)
-    return thetas.reshape(theta.shape)
+    return _diverged_or(thetas, lr, steps).reshape(theta.shape)
+
+
+def _diverged_or(thetas: np.ndarray, lr: float, steps: int) -> np.ndarray:
+    """``thetas`` if finite; a step size that blew the training up is an error naming it, not NaN handed on."""
+    if not np.all(np.isfinite(thetas)):
+        raise ValueError(f"the training diverged: with `lr` = {lr:g} the parameters became non-finite within "
+                         f"{steps} steps; take a smaller `lr`")
+    return thetas
 
 
 # --- dropout ----------------------------------------------------------------------------------------------------
@@ -457,7 +466,8 @@ def train_with_dropout(model, theta0, *, p: float, steps: int, lr: float, rng=0)
     Returns
     -------
     numpy.ndarray, shape (P,) or (K, P)
-        The final parameters, in the shape of ``theta0``.
+        The final parameters, in the shape of ``theta0``. A step size that makes them non-finite raises
+        ``ValueError`` (it names ``lr``).
     """
     model = _check_dropout_model(model)
     theta = check_array(theta0, "theta0", ndim=(1, 2))
@@ -472,7 +482,7 @@ def train_with_dropout(model, theta0, *, p: float, steps: int, lr: float, rng=0)
         for _ in range(steps):
             masks = _draw_masks(model, p, rng)
             thetas = thetas - lr * _dropout_loss_and_grad(model, thetas, masks, p)[1]
-    return thetas.reshape(theta.shape)
+    return _diverged_or(thetas, lr, steps).reshape(theta.shape)
 
 
 @dataclass(frozen=True)
