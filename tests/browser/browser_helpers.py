@@ -212,10 +212,18 @@ def render_mismatch(shown, rendered) -> tuple[float, int]:
 MAX_WRONG = 1e-4
 
 
+#: Seconds a canvas may take to be repaired after it first looks still: the explorers send one complete image once
+#: their controls have been still for ``plotting.FULL_FRAME_DELAY`` (0.35 s), and after Run All the kernel may send
+#: it only when it is idle again. A picture still wrong after this is wrong for the student too.
+REPAIR_WINDOW = 3.0
+
+
 def explorer_mismatches(page, server, panel: str, tag: str = "") -> list[str]:
     """For every explorer on the page: its canvas against the kernel's fresh render; one line per wrong one.
 
-    A wrong one leaves both pictures in ``artifacts/screenshots/render-truth-<tag>-<figure>-{shown,rendered}.png``.
+    A canvas that differs is read again until :data:`REPAIR_WINDOW` has passed (the complete image that repairs a
+    dropped diff may still be on its way); one that still differs is reported, and both pictures are left in
+    ``artifacts/screenshots/render-truth-<tag>-<figure>-{shown,rendered}.png``.
     """
     import tempfile
     from pathlib import Path
@@ -234,18 +242,28 @@ def explorer_mismatches(page, server, panel: str, tag: str = "") -> list[str]:
         return []
     with tempfile.TemporaryDirectory() as folder:
         run_in_kernel(server, RENDER_FIGURES.format(folder=folder))
-        wrong = []
-        for number, pixels in zip(numbers, shown):
-            rendered = np.load(Path(folder) / f"{number}.npy")
-            fraction, worst = render_mismatch(pixels, rendered)
-            if fraction > MAX_WRONG:
-                from PIL import Image
+        rendered = {number: np.load(Path(folder) / f"{number}.npy") for number in numbers}
+    wrong = []
+    for i, (number, pixels) in enumerate(zip(numbers, shown)):
+        fraction, worst = render_mismatch(pixels, rendered[number])
+        start = time.monotonic()
+        first = fraction
+        while fraction > MAX_WRONG and time.monotonic() < start + REPAIR_WINDOW:
+            time.sleep(0.5)
+            pixels = canvas_pixels(explorers.nth(i))
+            fraction, worst = render_mismatch(pixels, rendered[number])
+        if first > MAX_WRONG >= fraction:  # shown in the test's output: how often a repair was needed
+            print(f"render truth {tag}: figure {number} was {first:.2%} wrong, repaired within "
+                  f"{time.monotonic() - start:.1f} s")
+        if fraction > MAX_WRONG:
+            from PIL import Image
 
-                ARTIFACTS.mkdir(parents=True, exist_ok=True)
-                for what, picture in (("shown", pixels), ("rendered", rendered)):
-                    Image.fromarray(picture).save(ARTIFACTS / f"render-truth-{tag}-{number}-{what}.png")
-                wrong.append(f"figure {number}: {fraction:.2%} of pixels differ (max {worst}/255; shown "
-                             f"{pixels.shape[1]}×{pixels.shape[0]}, rendered {rendered.shape[1]}×{rendered.shape[0]})")
+            ARTIFACTS.mkdir(parents=True, exist_ok=True)
+            for what, picture in (("shown", pixels), ("rendered", rendered[number])):
+                Image.fromarray(picture).save(ARTIFACTS / f"render-truth-{tag}-{number}-{what}.png")
+            wrong.append(f"figure {number}: {fraction:.2%} of pixels differ (max {worst}/255; shown "
+                         f"{pixels.shape[1]}×{pixels.shape[0]}, rendered {rendered[number].shape[1]}×"
+                         f"{rendered[number].shape[0]}) {REPAIR_WINDOW:.0f} s after it first looked still")
     return wrong
 
 
