@@ -234,6 +234,9 @@ def run(quick: bool) -> list[Row]:
     names = list(explorer_classes())
     if quick:
         names = ["TerrainExplorer"]
+    only = os.environ.get("BENCH_BROWSER_ONLY")  # e.g. "SAMExplorer,TerrainExplorer": measure these alone
+    if only:
+        names = [name for name in names if name in only.split(",")]
     layout = _layouts(names)
     rows = []
     with tempfile.TemporaryDirectory() as tmp, sync_playwright() as pw:
