@@ -85,6 +85,7 @@ import numpy as np
 from ..plotting import request_full_frame
 from ..validation import check_bool, check_int, check_option, check_scalar, check_str
 from .blitting import Blitter
+from .full_frame_on_view import FullFrameOnView
 from .keyboard import KeyboardAccess
 
 __all__ = ["Explorer", "float_slider", "log_slider", "int_slider", "choice", "option_slider"]
@@ -770,6 +771,8 @@ class Explorer:
             header = [W.HTML(f"<b>{html.escape(self.title)}</b>")] if self.title else []
             # keyboard and screen-reader access, done in the browser (see course_utils.widgets.keyboard)
             self._keyboard = KeyboardAccess(self.title)
+            # one complete image whenever the browser shows the figure (see course_utils.widgets.full_frame_on_view)
+            self._full_frame_on_view = FullFrameOnView(self.fig)
             extra = []
             if self.presentation:  # the controls grow with the figure and its fonts (see _PRESENTATION_CSS)
                 for item in items:
@@ -777,7 +780,7 @@ class Explorer:
                     if width.endswith("px"):
                         item.layout.width = f"{round(float(width[:-2]) * _PRESENTATION_CONTROL_SCALE)}px"
                 extra = [W.HTML(_PRESENTATION_CSS, layout={"display": "none"})]
-            self._widget = W.VBox(header + [body, self.message, self._keyboard] + extra)
+            self._widget = W.VBox(header + [body, self.message, self._keyboard, self._full_frame_on_view] + extra)
             # A stable hook for the browser tests and for styling (e.g. the Voila demos).
             self._widget.add_class("course-explorer")
             if self.presentation:
@@ -803,6 +806,7 @@ class Explorer:
         self.message.close()
         if self._widget is not None:
             self._keyboard.close()
+            self._full_frame_on_view.close()
             self._widget.close()
 
     def __enter__(self) -> Explorer:

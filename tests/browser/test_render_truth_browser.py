@@ -21,6 +21,8 @@ import time
 import pytest
 from browser_helpers import (
     EXPLORER,
+    REPAIR_WINDOW,
+    canvas_pixels,
     enabled_sliders,
     explorer_mismatches,
     figure_of,
@@ -70,5 +72,95 @@ def test_a_fast_drag_ends_in_the_same_picture_as_a_slow_approach(page, lab_serve
             wrong = explorer_mismatches(page, lab_server, PANEL, where.replace(" ", "-"))
             assert not wrong, f"after a {where} (readout {readout.inner_text()}, started at {start}):\n" + \
                 "\n".join(wrong)
+    finally:
+        lab_server.delete_sessions()
+
+
+def _set_windowing(server, mode: str | None) -> None:
+    """Set JupyterLab's notebook windowing mode for the pages opened next (None: Lab's own default)."""
+    import json
+    import urllib.request
+
+    raw = json.dumps({} if mode is None else {"windowingMode": mode})
+    req = urllib.request.Request(
+        f"{server.url}/lab/api/settings/@jupyterlab/notebook-extension:tracker?token={server.token}",
+        data=json.dumps({"raw": raw}).encode(), method="PUT", headers={"Content-Type": "application/json"})
+    with urllib.request.urlopen(req, timeout=10):
+        pass
+
+
+# JavaScript: how the open notebook renders its cells: how many cells are attached to the page, and how many
+# of those the browser is told it may skip while out of view (CSS content-visibility).
+WINDOWING_JS = """(panel) => {
+    const cells = [...document.querySelectorAll(panel + ' .jp-Cell')];
+    return {attached: cells.length,
+            skippable: cells.filter(c => getComputedStyle(c).contentVisibility === 'auto').length};
+}"""
+
+
+@pytest.mark.browser
+@pytest.mark.parametrize(("mode", "name"), [("contentVisibility", "00_start_here.ipynb"),
+                                            ("contentVisibility", "05_sharpness_and_sam.ipynb")])
+def test_figures_are_complete_with_labs_windowing(page, lab_server, mode, name):
+    """`make lab` turns windowing off, but a student's own JupyterLab may not: with Lab's default windowing
+    ("contentVisibility": the browser skips rendering cells out of view), every canvas must still equal the
+    kernel's full render after Run All, once the student scrolls to it. (Lab's "full" windowing, which takes cells
+    out of view off the page, is documented by Lab as having side effects and is not covered.)"""
+    lab_server.delete_sessions()
+    _set_windowing(lab_server, mode)
+    try:
+        open_notebook(page, lab_server, name)
+        run_all(page)
+        how = page.evaluate(WINDOWING_JS, PANEL)
+        if mode == "contentVisibility":  # the setting took: the page really is windowed
+            assert how["skippable"] > 0, how
+        explorers = page.locator(f"{PANEL} {EXPLORER}")
+        assert explorers.count() > 0
+        for i in range(explorers.count()):  # the student scrolls through the chapter
+            explorers.nth(i).scroll_into_view_if_needed()
+            time.sleep(0.3)
+        wrong = explorer_mismatches(page, lab_server, PANEL, f"windowing-{mode}-{name[:2]}")
+        assert not wrong, f"{name} with Lab's windowing {mode!r}: canvases differ from a full render:\n" + \
+            "\n".join(wrong)
+    finally:
+        _set_windowing(lab_server, "none")
+        lab_server.delete_sessions()
+
+
+@pytest.mark.browser
+def test_a_spoiled_canvas_is_repaired_when_it_comes_back_into_view(page, lab_server):
+    """A canvas that holds a picture the kernel never drew (here: painted over in the page, as a dropped diff or a
+    skipped frame would leave it) stays wrong — no control moved, so the kernel sends nothing — until the figure
+    comes back into view: then the browser asks for one complete image (widgets.full_frame_on_view)."""
+    from test_lab_notebooks import SCROLLER
+
+    lab_server.delete_sessions()
+    try:
+        open_notebook(page, lab_server, "05_sharpness_and_sam.ipynb")
+        run_all(page)
+        explorer = page.locator(f"{PANEL} {EXPLORER}").last
+        explorer.scroll_into_view_if_needed()
+        wait_for_rendered_figure(figure_of(explorer))
+        assert not explorer_mismatches(page, lab_server, PANEL, "before-spoiling")
+        explorer.scroll_into_view_if_needed()  # (explorer_mismatches scrolled every figure into view in turn)
+        time.sleep(1.5)  # the complete image that coming back into view asked for has arrived
+        explorer.locator(".jupyter-matplotlib-canvas-div canvas").first.evaluate(
+            "c => { const g = c.getContext('2d'); g.fillStyle = '#000'; g.fillRect(0, 0, c.width / 2, c.height / 2); }")
+        # the control: while it stays in view, nothing repairs it (not even after the 3 s repair window)
+        time.sleep(REPAIR_WINDOW)
+        corner = canvas_pixels(explorer)[:20, :20, :3]
+        assert (corner == 0).all(), "the painted-over corner was repainted without leaving the view"
+        page.locator(f"{PANEL} {SCROLLER}").evaluate("e => { e.scrollTop = 0; }")  # away ...
+        time.sleep(0.5)
+        assert not explorer.locator(".jupyter-matplotlib-canvas-div").first.evaluate(
+            "d => { const r = d.getBoundingClientRect(); return r.bottom > 0 && r.top < innerHeight && "
+            "r.top < d.closest('.jp-WindowedPanel-outer').getBoundingClientRect().bottom; }"), "still in view"
+        explorer.scroll_into_view_if_needed()  # ... and back
+        time.sleep(REPAIR_WINDOW)
+        # read before anything else touches the kernel's figures (rendering them for the comparison redraws them)
+        corner = canvas_pixels(explorer)[:20, :20, :3]
+        assert not (corner == 0).all(), "the painted-over corner is still black after the figure came back into view"
+        wrong = explorer_mismatches(page, lab_server, PANEL, "back-in-view")
+        assert not wrong, "the spoiled canvas was not repaired when it came back into view:\n" + "\n".join(wrong)
     finally:
         lab_server.delete_sessions()
