@@ -213,8 +213,11 @@ class LandscapeExplorer(Explorer):
             a, b = s.alphas / span, s.betas / span  # in units of r (see _build_figure)
             self._contour = self.ax2d.contourf(a, b, Z, levels=levels, cmap=CMAP, norm=norm,
                                                extend="max" if clipped else "neither")
+            # Level lines one pixel wide, not antialiased: every pixel of a line then has one colour per band,
+            # which ipympl's PNG of the changed pixels compresses ~2.3× better (95 → 40 kB per seed step; the
+            # antialiased lines' blended colours were two thirds of the bytes) and reads as crisply.
             self._contour.course_lines = self.ax2d.contour(a, b, Z, levels=levels, colors="k", linewidths=0.3,
-                                                           alpha=0.5)
+                                                           alpha=0.3, antialiased=False)
             self.ax2d.set_title(f"{title}, range r = {span:.2g}")
         else:
             if self._surface is not None:

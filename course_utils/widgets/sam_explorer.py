@@ -136,10 +136,13 @@ class SAMExplorer(Explorer):
 
     def _build_figure(self):
         from ..plotting import PathArtists, label_axes, plot_contour, series_styles
+        from .blitting import keep_in_background
 
         self.fig, self.ax = self.new_figure(figsize=(6.4, 4.4))
         L = self.landscape
-        plot_contour(self.ax, L, _BOUNDS, levels=25, log=True, resolution=161)
+        contours = plot_contour(self.ax, L, _BOUNDS, levels=25, log=True, resolution=161)
+        # the landscape never changes: cached with the axes furniture, so a new ρ redraws only the paths
+        keep_in_background(contours, contours.course_lines)
         styles = series_styles(2)
         (self.gd_line,) = self.ax.plot([], [], markevery=20, markersize=4, label="GD", **styles[0])
         (self.sam_line,) = self.ax.plot([], [], markevery=20, markersize=4, label="SAM", **styles[1])
