@@ -447,3 +447,40 @@ def test_keep_in_background_names_a_wrong_argument():
 
     with pytest.raises(TypeError, match=r"artists\[0\]"):
         keep_in_background("not an artist")
+
+
+def test_texts_and_axes_declared_moving_make_the_first_change_a_blit():
+    import matplotlib.pyplot as plt
+
+    from course_utils.widgets.blitting import keep_redrawing
+
+    def figure():
+        fig, (ax, bar) = plt.subplots(1, 2, figsize=(4, 2.5), dpi=80, layout="none")
+        (line,) = ax.plot([0, 1], [0, 1])
+        ax.set_title("a = 1")
+        bar.set_yticks([0.2, 0.8], labels=["1", "2"])
+        return fig, ax, bar, line
+
+    def change(ax, bar, line, k):
+        line.set_ydata([k, 1 - k])
+        ax.set_title(f"a = {k}")
+        bar.set_yticks([0.1 * k, 0.5 + 0.1 * k], labels=[f"{k}", f"{k + 1}"])
+
+    for declared in (False, True):
+        fig, ax, bar, line = figure()
+        try:
+            if declared:
+                keep_redrawing(ax.title, bar.yaxis)
+            blitter = _drawn_blitter(fig)
+            kinds = []
+            for k in (2, 3, 4):
+                change(ax, bar, line, k)
+                kinds.append(blitter.refresh(full_draw=fig.canvas.draw))
+                shown = blitter.image().astype(int)
+                assert np.abs(shown - _savefig_rgba(fig).astype(int)).max() <= 1, (declared, k)
+            # undeclared, the first change is noticed and costs a full draw; declared, every change is a blit
+            assert kinds == (["blit"] * 3 if declared else ["full", "blit", "blit"])
+        finally:
+            plt.close(fig)
+    with pytest.raises(TypeError, match=r"artists\[1\]"):
+        keep_redrawing(ax.title, line)

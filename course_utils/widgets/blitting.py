@@ -58,7 +58,7 @@ from collections import deque
 
 import numpy as np
 
-__all__ = ["Blitter", "keep_in_background"]
+__all__ = ["Blitter", "keep_in_background", "keep_redrawing"]
 
 #: A 3-D axes whose furniture changed at this many of the last ``WINDOW_3D`` refreshes is redrawn whole (a
 #: full draw each time would cost more); one unchanged for a whole window has its furniture cached again.
@@ -179,6 +179,33 @@ def keep_in_background(*artists):
     return artists
 
 
+def keep_redrawing(*artists):
+    """Declare texts and axes (``ax.xaxis``, ``ax.yaxis``) that change with the controls: a :class:`Blitter`
+    redraws them on every refresh from the start, as it would once it saw them change (see "promoted" in the
+    module's notes). The first change then is a blit too, not the full draw a promotion costs (the first
+    key press a student makes).
+
+    Parameters
+    ----------
+    *artists : matplotlib.text.Text or matplotlib.axis.Axis
+        Titles, annotations, or the x or y axis of a 2-D axes.
+
+    Returns
+    -------
+    tuple
+        The artists, each marked with ``course_moving = True``.
+    """
+    from matplotlib.axis import Axis
+    from matplotlib.text import Text
+
+    from ..validation import check_instance
+
+    for i, artist in enumerate(artists):
+        check_instance(artist, f"artists[{i}]", (Text, Axis), "a matplotlib Text or Axis")
+        artist.course_moving = True
+    return artists
+
+
 def _in_background(children, is_moving) -> set:
     """Ids of the declared background artists among ``children`` (one 2-D axes' non-furniture children) that
     a full draw paints before every moving child: lower zorder, or the same zorder and earlier in the list."""
@@ -260,6 +287,8 @@ class Blitter:
         overlay: set = set()
         background: set = set()
         self._data_3d = {}
+        for ax in self.fig.axes:  # declared moving (keep_redrawing): promoted from the start
+            self._volatile.update(id(c) for c in ax.get_children() if getattr(c, "course_moving", False))
         get_renderer = getattr(self.fig.canvas, "get_renderer", None)
         renderer = get_renderer() if get_renderer is not None else None
         for ax in self.fig.axes:

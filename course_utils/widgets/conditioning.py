@@ -16,6 +16,7 @@ import numpy as np
 from .. import convexity, functions, optimizers
 from ..plotting import OKABE_ITO, PathArtists, label_axes, plot_contour, window_path
 from .base import Explorer, choice, int_slider, log_slider
+from .blitting import keep_redrawing
 from .limits import StableRange
 
 __all__ = ["ConditioningExplorer", "ConditioningState"]
@@ -147,6 +148,7 @@ class ConditioningExplorer(Explorer):
         self.ax.set_ylim(*BOUNDS[1])
         self.ax.legend(loc="upper right", fontsize=self.font(8), framealpha=0.85)
         label_axes(self.ax, title="stretched bowl ½(x² + κy²)", xlabel="x", ylabel="y")
+        keep_redrawing(self.ax.title)  # it shows κ: redrawn by each blit from the start (no full draw on a first κ)
         (self.loss_line,) = self.ax_loss.plot([], [], color=OKABE_ITO[3], marker="o", markersize=3, linewidth=1.6,
                                               label="loss f(θₜ)")
         (self.env_line,) = self.ax_loss.plot([], [], color="k", linestyle="--", linewidth=1.4,

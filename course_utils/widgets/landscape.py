@@ -139,6 +139,7 @@ class LandscapeExplorer(Explorer):
         from matplotlib import colormaps
 
         from ..plotting import CMAP, colormap_bar, label_axes
+        from .blitting import keep_in_background, keep_redrawing
 
         # Both views share one place in the figure; the view control shows one and hides the other.
         # Constrained layout cannot measure a hidden 3-D axes: use fixed margins instead.
@@ -173,6 +174,10 @@ class LandscapeExplorer(Explorer):
         (self._centre,) = self.ax2d.plot([0], [0], marker="*", markersize=13, markerfacecolor="white",
                                          markeredgecolor="k", linestyle="none", label="θ* (centre)", zorder=5)
         self.ax2d.legend(loc="upper right")
+        # the title (seed, range) and the colour bar's ticks change with most settings: redrawn by each blit from
+        # the start, so the first key press is a blit, not the full draw that noticing them would cost
+        keep_redrawing(self.ax2d.title, self.cax.yaxis)
+        keep_in_background(*self.cax.images)  # the bar's colours never change, only its ticks
 
     def draw(self, state):
         """Update the figure's artists in place to show ``state``.

@@ -256,6 +256,7 @@ class TwoLossesExplorer(Explorer):
         from matplotlib.patches import Patch
 
         from ..plotting import CMAP, colormap_bar, label_axes
+        from .blitting import keep_in_background, keep_redrawing
 
         # Each map's colour bar sits in plain axes of its own layout column (plotting.colormap_bar), not a
         # matplotlib Colorbar: a new setting changes only the bars' tick labels, so moving a slider is a blit.
@@ -279,6 +280,10 @@ class TwoLossesExplorer(Explorer):
             self._bars[loss].set_box_aspect(18)  # about 0.8 of the square map's height, as a shrunk Colorbar
             self._bars[loss].set_ylabel(f"{'cross-entropy' if loss == 'cross_entropy' else 'MSE'} loss (log scale)",
                                         fontsize=self.font(9))
+            # every setting changes the title (the hatched share) and the bar's ticks: redrawn by each blit from
+            # the start, so the first key press is a blit, not the full draw that noticing them would cost
+            keep_redrawing(ax.title, self._bars[loss].yaxis)
+            keep_in_background(*self._bars[loss].images)  # the bar's colours never change, only its ticks
 
     def draw(self, state):
         """Update the figure's artists in place to show ``state``.
