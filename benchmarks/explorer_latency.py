@@ -6,7 +6,10 @@ with its defaults (new explorers are picked up by themselves). One representativ
 first choice — and each change is timed from ``control.value = v`` until the (already drawn) Agg canvas shows
 the new state: compute, in-place artist updates, and the explorer's own refresh — a blit of the data artists
 over the cached axes furniture, or a full draw when the layout changed. The median is compared with the budget: 50 ms
-for a figure with only 2-D axes, 100 ms when a visible axes is 3-D (``ax.name == "3d"``).
+for a figure with only 2-D axes, 100 ms when a visible axes is 3-D (``ax.name == "3d"``). The note splits it into
+its parts, each timed around the explorer's own method (:data:`PARTS`): ``compute``, the in-place artist updates
+(``draw``) and the render (``_refresh_canvas``: the blit, or the full draw). The browser adds the PNG of the
+changed pixels, its trip and its paint to these (``browser_latency``).
 
 BASELINE (the straightforward approach: rebuild the figure from scratch on every change, as ``ax.clear()`` and
 replot does): on a second instance, for the same values — ``compute(params)``, close the old figure, build a
@@ -192,19 +195,43 @@ def _is_3d(fig) -> bool:
     return any(ax.name == "3d" and ax.get_visible() for ax in fig.axes)
 
 
-def _ours(explorer, name, value) -> tuple[float, float, float]:
-    """Wall and CPU seconds from ``control.value = value`` until the canvas shows the new state, and the wall
-    seconds of compute + in-place artist updates alone.
+#: The parts of an update timed apart: the explorer's pure ``compute``, its in-place artist updates (``draw``)
+#: and its refresh of the canvas (a blit of the data artists over the cached background, or a full draw).
+PARTS = {"compute": "compute", "artists": "draw", "render": "_refresh_canvas"}
+
+
+def _time_parts(explorer) -> dict:
+    """Wrap ``explorer``'s update steps (:data:`PARTS`) with timers; returns the dict their seconds accumulate in
+    (reset it before each change)."""
+    spent = dict.fromkeys(PARTS, 0.0)
+    for part, attr in PARTS.items():
+        method = getattr(explorer, attr)
+
+        def timed(*args, _method=method, _part=part, **kwargs):
+            start = time.perf_counter()
+            try:
+                return _method(*args, **kwargs)
+            finally:
+                spent[_part] += time.perf_counter() - start
+
+        setattr(explorer, attr, timed)
+    return spent
+
+
+def _ours(explorer, name, value, spent=None) -> tuple[float, float, dict]:
+    """Wall and CPU seconds from ``control.value = value`` until the canvas shows the new state, and the seconds
+    of each part of the update (:data:`PARTS`, when ``spent`` comes from :func:`_time_parts`).
 
     The canvas has been drawn once (as on screen), so the explorer's own refresh renders each change: a blit of
     the data artists over the cached axes furniture, or a full ``canvas.draw()`` when the layout changed
-    (:mod:`course_utils.widgets.blitting`). ``last_update_ms`` is the explorer's compute + draw time before
-    that refresh.
+    (:mod:`course_utils.widgets.blitting`).
     """
+    if spent is not None:
+        spent.update(dict.fromkeys(spent, 0.0))
     start, cpu = time.perf_counter(), time.process_time()
     explorer.controls[name].value = value
     end = time.perf_counter()
-    return end - start, time.process_time() - cpu, explorer.last_update_ms / 1000
+    return end - start, time.process_time() - cpu, dict(spent or {})
 
 
 def _rebuild(explorer, name, value) -> float:
@@ -239,16 +266,17 @@ def measure(cls, n_changes: int = N_CHANGES, baseline_every: int = 3, quick: boo
     base_ex = ours_ex if quick else make()
     try:
         ours_ex.fig.canvas.draw()  # on screen: the first full draw caches the background for blitting
+        spent = _time_parts(ours_ex)
         name, values = representative_control(ours_ex)
         cache_hits = revisits(values, ours_ex.controls[name].value)
         if not quick:
             for v in values[:2]:  # warm-up: caches, first-draw costs
-                _ours(ours_ex, name, v)
+                _ours(ours_ex, name, v, spent)
             values = values[2:]
         base_error = None if rebuild else "not run"
         ours, cpu, upd, base, errors = [], [], [], [], set()
         for i, v in enumerate(values[:n_changes]):
-            wall, c, u = _ours(ours_ex, name, v)
+            wall, c, u = _ours(ours_ex, name, v, spent)
             ours.append(wall)
             cpu.append(c)
             upd.append(u)
@@ -283,8 +311,8 @@ def run(quick: bool) -> list[Row]:
             continue
         ours, budget = median(m["ours"]), BUDGET_3D if m["is_3d"] else BUDGET_2D
         base = median(m["base"]) if m["base"] else float("nan")
-        note = "; ".join(filter(None, [f"median update (compute + artists) {fmt_time(median(m['update']))}, "
-                                       f"Agg render {fmt_time(ours - median(m['update']))}, "
+        split = ", ".join(f"{part} {fmt_time(median([u[part] for u in m['update']]))}" for part in PARTS)
+        note = "; ".join(filter(None, [f"medians: {split} (render: the blit or full draw), "
                                        f"CPU {fmt_time(median(m['cpu']))}",
                                        m["revisits"] and f"{m['revisits']} of the values were revisits (a choice "
                                                          "control with few options)",

@@ -391,3 +391,96 @@ def test_every_explorer_blits_what_a_full_redraw_shows(name):
             assert explorer._blitter.blits > 0
     finally:
         explorer.close()
+
+
+def _savefig_rgba(fig) -> np.ndarray:
+    """The oracle: matplotlib draws every artist once, in zorder, on a fresh renderer (no blitter involved)."""
+    buffer = io.BytesIO()
+    fig.savefig(buffer, format="rgba", dpi=fig.dpi)
+    width, height = fig.canvas.get_width_height()
+    return np.frombuffer(buffer.getvalue(), np.uint8).reshape(height, width, 4)
+
+
+def test_declared_background_data_are_cached_only_while_everything_moving_lies_above_them():
+    import matplotlib.pyplot as plt
+
+    from course_utils.widgets.blitting import keep_in_background
+
+    fig, ax = plt.subplots(figsize=(3, 2.5), dpi=80)
+    x = np.linspace(-2, 2, 41)
+    fill = ax.contourf(x, x, np.add.outer(x**2, 2 * x**2), levels=9)              # zorder 1: under the path
+    (path,) = ax.plot([-2, 2], [-2, 2], color="C1", linewidth=3)                 # zorder 2: moves
+    (marker,) = ax.plot([0], [0], marker="*", markersize=20, color="w", zorder=3)  # declared, but over the path
+    keep_in_background(fill, marker)
+    calls = {"fill": 0, "marker": 0}
+    for name, artist in (("fill", fill), ("marker", marker)):
+        def counting(renderer, _draw=artist.draw, _name=name):
+            calls[_name] += 1
+            return _draw(renderer)
+        artist.draw = counting
+    try:
+        blitter = _drawn_blitter(fig)
+        assert fill.course_background and not fill.get_animated()
+        assert marker.get_animated()  # a full draw would paint it over the path: it stays dynamic
+        before = dict(calls)
+        for end in (1.5, -0.5, 0.3):
+            path.set_data([-2, 0.2, end], [-2, 0.1, -end])  # the path crosses the marker
+            assert blitter.refresh(full_draw=fig.canvas.draw) == "blit"
+            shown = blitter.image().astype(int)
+            assert np.abs(shown - _savefig_rgba(fig).astype(int)).max() <= 1, f"path end {end}"
+        assert calls["fill"] == before["fill"] + 3  # savefig only: the blits took it from the background
+        assert calls["marker"] == before["marker"] + 6  # each blit and each savefig
+        # the background depends on the declared data: one removed means a full draw, then blits again
+        marker.remove()
+        fill.set_visible(False)
+        assert blitter.refresh(full_draw=fig.canvas.draw) == "full"
+        assert np.abs(blitter.image().astype(int) - _savefig_rgba(fig).astype(int)).max() <= 1
+        path.set_data([-2, 1], [1, -2])
+        assert blitter.refresh(full_draw=fig.canvas.draw) == "blit"
+        assert np.abs(blitter.image().astype(int) - _savefig_rgba(fig).astype(int)).max() <= 1
+    finally:
+        plt.close(fig)
+
+
+def test_keep_in_background_names_a_wrong_argument():
+    from course_utils.widgets.blitting import keep_in_background
+
+    with pytest.raises(TypeError, match=r"artists\[0\]"):
+        keep_in_background("not an artist")
+
+
+def test_texts_and_axes_declared_moving_make_the_first_change_a_blit():
+    import matplotlib.pyplot as plt
+
+    from course_utils.widgets.blitting import keep_redrawing
+
+    def figure():
+        fig, (ax, bar) = plt.subplots(1, 2, figsize=(4, 2.5), dpi=80, layout="none")
+        (line,) = ax.plot([0, 1], [0, 1])
+        ax.set_title("a = 1")
+        bar.set_yticks([0.2, 0.8], labels=["1", "2"])
+        return fig, ax, bar, line
+
+    def change(ax, bar, line, k):
+        line.set_ydata([k, 1 - k])
+        ax.set_title(f"a = {k}")
+        bar.set_yticks([0.1 * k, 0.5 + 0.1 * k], labels=[f"{k}", f"{k + 1}"])
+
+    for declared in (False, True):
+        fig, ax, bar, line = figure()
+        try:
+            if declared:
+                keep_redrawing(ax.title, bar.yaxis)
+            blitter = _drawn_blitter(fig)
+            kinds = []
+            for k in (2, 3, 4):
+                change(ax, bar, line, k)
+                kinds.append(blitter.refresh(full_draw=fig.canvas.draw))
+                shown = blitter.image().astype(int)
+                assert np.abs(shown - _savefig_rgba(fig).astype(int)).max() <= 1, (declared, k)
+            # undeclared, the first change is noticed and costs a full draw; declared, every change is a blit
+            assert kinds == (["blit"] * 3 if declared else ["full", "blit", "blit"])
+        finally:
+            plt.close(fig)
+    with pytest.raises(TypeError, match=r"artists\[1\]"):
+        keep_redrawing(ax.title, line)

@@ -33,6 +33,13 @@ inside the axes (annotations) are drawn with the dynamic artists, in zorder. Bef
 showed up to 1.3 % of pixels wrong against ``savefig`` — frames missing, SAM's "sharp"/"flat" labels
 hidden under the contour fill (tests/test_widgets_render_truth.py).
 
+**Declared background.** Data artists that never change once drawn (a fixed contour map under moving paths) can
+be declared with :func:`keep_in_background`: they are then drawn into the cached background instead of on every
+refresh, as long as every artist redrawn over them lies above them in drawing order (higher zorder, or the same
+zorder and added later) — otherwise a full draw would paint them over a moving artist, and they stay dynamic.
+When the set of background data changes (one removed, hidden, or no longer below the moving artists), the next
+refresh is a full draw.
+
 **Sprites.** Legends must stay on top of the data, so they are redrawn on every refresh; promoted axes are too.
 Both are drawn from a cached image of their own pixels (rendered alone on a transparent canvas, composited with
 ``draw_image``) as long as they show the same thing at the same place, and rendered again when they change
@@ -51,7 +58,7 @@ from collections import deque
 
 import numpy as np
 
-__all__ = ["Blitter"]
+__all__ = ["Blitter", "keep_in_background", "keep_redrawing"]
 
 #: A 3-D axes whose furniture changed at this many of the last ``WINDOW_3D`` refreshes is redrawn whole (a
 #: full draw each time would cost more); one unchanged for a whole window has its furniture cached again.
@@ -145,6 +152,73 @@ class _Sprite:
         self.artist, self.key, self.image, self.x, self.y = artist, key, image, x, y
 
 
+def keep_in_background(*artists):
+    """Declare data artists that never change once drawn: a :class:`Blitter` keeps them in its cached background.
+
+    Only a promise about the artists themselves: the blitter still redraws them on every refresh when an artist
+    that moves lies below them in drawing order (see the module's "Declared background"). Replace such an
+    artist (``remove`` it and add a new one) rather than changing it.
+
+    Parameters
+    ----------
+    *artists : matplotlib.artist.Artist
+        Data artists of 2-D axes (lines, collections, contour sets, images).
+
+    Returns
+    -------
+    tuple
+        The artists, each marked with ``course_background = True``.
+    """
+    from matplotlib.artist import Artist
+
+    from ..validation import check_instance
+
+    for i, artist in enumerate(artists):
+        check_instance(artist, f"artists[{i}]", Artist, "a matplotlib Artist")
+        artist.course_background = True
+    return artists
+
+
+def keep_redrawing(*artists):
+    """Declare texts and axes (``ax.xaxis``, ``ax.yaxis``) that change with the controls: a :class:`Blitter`
+    redraws them on every refresh from the start, as it would once it saw them change (see "promoted" in the
+    module's notes). The first change then is a blit too, not the full draw a promotion costs (the first
+    key press a student makes).
+
+    Parameters
+    ----------
+    *artists : matplotlib.text.Text or matplotlib.axis.Axis
+        Titles, annotations, or the x or y axis of a 2-D axes.
+
+    Returns
+    -------
+    tuple
+        The artists, each marked with ``course_moving = True``.
+    """
+    from matplotlib.axis import Axis
+    from matplotlib.text import Text
+
+    from ..validation import check_instance
+
+    for i, artist in enumerate(artists):
+        check_instance(artist, f"artists[{i}]", (Text, Axis), "a matplotlib Text or Axis")
+        artist.course_moving = True
+    return artists
+
+
+def _in_background(children, is_moving) -> set:
+    """Ids of the declared background artists among ``children`` (one 2-D axes' non-furniture children) that
+    a full draw paints before every moving child: lower zorder, or the same zorder and earlier in the list."""
+    declared = [(c.get_zorder(), i, c) for i, c in enumerate(children)
+                if getattr(c, "course_background", False) and c.get_visible()]
+    if not declared:
+        return set()
+    moving = [(c.get_zorder(), i) for i, c in enumerate(children)
+              if not getattr(c, "course_background", False) and is_moving(c)]
+    first = min(moving) if moving else (np.inf, np.inf)
+    return {id(c) for z, i, c in declared if (z, i) < first}
+
+
 class Blitter:
     """Draw a figure's data artists over a cached background of its axes furniture.
 
@@ -190,6 +264,7 @@ class Blitter:
         self._axis_keys: dict = {}  # id -> (axis, its key at the last full draw), for static axes that may float
         self._volatile: set = set()  # ids of texts and axes seen to change: redrawn on every refresh
         self._overlay_ids: tuple = ()  # ids of static artists drawn over the dynamic ones (see _overlay)
+        self._background_ids: tuple = ()  # ids of declared data artists kept in the background (keep_in_background)
         self._sprites: dict = {}  # id(legend or axis) -> its last _Sprites, most recent first
         self._data_3d: dict = {}  # id(3-D axes) -> its dynamic children
         self._last_3d: dict = {}  # id(3-D axes) -> (axes, its furniture key at the last refresh)
@@ -210,7 +285,10 @@ class Blitter:
         """
         out = []
         overlay: set = set()
+        background: set = set()
         self._data_3d = {}
+        for ax in self.fig.axes:  # declared moving (keep_redrawing): promoted from the start
+            self._volatile.update(id(c) for c in ax.get_children() if getattr(c, "course_moving", False))
         get_renderer = getattr(self.fig.canvas, "get_renderer", None)
         renderer = get_renderer() if get_renderer is not None else None
         for ax in self.fig.axes:
@@ -232,6 +310,13 @@ class Blitter:
                 continue
             furniture = self._furniture(ax)
             children = [c for c in ax.get_children() if c not in furniture]
+            kept = _in_background(children, lambda c: _text_key(c) is None or id(c) in self._volatile)
+            if kept:
+                for artist in children:
+                    if id(artist) in kept and artist.get_animated():
+                        artist.set_animated(False)
+                children = [c for c in children if id(c) not in kept]
+                background.update(kept)
             drawn = {id(a) for a in self._mark(children)}
             for artist in self._overlay(ax, furniture, children, renderer):
                 if not artist.get_animated():
@@ -248,6 +333,7 @@ class Blitter:
                     if artist.get_animated() and id(artist) not in overlay:
                         artist.set_animated(False)
         self._overlay_ids = tuple(sorted(overlay))
+        self._background_ids = tuple(sorted(background))
         return out
 
     def _overlay(self, ax, furniture, children, renderer) -> list:
@@ -371,7 +457,7 @@ class Blitter:
     def signature(self) -> tuple:
         """What the cached background depends on."""
         fig = self.fig
-        parts = [tuple(fig.get_size_inches()), fig.dpi, self._overlay_ids]
+        parts = [tuple(fig.get_size_inches()), fig.dpi, self._overlay_ids, self._background_ids]
         fixed = _layout_is_fixed(fig)
         for ax in fig.axes:
             if _is_3d(ax):

@@ -139,6 +139,7 @@ class LandscapeExplorer(Explorer):
         from matplotlib import colormaps
 
         from ..plotting import CMAP, colormap_bar, label_axes
+        from .blitting import keep_in_background, keep_redrawing
 
         # Both views share one place in the figure; the view control shows one and hides the other.
         # Constrained layout cannot measure a hidden 3-D axes: use fixed margins instead.
@@ -173,6 +174,10 @@ class LandscapeExplorer(Explorer):
         (self._centre,) = self.ax2d.plot([0], [0], marker="*", markersize=13, markerfacecolor="white",
                                          markeredgecolor="k", linestyle="none", label="θ* (centre)", zorder=5)
         self.ax2d.legend(loc="upper right")
+        # the title (seed, range) and the colour bar's ticks change with most settings: redrawn by each blit from
+        # the start, so the first key press is a blit, not the full draw that noticing them would cost
+        keep_redrawing(self.ax2d.title, self.cax.yaxis)
+        keep_in_background(*self.cax.images)  # the bar's colours never change, only its ticks
 
     def draw(self, state):
         """Update the figure's artists in place to show ``state``.
@@ -213,8 +218,11 @@ class LandscapeExplorer(Explorer):
             a, b = s.alphas / span, s.betas / span  # in units of r (see _build_figure)
             self._contour = self.ax2d.contourf(a, b, Z, levels=levels, cmap=CMAP, norm=norm,
                                                extend="max" if clipped else "neither")
+            # Level lines one pixel wide, not antialiased: every pixel of a line then has one colour per band,
+            # which ipympl's PNG of the changed pixels compresses ~2.3× better (95 → 40 kB per seed step; the
+            # antialiased lines' blended colours were two thirds of the bytes) and reads as crisply.
             self._contour.course_lines = self.ax2d.contour(a, b, Z, levels=levels, colors="k", linewidths=0.3,
-                                                           alpha=0.5)
+                                                           alpha=0.3, antialiased=False)
             self.ax2d.set_title(f"{title}, range r = {span:.2g}")
         else:
             if self._surface is not None:

@@ -97,14 +97,19 @@ class SAMExplorer(Explorer):
         """GD's and SAM's runs, memoized: GD's depends on ``(lr, steps)`` only, so moving ρ reruns SAM alone.
 
         A miss on both runs them in lockstep (:func:`optimizers.run_many`: one batched gradient per step for the
-        pair, and the same trajectories as two separate runs).
+        pair, and the same trajectories as two separate runs); a miss on one (a new ρ) runs it alone with
+        :func:`optimizers.run`, which gives the same trajectory with less bookkeeping per step (~20 % faster).
         """
         keys = [("gd", lr, steps), ("sam", rho, lr, steps)]
         makers = [optimizers.gd, lambda: optimizers.sam(optimizers.gd(), rho=rho)]
         found = [self._cache.get(k) for k in keys]
         missing = [i for i, run in enumerate(found) if run is None]
         if missing:
-            runs = optimizers.run_many(self.landscape, [makers[i]() for i in missing], SAM_START, steps=steps, lrs=lr)
+            if len(missing) == 1:
+                runs = [optimizers.run(self.landscape, makers[missing[0]](), SAM_START, steps=steps, lr=lr)]
+            else:
+                runs = optimizers.run_many(self.landscape, [makers[i]() for i in missing], SAM_START, steps=steps,
+                                           lrs=lr)
             for i, run in zip(missing, runs):
                 self._cache.put(keys[i], run)
                 found[i] = run
@@ -136,10 +141,13 @@ class SAMExplorer(Explorer):
 
     def _build_figure(self):
         from ..plotting import PathArtists, label_axes, plot_contour, series_styles
+        from .blitting import keep_in_background
 
         self.fig, self.ax = self.new_figure(figsize=(6.4, 4.4))
         L = self.landscape
-        plot_contour(self.ax, L, _BOUNDS, levels=25, log=True, resolution=161)
+        contours = plot_contour(self.ax, L, _BOUNDS, levels=25, log=True, resolution=161)
+        # the landscape never changes: cached with the axes furniture, so a new ρ redraws only the paths
+        keep_in_background(contours, contours.course_lines)
         styles = series_styles(2)
         (self.gd_line,) = self.ax.plot([], [], markevery=20, markersize=4, label="GD", **styles[0])
         (self.sam_line,) = self.ax.plot([], [], markevery=20, markersize=4, label="SAM", **styles[1])

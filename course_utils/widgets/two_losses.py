@@ -87,8 +87,14 @@ def _logit_curvature(z, y, loss: str) -> np.ndarray:
     return np.where(y == 1, 2 * p * q**2 * (3 * p - 1), 2 * p**2 * q * (2 - 3 * p))
 
 
-def _hessian_min_eigenvalues(X, y, loss: str, w1, w2) -> np.ndarray:
+def _hessian_min_eigenvalues(X, y, losses, w1, w2) -> dict:
     r"""Smallest eigenvalue of the exact Hessian :math:`\frac1N\sum_i \ell''(z_i)\, x_i x_i^\top` over a grid.
+
+    The logits :math:`z_i = w^\top x_i` and :math:`\sigma(z_i)`, :math:`1 - \sigma(z_i)` over the grid are
+    computed once and shared by every loss in ``losses``; the examples are grouped by label, so each label's
+    closed form for :math:`\ell''` (:func:`_logit_curvature`) is evaluated on its own examples only. The three
+    Hessian entries are one matrix product of :math:`\ell''` with the columns :math:`x_{i1}^2, x_{i2}^2,
+    x_{i1}x_{i2}` (divided by :math:`N`).
 
     Parameters
     ----------
@@ -96,23 +102,45 @@ def _hessian_min_eigenvalues(X, y, loss: str, w1, w2) -> np.ndarray:
         Inputs (no intercept column: the model is :math:`\sigma(w^\top x)`).
     y : array_like, shape (N,)
         Labels 0 or 1.
-    loss : {"cross_entropy", "mse"}
+    losses : sequence of {"cross_entropy", "mse"}
     w1, w2 : array_like, shapes (A,) and (B,)
         Grid values of the two weights.
 
     Returns
     -------
-    ndarray, shape (A, B)
-        :math:`\lambda_{\min}` at :math:`(w_{1,a}, w_{2,b})` (``indexing="ij"``, like a :class:`Slice2D`).
+    dict
+        Per loss, an ndarray of shape (A, B): :math:`\lambda_{\min}` at :math:`(w_{1,a}, w_{2,b})`
+        (``indexing="ij"``, like a :class:`Slice2D`).
     """
+    from scipy.special import expit
+
+    from ..validation import check_option
+
     X, y = np.asarray(X, dtype=float), np.asarray(y, dtype=float)
     if X.ndim != 2 or X.shape[1] != 2 or y.shape != (X.shape[0],):
         raise ValueError(f"`X` must have shape (N, 2) and `y` shape (N,), got {X.shape} and {y.shape}")
+    if not np.all((y == 0) | (y == 1)):
+        raise ValueError("`y` must hold labels 0 or 1")
+    losses = [check_option(loss, "losses", list(_LOSSES)) for loss in losses]
+    order = np.argsort(y, kind="stable")  # label 0 first, then label 1: each label's examples a contiguous block
+    X, n0 = X[order], int(np.sum(y == 0))
     W = np.stack(np.meshgrid(np.asarray(w1, float), np.asarray(w2, float), indexing="ij"), axis=-1)  # (A, B, 2)
-    c = _logit_curvature(W @ X.T, y, loss) / X.shape[0]  # (A, B, N)
-    haa, hbb, hab = c @ X[:, 0] ** 2, c @ X[:, 1] ** 2, c @ (X[:, 0] * X[:, 1])
-    # eigenvalues of [[haa, hab], [hab, hbb]]: mean ± radius
-    return 0.5 * (haa + hbb) - np.sqrt(0.25 * (haa - hbb) ** 2 + hab**2)
+    z = W @ X.T  # (A, B, N)
+    p, q = expit(z), expit(-z)  # σ and 1 − σ, each accurate in its own tail
+    features = np.stack([X[:, 0] ** 2, X[:, 1] ** 2, X[:, 0] * X[:, 1]], axis=1) / X.shape[0]  # (N, 3)
+    found = {}
+    for loss in losses:
+        if loss == "cross_entropy":
+            c = p * q
+        else:  # the two closed forms of _logit_curvature, each on its own label's examples
+            c = np.empty_like(z)
+            p0, q0, p1, q1 = p[..., :n0], q[..., :n0], p[..., n0:], q[..., n0:]
+            c[..., :n0] = 2 * p0**2 * q0 * (2 - 3 * p0)
+            c[..., n0:] = 2 * p1 * q1**2 * (3 * p1 - 1)
+        haa, hbb, hab = np.moveaxis(c @ features, -1, 0)
+        # eigenvalues of [[haa, hab], [hab, hbb]]: mean ± radius
+        found[loss] = 0.5 * (haa + hbb) - np.sqrt(0.25 * (haa - hbb) ** 2 + hab**2)
+    return found
 
 
 @dataclass(frozen=True)
@@ -205,11 +233,12 @@ class TwoLossesExplorer(Explorer):
 
         objectives = blob_classification(params["separation"], params["label_noise"], seed=int(params["seed"]))
         grid = np.linspace(-W_MAX, W_MAX, _RESOLUTION)
-        slices, lam_min, negative, fraction, best, on_edge = {}, {}, {}, {}, {}, {}
+        slices, negative, fraction, best, on_edge = {}, {}, {}, {}, {}
+        first = next(iter(objectives.values()))  # the two objectives share one data set
+        lam_min = _hessian_min_eigenvalues(first.X, first.y, list(objectives), grid, grid)
         for loss, obj in objectives.items():
             s = surfaces.slice_2d(obj, np.zeros(2), [1.0, 0.0], [0.0, 1.0], grid, grid)
             slices[loss] = s
-            lam_min[loss] = _hessian_min_eigenvalues(obj.X, obj.y, loss, grid, grid)
             negative[loss] = lam_min[loss] < -_ROUNDING * np.max(np.abs(lam_min[loss]))
             fraction[loss] = float(np.mean(negative[loss]))
             i, j = np.unravel_index(np.argmin(s.losses), s.losses.shape)
@@ -227,6 +256,7 @@ class TwoLossesExplorer(Explorer):
         from matplotlib.patches import Patch
 
         from ..plotting import CMAP, colormap_bar, label_axes
+        from .blitting import keep_in_background, keep_redrawing
 
         # Each map's colour bar sits in plain axes of its own layout column (plotting.colormap_bar), not a
         # matplotlib Colorbar: a new setting changes only the bars' tick labels, so moving a slider is a blit.
@@ -250,6 +280,10 @@ class TwoLossesExplorer(Explorer):
             self._bars[loss].set_box_aspect(18)  # about 0.8 of the square map's height, as a shrunk Colorbar
             self._bars[loss].set_ylabel(f"{'cross-entropy' if loss == 'cross_entropy' else 'MSE'} loss (log scale)",
                                         fontsize=self.font(9))
+            # every setting changes the title (the hatched share) and the bar's ticks: redrawn by each blit from
+            # the start, so the first key press is a blit, not the full draw that noticing them would cost
+            keep_redrawing(ax.title, self._bars[loss].yaxis)
+            keep_in_background(*self._bars[loss].images)  # the bar's colours never change, only its ticks
 
     def draw(self, state):
         """Update the figure's artists in place to show ``state``.
@@ -273,10 +307,12 @@ class TwoLossesExplorer(Explorer):
                         extra.remove()
             # both losses span decades on separable data (MSE 1e-6 … 1): colours on a log scale
             lo, hi = float(s.losses.min()), float(s.losses.max())
-            levels = np.geomspace(lo, hi * (1 + 1e-9), 21)
+            levels = np.geomspace(lo, hi * (1 + 1e-9), 13)  # 12 bands: the image per step ≤ 60 kB (21: 91 kB)
             cs = ax.contourf(s.alphas, s.betas, s.losses.T, levels=levels, norm=LogNorm(lo, hi), cmap=CMAP)
+            # level lines one pixel wide, not antialiased: one colour per band, so ipympl's PNG of the changed
+            # pixels compresses far better (the antialiased lines' blended colours were a third of the bytes)
             cs.course_extras = [ax.contour(s.alphas, s.betas, s.losses.T, levels=levels, colors="k",
-                                           linewidths=0.3, alpha=0.5)]
+                                           linewidths=0.3, alpha=0.3, antialiased=False)]
             self._contours[loss] = cs
             colormap_bar_ticks(self._bars[loss], LogNorm(lo, hi), log=True)
             # hatching in black over a white-edged boundary line, so it reads on dark and light cells alike
