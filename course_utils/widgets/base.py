@@ -375,6 +375,10 @@ class Explorer:
     _SIDE_BY_SIDE_MAX_WIDTH = 5.4
     #: Whether to add a reset button under the controls.
     reset: bool = True
+    #: Widgets shown beside the figure's canvas, before it (e.g. a 3-D view that rotates in the browser,
+    #: :class:`course_utils.widgets.surface3d.SurfaceView`); ``_build_figure`` fills it, the layout places it
+    #: and :meth:`close` closes it. Each must have a fixed size (the row wraps when the column is too narrow).
+    views: list
     #: Lay the figure out once (constrained layout) after the first draw, then keep it: re-running the
     #: layout engine on every tick costs more than drawing the data (~110 of ~300 ms for the terrain).
     #: It is laid out again when an axis's tick labels outgrow the room they were given.
@@ -409,6 +413,7 @@ class Explorer:
         self._widget = None
         self._output = None
         self.fig = None
+        self.views: list[W.Widget] = []
         self._build_figure()
         if self.fig is None:
             raise RuntimeError(f"{type(self).__name__}._build_figure must set self.fig")
@@ -757,6 +762,9 @@ class Explorer:
                 with self._output:
                     display(self.fig)
                 canvas = self._output
+            if self.views:  # extra views beside the canvas, before it (a row that wraps when it must)
+                canvas = W.Box(list(self.views) + [canvas],
+                               layout={"display": "flex", "flex_flow": "row wrap", "align_items": "flex-start"})
             # On a projector the figure needs the width: presentation mode puts the controls on top.
             position = check_option(self.controls_position, "controls_position", ["auto", "left", "top"])
             if position == "auto":
@@ -801,6 +809,10 @@ class Explorer:
         for control in self.controls.values():
             control.close()
         self.message.close()
+        for view in self.views:
+            for child in getattr(view, "children", ()):  # e.g. the plotly figure inside a view's box
+                child.close()
+            view.close()
         if self._widget is not None:
             self._keyboard.close()
             self._widget.close()
