@@ -137,7 +137,7 @@ class CriticalGallery(Explorer):
         self.view3d.add_marker("critical point", symbol="circle", size=5, colour="black", edge="black")
         self.view3d.set_points("critical point", np.zeros((1, 3)))
         self.views = [self.view3d.widget]
-        self.fig, self.ax = self.new_figure(1, 1, figsize=(4.6, 4.0))
+        self.fig, self.ax = self.new_figure(1, 1, figsize=(4.4, 4.0))
         self.contours = None
         self.axis_lines = []
         for i, (colour, style, _) in enumerate(self._styles):

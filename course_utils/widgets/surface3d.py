@@ -16,8 +16,10 @@ one message (``batch_update``; :meth:`~SurfaceView.batch` makes several changes 
 once per key press), and a value equal to the one shown is not sent again.
 
 :attr:`~SurfaceView.widget` is the box an explorer puts in its layout (``Explorer.extra_views``); its CSS class
-``course-surface3d`` lets :mod:`course_utils.widgets.keyboard` give it an accessible name (``role="img"``,
-``aria-label`` = ``label``); nothing in it takes the keyboard focus, so Tab moves past it. Without a
+``course-surface3d`` lets :mod:`course_utils.widgets.keyboard` give it an accessible name (``role="group"``,
+``aria-label`` = ``label``); the only thing in it that takes the keyboard focus is plotly's named "reset camera"
+button, and Tab moves on past it (no focus trap). The information is not in colour alone: the explorers' message
+lines say where the ball is, and paths differ by line style. Without a
 widget front end (nbval, scripts) the view simply holds its data: :attr:`~SurfaceView.figure` is an ordinary
 plotly figure that tests read.
 
@@ -48,7 +50,7 @@ SIZE = (440, 380)
 PRESENTATION_SIZE = (560, 500)
 #: The camera of the matplotlib panels this view replaced: ``view_init(elev=38, azim=-60)``.
 ELEVATION, AZIMUTH = 38.0, -60.0
-_CAMERA_DISTANCE = 2.1
+_CAMERA_DISTANCE = 2.6  # the whole box and its tick labels inside the view
 _BASE_FONT = 12
 #: plotly.js draws WebGL at the device pixel ratio times this; plotly's default of 2 renders 4× the pixels — with
 #: software WebGL (SwiftShader, headless Chromium) 11–13 frames/s against 15.8 at 1 (measured, 440×360 px).
@@ -122,7 +124,7 @@ class SurfaceView:
     presentation : bool
         Larger view and fonts, for projector demos.
     label : str
-        The view's accessible name (read by screen readers; ``role="img"``).
+        The view's accessible name (read by screen readers; ``role="group"``).
     path_colour : str
         Colour of the path line and its markers.
 
@@ -161,7 +163,7 @@ class SurfaceView:
             data=[surface, path],
             layout={
                 "width": width, "height": height, "autosize": False, "hovermode": False, "showlegend": False,
-                "margin": {"l": 0, "r": 0, "t": int(46 * scale), "b": 0},
+                "margin": {"l": 8, "r": 0, "t": int(46 * scale), "b": 4},
                 "title": {"text": "", "x": 0.5, "xanchor": "center", "y": 0.98, "yanchor": "top",
                           "font": {"size": self.font_size}},
                 "font": {"size": self.font_size},
@@ -176,7 +178,7 @@ class SurfaceView:
         self._shown: dict = {}  # what was last sent, by key: an equal value is not sent again
         import html
 
-        # the accessible name, read by course_utils.widgets.keyboard (which sets role="img" and aria-label)
+        # the accessible name, read by course_utils.widgets.keyboard (which sets role="group" and aria-label)
         name = W.HTML(f'<span class="course-surface3d-label">{html.escape(self.label)}</span>',
                       layout={"display": "none"})
         self.widget = W.Box([self.figure, name], layout={"width": f"{width}px", "height": f"{height}px",
