@@ -344,3 +344,19 @@ def test_a_ball_that_bounces_out_of_the_box_is_not_drawn_at_its_start(explorer):
     assert f"({s.rest_point[0]:.3g}, {s.rest_point[1]:.3g})" in explorer._path2d.arrow.get_text()
     check_consistent(explorer)
     explorer.reset_controls()
+
+
+def test_a_page_that_connects_later_starts_from_the_current_3d_data():
+    """Voilà runs the notebook before the page connects: the page starts from the widget's synced state, which
+    must hold the surface and path shown now, not the ones the figure was created with (an empty surface was)."""
+    e = TerrainExplorer(terrain="wobbly", amplitude=1.0)
+    try:
+        e.set(amplitude=0.4, x0=-0.3)
+        e._repr_mimebundle_()  # what displaying the explorer (end of a cell) does
+        data = e.view3d.figure._widget_data
+        x, y = np.asarray(data[0]["x"], dtype=float), np.asarray(data[0]["y"], dtype=float)
+        np.testing.assert_allclose(np.asarray(data[0]["z"], dtype=float), height(x[None, :], y[:, None], 0.4),
+                                   atol=1e-9)
+        assert np.allclose([data[1]["x"][0], data[1]["y"][0]], [-0.3, 0.8])
+    finally:
+        e.close()

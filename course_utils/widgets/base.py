@@ -377,7 +377,8 @@ class Explorer:
     reset: bool = True
     #: Widgets shown beside the figure's canvas, before it (e.g. a 3-D view that rotates in the browser,
     #: :class:`course_utils.widgets.surface3d.SurfaceView`); ``_build_figure`` fills it, the layout places it
-    #: and :meth:`close` closes it. Each must have a fixed size (the row wraps when the column is too narrow).
+    #: and :meth:`close` closes it. Each must have a fixed size (the row wraps when the column is too narrow); a
+    #: view's ``before_display()``, if it has one, is called each time the explorer is displayed.
     views: list
     #: Lay the figure out once (constrained layout) after the first draw, then keep it: re-running the
     #: layout engine on every tick costs more than drawing the data (~110 of ~300 ms for the terrain).
@@ -796,9 +797,11 @@ class Explorer:
         """Display the explorer (same as ending a cell with it)."""
         from IPython.display import display
 
-        display(self.widget)
+        display(self)
 
     def _repr_mimebundle_(self, **kwargs):
+        for view in self.views:  # a view whose page state must be brought up to date first (surface3d)
+            getattr(view, "before_display", lambda: None)()
         return self.widget._repr_mimebundle_(**kwargs)
 
     def close(self) -> None:

@@ -184,6 +184,20 @@ class SurfaceView:
         self.widget = W.Box([self.figure, name], layout={"width": f"{width}px", "height": f"{height}px",
                                                    "flex": "0 0 auto", "overflow": "hidden"})
         self.widget.add_class("course-surface3d")
+        self.widget.before_display = self.before_display  # called by Explorer when it is displayed
+
+    def before_display(self) -> None:
+        """Put the figure's current data and layout in the state a new page view starts from.
+
+        plotly's ``FigureWidget`` refreshes that state (``_widget_data``, ``_widget_layout``) only when it is itself
+        displayed; inside a box it is not, so a page that connects after the updates were sent (Voilà runs the
+        whole notebook first) would start from the data the figure was created with (measured: an empty surface
+        in Voilà). :class:`~course_utils.widgets.base.Explorer` calls this when it is displayed.
+        """
+        from copy import deepcopy
+
+        self.figure._widget_layout = deepcopy(self.figure._layout_obj._props)
+        self.figure._widget_data = deepcopy(self.figure._data)
 
     # --- updates: each one message, nothing sent when nothing changed ----------------------------
     def batch(self):

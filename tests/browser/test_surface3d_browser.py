@@ -181,6 +181,19 @@ def test_3d_views_hold_the_kernels_state_and_rotate_without_the_kernel(page, lab
         state = kernel_state(lab_server)
         problems += [f"after a key press: {p}" for p in check_terrain(graph(views[0]), state["terrain"])]
 
+        # a new terrain (A one step up): the page gets the new surface, the path stays right
+        amplitude = explorers.nth(0).locator(".widget-slider").nth(0).locator(".noUi-handle").first
+        amplitude.focus()
+        page.keyboard.press("ArrowRight")
+        deadline = time.monotonic() + 30
+        while time.monotonic() < deadline and kernel_state(lab_server)["terrain"]["amplitude"] == state["terrain"]["amplitude"]:
+            time.sleep(0.3)
+        page.locator(".jp-StatusBar-TextItem:has-text('| Idle')").wait_for(timeout=60_000)
+        time.sleep(1.0)
+        state = kernel_state(lab_server)
+        shown = graph(views[0])
+        problems += [f"after a new amplitude: {p}" for p in check_terrain(shown, state["terrain"])]
+
         # accessibility: a name; whatever takes the focus inside (plotly's "reset camera" button) is named, and Tab
         # and Shift+Tab move on out of the view (no focus trap)
         for i, view in enumerate(views):
