@@ -227,6 +227,7 @@ def sent_messages(widget):
 def test_view_surface_is_the_terrain_formula_and_is_sent_only_when_the_terrain_changes():
     e = TerrainExplorer(terrain="wobbly", amplitude=1.0)
     try:
+        e._repr_mimebundle_()  # displayed: the page view (a FigureWidget) exists from now on
         sent = sent_messages(e.view3d.figure)
         for a in (1.0, 0.35, 2.0):
             sent.clear()
@@ -351,8 +352,9 @@ def test_a_page_that_connects_later_starts_from_the_current_3d_data():
     must hold the surface and path shown now, not the ones the figure was created with (an empty surface was)."""
     e = TerrainExplorer(terrain="wobbly", amplitude=1.0)
     try:
+        e._repr_mimebundle_()  # displayed once (the page view is made) ...
         e.set(amplitude=0.4, x0=-0.3)
-        e._repr_mimebundle_()  # what displaying the explorer (end of a cell) does
+        e._repr_mimebundle_()  # ... and again (end of a later cell), or a page (Voilà) connects now
         data = e.view3d.figure._widget_data
         x, y = np.asarray(data[0]["x"], dtype=float), np.asarray(data[0]["y"], dtype=float)
         np.testing.assert_allclose(np.asarray(data[0]["z"], dtype=float), height(x[None, :], y[:, None], 0.4),

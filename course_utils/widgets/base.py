@@ -753,6 +753,9 @@ class Explorer:
         if self._widget is None:
             from ..plotting import is_widget_canvas
 
+            for view in self.views:  # a view that makes its page widget when first shown (surface3d)
+                getattr(view, "before_display", lambda: None)()
+
             items = list(self.controls.values()) + ([self.reset_button()] if self.reset else [])
             if is_widget_canvas(self.fig.canvas):
                 canvas = self.fig.canvas

@@ -130,8 +130,9 @@ class SurfaceView:
 
     Attributes
     ----------
-    figure : plotly.graph_objects.FigureWidget
-        The plotly figure; ``figure.data`` are ``[surface, path, marker 1, marker 2, ...]``.
+    figure : plotly.graph_objects.Figure or FigureWidget
+        The plotly figure; ``figure.data`` are ``[surface, path, marker 1, marker 2, ...]``. A plain ``Figure`` until
+        the view is first displayed, then the ``FigureWidget`` the page shows.
     widget : ipywidgets.Box
         The figure in a box with the CSS class ``course-surface3d`` (what an explorer lays out).
     """
@@ -159,7 +160,9 @@ class SurfaceView:
             name="surface")
         path = go.Scatter3d(x=[], y=[], z=[], mode="lines+markers", hoverinfo="skip", name="path",
                             line={"color": path_colour, "width": 5}, marker={"size": 2.5, "color": path_colour})
-        self.figure = go.FigureWidget(
+        # A plain figure until the view is first displayed (before_display): building a FigureWidget sends plotly's
+        # 4.9 MB ES module to the page, which explorers driven only from code (chapter 0 builds three) never need.
+        self.figure = go.Figure(
             data=[surface, path],
             layout={
                 "width": width, "height": height, "autosize": False, "hovermode": False, "showlegend": False,
@@ -173,7 +176,6 @@ class SurfaceView:
                           "aspectmode": "cube", "camera": {"eye": camera_eye()}, "dragmode": "turntable"},
                 "uirevision": "keep",  # a data update keeps the student's rotation
             })
-        self.figure._config = dict(CONFIG)
         self._markers: dict[str, int] = {}
         self._shown: dict = {}  # what was last sent, by key: an equal value is not sent again
         import html
@@ -181,19 +183,29 @@ class SurfaceView:
         # the accessible name, read by course_utils.widgets.keyboard (which sets role="group" and aria-label)
         name = W.HTML(f'<span class="course-surface3d-label">{html.escape(self.label)}</span>',
                       layout={"display": "none"})
-        self.widget = W.Box([self.figure, name], layout={"width": f"{width}px", "height": f"{height}px",
+        self._name = name
+        self.widget = W.Box([name], layout={"width": f"{width}px", "height": f"{height}px",
                                                    "flex": "0 0 auto", "overflow": "hidden"})
         self.widget.add_class("course-surface3d")
         self.widget.before_display = self.before_display  # called by Explorer when it is displayed
 
     def before_display(self) -> None:
-        """Put the figure's current data and layout in the state a new page view starts from.
+        """Make the page view: the first time, the plotly ``FigureWidget`` (from the data shown now); later, bring
+        the state a new page view starts from up to date.
 
         plotly's ``FigureWidget`` refreshes that state (``_widget_data``, ``_widget_layout``) only when it is itself
-        displayed; inside a box it is not, so a page that connects after the updates were sent (Voilà runs the
-        whole notebook first) would start from the data the figure was created with (measured: an empty surface
-        in Voilà). :class:`~course_utils.widgets.base.Explorer` calls this when it is displayed.
+        displayed; inside a box it is not, so a page that connects after updates were sent (Voilà runs the whole
+        notebook first) would start from older data (measured: an empty surface in Voilà).
+        :class:`~course_utils.widgets.base.Explorer` calls this each time it is displayed.
         """
+        import plotly.graph_objects as go
+
+        if not isinstance(self.figure, go.FigureWidget):
+            widget = go.FigureWidget(self.figure)
+            widget._config = dict(CONFIG)
+            self.figure = widget
+            self.widget.children = (widget, self._name)
+            return
         from copy import deepcopy
 
         self.figure._widget_layout = deepcopy(self.figure._layout_obj._props)
@@ -379,6 +391,10 @@ class SurfaceView:
             self.figure.layout.title.text = text
 
     def close(self) -> None:
-        """Close the plotly widget and its box."""
-        self.figure.close()
+        """Close the plotly widget (if it was made) and its box."""
+        import plotly.graph_objects as go
+
+        if isinstance(self.figure, go.FigureWidget):
+            self.figure.close()
+        self._name.close()
         self.widget.close()
