@@ -113,9 +113,10 @@ terrain = TerrainExplorer(terrain="wobbly", amplitude=1.0, x0=0.9, y0=0.8, lr=0.
 terrain
 
 # %% [markdown]
-# Drag the 3-D surface to rotate it. The orange path is the ball; the white circle is where it started,
-# the square where it ended. The contour map on the right is the same terrain seen from above, with every
-# minimum marked by a star. The line under the figure says where the ball came to rest.
+# Drag the 3-D surface to rotate it (it turns in your browser; the button that appears at its top right puts
+# the view back). The orange path is the ball; the white circle is where it started, the square where it ended.
+# The contour map on the right is the same terrain seen from above, with every minimum marked by a star. The line
+# under the figures says where the ball came to rest.
 #
 # **Check.** The ball rolls into the dip nearest its start — answer (b) — and stays there: the dip is a
 # *local* minimum, higher than the global one at the origin.

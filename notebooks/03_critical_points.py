@@ -100,7 +100,9 @@ assert critical.classify_hessian(np.diag([1.0, -1.0, 0.0])).kind == "saddle"  # 
 # ### Interactive: the Critical Point Gallery
 #
 # The sliders set the two eigenvalues of $H$ and rotate its eigenvectors; the surface is
-# $f(\theta) = \tfrac12\theta^\top H\theta$. Try to produce each row of the table.
+# $f(\theta) = \tfrac12\theta^\top H\theta$ (drag it to rotate it). The two lines drawn on it run along the
+# eigenvectors — solid and dashed, as in the level-set map beside it — so along each one $f$ is the parabola
+# $\tfrac12\lambda_i t^2$. Try to produce each row of the table.
 # **Targets:** (a) a saddle whose escape direction is the diagonal $\pm(1, 1)/\sqrt2$;
 # (b) a trough (one zero eigenvalue) — notice that the test cannot tell a trough from the start of a
 # cliff, because a quadratic never shows what the cubic term would do.

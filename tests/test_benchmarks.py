@@ -155,13 +155,13 @@ def test_readme_section_is_replaced_between_its_markers_only():
 
 
 def test_browser_benchmark_finds_the_3d_surface_to_drag_and_the_simple_figures():
-    """The drag must land on the 3-D axes (the Terrain surface is the left panel) and the tighter budget applies
-    only to single 2-D axes figures; an Agg build of each figure is the oracle."""
+    """The drag must land on the 3-D view (the plotly view of the Terrain Explorer and of the Gallery) and the
+    tighter budget applies only to single 2-D axes figures; an Agg build of each figure is the oracle."""
     import browser_latency
 
-    found = browser_latency._layouts(["TerrainExplorer", "ShiftExplorer"])
-    simple, centre = found["TerrainExplorer"]
-    assert not simple and centre is not None and centre[0] < 0.5
+    found = browser_latency._layouts(["TerrainExplorer", "CriticalGallery", "ShiftExplorer"])
+    assert found["TerrainExplorer"] == (False, ("plotly", None))
+    assert found["CriticalGallery"] == (False, ("plotly", None))
     assert found["ShiftExplorer"] == (True, None)
 
 

@@ -24,6 +24,17 @@ def slope(x, y, A):
     return np.hypot(2 * x + 3 * PI * A * np.sin(3 * PI * x), 2 * y + 3 * PI * A * np.sin(3 * PI * y))
 
 
+def view_path(e):
+    """The ball's path as the 3-D view holds it (what the page is sent): x, y, z arrays."""
+    trace = e.view3d.figure.data[1]
+    return tuple(np.asarray(v if v is not None else [], dtype=float) for v in (trace.x, trace.y, trace.z))
+
+
+def view_points(e, name):
+    trace = next(t for t in e.view3d.figure.data if t.name == name)
+    return np.column_stack([np.asarray(v if v is not None else [], dtype=float) for v in (trace.x, trace.y, trace.z)])
+
+
 @pytest.fixture(scope="module")
 def explorer():
     e = TerrainExplorer()
@@ -63,7 +74,7 @@ def check_consistent(e):
         assert p["steps"] == 0 and "has not moved" in s.message
     # the drawn path starts at the start point and stays in the box (NaN rows break it where it leaves);
     # the end marker sits at the ball's true rest point, or an arrow on the box's edge points toward it
-    xs, ys, zs = e.path3d.get_data_3d()
+    xs, ys, zs = view_path(e)
     ok = np.isfinite(xs)
     assert np.array_equal(ok, np.isfinite(zs)) and np.array_equal(ok, np.isfinite(ys)) and ok.sum() >= 1
     assert np.allclose([xs[0], ys[0]], s.path[0])
@@ -135,7 +146,7 @@ def test_huge_learning_rate_diverges_and_says_so(explorer):
     s = explorer.state
     assert s.outcome == "diverged" and s.trajectory.diverged
     assert f"Diverged at step {s.trajectory.diverged_at}" in explorer.message_text
-    assert np.all(np.isfinite(s.rest_point)) and np.all(np.abs(np.nan_to_num(explorer.path3d.get_data_3d()[0])) <= 1.5)
+    assert np.all(np.isfinite(s.rest_point)) and np.all(np.abs(np.nan_to_num(view_path(explorer)[0])) <= 1.5)
     assert not np.all(np.abs(s.rest_point) <= 1.5)  # it flew out of the box ...
     assert explorer._path2d.arrow.get_visible() and "diverged off-screen" in explorer._path2d.arrow.get_text()
     assert explorer.end2d.get_marker() == "X"
@@ -181,18 +192,104 @@ def test_zero_steps_and_bouncing_messages(explorer):
 
 def test_ball_moves_update_the_path_only_and_terrain_changes_replace_the_surface(explorer):
     explorer.reset_controls()
-    surface, contour, path = explorer._surface, explorer._contour, explorer.path3d
+    contour = explorer._contour
     explorer.controls["x0"].value = -0.4
-    assert explorer._surface is surface and explorer._contour is contour and explorer.path3d is path
+    assert explorer._contour is contour
     explorer.controls["amplitude"].value = 0.5
-    assert explorer._surface is not surface and not surface.get_visible() and not contour.get_visible()
-    assert explorer.path3d is path
-    visible = [c for c in explorer.ax3d.collections if c.get_visible()]
-    assert visible == [explorer._surface]  # the old surface is hidden, not stacked
+    assert explorer._contour is not contour and not contour.get_visible()
+    visible = [c for c in explorer.ax2d.collections if c.get_visible()]
+    assert visible == [explorer._contour, explorer._contour_lines]  # the old contours are hidden, not stacked
     # Going back to a terrain shown before shows its cached artists again instead of rebuilding them.
     explorer.controls["amplitude"].value = 1.0
-    assert explorer._surface is surface and surface.get_visible() and explorer._contour is contour
-    assert [c for c in explorer.ax3d.collections if c.get_visible()] == [surface]
+    assert explorer._contour is contour and contour.get_visible()
+    explorer.reset_controls()
+
+
+def sent_messages(widget):
+    """Record what ``widget`` sends to the page: (trait names, bytes, traces edited) per comm message."""
+    import json
+
+    sent = []
+    original = widget._send
+
+    def spy(msg, buffers=None):
+        size = len(json.dumps(msg, default=str)) + sum(memoryview(b).nbytes for b in buffers or [])
+        state = msg.get("state", {})
+        edit = state.get("_py2js_update") or state.get("_py2js_restyle") or {}
+        traces = edit.get("style_traces", edit.get("restyle_traces")) or []
+        sent.append((set(state), size, set(traces)))
+        return original(msg, buffers)
+
+    widget._send = spy
+    return sent
+
+
+def test_view_surface_is_the_terrain_formula_and_is_sent_only_when_the_terrain_changes():
+    e = TerrainExplorer(terrain="wobbly", amplitude=1.0)
+    try:
+        e._repr_mimebundle_()  # displayed: the page view (a FigureWidget) exists from now on
+        sent = sent_messages(e.view3d.figure)
+        for a in (1.0, 0.35, 2.0):
+            sent.clear()
+            e.controls["amplitude"].value = a
+            surface = e.view3d.figure.data[0]
+            x, y, z = (np.asarray(v, dtype=float) for v in (surface.x, surface.y, surface.z))
+            # plotly's convention: z[row][column] is the height over (x[column], y[row])
+            assert len(x) >= 25 and len(y) >= 25 and x[0] == -1.5 and x[-1] == 1.5 and y[0] == -1.5 and y[-1] == 1.5
+            np.testing.assert_allclose(z, height(x[None, :], y[:, None], a), atol=1e-9)
+            assert surface.cmin == pytest.approx(np.min(height(*np.meshgrid(np.linspace(-1.5, 1.5, 61),
+                                                                           np.linspace(-1.5, 1.5, 61)), a)))
+            if a != 1.0:  # a new terrain: the surface went to the page, in one message of a few tens of kB
+                surface_msgs = [size for _, size, traces in sent if 0 in traces]
+                assert len(surface_msgs) == 1 and 10_000 <= surface_msgs[0] <= 60_000, sent
+                assert sum(size for _, size, _ in sent) <= 60_000
+        # moving the ball: only its path and markers reach the page, no surface, a few kB in all
+        for x0 in (-0.4, 0.3, 1.1):
+            sent.clear()
+            e.controls["x0"].value = x0
+            assert any(1 in traces for _, _, traces in sent), "the path was not sent"
+            assert not any(0 in traces for _, _, traces in sent), "the surface was sent again"
+            assert sum(size for _, size, _ in sent) <= 10_000, sent
+        sent.clear()
+        e.controls["x0"].value = 1.1  # the same value: nothing at all
+        assert sent == []
+    finally:
+        e.close()
+
+
+@pytest.mark.parametrize("settings", [{}, {"lr": 1.0}, {"terrain": "bowl", "lr": 10**0.2, "steps": 200},
+                                      {"steps": 0}, {"x0": -1.5, "y0": 1.5, "lr": 0.05, "steps": 200}])
+def test_view_path_is_the_trajectory_clipped_to_the_box_and_lifted_onto_the_surface(explorer, settings):
+    explorer.reset_controls()
+    explorer.set(**settings)
+    s = explorer.state
+    A = s.amplitude
+    xs, ys, zs = view_path(explorer)
+    # the oracle: the trajectory's points inside the box, in order (the 2-D panel may add points where the path
+    # crosses the box's edge and NaN breaks where it leaves it)
+    thetas = s.trajectory.thetas[np.all(np.isfinite(s.trajectory.thetas), axis=1)]
+    inside = thetas[np.all(np.abs(thetas) <= 1.5, axis=1)]
+    shown = np.column_stack([xs, ys])[np.isfinite(xs)]
+    for point in inside:
+        assert np.min(np.linalg.norm(shown - point, axis=1)) < 1e-12
+    assert np.all(np.abs(shown) <= 1.5 + 1e-12)
+    assert np.allclose(explorer.path2d.get_xydata(), np.column_stack([xs, ys]), equal_nan=True)
+    # heights: the terrain at each shown point, lifted a little above it (clipped to the terrain's range)
+    grid = height(*np.meshgrid(np.linspace(-1.5, 1.5, 61), np.linspace(-1.5, 1.5, 61)), A)
+    lo, hi = grid.min(), grid.max()
+    ok = np.isfinite(xs)
+    lift = zs[ok] - np.clip(height(xs[ok], ys[ok], A), lo, hi)
+    assert np.all(lift > 0) and np.all(lift < 0.1 * (hi - lo))
+    start = view_points(explorer, "start")
+    if np.all(np.abs(s.path[0]) <= 1.5):
+        assert np.allclose(start[:, :2], [s.path[0]])
+    ball = view_points(explorer, "ball")
+    if np.all(np.abs(s.rest_point) <= 1.5):
+        assert np.allclose(ball[:, :2], [s.rest_point])
+    else:
+        assert ball.size == 0  # never drawn where the drawing was cut
+    assert explorer.view3d.figure.data[1].x is not None
+    assert s.outcome in explorer.view3d.figure.layout.title.text
     explorer.reset_controls()
 
 
@@ -204,8 +301,8 @@ def test_terrain_and_run_caches_are_bounded_and_reused(explorer):
     for a in amplitudes:
         explorer.controls["amplitude"].value = float(a)
     assert len(explorer._terrains) == terrain.TERRAIN_CACHE_SIZE
-    # evicted terrains' artists are removed from the axes: one surface per cached terrain, no more
-    assert len(explorer.ax3d.collections) == terrain.TERRAIN_CACHE_SIZE
+    # evicted terrains' artists are removed from the axes: one contour set (fill + lines) per cached terrain
+    assert len(explorer.ax2d.collections) == 2 * terrain.TERRAIN_CACHE_SIZE
     trajectory = explorer.state.trajectory
     explorer.controls["amplitude"].value = float(amplitudes[-2])
     explorer.controls["amplitude"].value = float(amplitudes[-1])
@@ -248,3 +345,20 @@ def test_a_ball_that_bounces_out_of_the_box_is_not_drawn_at_its_start(explorer):
     assert f"({s.rest_point[0]:.3g}, {s.rest_point[1]:.3g})" in explorer._path2d.arrow.get_text()
     check_consistent(explorer)
     explorer.reset_controls()
+
+
+def test_a_page_that_connects_later_starts_from_the_current_3d_data():
+    """Voilà runs the notebook before the page connects: the page starts from the widget's synced state, which
+    must hold the surface and path shown now, not the ones the figure was created with (an empty surface was)."""
+    e = TerrainExplorer(terrain="wobbly", amplitude=1.0)
+    try:
+        e._repr_mimebundle_()  # displayed once (the page view is made) ...
+        e.set(amplitude=0.4, x0=-0.3)
+        e._repr_mimebundle_()  # ... and again (end of a later cell), or a page (Voilà) connects now
+        data = e.view3d.figure._widget_data
+        x, y = np.asarray(data[0]["x"], dtype=float), np.asarray(data[0]["y"], dtype=float)
+        np.testing.assert_allclose(np.asarray(data[0]["z"], dtype=float), height(x[None, :], y[:, None], 0.4),
+                                   atol=1e-9)
+        assert np.allclose([data[1]["x"][0], data[1]["y"][0]], [-0.3, 0.8])
+    finally:
+        e.close()

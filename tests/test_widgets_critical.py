@@ -160,3 +160,31 @@ def test_finder_keeps_its_legend_until_the_census_changes():
         assert counts["saddle"] >= 1 and counts["maximum"] == 1  # Himmelblau: the census changed
     finally:
         finder.close()
+
+
+def test_gallery_3d_view_holds_the_quadratic_form_and_the_eigenvector_curves(gallery):
+    """The plotly view's surface is ½θᵀHθ for the H built here from the sliders (rotation matrix written out), and
+    the eigenvector curves lie on it along H's eigenvectors found by a dense eigendecomposition."""
+    for lam1, lam2, angle in [(1.0, -1.0, 30.0), (2.0, 0.5, 100.0), (-1.5, 0.0, 170.0)]:
+        gallery.set(lam1=lam1, lam2=lam2, angle=angle)
+        phi = np.deg2rad(angle)
+        R = np.array([[np.cos(phi), -np.sin(phi)], [np.sin(phi), np.cos(phi)]])
+        H = R @ np.diag([lam1, lam2]) @ R.T
+        data = gallery.view3d.figure.data
+        x, y, z = (np.asarray(v, dtype=float) for v in (data[0].x, data[0].y, data[0].z))
+        # plotly's convention: z[row][column] over (x[column], y[row])
+        X, Y = np.meshgrid(x, y)
+        expected = 0.5 * (H[0, 0] * X**2 + 2 * H[0, 1] * X * Y + H[1, 1] * Y**2)
+        np.testing.assert_allclose(z, expected, atol=1e-12)
+        assert (data[0].cmin, data[0].cmax) == (-2.3, 2.3)
+        eigenvalues, vectors = np.linalg.eigh(H)
+        for i in range(2):
+            curve = next(t for t in data if t.name == f"eigenvector {i + 1}")
+            pts = np.column_stack([np.asarray(v, dtype=float) for v in (curve.x, curve.y, curve.z)])
+            ok = np.isfinite(pts[:, 2])
+            assert ok.sum() >= 5
+            assert np.allclose(np.abs(pts[:, :2] @ vectors[:, i]), np.linalg.norm(pts[:, :2], axis=1))  # along v_i
+            on_surface = 0.5 * np.einsum("ni,ij,nj->n", pts[ok, :2], H, pts[ok, :2])
+            np.testing.assert_allclose(pts[ok, 2], on_surface, atol=1e-12)
+        assert gallery.state.classification.describe() == gallery.view3d.figure.layout.title.text
+    gallery.reset_controls()

@@ -376,6 +376,11 @@ class Explorer:
     _SIDE_BY_SIDE_MAX_WIDTH = 5.4
     #: Whether to add a reset button under the controls.
     reset: bool = True
+    #: Widgets shown beside the figure's canvas, before it (e.g. a 3-D view that rotates in the browser,
+    #: :class:`course_utils.widgets.surface3d.SurfaceView`); ``_build_figure`` fills it, the layout places it
+    #: and :meth:`close` closes it. Each must have a fixed size (the row wraps when the column is too narrow); a
+    #: view's ``before_display()``, if it has one, is called each time the explorer is displayed.
+    views: list
     #: Lay the figure out once (constrained layout) after the first draw, then keep it: re-running the
     #: layout engine on every tick costs more than drawing the data (~110 of ~300 ms for the terrain).
     #: It is laid out again when an axis's tick labels outgrow the room they were given.
@@ -410,6 +415,7 @@ class Explorer:
         self._widget = None
         self._output = None
         self.fig = None
+        self.views: list[W.Widget] = []
         self._build_figure()
         if self.fig is None:
             raise RuntimeError(f"{type(self).__name__}._build_figure must set self.fig")
@@ -748,6 +754,9 @@ class Explorer:
         if self._widget is None:
             from ..plotting import is_widget_canvas
 
+            for view in self.views:  # a view that makes its page widget when first shown (surface3d)
+                getattr(view, "before_display", lambda: None)()
+
             items = list(self.controls.values()) + ([self.reset_button()] if self.reset else [])
             if is_widget_canvas(self.fig.canvas):
                 canvas = self.fig.canvas
@@ -758,6 +767,9 @@ class Explorer:
                 with self._output:
                     display(self.fig)
                 canvas = self._output
+            if self.views:  # extra views beside the canvas, before it (a row that wraps when it must)
+                canvas = W.Box(list(self.views) + [canvas],
+                               layout={"display": "flex", "flex_flow": "row wrap", "align_items": "flex-start"})
             # On a projector the figure needs the width: presentation mode puts the controls on top.
             position = check_option(self.controls_position, "controls_position", ["auto", "left", "top"])
             if position == "auto":
@@ -791,9 +803,11 @@ class Explorer:
         """Display the explorer (same as ending a cell with it)."""
         from IPython.display import display
 
-        display(self.widget)
+        display(self)
 
     def _repr_mimebundle_(self, **kwargs):
+        for view in self.views:  # a view whose page state must be brought up to date first (surface3d)
+            getattr(view, "before_display", lambda: None)()
         return self.widget._repr_mimebundle_(**kwargs)
 
     def close(self) -> None:
@@ -804,6 +818,10 @@ class Explorer:
         for control in self.controls.values():
             control.close()
         self.message.close()
+        for view in self.views:
+            for child in getattr(view, "children", ()):  # e.g. the plotly figure inside a view's box
+                child.close()
+            view.close()
         if self._widget is not None:
             self._keyboard.close()
             self._full_frame_on_view.close()

@@ -3,6 +3,8 @@ r"""Critical Point Gallery: the quadratic form :math:`\tfrac12\theta^\top H\thet
 Two sliders set the Hessian's eigenvalues (−2 … 2) and a third rotates its eigenvectors; the surface morphs
 between bowl, saddle, dome and trough (a zero eigenvalue), and the second-derivative test's verdict —
 with the index and the escape direction of a saddle — is shown live in the title and the message line.
+The surface is a 3-D view that rotates in the browser (plotly, :mod:`course_utils.widgets.surface3d`), with the
+eigenvector directions drawn on it; beside it, the level sets with the eigenvectors (matplotlib).
 
 Examples
 --------
@@ -63,9 +65,8 @@ class CriticalGallery(Explorer):
     Parameters
     ----------
     resolution : int
-        Grid points per axis of the surface and the level sets. 31 draws a smooth quadratic; the 3-D axes is
-        redrawn whole on every tick, so its cost grows with the number of facets (41 × 41 costs ~20 % more).
-        Between 5 and 201.
+        Grid points per axis of the surface and the level sets. 31 draws a smooth quadratic (its 31 × 31 heights
+        are ~20 kB sent to the 3-D view per change). Between 5 and 201.
     presentation : bool
         Larger figure and fonts for projector demos.
 
@@ -74,6 +75,7 @@ class CriticalGallery(Explorer):
     """
 
     title = "Critical Point Gallery — f(θ) = ½ θᵀHθ"
+    controls_position = "top"  # the 3-D view and the level-set map side by side need the column's width
 
     def __init__(self, *, resolution: int = 31, presentation: bool = False, **values):
         from ..validation import check_int
@@ -118,13 +120,28 @@ class CriticalGallery(Explorer):
         return GalleryState(H, c, vectors, X, Y, Z, message)
 
     def _build_figure(self):
-        self.fig = self.new_figure(1, 2, figsize=(10, 4.3), projection=["3d", None])[0]
-        self.ax3d, self.ax = self.fig.axes
-        self.surface = None
+        from ..plotting import CMAP
+        from .surface3d import SurfaceView
+
+        # The surface rotates in the browser (plotly, WebGL; see course_utils.widgets.surface3d); matplotlib draws
+        # the level sets, the eigenvectors and the colour bar. The 3-D view shows the same eigenvector directions
+        # as curves on the surface, f(s·v) = ½λs², styled like their 2-D lines (colour and dash).
+        self.view3d = SurfaceView(xlabel="θ₁", ylabel="θ₂", zlabel="f", presentation=self.presentation,
+                                  colorbar_title="f (clipped at ±2.3)",
+                                  label="3-D view of the surface f(θ) = ½ θᵀHθ (drag to rotate)")
+        self.view3d.set_xyrange((-_HALF_WIDTH, _HALF_WIDTH), (-_HALF_WIDTH, _HALF_WIDTH))
+        self.view3d.set_zrange(-2.3, 2.3)
+        self._styles = [(OKABE_ITO[3], "-", "solid"), (OKABE_ITO[0], "--", "dash")]
+        for i, (colour, _, dash) in enumerate(self._styles):
+            self.view3d.add_line(f"eigenvector {i + 1}", colour=colour, dash=dash, width=6)
+        self.view3d.add_marker("critical point", symbol="circle", size=5, colour="black", edge="black")
+        self.view3d.set_points("critical point", np.zeros((1, 3)))
+        self.views = [self.view3d.widget]
+        self.fig, self.ax = self.new_figure(1, 1, figsize=(4.4, 4.0))
         self.contours = None
         self.axis_lines = []
-        for i, style in enumerate(["-", "--"]):
-            (line,) = self.ax.plot([], [], color=OKABE_ITO[3 - 3 * i], linestyle=style, linewidth=2.5,
+        for i, (colour, style, _) in enumerate(self._styles):
+            (line,) = self.ax.plot([], [], color=colour, linestyle=style, linewidth=2.5,
                                    label=f"eigenvector {i + 1}")
             self.axis_lines.append(line)
         self.ax.plot([0], [0], marker="o", color="k", linestyle="none", label="critical point")
@@ -134,17 +151,10 @@ class CriticalGallery(Explorer):
         self.ax.legend(loc="lower left", fontsize=self.font(8))
         # one colourbar for the whole life of the figure: the colour levels are fixed at ±2.3 whatever the sliders
         # say, and values beyond them are clipped — the arrows at both ends say so
-        mappable = plt.cm.ScalarMappable(norm=plt.Normalize(-2.3, 2.3), cmap="viridis")
+        mappable = plt.cm.ScalarMappable(norm=plt.Normalize(-2.3, 2.3), cmap=CMAP)
         self.colorbar = self.fig.colorbar(mappable, ax=self.ax, extend="both", shrink=0.9)
         self.colorbar.set_label(r"$f(\theta) = \frac{1}{2}\theta^\top H\theta$ (clipped at $\pm 2.3$)", fontsize=self.font(9))
         label_axes(self.ax, "level sets and eigenvectors", r"$\theta_1$", r"$\theta_2$")
-        label_axes(self.ax3d, None, r"$\theta_1$", r"$\theta_2$", "f")
-        self.ax3d.set_zlim(-2.3, 2.3)
-        # A 3-D axes is redrawn whole on every update, tick labels included (each glyph costs): three ticks
-        # per axis say enough about a surface whose scale the level-set panel shows in detail.
-        self.ax3d.set_xticks([-1.0, 0.0, 1.0])
-        self.ax3d.set_yticks([-1.0, 0.0, 1.0])
-        self.ax3d.set_zticks([-2.0, 0.0, 2.0])
 
     def draw(self, state: GalleryState):
         """Update the figure's artists in place to show ``state``.
@@ -154,18 +164,25 @@ class CriticalGallery(Explorer):
         state : GalleryState
             The explorer's current state (see :class:`GalleryState`), from :meth:`compute`.
         """
-        if self.surface is not None:
-            self.surface.remove()
-            self.contours.remove()
-        self.surface = self.ax3d.plot_surface(state.X, state.Y, state.Z, cmap="viridis", vmin=-2.3, vmax=2.3,
-                                              linewidth=0, antialiased=False, alpha=0.95)
-        self.contours = self.ax.contourf(state.X, state.Y, state.Z, levels=np.linspace(-2.3, 2.3, 24),
-                                         cmap="viridis", extend="both")
-        legend = self.ax.get_legend()
-        for i, (line, lam, v) in enumerate(zip(self.axis_lines, state.classification.eigenvalues,
-                                               state.eigenvectors.T)):
-            s = np.array([-1.3, 1.3])
-            line.set_data(s * v[0], s * v[1])
-            line.set_label(f"eigenvector, λ = {lam:+.2f}")
-            legend.texts[i].set_text(line.get_label())  # the legend is kept; only its numbers change
-        label_axes(self.ax3d, state.classification.describe())
+        from ..plotting import CMAP
+
+        with self.view3d.batch():  # one message to the page per update: one WebGL redraw there
+            if self.contours is not None:
+                self.contours.remove()
+            # the grid is "ij" (X[i, j] = t[i], Y[i, j] = t[j]): z[i, j] over (x[i], y[j]) as the view takes it
+            self.view3d.set_surface(state.X[:, 0], state.Y[0, :], state.Z, cmin=-2.3, cmax=2.3)
+            self.view3d.set_title(state.classification.describe())
+            self.contours = self.ax.contourf(state.X, state.Y, state.Z, levels=np.linspace(-2.3, 2.3, 24),
+                                             cmap=CMAP, extend="both")
+            legend = self.ax.get_legend()
+            s = np.linspace(-1.3, 1.3, 27)
+            for i, (line, lam, v) in enumerate(zip(self.axis_lines, state.classification.eigenvalues,
+                                                   state.eigenvectors.T)):
+                ends = np.array([-1.3, 1.3])
+                line.set_data(ends * v[0], ends * v[1])
+                line.set_label(f"eigenvector, λ = {lam:+.2f}")
+                legend.texts[i].set_text(line.get_label())  # the legend is kept; only its numbers change
+                # on the surface: f(s·v) = ½λs² (v a unit eigenvector), shown where it is inside the ±2.3 box
+                z = 0.5 * lam * s**2
+                curve = np.column_stack([s * v[0], s * v[1], np.where(np.abs(z) <= 2.3, z, np.nan)])
+                self.view3d.set_points(f"eigenvector {i + 1}", curve)

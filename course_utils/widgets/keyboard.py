@@ -20,7 +20,9 @@ the explorer's box (``.course-explorer``) and, whenever that box's DOM changes (
   ArrowDown, ``j``, ``k``, … leave the explorer's controls alone (JupyterLab ≥ 4.1);
 * gives each slider handle ``aria-label`` = the slider's description and ``aria-valuetext`` = its readout (the
   real, rounded value the student sees), and ``tabindex="-1"`` while the slider is disabled;
-* names each dropdown (``aria-label``) and the figure (``role="img"`` and ``aria-label`` = the explorer's title);
+* names each dropdown (``aria-label``), the figure (``role="img"`` and ``aria-label`` = the explorer's title) and
+  each 3-D view (:mod:`course_utils.widgets.surface3d`: ``role="group"``, ``aria-label`` = the view's label; its
+  one button, plotly's "reset camera", is named by plotly and Tab moves past it);
 * lets Tab and Shift+Tab leave the figure (a capture-phase listener stops them before ipympl's handler, so the
   browser's own focus move happens), and Escape move the focus from the figure to the explorer's first control.
 
@@ -78,6 +80,12 @@ function fix(root, title) {
   for (const canvas of root.querySelectorAll(".jupyter-matplotlib-canvas-div")) {
     setAttr(canvas, "role", "img");
     setAttr(canvas, "aria-label", title ? `figure: ${title}` : "figure");
+  }
+  // a 3-D view that rotates in the browser (course_utils.widgets.surface3d): named by its hidden label
+  for (const view of root.querySelectorAll(".course-surface3d")) {
+    const label = view.querySelector(".course-surface3d-label");
+    setAttr(view, "role", "group");  // not "img": it holds a named button (plotly's "reset camera")
+    setAttr(view, "aria-label", label ? label.textContent.trim() : "3-D view");
   }
 }
 

@@ -8,9 +8,10 @@ The two terrains share the box :math:`[-1.5, 1.5]^2`:
   stops depends on where it starts (at :math:`A = 0` it *is* the bowl).
 
 The ball is gradient descent (``optimizers.run(obj, optimizers.gd(), ...)``) from the start point
-``(x0, y0)`` with learning rate η for a number of steps. The figure shows the surface in 3-D (drag to
-rotate under ``%matplotlib widget``) with the path drawn on it, and the contour map beside it; the
-message line says where the ball came to rest — the global minimum, a local one and how high it is,
+``(x0, y0)`` with learning rate η for a number of steps. The surface is shown in 3-D with the path drawn on
+it — a plotly WebGL view (:mod:`course_utils.widgets.surface3d`) that rotates in the browser when dragged, without
+a round trip to the kernel — and the contour map (matplotlib) beside it; the message line says where the ball
+came to rest — the global minimum, a local one and how high it is,
 still rolling, or "diverged at step k".
 
 Examples
@@ -41,10 +42,9 @@ __all__ = ["TerrainExplorer", "TerrainState", "terrain_objective"]
 #: The box both terrains are shown on, ((xmin, xmax), (ymin, ymax)).
 BOUNDS = ((-1.5, 1.5), (-1.5, 1.5))
 _RESOLUTION = 61
-# The 3-D surface uses every second grid line (31 × 31 facets, ~7 per ripple period of cos 3πx): a 3-D axes is
-# redrawn whole on every update, and 61 × 61 facets cost ~4× as much to sort and fill for no visible gain at
-# this size; the contour map keeps the full grid.
-_SURFACE_COUNT = 31
+# The 3-D surface uses every second grid line (31 × 31 points, ~7 per ripple period of cos 3πx): smooth at the
+# view's size, ~20 kB per terrain sent to the page (61 × 61 would be ~80 kB); the contour map keeps the full grid.
+_SURFACE_STRIDE = 2
 # Terrains (surface + contour map) and ball runs remembered per explorer: dragging a slider back and forth
 # shows cached settings at once.
 TERRAIN_CACHE_SIZE, RUN_CACHE_SIZE = 12, 64
@@ -55,7 +55,7 @@ _SAME_POINT = 0.05
 
 
 def _remove_terrain_artists(key, entry) -> None:
-    """Remove an evicted terrain's artists (``entry`` is ``(surface, contour, lines, zmin, zmax)``)."""
+    """Remove an evicted terrain's artists (``entry`` is ``(contour, lines, zmin, zmax)``)."""
     *artists, _, _ = entry
     for artist in artists:
         artist.remove()
@@ -251,27 +251,26 @@ class TerrainExplorer(Explorer):
 
     # --- figure: built once, updated in place -------------------------------------------------------
     def _build_figure(self):
-        from matplotlib.ticker import MaxNLocator
-
         from ..plotting import CMAP, OKABE_ITO, PathArtists, colormap_bar, label_axes
+        from .surface3d import SurfaceView
 
-        self.fig, (self.ax3d, self.ax2d, self.cax) = self.new_figure(
-            1, 3, figsize=(10.2, 4.4), projection=["3d", None, None],
-            gridspec_kw={"width_ratios": [1.3, 1, 0.045]})
+        # The 3-D surface rotates in the browser (plotly, WebGL); matplotlib draws the contour map and its colour
+        # bar only — a smaller canvas, so a smaller image per key press.
+        colour = OKABE_ITO[3]  # vermilion: stands out on viridis
+        self.view3d = SurfaceView(xlabel="x", ylabel="y", zlabel="height f", colorbar_title="height f",
+                                  presentation=self.presentation, path_colour=colour,
+                                  label="3-D view of the terrain and the ball's path (drag to rotate)")
+        self.view3d.add_marker("start", symbol="circle", size=7, colour="white", edge="black")
+        self.view3d.add_marker("ball", symbol="square", size=7, colour=colour, edge="black")
+        self.view3d.set_xyrange(BOUNDS[0], BOUNDS[1])
+        self.views = [self.view3d.widget]
+        self.fig, (self.ax2d, self.cax) = self.new_figure(
+            1, 2, figsize=(4.4, 4.0), gridspec_kw={"width_ratios": [1, 0.05]})
         # The contour map's colour bar (plotting.colormap_bar): linear, because the heights reach 0 and below.
         colormap_bar(self.cax, CMAP)
-        self.cax.set_ylabel("height f (contour colours)", fontsize=self.font(9))
-        # Draw the path after the surface whatever the view angle (matplotlib sorts 3-D artists by depth).
-        self.ax3d.computed_zorder = False
-        self.ax3d.view_init(elev=38, azim=-60)
+        self.cax.set_ylabel("height f", fontsize=self.font(9))
         self.ax2d.set_aspect("equal")
-        colour = OKABE_ITO[3]  # vermilion: stands out on viridis
         line_kw = {"color": colour, "linewidth": 2.0, "marker": "o", "markersize": 3, "zorder": 10}
-        (self.path3d,) = self.ax3d.plot([], [], [], **line_kw)
-        (self.start3d,) = self.ax3d.plot([], [], [], linestyle="none", marker="o", markersize=9,
-                                         markerfacecolor="white", markeredgecolor="k", zorder=11, label="start")
-        (self.end3d,) = self.ax3d.plot([], [], [], linestyle="none", marker="s", markersize=8,
-                                       color=colour, markeredgecolor="k", zorder=11, label="ball")
         (self.path2d,) = self.ax2d.plot([], [], **line_kw, label="gradient-descent path")
         (self.start2d,) = self.ax2d.plot([], [], linestyle="none", marker="o", markersize=9, markerfacecolor="white",
                                          markeredgecolor="k", zorder=11, label="start")
@@ -283,25 +282,18 @@ class TerrainExplorer(Explorer):
         self._path2d = PathArtists(self.ax2d, artists=(self.path2d, self.start2d, self.end2d))
         self.ax2d.set_xlim(*BOUNDS[0])
         self.ax2d.set_ylim(*BOUNDS[1])
-        self.ax3d.set_xlim(*BOUNDS[0])
-        self.ax3d.set_ylim(*BOUNDS[1])
-        # Few ticks: text is a third of the drawing time of a 3-D figure.
-        for ax in (self.ax3d, self.ax2d):
-            ax.set_xticks([-1, 0, 1])
-            ax.set_yticks([-1, 0, 1])
-        self.ax3d.zaxis.set_major_locator(MaxNLocator(4))
-        label_axes(self.ax3d, xlabel="x", ylabel="y", zlabel="height f")
-        self.ax3d.zaxis.labelpad = 6
+        self.ax2d.set_xticks([-1, 0, 1])
+        self.ax2d.set_yticks([-1, 0, 1])
         label_axes(self.ax2d, title="contour map (top view)", xlabel="x", ylabel="y")
         self.ax2d.legend(loc="upper center", bbox_to_anchor=(0.5, -0.13), ncols=2,
                          fontsize=self.font(8), frameon=False)
-        self._surface = self._contour = self._contour_lines = None
+        self._contour = self._contour_lines = None
         # The height axis keeps its range while a new amplitude's surface fits it and fills a fair share of it:
-        # the student sees the surface grow in a fixed box (and the 3-D furniture stays a cached background).
+        # the student sees the surface grow in a fixed box.
         self._zlim = StableRange(headroom=0.2)
         self._zlim_terrain = None
         self._drawn_terrain = None
-        # (terrain, amplitude) -> its artists, hidden when not shown; an evicted terrain's artists are removed
+        # (terrain, amplitude) -> its contour artists, hidden when not shown; an evicted terrain's are removed
         self._terrains = LRUCache(TERRAIN_CACHE_SIZE, on_evict=_remove_terrain_artists)
         self._runs = LRUCache(RUN_CACHE_SIZE)
 
@@ -313,37 +305,48 @@ class TerrainExplorer(Explorer):
         state : TerrainState
             The explorer's current state (see :class:`TerrainState`), from :meth:`compute`.
         """
-        from ..plotting import label_axes, window_path
+        from ..plotting import window_path
 
-        key = (state.terrain, state.amplitude)
-        if key != self._drawn_terrain:
-            self._draw_terrain(state)
-            self._drawn_terrain = key
-        # The path clipped to the box; the ball's true end is marked where it is, or (outside the box) by an
-        # arrow on the box's edge with its coordinates — never at the point where the drawing was cut.
-        lift = 0.01 * (self._zmax - self._zmin)
-        pts = np.column_stack([state.path, state.trajectory.losses])
-        shown = window_path(pts, BOUNDS, diverged=state.outcome == "diverged")
-        self._path2d.update(shown)
-        xs, ys, zs = shown.xy[:, 0], shown.xy[:, 1], np.clip(shown.xy[:, 2], self._zmin, self._zmax) + lift
-        self.path3d.set_data_3d(xs, ys, zs)
-        start = shown.start if shown.start is not None else np.zeros((0, 3))
-        start = start.reshape(-1, 3)
-        self.start3d.set_data_3d(start[:, 0], start[:, 1], np.clip(start[:, 2], self._zmin, self._zmax) + lift)
-        self.end3d.set_marker("X" if shown.diverged else "s")
-        end = shown.end.reshape(1, 3) if shown.end_inside else np.zeros((0, 3))
-        self.end3d.set_data_3d(end[:, 0], end[:, 1], np.clip(end[:, 2], self._zmin, self._zmax) + lift)
-        names = {"bowl": "convex bowl  f = x² + y²",
-                 "wobbly": f"wobbly terrain, A = {state.amplitude:.2f}"}
-        label_axes(self.ax3d, title=f"{names[state.terrain]}\nball: {state.outcome}")
+        with self.view3d.batch():  # one message to the page per update: one WebGL redraw there
+            key = (state.terrain, state.amplitude)
+            if key != self._drawn_terrain:
+                self._draw_terrain(state)
+                self._drawn_terrain = key
+            # The path clipped to the box; the ball's true end is marked where it is, or (outside the box) by an
+            # arrow on the box's edge with its coordinates — never at the point where the drawing was cut.
+            # 3 %: above the 31 × 31 facets, which cut under the true surface's ripple tops by up to ~1.3 % at A = 1
+            lift = 0.03 * (self._zmax - self._zmin)
+            pts = np.column_stack([state.path, state.trajectory.losses])
+            shown = window_path(pts, BOUNDS, diverged=state.outcome == "diverged")
+            self._path2d.update(shown)
+            # the 3-D path: the same clipped points, on the surface — the height at each shown point (a point where the
+            # path crosses the box's edge is interpolated in x, y: its height is the terrain's there, not the
+            # interpolated loss) — lifted just above it and clipped to the height axis
+            obj = terrain_objective(state.terrain, state.amplitude)
+
+            def lifted(points):
+                points = np.asarray(points, dtype=float).reshape(-1, 3).copy()
+                ok = np.all(np.isfinite(points[:, :2]), axis=1)
+                if ok.any():
+                    points[ok, 2] = np.clip(obj.loss_batch(points[ok, :2]), self._zmin, self._zmax) + lift
+                return points
+
+            self.view3d.set_path(lifted(shown.xy))
+            self.view3d.set_points("start", lifted(shown.start if shown.start is not None else np.zeros((0, 3))))
+            self.view3d.set_points("ball", lifted(shown.end if shown.end_inside else np.zeros((0, 3))),
+                                   symbol="x" if shown.diverged else "square")
+            names = {"bowl": "convex bowl  f = x² + y²",
+                     "wobbly": f"wobbly terrain, A = {state.amplitude:.2f}"}
+            self.view3d.set_title(f"{names[state.terrain]}<br>ball: {state.outcome}")
 
     def _draw_terrain(self, state: TerrainState):
-        """Show the surface and the contour set of ``state``'s terrain (the only artists that depend on it).
+        """Show the surface (3-D view) and the contour set of ``state``'s terrain (all that depends on it).
 
-        Each terrain's artists are made once and kept, hidden, while another is shown (at most
-        ``TERRAIN_CACHE_SIZE``; older ones are removed): returning to a terrain only swaps visibility.
+        Each terrain's contour artists are made once and kept, hidden, while another is shown (at most
+        ``TERRAIN_CACHE_SIZE``; older ones are removed): returning to a terrain only swaps visibility. The 3-D
+        view is sent the terrain's surface (31 × 31 points) once per change of terrain.
         """
-        for artist in (self._surface, self._contour, self._contour_lines):
+        for artist in (self._contour, self._contour_lines):
             if artist is not None:
                 artist.set_visible(False)
         key = (state.terrain, state.amplitude)
@@ -351,13 +354,17 @@ class TerrainExplorer(Explorer):
         if entry is None:
             entry = self._make_terrain(state)
             self._terrains.put(key, entry)
-        self._surface, self._contour, self._contour_lines, self._zmin, self._zmax = entry
-        for artist in (self._surface, self._contour, self._contour_lines):
+        self._contour, self._contour_lines, self._zmin, self._zmax = entry
+        for artist in (self._contour, self._contour_lines):
             artist.set_visible(True)
         if state.terrain != self._zlim_terrain:  # another landscape: its own range from scratch
             self._zlim.reset()
             self._zlim_terrain = state.terrain
-        self.ax3d.set_zlim(*self._zlim.fit(self._zmin, self._zmax))
+        k = _SURFACE_STRIDE
+        # state.Z[i, j] = f(X[0, j], Y[i, 0]) (matplotlib's "xy" grid); the view takes z[i, j] = f(x[i], y[j])
+        self.view3d.set_surface(state.X[0, ::k], state.Y[::k, 0], state.Z[::k, ::k].T, cmin=self._zmin,
+                                cmax=self._zmax)
+        self.view3d.set_zrange(*self._zlim.fit(self._zmin, self._zmax))
         self.minima2d.set_data(state.minima[:, 0], state.minima[:, 1])
         self._draw_colour_bar(self._zmin, self._zmax)
 
@@ -380,17 +387,15 @@ class TerrainExplorer(Explorer):
         colormap_bar_ticks(self.cax, Normalize(zmin, zmax))
 
     def _make_terrain(self, state: TerrainState) -> tuple:
-        """``(surface, filled contours, contour lines, zmin, zmax)`` for one terrain."""
+        """``(filled contours, contour lines, zmin, zmax)`` for one terrain."""
         from ..plotting import CMAP
 
         finite = state.Z[np.isfinite(state.Z)]
         zmin, zmax = float(finite.min()), float(finite.max())
         if zmax - zmin < 1e-9:  # a flat terrain still needs a non-empty z range
             zmax = zmin + 1.0
-        surface = self.ax3d.plot_surface(state.X, state.Y, state.Z, cmap=CMAP, alpha=0.85, linewidth=0,
-                                         antialiased=False, rcount=_SURFACE_COUNT, ccount=_SURFACE_COUNT, zorder=1)
         levels = np.linspace(zmin, zmax, 25)
         contour = self.ax2d.contourf(state.X, state.Y, state.Z, levels=levels, cmap=CMAP, zorder=0)
         lines = self.ax2d.contour(state.X, state.Y, state.Z, levels=levels, colors="k", linewidths=0.3, alpha=0.5,
                                   zorder=1)
-        return surface, contour, lines, zmin, zmax
+        return contour, lines, zmin, zmax

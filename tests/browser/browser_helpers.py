@@ -3,7 +3,10 @@
 Shared by the JupyterLab and the Voilà tests. An explorer's root widget carries the CSS class
 ``course-explorer`` (added in :attr:`course_utils.widgets.base.Explorer.widget`); its sliders are
 ``.widget-slider`` (noUiSlider handles, moved with ArrowRight/ArrowLeft), its figure is the ipympl canvas
-(``.jupyter-matplotlib-canvas-div``) or, under a static backend, the image in its Output widget.
+(``.jupyter-matplotlib-canvas-div``) or, under a static backend, the image in its Output widget. A 3-D view that
+rotates in the browser (plotly, ``.course-surface3d``, see ``course_utils.widgets.surface3d``) is not "the figure":
+render truth compares the matplotlib canvas only (plotly draws what it is sent; ``test_surface3d_browser.py``
+compares that with the kernel's state), and the layout checks include the view's box.
 """
 
 from __future__ import annotations
@@ -278,7 +281,7 @@ LAYOUT_JS = """([el, scrollerSel]) => {
     if (box.width > view.width + 1) problems.push(`wider than the visible area (${Math.round(box.width)} > ${Math.round(view.width)} px)`);
     if (box.height > view.height + 1) problems.push(`taller than the visible area (${Math.round(box.height)} > ${Math.round(view.height)} px)`);
     const inside = (r) => r.left >= box.left - 1 && r.right <= box.right + 1 && r.top >= box.top - 1 && r.bottom <= box.bottom + 1;
-    for (const c of el.querySelectorAll('.widget-label, .widget-readout, button, .widget-toggle-button, select, .widget-html-content, .jupyter-matplotlib-canvas-div')) {
+    for (const c of el.querySelectorAll('.widget-label, .widget-readout, button, .widget-toggle-button, select, .widget-html-content, .jupyter-matplotlib-canvas-div, .course-surface3d')) {
         const style = getComputedStyle(c);
         if (style.display === 'none' || style.visibility === 'hidden' || c.offsetParent === null) continue;
         const name = (c.getAttribute('aria-label') || c.textContent || c.className).trim().slice(0, 40);

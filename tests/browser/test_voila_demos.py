@@ -11,7 +11,7 @@ to ``artifacts/screenshots/demo-*.png``.
 from __future__ import annotations
 
 import pytest
-from browser_helpers import EXPLORER, exercise_explorer, layout_problems
+from browser_helpers import EXPLORER, exercise_explorer, figure_of, layout_problems
 from conftest import ARTIFACTS, REPO
 
 DEMOS = sorted(p.name for p in (REPO / "demos").glob("*.ipynb"))
@@ -65,7 +65,9 @@ def test_dashboard_shows_explorers_that_respond(projector_page, voila_server, na
         # Presentation mode is for projectors: the whole explorer must fit a 1280 px screen's width.
         # (The canvas keeps its full size when a parent clips it, so its box tells what is cut off.)
         right = max(b["x"] + b["width"] for b in (explorer.bounding_box(),
-                                                   explorer.locator("canvas").first.bounding_box()) if b)
+                                                   figure_of(explorer).bounding_box(),
+                                                   *(v.bounding_box() for v in explorer.locator(".course-surface3d").all()))
+                    if b)
         if right > page.viewport_size["width"] + 1:
             problems.append(f"explorer {i + 1} reaches x = {right:.0f} px: wider than a "
                             f"{page.viewport_size['width']} px projector (the figure is clipped)")

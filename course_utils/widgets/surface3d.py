@@ -1,0 +1,400 @@
+r"""A 3-D surface view that rotates in the browser: plotly's WebGL surface in a ``FigureWidget``.
+
+Why not matplotlib: a ``projection="3d"`` axes shown through ipympl re-renders the whole figure in the kernel on
+every mouse move of a rotation and sends a ~280 kB PNG each time — 5.3 frames/s (Terrain Explorer) and 7.6
+(Critical Point Gallery) in JupyterLab in Chromium, against a target of 15. plotly.js draws the surface with WebGL
+in the page: a rotation never reaches the kernel (15.8 frames/s in the same headless Chromium with software WebGL
+at ``plotGlPixelRatio = 1``; far more on a laptop's GPU). The data reach the page once: the surface only when it
+changes, a moving ball only its path (a few kB).
+
+:class:`SurfaceView` wraps a :class:`plotly.graph_objects.FigureWidget` (an anywidget since plotly 6; its
+JavaScript ships in the wheel, so it works offline) with one surface trace, a path and named markers
+(``Scatter3d``), and an API the explorers use: :meth:`~SurfaceView.set_surface`, :meth:`~SurfaceView.set_path`,
+:meth:`~SurfaceView.set_points` (markers and lines added with :meth:`~SurfaceView.add_marker` and
+:meth:`~SurfaceView.add_line`), :meth:`~SurfaceView.set_title`, :meth:`~SurfaceView.set_zrange`. Every change is
+one message (``batch_update``; :meth:`~SurfaceView.batch` makes several changes one message, so the page redraws
+once per key press), and a value equal to the one shown is not sent again.
+
+:attr:`~SurfaceView.widget` is the box an explorer puts in its layout (``Explorer.extra_views``); its CSS class
+``course-surface3d`` lets :mod:`course_utils.widgets.keyboard` give it an accessible name (``role="group"``,
+``aria-label`` = ``label``); the only thing in it that takes the keyboard focus is plotly's named "reset camera"
+button, and Tab moves on past it (no focus trap). The information is not in colour alone: the explorers' message
+lines say where the ball is, and paths differ by line style. Without a
+widget front end (nbval, scripts) the view simply holds its data: :attr:`~SurfaceView.figure` is an ordinary
+plotly figure that tests read.
+
+Examples
+--------
+>>> import numpy as np
+>>> from course_utils.widgets.surface3d import SurfaceView
+>>> view = SurfaceView(xlabel="x", ylabel="y", zlabel="height f")
+>>> t = np.linspace(-1, 1, 5)
+>>> view.set_surface(t, t, np.add.outer(t**2, t**2))
+>>> view.set_path(np.array([[0.5, 0.5, 0.5], [0.0, 0.0, 0.0]]))
+>>> view.figure.data[1].x
+(0.5, 0.0)
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from ..validation import check_array, check_bool, check_scalar, check_str
+
+__all__: list[str] = []  # explorers build their own views; students never do
+
+#: Pixels of the view in a notebook, (width, height): beside a 4.4 in contour map it fits JupyterLab's 934 px
+#: output column at 1366×768 with the file browser open.
+SIZE = (440, 380)
+#: Presentation mode scales the view like a matplotlib figure (plotting's presentation figure scale).
+PRESENTATION_SIZE = (560, 500)
+#: The camera of the matplotlib panels this view replaced: ``view_init(elev=38, azim=-60)``.
+ELEVATION, AZIMUTH = 38.0, -60.0
+_CAMERA_DISTANCE = 2.6  # the whole box and its tick labels inside the view
+_BASE_FONT = 12
+#: plotly.js draws WebGL at the device pixel ratio times this; plotly's default of 2 renders 4× the pixels — with
+#: software WebGL (SwiftShader, headless Chromium) 11–13 frames/s against 15.8 at 1 (measured, 440×360 px).
+CONFIG = {
+    "plotGlPixelRatio": 1,
+    "displaylogo": False,
+    # one button: back to the starting view (a student who rotated too far)
+    "modeBarButtons": [["resetCameraDefault3d"]],
+    "displayModeBar": "hover",
+    "scrollZoom": False,
+    "responsive": False,
+}
+
+
+def camera_eye(elevation: float = ELEVATION, azimuth: float = AZIMUTH, distance: float = _CAMERA_DISTANCE) -> dict:
+    r"""plotly's ``scene.camera.eye`` for matplotlib's ``view_init(elev, azim)`` at ``distance``.
+
+    Parameters
+    ----------
+    elevation, azimuth : float
+        Degrees, as matplotlib's ``elev`` and ``azim``.
+    distance : float
+        Distance of the eye from the box's centre, in plotly's normalised units (the box is ~2 wide).
+
+    Returns
+    -------
+    dict
+        ``{"x": ..., "y": ..., "z": ...}``: :math:`d(\cos e\cos a, \cos e\sin a, \sin e)`.
+    """
+    e, a = np.deg2rad(elevation), np.deg2rad(azimuth)
+    return {"x": float(distance * np.cos(e) * np.cos(a)), "y": float(distance * np.cos(e) * np.sin(a)),
+            "z": float(distance * np.sin(e))}
+
+
+def plotly_colorscale(cmap: str, n: int = 11) -> list:
+    """A matplotlib colour map as a plotly colour scale, ``[[0, "rgb(...)"], ..., [1, "rgb(...)"]]``.
+
+    Parameters
+    ----------
+    cmap : str
+        A matplotlib colour-map name (the course's :data:`course_utils.plotting.CMAP`).
+    n : int
+        Number of stops (plotly interpolates linearly between them).
+
+    Returns
+    -------
+    list of [float, str]
+    """
+    import matplotlib
+
+    colours = matplotlib.colormaps[cmap](np.linspace(0.0, 1.0, n))
+    return [[float(t), "rgb({:.0f},{:.0f},{:.0f})".format(*(255 * c[:3]))]
+            for t, c in zip(np.linspace(0.0, 1.0, n), colours)]
+
+
+def _vector(values) -> np.ndarray:
+    return np.asarray(values, dtype=float).ravel()
+
+
+class SurfaceView:
+    """One surface, one path and a few markers in a 3-D scene that rotates in the browser.
+
+    Parameters
+    ----------
+    xlabel, ylabel, zlabel : str
+        Axis titles.
+    colorbar_title : str
+        The colour bar's title (what the colours mean).
+    cmap : str
+        matplotlib colour-map name for the surface (default: the course's ``plotting.CMAP``).
+    presentation : bool
+        Larger view and fonts, for projector demos.
+    label : str
+        The view's accessible name (read by screen readers; ``role="group"``).
+    path_colour : str
+        Colour of the path line and its markers.
+
+    Attributes
+    ----------
+    figure : plotly.graph_objects.Figure or FigureWidget
+        The plotly figure; ``figure.data`` are ``[surface, path, marker 1, marker 2, ...]``. A plain ``Figure`` until
+        the view is first displayed, then the ``FigureWidget`` the page shows.
+    widget : ipywidgets.Box
+        The figure in a box with the CSS class ``course-surface3d`` (what an explorer lays out).
+    """
+
+    def __init__(self, *, xlabel: str = "x", ylabel: str = "y", zlabel: str = "z", colorbar_title: str = "",
+                 cmap: str | None = None, presentation: bool = False, label: str = "3-D surface",
+                 path_colour: str = "#D55E00"):
+        import ipywidgets as W
+        import plotly.graph_objects as go
+
+        from ..plotting import CMAP, PRESENTATION_FONT_SCALE
+
+        self.presentation = check_bool(presentation, "presentation")
+        self.label = check_str(label, "label")
+        scale = PRESENTATION_FONT_SCALE if self.presentation else 1.0
+        self.font_size = round(_BASE_FONT * scale, 1)
+        width, height = PRESENTATION_SIZE if self.presentation else SIZE
+        axis = {"showspikes": False, "nticks": 5, "title": {"font": {"size": self.font_size}},
+                "tickfont": {"size": round(self.font_size * 0.85, 1)}}
+        surface = go.Surface(
+            x=[], y=[], z=[], colorscale=plotly_colorscale(cmap or CMAP), showscale=True, hoverinfo="skip",
+            contours={"x": {"highlight": False}, "y": {"highlight": False}, "z": {"highlight": False}},
+            colorbar={"title": {"text": colorbar_title, "side": "right", "font": {"size": self.font_size}},
+                      "thickness": 14, "len": 0.75, "tickfont": {"size": round(self.font_size * 0.85, 1)}},
+            name="surface")
+        path = go.Scatter3d(x=[], y=[], z=[], mode="lines+markers", hoverinfo="skip", name="path",
+                            line={"color": path_colour, "width": 5}, marker={"size": 2.5, "color": path_colour})
+        # A plain figure until the view is first displayed (before_display): building a FigureWidget sends plotly's
+        # 4.9 MB ES module to the page, which explorers driven only from code (chapter 0 builds three) never need.
+        self.figure = go.Figure(
+            data=[surface, path],
+            layout={
+                "width": width, "height": height, "autosize": False, "hovermode": False, "showlegend": False,
+                "margin": {"l": 8, "r": 0, "t": int(46 * scale), "b": 4},
+                "title": {"text": "", "x": 0.5, "xanchor": "center", "y": 0.98, "yanchor": "top",
+                          "font": {"size": self.font_size}},
+                "font": {"size": self.font_size},
+                "scene": {"xaxis": {**axis, "title": {**axis["title"], "text": xlabel}},
+                          "yaxis": {**axis, "title": {**axis["title"], "text": ylabel}},
+                          "zaxis": {**axis, "title": {**axis["title"], "text": zlabel}},
+                          "aspectmode": "cube", "camera": {"eye": camera_eye()}, "dragmode": "turntable"},
+                "uirevision": "keep",  # a data update keeps the student's rotation
+            })
+        self._markers: dict[str, int] = {}
+        self._shown: dict = {}  # what was last sent, by key: an equal value is not sent again
+        import html
+
+        # the accessible name, read by course_utils.widgets.keyboard (which sets role="group" and aria-label)
+        name = W.HTML(f'<span class="course-surface3d-label">{html.escape(self.label)}</span>',
+                      layout={"display": "none"})
+        self._name = name
+        self.widget = W.Box([name], layout={"width": f"{width}px", "height": f"{height}px",
+                                                   "flex": "0 0 auto", "overflow": "hidden"})
+        self.widget.add_class("course-surface3d")
+        self.widget.before_display = self.before_display  # called by Explorer when it is displayed
+
+    def before_display(self) -> None:
+        """Make the page view: the first time, the plotly ``FigureWidget`` (from the data shown now); later, bring
+        the state a new page view starts from up to date.
+
+        plotly's ``FigureWidget`` refreshes that state (``_widget_data``, ``_widget_layout``) only when it is itself
+        displayed; inside a box it is not, so a page that connects after updates were sent (Voilà runs the whole
+        notebook first) would start from older data (measured: an empty surface in Voilà).
+        :class:`~course_utils.widgets.base.Explorer` calls this each time it is displayed.
+        """
+        import plotly.graph_objects as go
+
+        if not isinstance(self.figure, go.FigureWidget):
+            widget = go.FigureWidget(self.figure)
+            widget._config = dict(CONFIG)
+            self.figure = widget
+            self.widget.children = (widget, self._name)
+            return
+        from copy import deepcopy
+
+        self.figure._widget_layout = deepcopy(self.figure._layout_obj._props)
+        self.figure._widget_data = deepcopy(self.figure._data)
+
+    # --- updates: each one message, nothing sent when nothing changed ----------------------------
+    def batch(self):
+        """A context manager: every change inside it reaches the page as one message (one redraw there)::
+
+            with view.batch():
+                view.set_path(points)
+                view.set_title("...")
+        """
+        return self.figure.batch_update()
+
+    def _changed(self, key: str, value) -> bool:
+        old = self._shown.get(key)
+        same = old is not None and type(old) is type(value) and (
+            all(np.array_equal(a, b, equal_nan=True) for a, b in zip(old, value)) and len(old) == len(value)
+            if isinstance(value, tuple) else old == value)
+        if not same:
+            self._shown[key] = value
+        return not same
+
+    def set_surface(self, x, y, z, *, cmin: float | None = None, cmax: float | None = None) -> None:
+        """Show the surface ``z[i, j]`` over ``(x[i], y[j])`` (one message; nothing if it is the one shown).
+
+        Parameters
+        ----------
+        x : array_like, shape (n,)
+            Grid coordinates along the first axis of ``z`` (the scene's x axis).
+        y : array_like, shape (m,)
+            Grid coordinates along the second axis of ``z``.
+        z : array_like, shape (n, m)
+            Heights, ``z[i, j] = f(x[i], y[j])``; non-finite values are gaps.
+        cmin, cmax : float, optional
+            The colour scale's range; the finite range of ``z`` when None.
+        """
+        x, y = _vector(x), _vector(y)
+        z = check_array(z, "z", ndim=2, finite=False)
+        if z.shape != (len(x), len(y)):
+            raise ValueError(f"`z` must have shape (len(x), len(y)) = ({len(x)}, {len(y)}), got {z.shape}")
+        finite = z[np.isfinite(z)]
+        lo = float(finite.min()) if cmin is None and finite.size else cmin
+        hi = float(finite.max()) if cmax is None and finite.size else cmax
+        if not self._changed("surface", (x, y, z, np.array([np.nan if lo is None else lo, np.nan if hi is None else hi]))):
+            return
+        # plotly's surface: z[row][column] over y[row], x[column]; our z is indexed [x, y], hence the transpose
+        with self.figure.batch_update():
+            trace = self.figure.data[0]
+            trace.x, trace.y, trace.z = x, y, np.where(np.isfinite(z), z, np.nan).T
+            trace.cmin, trace.cmax = lo, hi
+
+    def set_zrange(self, low: float, high: float) -> None:
+        """Fix the height axis to ``[low, high]`` (nothing sent if unchanged).
+
+        Parameters
+        ----------
+        low, high : float
+            The range, ``low < high``.
+        """
+        low, high = check_scalar(low, "low"), check_scalar(high, "high")
+        if not low < high:
+            raise ValueError(f"`low` must be smaller than `high`, got low={low} and high={high}")
+        if self._changed("zrange", (low, high)):
+            self.figure.layout.scene.zaxis.range = [low, high]
+
+    def set_xyrange(self, xrange, yrange) -> None:
+        """Fix the x and y axes to ``xrange`` and ``yrange``, each ``(low, high)``.
+
+        Parameters
+        ----------
+        xrange, yrange : (float, float)
+            The ranges shown.
+        """
+        xrange = [float(v) for v in check_array(xrange, "xrange", shape=(2,))]
+        yrange = [float(v) for v in check_array(yrange, "yrange", shape=(2,))]
+        if self._changed("xyrange", (tuple(xrange), tuple(yrange))):
+            with self.figure.batch_update():
+                self.figure.layout.scene.xaxis.range = xrange
+                self.figure.layout.scene.yaxis.range = yrange
+
+    def set_path(self, points) -> None:
+        """Show the path through ``points`` (one message; nothing if unchanged).
+
+        Parameters
+        ----------
+        points : array_like, shape (k, 3)
+            The path's points ``(x, y, z)``; ``k = 0`` hides it. Non-finite points are gaps.
+        """
+        points = np.asarray(points, dtype=float).reshape(-1, 3)
+        if not self._changed("path", (points,)):
+            return
+        with self.figure.batch_update():
+            trace = self.figure.data[1]
+            trace.x, trace.y, trace.z = points[:, 0], points[:, 1], points[:, 2]
+
+    def add_marker(self, name: str, *, symbol: str = "circle", size: float = 7, colour: str = "white",
+                   edge: str = "black") -> None:
+        """Add an (empty) marker trace called ``name``; :meth:`set_points` places it.
+
+        Parameters
+        ----------
+        name : str
+            The marker's name (unique in this view).
+        symbol : str
+            plotly 3-D marker symbol: ``"circle"``, ``"square"``, ``"diamond"``, ``"cross"``, ``"x"`` ...
+        size : float
+            Marker size in pixels (scaled in presentation mode).
+        colour, edge : str
+            Fill and outline colours.
+        """
+        import plotly.graph_objects as go
+
+        name = check_str(name, "name")
+        if name in self._markers:
+            raise ValueError(f"`name` must be a new marker name, got {name!r} (already added)")
+        scale = 1.3 if self.presentation else 1.0
+        self.figure.add_trace(go.Scatter3d(
+            x=[], y=[], z=[], mode="markers", hoverinfo="skip", name=name,
+            marker={"symbol": symbol, "size": size * scale, "color": colour, "line": {"color": edge, "width": 2}}))
+        self._markers[name] = len(self.figure.data) - 1
+
+    def add_line(self, name: str, *, colour: str, dash: str = "solid", width: float = 5) -> None:
+        """Add an (empty) line trace called ``name``; :meth:`set_points` draws it.
+
+        Parameters
+        ----------
+        name : str
+            The line's name (unique in this view).
+        colour : str
+            Its colour.
+        dash : str
+            ``"solid"``, ``"dash"``, ``"dot"`` ... (so lines differ by more than colour).
+        width : float
+            Line width in pixels.
+        """
+        import plotly.graph_objects as go
+
+        name = check_str(name, "name")
+        if name in self._markers:
+            raise ValueError(f"`name` must be a new trace name, got {name!r} (already added)")
+        self.figure.add_trace(go.Scatter3d(x=[], y=[], z=[], mode="lines", hoverinfo="skip", name=name,
+                                           line={"color": colour, "width": width, "dash": dash}))
+        self._markers[name] = len(self.figure.data) - 1
+
+    def set_points(self, name: str, points, *, symbol: str | None = None) -> None:
+        """Place marker (or line) ``name`` at ``points`` (shape (k, 3); ``k = 0`` hides it), optionally a new symbol.
+
+        Parameters
+        ----------
+        name : str
+            A name given to :meth:`add_marker` or :meth:`add_line`.
+        points : array_like, shape (k, 3)
+            Where to draw it.
+        symbol : str, optional
+            A new marker symbol (e.g. ``"x"`` for a ball that diverged).
+        """
+        if name not in self._markers:
+            raise ValueError(f"`name` must be one of the traces {sorted(self._markers)}, got {name!r}")
+        points = np.asarray(points, dtype=float).reshape(-1, 3)
+        changed_points = self._changed(f"marker:{name}", (points,))
+        changed_symbol = symbol is not None and self._changed(f"symbol:{name}", symbol)
+        if not (changed_points or changed_symbol):
+            return
+        with self.figure.batch_update():
+            trace = self.figure.data[self._markers[name]]
+            if changed_points:
+                trace.x, trace.y, trace.z = points[:, 0], points[:, 1], points[:, 2]
+            if changed_symbol:
+                trace.marker.symbol = symbol
+
+    def set_title(self, text: str) -> None:
+        """Set the title above the scene (``<br>`` breaks a line; nothing sent if unchanged).
+
+        Parameters
+        ----------
+        text : str
+            The title.
+        """
+        text = check_str(text, "text")
+        if self._changed("title", text):
+            self.figure.layout.title.text = text
+
+    def close(self) -> None:
+        """Close the plotly widget (if it was made) and its box."""
+        import plotly.graph_objects as go
+
+        if isinstance(self.figure, go.FigureWidget):
+            self.figure.close()
+        self._name.close()
+        self.widget.close()
