@@ -153,7 +153,9 @@ class SurfaceView:
         axis = {"showspikes": False, "nticks": 5, "title": {"font": {"size": self.font_size}},
                 "tickfont": {"size": round(self.font_size * 0.85, 1)}}
         surface = go.Surface(
-            x=[], y=[], z=[], colorscale=plotly_colorscale(cmap or CMAP), showscale=True, hoverinfo="skip",
+            # slightly see-through, as the matplotlib surface was (alpha 0.85): WebGL draws by depth, and on the
+            # wobbly terrain the ripples in front would otherwise hide the ball's path in the valleys behind them
+            x=[], y=[], z=[], colorscale=plotly_colorscale(cmap or CMAP), showscale=True, hoverinfo="skip", opacity=0.85,
             contours={"x": {"highlight": False}, "y": {"highlight": False}, "z": {"highlight": False}},
             colorbar={"title": {"text": colorbar_title, "side": "right", "font": {"size": self.font_size}},
                       "thickness": 14, "len": 0.75, "tickfont": {"size": round(self.font_size * 0.85, 1)}},
@@ -167,7 +169,7 @@ class SurfaceView:
             layout={
                 "width": width, "height": height, "autosize": False, "hovermode": False, "showlegend": False,
                 "margin": {"l": 8, "r": 0, "t": int(46 * scale), "b": 4},
-                "title": {"text": "", "x": 0.5, "xanchor": "center", "y": 0.98, "yanchor": "top",
+                "title": {"text": "", "x": 0.5, "xanchor": "center", "y": 0.965, "yanchor": "top",
                           "font": {"size": self.font_size}},
                 "font": {"size": self.font_size},
                 "scene": {"xaxis": {**axis, "title": {**axis["title"], "text": xlabel}},
