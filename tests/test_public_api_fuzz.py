@@ -245,6 +245,7 @@ OVERRIDES = {
         "directions": np.array([[1.0, 0.0, 0.0], [0.0, 0.6, 0.8], [-0.6, 0.0, 0.8], [0.0, -1.0, 0.0]]),
         "axes": np.eye(3)},
     "course_utils.widgets.base.float_slider": {"min": 0.0, "max": 1.0, "step": 0.1, "value": 0.5},
+    "course_utils.widgets.limits.nice_limits": {"lo": 0.0, "hi": 1.0},
     "course_utils.widgets.base.log_slider": {"min": 1e-3, "max": 1.0, "value": 0.1},
     "course_utils.widgets.base.int_slider": {"min": 0, "max": 10, "step": 1, "value": 5},
     "course_utils.widgets.base.choice": {"options": ["gd", "adam"], "value": "gd"},

@@ -114,6 +114,17 @@ _PRESENTATION_CSS = """<style>
   max-width: none;
 }
 </style>"""
+#: Presentation mode fits a 1280×720 projector: controls, figure and message visible together without scrolling
+#: (a presenter cannot scroll mid-sentence). The figure keeps its width and gets shorter (fonts stay large: a figure
+#: scaled down as a whole crammed its legends and titles) until the whole explorer fits :data:`_PRESENTATION_VIEW`:
+#: Voilà's page width holds the controls' rows (estimated from their widths, as the flex box wraps them), each
+#: :data:`_PRESENTATION_ROW_PX` tall (a toggle row twice: its label sits above its buttons); the title and a message
+#: of up to three lines take :data:`_PRESENTATION_FIXED_PX`. Measured in Chromium at 1280×720 (tests/browser/
+#: test_voila_demos.py): explorers were 649–899 px tall before.
+_PRESENTATION_VIEW = (1280, 720)
+_PRESENTATION_ROW_PX = 42
+_PRESENTATION_FIXED_PX = 178
+_PRESENTATION_ROW_WIDTH_PX = 1230
 # 305 px: three controls to a row in JupyterLab's 934 px output column at 1366×768 with the file browser open
 # (at 340 px only two fitted, and the Optimizer Race, Jensen and Landscape explorers grew taller than the window)
 _CONTROL_LAYOUT = {"width": "305px"}
@@ -419,6 +430,8 @@ class Explorer:
         self._build_figure()
         if self.fig is None:
             raise RuntimeError(f"{type(self).__name__}._build_figure must set self.fig")
+        if self.presentation:
+            self._fit_presentation_figure()
         self._layout_engine = None  # the engine that laid the figure out, kept to lay it out again
         self._blitter = Blitter(self.fig, relayout=self._relayout if self.freeze_layout else None) if self.blit else None
         if self.blit:
@@ -631,11 +644,59 @@ class Explorer:
                         self._show_message(self.describe(state))
                     except Exception as exc:
                         self._show_error("could not draw this setting", exc)
+                self._return_to_first_layout()
                 self._keep_labels_in_room()
                 self._refresh_canvas()
                 request_full_frame(self.fig)  # repairs what the browser shows once the controls are still
         self.caught_warnings = [f"{w.category.__name__}: {w.message}" for w in caught]
         self.last_update_ms = 1000 * (time.perf_counter() - start)
+
+    def _presentation_control_rows(self) -> list[float]:
+        """Heights (CSS px) of the rows the controls wrap into in presentation mode (estimated from their widths;
+        an item without a width in px from its text at 18 px: ~10.5 px a character; checked in Chromium by
+        tests/browser/test_voila_demos.py)."""
+        items = list(self.controls.values())
+        widths, heights = [], []
+        for item in items:
+            width = str(item.layout.width or "")
+            texts = [str(getattr(item, "description", "") or "")]
+            if isinstance(item, W.ToggleButtons):
+                labels = [str(o[0] if isinstance(o, tuple) else o) for o in item.options]
+                # its label sits above its buttons (each ~9.5 px a character plus 30 px of padding)
+                buttons = sum(9.5 * len(t) + 30 for t in labels)
+                widths.append(max(buttons, 10.5 * len(texts[0]) + 12))
+            elif width.endswith("px"):
+                widths.append(float(width[:-2]) * _PRESENTATION_CONTROL_SCALE + 4)
+            else:
+                widths.append(10.5 * len(texts[0]) + 60)
+            heights.append(2 * _PRESENTATION_ROW_PX if isinstance(item, W.ToggleButtons) else _PRESENTATION_ROW_PX)
+        if self.reset:
+            widths.append(110 * _PRESENTATION_CONTROL_SCALE + 4)
+            heights.append(_PRESENTATION_ROW_PX)
+        rows: list[float] = []
+        used = _PRESENTATION_ROW_WIDTH_PX + 1
+        for width, height in zip(widths, heights):
+            width = min(width, _PRESENTATION_ROW_WIDTH_PX)
+            if used + width > _PRESENTATION_ROW_WIDTH_PX:  # flex-wrap starts a new row
+                rows.append(height)
+                used = 0.0
+            used += width
+            rows[-1] = max(rows[-1], height)
+        return rows
+
+    def _fit_presentation_figure(self) -> None:
+        """Make the figure shorter (its width and fonts kept) so title, controls, figure and message fit the
+        projector's :data:`_PRESENTATION_VIEW` (see there); a figure that fits is left alone, and so is a figure
+        placed by hand (no layout engine: its margins are shares of its size, and a shorter figure cut its labels)."""
+        if self.fig.get_layout_engine() is None:
+            return
+        width_in, height_in = self.fig.get_size_inches()
+        dpi = self.fig.dpi
+        room = _PRESENTATION_VIEW[1] - _PRESENTATION_FIXED_PX - sum(self._presentation_control_rows())
+        width = min(width_in, (_PRESENTATION_VIEW[0] - 90) / dpi)
+        height = min(height_in, max(room, 200) / dpi)
+        if (width, height) != (width_in, height_in):
+            self.fig.set_size_inches(width, height)
 
     def _freeze_layout(self) -> None:
         from matplotlib.layout_engine import PlaceHolderLayoutEngine
@@ -652,6 +713,76 @@ class Explorer:
         if self._blitter is not None:
             self._blitter.note_layout()
         self._rooms = self._measure_rooms()
+        if getattr(self, "_first_layout", None) is None:
+            # kept to come back to (see _return_to_first_layout): where each axes sits, and each axis's room
+            self._first_layout = {
+                "positions": [(ax, ax.get_position(original=True).frozen(), ax.get_position().frozen())
+                              for ax in self.fig.axes],
+                "rooms": list(self._rooms),
+                "margins": self._margins(self._rooms),
+                "blitter": None if self._blitter is None else dict(self._blitter._rooms),
+            }
+            self._relaid = False
+        else:
+            self._relaid = True
+
+    @staticmethod
+    def _margins(rooms) -> list:
+        """``[(axis, (before, after)), ...]``: how far each room reaches past its axes box across the axis, in
+        pixels (left and right of a y axis, below and above an x axis)."""
+        out = []
+        for axis, (x0, y0, x1, y1) in rooms:
+            box = axis.axes.bbox
+            out.append((axis, (box.x0 - x0, x1 - box.x1) if axis.axis_name == "y" else (box.y0 - y0, y1 - box.y1)))
+        return out
+
+    def _return_to_first_layout(self) -> None:
+        """Go back to the first layout once the tick labels fit its rooms again.
+
+        A figure laid out again for wider tick labels ("−12.5" where "0.5" was) kept that layout for good, so a
+        setting showed its axes at different places depending on the settings visited before (issue 23: axes
+        must not depend on the path taken to a value). Now the first layout is the figure's layout whenever the
+        labels fit it, and a new layout is always computed from it (:meth:`_relayout`).
+        """
+        first = getattr(self, "_first_layout", None)
+        if first is None or not getattr(self, "_relaid", False):
+            return
+        get_renderer = getattr(self.fig.canvas, "get_renderer", None)
+        if get_renderer is None:
+            return
+        renderer = get_renderer()
+        fits, needs = True, []
+        for axis, (before, after) in first["margins"]:
+            if not axis.axes.get_visible():
+                continue
+            tight = axis.get_tightbbox(renderer)
+            if tight is None:
+                continue
+            box = axis.axes.bbox
+            need = (box.x0 - tight.x0, tight.x1 - box.x1) if axis.axis_name == "y" else \
+                (box.y0 - tight.y0, tight.y1 - box.y1)
+            needs.append((round(need[0]), round(need[1])))
+            fits = fits and need[0] <= before and need[1] <= after
+        if not fits:
+            # still too wide for the first layout: the layout these labels get from the first one (not the one
+            # that labels seen earlier got), computed again only when the labels' extents change
+            if tuple(needs) != getattr(self, "_relaid_for", None):
+                self._relayout()
+                self._relaid_for = tuple(needs)
+            return
+        self._relaid_for = None
+        self._restore_first_positions()
+        self._rooms = list(first["rooms"])
+        if self._blitter is not None and first["blitter"] is not None:
+            self._blitter._rooms = dict(first["blitter"])
+        self._relaid = False
+
+    def _restore_first_positions(self) -> None:
+        for ax, original, active in self._first_layout["positions"]:
+            in_layout = ax.get_in_layout()
+            ax.set_position(original, which="original")
+            ax.set_position(active, which="active")
+            ax.set_in_layout(in_layout)  # (set_position takes an axes out of the layout engine's hands)
 
     def _measure_rooms(self) -> list:
         """``[(axis, (x0, y0, x1, y1)), ...]``: the room (in pixels, two of slack) the layout gave each axis of
@@ -700,6 +831,8 @@ class Explorer:
     def _relayout(self) -> None:
         """Lay the figure out again with the current tick labels (they outgrew their room), and keep it."""
         if self._layout_engine is not None:
+            if getattr(self, "_first_layout", None) is not None:
+                self._restore_first_positions()  # a new layout starts from the first one, never from the last
             self.fig.set_layout_engine(self._layout_engine)
             self._freeze_layout()
 

@@ -27,7 +27,7 @@ from .. import convexity
 from ..plotting import OKABE_ITO, fmt, label_axes
 from ..validation import check_callable
 from .base import Explorer, choice, float_slider
-from .limits import StableRange
+from .limits import nice_limits
 
 __all__ = ["ChordExplorer", "ChordState", "CHORD_FUNCTIONS"]
 
@@ -180,15 +180,13 @@ class ChordExplorer(Explorer):
         (self.gap_marker,) = gx.plot([], [], linestyle="none", marker="o", markersize=8, color=_OK,
                                      markeredgecolor="k", label="current t")
         gx.set_xlim(0, 1)
-        # Limits change only when the data leave the view or shrink to a small part of it (not on every tick):
-        # the axes furniture then stays a cached background and most updates are a cheap blit.
-        self._ylim = StableRange(headroom=0.1, top_room=0.15)  # room for the verdict box
-        self._gap_ylim = StableRange(headroom=0.1)
+        # Limits snapped to a coarse grid (course_utils.widgets.limits.nice_limits): they change only when the data
+        # cross a grid cell, so most updates are a cheap blit, and they are a function of the state — the same
+        # axes however the student reached a setting (hysteresis here showed two pictures for one setting).
         # These two y axes are redrawn whenever their limits change, at ~1 ms a tick label: five or six
         # ticks read as well as ten.
         for axis in (ax.yaxis, gx.yaxis):
             axis.set_major_locator(MaxNLocator(nbins=5))
-        self._shown_function = None
         self.fig.legend(handles=[self.graph_line, self.chord_line, self.ends, self.on_chord, self.on_graph,
                                  self.gap_curve], loc="outside lower center", ncols=6, fontsize=self.font(8), frameon=False)
         label_axes(gx, title="gap along the segment (> 0 = violation)", xlabel="t  (z = t·x + (1 − t)·y)",
@@ -220,16 +218,12 @@ class ChordExplorer(Explorer):
                               if np.isfinite(p.gap) else "outside the domain")
         self.verdict.set_color(colour if np.isfinite(p.gap) else "k")
         # y-limits from the graph near the segment and the chord (ignoring infinities), so the chord is legible
-        if state.function != self._shown_function:  # a new function: new limits from scratch
-            self._ylim.reset()
-            self._gap_ylim.reset()
-            self._shown_function = state.function
         margin = 0.2 * abs(p.x[0] - p.y[0]) + 0.2
         lo_x, hi_x = min(p.x[0], p.y[0]) - margin, max(p.x[0], p.y[0]) + margin
         near = ok_graph & (state.grid >= lo_x) & (state.grid <= hi_x)
         vals = np.concatenate([state.graph[near], [v for v in (fx, fy, p.f_z) if np.isfinite(v)]])
         lo, hi = (float(np.min(vals)), float(np.max(vals))) if vals.size else (-1.0, 1.0)
-        self.ax.set_ylim(*self._ylim.fit(max(lo, -50.0), min(hi, 50.0)))
+        self.ax.set_ylim(*nice_limits(max(lo, -50.0), min(hi, 50.0), headroom=0.1, top_room=0.15))  # room: verdict box
         prof = state.profile
         self.gap_curve.set_data(prof.ts, prof.gaps)
         if self.gap_fill is not None:
@@ -250,4 +244,4 @@ class ChordExplorer(Explorer):
         floor = 0.01 * (f_hi - f_lo)
         if ghi - glo < floor:
             glo, ghi = min(glo, -floor / 2), max(ghi, floor / 2)
-        self.ax_gap.set_ylim(*self._gap_ylim.fit(max(glo, -100.0), min(ghi, 100.0)))
+        self.ax_gap.set_ylim(*nice_limits(max(glo, -100.0), min(ghi, 100.0), headroom=0.1))

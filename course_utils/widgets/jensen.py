@@ -21,7 +21,7 @@ import numpy as np
 from .. import convexity, jensen
 from ..plotting import OKABE_ITO, fmt, label_axes
 from .base import Explorer, choice, float_slider
-from .limits import StableRange
+from .limits import nice_limits
 
 __all__ = ["JensenExplorer", "JensenState", "JENSEN_FUNCTIONS"]
 
@@ -203,11 +203,9 @@ class JensenExplorer(Explorer):
         self.ax_pdf.set_yticks([])
         self.ax_pdf.set_ylabel("distribution of X (not to scale)", color=OKABE_ITO[2])
         ax.set_xlim(*WINDOW)
-        # Limits change only when the data leave the view or shrink to a small part of it (not on every tick):
-        # the axes furniture then stays a cached background and most updates are a cheap blit.
-        self._ylim = StableRange(headroom=0.1, top_room=0.35)  # room for the readout box
-        self._pdf_top = StableRange(headroom=0.0, fill=0.5)
-        self._shown = None
+        # Limits snapped to a coarse grid (course_utils.widgets.limits.nice_limits): they change only when the data
+        # cross a grid cell, so most updates are a cheap blit, and they are a function of the state — the same
+        # axes however the student reached a setting (hysteresis here showed two pictures for one setting).
         label_axes(ax, title="Jensen's inequality", xlabel="x", ylabel="f(x)")
         handles = [self.graph_line, self.chord_line, self.mean_line, self.f_of_mean, self.mean_of_f, self.gap_bar,
                    self.pdf_line]
@@ -251,11 +249,7 @@ class JensenExplorer(Explorer):
         near = np.isfinite(state.graph) & (state.grid >= x_lo) & (state.grid <= x_hi)
         vals = np.concatenate([state.graph[near], [v for v in (r.f_of_mean, r.mean_of_f) if np.isfinite(v)]])
         lo, hi = (float(vals.min()), float(vals.max())) if vals.size else (-1.0, 1.0)
-        if (state.function, state.kind) != self._shown:  # a new function or distribution: new limits
-            self._ylim.reset()
-            self._pdf_top.reset()
-            self._shown = (state.function, state.kind)
-        self.ax.set_ylim(*self._ylim.fit(max(lo, -30.0), min(hi, 30.0)))
+        self.ax.set_ylim(*nice_limits(max(lo, -30.0), min(hi, 30.0), headroom=0.1, top_room=0.35))  # readout box
         self.pdf_line.set_data(state.pdf_x, state.pdf_y)
         if self.pdf_fill is not None:
             self.pdf_fill.remove()
@@ -265,4 +259,4 @@ class JensenExplorer(Explorer):
                                                      hatch="..", linewidth=0)
         top = np.nanmax(state.pdf_y) if np.isfinite(state.pdf_y).any() else 1.0
         # the distribution sits in the bottom third (between a third and a sixth of the height)
-        self.ax_pdf.set_ylim(0, 3.2 * self._pdf_top.fit(0.0, max(top, 1e-12))[1])
+        self.ax_pdf.set_ylim(0, 3.2 * nice_limits(0.0, max(top, 1e-12), headroom=0.0)[1])

@@ -200,7 +200,7 @@ class LandmarkExplorer(Explorer):
 
     def _build_eos(self):
         group, left, right = self._groups["edge of stability"], self.ax_left, self.ax_right
-        self._eos_lines, self._eos_thresholds, self._eos_losses = [], [], []
+        self._eos_lines, self._eos_thresholds, self._eos_losses, self._eos_widths = [], [], [], []
         from ..plotting import series_styles
 
         for j, (trace, style) in enumerate(zip(self.eos.traces, series_styles(len(self.eos.traces)))):
@@ -212,6 +212,7 @@ class LandmarkExplorer(Explorer):
             (loss,) = right.semilogy(np.arange(trace.trajectory.losses.size), trace.trajectory.losses, color=colour,
                                      linestyle=style, linewidth=1.2, label=f"η = {fmt(trace.lr, '.3g')}")
             self._eos_lines.append(line)
+            self._eos_widths.append(line.get_linewidth())
             self._eos_thresholds.append(threshold)
             self._eos_losses.append(loss)
             group += [line, threshold, loss]
@@ -307,6 +308,11 @@ class LandmarkExplorer(Explorer):
             right.set_ylim(0.8 * low, 1.25 * high)
             label_axes(left, "λ_max during full-batch GD (dotted: 2/η)", "step", "λ_max")
             label_axes(right, "training loss of the bold run", "step", "training loss (squared, log scale)")
+            # the legend copies its lines' styles when it is made: made from the plain styles (as on the first
+            # set-up), not from the highlight of the last run shown, it looks the same however it was reached
+            for line, width in zip(self._eos_lines, self._eos_widths):
+                line.set_linewidth(width)
+                line.set_alpha(None)
             self._legend(left, self._eos_lines, loc="lower right")
             self._legend(right, [])
         elif experiment == "spawn step":

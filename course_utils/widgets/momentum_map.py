@@ -152,12 +152,20 @@ class MomentumMapExplorer(Explorer):
         import matplotlib.ticker  # noqa: F401  (mpl.ticker below)
         from matplotlib import patheffects
 
-        self.fig, axes = self.new_figure(2, 2, figsize=(8.5, 4.75), gridspec_kw={"width_ratios": (1.25, 1.0)})
-        gs = axes[0, 0].get_gridspec()
-        for a in axes[:, 0]:
-            a.remove()
-        self.ax = self.fig.add_subplot(gs[:, 0])
-        self.ax_path, self.ax_err = axes[0, 1], axes[1, 1]
+        short = self.presentation  # short legend texts: three panels side by side on a projector
+        if self.presentation:
+            # On a projector the figure is short (it shares 720 px with the controls and the message): the map,
+            # the run's path and its error side by side, each the full height (stacked, the two right-hand
+            # panels were squeezed to a few pixels each).
+            self.fig, (self.ax, self.ax_path, self.ax_err) = self.new_figure(
+                1, 3, figsize=(8.5, 4.75), gridspec_kw={"width_ratios": (1.4, 1.0, 1.0)})
+        else:
+            self.fig, axes = self.new_figure(2, 2, figsize=(8.5, 4.75), gridspec_kw={"width_ratios": (1.25, 1.0)})
+            gs = axes[0, 0].get_gridspec()
+            for a in axes[:, 0]:
+                a.remove()
+            self.ax = self.fig.add_subplot(gs[:, 0])
+            self.ax_path, self.ax_err = axes[0, 1], axes[1, 1]
         extent = (_LRS[0], _LRS[-1], _BETAS[0], _BETAS[-1])
         cmap = mpl.colormaps[CMAP].with_extremes(bad="0.85")
         self._image = self.ax.imshow(np.full((_BETAS.size, _LRS.size), np.nan), origin="lower", aspect="auto",
@@ -168,23 +176,29 @@ class MomentumMapExplorer(Explorer):
         self._hatch = None
         halo = [patheffects.withStroke(linewidth=4, foreground="white")]
         (self._boundary,) = self.ax.plot([], [], color="k", linestyle="--", linewidth=1.5,
-                                         label="divergence boundary ηL = 2(1 + β)")
+                                         label="boundary ηL = 2(1 + β)" if short else "divergence boundary ηL = 2(1 + β)")
         # Black marks with a white halo: visible on the dark (fast) and the light (slow) end of the map, and
         # in the legend on its white background.
         (self._best,) = self.ax.plot([], [], marker="o", markersize=11, markerfacecolor="none", markeredgecolor="k",
                                      markeredgewidth=2.0, linestyle="none", path_effects=halo,
-                                     label="fastest cell (measured)")
+                                     label="fastest cell" if short else "fastest cell (measured)")
         (self._opt,) = self.ax.plot([], [], marker="*", markersize=15, color=OKABE_ITO[0], markeredgecolor="k",
-                                    linestyle="none", label="theoretical optimum (η*, β*)")
+                                    linestyle="none", label="optimum (η*, β*)" if short else "theoretical optimum (η*, β*)")
         (self._pick,) = self.ax.plot([], [], marker="X", markersize=11, color=OKABE_ITO[5], markeredgecolor="k",
-                                     linestyle="none", label="the run on the right (sliders)")
+                                     linestyle="none", label="the run (sliders)" if short else "the run on the right (sliders)")
         self.ax.set_xlim(_LRS[0], _LRS[-1])
         self.ax.set_ylim(_BETAS[0], _BETAS[-1])
         label_axes(self.ax, title="steps for momentum to converge\n", xlabel="learning rate η (L = 1)",
                    ylabel="momentum β")
         # The legend sits above the map, outside it: no landmark can hide under it (at κ = 1 the optimum is
         # at the map's lower edge, η* = 1, β* = 0).
-        self.ax.legend(fontsize=self.font(7.5), loc="lower center", bbox_to_anchor=(0.5, 1.14), ncol=2,
+        # Its offset is in points (above the two-line title), not a share of the axes height: in a shorter
+        # (presentation) figure a share of the height left the legend over the title.
+        from matplotlib.transforms import ScaledTranslation
+
+        above_title = (2 * 1.2 * font_sizes(self.fig)["title"] + 8) / 72  # inches
+        self.ax.legend(fontsize=self.font(7.5), loc="lower center", bbox_to_anchor=(0.5, 1.0), ncol=2,
+                       bbox_transform=self.ax.transAxes + ScaledTranslation(0, above_title, self.fig.dpi_scale_trans),
                        framealpha=1.0, borderaxespad=0.0)
         # the run: its path in the eigenbasis over the level sets of f, and its error per eigen-direction
         self._contours = None
@@ -197,16 +211,16 @@ class MomentumMapExplorer(Explorer):
         self.ax_path.set_xlim(-1.6, 1.6)
         self.ax_path.set_ylim(-3.2, 3.2)  # the first step overshoots to x₂ = 1 − η ≥ −3
         # the right-hand legends sit above their panels (in place of titles): nothing of the run is hidden
-        label_axes(self.ax_path, xlabel="x₁ (eigen-direction of curvature μ = 1/κ)",
-                   ylabel="x₂ (curv. L = 1)")
+        label_axes(self.ax_path, xlabel="x₁ (curvature μ = 1/κ)" if self.presentation
+                   else "x₁ (eigen-direction of curvature μ = 1/κ)", ylabel="x₂ (curvature L = 1)")
         self.ax_path.legend(fontsize=self.font(7), loc="lower center", bbox_to_anchor=(0.5, 1.0), ncol=3,
-                            title="the run's path over the level sets of f", title_fontsize=self.font(8),
+                            title="the run over the level sets of f" if short else "the run's path over the level sets of f", title_fontsize=self.font(8),
                             borderaxespad=0.2)
         styles = [dict(color=OKABE_ITO[3], linestyle="-"), dict(color=OKABE_ITO[4], linestyle="-")]
         self._err = [self.ax_err.plot([], [], linewidth=1.0, **st, label=lab)[0]
-                     for st, lab in zip(styles, ("|x₁| (μ direction)", "|x₂| (L direction)"))]
+                     for st, lab in zip(styles, ("|x₁| (μ)", "|x₂| (L)") if short else ("|x₁| (μ direction)", "|x₂| (L direction)"))]
         self._env = [self.ax_err.plot([], [], linewidth=1.6, color="k", linestyle=ls, label=lab, zorder=3)[0]
-                     for st, ls, lab in zip(styles, ("--", ":"), ("ρ₁ᵏ (spectral radius, μ)", "ρ₂ᵏ (spectral radius, L)"))]
+                     for st, ls, lab in zip(styles, ("--", ":"), ("ρ₁ᵏ (μ)", "ρ₂ᵏ (L)") if short else ("ρ₁ᵏ (spectral radius, μ)", "ρ₂ᵏ (spectral radius, L)"))]
         self.ax_err.set_yscale("log")
         self.ax_err.set_ylim(1e-12, 1e4)
         # every third decade, labelled 10⁻⁹ in plain text: mathtext labels made the layout several times slower
@@ -214,8 +228,9 @@ class MomentumMapExplorer(Explorer):
         self.ax_err.yaxis.set_minor_locator(mpl.ticker.NullLocator())
         self.ax_err.yaxis.set_major_formatter(mpl.ticker.FuncFormatter(_power_of_ten))
         label_axes(self.ax_err, xlabel="step k", ylabel="error |x_k,i| (log scale)")
-        self.ax_err.legend(fontsize=self.font(7), loc="lower center", bbox_to_anchor=(0.5, 1.0), ncol=2,
-                           title="the run's error per eigen-direction", title_fontsize=self.font(8),
+        self.ax_err.legend(fontsize=self.font(7), loc="lower center", bbox_to_anchor=(0.5, 1.0),
+                           ncol=2,
+                           title="error per direction" if short else "the run's error per eigen-direction", title_fontsize=self.font(8),
                            borderaxespad=0.2)
 
     def draw(self, state: MomentumMapState) -> None:

@@ -30,6 +30,7 @@ from ..race import RACER_LABELS, RACERS, RaceEntry, race, racer_key, truncate
 from ..saddles import locate_endpoint
 from .base import Explorer, float_slider, int_slider, log_slider
 from .cache import LRUCache
+from .limits import nice_limits
 
 __all__ = ["OptimizerRace", "RaceState", "LANDSCAPE_PRESETS"]
 
@@ -289,23 +290,19 @@ class OptimizerRace(Explorer):
         self._shown_landscape = key
 
     def _set_loss_ylim(self, ymin: float, ymax: float, log: bool) -> None:
-        """Fit the loss axis to the curves, but keep it while they stay inside and fill a fair part of it.
+        """Fit the loss axis to the curves with limits that change in coarse steps and depend on the curves
+        alone (the same axes however a setting was reached; a hysteresis here showed two pictures for one setting).
 
         A new limit means new tick labels, i.e. a full redraw instead of a blit, so on the log scale the bottom
-        is fixed and the top snaps to whole decades; limits change only when a curve leaves the view or the
-        view is far too wide (hysteresis).
+        is fixed and the top snaps to whole decades; on the symmetric-log scale the limits snap to a coarse grid
+        (:func:`course_utils.widgets.limits.nice_limits`).
         """
         if log:
             # the bottom is the floor of the gap (1e-16, where converged runs end): one scale for every run
             lo, hi = 1e-17, 10.0 ** np.ceil(np.log10(max(ymax, 1e-15) * 3))
-            cur_lo, cur_hi = self.ax_loss.get_ylim()
-            too_wide = cur_hi / hi > 1e4
         else:
-            pad = 0.1 * max(ymax - ymin, 1.0)
-            lo, hi = ymin - pad, ymax + pad
-            cur_lo, cur_hi = self.ax_loss.get_ylim()
-            too_wide = (cur_hi - cur_lo) > 4 * (hi - lo)
-        if lo < cur_lo or hi > cur_hi or too_wide or self._fresh_loss_axis:
+            lo, hi = nice_limits(ymin, ymax, headroom=0.1, min_span=1.0)
+        if (lo, hi) != tuple(self.ax_loss.get_ylim()) or self._fresh_loss_axis:
             self.ax_loss.set_ylim(lo, hi)
             self._fresh_loss_axis = False
 
@@ -365,8 +362,10 @@ class OptimizerRace(Explorer):
                 self.ax_loss.set_yscale("log")
             else:
                 self.ax_loss.set_yscale("symlog", linthresh=1e-2)
-            label_axes(self.ax_loss, ylabel="loss − global minimum (log scale)" if use_gap
-                                else "loss (symmetric log scale)")
+            # (on a projector the panel is shorter than the long label: a short one)
+            long_label = "loss − global minimum (log scale)" if use_gap else "loss (symmetric log scale)"
+            short_label = "loss − global min. (log)" if use_gap else "loss (symlog)"
+            label_axes(self.ax_loss, ylabel=short_label if self.presentation else long_label)
         if np.isfinite(ymin):
             self._set_loss_ylim(ymin, ymax, use_gap)
         # the whole run fits: the x-axis follows the steps slider, not where the curves happen to stop

@@ -29,7 +29,7 @@ from ..problems import moons_problem
 from ..rescaling import rescaled_slices
 from ..sharpness import rescale_relu_network
 from .base import Explorer, int_slider, log_slider
-from .limits import StableRange
+from .limits import nice_limits
 
 __all__ = ["RescalingExplorer", "RescalingState"]
 
@@ -144,9 +144,9 @@ class RescalingExplorer(Explorer):
                                          markersize=4, label="rescaled network")
             ax.legend(loc="upper center", fontsize=self.font(8))
             ax.set_xlim(_TS[0], _TS[-1])
-        # The loss axis starts at 0; its top changes only when the curves leave the view or shrink to a small
-        # part of it (not on every tick): the axes furniture then stays a cached background (cheap blits).
-        self._tops = {"raw": StableRange(headroom=0.25), "filt": StableRange(headroom=0.25)}
+        # The loss axis starts at 0; its top is snapped to a coarse grid (course_utils.widgets.limits.nice_limits):
+        # it changes only when the curves cross a grid cell (the axes furniture stays a cached background: cheap
+        # blits), and it is a function of the state — the same axes however the student reached a setting.
 
     def draw(self, state):
         """Update the figure's artists in place to show ``state``.
@@ -163,6 +163,6 @@ class RescalingExplorer(Explorer):
             both = np.concatenate([new, ref])
             both = both[np.isfinite(both)]
             top = float(np.percentile(both, 99)) if both.size else 1.0
-            ax.set_ylim(0.0, self._tops[key].fit(0.0, max(top, 1e-6))[1])
+            ax.set_ylim(0.0, nice_limits(0.0, max(top, 1e-6), headroom=0.25)[1])
         self.ax_raw.set_title(f"raw Gaussian direction (a = {state.scale:.2f})")
         self.ax_filt.set_title(f"filter-normalized direction (a = {state.scale:.2f})")

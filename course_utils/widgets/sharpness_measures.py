@@ -26,6 +26,7 @@ import numpy as np
 from .. import curvature, sharpness
 from ..validation import check_rng
 from .base import Explorer, log_slider
+from .limits import nice_limits
 
 __all__ = ["SharpnessExplorer", "SharpnessState"]
 
@@ -199,20 +200,23 @@ class SharpnessExplorer(Explorer):
         heights = np.r_[state.keskar, state.worst_random, state.average_random, state.sam]
         heights = heights[heights > 0]
         if heights.size:
-            lo, hi = self.ax_bar.get_ylim()
             a, b = max(float(heights.min()), 1e-12), float(heights.max())
-            # keep the limits while every bar fits with a little room (half a decade either way)
-            if not (lo <= a / 3 and b * 3 <= hi) or hi / lo > (b / a) * 10 ** (2 * _BAR_PAD_DECADES + 1):
-                self.ax_bar.set_ylim(max(a / 10**_BAR_PAD_DECADES, 1e-13), b * 10**_BAR_PAD_DECADES)
+            # whole decades with room either way: the limits change only when a bar crosses a decade, and they
+            # depend on the bars alone (the same axes however a setting was reached)
+            lo = 10.0 ** np.floor(np.log10(a) - _BAR_PAD_DECADES)
+            hi = 10.0 ** np.ceil(np.log10(b) + _BAR_PAD_DECADES)
+            if (max(lo, 1e-13), hi) != tuple(self.ax_bar.get_ylim()):
+                self.ax_bar.set_ylim(max(lo, 1e-13), hi)
 
     def _fit_slice_limits(self, state: SharpnessState) -> None:
-        """The normalized slices' y range, changed only when a curve leaves it or fills less than a third of it."""
+        """The normalized slices' y range: snapped to a coarse grid (it changes only when a curve crosses a grid
+        cell), a function of the curves alone (the same axes however a setting was reached)."""
         ys = np.r_[state.top_slices.ravel(), state.random_slices.ravel()] / state.rho**2
         ys = ys[np.isfinite(ys)]
         if not ys.size:
             return
-        lo, hi = self.ax_slice.get_ylim()
         top, bottom = max(float(ys.max()), 1e-12), min(float(ys.min()), 0.0)
-        if top > hi or bottom < lo or top < hi / 3:
-            top *= 1.3
-            self.ax_slice.set_ylim(min(-0.05 * top, 1.1 * bottom), top)
+        top = nice_limits(0.0, 1.3 * top, headroom=0.0)[1]
+        bottom = -nice_limits(0.0, max(-1.1 * bottom, 0.05 * top), headroom=0.0)[1]
+        if (bottom, top) != tuple(self.ax_slice.get_ylim()):
+            self.ax_slice.set_ylim(bottom, top)

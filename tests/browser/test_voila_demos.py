@@ -3,8 +3,10 @@
 For each demo notebook (found at collection time): the page shows as many explorers as the notebook creates
 (each with ``presentation=True``), no code cell and no error; moving one slider of each explorer with the
 keyboard changes its readout and redraws its figure, and its slider handles have an accessible name (the keyboard
-helper's front end runs in Voilà too). In a 1280×720 window (a classroom projector) each explorer fits the width,
-no control text is cut, and readouts are at least 17 px (controls grow with the figure's fonts). Screenshots go
+helper's front end runs in Voilà too). In a 1280×720 window (a classroom projector) each explorer fits: scrolled to
+its top, the whole explorer — title, controls, figure and message — is inside the window (a presenter cannot scroll
+mid-sentence), nothing overflows sideways, no control text is cut, and readouts are at least 17 px (controls grow
+with the figure's fonts). Screenshots go
 to ``artifacts/screenshots/demo-*.png``.
 """
 
@@ -15,6 +17,23 @@ from browser_helpers import EXPLORER, exercise_explorer, figure_of, layout_probl
 from conftest import ARTIFACTS, REPO
 
 DEMOS = sorted(p.name for p in (REPO / "demos").glob("*.ipynb"))
+HEIGHTS: dict[str, float] = {}  # explorer heights measured (printed with -s)
+#: Explorers (by the start of their title) that do not fit 1280×720 yet, and why; their height is printed, not
+#: asserted. Strike one off when it fits.
+TOO_TALL_FOR_NOW = {
+    "Landscape Explorer": "its figure is placed by hand (landscape.py: subplots_adjust(bottom=0.1) and a colour "
+                          "bar at fixed figure fractions), so Explorer._fit_presentation_figure leaves it alone: "
+                          "a shorter figure cut its x label; 860 px tall (landscape.py is helper hL's this round)",
+}
+
+#: Scroll the explorer to the top of the window (as a presenter does) and measure it against the window.
+FIT_JS = """(el) => {
+    el.scrollIntoView({block: 'start', inline: 'nearest'});
+    const box = el.getBoundingClientRect();
+    return {top: box.top, bottom: box.bottom, right: box.right, height: box.height,
+            viewHeight: window.innerHeight, viewWidth: window.innerWidth,
+            pageWidth: document.documentElement.scrollWidth};
+}"""
 
 
 def expected_explorers(name: str) -> int:
@@ -73,7 +92,24 @@ def test_dashboard_shows_explorers_that_respond(projector_page, voila_server, na
                             f"{page.viewport_size['width']} px projector (the figure is clipped)")
         # no control text cut, nothing outside the explorer's box; controls grown with the figure's fonts
         problems += [f"explorer {i + 1}: {p}" for p in layout_problems(explorer, ".no-scroller")
-                     if not p.startswith("taller")]
+                     if not (p.startswith("taller") and explorer.locator(".widget-html-content").first.inner_text()
+                             .startswith(tuple(TOO_TALL_FOR_NOW)))]
+        # A projector demo cannot scroll mid-sentence: scrolled to its top, the whole explorer (title, controls,
+        # figure, message) is inside the 1280×720 window, and the page does not overflow sideways.
+        fit = explorer.element_handle().evaluate(FIT_JS)
+        HEIGHTS[f"{stem} #{i + 1}"] = fit["height"]
+        print(f"{stem} explorer {i + 1}: {fit}")
+        title = explorer.locator(".widget-html-content").first.inner_text()
+        known = [reason for start, reason in TOO_TALL_FOR_NOW.items() if title.startswith(start)]
+        if known:
+            print(f"  known: {title!r} is {fit['height']:.0f} px tall: {known[0]}")
+        elif fit["top"] < -1 or fit["bottom"] > fit["viewHeight"] + 1:
+            problems.append(f"explorer {i + 1} is {fit['height']:.0f} px tall: scrolled to its top it spans "
+                            f"[{fit['top']:.0f}, {fit['bottom']:.0f}] px of a {fit['viewHeight']} px window")
+        if fit["right"] > fit["viewWidth"] + 1 or fit["pageWidth"] > fit["viewWidth"] + 1:
+            problems.append(f"explorer {i + 1} overflows sideways: its right edge at {fit['right']:.0f} px, the "
+                            f"page {fit['pageWidth']} px wide in a {fit['viewWidth']} px window")
+        page.screenshot(path=ARTIFACTS / f"demo-{stem}--explorer-{i + 1}-in-view.png")
         size = explorer.locator(".widget-readout").first.evaluate("e => parseFloat(getComputedStyle(e).fontSize)") \
             if explorer.locator(".widget-readout").count() else 18
         if size < 17:
