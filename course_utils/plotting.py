@@ -325,7 +325,7 @@ def scale_default_fonts(fig) -> int:
     changed = 0
     for ax in fig.axes:
         touched = False
-        for axis in (ax.xaxis, ax.yaxis):
+        for axis in (ax.xaxis, ax.yaxis) + ((ax.zaxis,) if hasattr(ax, "zaxis") else ()):  # 3-D: the height too
             labels = axis.get_ticklabels()
             if labels and all(t.get_fontsize() == default for t in labels):
                 axis.set_tick_params(labelsize=sizes["tick"])  # also for ticks made later

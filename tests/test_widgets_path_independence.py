@@ -29,22 +29,13 @@ matplotlib.use("Agg")
 
 from test_widgets_blitting import _every_explorer  # noqa: E402
 
-#: Explorers whose modules belong to another helper this round; they fail the test today (reported, not fixed
-#: here). strict: the mark must come off when they are fixed.
+#: Explorers that still fail the test (known, not yet fixed); strict: the mark must come off when one is fixed.
 KNOWN_PATH_DEPENDENT: dict[str, str] = {
-    # terrain.py belongs to helper hG this round
-    "TerrainExplorer": "the 3-D panel's z-limits come from a StableRange (terrain.py, self._zlim.fit): they grow "
-                       "when amplitude=2.0 or lr=1.58 is visited and stay, e.g. amplitude=0.6 after the detour shows "
-                       "z in (-6, 8), a fresh explorer (-3.3, 5.8); ~8 % of pixels differ (the 3-D panel)",
-    # conditioning.py belongs to helper hL this round
-    "ConditioningExplorer": "the loss axis's limits come from a StableRange (conditioning.py, self._loss_ylim.fit): "
-                            "after kappa=100 or steps=300 the log axis keeps its width, e.g. steps=95 shows "
-                            "(9e-26, 1.3e4), a fresh explorer (5e-16, 7e2); ~2.5 % of pixels differ (the loss panel)",
     "CriticalFinder": "a new function gets a new colour bar made with fig.colorbar(ax=...) under the frozen layout "
                       "(critical_finder.py, draw): it takes its room from wherever the main axes sits after the "
                       "functions visited before, e.g. method='grid' after bowl → himmelblau: the axes and colour bar "
                       "sit elsewhere than in a fresh explorer (61 % of pixels); the fix is one colour-bar axes kept "
-                      "for good (not done this round)",
+                      "for good",
 }
 
 #: Slider targets, as shares of the control's range (a value off the default is always among them).
@@ -150,6 +141,17 @@ ORDER_DEPENDENT = {
 }
 
 
+def _views_state(explorer) -> list[str]:
+    """What the explorer's client-side 3-D views (widgets.surface3d.SurfaceView, plotly) show: data and layout as
+    JSON, one string per view."""
+    import json
+
+    from course_utils.widgets.surface3d import SurfaceView
+
+    views = [v for v in vars(explorer).values() if isinstance(v, SurfaceView)]
+    return [json.dumps(v.figure.to_plotly_json(), sort_keys=True, default=str) for v in views]
+
+
 def _cases():
     names = _every_explorer()[1]
     marks = {n: pytest.mark.xfail(reason=r, strict=True) for n, r in KNOWN_PATH_DEPENDENT.items()}
@@ -176,8 +178,13 @@ def test_the_picture_at_a_setting_does_not_depend_on_the_path_taken(name):
                     fresh.controls[control].value = target
                     assert fresh.error is None, fresh.error
                     want = _render(fresh.fig).astype(int)
+                    want_views = _views_state(fresh)
                 finally:
                     fresh.close()
+                got_views = _views_state(wandering)
+                if got_views != want_views:  # the 3-D views (plotly) are not in the matplotlib picture
+                    problems.append(f"{control}={target!r}: a 3-D view holds other data or axes after "
+                                    f"{' → '.join(path)} than fresh")
                 got = _render(wandering.fig).astype(int)
                 if got.shape != want.shape:
                     problems.append(f"{control}={target!r}: the figure is {got.shape[1]}×{got.shape[0]} px after "

@@ -17,7 +17,7 @@ from .. import convexity, functions, optimizers
 from ..plotting import OKABE_ITO, PathArtists, label_axes, plot_contour, window_path
 from .base import Explorer, choice, int_slider, log_slider
 from .blitting import keep_redrawing
-from .limits import StableRange
+from .limits import nice_limits
 
 __all__ = ["ConditioningExplorer", "ConditioningState"]
 
@@ -158,7 +158,6 @@ class ConditioningExplorer(Explorer):
         self.ax_loss.set_yscale("log")
         # Limits change only when the curves leave the view or shrink to a small part of it (not on every
         # tick): the axes furniture then stays a cached background and most updates are a cheap blit.
-        self._loss_ylim = StableRange(log=True, headroom=0.15, min_span=1.0)  # spans in decades
         self.ax_loss.legend(loc="lower left", fontsize=self.font(8), framealpha=0.85)
         label_axes(self.ax_loss, title="loss against step (log scale)", xlabel="step t", ylabel="loss f(θₜ)")
 
@@ -201,4 +200,6 @@ class ConditioningExplorer(Explorer):
         shown = np.concatenate([losses[ok], state.envelope[env_ok]])
         lo = max(float(shown.min()), 1e-30) if shown.size else 1e-6
         hi = float(shown.max()) if shown.size else 1.0
-        self.ax_loss.set_ylim(*self._loss_ylim.fit(lo, min(hi, 1e12)))
+        # limits from the shown data alone, in coarse steps (the same setting shows the same axis however it was
+        # reached; a slow drag changes them rarely)
+        self.ax_loss.set_ylim(*nice_limits(lo, min(hi, 1e12), log=True, headroom=0.15, min_span=1.0))

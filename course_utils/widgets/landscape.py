@@ -143,11 +143,14 @@ class LandscapeExplorer(Explorer):
 
         # Both views share one place in the figure; the view control shows one and hides the other.
         # Constrained layout cannot measure a hidden 3-D axes: use fixed margins instead.
-        self.fig, self.ax2d = self.new_figure(figsize=(6.4, 4.8), layout="none")
-        self.fig.subplots_adjust(left=0.12, right=0.80, bottom=0.1, top=0.88)
+        # On a projector the figure is shorter (its fonts are larger), so controls, figure and message fit a
+        # 1280×720 screen together; its margins, shares of its size, grow to keep the labels inside.
+        height, bottom, top = (3.7, 0.15, 0.86) if self.presentation else (4.8, 0.1, 0.88)
+        self.fig, self.ax2d = self.new_figure(figsize=(6.4, height), layout="none")
+        self.fig.subplots_adjust(left=0.12, right=0.80, bottom=bottom, top=top)
         self.ax3d = self.fig.add_subplot(1, 1, 1, projection="3d")
         # One colour bar for both views, in a place of its own (fixed margins: see above).
-        self.cax = self.fig.add_axes((0.845, 0.1, 0.03, 0.74))
+        self.cax = self.fig.add_axes((0.845, bottom, 0.03, top - bottom - 0.04))
         colormap_bar(self.cax, CMAP)
         # the cap: a triangle in the top colour over the bar, as a Colorbar's extend arrow
         from matplotlib.patches import Polygon
@@ -168,7 +171,12 @@ class LandscapeExplorer(Explorer):
         self.ax2d.set_ylim(-1.0, 1.0)
         self.ax3d.set_xlabel("α")
         self.ax3d.set_ylabel("β")
-        self.ax3d.set_zlabel("loss")
+        # clear of the height's tick labels (larger on a projector), and of the colour bar
+        self.ax3d.set_zlabel("loss", labelpad=10 if self.presentation else 5)
+        from matplotlib.ticker import MaxNLocator
+
+        for axis in (self.ax3d.xaxis, self.ax3d.yaxis, self.ax3d.zaxis):  # few ticks: none run into each other
+            axis.set_major_locator(MaxNLocator(4))
         self._contour = None
         self._surface = None
         (self._centre,) = self.ax2d.plot([0], [0], marker="*", markersize=13, markerfacecolor="white",

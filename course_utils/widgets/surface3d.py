@@ -46,8 +46,8 @@ __all__: list[str] = []  # explorers build their own views; students never do
 #: Pixels of the view in a notebook, (width, height): beside a 4.4 in contour map it fits JupyterLab's 934 px
 #: output column at 1366×768 with the file browser open.
 SIZE = (440, 380)
-#: Presentation mode scales the view like a matplotlib figure (plotting's presentation figure scale).
-PRESENTATION_SIZE = (560, 500)
+#: Presentation mode: larger, but short enough that controls, view and message fit a 1280×720 projector together.
+PRESENTATION_SIZE = (540, 410)
 #: The camera of the matplotlib panels this view replaced: ``view_init(elev=38, azim=-60)``.
 ELEVATION, AZIMUTH = 38.0, -60.0
 _CAMERA_DISTANCE = 2.6  # the whole box and its tick labels inside the view

@@ -35,7 +35,6 @@ import numpy as np
 from ..plotting import fmt
 from .base import Explorer, choice, float_slider, int_slider, log_slider
 from .cache import LRUCache
-from .limits import StableRange
 
 __all__ = ["TerrainExplorer", "TerrainState", "terrain_objective"]
 
@@ -103,6 +102,20 @@ def _terrain_grid(terrain: str, amplitude: float):
     for array in (X, Y, Z, minima):
         array.flags.writeable = False
     return X, Y, Z, minima
+
+
+@lru_cache(maxsize=2)
+def _height_range(terrain: str) -> tuple[float, float]:
+    """The 3-D view's height axis for ``terrain``: fixed per terrain, the range of its tallest version.
+
+    The wobbly terrain's box is the one of the largest amplitude (A = 2), so the student sees the ripples grow
+    in a box that stays put as A moves — and the axis depends on the terrain alone, never on the settings
+    visited before (``tests/test_widgets_path_independence.py``).
+    """
+    from .limits import nice_limits
+
+    _, _, Z, _ = _terrain_grid(terrain, 0.0 if terrain == "bowl" else 2.0)
+    return nice_limits(float(np.nanmin(Z)), float(np.nanmax(Z)), headroom=0.05)
 
 
 @dataclass(frozen=True)
@@ -293,8 +306,6 @@ class TerrainExplorer(Explorer):
         self._contour = self._contour_lines = None
         # The height axis keeps its range while a new amplitude's surface fits it and fills a fair share of it:
         # the student sees the surface grow in a fixed box.
-        self._zlim = StableRange(headroom=0.2)
-        self._zlim_terrain = None
         self._drawn_terrain = None
         # (terrain, amplitude) -> its contour artists, hidden when not shown; an evicted terrain's are removed
         self._terrains = LRUCache(TERRAIN_CACHE_SIZE, on_evict=_remove_terrain_artists)
@@ -360,14 +371,11 @@ class TerrainExplorer(Explorer):
         self._contour, self._contour_lines, self._zmin, self._zmax = entry
         for artist in (self._contour, self._contour_lines):
             artist.set_visible(True)
-        if state.terrain != self._zlim_terrain:  # another landscape: its own range from scratch
-            self._zlim.reset()
-            self._zlim_terrain = state.terrain
         k = _SURFACE_STRIDE
         # state.Z[i, j] = f(X[0, j], Y[i, 0]) (matplotlib's "xy" grid); the view takes z[i, j] = f(x[i], y[j])
         self.view3d.set_surface(state.X[0, ::k], state.Y[::k, 0], state.Z[::k, ::k].T, cmin=self._zmin,
                                 cmax=self._zmax)
-        self.view3d.set_zrange(*self._zlim.fit(self._zmin, self._zmax))
+        self.view3d.set_zrange(*_height_range(state.terrain))
         self.minima2d.set_data(state.minima[:, 0], state.minima[:, 1])
         self._draw_colour_bar(self._zmin, self._zmax)
 

@@ -20,11 +20,7 @@ DEMOS = sorted(p.name for p in (REPO / "demos").glob("*.ipynb"))
 HEIGHTS: dict[str, float] = {}  # explorer heights measured (printed with -s)
 #: Explorers (by the start of their title) that do not fit 1280×720 yet, and why; their height is printed, not
 #: asserted. Strike one off when it fits.
-TOO_TALL_FOR_NOW = {
-    "Landscape Explorer": "its figure is placed by hand (landscape.py: subplots_adjust(bottom=0.1) and a colour "
-                          "bar at fixed figure fractions), so Explorer._fit_presentation_figure leaves it alone: "
-                          "a shorter figure cut its x label; 860 px tall (landscape.py is helper hL's this round)",
-}
+TOO_TALL_FOR_NOW: dict[str, str] = {}
 
 #: Scroll the explorer to the top of the window (as a presenter does) and measure it against the window.
 FIT_JS = """(el) => {
