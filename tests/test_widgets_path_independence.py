@@ -30,13 +30,7 @@ matplotlib.use("Agg")
 from test_widgets_blitting import _every_explorer  # noqa: E402
 
 #: Explorers that still fail the test (known, not yet fixed); strict: the mark must come off when one is fixed.
-KNOWN_PATH_DEPENDENT: dict[str, str] = {
-    "CriticalFinder": "a new function gets a new colour bar made with fig.colorbar(ax=...) under the frozen layout "
-                      "(critical_finder.py, draw): it takes its room from wherever the main axes sits after the "
-                      "functions visited before, e.g. method='grid' after bowl → himmelblau: the axes and colour bar "
-                      "sit elsewhere than in a fresh explorer (61 % of pixels); the fix is one colour-bar axes kept "
-                      "for good",
-}
+KNOWN_PATH_DEPENDENT: dict[str, str] = {}
 
 #: Slider targets, as shares of the control's range (a value off the default is always among them).
 SLIDER_TARGETS = (0.3,)

@@ -21,7 +21,7 @@ import numpy as np
 
 from .. import functions
 from ..critical import KINDS, CriticalPoint, CriticalSearch
-from ..plotting import OKABE_ITO, label_axes, plot_contour
+from ..plotting import OKABE_ITO, label_axes, level_bar, plot_contour
 from .base import Explorer, choice, int_slider
 
 __all__ = ["CriticalFinder", "FinderState"]
@@ -141,9 +141,11 @@ class CriticalFinder(Explorer):
         return FinderState(params["function"], starts, points, counts, known, message)
 
     def _build_figure(self):
-        self.fig, self.ax = self.new_figure(figsize=(6.2, 4.8))
+        # the colour bar has an axes of its own, made once: a new function redraws the bar in it (plotting.level_bar),
+        # so the layout — and the picture at a setting — never depends on the functions shown before
+        self.fig, (self.ax, self.cax) = self.new_figure(1, 2, figsize=(6.2, 4.8),
+                                                        gridspec_kw={"width_ratios": [1, 0.045]})
         self.contours = None
-        self.colorbar = None
         self._function = None
         (self.start_dots,) = self.ax.plot([], [], linestyle="none", marker=".", color="0.85", markersize=3,
                                           label="starts")
@@ -161,16 +163,14 @@ class CriticalFinder(Explorer):
             The explorer's current state (see :class:`FinderState`), from :meth:`compute`.
         """
         if state.function != self._function:
-            if self.colorbar is not None:  # a new landscape has new levels: a new colourbar, in the old one's place
-                self.colorbar.remove()  # (before its contours: removing a colourbar looks up its mappable's axes)
             if self.contours is not None:
                 self.contours.remove()
                 self.contours.course_lines.remove()
             f = functions.get(state.function)
             log = state.function in ("rosenbrock", "himmelblau", "six_hump_camel")
             self.contours = plot_contour(self.ax, f, levels=30, log=log, minima=[], resolution=101)
-            self.colorbar = self.fig.colorbar(self.contours, ax=self.ax, shrink=0.9)
-            self.colorbar.set_label(f"f(θ){' (log-spaced levels)' if log else ''}", fontsize=self.font(9))
+            level_bar(self.cax, self.contours, f"f(θ){' (contour levels, log-spaced)' if log else ' (contour levels)'}")
+            self.cax.yaxis.label.set_fontsize(self.font(9))
             self._function = state.function
         self.start_dots.set_data(state.starts[:, 0], state.starts[:, 1])
         for kind, line in self.markers.items():
