@@ -10,7 +10,9 @@ For every registered explorer (``explorer_latency.explorer_classes``, built as i
 ``explorer_latency.build``): a one-cell notebook shows it; after Run All and the first picture, its first enabled
 slider's handle gets ``N_PRESSES`` key presses, each a *new* value (ArrowRight, or ArrowLeft when the handle
 sits in the upper half of its range, so the handle never comes back to a value it had — an explorer caches the
-states it has computed, and a revisit would time the cache). A press counts from the ``keydown`` event's
+states it has computed, and a revisit would time the cache; a slider that reaches its end hands the remaining presses
+to the next enabled slider, so a slider of three options does not give two presses and eight no-ops; only when
+no slider has a new value left do the presses come back to values shown before, and the row says how many). A press counts from the ``keydown`` event's
 ``timeStamp`` to the timestamp of the animation frame after the first ``drawImage`` onto the figure's visible
 canvas that changes its pixels (``drawImage`` is wrapped; the pixel check hashes the canvas after that frame,
 so it does not delay it). The next press waits until the figure has been still for ``SETTLE`` seconds. The PNG
@@ -154,18 +156,44 @@ def _settle(page, since: float, timeout: float = 15.0) -> None:
 
 
 def _press_latencies(page, explorer, n: int) -> dict:
-    """Press an arrow key ``n`` times on the first enabled slider; per press the latency (s) and PNG bytes."""
+    """Press an arrow key ``n`` times, each to a value the explorer has not shown; per press the latency (s) and PNG
+    bytes.
+
+    The first enabled slider is pressed towards the end with more room; when it reaches that end (a slider with a
+    handful of options, e.g. the Landmark Explorer's three step sizes), the presses go on on the next enabled slider,
+    so every press still asks for a new value and none is a revisit (timed from a cache) or a no-op at an end. Only
+    when no slider has a new value left do the presses come back along the last slider; they are counted
+    (``revisited``) and reported beside the row."""
     from browser_helpers import enabled_sliders, slider_label
 
     sliders = enabled_sliders(explorer)
     if not sliders:
         raise LookupError("no enabled slider")
-    slider = sliders[0]
-    handle = slider.locator(".noUi-handle").first
-    now, lo, hi = (float(handle.get_attribute(a) or 0) for a in ("aria-valuenow", "aria-valuemin", "aria-valuemax"))
-    key = "ArrowLeft" if now > (lo + hi) / 2 else "ArrowRight"
+
+    def aria(handle) -> tuple[float, float, float]:
+        return tuple(float(handle.get_attribute(a) or 0) for a in ("aria-valuenow", "aria-valuemin", "aria-valuemax"))
+
+    def start(slider):
+        handle = slider.locator(".noUi-handle").first
+        now, lo, hi = aria(handle)
+        return handle, ("ArrowLeft" if now - lo > hi - now else "ArrowRight")
+
+    which = 0
+    handle, key = start(sliders[which])
+    controls = [slider_label(sliders[which])]
     latencies, canvas_only, image_bytes, later_bytes, missed = [], [], [], [], 0
+    revisits, revisited = False, 0
     for _ in range(n):
+        now, lo, hi = aria(handle)
+        if (key == "ArrowLeft" and now <= lo) or (key == "ArrowRight" and now >= hi):  # no new value left here
+            if which + 1 < len(sliders):
+                which += 1
+                handle, key = start(sliders[which])
+                controls.append(slider_label(sliders[which]))
+            else:  # no slider has a new value left: back along the last one (its drawing is timed, not its compute)
+                key = "ArrowLeft" if key == "ArrowRight" else "ArrowRight"
+                revisits = True
+        revisited += revisits
         handle.focus()
         t0 = page.evaluate("performance.now()")
         page.keyboard.press(key)
@@ -192,8 +220,8 @@ def _press_latencies(page, explorer, n: int) -> dict:
         image_bytes.append(got["bytes"])
         later_bytes.append(got["rest"])
         page.evaluate("window.__bench.images = []")
-    return {"control": slider_label(slider), "latencies": latencies, "canvas_only": canvas_only, "bytes": image_bytes,
-            "later": later_bytes, "missed": missed}
+    return {"control": " then ".join(controls), "latencies": latencies, "canvas_only": canvas_only, "bytes": image_bytes,
+            "later": later_bytes, "missed": missed, "revisited": revisited}
 
 
 def _drag_fps(page, explorer, drag) -> float:
@@ -264,7 +292,8 @@ def _rows(name: str, m: dict, simple: bool) -> list[Row]:
     both = ""
     if m.get("canvas_only") and m["canvas_only"] != lat:  # a 3-D view redrawn too: the canvas alone, for comparison
         both = f"(canvas alone {fmt_time(median(m['canvas_only']))}; with the WebGL redraw as counted) "
-    note = (f"control `{m['control']}`, {len(lat)} presses ({m['missed']} without a changed frame), {both}first "
+    again = f", {m['revisited']} of them back to values shown before" if m.get("revisited") else ""
+    note = (f"control `{m['control']}`, {len(lat)} presses ({m['missed']} without a changed frame{again}), {both}first "
             f"{fmt_time(first)}, max {fmt_time(max(lat)) if lat else '—'}, image {kb:.0f} kB per press (median; "
             f"then {median(m['later']) / 1e3 if m['later'] else float('nan'):.0f} kB once still), load {m['load']:.1f}")
     rows = [Row(f"browser {name}", fmt_time(med) + " median", "—", "—",
