@@ -188,3 +188,49 @@ def test_gallery_3d_view_holds_the_quadratic_form_and_the_eigenvector_curves(gal
             np.testing.assert_allclose(pts[ok, 2], on_surface, atol=1e-12)
         assert gallery.state.classification.describe() == gallery.view3d.figure.layout.title.text
     gallery.reset_controls()
+
+
+def test_gallery_sends_only_the_heights_when_only_the_heights_change():
+    """A new λ₁ changes the surface's heights over the same grid and colour range: z alone goes to the page (one
+    message), and the view still holds ½θᵀHθ for the H built here."""
+    g = CriticalGallery()
+    try:
+        g._repr_mimebundle_()
+        g.set(lam1=1.0, lam2=-1.0, angle=30.0)
+        widget = g.view3d.figure
+        edits = []
+        original = widget._send
+
+        def spy(msg, buffers=None):
+            update = msg.get("state", {}).get("_py2js_update")
+            if update:
+                edits.append(update)
+            return original(msg, buffers)
+
+        widget._send = spy
+        g.controls["lam1"].value = 0.7
+        assert len(edits) == 1  # one message per key press
+        surface = [style for style, trace in zip_styles(edits[0]) if trace == 0]
+        assert surface and set(surface[0]) == {"z"}, edits[0].get("style_data")
+        phi = np.deg2rad(30.0)
+        R = np.array([[np.cos(phi), -np.sin(phi)], [np.sin(phi), np.cos(phi)]])
+        H = R @ np.diag([0.7, -1.0]) @ R.T
+        data = g.view3d.figure.data[0]
+        x, y, z = (np.asarray(v, dtype=float) for v in (data.x, data.y, data.z))
+        X, Y = np.meshgrid(x, y)  # plotly's convention: z[row][column] over (x[column], y[row])
+        np.testing.assert_allclose(z, 0.5 * (H[0, 0] * X**2 + 2 * H[0, 1] * X * Y + H[1, 1] * Y**2), atol=1e-12)
+        assert x[0] == y[0] == -1.5 and x[-1] == y[-1] == 1.5 and (data.cmin, data.cmax) == (-2.3, 2.3)
+    finally:
+        g.close()
+
+
+def zip_styles(update):
+    """(style dict, trace index) pairs of a plotly ``_py2js_update`` message (style values are per-trace lists;
+    ``"_undefined_"`` marks a trace the property is not sent for)."""
+    style, traces = update.get("style_data") or {}, update.get("style_traces") or []
+    per = [{} for _ in traces]
+    for key, values in style.items():
+        for i, value in enumerate(values):
+            if not (isinstance(value, str) and value == "_undefined_"):
+                per[i][key] = value
+    return list(zip(per, traces))
