@@ -416,3 +416,24 @@ def test_the_3d_update_reaches_the_page_after_the_canvas_image():
         assert order[0] == "canvas" and "3-D" in order, order
     finally:
         e.close()
+
+
+def test_the_3d_data_extent_depends_on_the_terrain_alone():
+    """plotly.js rescales the scene and rebuilds its axes (a new WebGL program in the page) whenever the data's
+    extent changes; every amplitude and ball run of a terrain keeps its anchor box's extent."""
+    from test_widgets_critical import data_extent
+
+    e = TerrainExplorer(terrain="wobbly", amplitude=1.0)
+    try:
+        first = data_extent(e.view3d.figure)
+        for values in (dict(amplitude=2.0), dict(amplitude=0.05), dict(amplitude=1.5, lr=1.0),
+                       dict(x0=-1.5, y0=1.5, lr=0.05, steps=200), dict(amplitude=2.0, x0=1.4, y0=1.4)):
+            e.set(**values)
+            np.testing.assert_array_equal(data_extent(e.view3d.figure), first)
+        e.set(terrain="bowl")
+        bowl = data_extent(e.view3d.figure)
+        for values in (dict(lr=10**0.2, steps=200), dict(x0=1.5, y0=-1.5)):
+            e.set(**values)
+            np.testing.assert_array_equal(data_extent(e.view3d.figure), bowl)
+    finally:
+        e.close()

@@ -234,3 +234,47 @@ def zip_styles(update):
             if not (isinstance(value, str) and value == "_undefined_"):
                 per[i][key] = value
     return list(zip(per, traces))
+
+
+def data_extent(figure) -> np.ndarray:
+    """The box plotly.js scales a 3-D scene by: min and max of the finite x, y, z over every trace, shape (2, 3)."""
+    lo, hi = np.full(3, np.inf), np.full(3, -np.inf)
+    for trace in figure.data:
+        for i, name in enumerate("xyz"):
+            values = np.asarray(getattr(trace, name) if getattr(trace, name) is not None else [], dtype=float).ravel()
+            values = values[np.isfinite(values)]
+            if values.size:
+                lo[i], hi[i] = min(lo[i], values.min()), max(hi[i], values.max())
+    return np.array([lo, hi])
+
+
+def test_gallery_3d_data_extent_is_the_same_at_every_setting():
+    """plotly.js rescales the scene and rebuilds its axes (a new WebGL program in the page) whenever the data's
+    extent changes; the gallery's extent is that of its anchor box at every setting, the steepest ones included."""
+    g = CriticalGallery()
+    try:
+        first = data_extent(g.view3d.figure)
+        np.testing.assert_allclose(first, [[-1.5, -1.5, -4.5], [1.5, 1.5, 4.5]])
+        rng = np.random.default_rng(0)
+        settings = [dict(lam1=2.0, lam2=2.0, angle=45.0), dict(lam1=-2.0, lam2=-2.0, angle=0.0),
+                    dict(lam1=0.0, lam2=0.0, angle=90.0)]
+        settings += [dict(lam1=float(a), lam2=float(b), angle=float(c))
+                     for a, b, c in zip(rng.uniform(-2, 2, 8), rng.uniform(-2, 2, 8), rng.uniform(0, 180, 8))]
+        for values in settings:
+            g.set(**values)
+            # the oracle for "inside": ½θᵀHθ at the grid corners, the largest |f| on the square, from H written out
+            assert np.all(np.abs(np.asarray(g.view3d.figure.data[0].z, dtype=float)) <= 4.5 + 1e-12)
+            np.testing.assert_array_equal(data_extent(g.view3d.figure), first)
+    finally:
+        g.close()
+
+
+def test_surface_view_extent_rejects_an_empty_box():
+    from course_utils.widgets.surface3d import SurfaceView
+
+    view = SurfaceView()
+    with pytest.raises(ValueError, match="`lower`"):
+        view.set_extent((0, 0, 1), (1, 1, 1))
+    view.set_extent((0, 0, 0), (1, 2, 3))
+    assert view.figure.data[2].z == (0.0, 3.0) and view.figure.data[2].marker.opacity == 0
+    view.close()

@@ -131,6 +131,9 @@ class CriticalGallery(Explorer):
                                   label="3-D view of the surface f(θ) = ½ θᵀHθ (drag to rotate)")
         self.view3d.set_xyrange((-_HALF_WIDTH, _HALF_WIDTH), (-_HALF_WIDTH, _HALF_WIDTH))
         self.view3d.set_zrange(-2.3, 2.3)
+        # every surface lies in this box: |f| = ½|θᵀHθ| ≤ ½ · 2 · |θ|² ≤ 2 · 1.5² = 4.5 for |λ| ≤ 2 on the square
+        reach = 0.5 * 2.0 * 2 * _HALF_WIDTH**2
+        self.view3d.set_extent((-_HALF_WIDTH, -_HALF_WIDTH, -reach), (_HALF_WIDTH, _HALF_WIDTH, reach))
         self._styles = [(OKABE_ITO[3], "-", "solid"), (OKABE_ITO[0], "--", "dash")]
         for i, (colour, _, dash) in enumerate(self._styles):
             self.view3d.add_line(f"eigenvector {i + 1}", colour=colour, dash=dash, width=6)

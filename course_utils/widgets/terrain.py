@@ -394,6 +394,11 @@ class TerrainExplorer(Explorer):
         self.view3d.set_surface(state.X[0, ::k], state.Y[::k, 0], state.Z[::k, ::k].T, cmin=self._zmin,
                                 cmax=self._zmax)
         self.view3d.set_zrange(*_height_range(state.terrain))
+        # every amplitude's surface and path lie in the terrain's box (the tallest version's, with headroom); a
+        # hair wider in x and y, where a path clipped at the box's edge may land an ulp outside it
+        low, high = _height_range(state.terrain)
+        pad = 1e-9
+        self.view3d.set_extent((BOUNDS[0][0] - pad, BOUNDS[1][0] - pad, low), (BOUNDS[0][1] + pad, BOUNDS[1][1] + pad, high))
         self.minima2d.set_data(state.minima[:, 0], state.minima[:, 1])
         self._draw_colour_bar(self._zmin, self._zmax)
 
