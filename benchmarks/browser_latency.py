@@ -26,6 +26,12 @@ the key, within the settle window; a press that changes nothing in 3-D leaves no
 are counted by wrapping ``drawArrays``/``drawElements`` (and their instanced forms) of ``WebGLRenderingContext``
 and ``WebGL2RenderingContext``.
 
+Where such a press's time goes (traced with Chrome's timeline): the kernel's update and the canvas image, then
+plotly.js's update of the WebGL scene on the page's main thread (25–60 ms at load 3–4), then a compositor frame
+that waits 45–75 ms for the WebGL picture to be read back (``GLES2::ReadPixels`` in ``LayerTreeHost::DoUpdateLayers``:
+the software compositing of ``--disable-gpu``; a GPU composites WebGL without reading it back). One WebGL frame
+per press (``course_utils.widgets.surface3d``).
+
 3-D rotation: each explorer's 3-D view is dragged with the mouse (Playwright mouse moves every ~16 ms) for
 ``DRAG_SECONDS``: on a plotly view (``.course-surface3d``) the rate is animation frames in which WebGL draw calls
 happened; on a matplotlib 3-D axes (ipympl) pixel-changing canvas frames.

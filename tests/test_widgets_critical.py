@@ -188,3 +188,93 @@ def test_gallery_3d_view_holds_the_quadratic_form_and_the_eigenvector_curves(gal
             np.testing.assert_allclose(pts[ok, 2], on_surface, atol=1e-12)
         assert gallery.state.classification.describe() == gallery.view3d.figure.layout.title.text
     gallery.reset_controls()
+
+
+def test_gallery_sends_only_the_heights_when_only_the_heights_change():
+    """A new λ₁ changes the surface's heights over the same grid and colour range: z alone goes to the page (one
+    message), and the view still holds ½θᵀHθ for the H built here."""
+    g = CriticalGallery()
+    try:
+        g._repr_mimebundle_()
+        g.set(lam1=1.0, lam2=-1.0, angle=30.0)
+        widget = g.view3d.figure
+        edits = []
+        original = widget._send
+
+        def spy(msg, buffers=None):
+            update = msg.get("state", {}).get("_py2js_update")
+            if update:
+                edits.append(update)
+            return original(msg, buffers)
+
+        widget._send = spy
+        g.controls["lam1"].value = 0.7
+        assert len(edits) == 1  # one message per key press
+        surface = [style for style, trace in zip_styles(edits[0]) if trace == 0]
+        assert surface and set(surface[0]) == {"z"}, edits[0].get("style_data")
+        phi = np.deg2rad(30.0)
+        R = np.array([[np.cos(phi), -np.sin(phi)], [np.sin(phi), np.cos(phi)]])
+        H = R @ np.diag([0.7, -1.0]) @ R.T
+        data = g.view3d.figure.data[0]
+        x, y, z = (np.asarray(v, dtype=float) for v in (data.x, data.y, data.z))
+        X, Y = np.meshgrid(x, y)  # plotly's convention: z[row][column] over (x[column], y[row])
+        np.testing.assert_allclose(z, 0.5 * (H[0, 0] * X**2 + 2 * H[0, 1] * X * Y + H[1, 1] * Y**2), atol=1e-12)
+        assert x[0] == y[0] == -1.5 and x[-1] == y[-1] == 1.5 and (data.cmin, data.cmax) == (-2.3, 2.3)
+    finally:
+        g.close()
+
+
+def zip_styles(update):
+    """(style dict, trace index) pairs of a plotly ``_py2js_update`` message (style values are per-trace lists;
+    ``"_undefined_"`` marks a trace the property is not sent for)."""
+    style, traces = update.get("style_data") or {}, update.get("style_traces") or []
+    per = [{} for _ in traces]
+    for key, values in style.items():
+        for i, value in enumerate(values):
+            if not (isinstance(value, str) and value == "_undefined_"):
+                per[i][key] = value
+    return list(zip(per, traces))
+
+
+def data_extent(figure) -> np.ndarray:
+    """The box plotly.js scales a 3-D scene by: min and max of the finite x, y, z over every trace, shape (2, 3)."""
+    lo, hi = np.full(3, np.inf), np.full(3, -np.inf)
+    for trace in figure.data:
+        for i, name in enumerate("xyz"):
+            values = np.asarray(getattr(trace, name) if getattr(trace, name) is not None else [], dtype=float).ravel()
+            values = values[np.isfinite(values)]
+            if values.size:
+                lo[i], hi[i] = min(lo[i], values.min()), max(hi[i], values.max())
+    return np.array([lo, hi])
+
+
+def test_gallery_3d_data_extent_is_the_same_at_every_setting():
+    """plotly.js rescales the scene and rebuilds its axes (a new WebGL program in the page) whenever the data's
+    extent changes; the gallery's extent is that of its anchor box at every setting, the steepest ones included."""
+    g = CriticalGallery()
+    try:
+        first = data_extent(g.view3d.figure)
+        np.testing.assert_allclose(first, [[-1.5, -1.5, -4.5], [1.5, 1.5, 4.5]])
+        rng = np.random.default_rng(0)
+        settings = [dict(lam1=2.0, lam2=2.0, angle=45.0), dict(lam1=-2.0, lam2=-2.0, angle=0.0),
+                    dict(lam1=0.0, lam2=0.0, angle=90.0)]
+        settings += [dict(lam1=float(a), lam2=float(b), angle=float(c))
+                     for a, b, c in zip(rng.uniform(-2, 2, 8), rng.uniform(-2, 2, 8), rng.uniform(0, 180, 8))]
+        for values in settings:
+            g.set(**values)
+            # the oracle for "inside": ½θᵀHθ at the grid corners, the largest |f| on the square, from H written out
+            assert np.all(np.abs(np.asarray(g.view3d.figure.data[0].z, dtype=float)) <= 4.5 + 1e-12)
+            np.testing.assert_array_equal(data_extent(g.view3d.figure), first)
+    finally:
+        g.close()
+
+
+def test_surface_view_extent_rejects_an_empty_box():
+    from course_utils.widgets.surface3d import SurfaceView
+
+    view = SurfaceView()
+    with pytest.raises(ValueError, match="`lower`"):
+        view.set_extent((0, 0, 1), (1, 1, 1))
+    view.set_extent((0, 0, 0), (1, 2, 3))
+    assert view.figure.data[2].z == (0.0, 3.0) and view.figure.data[2].marker.opacity == 0
+    view.close()

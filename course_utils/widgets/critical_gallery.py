@@ -131,6 +131,9 @@ class CriticalGallery(Explorer):
                                   label="3-D view of the surface f(θ) = ½ θᵀHθ (drag to rotate)")
         self.view3d.set_xyrange((-_HALF_WIDTH, _HALF_WIDTH), (-_HALF_WIDTH, _HALF_WIDTH))
         self.view3d.set_zrange(-2.3, 2.3)
+        # every surface lies in this box: |f| = ½|θᵀHθ| ≤ ½ · 2 · |θ|² ≤ 2 · 1.5² = 4.5 for |λ| ≤ 2 on the square
+        reach = 0.5 * 2.0 * 2 * _HALF_WIDTH**2
+        self.view3d.set_extent((-_HALF_WIDTH, -_HALF_WIDTH, -reach), (_HALF_WIDTH, _HALF_WIDTH, reach))
         self._styles = [(OKABE_ITO[3], "-", "solid"), (OKABE_ITO[0], "--", "dash")]
         for i, (colour, _, dash) in enumerate(self._styles):
             self.view3d.add_line(f"eigenvector {i + 1}", colour=colour, dash=dash, width=6)
@@ -155,6 +158,18 @@ class CriticalGallery(Explorer):
         self.colorbar = self.fig.colorbar(mappable, ax=self.ax, extend="both", shrink=0.9)
         self.colorbar.set_label(r"$f(\theta) = \frac{1}{2}\theta^\top H\theta$ (clipped at $\pm 2.3$)", fontsize=self.font(9))
         label_axes(self.ax, "level sets and eigenvectors", r"$\theta_1$", r"$\theta_2$")
+
+    def update(self) -> None:
+        """Recompute and redraw (:meth:`Explorer.update`), sending the 3-D view's changes *after* the canvas image.
+
+        The page handles both on its one main thread: plotly's redraw of the WebGL scene (decoding the message,
+        ``Plotly.update``, the software-WebGL frame) holds it for ~60–200 ms under load, and an image that
+        arrives meanwhile waits (measured in Chromium: the canvas's image reached the page ~100 ms after the
+        kernel sent it, queued behind the plotly update sent before it). Sent last, the plotly update costs the
+        canvas nothing (see :mod:`course_utils.widgets.surface3d`).
+        """
+        with self.view3d.batch():
+            super().update()
 
     def draw(self, state: GalleryState):
         """Update the figure's artists in place to show ``state``.

@@ -11,9 +11,19 @@ changes, a moving ball only its path (a few kB).
 JavaScript ships in the wheel, so it works offline) with one surface trace, a path and named markers
 (``Scatter3d``), and an API the explorers use: :meth:`~SurfaceView.set_surface`, :meth:`~SurfaceView.set_path`,
 :meth:`~SurfaceView.set_points` (markers and lines added with :meth:`~SurfaceView.add_marker` and
-:meth:`~SurfaceView.add_line`), :meth:`~SurfaceView.set_title`, :meth:`~SurfaceView.set_zrange`. Every change is
+:meth:`~SurfaceView.add_line`), :meth:`~SurfaceView.set_title`, :meth:`~SurfaceView.set_zrange`,
+:meth:`~SurfaceView.set_extent`. Every change is
 one message (``batch_update``; :meth:`~SurfaceView.batch` makes several changes one message, so the page redraws
 once per key press), and a value equal to the one shown is not sent again.
+
+A key press's cost in the page (measured in headless Chromium, software WebGL, load 3–4; Critical Point Gallery):
+plotly.js's ``Plotly.update`` of the scene takes 25–60 ms of JavaScript on the page's one main thread, and the
+frame that shows it then waits 45–75 ms in the compositor for the WebGL picture (``ReadPixels`` of the drawing
+buffer: software compositing reads every WebGL frame back for the CPU; a GPU composites it without that wait —
+not measurable here). One press makes one WebGL frame. Hence: explorers send the 3-D update *after* the canvas
+image (``Explorer.update`` wrapped in :meth:`~SurfaceView.batch`), so the image is not queued behind it; and
+:meth:`~SurfaceView.set_extent` keeps the scene's data extent fixed, without which plotly.js laid out the axes
+again on every new surface (a new WebGL program linked per press).
 
 :attr:`~SurfaceView.widget` is the box an explorer puts in its layout (``Explorer.extra_views``); its CSS class
 ``course-surface3d`` lets :mod:`course_utils.widgets.keyboard` give it an accessible name (``role="group"``,
@@ -131,7 +141,7 @@ class SurfaceView:
     Attributes
     ----------
     figure : plotly.graph_objects.Figure or FigureWidget
-        The plotly figure; ``figure.data`` are ``[surface, path, marker 1, marker 2, ...]``. A plain ``Figure`` until
+        The plotly figure; ``figure.data`` are ``[surface, path, extent anchor, marker 1, marker 2, ...]``. A plain ``Figure`` until
         the view is first displayed, then the ``FigureWidget`` the page shows.
     widget : ipywidgets.Box
         The figure in a box with the CSS class ``course-surface3d`` (what an explorer lays out).
@@ -162,10 +172,13 @@ class SurfaceView:
             name="surface")
         path = go.Scatter3d(x=[], y=[], z=[], mode="lines+markers", hoverinfo="skip", name="path",
                             line={"color": path_colour, "width": 5}, marker={"size": 2.5, "color": path_colour})
+        # the data extent's anchor (set_extent): drawn, so that plotly counts it, but with nothing to see
+        extent = go.Scatter3d(x=[], y=[], z=[], mode="markers", hoverinfo="skip", name="extent", showlegend=False,
+                              marker={"size": 1, "opacity": 0, "color": "rgba(0,0,0,0)"})
         # A plain figure until the view is first displayed (before_display): building a FigureWidget sends plotly's
         # 4.9 MB ES module to the page, which explorers driven only from code (chapter 0 builds three) never need.
         self.figure = go.Figure(
-            data=[surface, path],
+            data=[surface, path, extent],
             layout={
                 "width": width, "height": height, "autosize": False, "hovermode": False, "showlegend": False,
                 "margin": {"l": 8, "r": 0, "t": int(46 * scale), "b": 4},
@@ -289,6 +302,30 @@ class SurfaceView:
             with self.figure.batch_update():
                 self.figure.layout.scene.xaxis.range = xrange
                 self.figure.layout.scene.yaxis.range = yrange
+
+    def set_extent(self, lower, upper) -> None:
+        """Hold the scene's data extent at the box from ``lower`` to ``upper`` (an invisible two-point trace).
+
+        plotly.js scales a 3-D scene by the extent of its *data*, not by the axis ranges: when a new surface
+        reaches higher or lower than the last, every axis is laid out again — new tick geometry with a new WebGL
+        shader program (compiled and linked in the page on each key press; measured in Chromium: 2 programs
+        linked per press of the Critical Point Gallery's λ₁). An anchor at the corners of a box that holds every
+        value the view will show keeps the extent, so a new surface only replaces the surface. The picture is
+        unchanged (the aspect ratio is ``"cube"``: the box is drawn the same at any data scale).
+
+        Parameters
+        ----------
+        lower, upper : array_like, shape (3,)
+            Opposite corners ``(x, y, z)`` of a box holding all the data shown (nothing sent if unchanged).
+        """
+        lower = check_array(lower, "lower", shape=(3,))
+        upper = check_array(upper, "upper", shape=(3,))
+        if not np.all(lower < upper):
+            raise ValueError(f"`lower` must be below `upper` in every coordinate, got lower={lower} and upper={upper}")
+        if self._changed("extent", (lower, upper)):
+            with self.figure.batch_update():
+                trace = self.figure.data[2]
+                trace.x, trace.y, trace.z = [lower[0], upper[0]], [lower[1], upper[1]], [lower[2], upper[2]]
 
     def set_path(self, points) -> None:
         """Show the path through ``points`` (one message; nothing if unchanged).

@@ -268,6 +268,7 @@ class TerrainExplorer(Explorer):
     # --- figure: built once, updated in place -------------------------------------------------------
     def _build_figure(self):
         from ..plotting import CMAP, OKABE_ITO, PathArtists, colormap_bar, label_axes
+        from .blitting import keep_in_background, keep_redrawing
         from .surface3d import SurfaceView
 
         # The 3-D surface rotates in the browser (plotly, WebGL); matplotlib draws the contour map and its colour
@@ -285,6 +286,11 @@ class TerrainExplorer(Explorer):
         # The contour map's colour bar (plotting.colormap_bar): linear, because the heights reach 0 and below.
         colormap_bar(self.cax, CMAP)
         self.cax.set_ylabel("height f", fontsize=self.font(9))
+        # its ticks change with the terrain: redrawn by each blit from the start, so the first new amplitude is a
+        # blit, not the full draw that noticing them would cost (measured: the first key press 0.6–2.2 s in
+        # Chromium at load 2.6–5, a full render of the figure); its colours never change
+        keep_redrawing(self.cax.yaxis)
+        keep_in_background(*self.cax.images)
         self.ax2d.set_aspect("equal")
         line_kw = {"color": colour, "linewidth": 2.0, "marker": "o", "markersize": 3, "zorder": 10}
         (self.path2d,) = self.ax2d.plot([], [], **line_kw, label="gradient-descent path")
@@ -310,6 +316,18 @@ class TerrainExplorer(Explorer):
         # (terrain, amplitude) -> its contour artists, hidden when not shown; an evicted terrain's are removed
         self._terrains = LRUCache(TERRAIN_CACHE_SIZE, on_evict=_remove_terrain_artists)
         self._runs = LRUCache(RUN_CACHE_SIZE)
+
+    def update(self) -> None:
+        """Recompute and redraw (:meth:`Explorer.update`), sending the 3-D view's changes *after* the canvas image.
+
+        The page handles both on its one main thread: plotly's redraw of the WebGL scene (decoding the message,
+        ``Plotly.update``, the software-WebGL frame) holds it for ~60–200 ms under load, and an image that
+        arrives meanwhile waits (measured in Chromium: the canvas's image reached the page ~100 ms after the
+        kernel sent it, queued behind the plotly update sent before it). Sent last, the plotly update costs the
+        canvas nothing (see :mod:`course_utils.widgets.surface3d`).
+        """
+        with self.view3d.batch():
+            super().update()
 
     def draw(self, state: TerrainState):
         """Update the figure's artists in place to show ``state``.
@@ -376,6 +394,11 @@ class TerrainExplorer(Explorer):
         self.view3d.set_surface(state.X[0, ::k], state.Y[::k, 0], state.Z[::k, ::k].T, cmin=self._zmin,
                                 cmax=self._zmax)
         self.view3d.set_zrange(*_height_range(state.terrain))
+        # every amplitude's surface and path lie in the terrain's box (the tallest version's, with headroom); a
+        # hair wider in x and y, where a path clipped at the box's edge may land an ulp outside it
+        low, high = _height_range(state.terrain)
+        pad = 1e-9
+        self.view3d.set_extent((BOUNDS[0][0] - pad, BOUNDS[1][0] - pad, low), (BOUNDS[0][1] + pad, BOUNDS[1][1] + pad, high))
         self.minima2d.set_data(state.minima[:, 0], state.minima[:, 1])
         self._draw_colour_bar(self._zmin, self._zmax)
 
