@@ -32,7 +32,8 @@ that waits 45–75 ms for the WebGL picture to be read back (``GLES2::ReadPixels
 the software compositing of ``--disable-gpu``; a GPU composites WebGL without reading it back). One WebGL frame
 per press (``course_utils.widgets.surface3d``).
 
-3-D rotation: each explorer's 3-D view is dragged with the mouse (Playwright mouse moves every ~16 ms) for
+3-D rotation: each explorer's 3-D view (also one shown by a toggle button, as the Landscape Explorer's "3-D
+surface": clicked first, after the key presses) is dragged with the mouse (Playwright mouse moves every ~16 ms) for
 ``DRAG_SECONDS``: on a plotly view (``.course-surface3d``) the rate is animation frames in which WebGL draw calls
 happened; on a matplotlib 3-D axes (ipympl) pixel-changing canvas frames.
 Measured this way before the 3-D views moved to plotly: 5.3 frames/s (Terrain) and 7.6 (Gallery), each frame a
@@ -231,12 +232,18 @@ def _press_latencies(page, explorer, n: int) -> dict:
 
 
 def _drag_fps(page, explorer, drag) -> float:
-    """Frames per second while dragging the explorer's 3-D view: ``drag`` is ``("plotly", None)`` for a plotly view
-    (animation frames with WebGL draw calls) or ``("matplotlib", centre)`` for a matplotlib 3-D axes whose centre is
-    at ``centre`` (figure fractions, y from the bottom as matplotlib counts; pixel-changing canvas frames)."""
-    from browser_helpers import figure_of
+    """Frames per second while dragging the explorer's 3-D view: ``drag`` is ``("plotly", None, None)`` for a plotly
+    view (animation frames with WebGL draw calls) or ``("matplotlib", centre, option)`` for a matplotlib 3-D axes
+    whose centre is at ``centre`` (figure fractions, y from the bottom as matplotlib counts; pixel-changing canvas
+    frames), shown once the toggle button labelled ``option`` is clicked (None: always shown)."""
+    from browser_helpers import figure_of, wait_for_rendered_figure
 
-    kind, centre = drag
+    kind, centre, option = drag
+    if option is not None:
+        before = page.evaluate("performance.now()")
+        explorer.locator(".widget-toggle-button", has_text=option).first.click()
+        _settle(page, before)
+        wait_for_rendered_figure(figure_of(explorer))
     if kind == "plotly":
         box = explorer.locator(".course-surface3d").first.bounding_box()
         x0, y = box["x"] + box["width"] * 0.5, box["y"] + box["height"] * 0.55
@@ -364,11 +371,29 @@ def run(quick: bool) -> list[Row]:
     return rows
 
 
-def _layouts(names) -> dict[str, tuple[bool, tuple[str, tuple[float, float] | None] | None]]:
+def _drag_behind_a_choice(explorer):
+    """``("matplotlib", centre, label)`` when choosing the option labelled ``label`` of one of the explorer's toggle
+    buttons shows a matplotlib 3-D axes (centre in figure fractions); None when no option does."""
+    import ipywidgets as W
+
+    for name, control in explorer.controls.items():
+        if not isinstance(control, W.ToggleButtons):
+            continue
+        for label, value in zip(control._options_labels, control._options_values):
+            explorer.set(**{name: value})
+            in_3d = [ax for ax in explorer.fig.axes if ax.get_visible() and ax.name == "3d"]
+            if in_3d:
+                box = in_3d[0].get_position()
+                return ("matplotlib", ((box.x0 + box.x1) / 2, (box.y0 + box.y1) / 2), label)
+    return None
+
+
+def _layouts(names) -> dict[str, tuple[bool, tuple[str, tuple[float, float] | None, str | None] | None]]:
     """Per explorer: whether it shows one visible 2-D axes and nothing else (the tighter ``BUDGET_SIMPLE``
-    applies), and its 3-D view to drag: ``("plotly", None)`` for a plotly view (``explorer.views`` holding a
-    ``course-surface3d`` box), ``("matplotlib", centre)`` for a visible matplotlib 3-D axes (its centre in figure
-    fractions), or None — from an Agg build."""
+    applies), and its 3-D view to drag: ``("plotly", None, None)`` for a plotly view (``explorer.views`` holding a
+    ``course-surface3d`` box), ``("matplotlib", centre, None)`` for a visible matplotlib 3-D axes (its centre in
+    figure fractions), ``("matplotlib", centre, option)`` for one shown by a toggle button's option, or None — from
+    an Agg build."""
     import matplotlib
 
     matplotlib.use("Agg")
@@ -385,10 +410,12 @@ def _layouts(names) -> dict[str, tuple[bool, tuple[str, tuple[float, float] | No
         views = list(getattr(explorer, "views", []))
         drag = None
         if any("course-surface3d" in getattr(view, "_dom_classes", ()) for view in views):
-            drag = ("plotly", None)
+            drag = ("plotly", None, None)
         elif in_3d:
             box = in_3d[0].get_position()
-            drag = ("matplotlib", ((box.x0 + box.x1) / 2, (box.y0 + box.y1) / 2))
+            drag = ("matplotlib", ((box.x0 + box.x1) / 2, (box.y0 + box.y1) / 2), None)
+        else:  # a 3-D axes a choice shows (the Landscape Explorer's "3-D surface" view): dragged in that view
+            drag = _drag_behind_a_choice(explorer)
         found[name] = (len(axes) == 1 and not in_3d and not views, drag)
         explorer.close()
     return found
