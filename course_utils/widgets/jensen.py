@@ -201,7 +201,8 @@ class JensenExplorer(Explorer):
         (self.pdf_line,) = self.ax_pdf.plot([], [], color=OKABE_ITO[2], linewidth=2, label="distribution of X")
         self.pdf_fill = None
         self.ax_pdf.set_yticks([])
-        self.ax_pdf.set_ylabel("distribution of X (not to scale)", color=OKABE_ITO[2])
+        # (clear of the x axis's last tick label, which reaches past the right edge: it touched the "3")
+        self.ax_pdf.set_ylabel("distribution of X (not to scale)", color=OKABE_ITO[2], labelpad=self.font(9))
         ax.set_xlim(*WINDOW)
         # Limits snapped to a coarse grid (course_utils.widgets.limits.nice_limits): they change only when the data
         # cross a grid cell, so most updates are a cheap blit, and they are a function of the state — the same
