@@ -303,8 +303,9 @@ LAYOUT_JS = """([el, scrollerSel]) => {
     // texts of two controls side by side with no gap read as one ("skip connectionsresidual branches"): compare the
     // drawn text (a Range over it, not the element's box, which may be wider than its text)
     const texts = [];
-    for (const control of el.querySelectorAll('.widget-inline-hbox, .widget-button')) {
-        if (control.offsetParent === null || control.parentElement.closest('.widget-inline-hbox, .widget-button')) continue;
+    const CONTROL = '.widget-inline-hbox, .widget-toggle-buttons, .widget-button';  // a control's root (a toggle's has no inline-hbox class)
+    for (const control of el.querySelectorAll(CONTROL)) {
+        if (control.offsetParent === null || control.parentElement.closest(CONTROL)) continue;
         for (const t of control.querySelectorAll('.widget-label, .widget-readout, button, .widget-toggle-button')) {
             if (t.offsetParent === null || !t.textContent.trim()) continue;
             const range = document.createRange();
