@@ -30,7 +30,7 @@ N_CHANGES = 30
 BUDGET_2D, BUDGET_3D = 0.050, 0.100
 
 
-def _path_explorer(quick=False):
+def _path_explorer(quick=False, **options):
     """As in chapter 6: the straight line and a trained Bézier curve between the two minima."""
     from mode_connectivity import minima
 
@@ -39,10 +39,10 @@ def _path_explorer(quick=False):
 
     model, a, b = minima()
     curve = connectivity.train_curve(model, a, b, steps=30 if quick else 300, lr=0.02, rng=0, eval_every=100).path
-    return PathExplorer(model, {"straight line": connectivity.Path.line(a, b), "trained curve": curve})
+    return PathExplorer(model, {"straight line": connectivity.Path.line(a, b), "trained curve": curve}, **options)
 
 
-def _spectrum_explorer(quick=False):
+def _spectrum_explorer(quick=False, **options):
     """As in chapter 3: the Hessian of a trained 2-10-1 tanh MLP on two moons."""
     from course_utils import data, models, optimizers
     from course_utils.widgets import SpectrumExplorer
@@ -51,7 +51,7 @@ def _spectrum_explorer(quick=False):
     mlp = models.MLP(X, y, hidden=(10,), activation="tanh", loss="cross_entropy")
     theta = optimizers.run(mlp, optimizers.adam(), mlp.init(np.random.default_rng(1)), steps=30 if quick else 300,
                            lr=0.05).final_theta
-    return SpectrumExplorer(mlp, theta, label="trained MLP", steps=20)
+    return SpectrumExplorer(mlp, theta, label="trained MLP", steps=20, **options)
 
 
 def _chapter5_data():
@@ -62,17 +62,17 @@ def _chapter5_data():
     return X_train, y_train
 
 
-def _sharpness_explorer(quick=False):
+def _sharpness_explorer(quick=False, **options):
     """As in chapter 5: a full-batch GD minimum of a 2-16-1 tanh MLP."""
     from course_utils import models, optimizers
     from course_utils.widgets import SharpnessExplorer
 
     net = models.MLP(*_chapter5_data(), hidden=(16,), activation="tanh", loss="cross_entropy")
     theta = optimizers.run(net, optimizers.gd(), net.init(0), steps=15 if quick else 150, lr=0.5).final_theta
-    return SharpnessExplorer(net, {"full-batch GD": theta})
+    return SharpnessExplorer(net, {"full-batch GD": theta}, **options)
 
 
-def _reparameterization_explorer(quick=False):
+def _reparameterization_explorer(quick=False, **options):
     """As in chapter 5: a trained 2-16-1 ReLU MLP."""
     from course_utils import models, optimizers
     from course_utils.widgets import ReparameterizationExplorer
@@ -80,10 +80,10 @@ def _reparameterization_explorer(quick=False):
     relu = models.MLP(*_chapter5_data(), hidden=(16,), activation="relu", loss="cross_entropy")
     theta = optimizers.run(relu, optimizers.gd(), relu.init(0, scheme="he"), steps=15 if quick else 150,
                            lr=0.5).final_theta
-    return ReparameterizationExplorer(relu, theta)
+    return ReparameterizationExplorer(relu, theta, **options)
 
 
-def _landmark_explorer(quick=False):
+def _landmark_explorer(quick=False, **options):
     """As in chapter 8 (its runs computed with the chapter's settings); ``quick``: tiny runs of the same kinds."""
     from course_utils.edge_of_stability import edge_of_stability_runs
     from course_utils.lottery_ticket import lottery_ticket
@@ -92,11 +92,12 @@ def _landmark_explorer(quick=False):
     from course_utils.widgets import LandmarkExplorer
 
     if not quick:
-        return LandmarkExplorer()
+        return LandmarkExplorer(**options)
     return LandmarkExplorer(eos=edge_of_stability_runs((2.0, 2.5, 3.0), steps=40, every=10, n_train=30, hidden=4),
                             spawn=spawn_stability((4,), n_train=30, batch_size=5, steps=20, spawn_steps=(0, 5, 10)),
                             widths=aligned_barriers_by_width((2, 4, 8), n_nets=2, n_train=30, steps=20),
-                            tickets=lottery_ticket((8,), n_train=30, steps=10, batch_size=5, rounds=3, starts=2))
+                            tickets=lottery_ticket((8,), n_train=30, steps=10, batch_size=5, rounds=3, starts=2),
+                            **options)
 
 
 #: Explorers that need arguments are built as their chapter builds them (``quick``: shorter training); every
@@ -107,11 +108,12 @@ FACTORIES = {"PathExplorer": _path_explorer, "SpectrumExplorer": _spectrum_explo
              "LandmarkExplorer": _landmark_explorer}
 
 
-def build(name: str, quick: bool = False):
+def build(name: str, quick: bool = False, **options):
     """The explorer class ``name`` (see :func:`explorer_classes`) built as its chapter builds it, else with its
-    defaults; the browser benchmark builds its explorers with this too."""
+    defaults; the browser benchmark builds its explorers with this too. ``options`` go to the constructor
+    (``presentation=True``: as a demo shows it)."""
     factory = FACTORIES.get(name)
-    return factory(quick=quick) if factory else explorer_classes()[name]()
+    return factory(quick=quick, **options) if factory else explorer_classes()[name](**options)
 
 
 def explorer_classes() -> dict[str, type]:

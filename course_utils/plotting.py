@@ -328,7 +328,7 @@ def scale_default_fonts(fig) -> int:
         for axis in (ax.xaxis, ax.yaxis) + ((ax.zaxis,) if hasattr(ax, "zaxis") else ()):  # 3-D: the height too
             labels = axis.get_ticklabels()
             if labels and all(t.get_fontsize() == default for t in labels):
-                axis.set_tick_params(labelsize=sizes["tick"])  # also for ticks made later
+                axis.set_tick_params(labelsize=sizes["tick"], **_tick_pad(ax))  # also for ticks made later
                 touched = True
             if axis.label.get_text() and axis.label.get_fontsize() == default:
                 axis.label.set_fontsize(sizes["label"])
@@ -366,7 +366,17 @@ def label_axes(ax, title: str | None = None, xlabel: str | None = None, ylabel: 
         ax.set_ylabel(ylabel, fontsize=fonts["label"])
     if zlabel is not None and hasattr(ax, "set_zlabel"):
         ax.set_zlabel(zlabel, fontsize=fonts["label"])
-    ax.tick_params(labelsize=fonts["tick"])
+    ax.tick_params(labelsize=fonts["tick"], **_tick_pad(ax))
+
+
+def _tick_pad(ax) -> dict:
+    """``{"pad": ...}`` for a presentation figure's 2-D axes: the gap between ticks and their labels grows with the
+    labels (at matplotlib's 3.5 pt the x and y tick labels at an axes' corner overlapped); ``{}`` otherwise."""
+    import matplotlib as mpl
+
+    if getattr(ax, "name", "") == "3d" or font_sizes(ax) is not _FONTS[True]:
+        return {}
+    return {"pad": mpl.rcParams["xtick.major.pad"] * _PRESENTATION_SCALE}
 
 
 def series_styles(n: int) -> list[dict]:
@@ -843,6 +853,9 @@ class PathArtists:
         self.windowed: WindowedPath | None = None
         #: The stacking slot of the off-screen label (set by an explorer drawing several runs; 0 by default).
         self.slot = 0
+        #: One-line off-screen labels ("GD: diverged ↗"), for an explorer that spells the ends out elsewhere (its
+        #: message line): several two-line labels with coordinates covered a small map (set by the explorer).
+        self.brief = False
 
     def update(self, windowed: WindowedPath, visible: bool = True) -> None:
         """Show ``windowed`` (or hide everything when ``visible`` is False).
@@ -887,7 +900,10 @@ class PathArtists:
         tail = tail + np.array([0.0, (1 if fy < 0.5 else -1) * 0.16 * self.slot * size[1]])
         self.arrow.xy = tuple(windowed.edge)
         self.arrow.set_position(tuple(tail))
-        self.arrow.set_text(windowed.end_text(self.name))
+        if self.brief:
+            self.arrow.set_text(f"{self.name + ': ' if self.name else ''}{'diverged' if windowed.diverged else 'off-screen'}")
+        else:
+            self.arrow.set_text(windowed.end_text(self.name))
         # The label sits inside the window: on the side away from the edge the arrow points at, and along
         # that edge on the side with room (a label centred near a corner would stick out of the axes).
         ux, uy = windowed.direction
@@ -1211,5 +1227,11 @@ def level_bar(cax, cs, label: str) -> None:
                interpolation="nearest")
     _bar_frame(cax, float(n))
     idx = np.unique(np.round(np.linspace(0, n, 6)).astype(int))
-    cax.set_yticks(idx.astype(float), labels=[fmt(v, ".3g") for v in levels[idx]])
+    # three significant digits, more where two ticks would read the same: log-spaced levels crowd above the
+    # minimum (the six-hump camel's bar read "-1.03" on two ticks)
+    for digits in range(3, 8):
+        labels = [fmt(v, f".{digits}g") for v in levels[idx]]
+        if len(set(labels)) == len(labels):
+            break
+    cax.set_yticks(idx.astype(float), labels=labels)
     cax.set_ylabel(label)

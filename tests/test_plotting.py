@@ -314,3 +314,55 @@ def test_a_widget_figure_is_sent_complete_once_after_the_last_request():
 
 async def _request_in_loop(fig):
     return plotting.request_full_frame(fig)
+
+
+def test_level_bar_labels_never_repeat_where_levels_crowd():
+    # log-spaced levels crowd above the minimum (the six-hump camel's: −1.0316, −1.031, −1.027 …): with three
+    # significant digits two ticks read "-1.03"; the bar gives as many digits as the ticks need to differ
+    fig, (ax, cax) = plotting.new_figure(1, 2)
+    try:
+        cs = plotting.plot_contour(ax, functions.get("six_hump_camel"), levels=30, log=True, minima=[])
+        plotting.level_bar(cax, cs, "f")
+        labels = [t.get_text() for t in cax.get_yticklabels()]
+        assert len(labels) >= 4 and len(set(labels)) == len(labels), labels
+        # each label is its tick's level, to the digits shown (the oracle: the contour set's own levels)
+        for tick, label in zip(cax.get_yticks(), labels):
+            level = cs.levels[int(round(tick))]
+            digits = len(label.lstrip("-").replace(".", "").lstrip("0"))
+            assert abs(float(label) - level) <= 10 ** (np.floor(np.log10(abs(level))) - digits + 1), (label, level)
+        # well-separated levels keep three significant digits
+        cs2 = plotting.plot_contour(ax, functions.get("bowl"), levels=10, minima=[])
+        plotting.level_bar(cax, cs2, "f")
+        assert all(len(t.get_text().lstrip("-").replace(".", "").lstrip("0")) <= 3 for t in cax.get_yticklabels())
+    finally:
+        plt.close(fig)
+
+
+def test_a_brief_off_screen_label_is_one_line_with_the_name_and_the_outcome():
+    pts = np.array([[0.0, 0.0], [0.5, -0.2], [-0.4, 0.6], [-1.23, 9.83]])
+    fig, ax = plotting.new_figure()
+    try:
+        artists = plotting.PathArtists(ax, name="SFN")
+        artists.brief = True
+        artists.update(plotting.window_path(pts, _BOX))
+        assert artists.arrow.get_text() == "SFN: off-screen"
+        artists.update(plotting.window_path(np.vstack([pts, [[np.inf, np.nan]]]), _BOX, diverged=True))
+        assert artists.arrow.get_text() == "SFN: diverged"
+    finally:
+        plt.close(fig)
+
+
+def test_presentation_tick_labels_stand_further_from_their_ticks():
+    # at matplotlib's 3.5 pt the larger projector tick labels met at an axes' corner ("−1.5" over "−1.5")
+    fig, ax = plotting.new_figure()
+    big, bax = plotting.new_figure(presentation=True)
+    try:
+        for a in (ax, bax):
+            plotting.label_axes(a, title="t", xlabel="x", ylabel="y")
+        for axis in ("xaxis", "yaxis"):
+            small_pad = getattr(ax, axis).get_major_ticks()[0].get_pad()
+            big_pad = getattr(bax, axis).get_major_ticks()[0].get_pad()
+            assert big_pad >= 1.3 * small_pad, (axis, small_pad, big_pad)
+    finally:
+        plt.close(fig)
+        plt.close(big)

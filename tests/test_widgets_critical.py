@@ -130,7 +130,9 @@ def test_finder_shares_one_newton_run_and_agrees_with_find_critical_points(metho
 def test_finder_legend_lists_only_kinds_present():
     finder = CriticalFinder(function="bowl", n_starts=16)
     try:
-        labels = [t.get_text() for t in finder.ax.get_legend().get_texts()]
+        # one figure legend, below the map (never over it), and no legend inside the axes
+        assert finder.ax.get_legend() is None and len(finder.fig.legends) == 1
+        labels = [t.get_text() for t in finder.fig.legends[0].get_texts()]
         assert labels == ["starts", "minima (1)"]
     finally:
         finder.close()
@@ -147,16 +149,16 @@ def test_gallery_keeps_its_legend_and_updates_the_eigenvalues(gallery):
 def test_finder_keeps_its_legend_until_the_census_changes():
     finder = CriticalFinder(function="bowl", n_starts=16)
     try:
-        legend = finder.ax.get_legend()
+        legend = finder.fig.legends[0]
         finder.set(n_starts=25)  # still one minimum: the same legend (kept as a cached image when blitting)
-        assert finder.ax.get_legend() is legend
+        assert finder.fig.legends == [legend]
         finder.set(function="himmelblau")  # a new census: a new legend that says so
         from course_utils.widgets.critical_finder import KIND_MARKERS, KIND_PLURALS
 
         counts = {k: sum(p.kind == k for p in finder.state.points) for k in KIND_MARKERS}
         expected = ["starts"] + [f"{KIND_PLURALS[k]} ({n})" for k, n in counts.items() if n]
-        assert finder.ax.get_legend() is not legend
-        assert [t.get_text() for t in finder.ax.get_legend().get_texts()] == expected
+        assert len(finder.fig.legends) == 1 and finder.fig.legends[0] is not legend
+        assert [t.get_text() for t in finder.fig.legends[0].get_texts()] == expected
         assert counts["saddle"] >= 1 and counts["maximum"] == 1  # Himmelblau: the census changed
     finally:
         finder.close()

@@ -134,12 +134,14 @@ def test_loss_axis_limits_are_stable_across_learning_rates():
 
 def test_the_legend_is_kept_while_the_racers_stay_the_same(race):
     race.set(lr=0.02)
-    legend = race.ax_loss.get_legend()
+    # one figure legend, the key of both panels (below them in a notebook, beside them on a projector)
+    assert race.ax_loss.get_legend() is None and len(race.fig.legends) == 1
+    legend = race.fig.legends[0]
     race.set(lr=0.01)  # same racers: the same legend (kept as a cached image when blitting)
-    assert race.ax_loss.get_legend() is legend
+    assert race.fig.legends == [legend]
     race.set(show_adam=not race.params["show_adam"])  # one racer fewer or more: a legend that says so
-    shown = [t.get_text() for t in race.ax_loss.get_legend().get_texts()]
-    assert race.ax_loss.get_legend() is not legend
+    shown = [t.get_text() for t in race.fig.legends[0].get_texts()]
+    assert len(race.fig.legends) == 1 and race.fig.legends[0] is not legend
     assert sorted(shown) == sorted(e.label for e in race.state.entries.values())
     race.set(show_adam=not race.params["show_adam"])
 

@@ -178,10 +178,15 @@ class CriticalFinder(Explorer):
             line.set_data(pts[:, 0], pts[:, 1])
             # only the kinds present get a legend entry: every glyph of the legend is redrawn on each update
             line.set_label(f"{KIND_PLURALS[kind]} ({len(pts)})" if len(pts) else f"_{kind}")
-        # a new legend only when its entries change (the blitter keeps an unchanged one as a cached image)
-        labels = [line.get_label() for line in (self.start_dots, *self.markers.values())
-                  if not line.get_label().startswith("_")]
-        legend = self.ax.get_legend()
+        # a new legend only when its entries change (the blitter keeps an unchanged one as a cached image); one
+        # row below the axes, never over the map: starts fill the whole window and the critical points can lie
+        # anywhere in it (a legend in the upper right hid a saddle of the six-hump camel)
+        shown = [line for line in (self.start_dots, *self.markers.values()) if not line.get_label().startswith("_")]
+        labels = [line.get_label() for line in shown]
+        legend = self.fig.legends[0] if self.fig.legends else None
         if legend is None or [t.get_text() for t in legend.get_texts()] != labels:
-            self.ax.legend(loc="upper right", fontsize=self.font(8), framealpha=0.9)
+            if legend is not None:
+                legend.remove()
+            self.fig.legend(handles=shown, loc="outside lower center", ncols=len(shown), fontsize=self.font(8),
+                            frameon=False, handletextpad=0.3, columnspacing=1.2)
         label_axes(self.ax, f"{functions.get(state.function).name}: {len(state.points)} critical point{'' if len(state.points) == 1 else 's'}")

@@ -109,10 +109,15 @@ class StabilityExplorer(Explorer):
                               diverged=traj.diverged)
 
     def _build_figure(self):
-        from ..plotting import OKABE_ITO, PathArtists, label_axes, plot_contour
+        from ..plotting import OKABE_ITO, PathArtists, label_axes, level_bar, plot_contour
 
-        self.fig, (self.ax_path, self.ax_loss) = self.new_figure(1, 2, figsize=(9.6, 3.8))
-        plot_contour(self.ax_path, self.quadratic, _BOUNDS, levels=20)
+        # the contour map's colour bar in a narrow column of its own (the colours are loss values)
+        self.fig, (self.ax_path, self.cax, self.ax_loss) = self.new_figure(
+            1, 3, figsize=(9.6, 3.8), gridspec_kw={"width_ratios": [1.0, 0.045, 1.0]})
+        # room between the bar's label and the loss panel's axis label (they face each other)
+        self.fig.get_layout_engine().set(w_pad=0.12)
+        cs = plot_contour(self.ax_path, self.quadratic, _BOUNDS, levels=20)
+        level_bar(self.cax, cs, "loss (contour levels)")
         (self.path_line,) = self.ax_path.plot([], [], color=OKABE_ITO[3], marker="o", markersize=3, linewidth=1,
                                               label="GD iterates")
         (start,) = self.ax_path.plot([], [], marker="o", markersize=8, markerfacecolor="none", markeredgecolor="k",

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+import ipywidgets as W
 import numpy as np
 
 from .. import diagnostics
@@ -88,7 +89,7 @@ class GradientFlowExplorer(Explorer):
     title = "Gradient Flow Explorer — how much gradient reaches each layer?"
 
     def _make_controls(self):
-        return {
+        controls = {
             "depth": int_slider("hidden layers", 1, _MAX_DEPTH, value=10, tooltip="number of hidden layers"),
             "scheme": choice("initialization", [("naive N(0, 1)", "normal"), ("Xavier", "xavier"), ("He", "he")],
                              value="xavier"),
@@ -101,6 +102,12 @@ class GradientFlowExplorer(Explorer):
                                tooltips=["φ(z) added as it is", "each branch times 1/√(depth − 1)",
                                          "branch weights start at zero: every block starts as the identity"]),
         }
+        # A toggle's label can be wider than its buttons ("skip connections" over "off | on"): side by side, two
+        # toggles' labels ran together ("skip connectionsresidual branches"). A gap after each keeps them apart.
+        for control in controls.values():
+            if isinstance(control, W.ToggleButtons):
+                control.layout.margin = "2px 24px 2px 2px"
+        return controls
 
     def compute(self, params) -> GradientFlowState:
         """Pure: the control values → the :class:`GradientFlowState` to show (draws nothing).

@@ -100,8 +100,11 @@ class JensenExplorer(Explorer):
         return {
             "distribution": choice("X ~", DISTRIBUTIONS, value="two points"),
             "function": choice("f(x)", list(JENSEN_FUNCTIONS), value="x²", buttons=False),
-            "a": float_slider("a (point 1 / lower end)", *WINDOW, step=0.05, value=-1.0),
-            "b": float_slider("b (point 2 / upper end)", *WINDOW, step=0.05, value=2.0),
+            # short labels (the tooltips say the rest): the long ones left the tracks ~60 px for 120 steps
+            "a": float_slider("point a", *WINDOW, step=0.05, value=-1.0,
+                              tooltip="a: the first point (two points) or the lower end (uniform)"),
+            "b": float_slider("point b", *WINDOW, step=0.05, value=2.0,
+                              tooltip="b: the second point (two points) or the upper end (uniform)"),
             "p": float_slider("p = P(X = a)", 0.0, 1.0, step=0.01, value=0.5),
             "mean": float_slider("mean μ", -2.5, 2.5, step=0.05, value=0.5),
             "std": float_slider("spread σ", 0.0, 1.5, step=0.01, value=0.6),
@@ -201,7 +204,8 @@ class JensenExplorer(Explorer):
         (self.pdf_line,) = self.ax_pdf.plot([], [], color=OKABE_ITO[2], linewidth=2, label="distribution of X")
         self.pdf_fill = None
         self.ax_pdf.set_yticks([])
-        self.ax_pdf.set_ylabel("distribution of X (not to scale)", color=OKABE_ITO[2])
+        # (clear of the x axis's last tick label, which reaches past the right edge: it touched the "3")
+        self.ax_pdf.set_ylabel("distribution of X (not to scale)", color=OKABE_ITO[2], labelpad=self.font(9))
         ax.set_xlim(*WINDOW)
         # Limits snapped to a coarse grid (course_utils.widgets.limits.nice_limits): they change only when the data
         # cross a grid cell, so most updates are a cheap blit, and they are a function of the state — the same

@@ -117,14 +117,17 @@ class LandmarkExplorer(Explorer):
                                            "Frankle et al. 2020: the barrier between copies spawned at step k",
                                            "Ainsworth et al. 2023: barriers before and after weight matching",
                                            "Frankle & Carbin 2019: a pruned subnetwork from its own initialisation"]),
-            "lr": option_slider("step size (edge of stability)", eos_options, value=eos_options[-1][1]),
+            # short labels: a 305 px control with a long label left its track a few pixels wide (the tooltip says more)
+            "lr": option_slider("step size η", eos_options, value=eos_options[-1][1],
+                                tooltip="step size of the edge-of-stability runs"),
             "k": option_slider("spawn step k", [(f"k = {k}", int(k)) for k in self.spawn.spawn_steps],
                                value=int(self.spawn.spawn_steps[0])),
             "width": option_slider("hidden width", [(f"{w} units", int(w)) for w in self.widths.widths],
                                    value=int(self.widths.widths[-1])),
-            "round": option_slider("weights kept (lottery ticket)",
+            "round": option_slider("weights kept",
                                    [(f"{fmt(100 * f, '.3g')} %", r) for r, f in enumerate(self.tickets.remaining)
-                                    if r > 0], value=len(self.tickets.remaining) - 1),
+                                    if r > 0], value=len(self.tickets.remaining) - 1,
+                                   tooltip="weights kept by the lottery ticket's pruning"),
         }
 
     def _sync_controls(self, params):
@@ -327,7 +330,8 @@ class LandmarkExplorer(Explorer):
             right.set_ylim(0, 1.15 * float(100 * self.spawn.barriers.max()) + 0.5)
             right.set_xticks(list(self.spawn.spawn_steps), [str(k) for k in self.spawn.spawn_steps])
             right.minorticks_off()
-            label_axes(left, "test error between the two copies (bold: chosen k)", "α (0 = copy 1, 1 = copy 2)",
+            # (a title no wider than its axes: the longer one ran into the top tick label)
+            label_axes(left, "test error between the copies (bold: k)", "α (0 = copy 1, 1 = copy 2)",
                        "test error (%)")
             label_axes(right, "error barrier against the spawn step", "spawn step k (symlog)", "barrier (points)")
             self._legend(left, [])
@@ -346,7 +350,9 @@ class LandmarkExplorer(Explorer):
             label_axes(left, "loss barrier of the straight line", "hidden width (log scale)", "loss barrier")
             label_axes(right, "test-error barrier of the straight line", "hidden width (log scale)",
                        "barrier (points)")
-            self._legend(left, list(self._groups["width"][:2]) + [self._width_mark_left], loc="upper right")
+            # "best": the free place for these runs' curves and the chosen width's mark (a fixed corner covered
+            # a marker for other runs)
+            self._legend(left, list(self._groups["width"][:2]) + [self._width_mark_left], loc="best")
             self._legend(right, [])
         else:  # the lottery ticket
             t = self.tickets
@@ -370,7 +376,7 @@ class LandmarkExplorer(Explorer):
                        "test accuracy (%)")
             label_axes(right, "each start at the chosen sparsity (line: dense)", "subnetwork", "test accuracy (%)")
             self._legend(left, [self._groups["lottery ticket"][0]] + self._lottery_means + [self._lottery_mark],
-                         loc="lower left")
+                         loc="best")
             self._legend(right, [])
         self._shown = experiment
 

@@ -152,20 +152,12 @@ class MomentumMapExplorer(Explorer):
         import matplotlib.ticker  # noqa: F401  (mpl.ticker below)
         from matplotlib import patheffects
 
-        short = self.presentation  # short legend texts: three panels side by side on a projector
-        if self.presentation:
-            # On a projector the figure is short (it shares 720 px with the controls and the message): the map,
-            # the run's path and its error side by side, each the full height (stacked, the two right-hand
-            # panels were squeezed to a few pixels each).
-            self.fig, (self.ax, self.ax_path, self.ax_err) = self.new_figure(
-                1, 3, figsize=(8.5, 4.75), gridspec_kw={"width_ratios": (1.4, 1.0, 1.0)})
-        else:
-            self.fig, axes = self.new_figure(2, 2, figsize=(8.5, 4.75), gridspec_kw={"width_ratios": (1.25, 1.0)})
-            gs = axes[0, 0].get_gridspec()
-            for a in axes[:, 0]:
-                a.remove()
-            self.ax = self.fig.add_subplot(gs[:, 0])
-            self.ax_path, self.ax_err = axes[0, 1], axes[1, 1]
+        # The map, the run's path and its error side by side, each the full height of the figure: stacked in a
+        # notebook column, the two right-hand panels were squeezed to ~70 px each (their ticks ran together), and
+        # on a projector the figure is short (it shares 720 px with the controls and the message).
+        short = True  # legend texts short enough for three panels side by side
+        self.fig, (self.ax, self.ax_path, self.ax_err) = self.new_figure(
+            1, 3, figsize=(8.5, 4.75), gridspec_kw={"width_ratios": (1.4, 1.0, 1.0)})
         extent = (_LRS[0], _LRS[-1], _BETAS[0], _BETAS[-1])
         cmap = mpl.colormaps[CMAP].with_extremes(bad="0.85")
         self._image = self.ax.imshow(np.full((_BETAS.size, _LRS.size), np.nan), origin="lower", aspect="auto",
@@ -211,9 +203,8 @@ class MomentumMapExplorer(Explorer):
         self.ax_path.set_xlim(-1.6, 1.6)
         self.ax_path.set_ylim(-3.2, 3.2)  # the first step overshoots to x₂ = 1 − η ≥ −3
         # the right-hand legends sit above their panels (in place of titles): nothing of the run is hidden
-        label_axes(self.ax_path, xlabel="x₁ (curvature μ = 1/κ)" if self.presentation
-                   else "x₁ (eigen-direction of curvature μ = 1/κ)", ylabel="x₂ (curvature L = 1)")
-        self.ax_path.legend(fontsize=self.font(7), loc="lower center", bbox_to_anchor=(0.5, 1.0), ncol=3,
+        label_axes(self.ax_path, xlabel="x₁ (curvature μ = 1/κ)", ylabel="x₂ (curvature L = 1)")
+        self.ax_path.legend(fontsize=self.font(7), loc="lower center", bbox_to_anchor=(0.5, 1.0), ncol=2,
                             title="the run over the level sets of f" if short else "the run's path over the level sets of f", title_fontsize=self.font(8),
                             borderaxespad=0.2)
         styles = [dict(color=OKABE_ITO[3], linestyle="-"), dict(color=OKABE_ITO[4], linestyle="-")]

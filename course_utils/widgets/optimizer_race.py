@@ -82,6 +82,10 @@ class RaceState:
     steps: int = 0
 
 
+#: Entries per row of the legend under the panels, at most (rows balanced: six racers in two rows of three).
+_LEGEND_COLUMNS = 5
+
+
 class OptimizerRace(Explorer):
     """Race the course's optimizers on a 2-D landscape (see the module docstring).
 
@@ -258,6 +262,9 @@ class OptimizerRace(Explorer):
             (no_start,) = self.ax.plot([], [], linestyle="none")  # the shared start marker is drawn once
             self._drawn[key] = PathArtists(self.ax, name=key,
                                            artists=(self._paths[key], no_start, self._ends[key]), show_start=False)
+            # one-line off-screen labels: the message line says where each run ended (several two-line labels
+            # with coordinates piled up over the map on the saddle landscapes)
+            self._drawn[key].brief = True
             (self._curves[key],) = self.ax_loss.plot([], [], linewidth=1.6, markersize=4, **st)
         (self._start,) = self.ax.plot([], [], marker="o", markersize=10, markerfacecolor="none",
                                       markeredgecolor="white", markeredgewidth=2, linestyle="none", zorder=7,
@@ -272,7 +279,8 @@ class OptimizerRace(Explorer):
         land = self._landscape(key)
         log = key in ("rosenbrock", "himmelblau")
         cs = plot_contour(self.ax, land, levels=25, log=log, minima=land.global_minima, title=f"{land.name}: paths")
-        level_bar(self.cax, cs, "loss (contour levels, log-spaced)" if log else "loss (contour levels)")
+        # (a short label: on a projector the bar is shorter than "loss (contour levels, log-spaced)")
+        level_bar(self.cax, cs, "loss (log-spaced levels)" if log else "loss (contour levels)")
         # the bar's tick labels change width with the landscape ("4.5" → "2.51e+03"): lay the figure out again
         # (a new landscape is a full redraw anyway)
         self._relayout()
@@ -361,7 +369,12 @@ class OptimizerRace(Explorer):
             if use_gap:
                 self.ax_loss.set_yscale("log")
             else:
-                self.ax_loss.set_yscale("symlog", linthresh=1e-2)
+                from matplotlib.ticker import SymmetricalLogLocator
+
+                # the linear part (|loss| < 10⁻²) two decades tall, and a tick every other decade: a tick per decade
+                # ran together on a projector (−10⁴ over −10³ ..., and −10⁻² over 0 over 10⁻²)
+                self.ax_loss.set_yscale("symlog", linthresh=1e-2, linscale=2.0)
+                self.ax_loss.yaxis.set_major_locator(SymmetricalLogLocator(linthresh=1e-2, base=100))
             # (on a projector the panel is shorter than the long label: a short one)
             long_label = "loss − global minimum (log scale)" if use_gap else "loss (symmetric log scale)"
             short_label = "loss − global min. (log)" if use_gap else "loss (symlog)"
@@ -372,11 +385,19 @@ class OptimizerRace(Explorer):
         self.ax_loss.set_xlim(0, max(state.steps, n_max - 1, 1))
         # A new legend only when the racers change: rebuilding one costs ~10 ms, and the blitter keeps an
         # unchanged legend as a cached image.
+        # The legend is the key of both panels (a run's path and its loss curve share colour, line and marker),
+        # below them: in the loss panel it lay over the curves' first steps, where the losses are highest.
         labels = [self._curves[key].get_label() for key in RACERS if key in state.entries]
-        legend = self.ax_loss.get_legend()
-        shown = [t.get_text() for t in legend.get_texts()] if legend is not None else None
-        if shown != labels:
+        legend = self.fig.legends[0] if self.fig.legends else None
+        shown = [t.get_text() for t in legend.get_texts()] if legend is not None else []
+        if legend is None or shown != labels:
             if legend is not None:
                 legend.remove()
             if labels:
-                self.ax_loss.legend(fontsize=self.font(7), loc="upper right", framealpha=0.85, ncols=2)
+                # on a projector the figure is short and wide: the legend in a column on the right
+                place = {"loc": "outside right upper", "ncols": 1} if self.presentation else \
+                    {"loc": "outside lower center", "ncols": -(-len(labels) // -(-len(labels) // _LEGEND_COLUMNS))}
+                self.fig.legend(handles=[self._curves[key] for key in RACERS if key in state.entries],
+                                fontsize=self.font(8), frameon=False, **place)
+            if legend is not None and self._layout_engine is not None:
+                self._relayout()  # other racers, another legend: the panels get the room it frees or takes

@@ -117,11 +117,12 @@ class PathExplorer(Explorer):
     # --- controls ------------------------------------------------------------------------------
     def _make_controls(self):
         names = list(self.paths)
-        return {
-            "t": float_slider("position t along the path", 0.0, 1.0, 0.01, 0.5,
-                              tooltip="t = 0 is the first network, t = 1 the second"),
-            "path": choice("path", names, names[-1], buttons=len(names) <= 4),
-        }
+        # the explorer's one slider, wider than the others and with a short label: "position t along the path"
+        # left its track ~50 px for a hundred steps
+        t = float_slider("position t", 0.0, 1.0, 0.01, 0.5,
+                         tooltip="position t along the path: t = 0 is the first network, t = 1 the second")
+        t.layout.width = "400px"
+        return {"t": t, "path": choice("path", names, names[-1], buttons=len(names) <= 4)}
 
     # --- compute -------------------------------------------------------------------------------
     def compute(self, params) -> PathState:

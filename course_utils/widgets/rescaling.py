@@ -25,6 +25,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from ..plotting import font_sizes
 from ..problems import moons_problem
 from ..rescaling import rescaled_slices
 from ..sharpness import rescale_relu_network
@@ -144,6 +145,7 @@ class RescalingExplorer(Explorer):
                                          markersize=4, label="rescaled network")
             ax.legend(loc="upper center", fontsize=self.font(8))
             ax.set_xlim(_TS[0], _TS[-1])
+            ax.set_xticks(np.linspace(_TS[0], _TS[-1], 5))  # steps of 0.5: at 0.25 the labels ran together
         # The loss axis starts at 0; its top is snapped to a coarse grid (course_utils.widgets.limits.nice_limits):
         # it changes only when the curves cross a grid cell (the axes furniture stays a cached background: cheap
         # blits), and it is a function of the state — the same axes however the student reached a setting.
@@ -164,5 +166,7 @@ class RescalingExplorer(Explorer):
             both = both[np.isfinite(both)]
             top = float(np.percentile(both, 99)) if both.size else 1.0
             ax.set_ylim(0.0, nice_limits(0.0, max(top, 1e-6), headroom=0.25)[1])
-        self.ax_raw.set_title(f"raw Gaussian direction (a = {state.scale:.2f})")
-        self.ax_filt.set_title(f"filter-normalized direction (a = {state.scale:.2f})")
+        # the titles at the figure's title size (presentation-aware), like every other text of the figure
+        size = font_sizes(self.fig)["title"]
+        self.ax_raw.set_title(f"raw Gaussian direction (a = {state.scale:.2f})", fontsize=size)
+        self.ax_filt.set_title(f"filter-normalized direction (a = {state.scale:.2f})", fontsize=size)

@@ -168,8 +168,9 @@ class SharpnessExplorer(Explorer):
             self.ax_slice.axvline(x, color="0.3", linestyle="--", linewidth=0.8)
         self.ax_slice.set_xlim(2 * _TS[0], 2 * _TS[-1])
         self.ax_slice.set_ylim(-0.05, 1.0)
-        self.ax_slice.legend(fontsize=self.font(7), loc="upper center")
-        label_axes(self.ax_slice, "Loss increase along two directions (dashed: ±ρ)", "distance t / ρ",
+        self.ax_slice.legend(fontsize=self.font(8), loc="upper center")
+        # (a shorter title: wider than its axes, the longer one ran into the top tick label on a projector)
+        label_axes(self.ax_slice, "Loss increase along two directions", "distance t / ρ (dashed: ±ρ)",
                    "[L(θ + t·u) − L(θ)] / ρ²")
         width = 0.8 / len(self.names)
         x = np.arange(len(_MEASURES))

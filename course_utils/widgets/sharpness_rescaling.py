@@ -157,6 +157,7 @@ class ReparameterizationExplorer(Explorer):
         (self.r_line,) = self.ax_s.plot([], [], color=OKABE_ITO[5], linestyle="--", label="raw direction, α")
         self.ax_s.legend(fontsize=self.font(8))
         label_axes(self.ax_s, "1-D slices through the rescaled network", "t", "loss L(θ_α + t·d)")
+        self.ax_s.set_xticks(np.linspace(_TS[0], _TS[-1], 5))  # steps of 0.5: at 0.25 the labels ran together
         self.ax_s.set_ylim(*self._slice_limits())
 
     def _slice_limits(self) -> tuple[float, float]:

@@ -161,7 +161,7 @@ class SpectrumExplorer(Explorer):
         (self.density_line,) = self.ax_d.plot([], [], color=OKABE_ITO[4], linewidth=2, label="SLQ density")
         self.ax_d.set_yscale("symlog", linthresh=0.1)
         self.ax_d.legend(fontsize=self.font(8))
-        label_axes(self.ax_d, f"spectral density — {self.label}", "eigenvalue λ", "density (symlog)")
+        label_axes(self.ax_d, f"density: {self.label}", "eigenvalue λ", "density (symlog)")
         self.ax_l.set_yscale("log")
         self.ax_l.set_ylim(1e-16, 10.0)  # fixed before any data: autoscaling an empty log axis warns
         self.ax_l.set_xlim(0, 10)
@@ -169,12 +169,12 @@ class SpectrumExplorer(Explorer):
                                                 label="Lanczos (extreme Ritz values)")
         self.ax_l.axhline(1e-8, color="k", linestyle=":", label="1e-8")
         self.ax_l.legend(fontsize=self.font(8))
-        label_axes(self.ax_l, "Lanczos converges at the edges first", "Lanczos steps", "error of λ_max, λ_min")
+        label_axes(self.ax_l, "Lanczos: edges first", "Lanczos steps", "error of λ_max, λ_min")
         self.band = None
         (self.trace_line,) = self.ax_h.plot([], [], color=OKABE_ITO[0], label="running estimate")
         self.ax_h.axhline(float(self.exact.sum()), color="k", linestyle="--", label="exact trace")
         self.ax_h.legend(fontsize=self.font(8))
-        label_axes(self.ax_h, "Hutchinson trace, 95 % interval", "number of probes", "trace estimate")
+        label_axes(self.ax_h, "Hutchinson trace ± 95 %", "number of probes", "trace estimate")
 
     def draw(self, state: SpectrumState):
         """Update the figure's artists in place to show ``state``.

@@ -270,9 +270,12 @@ def explorer_mismatches(page, server, panel: str, tag: str = "") -> list[str]:
 # --------------------------------------------------------------------------------------------
 #: JavaScript: given the explorer element and the selector of the scrolling area it lives in, list what does not
 #: fit — the explorer wider than the visible area (cut on the right), taller than it (controls and figure not
-#: visible together), any control text truncated (its content wider than its box: "wobbly (non-con…"), or
-#: any control or the figure reaching outside the explorer's own box.
+#: visible together), any control text truncated (its content wider than its box: "wobbly (non-con…"), any
+#: control or the figure reaching outside the explorer's own box, a slider whose track is squeezed to a stub
+#: (:data:`MIN_TRACK_PX`), or the texts of two controls side by side with no gap between them
+#: (:data:`MIN_TEXT_GAP_PX`: "skip connectionsresidual branches").
 LAYOUT_JS = """([el, scrollerSel]) => {
+    const MIN_TRACK_PX = %d, MIN_TEXT_GAP_PX = %d;
     const problems = [];
     const scroller = el.closest(scrollerSel);
     // no scrolling area of its own (Voilà): the window is what the audience sees
@@ -289,8 +292,45 @@ LAYOUT_JS = """([el, scrollerSel]) => {
             problems.push(`text cut: ${JSON.stringify(name)} needs ${c.scrollWidth} px, has ${c.clientWidth}`);
         if (!inside(c.getBoundingClientRect())) { const r = c.getBoundingClientRect(); problems.push(`outside the explorer's box: ${JSON.stringify(name)} at [${Math.round(r.left)}, ${Math.round(r.right)}] × [${Math.round(r.top)}, ${Math.round(r.bottom)}], the explorer [${Math.round(box.left)}, ${Math.round(box.right)}] × [${Math.round(box.top)}, ${Math.round(box.bottom)}]`); }
     }
+    // a slider squeezed by its label and readout to a stub of a track cannot be dragged or read
+    for (const track of el.querySelectorAll('.widget-slider .slider-container')) {
+        const r = track.getBoundingClientRect();
+        if (track.offsetParent !== null && r.width < MIN_TRACK_PX) {
+            const label = track.closest('.widget-slider').querySelector('.widget-label');
+            problems.push(`slider ${JSON.stringify((label?.textContent ?? '?').trim())} has a track ${Math.round(r.width)} px wide (< ${MIN_TRACK_PX})`);
+        }
+    }
+    // texts of two controls side by side with no gap read as one ("skip connectionsresidual branches"): compare the
+    // drawn text (a Range over it, not the element's box, which may be wider than its text)
+    const texts = [];
+    const CONTROL = '.widget-inline-hbox, .widget-toggle-buttons, .widget-button';  // a control's root (a toggle's has no inline-hbox class)
+    for (const control of el.querySelectorAll(CONTROL)) {
+        if (control.offsetParent === null || control.parentElement.closest(CONTROL)) continue;
+        for (const t of control.querySelectorAll('.widget-label, .widget-readout, button, .widget-toggle-button')) {
+            if (t.offsetParent === null || !t.textContent.trim()) continue;
+            const range = document.createRange();
+            range.selectNodeContents(t);
+            const r = range.getBoundingClientRect();
+            if (r.width > 0) texts.push({control, text: t.textContent.trim(), r});
+        }
+    }
+    for (let i = 0; i < texts.length; i++) for (let j = i + 1; j < texts.length; j++) {
+        const a = texts[i], b = texts[j];
+        if (a.control === b.control) continue;
+        const vertical = Math.min(a.r.bottom, b.r.bottom) - Math.max(a.r.top, b.r.top);
+        const gap = Math.max(b.r.left - a.r.right, a.r.left - b.r.right);
+        if (vertical > 0.5 * Math.min(a.r.height, b.r.height) && gap < MIN_TEXT_GAP_PX)
+            problems.push(`control texts run together: ${JSON.stringify(a.text)} and ${JSON.stringify(b.text)} are ${Math.round(gap)} px apart`);
+    }
     return problems;
 }"""
+
+
+#: A slider's track narrower than this (CSS px) is a stub: squeezed between a long label and its readout.
+MIN_TRACK_PX = 60
+#: Texts of two neighbouring controls closer than this (CSS px) read as one.
+MIN_TEXT_GAP_PX = 8
+LAYOUT_JS = LAYOUT_JS % (MIN_TRACK_PX, MIN_TEXT_GAP_PX)
 
 
 def layout_problems(explorer, scroller: str) -> list[str]:
