@@ -292,6 +292,7 @@ class TerrainExplorer(Explorer):
         keep_redrawing(self.cax.yaxis)
         keep_in_background(*self.cax.images)
         self.ax2d.set_aspect("equal")
+        self.ax2d.set_anchor("E")  # a square map in a wider box: beside its colour bar, not adrift in the middle
         line_kw = {"color": colour, "linewidth": 2.0, "marker": "o", "markersize": 3, "zorder": 10}
         (self.path2d,) = self.ax2d.plot([], [], **line_kw, label="gradient-descent path")
         (self.start2d,) = self.ax2d.plot([], [], linestyle="none", marker="o", markersize=9, markerfacecolor="white",
@@ -307,8 +308,9 @@ class TerrainExplorer(Explorer):
         self.ax2d.set_xticks([-1, 0, 1])
         self.ax2d.set_yticks([-1, 0, 1])
         label_axes(self.ax2d, title="contour map (top view)", xlabel="x", ylabel="y")
-        self.ax2d.legend(loc="upper center", bbox_to_anchor=(0.5, -0.13), ncols=2,
-                         fontsize=self.font(8), frameon=False)
+        # below the map, outside it (constrained layout makes room under the x label at every font size)
+        self.fig.legend(handles=[self.path2d, self.start2d, self.end2d, self.minima2d], loc="outside lower center",
+                        ncols=2, fontsize=self.font(8), frameon=False)
         self._contour = self._contour_lines = None
         # The height axis keeps its range while a new amplitude's surface fits it and fills a fair share of it:
         # the student sees the surface grow in a fixed box.
