@@ -484,3 +484,43 @@ def test_texts_and_axes_declared_moving_make_the_first_change_a_blit():
             plt.close(fig)
     with pytest.raises(TypeError, match=r"artists\[1\]"):
         keep_redrawing(ax.title, line)
+
+
+def test_an_axis_drawn_from_a_cached_look_is_checked_against_the_room_of_the_layout_in_place():
+    # The oracle: a y axis's tick labels, measured by matplotlib, against the room the first layout gave them.
+    # Each refresh that shows labels wider than the room in place must ask for a new layout — also when those
+    # labels were drawn before and come from the cache of looks (before: a cached look skipped the check, so a
+    # setting shown again after the layout went back to the first one overflowed it: the picture depended on the
+    # path taken — the Chord Explorer in tests/test_widgets_path_independence.py).
+    import matplotlib.pyplot as plt
+
+    from course_utils.widgets.blitting import Blitter
+
+    fig, ax = plt.subplots(figsize=(4, 3), layout="constrained")
+    (line,) = ax.plot([0, 1], [0, 1])
+    ax.set_ylim(0, 1)
+    fig.canvas.draw()
+    fig.set_layout_engine("none")  # frozen, as the explorers freeze theirs
+    calls = []
+    blitter = Blitter(fig)
+    # a new layout, as an explorer's: rooms that hold the labels shown now (the axes stay put in this test)
+    blitter.relayout = lambda: (calls.append(1), blitter.note_layout())
+    blitter.note_layout()
+    fig.canvas.draw()
+    renderer = fig.canvas.get_renderer()
+    first_room = ax.yaxis.get_tightbbox(renderer).x0 - 2
+
+    def show(lo, hi):
+        before = len(calls)
+        ax.set_ylim(lo, hi)
+        line.set_ydata([lo, hi])
+        blitter.refresh(full_draw=fig.canvas.draw)
+        return ax.yaxis.get_tightbbox(renderer).x0 < first_room, len(calls) > before
+
+    assert show(0, 3) == (False, False)                 # labels as narrow as the first ones: they fit
+    assert show(-123456, 123456) == (True, True)        # wider: a new layout is asked for
+    assert show(0, 3) == (False, False)
+    blitter.note_layout()                                # back to the first layout (as Explorer does)
+    assert show(-123456, 123456) == (True, True)        # the same wide labels again, from the cache: asked again
+    assert blitter.sprites_rendered >= 2
+    plt.close(fig)

@@ -543,6 +543,15 @@ class Blitter:
             sprite = self._render_sprite(artist, key, renderer)
         else:
             cached.remove(sprite)
+            if sprite.image is not None and self._is_axis(artist):
+                # a look seen before must fit the room of the layout now in place, as a new one must: without
+                # this, labels that had outgrown the first layout (and got a new one) were later drawn from the
+                # cache into the first layout again, overflowing it — the picture then depended on the path
+                # taken to a setting (the Chord Explorer's order-dependent failure of
+                # tests/test_widgets_path_independence.py)
+                h, w = sprite.image.shape[:2]
+                self._check_room(artist, sprite.x, sprite.y, sprite.x + w, sprite.y + h, renderer.width,
+                                 renderer.height)
         cached.insert(0, sprite)
         del cached[_SPRITES_PER_ARTIST:]
         if sprite.image is not None:
@@ -556,6 +565,11 @@ class Blitter:
         # forget the sprites of artists no longer shown (a legend replaced by a new one, ...)
         shown = {id(a) for a in dynamic}
         self._sprites = {k: cached for k, cached in self._sprites.items() if k in shown}
+
+    @staticmethod
+    def _is_axis(artist) -> bool:
+        """Whether ``artist`` is the x or y axis of its (2-D) axes."""
+        return artist in (getattr(artist.axes, "xaxis", None), getattr(artist.axes, "yaxis", None))
 
     def _render_sprite(self, artist, key, renderer) -> _Sprite:
         # Render the artist alone on a transparent canvas of the same size and resolution, so its pixels are
@@ -573,7 +587,7 @@ class Blitter:
         cols = np.flatnonzero(pixels[rows[0]:rows[-1] + 1, :, 3].any(axis=0))
         r0, r1, c0, c1 = rows[0], rows[-1] + 1, cols[0], cols[-1] + 1
         image = np.ascontiguousarray(pixels[r0:r1, c0:c1][::-1])
-        if artist in (getattr(artist.axes, "xaxis", None), getattr(artist.axes, "yaxis", None)):
+        if self._is_axis(artist):
             self._check_room(artist, c0, renderer.height - r1, c1, renderer.height - r0, renderer.width,
                              renderer.height)
         return _Sprite(artist, key, image, int(c0), int(renderer.height - r1))
