@@ -524,3 +524,34 @@ def test_an_axis_drawn_from_a_cached_look_is_checked_against_the_room_of_the_lay
     assert show(-123456, 123456) == (True, True)        # the same wide labels again, from the cache: asked again
     assert blitter.sprites_rendered >= 2
     plt.close(fig)
+
+
+def test_an_axis_label_drawn_from_its_own_sprite_sits_where_a_full_draw_puts_it():
+    # The oracle is savefig (every artist drawn once, directly; no sprites): after a y axis showed narrow, then
+    # wide, then the narrow tick labels again (ticks and label each from their cached looks), its label sits beside
+    # the narrow labels as a direct draw puts it — not where the wide labels had pushed it.
+    import matplotlib.pyplot as plt
+
+    from course_utils.widgets.blitting import Blitter
+
+    fig, ax = plt.subplots(figsize=(4, 3))
+    fig.subplots_adjust(left=0.35)  # room for the wide labels: no relayout in this test
+    (line,) = ax.plot([0, 1], [0, 1])
+    ax.set_ylabel("a rotated axis label")
+    blitter = _drawn_blitter(fig)
+
+    def show(lo, hi):
+        ax.set_ylim(lo, hi)
+        line.set_ydata([lo, hi])
+        blitter.refresh(full_draw=fig.canvas.draw)
+        got = blitter.image()  # (savefig draws on the canvas too: read it first)
+        buffer = io.BytesIO()
+        fig.savefig(buffer, format="rgba", dpi=fig.dpi)
+        want = np.frombuffer(buffer.getvalue(), np.uint8).reshape(got.shape)
+        return int(np.abs(got.astype(int) - want.astype(int)).max())
+
+    assert show(0, 3) <= 1
+    assert show(-123456, 123456) <= 1
+    assert show(0, 3) <= 1            # ticks and label from the cache: the label back beside the narrow labels
+    assert blitter.blits >= 2
+    plt.close(fig)
