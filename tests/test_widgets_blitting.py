@@ -532,7 +532,6 @@ def test_an_axis_label_drawn_from_its_own_sprite_sits_where_a_full_draw_puts_it(
     # the narrow labels as a direct draw puts it — not where the wide labels had pushed it.
     import matplotlib.pyplot as plt
 
-    from course_utils.widgets.blitting import Blitter
 
     fig, ax = plt.subplots(figsize=(4, 3))
     fig.subplots_adjust(left=0.35)  # room for the wide labels: no relayout in this test
