@@ -554,3 +554,33 @@ def test_an_axis_label_drawn_from_its_own_sprite_sits_where_a_full_draw_puts_it(
     assert show(0, 3) <= 1            # ticks and label from the cache: the label back beside the narrow labels
     assert blitter.blits >= 2
     plt.close(fig)
+
+
+def test_a_redrawn_title_drawn_from_its_sprite_shows_its_current_text_and_colour():
+    # The oracle is savefig (no sprites): a title declared moving shows "A", then "B" in another colour, then "A"
+    # again (from the cache of looks) — each time what a direct draw shows.
+    import matplotlib.pyplot as plt
+
+    from course_utils.widgets.blitting import keep_redrawing
+
+    fig, ax = plt.subplots(figsize=(4, 3))
+    (line,) = ax.plot([0, 1], [0, 1])
+    ax.set_title(r"share $\lambda_{\min} < 0$: 0%")
+    keep_redrawing(ax.title)
+    blitter = _drawn_blitter(fig)
+
+    def show(text, colour):
+        ax.set_title(text, color=colour)
+        line.set_ydata(np.random.default_rng(len(text)).random(2))
+        assert blitter.refresh(full_draw=fig.canvas.draw) == "blit"
+        got = blitter.image()  # (savefig draws on the canvas too: read it first)
+        buffer = io.BytesIO()
+        fig.savefig(buffer, format="rgba", dpi=fig.dpi)
+        want = np.frombuffer(buffer.getvalue(), np.uint8).reshape(got.shape)
+        return int(np.abs(got.astype(int) - want.astype(int)).max())
+
+    assert show(r"share $\lambda_{\min} < 0$: 0%", "k") <= 1
+    assert show(r"share $\lambda_{\min} < 0$: 37%", "C1") <= 1
+    assert show(r"share $\lambda_{\min} < 0$: 37%", "k") <= 1
+    assert show(r"share $\lambda_{\min} < 0$: 0%", "k") <= 1      # from the cache
+    plt.close(fig)
