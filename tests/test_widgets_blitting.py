@@ -484,3 +484,103 @@ def test_texts_and_axes_declared_moving_make_the_first_change_a_blit():
             plt.close(fig)
     with pytest.raises(TypeError, match=r"artists\[1\]"):
         keep_redrawing(ax.title, line)
+
+
+def test_an_axis_drawn_from_a_cached_look_is_checked_against_the_room_of_the_layout_in_place():
+    # The oracle: a y axis's tick labels, measured by matplotlib, against the room the first layout gave them.
+    # Each refresh that shows labels wider than the room in place must ask for a new layout — also when those
+    # labels were drawn before and come from the cache of looks (before: a cached look skipped the check, so a
+    # setting shown again after the layout went back to the first one overflowed it: the picture depended on the
+    # path taken — the Chord Explorer in tests/test_widgets_path_independence.py).
+    import matplotlib.pyplot as plt
+
+    from course_utils.widgets.blitting import Blitter
+
+    fig, ax = plt.subplots(figsize=(4, 3), layout="constrained")
+    (line,) = ax.plot([0, 1], [0, 1])
+    ax.set_ylim(0, 1)
+    fig.canvas.draw()
+    fig.set_layout_engine("none")  # frozen, as the explorers freeze theirs
+    calls = []
+    blitter = Blitter(fig)
+    # a new layout, as an explorer's: rooms that hold the labels shown now (the axes stay put in this test)
+    blitter.relayout = lambda: (calls.append(1), blitter.note_layout())
+    blitter.note_layout()
+    fig.canvas.draw()
+    renderer = fig.canvas.get_renderer()
+    first_room = ax.yaxis.get_tightbbox(renderer).x0 - 2
+
+    def show(lo, hi):
+        before = len(calls)
+        ax.set_ylim(lo, hi)
+        line.set_ydata([lo, hi])
+        blitter.refresh(full_draw=fig.canvas.draw)
+        return ax.yaxis.get_tightbbox(renderer).x0 < first_room, len(calls) > before
+
+    assert show(0, 3) == (False, False)                 # labels as narrow as the first ones: they fit
+    assert show(-123456, 123456) == (True, True)        # wider: a new layout is asked for
+    assert show(0, 3) == (False, False)
+    blitter.note_layout()                                # back to the first layout (as Explorer does)
+    assert show(-123456, 123456) == (True, True)        # the same wide labels again, from the cache: asked again
+    assert blitter.sprites_rendered >= 2
+    plt.close(fig)
+
+
+def test_an_axis_label_drawn_from_its_own_sprite_sits_where_a_full_draw_puts_it():
+    # The oracle is savefig (every artist drawn once, directly; no sprites): after a y axis showed narrow, then
+    # wide, then the narrow tick labels again (ticks and label each from their cached looks), its label sits beside
+    # the narrow labels as a direct draw puts it — not where the wide labels had pushed it.
+    import matplotlib.pyplot as plt
+
+
+    fig, ax = plt.subplots(figsize=(4, 3))
+    fig.subplots_adjust(left=0.35)  # room for the wide labels: no relayout in this test
+    (line,) = ax.plot([0, 1], [0, 1])
+    ax.set_ylabel("a rotated axis label")
+    blitter = _drawn_blitter(fig)
+
+    def show(lo, hi):
+        ax.set_ylim(lo, hi)
+        line.set_ydata([lo, hi])
+        blitter.refresh(full_draw=fig.canvas.draw)
+        got = blitter.image()  # (savefig draws on the canvas too: read it first)
+        buffer = io.BytesIO()
+        fig.savefig(buffer, format="rgba", dpi=fig.dpi)
+        want = np.frombuffer(buffer.getvalue(), np.uint8).reshape(got.shape)
+        return int(np.abs(got.astype(int) - want.astype(int)).max())
+
+    assert show(0, 3) <= 1
+    assert show(-123456, 123456) <= 1
+    assert show(0, 3) <= 1            # ticks and label from the cache: the label back beside the narrow labels
+    assert blitter.blits >= 2
+    plt.close(fig)
+
+
+def test_a_redrawn_title_drawn_from_its_sprite_shows_its_current_text_and_colour():
+    # The oracle is savefig (no sprites): a title declared moving shows "A", then "B" in another colour, then "A"
+    # again (from the cache of looks) — each time what a direct draw shows.
+    import matplotlib.pyplot as plt
+
+    from course_utils.widgets.blitting import keep_redrawing
+
+    fig, ax = plt.subplots(figsize=(4, 3))
+    (line,) = ax.plot([0, 1], [0, 1])
+    ax.set_title(r"share $\lambda_{\min} < 0$: 0%")
+    keep_redrawing(ax.title)
+    blitter = _drawn_blitter(fig)
+
+    def show(text, colour):
+        ax.set_title(text, color=colour)
+        line.set_ydata(np.random.default_rng(len(text)).random(2))
+        assert blitter.refresh(full_draw=fig.canvas.draw) == "blit"
+        got = blitter.image()  # (savefig draws on the canvas too: read it first)
+        buffer = io.BytesIO()
+        fig.savefig(buffer, format="rgba", dpi=fig.dpi)
+        want = np.frombuffer(buffer.getvalue(), np.uint8).reshape(got.shape)
+        return int(np.abs(got.astype(int) - want.astype(int)).max())
+
+    assert show(r"share $\lambda_{\min} < 0$: 0%", "k") <= 1
+    assert show(r"share $\lambda_{\min} < 0$: 37%", "C1") <= 1
+    assert show(r"share $\lambda_{\min} < 0$: 37%", "k") <= 1
+    assert show(r"share $\lambda_{\min} < 0$: 0%", "k") <= 1      # from the cache
+    plt.close(fig)

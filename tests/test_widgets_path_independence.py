@@ -127,12 +127,10 @@ def _detour(explorer, name, target) -> list[str]:
     return path
 
 
-#: Fails only after other test files ran in the same session (passes alone): not strict, the cause is open.
-ORDER_DEPENDENT = {
-    "ChordExplorer": "after tests/test_widgets_limits.py and test_widgets_optimizer_race.py ran first: "
-                     "function='x²' reached via '−log x' and x=3, y=-3 keeps a layout laid out again for wider tick "
-                     "labels (7 % of pixels: the axes sit elsewhere than in a fresh explorer); alone it passes",
-}
+#: Explorers whose result depended on the tests run before them (not strict). Empty: the Chord Explorer's failure
+#: (which after c995d58 showed alone too) was the blitter drawing an axis from a cached look without checking it
+#: against the room of the layout in place (tests/test_widgets_blitting.py checks that now).
+ORDER_DEPENDENT: dict[str, str] = {}
 
 
 def _views_state(explorer) -> list[str]:

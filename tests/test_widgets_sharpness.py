@@ -183,3 +183,47 @@ def test_reparameterization_measures_match_direct_measurement(relu_net):
     t = sharpness.rescale_relu_network(wd, th, 2.0)
     assert np.isclose(e.state.lambda_max, curvature.lambda_max(wd, t, rng=0))
     e.close()
+
+
+@pytest.mark.parametrize("rho", [None, 0.0, 0.07, 0.2, 0.5])
+def test_sam_explorer_fast_run_is_the_generic_run_number_for_number(rho):
+    # The oracle is the generic loop (optimizers.run with the gd / sam transforms), not the fast path's arithmetic:
+    # iterates, losses, gradient norms, rates and how the run ended, bit for bit, over the sliders' range — and
+    # beyond it (lr = 5: the run explodes, and the record of the divergence is the generic one).
+    from course_utils.sharpness import SharpFlatLandscape
+    from course_utils.widgets.sam_explorer import SAM_START, _fast_run
+
+    L = SharpFlatLandscape(dim=2, sharp_width=0.25)
+    for lr, steps in ((0.005, 400), (1 / 32, 300), (0.06, 300), (0.043, 10), (5.0, 50)):
+        fast = _fast_run(L, rho, lr, steps)
+        rule = optimizers.gd() if rho is None else optimizers.sam(optimizers.gd(), rho=rho)
+        generic = optimizers.run(L, rule, SAM_START, steps=steps, lr=lr)
+        for field in ("thetas", "losses", "grad_norms", "lrs"):
+            np.testing.assert_array_equal(getattr(fast, field), getattr(generic, field), err_msg=field)
+        assert (fast.diverged_at, fast.converged_at, fast.optimizer) == \
+            (generic.diverged_at, generic.converged_at, generic.optimizer)
+    assert generic.diverged  # the last case did explode
+
+
+def test_sam_explorer_windowed_paths_are_window_paths():
+    # The explorer's shortcut for paths inside the window (and its memo) against plotting.window_path itself,
+    # field by field, over settings whose paths stay inside and a made-up one that leaves and comes back.
+    from course_utils.plotting import window_path
+    from course_utils.widgets.sam_explorer import _BOUNDS
+
+    e = SAMExplorer(steps=100)
+    leaving = np.array([[-2.0, -1.1], [0.0, 0.0], [3.0, 0.5], [1.0, 1.0], [1.5, -2.0]])
+    paths = [e.state.gd_path, e.state.sam_path, leaving]
+    for rho, lr in ((0.0, 0.005), (0.31, 0.06), (0.5, 0.02)):
+        e.set(rho=rho, lr=lr)
+        paths += [e.state.gd_path, e.state.sam_path]
+    for path in paths:
+        for diverged in (False, True):
+            got, want = e._window(path, diverged), window_path(path, _BOUNDS, diverged=diverged)
+            assert e._window(path, diverged) is got  # remembered
+            for name in ("xy", "start", "end", "end_inside", "edge", "direction", "diverged", "bounds"):
+                if getattr(want, name) is None:
+                    assert getattr(got, name) is None, name
+                else:
+                    np.testing.assert_array_equal(getattr(got, name), getattr(want, name), err_msg=name)
+    e.close()

@@ -115,3 +115,23 @@ def test_two_losses_reuses_a_computed_setting():
             fresh.close()
     finally:
         e.close()
+
+
+@pytest.mark.parametrize("separation, noise, seed", [(0.0, 0.0, 0), (3.0, 0.1, 0), (6.0, 0.0, 3), (1.75, 0.5, 9)])
+def test_the_drawn_surfaces_are_the_models_losses(separation, noise, seed):
+    # The explorer computes both losses from logits and sigmoids it shares with the Hessians; the oracle is the
+    # model's own loss on the plane (surfaces.slice_2d of the LogisticRegression objectives), and the lowest grid
+    # point found on it.
+    from course_utils import surfaces
+
+    e = TwoLossesExplorer(separation=separation, label_noise=noise, seed=seed)
+    grid = np.linspace(-W_MAX, W_MAX, 61)
+    for loss, obj in blob_classification(separation, noise, seed=seed).items():
+        want = surfaces.slice_2d(obj, np.zeros(2), [1.0, 0.0], [0.0, 1.0], grid, grid)
+        got = e.state.slices[loss]
+        np.testing.assert_allclose(got.losses, want.losses, rtol=1e-12, atol=1e-15)
+        for name in ("alphas", "betas", "center", "d1", "d2"):
+            np.testing.assert_array_equal(getattr(got, name), getattr(want, name))
+        i, j = np.unravel_index(np.argmin(want.losses), want.losses.shape)
+        np.testing.assert_array_equal(e.state.best[loss], [grid[i], grid[j]])
+    e.close()

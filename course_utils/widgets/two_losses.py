@@ -112,8 +112,6 @@ def _hessian_min_eigenvalues(X, y, losses, w1, w2) -> dict:
         Per loss, an ndarray of shape (A, B): :math:`\lambda_{\min}` at :math:`(w_{1,a}, w_{2,b})`
         (``indexing="ij"``, like a :class:`Slice2D`).
     """
-    from scipy.special import expit
-
     from ..validation import check_option
 
     X, y = np.asarray(X, dtype=float), np.asarray(y, dtype=float)
@@ -122,25 +120,48 @@ def _hessian_min_eigenvalues(X, y, losses, w1, w2) -> dict:
     if not np.all((y == 0) | (y == 1)):
         raise ValueError("`y` must hold labels 0 or 1")
     losses = [check_option(loss, "losses", list(_LOSSES)) for loss in losses]
-    order = np.argsort(y, kind="stable")  # label 0 first, then label 1: each label's examples a contiguous block
-    X, n0 = X[order], int(np.sum(y == 0))
     W = np.stack(np.meshgrid(np.asarray(w1, float), np.asarray(w2, float), indexing="ij"), axis=-1)  # (A, B, 2)
-    z = W @ X.T  # (A, B, N)
+    return _grid_quantities(X, y, W @ X.T, losses)[0]
+
+
+def _grid_quantities(X, y, z, losses) -> tuple[dict, dict]:
+    r"""From the logits ``z`` (shape (A, B, N)) of the examples ``X``, ``y`` over a grid: :math:`\lambda_{\min}` of
+    each loss's Hessian (see :func:`_hessian_min_eigenvalues`) and each loss itself, sharing one
+    :math:`\sigma(z)` and one :math:`1 - \sigma(z)` (each accurate in its own tail).
+
+    The losses are :math:`\frac1N\sum_i \mathrm{softplus}(z_i) - y_i z_i` with
+    :math:`\mathrm{softplus}(z) = \max(z, 0) - \log\max(\sigma(z), 1 - \sigma(z))` (that is
+    :math:`\max(z, 0) + \log(1 + e^{-|z|})`, to an absolute :math:`\sim 10^{-16}`), and
+    :math:`\frac1N\sum_i (\sigma(z_i) - y_i)^2` — the model's own losses (:class:`~course_utils.models.
+    LogisticRegression`) to rounding (tests/test_widgets_two_losses.py compares them with ``slice_2d``), without
+    their separate passes over the grid (``logaddexp`` alone cost as much as both sigmoids).
+
+    Returns
+    -------
+    tuple of dict
+        ``({loss: lam_min (A, B)}, {loss: losses (A, B)})``.
+    """
+    from scipy.special import expit
+
+    order = np.argsort(y, kind="stable")  # label 0 first, then label 1: each label's examples a contiguous block
+    X, y, z, n0 = X[order], y[order], z[..., order], int(np.sum(y == 0))
     p, q = expit(z), expit(-z)  # σ and 1 − σ, each accurate in its own tail
     features = np.stack([X[:, 0] ** 2, X[:, 1] ** 2, X[:, 0] * X[:, 1]], axis=1) / X.shape[0]  # (N, 3)
-    found = {}
+    found, values = {}, {}
     for loss in losses:
         if loss == "cross_entropy":
             c = p * q
+            values[loss] = np.mean(np.maximum(z, 0.0) - np.log(np.maximum(p, q)) - y * z, axis=-1)
         else:  # the two closed forms of _logit_curvature, each on its own label's examples
             c = np.empty_like(z)
             p0, q0, p1, q1 = p[..., :n0], q[..., :n0], p[..., n0:], q[..., n0:]
             c[..., :n0] = 2 * p0**2 * q0 * (2 - 3 * p0)
             c[..., n0:] = 2 * p1 * q1**2 * (3 * p1 - 1)
+            values[loss] = np.mean((p - y) ** 2, axis=-1)
         haa, hbb, hab = np.moveaxis(c @ features, -1, 0)
         # eigenvalues of [[haa, hab], [hab, hbb]]: mean ± radius
         found[loss] = 0.5 * (haa + hbb) - np.sqrt(0.25 * (haa - hbb) ** 2 + hab**2)
-    return found
+    return found, values
 
 
 @dataclass(frozen=True)
@@ -229,15 +250,20 @@ class TwoLossesExplorer(Explorer):
         return state
 
     def _compute(self, params) -> TwoLossesState:
-        from .. import surfaces
+        from ..surfaces import Slice2D
 
         objectives = blob_classification(params["separation"], params["label_noise"], seed=int(params["seed"]))
         grid = np.linspace(-W_MAX, W_MAX, _RESOLUTION)
         slices, negative, fraction, best, on_edge = {}, {}, {}, {}, {}
         first = next(iter(objectives.values()))  # the two objectives share one data set
-        lam_min = _hessian_min_eigenvalues(first.X, first.y, list(objectives), grid, grid)
-        for loss, obj in objectives.items():
-            s = surfaces.slice_2d(obj, np.zeros(2), [1.0, 0.0], [0.0, 1.0], grid, grid)
+        # the plane (w1, w2) through 0, as surfaces.slice_2d lays it out; the logits, σ and 1 − σ once for both
+        # losses and both Hessians (slice_2d's two passes and the Hessians' own cost three times as much)
+        origin, d1, d2 = np.zeros(2), np.array([1.0, 0.0]), np.array([0.0, 1.0])
+        A, B = np.meshgrid(grid, grid, indexing="ij")
+        lam_min, values = _grid_quantities(first.X, first.y, (A[..., None] * d1 + B[..., None] * d2) @ first.X.T,
+                                           list(objectives))
+        for loss in objectives:
+            s = Slice2D(alphas=grid, betas=grid, losses=values[loss], center=origin, d1=d1, d2=d2)
             slices[loss] = s
             negative[loss] = lam_min[loss] < -_ROUNDING * np.max(np.abs(lam_min[loss]))
             fraction[loss] = float(np.mean(negative[loss]))
