@@ -39,9 +39,6 @@ FULL = {"LandmarkExplorer"}
 #: Flaws seen in explorers owned elsewhere, by (explorer, mode, kind of check): reported to their owners, listed here
 #: rather than silenced. Strike one off when it is fixed.
 KNOWN: dict[tuple[str, str, str], str] = {
-    ("ChordExplorer", "notebook", "outside"): "the right panel's title 'gap along the segment (> 0 = violation)' "
-                                              "reaches past the figure's right edge (by 1–3 px, at f = x², |x| …)",
-    ("ChordExplorer", "presentation", "outside"): "the right panel's title reaches past the figure's right edge",
     ("LandscapeExplorer", "notebook", "collide"): "at normalization 'none' the two-line title, wider than its axes, "
                                                   "touches the y axis's top tick label 'r'",
 }

@@ -134,14 +134,17 @@ class SAMExplorer(Explorer):
                         sam_diverged=runs[1].diverged)
 
     def _build_figure(self):
-        from ..plotting import PathArtists, label_axes, plot_contour, series_styles
+        from ..plotting import PathArtists, label_axes, level_bar, plot_contour, series_styles
         from .blitting import keep_in_background
 
-        self.fig, self.ax = self.new_figure(figsize=(6.4, 4.4))
+        # the contour map's colour bar in a narrow column of its own (the colours are loss values)
+        self.fig, (self.ax, self.cax) = self.new_figure(1, 2, figsize=(6.4, 4.4),
+                                                        gridspec_kw={"width_ratios": [1.0, 0.04]})
         L = self.landscape
         contours = plot_contour(self.ax, L, _BOUNDS, levels=25, log=True, resolution=161)
+        level_bar(self.cax, contours, "loss (contour levels, log-spaced)")
         # the landscape never changes: cached with the axes furniture, so a new ρ redraws only the paths
-        keep_in_background(contours, contours.course_lines)
+        keep_in_background(contours, contours.course_lines, *self.cax.images)
         styles = series_styles(2)
         (self.gd_line,) = self.ax.plot([], [], markevery=20, markersize=4, label="GD", **styles[0])
         (self.sam_line,) = self.ax.plot([], [], markevery=20, markersize=4, label="SAM", **styles[1])

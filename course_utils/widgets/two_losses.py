@@ -362,7 +362,9 @@ class TwoLossesExplorer(Explorer):
                 self._hatches[loss] = hatch
             self._best[loss].set_data([state.best[loss][0]], [state.best[loss][1]])
             share = _percent(state.negative_fraction[loss])
-            ax.set_title(_TITLES[loss] + "\n" + r"$\lambda_{\min} < 0$ (hatched) on " + f"{share} of grid")
+            # set_text keeps the title's size from label_axes (set_title would reset it to the rc default, smaller
+            # than the tick labels on a projector)
+            ax.title.set_text(_TITLES[loss] + "\n" + r"$\lambda_{\min} < 0$ (hatched) on " + f"{share} of grid")
 
 
 def _percent(fraction: float) -> str:
