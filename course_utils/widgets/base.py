@@ -273,7 +273,10 @@ def choice(description: str, options, value=None, *, buttons: bool = True, toolt
     if buttons:
         # each button as wide as its label: the fixed default width cut "wobbly (non-convex)" to "wobbly (non-con…"
         kwargs["style"] = {**_DESCRIPTION_STYLE, "button_width": "auto"}
-        return W.ToggleButtons(tooltips=[] if tooltips is None else list(tooltips), **kwargs)
+        # a gap after the buttons: a toggle's label can be wider than its buttons ("skip connections" over
+        # "off | on"), and two toggles side by side ran together ("skip connectionsresidual branches")
+        return W.ToggleButtons(tooltips=[] if tooltips is None else list(tooltips),
+                               layout=W.Layout(margin="2px 24px 2px 2px"), **kwargs)
     return W.Dropdown(layout=_CONTROL_LAYOUT, **kwargs)
 
 

@@ -10,7 +10,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-import ipywidgets as W
 import numpy as np
 
 from .. import diagnostics
@@ -102,11 +101,6 @@ class GradientFlowExplorer(Explorer):
                                tooltips=["φ(z) added as it is", "each branch times 1/√(depth − 1)",
                                          "branch weights start at zero: every block starts as the identity"]),
         }
-        # A toggle's label can be wider than its buttons ("skip connections" over "off | on"): side by side, two
-        # toggles' labels ran together ("skip connectionsresidual branches"). A gap after each keeps them apart.
-        for control in controls.values():
-            if isinstance(control, W.ToggleButtons):
-                control.layout.margin = "2px 24px 2px 2px"
         return controls
 
     def compute(self, params) -> GradientFlowState:
