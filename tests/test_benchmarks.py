@@ -156,13 +156,17 @@ def test_readme_section_is_replaced_between_its_markers_only():
 
 def test_browser_benchmark_finds_the_3d_surface_to_drag_and_the_simple_figures():
     """The drag must land on the 3-D view (the plotly view of the Terrain Explorer and of the Gallery) and the
-    tighter budget applies only to single 2-D axes figures; an Agg build of each figure is the oracle."""
+    tighter budget applies only to figures of one 2-D plot (a colour bar beside it aside); an Agg build of each
+    figure is the oracle."""
     import browser_latency
 
-    found = browser_latency._layouts(["TerrainExplorer", "CriticalGallery", "ShiftExplorer"])
-    assert found["TerrainExplorer"] == (False, ("plotly", None))
-    assert found["CriticalGallery"] == (False, ("plotly", None))
+    found = browser_latency._layouts(["TerrainExplorer", "CriticalGallery", "ShiftExplorer", "SAMExplorer",
+                                      "StabilityExplorer"])
+    assert found["TerrainExplorer"] == (False, ("plotly", None, None))
+    assert found["CriticalGallery"] == (False, ("plotly", None, None))
     assert found["ShiftExplorer"] == (True, None)
+    assert found["SAMExplorer"] == (True, None)  # its contour map and the map's colour bar
+    assert found["StabilityExplorer"] == (False, None)  # two plots and a colour bar
 
 
 # --- the peers benchmark (benchmarks/peers.py, `make bench PEERS=1`): what runs without any peer installed ------
