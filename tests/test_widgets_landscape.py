@@ -237,3 +237,34 @@ def test_3d_view_is_shown_in_its_view_only_and_sent_only_when_shown_and_changed(
         assert sent == []
     finally:
         e.close()
+
+
+def test_the_3d_update_reaches_the_page_after_the_canvas_image():
+    """The page's one main thread would hold the canvas's image behind plotly's WebGL update if that came first
+    (see course_utils.widgets.surface3d); the explorer sends the 3-D update last."""
+    e = LandscapeExplorer(resolution=21, view="surface")
+    try:
+        e._repr_mimebundle_()
+        order = []
+        refresh = e._refresh_canvas
+
+        def canvas():
+            order.append("canvas")
+            refresh()
+
+        e._refresh_canvas = canvas
+        widget = e.view3d.figure
+        original = widget._send
+
+        def spy(msg, buffers=None):
+            if set(msg.get("state", {})) & {"_py2js_update", "_py2js_restyle", "_py2js_relayout"}:
+                order.append("3-D")
+            return original(msg, buffers)
+
+        widget._send = spy
+        for seed in (3, 4):  # a new slice each time
+            order.clear()
+            e.controls["seed"].value = seed
+            assert order[0] == "canvas" and order.count("3-D") >= 1, order
+    finally:
+        e.close()

@@ -41,11 +41,11 @@ def test_a_new_surfacecolor_alone_is_sent_and_an_equal_one_is_not():
     view.figure._send = spy
     x = np.linspace(0, 1, 3)
     z = np.ones((3, 3))
-    view.set_surface(x, x, z, surfacecolor=z * 2)
+    view.set_surface(x, x, z, surfacecolor=z * 2, cmin=0.0, cmax=3.0)
     assert len(sent) == 1
-    view.set_surface(x, x, z, surfacecolor=z * 2)
+    view.set_surface(x, x, z, surfacecolor=z * 2, cmin=0.0, cmax=3.0)
     assert len(sent) == 1
-    view.set_surface(x, x, z, surfacecolor=z * 3, cmin=0.0, cmax=3.0)
+    view.set_surface(x, x, z, surfacecolor=z * 3, cmin=0.0, cmax=3.0)  # the same heights and range: new colours
     assert len(sent) == 2
     np.testing.assert_array_equal(np.asarray(view.figure.data[0].surfacecolor, dtype=float), z * 3)
     view.set_zlabel("loss (log colour scale)")
