@@ -214,13 +214,17 @@ def test_3d_view_is_shown_in_its_view_only_and_sent_only_when_shown_and_changed(
 
     e = LandscapeExplorer(resolution=21)
     try:
-        e._repr_mimebundle_()  # displayed: the page view (a FigureWidget) exists from now on
-        sent = sent_messages(e.view3d.figure)
-        assert e.view3d.widget.layout.display == "none"
+        import plotly.graph_objects as go
+
+        e._repr_mimebundle_()  # displayed; the hidden 3-D view makes no page widget (plotly's imports) until shown
+        assert e.view3d.widget.layout.display == "none" and not isinstance(e.view3d.figure, go.FigureWidget)
         e.set(seed=4)  # contour view: the hidden 3-D view is sent nothing
-        assert sent == []
-        e.set(view="surface")
-        assert e.view3d.widget.layout.display == ""
+        assert not isinstance(e.view3d.figure, go.FigureWidget)
+        e.set(view="surface")  # shown: the page widget, made from the current slice
+        assert e.view3d.widget.layout.display == "" and isinstance(e.view3d.figure, go.FigureWidget)
+        assert e.view3d.widget.children[0] is e.view3d.figure
+        sent = sent_messages(e.view3d.figure)
+        e.set(seed=3)  # a new slice while shown: one surface message
         surface_msgs = [size for _, size, traces in sent if 0 in traces]
         assert len(surface_msgs) == 1, sent
         np.testing.assert_allclose(_view_arrays(e)[2], np.minimum(e.state.slice.losses, e.view3d.figure.layout.scene.zaxis.range[1]).T)

@@ -65,3 +65,25 @@ def test_bad_surfacecolor_and_label_are_refused_by_name():
         view.set_zlabel(3)
     with pytest.raises((ValueError, TypeError), match="colorbar"):
         SurfaceView(colorbar="no")
+
+
+def test_a_hidden_view_makes_its_page_widget_only_when_first_shown_after_display():
+    import plotly.graph_objects as go
+
+    view = SurfaceView()
+    view.show(False)
+    view.before_display()  # the explorer was displayed while the view was hidden
+    assert view.widget.layout.display == "none" and not isinstance(view.figure, go.FigureWidget)
+    view.show(True)
+    assert view.widget.layout.display == "" and isinstance(view.figure, go.FigureWidget)
+    assert view.widget.children[0] is view.figure
+    made = view.figure
+    view.show(False)
+    view.show(True)
+    assert view.figure is made  # made once
+    never_displayed = SurfaceView()
+    never_displayed.show(True)  # no page yet: nothing to make
+    assert not isinstance(never_displayed.figure, go.FigureWidget)
+    with pytest.raises((ValueError, TypeError), match="visible"):
+        view.show("yes")
+    view.close()

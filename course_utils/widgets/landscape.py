@@ -159,7 +159,8 @@ class LandscapeExplorer(Explorer):
                                   label="3-D view of the loss slice (drag to rotate)")
         # θ* (the centre), as the contour map's star: plotly's 3-D markers have no star, a white diamond instead
         self.view3d.add_marker("centre", symbol="diamond", size=7, colour="white", edge="black")
-        self.view3d.widget.layout.display = "none"  # shown by the "3-D surface" view
+        # shown by the "3-D surface" view; hidden, it makes no page widget (plotly's imports: ~2.5 s of the chapter)
+        self.view3d.show(False)
         self.views = [self.view3d.widget]
         self.cax = self.fig.add_axes((0.83, bottom, 0.035, top - bottom - 0.04))
         colormap_bar(self.cax, CMAP)
@@ -238,7 +239,7 @@ class LandscapeExplorer(Explorer):
                                                        alpha=0.3, antialiased=False)
         self.ax2d.set_title(f"{title}, range r = {span:.2g}")
         surface = state.view == "surface"
-        self.view3d.widget.layout.display = "" if surface else "none"
+        self.view3d.show(surface)
         if surface:  # sent only while shown (and by SurfaceView only when it changed)
             self._draw_surface(state, zmin, zmax, log, f"{title}, range r = {span:.2g}")
         # The colour bar (plotting.colormap_bar_ticks): only its tick labels change with the range, a blit.

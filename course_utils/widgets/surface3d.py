@@ -195,6 +195,8 @@ class SurfaceView:
                 "uirevision": "keep",  # a data update keeps the student's rotation
             })
         self._markers: dict[str, int] = {}
+        self._displayed = False  # before_display was called: the explorer is on a page
+        self._page_made = False  # the FigureWidget exists (made by before_display)
         self._shown: dict = {}  # what was last sent, by key: an equal value is not sent again
         import html
 
@@ -215,19 +217,40 @@ class SurfaceView:
         displayed; inside a box it is not, so a page that connects after updates were sent (Voilà runs the whole
         notebook first) would start from older data (measured: an empty surface in Voilà).
         :class:`~course_utils.widgets.base.Explorer` calls this each time it is displayed.
+
+        A hidden view (``widget.layout.display == "none"``, see :meth:`show`) makes nothing yet: plotly's
+        ``FigureWidget`` costs ~2.5 s of imports in a fresh kernel, which a view that is never shown need not pay.
         """
+        self._displayed = True
+        if self.widget.layout.display == "none":  # hidden: the page widget is made when shown (see show)
+            return
         import plotly.graph_objects as go
 
         if not isinstance(self.figure, go.FigureWidget):
             widget = go.FigureWidget(self.figure)
             widget._config = dict(CONFIG)
             self.figure = widget
+            self._page_made = True
             self.widget.children = (widget, self._name)
             return
         from copy import deepcopy
 
         self.figure._widget_layout = deepcopy(self.figure._layout_obj._props)
         self.figure._widget_data = deepcopy(self.figure._data)
+
+    def show(self, visible: bool = True) -> None:
+        """Show or hide the view (its box's CSS ``display``); shown for the first time after the explorer was
+        displayed, the view makes its page widget then (:meth:`before_display`).
+
+        Parameters
+        ----------
+        visible : bool
+            True to show the view, False to hide it (its data are kept).
+        """
+        visible = check_bool(visible, "visible")
+        self.widget.layout.display = "" if visible else "none"
+        if visible and self._displayed and not self._page_made:
+            self.before_display()
 
     # --- updates: each one message, nothing sent when nothing changed ----------------------------
     def batch(self):
