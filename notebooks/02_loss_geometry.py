@@ -364,8 +364,9 @@ fig
 # %% [markdown]
 # ### The Landscape Explorer
 #
-# Change the direction seed, the range, the resolution and the normalization; switch between contour and 3-D
-# (drag the 3-D view to rotate it). Try **normalization = none**: the raw Gaussian direction has about the same
+# Change the direction seed, the range, the resolution and the normalization; switch the view to **3-D surface**
+# to see the same slice as a surface beside the contour map (drag it to rotate it: it turns in your browser, and
+# the colour bar reads for both). Try **normalization = none**: the raw Gaussian direction has about the same
 # total length as the filter-normalized one here (the message prints $\lVert d_1\rVert / \lVert\theta^*\rVert$), but it
 # ignores how large each unit's weights are — it moves a unit with small weights as far as one with large weights,
 # and it moves the biases too — so the valley looks narrower or wider depending on which units it happens to hit.

@@ -28,8 +28,9 @@ def _check_state(e, params):
     mid = params["resolution"] // 2
     assert s.slice.losses[mid, mid] == pytest.approx(e.model.loss(e.theta), rel=1e-12)
     assert f"seed {params['seed']}" in e.message_text
-    assert e.ax2d.get_visible() == (params["view"] == "contour")
-    assert e.ax3d.get_visible() == (params["view"] == "surface")
+    # the contour map is always shown; the 3-D view (plotly) beside it only in the "3-D surface" view
+    assert e.ax2d.get_visible() and [ax.name for ax in e.fig.axes] == ["rectilinear", "rectilinear"]
+    assert e.view3d.widget.layout.display == ("" if params["view"] == "surface" else "none")
 
 
 def test_landscape_explorer_all_controls(problem):
@@ -145,7 +146,129 @@ def test_colours_are_on_a_log_scale_with_a_colour_bar_when_the_losses_span_decad
         assert np.mean(np.asarray(linear(losses)) < 0.1) > 0.2
         assert np.mean(np.asarray(norm(losses)) < 0.1) < 0.01
         e.set(view="surface")
-        assert isinstance(e.color_norm, mcolors.LogNorm) and e._surface.norm is e.color_norm
+        # the 3-D view's colours are the same log scale: log10 of the loss, from log10(vmin) to log10(vmax)
+        surface = e.view3d.figure.data[0]
+        assert isinstance(e.color_norm, mcolors.LogNorm) and surface.showscale is False
+        assert (surface.cmin, surface.cmax) == pytest.approx((np.log10(norm.vmin), np.log10(norm.vmax)))
         assert e.error is None
+    finally:
+        e.close()
+
+
+def _view_arrays(e):
+    """The 3-D view's surface as the page is sent it: x, y, z, surfacecolor (plotly's z[row][column] over
+    (x[column], y[row]))."""
+    trace = e.view3d.figure.data[0]
+    return tuple(None if v is None else np.asarray(v, dtype=float)
+                 for v in (trace.x, trace.y, trace.z, trace.surfacecolor))
+
+
+@pytest.mark.parametrize("values", [dict(), dict(normalization="none", seed=3, span=2.0),
+                                    dict(span=0.1, seed=7), dict(normalization="layer", resolution=11)])
+def test_3d_view_is_the_models_loss_on_the_plane_capped_and_coloured_as_the_contours(values):
+    """Oracle: the model's own loss at θ* + α d₁ + β d₂, point by point, over the grid written out here; the cap
+    is that grid's 98th percentile; the colours log10 of the capped loss when the losses span decades."""
+    values = {"resolution": 21, **values}
+    e = LandscapeExplorer(view="surface", **values)
+    try:
+        params = e.params
+        grid = np.linspace(-params["span"], params["span"], params["resolution"])
+        d1, d2 = e.state.slice.d1, e.state.slice.d2
+        L = np.array([[e.model.loss(e.theta + a * d1 + b * d2) for b in grid] for a in grid])  # L[i, j]: α_i, β_j
+        finite = L[np.isfinite(L)]
+        lo, cap = finite.min(), np.percentile(finite, 98)
+        capped = np.minimum(L, cap)
+        x, y, z, colour = _view_arrays(e)
+        np.testing.assert_allclose(x, grid, rtol=0, atol=1e-12)
+        np.testing.assert_allclose(y, grid, rtol=0, atol=1e-12)
+        np.testing.assert_allclose(z, capped.T, rtol=1e-9, atol=1e-12)
+        layout = e.view3d.figure.layout
+        assert tuple(layout.scene.zaxis.range) == pytest.approx((lo, cap))
+        centre = e.view3d.figure.data[e.view3d._markers["centre"]]
+        # θ* marked just above the surface (2 % of the height range)
+        assert (centre.x, centre.y) == (0.0, 0.0)
+        assert centre.z[0] == pytest.approx(e.model.loss(e.theta) + 0.02 * (cap - lo))
+        if lo > 0 and cap / lo > 10:  # the contour map's LogNorm: the same mapping in the 3-D view
+            np.testing.assert_allclose(colour, np.log10(capped).T, rtol=1e-9)
+            assert (e.view3d.figure.data[0].cmin, e.view3d.figure.data[0].cmax) == pytest.approx(
+                (np.log10(lo), np.log10(cap)))
+            assert "log colour scale" in layout.scene.zaxis.title.text
+        else:
+            assert colour is None
+            assert (e.view3d.figure.data[0].cmin, e.view3d.figure.data[0].cmax) == pytest.approx((lo, cap))
+            assert layout.scene.zaxis.title.text == "loss"
+        assert values.get("span", 1.0) == 0.1 or colour is not None  # both colour scales are exercised
+        # one colour bar (matplotlib's), and the contour's title
+        assert e.view3d.figure.data[0].showscale is False
+        assert layout.title.text == e.ax2d.get_title().replace("\n", "<br>")
+        # the data extent: the box [−r, r]² × [zmin, cap] (set_extent), whatever the slice
+        anchor = e.view3d.figure.data[2]
+        np.testing.assert_allclose([anchor.x, anchor.y, anchor.z],
+                                   [[-params["span"], params["span"]]] * 2 + [[lo, cap]], rtol=1e-12)
+    finally:
+        e.close()
+
+
+def test_3d_view_is_shown_in_its_view_only_and_sent_only_when_shown_and_changed():
+    from test_terrain_explorer import sent_messages
+
+    e = LandscapeExplorer(resolution=21)
+    try:
+        import plotly.graph_objects as go
+
+        e._repr_mimebundle_()  # displayed; the hidden 3-D view makes no page widget (plotly's imports) until shown
+        assert e.view3d.widget.layout.display == "none" and not isinstance(e.view3d.figure, go.FigureWidget)
+        e.set(seed=4)  # contour view: the hidden 3-D view is sent nothing
+        assert not isinstance(e.view3d.figure, go.FigureWidget)
+        e.set(view="surface")  # shown: the page widget, made from the current slice
+        assert e.view3d.widget.layout.display == "" and isinstance(e.view3d.figure, go.FigureWidget)
+        assert e.view3d.widget.children[0] is e.view3d.figure
+        sent = sent_messages(e.view3d.figure)
+        e.set(seed=3)  # a new slice while shown: one surface message
+        surface_msgs = [size for _, size, traces in sent if 0 in traces]
+        assert len(surface_msgs) == 1, sent
+        np.testing.assert_allclose(_view_arrays(e)[2], np.minimum(e.state.slice.losses, e.view3d.figure.layout.scene.zaxis.range[1]).T)
+        sent.clear()
+        e.set(view="contour")
+        assert e.view3d.widget.layout.display == "none" and sent == []
+        e.set(view="surface")  # back to the same slice: shown again, nothing re-sent
+        assert e.view3d.widget.layout.display == "" and sent == []
+        e.set(seed=5)  # a new slice while shown: one surface message
+        assert len([1 for _, _, traces in sent if 0 in traces]) == 1, sent
+        sent.clear()
+        e.set(view="contour")
+        e.set(seed=6)
+        assert sent == []
+    finally:
+        e.close()
+
+
+def test_the_3d_update_reaches_the_page_after_the_canvas_image():
+    """The page's one main thread would hold the canvas's image behind plotly's WebGL update if that came first
+    (see course_utils.widgets.surface3d); the explorer sends the 3-D update last."""
+    e = LandscapeExplorer(resolution=21, view="surface")
+    try:
+        e._repr_mimebundle_()
+        order = []
+        refresh = e._refresh_canvas
+
+        def canvas():
+            order.append("canvas")
+            refresh()
+
+        e._refresh_canvas = canvas
+        widget = e.view3d.figure
+        original = widget._send
+
+        def spy(msg, buffers=None):
+            if set(msg.get("state", {})) & {"_py2js_update", "_py2js_restyle", "_py2js_relayout"}:
+                order.append("3-D")
+            return original(msg, buffers)
+
+        widget._send = spy
+        for seed in (3, 4):  # a new slice each time
+            order.clear()
+            e.controls["seed"].value = seed
+            assert order[0] == "canvas" and order.count("3-D") >= 1, order
     finally:
         e.close()

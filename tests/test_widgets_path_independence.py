@@ -135,13 +135,15 @@ ORDER_DEPENDENT: dict[str, str] = {}
 
 def _views_state(explorer) -> list[str]:
     """What the explorer's client-side 3-D views (widgets.surface3d.SurfaceView, plotly) show: data and layout as
-    JSON, one string per view."""
+    JSON, one string per view; ``"hidden"`` for a view not shown (the Landscape Explorer's in its contour view: it
+    is sent its data only when shown, so while hidden it may hold an earlier slice that no one sees)."""
     import json
 
     from course_utils.widgets.surface3d import SurfaceView
 
     views = [v for v in vars(explorer).values() if isinstance(v, SurfaceView)]
-    return [json.dumps(v.figure.to_plotly_json(), sort_keys=True, default=str) for v in views]
+    return ["hidden" if v.widget.layout.display == "none" else
+            json.dumps(v.figure.to_plotly_json(), sort_keys=True, default=str) for v in views]
 
 
 def _cases():

@@ -3,8 +3,10 @@ r"""The Landscape Explorer: 2-D slices of a network's loss along random directio
 The slice :math:`f(\alpha, \beta) = L(\theta^* + \alpha d_1 + \beta d_2)` through a trained network
 :math:`\theta^*`, with Gaussian directions drawn from a seed and normalized per filter, per layer or not at
 all (:mod:`course_utils.surfaces`). Controls: direction seed, range of α and β, grid resolution,
-normalization, and the view (filled contours or a 3-D surface that rotates with the mouse under
-``%matplotlib widget``). The message line reports the loss at the centre, the grid's range of losses and,
+normalization, and the view: the filled contour map alone, or with a 3-D surface beside it that rotates with
+the mouse in the browser (:class:`~course_utils.widgets.surface3d.SurfaceView`, plotly's WebGL: a rotation never
+reaches the kernel; the surface is sent only while it is shown, and only when it changes). Both views colour the
+losses alike, so the one colour bar reads for both. The message line reports the loss at the centre, the grid's range of losses and,
 for raw directions, how much larger the step is than the weights.
 
 By default it shows the chapter-2 network (:func:`course_utils.problems.moons_problem`): a 2-16-1 ReLU MLP with MSE loss trained
@@ -140,17 +142,27 @@ class LandscapeExplorer(Explorer):
 
         from ..plotting import CMAP, colormap_bar, label_axes
         from .blitting import keep_in_background, keep_redrawing
+        from .surface3d import SurfaceView
 
-        # Both views share one place in the figure; the view control shows one and hides the other.
-        # Constrained layout cannot measure a hidden 3-D axes: use fixed margins instead.
-        # On a projector the figure is shorter (its fonts are larger), so controls, figure and message fit a
-        # 1280×720 screen together; its margins, shares of its size, grow to keep the labels inside.
-        height, bottom, top = (3.7, 0.15, 0.86) if self.presentation else (4.8, 0.1, 0.88)
-        self.fig, self.ax2d = self.new_figure(figsize=(6.4, height), layout="none")
-        self.fig.subplots_adjust(left=0.12, right=0.80, bottom=bottom, top=top)
-        self.ax3d = self.fig.add_subplot(1, 1, 1, projection="3d")
-        # One colour bar for both views, in a place of its own (fixed margins: see above).
-        self.cax = self.fig.add_axes((0.845, bottom, 0.03, top - bottom - 0.04))
+        # The 3-D surface rotates in the browser (plotly, WebGL), beside the contour map, shown only in the
+        # "3-D surface" view; matplotlib draws the contour map and its colour bar only, always shown. Both fit side
+        # by side: a 440 px view + this 4.4 in figure + ipympl's toolbar in JupyterLab's 934 px column at 1366×768
+        # (as the Terrain Explorer's); on a projector 540 px + 594 px in 1280 px.
+        # The colour bar has a place of its own (fixed margins); on a projector the figure is shorter (its fonts
+        # are larger), so controls, figure and message fit a 1280×720 screen together; its margins, shares of its
+        # size, grow to keep the labels inside.
+        height, bottom, top = (3.7, 0.15, 0.86) if self.presentation else (4.2, 0.11, 0.87)
+        self.fig, self.ax2d = self.new_figure(figsize=(4.4, height), layout="none")
+        self.fig.subplots_adjust(left=0.16, right=0.78, bottom=bottom, top=top)
+        self.view3d = SurfaceView(xlabel="α", ylabel="β", zlabel="loss", presentation=self.presentation,
+                                  colorbar=False,  # the contour's colour bar reads for both views
+                                  label="3-D view of the loss slice (drag to rotate)")
+        # θ* (the centre), as the contour map's star: plotly's 3-D markers have no star, a white diamond instead
+        self.view3d.add_marker("centre", symbol="diamond", size=7, colour="white", edge="black")
+        # shown by the "3-D surface" view; hidden, it makes no page widget (plotly's imports: ~2.5 s of the chapter)
+        self.view3d.show(False)
+        self.views = [self.view3d.widget]
+        self.cax = self.fig.add_axes((0.83, bottom, 0.035, top - bottom - 0.04))
         colormap_bar(self.cax, CMAP)
         # the cap: a triangle in the top colour over the bar, as a Colorbar's extend arrow
         from matplotlib.patches import Polygon
@@ -162,23 +174,14 @@ class LandscapeExplorer(Explorer):
         # The contour view is drawn in units of the range r (α/r, β/r ∈ [−1, 1]) with fixed ticks labelled
         # −r … r, and r is printed in the title: changing the range then changes neither limits nor tick labels,
         # so the axes furniture stays a cached background and an update is a blit, not a full draw.
-        label_axes(self.ax2d, title="", xlabel="α (direction 1), in units of the range r",
+        label_axes(self.ax2d, title="", xlabel="α (direction 1), in units of r",
                    ylabel="β (direction 2), in units of r")
         ticks, labels = [-1.0, -0.5, 0.0, 0.5, 1.0], ["−r", "−r/2", "0", "r/2", "r"]
         for axis in (self.ax2d.xaxis, self.ax2d.yaxis):
             axis.set_ticks(ticks, labels=labels)
         self.ax2d.set_xlim(-1.0, 1.0)
         self.ax2d.set_ylim(-1.0, 1.0)
-        self.ax3d.set_xlabel("α")
-        self.ax3d.set_ylabel("β")
-        # clear of the height's tick labels (larger on a projector), and of the colour bar
-        self.ax3d.set_zlabel("loss", labelpad=10 if self.presentation else 5)
-        from matplotlib.ticker import MaxNLocator
-
-        for axis in (self.ax3d.xaxis, self.ax3d.yaxis, self.ax3d.zaxis):  # few ticks: none run into each other
-            axis.set_major_locator(MaxNLocator(4))
         self._contour = None
-        self._surface = None
         (self._centre,) = self.ax2d.plot([0], [0], marker="*", markersize=13, markerfacecolor="white",
                                          markeredgecolor="k", linestyle="none", label="θ* (centre)", zorder=5)
         self.ax2d.legend(loc="upper right")
@@ -186,6 +189,13 @@ class LandscapeExplorer(Explorer):
         # the start, so the first key press is a blit, not the full draw that noticing them would cost
         keep_redrawing(self.ax2d.title, self.cax.yaxis)
         keep_in_background(*self.cax.images)  # the bar's colours never change, only its ticks
+
+    def update(self) -> None:
+        """Recompute and redraw (:meth:`Explorer.update`), sending the 3-D view's changes *after* the canvas image
+        (the page's main thread would otherwise hold the image behind plotly's redraw; see
+        :mod:`course_utils.widgets.surface3d`)."""
+        with self.view3d.batch():
+            super().update()
 
     def draw(self, state):
         """Update the figure's artists in place to show ``state``.
@@ -215,33 +225,23 @@ class LandscapeExplorer(Explorer):
         span = float(s.alphas[-1])
         kind = {"filter": "filter-normalized", "layer": "layer-normalized", "none": "raw random (not normalized)"}
         title = f"{self.model.name}\n{kind.get(state.normalization, state.normalization)} directions, seed {state.seed}"
-        contour = state.view == "contour"
-        self.ax2d.set_visible(contour)
-        self.ax3d.set_visible(not contour)
-        if contour:
-            if self._contour is not None:
-                for artist in (self._contour, getattr(self._contour, "course_lines", None)):
-                    if artist is not None:
-                        artist.remove()
-            a, b = s.alphas / span, s.betas / span  # in units of r (see _build_figure)
-            self._contour = self.ax2d.contourf(a, b, Z, levels=levels, cmap=CMAP, norm=norm,
-                                               extend="max" if clipped else "neither")
-            # Level lines one pixel wide, not antialiased: every pixel of a line then has one colour per band,
-            # which ipympl's PNG of the changed pixels compresses ~2.3× better (95 → 40 kB per seed step; the
-            # antialiased lines' blended colours were two thirds of the bytes) and reads as crisply.
-            self._contour.course_lines = self.ax2d.contour(a, b, Z, levels=levels, colors="k", linewidths=0.3,
-                                                           alpha=0.3, antialiased=False)
-            self.ax2d.set_title(f"{title}, range r = {span:.2g}")
-        else:
-            if self._surface is not None:
-                self._surface.remove()
-            A, B = np.meshgrid(s.alphas, s.betas)
-            self._surface = self.ax3d.plot_surface(A, B, np.minimum(Z, zmax), cmap=CMAP, norm=norm, linewidth=0,
-                                                   antialiased=False, alpha=0.95)
-            self.ax3d.set_xlim(s.alphas[0], s.alphas[-1])
-            self.ax3d.set_ylim(s.betas[0], s.betas[-1])
-            self.ax3d.set_zlim(float(np.nanmin(Z)), zmax)
-            self.ax3d.set_title(title)
+        if self._contour is not None:
+            for artist in (self._contour, getattr(self._contour, "course_lines", None)):
+                if artist is not None:
+                    artist.remove()
+        a, b = s.alphas / span, s.betas / span  # in units of r (see _build_figure)
+        self._contour = self.ax2d.contourf(a, b, Z, levels=levels, cmap=CMAP, norm=norm,
+                                           extend="max" if clipped else "neither")
+        # Level lines one pixel wide, not antialiased: every pixel of a line then has one colour per band,
+        # which ipympl's PNG of the changed pixels compresses ~2.3× better (95 → 40 kB per seed step; the
+        # antialiased lines' blended colours were two thirds of the bytes) and reads as crisply.
+        self._contour.course_lines = self.ax2d.contour(a, b, Z, levels=levels, colors="k", linewidths=0.3,
+                                                       alpha=0.3, antialiased=False)
+        self.ax2d.set_title(f"{title}, range r = {span:.2g}")
+        surface = state.view == "surface"
+        self.view3d.show(surface)
+        if surface:  # sent only while shown (and by SurfaceView only when it changed)
+            self._draw_surface(state, zmin, zmax, log, f"{title}, range r = {span:.2g}")
         # The colour bar (plotting.colormap_bar_ticks): only its tick labels change with the range, a blit.
         from ..plotting import colormap_bar_ticks
 
@@ -250,3 +250,24 @@ class LandscapeExplorer(Explorer):
         self._cap.set_visible(clipped)
         self.cax.set_ylabel("loss" + (" (log scale)" if log else "") + ("; ▲ = top 2 % capped" if clipped else ""),
                             fontsize=font_sizes(self.ax2d)["label"])
+
+    def _draw_surface(self, state: LandscapeState, zmin: float, zmax: float, log: bool, title: str) -> None:
+        """Send the 3-D view the slice: heights capped at ``zmax``, coloured as the contour map (log10 of the
+        loss when ``log``), with the data extent fixed to the box [−r, r]² × [zmin, zmax] and θ* marked."""
+        s = state.slice
+        # the losses over (α, β), capped at the colours' cap (as the contour's top band); overflows are gaps
+        Z = np.minimum(np.where(np.isfinite(s.losses), s.losses, np.nan), zmax)
+        # a flat slice still needs a non-empty height range
+        top = zmax if zmax > zmin else zmin + max(abs(zmin) * 1e-6, 1e-9)
+        if log:  # LogNorm(zmin, zmax): colour by log10(loss), from log10(zmin) to log10(zmax)
+            self.view3d.set_surface(s.alphas, s.betas, Z, surfacecolor=np.log10(Z), cmin=float(np.log10(zmin)),
+                                    cmax=float(np.log10(top)))
+        else:
+            self.view3d.set_surface(s.alphas, s.betas, Z, cmin=zmin, cmax=top)
+        self.view3d.set_zrange(zmin, top)
+        span = float(s.alphas[-1])
+        self.view3d.set_extent((-span, -span, zmin), (span, span, top))
+        # θ* on the surface, lifted 2 % of the height range so that the surface does not cut it in half
+        self.view3d.set_points("centre", [[0.0, 0.0, min(self._center_loss, top) + 0.02 * (top - zmin)]])
+        self.view3d.set_zlabel("loss (log colour scale)" if log else "loss")
+        self.view3d.set_title(title.replace("\n", "<br>"))

@@ -11,7 +11,7 @@ changes, a moving ball only its path (a few kB).
 JavaScript ships in the wheel, so it works offline) with one surface trace, a path and named markers
 (``Scatter3d``), and an API the explorers use: :meth:`~SurfaceView.set_surface`, :meth:`~SurfaceView.set_path`,
 :meth:`~SurfaceView.set_points` (markers and lines added with :meth:`~SurfaceView.add_marker` and
-:meth:`~SurfaceView.add_line`), :meth:`~SurfaceView.set_title`, :meth:`~SurfaceView.set_zrange`,
+:meth:`~SurfaceView.add_line`), :meth:`~SurfaceView.set_title`, :meth:`~SurfaceView.set_zlabel`, :meth:`~SurfaceView.set_zrange`,
 :meth:`~SurfaceView.set_extent`. Every change is
 one message (``batch_update``; :meth:`~SurfaceView.batch` makes several changes one message, so the page redraws
 once per key press), and a value equal to the one shown is not sent again.
@@ -137,6 +137,8 @@ class SurfaceView:
         The view's accessible name (read by screen readers; ``role="group"``).
     path_colour : str
         Colour of the path line and its markers.
+    colorbar : bool
+        Whether plotly draws its own colour bar (False when a matplotlib colour bar beside the view reads for it).
 
     Attributes
     ----------
@@ -149,7 +151,7 @@ class SurfaceView:
 
     def __init__(self, *, xlabel: str = "x", ylabel: str = "y", zlabel: str = "z", colorbar_title: str = "",
                  cmap: str | None = None, presentation: bool = False, label: str = "3-D surface",
-                 path_colour: str = "#D55E00"):
+                 path_colour: str = "#D55E00", colorbar: bool = True):
         import ipywidgets as W
         import plotly.graph_objects as go
 
@@ -165,7 +167,8 @@ class SurfaceView:
         surface = go.Surface(
             # slightly see-through, as the matplotlib surface was (alpha 0.85): WebGL draws by depth, and on the
             # wobbly terrain the ripples in front would otherwise hide the ball's path in the valleys behind them
-            x=[], y=[], z=[], colorscale=plotly_colorscale(cmap or CMAP), showscale=True, hoverinfo="skip", opacity=0.85,
+            x=[], y=[], z=[], colorscale=plotly_colorscale(cmap or CMAP),
+            showscale=check_bool(colorbar, "colorbar"), hoverinfo="skip", opacity=0.85,
             contours={"x": {"highlight": False}, "y": {"highlight": False}, "z": {"highlight": False}},
             colorbar={"title": {"text": colorbar_title, "side": "right", "font": {"size": self.font_size}},
                       "thickness": 14, "len": 0.75, "tickfont": {"size": round(self.font_size * 0.85, 1)}},
@@ -192,6 +195,8 @@ class SurfaceView:
                 "uirevision": "keep",  # a data update keeps the student's rotation
             })
         self._markers: dict[str, int] = {}
+        self._displayed = False  # before_display was called: the explorer is on a page
+        self._page_made = False  # the FigureWidget exists (made by before_display)
         self._shown: dict = {}  # what was last sent, by key: an equal value is not sent again
         import html
 
@@ -212,19 +217,40 @@ class SurfaceView:
         displayed; inside a box it is not, so a page that connects after updates were sent (Voilà runs the whole
         notebook first) would start from older data (measured: an empty surface in Voilà).
         :class:`~course_utils.widgets.base.Explorer` calls this each time it is displayed.
+
+        A hidden view (``widget.layout.display == "none"``, see :meth:`show`) makes nothing yet: plotly's
+        ``FigureWidget`` costs ~2.5 s of imports in a fresh kernel, which a view that is never shown need not pay.
         """
+        self._displayed = True
+        if self.widget.layout.display == "none":  # hidden: the page widget is made when shown (see show)
+            return
         import plotly.graph_objects as go
 
         if not isinstance(self.figure, go.FigureWidget):
             widget = go.FigureWidget(self.figure)
             widget._config = dict(CONFIG)
             self.figure = widget
+            self._page_made = True
             self.widget.children = (widget, self._name)
             return
         from copy import deepcopy
 
         self.figure._widget_layout = deepcopy(self.figure._layout_obj._props)
         self.figure._widget_data = deepcopy(self.figure._data)
+
+    def show(self, visible: bool = True) -> None:
+        """Show or hide the view (its box's CSS ``display``); shown for the first time after the explorer was
+        displayed, the view makes its page widget then (:meth:`before_display`).
+
+        Parameters
+        ----------
+        visible : bool
+            True to show the view, False to hide it (its data are kept).
+        """
+        visible = check_bool(visible, "visible")
+        self.widget.layout.display = "" if visible else "none"
+        if visible and self._displayed and not self._page_made:
+            self.before_display()
 
     # --- updates: each one message, nothing sent when nothing changed ----------------------------
     def batch(self):
@@ -245,7 +271,8 @@ class SurfaceView:
             self._shown[key] = value
         return not same
 
-    def set_surface(self, x, y, z, *, cmin: float | None = None, cmax: float | None = None) -> None:
+    def set_surface(self, x, y, z, *, cmin: float | None = None, cmax: float | None = None,
+                    surfacecolor=None) -> None:
         """Show the surface ``z[i, j]`` over ``(x[i], y[j])`` (one message; nothing if it is the one shown).
 
         Parameters
@@ -257,22 +284,49 @@ class SurfaceView:
         z : array_like, shape (n, m)
             Heights, ``z[i, j] = f(x[i], y[j])``; non-finite values are gaps.
         cmin, cmax : float, optional
-            The colour scale's range; the finite range of ``z`` when None.
+            The colour scale's range; the finite range of the colours (``surfacecolor``, else ``z``) when None.
+        surfacecolor : array_like, shape (n, m), optional
+            The value each point is coloured by, ``c[i, j]`` at ``(x[i], y[j])`` (default: the height ``z``). E.g.
+            ``log10(z)`` for a colour scale that is logarithmic in the height while the heights stay
+            linear; non-finite values are gaps.
         """
         x, y = _vector(x), _vector(y)
         z = check_array(z, "z", ndim=2, finite=False)
         if z.shape != (len(x), len(y)):
             raise ValueError(f"`z` must have shape (len(x), len(y)) = ({len(x)}, {len(y)}), got {z.shape}")
-        finite = z[np.isfinite(z)]
+        colour = z
+        if surfacecolor is not None:
+            colour = check_array(surfacecolor, "surfacecolor", ndim=2, finite=False)
+            if colour.shape != z.shape:
+                raise ValueError(f"`surfacecolor` must have the shape of `z`, {z.shape}, got {colour.shape}")
+        finite = colour[np.isfinite(colour)]
         lo = float(finite.min()) if cmin is None and finite.size else cmin
         hi = float(finite.max()) if cmax is None and finite.size else cmax
-        if not self._changed("surface", (x, y, z, np.array([np.nan if lo is None else lo, np.nan if hi is None else hi]))):
+        limits = np.array([np.nan if lo is None else lo, np.nan if hi is None else hi])
+        key = (x, y, z, limits) if surfacecolor is None else (x, y, z, limits, colour)
+        if not self._changed("surface", key):
             return
         # plotly's surface: z[row][column] over y[row], x[column]; our z is indexed [x, y], hence the transpose
         with self.figure.batch_update():
             trace = self.figure.data[0]
             trace.x, trace.y, trace.z = x, y, np.where(np.isfinite(z), z, np.nan).T
+            if surfacecolor is not None:
+                trace.surfacecolor = np.where(np.isfinite(colour), colour, np.nan).T
+            elif trace.surfacecolor is not None:
+                trace.surfacecolor = None
             trace.cmin, trace.cmax = lo, hi
+
+    def set_zlabel(self, text: str) -> None:
+        """Set the height axis's title (nothing sent if unchanged).
+
+        Parameters
+        ----------
+        text : str
+            The title, e.g. ``"loss (log colour scale)"``.
+        """
+        text = check_str(text, "text")
+        if self._changed("zlabel", text):
+            self.figure.layout.scene.zaxis.title.text = text
 
     def set_zrange(self, low: float, high: float) -> None:
         """Fix the height axis to ``[low, high]`` (nothing sent if unchanged).

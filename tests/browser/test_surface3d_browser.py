@@ -241,3 +241,85 @@ def test_3d_views_hold_the_kernels_state_and_rotate_without_the_kernel(page, lab
         assert not page.js_errors, f"JavaScript errors in the page: {page.js_errors}"
     finally:
         lab_server.delete_sessions()
+
+
+LANDSCAPE_NAME = "_surface3d_landscape_check.ipynb"
+LANDSCAPE_SOURCE = """%matplotlib widget
+from course_utils.widgets import LandscapeExplorer
+landscape = LandscapeExplorer(resolution=21)
+landscape
+"""
+
+#: The model's loss on the kernel's plane θ* + α d₁ + β d₂, evaluated point by point (not the slice's stored
+#: losses), capped at its 98th percentile; written to a file by a second client.
+DUMP_LANDSCAPE = """
+import json as _json, numpy as _np
+_s = landscape.state.slice
+_L = _np.array([[landscape.model.loss(landscape.theta + _a * _s.d1 + _b * _s.d2) for _b in _s.betas] for _a in _s.alphas])
+_json.dump({{"alphas": _s.alphas.tolist(), "losses": _L.tolist(), "view": landscape.state.view,
+            "title": landscape.ax2d.get_title()}}, open({path!r}, "w"))
+del _json, _np, _s, _L
+"""
+
+
+@pytest.mark.browser
+def test_landscape_3d_view_is_shown_by_its_toggle_holds_the_models_loss_fits_and_rotates(page, lab_server):
+    import nbformat
+
+    notebook = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell(LANDSCAPE_SOURCE)], metadata={
+        "kernelspec": {"name": "python3", "display_name": "Python 3", "language": "python"}})
+    nbformat.write(notebook, Path(lab_server.root) / "notebooks" / LANDSCAPE_NAME)
+    lab_server.delete_sessions()
+    try:
+        open_notebook(page, lab_server, LANDSCAPE_NAME)
+        run_all(page)
+        assert not error_texts(page), error_texts(page)
+        explorer = page.locator(f"{PANEL} {EXPLORER}").first
+        wait_for_rendered_figure(figure_of(explorer))
+        view = explorer.locator(".course-surface3d").first
+        problems = []
+        if view.is_visible():
+            problems.append("the 3-D view is shown in the contour view")
+        ARTIFACTS.mkdir(parents=True, exist_ok=True)
+        explorer.screenshot(path=ARTIFACTS / "surface3d-lab-landscape-contour.png", animations="disabled")
+        explorer.locator(".widget-toggle-button", has_text="3-D surface").first.click()
+        view.wait_for(state="visible")
+        page.locator(".jp-StatusBar-TextItem:has-text('| Idle')").wait_for(timeout=60_000)
+        shown = graph(view)
+        with tempfile.TemporaryDirectory() as folder:
+            path = str(Path(folder) / "state.json")
+            run_in_kernel(lab_server, DUMP_LANDSCAPE.format(path=path))
+            state = json.loads(Path(path).read_text())
+        if state["view"] != "surface":
+            problems.append(f"the kernel's view is {state['view']!r} after clicking '3-D surface'")
+        L = np.array(state["losses"], dtype=float)
+        cap = np.percentile(L[np.isfinite(L)], 98)
+        surface = shown["traces"][0]
+        z = np.array([[np.nan if v is None else v for v in row] for row in surface["z"]], dtype=float)
+        expected = np.minimum(L, cap).T  # plotly: z[row][column] over (α[column], β[row])
+        if z.shape != expected.shape or not np.allclose(z, expected, rtol=1e-6, atol=1e-9):
+            problems.append(f"the surface in the page is not the model's capped loss on the plane (shape {z.shape})")
+        if not np.allclose(as_float(surface["x"]), state["alphas"]):
+            problems.append("the surface's α in the page are not the kernel's")
+        if shown["title"] != state["title"].replace("\n", "<br>"):
+            problems.append(f"the 3-D title {shown['title']!r} is not the contour map's {state['title']!r}")
+        role, label = view.get_attribute("role"), view.get_attribute("aria-label") or ""
+        if role != "group" or "3-D" not in label:
+            problems.append(f"the view's role {role!r}, aria-label {label!r}")
+        explorer.scroll_into_view_if_needed()
+        problems += layout_problems(explorer, SCROLLER)
+        box, canvas = view.bounding_box(), figure_of(explorer).bounding_box()
+        if abs(box["y"] - canvas["y"]) > 40:
+            problems.append(f"the 3-D view is not beside the contour map ({box} vs {canvas})")
+        explorer.screenshot(path=ARTIFACTS / "surface3d-lab-landscape-3d.png", animations="disabled")
+        eye = graph(view)["eye"]
+        drag(page, view)
+        turned = graph(view)["eye"]
+        if eye is None or turned is None or np.allclose(eye, turned, atol=1e-3):
+            problems.append(f"dragging did not rotate the camera ({eye} → {turned})")
+        explorer.locator(".widget-toggle-button", has_text="contour").first.click()
+        view.wait_for(state="hidden")
+        assert not problems, "\n".join(problems)
+        assert not page.js_errors, f"JavaScript errors in the page: {page.js_errors}"
+    finally:
+        lab_server.delete_sessions()

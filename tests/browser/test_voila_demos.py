@@ -12,6 +12,8 @@ to ``artifacts/screenshots/demo-*.png``.
 
 from __future__ import annotations
 
+import time
+
 import pytest
 from browser_helpers import EXPLORER, exercise_explorer, figure_of, layout_problems
 from conftest import ARTIFACTS, REPO
@@ -106,6 +108,23 @@ def test_dashboard_shows_explorers_that_respond(projector_page, voila_server, na
             problems.append(f"explorer {i + 1} overflows sideways: its right edge at {fit['right']:.0f} px, the "
                             f"page {fit['pageWidth']} px wide in a {fit['viewWidth']} px window")
         page.screenshot(path=ARTIFACTS / f"demo-{stem}--explorer-{i + 1}-in-view.png")
+        # A 3-D view a toggle shows (the Landscape Explorer's "3-D surface"): shown, the explorer still fits
+        hidden_view = explorer.locator(".course-surface3d").first
+        toggle = explorer.locator(".widget-toggle-button", has_text="3-D surface")
+        if hidden_view.count() and not hidden_view.is_visible() and toggle.count():
+            toggle.first.click()
+            hidden_view.wait_for(state="visible", timeout=60_000)
+            time.sleep(1.0)
+            fit3d = explorer.element_handle().evaluate(FIT_JS)
+            print(f"{stem} explorer {i + 1} with its 3-D view: {fit3d}")
+            if fit3d["top"] < -1 or fit3d["bottom"] > fit3d["viewHeight"] + 1 or fit3d["right"] > fit3d["viewWidth"] + 1:
+                problems.append(f"explorer {i + 1} with its 3-D view shown spans [{fit3d['top']:.0f}, "
+                                f"{fit3d['bottom']:.0f}] × right {fit3d['right']:.0f} px of a "
+                                f"{fit3d['viewWidth']}×{fit3d['viewHeight']} window")
+            problems += [f"explorer {i + 1} (3-D view shown): {p}" for p in layout_problems(explorer, ".no-scroller")]
+            page.screenshot(path=ARTIFACTS / f"demo-{stem}--explorer-{i + 1}-3d-in-view.png")
+            explorer.locator(".widget-toggle-button", has_text="contour").first.click()
+            hidden_view.wait_for(state="hidden", timeout=60_000)
         size = explorer.locator(".widget-readout").first.evaluate("e => parseFloat(getComputedStyle(e).fontSize)") \
             if explorer.locator(".widget-readout").count() else 18
         if size < 17:
