@@ -232,10 +232,10 @@ def _press_latencies(page, explorer, n: int) -> dict:
 
 
 def _drag_fps(page, explorer, drag) -> float:
-    """Frames per second while dragging the explorer's 3-D view: ``drag`` is ``("plotly", None, None)`` for a plotly
-    view (animation frames with WebGL draw calls) or ``("matplotlib", centre, option)`` for a matplotlib 3-D axes
-    whose centre is at ``centre`` (figure fractions, y from the bottom as matplotlib counts; pixel-changing canvas
-    frames), shown once the toggle button labelled ``option`` is clicked (None: always shown)."""
+    """Frames per second while dragging the explorer's 3-D view: ``drag`` is ``("plotly", None, option)`` for a
+    plotly view (animation frames with WebGL draw calls) or ``("matplotlib", centre, option)`` for a matplotlib 3-D
+    axes whose centre is at ``centre`` (figure fractions, y from the bottom as matplotlib counts; pixel-changing
+    canvas frames); either shown once the toggle button labelled ``option`` is clicked (None: always shown)."""
     from browser_helpers import figure_of, wait_for_rendered_figure
 
     kind, centre, option = drag
@@ -245,6 +245,9 @@ def _drag_fps(page, explorer, drag) -> float:
         _settle(page, before)
         wait_for_rendered_figure(figure_of(explorer))
     if kind == "plotly":
+        # a view shown by a toggle is built on its first showing: wait for plotly's scene
+        explorer.locator(".course-surface3d .js-plotly-plot").first.wait_for(timeout=60_000)
+        time.sleep(SETTLE)
         box = explorer.locator(".course-surface3d").first.bounding_box()
         x0, y = box["x"] + box["width"] * 0.5, box["y"] + box["height"] * 0.55
     else:
@@ -371,9 +374,23 @@ def run(quick: bool) -> list[Row]:
     return rows
 
 
+def _shown_3d(explorer):
+    """The explorer's 3-D view as shown now: ``("plotly", None)`` for a shown plotly view (``explorer.views``
+    holding a ``course-surface3d`` box not hidden by ``layout.display``), ``("matplotlib", centre)`` for a visible
+    matplotlib 3-D axes (centre in figure fractions), or None."""
+    for view in getattr(explorer, "views", []):
+        if "course-surface3d" in getattr(view, "_dom_classes", ()) and view.layout.display != "none":
+            return ("plotly", None)
+    in_3d = [ax for ax in explorer.fig.axes if ax.get_visible() and ax.name == "3d"]
+    if in_3d:
+        box = in_3d[0].get_position()
+        return ("matplotlib", ((box.x0 + box.x1) / 2, (box.y0 + box.y1) / 2))
+    return None
+
+
 def _drag_behind_a_choice(explorer):
-    """``("matplotlib", centre, label)`` when choosing the option labelled ``label`` of one of the explorer's toggle
-    buttons shows a matplotlib 3-D axes (centre in figure fractions); None when no option does."""
+    """``(kind, centre, label)`` (see :func:`_shown_3d`) when choosing the option labelled ``label`` of one of the
+    explorer's toggle buttons shows a 3-D view; None when no option does."""
     import ipywidgets as W
 
     for name, control in explorer.controls.items():
@@ -381,10 +398,9 @@ def _drag_behind_a_choice(explorer):
             continue
         for label, value in zip(control._options_labels, control._options_values):
             explorer.set(**{name: value})
-            in_3d = [ax for ax in explorer.fig.axes if ax.get_visible() and ax.name == "3d"]
-            if in_3d:
-                box = in_3d[0].get_position()
-                return ("matplotlib", ((box.x0 + box.x1) / 2, (box.y0 + box.y1) / 2), label)
+            shown = _shown_3d(explorer)
+            if shown is not None:
+                return (*shown, label)
     return None
 
 
@@ -392,8 +408,8 @@ def _layouts(names) -> dict[str, tuple[bool, tuple[str, tuple[float, float] | No
     """Per explorer: whether it shows one visible 2-D plot and nothing else, a colour bar beside it aside (the tighter
     ``BUDGET_SIMPLE`` applies), and its 3-D view to drag: ``("plotly", None, None)`` for a plotly view (``explorer.views`` holding a
     ``course-surface3d`` box), ``("matplotlib", centre, None)`` for a visible matplotlib 3-D axes (its centre in
-    figure fractions), ``("matplotlib", centre, option)`` for one shown by a toggle button's option, or None — from
-    an Agg build."""
+    figure fractions), ``(kind, centre, option)`` for one shown by a toggle button's option, or None — from an Agg
+    build."""
     import matplotlib
 
     matplotlib.use("Agg")
@@ -408,14 +424,9 @@ def _layouts(names) -> dict[str, tuple[bool, tuple[str, tuple[float, float] | No
         axes = [ax for ax in explorer.fig.axes if ax.get_visible()]
         in_3d = [ax for ax in axes if ax.name == "3d"]
         views = list(getattr(explorer, "views", []))
-        drag = None
-        if any("course-surface3d" in getattr(view, "_dom_classes", ()) for view in views):
-            drag = ("plotly", None, None)
-        elif in_3d:
-            box = in_3d[0].get_position()
-            drag = ("matplotlib", ((box.x0 + box.x1) / 2, (box.y0 + box.y1) / 2), None)
-        else:  # a 3-D axes a choice shows (the Landscape Explorer's "3-D surface" view): dragged in that view
-            drag = _drag_behind_a_choice(explorer)
+        shown = _shown_3d(explorer)
+        # else a 3-D view a choice shows (the Landscape Explorer's "3-D surface"): dragged in that view
+        drag = (*shown, None) if shown is not None else _drag_behind_a_choice(explorer)
         plots = [ax for ax in axes if ax is not getattr(explorer, "cax", None)]  # a colour bar is not a plot
         found[name] = (len(plots) == 1 and not in_3d and not views, drag)
         explorer.close()

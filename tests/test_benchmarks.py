@@ -161,12 +161,13 @@ def test_browser_benchmark_finds_the_3d_surface_to_drag_and_the_simple_figures()
     import browser_latency
 
     found = browser_latency._layouts(["TerrainExplorer", "CriticalGallery", "ShiftExplorer", "SAMExplorer",
-                                      "StabilityExplorer"])
+                                      "StabilityExplorer", "LandscapeExplorer"])
     assert found["TerrainExplorer"] == (False, ("plotly", None, None))
     assert found["CriticalGallery"] == (False, ("plotly", None, None))
     assert found["ShiftExplorer"] == (True, None)
     assert found["SAMExplorer"] == (True, None)  # its contour map and the map's colour bar
     assert found["StabilityExplorer"] == (False, None)  # two plots and a colour bar
+    assert found["LandscapeExplorer"] == (False, ("plotly", None, "3-D surface"))  # hidden until chosen
 
 
 # --- the peers benchmark (benchmarks/peers.py, `make bench PEERS=1`): what runs without any peer installed ------
