@@ -39,8 +39,6 @@ FULL = {"LandmarkExplorer"}
 #: Flaws seen in explorers owned elsewhere, by (explorer, mode, kind of check): reported to their owners, listed here
 #: rather than silenced. Strike one off when it is fixed.
 KNOWN: dict[tuple[str, str, str], str] = {
-    ("LandscapeExplorer", "notebook", "collide"): "at normalization 'none' the two-line title, wider than its axes, "
-                                                  "touches the y axis's top tick label 'r'",
 }
 
 

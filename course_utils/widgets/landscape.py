@@ -140,7 +140,7 @@ class LandscapeExplorer(Explorer):
     def _build_figure(self):
         from matplotlib import colormaps
 
-        from ..plotting import CMAP, colormap_bar, label_axes
+        from ..plotting import CMAP, colormap_bar, font_sizes, label_axes
         from .blitting import keep_in_background, keep_redrawing
         from .surface3d import SurfaceView
 
@@ -153,7 +153,7 @@ class LandscapeExplorer(Explorer):
         # size, grow to keep the labels inside.
         height, bottom, top = (3.7, 0.15, 0.86) if self.presentation else (4.2, 0.11, 0.87)
         self.fig, self.ax2d = self.new_figure(figsize=(4.4, height), layout="none")
-        self.fig.subplots_adjust(left=0.16, right=0.78, bottom=bottom, top=top)
+        self.fig.subplots_adjust(left=0.16, right=0.76, bottom=bottom, top=top)
         self.view3d = SurfaceView(xlabel="α", ylabel="β", zlabel="loss", presentation=self.presentation,
                                   colorbar=False,  # the contour's colour bar reads for both views
                                   label="3-D view of the loss slice (drag to rotate)")
@@ -162,7 +162,7 @@ class LandscapeExplorer(Explorer):
         # shown by the "3-D surface" view; hidden, it makes no page widget (plotly's imports: ~2.5 s of the chapter)
         self.view3d.show(False)
         self.views = [self.view3d.widget]
-        self.cax = self.fig.add_axes((0.83, bottom, 0.035, top - bottom - 0.04))
+        self.cax = self.fig.add_axes((0.81, bottom, 0.035, top - bottom - 0.04))
         colormap_bar(self.cax, CMAP)
         # the cap: a triangle in the top colour over the bar, as a Colorbar's extend arrow
         from matplotlib.patches import Polygon
@@ -176,6 +176,8 @@ class LandscapeExplorer(Explorer):
         # so the axes furniture stays a cached background and an update is a blit, not a full draw.
         label_axes(self.ax2d, title="", xlabel="α (direction 1), in units of r",
                    ylabel="β (direction 2), in units of r")
+        # clear of the top tick label "r" (larger on a projector)
+        self.ax2d.set_title("", fontsize=font_sizes(self.ax2d)["title"], pad=font_sizes(self.ax2d)["tick"] + 2)
         ticks, labels = [-1.0, -0.5, 0.0, 0.5, 1.0], ["−r", "−r/2", "0", "r/2", "r"]
         for axis in (self.ax2d.xaxis, self.ax2d.yaxis):
             axis.set_ticks(ticks, labels=labels)
@@ -223,8 +225,9 @@ class LandscapeExplorer(Explorer):
         levels = np.geomspace(zmin, zmax, 25) if log else np.linspace(zmin, zmax, 25)
         clipped = bool(finite.max() > zmax)
         span = float(s.alphas[-1])
-        kind = {"filter": "filter-normalized", "layer": "layer-normalized", "none": "raw random (not normalized)"}
-        title = f"{self.model.name}\n{kind.get(state.normalization, state.normalization)} directions, seed {state.seed}"
+        kind = {"filter": "filter-normalized", "layer": "layer-normalized", "none": "raw (not normalized)"}
+        title = (f"{self.model.name}, seed {state.seed}\n"
+                 f"{kind.get(state.normalization, state.normalization)} directions")
         if self._contour is not None:
             for artist in (self._contour, getattr(self._contour, "course_lines", None)):
                 if artist is not None:
@@ -237,7 +240,8 @@ class LandscapeExplorer(Explorer):
         # antialiased lines' blended colours were two thirds of the bytes) and reads as crisply.
         self._contour.course_lines = self.ax2d.contour(a, b, Z, levels=levels, colors="k", linewidths=0.3,
                                                        alpha=0.3, antialiased=False)
-        self.ax2d.set_title(f"{title}, range r = {span:.2g}")
+        # set_text keeps the title's size and pad (set_title would reset its size to the rc default)
+        self.ax2d.title.set_text(f"{title}, range r = {span:.2g}")
         surface = state.view == "surface"
         self.view3d.show(surface)
         if surface:  # sent only while shown (and by SurfaceView only when it changed)
