@@ -114,6 +114,7 @@ def test_dashboard_shows_explorers_that_respond(projector_page, voila_server, na
         if hidden_view.count() and not hidden_view.is_visible() and toggle.count():
             toggle.first.click()
             hidden_view.wait_for(state="visible", timeout=60_000)
+            explorer.locator(".course-surface3d .js-plotly-plot").first.wait_for(timeout=60_000)
             time.sleep(1.0)
             fit3d = explorer.element_handle().evaluate(FIT_JS)
             print(f"{stem} explorer {i + 1} with its 3-D view: {fit3d}")
