@@ -393,7 +393,8 @@ class Explorer:
     #: Widgets shown beside the figure's canvas, before it (e.g. a 3-D view that rotates in the browser,
     #: :class:`course_utils.widgets.surface3d.SurfaceView`); ``_build_figure`` fills it, the layout places it
     #: and :meth:`close` closes it. Each must have a fixed size (the row wraps when the column is too narrow); a
-    #: view's ``before_display()``, if it has one, is called each time the explorer is displayed.
+    #: view's ``before_display()``, if it has one, is called each time the explorer is displayed, and its
+    #: ``batch()``, if it has one, holds its changes during :meth:`update` until the canvas image is sent.
     views: list
     #: Lay the figure out once (constrained layout) after the first draw, then keep it: re-running the
     #: layout engine on every tick costs more than drawing the data (~110 of ~300 ms for the terrain).
@@ -628,7 +629,20 @@ class Explorer:
         self.set(**self._defaults)
 
     def update(self) -> None:
-        """Recompute the state from the controls and redraw; errors become the message."""
+        """Recompute the state from the controls and redraw; errors become the message.
+
+        A view with a ``batch()`` (:class:`course_utils.widgets.surface3d.SurfaceView`) holds its changes until the
+        canvas image has been sent: the page handles both on its one main thread, and an image that arrives while
+        plotly redraws its WebGL scene waits (measured in Chromium: ~100 ms behind a plotly update sent first).
+        """
+        with contextlib.ExitStack() as held:
+            for view in self.views:
+                batch = getattr(view, "batch", None)
+                if batch is not None:
+                    held.enter_context(batch())
+            self._update()
+
+    def _update(self) -> None:
         params = self.params
         start = time.perf_counter()
         with warnings.catch_warnings(record=True) as caught:

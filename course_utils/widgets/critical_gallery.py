@@ -159,18 +159,6 @@ class CriticalGallery(Explorer):
         self.colorbar.set_label(r"$f(\theta) = \frac{1}{2}\theta^\top H\theta$ (clipped at $\pm 2.3$)", fontsize=self.font(9))
         label_axes(self.ax, "level sets and eigenvectors", r"$\theta_1$", r"$\theta_2$")
 
-    def update(self) -> None:
-        """Recompute and redraw (:meth:`Explorer.update`), sending the 3-D view's changes *after* the canvas image.
-
-        The page handles both on its one main thread: plotly's redraw of the WebGL scene (decoding the message,
-        ``Plotly.update``, the software-WebGL frame) holds it for ~60–200 ms under load, and an image that
-        arrives meanwhile waits (measured in Chromium: the canvas's image reached the page ~100 ms after the
-        kernel sent it, queued behind the plotly update sent before it). Sent last, the plotly update costs the
-        canvas nothing (see :mod:`course_utils.widgets.surface3d`).
-        """
-        with self.view3d.batch():
-            super().update()
-
     def draw(self, state: GalleryState):
         """Update the figure's artists in place to show ``state``.
 

@@ -192,13 +192,6 @@ class LandscapeExplorer(Explorer):
         keep_redrawing(self.ax2d.title, self.cax.yaxis)
         keep_in_background(*self.cax.images)  # the bar's colours never change, only its ticks
 
-    def update(self) -> None:
-        """Recompute and redraw (:meth:`Explorer.update`), sending the 3-D view's changes *after* the canvas image
-        (the page's main thread would otherwise hold the image behind plotly's redraw; see
-        :mod:`course_utils.widgets.surface3d`)."""
-        with self.view3d.batch():
-            super().update()
-
     def draw(self, state):
         """Update the figure's artists in place to show ``state``.
 

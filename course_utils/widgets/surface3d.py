@@ -208,6 +208,7 @@ class SurfaceView:
                                                    "flex": "0 0 auto", "overflow": "hidden"})
         self.widget.add_class("course-surface3d")
         self.widget.before_display = self.before_display  # called by Explorer when it is displayed
+        self.widget.batch = self.batch  # entered by Explorer.update: the 3-D changes follow the canvas image
 
     def before_display(self) -> None:
         """Make the page view: the first time, the plotly ``FigureWidget`` (from the data shown now); later, bring

@@ -319,18 +319,6 @@ class TerrainExplorer(Explorer):
         self._terrains = LRUCache(TERRAIN_CACHE_SIZE, on_evict=_remove_terrain_artists)
         self._runs = LRUCache(RUN_CACHE_SIZE)
 
-    def update(self) -> None:
-        """Recompute and redraw (:meth:`Explorer.update`), sending the 3-D view's changes *after* the canvas image.
-
-        The page handles both on its one main thread: plotly's redraw of the WebGL scene (decoding the message,
-        ``Plotly.update``, the software-WebGL frame) holds it for ~60–200 ms under load, and an image that
-        arrives meanwhile waits (measured in Chromium: the canvas's image reached the page ~100 ms after the
-        kernel sent it, queued behind the plotly update sent before it). Sent last, the plotly update costs the
-        canvas nothing (see :mod:`course_utils.widgets.surface3d`).
-        """
-        with self.view3d.batch():
-            super().update()
-
     def draw(self, state: TerrainState):
         """Update the figure's artists in place to show ``state``.
 
