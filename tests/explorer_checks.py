@@ -168,3 +168,33 @@ def markers_under_legends(fig) -> list:
                         found.append((ax.get_title(), artist.get_label(), tuple(np.round(p))))
                         break
     return found
+
+
+#: The plotly widget's messages that change what the page draws (not its bookkeeping messages).
+PLOTLY_EDITS = ("_py2js_update", "_py2js_restyle", "_py2js_relayout")
+
+
+def record_page_order(explorer) -> list:
+    """Spy on what an explorer with a 3-D view (``explorer.view3d``) sends the page, in order: ``"canvas"`` for each
+    canvas image, ``"3-D"`` for each plotly edit. Returns the list the spies append to; clear it before each step.
+
+    The page has one main thread: an image sent after a WebGL update waits for it (measured in Chromium: ~100 ms),
+    so the explorers' tests check that the canvas comes first."""
+    order: list = []
+    refresh = explorer._refresh_canvas
+
+    def canvas():
+        order.append("canvas")
+        refresh()
+
+    explorer._refresh_canvas = canvas
+    widget = explorer.view3d.figure
+    original = widget._send
+
+    def spy(msg, buffers=None):
+        if set(msg.get("state", {})) & set(PLOTLY_EDITS):
+            order.append("3-D")
+        return original(msg, buffers)
+
+    widget._send = spy
+    return order

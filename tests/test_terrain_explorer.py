@@ -8,6 +8,7 @@ import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
 import pytest  # noqa: E402
 from scipy.optimize import brentq  # noqa: E402
+from explorer_checks import record_page_order  # noqa: E402
 
 from course_utils.widgets import TerrainExplorer  # noqa: E402
 from course_utils.widgets.terrain import BOUNDS, TerrainState  # noqa: E402
@@ -390,23 +391,7 @@ def test_the_3d_update_reaches_the_page_after_the_canvas_image():
     e = TerrainExplorer(terrain="wobbly", amplitude=1.0)
     try:
         e._repr_mimebundle_()
-        order = []
-        refresh = e._refresh_canvas
-
-        def canvas():
-            order.append("canvas")
-            refresh()
-
-        e._refresh_canvas = canvas
-        widget = e.view3d.figure
-        original = widget._send
-
-        def spy(msg, buffers=None):
-            if set(msg.get("state", {})) & {"_py2js_update", "_py2js_restyle", "_py2js_relayout"}:
-                order.append("3-D")
-            return original(msg, buffers)
-
-        widget._send = spy
+        order = record_page_order(e)
         for a in (0.8, 0.6):  # a new surface and path each time
             order.clear()
             e.controls["amplitude"].value = a

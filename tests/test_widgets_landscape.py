@@ -2,6 +2,7 @@
 
 import numpy as np
 import pytest
+from explorer_checks import record_page_order
 
 from course_utils import surfaces
 from course_utils.problems import moons_problem
@@ -249,23 +250,7 @@ def test_the_3d_update_reaches_the_page_after_the_canvas_image():
     e = LandscapeExplorer(resolution=21, view="surface")
     try:
         e._repr_mimebundle_()
-        order = []
-        refresh = e._refresh_canvas
-
-        def canvas():
-            order.append("canvas")
-            refresh()
-
-        e._refresh_canvas = canvas
-        widget = e.view3d.figure
-        original = widget._send
-
-        def spy(msg, buffers=None):
-            if set(msg.get("state", {})) & {"_py2js_update", "_py2js_restyle", "_py2js_relayout"}:
-                order.append("3-D")
-            return original(msg, buffers)
-
-        widget._send = spy
+        order = record_page_order(e)
         for seed in (3, 4):  # a new slice each time
             order.clear()
             e.controls["seed"].value = seed

@@ -12,6 +12,9 @@ figure — the same pixels ipympl sends the browser — then:
 
 The oracle is the figure's own drawn geometry (text and legend extents from the renderer, marker positions through
 the axes' transforms), independent of how each explorer places its texts.
+
+Marked ``slow`` (~60 s): it runs once in ``make test``, in the unit stage with the current versions, not again in
+the floors stage (which skips slow tests).
 """
 
 from __future__ import annotations
@@ -60,6 +63,7 @@ def _problems(explorer) -> dict[str, list]:
             "under legend": markers_under_legends(fig)}
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("mode", ["notebook", "presentation"])
 @pytest.mark.parametrize("name", NAMES)
 def test_every_text_is_legible_and_no_legend_hides_data(name, mode):

@@ -3,6 +3,7 @@ switch — what the Landscape Explorer uses for a log colour scale over linear h
 
 import numpy as np
 import pytest
+from explorer_checks import PLOTLY_EDITS
 
 from course_utils.widgets.surface3d import SurfaceView
 
@@ -34,7 +35,7 @@ def test_a_new_surfacecolor_alone_is_sent_and_an_equal_one_is_not():
 
     def spy(msg, buffers=None):  # the plotly edits sent (not plotly's bookkeeping messages)
         state = msg.get("state", {})
-        if any(state.get(k) for k in ("_py2js_update", "_py2js_restyle", "_py2js_relayout")):
+        if any(state.get(k) for k in PLOTLY_EDITS):
             sent.append(state)
         return original(msg, buffers)
 
