@@ -192,7 +192,7 @@ def record_page_order(explorer) -> list:
     original = widget._send
 
     def spy(msg, buffers=None):
-        if set(msg.get("state", {})) & set(PLOTLY_EDITS):
+        if any(msg.get("state", {}).get(k) for k in PLOTLY_EDITS):  # (not plotly's reset of the edit to {})
             order.append("3-D")
         return original(msg, buffers)
 

@@ -170,6 +170,23 @@ def test_browser_benchmark_finds_the_3d_surface_to_drag_and_the_simple_figures()
     assert found["LandscapeExplorer"] == (False, ("plotly", None, "3-D surface"))  # hidden until chosen
 
 
+def test_browser_benchmark_times_the_canvas_and_reports_the_3d_redraw_apart():
+    """A press is judged by its canvas (the issue's key press → pixels); the 3-D view's redraw is a row of its own
+    that reports and is not counted among the targets."""
+    import browser_latency
+
+    m = {"control": "A", "latencies": [0.05, 0.07, 0.06], "redraws_3d": [0.12, 0.14, 0.13], "bytes": [10e3] * 3,
+         "later": [40e3], "missed": 0, "revisited": 0, "load": 0.8, "fps": 20.0}
+    main, redraw, drag = browser_latency._rows("X", m, simple=False)
+    assert main.seconds == pytest.approx(0.06) and main.met is True
+    assert "3-D view redrawn" in redraw.benchmark and redraw.met is None and redraw.ours.startswith("130")
+    assert drag.met is True
+    m["latencies"] = [0.12, 0.11, 0.13]  # the canvas alone decides
+    assert browser_latency._rows("X", m, simple=False)[0].met is False
+    m["redraws_3d"] = []  # a press that changed nothing in 3-D: no such row
+    assert [r.benchmark for r in browser_latency._rows("X", m, simple=False)] == ["browser X", "  ↳ 3-D drag, X"]
+
+
 # --- the peers benchmark (benchmarks/peers.py, `make bench PEERS=1`): what runs without any peer installed ------
 def test_round_robin_calls_in_turn_and_spreads_a_slow_contender():
     calls = []

@@ -7,8 +7,8 @@ matplotlib.use("Agg")
 import matplotlib.pyplot as plt  # noqa: E402
 import numpy as np  # noqa: E402
 import pytest  # noqa: E402
-from scipy.optimize import brentq  # noqa: E402
 from explorer_checks import record_page_order  # noqa: E402
+from scipy.optimize import brentq  # noqa: E402
 
 from course_utils.widgets import TerrainExplorer  # noqa: E402
 from course_utils.widgets.terrain import BOUNDS, TerrainState  # noqa: E402
@@ -399,6 +399,64 @@ def test_the_3d_update_reaches_the_page_after_the_canvas_image():
         order.clear()
         e.controls["x0"].value = 0.4  # the ball alone
         assert order[0] == "canvas" and "3-D" in order, order
+    finally:
+        e.close()
+
+
+def test_in_a_kernel_the_3d_update_leaves_after_the_image_had_time_to_be_drawn():
+    """In a kernel (an asyncio event loop runs) the page would draw the canvas image only after a plotly update sent
+    right behind it (see course_utils.widgets.surface3d.SEND_AFTER): the 3-D changes leave SEND_AFTER s after the
+    image; key presses faster than that are one 3-D message; and while a cell keeps the kernel busy (driving the
+    explorer in a loop, so no timer can run) an update sends what was held longer than that at once."""
+    import asyncio
+    import time
+
+    from course_utils.widgets.surface3d import SEND_AFTER
+
+    e = TerrainExplorer(terrain="wobbly", amplitude=1.0)
+    try:
+        e._repr_mimebundle_()
+        order = record_page_order(e)
+
+        async def presses():
+            order.clear()
+            e.controls["amplitude"].value = 0.8
+            assert order == ["canvas"]  # the 3-D changes are held
+            await asyncio.sleep(SEND_AFTER / 5)
+            e.controls["amplitude"].value = 0.6  # a fast second press joins them
+            assert order == ["canvas", "canvas"]
+            await asyncio.sleep(SEND_AFTER * 4)
+            assert order == ["canvas", "canvas", "3-D"], order  # one message, after both images
+            order.clear()
+            e.controls["amplitude"].value = 0.5  # a busy kernel: no timer runs until the cell ends
+            time.sleep(SEND_AFTER * 2)
+            e.controls["amplitude"].value = 0.4
+            assert order == ["canvas", "canvas", "3-D"], order
+            await asyncio.sleep(SEND_AFTER * 4)
+            assert order == ["canvas", "canvas", "3-D"], order  # nothing was left to send
+
+        widget = e.view3d.figure
+        spied, sent = widget._send, []
+
+        def keep(msg, buffers=None):
+            if msg.get("state", {}).get("_py2js_update"):
+                sent.append(msg["state"]["_py2js_update"])
+            return spied(msg, buffers)
+
+        widget._send = keep
+        asyncio.run(presses())
+        # the one message of the fast presses carried the second press's surface, the figure's state after it
+        assert len(sent) == 2
+        from test_widgets_critical import zip_styles
+
+        z_sent = [style["z"] for style, trace in zip_styles(sent[0]) if trace == 0 and "z" in style]
+        assert z_sent, sent[0].get("style_data", {}).keys()
+        at_06 = TerrainExplorer(terrain="wobbly", amplitude=0.6)
+        try:
+            np.testing.assert_allclose(np.asarray(z_sent[0], dtype=float), np.asarray(at_06.view3d.figure.data[0].z,
+                                                                                       dtype=float))
+        finally:
+            at_06.close()
     finally:
         e.close()
 

@@ -632,7 +632,8 @@ class Explorer:
         """Recompute the state from the controls and redraw; errors become the message.
 
         A view with a ``batch()`` (:class:`course_utils.widgets.surface3d.SurfaceView`) holds its changes until the
-        canvas image has been sent: the page handles both on its one main thread, and an image that arrives while
+        canvas image has been sent (a ``SurfaceView`` sends them ``surface3d.SEND_AFTER`` later, once the page had
+        time to draw the image): the page handles both on its one main thread, and an image that arrives while
         plotly redraws its WebGL scene waits (measured in Chromium: ~100 ms behind a plotly update sent first).
         """
         with contextlib.ExitStack() as held:

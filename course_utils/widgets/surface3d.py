@@ -20,8 +20,9 @@ A key press's cost in the page (measured in headless Chromium, software WebGL, l
 plotly.js's ``Plotly.update`` of the scene takes 25–60 ms of JavaScript on the page's one main thread, and the
 frame that shows it then waits 45–75 ms in the compositor for the WebGL picture (``ReadPixels`` of the drawing
 buffer: software compositing reads every WebGL frame back for the CPU; a GPU composites it without that wait —
-not measurable here). One press makes one WebGL frame. Hence: explorers send the 3-D update *after* the canvas
-image (``Explorer.update`` wrapped in :meth:`~SurfaceView.batch`), so the image is not queued behind it; and
+not measurable here). One press makes one WebGL frame. Hence: explorers send the 3-D update after the canvas
+image has had time to be drawn (``Explorer.update`` wrapped in :meth:`~SurfaceView.batch`, which sends
+:data:`SEND_AFTER` s later), so the image is not queued behind it; and
 :meth:`~SurfaceView.set_extent` keeps the scene's data extent fixed, without which plotly.js laid out the axes
 again on every new surface (a new WebGL program linked per press).
 
@@ -47,6 +48,9 @@ Examples
 
 from __future__ import annotations
 
+import contextlib
+import time
+
 import numpy as np
 
 from ..validation import check_array, check_bool, check_scalar, check_str
@@ -62,6 +66,13 @@ PRESENTATION_SIZE = (540, 410)
 ELEVATION, AZIMUTH = 38.0, -60.0
 _CAMERA_DISTANCE = 2.6  # the whole box and its tick labels inside the view
 _BASE_FONT = 12
+#: Seconds the 3-D changes of an update wait after the canvas image (:meth:`SurfaceView.batch`). The page decodes an
+#: image off its main thread and draws it in a later task; a plotly update arriving meanwhile runs first, and its
+#: WebGL frame with it, so the image waited (Chromium, software WebGL, load 1–1.6: the canvas drawn 120 ms after
+#: the key in the Critical Point Gallery, 130 in the Terrain Explorer). Image arrival → drawn took 8–12 ms there;
+#: 25 ms leaves room at higher load. Measured with it: the canvas 57 and 100 ms, the 3-D view ~25 ms later than
+#: before. Key presses faster than this send one 3-D update.
+SEND_AFTER = 0.025
 #: plotly.js draws WebGL at the device pixel ratio times this; plotly's default of 2 renders 4× the pixels — with
 #: software WebGL (SwiftShader, headless Chromium) 11–13 frames/s against 15.8 at 1 (measured, 440×360 px).
 CONFIG = {
@@ -198,6 +209,10 @@ class SurfaceView:
         self._displayed = False  # before_display was called: the explorer is on a page
         self._page_made = False  # the FigureWidget exists (made by before_display)
         self._shown: dict = {}  # what was last sent, by key: an equal value is not sent again
+        self._held = None  # plotly's batch_update while changes wait to be sent (batch, _send)
+        self._timer_since = 0.0
+        self._depth = 0  # batch() nesting
+        self._timer = None  # the event loop's handle of the pending send
         import html
 
         # the accessible name, read by course_utils.widgets.keyboard (which sets role="group" and aria-label)
@@ -254,14 +269,55 @@ class SurfaceView:
             self.before_display()
 
     # --- updates: each one message, nothing sent when nothing changed ----------------------------
+    @contextlib.contextmanager
     def batch(self):
         """A context manager: every change inside it reaches the page as one message (one redraw there)::
 
             with view.batch():
                 view.set_path(points)
                 view.set_title("...")
+
+        Shown in a page, the message leaves :data:`SEND_AFTER` seconds after the outermost ``batch`` ends, when the
+        kernel is next idle: the canvas image sent just before it is drawn first (see :data:`SEND_AFTER`), and the
+        changes of key presses that come faster than that are one message. A change made while the kernel is busy
+        (a cell driving the explorer in a loop) sends the changes held longer than that at once. Without a running
+        event loop (scripts, tests) or before the view is on a page, the message leaves when ``batch`` ends.
         """
-        return self.figure.batch_update()
+        if self._held is None:
+            self._held = self.figure.batch_update()
+            self._held.__enter__()  # plotly's batch mode: edits apply to the figure now, reach the page at _send
+        self._depth += 1
+        try:
+            yield
+        finally:
+            self._depth -= 1
+            if not self._depth:
+                self._send_soon()
+
+    def _send_soon(self) -> None:
+        """Send the held changes after :data:`SEND_AFTER` s on the kernel's event loop, or now (see :meth:`batch`)."""
+        import asyncio
+
+        try:
+            loop = asyncio.get_running_loop()
+        except RuntimeError:  # no event loop runs (a script, a test): nothing would send them later
+            loop = None
+        if loop is None or not self._page_made:
+            self._send()
+        elif self._timer is None:
+            self._timer = loop.call_later(SEND_AFTER, self._send)
+            self._timer_since = time.monotonic()
+        elif time.monotonic() - self._timer_since >= SEND_AFTER:  # the timer is late: the kernel is busy
+            self._send()
+
+    def _send(self) -> None:
+        """Send the held changes (one ``plotly_update`` message; none when nothing changed)."""
+        if self._timer is not None:
+            self._timer.cancel()
+            self._timer = None
+        held, self._held = self._held, None
+        if held is not None:
+            held.__exit__(None, None, None)
 
     def _changed(self, key: str, value) -> bool:
         old = self._shown.get(key)
@@ -485,8 +541,11 @@ class SurfaceView:
             self.figure.layout.title.text = text
 
     def close(self) -> None:
-        """Close the plotly widget (if it was made) and its box."""
+        """Send what is held, then close the plotly widget (if it was made) and its box."""
         import plotly.graph_objects as go
+
+        if not self._depth:
+            self._send()
 
         if isinstance(self.figure, go.FigureWidget):
             self.figure.close()
