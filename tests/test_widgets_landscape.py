@@ -221,7 +221,22 @@ def test_3d_view_is_shown_in_its_view_only_and_sent_only_when_shown_and_changed(
         assert e.view3d.widget.layout.display == "none" and not isinstance(e.view3d.figure, go.FigureWidget)
         e.set(seed=4)  # contour view: the hidden 3-D view is sent nothing
         assert not isinstance(e.view3d.figure, go.FigureWidget)
+        seen = []  # what the box held, in order, while the page widget was made (seconds in a fresh kernel)
+        e.view3d.widget.observe(lambda change: seen.append([type(c).__name__ for c in change["new"]]), "children")
         e.set(view="surface")  # shown: the page widget, made from the current slice
+        assert seen[0][0] == "HTML" and seen[-1][0] == "FigureWidget", seen  # a note first, then the view
+
+        def row_holding(box, child):
+            for c in getattr(box, "children", ()):
+                if c is child:
+                    return list(box.children)
+                found = row_holding(c, child)
+                if found:
+                    return found
+            return None
+
+        row = row_holding(e.widget, e.view3d.widget)  # the map keeps its place: the 3-D view comes after it
+        assert row is not None and row.index(e._output) < row.index(e.view3d.widget)
         assert e.view3d.widget.layout.display == "" and isinstance(e.view3d.figure, go.FigureWidget)
         assert e.view3d.widget.children[0] is e.view3d.figure
         sent = sent_messages(e.view3d.figure)

@@ -390,7 +390,7 @@ class Explorer:
     _SIDE_BY_SIDE_MAX_WIDTH = 5.4
     #: Whether to add a reset button under the controls.
     reset: bool = True
-    #: Widgets shown beside the figure's canvas, before it (e.g. a 3-D view that rotates in the browser,
+    #: Widgets shown beside the figure's canvas, after it (e.g. a 3-D view that rotates in the browser,
     #: :class:`course_utils.widgets.surface3d.SurfaceView`); ``_build_figure`` fills it, the layout places it
     #: and :meth:`close` closes it. Each must have a fixed size (the row wraps when the column is too narrow); a
     #: view's ``before_display()``, if it has one, is called each time the explorer is displayed, and its
@@ -960,8 +960,13 @@ class Explorer:
                 with self._output:
                     display(self.fig)
                 canvas = self._output
-            if self.views:  # extra views beside the canvas, before it (a row that wraps when it must)
-                canvas = W.Box(list(self.views) + [canvas],
+            # extra views beside the canvas, after it (a row that wraps when it must): the canvas keeps its place
+            # when a view is shown or hidden (the Landscape Explorer's "3-D surface")
+            if self.views:
+                # the figure at its own width: ipympl's canvas widget grows into the row by default (flex 1 1 auto),
+                # which left a gap as wide as the slack between the figure and the view (220 px on a projector)
+                canvas.layout.flex = "0 0 auto"
+                canvas = W.Box([canvas] + list(self.views),
                                layout={"display": "flex", "flex_flow": "row wrap", "align_items": "flex-start"})
             # On a projector the figure needs the width: presentation mode puts the controls on top.
             position = check_option(self.controls_position, "controls_position", ["auto", "left", "top"])

@@ -264,9 +264,16 @@ class SurfaceView:
             True to show the view, False to hide it (its data are kept).
         """
         visible = check_bool(visible, "visible")
+        building = visible and self._displayed and not self._page_made
+        if building:  # plotly's first import takes seconds in a fresh kernel: say so in the box meanwhile
+            import ipywidgets as W
+
+            note = W.HTML("<i>Drawing the 3-D view…</i>", layout={"margin": "8px"})
+            self.widget.children = (note, self._name)
         self.widget.layout.display = "" if visible else "none"
-        if visible and self._displayed and not self._page_made:
+        if building:
             self.before_display()
+            note.close()
 
     # --- updates: each one message, nothing sent when nothing changed ----------------------------
     @contextlib.contextmanager

@@ -277,12 +277,15 @@ class TerrainExplorer(Explorer):
         self.view3d = SurfaceView(xlabel="x", ylabel="y", zlabel="height f", colorbar_title="height f",
                                   presentation=self.presentation, path_colour=colour,
                                   label="3-D view of the terrain and the ball's path (drag to rotate)")
-        self.view3d.add_marker("start", symbol="circle", size=7, colour="white", edge="black")
+        # plotly draws a 3-D circle larger than a square of the same size: 5 looks like the map's start marker
+        self.view3d.add_marker("start", symbol="circle", size=5, colour="white", edge="black")
         self.view3d.add_marker("ball", symbol="square", size=7, colour=colour, edge="black")
         self.view3d.set_xyrange(BOUNDS[0], BOUNDS[1])
         self.views = [self.view3d.widget]
+        # On a projector the larger texts leave the square map less height, so the figure is narrower: at 4.4 in a
+        # third of it was empty beside the map
         self.fig, (self.ax2d, self.cax) = self.new_figure(
-            1, 2, figsize=(4.4, 4.0), gridspec_kw={"width_ratios": [1, 0.05]})
+            1, 2, figsize=(3.2 if self.presentation else 4.4, 4.0), gridspec_kw={"width_ratios": [1, 0.05]})
         # The contour map's colour bar (plotting.colormap_bar): linear, because the heights reach 0 and below.
         colormap_bar(self.cax, CMAP)
         self.cax.set_ylabel("height f", fontsize=self.font(9))

@@ -273,9 +273,10 @@ def explorer_mismatches(page, server, panel: str, tag: str = "") -> list[str]:
 #: visible together), any control text truncated (its content wider than its box: "wobbly (non-con…"), any
 #: control or the figure reaching outside the explorer's own box, a slider whose track is squeezed to a stub
 #: (:data:`MIN_TRACK_PX`), or the texts of two controls side by side with no gap between them
-#: (:data:`MIN_TEXT_GAP_PX`: "skip connectionsresidual branches").
+#: (:data:`MIN_TEXT_GAP_PX`: "skip connectionsresidual branches"), or a 3-D view far from the figure it sits beside
+#: (:data:`MAX_VIEW_GAP_PX`).
 LAYOUT_JS = """([el, scrollerSel]) => {
-    const MIN_TRACK_PX = %d, MIN_TEXT_GAP_PX = %d;
+    const MIN_TRACK_PX = %d, MIN_TEXT_GAP_PX = %d, MAX_VIEW_GAP_PX = %d;
     const problems = [];
     const scroller = el.closest(scrollerSel);
     // no scrolling area of its own (Voilà): the window is what the audience sees
@@ -322,6 +323,14 @@ LAYOUT_JS = """([el, scrollerSel]) => {
         if (vertical > 0.5 * Math.min(a.r.height, b.r.height) && gap < MIN_TEXT_GAP_PX)
             problems.push(`control texts run together: ${JSON.stringify(a.text)} and ${JSON.stringify(b.text)} are ${Math.round(gap)} px apart`);
     }
+    // a view beside the figure (a 3-D surface) sits next to it on the same line, not pushed away by slack
+    const figure = el.querySelector('.jupyter-matplotlib-figure');
+    for (const v of el.querySelectorAll('.course-surface3d')) {
+        if (!figure || v.offsetParent === null) continue;
+        const f = figure.getBoundingClientRect(), r = v.getBoundingClientRect();
+        if (r.top < f.bottom && r.bottom > f.top && r.left - f.right > MAX_VIEW_GAP_PX)
+            problems.push(`the 3-D view is ${Math.round(r.left - f.right)} px right of the figure (> ${MAX_VIEW_GAP_PX})`);
+    }
     return problems;
 }"""
 
@@ -330,7 +339,10 @@ LAYOUT_JS = """([el, scrollerSel]) => {
 MIN_TRACK_PX = 60
 #: Texts of two neighbouring controls closer than this (CSS px) read as one.
 MIN_TEXT_GAP_PX = 8
-LAYOUT_JS = LAYOUT_JS % (MIN_TRACK_PX, MIN_TEXT_GAP_PX)
+#: A view beside the figure farther from it than this (CSS px) looks unrelated to it (a canvas that grew into the
+#: row's slack pushed the 3-D view 220 px away on a projector).
+MAX_VIEW_GAP_PX = 40
+LAYOUT_JS = LAYOUT_JS % (MIN_TRACK_PX, MIN_TEXT_GAP_PX, MAX_VIEW_GAP_PX)
 
 
 def layout_problems(explorer, scroller: str) -> list[str]:
