@@ -288,7 +288,8 @@ class SurfaceView:
         kernel is next idle: the canvas image sent just before it is drawn first (see :data:`SEND_AFTER`), and the
         changes of key presses that come faster than that are one message. A change made while the kernel is busy
         (a cell driving the explorer in a loop) sends the changes held longer than that at once. Without a running
-        event loop (scripts, tests) or before the view is on a page, the message leaves when ``batch`` ends.
+        event loop (scripts, tests) or before the view is on a page, the message leaves when ``batch`` ends. Until
+        it leaves, :attr:`figure` reads the values sent before (plotly applies a batch's edits when it sends them).
         """
         if self._held is None:
             self._held = self.figure.batch_update()
