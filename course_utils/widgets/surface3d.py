@@ -293,7 +293,7 @@ class SurfaceView:
         """
         if self._held is None:
             self._held = self.figure.batch_update()
-            self._held.__enter__()  # plotly's batch mode: edits apply to the figure now, reach the page at _send
+            self._held.__enter__()  # plotly's batch mode: edits are kept and reach the figure and page at _send
         self._depth += 1
         try:
             yield
