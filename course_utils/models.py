@@ -803,9 +803,11 @@ class MLP(_DataModel):
                 if keep is not None:
                     keep["g_a"][i], keep["d1"][i], keep["g_u"][i] = g_branch, d1, delta
                 if self.layer_norm or self.batch_norm:  # u = (z − z̄)·inv: ∂L/∂z = inv·(g − ḡ − u·mean(g ⊙ u))
+                    # centre first: mean(u) is 0 only up to rounding, and a large common part of g would
+                    # otherwise leak into mean(g ⊙ u) (the R-operator below centres the same way)
                     u = pre[i]
-                    delta = norms[i] * (delta - delta.mean(axis=axis, keepdims=True)
-                                        - u * (delta * u).mean(axis=axis, keepdims=True))
+                    delta = delta - delta.mean(axis=axis, keepdims=True)
+                    delta = norms[i] * (delta - u * (delta * u).mean(axis=axis, keepdims=True))
             if keep is not None:
                 keep["delta"][i] = delta
             gW, gb = views[i]
@@ -902,6 +904,12 @@ class MLP(_DataModel):
         :math:`\mathcal R g_{h_\ell}` through a skip).
 
         ReLU's :math:`\phi'` at exactly 0 is ½ and :math:`\phi''` is 0 there, as in autograd.
+
+        Every mean of a product with :math:`u` takes the other factor centred first (:math:`\overline{u\odot(x -
+        \bar x)}` for :math:`\overline{u\odot x}`): equal in exact arithmetic, as :math:`\bar u = 0`, but
+        :math:`\bar u` is 0 only to rounding, and through a layer norm over 2 units, whose output barely moves,
+        the leaked common part cost a 100× larger error (2e-11 instead of 2e-13 from an extended-precision product;
+        tests/test_models_hvp.py).
         """
         keep: dict = {}
         grad = self._backprop(theta, keep)
@@ -924,7 +932,8 @@ class MLP(_DataModel):
             p = e / e.sum(axis=1, keepdims=True)
         # φ'' times the error at φ's output: the only second-derivative term of the activation
         g_d2 = {i: -2.0 * g_a[i] * np.tanh(pre[i]) * d1[i] for i in range(last)} if self.activation == "tanh" else {}
-        moments = {i: (gu_all[i] * pre[i]).mean(axis=axis, keepdims=True) for i in range(last)} if normed else {}
+        gu_c = {i: gu_all[i] - gu_all[i].mean(axis=axis, keepdims=True) for i in range(last)} if normed else {}
+        moments = {i: (gu_c[i] * pre[i]).mean(axis=axis, keepdims=True) for i in range(last)} if normed else {}
         # contiguous transposes: BLAS runs (in, N) @ (N, out) up to 1.8× faster from a C-ordered copy than
         # through a transposed view when N is long (1,797 × 64 digits: 33 against 18 GFLOP/s)
         inputs_t = [np.ascontiguousarray(h.T) for h in inputs]
@@ -964,8 +973,8 @@ class MLP(_DataModel):
                     break
                 if normed:
                     u, r = pre[i], norms[i]
-                    q = np.multiply(u, rz, out=tmp[i]).mean(axis=axis, keepdims=True)
                     rz -= rz.mean(axis=axis, keepdims=True)
+                    q = np.multiply(u, rz, out=tmp[i]).mean(axis=axis, keepdims=True)
                     rz -= np.multiply(u, q, out=tmp[i])
                     rz *= r
                     r_q[i] = q
@@ -1004,8 +1013,9 @@ class MLP(_DataModel):
                         rd += np.multiply(g_d2[i], r_z[i], out=tmp[i])
                     if normed:
                         u, r, ru, rg = pre[i], norms[i], r_z[i], rd
-                        rm = (rg * u + gu_all[i] * ru).mean(axis=axis, keepdims=True)
-                        rd[...] = r * (rg - rg.mean(axis=axis, keepdims=True) - ru * moments[i] - u * rm) \
+                        rg -= rg.mean(axis=axis, keepdims=True)
+                        rm = (rg * u + gu_c[i] * ru).mean(axis=axis, keepdims=True)
+                        rd[...] = r * (rg - ru * moments[i] - u * rm) \
                             - (r * r_q[i]) * delta[i]
                 hW, hb = views[i]
                 np.matmul(inputs_t[i], rd, out=hW)
