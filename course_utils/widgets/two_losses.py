@@ -320,6 +320,7 @@ class TwoLossesExplorer(Explorer):
             The explorer's current state (see :class:`TwoLossesState`), from :meth:`compute`.
         """
         from matplotlib import patheffects
+        from matplotlib.collections import PathCollection
         from matplotlib.colors import LogNorm
 
         from ..plotting import CMAP, colormap_bar_ticks
@@ -345,15 +346,17 @@ class TwoLossesExplorer(Explorer):
             self._hatches[loss] = None
             if state.negative[loss].any():  # (cross-entropy never: nothing to hatch, and no empty contour set)
                 mask = state.negative[loss].T.astype(float)
-                # black hatching over a wider white one, so that it reads on dark and on light cells alike
-                layers = []
-                for colour, width in (("white", 2.4), ("k", 0.9)):
-                    layer = ax.contourf(s.alphas, s.betas, mask, levels=[0.5, 1.5], colors="none", hatches=["///"])
+                # black hatching over a wider white one, so that it reads on dark and on light cells alike: the
+                # region is traced once (the white layer); the black one reuses its paths, added after it so that
+                # it is drawn over it (a second contourf cost ~3 ms of the key press per panel)
+                halo = ax.contourf(s.alphas, s.betas, mask, levels=[0.5, 1.5], colors="none", hatches=["///"])
+                hatch = PathCollection(halo.get_paths(), facecolors="none", zorder=halo.get_zorder())
+                ax.add_collection(hatch, autolim=False)
+                for layer, colour, width in ((halo, "white", 2.4), (hatch, "k", 0.9)):
                     layer.set_edgecolor(colour)
+                    layer.set_hatch("///")
                     layer.set_hatch_linewidth(width)
                     layer.set_linewidth(0.0)
-                    layers.append(layer)
-                hatch, halo = layers[1], layers[0]
                 hatch.course_extras = [halo]
                 if not state.negative[loss].all():  # the boundary: a black line with a white halo
                     edge = ax.contour(s.alphas, s.betas, mask, levels=[0.5], colors="k", linewidths=1.0)
