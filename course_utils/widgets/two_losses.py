@@ -348,7 +348,7 @@ class TwoLossesExplorer(Explorer):
                 mask = state.negative[loss].T.astype(float)
                 # black hatching over a wider white one, so that it reads on dark and on light cells alike: the
                 # region is traced once (the white layer); the black one reuses its paths, added after it so that
-                # it is drawn over it (a second contourf cost ~3 ms of the key press per panel)
+                # it is drawn over it (one ContourSet fewer per panel and key press; the picture is pixel-identical)
                 halo = ax.contourf(s.alphas, s.betas, mask, levels=[0.5, 1.5], colors="none", hatches=["///"])
                 hatch = PathCollection(halo.get_paths(), facecolors="none", zorder=halo.get_zorder())
                 ax.add_collection(hatch, autolim=False)
